@@ -1,0 +1,28 @@
+// The error vocabulary. The CLI maps classes to exit codes (cli.ts): UsageError -> 2, anything
+// else -> 1. Messages are one line, name the key or flag, state the rule and show the value.
+
+/** Something the user asked for is wrong: bad flag, bad parameter, bad file. Exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A schedule parameter breaks a rule. `key` is the reference's name (first_cycle_steps, ...). */
+export class ParamError extends UsageError {
+  override name = 'ParamError';
+  constructor(readonly problems: readonly Problem[]) {
+    super(problems.map((p) => p.message).join('; '));
+  }
+}
+
+/** One broken rule: where it is and what it says. */
+export interface Problem {
+  key: string;
+  message: string;
+}
+
+/** Shows a value the way the user wrote it: strings quoted, numbers as JavaScript prints them. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  return JSON.stringify(value);
+}
