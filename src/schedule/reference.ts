@@ -31,7 +31,8 @@ export class ReferenceScheduler {
       this.length = nextCycleLength(f, this.length, this.cycle);
       this.cycle += 1;
     }
-    if (this.length === 0) throw new Error(`zero-length cycle ${this.cycle}: the reference divides by zero here`);
+    const ended = f.maxCycles !== null && this.cycle >= f.maxCycles;
+    if (this.length === 0 && !ended) throw new Error(`zero-length cycle ${this.cycle}: the reference divides by zero here`);
     this.lr = this.value();
     return this.lr;
   }

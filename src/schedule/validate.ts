@@ -65,7 +65,10 @@ export function scheduleProblems(input: ScheduleInput): Problem[] {
   const ok: Record<string, boolean> = {};
   for (const [field, rule] of Object.entries(fields)) {
     if (field === 'maxCycles' && s[field] === null) ok[field] = true;
-    else ok[field] = check(problems, field, s[field], rule);
+    else if (s[field] === undefined) {
+      problem(problems, field, `${REFERENCE_NAMES[field]} is required for schedule ${input.schedule}`);
+      ok[field] = false;
+    } else ok[field] = check(problems, field, s[field], rule);
   }
   const n = (f: string) => s[f] as number;
   if (input.schedule === 'cawr') {

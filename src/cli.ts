@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// The command-line entry: the registry of commands, and the one place that maps errors to exit
+// codes and calls process.exit. Exit codes: 0 ok, 1 failure, 2 bad input (UsageError).
+
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UsageError } from './errors.js';
+import * as curve from './commands/curve.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export async function main(args: string[]): Promise<number> {
+  const parser = yargs(args)
+    .scriptName('lrsweep')
+    .usage('$0 <command> [options]\n\nLearning-rate schedules in WebAssembly, and sweeps over them.')
+    .command(curve)
+    .demandCommand(1, 'Give a command: lrsweep <command> --help shows its options')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .epilog('Exit codes: 0 ok, 1 failure, 2 bad input (the message names the flag or key, the rule and the value).')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      // yargs reports its own checks, and errors thrown in coerce functions, as YError.
+      if (err && !(err instanceof UsageError) && err.name !== 'YError') throw err;
+      throw err instanceof UsageError ? err : new UsageError(msg ?? err?.message);
+    });
+  try {
+    await parser.parseAsync();
+    return EXIT_OK;
+  } catch (e) {
+    const err = e as Error;
+    if (err instanceof UsageError) {
+      process.stderr.write(`lrsweep: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`lrsweep: ${err.message}\n`);
+    if (process.env.LRSWEEP_DEBUG) process.stderr.write(`${err.stack}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+process.exitCode = await main(hideBin(process.argv));

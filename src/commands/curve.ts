@@ -1,0 +1,130 @@
+// `lrsweep curve`: write a schedule's LR curve to a file or stdout, or print a summary of it.
+
+import type { Argv } from 'yargs';
+import { SingleBar, Presets } from 'cli-progress';
+import { UsageError } from '../errors.js';
+import { encoder, formatFloat32, formatFromPath, STDOUT_FORMATS, type CurveFormat } from '../io/curve-formats.js';
+import { fileSink, stdoutSink, type Sink } from '../io/sink.js';
+import { countRestarts, curveChunks } from '../schedule/curve.js';
+import type { ScheduleInput } from '../schedule/params.js';
+import { resolveSchedule, validateRequest, DTYPES, type Dtype } from '../schedule/validate.js';
+import { numberFlag } from './flags.js';
+import { scheduleFromFlags, withScheduleFlags } from './schedule-flags.js';
+
+export interface CurveOptions {
+  params: ScheduleInput;
+  steps: number;
+  start: number;
+  dtype: Dtype;
+  /** A file path, '-' for stdout, or undefined for a summary only. */
+  out?: string;
+  /** Format for stdout ('-'); files take theirs from the extension. */
+  format?: CurveFormat;
+  /** Show a progress bar (only when stderr is a terminal). */
+  progress?: boolean;
+}
+
+export interface CurveSummary {
+  steps: number;
+  start: number;
+  restarts: number;
+  min: number;
+  max: number;
+  seconds: number;
+  out?: string;
+  format?: CurveFormat;
+}
+
+/** Long writes get a progress bar; short ones would only flicker. */
+const PROGRESS_MIN_STEPS = 2_000_000;
+
+export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
+  const schedule = resolveSchedule(o.params);
+  const request = { steps: o.steps, start: o.start, dtype: o.dtype };
+  validateRequest(schedule, request);
+  let format: CurveFormat | undefined;
+  if (o.out === '-') {
+    format = o.format ?? 'json';
+    if (!STDOUT_FORMATS.includes(format)) throw new UsageError(`--format must be json or csv with --out -, got ${JSON.stringify(format)}`);
+  } else if (o.out !== undefined) {
+    if (o.format !== undefined) throw new UsageError(`--format goes with --out - only; with --out ${JSON.stringify(o.out)} the extension picks the format`);
+    format = formatFromPath(o.out);
+  }
+
+  const began = process.hrtime.bigint();
+  let min = Infinity;
+  let max = -Infinity;
+  const sink: Sink | null = o.out === undefined ? null : o.out === '-' ? stdoutSink() : fileSink(o.out);
+  const enc = format ? encoder(format, o.dtype, o.steps) : null;
+  const bar = o.progress && o.steps >= PROGRESS_MIN_STEPS && process.stderr.isTTY
+    ? new SingleBar({ stream: process.stderr, format: 'curve [{bar}] {percentage}% | {value}/{total} steps | ETA {eta}s' }, Presets.shades_classic)
+    : null;
+  bar?.start(o.steps, 0);
+  try {
+    if (sink && enc) await sink.write(enc.header());
+    let at = 0;
+    for (const values of curveChunks(o.params, request)) {
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      if (sink && enc) await sink.write(enc.chunk(values, o.start + at, at === 0));
+      at += values.length;
+      bar?.update(at);
+    }
+    if (sink && enc) {
+      await sink.write(enc.footer());
+      await sink.commit();
+    }
+  } catch (e) {
+    sink?.abort();
+    throw e;
+  } finally {
+    bar?.stop();
+  }
+  const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+  return { steps: o.steps, start: o.start, restarts: countRestarts(o.params, request), min, max, seconds, out: o.out, format };
+}
+
+export const command = 'curve';
+export const describe = 'Compute a learning-rate curve: write it to a file or stdout, or summarise it';
+
+export function builder(y: Argv) {
+  return withScheduleFlags(y)
+    .option('steps', { nargs: 1, coerce: numberFlag('steps'), demandOption: true, describe: 'Number of values (steps)', group: 'Curve:' })
+    .option('start', { nargs: 1, coerce: numberFlag('start'), default: 0, describe: 'First step of the window', group: 'Curve:' })
+    .option('dtype', { choices: DTYPES, default: 'f64' as Dtype, describe: 'float64, or float32 (computed in float32, faster)', group: 'Curve:' })
+    .option('out', { type: 'string', nargs: 1, describe: 'FILE.csv | .json | .npy | .bin, or - for stdout', group: 'Curve:' })
+    .option('format', { choices: STDOUT_FORMATS, describe: 'Format for --out -', group: 'Curve:' })
+    .example('$0 curve --first-cycle-steps 37 --cycle-mult 1.5 --warmup-steps 5 --gamma 0.9 --steps 1000000', 'Summary of a million steps')
+    .example('$0 curve --first-cycle-steps 200 --warmup-steps 50 --steps 5000 --out lr.npy', 'Write a NumPy file')
+    .example('$0 curve --schedule sgdr --t0 10 --t-mult 2 --base-lr 0.1 --steps 100 --out - --format csv', 'SGDR as CSV on stdout');
+}
+
+type Args = Awaited<ReturnType<typeof builder>['argv']>;
+
+export async function handler(argv: Args): Promise<void> {
+  const summary = await runCurve({
+    params: scheduleFromFlags(argv as unknown as Record<string, unknown>),
+    steps: argv.steps as number,
+    start: argv.start as number,
+    dtype: argv.dtype,
+    out: argv.out,
+    format: argv.format as CurveFormat | undefined,
+    progress: true,
+  });
+  const show = argv.dtype === 'f32' ? formatFloat32 : String;
+  const lines = [
+    `steps     ${summary.steps} (steps ${summary.start} to ${summary.start + summary.steps - 1})`,
+    `restarts  ${summary.restarts}`,
+    `min       ${summary.steps ? show(summary.min) : '-'}`,
+    `max       ${summary.steps ? show(summary.max) : '-'}`,
+    `time      ${(summary.seconds * 1000).toFixed(1)} ms`,
+  ];
+  if (summary.out && summary.out !== '-') lines.push(`wrote     ${summary.out} (${summary.format})`);
+  // With --out - the curve owns stdout: the summary goes to stderr.
+  const text = `${lines.join('\n')}\n`;
+  if (summary.out === '-') process.stderr.write(text);
+  else process.stdout.write(text);
+}

@@ -1,0 +1,85 @@
+// A stateful scheduler for training loops, PyTorch style: `lr` is the LR of the current step;
+// step() moves to the next one. Values come from the WASM engine a block at a time, so a step
+// costs an array read. Its state is just the step number, so resuming from a state dict equals
+// the fresh run exactly (unlike the reference's last_epoch= resume, which wraps one cycle per
+// call and is wrong for several steps).
+
+import { fillCurve } from '../wasm/engine.js';
+import { zeroLengthCycle } from './cycles.js';
+import { toFamily, type Family, type Schedule, type ScheduleInput } from './params.js';
+import { resolveSchedule, validateRequest, MAX_STEP } from './validate.js';
+
+export interface SchedulerState {
+  /** The schedule's parameters, defaults filled in. */
+  params: Schedule;
+  /** The current step: how many times step() has been called since step 0. */
+  step: number;
+}
+
+const BLOCK = 4096;
+
+export class LrScheduler {
+  readonly params: Schedule;
+  private readonly family: Family;
+  /** First step that cannot be produced (a zero-length cycle), or MAX_STEP. */
+  private readonly end: number;
+  private readonly block = new Float64Array(BLOCK);
+  private blockStart = 0;
+  private blockLength = 0;
+  private current = 0;
+
+  constructor(params: ScheduleInput, options: { start?: number } = {}) {
+    this.params = resolveSchedule(params);
+    this.family = toFamily(this.params);
+    this.end = zeroLengthCycle(this.family, MAX_STEP)?.step ?? MAX_STEP;
+    this.seek(options.start ?? 0);
+  }
+
+  static fromStateDict(state: SchedulerState): LrScheduler {
+    return new LrScheduler(state.params, { start: state.step });
+  }
+
+  /** The LR for the current step. */
+  get lr(): number {
+    return this.block[this.current - this.blockStart];
+  }
+
+  /** The current step number (0 right after construction). */
+  get stepCount(): number {
+    return this.current;
+  }
+
+  /** Moves to the next step and returns its LR. */
+  step(): number {
+    this.current += 1;
+    if (this.current >= this.blockStart + this.blockLength) this.load(this.current);
+    return this.lr;
+  }
+
+  stateDict(): SchedulerState {
+    return { params: { ...this.params }, step: this.current };
+  }
+
+  /** Restores a state: the schedule must be the same one; the step may be any step. */
+  loadStateDict(state: SchedulerState): void {
+    const mine = JSON.stringify(this.params);
+    const theirs = JSON.stringify(resolveSchedule(state.params));
+    if (mine !== theirs) throw new Error(`loadStateDict: the state is for another schedule: ${theirs}, this scheduler has ${mine}`);
+    this.seek(state.step);
+  }
+
+  /** Jumps to any step without stepping through the ones before it. */
+  seek(step: number): void {
+    validateRequest(this.params, { start: step, steps: 1 });
+    this.current = step;
+    this.load(step);
+  }
+
+  private load(from: number): void {
+    const n = Math.min(BLOCK, this.end - from);
+    if (n <= 0) validateRequest(this.params, { start: from, steps: 1 }); // throws the zero-length message
+    fillCurve(this.family, from, n === BLOCK ? this.block : this.block.subarray(0, n));
+    this.blockStart = from;
+    this.blockLength = n;
+  }
+}
