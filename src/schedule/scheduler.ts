@@ -51,8 +51,9 @@ export class LrScheduler {
 
   /** Moves to the next step and returns its LR. */
   step(): number {
-    this.current += 1;
-    if (this.current >= this.blockStart + this.blockLength) this.load(this.current);
+    const next = this.current + 1;
+    if (next >= this.blockStart + this.blockLength) this.load(next); // throws before moving on
+    this.current = next;
     return this.lr;
   }
 

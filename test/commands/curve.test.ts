@@ -1,0 +1,135 @@
+// `lrsweep curve` as a user runs it: files read back, stdout formats, summaries, bad input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { curve } from '../../src/schedule/curve.js';
+import { runCli } from '../helpers/cli.js';
+
+const FLAGS = ['--first-cycle-steps', '37', '--cycle-mult', '1.5', '--max-lr', '0.1', '--min-lr', '0.001', '--warmup-steps', '5', '--gamma', '0.9'];
+const PARAMS = { schedule: 'cawr' as const, firstCycleSteps: 37, cycleMult: 1.5, maxLr: 0.1, minLr: 0.001, warmupSteps: 5, gamma: 0.9 };
+const dir = mkdtempSync(join(tmpdir(), 'lrsweep-curve-'));
+
+/** Parses a .npy file by hand, as numpy.load would: magic, version, header dict, raw data. */
+function readNpy(path: string) {
+  const b = readFileSync(path);
+  assert.equal(b.subarray(0, 6).toString('latin1'), '\x93NUMPY');
+  assert.deepEqual([b[6], b[7]], [1, 0]);
+  const headerLength = b.readUInt16LE(8);
+  assert.equal((10 + headerLength) % 64, 0, 'data starts 64-byte aligned');
+  const header = b.subarray(10, 10 + headerLength).toString('latin1');
+  assert.ok(header.endsWith('\n'));
+  const m = header.match(/^\{'descr': '(<f[48])', 'fortran_order': False, 'shape': \((\d+),\), \} *\n$/);
+  assert.ok(m, header);
+  const data = b.subarray(10 + headerLength);
+  const copy = new Uint8Array(data).buffer;
+  const values = m[1] === '<f8' ? new Float64Array(copy) : new Float32Array(copy);
+  assert.equal(values.length, Number(m[2]));
+  return { descr: m[1], values };
+}
+
+test('--out FILE.npy writes a NumPy file with the curve, f64 and f32', () => {
+  const f64 = join(dir, 'lr.npy');
+  const r = runCli(['curve', ...FLAGS, '--steps', '5000', '--start', '100', '--out', f64]);
+  assert.equal(r.status, 0, r.stderr);
+  const a = readNpy(f64);
+  assert.equal(a.descr, '<f8');
+  assert.deepEqual(a.values, curve(PARAMS, { start: 100, steps: 5000 }));
+  const f32 = join(dir, 'lr32.npy');
+  assert.equal(runCli(['curve', ...FLAGS, '--steps', '777', '--dtype', 'f32', '--out', f32]).status, 0);
+  const b = readNpy(f32);
+  assert.equal(b.descr, '<f4');
+  assert.deepEqual(b.values, curve(PARAMS, { steps: 777, dtype: 'f32' }));
+});
+
+test('--out FILE.csv, .json and .bin read back to the same values', () => {
+  const want = curve(PARAMS, { start: 3, steps: 2000 });
+  for (const ext of ['csv', 'json', 'bin']) {
+    const path = join(dir, `lr.${ext}`);
+    const r = runCli(['curve', ...FLAGS, '--steps', '2000', '--start', '3', '--out', path]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`wrote +${path.replace(/[.]/g, '\\.')} \\(${ext}\\)`));
+    if (ext === 'bin') {
+      assert.deepEqual(new Float64Array(new Uint8Array(readFileSync(path)).buffer), want);
+    } else if (ext === 'json') {
+      assert.deepEqual(Float64Array.from(JSON.parse(readFileSync(path, 'utf8'))), want);
+    } else {
+      const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+      assert.equal(lines[0], 'step,lr');
+      assert.equal(lines.length, 2001);
+      lines.slice(1).forEach((line, i) => {
+        const [step, lr] = line.split(',');
+        assert.equal(Number(step), 3 + i);
+        assert.equal(Number(lr), want[i]);
+      });
+    }
+  }
+});
+
+test('--out - writes json or csv to stdout and the summary to stderr', () => {
+  const json = runCli(['curve', '--schedule', 'sgdr', '--t0', '10', '--t-mult', '2', '--base-lr', '0.1', '--steps', '40', '--out', '-']);
+  assert.equal(json.status, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), Array.from(curve({ schedule: 'sgdr', t0: 10, tMult: 2, baseLr: 0.1 }, { steps: 40 })));
+  assert.match(json.stderr, /^steps +40 /m);
+  const csv = runCli(['curve', ...FLAGS, '--steps', '3', '--dtype', 'f32', '--out', '-', '--format', 'csv']);
+  const want = curve(PARAMS, { steps: 3, dtype: 'f32' });
+  const lines = csv.stdout.trimEnd().split('\n');
+  assert.deepEqual(lines.slice(0, 3), ['step,lr', '0,0.001', '1,0.0208']); // float32 printed as float32, not as its f64 digits
+  assert.equal(lines.length, 4);
+  lines.slice(1).forEach((line, i) => assert.equal(Math.fround(Number(line.split(',')[1])), want[i]));
+});
+
+test('without --out it prints a summary: steps, restarts, min, max, time', () => {
+  const r = runCli(['curve', ...FLAGS, '--steps', '1000']);
+  assert.equal(r.status, 0, r.stderr);
+  // Cycle lengths 37, 53, 77, 113, 167, 248, 369: restarts at 37, 90, 167, 280, 447, 695.
+  assert.match(r.stdout, /^steps +1000 \(steps 0 to 999\)$/m);
+  assert.match(r.stdout, /^restarts +6$/m);
+  assert.match(r.stdout, /^min +0\.001$/m);
+  assert.match(r.stdout, /^max +0\.1$/m);
+  assert.match(r.stdout, /^time +\d+\.\d ms$/m);
+});
+
+const badInput: [string, string[], string][] = [
+  ['a rule broken', ['curve', '--first-cycle-steps', '40', '--warmup-steps', '50', '--steps', '10'],
+    'lrsweep: warmup_steps must be smaller than first_cycle_steps, got warmup_steps=50, first_cycle_steps=40'],
+  ['a flag that is not a number', ['curve', '--first-cycle-steps', 'ten', '--steps', '10'], 'lrsweep: --first-cycle-steps must be a number, got "ten"'],
+  ['a flag of the other schedule', ['curve', '--first-cycle-steps', '10', '--t-mult', '2', '--steps', '10'],
+    'lrsweep: --t-mult is a parameter of --schedule sgdr, not of --schedule cawr'],
+  ['an unknown flag', ['curve', '--first-cycle-steps', '10', '--steps', '10', '--warmup', '3'], 'lrsweep: Unknown argument: warmup'],
+  ['a missing length', ['curve', '--steps', '10'], 'lrsweep: --first-cycle-steps is required for --schedule cawr'],
+  ['steps past a zero-length cycle', ['curve', '--first-cycle-steps', '10', '--cycle-mult', '0.7', '--steps', '30'],
+    'lrsweep: cycle_mult=0.7 shrinks cycle 5 to zero length at step 24 (the reference divides by zero there), so only steps before 24 exist, got start=0, steps=30'],
+  ['a bad extension', ['curve', '--first-cycle-steps', '10', '--steps', '10', '--out', 'OUT.txt'],
+    'lrsweep: --out must end in .csv, .json, .npy or .bin (the extension picks the format), got "OUT.txt"'],
+  ['a bad dtype', ['curve', '--first-cycle-steps', '10', '--steps', '10', '--dtype', 'f16'], 'lrsweep: Invalid values:'],
+];
+
+for (const [name, args, message] of badInput) {
+  test(`bad input (${name}): exit code 2, one line naming the problem, nothing written`, () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'lrsweep-bad-'));
+    const r = runCli([...args, ...(args.includes('--out') ? [] : ['--out', 'OUT.csv'])], { cwd });
+    assert.equal(r.status, 2);
+    assert.ok(r.stderr.startsWith(message), r.stderr);
+    if (!message.endsWith(':')) assert.equal(r.stderr, `${message}\n`);
+    assert.doesNotMatch(r.stderr, /\n {4}at /, 'no stack trace');
+    assert.equal(r.stdout, '');
+    assert.deepEqual(readdirSync(cwd), []);
+  });
+}
+
+test('a write that cannot happen leaves no file behind and exits 1', () => {
+  const r = runCli(['curve', ...FLAGS, '--steps', '10', '--out', join(dir, 'no-such-dir', 'lr.csv')]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^lrsweep: ENOENT/);
+  assert.equal(existsSync(join(dir, 'no-such-dir')), false);
+});
+
+test('--help lists the schedule flags and examples', () => {
+  const r = runCli(['curve', '--help']);
+  assert.equal(r.status, 0);
+  for (const flag of ['--first-cycle-steps', '--cycle-mult', '--warmup-steps', '--gamma', '--t-mult', '--steps', '--dtype', '--out', 'Examples:']) {
+    assert.ok(r.stdout.includes(flag), flag);
+  }
+});
