@@ -108,6 +108,16 @@ const sgdrFields: Record<string, Rule> = {
   allowMinAboveMax: bool,
 };
 
+/** The rule of one parameter on its own ('must be ...' or null), for sweep files that vary it. */
+export function parameterRule(schedule: ScheduleInput['schedule'], field: string): Rule | undefined {
+  return (schedule === 'cawr' ? cawrFields : sgdrFields)[field];
+}
+
+/** The parameters a schedule takes, by their camelCase names. */
+export function parameterNames(schedule: ScheduleInput['schedule']): string[] {
+  return Object.keys(schedule === 'cawr' ? cawrFields : sgdrFields);
+}
+
 /** Validates and fills in defaults; throws ParamError listing every problem. */
 export function resolveSchedule(input: ScheduleInput): Schedule {
   const problems = scheduleProblems(input);

@@ -1,0 +1,76 @@
+// The only place Piscina is constructed. One worker per core by default; a task's failure comes
+// back as its promise's rejection; a timeout or a stop aborts the task (Piscina then replaces the
+// worker), and the rejection says which.
+
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { TrialOutcome, TrialTask } from './messages.js';
+
+/** Compiled: worker.js beside this file. From sources: a .mjs entry that registers tsx first. */
+function workerFile(): string {
+  const fromSource = import.meta.url.endsWith('.ts');
+  return fileURLToPath(new URL(fromSource ? './worker-tsx.mjs' : './worker.js', import.meta.url));
+}
+
+export class TrialTimeout extends Error {
+  override name = 'TrialTimeout';
+}
+export class TrialStopped extends Error {
+  override name = 'TrialStopped';
+}
+
+export interface PoolOptions {
+  workers?: number;
+  /** Per-trial limit in seconds; null for none. */
+  trialTimeout?: number | null;
+}
+
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
+
+export class TrialPool {
+  readonly workers: number;
+  private readonly piscina: Piscina;
+  private readonly timeoutMs: number | null;
+  private readonly running = new Set<AbortController>();
+
+  constructor(options: PoolOptions = {}) {
+    this.workers = options.workers ?? defaultWorkers();
+    this.timeoutMs = options.trialTimeout ? options.trialTimeout * 1000 : null;
+    this.piscina = new Piscina({
+      filename: workerFile(),
+      minThreads: this.workers,
+      maxThreads: this.workers,
+      concurrentTasksPerWorker: 1,
+      idleTimeout: 60_000,
+    });
+  }
+
+  async run(task: TrialTask): Promise<TrialOutcome> {
+    const controller = new AbortController();
+    this.running.add(controller);
+    const timer = this.timeoutMs === null ? null : setTimeout(() => controller.abort(new TrialTimeout(`trial_timeout: the trial ran longer than ${this.timeoutMs! / 1000} s`)), this.timeoutMs);
+    try {
+      return (await this.piscina.run(task, { signal: controller.signal })) as TrialOutcome;
+    } catch (e) {
+      // Piscina rejects an aborted task with its own AbortError; report why we aborted instead.
+      const reason = controller.signal.reason;
+      if (controller.signal.aborted && reason instanceof Error) throw reason;
+      throw e;
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.running.delete(controller);
+    }
+  }
+
+  /** Aborts every task in flight (their promises reject with TrialStopped). */
+  stopAll(): void {
+    for (const c of this.running) c.abort(new TrialStopped('interrupted: the run was stopped'));
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.destroy();
+  }
+}
