@@ -6,16 +6,33 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UsageError } from './errors.js';
 import * as curve from './commands/curve.js';
+import * as run from './commands/run.js';
+import * as status from './commands/status.js';
+import * as best from './commands/best.js';
+import * as trials from './commands/trials.js';
+import * as show from './commands/show.js';
+import * as exportCommand from './commands/export.js';
+
+/** The registry of commands, in the order --help lists them. */
+const COMMANDS = [run, status, best, trials, show, exportCommand, curve];
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
+// A closed pipe (`lrsweep ... | head`) is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_OK);
+    throw e;
+  });
+}
+
 export async function main(args: string[]): Promise<number> {
   const parser = yargs(args)
     .scriptName('lrsweep')
     .usage('$0 <command> [options]\n\nLearning-rate schedules in WebAssembly, and sweeps over them.')
-    .command(curve)
+    .command(COMMANDS as never)
     .demandCommand(1, 'Give a command: lrsweep <command> --help shows its options')
     .strict()
     .recommendCommands()
@@ -31,7 +48,7 @@ export async function main(args: string[]): Promise<number> {
     });
   try {
     await parser.parseAsync();
-    return EXIT_OK;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (e) {
     const err = e as Error;
     if (err instanceof UsageError) {

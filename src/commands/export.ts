@@ -1,0 +1,45 @@
+// `lrsweep export NAME --out FILE.csv|.json`: every trial with its parameters and objective
+// (JSON also carries the per-epoch metrics).
+
+import { extname } from 'node:path';
+import { writeFileSync, renameSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { UsageError } from '../errors.js';
+import { toCsv } from '../io/table.js';
+import { openSweep, withDb } from './common.js';
+
+export const command = 'export <name>';
+export const describe = 'Write every trial of a sweep to a CSV or JSON file';
+
+export function builder(y: Argv) {
+  return withDb(y)
+    .positional('name', { type: 'string', demandOption: true, describe: 'The sweep name' })
+    .option('out', { type: 'string', nargs: 1, demandOption: true, describe: 'FILE.csv or FILE.json' })
+    .example('$0 export quickstart --out quickstart.csv', 'One row per trial');
+}
+
+type Args = Awaited<ReturnType<typeof builder>['argv']>;
+
+export async function handler(argv: Args): Promise<void> {
+  const out = argv.out as string;
+  const ext = extname(out).toLowerCase();
+  if (ext !== '.csv' && ext !== '.json') throw new UsageError(`--out must end in .csv or .json, got ${JSON.stringify(out)}`);
+  const { storage, sweep } = openSweep(argv.db, argv.name as string);
+  try {
+    const trials = storage.trials(sweep.id);
+    const paramKeys = [...new Set(trials.flatMap((t) => Object.keys(JSON.parse(t.params))))];
+    const rows = trials.map((t) => ({
+      trial: t.id, state: t.state, config_hash: t.config_hash, repeat: t.repeat, seed: t.seed,
+      ...JSON.parse(t.params), objective: t.objective, duration_ms: t.duration_ms, error: t.error,
+    }));
+    const text = ext === '.csv'
+      ? toCsv(rows, ['trial', 'state', 'config_hash', 'repeat', 'seed', ...paramKeys, 'objective', 'duration_ms', 'error'])
+      : `${JSON.stringify({ sweep: sweep.name, metric: sweep.metric, goal: sweep.goal, definition: JSON.parse(sweep.definition),
+        trials: rows.map((r) => ({ ...r, epochs: storage.epochs(r.trial) })) }, null, 2)}\n`;
+    writeFileSync(`${out}.partial`, text);
+    renameSync(`${out}.partial`, out);
+    process.stdout.write(`wrote ${out}: ${trials.length} trials of sweep ${sweep.name}\n`);
+  } finally {
+    storage.close();
+  }
+}
