@@ -18,6 +18,8 @@ export class ParamError extends UsageError {
 export interface Problem {
   key: string;
   message: string;
+  /** Other parameters a cross-parameter rule involves (warmup_steps < first_cycle_steps). */
+  related?: string[];
 }
 
 /** Shows a value the way the user wrote it: strings quoted, numbers as JavaScript prints them. */

@@ -43,8 +43,8 @@ function check(problems: Problem[], field: string, value: unknown, rule: Rule): 
   return false;
 }
 
-function problem(problems: Problem[], field: string, message: string): void {
-  problems.push({ key: REFERENCE_NAMES[field] ?? field, message });
+function problem(problems: Problem[], field: string, message: string, related: string[] = []): void {
+  problems.push({ key: REFERENCE_NAMES[field] ?? field, message, ...(related.length ? { related: related.map((f) => REFERENCE_NAMES[f] ?? f) } : {}) });
 }
 
 /** Every problem with a schedule's parameters (after defaults). Empty when valid. */
@@ -74,15 +74,18 @@ export function scheduleProblems(input: ScheduleInput): Problem[] {
   if (input.schedule === 'cawr') {
     if (ok.warmupSteps && ok.firstCycleSteps && n('warmupSteps') >= n('firstCycleSteps')) {
       problem(problems, 'warmupSteps',
-        `warmup_steps must be smaller than first_cycle_steps, got warmup_steps=${n('warmupSteps')}, first_cycle_steps=${n('firstCycleSteps')}`);
+        `warmup_steps must be smaller than first_cycle_steps, got warmup_steps=${n('warmupSteps')}, first_cycle_steps=${n('firstCycleSteps')}`,
+        ['firstCycleSteps']);
     }
     if (ok.minLr && ok.maxLr && ok.allowMinAboveMax && !s.allowMinAboveMax && n('minLr') > n('maxLr')) {
       problem(problems, 'minLr',
-        `min_lr must not exceed max_lr, got min_lr=${n('minLr')}, max_lr=${n('maxLr')} (set allow_min_above_max to reproduce the reference's upside-down cycles)`);
+        `min_lr must not exceed max_lr, got min_lr=${n('minLr')}, max_lr=${n('maxLr')} (set allow_min_above_max to reproduce the reference's upside-down cycles)`,
+        ['maxLr']);
     }
   } else if (ok.etaMin && ok.baseLr && ok.allowMinAboveMax && !s.allowMinAboveMax && n('etaMin') > n('baseLr')) {
     problem(problems, 'etaMin',
-      `eta_min must not exceed base_lr, got eta_min=${n('etaMin')}, base_lr=${n('baseLr')} (set allow_min_above_max to reproduce PyTorch's upside-down cycles)`);
+      `eta_min must not exceed base_lr, got eta_min=${n('etaMin')}, base_lr=${n('baseLr')} (set allow_min_above_max to reproduce PyTorch's upside-down cycles)`,
+      ['baseLr']);
   }
   return problems;
 }
@@ -142,7 +145,8 @@ export function requestProblems(schedule: Schedule, request: CurveRequest): Prob
     const s = schedule as { cycleMult: number };
     problem(problems, 'cycleMult',
       `cycle_mult=${s.cycleMult} shrinks cycle ${zero.cycle} to zero length at step ${zero.step} (the reference divides by zero there), ` +
-      `so only steps before ${zero.step} exist, got start=${start}, steps=${request.steps}`);
+      `so only steps before ${zero.step} exist, got start=${start}, steps=${request.steps}`,
+      ['firstCycleSteps', 'warmupSteps']);
   }
   return problems;
 }

@@ -186,9 +186,10 @@ function checkConfigs(sweep: Sweep, steps: number, problems: Problems): void {
     const found = scheduleProblems(input);
     if (found.length === 0) found.push(...requestProblems(resolveSchedule(input), { steps }));
     for (const p of found) {
-      const where = p.key in origin
-        ? origin[p.key] >= 0 ? `parameters.${p.key}.values[${origin[p.key]}]` : `parameters.${p.key}`
-        : `schedule.${p.key}`;
+      // Point at a varied parameter the rule involves, if any; else at the fixed one.
+      const key = [p.key, ...(p.related ?? [])].find((k) => k in origin);
+      const where = key === undefined ? `schedule.${p.key}`
+        : origin[key] >= 0 ? `parameters.${key}.values[${origin[key]}]` : `parameters.${key}`;
       const line = `${where}: ${p.message}`;
       if (seen.has(line)) continue;
       seen.add(line);

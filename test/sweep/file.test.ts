@@ -1,0 +1,130 @@
+// Sweep-file validation: every problem at once, each with its key path, the rule and the value.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkSweep, loadSweepFile } from '../../src/sweep/file.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lrsweep-file-'));
+const write = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    checkSweep(raw, 'f.yaml');
+  } catch (e) {
+    return (e as { problems: string[] }).problems;
+  }
+  return [];
+}
+
+const ok = {
+  name: 'ok',
+  schedule: { first_cycle_steps: 40, max_lr: 0.1, min_lr: 0.001 },
+  parameters: { gamma: { values: [0.5, 0.9] } },
+  trainer: { kind: 'quadratic', epochs: 2, steps_per_epoch: 50 },
+};
+
+test('a valid file gives its sweep with every default filled in', () => {
+  const s = checkSweep(ok);
+  assert.equal(s.method, 'grid');
+  assert.equal(s.repeats, 1);
+  assert.deepEqual(s.objective, { metric: 'val_loss', goal: 'minimize', summary: 'last' });
+  assert.deepEqual(s.budget, { max_trials: null, workers: null, trial_timeout: null });
+  assert.equal(s.trainer.steps_per_epoch, 50);
+});
+
+test('every problem of a broken file is reported at once, each with its key path, rule and value', () => {
+  const path = write('broken.yaml', `
+name: bad name!
+schedule:
+  first_cycle_steps: 40
+  warmup_step: 3
+  max_lr: -1
+parameters:
+  gamma: { values: [0.5, 0.9, -0.5] }
+  cycle_mult: { min: 1, max: 2 }
+  foo: { values: [1] }
+repeats: 0
+objective: { metric: accuracy, goal: up }
+trainer:
+  kind: mlp
+  epochs: 0
+  hidden: [32, -1]
+  optimizer: rmsprop
+budget: { workers: 0, trial_timeout: -5, extra: 1 }
+colour: blue
+`);
+  assert.throws(() => loadSweepFile(path), (e: Error & { problems: string[] }) => {
+    assert.equal(e.name, 'SweepFileError');
+    assert.deepEqual(e.problems, [
+      'colour: is not a known key (known: name, schedule, parameters, method, trials, seed, repeats, objective, trainer, budget)',
+      'name: must be a name of letters, digits, dot, dash or underscore, got "bad name!"',
+      'schedule.warmup_step: is not a known key (known: kind, first_cycle_steps, cycle_mult, max_lr, min_lr, warmup_steps, gamma, warmup_first_cycle_only, peak_floor, max_cycles, allow_min_above_max)',
+      'schedule.max_lr: must be >= 0, got -1',
+      'parameters.gamma.values[2]: must be > 0, got -0.5',
+      'parameters.cycle_mult: a min/max range needs method: random; a grid needs values: [...]',
+      'parameters.foo: is not a parameter of schedule cawr (known: first_cycle_steps, cycle_mult, max_lr, min_lr, warmup_steps, gamma, warmup_first_cycle_only, peak_floor, max_cycles, allow_min_above_max)',
+      'repeats: must be an integer >= 1, got 0',
+      'trainer.hidden[1]: must be an integer >= 1, got -1',
+      'trainer.epochs: must be an integer >= 1, got 0',
+      'trainer.optimizer: must be one of sgd, momentum, adam, got "rmsprop"',
+      'objective.metric: must be one of val_loss, val_accuracy, train_loss (the metrics of trainer mlp), got "accuracy"',
+      'objective.goal: must be one of minimize, maximize, got "up"',
+      'budget.extra: is not a known key (known: max_trials, workers, trial_timeout)',
+      'budget.workers: must be an integer >= 1, got 0',
+      'budget.trial_timeout: must be a number > 0, got -5',
+    ]);
+    assert.ok(e.message.startsWith(`${path}: 16 problems:\n  colour: `));
+    return true;
+  });
+});
+
+const cases: [string, Record<string, unknown>, string[]][] = [
+  ['a missing name', { ...ok, name: undefined }, ['name: is required']],
+  ['a parameter both fixed and varied', { ...ok, schedule: { ...ok.schedule, gamma: 0.9 } }, ['parameters.gamma: is also fixed in schedule.gamma; give it in one place']],
+  ['an empty values list', { ...ok, parameters: { gamma: { values: [] } } }, ['parameters.gamma.values: must be a non-empty list, got []']],
+  ['a range without an end', { ...ok, method: 'random', trials: 3, parameters: { gamma: { min: 0.5 } } }, ['parameters.gamma: needs values: [...], or min and max with a distribution']],
+  ['an inverted range', { ...ok, method: 'random', trials: 3, parameters: { gamma: { min: 0.9, max: 0.5 } } }, ['parameters.gamma: min must be < max, got min=0.9, max=0.5']],
+  ['log_uniform from zero', { ...ok, schedule: { first_cycle_steps: 40 }, method: 'random', trials: 3, parameters: { min_lr: { min: 0, max: 0.01, distribution: 'log_uniform' } } },
+    ['parameters.min_lr.min: must be > 0 for distribution log_uniform, got 0']],
+  ['a uniform integer', { ...ok, method: 'random', trials: 3, parameters: { warmup_steps: { min: 0, max: 10, distribution: 'uniform' } } },
+    ['parameters.warmup_steps.distribution: must be int_uniform for the integer parameter warmup_steps, got "uniform"']],
+  ['an unknown distribution', { ...ok, method: 'random', trials: 3, parameters: { gamma: { min: 0.1, max: 0.9, distribution: 'normal' } } },
+    ['parameters.gamma.distribution: must be one of uniform, int_uniform, log_uniform, got "normal"']],
+  ['random without trials', { ...ok, method: 'random' }, ['trials: is required with method random (how many configs to sample)']],
+  ['trials on a grid', { ...ok, trials: 5 }, ['trials: applies to method random only; a grid runs every combination']],
+  ['a warmup longer than the cycle', { ...ok, parameters: { warmup_steps: { values: [0, 5, 50] } } },
+    ['parameters.warmup_steps.values[2]: warmup_steps must be smaller than first_cycle_steps, got warmup_steps=50, first_cycle_steps=40']],
+  ['a fixed warmup longer than a varied cycle', { ...ok, schedule: { warmup_steps: 20 }, parameters: { first_cycle_steps: { values: [10, 40] } } },
+    ['parameters.first_cycle_steps.values[0]: warmup_steps must be smaller than first_cycle_steps, got warmup_steps=20, first_cycle_steps=10']],
+  ['a cycle_mult that reaches a zero-length cycle', { ...ok, parameters: { cycle_mult: { values: [1, 0.5] } } },
+    ['parameters.cycle_mult.values[1]: cycle_mult=0.5 shrinks cycle 6 to zero length at step 78 (the reference divides by zero there), so only steps before 78 exist, got start=0, steps=100']],
+  ['an unknown trainer', { ...ok, trainer: { kind: 'resnet' } }, ['trainer.kind: must be one of mlp, quadratic, got "resnet"']],
+  ['a synthetic-only key on iris', { ...ok, trainer: { kind: 'mlp', dataset: 'iris', samples: 100 } }, ['trainer.samples: applies to dataset synthetic only, not iris']],
+  ['momentum without the momentum optimizer', { ...ok, trainer: { kind: 'mlp', momentum: 0.5 } }, ['trainer.momentum: applies to optimizer momentum only']],
+  ['sgdr without base_lr', { ...ok, schedule: { kind: 'sgdr', t_0: 10 }, parameters: { t_mult: { values: [1, 2] } } }, ['schedule.base_lr: base_lr is required for schedule sgdr']],
+  ['sgdr with a fractional t_mult', { ...ok, schedule: { kind: 'sgdr', t_0: 10, base_lr: 0.1 }, parameters: { t_mult: { values: [1, 1.5] } } },
+    ['parameters.t_mult.values[1]: must be an integer >= 1, got 1.5']],
+  ['not a mapping', { ...ok, parameters: [1, 2] }, ['parameters: must be a mapping of parameter: {values: [...]} or {min, max, distribution}, got [1,2]']],
+];
+
+for (const [name, raw, problems] of cases) {
+  test(`rejects ${name}`, () => {
+    assert.deepEqual(problemsOf(raw), problems);
+  });
+}
+
+test('a file that is not YAML, or not there, is one clear problem', () => {
+  assert.throws(() => loadSweepFile(write('bad.yaml', 'name: [unclosed\n')), { message: /bad\.yaml: 1 problem:\n {2}not valid YAML: / });
+  assert.throws(() => loadSweepFile(write('bad.json', '{"name": ')), { message: /bad\.json: 1 problem:\n {2}not valid JSON: / });
+  assert.throws(() => loadSweepFile(join(dir, 'missing.yaml')), { name: 'UsageError', message: `cannot read sweep file ${JSON.stringify(join(dir, 'missing.yaml'))}: ENOENT` });
+});
+
+test('JSON sweep files work as YAML ones do', () => {
+  assert.deepEqual(loadSweepFile(write('ok.json', JSON.stringify(ok))), checkSweep(ok));
+});

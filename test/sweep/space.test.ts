@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkSweep } from '../../src/sweep/file.js';
+import { configs, plan } from '../../src/sweep/space.js';
+
+const base = {
+  name: 's',
+  schedule: { first_cycle_steps: 40, max_lr: 0.1, min_lr: 0.001 },
+  trainer: { kind: 'quadratic', epochs: 2, steps_per_epoch: 10 },
+};
+
+test('a grid is the cartesian product, last key fastest, defaults filled in', () => {
+  const sweep = checkSweep({ ...base, parameters: { cycle_mult: { values: [1, 2] }, gamma: { values: [0.5, 0.9, 1] } } });
+  const got = configs(sweep).map((c) => [c.config.cycle_mult, c.config.gamma]);
+  assert.deepEqual(got, [[1, 0.5], [1, 0.9], [1, 1], [2, 0.5], [2, 0.9], [2, 1]]);
+  assert.deepEqual(configs(sweep)[0].config, {
+    schedule: 'cawr', first_cycle_steps: 40, cycle_mult: 1, max_lr: 0.1, min_lr: 0.001, warmup_steps: 0, gamma: 0.5,
+    warmup_first_cycle_only: false, peak_floor: 'none', allow_min_above_max: false,
+  });
+});
+
+test('repeats multiply the trials, and budget.max_trials caps them', () => {
+  const sweep = checkSweep({ ...base, parameters: { gamma: { values: [0.5, 0.9, 1] } }, repeats: 3 });
+  const trials = plan(sweep);
+  assert.equal(trials.length, 9);
+  assert.deepEqual(trials.slice(0, 3).map((t) => t.repeat), [0, 1, 2]);
+  assert.equal(new Set(trials.map((t) => t.seed)).size, 9);
+  assert.equal(plan(checkSweep({ ...base, parameters: { gamma: { values: [0.5, 0.9, 1] } }, repeats: 3, budget: { max_trials: 4 } })).length, 4);
+});
+
+test('equal configs written differently are one config (2 == 2.0)', () => {
+  const sweep = checkSweep({ ...base, parameters: { cycle_mult: { values: [2, 2.0, 3] } } });
+  assert.equal(configs(sweep).length, 2);
+});
+
+test('random sampling is seeded, stays in range, and more trials keep the earlier ones', () => {
+  const spec = {
+    ...base, method: 'random', seed: 3,
+    parameters: {
+      cycle_mult: { min: 1, max: 2, distribution: 'uniform' },
+      gamma: { min: 0.01, max: 1, distribution: 'log_uniform' },
+      warmup_steps: { min: 0, max: 10, distribution: 'int_uniform' },
+      peak_floor: { values: ['none', 'clamp'] },
+    },
+  };
+  const a = configs(checkSweep({ ...spec, trials: 200 }));
+  const again = configs(checkSweep({ ...spec, trials: 200 }));
+  assert.deepEqual(a, again);
+  assert.ok(a.length >= 199);
+  for (const { config } of a) {
+    assert.ok((config.cycle_mult as number) >= 1 && (config.cycle_mult as number) < 2);
+    assert.ok((config.gamma as number) >= 0.01 && (config.gamma as number) < 1);
+    assert.ok(Number.isInteger(config.warmup_steps) && (config.warmup_steps as number) >= 0 && (config.warmup_steps as number) <= 10);
+    assert.ok(['none', 'clamp'].includes(config.peak_floor as string));
+  }
+  // int_uniform reaches both ends; log_uniform puts about half the draws below the geometric mean 0.1.
+  const w = new Set(a.map((c) => c.config.warmup_steps));
+  assert.ok(w.has(0) && w.has(10));
+  const below = a.filter((c) => (c.config.gamma as number) < 0.1).length / a.length;
+  assert.ok(below > 0.35 && below < 0.65, String(below));
+  const fewer = configs(checkSweep({ ...spec, trials: 20 }));
+  assert.deepEqual(fewer, a.slice(0, fewer.length));
+  const otherSeed = configs(checkSweep({ ...spec, trials: 20, seed: 4 }));
+  assert.notDeepEqual(otherSeed.map((c) => c.hash), fewer.map((c) => c.hash));
+});
