@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { withDefaults, REFERENCE_NAMES, type ScheduleInput } from '../schedule/params.js';
+import { parameterNames } from '../schedule/validate.js';
 import { mulberry32 } from '../train/random.js';
 import type { Config, ParamSpec, Sweep } from './definition.js';
 import { configHash, trialSeed } from './hash.js';
@@ -21,7 +22,8 @@ export function toScheduleInput(config: Config): ScheduleInput {
 export function normalizeConfig(config: Config): Config {
   const full = withDefaults(toScheduleInput(config)) as unknown as Record<string, unknown>;
   const out: Config = { schedule: config.schedule };
-  for (const [k, v] of Object.entries(full)) if (k !== 'schedule' && v !== null) out[REFERENCE_NAMES[k] ?? k] = v;
+  // In the schedule's own parameter order, so stored params and exports read the same way.
+  for (const k of parameterNames(config.schedule)) if (full[k] !== undefined && full[k] !== null) out[REFERENCE_NAMES[k] ?? k] = full[k];
   return out;
 }
 

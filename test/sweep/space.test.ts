@@ -13,10 +13,10 @@ test('a grid is the cartesian product, last key fastest, defaults filled in', ()
   const sweep = checkSweep({ ...base, parameters: { cycle_mult: { values: [1, 2] }, gamma: { values: [0.5, 0.9, 1] } } });
   const got = configs(sweep).map((c) => [c.config.cycle_mult, c.config.gamma]);
   assert.deepEqual(got, [[1, 0.5], [1, 0.9], [1, 1], [2, 0.5], [2, 0.9], [2, 1]]);
-  assert.deepEqual(configs(sweep)[0].config, {
+  assert.deepEqual(Object.entries(configs(sweep)[0].config), Object.entries({
     schedule: 'cawr', first_cycle_steps: 40, cycle_mult: 1, max_lr: 0.1, min_lr: 0.001, warmup_steps: 0, gamma: 0.5,
     warmup_first_cycle_only: false, peak_floor: 'none', allow_min_above_max: false,
-  });
+  }), 'in the schedule\'s parameter order');
 });
 
 test('repeats multiply the trials, and budget.max_trials caps them', () => {

@@ -1,0 +1,276 @@
+// `lrsweep run` end to end: the real pool, tfjs and SQLite, as a user runs it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { curve } from '../../src/schedule/curve.js';
+import { runCli, TSX } from '../helpers/cli.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/sweeps/${name}`, import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+
+function workspace(): string {
+  return mkdtempSync(join(tmpdir(), 'lrsweep-run-'));
+}
+
+interface TrialRow { id: number; config_hash: string; repeat: number; state: string; objective: number | null; finished_at: string | null; run_id: number; params: string; error: string | null }
+
+function trialsOf(db: string): TrialRow[] {
+  const d = new Database(db, { readonly: true });
+  const rows = d.prepare('SELECT * FROM trials ORDER BY id').all() as TrialRow[];
+  d.close();
+  return rows;
+}
+
+function epochsOf(db: string): Map<string, unknown[]> {
+  const d = new Database(db, { readonly: true });
+  const rows = d.prepare('SELECT t.config_hash, t.repeat, e.* FROM epochs e JOIN trials t ON t.id = e.trial_id ORDER BY t.config_hash, t.repeat, e.epoch').all() as Record<string, unknown>[];
+  d.close();
+  const out = new Map<string, unknown[]>();
+  for (const r of rows) {
+    const key = `${r.config_hash}/${r.repeat}`;
+    const { trial_id: _id, config_hash: _h, repeat: _r, ...metrics } = r;
+    out.set(key, [...(out.get(key) ?? []), metrics]);
+  }
+  return out;
+}
+
+test('a tiny sweep runs through the pool, tfjs and SQLite, and every command reads it', () => {
+  const dir = workspace();
+  const db = join(dir, 'lrsweep.db');
+  const r = runCli(['run', fixture('tiny-mlp.yaml'), '--workers', '2'], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^sweep tiny-mlp: 8 of 8 trials complete, 0 failed, 0 not run/m);
+  const trials = trialsOf(db);
+  assert.equal(trials.length, 8);
+  assert.ok(trials.every((t) => t.state === 'complete' && typeof t.objective === 'number'));
+  // 160 training rows / 32 = 5 steps an epoch; the LR recorded at each epoch end is the curve's.
+  const d = new Database(db, { readonly: true });
+  for (const t of trials) {
+    const epochs = d.prepare('SELECT * FROM epochs WHERE trial_id = ? ORDER BY epoch').all(t.id) as { epoch: number; lr: number; val_accuracy: number; val_loss: number }[];
+    assert.equal(epochs.length, 3);
+    const p = JSON.parse(t.params);
+    const lrs = curve({ schedule: 'cawr', firstCycleSteps: 6, cycleMult: p.cycle_mult, maxLr: 0.5, minLr: 0.01, warmupSteps: p.warmup_steps }, { steps: 15 });
+    assert.deepEqual(epochs.map((e) => e.lr), [lrs[4], lrs[9], lrs[14]]);
+    assert.ok(epochs.every((e) => e.val_accuracy >= 0 && e.val_accuracy <= 1));
+    assert.equal(t.objective, epochs[2].val_loss);
+  }
+  d.close();
+
+  const best = runCli(['best', 'tiny-mlp', '--top', '2', '--format', 'json'], { cwd: dir });
+  assert.equal(best.status, 0, best.stderr);
+  const ranked = JSON.parse(best.stdout);
+  assert.equal(ranked.length, 2);
+  assert.deepEqual(Object.keys(ranked[0]), ['rank', 'val_loss', 'std', 'repeats', 'best_trial', 'cycle_mult', 'warmup_steps', 'config']);
+  assert.ok(ranked[0].val_loss <= ranked[1].val_loss);
+  assert.equal(ranked[0].repeats, 2);
+
+  const status = runCli(['status', '--format', 'csv'], { cwd: dir });
+  assert.equal(status.stdout.split('\n')[0], 'sweep,trials,complete,failed,interrupted,running,waiting,best,metric,goal');
+  assert.match(status.stdout.split('\n')[1], /^tiny-mlp,8,8,0,0,0,0,[0-9.]+,val_loss,minimize$/);
+
+  const list = runCli(['trials', 'tiny-mlp', '--state', 'complete', '--format', 'json'], { cwd: dir });
+  assert.equal(JSON.parse(list.stdout).length, 8);
+
+  const show = runCli(['show', 'tiny-mlp', String(trials[0].id), '--format', 'json'], { cwd: dir });
+  const shown = JSON.parse(show.stdout);
+  assert.equal(shown.epochs.length, 3);
+  assert.equal(shown.curve.steps, 15);
+  assert.equal(shown.params.cycle_mult, JSON.parse(trials[0].params).cycle_mult);
+
+  const table = runCli(['show', 'tiny-mlp', String(trials[0].id)], { cwd: dir });
+  assert.match(table.stdout, /curve restarts/);
+
+  for (const ext of ['csv', 'json']) {
+    const out = join(dir, `export.${ext}`);
+    const e = runCli(['export', 'tiny-mlp', '--out', out], { cwd: dir });
+    assert.equal(e.status, 0, e.stderr);
+    const text = readFileSync(out, 'utf8');
+    if (ext === 'csv') {
+      const lines = text.trimEnd().split('\n');
+      assert.equal(lines.length, 9);
+      assert.ok(lines[0].startsWith('trial,state,config_hash,repeat,seed,schedule,first_cycle_steps,cycle_mult'));
+    } else {
+      const j = JSON.parse(text);
+      assert.equal(j.trials.length, 8);
+      assert.equal(j.trials[0].epochs.length, 3);
+    }
+  }
+
+  // Running again skips everything complete.
+  const again = runCli(['run', fixture('tiny-mlp.yaml')], { cwd: dir });
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /8 of 8 trials complete, 0 failed, 0 not run \(0 finished in this run/);
+  assert.deepEqual(trialsOf(db), trials);
+});
+
+test('1 and 2 workers give identical metrics for every trial', () => {
+  const dir = workspace();
+  for (const workers of ['1', '2']) {
+    const r = runCli(['run', fixture('tiny-mlp.yaml'), '--workers', workers, '--db', `w${workers}.db`], { cwd: dir });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const one = epochsOf(join(dir, 'w1.db'));
+  const two = epochsOf(join(dir, 'w2.db'));
+  assert.equal(one.size, 8);
+  assert.deepEqual(two, one);
+});
+
+function startRun(args: string[], cwd: string) {
+  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<number | null>((resolve) => child.on('close', (code, signal) => resolve(signal ? -1 : code)));
+  return { child, done, out: () => ({ stdout, stderr }) };
+}
+
+async function waitForComplete(db: string, atLeast: number, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (existsSync(db)) {
+      try {
+        const d = new Database(db, { readonly: true });
+        const n = (d.prepare("SELECT COUNT(*) AS n FROM trials WHERE state = 'complete'").get() as { n: number }).n;
+        d.close();
+        if (n >= atLeast) return;
+      } catch {
+        // the schema may not exist yet
+      }
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`fewer than ${atLeast} trials completed in time`);
+}
+
+test('a run killed with SIGKILL mid-sweep resumes: every trial complete exactly once, nothing complete lost', async () => {
+  const dir = workspace();
+  const db = join(dir, 'lrsweep.db');
+  const first = startRun(['run', fixture('slow-mlp.yaml'), '--workers', '2'], dir);
+  await waitForComplete(db, 4);
+  first.child.kill('SIGKILL');
+  await first.done;
+  const before = trialsOf(db);
+  const completeBefore = before.filter((t) => t.state === 'complete');
+  assert.ok(completeBefore.length >= 4 && completeBefore.length < 24, `complete when killed: ${completeBefore.length}`);
+  assert.ok(before.some((t) => t.state === 'running'), 'the kill left trials running');
+
+  const second = runCli(['run', fixture('slow-mlp.yaml'), '--workers', '2'], { cwd: dir });
+  assert.equal(second.status, 0, second.stderr);
+  assert.match(second.stdout, /24 of 24 trials complete/);
+  const after = trialsOf(db);
+  assert.equal(after.length, 24);
+  assert.equal(new Set(after.map((t) => `${t.config_hash}/${t.repeat}`)).size, 24);
+  assert.ok(after.every((t) => t.state === 'complete'));
+  for (const t of completeBefore) assert.deepEqual(after.find((a) => a.id === t.id), t, 'a trial complete before the kill is untouched');
+  const d = new Database(db, { readonly: true });
+  assert.deepEqual(d.prepare('SELECT COUNT(*) AS n FROM epochs').get(), { n: 24 * 15 });
+  assert.deepEqual(d.prepare("SELECT status FROM runs ORDER BY id").all(), [{ status: 'failed' }, { status: 'finished' }]);
+  d.close();
+});
+
+test('Ctrl-C stops cleanly: running trials become interrupted, the exit says how to resume, and resuming finishes', async () => {
+  const dir = workspace();
+  const db = join(dir, 'lrsweep.db');
+  const run = startRun(['run', fixture('slow-mlp.yaml'), '--workers', '2'], dir);
+  await waitForComplete(db, 3);
+  run.child.kill('SIGINT');
+  const code = await run.done;
+  const { stdout, stderr } = run.out();
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /stopping: recording what finished/);
+  assert.match(stdout, /stopped: every completed trial is kept\. Resume with: lrsweep run .*slow-mlp\.yaml$/m);
+  const trials = trialsOf(db);
+  assert.equal(trials.filter((t) => t.state === 'running').length, 0);
+  assert.ok(trials.filter((t) => t.state === 'complete').length >= 3);
+  const resumed = runCli(['run', fixture('slow-mlp.yaml')], { cwd: dir });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.ok(trialsOf(db).every((t) => t.state === 'complete'));
+});
+
+test('trials that throw or time out are recorded as failed with their error, and the sweep goes on', () => {
+  const dir = workspace();
+  const sweep = join(dir, 'failing.yaml');
+  writeFileSync(sweep, `
+name: failing
+schedule: { first_cycle_steps: 10 }
+parameters: { gamma: { values: [0.5, 0.9] } }
+trainer: { kind: quadratic, dim: 1000000000000, epochs: 1, steps_per_epoch: 10 }
+`);
+  const r = runCli(['run', sweep], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /0 of 2 trials complete, 2 failed/);
+  const failed = trialsOf(join(dir, 'lrsweep.db'));
+  assert.ok(failed.every((t) => t.state === 'failed' && /Invalid typed array length/.test(t.error ?? '')), JSON.stringify(failed));
+
+  const slow = join(dir, 'timeout.yaml');
+  writeFileSync(slow, readFileSync(fixture('slow-mlp.yaml'), 'utf8').replace('name: slow-mlp', 'name: timeouts')
+    .replace('  gamma: { values: [0.5, 0.7, 0.9, 1.0] }', '  gamma: { values: [0.9] }') + 'budget: { trial_timeout: 0.05 }\n');
+  const t = runCli(['run', slow, '--db', 'timeouts.db'], { cwd: dir });
+  assert.equal(t.status, 0, t.stderr);
+  const timedOut = trialsOf(join(dir, 'timeouts.db'));
+  assert.equal(timedOut.length, 6);
+  assert.ok(timedOut.every((x) => x.state === 'failed' && x.error === 'trial_timeout: the trial ran longer than 0.05 s'));
+  const listed = runCli(['trials', 'timeouts', '--state', 'failed', '--db', 'timeouts.db', '--format', 'json'], { cwd: dir });
+  assert.equal(JSON.parse(listed.stdout).length, 6);
+});
+
+test('a changed sweep file is refused with what changed, unless --extend adds configs', () => {
+  const dir = workspace();
+  const file = join(dir, 'tiny.yaml');
+  copyFileSync(fixture('tiny-mlp.yaml'), file);
+  assert.equal(runCli(['run', file], { cwd: dir }).status, 0);
+  const original = readFileSync(file, 'utf8');
+
+  writeFileSync(file, original.replace('cycle_mult: { values: [1, 2] }', 'cycle_mult: { values: [1, 2, 3] }'));
+  const refused = runCli(['run', file], { cwd: dir });
+  assert.equal(refused.status, 2);
+  assert.equal(refused.stderr, 'lrsweep: sweep "tiny-mlp" already exists in lrsweep.db with another definition ' +
+    '(parameters.cycle_mult.values: [1,2] -> [1,2,3]): run with --extend to add the new configs, or give the sweep another name\n');
+  const extended = runCli(['run', file, '--extend'], { cwd: dir });
+  assert.equal(extended.status, 0, extended.stderr);
+  assert.match(extended.stdout, /12 of 12 trials complete, .*\(4 finished in this run/);
+
+  writeFileSync(file, original.replace('epochs: 3', 'epochs: 4'));
+  const incomparable = runCli(['run', file, '--extend'], { cwd: dir });
+  assert.equal(incomparable.status, 2);
+  assert.equal(incomparable.stderr, 'lrsweep: --extend only adds configs, but these changes would make old and new trials incomparable ' +
+    '(trainer.epochs: 3 -> 4): give the sweep another name\n');
+});
+
+test('bad input exits 2 with the problem and writes nothing', () => {
+  const dir = workspace();
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, 'name: bad\nschedule: { first_cycle_steps: 10, gamma: -1 }\ntrainer: { kind: quadratic }\n');
+  const r = runCli(['run', bad], { cwd: dir });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, `lrsweep: ${bad}: 1 problem:\n  schedule.gamma: must be > 0, got -1\n`);
+  assert.equal(existsSync(join(dir, 'lrsweep.db')), false);
+
+  const tf = runCli(['run', fixture('tiny-mlp.yaml'), '--backend', 'tensorflow'], { cwd: dir });
+  assert.equal(tf.status, 2);
+  assert.match(tf.stderr, /^lrsweep: --backend tensorflow needs @tensorflow\/tfjs-node, which is not installed: run `npm install @tensorflow\/tfjs-node`/);
+  assert.equal(existsSync(join(dir, 'lrsweep.db')), false);
+
+  const workers = runCli(['run', fixture('tiny-mlp.yaml'), '--workers', '0'], { cwd: dir });
+  assert.equal(workers.status, 2);
+  assert.equal(workers.stderr, 'lrsweep: --workers must be an integer >= 1, got 0\n');
+
+  const missing = runCli(['best', 'nope'], { cwd: dir });
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr, 'lrsweep: --db: no database at "lrsweep.db": run `lrsweep run SWEEP_FILE` first, or pass --db PATH\n');
+});
+
+test('--dry-run prints the number of trials and the first configs, and touches nothing', () => {
+  const dir = workspace();
+  const r = runCli(['run', fixture('tiny-mlp.yaml'), '--dry-run'], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^tiny-mlp: 4 configs x 2 repeats = 8 trials \(grid\), 15 steps each, trainer mlp$/m);
+  assert.match(r.stdout, /cycle_mult/);
+  assert.equal(existsSync(join(dir, 'lrsweep.db')), false);
+});
