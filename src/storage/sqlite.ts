@@ -9,7 +9,7 @@ import type { EpochMetrics } from '../train/types.js';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
 import {
   SchemaError, TRIAL_STATES,
-  type NewTrial, type RankedConfig, type RunInfo, type StateCounts, type Storage, type SweepRecord,
+  type NewTrial, type Outcome, type RankedConfig, type RunInfo, type StateCounts, type Storage, type SweepRecord,
   type TrialRecord, type TrialResult, type TrialState,
 } from './types.js';
 
@@ -146,17 +146,33 @@ export class SqliteStorage implements Storage {
   }
 
   completeTrial(trialId: number, runId: number, result: TrialResult): void {
-    this.write(() => {
-      const changed = this.s.complete.run(num(result.objective), result.note ?? null, now(), result.duration_ms, trialId, runId).changes;
-      if (changed !== 1) throw new Error(`trial ${trialId} is not running in run ${runId}: its result was not recorded`);
-      for (const e of result.epochs) {
-        this.s.insertEpoch.run(trialId, e.epoch, num(e.train_loss), num(e.val_loss), num(e.val_accuracy), e.lr);
-      }
-    });
+    if (this.recordOutcomes(runId, [{ trialId, state: 'complete', result }]).length > 0) {
+      throw new Error(`trial ${trialId} is not running in run ${runId}: its result was not recorded`);
+    }
   }
 
   stopTrial(trialId: number, runId: number, state: 'failed' | 'interrupted', error: string, durationMs: number | null): void {
-    this.write(() => this.s.stop.run(state, error, now(), durationMs, trialId, runId));
+    this.recordOutcomes(runId, [{ trialId, state, error, durationMs }]);
+  }
+
+  recordOutcomes(runId: number, outcomes: Outcome[]): number[] {
+    const t = now();
+    return this.write(() => {
+      const missed: number[] = [];
+      for (const o of outcomes) {
+        if (o.state !== 'complete') {
+          if (this.s.stop.run(o.state, o.error, t, o.durationMs, o.trialId, runId).changes !== 1) missed.push(o.trialId);
+          continue;
+        }
+        const r = o.result;
+        if (this.s.complete.run(num(r.objective), r.note ?? null, t, r.duration_ms, o.trialId, runId).changes !== 1) {
+          missed.push(o.trialId);
+          continue;
+        }
+        for (const e of r.epochs) this.s.insertEpoch.run(o.trialId, e.epoch, num(e.train_loss), num(e.val_loss), num(e.val_accuracy), e.lr);
+      }
+      return missed;
+    });
   }
 
   releaseRun(runId: number): number {

@@ -17,6 +17,7 @@
 import { UsageError } from '../errors.js';
 import type { EpochMetrics } from '../train/types.js';
 
+
 export const TRIAL_STATES = ['waiting', 'running', 'complete', 'failed', 'interrupted'] as const;
 export type TrialState = (typeof TRIAL_STATES)[number];
 
@@ -61,6 +62,11 @@ export interface TrialResult {
   note?: string;
 }
 
+/** How a trial this run held ended. */
+export type Outcome =
+  | { trialId: number; state: 'complete'; result: TrialResult }
+  | { trialId: number; state: 'failed' | 'interrupted'; error: string; durationMs: number | null };
+
 export interface RankedConfig {
   rank: number;
   config_hash: string;
@@ -102,6 +108,11 @@ export interface Storage {
   /** Moves up to `limit` waiting trials to running for this run, in id order, and returns them. */
   claimTrials(sweepId: number, runId: number, limit: number): TrialRecord[];
   completeTrial(trialId: number, runId: number, result: TrialResult): void;
+  /**
+   * Records many outcomes in one transaction (the run loop batches them). Returns the ids that
+   * were not recorded because this run no longer holds them in `running`.
+   */
+  recordOutcomes(runId: number, outcomes: Outcome[]): number[];
   /** running -> failed or interrupted, with the reason. */
   stopTrial(trialId: number, runId: number, state: 'failed' | 'interrupted', error: string, durationMs: number | null): void;
   /** Every trial this run still holds in running -> interrupted. */

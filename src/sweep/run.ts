@@ -4,18 +4,17 @@
 // flight, marks them interrupted, and keeps everything complete. Running again resumes.
 
 import { hostname } from 'node:os';
-import { TrialPool, TrialStopped, TrialTimeout, defaultWorkers } from '../pool/pool.js';
-import type { TrialOutcome, TrialTask } from '../pool/messages.js';
+import { TrialPool, defaultWorkers } from '../pool/pool.js';
 import { openSqlite } from '../storage/sqlite.js';
-import type { Storage, StateCounts, TrialRecord } from '../storage/types.js';
+import type { StateCounts } from '../storage/types.js';
 import { checkBackend } from '../train/backend.js';
 import { trainerEntry } from '../train/registry.js';
 import type { Backend } from '../train/types.js';
-import type { Config, Sweep } from './definition.js';
+import type { Sweep } from './definition.js';
+import { Dispatcher } from './dispatch.js';
 import { loadSweepFile } from './file.js';
-import { objectiveOf } from './objective.js';
 import { registerSweep } from './register.js';
-import { plan, toScheduleInput, type Planned } from './space.js';
+import { plan, type Planned } from './space.js';
 
 export interface RunOptions {
   file: string;
@@ -107,9 +106,8 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const started = Date.now();
     const counts = storage.counts(record.id);
     const toRun = counts.waiting;
-    let best = storage.bestConfigs(record.id, 1)[0]?.objective ?? null;
+    let best: number | null = storage.bestConfigs(record.id, 1)[0]?.objective ?? null;
     let done = 0;
-    const better = (v: number) => best === null || (sweep.objective.goal === 'minimize' ? v < best : v > best);
     const report = () => o.onProgress?.({
       total: Object.values(counts).reduce((a, b) => a + b, 0), complete: counts.complete, failed: counts.failed,
       doneThisRun: done, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, best,
@@ -119,67 +117,22 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     let stopped = o.signal?.aborted ?? false;
     if (toRun > 0 && !stopped) {
       pool = new TrialPool({ workers, trialTimeout: sweep.budget.trial_timeout });
-      const activePool = pool;
-      const onStop = () => {
-        stopped = true;
-        activePool.stopAll();
-      };
+      const dispatcher = new Dispatcher({
+        storage, pool, sweep, sweepId: record.id, runId, steps, backend, counts, best,
+        onRecorded(n, b) {
+          done = n;
+          best = b;
+          report();
+        },
+      });
+      const onStop = () => dispatcher.stop();
       o.signal?.addEventListener('abort', onStop, { once: true });
-
-      const record_ = (trial: TrialRecord, outcome: TrialOutcome) => {
-        const objective = objectiveOf(outcome.epochs, sweep.objective);
-        storage.completeTrial(trial.id, runId, {
-          objective, epochs: outcome.epochs, duration_ms: outcome.duration_ms,
-          note: objective === null ? `objective ${sweep.objective.metric} is not a number (training diverged)` : undefined,
-        });
-        counts.running--;
-        counts.complete++;
-        done++;
-        if (objective !== null && better(objective)) best = objective;
-      };
-      const fail = (trial: TrialRecord, e: unknown, ms: number) => {
-        const interrupted = e instanceof TrialStopped;
-        const message = e instanceof Error ? e.message : String(e);
-        storage.stopTrial(trial.id, runId, interrupted ? 'interrupted' : 'failed', message.split('\n')[0], ms);
-        counts.running--;
-        if (interrupted) counts.interrupted++;
-        else {
-          counts.failed++;
-          done++;
-        }
-      };
-
-      // Keep every worker busy with a short queue behind it; claim in small batches.
-      const window = workers * 2;
-      const inFlight = new Set<Promise<void>>();
-      while (!stopped) {
-        const free = window - inFlight.size;
-        const claimed = free > 0 ? storage.claimTrials(record.id, runId, free) : [];
-        counts.waiting -= claimed.length;
-        counts.running += claimed.length;
-        for (const trial of claimed) {
-          const began = Date.now();
-          const task: TrialTask = {
-            trialId: trial.id, trainer: sweep.trainer, schedule: toScheduleInput(JSON.parse(trial.params) as Config),
-            steps, seed: trial.seed, backend,
-          };
-          // Once stopping, any rejection but a timeout is the stop's doing (Piscina aborts the task).
-          const p: Promise<void> = activePool.run(task)
-            .then(
-              (outcome) => record_(trial, outcome),
-              (e) => fail(trial, stopped && !(e instanceof TrialTimeout) ? new TrialStopped('interrupted: the run was stopped') : e, Date.now() - began),
-            )
-            .finally(() => {
-              inFlight.delete(p);
-              report();
-            });
-          inFlight.add(p);
-        }
-        if (inFlight.size === 0) break;
-        await Promise.race(inFlight);
+      try {
+        done = await dispatcher.run();
+      } finally {
+        o.signal?.removeEventListener('abort', onStop);
       }
-      await Promise.allSettled([...inFlight]);
-      o.signal?.removeEventListener('abort', onStop);
+      stopped = dispatcher.stopped;
     }
     storage.releaseRun(runId);
     storage.endRun(runId, stopped ? 'interrupted' : 'finished');

@@ -1,0 +1,65 @@
+// Benchmarks of the sweep engine: its own overhead per trial (a trivial objective, so the pool,
+// the messages and SQLite are what is measured), and MLP training throughput per worker.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+// The compiled product, as users run it: from sources every pool worker would also run tsx's loader.
+import { runSweep } from '../dist/src/sweep/run.js';
+import { verdict } from './measure.js';
+import { TrialPool } from '../dist/src/pool/pool.js';
+import { MLP_DEFAULTS, mlpSpec } from '../dist/src/train/mlp-spec.js';
+
+function sweepFile(dir: string, name: string, body: string): string {
+  const path = join(dir, `${name}.yaml`);
+  writeFileSync(path, `name: ${name}\n${body}`);
+  return path;
+}
+
+export async function benchSweepOverhead(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'lrsweep-bench-'));
+  const file = sweepFile(dir, 'overhead', `
+schedule: { first_cycle_steps: 20, max_lr: 0.1, min_lr: 0.001 }
+parameters:
+  cycle_mult: { min: 1, max: 2, distribution: uniform }
+  gamma: { min: 0.5, max: 1, distribution: uniform }
+method: random
+trials: 1000
+trainer: { kind: quadratic, dim: 8, epochs: 2, steps_per_epoch: 50 }
+`);
+  const db = join(dir, 'bench.db');
+  const began = process.hrtime.bigint();
+  const report = await runSweep({ file, db, workers: 2 });
+  const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+  rmSync(dir, { recursive: true, force: true });
+  const rate = report.counts.complete / seconds;
+  console.log('\n== Sweep engine overhead: 1000 trials, trivial objective (noisy quadratic, 100 steps), 2 workers, SQLite file ==');
+  console.log(`${report.counts.complete} trials complete in ${seconds.toFixed(2)} s end to end (pool start, claims, results, per-epoch rows)`);
+  console.log(`${rate.toFixed(0)} trials/s (target >= 1000: ${verdict(rate >= 1000)})`);
+}
+
+export async function benchTraining(): Promise<void> {
+  // Steady state, measured on a warm pool: each worker first runs one trial (loading tfjs and its
+  // WASM backend, building the data set), then the clock runs over TRIALS trials.
+  const TRIALS = 24;
+  const trainer = { kind: 'mlp', ...MLP_DEFAULTS, samples: 1000, features: 20, classes: 5, hidden: [64, 64], epochs: 20, batch_size: 32 };
+  const steps = mlpSpec.steps(trainer as typeof MLP_DEFAULTS);
+  const task = (i: number) => ({
+    trialId: i, trainer, steps, seed: i, backend: 'wasm' as const,
+    schedule: { schedule: 'cawr' as const, firstCycleSteps: 100, cycleMult: 1.5, maxLr: 0.3, minLr: 0.001, warmupSteps: 10, gamma: 0.9 },
+  });
+  const rates: number[] = [];
+  for (const workers of [1, 2]) {
+    const pool = new TrialPool({ workers });
+    await Promise.all(Array.from({ length: workers }, (_, i) => pool.run(task(1000 + i))));
+    const began = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: TRIALS }, (_, i) => pool.run(task(i))));
+    const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+    await pool.close();
+    const rate = (TRIALS * steps) / seconds;
+    rates.push(rate);
+    console.log(`${workers} worker${workers > 1 ? 's' : ' '}: ${TRIALS} trials x ${steps} steps in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} steps/s (${(rate / workers).toFixed(0)} per worker)`);
+  }
+  const scaling = rates[1] / rates[0];
+  console.log(`scaling 1 -> 2 workers: ${scaling.toFixed(2)}x (target >= 1.8x: ${verdict(scaling >= 1.8)})`);
+}
