@@ -1,0 +1,49 @@
+// The MLP trainer on the default (wasm) backend: the LR curve really drives every optimizer.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mlpTrainer } from '../../src/train/mlp.js';
+import { MLP_DEFAULTS, mlpSpec, type MlpConfig } from '../../src/train/mlp-spec.js';
+
+const config: MlpConfig = { ...MLP_DEFAULTS, samples: 200, features: 4, classes: 3, noise: 0.5, hidden: [8], epochs: 4, batch_size: 16 };
+const steps = mlpSpec.steps(config); // 160 rows / 16 = 10 steps an epoch
+
+async function train(c: MlpConfig, lrs: Float64Array, seed = 1) {
+  const [epochs] = await mlpTrainer.train({ config: c, seed, curves: [lrs], backend: 'wasm' });
+  return epochs;
+}
+
+for (const optimizer of ['sgd', 'momentum', 'adam'] as const) {
+  test(`${optimizer}: a zero LR curve leaves the model untouched, a positive one trains it`, async () => {
+    const c = { ...config, optimizer, dataset: 'synthetic' as const };
+    const frozen = await train(c, new Float64Array(steps));
+    assert.equal(steps, 40);
+    assert.equal(frozen.length, 4);
+    assert.ok(frozen.every((e) => e.val_loss === frozen[0].val_loss), 'no step moved the weights');
+    const lr = optimizer === 'adam' ? 0.05 : 0.5;
+    const trained = await train(c, new Float64Array(steps).fill(lr));
+    assert.ok(trained[3].val_loss < frozen[3].val_loss * 0.8, `${trained[3].val_loss} vs ${frozen[3].val_loss}`);
+    assert.deepEqual(trained.map((e) => e.lr), [lr, lr, lr, lr]);
+  });
+}
+
+test('the LR changes step by step: a curve that is zero after step 5 stops training there', async () => {
+  const lrs = new Float64Array(steps);
+  lrs.fill(0.5, 0, 5);
+  const epochs = await train({ ...config }, lrs);
+  assert.notEqual(epochs[0].val_loss, (await train({ ...config }, new Float64Array(steps)))[0].val_loss);
+  assert.equal(epochs[1].val_loss, epochs[3].val_loss, 'no update after step 5');
+  assert.deepEqual(epochs.map((e) => e.lr), [0, 0, 0, 0]);
+});
+
+test('the same seed gives the same numbers; another seed gives others', async () => {
+  const lrs = new Float64Array(steps).fill(0.3);
+  assert.deepEqual(await train(config, lrs, 5), await train(config, lrs, 5));
+  assert.notDeepEqual(await train(config, lrs, 5), await train(config, lrs, 6));
+});
+
+test('iris trains offline to a useful accuracy', async () => {
+  const c: MlpConfig = { ...MLP_DEFAULTS, dataset: 'iris', samples: 150, hidden: [16], epochs: 30, batch_size: 16, optimizer: 'adam' };
+  const epochs = await train(c, new Float64Array(mlpSpec.steps(c)).fill(0.02));
+  assert.ok(epochs[29].val_accuracy! >= 0.8, String(epochs[29].val_accuracy));
+  assert.ok(epochs[29].train_loss < epochs[0].train_loss);
+});
