@@ -9,6 +9,10 @@ import { countRestarts, curveChunks } from '../schedule/curve.js';
 import type { ScheduleInput } from '../schedule/params.js';
 import { resolveSchedule, validateRequest, DTYPES, type Dtype } from '../schedule/validate.js';
 import { numberFlag } from './flags.js';
+import { decimateCurve } from '../plot/decimate.js';
+import { curveChart } from '../plot/charts.js';
+import { imageFormat, writeChart } from '../plot/render.js';
+import { terminalChart } from '../plot/terminal.js';
 import { scheduleFromFlags, withScheduleFlags } from './schedule-flags.js';
 
 export interface CurveOptions {
@@ -22,6 +26,10 @@ export interface CurveOptions {
   format?: CurveFormat;
   /** Show a progress bar (only when stderr is a terminal). */
   progress?: boolean;
+  /** A chart: FILE.svg, FILE.png, or '-' for the terminal. */
+  plot?: string;
+  /** Log-scale y axis for the chart. */
+  log?: boolean;
 }
 
 export interface CurveSummary {
@@ -38,10 +46,19 @@ export interface CurveSummary {
 /** Long writes get a progress bar; short ones would only flicker. */
 const PROGRESS_MIN_STEPS = 2_000_000;
 
+/** Pixel columns of a chart: one decimated min/max pair each. */
+const CHART_COLUMNS = 720;
+
 export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
   const schedule = resolveSchedule(o.params);
   const request = { steps: o.steps, start: o.start, dtype: o.dtype };
   validateRequest(schedule, request);
+  if (o.plot !== undefined && o.plot !== '-') imageFormat(o.plot, '--plot');
+  if (o.plot !== undefined && o.steps === 0) throw new UsageError('--plot needs --steps of at least 1, got steps=0');
+  if (o.log && o.plot === undefined) throw new UsageError('--log goes with --plot (it sets the chart\'s y axis)');
+  if (o.log && schedule.schedule === 'cawr' ? schedule.minLr <= 0 : o.log && schedule.schedule === 'sgdr' && schedule.etaMin <= 0) {
+    throw new UsageError('--log needs a floor above 0 (min_lr or eta_min): a log axis cannot show 0');
+  }
   let format: CurveFormat | undefined;
   if (o.out === '-') {
     format = o.format ?? 'json';
@@ -54,6 +71,30 @@ export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
   const began = process.hrtime.bigint();
   let min = Infinity;
   let max = -Infinity;
+  // A chart alone never computes every step: its decimation is exact per column, so it also
+  // gives the curve's min and max. Writing values, or a plain summary, streams the whole curve.
+  if (o.out !== undefined || o.plot === undefined) [min, max] = await streamCurve(o, format);
+  if (o.plot !== undefined) {
+    const columns = o.plot === '-' ? Math.max(20, Math.min(200, (process.stdout.columns || 100) - 14)) : CHART_COLUMNS;
+    const points = decimateCurve(schedule, o.start, o.steps, columns);
+    for (const p of points) {
+      if (p.lr < min) min = p.lr;
+      if (p.lr > max) max = p.lr;
+    }
+    if (o.plot === '-') process.stdout.write(terminalChart(points, columns, { log: o.log }));
+    else {
+      const title = `${schedule.schedule} learning rate, steps ${o.start} to ${o.start + o.steps - 1}`;
+      await writeChart(curveChart([{ name: schedule.schedule, points }], { log: o.log, title }), o.plot, '--plot');
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+  return { steps: o.steps, start: o.start, restarts: countRestarts(o.params, request), min, max, seconds, out: o.out, format };
+}
+
+/** Streams the curve through the encoder (when writing) and returns its [min, max]. */
+async function streamCurve(o: CurveOptions, format: CurveFormat | undefined): Promise<[number, number]> {
+  let min = Infinity;
+  let max = -Infinity;
   const sink: Sink | null = o.out === undefined ? null : o.out === '-' ? stdoutSink() : fileSink(o.out);
   const enc = format ? encoder(format, o.dtype, o.steps) : null;
   const bar = o.progress && o.steps >= PROGRESS_MIN_STEPS && process.stderr.isTTY
@@ -63,7 +104,7 @@ export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
   try {
     if (sink && enc) await sink.write(enc.header());
     let at = 0;
-    for (const values of curveChunks(o.params, request)) {
+    for (const values of curveChunks(o.params, { steps: o.steps, start: o.start, dtype: o.dtype })) {
       for (let i = 0; i < values.length; i++) {
         const v = values[i];
         if (v < min) min = v;
@@ -83,8 +124,7 @@ export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
   } finally {
     bar?.stop();
   }
-  const seconds = Number(process.hrtime.bigint() - began) / 1e9;
-  return { steps: o.steps, start: o.start, restarts: countRestarts(o.params, request), min, max, seconds, out: o.out, format };
+  return [min, max];
 }
 
 export const command = 'curve';
@@ -97,8 +137,12 @@ export function builder(y: Argv) {
     .option('dtype', { choices: DTYPES, default: 'f64' as Dtype, describe: 'float64, or float32 (computed in float32, faster)', group: 'Curve:' })
     .option('out', { type: 'string', nargs: 1, describe: 'FILE.csv | .json | .npy | .bin, or - for stdout', group: 'Curve:' })
     .option('format', { choices: STDOUT_FORMATS, describe: 'Format for --out -', group: 'Curve:' })
+    .option('plot', { type: 'string', nargs: 1, describe: 'Chart: FILE.svg | FILE.png, or - to draw in the terminal', group: 'Curve:' })
+    .option('log', { type: 'boolean', describe: 'Log-scale y axis for --plot', group: 'Curve:' })
     .example('$0 curve --first-cycle-steps 37 --cycle-mult 1.5 --warmup-steps 5 --gamma 0.9 --steps 1000000', 'Summary of a million steps')
     .example('$0 curve --first-cycle-steps 200 --warmup-steps 50 --steps 5000 --out lr.npy', 'Write a NumPy file')
+    .example('$0 curve --first-cycle-steps 37 --cycle-mult 1.5 --steps 100000000 --plot lr.svg --log', 'Chart 10^8 steps (decimated per pixel column)')
+    .example('$0 curve --first-cycle-steps 37 --steps 2000 --plot -', 'Draw it in the terminal')
     .example('$0 curve --schedule sgdr --t0 10 --t-mult 2 --base-lr 0.1 --steps 100 --out - --format csv', 'SGDR as CSV on stdout');
 }
 
@@ -113,6 +157,8 @@ export async function handler(argv: Args): Promise<void> {
     out: argv.out,
     format: argv.format as CurveFormat | undefined,
     progress: true,
+    plot: argv.plot,
+    log: argv.log,
   });
   const show = argv.dtype === 'f32' ? formatFloat32 : String;
   const lines = [
@@ -123,6 +169,7 @@ export async function handler(argv: Args): Promise<void> {
     `time      ${(summary.seconds * 1000).toFixed(1)} ms`,
   ];
   if (summary.out && summary.out !== '-') lines.push(`wrote     ${summary.out} (${summary.format})`);
+  if (argv.plot && argv.plot !== '-') lines.push(`plotted   ${argv.plot}`);
   // With --out - the curve owns stdout: the summary goes to stderr.
   const text = `${lines.join('\n')}\n`;
   if (summary.out === '-') process.stderr.write(text);

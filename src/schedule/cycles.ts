@@ -38,3 +38,39 @@ export function zeroLengthCycle(f: Family, limit: number): { cycle: number; step
   }
   return null;
 }
+
+/** Consecutive cycles of equal length and warmup: cycles firstCycle .. firstCycle + count - 1. */
+export interface CycleRun {
+  firstCycle: number;
+  start: number;
+  length: number;
+  warmup: number;
+  count: number;
+}
+
+/**
+ * The cycles that start before `limit`, grouped into runs of equal length. After max_cycles the
+ * schedule is flat at min_lr: that tail is left out (`end` says where the cycles stop). Lengths
+ * only change O(log limit) times for cycle_mult > 1, so this is short even for 10^12 steps.
+ */
+export function cycleRuns(f: Family, limit: number): { runs: CycleRun[]; end: number } {
+  const runs: CycleRun[] = [];
+  let cycle = 0;
+  let start = 0;
+  let length = f.firstCycleSteps;
+  while (start < limit && length > 0) {
+    if (f.maxCycles !== null && cycle >= f.maxCycles) return { runs, end: start };
+    const next = nextCycleLength(f, length, cycle);
+    const warmup = warmupOf(f, cycle);
+    const stable = next === length && warmupOf(f, cycle + 1) === warmup;
+    let count = stable ? Math.max(1, Math.ceil((limit - start) / length)) : 1;
+    if (f.maxCycles !== null) count = Math.min(count, f.maxCycles - cycle);
+    const last = runs[runs.length - 1];
+    if (last && last.length === length && last.warmup === warmup && last.start + last.count * last.length === start) last.count += count;
+    else runs.push({ firstCycle: cycle, start, length, warmup, count });
+    start += count * length;
+    cycle += count;
+    length = stable ? length : next;
+  }
+  return { runs, end: f.maxCycles !== null && cycle >= f.maxCycles ? start : Infinity };
+}

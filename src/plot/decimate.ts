@@ -1,0 +1,69 @@
+// Decimation of an LR curve for plotting: the exact minimum and maximum of every pixel column,
+// found without computing every step. Inside a cycle both pieces are monotone (the warmup ramp,
+// then the cosine), so a column's extremes lie at its edges, at cycle starts, at peaks (s = w)
+// and at cycle ends; across a run of equal-length cycles those values are monotone in the cycle
+// number (they scale with gamma^c), so only the run's first and last cycle in the column count.
+// A 10^8-step curve therefore plots as fast as a 10^4-step one, and no restart spike is lost.
+
+import { cycleRuns } from '../schedule/cycles.js';
+import { toFamily, type Schedule } from '../schedule/params.js';
+import { fillCurve } from '../wasm/engine.js';
+
+export interface CurvePoint {
+  step: number;
+  lr: number;
+}
+
+/** Steps whose values bound the curve over [a, b). */
+function candidates(a: number, b: number, runs: ReturnType<typeof cycleRuns>): number[] {
+  const out = [a, b - 1];
+  // Step 0 is min_lr (the reference overwrites it), so with no warmup cycle 0 peaks at step 1.
+  if (a <= 1 && b > 1) out.push(1);
+  if (runs.end < b && runs.end >= a) out.push(runs.end);
+  for (const run of runs.runs) {
+    const runEnd = run.start + run.count * run.length;
+    if (runEnd <= a || run.start >= b) continue;
+    // Cycles of this run that intersect [a, b): from i0 to i1.
+    const i0 = Math.max(0, Math.floor((a - run.start) / run.length));
+    const i1 = Math.min(run.count - 1, Math.floor((b - 1 - run.start) / run.length));
+    for (const i of i1 > i0 ? [i0, i0 + 1, i1 - 1, i1] : [i0]) {
+      const s = run.start + i * run.length;
+      for (const t of [s, s + run.warmup, s + run.length - 1]) if (t >= a && t < b) out.push(t);
+    }
+  }
+  return out;
+}
+
+/**
+ * The curve over steps start .. start + steps - 1 as at most 2 points per column: each column's
+ * minimum and maximum, in step order. Short curves (steps <= 2 * columns) come back whole.
+ */
+export function decimateCurve(schedule: Schedule, start: number, steps: number, columns: number): CurvePoint[] {
+  const family = toFamily(schedule);
+  if (steps <= 2 * columns) {
+    const values = new Float64Array(steps);
+    fillCurve(family, start, values);
+    return Array.from(values, (lr, i) => ({ step: start + i, lr }));
+  }
+  const runs = cycleRuns(family, start + steps);
+  const one = new Float64Array(1);
+  const valueAt = (t: number) => {
+    fillCurve(family, t, one);
+    return one[0];
+  };
+  const points: CurvePoint[] = [];
+  for (let c = 0; c < columns; c++) {
+    const a = start + Math.floor((c * steps) / columns);
+    const b = start + Math.floor(((c + 1) * steps) / columns);
+    let lo = { step: a, lr: Infinity };
+    let hi = { step: a, lr: -Infinity };
+    for (const t of new Set(candidates(a, b, runs))) {
+      const lr = valueAt(t);
+      if (lr < lo.lr || (lr === lo.lr && t < lo.step)) lo = { step: t, lr };
+      if (lr > hi.lr || (lr === hi.lr && t < hi.step)) hi = { step: t, lr };
+    }
+    if (lo.step === hi.step) points.push(lo);
+    else points.push(...(lo.step < hi.step ? [lo, hi] : [hi, lo]));
+  }
+  return points;
+}

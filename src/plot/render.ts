@@ -1,0 +1,39 @@
+// Rendering Vega-Lite specs: compiled to Vega and drawn to SVG in Node (no browser, no canvas),
+// and SVG to PNG with resvg (a native renderer that ships inside its npm package).
+
+import { extname } from 'node:path';
+import { writeFileSync, renameSync } from 'node:fs';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { Resvg } from '@resvg/resvg-js';
+import { UsageError } from '../errors.js';
+
+export async function toSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+export function svgToPng(svg: string, scale = 2): Buffer {
+  return new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, background: 'white' })
+    .render().asPng();
+}
+
+export type ImageFormat = 'svg' | 'png';
+
+export function imageFormat(path: string, flag: string): ImageFormat {
+  const ext = extname(path).slice(1).toLowerCase();
+  if (ext === 'svg' || ext === 'png') return ext;
+  throw new UsageError(`${flag} must end in .svg or .png, got ${JSON.stringify(path)}`);
+}
+
+/** Renders a chart to FILE.svg or FILE.png (written whole, then renamed into place). */
+export async function writeChart(spec: TopLevelSpec, path: string, flag = '--out'): Promise<void> {
+  const format = imageFormat(path, flag);
+  const svg = await toSvg(spec);
+  writeFileSync(`${path}.partial`, format === 'svg' ? svg : svgToPng(svg));
+  renameSync(`${path}.partial`, path);
+}
