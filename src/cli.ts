@@ -15,9 +15,11 @@ import * as best from './commands/best.js';
 import * as trials from './commands/trials.js';
 import * as show from './commands/show.js';
 import * as exportCommand from './commands/export.js';
+import * as plot from './commands/plot.js';
+import * as report from './commands/report.js';
 
 /** The registry of commands, in the order --help lists them. */
-const COMMANDS = [run, status, best, trials, show, exportCommand, curve];
+const COMMANDS = [run, status, best, trials, show, report, plot, exportCommand, curve];
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

@@ -8,7 +8,7 @@ import type { CurvePoint } from './decimate.js';
 const WIDTH = 720;
 const HEIGHT = 300;
 const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
-const config = { font: FONT, view: { stroke: null }, axis: { labelFont: FONT, titleFont: FONT }, legend: { labelFont: FONT, titleFont: FONT } };
+const config = { font: FONT, view: { stroke: null }, axis: { labelFont: FONT, titleFont: FONT }, legend: { labelFont: FONT, titleFont: FONT, labelLimit: 420 } };
 
 export interface Series {
   name: string;
@@ -126,12 +126,12 @@ export function parallelCoordinates(rows: TrialRow[], keys: string[], metric: st
       },
       {
         data: { values: order.map((k) => ({ axis: k, label: String(Number(extent[k === metric ? 'objective' : k][1].toPrecision(3))), y: 1 })) },
-        mark: { type: 'text', dy: -8, fontSize: 10 },
+        mark: { type: 'text', dy: 10, dx: 4, align: 'left', fontSize: 10 },
         encoding: { x: { field: 'axis', type: 'nominal', sort: order }, y: { field: 'y', type: 'quantitative' }, text: { field: 'label' } },
       },
       {
         data: { values: order.map((k) => ({ axis: k, label: String(Number(extent[k === metric ? 'objective' : k][0].toPrecision(3))), y: 0 })) },
-        mark: { type: 'text', dy: 12, fontSize: 10 },
+        mark: { type: 'text', dy: -4, dx: 4, align: 'left', fontSize: 10 },
         encoding: { x: { field: 'axis', type: 'nominal', sort: order }, y: { field: 'y', type: 'quantitative' }, text: { field: 'label' } },
       },
     ],

@@ -1,0 +1,57 @@
+// The sweep's charts by kind, shared by `lrsweep plot` and the HTML report.
+
+import type { TopLevelSpec } from 'vega-lite';
+import type { SweepData } from '../report/data.js';
+import { curveChart, heatmap, lossChart, parallelCoordinates } from './charts.js';
+
+export const PLOT_KINDS = ['curves', 'losses', 'landscape'] as const;
+export type PlotKind = (typeof PLOT_KINDS)[number];
+
+/** Numeric parameters the sweep varies: the landscape's axes. */
+export function landscapeKeys(d: SweepData): string[] {
+  return d.keys.filter((k) => d.trials.some((t) => typeof t[k] === 'number'));
+}
+
+export function curvesSpec(d: SweepData, log = false): TopLevelSpec {
+  return curveChart(d.curves, { log, title: `LR curves of the top ${d.curves.length} configs (${d.steps} steps)` });
+}
+
+export function lossesSpec(d: SweepData): TopLevelSpec {
+  const metric = d.definition.objective.metric === 'train_loss' ? 'train_loss' : 'val_loss';
+  return lossChart(d.losses, metric);
+}
+
+/** One heatmap per pair of varied parameters. */
+export function heatmapSpecs(d: SweepData): TopLevelSpec[] {
+  const keys = landscapeKeys(d);
+  const out: TopLevelSpec[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    for (let j = i + 1; j < keys.length; j++) out.push(heatmap(d.trials, keys[i], keys[j], d.record.metric, d.record.goal));
+  }
+  return out;
+}
+
+export function parallelSpec(d: SweepData): TopLevelSpec {
+  return parallelCoordinates(d.trials, landscapeKeys(d), d.record.metric, d.record.goal);
+}
+
+/** The landscape as one figure: heatmaps in a row (wrapping), parallel coordinates below. */
+export function landscapeSpec(d: SweepData): TopLevelSpec {
+  const heatmaps = heatmapSpecs(d).map(strip);
+  const parts: object[] = [];
+  for (let i = 0; i < heatmaps.length; i += 3) parts.push({ hconcat: heatmaps.slice(i, i + 3) });
+  if (landscapeKeys(d).length > 0) parts.push(strip(parallelSpec(d)));
+  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: (curvesSpec(d) as { config: object }).config, vconcat: parts, resolve: { scale: { color: 'independent' } } } as TopLevelSpec;
+}
+
+/** A spec without its top-level-only keys, to nest it in a concat. */
+function strip(spec: TopLevelSpec): object {
+  const { $schema: _s, config: _c, ...rest } = spec as unknown as Record<string, unknown>;
+  return rest;
+}
+
+export function specFor(kind: PlotKind, d: SweepData, log = false): TopLevelSpec {
+  if (kind === 'curves') return curvesSpec(d, log);
+  if (kind === 'losses') return lossesSpec(d);
+  return landscapeSpec(d);
+}

@@ -1,0 +1,81 @@
+// The HTML sweep report: one self-contained file (charts as inline SVG, styles inline, no
+// scripts, nothing fetched), so it opens offline and stays light for thousands of trials.
+
+import type { SweepData } from './data.js';
+
+const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const num = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Number(v.toPrecision(5)).toString()) : esc(v));
+
+function table(columns: string[], rows: Record<string, unknown>[]): string {
+  return `<table><thead><tr>${columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${
+    rows.map((r) => `<tr>${columns.map((c) => `<td>${num(r[c])}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+export interface Charts {
+  curves: string;
+  losses: string;
+  heatmaps: string[];
+  parallel: string | null;
+}
+
+/** At most this many failed trials are listed; the rest are counted. */
+const MAX_FAILED_ROWS = 200;
+
+export function reportHtml(d: SweepData, charts: Charts, generatedAt: Date): string {
+  const total = Object.values(d.counts).reduce((a, b) => a + b, 0);
+  const { metric, goal } = d.record;
+  const chart = (id: string, title: string, svg: string) => `<figure class="chart" id="${id}" data-title="${esc(title)}">${svg}</figure>`;
+  const topRows = d.top.map((c) => ({ rank: c.rank, [metric]: c.objective, std: c.std, repeats: c.repeats, best_trial: c.best_trial, ...JSON.parse(c.params), config: c.config_hash }));
+  const failedRows = d.failed.slice(0, MAX_FAILED_ROWS).map((t) => ({ trial: t.id, repeat: t.repeat, ...pick(JSON.parse(t.params), d.keys), error: t.error }));
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>lrsweep report: ${esc(d.record.name)}</title>
+<style>
+  body { font-family: 'DejaVu Sans', Helvetica, Arial, sans-serif; margin: 2rem auto; max-width: 1200px; color: #222; padding: 0 1rem; }
+  h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: .3rem; }
+  table { border-collapse: collapse; font-size: .85rem; margin: .5rem 0; }
+  th, td { border: 1px solid #ddd; padding: .25rem .5rem; text-align: right; }
+  th { background: #f4f4f4; } td:last-child { text-align: left; }
+  .counts span { display: inline-block; margin-right: 1.2rem; } .counts b { font-size: 1.2rem; }
+  figure.chart { margin: 1rem 0; overflow-x: auto; } .grid { display: flex; flex-wrap: wrap; gap: 1rem; }
+  pre { background: #f7f7f7; padding: .8rem; overflow-x: auto; font-size: .8rem; }
+  .muted { color: #777; font-size: .85rem; }
+</style>
+</head>
+<body>
+<h1>Sweep <code>${esc(d.record.name)}</code></h1>
+<p class="muted">${esc(d.definition.method)} search, ${esc(d.definition.trainer.kind)} trainer, ${d.steps} steps per trial,
+objective: ${esc(goal)} ${esc(metric)} (${esc(d.definition.objective.summary)} epoch). Report made ${esc(generatedAt.toISOString())}.</p>
+
+<h2 id="status">Status</h2>
+<p class="counts"><span><b>${total}</b> trials</span>${Object.entries(d.counts).map(([k, v]) => `<span><b>${v}</b> ${k}</span>`).join('')}</p>
+
+<h2 id="top">Top configs</h2>
+${d.top.length ? table(['rank', metric, 'std', 'repeats', 'best_trial', ...Object.keys(JSON.parse(d.top[0].params)), 'config'], topRows) : '<p>No complete trials yet.</p>'}
+
+<h2 id="curves-section">LR curves of the top configs</h2>
+${chart('curves', 'LR curves', charts.curves)}
+
+<h2 id="losses-section">Loss per epoch of the top configs</h2>
+${chart('losses', 'losses', charts.losses)}
+
+<h2 id="landscape">The objective against the parameters</h2>
+${charts.heatmaps.length ? `<div class="grid">${charts.heatmaps.map((svg, i) => chart(`heatmap-${i}`, 'heatmap', svg)).join('')}</div>` : '<p>Fewer than two numeric parameters vary: no heatmaps.</p>'}
+${charts.parallel ? chart('parallel', 'parallel coordinates', charts.parallel) : ''}
+
+<h2 id="failed">Failed trials</h2>
+${d.failed.length ? table(['trial', 'repeat', ...d.keys, 'error'], failedRows) : '<p>None.</p>'}
+${d.failed.length > MAX_FAILED_ROWS ? `<p class="muted">and ${d.failed.length - MAX_FAILED_ROWS} more: <code>lrsweep trials ${esc(d.record.name)} --state failed</code></p>` : ''}
+
+<h2 id="definition">Definition</h2>
+<pre>${esc(JSON.stringify(d.definition, null, 2))}</pre>
+</body>
+</html>
+`;
+}
+
+function pick(params: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, params[k]]));
+}
