@@ -25,7 +25,7 @@ export function reportHtml(d: SweepData, charts: Charts, generatedAt: Date): str
   const total = Object.values(d.counts).reduce((a, b) => a + b, 0);
   const { metric, goal } = d.record;
   const chart = (id: string, title: string, svg: string) => `<figure class="chart" id="${id}" data-title="${esc(title)}">${svg}</figure>`;
-  const topRows = d.top.map((c) => ({ rank: c.rank, [metric]: c.objective, std: c.std, repeats: c.repeats, best_trial: c.best_trial, ...JSON.parse(c.params), config: c.config_hash }));
+  const topRows = d.top.map((c) => ({ rank: c.rank, [metric]: c.objective, std: c.std, repeats: c.repeats, best_trial: c.best_trial, ...pick(JSON.parse(c.params), d.keys), config: c.config_hash }));
   const failedRows = d.failed.slice(0, MAX_FAILED_ROWS).map((t) => ({ trial: t.id, repeat: t.repeat, ...pick(JSON.parse(t.params), d.keys), error: t.error }));
   return `<!doctype html>
 <html lang="en">
@@ -53,7 +53,7 @@ objective: ${esc(goal)} ${esc(metric)} (${esc(d.definition.objective.summary)} e
 <p class="counts"><span><b>${total}</b> trials</span>${Object.entries(d.counts).map(([k, v]) => `<span><b>${v}</b> ${k}</span>`).join('')}</p>
 
 <h2 id="top">Top configs</h2>
-${d.top.length ? table(['rank', metric, 'std', 'repeats', 'best_trial', ...Object.keys(JSON.parse(d.top[0].params)), 'config'], topRows) : '<p>No complete trials yet.</p>'}
+${d.top.length ? table(['rank', metric, 'std', 'repeats', 'best_trial', ...d.keys, 'config'], topRows) : '<p>No complete trials yet.</p>'}
 
 <h2 id="curves-section">LR curves of the top configs</h2>
 ${chart('curves', 'LR curves', charts.curves)}

@@ -1,0 +1,112 @@
+// `lrsweep export NAME --format optuna`: a sweep as an Optuna study in a SQLite file, so
+// optuna.load_study and optuna-dashboard (importance, history, parallel coordinates) read it.
+// One Optuna trial per lrsweep trial; parameters are the varied ones, with the distributions
+// Optuna would have used; intermediate values are the per-epoch losses.
+
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { Storage, SweepRecord, TrialRecord, TrialState } from '../storage/types.js';
+import type { ParamSpec, Sweep } from '../sweep/definition.js';
+import { OPTUNA_ALEMBIC_VERSION, OPTUNA_DDL, OPTUNA_LIBRARY_VERSION, OPTUNA_SCHEMA_VERSION } from './optuna-schema.js';
+
+const INTEGER_PARAMS = new Set(['first_cycle_steps', 'warmup_steps', 'max_cycles', 't_0', 't_mult']);
+
+interface Distribution {
+  json: string;
+  /** Optuna's internal representation: the value itself, or a categorical choice's index. */
+  internal(value: unknown): number;
+}
+
+/** The distribution Optuna would report for a varied parameter. */
+export function distributionOf(key: string, spec: ParamSpec): Distribution {
+  const numeric = (v: unknown) => v as number;
+  if ('values' in spec) {
+    if (spec.values.every((v) => typeof v === 'number')) {
+      const xs = spec.values as number[];
+      const low = Math.min(...xs);
+      const high = Math.max(...xs);
+      if (INTEGER_PARAMS.has(key)) {
+        return { json: JSON.stringify({ name: 'IntDistribution', attributes: { log: false, step: 1, low, high } }), internal: numeric };
+      }
+      return { json: JSON.stringify({ name: 'FloatDistribution', attributes: { step: null, low, high, log: false } }), internal: numeric };
+    }
+    const choices = spec.values;
+    return {
+      json: JSON.stringify({ name: 'CategoricalDistribution', attributes: { choices } }),
+      internal: (v) => choices.indexOf(v as never),
+    };
+  }
+  if (spec.distribution === 'int_uniform') {
+    return { json: JSON.stringify({ name: 'IntDistribution', attributes: { log: false, step: 1, low: spec.min, high: spec.max } }), internal: numeric };
+  }
+  return {
+    json: JSON.stringify({ name: 'FloatDistribution', attributes: { step: null, low: spec.min, high: spec.max, log: spec.distribution === 'log_uniform' } }),
+    internal: numeric,
+  };
+}
+
+const STATES: Record<TrialState, string> = { complete: 'COMPLETE', failed: 'FAIL', interrupted: 'FAIL', waiting: 'WAITING', running: 'RUNNING' };
+
+/** Optuna's DATETIME text (SQLAlchemy on SQLite): "YYYY-MM-DD HH:MM:SS.ffffff". */
+function datetime(iso: string | null): string | null {
+  return iso === null ? null : `${iso.replace('T', ' ').replace('Z', '')}000`;
+}
+
+function valueType(v: number | null): [number | null, string] {
+  if (v === null || Number.isNaN(v)) return [null, 'NAN'];
+  if (v === Infinity) return [null, 'INF_POS'];
+  if (v === -Infinity) return [null, 'INF_NEG'];
+  return [v, 'FINITE'];
+}
+
+export function exportOptuna(storage: Storage, sweep: SweepRecord, path: string): { trials: number } {
+  const definition = JSON.parse(sweep.definition) as Sweep;
+  const distributions = Object.entries(definition.parameters).map(([key, spec]) => ({ key, d: distributionOf(key, spec) }));
+  const partial = `${path}.partial`;
+  rmSync(partial, { force: true });
+  const db = new Database(partial);
+  try {
+    db.exec(OPTUNA_DDL);
+    const trials = storage.trials(sweep.id);
+    const metric = definition.objective.metric === 'train_loss' ? 'train_loss' : 'val_loss';
+    const insert = {
+      trial: db.prepare('INSERT INTO trials (trial_id, number, study_id, state, datetime_start, datetime_complete) VALUES (?, ?, 1, ?, ?, ?)'),
+      param: db.prepare('INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, ?, ?, ?)'),
+      value: db.prepare("INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, 0, ?, ?)"),
+      intermediate: db.prepare('INSERT INTO trial_intermediate_values (trial_id, step, intermediate_value, intermediate_value_type) VALUES (?, ?, ?, ?)'),
+      userAttr: db.prepare('INSERT INTO trial_user_attributes (trial_id, "key", value_json) VALUES (?, ?, ?)'),
+      systemAttr: db.prepare('INSERT INTO trial_system_attributes (trial_id, "key", value_json) VALUES (?, ?, ?)'),
+    };
+    db.transaction(() => {
+      db.prepare('INSERT INTO version_info (version_info_id, schema_version, library_version) VALUES (1, ?, ?)').run(OPTUNA_SCHEMA_VERSION, OPTUNA_LIBRARY_VERSION);
+      db.prepare('INSERT INTO alembic_version (version_num) VALUES (?)').run(OPTUNA_ALEMBIC_VERSION);
+      db.prepare('INSERT INTO studies (study_id, study_name) VALUES (1, ?)').run(sweep.name);
+      db.prepare('INSERT INTO study_directions (direction, study_id, objective) VALUES (?, 1, 0)').run(sweep.goal === 'minimize' ? 'MINIMIZE' : 'MAXIMIZE');
+      const studyAttr = db.prepare('INSERT INTO study_user_attributes (study_id, "key", value_json) VALUES (1, ?, ?)');
+      studyAttr.run('lrsweep_metric', JSON.stringify(sweep.metric));
+      studyAttr.run('lrsweep_definition', JSON.stringify(definition));
+      trials.forEach((t: TrialRecord, number) => {
+        const id = number + 1;
+        // Optuna fails a trial whose objective is NaN; so does this export.
+        const state = t.state === 'complete' && t.objective === null ? 'FAIL' : STATES[t.state];
+        insert.trial.run(id, number, state, datetime(t.started_at), state === 'COMPLETE' || state === 'FAIL' ? datetime(t.finished_at) : null);
+        const params = JSON.parse(t.params) as Record<string, unknown>;
+        for (const { key, d } of distributions) insert.param.run(id, key, d.internal(params[key]), d.json);
+        if (state === 'COMPLETE') insert.value.run(id, ...valueType(t.objective));
+        for (const e of storage.epochs(t.id)) insert.intermediate.run(id, e.epoch, ...valueType(e[metric]));
+        for (const [k, v] of Object.entries({ lrsweep_trial: t.id, config_hash: t.config_hash, repeat: t.repeat, seed: t.seed, lrsweep_state: t.state })) {
+          insert.userAttr.run(id, k, JSON.stringify(v));
+        }
+        if (state === 'FAIL' && (t.error ?? null) !== null) insert.systemAttr.run(id, 'fail_reason', JSON.stringify(t.error));
+      });
+    })();
+    db.close();
+    if (existsSync(path)) rmSync(path);
+    renameSync(partial, path);
+    return { trials: trials.length };
+  } catch (e) {
+    if (db.open) db.close();
+    rmSync(partial, { force: true });
+    throw e;
+  }
+}

@@ -1,0 +1,100 @@
+// Chart files: well-formed SVG (parsed) with the marks they promise, and real PNGs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { runCli } from '../helpers/cli.js';
+import { finishedSweep } from '../helpers/sweep-db.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lrsweep-charts-'));
+
+/** Parses an SVG file and counts the data marks of each Vega mark type (class "mark-line role-mark", ...). */
+export function svgMarks(path: string): Record<string, number> {
+  const text = readFileSync(path, 'utf8');
+  assert.equal(XMLValidator.validate(text), true, 'well-formed XML');
+  const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(text);
+  assert.ok(doc.svg, 'an <svg> root');
+  const counts: Record<string, number> = {};
+  const walk = (node: unknown, mark: string | null) => {
+    if (Array.isArray(node)) return node.forEach((n) => walk(n, mark));
+    if (typeof node !== 'object' || node === null) return;
+    const n = node as Record<string, unknown>;
+    const cls = typeof n.class === 'string' ? n.class : '';
+    // Only data marks: axes, legends and titles are marks too, with other roles.
+    const here = /\brole-mark\b/.test(cls) ? cls.match(/\bmark-(\w+)/)![1] : /\bmark-/.test(cls) ? null : mark;
+    for (const [k, v] of Object.entries(n)) {
+      if ((k === 'path' || k === 'text' || k === 'line') && here) counts[here] = (counts[here] ?? 0) + (Array.isArray(v) ? v.length : 1);
+      if (typeof v === 'object') walk(v, here);
+    }
+  };
+  walk(doc.svg, null);
+  return counts;
+}
+
+/** PNG: the 8-byte signature, then an IHDR chunk with width and height. */
+export function pngSize(path: string): { width: number; height: number } {
+  const b = readFileSync(path);
+  assert.deepEqual([...b.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assert.equal(b.subarray(12, 16).toString('latin1'), 'IHDR');
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}
+
+const FLAGS = ['--first-cycle-steps', '37', '--cycle-mult', '1.5', '--warmup-steps', '5', '--gamma', '0.9'];
+
+test('curve --plot FILE.svg draws the decimated curve as a line', () => {
+  const svg = join(dir, 'curve.svg');
+  const r = runCli(['curve', ...FLAGS, '--steps', '100000000', '--plot', svg, '--log']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^restarts +35$/m);
+  assert.match(r.stdout, /^max +0\.1$/m);
+  assert.equal(svgMarks(svg).line, 1);
+  assert.match(readFileSync(svg, 'utf8'), /learning rate/);
+});
+
+test('curve --plot FILE.png writes a PNG of the chart size', () => {
+  const png = join(dir, 'curve.png');
+  assert.equal(runCli(['curve', ...FLAGS, '--steps', '5000', '--plot', png]).status, 0);
+  const { width, height } = pngSize(png);
+  assert.ok(width > 1000 && height > 400, `${width}x${height}`);
+});
+
+test('curve --plot - draws in the terminal', () => {
+  const r = runCli(['curve', ...FLAGS, '--steps', '2000', '--plot', '-']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /┼/);
+  assert.match(r.stdout, /steps 0 \.\. 1999/);
+});
+
+test('bad chart requests are exit 2 with the flag named, and write nothing', () => {
+  const pdf = runCli(['curve', ...FLAGS, '--steps', '20', '--plot', join(dir, 'x.pdf')]);
+  assert.equal(pdf.status, 2);
+  assert.equal(pdf.stderr, `lrsweep: --plot must end in .svg or .png, got ${JSON.stringify(join(dir, 'x.pdf'))}\n`);
+  const log = runCli(['curve', '--first-cycle-steps', '10', '--min-lr', '0', '--steps', '20', '--plot', '-', '--log']);
+  assert.equal(log.status, 2);
+  assert.equal(log.stderr, 'lrsweep: --log needs a floor above 0 (min_lr or eta_min): a log axis cannot show 0\n');
+});
+
+test('lrsweep plot draws curves, losses and the landscape of a sweep, as SVG and PNG', async () => {
+  const { dir: cwd, name } = await finishedSweep();
+  const curves = join(cwd, 'curves.svg');
+  assert.equal(runCli(['plot', name, '--kind', 'curves', '--top', '3', '--out', curves], { cwd }).status, 0);
+  assert.equal(svgMarks(curves).line, 3);
+  const losses = join(cwd, 'losses.svg');
+  assert.equal(runCli(['plot', name, '--kind', 'losses', '--top', '4', '--out', losses], { cwd }).status, 0);
+  assert.equal(svgMarks(losses).line, 4);
+  const landscape = join(cwd, 'landscape.svg');
+  const r = runCli(['plot', name, '--out', landscape], { cwd });
+  assert.equal(r.status, 0, r.stderr);
+  const marks = svgMarks(landscape);
+  // Three heatmaps of 3x3, 3x2 and 3x2 cells, and one line per complete trial (36).
+  assert.equal(marks.rect, 9 + 6 + 6);
+  assert.equal(marks.line, 36);
+  const png = join(cwd, 'landscape.png');
+  assert.equal(runCli(['plot', name, '--out', png], { cwd }).status, 0);
+  assert.ok(pngSize(png).width > 1000);
+  const bad = runCli(['plot', name, '--out', join(cwd, 'x.jpg')], { cwd });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^lrsweep: --out must end in \.svg or \.png, got /);
+});
