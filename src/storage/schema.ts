@@ -69,18 +69,24 @@ SELECT s.name AS sweep, t.id AS trial_id, t.config_hash, t.repeat, t.objective, 
                     ORDER BY CASE s.goal WHEN 'maximize' THEN -t.objective ELSE t.objective END) AS rank
 FROM trials t JOIN sweeps s ON s.id = t.sweep_id
 WHERE t.state = 'complete' AND t.objective IS NOT NULL;
--- Configs (all repeats of one config hash) by mean objective over their complete repeats.
+-- Configs (all repeats of one config hash) by mean objective over their complete repeats;
+-- best_trial_id is the config's best repeat. One pass of window functions, so it stays fast
+-- for sweeps of many thousands of trials.
 CREATE VIEW ranked_configs AS
-SELECT sweep, config_hash, params, mean_objective, repeats, best_trial_id,
-       RANK() OVER (PARTITION BY sweep ORDER BY CASE goal WHEN 'maximize' THEN -mean_objective ELSE mean_objective END) AS rank
-FROM (
-  SELECT s.name AS sweep, s.goal, t.config_hash, MIN(t.params) AS params, AVG(t.objective) AS mean_objective,
-         COUNT(*) AS repeats,
-         (SELECT r.trial_id FROM ranked_trials r WHERE r.sweep = s.name AND r.config_hash = t.config_hash ORDER BY r.rank, r.trial_id LIMIT 1) AS best_trial_id
+WITH per_trial AS (
+  SELECT s.name AS sweep, s.goal, t.sweep_id, t.config_hash, t.params, t.objective, t.id,
+         ROW_NUMBER() OVER (PARTITION BY t.sweep_id, t.config_hash
+                            ORDER BY CASE s.goal WHEN 'maximize' THEN -t.objective ELSE t.objective END, t.id) AS nth
   FROM trials t JOIN sweeps s ON s.id = t.sweep_id
   WHERE t.state = 'complete' AND t.objective IS NOT NULL
-  GROUP BY t.sweep_id, t.config_hash
-);
+), per_config AS (
+  SELECT sweep, goal, config_hash, MIN(params) AS params, AVG(objective) AS mean_objective, COUNT(*) AS repeats,
+         MAX(CASE WHEN nth = 1 THEN id END) AS best_trial_id
+  FROM per_trial GROUP BY sweep_id, config_hash
+)
+SELECT sweep, config_hash, params, mean_objective, repeats, best_trial_id,
+       RANK() OVER (PARTITION BY sweep ORDER BY CASE goal WHEN 'maximize' THEN -mean_objective ELSE mean_objective END) AS rank
+FROM per_config;
 `;
 
 export const MIGRATIONS: { version: number; sql: string }[] = [{ version: 1, sql: V1 }];
