@@ -44,7 +44,7 @@ export async function main(args: string[]): Promise<number> {
     .help()
     .alias('h', 'help')
     .version()
-    .epilog('Exit codes: 0 ok, 1 failure, 2 bad input (the message names the flag or key, the rule and the value).')
+    .epilog('Exit codes: 0 ok, 1 failure, 2 bad input (the message names the flag or key, the rule and the value), 130 a run stopped by Ctrl-C (run it again to resume).')
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       // yargs reports its own checks, and errors thrown in coerce functions, as YError.

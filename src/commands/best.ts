@@ -2,9 +2,8 @@
 
 import type { Argv } from 'yargs';
 import { render } from '../io/table.js';
-import { numberFlag } from './flags.js';
+import { intFlag } from './flags.js';
 import { openSweep, paramsColumns, variedKeys, withDb, withFormat } from './common.js';
-import { UsageError } from '../errors.js';
 
 export const command = 'best <name>';
 export const describe = 'The best configs of a sweep (failed trials and NaN objectives are never ranked)';
@@ -12,7 +11,7 @@ export const describe = 'The best configs of a sweep (failed trials and NaN obje
 export function builder(y: Argv) {
   return withFormat(withDb(y))
     .positional('name', { type: 'string', demandOption: true, describe: 'The sweep name' })
-    .option('top', { nargs: 1, coerce: numberFlag('top'), default: 10, describe: 'How many configs' })
+    .option('top', { nargs: 1, coerce: intFlag('top', 1), default: 10, describe: 'How many configs' })
     .example('$0 best quickstart --top 3', 'The three best configs');
 }
 
@@ -20,7 +19,6 @@ type Args = Awaited<ReturnType<typeof builder>['argv']>;
 
 export async function handler(argv: Args): Promise<void> {
   const top = argv.top as number;
-  if (!(Number.isInteger(top) && top >= 1)) throw new UsageError(`--top must be an integer >= 1, got ${top}`);
   const { storage, sweep, definition } = openSweep(argv.db, argv.name as string);
   try {
     const keys = variedKeys(definition);

@@ -12,3 +12,13 @@ export function numberFlag(flag: string) {
     return n;
   };
 }
+
+/** A yargs coerce function for an integer flag with a lower bound. */
+export function intFlag(flag: string, min: number) {
+  const parse = numberFlag(flag);
+  return (raw: unknown): number | undefined => {
+    const n = parse(raw);
+    if (n !== undefined && !(Number.isInteger(n) && n >= min)) throw new UsageError(`--${flag} must be an integer >= ${min}, got ${n}`);
+    return n;
+  };
+}

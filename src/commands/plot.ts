@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { gatherSweep } from '../report/data.js';
 import { imageFormat, writeChart } from '../plot/render.js';
 import { PLOT_KINDS, landscapeKeys, specFor, type PlotKind } from '../plot/sweep-charts.js';
-import { numberFlag } from './flags.js';
+import { intFlag } from './flags.js';
 import { openSweep, withDb } from './common.js';
 
 export const command = 'plot <name>';
@@ -16,7 +16,7 @@ export function builder(y: Argv) {
     .positional('name', { type: 'string', demandOption: true, describe: 'The sweep name' })
     .option('out', { type: 'string', nargs: 1, demandOption: true, describe: 'FILE.svg or FILE.png' })
     .option('kind', { choices: PLOT_KINDS, default: 'landscape' as PlotKind, describe: 'Which chart' })
-    .option('top', { nargs: 1, coerce: numberFlag('top'), default: 5, describe: 'Configs shown by curves and losses' })
+    .option('top', { nargs: 1, coerce: intFlag('top', 1), default: 5, describe: 'Configs shown by curves and losses' })
     .option('log', { type: 'boolean', default: false, describe: 'Log-scale y axis (curves)' })
     .example('$0 plot cawr-grid --kind landscape --out landscape.svg', 'Heatmaps and parallel coordinates')
     .example('$0 plot cawr-grid --kind curves --top 3 --out curves.png', 'The best three LR curves, as PNG');
@@ -28,7 +28,6 @@ export async function handler(argv: Args): Promise<void> {
   const out = argv.out as string;
   imageFormat(out, '--out');
   const top = argv.top as number;
-  if (!(Number.isInteger(top) && top >= 1)) throw new UsageError(`--top must be an integer >= 1, got ${top}`);
   const { storage, sweep } = openSweep(argv.db, argv.name as string);
   try {
     const data = gatherSweep(storage, sweep, top);

@@ -8,7 +8,7 @@ import { gatherSweep } from '../report/data.js';
 import { reportHtml } from '../report/html.js';
 import { toSvg } from '../plot/render.js';
 import { curvesSpec, heatmapSpecs, landscapeKeys, lossesSpec, parallelSpec } from '../plot/sweep-charts.js';
-import { numberFlag } from './flags.js';
+import { intFlag } from './flags.js';
 import { openSweep, withDb } from './common.js';
 
 export const command = 'report <name>';
@@ -18,7 +18,7 @@ export function builder(y: Argv) {
   return withDb(y)
     .positional('name', { type: 'string', demandOption: true, describe: 'The sweep name' })
     .option('out', { type: 'string', nargs: 1, demandOption: true, describe: 'FILE.html' })
-    .option('top', { nargs: 1, coerce: numberFlag('top'), default: 10, describe: 'Configs in the table, curves and losses' })
+    .option('top', { nargs: 1, coerce: intFlag('top', 1), default: 10, describe: 'Configs in the table, curves and losses' })
     .example('$0 report cawr-grid --out cawr-grid.html', 'Status, top configs, curves, losses, landscape, failures');
 }
 
@@ -28,7 +28,6 @@ export async function handler(argv: Args): Promise<void> {
   const out = argv.out as string;
   if (extname(out).toLowerCase() !== '.html') throw new UsageError(`--out must end in .html, got ${JSON.stringify(out)}`);
   const top = argv.top as number;
-  if (!(Number.isInteger(top) && top >= 1)) throw new UsageError(`--top must be an integer >= 1, got ${top}`);
   const { storage, sweep } = openSweep(argv.db, argv.name as string);
   try {
     const d = gatherSweep(storage, sweep, top);

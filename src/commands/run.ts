@@ -5,9 +5,8 @@ import { SingleBar } from 'cli-progress';
 import { render } from '../io/table.js';
 import { dryRun, runSweep, type Progress, type RunReport } from '../sweep/run.js';
 import { BACKENDS, type Backend } from '../train/types.js';
-import { numberFlag } from './flags.js';
+import { intFlag } from './flags.js';
 import { withDb } from './common.js';
-import { UsageError } from '../errors.js';
 
 export const command = 'run <sweep-file>';
 export const describe = 'Run a sweep file (resumes where it stopped: completed trials are never run again)';
@@ -15,7 +14,7 @@ export const describe = 'Run a sweep file (resumes where it stopped: completed t
 export function builder(y: Argv) {
   return withDb(y)
     .positional('sweep-file', { type: 'string', demandOption: true, describe: 'A sweep file (.yaml, .yml or .json); see sweeps/README.md' })
-    .option('workers', { nargs: 1, coerce: numberFlag('workers'), describe: 'Worker threads  [default: budget.workers, else one per core]' })
+    .option('workers', { nargs: 1, coerce: intFlag('workers', 1), describe: 'Worker threads  [default: budget.workers, else one per core]' })
     .option('backend', { choices: BACKENDS, default: 'wasm' as Backend, describe: 'tfjs backend; tensorflow needs @tensorflow/tfjs-node installed' })
     .option('extend', { type: 'boolean', default: false, describe: 'Accept a changed sweep file that adds configs (values, trials, repeats)' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Check the file, print the number of trials and the first configs, run nothing' })
@@ -36,6 +35,7 @@ function progressReporter(): { update(p: Progress): void; stop(): void } {
       stream: process.stderr,
       format: 'trials [{bar}] {value}/{total} | failed {failed} | {elapsed} elapsed | ETA {eta_formatted} | best trial {best}',
       hideCursor: true,
+      clearOnComplete: true,
     });
     let started = false;
     return {
@@ -46,7 +46,10 @@ function progressReporter(): { update(p: Progress): void; stop(): void } {
           started = true;
         } else bar.update(p.complete, payload);
       },
-      stop: () => bar.stop(),
+      stop() {
+        if (started) bar.stop();
+        started = false;
+      },
     };
   }
   // Not a terminal (CI, a log file): a plain line now and then.
@@ -65,9 +68,6 @@ function progressReporter(): { update(p: Progress): void; stop(): void } {
 
 export async function handler(argv: Args): Promise<void> {
   const file = argv['sweep-file'] as string;
-  if (argv.workers !== undefined && !(Number.isInteger(argv.workers) && (argv.workers as number) >= 1)) {
-    throw new UsageError(`--workers must be an integer >= 1, got ${argv.workers}`);
-  }
   if (argv['dry-run']) {
     const d = dryRun(file);
     const keys = Object.keys(d.sweep.parameters);
@@ -79,7 +79,9 @@ export async function handler(argv: Args): Promise<void> {
   }
 
   const stop = new AbortController();
+  const progress = progressReporter();
   const onSigint = () => {
+    progress.stop(); // clear the bar first, so the messages below stay readable
     if (stop.signal.aborted) {
       process.stderr.write('\nlrsweep: stopping now; trials still running will be re-run next time\n');
       process.exit(130);
@@ -89,7 +91,6 @@ export async function handler(argv: Args): Promise<void> {
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  const progress = progressReporter();
   let report: RunReport;
   try {
     report = await runSweep({
@@ -108,7 +109,7 @@ export async function handler(argv: Args): Promise<void> {
       `(${report.ranThisRun} finished in this run, ${report.seconds.toFixed(1)} s, ${report.workers} workers)`,
   ];
   if (report.added > 0 && report.added < total) lines.push(`${report.added} new trials were added to the sweep`);
-  if (report.recovered > 0) lines.push(`${report.recovered} failed, interrupted or stale trials were run again`);
+  if (report.recovered > 0) lines.push(`${report.recovered} failed, interrupted or stale trials were queued to run again`);
   const dbFlag = argv.db === 'lrsweep.db' ? '' : ` --db ${argv.db}`;
   if (report.stopped) {
     lines.push(`stopped: every completed trial is kept. Resume with: lrsweep run ${file}${dbFlag}`);
