@@ -11,3 +11,9 @@ export {
   type CawrInput, type SgdrInput, type ScheduleInput, type Schedule, type PeakFloor, type Family,
 } from './schedule/params.js';
 export { UsageError, ParamError, type Problem } from './errors.js';
+export { runSweep, dryRun, type RunOptions, type RunReport, type Progress } from './sweep/run.js';
+export { loadSweepFile, checkSweep } from './sweep/file.js';
+export type { Sweep, ParamSpec } from './sweep/definition.js';
+export { openSqlite } from './storage/sqlite.js';
+export type { Storage, TrialRecord, TrialState, RankedConfig } from './storage/types.js';
+export { decimateCurve, type CurvePoint } from './plot/decimate.js';

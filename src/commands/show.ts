@@ -4,6 +4,8 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
 import { render } from '../io/table.js';
 import { countRestarts, curve } from '../schedule/curve.js';
+import { resolveSchedule } from '../schedule/validate.js';
+import { decimateCurve } from '../plot/decimate.js';
 import { toScheduleInput } from '../sweep/space.js';
 import type { Config } from '../sweep/definition.js';
 import { trainerEntry } from '../train/registry.js';
@@ -32,9 +34,13 @@ export async function handler(argv: Args): Promise<void> {
     const epochs = storage.epochs(trial.id);
     const steps = trainerEntry(definition.trainer.kind).spec.steps(definition.trainer);
     const schedule = toScheduleInput(params);
-    const lrs = curve(schedule, { steps });
+    // Exact extremes from the per-column decimation: no need to hold every step.
+    const points = decimateCurve(resolveSchedule(schedule), 0, steps, 256);
+    const lrs = points.map((p) => p.lr);
     const summary = {
-      steps, restarts: countRestarts(schedule, { steps }), min: Math.min(...lrs), max: Math.max(...lrs), first: lrs[0], last: lrs[steps - 1],
+      steps, restarts: countRestarts(schedule, { steps }),
+      min: lrs.reduce((a, b) => Math.min(a, b)), max: lrs.reduce((a, b) => Math.max(a, b)),
+      first: curve(schedule, { steps: 1 })[0], last: curve(schedule, { start: steps - 1, steps: 1 })[0],
     };
     if (argv.format === 'json') {
       process.stdout.write(`${JSON.stringify({ trial, params, epochs, curve: summary }, null, 2)}\n`);

@@ -1,5 +1,6 @@
 // What crosses between the run loop and pool workers: plain, structured-clone-able objects.
 
+import type { MessagePort } from 'node:worker_threads';
 import type { ScheduleInput } from '../schedule/params.js';
 import type { Backend, EpochMetrics } from '../train/types.js';
 
@@ -12,6 +13,8 @@ export interface TrialTask {
   steps: number;
   seed: number;
   backend: Backend;
+  /** When the trial has a time limit: the worker posts on it as the trial starts (the clock starts then, not while queued). */
+  started?: MessagePort;
 }
 
 export interface TrialOutcome {

@@ -4,6 +4,7 @@
 
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { TrialOutcome, TrialTask } from './messages.js';
 
@@ -51,9 +52,20 @@ export class TrialPool {
   async run(task: TrialTask): Promise<TrialOutcome> {
     const controller = new AbortController();
     this.running.add(controller);
-    const timer = this.timeoutMs === null ? null : setTimeout(() => controller.abort(new TrialTimeout(`trial_timeout: the trial ran longer than ${this.timeoutMs! / 1000} s`)), this.timeoutMs);
+    let timer: NodeJS.Timeout | null = null;
+    let channel: MessageChannel | null = null;
+    if (this.timeoutMs !== null) {
+      // The limit counts from the moment a worker starts the trial, not while it waits in the queue.
+      const limit = this.timeoutMs;
+      channel = new MessageChannel();
+      channel.port1.once('message', () => {
+        timer = setTimeout(() => controller.abort(new TrialTimeout(`trial_timeout: the trial ran longer than ${limit / 1000} s`)), limit);
+      });
+      task = { ...task, started: channel.port2 };
+    }
     try {
-      return (await this.piscina.run(task, { signal: controller.signal })) as TrialOutcome;
+      const transferList = channel ? [channel.port2] : undefined;
+      return (await this.piscina.run(task, { signal: controller.signal, transferList })) as TrialOutcome;
     } catch (e) {
       // Piscina rejects an aborted task with its own AbortError; report why we aborted instead.
       const reason = controller.signal.reason;
@@ -61,6 +73,7 @@ export class TrialPool {
       throw e;
     } finally {
       if (timer) clearTimeout(timer);
+      channel?.port1.close();
       this.running.delete(controller);
     }
   }

@@ -22,6 +22,8 @@ function curveFor(task: TrialTask): Float64Array {
 
 export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
   const began = performance.now();
+  task.started?.postMessage(began);
+  task.started?.close();
   const trainer = await trainerEntry(task.trainer.kind).load();
   const [epochs] = await trainer.train({ config: task.trainer, seed: task.seed, curves: [curveFor(task)], backend: task.backend });
   return { trialId: task.trialId, epochs, duration_ms: performance.now() - began };
