@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The compiled product, as users run it: from sources every pool worker would also run tsx's loader.
 import { runSweep } from '../dist/src/sweep/run.js';
+import { Worker } from 'node:worker_threads';
 import { verdict } from './measure.js';
 import { TrialPool } from '../dist/src/pool/pool.js';
 import { MLP_DEFAULTS, mlpSpec } from '../dist/src/train/mlp-spec.js';
@@ -61,5 +62,24 @@ export async function benchTraining(): Promise<void> {
     console.log(`${workers} worker${workers > 1 ? 's' : ' '}: ${TRIALS} trials x ${steps} steps in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} steps/s (${(rate / workers).toFixed(0)} per worker)`);
   }
   const scaling = rates[1] / rates[0];
+  const ceiling = await cpuScaling();
   console.log(`scaling 1 -> 2 workers: ${scaling.toFixed(2)}x (target >= 1.8x: ${verdict(scaling >= 1.8)})`);
+  console.log(`this machine, now: 2 threads of plain JS arithmetic scale ${ceiling.toFixed(2)}x (the ceiling for the line above; shared cores give less than 2)`);
+}
+
+/** Throughput of 2 threads over 1 on a fixed pure-compute loop: what the cores give right now. */
+async function cpuScaling(): Promise<number> {
+  const code = `let x = 0; for (let i = 0; i < 2e8; i++) x += Math.sqrt(i); require('node:worker_threads').parentPort.postMessage(x);`;
+  const run = async (threads: number) => {
+    const began = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: threads }, () => new Promise<void>((resolve, reject) => {
+      const w = new Worker(code, { eval: true });
+      w.once('message', () => void w.terminate().then(() => resolve()));
+      w.once('error', reject);
+    })));
+    return Number(process.hrtime.bigint() - began) / 1e9;
+  };
+  const one = await run(1);
+  const two = await run(2);
+  return (2 * one) / two;
 }

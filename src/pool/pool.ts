@@ -46,6 +46,9 @@ export class TrialPool {
       maxThreads: this.workers,
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
+      // Workers would inherit this process's flags, such as a test runner's `--import tsx`, which
+      // slows every worker's start and module loads; the entry above brings what it needs.
+      execArgv: [],
     });
   }
 
