@@ -49,7 +49,8 @@ export async function main(args: string[]): Promise<number> {
     .fail((msg, err) => {
       // yargs reports its own checks, and errors thrown in coerce functions, as YError.
       if (err && !(err instanceof UsageError) && err.name !== 'YError') throw err;
-      throw err instanceof UsageError ? err : new UsageError(msg ?? err?.message);
+      // yargs spreads some messages over lines ("Invalid values:\n  Argument: ..."): keep one line.
+      throw err instanceof UsageError ? err : new UsageError((msg ?? err?.message ?? '').replace(/\s*\n\s*/g, ' '));
     });
   try {
     await parser.parseAsync();

@@ -60,6 +60,7 @@ export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
     throw new UsageError('--log needs a floor above 0 (min_lr or eta_min): a log axis cannot show 0');
   }
   let format: CurveFormat | undefined;
+  if (o.format !== undefined && o.out === undefined) throw new UsageError(`--format goes with --out - (it sets the format of stdout), got --format ${o.format} without --out`);
   if (o.out === '-') {
     format = o.format ?? 'json';
     if (!STDOUT_FORMATS.includes(format)) throw new UsageError(`--format must be json or csv with --out -, got ${JSON.stringify(format)}`);

@@ -101,18 +101,21 @@ const badInput: [string, string[], string][] = [
   ['a missing length', ['curve', '--steps', '10'], 'lrsweep: --first-cycle-steps is required for --schedule cawr'],
   ['steps past a zero-length cycle', ['curve', '--first-cycle-steps', '10', '--cycle-mult', '0.7', '--steps', '30'],
     'lrsweep: cycle_mult=0.7 shrinks cycle 5 to zero length at step 24 (the reference divides by zero there), so only steps before 24 exist, got start=0, steps=30'],
+  ['--format without --out -', ['curve', '--first-cycle-steps', '10', '--steps', '10', '--format', 'csv'],
+    'lrsweep: --format goes with --out - (it sets the format of stdout), got --format csv without --out'],
   ['a bad extension', ['curve', '--first-cycle-steps', '10', '--steps', '10', '--out', 'OUT.txt'],
     'lrsweep: --out must end in .csv, .json, .npy or .bin (the extension picks the format), got "OUT.txt"'],
-  ['a bad dtype', ['curve', '--first-cycle-steps', '10', '--steps', '10', '--dtype', 'f16'], 'lrsweep: Invalid values:'],
+  ['a bad dtype', ['curve', '--first-cycle-steps', '10', '--steps', '10', '--dtype', 'f16'],
+    'lrsweep: Invalid values: Argument: dtype, Given: "f16", Choices: "f64", "f32"'],
 ];
 
 for (const [name, args, message] of badInput) {
   test(`bad input (${name}): exit code 2, one line naming the problem, nothing written`, () => {
     const cwd = mkdtempSync(join(tmpdir(), 'lrsweep-bad-'));
-    const r = runCli([...args, ...(args.includes('--out') ? [] : ['--out', 'OUT.csv'])], { cwd });
+    const r = runCli([...args, ...(args.includes('--out') || args.includes('--format') ? [] : ['--out', 'OUT.csv'])], { cwd });
     assert.equal(r.status, 2);
     assert.ok(r.stderr.startsWith(message), r.stderr);
-    if (!message.endsWith(':')) assert.equal(r.stderr, `${message}\n`);
+    assert.equal(r.stderr, `${message}\n`);
     assert.doesNotMatch(r.stderr, /\n {4}at /, 'no stack trace');
     assert.equal(r.stdout, '');
     assert.deepEqual(readdirSync(cwd), []);
