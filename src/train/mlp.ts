@@ -67,7 +67,7 @@ function setLearningRate(optimizer: Optimizer, lr: number): void {
 function trainOne(tf: Tf, c: MlpConfig, data: Dataset, seed: number, lrs: Float64Array): EpochMetrics[] {
   const trainRows = data.trainY.length;
   const xTrain = tf.tensor2d(data.trainX, [trainRows, data.features]);
-  const yTrain = tf.oneHot(tf.tensor1d(data.trainY, 'int32'), data.classes);
+  const yTrain = tf.tidy(() => tf.oneHot(tf.tensor1d(data.trainY, 'int32'), data.classes));
   const xVal = tf.tensor2d(data.valX, [data.valY.length, data.features]);
   const yValLabels = tf.tensor1d(data.valY, 'int32');
   const yVal = tf.oneHot(yValLabels, data.classes);
@@ -78,20 +78,24 @@ function trainOne(tf: Tf, c: MlpConfig, data: Dataset, seed: number, lrs: Float6
   let step = 0;
   try {
     for (let epoch = 1; epoch <= c.epochs; epoch++) {
-      const order = permutation(trainRows, random);
+      // Shuffle once per epoch (one gather), then take each batch as a contiguous slice.
+      const [xEpoch, yEpoch] = tf.tidy(() => {
+        const order = tf.tensor1d(permutation(trainRows, random), 'int32');
+        return [tf.gather(xTrain, order), tf.gather(yTrain, order)];
+      });
       const losses: import('@tensorflow/tfjs').Scalar[] = [];
       for (let from = 0; from < trainRows; from += c.batch_size) {
         setLearningRate(optimizer, lrs[step]);
         step++;
-        const idx = tf.tensor1d(order.subarray(from, Math.min(from + c.batch_size, trainRows)), 'int32');
+        const rows = Math.min(c.batch_size, trainRows - from);
         const loss = tf.tidy(() => {
-          const xb = tf.gather(xTrain, idx);
-          const yb = tf.gather(yTrain, idx);
+          const xb = tf.slice(xEpoch, [from, 0], [rows, data.features]);
+          const yb = tf.slice(yEpoch, [from, 0], [rows, data.classes]);
           return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb) as import('@tensorflow/tfjs').Tensor) as import('@tensorflow/tfjs').Scalar, true)!;
         });
-        idx.dispose();
         losses.push(loss);
       }
+      tf.dispose([xEpoch, yEpoch]);
       // One read-back per epoch, not per step.
       const [trainLoss, valLoss, valAccuracy] = tf.tidy(() => {
         const logits = model.predict(xVal) as import('@tensorflow/tfjs').Tensor;
@@ -107,7 +111,10 @@ function trainOne(tf: Tf, c: MlpConfig, data: Dataset, seed: number, lrs: Float6
       epochs.push({ epoch, train_loss: trainLoss, val_loss: valLoss, val_accuracy: valAccuracy, lr: lrs[step - 1] });
     }
   } finally {
+    // tfjs's MomentumOptimizer.dispose() leaves SGD's learning-rate scalar behind: free it too.
+    const rate = (optimizer as unknown as { c?: import('@tensorflow/tfjs').Tensor }).c;
     optimizer.dispose();
+    if (rate && !rate.isDisposed) rate.dispose();
     model.dispose();
     tf.dispose([xTrain, yTrain, xVal, yVal, yValLabels]);
   }

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mlpTrainer } from '../../src/train/mlp.js';
 import { MLP_DEFAULTS, mlpSpec, type MlpConfig } from '../../src/train/mlp-spec.js';
+import { loadTf } from '../../src/train/backend.js';
 
 const config: MlpConfig = { ...MLP_DEFAULTS, samples: 200, features: 4, classes: 3, noise: 0.5, hidden: [8], epochs: 4, batch_size: 16 };
 const steps = mlpSpec.steps(config); // 160 rows / 16 = 10 steps an epoch
@@ -33,6 +34,18 @@ test('the LR changes step by step: a curve that is zero after step 5 stops train
   assert.notEqual(epochs[0].val_loss, (await train({ ...config }, new Float64Array(steps)))[0].val_loss);
   assert.equal(epochs[1].val_loss, epochs[3].val_loss, 'no update after step 5');
   assert.deepEqual(epochs.map((e) => e.lr), [0, 0, 0, 0]);
+});
+
+test('training leaves no tensor behind, with any optimizer', async () => {
+  const tf = await loadTf('wasm');
+  for (const optimizer of ['sgd', 'momentum', 'adam'] as const) {
+    const c = { ...config, optimizer };
+    await train(c, new Float64Array(steps).fill(0.1)); // data sets and kernels are built once
+    const before = tf.memory().numTensors;
+    await train(c, new Float64Array(steps).fill(0.1), 2);
+    await train(c, new Float64Array(steps).fill(0.1), 3);
+    assert.equal(tf.memory().numTensors, before, optimizer);
+  }
 });
 
 test('the same seed gives the same numbers; another seed gives others', async () => {
