@@ -106,7 +106,11 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const started = Date.now();
     const counts = storage.counts(record.id);
     const toRun = counts.waiting;
-    let best: number | null = storage.bestConfigs(record.id, 1)[0]?.objective ?? null;
+    // Progress shows the best single trial so far (ranking uses means over repeats).
+    let best: number | null = null;
+    for (const t of storage.trials(record.id, 'complete')) {
+      if (t.objective !== null && (best === null || (sweep.objective.goal === 'minimize' ? t.objective < best : t.objective > best))) best = t.objective;
+    }
     let done = 0;
     const report = () => o.onProgress?.({
       total: Object.values(counts).reduce((a, b) => a + b, 0), complete: counts.complete, failed: counts.failed,
