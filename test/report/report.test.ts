@@ -1,7 +1,9 @@
 // The HTML report in a real browser: headless Chromium (Debian's) driven by playwright-core.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -59,4 +61,26 @@ test('the report is one self-contained file that opens offline with every chart 
   } finally {
     await browser.close();
   }
+});
+
+test('failed trials are listed with their errors, in the report and in the Optuna export', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lrsweep-failing-'));
+  const file = join(dir, 'failing.yaml');
+  writeFileSync(file, 'name: failing\nschedule: { first_cycle_steps: 10 }\nparameters: { gamma: { values: [0.5, 0.9] } }\n' +
+    'trainer: { kind: quadratic, dim: 1000000000000, epochs: 1, steps_per_epoch: 10 }\n');
+  assert.equal(runCli(['run', file], { cwd: dir }).status, 0);
+  assert.equal(runCli(['report', 'failing', '--out', 'r.html'], { cwd: dir }).status, 0);
+  const html = readFileSync(join(dir, 'r.html'), 'utf8');
+  const failed = html.slice(html.indexOf('id="failed"'), html.indexOf('id="definition"'));
+  assert.equal(failed.match(/Invalid typed array length/g)?.length, 2);
+  assert.match(html, /<b>2<\/b> failed/);
+
+  assert.equal(runCli(['export', 'failing', '--out', 'o.db'], { cwd: dir }).status, 0);
+  const db = new Database(join(dir, 'o.db'), { readonly: true });
+  assert.deepEqual(db.prepare('SELECT state, COUNT(*) AS n FROM trials GROUP BY state').all(), [{ state: 'FAIL', n: 2 }]);
+  const reasons = db.prepare(`SELECT value_json FROM trial_system_attributes WHERE "key" = 'fail_reason'`).all() as { value_json: string }[];
+  assert.equal(reasons.length, 2);
+  assert.match(JSON.parse(reasons[0].value_json), /Invalid typed array length/);
+  assert.deepEqual(db.prepare('SELECT COUNT(*) AS n FROM trial_values').get(), { n: 0 });
+  db.close();
 });
