@@ -3,7 +3,8 @@
 import type { Argv } from 'yargs';
 import { render } from '../io/table.js';
 import { intFlag } from './flags.js';
-import { openSweep, paramsColumns, variedKeys, withDb, withFormat } from './common.js';
+import { openSweep, variedKeys, withDb, withFormat } from './common.js';
+import { pickParams } from '../sweep/space.js';
 
 export const command = 'best <name>';
 export const describe = 'The best configs of a sweep (failed trials and NaN objectives are never ranked)';
@@ -24,7 +25,7 @@ export async function handler(argv: Args): Promise<void> {
     const keys = variedKeys(definition);
     const rows = storage.bestConfigs(sweep.id, top).map((r) => ({
       rank: r.rank, [sweep.metric]: r.objective, std: r.std, repeats: r.repeats, best_trial: r.best_trial, config: r.config_hash,
-      ...paramsColumns(r.params, keys),
+      ...pickParams(r.params, keys),
     }));
     process.stdout.write(render(rows, ['rank', sweep.metric, 'std', 'repeats', 'best_trial', ...keys, 'config'], argv.format));
   } finally {

@@ -33,8 +33,3 @@ export function openSweep(db: string, name: string): { storage: Storage; sweep: 
 export function variedKeys(definition: Sweep): string[] {
   return Object.keys(definition.parameters);
 }
-
-export function paramsColumns(params: string, keys: string[]): Record<string, unknown> {
-  const p = JSON.parse(params) as Record<string, unknown>;
-  return Object.fromEntries(keys.map((k) => [k, p[k]]));
-}

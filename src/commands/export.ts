@@ -2,9 +2,9 @@
 // (JSON also carries the per-epoch metrics).
 
 import { extname } from 'node:path';
-import { writeFileSync, renameSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../io/sink.js';
 import { toCsv } from '../io/table.js';
 import { openSweep, withDb } from './common.js';
 import { exportOptuna } from '../export/optuna.js';
@@ -50,8 +50,7 @@ export async function handler(argv: Args): Promise<void> {
       ? toCsv(rows, ['trial', 'state', 'config_hash', 'repeat', 'seed', ...paramKeys, 'objective', 'duration_ms', 'error'])
       : `${JSON.stringify({ sweep: sweep.name, metric: sweep.metric, goal: sweep.goal, definition: JSON.parse(sweep.definition),
         trials: rows.map((r) => ({ ...r, epochs: storage.epochs(r.trial) })) }, null, 2)}\n`;
-    writeFileSync(`${out}.partial`, text);
-    renameSync(`${out}.partial`, out);
+    writeFileAtomic(out, text);
     process.stdout.write(`wrote ${out}: ${trials.length} trials of sweep ${sweep.name}\n`);
   } finally {
     storage.close();

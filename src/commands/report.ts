@@ -1,9 +1,9 @@
 // `lrsweep report NAME --out report.html`: the sweep as one self-contained HTML page.
 
 import { extname } from 'node:path';
-import { renameSync, writeFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../io/sink.js';
 import { gatherSweep } from '../report/data.js';
 import { reportHtml } from '../report/html.js';
 import { toSvg } from '../plot/render.js';
@@ -37,8 +37,7 @@ export async function handler(argv: Args): Promise<void> {
       heatmaps: await Promise.all(heatmapSpecs(d).map(toSvg)),
       parallel: landscapeKeys(d).length && d.trials.length ? await toSvg(parallelSpec(d)) : null,
     }, new Date());
-    writeFileSync(`${out}.partial`, html);
-    renameSync(`${out}.partial`, out);
+    writeFileAtomic(out, html);
     process.stdout.write(`wrote ${out}: sweep ${sweep.name}, ${d.trials.length} complete trials\n`);
   } finally {
     storage.close();

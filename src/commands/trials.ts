@@ -3,7 +3,8 @@
 import type { Argv } from 'yargs';
 import { render } from '../io/table.js';
 import { TRIAL_STATES, type TrialState } from '../storage/types.js';
-import { openSweep, paramsColumns, variedKeys, withDb, withFormat } from './common.js';
+import { openSweep, variedKeys, withDb, withFormat } from './common.js';
+import { pickParams } from '../sweep/space.js';
 
 export const command = 'trials <name>';
 export const describe = 'List the trials of a sweep';
@@ -22,7 +23,7 @@ export async function handler(argv: Args): Promise<void> {
   try {
     const keys = variedKeys(definition);
     const rows = storage.trials(sweep.id, argv.state as TrialState | undefined).map((t) => ({
-      id: t.id, state: t.state, repeat: t.repeat, ...paramsColumns(t.params, keys), [sweep.metric]: t.objective,
+      id: t.id, state: t.state, repeat: t.repeat, ...pickParams(t.params, keys), [sweep.metric]: t.objective,
       seconds: t.duration_ms === null ? null : t.duration_ms / 1000, error: t.error,
     }));
     process.stdout.write(render(rows, ['id', 'state', 'repeat', ...keys, sweep.metric, 'seconds', 'error'], argv.format));

@@ -6,10 +6,9 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Storage, SweepRecord, TrialRecord, TrialState } from '../storage/types.js';
+import { INTEGER_PARAMETERS } from '../schedule/params.js';
 import type { ParamSpec, Sweep } from '../sweep/definition.js';
 import { OPTUNA_ALEMBIC_VERSION, OPTUNA_DDL, OPTUNA_LIBRARY_VERSION, OPTUNA_SCHEMA_VERSION } from './optuna-schema.js';
-
-const INTEGER_PARAMS = new Set(['first_cycle_steps', 'warmup_steps', 'max_cycles', 't_0', 't_mult']);
 
 interface Distribution {
   json: string;
@@ -25,7 +24,7 @@ export function distributionOf(key: string, spec: ParamSpec): Distribution {
       const xs = spec.values as number[];
       const low = Math.min(...xs);
       const high = Math.max(...xs);
-      if (INTEGER_PARAMS.has(key)) {
+      if (INTEGER_PARAMETERS.has(key)) {
         return { json: JSON.stringify({ name: 'IntDistribution', attributes: { log: false, step: 1, low, high } }), internal: numeric };
       }
       return { json: JSON.stringify({ name: 'FloatDistribution', attributes: { step: null, low, high, log: false } }), internal: numeric };

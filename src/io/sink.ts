@@ -1,7 +1,7 @@
 // Where command output goes: a file, written to FILE.partial and renamed only when complete (an
 // interrupted or failed write leaves nothing behind under the real name), or stdout.
 
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 
@@ -43,6 +43,18 @@ export function fileSink(path: string): Sink {
       rmSync(partial, { force: true });
     },
   };
+}
+
+/** Writes a whole file under FILE.partial, then renames it into place. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const partial = `${path}.partial`;
+  try {
+    writeFileSync(partial, data);
+    renameSync(partial, path);
+  } catch (e) {
+    rmSync(partial, { force: true });
+    throw e;
+  }
 }
 
 export function stdoutSink(): Sink {

@@ -8,7 +8,7 @@ import type { CurvePoint } from './decimate.js';
 const WIDTH = 720;
 const HEIGHT = 300;
 const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
-const config = { font: FONT, view: { stroke: null }, axis: { labelFont: FONT, titleFont: FONT }, legend: { labelFont: FONT, titleFont: FONT, labelLimit: 420 } };
+export const CHART_CONFIG = { font: FONT, view: { stroke: null }, axis: { labelFont: FONT, titleFont: FONT }, legend: { labelFont: FONT, titleFont: FONT, labelLimit: 420 } };
 
 export interface Series {
   name: string;
@@ -20,7 +20,7 @@ export function curveChart(series: Series[], options: { log?: boolean; title?: s
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: options.title ?? 'Learning rate',
-    width: WIDTH, height: HEIGHT, config,
+    width: WIDTH, height: HEIGHT, config: CHART_CONFIG,
     data: { values },
     mark: { type: 'line', strokeWidth: 1, clip: true },
     encoding: {
@@ -41,7 +41,7 @@ export function lossChart(rows: LossRow[], metric: string): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `${metric} per epoch`,
-    width: WIDTH, height: HEIGHT, config,
+    width: WIDTH, height: HEIGHT, config: CHART_CONFIG,
     data: { values: rows.filter((r) => r.value !== null && Number.isFinite(r.value)) },
     mark: { type: 'line', point: true, strokeWidth: 1.5 },
     encoding: {
@@ -67,7 +67,7 @@ export function heatmap(rows: TrialRow[], a: string, b: string, metric: string, 
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `${metric} by ${a} and ${b} (mean over trials)`,
-    width: 300, height: 240, config,
+    width: 300, height: 240, config: CHART_CONFIG,
     data: { values: rows },
     encoding: { x: axis(a, rows, 'x'), y: axis(b, rows, 'y') },
     layer: [
@@ -107,7 +107,7 @@ export function parallelCoordinates(rows: TrialRow[], keys: string[], metric: st
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `Parallel coordinates: ${keys.join(', ')} and ${metric}`,
-    width: WIDTH, height: 280, config,
+    width: WIDTH, height: 280, config: CHART_CONFIG,
     data: { values },
     layer: [
       {

@@ -2,7 +2,7 @@
 // and SVG to PNG with resvg (a native renderer that ships inside its npm package).
 
 import { extname } from 'node:path';
-import { writeFileSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from '../io/sink.js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
@@ -34,6 +34,5 @@ export function imageFormat(path: string, flag: string): ImageFormat {
 export async function writeChart(spec: TopLevelSpec, path: string, flag = '--out'): Promise<void> {
   const format = imageFormat(path, flag);
   const svg = await toSvg(spec);
-  writeFileSync(`${path}.partial`, format === 'svg' ? svg : svgToPng(svg));
-  renameSync(`${path}.partial`, path);
+  writeFileAtomic(path, format === 'svg' ? svg : svgToPng(svg));
 }

@@ -2,7 +2,7 @@
 
 import type { TopLevelSpec } from 'vega-lite';
 import type { SweepData } from '../report/data.js';
-import { curveChart, heatmap, lossChart, parallelCoordinates } from './charts.js';
+import { CHART_CONFIG, curveChart, heatmap, lossChart, parallelCoordinates } from './charts.js';
 
 export const PLOT_KINDS = ['curves', 'losses', 'landscape'] as const;
 export type PlotKind = (typeof PLOT_KINDS)[number];
@@ -41,7 +41,7 @@ export function landscapeSpec(d: SweepData): TopLevelSpec {
   const parts: object[] = [];
   for (let i = 0; i < heatmaps.length; i += 3) parts.push({ hconcat: heatmaps.slice(i, i + 3) });
   if (landscapeKeys(d).length > 0) parts.push(strip(parallelSpec(d)));
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: (curvesSpec(d) as { config: object }).config, vconcat: parts, resolve: { scale: { color: 'independent' } } } as TopLevelSpec;
+  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: CHART_CONFIG, vconcat: parts, resolve: { scale: { color: 'independent' } } } as TopLevelSpec;
 }
 
 /** A spec without its top-level-only keys, to nest it in a concat. */

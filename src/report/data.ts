@@ -4,7 +4,7 @@
 
 import type { Storage, SweepRecord, StateCounts, RankedConfig, TrialRecord } from '../storage/types.js';
 import type { Config, Sweep } from '../sweep/definition.js';
-import { toScheduleInput } from '../sweep/space.js';
+import { pickParams, toScheduleInput } from '../sweep/space.js';
 import { resolveSchedule } from '../schedule/validate.js';
 import { trainerEntry } from '../train/registry.js';
 import { decimateCurve } from '../plot/decimate.js';
@@ -44,13 +44,9 @@ export function gatherSweep(storage: Storage, record: SweepRecord, top: number):
   const losses = best.flatMap((c) => storage.epochs(c.best_trial).map((e) => ({ series: c.label, epoch: e.epoch, value: e[metric] })));
   const trials = storage.trials(record.id, 'complete')
     .filter((t) => t.objective !== null)
-    .map((t) => ({ ...pick(JSON.parse(t.params), keys), objective: t.objective as number, trial: t.id }));
+    .map((t) => ({ ...pickParams(t.params, keys), objective: t.objective as number, trial: t.id }));
   return {
     record, definition, counts: storage.counts(record.id), keys, top: best, curves, losses, trials,
     failed: storage.trials(record.id, 'failed'), steps,
   };
-}
-
-function pick(params: Record<string, unknown>, keys: string[]): Record<string, number | string | null> {
-  return Object.fromEntries(keys.map((k) => [k, (params[k] ?? null) as number | string | null]));
 }

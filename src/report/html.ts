@@ -1,6 +1,7 @@
 // The HTML sweep report: one self-contained file (charts as inline SVG, styles inline, no
 // scripts, nothing fetched), so it opens offline and stays light for thousands of trials.
 
+import { pickParams } from '../sweep/space.js';
 import type { SweepData } from './data.js';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -25,8 +26,8 @@ export function reportHtml(d: SweepData, charts: Charts, generatedAt: Date): str
   const total = Object.values(d.counts).reduce((a, b) => a + b, 0);
   const { metric, goal } = d.record;
   const chart = (id: string, title: string, svg: string) => `<figure class="chart" id="${id}" data-title="${esc(title)}">${svg}</figure>`;
-  const topRows = d.top.map((c) => ({ rank: c.rank, [metric]: c.objective, std: c.std, repeats: c.repeats, best_trial: c.best_trial, ...pick(JSON.parse(c.params), d.keys), config: c.config_hash }));
-  const failedRows = d.failed.slice(0, MAX_FAILED_ROWS).map((t) => ({ trial: t.id, repeat: t.repeat, ...pick(JSON.parse(t.params), d.keys), error: t.error }));
+  const topRows = d.top.map((c) => ({ rank: c.rank, [metric]: c.objective, std: c.std, repeats: c.repeats, best_trial: c.best_trial, ...pickParams(c.params, d.keys), config: c.config_hash }));
+  const failedRows = d.failed.slice(0, MAX_FAILED_ROWS).map((t) => ({ trial: t.id, repeat: t.repeat, ...pickParams(t.params, d.keys), error: t.error }));
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -74,8 +75,4 @@ ${d.failed.length > MAX_FAILED_ROWS ? `<p class="muted">and ${d.failed.length - 
 </body>
 </html>
 `;
-}
-
-function pick(params: Record<string, unknown>, keys: string[]): Record<string, unknown> {
-  return Object.fromEntries(keys.map((k) => [k, params[k]]));
 }

@@ -86,6 +86,12 @@ export const REFERENCE_NAMES: Record<string, string> = {
   baseLr: 'base_lr',
 };
 
+/** The library's camelCase name of each reference name (first_cycle_steps -> firstCycleSteps). */
+export const CAMEL_NAMES: Record<string, string> = Object.fromEntries(Object.entries(REFERENCE_NAMES).map(([camel, ref]) => [ref, camel]));
+
+/** Parameters that take integers (reference names): sampled with int_uniform, exported as IntDistribution. */
+export const INTEGER_PARAMETERS: ReadonlySet<string> = new Set(['first_cycle_steps', 'warmup_steps', 'max_cycles', 't_0', 't_mult']);
+
 /**
  * Both schedules as one cosine-with-warmup family: SGDR is CAWR with no warmup, gamma 1,
  * integer cycle_mult, and no min_lr overwrite at step 0. The engines compute this form.

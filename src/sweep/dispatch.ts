@@ -8,7 +8,7 @@ import { TrialStopped, TrialTimeout, type TrialPool } from '../pool/pool.js';
 import type { TrialOutcome, TrialTask } from '../pool/messages.js';
 import type { Outcome, StateCounts, Storage, TrialRecord } from '../storage/types.js';
 import type { Config, Sweep } from './definition.js';
-import { objectiveOf } from './objective.js';
+import { isBetter, objectiveOf } from './objective.js';
 import { toScheduleInput } from './space.js';
 
 const FLUSH_MS = 20;
@@ -122,7 +122,7 @@ export class Dispatcher {
       if (o.state === 'interrupted') continue;
       this.done++;
       const v = o.state === 'complete' ? o.result.objective : null;
-      if (v !== null && (this.c.best === null || (sweep.objective.goal === 'minimize' ? v < this.c.best : v > this.c.best))) this.c.best = v;
+      if (v !== null && isBetter(v, this.c.best, sweep.objective.goal)) this.c.best = v;
     }
     this.c.onRecorded(this.done, this.c.best);
   }

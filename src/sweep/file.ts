@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
-import { REFERENCE_NAMES, SCHEDULES, type ScheduleName } from '../schedule/params.js';
+import { CAMEL_NAMES, INTEGER_PARAMETERS, REFERENCE_NAMES, SCHEDULES, type ScheduleName } from '../schedule/params.js';
 import { parameterNames, parameterRule, requestProblems, resolveSchedule, scheduleProblems } from '../schedule/validate.js';
 import { TRAINER_KINDS, trainerEntry } from '../train/registry.js';
 import { METRICS, type Metric } from '../train/types.js';
@@ -14,7 +14,6 @@ import { Problems, SweepFileError, field, isRecord, rules, unknownKeys } from '.
 import { configs, toScheduleInput } from './space.js';
 
 const TOP_KEYS = ['name', 'schedule', 'parameters', 'method', 'trials', 'seed', 'repeats', 'objective', 'trainer', 'budget'];
-const INTEGER_PARAMS = new Set(['first_cycle_steps', 'warmup_steps', 'max_cycles', 't_0', 't_mult']);
 /** How many configs with problems are listed before the rest is summarised. */
 const MAX_CONFIG_PROBLEMS = 8;
 
@@ -55,7 +54,7 @@ export function checkSweep(raw: unknown, file = 'sweep'): Sweep {
   const schedule: Sweep['schedule'] = { kind };
   for (const key of known) {
     if (rawSchedule[key] === undefined) continue;
-    const broken = parameterRule(kind, camelOf(key))!(rawSchedule[key]);
+    const broken = parameterRule(kind, CAMEL_NAMES[key])!(rawSchedule[key]);
     if (broken) problems.add(`schedule.${key}`, broken, rawSchedule[key]);
     else schedule[key] = rawSchedule[key];
   }
@@ -121,12 +120,8 @@ export function checkSweep(raw: unknown, file = 'sweep'): Sweep {
   return sweep;
 }
 
-function camelOf(ref: string): string {
-  return Object.entries(REFERENCE_NAMES).find(([, r]) => r === ref)?.[0] ?? ref;
-}
-
 function paramSpec(problems: Problems, spec: unknown, path: string, key: string, kind: ScheduleName, method: string): ParamSpec | null {
-  const rule = parameterRule(kind, camelOf(key))!;
+  const rule = parameterRule(kind, CAMEL_NAMES[key])!;
   if (!isRecord(spec)) {
     problems.add(path, 'must be {values: [...]} or {min, max, distribution}', spec);
     return null;
@@ -158,13 +153,13 @@ function paramSpec(problems: Problems, spec: unknown, path: string, key: string,
     if (broken) problems.add(`${path}.${end}`, broken, spec[end]);
   }
   const distribution = field(problems, spec, 'distribution', `${path}.distribution`, rules.oneOf(DISTRIBUTIONS),
-    (INTEGER_PARAMS.has(key) ? 'int_uniform' : 'uniform') as Distribution);
+    (INTEGER_PARAMETERS.has(key) ? 'int_uniform' : 'uniform') as Distribution);
   if (problems.list.length !== before) return null;
   const min = spec.min as number;
   const max = spec.max as number;
   if (!(min < max)) problems.add(path, `min must be < max, got min=${min}, max=${max}`, undefined, false);
   if (distribution === 'log_uniform' && min <= 0) problems.add(`${path}.min`, 'must be > 0 for distribution log_uniform', min);
-  if (INTEGER_PARAMS.has(key) && distribution !== 'int_uniform') {
+  if (INTEGER_PARAMETERS.has(key) && distribution !== 'int_uniform') {
     problems.add(`${path}.distribution`, `must be int_uniform for the integer parameter ${key}`, distribution);
   }
   if (distribution === 'int_uniform' && !(Number.isInteger(min) && Number.isInteger(max))) {

@@ -13,6 +13,7 @@ import type { Backend } from '../train/types.js';
 import type { Sweep } from './definition.js';
 import { Dispatcher } from './dispatch.js';
 import { loadSweepFile } from './file.js';
+import { isBetter } from './objective.js';
 import { registerSweep } from './register.js';
 import { plan, type Planned } from './space.js';
 
@@ -109,7 +110,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     // Progress shows the best single trial so far (ranking uses means over repeats).
     let best: number | null = null;
     for (const t of storage.trials(record.id, 'complete')) {
-      if (t.objective !== null && (best === null || (sweep.objective.goal === 'minimize' ? t.objective < best : t.objective > best))) best = t.objective;
+      if (t.objective !== null && isBetter(t.objective, best, sweep.objective.goal)) best = t.objective;
     }
     let done = 0;
     const report = () => o.onProgress?.({

@@ -3,18 +3,16 @@
 // keeps every config drawn before and adds new ones.
 
 import { createHash } from 'node:crypto';
-import { withDefaults, REFERENCE_NAMES, type ScheduleInput } from '../schedule/params.js';
+import { withDefaults, CAMEL_NAMES, REFERENCE_NAMES, type ScheduleInput } from '../schedule/params.js';
 import { parameterNames } from '../schedule/validate.js';
 import { mulberry32 } from '../train/random.js';
 import type { Config, ParamSpec, Sweep } from './definition.js';
 import { configHash, trialSeed } from './hash.js';
 
-const CAMEL: Record<string, string> = Object.fromEntries(Object.entries(REFERENCE_NAMES).map(([camel, ref]) => [ref, camel]));
-
 /** A config in the library's camelCase form, ready for curve(). */
 export function toScheduleInput(config: Config): ScheduleInput {
   const out: Record<string, unknown> = { schedule: config.schedule };
-  for (const [k, v] of Object.entries(config)) if (k !== 'schedule') out[CAMEL[k] ?? k] = v;
+  for (const [k, v] of Object.entries(config)) if (k !== 'schedule') out[CAMEL_NAMES[k] ?? k] = v;
   return out as unknown as ScheduleInput;
 }
 
@@ -86,6 +84,12 @@ function* random(sweep: Sweep): Generator<{ config: Config; origin: Record<strin
     }
     yield { config, origin };
   }
+}
+
+/** The given keys of a config (JSON text or object), for table columns and charts. */
+export function pickParams(params: string | Record<string, unknown>, keys: readonly string[]): Record<string, number | string | null> {
+  const p = typeof params === 'string' ? (JSON.parse(params) as Record<string, unknown>) : params;
+  return Object.fromEntries(keys.map((k) => [k, (p[k] ?? null) as number | string | null]));
 }
 
 /** Distinct configs in order (a sampled duplicate is dropped), before repeats and budget. */
