@@ -7,7 +7,7 @@
 
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { UsageError } from './errors.js';
+import { UsageError } from './core/errors.js';
 import * as curve from './commands/curve.js';
 import * as run from './commands/run.js';
 import * as status from './commands/status.js';

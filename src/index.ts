@@ -1,19 +1,20 @@
-// The library entry: `import { curve, LrScheduler } from 'lrsweep'`.
+// The library entry: `import { curve, LrScheduler, defineTrainer } from 'lrsweep'`.
 export { curve, curveChunks, countRestarts } from './schedule/curve.js';
+export { resolveSchedule, ResolvedSchedule } from './schedule/schedule.js';
 export { LrScheduler, type SchedulerState } from './schedule/scheduler.js';
 export { ReferenceScheduler, referenceCurve } from './schedule/reference.js';
+export { scheduleProblems, MAX_STEP, DTYPES, type CurveRequest, type Dtype } from './schedule/validate.js';
 export {
-  resolveSchedule, scheduleProblems, requestProblems, MAX_STEP, DTYPES,
-  type CurveRequest, type Dtype,
-} from './schedule/validate.js';
-export {
-  CAWR_DEFAULTS, SGDR_DEFAULTS, PEAK_FLOORS, SCHEDULES, toFamily, withDefaults,
-  type CawrInput, type SgdrInput, type ScheduleInput, type Schedule, type PeakFloor, type Family,
+  CAWR_DEFAULTS, SGDR_DEFAULTS, CAWR_PARAMETERS, SGDR_PARAMETERS, PEAK_FLOORS, SCHEDULES, withDefaults,
+  type CawrInput, type SgdrInput, type ScheduleInput, type ScheduleParams, type PeakFloor,
 } from './schedule/params.js';
-export { UsageError, ParamError, type Problem } from './errors.js';
+export { toFamily, type Family } from './schedule/family.js';
+export type { CurvePoint } from './schedule/extremes.js';
+export { UsageError, ParamError, type Problem } from './core/errors.js';
+export { defineTrainer, OptionsError, type TrainerDefinition, type TrainContext, type CohortContext, type Metrics, type Point, type Goal } from './train/contract.js';
 export { runSweep, dryRun, type RunOptions, type RunReport, type Progress } from './sweep/run.js';
 export { loadSweepFile, checkSweep } from './sweep/file.js';
 export type { Sweep, ParamSpec } from './sweep/definition.js';
-export { openSqlite } from './storage/sqlite.js';
-export type { Storage, TrialRecord, TrialState, RankedConfig } from './storage/types.js';
-export { decimateCurve, type CurvePoint } from './plot/decimate.js';
+export { openStorage } from './storage/open.js';
+export type { Storage, TrialRecord, SweepRecord, RankedConfig } from './storage/types.js';
+export type { TrialState, MetricPoint } from './core/trial.js';

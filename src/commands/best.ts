@@ -1,13 +1,14 @@
 // `lrsweep best NAME`: configs ranked by their mean objective over complete repeats.
 
 import type { Argv } from 'yargs';
-import { render } from '../io/table.js';
-import { intFlag } from './flags.js';
-import { openSweep, variedKeys, withDb, withFormat } from './common.js';
+import { render, type TableFormat } from '../io/table.js';
+import type { RankedConfig } from '../storage/types.js';
 import { pickParams } from '../sweep/space.js';
+import { intFlag } from './flags.js';
+import { emit, variedKeys, withDb, withFormat, withSweep, type Output } from './common.js';
 
 export const command = 'best <name>';
-export const describe = 'The best configs of a sweep (failed trials and NaN objectives are never ranked)';
+export const describe = 'The best configs of a sweep (failed and diverged trials are never ranked)';
 
 export function builder(y: Argv) {
   return withFormat(withDb(y))
@@ -16,19 +17,27 @@ export function builder(y: Argv) {
     .example('$0 best quickstart --top 3', 'The three best configs');
 }
 
+export interface BestResult {
+  metric: string;
+  keys: string[];
+  configs: RankedConfig[];
+}
+
+export async function best(o: { db: string; name: string; top: number }): Promise<BestResult> {
+  return withSweep(o.db, o.name, async ({ storage, sweep, definition }) => ({
+    metric: sweep.metric, keys: variedKeys(definition), configs: await storage.bestConfigs(sweep.id, o.top),
+  }));
+}
+
+export function present(r: BestResult, format: TableFormat): Output {
+  const rows = r.configs.map((c) => ({
+    rank: c.rank, [r.metric]: c.objective, std: c.std, repeats: c.repeats, best_trial: c.bestTrial, ...pickParams(c.params, r.keys), config: c.configHash,
+  }));
+  return { stdout: render(rows, ['rank', r.metric, 'std', 'repeats', 'best_trial', ...r.keys, 'config'], format) };
+}
+
 type Args = Awaited<ReturnType<typeof builder>['argv']>;
 
 export async function handler(argv: Args): Promise<void> {
-  const top = argv.top as number;
-  const { storage, sweep, definition } = openSweep(argv.db, argv.name as string);
-  try {
-    const keys = variedKeys(definition);
-    const rows = storage.bestConfigs(sweep.id, top).map((r) => ({
-      rank: r.rank, [sweep.metric]: r.objective, std: r.std, repeats: r.repeats, best_trial: r.best_trial, config: r.config_hash,
-      ...pickParams(r.params, keys),
-    }));
-    process.stdout.write(render(rows, ['rank', sweep.metric, 'std', 'repeats', 'best_trial', ...keys, 'config'], argv.format));
-  } finally {
-    storage.close();
-  }
+  emit(present(await best({ db: argv.db, name: argv.name, top: argv.top }), argv.format));
 }

@@ -1,35 +1,78 @@
-// Options and helpers shared by the sweep commands.
+// Options and helpers shared by the commands. Commands are plain async functions that return a
+// value; their yargs handlers print it (emit), so tests can call a command without a subprocess.
 
 import type { Argv } from 'yargs';
-import { UsageError } from '../errors.js';
-import { openSqlite } from '../storage/sqlite.js';
+import { UsageError, show } from '../core/errors.js';
+import { defaultDb, openStorage, DEFAULT_DB } from '../storage/open.js';
 import type { Storage, SweepRecord } from '../storage/types.js';
-import type { Sweep } from '../sweep/definition.js';
+import { upgradeDefinition, type Sweep } from '../sweep/definition.js';
 import { TABLE_FORMATS, type TableFormat } from '../io/table.js';
 
-export const DEFAULT_DB = 'lrsweep.db';
-
 export function withDb<T>(y: Argv<T>) {
-  return y.option('db', { type: 'string', nargs: 1, default: DEFAULT_DB, describe: 'SQLite database file' });
+  return y.option('db', {
+    type: 'string', nargs: 1, default: defaultDb(), defaultDescription: `$LRSWEEP_DB, else ${DEFAULT_DB}`,
+    describe: 'The database: a SQLite file (or sqlite:PATH)',
+  });
 }
 
 export function withFormat<T>(y: Argv<T>) {
   return y.option('format', { choices: TABLE_FORMATS, default: 'table' as TableFormat, describe: 'Output format' });
 }
 
-/** Opens an existing database for reading and finds the sweep, or says what exists. */
-export function openSweep(db: string, name: string): { storage: Storage; sweep: SweepRecord; definition: Sweep } {
-  const storage = openSqlite(db, { mustExist: true });
-  const sweep = storage.getSweep(name);
-  if (!sweep) {
-    const names = storage.listSweeps().map((s) => s.name);
-    storage.close();
-    throw new UsageError(`NAME: no sweep named ${JSON.stringify(name)} in ${db}${names.length ? `; sweeps there: ${names.join(', ')}` : ' (it has no sweeps yet)'}`);
+/** What a command prints: its result for people or programs, and its exit code when not 0. */
+export interface Output {
+  stdout?: string;
+  stderr?: string;
+  exitCode?: number;
+}
+
+export function emit(o: Output): void {
+  if (o.stdout) process.stdout.write(o.stdout);
+  if (o.stderr) process.stderr.write(o.stderr);
+  if (o.exitCode !== undefined) process.exitCode = o.exitCode;
+}
+
+export interface OpenSweep {
+  storage: Storage;
+  sweep: SweepRecord;
+  definition: Sweep;
+}
+
+/** Opens a database for reading and finds the sweep, or says which sweeps exist. */
+export async function openSweep(db: string, name: string): Promise<OpenSweep> {
+  const storage = await openStorage(db, 'read');
+  try {
+    const sweep = await storage.getSweep(name);
+    if (!sweep) {
+      const names = (await storage.listSweeps()).map((s) => s.name);
+      throw new UsageError(`NAME: no sweep named ${show(name)} in ${storage.where}${names.length ? `; sweeps there: ${names.join(', ')}` : ' (it has no sweeps yet)'}`);
+    }
+    return { storage, sweep, definition: upgradeDefinition(sweep.definition) };
+  } catch (e) {
+    await storage.close();
+    throw e;
   }
-  return { storage, sweep, definition: JSON.parse(sweep.definition) as Sweep };
+}
+
+/** Runs fn on an open sweep and closes the database, whatever happens. */
+export async function withSweep<T>(db: string, name: string, fn: (s: OpenSweep) => Promise<T>): Promise<T> {
+  const s = await openSweep(db, name);
+  try {
+    return await fn(s);
+  } finally {
+    await s.storage.close();
+  }
 }
 
 /** The keys a sweep varies, for table columns. */
 export function variedKeys(definition: Sweep): string[] {
   return Object.keys(definition.parameters);
+}
+
+/** How the output names commands to run next: npx finds a local install (which is not on PATH) and a global one. */
+export const CLI = 'npx lrsweep';
+
+/** ` --db X` when the database is not the default one, for commands the output suggests. */
+export function dbFlag(db: string): string {
+  return db === DEFAULT_DB ? '' : ` --db ${/\s/.test(db) ? JSON.stringify(db) : db}`;
 }

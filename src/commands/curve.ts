@@ -2,15 +2,15 @@
 
 import type { Argv } from 'yargs';
 import { SingleBar, Presets } from 'cli-progress';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { encoder, formatFloat32, formatFromPath, STDOUT_FORMATS, type CurveFormat } from '../io/curve-formats.js';
-import { fileSink, stdoutSink, type Sink } from '../io/sink.js';
-import { countRestarts, curveChunks } from '../schedule/curve.js';
+import { checkOutput, fileSink, stdoutSink, withForce, type Sink } from '../io/output.js';
 import type { ScheduleInput } from '../schedule/params.js';
-import { resolveSchedule, validateRequest, DTYPES, type Dtype } from '../schedule/validate.js';
-import { numberFlag } from './flags.js';
-import { decimateCurve } from '../plot/decimate.js';
+import { resolveSchedule, type ResolvedSchedule } from '../schedule/schedule.js';
+import { DTYPES, type Dtype } from '../schedule/validate.js';
+import { requiredNumberFlag } from './flags.js';
 import { curveChart } from '../plot/charts.js';
+import { emit, type Output } from './common.js';
 import { imageFormat, writeChart } from '../plot/render.js';
 import { terminalChart } from '../plot/terminal.js';
 import { scheduleFromFlags, withScheduleFlags } from './schedule-flags.js';
@@ -30,6 +30,8 @@ export interface CurveOptions {
   plot?: string;
   /** Log-scale y axis for the chart. */
   log?: boolean;
+  /** Replace an existing SQLite file at --out or --plot. */
+  force?: boolean;
 }
 
 export interface CurveSummary {
@@ -52,12 +54,12 @@ const CHART_COLUMNS = 720;
 export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
   const schedule = resolveSchedule(o.params);
   const request = { steps: o.steps, start: o.start, dtype: o.dtype };
-  validateRequest(schedule, request);
+  schedule.checkWindow(request);
   if (o.plot !== undefined && o.plot !== '-') imageFormat(o.plot, '--plot');
   if (o.plot !== undefined && o.steps === 0) throw new UsageError('--plot needs --steps of at least 1, got steps=0');
   if (o.log && o.plot === undefined) throw new UsageError('--log goes with --plot (it sets the chart\'s y axis)');
-  if (o.log && schedule.schedule === 'cawr' ? schedule.minLr <= 0 : o.log && schedule.schedule === 'sgdr' && schedule.etaMin <= 0) {
-    throw new UsageError('--log needs a floor above 0 (min_lr or eta_min): a log axis cannot show 0');
+  if (o.log && schedule.family.minLr <= 0) {
+    throw new UsageError(`--log needs a floor above 0 (${schedule.name === 'cawr' ? 'min_lr' : 'eta_min'}=${schedule.family.minLr}): a log axis cannot show 0`);
   }
   let format: CurveFormat | undefined;
   if (o.format !== undefined && o.out === undefined) throw new UsageError(`--format goes with --out - (it sets the format of stdout), got --format ${o.format} without --out`);
@@ -68,32 +70,34 @@ export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
     if (o.format !== undefined) throw new UsageError(`--format goes with --out - only; with --out ${JSON.stringify(o.out)} the extension picks the format`);
     format = formatFromPath(o.out);
   }
+  if (o.out !== undefined && o.out !== '-') checkOutput(o.out, { flag: '--out', force: o.force });
+  if (o.plot !== undefined && o.plot !== '-') checkOutput(o.plot, { flag: '--plot', force: o.force });
 
   const began = process.hrtime.bigint();
   let min = Infinity;
   let max = -Infinity;
   // A chart alone never computes every step: its decimation is exact per column, so it also
   // gives the curve's min and max. Writing values, or a plain summary, streams the whole curve.
-  if (o.out !== undefined || o.plot === undefined) [min, max] = await streamCurve(o, format);
+  if (o.out !== undefined || o.plot === undefined) [min, max] = await streamCurve(schedule, o, format);
   if (o.plot !== undefined) {
     const columns = o.plot === '-' ? Math.max(20, Math.min(200, (process.stdout.columns || 100) - 14)) : CHART_COLUMNS;
-    const points = decimateCurve(schedule, o.start, o.steps, columns);
+    const points = schedule.extremes(o.start, o.steps, columns);
     for (const p of points) {
       if (p.lr < min) min = p.lr;
       if (p.lr > max) max = p.lr;
     }
     if (o.plot === '-') process.stdout.write(terminalChart(points, columns, { log: o.log }));
     else {
-      const title = `${schedule.schedule} learning rate, steps ${o.start} to ${o.start + o.steps - 1}`;
-      await writeChart(curveChart([{ name: schedule.schedule, points }], { log: o.log, title }), o.plot, '--plot');
+      const title = `${schedule.name} learning rate, steps ${o.start} to ${o.start + o.steps - 1}`;
+      await writeChart(curveChart([{ name: schedule.name, points }], { log: o.log, title }), o.plot, '--plot');
     }
   }
   const seconds = Number(process.hrtime.bigint() - began) / 1e9;
-  return { steps: o.steps, start: o.start, restarts: countRestarts(o.params, request), min, max, seconds, out: o.out, format };
+  return { steps: o.steps, start: o.start, restarts: schedule.restarts(request), min, max, seconds, out: o.out, format };
 }
 
 /** Streams the curve through the encoder (when writing) and returns its [min, max]. */
-async function streamCurve(o: CurveOptions, format: CurveFormat | undefined): Promise<[number, number]> {
+async function streamCurve(schedule: ResolvedSchedule, o: CurveOptions, format: CurveFormat | undefined): Promise<[number, number]> {
   let min = Infinity;
   let max = -Infinity;
   const sink: Sink | null = o.out === undefined ? null : o.out === '-' ? stdoutSink() : fileSink(o.out);
@@ -105,7 +109,7 @@ async function streamCurve(o: CurveOptions, format: CurveFormat | undefined): Pr
   try {
     if (sink && enc) await sink.write(enc.header());
     let at = 0;
-    for (const values of curveChunks(o.params, { steps: o.steps, start: o.start, dtype: o.dtype })) {
+    for (const values of schedule.chunks({ steps: o.steps, start: o.start, dtype: o.dtype })) {
       for (let i = 0; i < values.length; i++) {
         const v = values[i];
         if (v < min) min = v;
@@ -132,9 +136,9 @@ export const command = 'curve';
 export const describe = 'Compute a learning-rate curve: write it to a file or stdout, or summarise it';
 
 export function builder(y: Argv) {
-  return withScheduleFlags(y)
-    .option('steps', { nargs: 1, coerce: numberFlag('steps'), demandOption: true, describe: 'Number of values (steps)', group: 'Curve:' })
-    .option('start', { nargs: 1, coerce: numberFlag('start'), default: 0, describe: 'First step of the window', group: 'Curve:' })
+  return withForce(withScheduleFlags(y))
+    .option('steps', { nargs: 1, coerce: requiredNumberFlag('steps'), demandOption: true, describe: 'Number of values (steps)', group: 'Curve:' })
+    .option('start', { nargs: 1, coerce: requiredNumberFlag('start'), default: 0, describe: 'First step of the window', group: 'Curve:' })
     .option('dtype', { choices: DTYPES, default: 'f64' as Dtype, describe: 'float64, or float32 (computed in float32, faster)', group: 'Curve:' })
     .option('out', { type: 'string', nargs: 1, describe: 'FILE.csv | .json | .npy | .bin, or - for stdout', group: 'Curve:' })
     .option('format', { choices: STDOUT_FORMATS, describe: 'Format for --out -', group: 'Curve:' })
@@ -149,19 +153,8 @@ export function builder(y: Argv) {
 
 type Args = Awaited<ReturnType<typeof builder>['argv']>;
 
-export async function handler(argv: Args): Promise<void> {
-  const summary = await runCurve({
-    params: scheduleFromFlags(argv as unknown as Record<string, unknown>),
-    steps: argv.steps as number,
-    start: argv.start as number,
-    dtype: argv.dtype,
-    out: argv.out,
-    format: argv.format as CurveFormat | undefined,
-    progress: true,
-    plot: argv.plot,
-    log: argv.log,
-  });
-  const show = argv.dtype === 'f32' ? formatFloat32 : String;
+export function present(summary: CurveSummary, o: { dtype: Dtype; plot?: string }): Output {
+  const show = o.dtype === 'f32' ? formatFloat32 : String;
   const lines = [
     `steps     ${summary.steps} (steps ${summary.start} to ${summary.start + summary.steps - 1})`,
     `restarts  ${summary.restarts}`,
@@ -170,9 +163,24 @@ export async function handler(argv: Args): Promise<void> {
     `time      ${(summary.seconds * 1000).toFixed(1)} ms`,
   ];
   if (summary.out && summary.out !== '-') lines.push(`wrote     ${summary.out} (${summary.format})`);
-  if (argv.plot && argv.plot !== '-') lines.push(`plotted   ${argv.plot}`);
+  if (o.plot && o.plot !== '-') lines.push(`plotted   ${o.plot}`);
   // With --out - the curve owns stdout: the summary goes to stderr.
   const text = `${lines.join('\n')}\n`;
-  if (summary.out === '-') process.stderr.write(text);
-  else process.stdout.write(text);
+  return summary.out === '-' ? { stderr: text } : { stdout: text };
+}
+
+export async function handler(argv: Args): Promise<void> {
+  const summary = await runCurve({
+    params: scheduleFromFlags(argv),
+    steps: argv.steps,
+    start: argv.start,
+    dtype: argv.dtype,
+    out: argv.out,
+    format: argv.format,
+    progress: true,
+    plot: argv.plot,
+    log: argv.log,
+    force: argv.force,
+  });
+  emit(present(summary, { dtype: argv.dtype, plot: argv.plot }));
 }

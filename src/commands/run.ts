@@ -2,11 +2,12 @@
 
 import type { Argv } from 'yargs';
 import { SingleBar } from 'cli-progress';
+import { totalOf } from '../core/trial.js';
 import { render } from '../io/table.js';
-import { dryRun, runSweep, type Progress, type RunReport } from '../sweep/run.js';
-import { BACKENDS, type Backend } from '../train/types.js';
-import { intFlag } from './flags.js';
-import { withDb } from './common.js';
+import { dryRun, runSweep, type DryRun, type Progress, type RunReport } from '../sweep/run.js';
+import { BACKENDS, type Backend } from '../train/backend.js';
+import { optionalIntFlag } from './flags.js';
+import { CLI, dbFlag, emit, withDb, type Output } from './common.js';
 
 export const command = 'run <sweep-file>';
 export const describe = 'Run a sweep file (resumes where it stopped: completed trials are never run again)';
@@ -14,7 +15,7 @@ export const describe = 'Run a sweep file (resumes where it stopped: completed t
 export function builder(y: Argv) {
   return withDb(y)
     .positional('sweep-file', { type: 'string', demandOption: true, describe: 'A sweep file (.yaml, .yml or .json); see sweeps/README.md' })
-    .option('workers', { nargs: 1, coerce: intFlag('workers', 1), describe: 'Worker threads  [default: budget.workers, else one per core]' })
+    .option('workers', { nargs: 1, coerce: optionalIntFlag('workers', 1), describe: 'Worker threads  [default: budget.workers, else one per core]' })
     .option('backend', { choices: BACKENDS, default: 'wasm' as Backend, describe: 'tfjs backend; tensorflow needs @tensorflow/tfjs-node installed' })
     .option('extend', { type: 'boolean', default: false, describe: 'Accept a changed sweep file that adds configs (values, trials, repeats)' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Check the file, print the number of trials and the first configs, run nothing' })
@@ -29,22 +30,28 @@ function fmt(v: number | null): string {
   return v === null ? '-' : Number(v.toPrecision(5)).toString();
 }
 
+function progressLine(p: Progress): string {
+  const c = p.counts;
+  return `${c.failed} failed | ${c.diverged} diverged | ${c.running} running, ${c.queued} queued | best trial ${fmt(p.bestTrial)}`;
+}
+
 function progressReporter(): { update(p: Progress): void; stop(): void } {
   if (process.stderr.isTTY) {
     const bar = new SingleBar({
       stream: process.stderr,
-      format: 'trials [{bar}] {value}/{total} | failed {failed} | {elapsed} elapsed | ETA {eta_formatted} | best trial {best}',
+      format: 'trials [{bar}] {value}/{total} | {line} | {elapsed} elapsed | ETA {eta_formatted}',
       hideCursor: true,
       clearOnComplete: true,
     });
     let started = false;
     return {
       update(p) {
-        const payload = { failed: p.failed, best: fmt(p.best), elapsed: `${p.elapsedSeconds.toFixed(0)}s` };
+        const done = p.counts.complete + p.counts.diverged + p.counts.failed;
+        const payload = { line: progressLine(p), elapsed: `${p.elapsedSeconds.toFixed(0)}s` };
         if (!started) {
-          bar.start(p.total, p.complete, payload);
+          bar.start(p.total, done, payload);
           started = true;
-        } else bar.update(p.complete, payload);
+        } else bar.update(done, payload);
       },
       stop() {
         if (started) bar.stop();
@@ -60,63 +67,71 @@ function progressReporter(): { update(p: Progress): void; stop(): void } {
       if (now - last < 10_000 && p.doneThisRun < p.toRunThisRun) return;
       last = now;
       const eta = p.doneThisRun > 0 ? ((p.toRunThisRun - p.doneThisRun) * p.elapsedSeconds) / p.doneThisRun : null;
-      process.stderr.write(`trials ${p.complete}/${p.total} | failed ${p.failed} | ${p.elapsedSeconds.toFixed(0)}s elapsed | ETA ${eta === null ? '-' : `${eta.toFixed(0)}s`} | best trial ${fmt(p.best)}\n`);
+      process.stderr.write(`trials ${p.counts.complete}/${p.total} complete | ${progressLine(p)} | ${p.elapsedSeconds.toFixed(0)}s elapsed | ETA ${eta === null ? '-' : `${eta.toFixed(0)}s`}\n`);
     },
     stop() {},
   };
 }
 
-export async function handler(argv: Args): Promise<void> {
-  const file = argv['sweep-file'] as string;
-  if (argv['dry-run']) {
-    const d = dryRun(file);
-    const keys = Object.keys(d.sweep.parameters);
-    process.stdout.write(`${d.sweep.name}: ${d.configs} configs x ${d.sweep.repeats} repeats = ${d.trials.length} trials ` +
-      `(${d.sweep.method}), ${d.steps} steps each, trainer ${d.sweep.trainer.kind}\nfirst configs:\n`);
-    const rows = d.trials.filter((t) => t.repeat === 0).slice(0, 5).map((t) => ({ config: t.hash, ...Object.fromEntries(keys.map((k) => [k, t.config[k]])) }));
-    process.stdout.write(render(rows, ['config', ...keys], 'table'));
-    return;
-  }
+export function presentDryRun(d: DryRun): Output {
+  const keys = Object.keys(d.sweep.parameters);
+  const head = `${d.sweep.name}: ${d.configs} configs x ${d.sweep.repeats} repeats = ${d.trials} trials ` +
+    `(${d.sweep.method}), ${d.steps} steps each, trainer ${d.sweep.trainer.kind}, seeds ${d.sweep.seeding.mode === 'common' ? 'common to every config' : 'per config'}\nfirst configs:\n`;
+  const rows = d.first.map((t) => ({ config: t.hash, ...Object.fromEntries(keys.map((k) => [k, t.config[k]])) }));
+  return { stdout: head + render(rows, ['config', ...keys], 'table') };
+}
 
+export function presentRun(report: RunReport, file: string, db: string, waited: number): Output {
+  const c = report.counts;
+  const total = totalOf(c);
+  const lines = [
+    `sweep ${report.sweep}: ${c.complete} of ${total} trials complete, ${c.diverged} diverged, ${c.failed} failed, ${c.interrupted + c.waiting + c.queued + c.running} not run ` +
+      `(${report.ranThisRun} ended in this run; ${waited.toFixed(1)} s in all, ${report.workers} workers)`,
+  ];
+  if (report.added > 0 && report.added < total) lines.push(`${report.added} new trials were added to the sweep`);
+  if (report.recovered > 0) lines.push(`${report.recovered} failed, interrupted or stale trials were queued to run again`);
+  const flag = dbFlag(db);
+  if (report.stopped) lines.push(`stopped: every completed trial is kept. Resume with: ${CLI} run ${file}${flag}`);
+  else if (c.failed > 0) lines.push(`failed trials keep their errors (${CLI} trials ${report.sweep} --state failed${flag}); running again retries them`);
+  lines.push(`best configs: ${CLI} best ${report.sweep}${flag}`);
+  return { stdout: `${lines.join('\n')}\n`, exitCode: report.stopped ? 130 : undefined };
+}
+
+export async function handler(argv: Args): Promise<void> {
+  const file = argv['sweep-file'];
   const stop = new AbortController();
   const progress = progressReporter();
-  const onSigint = () => {
+  let training = false;
+  const onSignal = () => {
     progress.stop(); // clear the bar first, so the messages below stay readable
-    if (stop.signal.aborted) {
-      process.stderr.write('\nlrsweep: stopping now; trials still running will be re-run next time\n');
+    if (!training || stop.signal.aborted) {
+      // Planning and registering commit whole batches only: quitting here loses nothing.
+      process.stderr.write(`\nlrsweep: stopped${training ? ' now; trials still running will be re-run next time' : ''}\n`);
       process.exit(130);
     }
     process.stderr.write('\nlrsweep: stopping: recording what finished (Ctrl-C again to quit at once)\n');
     stop.abort();
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  let report: RunReport;
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    report = await runSweep({
-      file, db: argv.db, workers: argv.workers as number | undefined, backend: argv.backend, extend: argv.extend,
-      signal: stop.signal, onProgress: (p) => progress.update(p),
+    if (argv['dry-run']) {
+      emit(presentDryRun(await dryRun(file)));
+      return;
+    }
+    const report = await runSweep({
+      file, db: argv.db, workers: argv.workers, backend: argv.backend, extend: argv.extend, signal: stop.signal,
+      onProgress: (p) => {
+        training = true;
+        progress.update(p);
+      },
+      onRegistering: (added, total) => process.stderr.isTTY && process.stderr.write(`\rregistering trials: ${added.toLocaleString('en-US')} of at most ${total.toLocaleString('en-US')}`),
     });
+    progress.stop();
+    emit(presentRun(report, file, argv.db, process.uptime()));
   } finally {
     progress.stop();
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  const c = report.counts;
-  const total = Object.values(c).reduce((a, b) => a + b, 0);
-  const lines = [
-    `sweep ${report.sweep}: ${c.complete} of ${total} trials complete, ${c.failed} failed, ${c.interrupted + c.waiting} not run ` +
-      `(${report.ranThisRun} finished in this run, ${report.seconds.toFixed(1)} s, ${report.workers} workers)`,
-  ];
-  if (report.added > 0 && report.added < total) lines.push(`${report.added} new trials were added to the sweep`);
-  if (report.recovered > 0) lines.push(`${report.recovered} failed, interrupted or stale trials were queued to run again`);
-  const dbFlag = argv.db === 'lrsweep.db' ? '' : ` --db ${argv.db}`;
-  if (report.stopped) {
-    lines.push(`stopped: every completed trial is kept. Resume with: lrsweep run ${file}${dbFlag}`);
-    process.exitCode = 130;
-  } else if (c.failed > 0) {
-    lines.push(`failed trials keep their errors (lrsweep trials ${report.sweep} --state failed${dbFlag}); running again retries them`);
-  }
-  lines.push(`best configs: lrsweep best ${report.sweep}${dbFlag}`);
-  process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -1,65 +1,57 @@
 // The schedule's parameters as kebab-case flags, shared by every command that takes a schedule.
+// Flags, their help and their defaults come from the parameter table (schedule/params.ts).
 
 import type { Argv } from 'yargs';
-import { UsageError } from '../errors.js';
-import { PEAK_FLOORS, SCHEDULES, type PeakFloor, type ScheduleInput, type ScheduleName } from '../schedule/params.js';
+import { UsageError } from '../core/errors.js';
+import { PARAMETERS, SCHEDULES, type ParameterDeclaration, type ScheduleInput, type ScheduleName } from '../schedule/params.js';
 import { numberFlag } from './flags.js';
 
-const CAWR_GROUP = 'cawr (CosineAnnealingWarmupRestarts):';
-const SGDR_GROUP = 'sgdr (PyTorch CosineAnnealingWarmRestarts):';
-
-// flag -> [param, schedule]; the one table that ties flags to parameters.
-const FLAGS: Record<string, [string, ScheduleName]> = {
-  'first-cycle-steps': ['firstCycleSteps', 'cawr'],
-  'cycle-mult': ['cycleMult', 'cawr'],
-  'max-lr': ['maxLr', 'cawr'],
-  'min-lr': ['minLr', 'cawr'],
-  'warmup-steps': ['warmupSteps', 'cawr'],
-  gamma: ['gamma', 'cawr'],
-  'warmup-first-cycle-only': ['warmupFirstCycleOnly', 'cawr'],
-  'peak-floor': ['peakFloor', 'cawr'],
-  'max-cycles': ['maxCycles', 'cawr'],
-  t0: ['t0', 'sgdr'],
-  't-mult': ['tMult', 'sgdr'],
-  'eta-min': ['etaMin', 'sgdr'],
-  'base-lr': ['baseLr', 'sgdr'],
+const GROUPS: Record<ScheduleName, string> = {
+  cawr: 'cawr (CosineAnnealingWarmupRestarts):',
+  sgdr: 'sgdr (PyTorch CosineAnnealingWarmRestarts):',
 };
 
-const num = (flag: string, describe: string, group: string) =>
-  ({ nargs: 1, coerce: numberFlag(flag), describe, group }) as const;
-
-export function withScheduleFlags<T>(y: Argv<T>) {
-  return y
-    .option('schedule', { choices: SCHEDULES, default: 'cawr' as ScheduleName, describe: 'Which schedule', group: 'Schedule:' })
-    .option('first-cycle-steps', num('first-cycle-steps', 'Length of the first cycle, in steps (required)', CAWR_GROUP))
-    .option('cycle-mult', num('cycle-mult', 'Cycle length multiplier; lengths are int((L - w) * m) + w  [default: 1]', CAWR_GROUP))
-    .option('max-lr', num('max-lr', 'Peak LR of the first cycle  [default: 0.1]', CAWR_GROUP))
-    .option('min-lr', num('min-lr', 'Floor LR  [default: 0.001]', CAWR_GROUP))
-    .option('warmup-steps', num('warmup-steps', 'Linear warmup steps at the start of each cycle  [default: 0]', CAWR_GROUP))
-    .option('gamma', num('gamma', 'Peak decay per cycle: peak = max_lr * gamma^cycle  [default: 1]', CAWR_GROUP))
-    .option('warmup-first-cycle-only', { type: 'boolean', describe: 'Opt-in: warm up in the first cycle only', group: CAWR_GROUP })
-    .option('peak-floor', { choices: PEAK_FLOORS, describe: 'Opt-in: keep peaks above min_lr (clamp, or amplitude decay)', group: CAWR_GROUP })
-    .option('max-cycles', num('max-cycles', 'Opt-in: after this many cycles stay at min_lr', CAWR_GROUP))
-    .option('t0', num('t0', 'Length of the first cycle, T_0 (required)', SGDR_GROUP))
-    .option('t-mult', num('t-mult', 'Cycle length multiplier, an integer >= 1  [default: 1]', SGDR_GROUP))
-    .option('eta-min', num('eta-min', 'Floor LR  [default: 0]', SGDR_GROUP))
-    .option('base-lr', num('base-lr', "The optimizer's LR, the peak (required)", SGDR_GROUP))
-    .option('allow-min-above-max', { type: 'boolean', describe: "Accept a floor above the peak, as the references do", group: 'Schedule:' });
+/** Every parameter flag once (allow_min_above_max belongs to both schedules), with the schedules that take it. */
+function flagTable(): { d: ParameterDeclaration; owners: ScheduleName[] }[] {
+  const out: { d: ParameterDeclaration; owners: ScheduleName[] }[] = [];
+  for (const s of SCHEDULES) {
+    for (const d of PARAMETERS[s]) {
+      const seen = out.find((x) => x.d.flag === d.flag);
+      if (seen) seen.owners.push(s);
+      else out.push({ d, owners: [s] });
+    }
+  }
+  return out;
 }
 
-/** Builds the schedule's parameters from parsed flags; a flag of the other schedule is an error. */
+function helpOf(d: ParameterDeclaration): string {
+  const tail = d.default === undefined ? ' (required)' : d.default === null ? '' : `  [default: ${d.default}]`;
+  return `${d.optIn ? 'Opt-in: ' : ''}${d.help}${tail}`;
+}
+
+export function withScheduleFlags<T>(y: Argv<T>) {
+  let out = y.option('schedule', { choices: SCHEDULES, default: 'cawr' as ScheduleName, describe: 'Which schedule', group: 'Schedule:' });
+  for (const { d, owners } of flagTable()) {
+    const group = owners.length > 1 ? 'Schedule:' : GROUPS[owners[0]];
+    if (d.type === 'boolean') out = out.option(d.flag, { type: 'boolean', describe: helpOf(d), group });
+    else if (d.type === 'choice') out = out.option(d.flag, { choices: d.choices, describe: helpOf(d), group });
+    else out = out.option(d.flag, { nargs: 1, coerce: numberFlag(d.flag), describe: helpOf(d), group });
+  }
+  return out;
+}
+
+/** Builds the schedule's parameters from parsed flags; a flag of the other schedule, or a missing required one, is an error. */
 export function scheduleFromFlags(argv: Record<string, unknown>): ScheduleInput {
   const schedule = argv.schedule as ScheduleName;
   const params: Record<string, unknown> = { schedule };
-  for (const [flag, [param, owner]] of Object.entries(FLAGS)) {
-    const value = argv[flag];
+  for (const { d, owners } of flagTable()) {
+    const value = argv[d.flag];
     if (value === undefined) continue;
-    if (owner !== schedule) throw new UsageError(`--${flag} is a parameter of --schedule ${owner}, not of --schedule ${schedule}`);
-    params[param] = value;
+    if (!owners.includes(schedule)) throw new UsageError(`--${d.flag} is a parameter of --schedule ${owners.join('/')}, not of --schedule ${schedule}`);
+    params[d.name] = value;
   }
-  if (argv['allow-min-above-max'] !== undefined) params.allowMinAboveMax = argv['allow-min-above-max'];
-  if (schedule === 'cawr' && params.firstCycleSteps === undefined) throw new UsageError('--first-cycle-steps is required for --schedule cawr');
-  if (schedule === 'sgdr' && params.t0 === undefined) throw new UsageError('--t0 is required for --schedule sgdr');
-  if (schedule === 'sgdr' && params.baseLr === undefined) throw new UsageError('--base-lr is required for --schedule sgdr');
-  return params as unknown as ScheduleInput & { peakFloor?: PeakFloor };
+  for (const d of PARAMETERS[schedule]) {
+    if (d.default === undefined && params[d.name] === undefined) throw new UsageError(`--${d.flag} is required for --schedule ${schedule}`);
+  }
+  return params as unknown as ScheduleInput;
 }

@@ -1,61 +1,80 @@
-// `lrsweep show NAME TRIAL`: one trial: its parameters, per-epoch metrics and LR curve summary.
+// `lrsweep show NAME TRIAL`: one trial (by its number within the sweep): its parameters, every
+// metric it reported, its LR curve's summary, and where and how it ran.
 
 import type { Argv } from 'yargs';
-import { UsageError } from '../errors.js';
-import { render } from '../io/table.js';
-import { countRestarts, curve } from '../schedule/curve.js';
-import { resolveSchedule } from '../schedule/validate.js';
-import { decimateCurve } from '../plot/decimate.js';
-import { toScheduleInput } from '../sweep/space.js';
+import { UsageError } from '../core/errors.js';
+import type { MetricPoint } from '../core/trial.js';
+import { render, type TableFormat } from '../io/table.js';
+import { fromReferenceNames } from '../schedule/params.js';
+import { resolveSchedule } from '../schedule/schedule.js';
+import type { TrialRecord } from '../storage/types.js';
 import type { Config } from '../sweep/definition.js';
-import { trainerEntry } from '../train/registry.js';
-import { numberFlag } from './flags.js';
-import { openSweep, withDb, withFormat } from './common.js';
+import { intFlag } from './flags.js';
+import { CLI, dbFlag, emit, withDb, withFormat, withSweep, type Output } from './common.js';
 
 export const command = 'show <name> <trial>';
-export const describe = "One trial: parameters, per-epoch metrics, and its LR curve's summary";
+export const describe = "One trial: parameters, every reported metric, its LR curve's summary, where it ran";
 
 export function builder(y: Argv) {
   return withFormat(withDb(y))
     .positional('name', { type: 'string', demandOption: true, describe: 'The sweep name' })
-    .positional('trial', { coerce: numberFlag('trial'), demandOption: true, describe: 'The trial id (see lrsweep trials)' })
+    .positional('trial', { coerce: intFlag('trial', 1), demandOption: true, describe: 'The trial number within the sweep (see lrsweep trials)' })
     .example('$0 show quickstart 3', 'Trial 3 of the quickstart sweep');
+}
+
+export interface CurveSummary {
+  steps: number;
+  restarts: number;
+  min: number;
+  max: number;
+  first: number;
+  last: number;
+}
+
+export interface ShowResult {
+  sweep: string;
+  metric: string;
+  trial: TrialRecord;
+  points: MetricPoint[];
+  curve: CurveSummary;
+}
+
+export async function showTrial(o: { db: string; name: string; trial: number }): Promise<ShowResult> {
+  return withSweep(o.db, o.name, async ({ storage, sweep }) => {
+    const trial = await storage.trial(sweep.id, o.trial);
+    if (!trial) throw new UsageError(`TRIAL: sweep ${sweep.name} has no trial ${o.trial}; see ${CLI} trials ${sweep.name}${dbFlag(o.db)}`);
+    const points = (await storage.points([trial.id])).get(trial.id) ?? [];
+    const schedule = resolveSchedule(fromReferenceNames(trial.params as Config));
+    const steps = sweep.steps;
+    // Exact extremes from the per-column decimation: no need to hold every step.
+    const lrs = schedule.extremes(0, steps, 256).map((p) => p.lr);
+    const curve = {
+      steps, restarts: schedule.restarts({ steps }), min: Math.min(...lrs), max: Math.max(...lrs), first: schedule.lrAt(0), last: schedule.lrAt(steps - 1),
+    };
+    return { sweep: sweep.name, metric: sweep.metric, trial, points, curve };
+  });
+}
+
+export function present(r: ShowResult, format: TableFormat): Output {
+  const t = r.trial;
+  if (format === 'json') return { stdout: `${JSON.stringify({ sweep: r.sweep, trial: t, points: r.points, curve: r.curve }, null, 2)}\n` };
+  const info = [
+    { key: 'trial', value: t.number }, { key: 'state', value: t.state }, { key: 'repeat', value: t.repeat }, { key: 'seed', value: t.seed },
+    { key: 'attempts', value: t.attempts }, { key: 'config', value: t.configHash }, { key: r.metric, value: t.objective },
+    { key: 'seconds', value: t.durationMs === null ? null : t.durationMs / 1000 }, { key: t.state === 'diverged' ? 'diverged' : 'error', value: t.error },
+    ...Object.entries(t.params).map(([key, value]) => ({ key, value })),
+    ...Object.entries(r.curve).map(([key, value]) => ({ key: `curve ${key}`, value })),
+    ...Object.entries(t.provenance ?? {}).map(([key, value]) => ({ key: `ran with ${key}`, value })),
+  ].filter((row) => row.value !== null && row.value !== undefined);
+  const names = [...new Set(r.points.flatMap((p) => Object.keys(p.values)))];
+  const byStep = r.points.some((p) => p.epoch === null);
+  const rows = r.points.map((p) => ({ epoch: p.epoch, step: p.step, ...p.values }));
+  const columns = [...(r.points.some((p) => p.epoch !== null) ? ['epoch'] : []), ...(byStep ? ['step'] : []), ...names];
+  return { stdout: render(info, ['key', 'value'], format) + (rows.length ? render(rows, columns, format) : '') };
 }
 
 type Args = Awaited<ReturnType<typeof builder>['argv']>;
 
 export async function handler(argv: Args): Promise<void> {
-  const { storage, sweep, definition } = openSweep(argv.db, argv.name as string);
-  try {
-    const id = argv.trial as number;
-    const trial = storage.trial(sweep.id, id);
-    if (!trial) throw new UsageError(`TRIAL: sweep ${sweep.name} has no trial ${id}; see lrsweep trials ${sweep.name}`);
-    const params = JSON.parse(trial.params) as Config;
-    const epochs = storage.epochs(trial.id);
-    const steps = trainerEntry(definition.trainer.kind).spec.steps(definition.trainer);
-    const schedule = toScheduleInput(params);
-    // Exact extremes from the per-column decimation: no need to hold every step.
-    const points = decimateCurve(resolveSchedule(schedule), 0, steps, 256);
-    const lrs = points.map((p) => p.lr);
-    const summary = {
-      steps, restarts: countRestarts(schedule, { steps }),
-      min: lrs.reduce((a, b) => Math.min(a, b)), max: lrs.reduce((a, b) => Math.max(a, b)),
-      first: curve(schedule, { steps: 1 })[0], last: curve(schedule, { start: steps - 1, steps: 1 })[0],
-    };
-    if (argv.format === 'json') {
-      process.stdout.write(`${JSON.stringify({ trial, params, epochs, curve: summary }, null, 2)}\n`);
-      return;
-    }
-    const info = [
-      { key: 'trial', value: trial.id }, { key: 'state', value: trial.state }, { key: 'repeat', value: trial.repeat },
-      { key: 'seed', value: trial.seed }, { key: 'config', value: trial.config_hash }, { key: sweep.metric, value: trial.objective },
-      { key: 'seconds', value: trial.duration_ms === null ? null : trial.duration_ms / 1000 }, { key: 'error', value: trial.error },
-      ...Object.entries(params).map(([key, value]) => ({ key, value })),
-      ...Object.entries(summary).map(([key, value]) => ({ key: `curve ${key}`, value })),
-    ];
-    process.stdout.write(render(info, ['key', 'value'], argv.format));
-    process.stdout.write(render(epochs as unknown as Record<string, unknown>[], ['epoch', 'train_loss', 'val_loss', 'val_accuracy', 'lr'], argv.format));
-  } finally {
-    storage.close();
-  }
+  emit(present(await showTrial({ db: argv.db, name: argv.name, trial: argv.trial }), argv.format));
 }

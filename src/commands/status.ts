@@ -1,9 +1,12 @@
-// `lrsweep status [NAME]`: every sweep's trial counts, or one sweep's counts and best config.
+// `lrsweep status [NAME]`: every sweep's trial counts, or one sweep's counts, its best config,
+// and the runs working on it.
 
 import type { Argv } from 'yargs';
-import { openSqlite } from '../storage/sqlite.js';
-import { render } from '../io/table.js';
-import { openSweep, withDb, withFormat } from './common.js';
+import { totalOf, TRIAL_STATES, type StateCounts } from '../core/trial.js';
+import { render, type TableFormat } from '../io/table.js';
+import { openStorage } from '../storage/open.js';
+import type { RunRecord, Storage, SweepRecord } from '../storage/types.js';
+import { emit, openSweep, withDb, withFormat, type Output } from './common.js';
 
 export const command = 'status [name]';
 export const describe = 'Trial counts per state, for every sweep or one';
@@ -12,32 +15,64 @@ export function builder(y: Argv) {
   return withFormat(withDb(y))
     .positional('name', { type: 'string', describe: 'A sweep name (default: all sweeps)' })
     .example('$0 status', 'All sweeps in lrsweep.db')
-    .example('$0 status quickstart --format json', 'One sweep, as JSON');
+    .example('$0 status quickstart --format json', 'One sweep, with the runs working on it, as JSON');
+}
+
+export interface SweepStatus extends StateCounts {
+  sweep: string;
+  trials: number;
+  /** The best config's mean objective over its repeats (what `best` ranks by). */
+  best_config: number | null;
+  metric: string;
+  goal: string;
+  status: SweepRecord['status'];
+}
+
+export interface StatusResult {
+  sweeps: SweepStatus[];
+  /** With a name: the runs that are working on the sweep now. */
+  runs: RunRecord[] | null;
+}
+
+async function statusOf(storage: Storage, s: SweepRecord): Promise<SweepStatus> {
+  const counts = await storage.counts(s.id);
+  const best = (await storage.bestConfigs(s.id, 1))[0]?.objective ?? null;
+  return { sweep: s.name, trials: totalOf(counts), ...counts, best_config: best, metric: s.metric, goal: s.goal, status: s.status };
+}
+
+export async function status(o: { db: string; name?: string }): Promise<StatusResult> {
+  if (o.name === undefined) {
+    const storage = await openStorage(o.db, 'read');
+    try {
+      const sweeps = [];
+      for (const s of await storage.listSweeps()) sweeps.push(await statusOf(storage, s));
+      return { sweeps, runs: null };
+    } finally {
+      await storage.close();
+    }
+  }
+  const { storage, sweep } = await openSweep(o.db, o.name);
+  try {
+    return { sweeps: [await statusOf(storage, sweep)], runs: (await storage.runs(sweep.id)).filter((r) => r.status === 'running') };
+  } finally {
+    await storage.close();
+  }
+}
+
+const COLUMNS = ['sweep', 'trials', ...TRIAL_STATES, 'best_config', 'metric', 'goal'];
+
+export function present(r: StatusResult, format: TableFormat): Output {
+  if (format === 'json') return { stdout: `${JSON.stringify(r.runs === null ? r.sweeps : { ...r.sweeps[0], runs: r.runs }, null, 2)}\n` };
+  let text = render(r.sweeps.map((s) => ({ ...s, sweep: s.status === 'cancelled' ? `${s.sweep} (cancelled)` : s.sweep })), COLUMNS, format);
+  if (format === 'table' && r.runs && r.runs.length > 0) {
+    text += render(r.runs.map((run) => ({ run: run.id, host: run.host, pid: run.pid, workers: run.workers, backend: run.backend, started: run.startedAt, heartbeat: run.heartbeatAt })),
+      ['run', 'host', 'pid', 'workers', 'backend', 'started', 'heartbeat'], 'table');
+  }
+  return { stdout: text };
 }
 
 type Args = Awaited<ReturnType<typeof builder>['argv']>;
 
 export async function handler(argv: Args): Promise<void> {
-  const columns = ['sweep', 'trials', 'complete', 'failed', 'interrupted', 'running', 'waiting', 'best', 'metric', 'goal'];
-  if (argv.name === undefined) {
-    const storage = openSqlite(argv.db, { mustExist: true });
-    try {
-      const rows = storage.listSweeps().map((s) => {
-        const c = storage.counts(s.id);
-        return { sweep: s.name, trials: Object.values(c).reduce((a, b) => a + b, 0), ...c, best: storage.bestConfigs(s.id, 1)[0]?.objective ?? null, metric: s.metric, goal: s.goal };
-      });
-      process.stdout.write(render(rows, columns, argv.format));
-    } finally {
-      storage.close();
-    }
-    return;
-  }
-  const { storage, sweep } = openSweep(argv.db, argv.name);
-  try {
-    const c = storage.counts(sweep.id);
-    const row = { sweep: sweep.name, trials: Object.values(c).reduce((a, b) => a + b, 0), ...c, best: storage.bestConfigs(sweep.id, 1)[0]?.objective ?? null, metric: sweep.metric, goal: sweep.goal };
-    process.stdout.write(render([row], columns, argv.format));
-  } finally {
-    storage.close();
-  }
+  emit(present(await status({ db: argv.db, name: argv.name }), argv.format));
 }

@@ -5,7 +5,9 @@
 
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { Storage, SweepRecord, TrialRecord, TrialState } from '../storage/types.js';
+import type { TrialState } from '../core/trial.js';
+import { lossMetricFor } from '../core/trial.js';
+import type { Storage, SweepRecord, TrialRecord } from '../storage/types.js';
 import { INTEGER_PARAMETERS } from '../schedule/params.js';
 import type { ParamSpec, Sweep } from '../sweep/definition.js';
 import { OPTUNA_ALEMBIC_VERSION, OPTUNA_DDL, OPTUNA_LIBRARY_VERSION, OPTUNA_SCHEMA_VERSION } from './optuna-schema.js';
@@ -44,7 +46,9 @@ export function distributionOf(key: string, spec: ParamSpec): Distribution {
   };
 }
 
-const STATES: Record<TrialState, string> = { complete: 'COMPLETE', failed: 'FAIL', interrupted: 'FAIL', waiting: 'WAITING', running: 'RUNNING' };
+const STATES: Record<TrialState, string> = {
+  complete: 'COMPLETE', diverged: 'FAIL', failed: 'FAIL', interrupted: 'FAIL', waiting: 'WAITING', queued: 'WAITING', running: 'RUNNING',
+};
 
 /** Optuna's DATETIME text (SQLAlchemy on SQLite): "YYYY-MM-DD HH:MM:SS.ffffff". */
 function datetime(iso: string | null): string | null {
@@ -58,16 +62,18 @@ function valueType(v: number | null): [number | null, string] {
   return [v, 'FINITE'];
 }
 
-export function exportOptuna(storage: Storage, sweep: SweepRecord, path: string): { trials: number } {
-  const definition = JSON.parse(sweep.definition) as Sweep;
+export async function exportOptuna(storage: Storage, sweep: SweepRecord, definition: Sweep, path: string): Promise<{ trials: number }> {
+  const trials = await storage.trials(sweep.id);
+  const points = await storage.points(trials.map((t) => t.id));
+  const names = [...new Set([...points.values()].flatMap((ps) => ps.flatMap((p) => Object.keys(p.values))))];
+  // Intermediate values: the objective itself when it is reported per epoch, else a loss.
+  const metric = names.includes(definition.objective.metric) ? definition.objective.metric : lossMetricFor(definition.objective.metric, names);
   const distributions = Object.entries(definition.parameters).map(([key, spec]) => ({ key, d: distributionOf(key, spec) }));
   const partial = `${path}.partial`;
   rmSync(partial, { force: true });
   const db = new Database(partial);
   try {
     db.exec(OPTUNA_DDL);
-    const trials = storage.trials(sweep.id);
-    const metric = definition.objective.metric === 'train_loss' ? 'train_loss' : 'val_loss';
     const insert = {
       trial: db.prepare('INSERT INTO trials (trial_id, number, study_id, state, datetime_start, datetime_complete) VALUES (?, ?, 1, ?, ?, ?)'),
       param: db.prepare('INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, ?, ?, ?)'),
@@ -86,14 +92,18 @@ export function exportOptuna(storage: Storage, sweep: SweepRecord, path: string)
       studyAttr.run('lrsweep_definition', JSON.stringify(definition));
       trials.forEach((t: TrialRecord, number) => {
         const id = number + 1;
-        // Optuna fails a trial whose objective is NaN; so does this export.
-        const state = t.state === 'complete' && t.objective === null ? 'FAIL' : STATES[t.state];
-        insert.trial.run(id, number, state, datetime(t.started_at), state === 'COMPLETE' || state === 'FAIL' ? datetime(t.finished_at) : null);
-        const params = JSON.parse(t.params) as Record<string, unknown>;
-        for (const { key, d } of distributions) insert.param.run(id, key, d.internal(params[key]), d.json);
+        // Optuna fails a trial whose objective is NaN (a diverged one); so does this export.
+        const state = STATES[t.state];
+        insert.trial.run(id, number, state, datetime(t.startedAt), state === 'COMPLETE' || state === 'FAIL' ? datetime(t.finishedAt) : null);
+        for (const { key, d } of distributions) insert.param.run(id, key, d.internal(t.params[key]), d.json);
         if (state === 'COMPLETE') insert.value.run(id, ...valueType(t.objective));
-        for (const e of storage.epochs(t.id)) insert.intermediate.run(id, e.epoch, ...valueType(e[metric]));
-        for (const [k, v] of Object.entries({ lrsweep_trial: t.id, config_hash: t.config_hash, repeat: t.repeat, seed: t.seed, lrsweep_state: t.state })) {
+        if (metric !== null) {
+          for (const p of points.get(t.id) ?? []) {
+            const v = p.values[metric];
+            if (v !== undefined && p.epoch !== null) insert.intermediate.run(id, p.epoch, ...valueType(v));
+          }
+        }
+        for (const [k, v] of Object.entries({ lrsweep_trial: t.number, config_hash: t.configHash, repeat: t.repeat, seed: t.seed, lrsweep_state: t.state })) {
           insert.userAttr.run(id, k, JSON.stringify(v));
         }
         if (state === 'FAIL' && (t.error ?? null) !== null) insert.systemAttr.run(id, 'fail_reason', JSON.stringify(t.error));

@@ -4,8 +4,8 @@
 
 import { extname } from 'node:path';
 import { endianness } from 'node:os';
-import { UsageError } from '../errors.js';
-import type { CurveArray } from '../wasm/engine.js';
+import { UsageError } from '../core/errors.js';
+type CurveArray = Float64Array | Float32Array;
 
 export type CurveFormat = 'csv' | 'json' | 'npy' | 'bin';
 export const FILE_FORMATS: readonly CurveFormat[] = ['csv', 'json', 'npy', 'bin'];

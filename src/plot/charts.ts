@@ -1,19 +1,16 @@
-// The charts, as Vega-Lite specs: LR curves, validation loss per epoch, and the objective's
-// landscape over the sweep's parameters (a heatmap per pair and parallel coordinates).
-// Data arrive already reduced (decimated curves, one row per trial): specs never see raw steps.
+// The charts, as Vega-Lite specs: LR curves, a loss per epoch, and the objective's landscape over
+// the sweep's parameters (a heatmap per pair and parallel coordinates).
+// Data arrive already reduced (per-column extremes of curves, one row per trial): specs never see raw steps.
 
 import type { TopLevelSpec } from 'vega-lite';
-import type { CurvePoint } from './decimate.js';
+import type { LossRow, Series, TrialRow } from '../sweep/results.js';
+
+export type { LossRow, Series, TrialRow };
 
 const WIDTH = 720;
 const HEIGHT = 300;
 const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 export const CHART_CONFIG = { font: FONT, view: { stroke: null }, axis: { labelFont: FONT, titleFont: FONT }, legend: { labelFont: FONT, titleFont: FONT, labelLimit: 420 } };
-
-export interface Series {
-  name: string;
-  points: CurvePoint[];
-}
 
 export function curveChart(series: Series[], options: { log?: boolean; title?: string } = {}): TopLevelSpec {
   const values = series.flatMap((s) => s.points.map((p) => ({ series: s.name, step: p.step, lr: p.lr })));
@@ -31,28 +28,41 @@ export function curveChart(series: Series[], options: { log?: boolean; title?: s
   } as TopLevelSpec;
 }
 
-export interface LossRow {
-  series: string;
-  epoch: number;
-  value: number | null;
+/**
+ * Where the loss chart's y axis stops: one diverging spike would flatten every other line, so the
+ * axis ends a little above the largest final value when some early value is far above it.
+ */
+export function lossDomainMax(rows: LossRow[]): { max: number; clipped: boolean } {
+  const finite = rows.filter((r) => r.value !== null && Number.isFinite(r.value)) as { series: string; epoch: number; value: number }[];
+  const max = Math.max(...finite.map((r) => r.value));
+  const last = new Map<string, { epoch: number; value: number }>();
+  for (const r of finite) if ((last.get(r.series)?.epoch ?? -Infinity) < r.epoch) last.set(r.series, r);
+  const finalMax = Math.max(...[...last.values()].map((r) => r.value));
+  const first = Math.min(...finite.filter((r) => r.epoch === Math.min(...finite.map((x) => x.epoch))).map((r) => r.value));
+  // Keep the first epoch's level in view: a learning curve falling from it is the point of the chart.
+  const cap = Math.max(finalMax * 3, first * 1.1);
+  return max > cap ? { max: cap, clipped: true } : { max, clipped: false };
 }
 
-export function lossChart(rows: LossRow[], metric: string): TopLevelSpec {
+export function lossChart(rows: LossRow[], metric: string, options: { log?: boolean } = {}): TopLevelSpec {
+  const values = rows.filter((r) => r.value !== null && Number.isFinite(r.value));
+  const { max, clipped } = values.length ? lossDomainMax(values) : { max: 1, clipped: false };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${metric} per epoch`,
+    title: { text: `${metric} per epoch`, subtitle: clipped ? `y axis cut at ${Number(max.toPrecision(3))}: an early spike is off the chart` : undefined },
     width: WIDTH, height: HEIGHT, config: CHART_CONFIG,
-    data: { values: rows.filter((r) => r.value !== null && Number.isFinite(r.value)) },
-    mark: { type: 'line', point: true, strokeWidth: 1.5 },
+    data: { values },
+    mark: { type: 'line', point: true, strokeWidth: 1.5, clip: true },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
-      y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false } },
+      y: {
+        field: 'value', type: 'quantitative', title: options.log ? `${metric} (log scale)` : metric,
+        scale: { ...(options.log ? { type: 'log' } : { zero: false }), ...(clipped ? { domainMax: max } : {}) },
+      },
       color: { field: 'series', type: 'nominal', title: null, sort: [...new Set(rows.map((r) => r.series))] },
     },
   } as TopLevelSpec;
 }
-
-export type TrialRow = Record<string, number | string | null> & { objective: number };
 
 /** Few distinct values: one cell per value. Many (random search): bins. */
 function axis(field: string, rows: TrialRow[], channel: 'x' | 'y') {
@@ -84,7 +94,8 @@ export function heatmap(rows: TrialRow[], a: string, b: string, metric: string, 
         mark: { type: 'text', fontSize: 10 },
         encoding: {
           text: { aggregate: 'mean', field: 'objective', type: 'quantitative', format: '.3g' },
-          color: { value: 'white' },
+          // Dark text on the bright end of viridis, light text on the dark end: read off the cell's own color.
+          color: { condition: { test: "luminance(scale('color', datum.mean_objective)) > 0.4", value: '#111' }, value: 'white' },
         },
       },
     ],
@@ -125,15 +136,20 @@ export function parallelCoordinates(rows: TrialRow[], keys: string[], metric: st
         encoding: { x: { field: 'axis', type: 'nominal', sort: order } },
       },
       {
-        data: { values: order.map((k) => ({ axis: k, label: String(Number(extent[k === metric ? 'objective' : k][1].toPrecision(3))), y: 1 })) },
-        mark: { type: 'text', dy: 10, dx: 4, align: 'left', fontSize: 10 },
-        encoding: { x: { field: 'axis', type: 'nominal', sort: order }, y: { field: 'y', type: 'quantitative' }, text: { field: 'label' } },
-      },
-      {
-        data: { values: order.map((k) => ({ axis: k, label: String(Number(extent[k === metric ? 'objective' : k][0].toPrecision(3))), y: 0 })) },
-        mark: { type: 'text', dy: -4, dx: 4, align: 'left', fontSize: 10 },
+        data: { values: order.flatMap((k) => axisLabels(rows, k === metric ? 'objective' : k).map((l) => ({ axis: k, ...l }))) },
+        mark: { type: 'text', dx: 4, align: 'left', baseline: 'middle', fontSize: 10 },
         encoding: { x: { field: 'axis', type: 'nominal', sort: order }, y: { field: 'y', type: 'quantitative' }, text: { field: 'label' } },
       },
     ],
   } as TopLevelSpec;
+}
+
+/** Where to label a parallel-coordinates axis: every value of a grid (up to 12), else five even ticks. */
+export function axisLabels(rows: TrialRow[], key: string): { y: number; label: string }[] {
+  const xs = rows.map((r) => Number(r[key])).filter(Number.isFinite);
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  const distinct = [...new Set(xs)].sort((a, b) => a - b);
+  const ticks = distinct.length <= 12 ? distinct : [0, 0.25, 0.5, 0.75, 1].map((f) => lo + f * (hi - lo));
+  return ticks.map((v) => ({ y: hi > lo ? (v - lo) / (hi - lo) : 0.5, label: String(Number(v.toPrecision(3))) }));
 }

@@ -2,11 +2,11 @@
 // and SVG to PNG with resvg (a native renderer that ships inside its npm package).
 
 import { extname } from 'node:path';
-import { writeFileAtomic } from '../io/sink.js';
+import { writeFileAtomic } from '../io/output.js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 export async function toSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });

@@ -1,7 +1,7 @@
 // The sweep's charts by kind, shared by `lrsweep plot` and the HTML report.
 
 import type { TopLevelSpec } from 'vega-lite';
-import type { SweepData } from '../report/data.js';
+import type { SweepResults as SweepData } from '../sweep/results.js';
 import { CHART_CONFIG, curveChart, heatmap, lossChart, parallelCoordinates } from './charts.js';
 
 export const PLOT_KINDS = ['curves', 'losses', 'landscape'] as const;
@@ -16,9 +16,8 @@ export function curvesSpec(d: SweepData, log = false): TopLevelSpec {
   return curveChart(d.curves, { log, title: `LR curves of the top ${d.curves.length} configs (${d.steps} steps)` });
 }
 
-export function lossesSpec(d: SweepData): TopLevelSpec {
-  const metric = d.definition.objective.metric === 'train_loss' ? 'train_loss' : 'val_loss';
-  return lossChart(d.losses, metric);
+export function lossesSpec(d: SweepData, log = false): TopLevelSpec {
+  return lossChart(d.losses, d.lossMetric ?? 'loss', { log });
 }
 
 /** One heatmap per pair of varied parameters. */
@@ -52,6 +51,6 @@ function strip(spec: TopLevelSpec): object {
 
 export function specFor(kind: PlotKind, d: SweepData, log = false): TopLevelSpec {
   if (kind === 'curves') return curvesSpec(d, log);
-  if (kind === 'losses') return lossesSpec(d);
+  if (kind === 'losses') return lossesSpec(d, log);
   return landscapeSpec(d);
 }

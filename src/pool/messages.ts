@@ -1,25 +1,37 @@
-// What crosses between the run loop and pool workers: plain, structured-clone-able objects.
+// What crosses between the run loop and whoever trains (pool threads, command processes): plain,
+// structured-clone-able objects. A unit of work is one trial, or a cohort of trials that share
+// trainer, options and seed and differ only in their schedules (trained in lockstep).
 
-import type { MessagePort } from 'node:worker_threads';
-import type { ScheduleInput } from '../schedule/params.js';
-import type { Backend, EpochMetrics } from '../train/types.js';
+import type { MetricPoint } from '../core/trial.js';
+import type { Backend } from '../train/backend.js';
+import type { TrainerRef } from '../train/registry.js';
 
-export interface TrialTask {
+export interface UnitMember {
   trialId: number;
-  /** The trainer's parsed config (sweep file `trainer` section); `kind` picks the trainer. */
-  trainer: { kind: string } & Record<string, unknown>;
-  schedule: ScheduleInput;
-  /** Length of the LR curve: the trainer's step count. */
+  /** The trial's number within its sweep. */
+  number: number;
+  /** 1 for the first time a trial runs, then 2, 3, ... */
+  attempt: number;
+  repeat: number;
+  /** The schedule's parameters, reference names (first_cycle_steps, ...). */
+  params: { schedule: 'cawr' | 'sgdr' } & Record<string, unknown>;
+}
+
+export interface WorkUnit {
+  sweep: string;
+  trainer: TrainerRef;
+  /** The trainer's options, as its parse() returned them. */
+  options: unknown;
+  members: UnitMember[];
+  /** Length of every LR curve. */
   steps: number;
   seed: number;
   backend: Backend;
-  /** When the trial has a time limit: the worker posts on it as the trial starts (the clock starts then, not while queued). */
-  started?: MessagePort;
+  /** LR range tests: trainers report every step. */
+  perStep: boolean;
 }
 
-export interface TrialOutcome {
-  trialId: number;
-  epochs: EpochMetrics[];
-  /** Time spent in the worker, curve included. */
-  duration_ms: number;
-}
+/** From a unit as it trains. `member` indexes unit.members. */
+export type UnitEvent =
+  | { type: 'started' }
+  | { type: 'point'; member: number; point: MetricPoint };

@@ -1,12 +1,15 @@
-// The only place Piscina is constructed. One worker per core by default; a task's failure comes
-// back as its promise's rejection; a timeout or a stop aborts the task (Piscina then replaces the
-// worker), and the rejection says which.
+// The thread pool for in-process trainers (built-in and module trainers): the only place Piscina
+// is constructed. One worker per core by default. A unit's events come back on its own
+// MessagePort; its failure comes back as the task's rejection. A timeout or a stop first fires
+// the trainer's signal, then ends the worker thread if the trainer has not returned within
+// STOP_GRACE_MS (Piscina replaces the thread).
 
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { TrialOutcome, TrialTask } from './messages.js';
+import { UnitStopped, UnitTimeout, type Executor, type RunningUnit } from './executor.js';
+import type { UnitEvent, WorkUnit } from './messages.js';
 
 /** Compiled: worker.js beside this file. From sources: a .mjs entry that registers tsx first. */
 function workerFile(): string {
@@ -14,16 +17,12 @@ function workerFile(): string {
   return fileURLToPath(new URL(fromSource ? './worker-tsx.mjs' : './worker.js', import.meta.url));
 }
 
-export class TrialTimeout extends Error {
-  override name = 'TrialTimeout';
-}
-export class TrialStopped extends Error {
-  override name = 'TrialStopped';
-}
+/** How long a trainer may take to notice its signal before its thread is ended. */
+export const STOP_GRACE_MS = 1000;
 
 export interface PoolOptions {
   workers?: number;
-  /** Per-trial limit in seconds; null for none. */
+  /** Per-trial limit in seconds (a cohort gets it once per member); null for none. */
   trialTimeout?: number | null;
 }
 
@@ -31,19 +30,22 @@ export function defaultWorkers(): number {
   return availableParallelism();
 }
 
-export class TrialPool {
-  readonly workers: number;
+/** Messages from the worker on a unit's port: its events, then 'done' once every event is sent. */
+export type WorkerMessage = UnitEvent | { type: 'done' };
+
+export class TrialPool implements Executor {
+  readonly slots: number;
   private readonly piscina: Piscina;
   private readonly timeoutMs: number | null;
-  private readonly running = new Set<AbortController>();
+  private readonly running = new Set<RunningUnit>();
 
   constructor(options: PoolOptions = {}) {
-    this.workers = options.workers ?? defaultWorkers();
+    this.slots = options.workers ?? defaultWorkers();
     this.timeoutMs = options.trialTimeout ? options.trialTimeout * 1000 : null;
     this.piscina = new Piscina({
       filename: workerFile(),
-      minThreads: this.workers,
-      maxThreads: this.workers,
+      minThreads: this.slots,
+      maxThreads: this.slots,
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
       // Workers would inherit this process's flags, such as a test runner's `--import tsx`, which
@@ -52,38 +54,52 @@ export class TrialPool {
     });
   }
 
-  async run(task: TrialTask): Promise<TrialOutcome> {
-    const controller = new AbortController();
-    this.running.add(controller);
+  start(unit: WorkUnit, onEvent: (e: UnitEvent) => void): RunningUnit {
+    const force = new AbortController();
+    const channel = new MessageChannel();
     let timer: NodeJS.Timeout | null = null;
-    let channel: MessageChannel | null = null;
-    if (this.timeoutMs !== null) {
-      // The limit counts from the moment a worker starts the trial, not while it waits in the queue.
-      const limit = this.timeoutMs;
-      channel = new MessageChannel();
-      channel.port1.once('message', () => {
-        timer = setTimeout(() => controller.abort(new TrialTimeout(`trial_timeout: the trial ran longer than ${limit / 1000} s`)), limit);
-      });
-      task = { ...task, started: channel.port2 };
-    }
-    try {
-      const transferList = channel ? [channel.port2] : undefined;
-      return (await this.piscina.run(task, { signal: controller.signal, transferList })) as TrialOutcome;
-    } catch (e) {
-      // Piscina rejects an aborted task with its own AbortError; report why we aborted instead.
-      const reason = controller.signal.reason;
-      if (controller.signal.aborted && reason instanceof Error) throw reason;
-      throw e;
-    } finally {
-      if (timer) clearTimeout(timer);
-      channel?.port1.close();
-      this.running.delete(controller);
-    }
+    let grace: NodeJS.Timeout | null = null;
+    let stopReason: Error | null = null;
+    let finished: () => void = () => {};
+    const allSent = new Promise<void>((resolve) => (finished = resolve));
+    const stop = (reason: Error) => {
+      if (stopReason) return;
+      stopReason = reason;
+      channel.port1.postMessage({ type: 'abort', reason: reason.message });
+      grace = setTimeout(() => force.abort(reason), STOP_GRACE_MS);
+    };
+    channel.port1.on('message', (m: WorkerMessage) => {
+      if (m.type === 'done') return finished();
+      if (m.type === 'started' && this.timeoutMs !== null) {
+        // The limit counts from the moment a worker starts the unit, not while it waits in the queue.
+        const limit = this.timeoutMs * unit.members.length;
+        timer = setTimeout(() => stop(new UnitTimeout(`trial_timeout: the trial ran longer than ${limit / 1000} s`)), limit);
+      }
+      onEvent(m);
+    });
+    channel.port1.on('close', finished);
+    const running: RunningUnit = { done: Promise.resolve(), stop: (reason) => stop(new UnitStopped(reason)) };
+    running.done = (async () => {
+      try {
+        await this.piscina.run({ unit, port: channel.port2 }, { signal: force.signal, transferList: [channel.port2] });
+        await allSent; // points posted just before the task returned arrive on another channel
+        if (stopReason) throw stopReason; // it returned after a stop: the stop decides the outcome
+      } catch (e) {
+        // Piscina rejects an aborted task with its own AbortError; report why we stopped it instead.
+        throw stopReason ?? e;
+      } finally {
+        if (timer) clearTimeout(timer);
+        if (grace) clearTimeout(grace);
+        channel.port1.close();
+        this.running.delete(running);
+      }
+    })();
+    this.running.add(running);
+    return running;
   }
 
-  /** Aborts every task in flight (their promises reject with TrialStopped). */
   stopAll(): void {
-    for (const c of this.running) c.abort(new TrialStopped('interrupted: the run was stopped'));
+    for (const r of this.running) r.stop('interrupted: the run was stopped');
   }
 
   async close(): Promise<void> {

@@ -1,30 +1,63 @@
-// The pool's worker: computes the trial's LR curve with the WASM engine and trains. Everything
-// expensive is loaded once per worker and kept: the WASM module (on first curve), tfjs and its
-// backend (on the first trial that needs them), data sets, and the curve buffer. Workers never
-// touch storage; the outcome goes back to the main thread.
+// The pool's worker: computes a unit's LR curves with the WASM engine (one members x steps
+// block, reused) and trains. Everything expensive is loaded once per worker and kept: the WASM
+// module, tfjs and its backend, trainer modules, data sets. Workers never touch storage; events
+// go back on the unit's port.
 
-import { fillCurve } from '../wasm/engine.js';
-import { resolveSchedule, validateRequest } from '../schedule/validate.js';
-import { toFamily } from '../schedule/params.js';
-import { trainerEntry } from '../train/registry.js';
-import type { TrialOutcome, TrialTask } from './messages.js';
+import type { MessagePort } from 'node:worker_threads';
+import type { MetricPoint } from '../core/trial.js';
+import { fromReferenceNames } from '../schedule/params.js';
+import { resolveSchedule } from '../schedule/schedule.js';
+import { loadTf } from '../train/backend.js';
+import type { Metrics, Point, Tf } from '../train/contract.js';
+import { loadTrainer } from '../train/registry.js';
+import type { WorkUnit } from './messages.js';
+import type { WorkerMessage } from './pool.js';
 
-let curveBuffer = new Float64Array(0);
+let block = new Float64Array(0);
 
-function curveFor(task: TrialTask): Float64Array {
-  const schedule = resolveSchedule(task.schedule);
-  validateRequest(schedule, { steps: task.steps });
-  if (curveBuffer.length < task.steps) curveBuffer = new Float64Array(task.steps);
-  const lrs = curveBuffer.subarray(0, task.steps);
-  fillCurve(toFamily(schedule), 0, lrs);
-  return lrs;
+/** Every member's curve, as views into one reused members x steps block. */
+function curvesFor(unit: WorkUnit): Float64Array[] {
+  const size = unit.members.length * unit.steps;
+  if (block.length < size) block = new Float64Array(size);
+  return unit.members.map((m, i) => resolveSchedule(fromReferenceNames(m.params)).into(block.subarray(i * unit.steps, (i + 1) * unit.steps)));
 }
 
-export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
-  const began = performance.now();
-  task.started?.postMessage(began);
-  task.started?.close();
-  const trainer = await trainerEntry(task.trainer.kind).load();
-  const [epochs] = await trainer.train({ config: task.trainer, seed: task.seed, curves: [curveFor(task)], backend: task.backend });
-  return { trialId: task.trialId, epochs, duration_ms: performance.now() - began };
+/** A trainer's report as a stored point; a malformed report is the trainer's bug and fails the trial. */
+export function toPoint(point: Point, metrics: Metrics): MetricPoint {
+  const p = point as { epoch?: unknown; step?: unknown };
+  const epoch = p.epoch === undefined ? null : p.epoch;
+  const step = p.step === undefined ? null : p.step;
+  if (epoch === null && step === null) throw new Error(`report(point, metrics): point must be { epoch } or { step }, got ${JSON.stringify(point)}`);
+  if (epoch !== null && !(Number.isInteger(epoch) && (epoch as number) >= 1)) throw new Error(`report(): epoch must be an integer >= 1, got ${String(epoch)}`);
+  if (step !== null && !(Number.isInteger(step) && (step as number) >= 0)) throw new Error(`report(): step must be an integer >= 0, got ${String(step)}`);
+  const values: Record<string, number> = {};
+  for (const [name, v] of Object.entries(metrics ?? {})) {
+    if (typeof v !== 'number') throw new Error(`report(): metric ${name} must be a number, got ${typeof v}`);
+    values[name] = v;
+  }
+  return { epoch: epoch as number | null, step: step as number | null, values };
+}
+
+export default async function runUnit({ unit, port }: { unit: WorkUnit; port: MessagePort }): Promise<void> {
+  const post = (m: WorkerMessage) => port.postMessage(m);
+  const controller = new AbortController();
+  port.on('message', (m: { type: string; reason?: string }) => {
+    if (m.type === 'abort') controller.abort(new Error(m.reason));
+  });
+  try {
+    post({ type: 'started' });
+    const trainer = await loadTrainer(unit.trainer);
+    const tf = trainer.usesTf === false ? (null as unknown as Tf) : await loadTf(unit.backend);
+    const curves = curvesFor(unit);
+    const base = { options: unit.options, seed: unit.seed, tf, backend: unit.backend, perStep: unit.perStep, signal: controller.signal };
+    if (unit.members.length > 1) {
+      if (!trainer.trainCohort) throw new Error('this trainer cannot train cohorts (it has no trainCohort)');
+      await trainer.trainCohort({ ...base, curves, report: (member, point, metrics) => post({ type: 'point', member, point: toPoint(point, metrics) }) });
+    } else {
+      await trainer.train({ ...base, curve: curves[0], report: (point, metrics) => post({ type: 'point', member: 0, point: toPoint(point, metrics) }) });
+    }
+  } finally {
+    post({ type: 'done' });
+    port.close();
+  }
 }

@@ -1,8 +1,9 @@
 // The HTML sweep report: one self-contained file (charts as inline SVG, styles inline, no
 // scripts, nothing fetched), so it opens offline and stays light for thousands of trials.
 
+import { totalOf } from '../core/trial.js';
 import { pickParams } from '../sweep/space.js';
-import type { SweepData } from './data.js';
+import type { SweepResults as SweepData } from '../sweep/results.js';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const num = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Number(v.toPrecision(5)).toString()) : esc(v));
@@ -23,11 +24,12 @@ export interface Charts {
 const MAX_FAILED_ROWS = 200;
 
 export function reportHtml(d: SweepData, charts: Charts, generatedAt: Date): string {
-  const total = Object.values(d.counts).reduce((a, b) => a + b, 0);
+  const total = totalOf(d.counts);
   const { metric, goal } = d.record;
   const chart = (id: string, title: string, svg: string) => `<figure class="chart" id="${id}" data-title="${esc(title)}">${svg}</figure>`;
-  const topRows = d.top.map((c) => ({ rank: c.rank, [metric]: c.objective, std: c.std, repeats: c.repeats, best_trial: c.best_trial, ...pickParams(c.params, d.keys), config: c.config_hash }));
-  const failedRows = d.failed.slice(0, MAX_FAILED_ROWS).map((t) => ({ trial: t.id, repeat: t.repeat, ...pickParams(t.params, d.keys), error: t.error }));
+  const topRows = d.top.map((c) => ({ rank: c.rank, [metric]: c.objective, std: c.std, repeats: c.repeats, best_trial: c.bestTrial, ...pickParams(c.params, d.keys), config: c.configHash }));
+  const failedRows = d.failed.slice(0, MAX_FAILED_ROWS).map((t) => ({ trial: t.number, repeat: t.repeat, ...pickParams(t.params, d.keys), error: t.error }));
+  const divergedRows = d.diverged.slice(0, MAX_FAILED_ROWS).map((t) => ({ trial: t.number, repeat: t.repeat, ...pickParams(t.params, d.keys), where: t.error }));
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -59,7 +61,7 @@ ${d.top.length ? table(['rank', metric, 'std', 'repeats', 'best_trial', ...d.key
 <h2 id="curves-section">LR curves of the top configs</h2>
 ${chart('curves', 'LR curves', charts.curves)}
 
-<h2 id="losses-section">Loss per epoch of the top configs</h2>
+<h2 id="losses-section">${esc(d.lossMetric ?? 'Loss')} per epoch of the top configs (their best repeat)</h2>
 ${chart('losses', 'losses', charts.losses)}
 
 <h2 id="landscape">The objective against the parameters</h2>
@@ -69,6 +71,11 @@ ${charts.parallel ? chart('parallel', 'parallel coordinates', charts.parallel) :
 <h2 id="failed">Failed trials</h2>
 ${d.failed.length ? table(['trial', 'repeat', ...d.keys, 'error'], failedRows) : '<p>None.</p>'}
 ${d.failed.length > MAX_FAILED_ROWS ? `<p class="muted">and ${d.failed.length - MAX_FAILED_ROWS} more: <code>lrsweep trials ${esc(d.record.name)} --state failed</code></p>` : ''}
+
+<h2 id="diverged">Diverged trials</h2>
+<p class="muted">A NaN or infinite training loss (or objective): never ranked, never re-run.</p>
+${d.diverged.length ? table(['trial', 'repeat', ...d.keys, 'where'], divergedRows) : '<p>None.</p>'}
+${d.diverged.length > MAX_FAILED_ROWS ? `<p class="muted">and ${d.diverged.length - MAX_FAILED_ROWS} more: <code>lrsweep trials ${esc(d.record.name)} --state diverged</code></p>` : ''}
 
 <h2 id="definition">Definition</h2>
 <pre>${esc(JSON.stringify(d.definition, null, 2))}</pre>

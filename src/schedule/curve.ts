@@ -1,40 +1,33 @@
-// The library's curve API: validate, then let the WASM engine produce the values.
+// The library's curve functions: validate once (resolveSchedule), then let the WASM engine
+// produce the values. Each takes parameters or an already resolved schedule.
 
-import { fillCurve, curveChunks as engineChunks, cycleAt, type CurveArray } from '../wasm/engine.js';
-import { toFamily, type ScheduleInput } from './params.js';
-import { resolveSchedule, validateRequest, type CurveRequest } from './validate.js';
+import type { CurveArray } from '../wasm/engine.js';
+import type { ScheduleInput } from './params.js';
+import { resolveSchedule, type ResolvedSchedule } from './schedule.js';
+import type { CurveRequest } from './validate.js';
+
+type Params = ScheduleInput | ResolvedSchedule;
 
 /**
  * The learning rates of training steps start .. start + steps - 1: value i is the LR used for
  * step start + i, exactly as the reference's step() loop produces it (see README: Exactness).
  * Throws ParamError, naming the parameter, the rule and the value, before any work.
  */
-export function curve(params: ScheduleInput, request: CurveRequest & { dtype: 'f32' }): Float32Array;
-export function curve(params: ScheduleInput, request: CurveRequest): Float64Array;
-export function curve(params: ScheduleInput, request: CurveRequest): CurveArray {
-  const schedule = resolveSchedule(params);
-  validateRequest(schedule, request);
-  const out = request.dtype === 'f32' ? new Float32Array(request.steps) : new Float64Array(request.steps);
-  fillCurve(toFamily(schedule), request.start ?? 0, out);
-  return out;
+export function curve(params: Params, request: CurveRequest & { dtype: 'f32' }): Float32Array;
+export function curve(params: Params, request: CurveRequest): Float64Array;
+export function curve(params: Params, request: CurveRequest): CurveArray {
+  return resolveSchedule(params).curve(request);
 }
 
 /**
  * The same values in chunks of bounded size, for curves longer than memory (10^8 steps and
  * more). Each chunk is a view that is valid until the next iteration: copy what you keep.
  */
-export function curveChunks(params: ScheduleInput, request: CurveRequest & { chunk?: number }): Generator<CurveArray> {
-  const schedule = resolveSchedule(params);
-  validateRequest(schedule, request);
-  return engineChunks(toFamily(schedule), request.start ?? 0, request.steps, request.dtype !== 'f32', request.chunk);
+export function curveChunks(params: Params, request: CurveRequest & { chunk?: number }): Generator<CurveArray> {
+  return resolveSchedule(params).chunks(request);
 }
 
 /** How many restarts (cycle starts) fall on steps start + 1 .. start + steps - 1. */
-export function countRestarts(params: ScheduleInput, request: CurveRequest): number {
-  const schedule = resolveSchedule(params);
-  validateRequest(schedule, request);
-  if (request.steps < 2) return 0;
-  const start = request.start ?? 0;
-  const f = toFamily(schedule);
-  return cycleAt(f, start + request.steps - 1) - cycleAt(f, start);
+export function countRestarts(params: Params, request: CurveRequest): number {
+  return resolveSchedule(params).restarts(request);
 }

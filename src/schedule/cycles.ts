@@ -1,7 +1,7 @@
 // The cycle-length rule on the TypeScript side (the WASM side is assembly/cycle.ts). It is the
 // reference's step() rule: L' = int((L - w) * m) + w, the product in float64, int() truncating.
 
-import type { Family } from './params.js';
+import type { Family } from './family.js';
 
 /** Lengths at or above this never end within any curve we can produce (2^53 steps). */
 export const HUGE_LENGTH = 2 ** 60;

@@ -4,7 +4,7 @@
 // no seeking, no vectors, no cleverness.
 
 import { nextCycleLength, warmupOf } from './cycles.js';
-import type { Family } from './params.js';
+import type { Family } from './family.js';
 
 /**
  * One scheduler, stepped like the reference's: `lr` is the value right after construction, and

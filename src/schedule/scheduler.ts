@@ -5,13 +5,12 @@
 // call and is wrong for several steps).
 
 import { fillCurve } from '../wasm/engine.js';
-import { zeroLengthCycle } from './cycles.js';
-import { toFamily, type Family, type Schedule, type ScheduleInput } from './params.js';
-import { resolveSchedule, validateRequest, MAX_STEP } from './validate.js';
+import type { ScheduleInput, ScheduleParams } from './params.js';
+import { resolveSchedule, type ResolvedSchedule } from './schedule.js';
 
 export interface SchedulerState {
   /** The schedule's parameters, defaults filled in. */
-  params: Schedule;
+  params: ScheduleParams;
   /** The current step: how many times step() has been called since step 0. */
   step: number;
 }
@@ -19,20 +18,20 @@ export interface SchedulerState {
 const BLOCK = 4096;
 
 export class LrScheduler {
-  readonly params: Schedule;
-  private readonly family: Family;
-  /** First step that cannot be produced (a zero-length cycle), or MAX_STEP. */
-  private readonly end: number;
+  private readonly schedule: ResolvedSchedule;
   private readonly block = new Float64Array(BLOCK);
   private blockStart = 0;
   private blockLength = 0;
   private current = 0;
 
-  constructor(params: ScheduleInput, options: { start?: number } = {}) {
-    this.params = resolveSchedule(params);
-    this.family = toFamily(this.params);
-    this.end = zeroLengthCycle(this.family, MAX_STEP)?.step ?? MAX_STEP;
+  constructor(params: ScheduleInput | ResolvedSchedule, options: { start?: number } = {}) {
+    this.schedule = resolveSchedule(params);
     this.seek(options.start ?? 0);
+  }
+
+  /** The schedule's parameters, defaults filled in. */
+  get params(): ScheduleParams {
+    return this.schedule.params;
   }
 
   static fromStateDict(state: SchedulerState): LrScheduler {
@@ -64,22 +63,22 @@ export class LrScheduler {
   /** Restores a state: the schedule must be the same one; the step may be any step. */
   loadStateDict(state: SchedulerState): void {
     const mine = JSON.stringify(this.params);
-    const theirs = JSON.stringify(resolveSchedule(state.params));
+    const theirs = JSON.stringify(resolveSchedule(state.params).params);
     if (mine !== theirs) throw new Error(`loadStateDict: the state is for another schedule: ${theirs}, this scheduler has ${mine}`);
     this.seek(state.step);
   }
 
   /** Jumps to any step without stepping through the ones before it. */
   seek(step: number): void {
-    validateRequest(this.params, { start: step, steps: 1 });
+    this.schedule.checkWindow({ start: step, steps: 1 });
     this.current = step;
     this.load(step);
   }
 
   private load(from: number): void {
-    const n = Math.min(BLOCK, this.end - from);
-    if (n <= 0) validateRequest(this.params, { start: from, steps: 1 }); // throws the zero-length message
-    fillCurve(this.family, from, n === BLOCK ? this.block : this.block.subarray(0, n));
+    const n = Math.min(BLOCK, this.schedule.end - from);
+    if (n <= 0) this.schedule.checkWindow({ start: from, steps: 1 }); // throws the zero-length message
+    fillCurve(this.schedule.family, from, n === BLOCK ? this.block : this.block.subarray(0, n));
     this.blockStart = from;
     this.blockLength = n;
   }

@@ -1,14 +1,17 @@
 // The SQLite schema and its migrations. The README's "Schema" section documents these tables
 // for users who query with plain SQL; keep the two in step. A new schema version is a new entry
-// in MIGRATIONS, applied in order inside one transaction when a newer lrsweep opens the file.
+// in MIGRATIONS, applied in order inside one transaction when lrsweep opens an older file.
+// Migrations are history: each keeps the names and lists of its own time (V1_PARAM_COLUMNS),
+// and later parameter columns are added by ensureParamColumns from the parameter table.
 
 import type { Database } from 'better-sqlite3';
+import { PARAM_COLUMNS } from '../schedule/params.js';
 import { SchemaError } from './types.js';
 
 const NOW = "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))";
 
-/** Schedule parameters exposed as columns of `trials` (read from its params JSON). */
-const PARAM_COLUMNS = ['first_cycle_steps', 'cycle_mult', 'max_lr', 'min_lr', 'warmup_steps', 'gamma', 't_0', 't_mult', 'eta_min', 'base_lr'];
+/** The parameter columns of schema version 1. */
+const V1_PARAM_COLUMNS = ['first_cycle_steps', 'cycle_mult', 'max_lr', 'min_lr', 'warmup_steps', 'gamma', 't_0', 't_mult', 'eta_min', 'base_lr'];
 
 const V1 = `
 CREATE TABLE sweeps (
@@ -49,7 +52,7 @@ CREATE TABLE trials (
   started_at   TEXT,
   finished_at  TEXT,
   duration_ms  REAL,
-  ${PARAM_COLUMNS.map((c) => `${c} GENERATED ALWAYS AS (json_extract(params, '$.${c}')) VIRTUAL`).join(',\n  ')},
+  ${V1_PARAM_COLUMNS.map((c) => `${c} GENERATED ALWAYS AS (json_extract(params, '$.${c}')) VIRTUAL`).join(',\n  ')},
   UNIQUE (sweep_id, config_hash, repeat)
 );
 CREATE INDEX trials_by_state ON trials (sweep_id, state);
@@ -89,9 +92,129 @@ SELECT sweep, config_hash, params, mean_objective, repeats, best_trial_id,
 FROM per_config;
 `;
 
-export const MIGRATIONS: { version: number; sql: string }[] = [{ version: 1, sql: V1 }];
+// Version 2: trial numbers within a sweep; queued and diverged states; every reported metric per
+// point and attempt (metrics, long format; epochs stays as a view); provenance and process records;
+// a sweep's steps, trainer hash and status. v1 trials that completed with no objective (a NaN loss)
+// become diverged, which is what they were.
+const V2 = `
+DROP VIEW ranked_trials;
+DROP VIEW ranked_configs;
+ALTER TABLE sweeps ADD COLUMN steps INTEGER;
+ALTER TABLE sweeps ADD COLUMN trainer_hash TEXT;
+ALTER TABLE sweeps ADD COLUMN status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'cancelled'));
+CREATE TABLE trials_v2 (
+  id           INTEGER PRIMARY KEY,
+  sweep_id     INTEGER NOT NULL REFERENCES sweeps(id),
+  number       INTEGER NOT NULL,
+  config_hash  TEXT NOT NULL,
+  repeat       INTEGER NOT NULL,
+  params       TEXT NOT NULL CHECK (json_valid(params)),
+  seed         INTEGER NOT NULL,
+  state        TEXT NOT NULL DEFAULT 'waiting'
+               CHECK (state IN ('waiting', 'queued', 'running', 'complete', 'diverged', 'failed', 'interrupted')),
+  objective    REAL,
+  run_id       INTEGER REFERENCES runs(id),
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  error        TEXT,
+  created_at   TEXT NOT NULL DEFAULT ${NOW},
+  started_at   TEXT,
+  finished_at  TEXT,
+  duration_ms  REAL,
+  provenance   TEXT CHECK (provenance IS NULL OR json_valid(provenance)),
+  process      TEXT CHECK (process IS NULL OR json_valid(process)),
+  ${V1_PARAM_COLUMNS.map((c) => `${c} GENERATED ALWAYS AS (json_extract(params, '$.${c}')) VIRTUAL`).join(',\n  ')},
+  UNIQUE (sweep_id, config_hash, repeat),
+  UNIQUE (sweep_id, number)
+);
+INSERT INTO trials_v2 (id, sweep_id, number, config_hash, repeat, params, seed, state, objective, run_id, attempts, error,
+                       created_at, started_at, finished_at, duration_ms)
+SELECT id, sweep_id, ROW_NUMBER() OVER (PARTITION BY sweep_id ORDER BY id), config_hash, repeat, params, seed,
+       CASE WHEN state = 'complete' AND objective IS NULL THEN 'diverged' ELSE state END, objective, run_id, attempts,
+       CASE WHEN state = 'complete' AND objective IS NULL THEN COALESCE(error, 'diverged: the objective is not a number') ELSE error END,
+       created_at, started_at, finished_at, duration_ms
+FROM trials;
+CREATE TABLE metrics (
+  trial_id  INTEGER NOT NULL REFERENCES trials_v2(id) ON DELETE CASCADE,
+  attempt   INTEGER NOT NULL,
+  seq       INTEGER NOT NULL,
+  epoch     INTEGER,
+  step      INTEGER,
+  name      TEXT NOT NULL,
+  value     REAL,
+  PRIMARY KEY (trial_id, attempt, seq, name)
+) WITHOUT ROWID;
+INSERT INTO metrics (trial_id, attempt, seq, epoch, step, name, value)
+SELECT e.trial_id, t.attempts, e.epoch - 1, e.epoch, NULL, m.name,
+       CASE m.name WHEN 'train_loss' THEN e.train_loss WHEN 'val_loss' THEN e.val_loss WHEN 'val_accuracy' THEN e.val_accuracy ELSE e.lr END
+FROM epochs e JOIN trials t ON t.id = e.trial_id
+CROSS JOIN (SELECT 'train_loss' AS name UNION ALL SELECT 'val_loss' UNION ALL SELECT 'val_accuracy' UNION ALL SELECT 'lr') m
+WHERE m.name <> 'val_accuracy' OR e.val_accuracy IS NOT NULL;
+DROP TABLE epochs;
+DROP INDEX trials_by_state;
+DROP TABLE trials;
+ALTER TABLE trials_v2 RENAME TO trials;
+CREATE INDEX trials_by_state ON trials (sweep_id, state);
+-- The built-in trainers' metrics per epoch, one column each, as version 1 had them.
+CREATE VIEW epochs AS
+SELECT m.trial_id, m.epoch,
+       MAX(CASE m.name WHEN 'train_loss' THEN m.value END) AS train_loss,
+       MAX(CASE m.name WHEN 'val_loss' THEN m.value END) AS val_loss,
+       MAX(CASE m.name WHEN 'val_accuracy' THEN m.value END) AS val_accuracy,
+       MAX(CASE m.name WHEN 'lr' THEN m.value END) AS lr
+FROM metrics m JOIN trials t ON t.id = m.trial_id AND m.attempt = t.attempts
+WHERE m.epoch IS NOT NULL
+GROUP BY m.trial_id, m.epoch;
+-- Complete trials with a numeric objective, best first within each sweep (rank 1 is best).
+CREATE VIEW ranked_trials AS
+SELECT s.name AS sweep, t.id AS trial_id, t.number, t.config_hash, t.repeat, t.objective, t.params,
+       RANK() OVER (PARTITION BY t.sweep_id
+                    ORDER BY CASE s.goal WHEN 'maximize' THEN -t.objective ELSE t.objective END) AS rank
+FROM trials t JOIN sweeps s ON s.id = t.sweep_id
+WHERE t.state = 'complete' AND t.objective IS NOT NULL;
+-- Configs (all repeats of one config hash) by mean objective over their complete repeats;
+-- best_trial_id / best_trial are the config's best repeat. One pass of window functions, so it
+-- stays fast for sweeps of many thousands of trials.
+CREATE VIEW ranked_configs AS
+WITH per_trial AS (
+  SELECT s.name AS sweep, s.goal, t.sweep_id, t.config_hash, t.params, t.objective, t.id, t.number,
+         ROW_NUMBER() OVER (PARTITION BY t.sweep_id, t.config_hash
+                            ORDER BY CASE s.goal WHEN 'maximize' THEN -t.objective ELSE t.objective END, t.id) AS nth
+  FROM trials t JOIN sweeps s ON s.id = t.sweep_id
+  WHERE t.state = 'complete' AND t.objective IS NOT NULL
+), per_config AS (
+  SELECT sweep, sweep_id, goal, config_hash, MIN(params) AS params, AVG(objective) AS mean_objective, COUNT(*) AS repeats,
+         MAX(CASE WHEN nth = 1 THEN id END) AS best_trial_id, MAX(CASE WHEN nth = 1 THEN number END) AS best_trial
+  FROM per_trial GROUP BY sweep_id, config_hash
+)
+SELECT sweep, sweep_id, config_hash, params, mean_objective, repeats, best_trial_id, best_trial,
+       RANK() OVER (PARTITION BY sweep_id ORDER BY CASE goal WHEN 'maximize' THEN -mean_objective ELSE mean_objective END) AS rank
+FROM per_config;
+`;
+
+/** v1 stored no steps: compute them from the definition with version 1's two trainers. */
+function v2Steps(db: Database): void {
+  const rows = db.prepare('SELECT id, definition FROM sweeps WHERE steps IS NULL').all() as { id: number; definition: string }[];
+  const set = db.prepare('UPDATE sweeps SET steps = ? WHERE id = ?');
+  for (const row of rows) {
+    const t = (JSON.parse(row.definition) as { trainer: Record<string, number | string> }).trainer;
+    let steps = 0;
+    if (t.kind === 'quadratic') steps = Number(t.epochs) * Number(t.steps_per_epoch);
+    else if (t.kind === 'mlp') {
+      const samples = t.dataset === 'iris' ? 150 : Number(t.samples);
+      const rowsForTraining = samples - Math.max(1, Math.round(samples * Number(t.validation_fraction)));
+      steps = Number(t.epochs) * Math.ceil(rowsForTraining / Number(t.batch_size));
+    }
+    set.run(steps, row.id);
+  }
+}
+
+export const MIGRATIONS: { version: number; sql: string; after?: (db: Database) => void }[] = [
+  { version: 1, sql: V1 },
+  { version: 2, sql: V2, after: v2Steps },
+];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
+/** The schema version of an open database: 0 when it has no lrsweep_meta (empty, or not ours). */
 export function schemaVersion(db: Database): number {
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lrsweep_meta'").get();
   if (!table) return 0;
@@ -99,18 +222,46 @@ export function schemaVersion(db: Database): number {
   return row ? Number(row.value) : 0;
 }
 
+/** Tables of a database that lrsweep did not make: a non-empty file without lrsweep_meta is someone else's. */
+export function foreignTables(db: Database): string[] {
+  if (schemaVersion(db) > 0) return [];
+  return (db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[])
+    .map((r) => r.name);
+}
+
+/** Parameter columns the table declares that `trials` lacks yet (a parameter added after the file was made). */
+function ensureParamColumns(db: Database): void {
+  const have = new Set((db.prepare('SELECT name FROM pragma_table_xinfo(?)').all('trials') as { name: string }[]).map((r) => r.name));
+  for (const c of PARAM_COLUMNS) {
+    if (!have.has(c)) db.exec(`ALTER TABLE trials ADD COLUMN ${c} GENERATED ALWAYS AS (json_extract(params, '$.${c}')) VIRTUAL`);
+  }
+}
+
 /** Brings the file to SCHEMA_VERSION; refuses files from a newer lrsweep. */
-export function migrate(db: Database, path: string): void {
-  const apply = db.transaction(() => {
-    const version = schemaVersion(db);
-    if (version > SCHEMA_VERSION) {
-      throw new SchemaError(`${path} has schema version ${version}, newer than this lrsweep's ${SCHEMA_VERSION}: upgrade lrsweep`);
-    }
-    if (version === SCHEMA_VERSION) return;
-    db.exec('CREATE TABLE IF NOT EXISTS lrsweep_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-    for (const m of MIGRATIONS) if (m.version > version) db.exec(m.sql);
-    db.prepare("INSERT INTO lrsweep_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-      .run(String(SCHEMA_VERSION));
-  });
-  apply.immediate();
+export function migrate(db: Database, where: string): void {
+  const version = schemaVersion(db);
+  if (version > SCHEMA_VERSION) {
+    throw new SchemaError(`${where} has schema version ${version}, newer than this lrsweep's ${SCHEMA_VERSION}: upgrade lrsweep`);
+  }
+  // Rebuilding tables needs foreign keys off, and that pragma is a no-op inside a transaction.
+  db.pragma('foreign_keys = OFF');
+  try {
+    const apply = db.transaction(() => {
+      if (schemaVersion(db) === SCHEMA_VERSION) return ensureParamColumns(db); // another process migrated first
+      db.exec('CREATE TABLE IF NOT EXISTS lrsweep_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+      for (const m of MIGRATIONS) {
+        if (m.version <= schemaVersion(db)) continue;
+        db.exec(m.sql);
+        m.after?.(db);
+        db.prepare("INSERT INTO lrsweep_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+          .run(String(m.version));
+      }
+      ensureParamColumns(db);
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) throw new Error(`migration left ${broken.length} broken references in ${where}`);
+    });
+    apply.immediate();
+  } finally {
+    db.pragma('foreign_keys = ON');
+  }
 }

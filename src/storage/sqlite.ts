@@ -1,211 +1,440 @@
 // The SQLite storage (better-sqlite3 12.x; 13.x crashes on Node 20). WAL mode so readers never
 // block the run; every write is a BEGIN IMMEDIATE transaction (a deferred read-then-write
 // transaction can fail with SQLITE_BUSY under concurrency even with a busy timeout).
+// better-sqlite3 is synchronous: the async methods do their work at once and resolve.
 
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { UsageError } from '../errors.js';
-import type { EpochMetrics } from '../train/types.js';
-import { migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
+import { UsageError } from '../core/errors.js';
+import { isSqliteFile } from '../io/output.js';
+import { emptyCounts, type MetricPoint, type StateCounts, type TrialState } from '../core/trial.js';
+import { foreignTables, migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
 import {
-  SchemaError, TRIAL_STATES,
-  type NewTrial, type Outcome, type RankedConfig, type RunInfo, type StateCounts, type Storage, type SweepRecord,
-  type TrialRecord, type TrialResult, type TrialState,
+  SchemaError, StorageError,
+  type Json, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo, type RunRecord, type Storage,
+  type SweepRecord, type TrialBatch, type TrialFilter, type TrialRecord,
 } from './types.js';
 
 const now = () => new Date().toISOString();
-/** SQLite stores NaN as NULL anyway; say so explicitly. */
-const num = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? null : v);
+/** SQLite keeps NaN as NULL; a stored metric is always a reported number, so NULL reads back as NaN. */
+const real = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? null : v);
+const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+const parse = (text: string | null) => (text === null ? null : (JSON.parse(text) as Json));
 
-export interface OpenOptions {
-  /** Read-only use (status, best, ...): the file must exist; nothing is created or migrated. */
-  mustExist?: boolean;
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-export function openSqlite(path: string, options: OpenOptions = {}): SqliteStorage {
-  if (options.mustExist && !existsSync(path)) {
+/** Errors of the file or the disk underneath, as one line naming the database and the cause. */
+const IO_CODES = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|CORRUPT|NOTADB|PERM|AUTH)/;
+
+function storageError(where: string, e: unknown): unknown {
+  const code = (e as { code?: string }).code;
+  if (typeof code === 'string' && IO_CODES.test(code)) return new StorageError(`${where}: ${(e as Error).message} (${code})`);
+  return e;
+}
+
+export interface OpenOptions {
+  /** read: status, best, ...: the file must exist; nothing is created. write: run, created when missing. */
+  mode: 'read' | 'write';
+}
+
+/** Opens (or, for writing, creates) an lrsweep SQLite database. User mistakes are UsageErrors naming the file. */
+export function openSqlite(path: string, options: OpenOptions): SqliteStorage {
+  const where = path;
+  const exists = existsSync(path);
+  if (options.mode === 'read' && !exists) {
     throw new UsageError(`--db: no database at ${JSON.stringify(path)}: run \`lrsweep run SWEEP_FILE\` first, or pass --db PATH`);
+  }
+  if (exists && statSync(path).isDirectory()) throw new UsageError(`--db: ${JSON.stringify(path)} is a directory, not a database file`);
+  if (exists && statSync(path).size > 0 && !isSqliteFile(path)) {
+    throw new UsageError(`--db: ${JSON.stringify(path)} is not a SQLite database (its first bytes are not SQLite's header)`);
+  }
+  if (options.mode === 'write') {
+    const dir = dirname(resolve(path));
+    if (!existsSync(dir)) throw new UsageError(`--db: the directory ${JSON.stringify(dir)} does not exist`);
+    // Checked before opening: SQLite would create -wal and -shm files and then fail on the first write.
+    if (exists && !writable(path)) throw new UsageError(`--db: ${JSON.stringify(path)} is read-only; a run needs to write it (copy it, or pass another --db)`);
+    if (!writable(dir)) throw new UsageError(`--db: the directory ${JSON.stringify(dir)} is read-only; a run needs to write the database and its journal there`);
   }
   let db: Database.Database;
   try {
-    db = new Database(path, { fileMustExist: options.mustExist ?? false });
-    db.pragma('busy_timeout = 10000');
-    db.pragma('journal_mode = WAL');
+    db = options.mode === 'write' ? openForWriting(path) : openForReading(path);
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(`--db: cannot open ${JSON.stringify(path)} as a SQLite database: ${(e as Error).message}`);
   }
+  try {
+    const foreign = foreignTables(db);
+    if (foreign.length > 0) {
+      throw new SchemaError(`--db: ${JSON.stringify(path)} is a SQLite database but not an lrsweep one (it has ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}); pass another --db`);
+    }
+    const version = schemaVersion(db);
+    if (options.mode === 'read' && version === 0) throw new SchemaError(`--db: ${JSON.stringify(path)} is empty: it has no sweeps yet`);
+    if (version > SCHEMA_VERSION) throw new SchemaError(`--db: ${path} has schema version ${version}, newer than this lrsweep's ${SCHEMA_VERSION}: upgrade lrsweep`);
+    if (version < SCHEMA_VERSION) {
+      if (!db.readonly) migrate(db, where);
+      else if (writable(path) && writable(dirname(resolve(path)))) {
+        // An older file: bring it up to date once (what any newer lrsweep does), then read it.
+        db.close();
+        db = openForWriting(path);
+        migrate(db, where);
+      } else {
+        // An older file we may not write: read an upgraded copy in memory.
+        db.close();
+        db = inMemoryCopy(path);
+        migrate(db, where);
+      }
+    }
+  } catch (e) {
+    if (db.open) db.close();
+    throw storageError(where, e);
+  }
+  return new SqliteStorage(db, where);
+}
+
+function openForWriting(path: string): Database.Database {
+  const db = new Database(path);
+  db.pragma('busy_timeout = 10000');
+  db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  if (options.mustExist) {
-    const version = schemaVersion(db);
-    if (version !== SCHEMA_VERSION) {
-      db.close();
-      throw new SchemaError(`--db: ${path} has schema version ${version}, this lrsweep reads ${SCHEMA_VERSION}${version < SCHEMA_VERSION ? ': any `lrsweep run` migrates it' : ': upgrade lrsweep'}`);
-    }
-  } else migrate(db, path);
-  return new SqliteStorage(db);
+  return db;
 }
+
+function openForReading(path: string): Database.Database {
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 10000');
+    db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get(); // a WAL file on a read-only disk fails here
+    return db;
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'SQLITE_CANTOPEN') throw e;
+    // WAL mode needs a -shm file next to the database; on a read-only file system SQLite cannot
+    // make one (and better-sqlite3 is built without URI filenames, so no immutable=1): read a copy.
+    return inMemoryCopy(path);
+  }
+}
+
+/** The database file read into memory (header set to rollback-journal mode, which memory needs). */
+function inMemoryCopy(path: string): Database.Database {
+  const bytes = readFileSync(path);
+  bytes[18] = 1; // file format write version: 1 = legacy journal (2 = WAL)
+  bytes[19] = 1; // read version
+  return new Database(bytes);
+}
+
+interface TrialRow {
+  id: number;
+  sweep_id: number;
+  number: number;
+  config_hash: string;
+  repeat: number;
+  params: string;
+  seed: number;
+  state: TrialState;
+  objective: number | null;
+  run_id: number | null;
+  attempts: number;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  provenance: string | null;
+  process: string | null;
+}
+
+const TRIAL_COLUMNS = 'id, sweep_id, number, config_hash, repeat, params, seed, state, objective, run_id, attempts, error, created_at, started_at, finished_at, duration_ms, provenance, process';
+
+function trialOf(r: TrialRow): TrialRecord {
+  return {
+    id: r.id, sweepId: r.sweep_id, number: r.number, configHash: r.config_hash, repeat: r.repeat, params: JSON.parse(r.params) as Json,
+    seed: r.seed, state: r.state, objective: r.objective, runId: r.run_id, attempts: r.attempts, error: r.error,
+    createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, durationMs: r.duration_ms,
+    provenance: parse(r.provenance), process: parse(r.process),
+  };
+}
+
+interface SweepRow {
+  id: number;
+  name: string;
+  definition: string;
+  file: string | null;
+  metric: string;
+  goal: 'minimize' | 'maximize';
+  steps: number;
+  trainer_hash: string | null;
+  status: 'active' | 'cancelled';
+  created_at: string;
+  updated_at: string;
+}
+
+function sweepOf(r: SweepRow): SweepRecord {
+  return {
+    id: r.id, name: r.name, definition: JSON.parse(r.definition) as Json, file: r.file, metric: r.metric, goal: r.goal,
+    steps: r.steps, trainerHash: r.trainer_hash, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+interface RunRow {
+  id: number;
+  sweep_id: number;
+  pid: number;
+  host: string;
+  workers: number;
+  backend: string;
+  status: RunRecord['status'];
+  started_at: string;
+  heartbeat_at: string;
+  ended_at: string | null;
+}
+
+function runOf(r: RunRow): RunRecord {
+  return {
+    id: r.id, sweepId: r.sweep_id, pid: r.pid, host: r.host, workers: r.workers, backend: r.backend, status: r.status,
+    startedAt: r.started_at, heartbeatAt: r.heartbeat_at, endedAt: r.ended_at,
+  };
+}
+
+const HELD = "state IN ('queued', 'running')";
 
 export class SqliteStorage implements Storage {
   private readonly s;
 
-  constructor(readonly db: Database.Database) {
+  constructor(readonly db: Database.Database, readonly where: string) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       sweep: p('SELECT * FROM sweeps WHERE name = ?'),
       sweeps: p('SELECT * FROM sweeps ORDER BY id'),
-      insertSweep: p('INSERT INTO sweeps (name, definition, file, metric, goal) VALUES (@name, @definition, @file, @metric, @goal) RETURNING *'),
-      updateDefinition: p('UPDATE sweeps SET definition = ?, file = ?, updated_at = ? WHERE id = ?'),
-      insertTrial: p('INSERT OR IGNORE INTO trials (sweep_id, config_hash, repeat, params, seed) VALUES (?, ?, ?, ?, ?)'),
+      insertSweep: p(`INSERT INTO sweeps (name, definition, file, metric, goal, steps, trainer_hash)
+                      VALUES (@name, @definition, @file, @metric, @goal, @steps, @trainerHash) RETURNING *`),
+      updateSweep: p("UPDATE sweeps SET definition = ?, file = ?, steps = ?, trainer_hash = ?, status = 'active', updated_at = ? WHERE id = ?"),
+      sweepStatus: p('UPDATE sweeps SET status = ?, updated_at = ? WHERE id = ?'),
+      lastNumber: p('SELECT COALESCE(MAX(number), 0) AS n FROM trials WHERE sweep_id = ?'),
+      insertTrial: p(`INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed) VALUES (?, ?, ?, ?, ?, ?)
+                      ON CONFLICT (sweep_id, config_hash, repeat) DO NOTHING`),
       insertRun: p('INSERT INTO runs (sweep_id, pid, host, workers, backend) VALUES (?, ?, ?, ?, ?)'),
       heartbeat: p('UPDATE runs SET heartbeat_at = ? WHERE id = ?'),
       endRun: p('UPDATE runs SET status = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?'),
+      runs: p('SELECT * FROM runs WHERE sweep_id = ? ORDER BY id'),
       openRuns: p("SELECT * FROM runs WHERE sweep_id = ? AND status = 'running'"),
       markRunDead: p("UPDATE runs SET status = 'failed', ended_at = ? WHERE id = ?"),
-      requeueDead: p("UPDATE trials SET state = 'waiting', run_id = NULL WHERE run_id = ? AND state = 'running'"),
+      staleProcesses: p(`SELECT process FROM trials WHERE run_id = ? AND ${HELD} AND process IS NOT NULL`),
+      requeueDead: p(`UPDATE trials SET state = 'waiting', run_id = NULL, process = NULL WHERE run_id = ? AND ${HELD}`),
       requeueStopped: p("UPDATE trials SET state = 'waiting', run_id = NULL WHERE sweep_id = ? AND state IN ('failed', 'interrupted')"),
-      claim: p(`UPDATE trials SET state = 'running', run_id = ?, attempts = attempts + 1, started_at = ?, error = NULL
-                WHERE id IN (SELECT id FROM trials WHERE sweep_id = ? AND state = 'waiting' ORDER BY id LIMIT ?)
-                RETURNING *`),
-      complete: p(`UPDATE trials SET state = 'complete', objective = ?, error = ?, finished_at = ?, duration_ms = ?
-                   WHERE id = ? AND run_id = ? AND state = 'running'`),
-      insertEpoch: p('INSERT OR REPLACE INTO epochs (trial_id, epoch, train_loss, val_loss, val_accuracy, lr) VALUES (?, ?, ?, ?, ?, ?)'),
-      stop: p(`UPDATE trials SET state = ?, error = ?, finished_at = ?, duration_ms = ?
-               WHERE id = ? AND run_id = ? AND state = 'running'`),
-      release: p("UPDATE trials SET state = 'interrupted', error = 'interrupted: the run was stopped', finished_at = ? WHERE run_id = ? AND state = 'running'"),
+      claim: p(`UPDATE trials SET state = 'queued', run_id = @run, attempts = attempts + 1, error = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
+                WHERE id IN (SELECT id FROM trials WHERE sweep_id = @sweep AND state = 'waiting' ORDER BY number LIMIT @limit)
+                RETURNING ${TRIAL_COLUMNS}`),
+      // A cohort: waiting trials with the seed of the first waiting one (common random numbers).
+      claimSameSeed: p(`UPDATE trials SET state = 'queued', run_id = @run, attempts = attempts + 1, error = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
+                WHERE id IN (SELECT id FROM trials WHERE sweep_id = @sweep AND state = 'waiting'
+                             AND seed = (SELECT seed FROM trials WHERE sweep_id = @sweep AND state = 'waiting' ORDER BY number LIMIT 1)
+                             ORDER BY number LIMIT @limit)
+                RETURNING ${TRIAL_COLUMNS}`),
+      start: p(`UPDATE trials SET state = 'running', started_at = ?, provenance = ?, process = ? WHERE id = ? AND run_id = ? AND state = 'queued'`),
+      held: p(`SELECT attempts FROM trials WHERE id = ? AND run_id = ? AND ${HELD}`),
+      insertMetric: p('INSERT OR REPLACE INTO metrics (trial_id, attempt, seq, epoch, step, name, value) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      finish: p(`UPDATE trials SET state = ?, objective = ?, error = ?, finished_at = ?, duration_ms = ?, process = NULL
+                 WHERE id = ? AND run_id = ? AND ${HELD}`),
+      unqueue: p("UPDATE trials SET state = 'waiting', run_id = NULL, attempts = attempts - 1 WHERE run_id = ? AND state = 'queued'"),
+      release: p("UPDATE trials SET state = 'interrupted', error = 'interrupted: the run was stopped', finished_at = ?, process = NULL WHERE run_id = ? AND state = 'running'"),
       counts: p('SELECT state, COUNT(*) AS n FROM trials WHERE sweep_id = ? GROUP BY state'),
-      trials: p('SELECT * FROM trials WHERE sweep_id = ? ORDER BY id'),
-      trialsIn: p('SELECT * FROM trials WHERE sweep_id = ? AND state = ? ORDER BY id'),
-      trial: p('SELECT * FROM trials WHERE sweep_id = ? AND id = ?'),
-      epochs: p('SELECT epoch, train_loss, val_loss, val_accuracy, lr FROM epochs WHERE trial_id = ? ORDER BY epoch'),
-      best: p(`SELECT c.rank, c.config_hash, c.params, c.mean_objective AS objective, c.repeats, c.best_trial_id AS best_trial
-               FROM ranked_configs c WHERE c.sweep = ? ORDER BY c.rank, c.config_hash LIMIT ?`),
+      trials: p(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = ? ORDER BY number`),
+      trialsIn: p(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = ? AND state = ? ORDER BY number`),
+      trialsNumbered: p(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = ? AND number IN (SELECT value FROM json_each(?)) ORDER BY number`),
+      trial: p(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = ? AND number = ?`),
+      points: p(`SELECT m.trial_id, m.seq, m.epoch, m.step, m.name, m.value FROM metrics m
+                 JOIN trials t ON t.id = m.trial_id AND m.attempt = t.attempts
+                 WHERE m.trial_id IN (SELECT value FROM json_each(?)) ORDER BY m.trial_id, m.seq`),
+      best: p(`SELECT rank, config_hash, params, mean_objective, repeats, best_trial_id, best_trial
+               FROM ranked_configs WHERE sweep_id = ? ORDER BY rank, config_hash LIMIT ?`),
       objectives: p("SELECT objective FROM trials WHERE sweep_id = ? AND config_hash = ? AND state = 'complete' AND objective IS NOT NULL"),
     };
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 
+  /** A write transaction that takes the lock up front; disk and file errors become StorageErrors. */
   private write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (e) {
+      throw storageError(this.where, e);
+    }
   }
 
-  getSweep(name: string): SweepRecord | null {
-    return (this.s.sweep.get(name) as SweepRecord | undefined) ?? null;
+  private read<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw storageError(this.where, e);
+    }
   }
 
-  createSweep(s: { name: string; definition: string; file: string | null; metric: string; goal: 'minimize' | 'maximize' }): SweepRecord {
-    return this.write(() => this.s.insertSweep.get(s) as SweepRecord);
+  async getSweep(name: string): Promise<SweepRecord | null> {
+    const row = this.read(() => this.s.sweep.get(name) as SweepRow | undefined);
+    return row ? sweepOf(row) : null;
   }
 
-  updateDefinition(sweepId: number, definition: string, file: string | null): void {
-    this.write(() => this.s.updateDefinition.run(definition, file, now(), sweepId));
+  async listSweeps(): Promise<SweepRecord[]> {
+    return this.read(() => (this.s.sweeps.all() as SweepRow[]).map(sweepOf));
   }
 
-  listSweeps(): SweepRecord[] {
-    return this.s.sweeps.all() as SweepRecord[];
+  async createSweep(s: NewSweep): Promise<SweepRecord> {
+    return sweepOf(this.write(() => this.s.insertSweep.get({ ...s, definition: JSON.stringify(s.definition) }) as SweepRow));
   }
 
-  addTrials(sweepId: number, trials: NewTrial[]): number {
+  async updateSweep(sweepId: number, s: Pick<NewSweep, 'definition' | 'file' | 'steps' | 'trainerHash'>): Promise<void> {
+    this.write(() => this.s.updateSweep.run(JSON.stringify(s.definition), s.file, s.steps, s.trainerHash, now(), sweepId));
+  }
+
+  async setSweepStatus(sweepId: number, status: SweepRecord['status']): Promise<void> {
+    this.write(() => this.s.sweepStatus.run(status, now(), sweepId));
+  }
+
+  async addTrials(sweepId: number, trials: NewTrial[]): Promise<number> {
     return this.write(() => {
+      let number = (this.s.lastNumber.get(sweepId) as { n: number }).n;
       let added = 0;
-      for (const t of trials) added += this.s.insertTrial.run(sweepId, t.config_hash, t.repeat, t.params, t.seed).changes;
+      for (const t of trials) {
+        if (this.s.insertTrial.run(sweepId, number + 1, t.configHash, t.repeat, JSON.stringify(t.params), t.seed).changes === 1) {
+          number++;
+          added++;
+        }
+      }
       return added;
     });
   }
 
-  beginRun(sweepId: number, info: RunInfo): number {
+  async beginRun(sweepId: number, info: RunInfo): Promise<number> {
     return this.write(() => Number(this.s.insertRun.run(sweepId, info.pid, info.host, info.workers, info.backend).lastInsertRowid));
   }
 
-  heartbeat(runId: number): void {
+  async heartbeat(runId: number): Promise<void> {
     this.write(() => this.s.heartbeat.run(now(), runId));
   }
 
-  endRun(runId: number, status: 'finished' | 'interrupted' | 'failed'): void {
+  async endRun(runId: number, status: 'finished' | 'interrupted' | 'failed'): Promise<void> {
     const t = now();
     this.write(() => this.s.endRun.run(status, t, t, runId));
   }
 
-  recoverTrials(sweepId: number, isRunAlive: (run: { pid: number; host: string; heartbeat_at: string }) => boolean): number {
+  async runs(sweepId: number): Promise<RunRecord[]> {
+    return this.read(() => (this.s.runs.all(sweepId) as RunRow[]).map(runOf));
+  }
+
+  async recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean): Promise<{ requeued: number; processes: ProcessRecord[] }> {
     return this.write(() => {
-      let n = 0;
-      for (const run of this.s.openRuns.all(sweepId) as { id: number; pid: number; host: string; heartbeat_at: string }[]) {
+      let requeued = 0;
+      const processes: ProcessRecord[] = [];
+      for (const run of (this.s.openRuns.all(sweepId) as RunRow[]).map(runOf)) {
         if (isRunAlive(run)) continue;
         this.s.markRunDead.run(now(), run.id);
-        n += this.s.requeueDead.run(run.id).changes;
+        for (const r of this.s.staleProcesses.all(run.id) as { process: string }[]) processes.push(JSON.parse(r.process) as ProcessRecord);
+        requeued += this.s.requeueDead.run(run.id).changes;
       }
-      return n + this.s.requeueStopped.run(sweepId).changes;
+      return { requeued: requeued + this.s.requeueStopped.run(sweepId).changes, processes };
     });
   }
 
-  claimTrials(sweepId: number, runId: number, limit: number): TrialRecord[] {
-    return this.write(() => this.s.claim.all(runId, now(), sweepId, limit) as TrialRecord[]);
+  async claimTrials(sweepId: number, runId: number, limit: number, options: { sameSeed?: boolean } = {}): Promise<TrialRecord[]> {
+    const rows = this.write(() => (options.sameSeed ? this.s.claimSameSeed : this.s.claim).all({ run: runId, sweep: sweepId, limit }) as TrialRow[]);
+    return rows.map(trialOf).sort((a, b) => a.number - b.number); // RETURNING has no order
   }
 
-  completeTrial(trialId: number, runId: number, result: TrialResult): void {
-    if (this.recordOutcomes(runId, [{ trialId, state: 'complete', result }]).length > 0) {
-      throw new Error(`trial ${trialId} is not running in run ${runId}: its result was not recorded`);
-    }
-  }
-
-  stopTrial(trialId: number, runId: number, state: 'failed' | 'interrupted', error: string, durationMs: number | null): void {
-    this.recordOutcomes(runId, [{ trialId, state, error, durationMs }]);
-  }
-
-  recordOutcomes(runId: number, outcomes: Outcome[]): number[] {
+  async commit(runId: number, batch: TrialBatch): Promise<number[]> {
     const t = now();
     return this.write(() => {
-      const missed: number[] = [];
-      for (const o of outcomes) {
-        if (o.state !== 'complete') {
-          if (this.s.stop.run(o.state, o.error, t, o.durationMs, o.trialId, runId).changes !== 1) missed.push(o.trialId);
-          continue;
-        }
-        const r = o.result;
-        if (this.s.complete.run(num(r.objective), r.note ?? null, t, r.duration_ms, o.trialId, runId).changes !== 1) {
-          missed.push(o.trialId);
-          continue;
-        }
-        for (const e of r.epochs) this.s.insertEpoch.run(o.trialId, e.epoch, num(e.train_loss), num(e.val_loss), num(e.val_accuracy), e.lr);
+      const missed = new Set<number>();
+      for (const s of batch.started ?? []) {
+        if (this.s.start.run(t, json(s.provenance), json(s.process), s.trialId, runId).changes !== 1) missed.add(s.trialId);
       }
-      return missed;
+      const held = new Map<number, boolean>();
+      for (const { trialId, attempt, seq, point } of batch.points ?? []) {
+        let ok = held.get(trialId);
+        if (ok === undefined) {
+          const row = this.s.held.get(trialId, runId) as { attempts: number } | undefined;
+          held.set(trialId, (ok = row !== undefined && row.attempts === attempt));
+        }
+        if (!ok) {
+          missed.add(trialId);
+          continue;
+        }
+        for (const [name, value] of Object.entries(point.values)) {
+          this.s.insertMetric.run(trialId, attempt, seq, point.epoch, point.step, name, real(value));
+        }
+      }
+      for (const o of batch.outcomes ?? []) {
+        const [objective, text] = 'objective' in o ? [real(o.objective), o.note ?? null] : [null, o.error];
+        if (this.s.finish.run(o.state, objective, text, t, o.durationMs, o.trialId, runId).changes !== 1) missed.add(o.trialId);
+      }
+      return [...missed];
     });
   }
 
-  releaseRun(runId: number): number {
-    return this.write(() => this.s.release.run(now(), runId).changes);
+  async releaseRun(runId: number): Promise<number> {
+    return this.write(() => this.s.unqueue.run(runId).changes + this.s.release.run(now(), runId).changes);
   }
 
-  counts(sweepId: number): StateCounts {
-    const counts = Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as StateCounts;
-    for (const row of this.s.counts.all(sweepId) as { state: TrialState; n: number }[]) counts[row.state] = row.n;
+  async counts(sweepId: number): Promise<StateCounts> {
+    const counts = emptyCounts();
+    for (const row of this.read(() => this.s.counts.all(sweepId) as { state: TrialState; n: number }[])) counts[row.state] = row.n;
     return counts;
   }
 
-  trials(sweepId: number, state?: TrialState): TrialRecord[] {
-    return (state ? this.s.trialsIn.all(sweepId, state) : this.s.trials.all(sweepId)) as TrialRecord[];
+  async trials(sweepId: number, filter: TrialFilter = {}): Promise<TrialRecord[]> {
+    const rows = this.read(() => {
+      if (filter.numbers) return this.s.trialsNumbered.all(sweepId, JSON.stringify(filter.numbers)) as TrialRow[];
+      return (filter.state ? this.s.trialsIn.all(sweepId, filter.state) : this.s.trials.all(sweepId)) as TrialRow[];
+    });
+    const out = rows.map(trialOf);
+    return filter.state && filter.numbers ? out.filter((t) => t.state === filter.state) : out;
   }
 
-  trial(sweepId: number, trialId: number): TrialRecord | null {
-    return (this.s.trial.get(sweepId, trialId) as TrialRecord | undefined) ?? null;
+  async trial(sweepId: number, number: number): Promise<TrialRecord | null> {
+    const row = this.read(() => this.s.trial.get(sweepId, number) as TrialRow | undefined);
+    return row ? trialOf(row) : null;
   }
 
-  epochs(trialId: number): EpochMetrics[] {
-    return this.s.epochs.all(trialId) as EpochMetrics[];
+  async points(trialIds: number[]): Promise<Map<number, MetricPoint[]>> {
+    const out = new Map<number, MetricPoint[]>(trialIds.map((id) => [id, []]));
+    const rows = this.read(() => this.s.points.all(JSON.stringify(trialIds)) as
+      { trial_id: number; seq: number; epoch: number | null; step: number | null; name: string; value: number | null }[]);
+    let last: { id: number; seq: number; point: MetricPoint } | null = null;
+    for (const r of rows) {
+      if (!last || last.id !== r.trial_id || last.seq !== r.seq) {
+        last = { id: r.trial_id, seq: r.seq, point: { epoch: r.epoch, step: r.step, values: {} } };
+        out.get(r.trial_id)!.push(last.point);
+      }
+      last.point.values[r.name] = r.value ?? Number.NaN;
+    }
+    return out;
   }
 
-  bestConfigs(sweepId: number, top: number): RankedConfig[] {
-    const sweep = this.db.prepare('SELECT name FROM sweeps WHERE id = ?').get(sweepId) as { name: string } | undefined;
-    if (!sweep) return [];
-    const rows = this.s.best.all(sweep.name, top) as Omit<RankedConfig, 'std'>[];
-    return rows.map((r) => {
-      const xs = (this.s.objectives.all(sweepId, r.config_hash) as { objective: number }[]).map((o) => o.objective);
-      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-      const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : null;
-      return { ...r, std };
+  async bestConfigs(sweepId: number, top: number): Promise<RankedConfig[]> {
+    return this.read(() => {
+      const rows = this.s.best.all(sweepId, top) as
+        { rank: number; config_hash: string; params: string; mean_objective: number; repeats: number; best_trial_id: number; best_trial: number }[];
+      return rows.map((r) => {
+        // SQLite has no standard-deviation aggregate, and one from sums of squares in SQL loses
+        // precision when the spread is small next to the mean: two passes over a few repeats here.
+        const xs = (this.s.objectives.all(sweepId, r.config_hash) as { objective: number }[]).map((o) => o.objective);
+        const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+        const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : null;
+        return {
+          rank: r.rank, configHash: r.config_hash, params: JSON.parse(r.params) as Json, objective: r.mean_objective, std,
+          repeats: r.repeats, bestTrialId: r.best_trial_id, bestTrial: r.best_trial,
+        };
+      });
     });
   }
 }

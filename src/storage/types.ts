@@ -1,81 +1,117 @@
-// The storage contract. Every backend (SQLite today; PostgreSQL later) implements Storage, and
-// one test suite (test/storage/contract.ts) runs against each.
+// The storage contract. Every backend (SQLite, PostgreSQL) implements Storage; one test suite
+// (test/storage/contract.ts) runs against each and covers every operation.
 //
 // Rules implementers keep:
-// - The run loop's thread is the only writer in a process; pool workers never touch storage.
-// - Several processes may use one store at once (a second `lrsweep run`, `lrsweep best`, the
-//   sqlite3 shell): a reader never makes a writer fail, and writes are atomic transactions
-//   that take the write lock up front (SQLite: BEGIN IMMEDIATE).
-// - A trial is unique per (sweep, config hash, repeat), enforced by the store itself.
-// - A trial is `complete` exactly once: completeTrial() only moves a trial this run holds in
-//   `running`; a completed trial is never reset, re-claimed or overwritten.
-// - A run owns the trials it claimed. When a run dies, its `running` trials are stale;
-//   recoverTrials() puts them (and failed/interrupted ones) back to `waiting`.
-// Errors: DefinitionChangedError when a sweep name is reused with another definition;
-// SchemaError when a store was written by a newer lrsweep. Everything else is a bug or I/O.
+// - Every operation is async and returns decoded records (JSON columns parsed, camelCase fields).
+// - Several processes may use one store at once (runs on several machines, `lrsweep best`, a SQL
+//   shell): a reader never makes a writer fail; every write is one atomic transaction that takes
+//   its locks up front (SQLite: BEGIN IMMEDIATE; PostgreSQL: row locks, SKIP LOCKED for claims).
+// - A trial is unique per (sweep, config hash, repeat) and per (sweep, number), enforced by the
+//   store. Numbers count from 1 within a sweep, in the order trials were added, and never change.
+// - One writer per trial: a run (or worker) owns the trials it claimed. Only the owner moves its
+//   trial on (queued -> running -> a final state), and only while it still owns it: a write for a
+//   trial the run no longer holds (its lease lapsed, the sweep was recovered by another run) is
+//   dropped and reported back, never applied.
+// - Complete exactly once: a complete or diverged trial is never reset, re-claimed or overwritten.
+// - Runs own what they claim. When a run dies its queued and running trials are stale;
+//   recoverTrials() puts them, and failed and interrupted ones, back to waiting, and returns the
+//   process records of stale trials so the caller can end processes the dead run left behind.
+// - Metric points are kept per attempt; readers see the trial's latest attempt only, so a killed
+//   attempt's partial points never mix with its re-run's.
+// Errors: DefinitionChangedError when a sweep name is reused with another definition (raised by
+// the sweep layer); SchemaError when a store was written by a newer lrsweep or is not an lrsweep
+// store; StorageError for I/O (disk full, read-only, connection lost), naming the store and the
+// cause. Everything else is a bug.
 
-import { UsageError } from '../errors.js';
-import type { EpochMetrics } from '../train/types.js';
+import { UsageError } from '../core/errors.js';
+import type { Goal, MetricPoint, StateCounts, TrialState } from '../core/trial.js';
 
-
-export const TRIAL_STATES = ['waiting', 'running', 'complete', 'failed', 'interrupted'] as const;
-export type TrialState = (typeof TRIAL_STATES)[number];
+export type Json = Record<string, unknown>;
 
 export interface SweepRecord {
   id: number;
   name: string;
-  /** The sweep's definition as canonical JSON (see sweep/definition.ts). */
-  definition: string;
+  /** The sweep's definition (sweep/definition.ts), decoded. */
+  definition: Json;
   file: string | null;
   metric: string;
-  goal: 'minimize' | 'maximize';
-  created_at: string;
-  updated_at: string;
+  goal: Goal;
+  /** Training steps per trial (the length of every LR curve). */
+  steps: number;
+  /** Content hash of the trainer's files (module and command trainers), or null. */
+  trainerHash: string | null;
+  /** cancelled: `lrsweep cancel` stopped it on every machine; running it again reactivates it. */
+  status: 'active' | 'cancelled';
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewSweep {
+  name: string;
+  definition: Json;
+  file: string | null;
+  metric: string;
+  goal: Goal;
+  steps: number;
+  trainerHash: string | null;
 }
 
 export interface NewTrial {
-  config_hash: string;
+  configHash: string;
   repeat: number;
-  /** The config as JSON (reference names). */
-  params: string;
+  /** The config (the schedule's full parameters, reference names). */
+  params: Json;
   seed: number;
 }
 
+/** What a worker process left running for a trial (command trainers), to end it if it is orphaned. */
+export type ProcessRecord = Json;
+
 export interface TrialRecord extends NewTrial {
   id: number;
-  sweep_id: number;
+  sweepId: number;
+  /** 1, 2, ... within the sweep. */
+  number: number;
   state: TrialState;
   objective: number | null;
-  run_id: number | null;
+  runId: number | null;
+  /** How many times it was claimed; the latest attempt's points are the trial's points. */
   attempts: number;
+  /** failed/interrupted: why; diverged: where. */
   error: string | null;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_ms: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  /** Where and with what it ran: lrsweep and Node versions, backend, host, trainer and data hashes. */
+  provenance: Json | null;
+  process: ProcessRecord | null;
 }
 
-export interface TrialResult {
-  objective: number | null;
-  epochs: EpochMetrics[];
-  duration_ms: number;
-  /** Set when the trial completed but its objective is not a number (diverged). */
-  note?: string;
-}
-
-/** How a trial this run held ended. */
+/** How a trial a run holds ended. */
 export type Outcome =
-  | { trialId: number; state: 'complete'; result: TrialResult }
+  | { trialId: number; state: 'complete' | 'diverged'; objective: number | null; durationMs: number; note?: string | null }
   | { trialId: number; state: 'failed' | 'interrupted'; error: string; durationMs: number | null };
+
+/** What the run loop commits at once (one transaction): trials started, points reported, outcomes. */
+export interface TrialBatch {
+  started?: { trialId: number; provenance?: Json | null; process?: ProcessRecord | null }[];
+  points?: { trialId: number; attempt: number; seq: number; point: MetricPoint }[];
+  outcomes?: Outcome[];
+}
 
 export interface RankedConfig {
   rank: number;
-  config_hash: string;
-  params: string;
+  configHash: string;
+  params: Json;
   /** Mean objective over the config's complete repeats. */
   objective: number;
+  /** Sample standard deviation over repeats; null with one repeat. */
   std: number | null;
   repeats: number;
-  best_trial: number;
+  /** The config's best repeat: its id and number. */
+  bestTrialId: number;
+  bestTrial: number;
 }
 
 export interface RunInfo {
@@ -85,51 +121,72 @@ export interface RunInfo {
   backend: string;
 }
 
-export type StateCounts = Record<TrialState, number>;
+export interface RunRecord extends RunInfo {
+  id: number;
+  sweepId: number;
+  status: 'running' | 'finished' | 'interrupted' | 'failed';
+  startedAt: string;
+  heartbeatAt: string;
+  endedAt: string | null;
+}
+
+export interface TrialFilter {
+  state?: TrialState;
+  /** Only these trial numbers. */
+  numbers?: number[];
+}
 
 export interface Storage {
-  close(): void;
+  /** How the store is named in messages (a path, or a URL without its password). */
+  readonly where: string;
+  close(): Promise<void>;
 
-  /** Creates the sweep, or returns it when the definition is the same. See registerSweep in sweep/run.ts for --extend. */
-  getSweep(name: string): SweepRecord | null;
-  createSweep(s: { name: string; definition: string; file: string | null; metric: string; goal: 'minimize' | 'maximize' }): SweepRecord;
-  updateDefinition(sweepId: number, definition: string, file: string | null): void;
-  listSweeps(): SweepRecord[];
+  getSweep(name: string): Promise<SweepRecord | null>;
+  listSweeps(): Promise<SweepRecord[]>;
+  createSweep(s: NewSweep): Promise<SweepRecord>;
+  /** Replaces the definition (an --extend, or an older definition upgraded) and reactivates a cancelled sweep. */
+  updateSweep(sweepId: number, s: Pick<NewSweep, 'definition' | 'file' | 'steps' | 'trainerHash'>): Promise<void>;
+  setSweepStatus(sweepId: number, status: SweepRecord['status']): Promise<void>;
 
-  /** Inserts trials that do not exist yet; returns how many were new. */
-  addTrials(sweepId: number, trials: NewTrial[]): number;
+  /** Inserts trials that do not exist yet (numbered after the sweep's last), in order; returns how many were new. */
+  addTrials(sweepId: number, trials: NewTrial[]): Promise<number>;
 
-  beginRun(sweepId: number, info: RunInfo): number;
-  heartbeat(runId: number): void;
-  endRun(runId: number, status: 'finished' | 'interrupted' | 'failed'): void;
+  beginRun(sweepId: number, info: RunInfo): Promise<number>;
+  heartbeat(runId: number): Promise<void>;
+  endRun(runId: number, status: 'finished' | 'interrupted' | 'failed'): Promise<void>;
+  runs(sweepId: number): Promise<RunRecord[]>;
 
-  /** failed, interrupted, and running trials of dead runs -> waiting. Returns how many. */
-  recoverTrials(sweepId: number, isRunAlive: (run: { pid: number; host: string; heartbeat_at: string }) => boolean): number;
-  /** Moves up to `limit` waiting trials to running for this run, in id order, and returns them. */
-  claimTrials(sweepId: number, runId: number, limit: number): TrialRecord[];
-  completeTrial(trialId: number, runId: number, result: TrialResult): void;
+  /** Stale queued/running trials of dead runs, and failed/interrupted ones -> waiting. */
+  recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean): Promise<{ requeued: number; processes: ProcessRecord[] }>;
   /**
-   * Records many outcomes in one transaction (the run loop batches them). Returns the ids that
-   * were not recorded because this run no longer holds them in `running`.
+   * Moves up to `limit` waiting trials to queued for this run, in number order, and returns them
+   * (attempts counted). With `sameSeed`, only trials with the seed of the first one (a cohort).
    */
-  recordOutcomes(runId: number, outcomes: Outcome[]): number[];
-  /** running -> failed or interrupted, with the reason. */
-  stopTrial(trialId: number, runId: number, state: 'failed' | 'interrupted', error: string, durationMs: number | null): void;
-  /** Every trial this run still holds in running -> interrupted. */
-  releaseRun(runId: number): number;
+  claimTrials(sweepId: number, runId: number, limit: number, options?: { sameSeed?: boolean }): Promise<TrialRecord[]>;
+  /** Commits a batch in one transaction; returns the ids of trials this run no longer holds (their writes dropped). */
+  commit(runId: number, batch: TrialBatch): Promise<number[]>;
+  /** Every trial this run still holds: queued -> waiting, running -> interrupted. Returns how many. */
+  releaseRun(runId: number): Promise<number>;
 
-  counts(sweepId: number): StateCounts;
-  trials(sweepId: number, state?: TrialState): TrialRecord[];
-  trial(sweepId: number, trialId: number): TrialRecord | null;
-  epochs(trialId: number): EpochMetrics[];
-  /** Configs ranked by mean objective over complete repeats; NaN objectives and failed trials excluded. */
-  bestConfigs(sweepId: number, top: number): RankedConfig[];
+  counts(sweepId: number): Promise<StateCounts>;
+  trials(sweepId: number, filter?: TrialFilter): Promise<TrialRecord[]>;
+  trial(sweepId: number, number: number): Promise<TrialRecord | null>;
+  /** The latest attempt's points of each trial, in the order they were reported. */
+  points(trialIds: number[]): Promise<Map<number, MetricPoint[]>>;
+  /** Configs ranked by mean objective over complete repeats (never failed or diverged trials). */
+  bestConfigs(sweepId: number, top: number): Promise<RankedConfig[]>;
 }
 
 export class DefinitionChangedError extends UsageError {
   override name = 'DefinitionChangedError';
 }
 
+/** A store from a newer lrsweep, or a file that is not an lrsweep store. Exit code 2. */
 export class SchemaError extends UsageError {
   override name = 'SchemaError';
+}
+
+/** The store failed underneath us (disk full, read-only, connection lost). Exit code 1, one line. */
+export class StorageError extends Error {
+  override name = 'StorageError';
 }

@@ -1,8 +1,9 @@
-// What a sweep file says, once parsed and checked (the user's YAML/JSON is read in file.ts).
+// What a sweep file says, once parsed and checked (the user's YAML/JSON is read in file.ts), and
+// what it means for identity: which keys decide the trials, which a newer lrsweep added later.
 // Schedule keys use the reference's names (first_cycle_steps, cycle_mult, ...; sgdr: t_0, t_mult,
 // eta_min, base_lr); the library's camelCase form is made only where a curve is computed.
 
-import type { Metric } from '../train/types.js';
+import type { Goal } from '../core/trial.js';
 import type { ScheduleName } from '../schedule/params.js';
 
 export type Distribution = 'uniform' | 'int_uniform' | 'log_uniform';
@@ -11,6 +12,8 @@ export const DISTRIBUTIONS: readonly Distribution[] = ['uniform', 'int_uniform',
 export type ParamSpec =
   | { values: (number | boolean | string)[] }
   | { min: number; max: number; distribution: Distribution };
+
+export type SeedingMode = 'common' | 'per_config';
 
 export interface Sweep {
   name: string;
@@ -22,9 +25,15 @@ export interface Sweep {
   trials: number | null;
   seed: number;
   repeats: number;
-  objective: { metric: Metric; goal: 'minimize' | 'maximize'; summary: 'last' | 'best' };
+  /**
+   * common (default): repeat r of every config gets the same seed, from `base` and r, so configs
+   * differ only in their LR curve. per_config: the seed comes from the config hash and r.
+   */
+  seeding: { mode: SeedingMode; base: number };
+  objective: { metric: string; goal: Goal; summary: 'last' | 'best' };
+  /** The trainer section, normalized: kind plus the trainer's own keys (see sweep/trainer.ts). */
   trainer: { kind: string } & Record<string, unknown>;
-  budget: { max_trials: number | null; workers: number | null; trial_timeout: number | null };
+  budget: { max_trials: number | null; workers: number | null; trial_timeout: number | null; cohort_size: number | null };
 }
 
 /** One config: the schedule's full parameters (defaults filled in), reference names, plus kind. */
@@ -38,3 +47,21 @@ export function identity(s: Sweep): unknown {
 
 /** Keys whose change --extend accepts: they only add configs. */
 export const EXTENDABLE = ['parameters', 'method', 'trials', 'seed', 'repeats', 'max_trials', 'schedule'];
+
+/**
+ * Keys added after the first definition format, with the value that reproduces what the older
+ * lrsweep did. A stored definition without such a key is read with its legacy value; a file that
+ * does not mention the key takes the stored sweep's value, so an unchanged file resumes its sweep.
+ */
+export const LEGACY: Partial<Record<keyof Sweep, unknown>> = {
+  seeding: { mode: 'per_config', base: 0 },
+};
+
+/** A stored definition with the keys its format predates filled with their legacy values. */
+export function upgradeDefinition(stored: Record<string, unknown>): Sweep {
+  const out = { ...stored } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(LEGACY)) if (out[key] === undefined) out[key] = value;
+  const budget = (out.budget ?? {}) as Record<string, unknown>;
+  out.budget = { cohort_size: null, ...budget };
+  return out as unknown as Sweep;
+}

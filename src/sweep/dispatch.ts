@@ -1,129 +1,243 @@
-// Keeps the pool busy and records outcomes. Trials are claimed from storage a few at a time so
-// that every worker always has one queued behind it; outcomes are committed in small batches
-// (one transaction per batch, at most FLUSH_MS after the first of them arrives), so storage is
-// not the bottleneck when trials take microseconds. A trial counts as complete once its batch
-// commits: a run killed in between re-runs at most the last FLUSH_MS of work.
+// Keeps the executor busy and records what happens. Units (one trial, or a cohort of trials that
+// share a seed) are claimed from storage one at a time, so that every slot always has one unit
+// queued behind it; everything that happens (a unit started, a point reported, a trial ended) is
+// committed in small batches (one transaction per batch, at most FLUSH_MS after the first event),
+// so storage is not the bottleneck when trials take microseconds. A trial counts as complete once
+// its batch commits: a run killed in between re-runs at most the last FLUSH_MS of work.
+//
+// How a trial ends: a NaN or infinite train_loss (or objective) at any point -> diverged there
+// (its later points are ignored; a unit whose members all diverged is stopped); the trainer
+// returned having reported a finite objective -> complete; returned without one -> failed; threw
+// or timed out -> failed; stopped by stop() -> interrupted.
 
-import { TrialStopped, TrialTimeout, type TrialPool } from '../pool/pool.js';
-import type { TrialOutcome, TrialTask } from '../pool/messages.js';
-import type { Outcome, StateCounts, Storage, TrialRecord } from '../storage/types.js';
-import type { Config, Sweep } from './definition.js';
-import { isBetter, objectiveOf } from './objective.js';
-import { toScheduleInput } from './space.js';
+import { TRAINING_LOSS, type MetricPoint, type StateCounts } from '../core/trial.js';
+import type { Executor, RunningUnit } from '../pool/executor.js';
+import { UnitTimeout } from '../pool/executor.js';
+import type { UnitEvent, WorkUnit } from '../pool/messages.js';
+import type { Json, Outcome, Storage, TrialBatch, TrialRecord } from '../storage/types.js';
+import type { Sweep } from './definition.js';
+import { isBetter, ObjectiveTracker } from './objective.js';
 
 const FLUSH_MS = 20;
-const FLUSH_COUNT = 256;
+const FLUSH_COUNT = 512;
 
 export interface DispatchContext {
   storage: Storage;
-  pool: TrialPool;
+  executor: Executor;
   sweep: Sweep;
   sweepId: number;
   runId: number;
-  steps: number;
-  backend: TrialTask['backend'];
+  /** Builds a unit of work for claimed trials (all with one seed). */
+  unitFor(trials: TrialRecord[]): WorkUnit;
+  /** Trials per unit (1: no cohorts). */
+  cohortSize: number;
+  /** Recorded with each trial as it starts. */
+  provenance: Json;
   counts: StateCounts;
+  best: number | null;
   /** Called after each committed batch. */
   onRecorded(doneThisRun: number, best: number | null): void;
-  best: number | null;
+}
+
+interface Member {
+  trial: TrialRecord;
+  seq: number;
+  objective: ObjectiveTracker;
+  reported: Set<string>;
+  final: boolean;
+}
+
+interface ActiveUnit {
+  members: Member[];
+  running: RunningUnit | null;
+  startedAt: number | null;
 }
 
 export class Dispatcher {
   private stopping = false;
+  private failure: unknown = null;
   private done = 0;
-  private pending: Outcome[] = [];
+  private batch: Required<TrialBatch> = { started: [], points: [], outcomes: [] };
+  private pendingEvents = 0;
   private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly active = new Set<ActiveUnit>();
+  /** Trials whose unit has started: the rest are still queued when they end. */
+  private readonly startedIds = new Set<number>();
 
   constructor(private readonly c: DispatchContext) {}
 
-  /** Aborts the trials in flight; they are recorded as interrupted. */
+  /** Stops: units in flight end early and their unfinished trials are recorded as interrupted. */
   stop(): void {
+    if (this.stopping) return;
     this.stopping = true;
-    this.c.pool.stopAll();
+    this.c.executor.stopAll();
   }
 
   get stopped(): boolean {
     return this.stopping;
   }
 
-  /** Runs every waiting trial (or until stop()); returns how many finished (complete or failed). */
+  /** Runs every waiting trial (or until stop()); returns how many ended in this run. Rethrows a storage failure. */
   async run(): Promise<number> {
-    const { pool } = this.c;
-    const window = pool.workers * 4;
-    const refillAt = pool.workers * 2; // claim in batches, before any worker can run dry
+    const window = this.c.executor.slots * 2; // one unit running and one queued behind it per slot
     try {
       while (!this.stopping) {
-        if (this.inFlight.size <= refillAt) {
-          const claimed = this.c.storage.claimTrials(this.c.sweepId, this.c.runId, window - this.inFlight.size);
+        while (this.inFlight.size < window && !this.stopping) {
+          const claimed = await this.c.storage.claimTrials(this.c.sweepId, this.c.runId, this.c.cohortSize, { sameSeed: this.c.cohortSize > 1 });
+          if (claimed.length === 0) break;
           this.c.counts.waiting -= claimed.length;
-          this.c.counts.running += claimed.length;
-          for (const trial of claimed) this.start(trial);
+          this.c.counts.queued += claimed.length;
+          this.start(claimed);
         }
         if (this.inFlight.size === 0) break;
         await Promise.race(this.inFlight);
       }
       await Promise.allSettled([...this.inFlight]);
-    } finally {
-      this.flush();
+    } catch (e) {
+      this.fail(e);
+      await Promise.allSettled([...this.inFlight]);
     }
+    await this.flush();
+    if (this.failure) throw this.failure;
     return this.done;
   }
 
-  private start(trial: TrialRecord): void {
-    const began = Date.now();
-    const task: TrialTask = {
-      trialId: trial.id, trainer: this.c.sweep.trainer, schedule: toScheduleInput(JSON.parse(trial.params) as Config),
-      steps: this.c.steps, seed: trial.seed, backend: this.c.backend,
+  private fail(e: unknown): void {
+    this.failure ??= e;
+    this.stop();
+  }
+
+  private start(trials: TrialRecord[]): void {
+    const unit: ActiveUnit = {
+      members: trials.map((trial) => ({ trial, seq: 0, objective: new ObjectiveTracker(this.c.sweep.objective), reported: new Set(), final: false })),
+      running: null,
+      startedAt: null,
     };
-    const p: Promise<void> = this.c.pool.run(task).then(
-      (outcome) => this.completed(trial, outcome),
-      // Once stopping, any rejection but a timeout is the stop's doing (Piscina aborts the task).
-      (e) => this.failed(trial, this.stopping && !(e instanceof TrialTimeout) ? new TrialStopped('interrupted: the run was stopped') : e, Date.now() - began),
-    ).finally(() => this.inFlight.delete(p));
+    this.active.add(unit);
+    const running = this.c.executor.start(this.c.unitFor(trials), (e) => this.onEvent(unit, e));
+    unit.running = running;
+    const p: Promise<void> = running.done.then(
+      () => this.ended(unit, null),
+      (e) => this.ended(unit, e),
+    ).finally(() => {
+      this.inFlight.delete(p);
+      this.active.delete(unit);
+    });
     this.inFlight.add(p);
   }
 
-  private completed(trial: TrialRecord, outcome: TrialOutcome): void {
-    const { objective: spec } = this.c.sweep;
-    const objective = objectiveOf(outcome.epochs, spec);
-    this.queue({
-      trialId: trial.id, state: 'complete',
-      result: {
-        objective, epochs: outcome.epochs, duration_ms: outcome.duration_ms,
-        note: objective === null ? `objective ${spec.metric} is not a number (training diverged)` : undefined,
-      },
-    });
+  private onEvent(unit: ActiveUnit, e: UnitEvent): void {
+    if (e.type === 'started') {
+      unit.startedAt = Date.now();
+      for (const m of unit.members) {
+        this.batch.started.push({ trialId: m.trial.id, provenance: this.c.provenance });
+        this.startedIds.add(m.trial.id);
+      }
+      this.c.counts.queued -= unit.members.length;
+      this.c.counts.running += unit.members.length;
+      this.queued(unit.members.length);
+      return;
+    }
+    const m = unit.members[e.member];
+    if (!m || m.final) return; // a diverged member's later reports are ignored
+    this.batch.points.push({ trialId: m.trial.id, attempt: m.trial.attempts, seq: m.seq++, point: e.point });
+    for (const name of Object.keys(e.point.values)) m.reported.add(name);
+    m.objective.add(e.point);
+    const divergence = divergenceOf(e.point, this.c.sweep.objective.metric);
+    if (divergence) {
+      this.finish(m, { trialId: m.trial.id, state: 'diverged', objective: null, durationMs: this.elapsed(unit), note: divergence });
+      if (unit.members.every((x) => x.final)) unit.running?.stop('every member diverged');
+    }
+    this.queued(1);
   }
 
-  private failed(trial: TrialRecord, e: unknown, ms: number): void {
-    const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-    this.queue({ trialId: trial.id, state: e instanceof TrialStopped ? 'interrupted' : 'failed', error: message, durationMs: ms });
+  private elapsed(unit: ActiveUnit): number {
+    return unit.startedAt === null ? 0 : Date.now() - unit.startedAt;
   }
 
-  private queue(o: Outcome): void {
-    this.pending.push(o);
-    if (this.pending.length >= FLUSH_COUNT) this.flush();
-    else this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  private finish(m: Member, outcome: Outcome): void {
+    m.final = true;
+    this.batch.outcomes.push(outcome);
+    this.queued(1);
   }
 
-  private flush(): void {
+  /** The unit ended: every member not yet decided is decided now. */
+  private ended(unit: ActiveUnit, error: unknown): void {
+    const ms = this.elapsed(unit);
+    for (const m of unit.members) {
+      if (m.final) continue;
+      if (error !== null) {
+        const interrupted = this.stopping && !(error instanceof UnitTimeout);
+        const message = interrupted ? 'interrupted: the run was stopped' : (error instanceof Error ? error.message : String(error)).split('\n')[0];
+        this.finish(m, { trialId: m.trial.id, state: interrupted ? 'interrupted' : 'failed', error: message, durationMs: ms });
+        continue;
+      }
+      const { metric } = this.c.sweep.objective;
+      const value = m.objective.value;
+      if (value === null) {
+        const reported = [...m.reported].filter((n) => n !== 'lr');
+        this.finish(m, { trialId: m.trial.id, state: 'failed', durationMs: ms,
+          error: `the trainer never reported ${metric} (reported: ${reported.length ? reported.join(', ') : 'nothing'})` });
+      } else if (!Number.isFinite(value)) {
+        this.finish(m, { trialId: m.trial.id, state: 'diverged', objective: null, durationMs: ms, note: `diverged: the objective ${metric} is ${value}` });
+      } else {
+        this.finish(m, { trialId: m.trial.id, state: 'complete', objective: value, durationMs: ms });
+      }
+    }
+  }
+
+  private queued(n: number): void {
+    this.pendingEvents += n;
+    if (this.pendingEvents >= FLUSH_COUNT) void this.flush();
+    else this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  }
+
+  /** Commits what has accumulated; flushes run one after another. */
+  private flush(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    const missed = new Set(this.c.storage.recordOutcomes(this.c.runId, batch));
+    const batch = this.batch;
+    this.batch = { started: [], points: [], outcomes: [] };
+    this.pendingEvents = 0;
+    if (batch.started.length + batch.points.length + batch.outcomes.length === 0) return this.flushing;
+    this.flushing = this.flushing.then(async () => {
+      if (this.failure) return;
+      let missed: Set<number>;
+      try {
+        missed = new Set(await this.c.storage.commit(this.c.runId, batch));
+      } catch (e) {
+        this.fail(e);
+        return;
+      }
+      this.recorded(batch, missed);
+    });
+    return this.flushing;
+  }
+
+  private recorded(batch: Required<TrialBatch>, missed: Set<number>): void {
     const { counts, sweep } = this.c;
-    for (const o of batch) {
+    for (const o of batch.outcomes) {
       if (missed.has(o.trialId)) continue;
-      counts.running--;
+      if (this.startedIds.delete(o.trialId)) counts.running--;
+      else counts.queued--;
       counts[o.state]++;
       if (o.state === 'interrupted') continue;
       this.done++;
-      const v = o.state === 'complete' ? o.result.objective : null;
-      if (v !== null && isBetter(v, this.c.best, sweep.objective.goal)) this.c.best = v;
+      if (o.state === 'complete' && o.objective !== null && isBetter(o.objective, this.c.best, sweep.objective.goal)) this.c.best = o.objective;
     }
     this.c.onRecorded(this.done, this.c.best);
   }
 }
+
+/** Why a point shows divergence (a NaN or infinite training loss or objective), or null. */
+export function divergenceOf(point: MetricPoint, objective: string): string | null {
+  const at = point.epoch !== null ? `epoch ${point.epoch}` : `step ${point.step}`;
+  for (const name of [TRAINING_LOSS, objective]) {
+    const v = point.values[name];
+    if (v !== undefined && !Number.isFinite(v)) return `diverged at ${at}: ${name} is ${v}`;
+  }
+  return null;
+}
+

@@ -2,59 +2,88 @@
 // every problem at once with its key path. Nothing touches the database before this passes.
 
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { UsageError } from '../errors.js';
-import { CAMEL_NAMES, INTEGER_PARAMETERS, REFERENCE_NAMES, SCHEDULES, type ScheduleName } from '../schedule/params.js';
-import { parameterNames, parameterRule, requestProblems, resolveSchedule, scheduleProblems } from '../schedule/validate.js';
-import { TRAINER_KINDS, trainerEntry } from '../train/registry.js';
-import { METRICS, type Metric } from '../train/types.js';
+import { dirname, extname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { UsageError, cut, show } from '../core/errors.js';
+import { Problems, field, isRecord, unknownKeys } from '../core/problems.js';
+import { rules } from '../core/rules.js';
+import { GOALS, type Goal } from '../core/trial.js';
+import { INTEGER_PARAMETERS, PARAMETERS, SCHEDULES, declaration, fromReferenceNames, type ScheduleName } from '../schedule/params.js';
+import { resolveSchedule } from '../schedule/schedule.js';
+import { scheduleProblems } from '../schedule/validate.js';
+import { KNOWN_GOALS } from '../train/contract.js';
 import { DISTRIBUTIONS, type Distribution, type ParamSpec, type Sweep } from './definition.js';
-import { Problems, SweepFileError, field, isRecord, rules, unknownKeys } from './problems.js';
-import { configs, toScheduleInput } from './space.js';
+import { countConfigs, countTrials, MAX_TRIALS, plan } from './space.js';
+import { readTrainer, type SweepTrainer } from './trainer.js';
+import { yieldToEvents } from '../core/yield.js';
 
-const TOP_KEYS = ['name', 'schedule', 'parameters', 'method', 'trials', 'seed', 'repeats', 'objective', 'trainer', 'budget'];
+const TOP_KEYS = ['name', 'schedule', 'parameters', 'method', 'trials', 'seed', 'repeats', 'seeding', 'objective', 'trainer', 'budget'];
 /** How many configs with problems are listed before the rest is summarised. */
 const MAX_CONFIG_PROBLEMS = 8;
+/** YAML aliases may expand a small file into a huge one (an alias bomb): refuse past this many. */
+const MAX_ALIAS_COUNT = 100;
 
-const refName = (camel: string) => REFERENCE_NAMES[camel] ?? camel;
+/** A sweep file that breaks rules. Exit code 2; the message lists every problem, one per line. */
+export class SweepFileError extends UsageError {
+  override name = 'SweepFileError';
+  constructor(readonly file: string, readonly problems: readonly string[]) {
+    super(`${file}: ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+/** A checked sweep, with what the run needs beyond its definition. */
+export interface LoadedSweep {
+  sweep: Sweep;
+  trainer: SweepTrainer;
+  /** Top-level keys the file sets (the rest took defaults). */
+  written: Set<string>;
+  file: string;
+}
+
+/** Parses a sweep file's text; throws SweepFileError for bad syntax. */
+export function parseSweepText(text: string, file: string): unknown {
+  const json = extname(file).toLowerCase() === '.json';
+  try {
+    if (json) return JSON.parse(text);
+    const doc = parseDocument(text, { uniqueKeys: true });
+    if (doc.errors.length > 0) throw doc.errors[0];
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    throw new SweepFileError(file, [`not valid ${json ? 'JSON' : 'YAML'}: ${cut((e as Error).message.split('\n')[0], 200)}`]);
+  }
+}
 
 /** Reads and checks a sweep file; throws SweepFileError (exit 2) listing every problem. */
-export function loadSweepFile(path: string): Sweep {
+export async function loadSweepFile(path: string): Promise<LoadedSweep> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read sweep file ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`SWEEP_FILE: cannot read ${show(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  let raw: unknown;
-  try {
-    raw = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (e) {
-    throw new SweepFileError(path, [`not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`]);
-  }
-  return checkSweep(raw, path);
+  return checkSweep(parseSweepText(text, path), path);
 }
 
-export function checkSweep(raw: unknown, file = 'sweep'): Sweep {
+/** Checks a parsed sweep file; `file` names it in messages, and relative paths in it start from its directory. */
+export async function checkSweep(raw: unknown, file = 'sweep'): Promise<LoadedSweep> {
   const problems = new Problems();
   if (!isRecord(raw)) throw new SweepFileError(file, ['the file must hold a mapping of keys (name, schedule, parameters, ...)']);
   unknownKeys(problems, raw, TOP_KEYS, '');
 
   const name = field(problems, raw, 'name', 'name', (v) =>
-    typeof v === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(v) ? null : 'must be a name of letters, digits, dot, dash or underscore', '');
+    typeof v === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(v) ? null : 'must be a name of at most 100 letters, digits, dots, dashes or underscores', '');
   if (raw.name === undefined) problems.add('name', 'is required', undefined, false);
 
   // schedule: the fixed parameters
   const rawSchedule = isRecord(raw.schedule) ? raw.schedule : {};
   if (raw.schedule !== undefined && !isRecord(raw.schedule)) problems.add('schedule', 'must be a mapping of fixed parameters', raw.schedule);
   const kind = field(problems, rawSchedule, 'kind', 'schedule.kind', rules.oneOf(SCHEDULES), 'cawr' as ScheduleName);
-  const known = parameterNames(kind).map(refName);
+  const known = PARAMETERS[kind].map((d) => d.ref);
   unknownKeys(problems, rawSchedule, ['kind', ...known], 'schedule');
   const schedule: Sweep['schedule'] = { kind };
   for (const key of known) {
     if (rawSchedule[key] === undefined) continue;
-    const broken = parameterRule(kind, CAMEL_NAMES[key])!(rawSchedule[key]);
+    const broken = declaration(kind, key)!.rule(rawSchedule[key]);
     if (broken) problems.add(`schedule.${key}`, broken, rawSchedule[key]);
     else schedule[key] = rawSchedule[key];
   }
@@ -67,10 +96,10 @@ export function checkSweep(raw: unknown, file = 'sweep'): Sweep {
   for (const [key, spec] of Object.entries(rawParams)) {
     const path = `parameters.${key}`;
     if (!known.includes(key)) {
-      problems.add(path, `is not a parameter of schedule ${kind} (known: ${known.join(', ')})`, undefined, false);
+      problems.add(`parameters.${cut(key, 40)}`, `is not a parameter of schedule ${kind} (known: ${known.join(', ')})`, undefined, false);
       continue;
     }
-    if (key in schedule || rawSchedule[key] !== undefined) {
+    if (rawSchedule[key] !== undefined) {
       problems.add(path, `is also fixed in schedule.${key}; give it in one place`, undefined, false);
       continue;
     }
@@ -78,55 +107,80 @@ export function checkSweep(raw: unknown, file = 'sweep'): Sweep {
     if (parsed) parameters[key] = parsed;
   }
 
-  const trials = method === 'random'
-    ? field(problems, raw, 'trials', 'trials', rules.positiveInt, null as number | null)
-    : null;
+  const trials = method === 'random' ? field(problems, raw, 'trials', 'trials', rules.integer(1), null as number | null) : null;
   if (method === 'random' && raw.trials === undefined) problems.add('trials', 'is required with method random (how many configs to sample)', undefined, false);
   if (method === 'grid' && raw.trials !== undefined) problems.add('trials', 'applies to method random only; a grid runs every combination', undefined, false);
-  const seed = field(problems, raw, 'seed', 'seed', rules.nonNegativeInt, 0);
-  const repeats = field(problems, raw, 'repeats', 'repeats', rules.positiveInt, 1);
+  const seed = field(problems, raw, 'seed', 'seed', rules.integer(0), 0);
+  const repeats = field(problems, raw, 'repeats', 'repeats', rules.integer(1), 1);
+
+  // seeding: common random numbers by default
+  const rawSeeding = isRecord(raw.seeding) ? raw.seeding : {};
+  if (raw.seeding !== undefined && !isRecord(raw.seeding)) problems.add('seeding', 'must be a mapping {mode, base}', raw.seeding);
+  unknownKeys(problems, rawSeeding, ['mode', 'base'], 'seeding');
+  const seeding: Sweep['seeding'] = {
+    mode: field(problems, rawSeeding, 'mode', 'seeding.mode', rules.oneOf(['common', 'per_config']), 'common' as const),
+    base: field(problems, rawSeeding, 'base', 'seeding.base', rules.integer(0), 0),
+  };
 
   // trainer
-  const rawTrainer = isRecord(raw.trainer) ? raw.trainer : {};
-  if (raw.trainer !== undefined && !isRecord(raw.trainer)) problems.add('trainer', 'must be a mapping with a kind', raw.trainer);
-  const trainerKind = field(problems, rawTrainer, 'kind', 'trainer.kind', rules.oneOf(TRAINER_KINDS), 'mlp');
-  const spec = trainerEntry(trainerKind).spec;
-  const trainer = spec.parse(rawTrainer, 'trainer', problems) as Sweep['trainer'];
+  const trainer = await readTrainer(raw.trainer, dirname(resolve(file)), problems);
 
-  // objective
+  // objective: the metric must be one the trainer declares; its goal from the file, the trainer, or a known name
   const rawObjective = isRecord(raw.objective) ? raw.objective : {};
-  if (raw.objective !== undefined && !isRecord(raw.objective)) problems.add('objective', 'must be a mapping {metric, goal}', raw.objective);
+  if (raw.objective !== undefined && !isRecord(raw.objective)) problems.add('objective', 'must be a mapping {metric, goal, summary}', raw.objective);
   unknownKeys(problems, rawObjective, ['metric', 'goal', 'summary'], 'objective');
+  const metrics = trainer?.metrics ?? {};
   const metric = field(problems, rawObjective, 'metric', 'objective.metric', (v) =>
-    spec.metrics.includes(v as Metric) ? null : `must be one of ${spec.metrics.join(', ')} (the metrics of trainer ${trainerKind})`, 'val_loss' as Metric);
-  const goal = field(problems, rawObjective, 'goal', 'objective.goal', rules.oneOf(['minimize', 'maximize']),
-    (metric === 'val_accuracy' ? 'maximize' : 'minimize') as 'minimize' | 'maximize');
+    trainer === null || (typeof v === 'string' && v in metrics) ? null : `must be one of ${Object.keys(metrics).join(', ')} (the metrics of trainer ${trainer.section.kind})`,
+  'val_loss');
+  if (trainer && rawObjective.metric === undefined && !('val_loss' in metrics)) {
+    problems.add('objective.metric', `is required: trainer ${trainer.section.kind} does not report val_loss (it reports ${Object.keys(metrics).join(', ')})`, undefined, false);
+  }
+  const declared: Goal | null = metrics[metric] ?? KNOWN_GOALS[metric] ?? null;
+  const goal = field(problems, rawObjective, 'goal', 'objective.goal', rules.oneOf(GOALS), declared as Goal);
+  if (trainer && rawObjective.goal === undefined && declared === null && metric in metrics) {
+    problems.add('objective.goal', `is required: nothing says whether ${metric} should be minimized or maximized (set goal, or declare it in the trainer's metrics)`, undefined, false);
+  }
   const summary = field(problems, rawObjective, 'summary', 'objective.summary', rules.oneOf(['last', 'best']), 'last' as 'last' | 'best');
 
   // budget
   const rawBudget = isRecord(raw.budget) ? raw.budget : {};
-  if (raw.budget !== undefined && !isRecord(raw.budget)) problems.add('budget', 'must be a mapping {max_trials, workers, trial_timeout}', raw.budget);
-  unknownKeys(problems, rawBudget, ['max_trials', 'workers', 'trial_timeout'], 'budget');
-  const budget = {
-    max_trials: field(problems, rawBudget, 'max_trials', 'budget.max_trials', rules.positiveInt, null as number | null),
-    workers: field(problems, rawBudget, 'workers', 'budget.workers', rules.positiveInt, null as number | null),
+  if (raw.budget !== undefined && !isRecord(raw.budget)) problems.add('budget', 'must be a mapping {max_trials, workers, trial_timeout, cohort_size}', raw.budget);
+  unknownKeys(problems, rawBudget, ['max_trials', 'workers', 'trial_timeout', 'cohort_size'], 'budget');
+  const budget: Sweep['budget'] = {
+    max_trials: field(problems, rawBudget, 'max_trials', 'budget.max_trials', rules.integer(1), null as number | null),
+    workers: field(problems, rawBudget, 'workers', 'budget.workers', rules.integer(1), null as number | null),
     trial_timeout: field(problems, rawBudget, 'trial_timeout', 'budget.trial_timeout', rules.positive, null as number | null),
+    cohort_size: field(problems, rawBudget, 'cohort_size', 'budget.cohort_size', rules.integer(1, 256), null as number | null),
   };
 
+  if (!problems.empty || trainer === null) throw new SweepFileError(file, problems.list);
+  const sweep: Sweep = {
+    name, schedule, parameters, method, trials, seed, repeats, seeding, objective: { metric, goal, summary }, trainer: trainer.section, budget,
+  };
+  checkSize(sweep, problems);
+  if (problems.empty) await checkConfigs(sweep, trainer.steps, problems);
   if (!problems.empty) throw new SweepFileError(file, problems.list);
-  const sweep: Sweep = { name, schedule, parameters, method, trials, seed, repeats, objective: { metric, goal, summary }, trainer, budget };
-  checkConfigs(sweep, spec.steps(trainer), problems);
-  if (!problems.empty) throw new SweepFileError(file, problems.list);
-  return sweep;
+  return { sweep, trainer, written: new Set(Object.keys(raw)), file };
+}
+
+/** Refuses a sweep with more trials than MAX_TRIALS, counted without building a config. */
+function checkSize(sweep: Sweep, problems: Problems): void {
+  const count = countTrials(sweep);
+  if (count <= MAX_TRIALS) return;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const limit = `the limit is ${n(MAX_TRIALS)} trials per sweep (configs x repeats, after budget.max_trials)`;
+  if (sweep.method === 'random') problems.add('trials', `${n(sweep.trials!)} samples x ${sweep.repeats} repeats make ${n(count)} trials; ${limit}`, undefined, false);
+  else problems.add('parameters', `the grid has ${n(countConfigs(sweep))} configs${sweep.repeats > 1 ? ` (x ${sweep.repeats} repeats)` : ''}; ${limit}`, undefined, false);
 }
 
 function paramSpec(problems: Problems, spec: unknown, path: string, key: string, kind: ScheduleName, method: string): ParamSpec | null {
-  const rule = parameterRule(kind, CAMEL_NAMES[key])!;
+  const rule = declaration(kind, key)!.rule;
   if (!isRecord(spec)) {
     problems.add(path, 'must be {values: [...]} or {min, max, distribution}', spec);
     return null;
   }
-  const before = problems.list.length;
+  const before = problems.entries.length;
   if (spec.values !== undefined) {
     unknownKeys(problems, spec, ['values'], path);
     if (!Array.isArray(spec.values) || spec.values.length === 0) {
@@ -135,9 +189,9 @@ function paramSpec(problems: Problems, spec: unknown, path: string, key: string,
     }
     spec.values.forEach((v, i) => {
       const broken = rule(v);
-      if (broken) problems.add(`${path}.values[${i}]`, broken, v);
+      if (broken && problems.entries.length - before < MAX_CONFIG_PROBLEMS) problems.add(`${path}.values[${i}]`, broken, v);
     });
-    return problems.list.length === before ? { values: spec.values as (number | boolean | string)[] } : null;
+    return problems.entries.length === before ? { values: spec.values as (number | boolean | string)[] } : null;
   }
   unknownKeys(problems, spec, ['min', 'max', 'distribution'], path);
   if (spec.min === undefined || spec.max === undefined) {
@@ -154,7 +208,7 @@ function paramSpec(problems: Problems, spec: unknown, path: string, key: string,
   }
   const distribution = field(problems, spec, 'distribution', `${path}.distribution`, rules.oneOf(DISTRIBUTIONS),
     (INTEGER_PARAMETERS.has(key) ? 'int_uniform' : 'uniform') as Distribution);
-  if (problems.list.length !== before) return null;
+  if (problems.entries.length !== before) return null;
   const min = spec.min as number;
   const max = spec.max as number;
   if (!(min < max)) problems.add(path, `min must be < max, got min=${min}, max=${max}`, undefined, false);
@@ -165,21 +219,25 @@ function paramSpec(problems: Problems, spec: unknown, path: string, key: string,
   if (distribution === 'int_uniform' && !(Number.isInteger(min) && Number.isInteger(max))) {
     problems.add(path, `int_uniform needs integer min and max, got min=${min}, max=${max}`, undefined, false);
   }
-  return problems.list.length === before ? { min, max, distribution } : null;
+  return problems.entries.length === before ? { min, max, distribution } : null;
 }
 
 /**
  * Rules that only whole configs can break (warmup_steps < first_cycle_steps when one of them
  * varies; a cycle_mult < 1 that reaches a zero-length cycle within the trainer's steps). Each
  * problem points at the value that causes it: parameters.KEY.values[i], or schedule.KEY.
+ * Checks the trials the sweep will have (bounded by MAX_TRIALS), one per config.
  */
-function checkConfigs(sweep: Sweep, steps: number, problems: Problems): void {
+async function checkConfigs(sweep: Sweep, steps: number, problems: Problems): Promise<void> {
   const seen = new Set<string>();
   let extra = 0;
-  for (const { config, origin } of configs(sweep)) {
-    const input = toScheduleInput(config);
-    const found = scheduleProblems(input);
-    if (found.length === 0) found.push(...requestProblems(resolveSchedule(input), { steps }));
+  let n = 0;
+  for (const { config, origin, repeat } of plan(sweep)) {
+    if (repeat > 0) continue;
+    if (++n % 2000 === 0) await yieldToEvents(); // a big grid takes seconds: let Ctrl-C in
+    const input = fromReferenceNames(config);
+    let found = scheduleProblems(input);
+    if (found.length === 0) found = resolveSchedule(input).windowProblems({ steps });
     for (const p of found) {
       // Point at a varied parameter the rule involves, if any; else at the fixed one.
       const key = [p.key, ...(p.related ?? [])].find((k) => k in origin);
@@ -194,3 +252,4 @@ function checkConfigs(sweep: Sweep, steps: number, problems: Problems): void {
   }
   if (extra > 0) problems.add('parameters', `and ${extra} more configs with problems like these`, undefined, false);
 }
+

@@ -27,3 +27,9 @@ export function trialSeed(hash: string, repeat: number): number {
   const digest = createHash('sha256').update(`${hash}:${repeat}`).digest();
   return digest.readUInt32LE(0) & 0x7fffffff;
 }
+
+/** Common random numbers: repeat r of every config gets this seed (from the sweep's seeding base and r). */
+export function commonSeed(base: number, repeat: number): number {
+  const digest = createHash('sha256').update(`common:${base}:${repeat}`).digest();
+  return digest.readUInt32LE(0) & 0x7fffffff;
+}

@@ -1,19 +1,32 @@
-// A trial's objective from its per-epoch metrics: the metric at the last epoch, or its best epoch.
+// A trial's objective from the points it reports: the objective metric at its last report, or at
+// its best (by the sweep's goal).
 
-import type { EpochMetrics } from '../train/types.js';
+import type { Goal, MetricPoint } from '../core/trial.js';
 import type { Sweep } from './definition.js';
 
 /** Whether objective a beats b (null: nothing yet) under the sweep's goal. */
-export function isBetter(a: number, b: number | null, goal: Sweep['objective']['goal']): boolean {
+export function isBetter(a: number, b: number | null, goal: Goal): boolean {
   return b === null || (goal === 'minimize' ? a < b : a > b);
 }
 
-export function objectiveOf(epochs: EpochMetrics[], objective: Sweep['objective']): number | null {
-  const series = epochs.map((e) => e[objective.metric]).filter((v): v is number => typeof v === 'number');
-  if (series.length === 0) return null;
-  let value: number;
-  if (objective.summary === 'last') value = series[series.length - 1];
-  else value = objective.goal === 'minimize' ? Math.min(...series) : Math.max(...series);
-  // A diverged run (NaN or infinite loss) has no objective: it is kept but never ranked.
-  return Number.isFinite(value) ? value : null;
+/** Follows one trial's reports of the objective metric. */
+export class ObjectiveTracker {
+  /** null until the metric is reported; NaN or infinite when the last (or a) report was. */
+  value: number | null = null;
+
+  constructor(private readonly spec: Sweep['objective']) {}
+
+  add(point: MetricPoint): void {
+    const v = point.values[this.spec.metric];
+    if (v === undefined) return;
+    if (this.spec.summary === 'last' || this.value === null || !Number.isFinite(v)) this.value = v;
+    else if (Number.isFinite(this.value) && isBetter(v, this.value, this.spec.goal)) this.value = v;
+  }
+}
+
+/** The objective of a finished trial's points (for tests and recomputation). */
+export function objectiveOf(points: MetricPoint[], spec: Sweep['objective']): number | null {
+  const t = new ObjectiveTracker(spec);
+  for (const p of points) t.add(p);
+  return t.value;
 }

@@ -1,8 +1,10 @@
 // Registering a sweep in storage: new name -> create; same definition -> resume; another
 // definition -> an error that says what changed, unless --extend and the changes only add configs.
+// A stored definition from an older lrsweep is read with its legacy values (definition.ts LEGACY),
+// so an unchanged file resumes its sweep exactly as the older version would have.
 
 import { DefinitionChangedError, type Storage, type SweepRecord } from '../storage/types.js';
-import { EXTENDABLE, identity, type Sweep } from './definition.js';
+import { EXTENDABLE, LEGACY, identity, upgradeDefinition, type Sweep } from './definition.js';
 import { canonicalJson } from './hash.js';
 
 /** Flattens to path -> canonical JSON; lists are leaves (shown whole). */
@@ -25,25 +27,55 @@ export function describeChanges(before: unknown, after: unknown): { path: string
 
 const extendable = (path: string) => path !== 'schedule.kind' && EXTENDABLE.includes(path.split('.')[0]);
 
-export function registerSweep(storage: Storage, sweep: Sweep, file: string, extend: boolean, where: string): SweepRecord {
-  const definition = canonicalJson(sweep);
-  const existing = storage.getSweep(sweep.name);
+export interface Registration {
+  record: SweepRecord;
+  /** The definition the run uses: the file's, with legacy values where the file is silent and the stored sweep predates a key. */
+  sweep: Sweep;
+}
+
+export interface RegisterOptions {
+  file: string;
+  /** Top-level keys the file sets. */
+  written: Set<string>;
+  extend: boolean;
+  steps: number;
+  trainerHash: string | null;
+}
+
+export async function registerSweep(storage: Storage, parsed: Sweep, o: RegisterOptions): Promise<Registration> {
+  const existing = await storage.getSweep(parsed.name);
   if (!existing) {
-    return storage.createSweep({ name: sweep.name, definition, file, metric: sweep.objective.metric, goal: sweep.objective.goal });
+    const record = await storage.createSweep({
+      name: parsed.name, definition: parsed as unknown as Record<string, unknown>, file: o.file, metric: parsed.objective.metric,
+      goal: parsed.objective.goal, steps: o.steps, trainerHash: o.trainerHash,
+    });
+    return { record, sweep: parsed };
   }
-  const changes = describeChanges(identity(JSON.parse(existing.definition) as Sweep), identity(sweep));
+  const stored = upgradeDefinition(existing.definition);
+  const sweep = { ...parsed };
+  for (const key of Object.keys(LEGACY) as (keyof Sweep)[]) {
+    if (!o.written.has(key) && !(key in existing.definition)) (sweep as Record<string, unknown>)[key] = stored[key];
+  }
+  const changes = describeChanges(identity(stored), identity(sweep));
+  if (existing.trainerHash !== null && o.trainerHash !== null && existing.trainerHash !== o.trainerHash) {
+    changes.push({ path: 'trainer files', text: `the trainer's files changed (content hash ${existing.trainerHash.slice(0, 12)} -> ${o.trainerHash.slice(0, 12)})` });
+  }
   if (changes.length > 0) {
     const list = changes.map((c) => c.text).join('; ');
-    if (!extend) {
-      throw new DefinitionChangedError(
-        `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): run with --extend to add the new configs, or give the sweep another name`);
-    }
     const blocked = changes.filter((c) => !extendable(c.path));
+    const where = storage.where;
+    if (!o.extend) {
+      throw new DefinitionChangedError(blocked.length === 0
+        ? `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): run with --extend to add the new configs, or give the sweep another name`
+        : `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): these changes make old and new trials incomparable, so give the sweep another name`);
+    }
     if (blocked.length > 0) {
       throw new DefinitionChangedError(
         `--extend only adds configs, but these changes would make old and new trials incomparable (${blocked.map((c) => c.text).join('; ')}): give the sweep another name`);
     }
   }
-  if (definition !== existing.definition || file !== existing.file) storage.updateDefinition(existing.id, definition, file);
-  return { ...existing, definition, file };
+  const changed = canonicalJson(sweep) !== canonicalJson(existing.definition) || o.file !== existing.file || o.steps !== existing.steps
+    || o.trainerHash !== existing.trainerHash || existing.status !== 'active';
+  if (changed) await storage.updateSweep(existing.id, { definition: sweep as unknown as Record<string, unknown>, file: o.file, steps: o.steps, trainerHash: o.trainerHash });
+  return { record: { ...existing, definition: sweep as unknown as Record<string, unknown>, file: o.file, steps: o.steps, status: 'active' }, sweep };
 }

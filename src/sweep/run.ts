@@ -1,21 +1,27 @@
-// The run loop: check the sweep file, register it and its trials, then keep the pool busy,
-// recording each outcome as it arrives. The main thread is the only writer. A trial that throws
-// or times out is recorded as failed and the sweep goes on; stop() (Ctrl-C) aborts the trials in
-// flight, marks them interrupted, and keeps everything complete. Running again resumes.
+// The run loop: check the sweep file, register it and its trials, then keep the executor busy,
+// recording what happens as it happens. The main thread is the only writer. A trial that throws
+// or times out is recorded as failed and the sweep goes on; stop() (Ctrl-C) ends the units in
+// flight, marks their trials interrupted, and keeps everything complete. Running again resumes.
+// A storage failure (disk full, database gone) ends the run cleanly: trials in flight are marked
+// interrupted where the database still accepts it, and the error propagates as one line.
 
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { totalOf, type StateCounts } from '../core/trial.js';
+import { lrsweepVersion } from '../core/version.js';
+import { yieldToEvents } from '../core/yield.js';
 import { TrialPool, defaultWorkers } from '../pool/pool.js';
-import { openSqlite } from '../storage/sqlite.js';
-import type { StateCounts } from '../storage/types.js';
-import { checkBackend } from '../train/backend.js';
-import { trainerEntry } from '../train/registry.js';
-import type { Backend } from '../train/types.js';
-import type { Sweep } from './definition.js';
+import type { Executor } from '../pool/executor.js';
+import { openStorage } from '../storage/open.js';
+import type { RunRecord, Storage, TrialRecord } from '../storage/types.js';
+import { checkBackend, type Backend } from '../train/backend.js';
+import type { Config, Sweep } from './definition.js';
 import { Dispatcher } from './dispatch.js';
-import { loadSweepFile } from './file.js';
+import { loadSweepFile, type LoadedSweep } from './file.js';
 import { isBetter } from './objective.js';
 import { registerSweep } from './register.js';
-import { plan, type Planned } from './space.js';
+import { countTrials, plan, type Planned } from './space.js';
 
 export interface RunOptions {
   file: string;
@@ -23,21 +29,23 @@ export interface RunOptions {
   workers?: number;
   backend?: Backend;
   extend?: boolean;
-  /** Called after every recorded outcome, and once at the start. */
+  /** Called after every recorded batch, and once at the start. */
   onProgress?: (p: Progress) => void;
+  /** Called while registering a big sweep's trials. */
+  onRegistering?: (added: number, total: number) => void;
   /** Aborting it stops the run cleanly (what Ctrl-C does). */
   signal?: AbortSignal;
 }
 
 export interface Progress {
+  counts: StateCounts;
   total: number;
-  complete: number;
-  failed: number;
-  /** Trials this run finished (complete or failed), and how many it set out to run. */
+  /** Trials this run ended (complete, diverged or failed), and how many it set out to run. */
   doneThisRun: number;
   toRunThisRun: number;
   elapsedSeconds: number;
-  best: number | null;
+  /** The best single trial's objective so far (ranking uses means over repeats). */
+  bestTrial: number | null;
 }
 
 export interface RunReport {
@@ -48,82 +56,135 @@ export interface RunReport {
   counts: StateCounts;
   ranThisRun: number;
   stopped: boolean;
+  /** From the command's start to the end, as the user waited: checking, registering, training. */
   seconds: number;
   workers: number;
+  db: string;
 }
 
 export interface DryRun {
   sweep: Sweep;
-  trials: Planned[];
+  trials: number;
   configs: number;
   steps: number;
+  /** The first few trials of repeat 0. */
+  first: Planned[];
 }
 
 /** Checks the file and lists what would run, touching nothing. */
-export function dryRun(file: string): DryRun {
-  const sweep = loadSweepFile(file);
-  const trials = plan(sweep);
-  return { sweep, trials, configs: new Set(trials.map((t) => t.hash)).size, steps: trainerEntry(sweep.trainer.kind).spec.steps(sweep.trainer) };
+export async function dryRun(file: string): Promise<DryRun> {
+  const { sweep, trainer } = await loadSweepFile(file);
+  const first: Planned[] = [];
+  const hashes = new Set<string>();
+  let trials = 0;
+  let n = 0;
+  for (const t of plan(sweep)) {
+    trials++;
+    hashes.add(t.hash);
+    if (t.repeat === 0 && first.length < 5) first.push(t);
+    if (++n % 5000 === 0) await yieldToEvents();
+  }
+  return { sweep, trials, configs: hashes.size, steps: trainer.steps, first };
 }
 
 const HEARTBEAT_MS = 5_000;
 /** A run on another host is presumed dead when its heartbeat is older than this. */
 const STALE_MS = 60_000;
+/** Trials added per transaction while registering: big enough to be quick, small enough to let Ctrl-C in. */
+const REGISTER_BATCH = 5_000;
 
-function isRunAlive(run: { pid: number; host: string; heartbeat_at: string }): boolean {
+/** Whether the run that holds trials is still alive (else its trials are stale and re-run). */
+export function isRunAlive(run: RunRecord): boolean {
   if (run.host === hostname()) {
+    // Our own pid is alive but is not that run: a recycled pid, or a run of this process that ended badly.
+    if (run.pid === process.pid) return false;
     try {
       process.kill(run.pid, 0);
-      return run.pid !== process.pid;
+      return true;
     } catch (e) {
+      // EPERM: the process exists but belongs to another user, so it is alive; ESRCH: gone.
       return (e as NodeJS.ErrnoException).code === 'EPERM';
     }
   }
-  return Date.now() - Date.parse(run.heartbeat_at) < STALE_MS;
+  return Date.now() - Date.parse(run.heartbeatAt) < STALE_MS;
+}
+
+/** A content hash of the trainer's files (module trainers), so a changed trainer is noticed. */
+function trainerHash(loaded: LoadedSweep): string | null {
+  if (loaded.trainer.files.length === 0) return null;
+  const h = createHash('sha256');
+  for (const f of [...loaded.trainer.files].sort()) h.update(f).update('\0').update(readFileSync(f)).update('\0');
+  return h.digest('hex');
+}
+
+async function registerTrials(storage: Storage, sweepId: number, sweep: Sweep, o: RunOptions): Promise<number> {
+  const total = countTrials(sweep);
+  let added = 0;
+  let batch: Planned[] = [];
+  const write = async () => {
+    added += await storage.addTrials(sweepId, batch.map((t) => ({ configHash: t.hash, repeat: t.repeat, params: t.config, seed: t.seed })));
+    batch = [];
+    if (total > REGISTER_BATCH) o.onRegistering?.(added, total);
+    await yieldToEvents();
+  };
+  for (const t of plan(sweep)) {
+    if (o.signal?.aborted) break;
+    batch.push(t);
+    if (batch.length === REGISTER_BATCH) await write();
+  }
+  if (batch.length > 0 && !o.signal?.aborted) await write();
+  return added;
 }
 
 export async function runSweep(o: RunOptions): Promise<RunReport> {
+  const began = Date.now();
   const backend = o.backend ?? 'wasm';
-  const sweep = loadSweepFile(o.file);
+  const loaded = await loadSweepFile(o.file);
   checkBackend(backend);
-  const planned = plan(sweep);
-  const steps = trainerEntry(sweep.trainer.kind).spec.steps(sweep.trainer);
-  const workers = o.workers ?? sweep.budget.workers ?? defaultWorkers();
+  const workers = o.workers ?? loaded.sweep.budget.workers ?? defaultWorkers();
 
-  const storage = openSqlite(o.db);
-  let pool: TrialPool | null = null;
+  const storage = await openStorage(o.db, 'write');
+  let executor: Executor | null = null;
   let runId = -1;
   let heartbeat: NodeJS.Timeout | null = null;
   try {
-    const record = registerSweep(storage, sweep, o.file, o.extend ?? false, o.db);
-    const added = storage.addTrials(record.id, planned.map((t) => ({
-      config_hash: t.hash, repeat: t.repeat, params: JSON.stringify(t.config), seed: t.seed,
-    })));
-    const recovered = storage.recoverTrials(record.id, isRunAlive);
-    runId = storage.beginRun(record.id, { pid: process.pid, host: hostname(), workers, backend });
-    heartbeat = setInterval(() => storage.heartbeat(runId), HEARTBEAT_MS);
+    const hash = trainerHash(loaded);
+    const { record, sweep } = await registerSweep(storage, loaded.sweep, {
+      file: o.file, written: loaded.written, extend: o.extend ?? false, steps: loaded.trainer.steps, trainerHash: hash,
+    });
+    const added = await registerTrials(storage, record.id, sweep, o);
+    const { requeued: recovered } = await storage.recoverTrials(record.id, isRunAlive);
+    runId = await storage.beginRun(record.id, { pid: process.pid, host: hostname(), workers, backend });
+    heartbeat = setInterval(() => storage.heartbeat(runId).catch(() => {}), HEARTBEAT_MS);
     heartbeat.unref();
 
     const started = Date.now();
-    const counts = storage.counts(record.id);
+    const counts = await storage.counts(record.id);
     const toRun = counts.waiting;
-    // Progress shows the best single trial so far (ranking uses means over repeats).
     let best: number | null = null;
-    for (const t of storage.trials(record.id, 'complete')) {
+    for (const t of await storage.trials(record.id, { state: 'complete' })) {
       if (t.objective !== null && isBetter(t.objective, best, sweep.objective.goal)) best = t.objective;
     }
     let done = 0;
     const report = () => o.onProgress?.({
-      total: Object.values(counts).reduce((a, b) => a + b, 0), complete: counts.complete, failed: counts.failed,
-      doneThisRun: done, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, best,
+      counts, total: totalOf(counts), doneThisRun: done, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, bestTrial: best,
     });
     report();
 
     let stopped = o.signal?.aborted ?? false;
     if (toRun > 0 && !stopped) {
-      pool = new TrialPool({ workers, trialTimeout: sweep.budget.trial_timeout });
+      const cohortSize = loaded.trainer.definition.trainCohort ? (sweep.budget.cohort_size ?? 1) : 1;
+      executor = new TrialPool({ workers, trialTimeout: sweep.budget.trial_timeout });
+      const options = loaded.trainer.options;
+      const provenance = {
+        lrsweep: lrsweepVersion(), node: process.version, backend, host: hostname(), trainer_hash: hash,
+      };
       const dispatcher = new Dispatcher({
-        storage, pool, sweep, sweepId: record.id, runId, steps, backend, counts, best,
+        storage, executor, sweep, sweepId: record.id, runId, counts, best, cohortSize, provenance,
+        unitFor: (trials: TrialRecord[]) => ({
+          sweep: sweep.name, trainer: loaded.trainer.ref, options, steps: loaded.trainer.steps, seed: trials[0].seed, backend, perStep: false,
+          members: trials.map((t) => ({ trialId: t.id, number: t.number, attempt: t.attempts, repeat: t.repeat, params: t.params as Config })),
+        }),
         onRecorded(n, b) {
           done = n;
           best = b;
@@ -139,22 +200,22 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
       }
       stopped = dispatcher.stopped;
     }
-    storage.releaseRun(runId);
-    storage.endRun(runId, stopped ? 'interrupted' : 'finished');
-    const final = storage.counts(record.id);
+    await storage.releaseRun(runId);
+    await storage.endRun(runId, stopped ? 'interrupted' : 'finished');
+    const final = await storage.counts(record.id);
     return {
-      sweep: sweep.name, runId, added, recovered, counts: final, ranThisRun: done, stopped,
-      seconds: (Date.now() - started) / 1000, workers,
+      sweep: sweep.name, runId, added, recovered, counts: final, ranThisRun: done, stopped, seconds: (Date.now() - began) / 1000, workers, db: storage.where,
     };
   } catch (e) {
     if (runId >= 0) {
-      storage.releaseRun(runId);
-      storage.endRun(runId, 'failed');
+      // The database may be what failed: record what it still accepts, and report the first error.
+      await storage.releaseRun(runId).catch(() => {});
+      await storage.endRun(runId, 'failed').catch(() => {});
     }
     throw e;
   } finally {
     if (heartbeat) clearInterval(heartbeat);
-    await pool?.close();
-    storage.close();
+    await executor?.close();
+    await storage.close();
   }
 }

@@ -1,29 +1,20 @@
 // The search space: grid expansion and seeded random sampling, then trials = configs x repeats.
+// Everything is lazy: configs are counted without being built, and generated one at a time, so a
+// huge grid is refused by its count and budget.max_trials is applied without building the rest.
 // Random config i is drawn from its own generator seeded by (seed, i), so raising `trials`
 // keeps every config drawn before and adds new ones.
 
 import { createHash } from 'node:crypto';
-import { withDefaults, CAMEL_NAMES, REFERENCE_NAMES, type ScheduleInput } from '../schedule/params.js';
-import { parameterNames } from '../schedule/validate.js';
-import { mulberry32 } from '../train/random.js';
+import { mulberry32 } from '../core/random.js';
+import { PARAMETERS, fromReferenceNames, withDefaults } from '../schedule/params.js';
 import type { Config, ParamSpec, Sweep } from './definition.js';
-import { configHash, trialSeed } from './hash.js';
+import { commonSeed, configHash, trialSeed } from './hash.js';
 
-/** A config in the library's camelCase form, ready for curve(). */
-export function toScheduleInput(config: Config): ScheduleInput {
-  const out: Record<string, unknown> = { schedule: config.schedule };
-  for (const [k, v] of Object.entries(config)) if (k !== 'schedule') out[CAMEL_NAMES[k] ?? k] = v;
-  return out as unknown as ScheduleInput;
-}
-
-/** Fills in the schedule's defaults, so a default written out and one left out hash the same. */
-export function normalizeConfig(config: Config): Config {
-  const full = withDefaults(toScheduleInput(config)) as unknown as Record<string, unknown>;
-  const out: Config = { schedule: config.schedule };
-  // In the schedule's own parameter order, so stored params and exports read the same way.
-  for (const k of parameterNames(config.schedule)) if (full[k] !== undefined && full[k] !== null) out[REFERENCE_NAMES[k] ?? k] = full[k];
-  return out;
-}
+/**
+ * The most trials one sweep may have (configs x repeats, after budget.max_trials). Each trial is
+ * a row and a unit of work; past this, registering and ranking stop being interactive.
+ */
+export const MAX_TRIALS = 1_000_000;
 
 export interface Planned {
   config: Config;
@@ -34,9 +25,30 @@ export interface Planned {
   origin: Record<string, number>;
 }
 
+/** Fills in the schedule's defaults, so a default written out and one left out hash the same. */
+export function normalizeConfig(config: Config): Config {
+  const full = withDefaults(fromReferenceNames(config)) as unknown as Record<string, unknown>;
+  const out: Config = { schedule: config.schedule };
+  // In the schedule's own parameter order, so stored params and exports read the same way.
+  for (const d of PARAMETERS[config.schedule]) if (full[d.name] !== undefined && full[d.name] !== null) out[d.ref] = full[d.name];
+  return out;
+}
+
 function base(sweep: Sweep): Config {
   const { kind, ...fixed } = sweep.schedule;
   return { schedule: kind, ...fixed };
+}
+
+/** How many configs the method generates before duplicates are dropped: an upper bound, computed without building them. */
+export function countConfigs(sweep: Sweep): number {
+  if (sweep.method === 'random') return sweep.trials ?? 0;
+  return Object.values(sweep.parameters).reduce((n, spec) => n * ('values' in spec ? spec.values.length : 1), 1);
+}
+
+/** How many trials the sweep will have at most: configs x repeats, capped by budget.max_trials. */
+export function countTrials(sweep: Sweep): number {
+  const n = countConfigs(sweep) * sweep.repeats;
+  return sweep.budget.max_trials === null ? n : Math.min(n, sweep.budget.max_trials);
 }
 
 function* grid(sweep: Sweep): Generator<{ config: Config; origin: Record<string, number> }> {
@@ -86,33 +98,36 @@ function* random(sweep: Sweep): Generator<{ config: Config; origin: Record<strin
   }
 }
 
-/** The given keys of a config (JSON text or object), for table columns and charts. */
-export function pickParams(params: string | Record<string, unknown>, keys: readonly string[]): Record<string, number | string | null> {
-  const p = typeof params === 'string' ? (JSON.parse(params) as Record<string, unknown>) : params;
-  return Object.fromEntries(keys.map((k) => [k, (p[k] ?? null) as number | string | null]));
+/** The given keys of a config, for table columns and charts. */
+export function pickParams(params: Record<string, unknown>, keys: readonly string[]): Record<string, number | string | null> {
+  return Object.fromEntries(keys.map((k) => [k, (params[k] ?? null) as number | string | null]));
 }
 
-/** Distinct configs in order (a sampled duplicate is dropped), before repeats and budget. */
-export function configs(sweep: Sweep): { config: Config; hash: string; origin: Record<string, number> }[] {
+/** Distinct configs in order (a sampled duplicate is dropped), before repeats and budget; lazily. */
+export function* configs(sweep: Sweep): Generator<{ config: Config; hash: string; origin: Record<string, number> }> {
   const seen = new Set<string>();
-  const out = [];
   for (const { config, origin } of sweep.method === 'grid' ? grid(sweep) : random(sweep)) {
     const normalized = normalizeConfig(config);
     const hash = configHash(normalized);
     if (seen.has(hash)) continue;
     seen.add(hash);
-    out.push({ config: normalized, hash, origin });
+    yield { config: normalized, hash, origin };
   }
-  return out;
 }
 
-/** Every trial of the sweep: each config `repeats` times, capped at budget.max_trials. */
-export function plan(sweep: Sweep): Planned[] {
-  const trials: Planned[] = [];
+/** A trial's seed under the sweep's seeding. */
+export function seedOf(sweep: Sweep, hash: string, repeat: number): number {
+  return sweep.seeding.mode === 'common' ? commonSeed(sweep.seeding.base, repeat) : trialSeed(hash, repeat);
+}
+
+/** Every trial of the sweep, lazily: each config `repeats` times, stopping at budget.max_trials. */
+export function* plan(sweep: Sweep): Generator<Planned> {
+  const cap = sweep.budget.max_trials ?? Infinity;
+  let n = 0;
   for (const c of configs(sweep)) {
     for (let repeat = 0; repeat < sweep.repeats; repeat++) {
-      trials.push({ config: c.config, hash: c.hash, repeat, seed: trialSeed(c.hash, repeat), origin: c.origin });
+      if (n++ >= cap) return;
+      yield { config: c.config, hash: c.hash, repeat, seed: seedOf(sweep, c.hash, repeat), origin: c.origin };
     }
   }
-  return sweep.budget.max_trials === null ? trials : trials.slice(0, sweep.budget.max_trials);
 }

@@ -5,10 +5,11 @@
 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { UsageError } from '../errors.js';
-import type { Backend } from './types.js';
+import { UsageError } from '../core/errors.js';
+import type { Tf } from './contract.js';
 
-type Tf = typeof import('@tensorflow/tfjs');
+export type Backend = 'wasm' | 'cpu' | 'tensorflow';
+export const BACKENDS: readonly Backend[] = ['wasm', 'cpu', 'tensorflow'];
 
 const TFJS_NODE = '@tensorflow/tfjs-node';
 let loading: Promise<Tf> | null = null;
@@ -48,6 +49,10 @@ export function loadTf(backend: Backend): Promise<Tf> {
       }
       if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} failed to initialise`);
       await tf.ready();
+      // The cpu backend prints an "install the node backend" banner on its first tensor, after
+      // this function has returned: mark it as used so every worker stays quiet.
+      const cpu = tf.backend() as unknown as { firstUse?: boolean };
+      if (backend === 'cpu' && cpu.firstUse) cpu.firstUse = false;
       return tf;
     } finally {
       console.warn = warn;

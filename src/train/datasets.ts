@@ -4,7 +4,7 @@
 // so every trial of a sweep sees the same split; features are standardised with train statistics.
 
 import { createRequire } from 'node:module';
-import { gaussian, mulberry32, permutation } from './random.js';
+import { gaussian, mulberry32, permutation } from '../core/random.js';
 
 export interface Dataset {
   features: number;
@@ -25,6 +25,10 @@ export interface SyntheticOptions {
   seed: number;
 }
 
+// The XOR salts below give the class centres and the train/validation split random streams of
+// their own, so one dataset_seed never feeds two draws from the same stream (the trials' seeds
+// are salted differently again, in mlp.ts). They are arbitrary, but changing one changes every
+// data set and so every stored result: keep them.
 export function synthetic(o: SyntheticOptions): Dataset {
   const random = mulberry32(o.seed ^ 0x5eed);
   const centres = Array.from({ length: o.classes }, () => Array.from({ length: o.features }, () => 1.5 * gaussian(random)));

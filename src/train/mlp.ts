@@ -1,19 +1,32 @@
 // The MLP trainer: a tfjs dense network trained with a custom loop, so the LR is set before every
 // step from the trial's LR curve. SGD and momentum take setLearningRate (tfjs's SGD ignores a
 // plain assignment to learningRate); Adam reads its learningRate field on every step.
+// The trial's seed sets the initial weights (glorot uniform, seed + layer) and the data order
+// (one shuffle per epoch); the data set and its split come from dataset_seed, the same for every
+// trial. There is no dropout.
 
-import { loadTf } from './backend.js';
+import type * as tfjs from '@tensorflow/tfjs';
+import { mulberry32, permutation } from '../core/random.js';
+import { defineTrainer, type Metrics, type Point, type Tf } from './contract.js';
 import { iris, synthetic, type Dataset } from './datasets.js';
-import type { MlpConfig } from './mlp-spec.js';
-import { mulberry32, permutation } from './random.js';
-import type { EpochMetrics, TrainerImpl, TrainJob } from './types.js';
+import { mlpSteps, readMlpOptions, type MlpOptions } from './mlp-options.js';
+import { parseOptions } from './options.js';
 
-type Tf = Awaited<ReturnType<typeof loadTf>>;
+export const mlp = defineTrainer<MlpOptions>({
+  metrics: ['val_loss', 'val_accuracy', 'train_loss'],
+  parse: (raw) => parseOptions((problems) => readMlpOptions((raw ?? {}) as Record<string, unknown>, problems)),
+  steps: mlpSteps,
+  train(ctx) {
+    trainOne(ctx.tf, ctx.options, datasetFor(ctx.options), ctx.seed, ctx.curve, {
+      report: ctx.report, signal: ctx.signal, perStep: ctx.perStep,
+    });
+  },
+});
 
 // Data sets are the same for every trial of a sweep: build each once per worker.
 const datasets = new Map<string, Dataset>();
 
-function datasetFor(c: MlpConfig): Dataset {
+export function datasetFor(c: MlpOptions): Dataset {
   const key = JSON.stringify([c.dataset, c.samples, c.features, c.classes, c.noise, c.validation_fraction, c.dataset_seed]);
   let d = datasets.get(key);
   if (!d) {
@@ -25,17 +38,7 @@ function datasetFor(c: MlpConfig): Dataset {
   return d;
 }
 
-export const mlpTrainer: TrainerImpl<MlpConfig> = {
-  async train(job: TrainJob<MlpConfig>): Promise<EpochMetrics[][]> {
-    const tf = await loadTf(job.backend);
-    const data = datasetFor(job.config);
-    const results: EpochMetrics[][] = [];
-    for (const lrs of job.curves) results.push(trainOne(tf, job.config, data, job.seed, lrs));
-    return results;
-  },
-};
-
-function buildModel(tf: Tf, c: MlpConfig, data: Dataset, seed: number) {
+export function buildModel(tf: Tf, c: MlpOptions, data: Dataset, seed: number) {
   const model = tf.sequential();
   const sizes = [...c.hidden, data.classes];
   sizes.forEach((units, i) => {
@@ -50,7 +53,7 @@ function buildModel(tf: Tf, c: MlpConfig, data: Dataset, seed: number) {
   return model;
 }
 
-function makeOptimizer(tf: Tf, c: MlpConfig, lr: number) {
+export function makeOptimizer(tf: Tf, c: MlpOptions, lr: number) {
   if (c.optimizer === 'adam') return tf.train.adam(lr);
   if (c.optimizer === 'momentum') return tf.train.momentum(lr, c.momentum);
   return tf.train.sgd(lr);
@@ -58,13 +61,22 @@ function makeOptimizer(tf: Tf, c: MlpConfig, lr: number) {
 
 type Optimizer = ReturnType<typeof makeOptimizer>;
 
-function setLearningRate(optimizer: Optimizer, lr: number): void {
+export function setLearningRate(optimizer: Optimizer, lr: number): void {
   const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
   if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
   else o.learningRate = lr;
 }
 
-function trainOne(tf: Tf, c: MlpConfig, data: Dataset, seed: number, lrs: Float64Array): EpochMetrics[] {
+/** The trial's data order: its own salt, so it never shares a stream with the initial weights. */
+export const shuffleRandom = (seed: number) => mulberry32(seed ^ 0x51ed);
+
+interface Hooks {
+  report(point: Point, metrics: Metrics): void;
+  signal: AbortSignal;
+  perStep: boolean;
+}
+
+export function trainOne(tf: Tf, c: MlpOptions, data: Dataset, seed: number, lrs: Float64Array, hooks: Hooks): void {
   const trainRows = data.trainY.length;
   const xTrain = tf.tensor2d(data.trainX, [trainRows, data.features]);
   const yTrain = tf.tidy(() => tf.oneHot(tf.tensor1d(data.trainY, 'int32'), data.classes));
@@ -73,32 +85,32 @@ function trainOne(tf: Tf, c: MlpConfig, data: Dataset, seed: number, lrs: Float6
   const yVal = tf.oneHot(yValLabels, data.classes);
   const model = buildModel(tf, c, data, seed);
   const optimizer = makeOptimizer(tf, c, lrs[0]);
-  const random = mulberry32(seed ^ 0x51ed);
-  const epochs: EpochMetrics[] = [];
+  const random = shuffleRandom(seed);
   let step = 0;
   try {
-    for (let epoch = 1; epoch <= c.epochs; epoch++) {
+    for (let epoch = 1; epoch <= c.epochs && !hooks.signal.aborted; epoch++) {
       // Shuffle once per epoch (one gather), then take each batch as a contiguous slice.
       const [xEpoch, yEpoch] = tf.tidy(() => {
         const order = tf.tensor1d(permutation(trainRows, random), 'int32');
         return [tf.gather(xTrain, order), tf.gather(yTrain, order)];
       });
-      const losses: import('@tensorflow/tfjs').Scalar[] = [];
+      const losses: tfjs.Scalar[] = [];
       for (let from = 0; from < trainRows; from += c.batch_size) {
         setLearningRate(optimizer, lrs[step]);
-        step++;
         const rows = Math.min(c.batch_size, trainRows - from);
         const loss = tf.tidy(() => {
           const xb = tf.slice(xEpoch, [from, 0], [rows, data.features]);
           const yb = tf.slice(yEpoch, [from, 0], [rows, data.classes]);
-          return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb) as import('@tensorflow/tfjs').Tensor) as import('@tensorflow/tfjs').Scalar, true)!;
+          return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb) as tfjs.Tensor) as tfjs.Scalar, true)!;
         });
+        // Per-step reports (LR range tests) read each loss back; otherwise one read-back per epoch.
+        if (hooks.perStep) hooks.report({ step }, { train_loss: loss.dataSync()[0], lr: lrs[step] });
         losses.push(loss);
+        step++;
       }
       tf.dispose([xEpoch, yEpoch]);
-      // One read-back per epoch, not per step.
       const [trainLoss, valLoss, valAccuracy] = tf.tidy(() => {
-        const logits = model.predict(xVal) as import('@tensorflow/tfjs').Tensor;
+        const logits = model.predict(xVal) as tfjs.Tensor;
         const vl = tf.losses.softmaxCrossEntropy(yVal, logits);
         const acc = tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), yValLabels), 'float32'));
         return [tf.mean(tf.stack(losses)), vl, acc];
@@ -108,15 +120,15 @@ function trainOne(tf: Tf, c: MlpConfig, data: Dataset, seed: number, lrs: Float6
         return v;
       });
       for (const l of losses) l.dispose();
-      epochs.push({ epoch, train_loss: trainLoss, val_loss: valLoss, val_accuracy: valAccuracy, lr: lrs[step - 1] });
+      hooks.report({ epoch }, { train_loss: trainLoss, val_loss: valLoss, val_accuracy: valAccuracy, lr: lrs[step - 1] });
+      if (!Number.isFinite(trainLoss)) break; // diverged: the runner records it; nothing more to learn
     }
   } finally {
     // tfjs's MomentumOptimizer.dispose() leaves SGD's learning-rate scalar behind: free it too.
-    const rate = (optimizer as unknown as { c?: import('@tensorflow/tfjs').Tensor }).c;
+    const rate = (optimizer as unknown as { c?: tfjs.Tensor }).c;
     optimizer.dispose();
     if (rate && !rate.isDisposed) rate.dispose();
     model.dispose();
     tf.dispose([xTrain, yTrain, xVal, yVal, yValLabels]);
   }
-  return epochs;
 }

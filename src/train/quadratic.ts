@@ -1,51 +1,53 @@
 // A trivial objective with no tfjs: SGD on a noisy quadratic f(x) = 1/2 sum_i a_i x_i^2 in a few
 // dimensions, driven by the LR curve. Microseconds per trial: it measures the sweep engine's own
-// overhead (pool, storage, bookkeeping), and makes tests of the run loop fast.
+// overhead (pool, storage, bookkeeping), makes tests of the run loop fast, and has a known
+// divergence point for the LR range test (plain SGD diverges above 2 / curvature).
+// The seed sets the starting point and the gradient noise.
 
-import { Problems, field, rules, unknownKeys } from '../sweep/problems.js';
-import { mulberry32, gaussian } from './random.js';
-import type { EpochMetrics, TrainerImpl, TrainerSpec, TrainJob } from './types.js';
+import { field, unknownKeys } from '../core/problems.js';
+import { gaussian, mulberry32 } from '../core/random.js';
+import { rules } from '../core/rules.js';
+import { defineTrainer, type Metrics, type TrainContext } from './contract.js';
+import { parseOptions } from './options.js';
 
-export interface QuadraticConfig {
-  kind: 'quadratic';
+export interface QuadraticOptions {
   dim: number;
   epochs: number;
   steps_per_epoch: number;
   noise: number;
-  /** Largest curvature; curvatures are spread log-uniformly from 1 down to 1/condition of it. */
+  /** Largest curvature; curvatures are spread log-uniformly from it down to it / condition. */
   curvature: number;
   condition: number;
 }
 
-const DEFAULTS: QuadraticConfig = { kind: 'quadratic', dim: 8, epochs: 5, steps_per_epoch: 20, noise: 0.1, curvature: 10, condition: 100 };
+export const QUADRATIC_DEFAULTS: QuadraticOptions = { dim: 8, epochs: 5, steps_per_epoch: 20, noise: 0.1, curvature: 10, condition: 100 };
 
-export const quadraticSpec: TrainerSpec<QuadraticConfig> = {
-  kind: 'quadratic',
-  describe: 'SGD on a noisy quadratic (no model; microseconds per trial)',
-  metrics: ['val_loss', 'train_loss'],
-  parse(raw, path, problems: Problems) {
-    unknownKeys(problems, raw, ['kind', ...Object.keys(DEFAULTS).filter((k) => k !== 'kind')], path);
-    const at = (k: string) => `${path}.${k}`;
-    return {
-      kind: 'quadratic',
-      dim: field(problems, raw, 'dim', at('dim'), rules.positiveInt, DEFAULTS.dim),
-      epochs: field(problems, raw, 'epochs', at('epochs'), rules.positiveInt, DEFAULTS.epochs),
-      steps_per_epoch: field(problems, raw, 'steps_per_epoch', at('steps_per_epoch'), rules.positiveInt, DEFAULTS.steps_per_epoch),
-      noise: field(problems, raw, 'noise', at('noise'), rules.nonNegative, DEFAULTS.noise),
-      curvature: field(problems, raw, 'curvature', at('curvature'), rules.positive, DEFAULTS.curvature),
-      condition: field(problems, raw, 'condition', at('condition'), rules.positive, DEFAULTS.condition),
-    };
+export const quadratic = defineTrainer<QuadraticOptions>({
+  metrics: ['train_loss', 'val_loss'],
+  usesTf: false,
+  parse(raw) {
+    return parseOptions((problems) => {
+      const o = (raw ?? {}) as Record<string, unknown>;
+      unknownKeys(problems, o, Object.keys(QUADRATIC_DEFAULTS), '');
+      const get = (k: keyof QuadraticOptions, rule: (v: unknown) => string | null) => field(problems, o, k, k, rule, QUADRATIC_DEFAULTS[k]);
+      return {
+        dim: get('dim', rules.integer(1)),
+        epochs: get('epochs', rules.integer(1)),
+        steps_per_epoch: get('steps_per_epoch', rules.integer(1)),
+        noise: get('noise', rules.nonNegative),
+        curvature: get('curvature', rules.positive),
+        condition: get('condition', rules.positive),
+      };
+    });
   },
-  steps: (c) => c.epochs * c.steps_per_epoch,
-};
-
-export const quadraticTrainer: TrainerImpl<QuadraticConfig> = {
-  async train(job: TrainJob<QuadraticConfig>): Promise<EpochMetrics[][]> {
-    return job.curves.map((lrs) => trainOne(job.config, job.seed, lrs));
+  steps: (o) => o.epochs * o.steps_per_epoch,
+  train(ctx) {
+    runQuadratic(ctx.options, ctx.seed, ctx.curve, ctx.perStep, (point, metrics) => ctx.report(point, metrics), ctx.signal);
   },
-};
+});
 
-function trainOne(c: QuadraticConfig, seed: number, lrs: Float64Array): EpochMetrics[] {
+function runQuadratic(c: QuadraticOptions, seed: number, lrs: Float64Array, perStep: boolean,
+  report: TrainContext['report'], signal: AbortSignal): void {
   const random = mulberry32(seed);
   const a = new Float64Array(c.dim);
   const x = new Float64Array(c.dim);
@@ -58,9 +60,9 @@ function trainOne(c: QuadraticConfig, seed: number, lrs: Float64Array): EpochMet
     for (let i = 0; i < c.dim; i++) f += 0.5 * a[i] * x[i] * x[i];
     return f;
   };
-  const epochs: EpochMetrics[] = [];
   let t = 0;
   for (let e = 1; e <= c.epochs; e++) {
+    if (signal.aborted) return;
     let sum = 0;
     for (let s = 0; s < c.steps_per_epoch; s++, t++) {
       const lr = lrs[t];
@@ -71,8 +73,10 @@ function trainOne(c: QuadraticConfig, seed: number, lrs: Float64Array): EpochMet
         x[i] -= lr * g;
       }
       sum += f;
+      if (perStep) report({ step: t }, { train_loss: f, lr });
     }
-    epochs.push({ epoch: e, train_loss: sum / c.steps_per_epoch, val_loss: loss(), val_accuracy: null, lr: lrs[t - 1] });
+    const metrics: Metrics = { train_loss: sum / c.steps_per_epoch, val_loss: loss(), lr: lrs[t - 1] };
+    report({ epoch: e }, metrics);
+    if (!Number.isFinite(metrics.train_loss)) return; // diverged: nothing more to learn
   }
-  return epochs;
 }

@@ -1,24 +1,57 @@
-// The known trainers: a kind names a spec (main thread) and a lazily loaded implementation
-// (workers), so validating a sweep file never loads tfjs.
+// The trainers a sweep can name: the built-in ones, and a user's module (a file that
+// default-exports defineTrainer({...})). Loading a definition never loads tfjs: trainers get it
+// from their context, in pool workers. TypeScript modules load through tsx at run time.
 
-import { mlpSpec } from './mlp-spec.js';
-import { quadraticSpec } from './quadratic.js';
-import type { TrainerImpl, TrainerSpec } from './types.js';
+import { extname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { TrainerDefinition } from './contract.js';
+import { mlp } from './mlp.js';
+import { quadratic } from './quadratic.js';
 
-interface Entry {
-  spec: TrainerSpec<any>;
-  load(): Promise<TrainerImpl<any>>;
+export const BUILTIN_TRAINERS: Readonly<Record<string, TrainerDefinition<any>>> = { mlp, quadratic };
+
+/** How a worker finds a trainer: a built-in by name, or a module by absolute path. */
+export type TrainerRef = { builtin: string } | { module: string };
+
+const modules = new Map<string, Promise<TrainerDefinition<any>>>();
+
+/** Why a module's default export is not a trainer definition, or null when it is one. */
+export function definitionProblem(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return `it must default-export defineTrainer({...}), found ${value === undefined ? 'no default export' : typeof value}`;
+  const d = value as Record<string, unknown>;
+  const missing = ['steps', 'train'].filter((k) => typeof d[k] !== 'function');
+  if (missing.length) return `its default export must have ${missing.join(' and ')} function${missing.length > 1 ? 's' : ''} (see defineTrainer)`;
+  if (!(Array.isArray(d.metrics) || (typeof d.metrics === 'object' && d.metrics !== null))) return 'its default export must declare metrics: a list of names, or name: goal';
+  return null;
 }
 
-export const TRAINERS: Record<string, Entry> = {
-  mlp: { spec: mlpSpec, load: async () => (await import('./mlp.js')).mlpTrainer },
-  quadratic: { spec: quadraticSpec, load: async () => (await import('./quadratic.js')).quadraticTrainer },
-};
+async function importModule(path: string): Promise<TrainerDefinition<any>> {
+  const ext = extname(path).toLowerCase();
+  let mod: { default?: unknown };
+  if (ext === '.ts' || ext === '.mts' || ext === '.cts') {
+    // tsx compiles it on the fly; a module already loaded through tsx's loader works the same.
+    const { tsImport } = await import('tsx/esm/api');
+    mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: unknown };
+  } else mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  // tsx may wrap a CommonJS-style default once more.
+  let value = mod.default;
+  if (value && typeof value === 'object' && 'default' in value && definitionProblem(value) !== null) value = (value as { default: unknown }).default;
+  const problem = definitionProblem(value);
+  if (problem) throw new Error(`${path}: ${problem}`);
+  return value as TrainerDefinition<any>;
+}
 
-export const TRAINER_KINDS = Object.keys(TRAINERS);
-
-export function trainerEntry(kind: string): Entry {
-  const entry = TRAINERS[kind];
-  if (!entry) throw new Error(`unknown trainer kind ${JSON.stringify(kind)}; known: ${TRAINER_KINDS.join(', ')}`);
-  return entry;
+/** The definition a ref names; a module is imported once per thread. */
+export function loadTrainer(ref: TrainerRef): Promise<TrainerDefinition<any>> {
+  if ('builtin' in ref) {
+    const d = BUILTIN_TRAINERS[ref.builtin];
+    if (!d) return Promise.reject(new Error(`unknown built-in trainer ${JSON.stringify(ref.builtin)}; known: ${Object.keys(BUILTIN_TRAINERS).join(', ')}`));
+    return Promise.resolve(d);
+  }
+  let loading = modules.get(ref.module);
+  if (!loading) {
+    loading = importModule(ref.module);
+    modules.set(ref.module, loading);
+  }
+  return loading;
 }

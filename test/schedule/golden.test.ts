@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { curve } from '../../src/schedule/curve.js';
 import { referenceCurve } from '../../src/schedule/reference.js';
-import { toFamily, withDefaults } from '../../src/schedule/params.js';
+import { withDefaults } from '../../src/schedule/params.js';
+import { toFamily } from '../../src/schedule/family.js';
 import { cycleAt } from '../../src/wasm/engine.js';
 import { F32_TOLERANCE, firstMismatch, goldenCases, paramsOf, scaleOf } from '../helpers/golden.js';
 

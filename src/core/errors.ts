@@ -22,9 +22,23 @@ export interface Problem {
   related?: string[];
 }
 
-/** Shows a value the way the user wrote it: strings quoted, numbers as JavaScript prints them. */
+/** Values longer than this are cut in messages (a 10 MB name must not be echoed whole). */
+export const MAX_SHOWN = 80;
+
+/** Cuts a text to `max` characters, saying how much was left out. */
+export function cut(text: string, max = MAX_SHOWN): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
+}
+
+/** Shows a value the way the user wrote it: strings quoted, numbers as JavaScript prints them; long values cut. */
 export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return cut(JSON.stringify(value));
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
-  return JSON.stringify(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined; // a cycle (YAML aliases): say what kind of value it is instead
+  }
+  return cut(text ?? (Array.isArray(value) ? 'a list' : typeof value));
 }

@@ -1,13 +1,13 @@
-// Decimation of an LR curve for plotting: the exact minimum and maximum of every pixel column,
-// found without computing every step. Inside a cycle both pieces are monotone (the warmup ramp,
+// The exact minimum and maximum of an LR curve over each of a number of windows (pixel columns
+// of a chart), found without computing every step. Inside a cycle both pieces are monotone (the warmup ramp,
 // then the cosine), so a column's extremes lie at its edges, at cycle starts, at peaks (s = w)
 // and at cycle ends; across a run of equal-length cycles those values are monotone in the cycle
 // number (they scale with gamma^c), so only the run's first and last cycle in the column count.
 // A 10^8-step curve therefore plots as fast as a 10^4-step one, and no restart spike is lost.
 
-import { cycleRuns } from '../schedule/cycles.js';
-import { toFamily, type Schedule } from '../schedule/params.js';
 import { fillCurve } from '../wasm/engine.js';
+import { cycleRuns } from './cycles.js';
+import type { Family } from './family.js';
 
 export interface CurvePoint {
   step: number;
@@ -38,8 +38,7 @@ function candidates(a: number, b: number, runs: ReturnType<typeof cycleRuns>): n
  * The curve over steps start .. start + steps - 1 as at most 2 points per column: each column's
  * minimum and maximum, in step order. Short curves (steps <= 2 * columns) come back whole.
  */
-export function decimateCurve(schedule: Schedule, start: number, steps: number, columns: number): CurvePoint[] {
-  const family = toFamily(schedule);
+export function extremes(family: Family, start: number, steps: number, columns: number): CurvePoint[] {
   if (steps <= 2 * columns) {
     const values = new Float64Array(steps);
     fillCurve(family, start, values);

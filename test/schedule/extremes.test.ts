@@ -1,11 +1,10 @@
-// Decimation keeps each pixel column's exact minimum and maximum, so no restart spike is lost.
+// Per-window extremes: each pixel column's exact minimum and maximum, so no restart spike is lost.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decimateCurve } from '../../src/plot/decimate.js';
 import { curve } from '../../src/schedule/curve.js';
 import { cycleAt } from '../../src/wasm/engine.js';
-import { resolveSchedule } from '../../src/schedule/validate.js';
-import { toFamily, type ScheduleInput } from '../../src/schedule/params.js';
+import { resolveSchedule } from '../../src/schedule/schedule.js';
+import type { ScheduleInput } from '../../src/schedule/params.js';
 
 const schedules: ScheduleInput[] = [
   { schedule: 'cawr', firstCycleSteps: 37, cycleMult: 1.5, warmupSteps: 5, gamma: 0.9 },
@@ -21,7 +20,7 @@ for (const p of schedules) {
   test(`every column keeps its exact min and max: ${JSON.stringify(p)}`, () => {
     for (const [start, steps, columns] of [[0, 400_000, 500], [12_345, 100_000, 777], [0, 3000, 700]]) {
       const full = curve(p, { start, steps });
-      const points = decimateCurve(resolveSchedule(p), start, steps, columns);
+      const points = resolveSchedule(p).extremes(start, steps, columns);
       assert.ok(points.length <= 2 * columns);
       assert.ok(points.every((q, i) => i === 0 || q.step > points[i - 1].step), 'points in step order');
       for (let c = 0; c < columns; c++) {
@@ -46,8 +45,8 @@ test("when cycles are wider than columns, every restart's peak and every cycle's
   const p: ScheduleInput = { schedule: 'cawr', firstCycleSteps: 500, cycleMult: 1.2, warmupSteps: 50, gamma: 0.8 };
   const steps = 200_000;
   const full = curve(p, { steps });
-  const values = new Set(decimateCurve(resolveSchedule(p), 0, steps, 400).map((q) => q.lr));
-  const family = toFamily(resolveSchedule(p));
+  const values = new Set(resolveSchedule(p).extremes(0, steps, 400).map((q) => q.lr));
+  const family = resolveSchedule(p).family;
   let cycleStart = 0;
   for (let t = 1; t <= steps; t++) {
     if (t === steps || cycleAt(family, t) !== cycleAt(family, t - 1)) {
@@ -61,7 +60,7 @@ test("when cycles are wider than columns, every restart's peak and every cycle's
 
 test('a 10^8-step curve decimates to the same column extremes a short one would', () => {
   const p: ScheduleInput = { schedule: 'cawr', firstCycleSteps: 10, warmupSteps: 3, gamma: 0.9999999 };
-  const points = decimateCurve(resolveSchedule(p), 0, 1e8, 1000);
+  const points = resolveSchedule(p).extremes(0, 1e8, 1000);
   assert.ok(points.length <= 2000);
   // Column 0 holds steps 0..99999: min_lr at the restarts, and the first peak (step 3).
   const first = points.filter((q) => q.step < 100_000);

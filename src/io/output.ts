@@ -1,0 +1,130 @@
+// Where command output goes: a file, written to FILE.partial and renamed only when complete (an
+// interrupted or failed write leaves nothing behind under the real name), or stdout. Before any
+// file is written, checkOutput refuses what would destroy data: the database the command uses
+// (never), or any existing SQLite file (unless --force).
+
+import { closeSync, createWriteStream, existsSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import type { Argv } from 'yargs';
+import { UsageError, show } from '../core/errors.js';
+
+export function withForce<T>(y: Argv<T>) {
+  return y.option('force', { type: 'boolean', default: false, describe: 'Replace an existing SQLite file at --out (never the database in use)' });
+}
+
+/** A path with its directory's symlinks and ./.. resolved (the file itself may not exist yet). */
+export function canonicalPath(path: string): string {
+  const abs = resolve(path);
+  try {
+    return realpathSync(abs);
+  } catch {
+    try {
+      return join(realpathSync(dirname(abs)), basename(abs));
+    } catch {
+      return abs;
+    }
+  }
+}
+
+/** Whether a file starts with SQLite's 16-byte header (an empty file is not a database yet). */
+export function isSqliteFile(path: string): boolean {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(16);
+    return readSync(fd, head, 0, 16, 0) === 16 && head.toString('latin1') === 'SQLite format 3\u0000';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+export interface OutputCheck {
+  /** The flag that names the file, for messages (--out, --plot). */
+  flag: string;
+  /** Replace an existing SQLite file. */
+  force?: boolean;
+  /** The database the command uses (a path, or a URL), which is never overwritten. */
+  db?: string | null;
+}
+
+/** Refuses, before anything is written, an output that would destroy data or cannot be written. */
+export function checkOutput(path: string, o: OutputCheck): void {
+  const dir = dirname(resolve(path));
+  if (!existsSync(dir)) throw new UsageError(`${o.flag}: the directory ${show(dir)} does not exist (for ${show(path)})`);
+  const target = canonicalPath(path);
+  if (o.db && !/^[a-z]+:\/\//i.test(o.db)) {
+    const db = canonicalPath(o.db.replace(/^sqlite:/, ''));
+    if (db === target || [`${db}-wal`, `${db}-shm`].includes(target)) {
+      throw new UsageError(`${o.flag}: ${show(path)} is the database this command reads (--db ${o.db}); writing there would destroy it: choose another file`);
+    }
+  }
+  if (!existsSync(target)) return;
+  if (statSync(target).isDirectory()) throw new UsageError(`${o.flag}: ${show(path)} is a directory; give a file name`);
+  if (isSqliteFile(target) && !o.force) {
+    throw new UsageError(`${o.flag}: ${show(path)} is an existing SQLite database (perhaps an lrsweep database); pass --force to replace it`);
+  }
+}
+
+export interface Sink {
+  write(bytes: Uint8Array): Promise<void>;
+  /** Makes the output final (renames the file into place). */
+  commit(): Promise<void>;
+  /** Drops a partial output. */
+  abort(): void;
+}
+
+async function writeWithBackpressure(stream: Writable, bytes: Uint8Array): Promise<void> {
+  if (bytes.length === 0) return;
+  if (!stream.write(bytes)) await once(stream, 'drain');
+}
+
+export function fileSink(path: string): Sink {
+  const partial = `${path}.partial`;
+  const stream = createWriteStream(partial);
+  let failure: Error | null = null;
+  stream.on('error', (e) => (failure = e));
+  const check = () => {
+    if (failure) throw failure;
+  };
+  return {
+    async write(bytes) {
+      check();
+      await writeWithBackpressure(stream, bytes);
+    },
+    async commit() {
+      check();
+      stream.end();
+      await once(stream, 'close');
+      check();
+      renameSync(partial, path);
+    },
+    abort() {
+      stream.destroy();
+      rmSync(partial, { force: true });
+    },
+  };
+}
+
+/** Writes a whole file under FILE.partial, then renames it into place. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const partial = `${path}.partial`;
+  try {
+    writeFileSync(partial, data);
+    renameSync(partial, path);
+  } catch (e) {
+    rmSync(partial, { force: true });
+    throw e;
+  }
+}
+
+export function stdoutSink(): Sink {
+  return {
+    write: (bytes) => writeWithBackpressure(process.stdout, bytes),
+    commit: async () => {},
+    abort: () => {},
+  };
+}

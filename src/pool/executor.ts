@@ -1,0 +1,34 @@
+// The executor contract: what the run loop (sweep/dispatch.ts) drives. Implementations: the
+// thread pool for in-process trainers (pool.ts) and child processes for command trainers.
+//
+// Rules implementers keep:
+// - run() resolves when the unit's training has ended and every event it produced has been
+//   delivered (events never arrive after run() settles); it rejects with the unit's error (a
+//   trainer that threw, a timeout as UnitTimeout, a stop as UnitStopped).
+// - Events come in order per member: 'started' once, then points.
+// - stop(unit) / stopAll() end units early: the trainer's signal fires, and a unit that has not
+//   ended after a short grace is ended by force. Neither throws.
+
+import type { UnitEvent, WorkUnit } from './messages.js';
+
+export interface RunningUnit {
+  done: Promise<void>;
+  /** Ends this unit early (its members diverged): its run() rejects with UnitStopped unless it ends first. */
+  stop(reason: string): void;
+}
+
+export interface Executor {
+  /** How many units run at once. */
+  readonly slots: number;
+  start(unit: WorkUnit, onEvent: (e: UnitEvent) => void): RunningUnit;
+  stopAll(): void;
+  close(): Promise<void>;
+}
+
+export class UnitTimeout extends Error {
+  override name = 'UnitTimeout';
+}
+
+export class UnitStopped extends Error {
+  override name = 'UnitStopped';
+}

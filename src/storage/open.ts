@@ -1,0 +1,22 @@
+// Choosing the backend from --db (or LRSWEEP_DB): a path or sqlite:PATH is SQLite.
+
+import { openSqlite } from './sqlite.js';
+import type { Storage } from './types.js';
+
+export const DEFAULT_DB = 'lrsweep.db';
+
+export type OpenMode = 'read' | 'write';
+
+/** The database a command uses: --db, else LRSWEEP_DB, else lrsweep.db in the working directory. */
+export function defaultDb(): string {
+  return process.env.LRSWEEP_DB || DEFAULT_DB;
+}
+
+export async function openStorage(db: string, mode: OpenMode): Promise<Storage> {
+  return openSqlite(db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : db, { mode });
+}
+
+/** The local file a --db names, or null when it is not a file (a server URL). */
+export function localPath(db: string): string | null {
+  return db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : /^[a-z]+:\/\//i.test(db) ? null : db;
+}

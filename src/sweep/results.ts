@@ -1,0 +1,71 @@
+// What the sweep charts and the HTML report show, gathered from storage once: the best configs,
+// their LR curves (exact per-column extremes) and losses, every complete trial's parameters and
+// objective, and the trials that failed or diverged. Sized for sweeps of thousands of trials:
+// only the top configs carry curves and points.
+
+import { lossMetricFor, type StateCounts } from '../core/trial.js';
+import { fromReferenceNames } from '../schedule/params.js';
+import { resolveSchedule } from '../schedule/schedule.js';
+import type { CurvePoint } from '../schedule/extremes.js';
+import type { RankedConfig, Storage, SweepRecord, TrialRecord } from '../storage/types.js';
+import { upgradeDefinition, type Config, type Sweep } from './definition.js';
+import { pickParams } from './space.js';
+
+export interface Series {
+  name: string;
+  points: CurvePoint[];
+}
+
+export interface LossRow {
+  series: string;
+  epoch: number;
+  value: number | null;
+}
+
+export type TrialRow = Record<string, number | string | null> & { objective: number; trial: number };
+
+export interface SweepResults {
+  record: SweepRecord;
+  definition: Sweep;
+  counts: StateCounts;
+  /** The varied parameters. */
+  keys: string[];
+  top: (RankedConfig & { label: string })[];
+  curves: Series[];
+  /** The metric the loss chart shows, and its values per epoch for each top config's best trial. */
+  lossMetric: string | null;
+  losses: LossRow[];
+  /** Every complete trial with an objective. */
+  trials: TrialRow[];
+  failed: TrialRecord[];
+  diverged: TrialRecord[];
+  steps: number;
+}
+
+const CURVE_COLUMNS = 720;
+
+/** A short label for a config: its varied parameters. */
+export function labelOf(params: Record<string, unknown>, keys: string[]): string {
+  return keys.length ? keys.map((k) => `${k}=${params[k]}`).join(' ') : 'config';
+}
+
+export async function gatherResults(storage: Storage, record: SweepRecord, top: number): Promise<SweepResults> {
+  const definition = upgradeDefinition(record.definition);
+  const keys = Object.keys(definition.parameters);
+  const steps = record.steps;
+  const best = (await storage.bestConfigs(record.id, top)).map((c, i) => ({ ...c, label: `#${i + 1} ${labelOf(c.params, keys)}` }));
+  const curves = best.map((c) => ({ name: c.label, points: resolveSchedule(fromReferenceNames(c.params as Config)).extremes(0, steps, CURVE_COLUMNS) }));
+  const points = await storage.points(best.map((c) => c.bestTrialId));
+  const names = [...new Set([...points.values()].flatMap((ps) => ps.flatMap((p) => Object.keys(p.values))))];
+  const lossMetric = lossMetricFor(definition.objective.metric, names);
+  const losses = lossMetric === null ? [] : best.flatMap((c) => (points.get(c.bestTrialId) ?? [])
+    .filter((p) => p.epoch !== null && p.values[lossMetric] !== undefined)
+    .map((p) => ({ series: c.label, epoch: p.epoch as number, value: p.values[lossMetric] })));
+  const all = await storage.trials(record.id);
+  const trials = all.filter((t) => t.state === 'complete' && t.objective !== null)
+    .map((t) => ({ ...pickParams(t.params, keys), objective: t.objective as number, trial: t.number }));
+  return {
+    record, definition, counts: await storage.counts(record.id), keys, top: best, curves, lossMetric, losses, trials,
+    failed: all.filter((t) => t.state === 'failed'), diverged: all.filter((t) => t.state === 'diverged'), steps,
+  };
+}

@@ -1,0 +1,93 @@
+// The trainer contract: public API (exported from 'lrsweep'). A trainer module default-exports
+// defineTrainer({...}); the built-in `mlp` and `quadratic` trainers are written against the same
+// contract. This file depends on nothing inside lrsweep's engine, on purpose.
+//
+// Rules implementers keep:
+// - `steps(options)` is the length of the LR curve: the number of optimizer steps of one trial.
+//   It must not depend on the seed or the schedule. `ctx.curve[i]` is the LR of step i: set it
+//   before step i's update (tfjs SGD ignores `optimizer.learningRate = x`: call setLearningRate,
+//   or use fitWithCurve, which does it for every tfjs optimizer).
+// - `parse(options)` checks and normalizes options (fill defaults here: the normalized options are
+//   stored with the sweep). It runs before anything else, in the main process; throw an Error
+//   (or an OptionsError listing every problem with its path) for bad options: the sweep file is
+//   refused with exit code 2 and the problems shown at `trainer.options`.
+// - `report(point, metrics)` streams metrics: once per epoch ({ epoch: 1, 2, ... }), or per step
+//   ({ step: 0, 1, ... }) for trainers that report per step. Metric names are free; declare them
+//   in `metrics` with their goal where lrsweep cannot know it (names it knows: train_loss,
+//   val_loss, loss, val_mae, mae, mse, val_mse, val_accuracy, accuracy, val_acc, acc). Report
+//   `train_loss` where you can: a NaN or infinite train_loss marks the trial diverged.
+// - `seed` is the trial's seed. Use it for everything random (initial weights, data order,
+//   dropout): with common random numbers (the default), repeat r of every config gets the same
+//   seed, so configs differ only in their LR curve.
+// - `signal` fires on timeout and Ctrl-C: stop soon after (tfjs work between steps is fine).
+// - Lockstep (optional): `trainCohort(ctx)` trains several curves of one model with one seed at
+//   once (ctx.curves[k] is member k's curve); `report(member, point, metrics)`. A member whose loss
+//   turns NaN or infinite is diverged: mask its updates so its mates train on unaffected.
+
+import type * as tfjs from '@tensorflow/tfjs';
+
+export type Tf = typeof tfjs;
+export type Goal = 'minimize' | 'maximize';
+export type Metrics = Record<string, number>;
+/** Where a report belongs: an epoch (from 1) or a step (from 0). */
+export type Point = { epoch: number } | { step: number };
+
+interface BaseContext<O> {
+  /** The trainer's options, as parse() returned them. */
+  options: O;
+  seed: number;
+  /** TensorFlow.js on the chosen backend, ready (null when the trainer says it does not use tfjs). */
+  tf: Tf;
+  /** The tfjs backend: wasm, cpu, or tensorflow (tfjs-node). */
+  backend: string;
+  /** Set in LR range tests: report train_loss at every step. */
+  perStep: boolean;
+  signal: AbortSignal;
+}
+
+export interface TrainContext<O = Record<string, unknown>> extends BaseContext<O> {
+  /** One LR per step. */
+  curve: Float64Array;
+  report(point: Point, metrics: Metrics): void;
+}
+
+export interface CohortContext<O = Record<string, unknown>> extends BaseContext<O> {
+  /** One curve per member, all of `steps(options)` values. */
+  curves: Float64Array[];
+  report(member: number, point: Point, metrics: Metrics): void;
+}
+
+export interface TrainerDefinition<O = Record<string, unknown>> {
+  /** The metrics it reports: a list of names, or name -> goal (null where the sweep file must say). */
+  metrics: readonly string[] | Record<string, Goal | null>;
+  steps(options: O): number;
+  parse?(options: unknown): O;
+  train(ctx: TrainContext<O>): Promise<void> | void;
+  trainCohort?(ctx: CohortContext<O>): Promise<void> | void;
+  /** Whether it uses tfjs (default true); false spares a worker from loading it. */
+  usesTf?: boolean;
+}
+
+/** Declares a trainer; the identity at run time, the types at compile time. */
+export function defineTrainer<O>(definition: TrainerDefinition<O>): TrainerDefinition<O> {
+  return definition;
+}
+
+/** Bad options: every problem, each with its path inside the options (e.g. `layers[2]`). */
+export class OptionsError extends Error {
+  override name = 'OptionsError';
+  constructor(readonly problems: readonly { path: string; message: string }[]) {
+    super(problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; '));
+  }
+}
+
+/** Goals of the metric names lrsweep knows; any other name needs its goal declared. */
+export const KNOWN_GOALS: Readonly<Record<string, Goal>> = {
+  train_loss: 'minimize', val_loss: 'minimize', loss: 'minimize', val_mae: 'minimize', mae: 'minimize',
+  mse: 'minimize', val_mse: 'minimize', val_accuracy: 'maximize', accuracy: 'maximize', val_acc: 'maximize', acc: 'maximize',
+};
+
+/** A definition's metrics as name -> declared goal (null when not declared). */
+export function declaredMetrics(d: Pick<TrainerDefinition<never>, 'metrics'>): Record<string, Goal | null> {
+  return Array.isArray(d.metrics) ? Object.fromEntries((d.metrics as string[]).map((m) => [m, null])) : { ...(d.metrics as Record<string, Goal | null>) };
+}
