@@ -63,9 +63,15 @@ export function openSqlite(path: string, options: OpenOptions): SqliteStorage {
     if (exists && !writable(path)) throw new UsageError(`--db: ${JSON.stringify(path)} is read-only; a run needs to write it (copy it, or pass another --db)`);
     if (!writable(dir)) throw new UsageError(`--db: the directory ${JSON.stringify(dir)} is read-only; a run needs to write the database and its journal there`);
   }
+  // Readers: a file we may write is opened as usual but with query_only set (SQLite refuses any
+  // write), so closing it removes the -wal and -shm files as a writer's close does; a file we may
+  // not write (a read-only file, or a read-only file system) is read from a copy in memory, which
+  // needs no side files at all (a read-only SQLite connection would leave -wal and -shm behind,
+  // or fail on a read-only file system).
+  const canWrite = exists && writable(path) && writable(dirname(resolve(path)));
   let db: Database.Database;
   try {
-    db = options.mode === 'write' ? openForWriting(path) : openForReading(path);
+    db = options.mode === 'write' || canWrite ? openForWriting(path, options.mode === 'write') : inMemoryCopy(path);
   } catch (e) {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`--db: cannot open ${JSON.stringify(path)} as a SQLite database: ${(e as Error).message}`);
@@ -78,20 +84,10 @@ export function openSqlite(path: string, options: OpenOptions): SqliteStorage {
     const version = schemaVersion(db);
     if (options.mode === 'read' && version === 0) throw new SchemaError(`--db: ${JSON.stringify(path)} is empty: it has no sweeps yet`);
     if (version > SCHEMA_VERSION) throw new SchemaError(`--db: ${path} has schema version ${version}, newer than this lrsweep's ${SCHEMA_VERSION}: upgrade lrsweep`);
-    if (version < SCHEMA_VERSION) {
-      if (!db.readonly) migrate(db, where);
-      else if (writable(path) && writable(dirname(resolve(path)))) {
-        // An older file: bring it up to date once (what any newer lrsweep does), then read it.
-        db.close();
-        db = openForWriting(path);
-        migrate(db, where);
-      } else {
-        // An older file we may not write: read an upgraded copy in memory.
-        db.close();
-        db = inMemoryCopy(path);
-        migrate(db, where);
-      }
-    }
+    // An older file is brought up to date once (what any newer lrsweep does), or, when we may not
+    // write it, its copy in memory is.
+    if (version < SCHEMA_VERSION) migrate(db, where);
+    if (options.mode === 'read') db.pragma('query_only = ON');
   } catch (e) {
     if (db.open) db.close();
     throw storageError(where, e);
@@ -99,27 +95,13 @@ export function openSqlite(path: string, options: OpenOptions): SqliteStorage {
   return new SqliteStorage(db, where);
 }
 
-function openForWriting(path: string): Database.Database {
+function openForWriting(path: string, setWal: boolean): Database.Database {
   const db = new Database(path);
   db.pragma('busy_timeout = 10000');
-  db.pragma('journal_mode = WAL');
+  if (setWal) db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   return db;
-}
-
-function openForReading(path: string): Database.Database {
-  try {
-    const db = new Database(path, { readonly: true, fileMustExist: true });
-    db.pragma('busy_timeout = 10000');
-    db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get(); // a WAL file on a read-only disk fails here
-    return db;
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'SQLITE_CANTOPEN') throw e;
-    // WAL mode needs a -shm file next to the database; on a read-only file system SQLite cannot
-    // make one (and better-sqlite3 is built without URI filenames, so no immutable=1): read a copy.
-    return inMemoryCopy(path);
-  }
 }
 
 /** The database file read into memory (header set to rollback-journal mode, which memory needs). */

@@ -1,124 +1,206 @@
-// The storage contract's test suite (see src/storage/types.ts). Every backend runs it:
-// test/storage/sqlite.test.ts today, a PostgreSQL one later.
+// The storage contract's test suite (see src/storage/types.ts). Every backend runs it, and it
+// covers every operation of the contract, including the batched path the run loop uses.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Storage, NewTrial } from '../../src/storage/types.js';
-import type { EpochMetrics } from '../../src/train/types.js';
+import type { MetricPoint } from '../../src/core/trial.js';
+import type { NewSweep, NewTrial, Outcome, Storage } from '../../src/storage/types.js';
 
-const sweepInput = (name: string, goal: 'minimize' | 'maximize' = 'minimize') =>
-  ({ name, definition: JSON.stringify({ name }), file: `${name}.yaml`, metric: 'val_loss', goal });
+const sweepInput = (name: string, goal: 'minimize' | 'maximize' = 'minimize'): NewSweep =>
+  ({ name, definition: { name, nested: { a: [1, 2] } }, file: `${name}.yaml`, metric: 'val_loss', goal, steps: 100, trainerHash: null });
 
-const trial = (hash: string, repeat = 0, params: Record<string, unknown> = { cycle_mult: 1 }): NewTrial =>
-  ({ config_hash: hash, repeat, params: JSON.stringify(params), seed: 7 });
+const trial = (hash: string, repeat = 0, params: Record<string, unknown> = { schedule: 'cawr', cycle_mult: 1 }, seed = 7): NewTrial =>
+  ({ configHash: hash, repeat, params, seed });
 
-const epochs = (...losses: number[]): EpochMetrics[] =>
-  losses.map((l, i) => ({ epoch: i + 1, train_loss: l, val_loss: l, val_accuracy: null, lr: 0.1 }));
+const point = (epoch: number, values: Record<string, number>): MetricPoint => ({ epoch, step: null, values });
 
 const alive = () => true;
 const dead = () => false;
-const run = { pid: 1, host: 'h', workers: 1, backend: 'wasm' };
+const runInfo = { pid: 1, host: 'h', workers: 1, backend: 'wasm' };
 
-export function storageContract(name: string, open: () => Storage): void {
-  const complete = (s: Storage, runId: number, id: number, objective: number | null) =>
-    s.completeTrial(id, runId, { objective, epochs: epochs(objective ?? Number.NaN), duration_ms: 5 });
+export function storageContract(name: string, open: () => Promise<Storage>): void {
+  /** Ends a claimed trial with one point. */
+  async function complete(s: Storage, runId: number, trialId: number, attempt: number, objective: number | null, state: 'complete' | 'diverged' = 'complete') {
+    return s.commit(runId, {
+      points: [{ trialId, attempt, seq: 0, point: point(1, { val_loss: objective ?? Number.NaN }) }],
+      outcomes: [{ trialId, state, objective, durationMs: 5 }],
+    });
+  }
 
-  test(`${name}: a trial is unique per sweep, config hash and repeat`, () => {
-    const s = open();
-    const a = s.createSweep(sweepInput('a'));
-    const b = s.createSweep(sweepInput('b'));
-    assert.equal(s.addTrials(a.id, [trial('h1'), trial('h1', 1), trial('h2')]), 3);
-    assert.equal(s.addTrials(a.id, [trial('h1'), trial('h2'), trial('h3')]), 1);
-    assert.equal(s.addTrials(b.id, [trial('h1')]), 1);
-    assert.equal(s.trials(a.id).length, 4);
-    assert.equal(s.counts(a.id).waiting, 4);
-    s.close();
+  test(`${name}: sweeps are created, found by name, listed, updated and cancelled; definitions come back decoded`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('g'));
+    assert.deepEqual((await s.getSweep('g'))!.definition, { name: 'g', nested: { a: [1, 2] } });
+    assert.equal((await s.getSweep('g'))!.steps, 100);
+    assert.equal((await s.getSweep('g'))!.status, 'active');
+    assert.equal(await s.getSweep('nope'), null);
+    await s.createSweep(sweepInput('h'));
+    assert.deepEqual((await s.listSweeps()).map((x) => x.name), ['g', 'h']);
+    await s.setSweepStatus(sw.id, 'cancelled');
+    assert.equal((await s.getSweep('g'))!.status, 'cancelled');
+    await s.updateSweep(sw.id, { definition: { x: 1 }, file: 'other.yaml', steps: 200, trainerHash: 'abc' });
+    const updated = (await s.getSweep('g'))!;
+    assert.deepEqual([updated.definition, updated.file, updated.steps, updated.trainerHash, updated.status], [{ x: 1 }, 'other.yaml', 200, 'abc', 'active']);
+    await assert.rejects(s.createSweep(sweepInput('g')));
+    await s.close();
   });
 
-  test(`${name}: claimed trials run once; a completed trial is never claimed or overwritten again`, () => {
-    const s = open();
-    const sw = s.createSweep(sweepInput('c'));
-    s.addTrials(sw.id, [trial('h1'), trial('h2'), trial('h3')]);
-    const r1 = s.beginRun(sw.id, run);
-    const claimed = s.claimTrials(sw.id, r1, 2);
-    assert.deepEqual(claimed.map((t) => t.state), ['running', 'running']);
-    assert.equal(s.claimTrials(sw.id, r1, 5).length, 1);
-    assert.equal(s.claimTrials(sw.id, r1, 5).length, 0);
-    complete(s, r1, claimed[0].id, 0.5);
-    assert.throws(() => complete(s, r1, claimed[0].id, 0.1), /is not running in run/);
-    assert.equal(s.trial(sw.id, claimed[0].id)!.objective, 0.5);
-    assert.deepEqual(s.epochs(claimed[0].id).map((e) => e.val_loss), [0.5]);
-    // A dead run's trials come back; complete ones stay complete.
-    assert.equal(s.recoverTrials(sw.id, dead), 2);
-    assert.equal(s.counts(sw.id).complete, 1);
-    const r2 = s.beginRun(sw.id, run);
-    assert.deepEqual(s.claimTrials(sw.id, r2, 10).map((t) => t.config_hash).sort(), ['h2', 'h3']);
-    assert.throws(() => complete(s, r1, claimed[1].id, 0.2), /is not running in run/, 'the dead run cannot write any more');
-    s.close();
+  test(`${name}: a trial is unique per sweep, config hash and repeat, and numbered from 1 within its sweep in the order added`, async () => {
+    const s = await open();
+    const a = await s.createSweep(sweepInput('a'));
+    const b = await s.createSweep(sweepInput('b'));
+    assert.equal(await s.addTrials(a.id, [trial('h1'), trial('h1', 1), trial('h2')]), 3);
+    assert.equal(await s.addTrials(a.id, [trial('h1'), trial('h2'), trial('h3')]), 1);
+    assert.equal(await s.addTrials(b.id, [trial('h1')]), 1);
+    const trials = await s.trials(a.id);
+    assert.deepEqual(trials.map((t) => [t.number, t.configHash, t.repeat]), [[1, 'h1', 0], [2, 'h1', 1], [3, 'h2', 0], [4, 'h3', 0]]);
+    assert.deepEqual((await s.trials(b.id)).map((t) => t.number), [1]);
+    assert.deepEqual(trials[0].params, { schedule: 'cawr', cycle_mult: 1 });
+    assert.equal((await s.counts(a.id)).waiting, 4);
+    assert.equal((await s.trial(a.id, 3))!.configHash, 'h2');
+    assert.equal(await s.trial(a.id, 99), null);
+    assert.deepEqual((await s.trials(a.id, { numbers: [4, 2] })).map((t) => t.number), [2, 4]);
+    await s.close();
   });
 
-  test(`${name}: a live run keeps its running trials; failed and interrupted ones are retried`, () => {
-    const s = open();
-    const sw = s.createSweep(sweepInput('d'));
-    s.addTrials(sw.id, [trial('h1'), trial('h2'), trial('h3')]);
-    const r = s.beginRun(sw.id, run);
-    const [t1, t2, t3] = s.claimTrials(sw.id, r, 3);
-    s.stopTrial(t1.id, r, 'failed', 'boom', 3);
-    s.stopTrial(t2.id, r, 'interrupted', 'stopped', null);
-    assert.equal(s.trial(sw.id, t1.id)!.error, 'boom');
-    assert.equal(s.recoverTrials(sw.id, alive), 2);
-    assert.equal(s.trial(sw.id, t3.id)!.state, 'running');
-    assert.equal(s.releaseRun(r), 1);
-    assert.equal(s.trial(sw.id, t3.id)!.state, 'interrupted');
-    const again = s.beginRun(sw.id, run);
-    const retried = s.claimTrials(sw.id, again, 10);
-    assert.deepEqual(retried.map((t) => t.attempts), [2, 2]);
+  test(`${name}: claimed trials are queued, started trials running; a completed trial is never claimed or overwritten again`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('c'));
+    await s.addTrials(sw.id, [trial('h1'), trial('h2'), trial('h3')]);
+    const r1 = await s.beginRun(sw.id, runInfo);
+    const claimed = await s.claimTrials(sw.id, r1, 2);
+    assert.deepEqual(claimed.map((t) => [t.number, t.state, t.attempts, t.runId]), [[1, 'queued', 1, r1], [2, 'queued', 1, r1]]);
+    assert.equal((await s.claimTrials(sw.id, r1, 5)).length, 1);
+    assert.equal((await s.claimTrials(sw.id, r1, 5)).length, 0);
+    assert.deepEqual(await s.commit(r1, { started: [{ trialId: claimed[0].id, provenance: { host: 'h' }, process: { pgid: 5 } }] }), []);
+    const running = (await s.trial(sw.id, 1))!;
+    assert.deepEqual([running.state, running.provenance, running.process], ['running', { host: 'h' }, { pgid: 5 }]);
+    assert.ok(running.startedAt);
+    assert.deepEqual((await s.counts(sw.id)), { waiting: 0, queued: 2, running: 1, complete: 0, diverged: 0, failed: 0, interrupted: 0 });
+    assert.deepEqual(await complete(s, r1, claimed[0].id, 1, 0.5), []);
+    assert.deepEqual(await complete(s, r1, claimed[0].id, 1, 0.1), [claimed[0].id], 'a second completion is dropped and reported');
+    const done = (await s.trial(sw.id, 1))!;
+    assert.deepEqual([done.state, done.objective, done.durationMs, done.process], ['complete', 0.5, 5, null]);
+    assert.deepEqual((await s.points([claimed[0].id])).get(claimed[0].id)!.map((p) => p.values.val_loss), [0.5]);
+    // A dead run's trials come back, with the processes they left; complete ones stay complete.
+    await s.commit(r1, { started: [{ trialId: claimed[1].id, process: { pgid: 77 } }] });
+    const recovered = await s.recoverTrials(sw.id, dead);
+    assert.equal(recovered.requeued, 2);
+    assert.deepEqual(recovered.processes, [{ pgid: 77 }]);
+    assert.equal((await s.runs(sw.id))[0].status, 'failed');
+    assert.equal((await s.counts(sw.id)).complete, 1);
+    const r2 = await s.beginRun(sw.id, runInfo);
+    assert.deepEqual((await s.claimTrials(sw.id, r2, 10)).map((t) => t.configHash).sort(), ['h2', 'h3']);
+    assert.deepEqual(await complete(s, r1, claimed[1].id, 1, 0.2), [claimed[1].id], 'the dead run cannot write any more');
+    await s.close();
+  });
+
+  test(`${name}: a live run keeps its trials; failed and interrupted ones are retried with a new attempt`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('d'));
+    await s.addTrials(sw.id, [trial('h1'), trial('h2'), trial('h3'), trial('h4')]);
+    const r = await s.beginRun(sw.id, runInfo);
+    const [t1, t2, t3, t4] = await s.claimTrials(sw.id, r, 4);
+    const outcomes: Outcome[] = [
+      { trialId: t1.id, state: 'failed', error: 'boom', durationMs: 3 },
+      { trialId: t2.id, state: 'interrupted', error: 'stopped', durationMs: null },
+    ];
+    await s.commit(r, { started: [{ trialId: t1.id }, { trialId: t2.id }, { trialId: t3.id }], outcomes });
+    assert.equal((await s.trial(sw.id, t1.number))!.error, 'boom');
+    assert.equal((await s.recoverTrials(sw.id, alive)).requeued, 2);
+    assert.equal((await s.trial(sw.id, t3.number))!.state, 'running');
+    assert.equal(await s.releaseRun(r), 2, 'one running trial interrupted, one queued trial back to waiting');
+    assert.equal((await s.trial(sw.id, t3.number))!.state, 'interrupted');
+    const t4after = (await s.trial(sw.id, t4.number))!;
+    assert.deepEqual([t4after.state, t4after.attempts], ['waiting', 0], 'a queued trial that never started keeps its attempt count');
+    const again = await s.beginRun(sw.id, runInfo);
+    const retried = await s.claimTrials(sw.id, again, 10);
+    assert.deepEqual(retried.map((t) => [t.number, t.attempts]), [[1, 2], [2, 2], [4, 1]]);
     assert.equal(retried[0].error, null);
-    s.close();
+    await s.endRun(again, 'finished');
+    await s.heartbeat(r);
+    const runs = await s.runs(sw.id);
+    assert.deepEqual(runs.map((x) => x.status), ['running', 'finished']);
+    assert.ok(runs[1].endedAt);
+    await s.close();
   });
 
-  test(`${name}: ranking uses the mean over repeats and leaves out NaN objectives and failed trials`, () => {
-    const s = open();
-    const sw = s.createSweep(sweepInput('e'));
-    s.addTrials(sw.id, [trial('good', 0), trial('good', 1), trial('mid'), trial('nan'), trial('failed'), trial('waiting')]);
-    const r = s.beginRun(sw.id, run);
+  test(`${name}: points are kept per attempt, in report order, and readers see the latest attempt only`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('pts'));
+    await s.addTrials(sw.id, [trial('h1'), trial('h2')]);
+    const r1 = await s.beginRun(sw.id, runInfo);
+    const [a, b] = await s.claimTrials(sw.id, r1, 2);
+    await s.commit(r1, {
+      started: [{ trialId: a.id }],
+      points: [
+        { trialId: a.id, attempt: 1, seq: 0, point: point(1, { train_loss: 2, val_loss: 1.5, custom_metric: 7 }) },
+        { trialId: a.id, attempt: 1, seq: 1, point: { epoch: null, step: 40, values: { train_loss: Number.NaN, big: Infinity } } },
+        { trialId: b.id, attempt: 2, seq: 0, point: point(1, { val_loss: 9 }) },
+      ],
+    });
+    const pts = await s.points([a.id, b.id]);
+    assert.deepEqual(pts.get(a.id)![0], { epoch: 1, step: null, values: { train_loss: 2, val_loss: 1.5, custom_metric: 7 } });
+    assert.equal(pts.get(a.id)![1].step, 40);
+    assert.ok(Number.isNaN(pts.get(a.id)![1].values.train_loss), 'NaN reads back as NaN');
+    assert.equal(pts.get(a.id)![1].values.big, Infinity);
+    assert.deepEqual(pts.get(b.id), [], 'a point for an attempt the run does not hold is dropped');
+    // The run dies; the re-run's points replace the killed attempt's in what readers see.
+    await s.recoverTrials(sw.id, dead);
+    const r2 = await s.beginRun(sw.id, runInfo);
+    const [again] = await s.claimTrials(sw.id, r2, 1);
+    assert.equal(again.attempts, 2);
+    assert.deepEqual((await s.points([a.id])).get(a.id), [], 'the killed attempt is not shown');
+    await s.commit(r2, { started: [{ trialId: a.id }], points: [{ trialId: a.id, attempt: 2, seq: 0, point: point(1, { val_loss: 0.25 }) }] });
+    assert.deepEqual((await s.points([a.id])).get(a.id)!.map((p) => p.values), [{ val_loss: 0.25 }]);
+    await s.close();
+  });
+
+  test(`${name}: a cohort claim takes waiting trials with the first one's seed, in number order`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('co'));
+    await s.addTrials(sw.id, [trial('a', 0, undefined, 1), trial('a', 1, undefined, 2), trial('b', 0, undefined, 1), trial('b', 1, undefined, 2), trial('c', 0, undefined, 1)]);
+    const r = await s.beginRun(sw.id, runInfo);
+    assert.deepEqual((await s.claimTrials(sw.id, r, 2, { sameSeed: true })).map((t) => t.number), [1, 3]);
+    assert.deepEqual((await s.claimTrials(sw.id, r, 5, { sameSeed: true })).map((t) => t.number), [2, 4]);
+    assert.deepEqual((await s.claimTrials(sw.id, r, 5, { sameSeed: true })).map((t) => t.number), [5]);
+    await s.close();
+  });
+
+  test(`${name}: ranking uses the mean over repeats and leaves out diverged and failed trials`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('e'));
+    await s.addTrials(sw.id, [trial('good', 0), trial('good', 1), trial('mid'), trial('nan'), trial('failed'), trial('waiting')]);
+    const r = await s.beginRun(sw.id, runInfo);
     const byHash = new Map<string, number[]>();
-    for (const t of s.claimTrials(sw.id, r, 5)) byHash.set(t.config_hash, [...(byHash.get(t.config_hash) ?? []), t.id]);
-    complete(s, r, byHash.get('good')![0], 0.1);
-    complete(s, r, byHash.get('good')![1], 0.3);
-    complete(s, r, byHash.get('mid')![0], 0.25);
-    complete(s, r, byHash.get('nan')![0], Number.NaN);
-    s.stopTrial(byHash.get('failed')![0], r, 'failed', 'x', 1);
-    const best = s.bestConfigs(sw.id, 10);
-    assert.deepEqual(best.map((b) => [b.rank, b.config_hash, b.repeats]), [[1, 'good', 2], [2, 'mid', 1]]);
+    for (const t of await s.claimTrials(sw.id, r, 5)) byHash.set(t.configHash, [...(byHash.get(t.configHash) ?? []), t.id]);
+    await complete(s, r, byHash.get('good')![0], 1, 0.1);
+    await complete(s, r, byHash.get('good')![1], 1, 0.3);
+    await complete(s, r, byHash.get('mid')![0], 1, 0.25);
+    await complete(s, r, byHash.get('nan')![0], 1, null, 'diverged');
+    await s.commit(r, { outcomes: [{ trialId: byHash.get('failed')![0], state: 'failed', error: 'x', durationMs: 1 }] });
+    const best = await s.bestConfigs(sw.id, 10);
+    assert.deepEqual(best.map((b) => [b.rank, b.configHash, b.repeats]), [[1, 'good', 2], [2, 'mid', 1]]);
     assert.ok(Math.abs(best[0].objective - 0.2) < 1e-12);
     assert.ok(Math.abs(best[0].std! - Math.SQRT2 * 0.1) < 1e-12);
-    assert.equal(best[0].best_trial, byHash.get('good')![0]);
+    assert.equal(best[0].bestTrialId, byHash.get('good')![0]);
+    assert.equal(best[0].bestTrial, 1);
+    assert.deepEqual(best[0].params, { schedule: 'cawr', cycle_mult: 1 });
     assert.equal(best[1].std, null);
-    assert.equal(s.trial(sw.id, byHash.get('nan')![0])!.objective, null);
-    assert.equal(s.bestConfigs(sw.id, 1).length, 1);
-    s.close();
+    assert.equal((await s.trials(sw.id, { state: 'diverged' }))[0].objective, null);
+    assert.equal((await s.bestConfigs(sw.id, 1)).length, 1);
+    assert.deepEqual(await s.counts(sw.id), { waiting: 1, queued: 0, running: 0, complete: 3, diverged: 1, failed: 1, interrupted: 0 });
+    await s.close();
   });
 
-  test(`${name}: maximize ranks the largest first`, () => {
-    const s = open();
-    const sw = s.createSweep(sweepInput('f', 'maximize'));
-    s.addTrials(sw.id, [trial('a'), trial('b')]);
-    const r = s.beginRun(sw.id, run);
-    const [a, b] = s.claimTrials(sw.id, r, 2);
-    complete(s, r, a.id, 0.7);
-    complete(s, r, b.id, 0.9);
-    assert.deepEqual(s.bestConfigs(sw.id, 2).map((x) => x.config_hash), ['b', 'a']);
-    s.close();
-  });
-
-  test(`${name}: sweeps are found by name and their definitions updated`, () => {
-    const s = open();
-    const sw = s.createSweep(sweepInput('g'));
-    assert.equal(s.getSweep('g')!.id, sw.id);
-    assert.equal(s.getSweep('nope'), null);
-    s.updateDefinition(sw.id, '{"x":1}', 'other.yaml');
-    assert.equal(s.getSweep('g')!.definition, '{"x":1}');
-    assert.throws(() => s.createSweep(sweepInput('g')));
-    s.close();
+  test(`${name}: maximize ranks the largest first`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('f', 'maximize'));
+    await s.addTrials(sw.id, [trial('a'), trial('b')]);
+    const r = await s.beginRun(sw.id, runInfo);
+    const [a, b] = await s.claimTrials(sw.id, r, 2);
+    await complete(s, r, a.id, 1, 0.7);
+    await complete(s, r, b.id, 1, 0.9);
+    assert.deepEqual((await s.bestConfigs(sw.id, 2)).map((x) => x.configHash), ['b', 'a']);
+    await s.close();
   });
 }
