@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fillCurve } from '../src/wasm/engine.js';
 import { ReferenceScheduler } from '../src/schedule/reference.js';
-import { toFamily, withDefaults, type ScheduleInput } from '../src/schedule/params.js';
+import { withDefaults, type ScheduleInput } from '../src/schedule/params.js';
+import { toFamily } from '../src/schedule/family.js';
 import { timeMs, verdict } from './measure.js';
 
 const PARAMS: ScheduleInput = { schedule: 'cawr', firstCycleSteps: 37, cycleMult: 1.5, maxLr: 0.1, minLr: 0.001, warmupSteps: 5, gamma: 0.9 };

@@ -9,7 +9,8 @@ import { runSweep } from '../dist/src/sweep/run.js';
 import { Worker } from 'node:worker_threads';
 import { verdict } from './measure.js';
 import { TrialPool } from '../dist/src/pool/pool.js';
-import { MLP_DEFAULTS, mlpSpec } from '../dist/src/train/mlp-spec.js';
+import { MLP_DEFAULTS, mlpSteps } from '../dist/src/train/mlp-options.js';
+import type { WorkUnit } from '../dist/src/pool/messages.js';
 
 function sweepFile(dir: string, name: string, body: string): string {
   const path = join(dir, `${name}.yaml`);
@@ -43,18 +44,20 @@ export async function benchTraining(): Promise<void> {
   // Steady state, measured on a warm pool: each worker first runs one trial (loading tfjs and its
   // WASM backend, building the data set), then the clock runs over TRIALS trials.
   const TRIALS = 24;
-  const trainer = { kind: 'mlp', ...MLP_DEFAULTS, samples: 1000, features: 20, classes: 5, hidden: [64, 64], epochs: 20, batch_size: 32 };
-  const steps = mlpSpec.steps(trainer as typeof MLP_DEFAULTS);
-  const task = (i: number) => ({
-    trialId: i, trainer, steps, seed: i, backend: 'wasm' as const,
-    schedule: { schedule: 'cawr' as const, firstCycleSteps: 100, cycleMult: 1.5, maxLr: 0.3, minLr: 0.001, warmupSteps: 10, gamma: 0.9 },
+  const options = { ...MLP_DEFAULTS, samples: 1000, features: 20, classes: 5, hidden: [64, 64], epochs: 20, batch_size: 32 };
+  const steps = mlpSteps(options);
+  const params = { schedule: 'cawr' as const, first_cycle_steps: 100, cycle_mult: 1.5, max_lr: 0.3, min_lr: 0.001, warmup_steps: 10, gamma: 0.9 };
+  const task = (i: number): WorkUnit => ({
+    sweep: 'bench', trainer: { builtin: 'mlp' }, options, steps, seed: i, backend: 'wasm', perStep: false,
+    members: [{ trialId: i, number: i, attempt: 1, repeat: 0, params }],
   });
+  const run = (pool: TrialPool, i: number) => pool.start(task(i), () => {}).done;
   const rates: number[] = [];
   for (const workers of [1, 2]) {
     const pool = new TrialPool({ workers });
-    await Promise.all(Array.from({ length: workers }, (_, i) => pool.run(task(1000 + i))));
+    await Promise.all(Array.from({ length: workers }, (_, i) => run(pool, 1000 + i)));
     const began = process.hrtime.bigint();
-    await Promise.all(Array.from({ length: TRIALS }, (_, i) => pool.run(task(i))));
+    await Promise.all(Array.from({ length: TRIALS }, (_, i) => run(pool, i)));
     const seconds = Number(process.hrtime.bigint() - began) / 1e9;
     await pool.close();
     const rate = (TRIALS * steps) / seconds;

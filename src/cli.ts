@@ -18,8 +18,6 @@ import * as exportCommand from './commands/export.js';
 import * as plot from './commands/plot.js';
 import * as report from './commands/report.js';
 
-/** The registry of commands, in the order --help lists them. */
-const COMMANDS = [run, status, best, trials, show, report, plot, exportCommand, curve];
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -37,7 +35,17 @@ export async function main(args: string[]): Promise<number> {
   const parser = yargs(args)
     .scriptName('lrsweep')
     .usage('$0 <command> [options]\n\nLearning-rate schedules in WebAssembly, and sweeps over them.')
-    .command(COMMANDS as never)
+    // The registry of commands, in the order --help lists them; each handler's argument type is
+    // inferred from its own builder.
+    .command(run.command, run.describe, run.builder, run.handler)
+    .command(status.command, status.describe, status.builder, status.handler)
+    .command(best.command, best.describe, best.builder, best.handler)
+    .command(trials.command, trials.describe, trials.builder, trials.handler)
+    .command(show.command, show.describe, show.builder, show.handler)
+    .command(report.command, report.describe, report.builder, report.handler)
+    .command(plot.command, plot.describe, plot.builder, plot.handler)
+    .command(exportCommand.command, exportCommand.describe, exportCommand.builder, exportCommand.handler)
+    .command(curve.command, curve.describe, curve.builder, curve.handler)
     .demandCommand(1, 'Give a command: lrsweep <command> --help shows its options')
     .strict()
     .recommendCommands()

@@ -97,6 +97,17 @@ export function presentRun(report: RunReport, file: string, db: string, waited: 
   return { stdout: `${lines.join('\n')}\n`, exitCode: report.stopped ? 130 : undefined };
 }
 
+/** What a long check or registration shows: a counter on a terminal, one line otherwise. */
+function counter(what: string): (done: number, total: number) => void {
+  let said = false;
+  return (done, total) => {
+    const n = (x: number) => x.toLocaleString('en-US');
+    if (process.stderr.isTTY) process.stderr.write(`\r${what}: ${n(done)} of ${n(total)}${done >= total ? '\n' : ''}`);
+    else if (!said) process.stderr.write(`${what}: ${n(total)} (Ctrl-C stops at once)\n`);
+    said = true;
+  };
+}
+
 export async function handler(argv: Args): Promise<void> {
   const file = argv['sweep-file'];
   const stop = new AbortController();
@@ -116,7 +127,7 @@ export async function handler(argv: Args): Promise<void> {
   process.on('SIGTERM', onSignal);
   try {
     if (argv['dry-run']) {
-      emit(presentDryRun(await dryRun(file)));
+      emit(presentDryRun(await dryRun(file, counter('checking configs'))));
       return;
     }
     const report = await runSweep({
@@ -125,7 +136,8 @@ export async function handler(argv: Args): Promise<void> {
         training = true;
         progress.update(p);
       },
-      onRegistering: (added, total) => process.stderr.isTTY && process.stderr.write(`\rregistering trials: ${added.toLocaleString('en-US')} of at most ${total.toLocaleString('en-US')}`),
+      onChecking: counter('checking configs'),
+      onRegistering: counter('registering trials'),
     });
     progress.stop();
     emit(presentRun(report, file, argv.db, process.uptime()));

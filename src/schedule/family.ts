@@ -1,20 +1,9 @@
-// Both schedules as one cosine-with-warmup family, the form the engines compute: SGDR is CAWR
-// with no warmup, gamma 1, integer cycle_mult, and no min_lr overwrite at step 0.
+// Each schedule as the engine's one cosine-with-warmup family (wasm/family.ts).
 
-import type { PeakFloor, ScheduleParams } from './params.js';
+import type { Family } from '../wasm/family.js';
+import type { ScheduleParams } from './params.js';
 
-export interface Family {
-  firstCycleSteps: number;
-  cycleMult: number;
-  maxLr: number;
-  minLr: number;
-  warmupSteps: number;
-  gamma: number;
-  warmupFirstCycleOnly: boolean;
-  peakFloor: PeakFloor;
-  maxCycles: number | null;
-  minAtStepZero: boolean;
-}
+export type { Family };
 
 export function toFamily(s: ScheduleParams): Family {
   if (s.schedule === 'sgdr') {

@@ -6,9 +6,10 @@
 // Adding a parameter: one entry here, and its meaning in toFamily (family.ts) and the kernels.
 
 import { MAX_STEP, rules, type Rule } from '../core/rules.js';
+import type { PeakFloor } from '../wasm/family.js';
 
-export type PeakFloor = 'none' | 'clamp' | 'amplitude';
-export const PEAK_FLOORS = ['none', 'clamp', 'amplitude'] as const;
+export type { PeakFloor };
+export const PEAK_FLOORS = ['none', 'clamp', 'amplitude'] as const satisfies readonly PeakFloor[];
 
 interface Declaration {
   /** The reference implementation's name: messages, sweep files, stored configs. */

@@ -14,7 +14,7 @@ import { scheduleProblems } from '../schedule/validate.js';
 import { KNOWN_GOALS } from '../train/contract.js';
 import { DISTRIBUTIONS, type Distribution, type ParamSpec, type Sweep } from './definition.js';
 import { countConfigs, countTrials, MAX_TRIALS, plan } from './space.js';
-import { readTrainer, type SweepTrainer } from './trainer.js';
+import { metricsOfKind, readTrainer, type SweepTrainer } from './trainer.js';
 import { yieldToEvents } from '../core/yield.js';
 
 const TOP_KEYS = ['name', 'schedule', 'parameters', 'method', 'trials', 'seed', 'repeats', 'seeding', 'objective', 'trainer', 'budget'];
@@ -53,19 +53,25 @@ export function parseSweepText(text: string, file: string): unknown {
   }
 }
 
+/** Called while the configs of a big sweep are checked (each is built and validated once). */
+export type CheckProgress = (checked: number, total: number) => void;
+
+/** Sweeps with more configs than this report progress while they are checked. */
+const REPORT_ABOVE = 20_000;
+
 /** Reads and checks a sweep file; throws SweepFileError (exit 2) listing every problem. */
-export async function loadSweepFile(path: string): Promise<LoadedSweep> {
+export async function loadSweepFile(path: string, onProgress?: CheckProgress): Promise<LoadedSweep> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new UsageError(`SWEEP_FILE: cannot read ${show(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return checkSweep(parseSweepText(text, path), path);
+  return checkSweep(parseSweepText(text, path), path, onProgress);
 }
 
 /** Checks a parsed sweep file; `file` names it in messages, and relative paths in it start from its directory. */
-export async function checkSweep(raw: unknown, file = 'sweep'): Promise<LoadedSweep> {
+export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: CheckProgress): Promise<LoadedSweep> {
   const problems = new Problems();
   if (!isRecord(raw)) throw new SweepFileError(file, ['the file must hold a mapping of keys (name, schedule, parameters, ...)']);
   unknownKeys(problems, raw, TOP_KEYS, '');
@@ -129,16 +135,17 @@ export async function checkSweep(raw: unknown, file = 'sweep'): Promise<LoadedSw
   const rawObjective = isRecord(raw.objective) ? raw.objective : {};
   if (raw.objective !== undefined && !isRecord(raw.objective)) problems.add('objective', 'must be a mapping {metric, goal, summary}', raw.objective);
   unknownKeys(problems, rawObjective, ['metric', 'goal', 'summary'], 'objective');
-  const metrics = trainer?.metrics ?? {};
+  const metrics = trainer?.metrics ?? metricsOfKind(raw.trainer);
+  const kindName = trainer?.section.kind ?? (isRecord(raw.trainer) ? String(raw.trainer.kind ?? 'mlp') : 'mlp');
   const metric = field(problems, rawObjective, 'metric', 'objective.metric', (v) =>
-    trainer === null || (typeof v === 'string' && v in metrics) ? null : `must be one of ${Object.keys(metrics).join(', ')} (the metrics of trainer ${trainer.section.kind})`,
+    metrics === null || (typeof v === 'string' && v in metrics) ? null : `must be one of ${Object.keys(metrics).join(', ')} (the metrics of trainer ${kindName})`,
   'val_loss');
-  if (trainer && rawObjective.metric === undefined && !('val_loss' in metrics)) {
-    problems.add('objective.metric', `is required: trainer ${trainer.section.kind} does not report val_loss (it reports ${Object.keys(metrics).join(', ')})`, undefined, false);
+  if (metrics && rawObjective.metric === undefined && !('val_loss' in metrics)) {
+    problems.add('objective.metric', `is required: trainer ${kindName} does not report val_loss (it reports ${Object.keys(metrics).join(', ')})`, undefined, false);
   }
-  const declared: Goal | null = metrics[metric] ?? KNOWN_GOALS[metric] ?? null;
+  const declared: Goal | null = metrics?.[metric] ?? KNOWN_GOALS[metric] ?? null;
   const goal = field(problems, rawObjective, 'goal', 'objective.goal', rules.oneOf(GOALS), declared as Goal);
-  if (trainer && rawObjective.goal === undefined && declared === null && metric in metrics) {
+  if (metrics && rawObjective.goal === undefined && declared === null && metric in metrics) {
     problems.add('objective.goal', `is required: nothing says whether ${metric} should be minimized or maximized (set goal, or declare it in the trainer's metrics)`, undefined, false);
   }
   const summary = field(problems, rawObjective, 'summary', 'objective.summary', rules.oneOf(['last', 'best']), 'last' as 'last' | 'best');
@@ -159,7 +166,7 @@ export async function checkSweep(raw: unknown, file = 'sweep'): Promise<LoadedSw
     name, schedule, parameters, method, trials, seed, repeats, seeding, objective: { metric, goal, summary }, trainer: trainer.section, budget,
   };
   checkSize(sweep, problems);
-  if (problems.empty) await checkConfigs(sweep, trainer.steps, problems);
+  if (problems.empty) await checkConfigs(sweep, trainer.steps, problems, onProgress);
   if (!problems.empty) throw new SweepFileError(file, problems.list);
   return { sweep, trainer, written: new Set(Object.keys(raw)), file };
 }
@@ -228,13 +235,18 @@ function paramSpec(problems: Problems, spec: unknown, path: string, key: string,
  * problem points at the value that causes it: parameters.KEY.values[i], or schedule.KEY.
  * Checks the trials the sweep will have (bounded by MAX_TRIALS), one per config.
  */
-async function checkConfigs(sweep: Sweep, steps: number, problems: Problems): Promise<void> {
+async function checkConfigs(sweep: Sweep, steps: number, problems: Problems, onProgress?: CheckProgress): Promise<void> {
   const seen = new Set<string>();
+  const total = Math.ceil(countTrials(sweep) / sweep.repeats);
   let extra = 0;
   let n = 0;
+  if (total > REPORT_ABOVE) onProgress?.(0, total);
   for (const { config, origin, repeat } of plan(sweep)) {
     if (repeat > 0) continue;
-    if (++n % 2000 === 0) await yieldToEvents(); // a big grid takes seconds: let Ctrl-C in
+    if (++n % 2000 === 0) {
+      await yieldToEvents(); // a big grid takes seconds: let Ctrl-C in
+      if (total > REPORT_ABOVE) onProgress?.(n, total);
+    }
     const input = fromReferenceNames(config);
     let found = scheduleProblems(input);
     if (found.length === 0) found = resolveSchedule(input).windowProblems({ steps });

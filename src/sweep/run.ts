@@ -18,7 +18,7 @@ import type { RunRecord, Storage, TrialRecord } from '../storage/types.js';
 import { checkBackend, type Backend } from '../train/backend.js';
 import type { Config, Sweep } from './definition.js';
 import { Dispatcher } from './dispatch.js';
-import { loadSweepFile, type LoadedSweep } from './file.js';
+import { loadSweepFile, type CheckProgress, type LoadedSweep } from './file.js';
 import { isBetter } from './objective.js';
 import { registerSweep } from './register.js';
 import { countTrials, plan, type Planned } from './space.js';
@@ -31,6 +31,8 @@ export interface RunOptions {
   extend?: boolean;
   /** Called after every recorded batch, and once at the start. */
   onProgress?: (p: Progress) => void;
+  /** Called while a big sweep's configs are checked. */
+  onChecking?: CheckProgress;
   /** Called while registering a big sweep's trials. */
   onRegistering?: (added: number, total: number) => void;
   /** Aborting it stops the run cleanly (what Ctrl-C does). */
@@ -72,8 +74,8 @@ export interface DryRun {
 }
 
 /** Checks the file and lists what would run, touching nothing. */
-export async function dryRun(file: string): Promise<DryRun> {
-  const { sweep, trainer } = await loadSweepFile(file);
+export async function dryRun(file: string, onChecking?: CheckProgress): Promise<DryRun> {
+  const { sweep, trainer } = await loadSweepFile(file, onChecking);
   const first: Planned[] = [];
   const hashes = new Set<string>();
   let trials = 0;
@@ -139,7 +141,7 @@ async function registerTrials(storage: Storage, sweepId: number, sweep: Sweep, o
 export async function runSweep(o: RunOptions): Promise<RunReport> {
   const began = Date.now();
   const backend = o.backend ?? 'wasm';
-  const loaded = await loadSweepFile(o.file);
+  const loaded = await loadSweepFile(o.file, o.onChecking);
   checkBackend(backend);
   const workers = o.workers ?? loaded.sweep.budget.workers ?? defaultWorkers();
 

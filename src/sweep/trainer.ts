@@ -30,6 +30,13 @@ export interface SweepTrainer {
   files: string[];
 }
 
+/** The metrics a section's trainer declares, when its kind alone says (built-in trainers), even if its options are bad. */
+export function metricsOfKind(raw: unknown): Record<string, Goal | null> | null {
+  const kind = isRecord(raw) ? raw.kind ?? 'mlp' : raw === undefined ? 'mlp' : null;
+  const d = typeof kind === 'string' ? BUILTIN_TRAINERS[kind] : undefined;
+  return d ? declaredMetrics(d) : null;
+}
+
 /** Reads the trainer section; reports problems under `trainer` and returns null when there are any. */
 export async function readTrainer(raw: unknown, baseDir: string, problems: Problems): Promise<SweepTrainer | null> {
   const before = problems.entries.length;

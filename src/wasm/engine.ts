@@ -2,7 +2,7 @@
 // The kernels keep one cursor and one output buffer per thread. Every public call here
 // configures and seeks before it fills, so calls never depend on each other.
 
-import type { Family } from '../schedule/family.js';
+import type { Family } from './family.js';
 import { kernels, type KernelExports } from './module.js';
 
 /** Values produced per kernel call: large enough to amortise the call, small enough for cache. */

@@ -8,6 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { curve } from '../../src/schedule/curve.js';
+import { best, present as presentBest } from '../../src/commands/best.js';
+import { status, present as presentStatus } from '../../src/commands/status.js';
+import { trials as listTrials } from '../../src/commands/trials.js';
+import { showTrial, present as presentShow } from '../../src/commands/show.js';
+import { exportSweep } from '../../src/commands/export.js';
 import { runCli, TSX } from '../helpers/cli.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/sweeps/${name}`, import.meta.url));
@@ -17,7 +22,7 @@ function workspace(): string {
   return mkdtempSync(join(tmpdir(), 'lrsweep-run-'));
 }
 
-interface TrialRow { id: number; config_hash: string; repeat: number; state: string; objective: number | null; finished_at: string | null; run_id: number; params: string; error: string | null }
+interface TrialRow { id: number; number: number; config_hash: string; repeat: number; state: string; objective: number | null; finished_at: string | null; run_id: number; params: string; error: string | null }
 
 function trialsOf(db: string): TrialRow[] {
   const d = new Database(db, { readonly: true });
@@ -39,12 +44,13 @@ function epochsOf(db: string): Map<string, unknown[]> {
   return out;
 }
 
-test('a tiny sweep runs through the pool, tfjs and SQLite, and every command reads it', () => {
+test('a tiny sweep runs through the pool, tfjs and SQLite, and every command reads it', async () => {
   const dir = workspace();
   const db = join(dir, 'lrsweep.db');
   const r = runCli(['run', fixture('tiny-mlp.yaml'), '--workers', '2'], { cwd: dir });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^sweep tiny-mlp: 8 of 8 trials complete, 0 failed, 0 not run/m);
+  assert.match(r.stdout, /^sweep tiny-mlp: 8 of 8 trials complete, 0 diverged, 0 failed, 0 not run/m);
+  assert.match(r.stdout, /^best configs: npx lrsweep best tiny-mlp$/m, 'a command that works after a local install');
   const trials = trialsOf(db);
   assert.equal(trials.length, 8);
   assert.ok(trials.every((t) => t.state === 'complete' && typeof t.objective === 'number'));
@@ -61,34 +67,30 @@ test('a tiny sweep runs through the pool, tfjs and SQLite, and every command rea
   }
   d.close();
 
-  const best = runCli(['best', 'tiny-mlp', '--top', '2', '--format', 'json'], { cwd: dir });
-  assert.equal(best.status, 0, best.stderr);
-  const ranked = JSON.parse(best.stdout);
-  assert.equal(ranked.length, 2);
-  assert.deepEqual(Object.keys(ranked[0]), ['rank', 'val_loss', 'std', 'repeats', 'best_trial', 'cycle_mult', 'warmup_steps', 'config']);
-  assert.ok(ranked[0].val_loss <= ranked[1].val_loss);
-  assert.equal(ranked[0].repeats, 2);
+  // The commands that read results, called as functions (the CLI only prints what they return).
+  const ranked = await best({ db, name: 'tiny-mlp', top: 2 });
+  assert.equal(ranked.configs.length, 2);
+  assert.deepEqual(Object.keys(JSON.parse(presentBest(ranked, 'json').stdout!)[0]), ['rank', 'val_loss', 'std', 'repeats', 'best_trial', 'cycle_mult', 'warmup_steps', 'config']);
+  assert.ok(ranked.configs[0].objective <= ranked.configs[1].objective);
+  assert.equal(ranked.configs[0].repeats, 2);
 
-  const status = runCli(['status', '--format', 'csv'], { cwd: dir });
-  assert.equal(status.stdout.split('\n')[0], 'sweep,trials,complete,failed,interrupted,running,waiting,best,metric,goal');
-  assert.match(status.stdout.split('\n')[1], /^tiny-mlp,8,8,0,0,0,0,[0-9.]+,val_loss,minimize$/);
+  const csv = presentStatus(await status({ db }), 'csv').stdout!.split('\n');
+  assert.equal(csv[0], 'sweep,trials,waiting,queued,running,complete,diverged,failed,interrupted,best_config,metric,goal');
+  assert.match(csv[1], /^tiny-mlp,8,0,0,0,8,0,0,0,[0-9.]+,val_loss,minimize$/);
 
-  const list = runCli(['trials', 'tiny-mlp', '--state', 'complete', '--format', 'json'], { cwd: dir });
-  assert.equal(JSON.parse(list.stdout).length, 8);
+  assert.equal((await listTrials({ db, name: 'tiny-mlp', state: 'complete' })).trials.length, 8);
 
-  const show = runCli(['show', 'tiny-mlp', String(trials[0].id), '--format', 'json'], { cwd: dir });
-  const shown = JSON.parse(show.stdout);
-  assert.equal(shown.epochs.length, 3);
+  const shown = await showTrial({ db, name: 'tiny-mlp', trial: 1 });
+  assert.equal(shown.trial.number, 1);
+  assert.deepEqual(shown.points.map((p) => p.epoch), [1, 2, 3]);
   assert.equal(shown.curve.steps, 15);
-  assert.equal(shown.params.cycle_mult, JSON.parse(trials[0].params).cycle_mult);
-
-  const table = runCli(['show', 'tiny-mlp', String(trials[0].id)], { cwd: dir });
-  assert.match(table.stdout, /curve restarts/);
+  assert.deepEqual(shown.trial.params, JSON.parse(trials[0].params));
+  assert.deepEqual(Object.keys(shown.trial.provenance ?? {}).sort(), ['backend', 'host', 'lrsweep', 'node', 'trainer_hash']);
+  assert.match(presentShow(shown, 'table').stdout!, /curve restarts/);
 
   for (const ext of ['csv', 'json']) {
     const out = join(dir, `export.${ext}`);
-    const e = runCli(['export', 'tiny-mlp', '--out', out], { cwd: dir });
-    assert.equal(e.status, 0, e.stderr);
+    await exportSweep({ db, name: 'tiny-mlp', out, force: false });
     const text = readFileSync(out, 'utf8');
     if (ext === 'csv') {
       const lines = text.trimEnd().split('\n');
@@ -97,14 +99,14 @@ test('a tiny sweep runs through the pool, tfjs and SQLite, and every command rea
     } else {
       const j = JSON.parse(text);
       assert.equal(j.trials.length, 8);
-      assert.equal(j.trials[0].epochs.length, 3);
+      assert.equal(j.trials[0].points.length, 3);
     }
   }
 
   // Running again skips everything complete.
   const again = runCli(['run', fixture('tiny-mlp.yaml')], { cwd: dir });
   assert.equal(again.status, 0, again.stderr);
-  assert.match(again.stdout, /8 of 8 trials complete, 0 failed, 0 not run \(0 finished in this run/);
+  assert.match(again.stdout, /8 of 8 trials complete, 0 diverged, 0 failed, 0 not run \(0 ended in this run/);
   assert.deepEqual(trialsOf(db), trials);
 });
 
@@ -158,7 +160,7 @@ test('a run killed with SIGKILL mid-sweep resumes: every trial complete exactly 
   const before = trialsOf(db);
   const completeBefore = before.filter((t) => t.state === 'complete');
   assert.ok(completeBefore.length >= 4 && completeBefore.length < 24, `complete when killed: ${completeBefore.length}`);
-  assert.ok(before.some((t) => t.state === 'running'), 'the kill left trials running');
+  assert.ok(before.some((t) => t.state === 'running' || t.state === 'queued'), 'the kill left trials running');
 
   const second = runCli(['run', fixture('slow-mlp.yaml'), '--workers', '2'], { cwd: dir });
   assert.equal(second.status, 0, second.stderr);
@@ -184,14 +186,16 @@ test('Ctrl-C stops cleanly: running trials become interrupted, the exit says how
   const { stdout, stderr } = run.out();
   assert.equal(code, 130, stderr);
   assert.match(stderr, /stopping: recording what finished/);
-  assert.match(stdout, /stopped: every completed trial is kept\. Resume with: lrsweep run .*slow-mlp\.yaml$/m);
+  assert.match(stdout, /stopped: every completed trial is kept\. Resume with: npx lrsweep run .*slow-mlp\.yaml$/m);
   const trials = trialsOf(db);
-  assert.equal(trials.filter((t) => t.state === 'running').length, 0);
+  assert.equal(trials.filter((t) => t.state === 'running' || t.state === 'queued').length, 0);
   assert.ok(trials.filter((t) => t.state === 'complete').length >= 3);
   const resumed = runCli(['run', fixture('slow-mlp.yaml')], { cwd: dir });
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.ok(trialsOf(db).every((t) => t.state === 'complete'));
 });
+
+const trainer = (name: string) => fileURLToPath(new URL(`../fixtures/trainers/${name}`, import.meta.url));
 
 test('trials that throw or time out are recorded as failed with their error, and the sweep goes on', () => {
   const dir = workspace();
@@ -200,13 +204,13 @@ test('trials that throw or time out are recorded as failed with their error, and
 name: failing
 schedule: { first_cycle_steps: 10 }
 parameters: { gamma: { values: [0.5, 0.9] } }
-trainer: { kind: quadratic, dim: 1000000000000, epochs: 1, steps_per_epoch: 10 }
+trainer: { kind: module, path: ${trainer('throws.ts')}, options: { message: "out of memory on purpose", epochs: 2 } }
 `);
   const r = runCli(['run', sweep], { cwd: dir });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /0 of 2 trials complete, 2 failed/);
+  assert.match(r.stdout, /0 of 2 trials complete, 0 diverged, 2 failed/);
   const failed = trialsOf(join(dir, 'lrsweep.db'));
-  assert.ok(failed.every((t) => t.state === 'failed' && /Invalid typed array length/.test(t.error ?? '')), JSON.stringify(failed));
+  assert.ok(failed.every((t) => t.state === 'failed' && t.error === 'out of memory on purpose'), JSON.stringify(failed));
 
   const slow = join(dir, 'timeout.yaml');
   writeFileSync(slow, readFileSync(fixture('slow-mlp.yaml'), 'utf8').replace('name: slow-mlp', 'name: timeouts')
@@ -234,7 +238,14 @@ test('a changed sweep file is refused with what changed, unless --extend adds co
     '(parameters.cycle_mult.values: [1,2] -> [1,2,3]): run with --extend to add the new configs, or give the sweep another name\n');
   const extended = runCli(['run', file, '--extend'], { cwd: dir });
   assert.equal(extended.status, 0, extended.stderr);
-  assert.match(extended.stdout, /12 of 12 trials complete, .*\(4 finished in this run/);
+  assert.match(extended.stdout, /12 of 12 trials complete, .*\(4 ended in this run/);
+
+  // A change --extend cannot accept is not offered --extend.
+  writeFileSync(file, original.replace('epochs: 3', 'epochs: 4'));
+  const noExtend = runCli(['run', file], { cwd: dir });
+  assert.equal(noExtend.status, 2);
+  assert.equal(noExtend.stderr, 'lrsweep: sweep "tiny-mlp" already exists in lrsweep.db with another definition ' +
+    '(parameters.cycle_mult.values: [1,2,3] -> [1,2]; trainer.epochs: 3 -> 4): these changes make old and new trials incomparable, so give the sweep another name\n');
 
   writeFileSync(file, original.replace('epochs: 3', 'epochs: 4'));
   const incomparable = runCli(['run', file, '--extend'], { cwd: dir });
@@ -249,7 +260,7 @@ test('bad input exits 2 with the problem and writes nothing', () => {
   writeFileSync(bad, 'name: bad\nschedule: { first_cycle_steps: 10, gamma: -1 }\ntrainer: { kind: quadratic }\n');
   const r = runCli(['run', bad], { cwd: dir });
   assert.equal(r.status, 2);
-  assert.equal(r.stderr, `lrsweep: ${bad}: 1 problem:\n  schedule.gamma: must be > 0, got -1\n`);
+  assert.equal(r.stderr, `lrsweep: ${bad}: 1 problem:\n  schedule.gamma: must be a finite number > 0, got -1\n`);
   assert.equal(existsSync(join(dir, 'lrsweep.db')), false);
 
   const tf = runCli(['run', fixture('tiny-mlp.yaml'), '--backend', 'tensorflow'], { cwd: dir });
@@ -270,7 +281,7 @@ test('--dry-run prints the number of trials and the first configs, and touches n
   const dir = workspace();
   const r = runCli(['run', fixture('tiny-mlp.yaml'), '--dry-run'], { cwd: dir });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^tiny-mlp: 4 configs x 2 repeats = 8 trials \(grid\), 15 steps each, trainer mlp$/m);
+  assert.match(r.stdout, /^tiny-mlp: 4 configs x 2 repeats = 8 trials \(grid\), 15 steps each, trainer mlp, seeds common to every config$/m);
   assert.match(r.stdout, /cycle_mult/);
   assert.equal(existsSync(join(dir, 'lrsweep.db')), false);
 });

@@ -1,49 +1,81 @@
-// The pool on its own: outcomes, a worker's error as the task's rejection, timeouts and stops.
+// The pool on its own: events in order, a worker's error as the unit's rejection, timeouts
+// counted from the start, stops that fire the trainer's signal before ending its thread.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TrialPool, TrialStopped, TrialTimeout } from '../../src/pool/pool.js';
-import type { TrialTask } from '../../src/pool/messages.js';
+import { fileURLToPath } from 'node:url';
+import { TrialPool } from '../../src/pool/pool.js';
+import { UnitStopped, UnitTimeout } from '../../src/pool/executor.js';
+import type { UnitEvent, WorkUnit } from '../../src/pool/messages.js';
 
-const quadratic = (dim: number, steps: number, seed = 1): TrialTask => ({
-  trialId: seed, seed, backend: 'wasm', steps,
-  trainer: { kind: 'quadratic', dim, epochs: 1, steps_per_epoch: steps, noise: 0.1, curvature: 10, condition: 100 },
-  schedule: { schedule: 'cawr', firstCycleSteps: 10, maxLr: 0.01, minLr: 0.001 },
-});
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/trainers/${name}`, import.meta.url));
+const params = { schedule: 'cawr' as const, first_cycle_steps: 10, max_lr: 0.01, min_lr: 0.001 };
 
-test('a task comes back with its epochs; an error in the worker rejects that task only', async () => {
+function unit(over: Partial<WorkUnit> & { dim?: number; steps?: number } = {}): WorkUnit {
+  const steps = over.steps ?? 50;
+  return {
+    sweep: 's', trainer: { builtin: 'quadratic' }, options: { dim: over.dim ?? 4, epochs: 1, steps_per_epoch: steps, noise: 0.1, curvature: 10, condition: 100 },
+    members: [{ trialId: 1, number: 1, attempt: 1, repeat: 0, params }], steps, seed: 1, backend: 'wasm', perStep: false, ...over,
+  };
+}
+
+async function run(pool: TrialPool, u: WorkUnit): Promise<UnitEvent[]> {
+  const events: UnitEvent[] = [];
+  await pool.start(u, (e) => events.push(e)).done;
+  return events;
+}
+
+test('a unit reports started, then its points, all before it resolves; an error in the worker rejects that unit only', async () => {
   const pool = new TrialPool({ workers: 2 });
   try {
-    const ok = await pool.run(quadratic(4, 50));
-    assert.equal(ok.epochs.length, 1);
-    assert.equal(ok.epochs[0].lr, 0.001 + (0.01 - 0.001) * (1 + Math.cos((Math.PI * 9) / 10)) / 2);
-    await assert.rejects(pool.run(quadratic(1e12, 10)), /Invalid typed array length/);
-    assert.equal((await pool.run(quadratic(4, 50, 2))).epochs.length, 1, 'the pool goes on');
+    const events = await run(pool, unit());
+    assert.deepEqual(events.map((e) => e.type), ['started', 'point']);
+    const point = (events[1] as Extract<UnitEvent, { type: 'point' }>).point;
+    assert.equal(point.epoch, 1);
+    assert.equal(point.values.lr, 0.001 + (0.01 - 0.001) * (1 + Math.cos((Math.PI * 9) / 10)) / 2);
+    const broken = unit({ trainer: { module: fixture('throws.ts') }, options: { message: 'boom', epochs: 1 }, steps: 10 });
+    const seen: UnitEvent[] = [];
+    await assert.rejects(pool.start(broken, (e) => seen.push(e)).done, /boom/);
+    assert.deepEqual(seen.map((e) => e.type), ['started', 'point'], 'points reported before the error are delivered');
+    assert.equal((await run(pool, unit())).length, 2, 'the pool goes on');
   } finally {
     await pool.close();
   }
 });
 
-test('trial_timeout counts from the start of the trial, not its time in the queue', async () => {
+test('trial_timeout counts from the start of the unit, not its time in the queue, and ends a trainer that never yields', async () => {
   const pool = new TrialPool({ workers: 1, trialTimeout: 0.5 });
   try {
-    await pool.run(quadratic(2000, 100)); // warm the worker
-    // 16 trials of some tens of ms on one worker: the last waits far longer than 0.5 s in the queue.
-    const results = await Promise.allSettled(Array.from({ length: 16 }, (_, i) => pool.run(quadratic(200, 1000, i))));
+    await run(pool, unit({ dim: 2000, steps: 100 })); // warm the worker
+    // 16 units of some tens of ms on one worker: the last waits far longer than 0.5 s in the queue.
+    const results = await Promise.allSettled(Array.from({ length: 16 }, (_, i) => run(pool, unit({ dim: 200, steps: 1000, seed: i }))));
     assert.deepEqual(results.map((r) => r.status), Array(16).fill('fulfilled'));
-    await assert.rejects(pool.run(quadratic(2000, 100_000)), (e: Error) => e instanceof TrialTimeout && e.message === 'trial_timeout: the trial ran longer than 0.5 s');
-    assert.equal((await pool.run(quadratic(4, 10))).epochs.length, 1, 'a new worker replaces the one that timed out');
+    await assert.rejects(pool.start(unit({ trainer: { module: fixture('hangs.ts') }, options: {}, steps: 10 }), () => {}).done,
+      (e: Error) => e instanceof UnitTimeout && e.message === 'trial_timeout: the trial ran longer than 0.5 s');
+    assert.equal((await run(pool, unit())).length, 2, 'a new worker replaces the one that timed out');
   } finally {
     await pool.close();
   }
 });
 
-test('stopAll rejects the tasks in flight as stopped', async () => {
+test('stopAll fires the trainer\'s signal; a trainer that stops on it ends the unit as stopped', async () => {
   const pool = new TrialPool({ workers: 1 });
   try {
-    await pool.run(quadratic(4, 10));
-    const long = pool.run(quadratic(2000, 100_000));
-    setTimeout(() => pool.stopAll(), 100);
-    await assert.rejects(long, (e: Error) => e instanceof TrialStopped);
+    const waits = unit({ trainer: { module: fixture('waits.ts') }, options: { seconds: 0.3, epochs: 50 }, steps: 50 });
+    const running = pool.start(waits, () => {});
+    setTimeout(() => pool.stopAll(), 700);
+    const began = Date.now();
+    await assert.rejects(running.done, (e: Error) => e instanceof UnitStopped && e.message === 'interrupted: the run was stopped');
+    assert.ok(Date.now() - began < 5000);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a cohort unit trains several curves in one worker call when the trainer can', async () => {
+  const pool = new TrialPool({ workers: 1 });
+  try {
+    const members = [0.01, 0.02, 0.03].map((max_lr, i) => ({ trialId: i + 1, number: i + 1, attempt: 1, repeat: 0, params: { ...params, max_lr } }));
+    await assert.rejects(pool.start(unit({ members }), () => {}).done, /this trainer cannot train cohorts/);
   } finally {
     await pool.close();
   }

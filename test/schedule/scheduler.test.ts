@@ -26,7 +26,7 @@ test('a scheduler restored from a state dict continues exactly as the fresh run'
     const state = JSON.parse(JSON.stringify(a.stateDict()));
     assert.equal(state.step, at);
     const b = LrScheduler.fromStateDict(state);
-    const c = new LrScheduler(params);
+    const c: LrScheduler = new LrScheduler(params);
     c.loadStateDict(state);
     for (let k = at; k < at + 500; k++) {
       assert.equal(b.lr, fresh[k], `resume at ${at}, step ${k}`);

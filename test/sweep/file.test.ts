@@ -13,9 +13,9 @@ const write = (name: string, text: string) => {
   return path;
 };
 
-function problemsOf(raw: unknown): string[] {
+async function problemsOf(raw: unknown): Promise<string[]> {
   try {
-    checkSweep(raw, 'f.yaml');
+    await checkSweep(raw, join(dir, 'f.yaml'));
   } catch (e) {
     return (e as { problems: string[] }).problems;
   }
@@ -29,16 +29,17 @@ const ok = {
   trainer: { kind: 'quadratic', epochs: 2, steps_per_epoch: 50 },
 };
 
-test('a valid file gives its sweep with every default filled in', () => {
-  const s = checkSweep(ok);
+test('a valid file gives its sweep with every default filled in', async () => {
+  const { sweep: s } = await checkSweep(ok);
   assert.equal(s.method, 'grid');
   assert.equal(s.repeats, 1);
   assert.deepEqual(s.objective, { metric: 'val_loss', goal: 'minimize', summary: 'last' });
-  assert.deepEqual(s.budget, { max_trials: null, workers: null, trial_timeout: null });
+  assert.deepEqual(s.budget, { max_trials: null, workers: null, trial_timeout: null, cohort_size: null });
+  assert.deepEqual(s.seeding, { mode: 'common', base: 0 });
   assert.equal(s.trainer.steps_per_epoch, 50);
 });
 
-test('every problem of a broken file is reported at once, each with its key path, rule and value', () => {
+test('every problem of a broken file is reported at once, each with its key path, rule and value', async () => {
   const path = write('broken.yaml', `
 name: bad name!
 schedule:
@@ -59,14 +60,14 @@ trainer:
 budget: { workers: 0, trial_timeout: -5, extra: 1 }
 colour: blue
 `);
-  assert.throws(() => loadSweepFile(path), (e: Error & { problems: string[] }) => {
+  await assert.rejects(loadSweepFile(path), (e: Error & { problems: string[] }) => {
     assert.equal(e.name, 'SweepFileError');
     assert.deepEqual(e.problems, [
-      'colour: is not a known key (known: name, schedule, parameters, method, trials, seed, repeats, objective, trainer, budget)',
-      'name: must be a name of letters, digits, dot, dash or underscore, got "bad name!"',
+      'colour: is not a known key (known: name, schedule, parameters, method, trials, seed, repeats, seeding, objective, trainer, budget)',
+      'name: must be a name of at most 100 letters, digits, dots, dashes or underscores, got "bad name!"',
       'schedule.warmup_step: is not a known key (known: kind, first_cycle_steps, cycle_mult, max_lr, min_lr, warmup_steps, gamma, warmup_first_cycle_only, peak_floor, max_cycles, allow_min_above_max)',
-      'schedule.max_lr: must be >= 0, got -1',
-      'parameters.gamma.values[2]: must be > 0, got -0.5',
+      'schedule.max_lr: must be a finite number >= 0, got -1',
+      'parameters.gamma.values[2]: must be a finite number > 0, got -0.5',
       'parameters.cycle_mult: a min/max range needs method: random; a grid needs values: [...]',
       'parameters.foo: is not a parameter of schedule cawr (known: first_cycle_steps, cycle_mult, max_lr, min_lr, warmup_steps, gamma, warmup_first_cycle_only, peak_floor, max_cycles, allow_min_above_max)',
       'repeats: must be an integer >= 1, got 0',
@@ -75,9 +76,9 @@ colour: blue
       'trainer.optimizer: must be one of sgd, momentum, adam, got "rmsprop"',
       'objective.metric: must be one of val_loss, val_accuracy, train_loss (the metrics of trainer mlp), got "accuracy"',
       'objective.goal: must be one of minimize, maximize, got "up"',
-      'budget.extra: is not a known key (known: max_trials, workers, trial_timeout)',
+      'budget.extra: is not a known key (known: max_trials, workers, trial_timeout, cohort_size)',
       'budget.workers: must be an integer >= 1, got 0',
-      'budget.trial_timeout: must be a number > 0, got -5',
+      'budget.trial_timeout: must be a finite number > 0, got -5',
     ]);
     assert.ok(e.message.startsWith(`${path}: 16 problems:\n  colour: `));
     return true;
@@ -104,27 +105,54 @@ const cases: [string, Record<string, unknown>, string[]][] = [
     ['parameters.first_cycle_steps.values[0]: warmup_steps must be smaller than first_cycle_steps, got warmup_steps=20, first_cycle_steps=10']],
   ['a cycle_mult that reaches a zero-length cycle', { ...ok, parameters: { cycle_mult: { values: [1, 0.5] } } },
     ['parameters.cycle_mult.values[1]: cycle_mult=0.5 shrinks cycle 6 to zero length at step 78 (the reference divides by zero there), so only steps before 78 exist, got start=0, steps=100']],
-  ['an unknown trainer', { ...ok, trainer: { kind: 'resnet' } }, ['trainer.kind: must be one of mlp, quadratic, got "resnet"']],
+  ['an unknown trainer', { ...ok, trainer: { kind: 'resnet' } }, ['trainer.kind: must be one of mlp, quadratic, module, got "resnet"']],
   ['a synthetic-only key on iris', { ...ok, trainer: { kind: 'mlp', dataset: 'iris', samples: 100 } }, ['trainer.samples: applies to dataset synthetic only, not iris']],
   ['momentum without the momentum optimizer', { ...ok, trainer: { kind: 'mlp', momentum: 0.5 } }, ['trainer.momentum: applies to optimizer momentum only']],
   ['sgdr without base_lr', { ...ok, schedule: { kind: 'sgdr', t_0: 10 }, parameters: { t_mult: { values: [1, 2] } } }, ['schedule.base_lr: base_lr is required for schedule sgdr']],
   ['sgdr with a fractional t_mult', { ...ok, schedule: { kind: 'sgdr', t_0: 10, base_lr: 0.1 }, parameters: { t_mult: { values: [1, 1.5] } } },
-    ['parameters.t_mult.values[1]: must be an integer >= 1, got 1.5']],
+    ['parameters.t_mult.values[1]: must be an integer from 1 to 2^20, got 1.5']],
   ['not a mapping', { ...ok, parameters: [1, 2] }, ['parameters: must be a mapping of parameter: {values: [...]} or {min, max, distribution}, got [1,2]']],
 ];
 
 for (const [name, raw, problems] of cases) {
-  test(`rejects ${name}`, () => {
-    assert.deepEqual(problemsOf(raw), problems);
+  test(`rejects ${name}`, async () => {
+    assert.deepEqual(await problemsOf(raw), problems);
   });
 }
 
-test('a file that is not YAML, or not there, is one clear problem', () => {
-  assert.throws(() => loadSweepFile(write('bad.yaml', 'name: [unclosed\n')), { message: /bad\.yaml: 1 problem:\n {2}not valid YAML: / });
-  assert.throws(() => loadSweepFile(write('bad.json', '{"name": ')), { message: /bad\.json: 1 problem:\n {2}not valid JSON: / });
-  assert.throws(() => loadSweepFile(join(dir, 'missing.yaml')), { name: 'UsageError', message: `cannot read sweep file ${JSON.stringify(join(dir, 'missing.yaml'))}: ENOENT` });
+test('a file that is not YAML, or not there, is one clear problem', async () => {
+  await assert.rejects(loadSweepFile(write('bad.yaml', 'name: [unclosed\n')), { message: /bad\.yaml: 1 problem:\n {2}not valid YAML: / });
+  await assert.rejects(loadSweepFile(write('bad.json', '{"name": ')), { message: /bad\.json: 1 problem:\n {2}not valid JSON: / });
+  await assert.rejects(loadSweepFile(join(dir, 'missing.yaml')), { name: 'UsageError', message: `SWEEP_FILE: cannot read ${JSON.stringify(join(dir, 'missing.yaml'))}: ENOENT` });
 });
 
-test('JSON sweep files work as YAML ones do', () => {
-  assert.deepEqual(loadSweepFile(write('ok.json', JSON.stringify(ok))), checkSweep(ok));
+test('JSON sweep files work as YAML ones do', async () => {
+  assert.deepEqual((await loadSweepFile(write('ok.json', JSON.stringify(ok)))).sweep, (await checkSweep(ok)).sweep);
+});
+
+test('a YAML alias bomb is refused, not expanded', async () => {
+  const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+  for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+  await assert.rejects(loadSweepFile(write('bomb.yaml', `${levels.join('\n')}\nname: bomb\n`)), { name: 'SweepFileError', message: /not valid YAML: .*alias/i });
+});
+
+test('a huge grid is refused by its count before a config is built, and so are too many random samples', async () => {
+  const values = Array.from({ length: 1000 }, (_, i) => 1 + i / 1000);
+  const huge = { ...ok, schedule: { first_cycle_steps: 40 }, parameters: { cycle_mult: { values }, gamma: { values: values.map((v) => v - 0.5) }, max_lr: { values: values.slice(0, 600).map((v) => v / 10) } } };
+  assert.deepEqual(await problemsOf(huge), ['parameters: the grid has 600,000,000 configs; the limit is 1,000,000 trials per sweep (configs x repeats, after budget.max_trials)']);
+  assert.deepEqual(await problemsOf({ ...ok, method: 'random', trials: 1e9, parameters: { gamma: { min: 0.1, max: 1 } } }),
+    ['trials: 1,000,000,000 samples x 1 repeats make 1,000,000,000 trials; the limit is 1,000,000 trials per sweep (configs x repeats, after budget.max_trials)']);
+  const capped = await checkSweep({ ...huge, budget: { max_trials: 10 } });
+  assert.equal(capped.sweep.budget.max_trials, 10, 'budget.max_trials brings a huge grid under the limit, lazily');
+});
+
+test('a trial longer than the step limit is refused at the trainer key, with the count and the limit', async () => {
+  assert.deepEqual(await problemsOf({ ...ok, trainer: { kind: 'quadratic', epochs: 1e9, steps_per_epoch: 1 } }),
+    ['trainer.epochs: a trial would take 1,000,000,000 steps; the limit is 10,000,000 steps per trial (its LR curve is held in memory)']);
+});
+
+test('a 10 MB name is cut in the message', async () => {
+  const [problem] = await problemsOf({ ...ok, name: 'x'.repeat(10_000_000) });
+  assert.ok(problem.length < 300, `${problem.length} characters`);
+  assert.match(problem, /^name: must be .*, got "xxxx.*\.\.\. \(10000002 characters\)$/);
 });

@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkSweep } from '../../src/sweep/file.js';
-import { configs, plan } from '../../src/sweep/space.js';
+import { checkSweep as check } from '../../src/sweep/file.js';
+import { configs as lazyConfigs, countConfigs, plan as lazyPlan } from '../../src/sweep/space.js';
+import type { Sweep } from '../../src/sweep/definition.js';
+
+const checkSweep = async (raw: unknown) => (await check(raw)).sweep;
+const configs = (s: Sweep) => [...lazyConfigs(s)];
+const plan = (s: Sweep) => [...lazyPlan(s)];
 
 const base = {
   name: 's',
@@ -9,8 +14,8 @@ const base = {
   trainer: { kind: 'quadratic', epochs: 2, steps_per_epoch: 10 },
 };
 
-test('a grid is the cartesian product, last key fastest, defaults filled in', () => {
-  const sweep = checkSweep({ ...base, parameters: { cycle_mult: { values: [1, 2] }, gamma: { values: [0.5, 0.9, 1] } } });
+test('a grid is the cartesian product, last key fastest, defaults filled in', async () => {
+  const sweep = await checkSweep({ ...base, parameters: { cycle_mult: { values: [1, 2] }, gamma: { values: [0.5, 0.9, 1] } } });
   const got = configs(sweep).map((c) => [c.config.cycle_mult, c.config.gamma]);
   assert.deepEqual(got, [[1, 0.5], [1, 0.9], [1, 1], [2, 0.5], [2, 0.9], [2, 1]]);
   assert.deepEqual(Object.entries(configs(sweep)[0].config), Object.entries({
@@ -19,21 +24,38 @@ test('a grid is the cartesian product, last key fastest, defaults filled in', ()
   }), 'in the schedule\'s parameter order');
 });
 
-test('repeats multiply the trials, and budget.max_trials caps them', () => {
-  const sweep = checkSweep({ ...base, parameters: { gamma: { values: [0.5, 0.9, 1] } }, repeats: 3 });
+test('repeats multiply the trials, and budget.max_trials caps them', async () => {
+  const sweep = await checkSweep({ ...base, parameters: { gamma: { values: [0.5, 0.9, 1] } }, repeats: 3 });
   const trials = plan(sweep);
   assert.equal(trials.length, 9);
   assert.deepEqual(trials.slice(0, 3).map((t) => t.repeat), [0, 1, 2]);
-  assert.equal(new Set(trials.map((t) => t.seed)).size, 9);
-  assert.equal(plan(checkSweep({ ...base, parameters: { gamma: { values: [0.5, 0.9, 1] } }, repeats: 3, budget: { max_trials: 4 } })).length, 4);
+  assert.equal(plan(await checkSweep({ ...base, parameters: { gamma: { values: [0.5, 0.9, 1] } }, repeats: 3, budget: { max_trials: 4 } })).length, 4);
 });
 
-test('equal configs written differently are one config (2 == 2.0)', () => {
-  const sweep = checkSweep({ ...base, parameters: { cycle_mult: { values: [2, 2.0, 3] } } });
+test('common random numbers: repeat r of every config has the same seed, from the seeding base; per_config gives each trial its own', async () => {
+  const spec = { ...base, parameters: { gamma: { values: [0.5, 0.9, 1] } }, repeats: 3 };
+  const common = plan(await checkSweep(spec));
+  for (const t of common) assert.equal(t.seed, common[t.repeat].seed, 'the seed depends on the repeat only');
+  assert.equal(new Set(common.map((t) => t.seed)).size, 3);
+  const otherBase = plan(await checkSweep({ ...spec, seeding: { base: 1 } }));
+  assert.notDeepEqual(otherBase.map((t) => t.seed), common.map((t) => t.seed));
+  const perConfig = plan(await checkSweep({ ...spec, seeding: { mode: 'per_config' } }));
+  assert.equal(new Set(perConfig.map((t) => t.seed)).size, 9);
+});
+
+test('configs are counted without being built, and budget.max_trials stops the generator early', async () => {
+  const values = Array.from({ length: 1000 }, (_, i) => 1 + i / 1000);
+  const sweep = await checkSweep({ ...base, parameters: { cycle_mult: { values }, gamma: { values: values.map((v) => v - 0.5) } }, budget: { max_trials: 7 } });
+  assert.equal(countConfigs(sweep), 1_000_000);
+  assert.equal(plan(sweep).length, 7);
+});
+
+test('equal configs written differently are one config (2 == 2.0)', async () => {
+  const sweep = await checkSweep({ ...base, parameters: { cycle_mult: { values: [2, 2.0, 3] } } });
   assert.equal(configs(sweep).length, 2);
 });
 
-test('random sampling is seeded, stays in range, and more trials keep the earlier ones', () => {
+test('random sampling is seeded, stays in range, and more trials keep the earlier ones', async () => {
   const spec = {
     ...base, method: 'random', seed: 3,
     parameters: {
@@ -43,8 +65,8 @@ test('random sampling is seeded, stays in range, and more trials keep the earlie
       peak_floor: { values: ['none', 'clamp'] },
     },
   };
-  const a = configs(checkSweep({ ...spec, trials: 200 }));
-  const again = configs(checkSweep({ ...spec, trials: 200 }));
+  const a = configs(await checkSweep({ ...spec, trials: 200 }));
+  const again = configs(await checkSweep({ ...spec, trials: 200 }));
   assert.deepEqual(a, again);
   assert.ok(a.length >= 199);
   for (const { config } of a) {
@@ -58,8 +80,8 @@ test('random sampling is seeded, stays in range, and more trials keep the earlie
   assert.ok(w.has(0) && w.has(10));
   const below = a.filter((c) => (c.config.gamma as number) < 0.1).length / a.length;
   assert.ok(below > 0.35 && below < 0.65, String(below));
-  const fewer = configs(checkSweep({ ...spec, trials: 20 }));
+  const fewer = configs(await checkSweep({ ...spec, trials: 20 }));
   assert.deepEqual(fewer, a.slice(0, fewer.length));
-  const otherSeed = configs(checkSweep({ ...spec, trials: 20, seed: 4 }));
+  const otherSeed = configs(await checkSweep({ ...spec, trials: 20, seed: 4 }));
   assert.notDeepEqual(otherSeed.map((c) => c.hash), fewer.map((c) => c.hash));
 });

@@ -1,16 +1,16 @@
 // The MLP trainer on the default (wasm) backend: the LR curve really drives every optimizer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mlpTrainer } from '../../src/train/mlp.js';
-import { MLP_DEFAULTS, mlpSpec, type MlpConfig } from '../../src/train/mlp-spec.js';
+import { mlp } from '../../src/train/mlp.js';
+import { MLP_DEFAULTS, mlpSteps, type MlpOptions } from '../../src/train/mlp-options.js';
 import { loadTf } from '../../src/train/backend.js';
+import { epochsOf, trainWith } from '../helpers/train.js';
 
-const config: MlpConfig = { ...MLP_DEFAULTS, samples: 200, features: 4, classes: 3, noise: 0.5, hidden: [8], epochs: 4, batch_size: 16 };
-const steps = mlpSpec.steps(config); // 160 rows / 16 = 10 steps an epoch
+const config: MlpOptions = { ...MLP_DEFAULTS, samples: 200, features: 4, classes: 3, noise: 0.5, hidden: [8], epochs: 4, batch_size: 16 };
+const steps = mlpSteps(config); // 160 rows / 16 = 10 steps an epoch
 
-async function train(c: MlpConfig, lrs: Float64Array, seed = 1) {
-  const [epochs] = await mlpTrainer.train({ config: c, seed, curves: [lrs], backend: 'wasm' });
-  return epochs;
+async function train(c: MlpOptions, lrs: Float64Array, seed = 1) {
+  return epochsOf(await trainWith(mlp, c, lrs, { seed }));
 }
 
 for (const optimizer of ['sgd', 'momentum', 'adam'] as const) {
@@ -55,8 +55,24 @@ test('the same seed gives the same numbers; another seed gives others', async ()
 });
 
 test('iris trains offline to a useful accuracy', async () => {
-  const c: MlpConfig = { ...MLP_DEFAULTS, dataset: 'iris', samples: 150, hidden: [16], epochs: 30, batch_size: 16, optimizer: 'adam' };
-  const epochs = await train(c, new Float64Array(mlpSpec.steps(c)).fill(0.02));
+  const c: MlpOptions = { ...MLP_DEFAULTS, dataset: 'iris', samples: 150, hidden: [16], epochs: 30, batch_size: 16, optimizer: 'adam' };
+  const epochs = await train(c, new Float64Array(mlpSteps(c)).fill(0.02));
   assert.ok(epochs[29].val_accuracy! >= 0.8, String(epochs[29].val_accuracy));
   assert.ok(epochs[29].train_loss < epochs[0].train_loss);
+});
+
+test('in range-test mode the MLP reports train_loss and the LR at every step, as well as its epochs', async () => {
+  const lrs = new Float64Array(steps).fill(0.3);
+  const points = await trainWith(mlp, config, lrs, { perStep: true });
+  const perStep = points.filter((p) => p.step !== null);
+  assert.deepEqual(perStep.map((p) => p.step), Array.from({ length: steps }, (_, i) => i));
+  assert.ok(perStep.every((p) => Number.isFinite(p.values.train_loss) && p.values.lr === 0.3));
+  assert.equal(points.filter((p) => p.epoch !== null).length, 4);
+});
+
+test('a loss that turns NaN is reported, and training stops at that epoch', async () => {
+  const points = await trainWith(mlp, { ...config, epochs: 6 }, new Float64Array(mlpSteps({ ...config, epochs: 6 })).fill(1e6));
+  const epochs = epochsOf(points);
+  assert.ok(epochs.length < 6, `stopped after ${epochs.length} epochs`);
+  assert.ok(!Number.isFinite(epochs[epochs.length - 1].train_loss));
 });

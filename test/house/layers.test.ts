@@ -1,0 +1,60 @@
+// The house's layering (../shared/STYLE.md): every import points down this list, so a lower layer
+// never knows a higher one. A new folder must be placed here before it can be imported.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+
+/** Top to bottom; folders on one line share a layer. */
+export const LAYERS: string[][] = [
+  ['cli.ts', 'index.ts', 'commands'],
+  ['report', 'plot', 'export'],
+  ['sweep'],
+  ['pool'],
+  ['train'],
+  ['storage'],
+  ['schedule'],
+  ['wasm'],
+  ['io'],
+  ['core'],
+];
+
+function layerOf(file: string): number {
+  const top = relative(SRC, file).split(/[\\/]/)[0];
+  const i = LAYERS.findIndex((l) => l.includes(top));
+  if (i < 0) throw new Error(`src/${top} is in no layer: add it to LAYERS in test/house/layers.test.ts`);
+  return i;
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    return e.isDirectory() ? sources(path) : /\.(ts|mjs)$/.test(e.name) ? [path] : [];
+  });
+}
+
+/** Relative imports of a file, static and dynamic, type-only ones included. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/g), ...text.matchAll(/import\('(\.[^']+)'\)/g)].map((m) => m[1]);
+  return specs.map((s) => resolve(dirname(file), s));
+}
+
+test('every import in src points to the same layer or a lower one', () => {
+  const upward: string[] = [];
+  for (const file of sources(SRC)) {
+    for (const target of importsOf(file)) {
+      if (layerOf(target) < layerOf(file)) upward.push(`src/${relative(SRC, file)} imports src/${relative(SRC, target)}`);
+    }
+  }
+  assert.deepEqual(upward, []);
+});
+
+test('the check sees imports: a file in sweep imports from storage, which is lower', () => {
+  const run = join(SRC, 'sweep', 'run.ts');
+  assert.ok(importsOf(run).some((t) => layerOf(t) === LAYERS.findIndex((l) => l.includes('storage'))));
+  assert.ok(layerOf(join(SRC, 'commands', 'run.ts')) < layerOf(run));
+});
