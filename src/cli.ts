@@ -17,9 +17,10 @@ import * as show from './commands/show.js';
 import * as exportCommand from './commands/export.js';
 import * as plot from './commands/plot.js';
 import * as report from './commands/report.js';
+import * as fit from './commands/fit.js';
 
 /** The registry of commands, in the order --help lists them. */
-const COMMANDS = [run, status, best, trials, show, report, plot, exportCommand, curve];
+const COMMANDS = [run, status, best, trials, show, report, plot, exportCommand, curve, fit];
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

@@ -14,6 +14,7 @@ import { curveChart } from '../plot/charts.js';
 import { imageFormat, writeChart } from '../plot/render.js';
 import { terminalChart } from '../plot/terminal.js';
 import { scheduleFromFlags, withScheduleFlags } from './schedule-flags.js';
+import { formatLintWarning, lintSchedule } from '../schedule/lint.js';
 
 export interface CurveOptions {
   params: ScheduleInput;
@@ -140,6 +141,7 @@ export function builder(y: Argv) {
     .option('format', { choices: STDOUT_FORMATS, describe: 'Format for --out -', group: 'Curve:' })
     .option('plot', { type: 'string', nargs: 1, describe: 'Chart: FILE.svg | FILE.png, or - to draw in the terminal', group: 'Curve:' })
     .option('log', { type: 'boolean', describe: 'Log-scale y axis for --plot', group: 'Curve:' })
+    .option('lint', { type: 'boolean', default: true, describe: 'Warn on stderr about schedule traps over steps 0 .. start + steps - 1 (--no-lint: silence)', group: 'Curve:' })
     .example('$0 curve --first-cycle-steps 37 --cycle-mult 1.5 --warmup-steps 5 --gamma 0.9 --steps 1000000', 'Summary of a million steps')
     .example('$0 curve --first-cycle-steps 200 --warmup-steps 50 --steps 5000 --out lr.npy', 'Write a NumPy file')
     .example('$0 curve --first-cycle-steps 37 --cycle-mult 1.5 --steps 100000000 --plot lr.svg --log', 'Chart 10^8 steps (decimated per pixel column)')
@@ -150,8 +152,9 @@ export function builder(y: Argv) {
 type Args = Awaited<ReturnType<typeof builder>['argv']>;
 
 export async function handler(argv: Args): Promise<void> {
+  const params = scheduleFromFlags(argv as unknown as Record<string, unknown>);
   const summary = await runCurve({
-    params: scheduleFromFlags(argv as unknown as Record<string, unknown>),
+    params,
     steps: argv.steps as number,
     start: argv.start as number,
     dtype: argv.dtype,
@@ -175,4 +178,5 @@ export async function handler(argv: Args): Promise<void> {
   const text = `${lines.join('\n')}\n`;
   if (summary.out === '-') process.stderr.write(text);
   else process.stdout.write(text);
+  if (argv.lint) for (const w of lintSchedule(resolveSchedule(params), (argv.start as number) + (argv.steps as number))) process.stderr.write(`lrsweep: ${formatLintWarning(w)}\n`);
 }
