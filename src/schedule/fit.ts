@@ -26,11 +26,11 @@
 
 import { ParamError, type Problem } from '../errors.js';
 import { fillCurve } from '../wasm/engine.js';
-import { nextCycleLength, warmupOf } from './cycles.js';
+import { cycleRuns, nextCycleLength, warmupOf } from './cycles.js';
 import { lintSchedule, type LintRule } from './lint.js';
 import {
   toFamily, withDefaults,
-  type CawrInput, type Family, type ScheduleInput, type ScheduleName, type SgdrInput,
+  type CawrInput, type Family, type Schedule, type ScheduleInput, type ScheduleName, type SgdrInput,
 } from './params.js';
 import { MAX_STEP, resolveSchedule } from './validate.js';
 
@@ -311,4 +311,17 @@ export function deriveFirstCycleSteps(o: { steps: number; cycles: number; shape:
   if (first < minFirst || !cyclesNonEmpty(f, first, o.cycles)) return null;
   const end = endOfCycles(f, first, o.cycles, o.steps);
   return { firstCycleSteps: first, maxCycles: sh.schedule === 'sgdr' ? null : o.cycles, end, leftover: o.steps - end };
+}
+
+/**
+ * For sweep files' `constraints: { end_at_cycle_end: true }`: whether a cycle of the schedule
+ * ends exactly at the final step (step `steps` would begin a new cycle, or max_cycles ends the
+ * schedule right there). A schedule that max_cycles ended earlier, leaving steps at min_lr,
+ * does not end there.
+ */
+export function endsAtFinalStep(schedule: Schedule, steps: number): boolean {
+  const { runs } = cycleRuns(toFamily(schedule), steps);
+  const last = runs[runs.length - 1];
+  // The cycles that start before `steps` cover [0, covered): exactly up to steps, or past it.
+  return last !== undefined && last.start + last.count * last.length === steps;
 }

@@ -5,8 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ParamError } from '../../src/errors.js';
 import { curve } from '../../src/schedule/curve.js';
-import { deriveFirstCycleSteps, fitSchedules, type FitRequest, type FitSetting } from '../../src/schedule/fit.js';
+import { deriveFirstCycleSteps, endsAtFinalStep, fitSchedules, type FitRequest, type FitSetting } from '../../src/schedule/fit.js';
 import { toFamily, withDefaults, type ScheduleInput } from '../../src/schedule/params.js';
+import { resolveSchedule } from '../../src/schedule/validate.js';
 import { cycleAt } from '../../src/wasm/engine.js';
 
 /**
@@ -223,6 +224,30 @@ test('deriveFirstCycleSteps for sgdr has no max_cycles and matches brute force',
       assert.equal(got?.firstCycleSteps ?? null, want, `t_mult ${tMult}, cycles ${cycles}`);
       if (got) assert.equal(got.maxCycles, null);
     }
+  }
+});
+
+test('endsAtFinalStep says whether a cycle ends exactly at the final step, as the engine does', () => {
+  const schedules: ScheduleInput[] = [
+    { schedule: 'cawr', firstCycleSteps: 7, cycleMult: 1.5, warmupSteps: 2 },
+    { schedule: 'cawr', firstCycleSteps: 10, cycleMult: 1.05 },
+    { schedule: 'cawr', firstCycleSteps: 10, cycleMult: 0.7 },
+    { schedule: 'cawr', firstCycleSteps: 9, cycleMult: 2, warmupSteps: 4, warmupFirstCycleOnly: true },
+    { schedule: 'cawr', firstCycleSteps: 6, cycleMult: 1.5, maxCycles: 3 },
+    { schedule: 'sgdr', t0: 3, tMult: 2, baseLr: 0.1 },
+  ];
+  for (const p of schedules) {
+    const starts = engineCycleStarts(p, 60);
+    const maxCycles = 'maxCycles' in p ? p.maxCycles! : Infinity;
+    let hits = 0;
+    for (let steps = 1; steps <= 59; steps++) {
+      // Brute force: `steps` begins a cycle the engine numbers (or where max_cycles stops it).
+      const want = starts.includes(steps) && starts.indexOf(steps) <= maxCycles;
+      if (steps >= 24 && p.schedule === 'cawr' && p.cycleMult === 0.7) break; // the zero-length cycle at 24
+      assert.equal(endsAtFinalStep(resolveSchedule(p), steps), want, `${JSON.stringify(p)}, steps ${steps}`);
+      if (want) hits++;
+    }
+    assert.ok(hits >= 3, JSON.stringify(p));
   }
 });
 
