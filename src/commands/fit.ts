@@ -5,8 +5,8 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../errors.js';
 import { render, TABLE_FORMATS, type Row, type TableFormat } from '../io/table.js';
-import { fitSchedules, type FitRequest, type FitResult, type FitSetting, type NearBudget } from '../schedule/fit.js';
-import { PEAK_FLOORS, SCHEDULES, type PeakFloor, type ScheduleName } from '../schedule/params.js';
+import { fitSchedules, type CawrFixed, type FitRequest, type FitResult, type FitSetting, type NearBudget, type SgdrFixed } from '../schedule/fit.js';
+import { CAWR_DEFAULTS, PEAK_FLOORS, SCHEDULES, SGDR_DEFAULTS, type ScheduleName } from '../schedule/params.js';
 import { parameterRule } from '../schedule/validate.js';
 import { intFlag, numberFlag } from './flags.js';
 import { listFlag, showList } from './list-flags.js';
@@ -99,18 +99,18 @@ export function fitRequestFromFlags(argv: Args): FitRequest {
   for (const [flag, [param]] of Object.entries(FIXED_FLAGS)) if (a[flag] !== undefined) fixed[param] = a[flag];
   const steps = argv.steps as number;
   const slack = argv.slack as number;
-  const cycles = argv.cycles as unknown as number[];
+  const cycles = argv.cycles as number[]; // defaulted and required flags: the coerce function's type still allows undefined
   if (slack >= steps) throw new UsageError(`--slack must be smaller than --steps, got --slack ${slack}, --steps ${steps}`);
   if (schedule === 'sgdr') {
     if (slack > 0) throw new UsageError(`--slack needs max_cycles to hold the leftover steps at the floor, and --schedule sgdr has none, got --slack ${slack}`);
     if (fixed.baseLr === undefined) throw new UsageError('--base-lr is required for --schedule sgdr (the final LR is computed from it)');
-    return { schedule, steps, cycles, tMults: (argv['t-mult'] as unknown as number[] | undefined) ?? [1], fixed: fixed as { baseLr: number } };
+    return { schedule, steps, cycles, tMults: argv['t-mult'] ?? [SGDR_DEFAULTS.tMult], fixed: fixed as unknown as SgdrFixed };
   }
   return {
     schedule, steps, cycles, slack,
-    cycleMults: (argv['cycle-mult'] as unknown as number[] | undefined) ?? [1],
-    warmups: (argv['warmup-steps'] as unknown as number[] | undefined) ?? [0],
-    fixed: fixed as { peakFloor?: PeakFloor },
+    cycleMults: argv['cycle-mult'] ?? [CAWR_DEFAULTS.cycleMult],
+    warmups: argv['warmup-steps'] ?? [CAWR_DEFAULTS.warmupSteps],
+    fixed: fixed as CawrFixed,
   };
 }
 
