@@ -14,6 +14,7 @@ import { emit, type Output } from './common.js';
 import { imageFormat, writeChart } from '../plot/render.js';
 import { terminalChart } from '../plot/terminal.js';
 import { scheduleFromFlags, withScheduleFlags } from './schedule-flags.js';
+import { formatLintWarning, lintSchedule } from '../schedule/lint.js';
 
 export interface CurveOptions {
   params: ScheduleInput;
@@ -32,6 +33,8 @@ export interface CurveOptions {
   log?: boolean;
   /** Replace an existing SQLite file at --out or --plot. */
   force?: boolean;
+  /** Check the schedule for traps (lint rules) over steps 0 .. start + steps - 1 (default true). */
+  lint?: boolean;
 }
 
 export interface CurveSummary {
@@ -43,6 +46,8 @@ export interface CurveSummary {
   seconds: number;
   out?: string;
   format?: CurveFormat;
+  /** Lint warnings, one line each: `rule: message`. */
+  warnings: string[];
 }
 
 /** Long writes get a progress bar; short ones would only flicker. */
@@ -93,7 +98,8 @@ export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
     }
   }
   const seconds = Number(process.hrtime.bigint() - began) / 1e9;
-  return { steps: o.steps, start: o.start, restarts: schedule.restarts(request), min, max, seconds, out: o.out, format };
+  const warnings = o.lint === false ? [] : lintSchedule(schedule, o.start + o.steps).map(formatLintWarning);
+  return { steps: o.steps, start: o.start, restarts: schedule.restarts(request), min, max, seconds, out: o.out, format, warnings };
 }
 
 /** Streams the curve through the encoder (when writing) and returns its [min, max]. */
@@ -144,6 +150,7 @@ export function builder(y: Argv) {
     .option('format', { choices: STDOUT_FORMATS, describe: 'Format for --out -', group: 'Curve:' })
     .option('plot', { type: 'string', nargs: 1, describe: 'Chart: FILE.svg | FILE.png, or - to draw in the terminal', group: 'Curve:' })
     .option('log', { type: 'boolean', describe: 'Log-scale y axis for --plot', group: 'Curve:' })
+    .option('lint', { type: 'boolean', default: true, describe: 'Warn on stderr about schedule traps over steps 0 .. start + steps - 1 (--no-lint: silence)', group: 'Curve:' })
     .example('$0 curve --first-cycle-steps 37 --cycle-mult 1.5 --warmup-steps 5 --gamma 0.9 --steps 1000000', 'Summary of a million steps')
     .example('$0 curve --first-cycle-steps 200 --warmup-steps 50 --steps 5000 --out lr.npy', 'Write a NumPy file')
     .example('$0 curve --first-cycle-steps 37 --cycle-mult 1.5 --steps 100000000 --plot lr.svg --log', 'Chart 10^8 steps (decimated per pixel column)')
@@ -166,7 +173,8 @@ export function present(summary: CurveSummary, o: { dtype: Dtype; plot?: string 
   if (o.plot && o.plot !== '-') lines.push(`plotted   ${o.plot}`);
   // With --out - the curve owns stdout: the summary goes to stderr.
   const text = `${lines.join('\n')}\n`;
-  return summary.out === '-' ? { stderr: text } : { stdout: text };
+  const warnings = summary.warnings.map((w) => `lrsweep: ${w}\n`).join('');
+  return summary.out === '-' ? { stderr: text + warnings } : { stdout: text, stderr: warnings };
 }
 
 export async function handler(argv: Args): Promise<void> {
@@ -181,6 +189,7 @@ export async function handler(argv: Args): Promise<void> {
     plot: argv.plot,
     log: argv.log,
     force: argv.force,
+    lint: argv.lint,
   });
   emit(present(summary, { dtype: argv.dtype, plot: argv.plot }));
 }

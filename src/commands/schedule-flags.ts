@@ -12,7 +12,7 @@ const GROUPS: Record<ScheduleName, string> = {
 };
 
 /** Every parameter flag once (allow_min_above_max belongs to both schedules), with the schedules that take it. */
-function flagTable(): { d: ParameterDeclaration; owners: ScheduleName[] }[] {
+export function flagTable(): { d: ParameterDeclaration; owners: ScheduleName[] }[] {
   const out: { d: ParameterDeclaration; owners: ScheduleName[] }[] = [];
   for (const s of SCHEDULES) {
     for (const d of PARAMETERS[s]) {
@@ -29,15 +29,22 @@ function helpOf(d: ParameterDeclaration): string {
   return `${d.optIn ? 'Opt-in: ' : ''}${d.help}${tail}`;
 }
 
-export function withScheduleFlags<T>(y: Argv<T>) {
-  let out = y.option('schedule', { choices: SCHEDULES, default: 'cawr' as ScheduleName, describe: 'Which schedule', group: 'Schedule:' });
+/** Adds parameter flags (those `keep` selects) to a command, each in its schedule's help group. */
+export function withParameterFlags<T>(y: Argv<T>, keep: (d: ParameterDeclaration) => boolean = () => true, group?: string) {
+  let out = y;
   for (const { d, owners } of flagTable()) {
-    const group = owners.length > 1 ? 'Schedule:' : GROUPS[owners[0]];
-    if (d.type === 'boolean') out = out.option(d.flag, { type: 'boolean', describe: helpOf(d), group });
-    else if (d.type === 'choice') out = out.option(d.flag, { choices: d.choices, describe: helpOf(d), group });
-    else out = out.option(d.flag, { nargs: 1, coerce: numberFlag(d.flag), describe: helpOf(d), group });
+    if (!keep(d)) continue;
+    const g = group ?? (owners.length > 1 ? 'Schedule:' : GROUPS[owners[0]]);
+    const prefix = group && owners.length === 1 ? `${owners[0]}: ` : '';
+    if (d.type === 'boolean') out = out.option(d.flag, { type: 'boolean', describe: prefix + helpOf(d), group: g });
+    else if (d.type === 'choice') out = out.option(d.flag, { choices: d.choices, describe: prefix + helpOf(d), group: g });
+    else out = out.option(d.flag, { nargs: 1, coerce: numberFlag(d.flag), describe: prefix + helpOf(d), group: g });
   }
   return out;
+}
+
+export function withScheduleFlags<T>(y: Argv<T>) {
+  return withParameterFlags(y.option('schedule', { choices: SCHEDULES, default: 'cawr' as ScheduleName, describe: 'Which schedule', group: 'Schedule:' }));
 }
 
 /** Builds the schedule's parameters from parsed flags; a flag of the other schedule, or a missing required one, is an error. */
