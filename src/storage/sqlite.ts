@@ -208,8 +208,11 @@ export class SqliteStorage implements Storage {
       runs: p('SELECT * FROM runs WHERE sweep_id = ? ORDER BY id'),
       openRuns: p("SELECT * FROM runs WHERE sweep_id = ? AND status = 'running'"),
       markRunDead: p("UPDATE runs SET status = 'failed', ended_at = ? WHERE id = ?"),
-      staleProcesses: p(`SELECT process FROM trials WHERE run_id = ? AND ${HELD} AND process IS NOT NULL`),
-      requeueDead: p(`UPDATE trials SET state = 'waiting', run_id = NULL, process = NULL WHERE run_id = ? AND ${HELD}`),
+      // Trials still held by a run that has ended (it died, or could not record their end).
+      staleProcesses: p(`SELECT t.process FROM trials t JOIN runs r ON r.id = t.run_id
+                         WHERE t.sweep_id = ? AND t.${HELD} AND r.status <> 'running' AND t.process IS NOT NULL`),
+      requeueStale: p(`UPDATE trials SET state = 'waiting', run_id = NULL, process = NULL
+                       WHERE sweep_id = ? AND ${HELD} AND run_id IN (SELECT id FROM runs WHERE status <> 'running')`),
       requeueStopped: p("UPDATE trials SET state = 'waiting', run_id = NULL WHERE sweep_id = ? AND state IN ('failed', 'interrupted')"),
       claim: p(`UPDATE trials SET state = 'queued', run_id = @run, attempts = attempts + 1, error = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
                 WHERE id IN (SELECT id FROM trials WHERE sweep_id = @sweep AND state = 'waiting' ORDER BY number LIMIT @limit)
@@ -245,11 +248,23 @@ export class SqliteStorage implements Storage {
     this.db.close();
   }
 
-  /** A write transaction that takes the lock up front; disk and file errors become StorageErrors. */
+  /**
+   * A write transaction that takes the lock up front; disk and file errors become StorageErrors.
+   * On a full disk the write-ahead log is folded into the database and truncated first, once: that
+   * frees the log's space, often enough to record that trials were interrupted.
+   */
   private write<T>(fn: () => T): T {
     try {
       return this.db.transaction(fn).immediate();
     } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_FULL') {
+        try {
+          this.db.pragma('wal_checkpoint(TRUNCATE)');
+          return this.db.transaction(fn).immediate();
+        } catch {
+          // still full: report the first error
+        }
+      }
       throw storageError(this.where, e);
     }
   }
@@ -316,14 +331,11 @@ export class SqliteStorage implements Storage {
 
   async recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean): Promise<{ requeued: number; processes: ProcessRecord[] }> {
     return this.write(() => {
-      let requeued = 0;
-      const processes: ProcessRecord[] = [];
       for (const run of (this.s.openRuns.all(sweepId) as RunRow[]).map(runOf)) {
-        if (isRunAlive(run)) continue;
-        this.s.markRunDead.run(now(), run.id);
-        for (const r of this.s.staleProcesses.all(run.id) as { process: string }[]) processes.push(JSON.parse(r.process) as ProcessRecord);
-        requeued += this.s.requeueDead.run(run.id).changes;
+        if (!isRunAlive(run)) this.s.markRunDead.run(now(), run.id);
       }
+      const processes = (this.s.staleProcesses.all(sweepId) as { process: string }[]).map((r) => JSON.parse(r.process) as ProcessRecord);
+      const requeued = this.s.requeueStale.run(sweepId).changes;
       return { requeued: requeued + this.s.requeueStopped.run(sweepId).changes, processes };
     });
   }

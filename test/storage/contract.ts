@@ -91,6 +91,9 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     const r2 = await s.beginRun(sw.id, runInfo);
     assert.deepEqual((await s.claimTrials(sw.id, r2, 10)).map((t) => t.configHash).sort(), ['h2', 'h3']);
     assert.deepEqual(await complete(s, r1, claimed[1].id, 1, 0.2), [claimed[1].id], 'the dead run cannot write any more');
+    // A run that ended without releasing its trials (its database refused the write) holds them no more.
+    await s.endRun(r2, 'failed');
+    assert.equal((await s.recoverTrials(sw.id, alive)).requeued, 2);
     await s.close();
   });
 
