@@ -36,10 +36,8 @@ export function parseMetricsLine(line: string): MetricsPoint | null {
   const epoch = index(record.epoch);
   const step = index(record.step);
   if (epoch === null && step === null) return null;
-  const values: Record<string, number> = {};
-  for (const [k, v] of Object.entries(record)) {
-    if (k !== 'epoch' && k !== 'step' && typeof v === 'number') values[k] = v;
-  }
+  // fromEntries defines own properties: a key like "__proto__" stays a plain key, as in JSON.parse.
+  const values = Object.fromEntries(Object.entries(record).filter(([k, v]) => k !== 'epoch' && k !== 'step' && typeof v === 'number')) as Record<string, number>;
   return { epoch, step, values };
 }
 
@@ -53,7 +51,7 @@ export function mergePoints(points: readonly MetricsPoint[]): MetricsPoint[] {
     const key = p.epoch !== null ? `e${p.epoch}` : `s${p.step}`;
     const seen = byKey.get(key);
     if (seen) {
-      Object.assign(seen.values, p.values);
+      seen.values = { ...seen.values, ...p.values }; // spread, not assign: keys stay own properties
       if (seen.step === null) seen.step = p.step;
     } else {
       byKey.set(key, { epoch: p.epoch, step: p.step, values: { ...p.values } });
