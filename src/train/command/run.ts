@@ -2,10 +2,10 @@
 // process group, read its metrics lines, and end it and everything it started.
 //
 // The contract with the runner (the sweep engine):
-// - runCommandTrial resolves, never rejects, once the command has run, except for errors
-//   before the spawn that every trial would hit (a curve the engine refuses, an unwritable
-//   folder, a `${VAR}` not set): those reject, and the runner should call checkCommandHost
-//   before its first trial.
+// - runCommandTrial resolves once the command has run, whatever the command did. It rejects
+//   only for errors before the spawn that every trial would hit (a curve the engine refuses, an
+//   unwritable folder, a `${VAR}` not set: call checkCommandHost before the first trial), and
+//   when a hook throws or rejects: then the command is ended first, as on an abort.
 // - hooks.onSpawn gets the process group's record synchronously after the spawn; store it
 //   before anything else, so a runner killed with kill -9 leaves a record for endOrphans.
 // - It resolves only when the command has exited and no live process of its group is left:
@@ -28,9 +28,10 @@ export interface RunHooks {
   signal?: AbortSignal;
   /** Ends the command after this long, the same way; the result says stopped: 'timeout'. */
   timeoutMs?: number;
-  onSpawn?(record: ProcessRecord): void;
-  /** Each metrics line, as it arrives. */
-  onPoint?(point: MetricsPoint): void;
+  /** The group's record, right after the spawn; a returned promise is awaited before the attempt resolves. */
+  onSpawn?(record: ProcessRecord): void | Promise<void>;
+  /** Each metrics line, as it arrives; a returned promise is awaited before the attempt resolves. */
+  onPoint?(point: MetricsPoint): void | Promise<void>;
 }
 
 export interface CommandResult extends TrialFiles {
@@ -91,25 +92,55 @@ export async function runCommandTrial(options: CommandTrainerOptions, trial: Com
     ...files, argv, exitCode: null, signal: null, stopped: null, timeoutMs: hooks.timeoutMs ?? null, ended: null, leftBehind: 0,
     spawnError: null, stderrTail: [], points: [], reported: [], pgid: null, durationMs: 0,
   };
-  const log = openSync(files.logPath, 'w');
-  const note = (text: string) => writeSync(log, `# lrsweep: ${text}\n`);
+  const log = new LogFile(files.logPath);
   try {
-    note(`trial ${trial.number} of ${trial.sweep}, attempt ${trial.attempt}, at ${new Date().toISOString()} in ${options.cwd}: ${JSON.stringify(argv)}`);
+    log.note(`trial ${trial.number} of ${trial.sweep}, attempt ${trial.attempt}, at ${new Date().toISOString()} in ${options.cwd}: ${JSON.stringify(argv)}`);
     if (hooks.signal?.aborted) {
       result.stopped = 'abort';
-      note('not started: the run was stopping');
+      log.note('not started: the run was stopping');
       return result;
     }
     await runProcess(options, argv, env, hooks, result, log);
-    note(describeEnd(result));
+    log.note(describeEnd(result));
     return result;
   } finally {
-    closeSync(log);
+    log.close();
+  }
+}
+
+/**
+ * The attempt's log, written synchronously so lines keep their order. A failed write (a full
+ * disk) stops the logging, not the trial.
+ */
+class LogFile {
+  private fd: number | null;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  write(data: string | Buffer): void {
+    if (this.fd === null) return;
+    try {
+      if (typeof data === 'string') writeSync(this.fd, data);
+      else writeSync(this.fd, data);
+    } catch {
+      this.close();
+    }
+  }
+
+  note(text: string): void {
+    this.write(`# lrsweep: ${text}\n`);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
   }
 }
 
 async function runProcess(options: CommandTrainerOptions, argv: string[], env: NodeJS.ProcessEnv, hooks: RunHooks,
-  result: CommandResult, log: number): Promise<void> {
+  result: CommandResult, log: LogFile): Promise<void> {
   const began = performance.now();
   const graceMs = options.kill_grace * 1000;
   const reported = new Set<string>();
@@ -132,26 +163,8 @@ async function runProcess(options: CommandTrainerOptions, argv: string[], env: N
   });
   const pgid = child.pid ?? null;
   result.pgid = pgid;
-  if (pgid !== null) hooks.onSpawn?.(processRecord(pgid));
 
-  const stdout = new LineSplitter((line, complete) => {
-    const point = complete ? parseMetricsLine(line) : null;
-    if (point) {
-      result.points.push(point);
-      for (const name of Object.keys(point.values)) reported.add(name);
-      hooks.onPoint?.(point);
-    } else {
-      writeSync(log, complete ? `${line}\n` : line);
-    }
-  });
-  const closed = Promise.all([child.stdout, child.stderr].map((s) => new Promise<void>((resolve) => s.once('close', resolve))));
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => {
-    writeSync(log, chunk);
-    tail.push(chunk);
-  });
-
-  // Stopping: one endGroup per attempt, whoever asks first (timeout, abort, or leftovers at exit).
+  // Stopping: one endGroup per attempt, whoever asks first (timeout, abort, a failing hook, or leftovers at exit).
   let ending: Promise<Ended | null> | null = null;
   const endAll = () => (ending ??= pgid === null ? Promise.resolve(null) : endGroup(pgid, graceMs));
   const stop = (why: 'timeout' | 'abort') => {
@@ -159,6 +172,40 @@ async function runProcess(options: CommandTrainerOptions, argv: string[], env: N
     result.stopped = why;
     void endAll();
   };
+  // A hook that throws (the runner could not store a record) ends the command, and the attempt rejects with its error.
+  let hookError: { error: unknown } | null = null;
+  const pending: Promise<unknown>[] = [];
+  const callHook = (call: () => void | Promise<void>) => {
+    const failed = (error: unknown) => {
+      hookError ??= { error };
+      stop('abort');
+    };
+    try {
+      const done = call();
+      if (done instanceof Promise) pending.push(done.catch(failed));
+    } catch (error) {
+      failed(error);
+    }
+  };
+  if (pgid !== null && hooks.onSpawn) callHook(() => hooks.onSpawn!(processRecord(pgid)));
+
+  const stdout = new LineSplitter((line, complete) => {
+    const point = complete ? parseMetricsLine(line) : null;
+    if (point) {
+      result.points.push(point);
+      for (const name of Object.keys(point.values)) reported.add(name);
+      if (hooks.onPoint) callHook(() => hooks.onPoint!(point));
+    } else {
+      log.write(complete ? `${line}\n` : line);
+    }
+  });
+  const closed = Promise.all([child.stdout, child.stderr].map((s) => new Promise<void>((resolve) => s.once('close', resolve))));
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => {
+    log.write(chunk);
+    tail.push(chunk);
+  });
+
   const onAbort = () => stop('abort');
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
   const timer = hooks.timeoutMs !== undefined ? setTimeout(() => stop('timeout'), hooks.timeoutMs) : null;
@@ -174,6 +221,7 @@ async function runProcess(options: CommandTrainerOptions, argv: string[], env: N
       await drain(closed, child, log);
     }
     stdout.end();
+    await Promise.all(pending);
   } finally {
     if (timer) clearTimeout(timer);
     hooks.signal?.removeEventListener('abort', onAbort);
@@ -181,10 +229,11 @@ async function runProcess(options: CommandTrainerOptions, argv: string[], env: N
   result.stderrTail = tail.lines();
   result.reported = [...reported];
   result.durationMs = performance.now() - began;
+  if (hookError) throw (hookError as { error: unknown }).error;
 }
 
 /** Waits for the output pipes to close: they do when every holder has exited, but one that escaped the group could hold them for ever. */
-async function drain(closed: Promise<unknown>, child: ChildProcessByStdio<null, Readable, Readable>, log: number): Promise<void> {
+async function drain(closed: Promise<unknown>, child: ChildProcessByStdio<null, Readable, Readable>, log: LogFile): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const gaveUp = await Promise.race([
     closed.then(() => false),
@@ -194,7 +243,8 @@ async function drain(closed: Promise<unknown>, child: ChildProcessByStdio<null, 
   if (gaveUp) {
     child.stdout.destroy();
     child.stderr.destroy();
-    writeSync(log, '\n# lrsweep: stopped reading: a process outside the group still holds the output pipes\n');
+    log.write('\n');
+    log.note('stopped reading: a process outside the group still holds the output pipes');
   }
 }
 

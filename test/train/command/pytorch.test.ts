@@ -62,7 +62,9 @@ test('the PyTorch example stopped after epoch 2 resumes from its checkpoint on t
   const stop = new AbortController();
   const first = await runCommandTrial(options, commandTrial({ params, steps: options.steps, seed: 3, dir, attempt: 1 }), {
     signal: stop.signal,
-    onPoint: (p) => p.epoch === 2 && stop.abort(),
+    onPoint: (p) => {
+      if (p.epoch === 2) stop.abort();
+    },
   });
   assert.equal(commandOutcome(first, objective).state, 'interrupted');
   assert.ok(first.points.length < 5);

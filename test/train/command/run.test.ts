@@ -75,7 +75,7 @@ test('stdout lines that are JSON objects with an integer epoch or step are point
     '{"epoch": 2, "val_loss": 0.5, "step": 20}',
   ];
   const seen: MetricsPoint[] = [];
-  const r = await runCommandTrial(commandOptions(['printf', '%s\\n', ...lines]), commandTrial(), { onPoint: (p) => seen.push(p) });
+  const r = await runCommandTrial(commandOptions(['printf', '%s\\n', ...lines]), commandTrial(), { onPoint: (p) => { seen.push(p); } });
   const want = [
     { epoch: 1, step: null, values: { val_loss: NaN, train_loss: Infinity, grad: -Infinity } },
     { epoch: null, step: 10, values: { val_loss: 0.25 } },
@@ -148,4 +148,16 @@ test('aborting a running command ends its whole group and the trial is interrupt
   assert.equal(skipped.pgid, null);
   assert.equal(existsSync(marker), false);
   assert.equal(commandOutcome(skipped, 'val_loss').state, 'interrupted');
+});
+
+test('when the runner cannot store the process record, the command is ended and the attempt rejects with that error', async () => {
+  let pgid = 0;
+  await assert.rejects(runCommandTrial(commandOptions(sh('sleep 1000 & sleep 1000'), { kill_grace: 5 }), commandTrial(), {
+    onSpawn: async (record) => {
+      pgid = record.pgid;
+      throw new Error('database is locked');
+    },
+  }), { message: 'database is locked' });
+  assert.ok(pgid > 0);
+  assert.deepEqual(processesInGroup(pgid), []);
 });
