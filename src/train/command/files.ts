@@ -2,7 +2,7 @@
 // them, stored with a run for provenance ("which train.py produced these numbers?").
 
 import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, statSync } from 'node:fs';
+import { createReadStream, readdirSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /**
@@ -28,12 +28,15 @@ export function defaultFiles(run: readonly string[], cwd: string): string[] {
   return found;
 }
 
-/** Every regular file under a path (the path itself when it is a file), sorted. */
-function walk(p: string): string[] {
+/** Every regular file under a path (the path itself when it is a file), following links, each directory once. */
+function walk(p: string, seen = new Set<string>()): string[] {
   const s = statSync(p);
   if (s.isFile()) return [p];
   if (!s.isDirectory()) return [];
-  return readdirSync(p).sort().flatMap((name) => walk(join(p, name)));
+  const real = realpathSync(p);
+  if (seen.has(real)) return []; // a link back up the tree
+  seen.add(real);
+  return readdirSync(p).sort().flatMap((name) => walk(join(p, name), seen));
 }
 
 /**

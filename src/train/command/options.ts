@@ -91,7 +91,7 @@ export function parseCommandTrainer(raw: Record<string, unknown>, path: string, 
 
   let files: string[] = [];
   if (raw.files !== undefined) files = parseFiles(raw.files, at('files'), problems, context.baseDir);
-  else if (run.length > 0 && cwdOk) files = defaultFiles(run, cwdAbs).map((f) => relative(context.baseDir, f) || '.');
+  else if (run.length > 0 && cwdOk) files = defaultFiles(run, cwdAbs).map((f) => relative(context.baseDir, f));
 
   return { kind: 'command', run, steps, metrics, goals, cwd, env, files, kill_grace, cleanup };
 }

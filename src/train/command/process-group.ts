@@ -42,7 +42,8 @@ export function liveMembers(pgid: number): ProcStat[] {
   try {
     pids = readdirSync('/proc');
   } catch {
-    return []; // no /proc: nothing more can be known
+    // No /proc (not Linux): kill found someone in the group; zombies cannot be told apart here.
+    return [{ pid: pgid, state: '?', ppid: 0, pgrp: pgid, startTime: 0 }];
   }
   const out: ProcStat[] = [];
   for (const name of pids) {

@@ -100,7 +100,12 @@ export async function runCommandTrial(options: CommandTrainerOptions, trial: Com
       log.note('not started: the run was stopping');
       return result;
     }
-    await runProcess(options, argv, env, hooks, result, log);
+    try {
+      await runProcess(options, argv, env, hooks, result, log);
+    } catch (e) {
+      log.note(`ended because the runner failed: ${(e as Error).message}`);
+      throw e;
+    }
     log.note(describeEnd(result));
     return result;
   } finally {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultFiles, hashFiles } from '../../../src/train/command/files.js';
 import { tempDir } from './helpers.js';
@@ -35,4 +35,11 @@ test('default files are the run arguments that name existing files, not the inte
     [join(dir, 'train.py'), join(dir, 'data', 'a.csv')]);
   assert.deepEqual(defaultFiles(['./run.sh', join(dir, 'data', 'nested', 'b.csv')], dir), [join(dir, 'run.sh'), join(dir, 'data', 'nested', 'b.csv')]);
   assert.deepEqual(defaultFiles([join(dir, 'run.sh')], dir), [], 'an absolute program is the interpreter');
+});
+
+test('a link back up the tree is not followed again: the hash is that of the tree without it', async () => {
+  const dir = project();
+  const before = await hashFiles(['data'], dir);
+  symlinkSync('..', join(dir, 'data', 'nested', 'up'));
+  assert.equal(await hashFiles(['data'], dir), before);
 });
