@@ -1,0 +1,151 @@
+// Where a command trial's files live, and what is deleted when.
+//
+//   <root>/<sweep>/sweep.json        which sweep owns this folder (see prepareSweepDir)
+//   <root>/<sweep>/<trial>/          one per trial; the same folder for every attempt, so a
+//                                    script can resume from checkpoints it wrote there
+//       lr.npy                       float64, one LR per step (NumPy 1.0 format), rewritten each attempt
+//       trial.json                   sweep, trial, attempt, repeat, seed, steps, params (reference names)
+//       attempt-<n>.log              everything the command printed that is not a metrics line
+//       ...                          whatever the command writes
+//
+// <root> defaults to ./lrsweep-trials (the runner's working directory). lrsweep deletes only what
+// it wrote and can regenerate: on completion, lr.npy (cleanup: lr, the default), or everything
+// but the logs and trial.json (cleanup: outputs). Failed and interrupted trials keep everything,
+// for the retry and for a person. Nothing else is ever deleted: a folder holds the user's
+// results, and `rm -r lrsweep-trials/<sweep>` is the way to drop them.
+
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { encoder } from '../../io/curve-formats.js';
+import { fileSink, writeFileAtomic } from '../../io/sink.js';
+import { CAMEL_NAMES, type ScheduleInput } from '../../schedule/params.js';
+import { curveChunks } from '../../schedule/curve.js';
+import type { Cleanup } from './options.js';
+
+export const DEFAULT_TRIAL_ROOT = 'lrsweep-trials';
+export const LR_FILE = 'lr.npy';
+export const TRIAL_FILE = 'trial.json';
+const SWEEP_FILE = 'sweep.json';
+
+/** One attempt of one trial, as the runner knows it. */
+export interface CommandTrial {
+  sweep: string;
+  /** The trial's number within lrsweep (the id `lrsweep show` takes). */
+  number: number;
+  /** 1 for the first run of this trial, 2 for its first retry, ... */
+  attempt: number;
+  repeat: number;
+  seed: number;
+  steps: number;
+  /** The schedule's full parameters by reference name, with `schedule` (cawr or sgdr): as stored in trials.params. */
+  params: Record<string, unknown>;
+  /** The trial's folder: trialDir(root, sweep, number). */
+  dir: string;
+  /** 0 .. workers-1: which of the runner's concurrent slots runs it (map it to a GPU). */
+  slot: number;
+}
+
+export interface TrialFiles {
+  dir: string;
+  lrFile: string;
+  trialFile: string;
+  logPath: string;
+}
+
+export function trialDir(root: string, sweep: string, number: number): string {
+  return resolve(root, sweep, String(number));
+}
+
+export function trialFiles(trial: Pick<CommandTrial, 'dir' | 'attempt'>): TrialFiles {
+  const dir = resolve(trial.dir);
+  return { dir, lrFile: join(dir, LR_FILE), trialFile: join(dir, TRIAL_FILE), logPath: join(dir, `attempt-${trial.attempt}.log`) };
+}
+
+/**
+ * Claims <root>/<sweep>/ for one sweep, named by `key`: anything that tells this sweep from an
+ * earlier one of the same name (another database, or one deleted and created again), e.g. the
+ * database path and the sweep's creation time. A folder claimed under another key is refused,
+ * so a script never resumes from a checkpoint that another sweep's trial left behind.
+ */
+export function prepareSweepDir(root: string, sweep: string, key: string): string {
+  const dir = resolve(root, sweep);
+  const marker = join(dir, SWEEP_FILE);
+  let existing: { key?: unknown } | null = null;
+  try {
+    existing = JSON.parse(readFileSync(marker, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`${marker}: cannot read it (${(e as Error).message}); remove ${dir} or choose another trial folder`);
+  }
+  if (existing && existing.key !== key) {
+    throw new UsageError(`${dir} holds the trials of another sweep named ${sweep} (${String(existing.key)}), not of this one (${key}); ` +
+      'its scripts could resume from those checkpoints: remove the folder, or choose another trial folder');
+  }
+  if (!existing) {
+    mkdirSync(dir, { recursive: true });
+    writeFileAtomic(marker, `${JSON.stringify({ sweep, key }, null, 2)}\n`);
+  }
+  return dir;
+}
+
+/** The library's camelCase input for a trial's reference-name params. */
+export function scheduleInput(params: Record<string, unknown>): ScheduleInput {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) out[k === 'schedule' ? k : (CAMEL_NAMES[k] ?? k)] = v;
+  return out as unknown as ScheduleInput;
+}
+
+/**
+ * Writes lr.npy: exactly `lrsweep curve`'s float64 values for the trial's params, streamed from
+ * the engine in chunks (bounded memory at any length), to a temporary name renamed into place,
+ * so a command never sees a partial file.
+ */
+export async function writeLrFile(path: string, params: Record<string, unknown>, steps: number): Promise<void> {
+  const chunks = curveChunks(scheduleInput(params), { steps }); // validates before anything is written
+  const npy = encoder('npy', 'f64', steps);
+  const sink = fileSink(path);
+  try {
+    await sink.write(npy.header());
+    let first = 0;
+    for (const chunk of chunks) {
+      await sink.write(npy.chunk(chunk, first, first === 0));
+      first += chunk.length;
+    }
+    await sink.commit();
+  } catch (e) {
+    sink.abort();
+    throw e;
+  }
+}
+
+/** What trial.json holds; the same facts as the LRSWEEP_* variables, plus the parameters. */
+export function trialJson(trial: CommandTrial, files: TrialFiles): Record<string, unknown> {
+  return {
+    sweep: trial.sweep, trial: trial.number, attempt: trial.attempt, repeat: trial.repeat, seed: trial.seed,
+    steps: trial.steps, params: trial.params, worker_slot: trial.slot,
+    lr_file: files.lrFile, trial_dir: files.dir, log_file: files.logPath,
+  };
+}
+
+/** Makes the trial's folder (kept across attempts) and writes lr.npy and trial.json for this attempt. */
+export async function prepareTrialDir(trial: CommandTrial): Promise<TrialFiles> {
+  const files = trialFiles(trial);
+  mkdirSync(files.dir, { recursive: true });
+  await writeLrFile(files.lrFile, trial.params, trial.steps);
+  writeFileAtomic(files.trialFile, `${JSON.stringify(trialJson(trial, files), null, 2)}\n`);
+  return files;
+}
+
+const KEPT_BY_OUTPUTS = /^(attempt-\d+\.log|trial\.json)$/;
+
+/** Applies the cleanup policy to a trial that completed (only then: see the top of this file). */
+export function cleanTrialDir(dir: string, policy: Cleanup): void {
+  if (policy === 'none') return;
+  if (policy === 'lr') {
+    rmSync(join(dir, LR_FILE), { force: true });
+    return;
+  }
+  for (const name of readdirSync(dir)) {
+    if (!KEPT_BY_OUTPUTS.test(name)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
