@@ -12,8 +12,9 @@
 
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
-import { UsageError } from '../../errors.js';
-import { Problems, field, isRecord, rules, unknownKeys } from '../../sweep/problems.js';
+import { UsageError } from '../../core/errors.js';
+import { Problems, field, isRecord, unknownKeys } from '../../core/problems.js';
+import { rules } from '../../core/rules.js';
 import { defaultFiles } from './files.js';
 import { envReferences, expandEnv, placeholderProblem, placeholdersIn } from './template.js';
 
@@ -194,9 +195,9 @@ function parseRun(value: unknown, path: string, problems: Problems, params: read
 
 function parseSteps(raw: Record<string, unknown>, path: string, problems: Problems): number {
   const at = (key: string) => `${path}.${key}`;
-  const steps = field(problems, raw, 'steps', at('steps'), rules.positiveInt, 0);
-  const epochs = field(problems, raw, 'epochs', at('epochs'), rules.positiveInt, 0);
-  const perEpoch = field(problems, raw, 'steps_per_epoch', at('steps_per_epoch'), rules.positiveInt, 0);
+  const steps = field(problems, raw, 'steps', at('steps'), rules.integer(1), 0);
+  const epochs = field(problems, raw, 'epochs', at('epochs'), rules.integer(1), 0);
+  const perEpoch = field(problems, raw, 'steps_per_epoch', at('steps_per_epoch'), rules.integer(1), 0);
   const given = (k: string) => raw[k] !== undefined;
   if (given('steps') && (given('epochs') || given('steps_per_epoch'))) {
     problems.add(path, 'give steps, or epochs and steps_per_epoch, not both', undefined, false);

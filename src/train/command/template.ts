@@ -8,7 +8,7 @@
 //   sweep definition (and so the database and the report) keeps the text as written, which is
 //   how secrets stay out of both.
 
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 
 /** Placeholders every trial fills in, besides `{param.NAME}`. */
 export const PLACEHOLDERS = ['lr_file', 'trial_file', 'trial_dir', 'seed', 'steps'] as const;

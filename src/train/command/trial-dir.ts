@@ -16,10 +16,10 @@
 
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { encoder } from '../../io/curve-formats.js';
-import { fileSink, writeFileAtomic } from '../../io/sink.js';
-import { CAMEL_NAMES, type ScheduleInput } from '../../schedule/params.js';
+import { fileSink, writeFileAtomic } from '../../io/output.js';
+import { fromReferenceNames, type ScheduleInput } from '../../schedule/params.js';
 import { curveChunks } from '../../schedule/curve.js';
 import type { Cleanup } from './options.js';
 
@@ -90,9 +90,7 @@ export function prepareSweepDir(root: string, sweep: string, key: string): strin
 
 /** The library's camelCase input for a trial's reference-name params. */
 export function scheduleInput(params: Record<string, unknown>): ScheduleInput {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(params)) out[k === 'schedule' ? k : (CAMEL_NAMES[k] ?? k)] = v;
-  return out as unknown as ScheduleInput;
+  return fromReferenceNames(params as { schedule: 'cawr' | 'sgdr' } & Record<string, unknown>);
 }
 
 /**

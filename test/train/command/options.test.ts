@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Problems } from '../../../src/sweep/problems.js';
+import { Problems } from '../../../src/core/problems.js';
 import { checkCommandHost, goalOf, parseCommandTrainer, resolveCommandTrainer } from '../../../src/train/command/options.js';
 import { tempDir } from './helpers.js';
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { curve } from '../../../src/schedule/curve.js';
-import { Problems } from '../../../src/sweep/problems.js';
+import { Problems } from '../../../src/core/problems.js';
 import { parseCommandTrainer, resolveCommandTrainer } from '../../../src/train/command/options.js';
 import { commandOutcome } from '../../../src/train/command/outcome.js';
 import { runCommandTrial, type CommandResult } from '../../../src/train/command/run.js';
