@@ -73,7 +73,7 @@ test('every problem of a trainer section is reported at once, at its key path, w
     'trainer.env.BAD-NAME: is not a usable variable name (a letter or _, then letters, digits or _)',
     'trainer.env.OK: must be a string, a number or true/false, got [1]',
     'trainer.env.REF: ${} must name a variable: ${NAME}, got "${}"',
-    'trainer.kill_grace: must be a number >= 0, got -1',
+    'trainer.kill_grace: must be a finite number >= 0, got -1',
     'trainer.cleanup: must be one of lr, outputs, none, got "all"',
     `trainer.files[0]: must exist (relative to the sweep file's directory ${baseDir}), got "gone.py"`,
   ]);
