@@ -3,6 +3,7 @@
 import { fillCurve, curveChunks as engineChunks, cycleAt, type CurveArray } from '../wasm/engine.js';
 import { toFamily, type ScheduleInput } from './params.js';
 import { resolveSchedule, validateRequest, type CurveRequest } from './validate.js';
+import { ParamError, show } from '../errors.js';
 
 /**
  * The learning rates of training steps start .. start + steps - 1: value i is the LR used for
@@ -16,6 +17,23 @@ export function curve(params: ScheduleInput, request: CurveRequest): CurveArray 
   validateRequest(schedule, request);
   const out = request.dtype === 'f32' ? new Float32Array(request.steps) : new Float64Array(request.steps);
   fillCurve(toFamily(schedule), request.start ?? 0, out);
+  return out;
+}
+
+/**
+ * The values of steps start .. start + out.length - 1, written into the caller's array (its type
+ * picks the dtype), as curve() would return them; returns out. For callers that reuse a buffer:
+ * no allocation per call. Throws ParamError like curve(), and for an out of any other type.
+ */
+export function curveInto<T extends CurveArray>(params: ScheduleInput, out: T, options: { start?: number } = {}): T {
+  if (!(out instanceof Float64Array) && !(out instanceof Float32Array)) {
+    const got = typeof out === 'object' && out !== null ? `a ${(out as object).constructor?.name ?? 'object'}` : show(out);
+    throw new ParamError([{ key: 'out', message: `out must be a Float64Array or a Float32Array, got ${got}` }]);
+  }
+  const schedule = resolveSchedule(params);
+  const start = options.start ?? 0;
+  validateRequest(schedule, { steps: out.length, start, dtype: out instanceof Float32Array ? 'f32' : 'f64' });
+  fillCurve(toFamily(schedule), start, out);
   return out;
 }
 
