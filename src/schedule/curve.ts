@@ -27,7 +27,7 @@ export function curve(params: ScheduleInput, request: CurveRequest): CurveArray 
  */
 export function curveInto<T extends CurveArray>(params: ScheduleInput, out: T, options: { start?: number } = {}): T {
   if (!(out instanceof Float64Array) && !(out instanceof Float32Array)) {
-    const got = typeof out === 'object' && out !== null ? `a ${(out as object).constructor?.name ?? 'object'}` : show(out);
+    const got = typeof out === 'object' && out !== null ? (out as object).constructor?.name ?? 'object' : show(out);
     throw new ParamError([{ key: 'out', message: `out must be a Float64Array or a Float32Array, got ${got}` }]);
   }
   const schedule = resolveSchedule(params);
