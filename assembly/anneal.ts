@@ -101,6 +101,8 @@ export function anneal64(dst: usize, k0: i64, n: i32, d: i64, amp: f64, minLr: f
 }
 
 /** The same values from factors at src (a table, or dst itself), src holding the factor of k0. */
+// @ts-ignore: decorator
+@inline
 export function annealFrom64(dst: usize, src: usize, n: i32, amp: f64, minLr: f64): void {
   const vamp = f64x2.splat(amp), vmin = f64x2.splat(minLr);
   let i = 0;
@@ -198,9 +200,18 @@ export function anneal32(dst: usize, k0: i64, n: i32, d: i64, amp: f64, minLr: f
   annealFrom32(dst, dst, n, amp, minLr);
 }
 
+// @ts-ignore: decorator
+@inline
 export function annealFrom32(dst: usize, src: usize, n: i32, amp: f64, minLr: f64): void {
   const vamp = f32x4.splat(<f32>amp), vmin = f32x4.splat(<f32>minLr);
   let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const at = <usize>i << 2;
+    v128.store(dst + at, value4(v128.load(src + at), vamp, vmin));
+    v128.store(dst + at + 16, value4(v128.load(src + at + 16), vamp, vmin));
+    v128.store(dst + at + 32, value4(v128.load(src + at + 32), vamp, vmin));
+    v128.store(dst + at + 48, value4(v128.load(src + at + 48), vamp, vmin));
+  }
   for (; i + 8 <= n; i += 8) {
     const at = <usize>i << 2;
     v128.store(dst + at, value4(v128.load(src + at), vamp, vmin));

@@ -113,7 +113,7 @@ export function fill(out: usize, n: i32, wide: bool): i32 {
       const partEnd = s < cycleWarmup ? cycleWarmup : cycleLength;
       k = <i32>min<i64>(partEnd - s, <i64>left);
       // A table is worth building only when this fill reaches the same cosine again.
-      const repeats = k < left && nextCycleRepeats();
+      const repeats = s >= cycleWarmup && k < left && nextCycleRepeats();
       if (wide) part64(at, s, k, cycleAmplitude, repeats);
       else part32(at, s, k, cycleAmplitude, repeats);
     }
