@@ -49,12 +49,11 @@ function value2(factor: v128, amp: v128, minLr: v128): v128 {
 // @ts-ignore: decorator
 @inline
 function run64(dst: usize, k0: f64, n: i32, d: f64, quadrant: i32): void {
-  const vpi = f64x2.splat(PI), vd = f64x2.splat(d), two = f64x2.splat(2.0);
+  const vpi = f64x2.splat(PI), vd = f64x2.splat(d), two = f64x2.splat(2.0), four = f64x2.splat(4.0);
   const head = f64x2.splat(<f64>quadrant * PIO2_1), tail = f64x2.splat(<f64>quadrant * PIO2_1T);
   let k = f64x2(k0, k0 + 1.0);
   let i = 0;
-  const four = f64x2.splat(4.0);
-  for (; i + 4 <= n; i += 4) {
+  for (; i + 4 <= n; i += 4) { // two vectors an iteration: measured faster than one
     const k2 = f64x2.add(k, two);
     v128.store(dst + (<usize>i << 3), factor2(f64x2.div(f64x2.mul(vpi, k), vd), head, tail, quadrant));
     v128.store(dst + (<usize>i << 3) + 16, factor2(f64x2.div(f64x2.mul(vpi, k2), vd), head, tail, quadrant));
@@ -93,7 +92,8 @@ function factors64(dst: usize, k0: i64, n: i32, d: i64): void {
 
 /**
  * The values of k = k0 .. k0 + n - 1 (0 <= k < d) into dst, in float64: the factors first, then
- * the values in place (one fused loop needs more than V8's 16 vector registers and was slower).
+ * the values in place (measured faster than one fused loop, which needs more vector registers
+ * than the 16 V8 has on x64).
  */
 export function anneal64(dst: usize, k0: i64, n: i32, d: i64, amp: f64, minLr: f64): void {
   factors64(dst, k0, n, d);
@@ -143,11 +143,10 @@ function value4(factor: v128, amp: v128, minLr: v128): v128 {
 // @ts-ignore: decorator
 @inline
 function run32(dst: usize, j0: i32, n: i32, h: f32, quadrant: i32): void {
-  const vh = f32x4.splat(h), step = i32x4.splat(8);
+  const vh = f32x4.splat(h), step = i32x4.splat(8), step2 = i32x4.splat(16);
   let j = i32x4(j0, j0 + 2, j0 + 4, j0 + 6);
   let i = 0;
-  const step2 = i32x4.splat(16);
-  for (; i + 8 <= n; i += 8) {
+  for (; i + 8 <= n; i += 8) { // two vectors an iteration: measured faster than one
     const j2 = i32x4.add(j, step);
     v128.store(dst + (<usize>i << 2), factor4(f32x4.mul(f32x4.convert_i32x4_s(j), vh), quadrant));
     v128.store(dst + (<usize>i << 2) + 16, factor4(f32x4.mul(f32x4.convert_i32x4_s(j2), vh), quadrant));

@@ -1,9 +1,10 @@
 // Linear memory, laid out once from the heap base:
 //   scratch (SCRATCH_VALUES f64) | f64 factor table (TABLE_CAP f64) | f32 factor table | output buffer
-// Nothing else allocates and no region moves. Pages are added when a region is first needed;
-// growing memory detaches the host's views, so the host takes them after reserve.
+// Nothing else allocates and no region moves. reserve grows memory to the end of the output
+// buffer, so the regions before it exist once a buffer does; growing memory detaches the host's
+// views, so the host takes them after reserve.
 
-/** Longest cosine segment whose factors are kept in a table (256 KiB in f64: stays in L2). */
+/** Longest cosine part whose factors are kept in a table (256 KiB in f64: stays in L2). */
 export const TABLE_CAP: i32 = 1 << 15;
 /** f64 values the f32 fill computes at a time where it needs the f64 kernels. */
 export const SCRATCH_VALUES: i32 = 512;
