@@ -10,7 +10,7 @@ import {
 } from "./cycle";
 import { SCRATCH_VALUES, scratchAddress } from "./memory";
 import { minLr, minAtStepZero } from "./schedule";
-import { warm32, warm64 } from "./warmup";
+import { inverse32, warm32, warm64 } from "./warmup";
 
 /** Beyond this an i32 lane counter would overflow: use the f64 kernels for f32 output. */
 const I32_SAFE: i64 = 1 << 30;
@@ -40,7 +40,7 @@ function part64(out: usize, s: i64, k: i32, amp: f64, repeats: bool): void {
 function part32(out: usize, s: i64, k: i32, amp: f64, repeats: bool): void {
   const w = cycleWarmup;
   if (cycleLength < I32_SAFE) {
-    if (s < w) warm32(out, s, k, <f64>w, amp, minLr);
+    if (s < w) warm32(out, s, k, inverse32(w), amp, minLr);
     else cosine32(out, s - w, k, cycleLength - w, amp, repeats);
     return;
   }
@@ -68,11 +68,11 @@ function equalCycles(out: usize, m: i64, wide: bool): i32 {
       annealFrom64(at + (<usize>w << 3), table, d, amp, minLr);
     }
   } else {
-    const table = table32(d);
+    const table = table32(d), inv = inverse32(w);
     for (let c: i64 = 0; c < m; c++) {
       const at = out + ((<usize>c * <usize>length) << 2);
       const amp = c == 0 ? cycleAmplitude : amplitudeOf(cycle + c);
-      if (w > 0) warm32(at, 0, w, <f64>w, amp, minLr);
+      if (w > 0) warm32(at, 0, w, inv, amp, minLr);
       annealFrom32(at + (<usize>w << 2), table, d, amp, minLr);
     }
   }

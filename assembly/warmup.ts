@@ -24,11 +24,18 @@ export function warm64(out: usize, s0: i64, k: i32, w: f64, amp: f64, minLr: f64
   }
 }
 
-/** The same in float32, for cycles shorter than 2^30 (lanes count in i32). */
+/** 1 / w as the float32 warmup takes it (the caller computes it once per cycle length). */
 // @ts-ignore: decorator
 @inline
-export function warm32(out: usize, s0: i64, k: i32, w: f64, amp: f64, minLr: f64): void {
-  const vamp = f32x4.splat(<f32>amp), vinv = f32x4.splat(<f32>(1.0 / w)), vmin = f32x4.splat(<f32>minLr);
+export function inverse32(w: i64): f32 {
+  return <f32>(1.0 / <f64>w);
+}
+
+/** The same in float32 (inv = inverse32(w)), for cycles shorter than 2^30 (lanes count in i32). */
+// @ts-ignore: decorator
+@inline
+export function warm32(out: usize, s0: i64, k: i32, inv: f32, amp: f64, minLr: f64): void {
+  const vamp = f32x4.splat(<f32>amp), vinv = f32x4.splat(inv), vmin = f32x4.splat(<f32>minLr);
   if (k < 4) {
     const s = i32x4(<i32>s0, <i32>s0 + 1, <i32>s0 + 2, <i32>s0 + 3);
     const v = f32x4.add(vmin, f32x4.mul(vamp, f32x4.mul(f32x4.convert_i32x4_s(s), vinv)));
