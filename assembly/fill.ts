@@ -99,7 +99,10 @@ export function fill(out: usize, n: i32, wide: bool): i32 {
     if (cycleLength == 0) return ERR_ZERO_LENGTH;
     const s = position - cycleStart;
     const stepZero = position == 0 && minAtStepZero;
-    if (s == 0 && !stepZero && cycleLength <= <i64>left && tableFits(cycleLength - cycleWarmup) && nextCycleRepeats()) {
+    // Whole equal cycles, when the fill holds at least one (and f32 cycles go through i32 lanes,
+    // as part32 would take them).
+    if (s == 0 && !stepZero && cycleLength <= <i64>left && tableFits(cycleLength - cycleWarmup)
+      && (wide || cycleLength < I32_SAFE) && nextCycleRepeats()) {
       done += equalCycles(at, equalCyclesAhead(<i64>left / cycleLength), wide);
       continue;
     }
