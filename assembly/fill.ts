@@ -18,7 +18,7 @@ const I32_SAFE: i64 = 1 << 30;
 export const ERR_ZERO_LENGTH: i32 = -1;
 
 // A cosine part: k values from k0 = s - w, in a cycle with d = L - w cosine steps. From the
-// table when it holds d already, or when this fill goes on into a cycle of the same length.
+// table when it holds d already, or when `repeats`: this fill goes on over a cycle of that length.
 function cosine64(out: usize, k0: i64, k: i32, d: i64, amp: f64, repeats: bool): void {
   if (tableFits(d) && (repeats || tableHolds(d, true))) annealFrom64(out, table64(d) + (<usize>k0 << 3), k, amp, minLr);
   else anneal64(out, k0, k, d, amp, minLr);
@@ -99,10 +99,11 @@ export function fill(out: usize, n: i32, wide: bool): i32 {
     if (cycleLength == 0) return ERR_ZERO_LENGTH;
     const s = position - cycleStart;
     const stepZero = position == 0 && minAtStepZero;
-    // Whole equal cycles, when the fill holds at least one (and f32 cycles go through i32 lanes,
-    // as part32 would take them).
-    if (s == 0 && !stepZero && cycleLength <= <i64>left && tableFits(cycleLength - cycleWarmup)
-      && (wide || cycleLength < I32_SAFE) && nextCycleRepeats()) {
+    // Whole equal cycles from one table: when the table holds their length already or this fill
+    // has two cycles or more to pay for it (and f32 cycles go through i32 lanes, as in part32).
+    const d = cycleLength - cycleWarmup;
+    if (s == 0 && !stepZero && tableFits(d) && (wide || cycleLength < I32_SAFE)
+      && (cycleLength <= <i64>left && tableHolds(d, wide) || 2 * cycleLength <= <i64>left) && nextCycleRepeats()) {
       done += equalCycles(at, equalCyclesAhead(<i64>left / cycleLength), wide);
       continue;
     }
@@ -115,8 +116,8 @@ export function fill(out: usize, n: i32, wide: bool): i32 {
     } else {
       const partEnd = s < cycleWarmup ? cycleWarmup : cycleLength;
       k = <i32>min<i64>(partEnd - s, <i64>left);
-      // A table is worth building only when this fill reaches the same cosine again.
-      const repeats = s >= cycleWarmup && k < left && nextCycleRepeats();
+      // A table is worth building when this fill has the whole next cycle to pay for it.
+      const repeats = s >= cycleWarmup && <i64>k + cycleLength <= <i64>left && nextCycleRepeats();
       if (wide) part64(at, s, k, cycleAmplitude, repeats);
       else part32(at, s, k, cycleAmplitude, repeats);
     }
