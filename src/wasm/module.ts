@@ -6,7 +6,7 @@
 // (asconfig "bindings": "raw" writes build/release.d.ts). Its instantiate() is async, so we
 // instantiate ourselves and call the raw exports, which take the same arguments (a boolean
 // becomes 0/1 at the boundary). Two differences to know: raw bool globals read back as 0/1,
-// and reserve returns a signed i32 (memory stays far below 2 GiB, so it is never negative).
+// and reserve returns a signed i32 (the buffer's address is fixed and small, never negative).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
