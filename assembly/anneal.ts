@@ -18,6 +18,8 @@ import { cosKernel2, sinKernel2, cosKernel4, sinKernel4 } from "./cos";
 import { TABLE_CAP, ensureMemory, table32Address, table64Address } from "./memory";
 
 const PI: f64 = 3.141592653589793;
+/** Values per factors-then-values pass of a direct run, so the second pass reads from L1. */
+const BLOCK: i32 = 1024;
 const PIO2: f64 = 1.5707963267948966;
 // fdlibm: first 33 bits of pi/2, and pi/2 - PIO2_1.
 const PIO2_1: f64 = 1.57079632673412561417e+00;
@@ -96,8 +98,11 @@ function factors64(dst: usize, k0: i64, n: i32, d: i64): void {
  * than the 16 V8 has on x64).
  */
 export function anneal64(dst: usize, k0: i64, n: i32, d: i64, amp: f64, minLr: f64): void {
-  factors64(dst, k0, n, d);
-  annealFrom64(dst, dst, n, amp, minLr);
+  for (let i = 0; i < n; i += BLOCK) {
+    const m = min(BLOCK, n - i);
+    factors64(dst + (<usize>i << 3), k0 + i, m, d);
+    annealFrom64(dst + (<usize>i << 3), dst + (<usize>i << 3), m, amp, minLr);
+  }
 }
 
 /** The same values from factors at src (a table, or dst itself), src holding the factor of k0. */
@@ -195,8 +200,11 @@ function factors32(dst: usize, k0: i64, n: i32, d: i64): void {
 
 /** The values of k = k0 .. k0 + n - 1 into dst in float32, for d < 2^30 (lanes count in i32). */
 export function anneal32(dst: usize, k0: i64, n: i32, d: i64, amp: f64, minLr: f64): void {
-  factors32(dst, k0, n, d);
-  annealFrom32(dst, dst, n, amp, minLr);
+  for (let i = 0; i < n; i += BLOCK) {
+    const m = min(BLOCK, n - i);
+    factors32(dst + (<usize>i << 2), k0 + i, m, d);
+    annealFrom32(dst + (<usize>i << 2), dst + (<usize>i << 2), m, amp, minLr);
+  }
 }
 
 // @ts-ignore: decorator
