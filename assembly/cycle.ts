@@ -11,7 +11,7 @@ export let cycle: i64 = 0;
 export let cycleStart: i64 = 0; // global step of the cycle's first value
 export let cycleLength: i64 = 1;
 export let cycleWarmup: i64 = 0;
-/** (peak - min_lr) of the cursor's cycle: one pow per cycle, not per segment. */
+/** (peak - min_lr) of the cursor's cycle, computed when the cursor enters the cycle. */
 export let cycleAmplitude: f64 = 0;
 export let position: i64 = 0; // global step of the next value
 /** Set when the schedule's cycle limit is reached: every later value is min_lr. */
