@@ -1,5 +1,6 @@
 // The one cycle lookup. Exact integer bookkeeping, never a floored float log: the reference's
 // step() rule is L' = int((L - w) * m) + w with the product in float64, and that is all we use.
+import { amplitudeOf } from "./amplitude";
 import { firstCycleSteps, cycleMult, warmupOf, maxCycles } from "./schedule";
 
 /** Lengths at or above this are treated as "never ends" (no i64 overflow in start + length). */
@@ -10,6 +11,8 @@ export let cycle: i64 = 0;
 export let cycleStart: i64 = 0; // global step of the cycle's first value
 export let cycleLength: i64 = 1;
 export let cycleWarmup: i64 = 0;
+/** (peak - min_lr) of the cursor's cycle, computed when the cursor enters the cycle. */
+export let cycleAmplitude: f64 = 0;
 export let position: i64 = 0; // global step of the next value
 /** Set when the schedule's cycle limit is reached: every later value is min_lr. */
 export let ended: bool = false;
@@ -25,6 +28,33 @@ export function nextLength(length: i64, c: i64): i64 {
   return <i64>body + warmupOf(c + 1);
 }
 
+/** Whether the next cycle has the cursor's cycle's length and warmup (and is not past the limit). */
+export function nextCycleRepeats(): bool {
+  if (maxCycles >= 0 && cycle + 1 >= maxCycles) return false;
+  return nextLength(cycleLength, cycle) == cycleLength && warmupOf(cycle + 1) == cycleWarmup;
+}
+
+/**
+ * How many cycles from the cursor's on (its own included) have its length and warmup, up to
+ * the cycle limit and to `most`. The cursor's cycle repeats for good once its successor does.
+ */
+export function equalCyclesAhead(most: i64): i64 {
+  if (!nextCycleRepeats()) return 1;
+  return maxCycles >= 0 ? min(most, maxCycles - cycle) : most;
+}
+
+/**
+ * Moves the cursor from the start of its cycle over m whole cycles, where nextCycleRepeats() holds
+ * (so the cycle after them has the same length and warmup again).
+ */
+export function skipEqualCycles(m: i64): void {
+  cycle += m;
+  cycleStart += m * cycleLength;
+  position = cycleStart;
+  if (maxCycles >= 0 && cycle >= maxCycles) ended = true;
+  else cycleAmplitude = amplitudeOf(cycle);
+}
+
 /** Moves the cursor to the start of the next cycle. */
 export function advanceCycle(): void {
   const next = nextLength(cycleLength, cycle);
@@ -33,6 +63,7 @@ export function advanceCycle(): void {
   cycleLength = next;
   cycleWarmup = warmupOf(cycle);
   if (maxCycles >= 0 && cycle >= maxCycles) ended = true;
+  else cycleAmplitude = amplitudeOf(cycle);
 }
 
 /**
@@ -62,6 +93,7 @@ export function seek(t: i64): i32 {
     advanceCycle();
   }
   if (!ended && cycleLength == 0) return -1;
+  if (!ended) cycleAmplitude = amplitudeOf(cycle);
   position = t;
   return 0;
 }

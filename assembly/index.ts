@@ -1,8 +1,14 @@
 // The module's export surface. The host (src/wasm/engine.ts) calls configure, then seek, then
-// fill repeatedly; values land in the buffer that reserve returns.
+// fill repeatedly; values land in the buffer that reserve returns. asc generates the host's types
+// from this file (asconfig "bindings": build/release.d.ts), and the host reads the constants from
+// the instance, so nothing here is mirrored by hand on the other side.
 export { setSchedule as configure, PEAK_REFERENCE, PEAK_CLAMP, PEAK_AMPLITUDE } from "./schedule";
 export { fill, ERR_ZERO_LENGTH } from "./fill";
 export { reserve } from "./memory";
+// The schedule as configure stored it: read back (never written) by the host's boundary test.
+export {
+  firstCycleSteps, cycleMult, maxLr, minLr, warmupSteps, gamma, warmupFirstCycleOnly, peakMode, maxCycles, minAtStepZero,
+} from "./schedule";
 import { seek as seekCursor, cycle, position } from "./cycle";
 
 /** Puts the cursor on step t (an integer below 2^53). Returns 0, or -1 for a zero-length cycle. */

@@ -43,12 +43,3 @@ export function setSchedule(
 export function warmupOf(c: i64): i64 {
   return warmupFirstCycleOnly && c > 0 ? 0 : warmupSteps;
 }
-
-/** (peak - min_lr) of cycle c, in the reference's order of operations for the default mode. */
-export function amplitudeOf(c: i64): f64 {
-  const decay = Math.pow(gamma, <f64>c);
-  if (peakMode == PEAK_AMPLITUDE) return (maxLr - minLr) * decay;
-  let peak = maxLr * decay;
-  if (peakMode == PEAK_CLAMP && peak < minLr) peak = minLr;
-  return peak - minLr;
-}

@@ -1,5 +1,6 @@
-// Benchmark: the schedule engine. 10^6 steps warm (WASM f64, f32 vs the TS reference loop), and a
-// 10^8-step f32 curve written to a .bin file in a child process, with its peak RSS.
+// Benchmark: the schedule engine. 10^6 steps warm (WASM f64, f32 vs the TS reference loop),
+// curveInto against a C loop and against writing the bytes (curve-vs-c.ts), and a 10^8-step f32
+// curve written to a .bin file in a child process, with its peak RSS.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { ReferenceScheduler } from '../src/schedule/reference.js';
 import { withDefaults, type ScheduleInput } from '../src/schedule/params.js';
 import { toFamily } from '../src/schedule/family.js';
 import { timeMs, verdict } from './measure.js';
+import { benchCurveVsC } from './curve-vs-c.js';
 
 const PARAMS: ScheduleInput = { schedule: 'cawr', firstCycleSteps: 37, cycleMult: 1.5, maxLr: 0.1, minLr: 0.001, warmupSteps: 5, gamma: 0.9 };
 const N = 1_000_000;
@@ -38,8 +40,9 @@ export function benchCurve(): void {
   const f64 = new Float64Array(N);
   const f32 = new Float32Array(N);
   const ref = new Float64Array(N);
-  const wasm64 = timeMs(() => fillCurve(family, 0, f64));
-  const wasm32 = timeMs(() => fillCurve(family, 0, f32));
+  // 20 warm-up calls: enough for V8 to tier the kernels up from Liftoff to TurboFan
+  const wasm64 = timeMs(() => fillCurve(family, 0, f64), 15, 20);
+  const wasm32 = timeMs(() => fillCurve(family, 0, f32), 15, 20);
   const reference = timeMs(() => {
     const r = new ReferenceScheduler(family);
     for (let i = 0; i < N; i++, r.step()) ref[i] = r.lr;
@@ -55,6 +58,8 @@ export function benchCurve(): void {
   const r32 = reference / wasm32;
   console.log(`ratio f64: ${r64.toFixed(1)}x faster than the reference loop (target 2.5x: ${verdict(r64 >= 2.5)}); ${(tight / wasm64).toFixed(1)}x vs hand-tuned`);
   console.log(`ratio f32: ${r32.toFixed(1)}x faster than the reference loop (target 8x: ${verdict(r32 >= 8)}); ${(tight / wasm32).toFixed(1)}x vs hand-tuned`);
+
+  benchCurveVsC();
 
   const dir = mkdtempSync(join(tmpdir(), 'lrsweep-bench-'));
   const out = join(dir, 'curve.bin');

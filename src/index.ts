@@ -1,5 +1,5 @@
 // The library entry: `import { curve, LrScheduler, defineTrainer } from 'lrsweep'`.
-export { curve, curveChunks, countRestarts } from './schedule/curve.js';
+export { curve, curveInto, curveChunks, countRestarts } from './schedule/curve.js';
 export { resolveSchedule, ResolvedSchedule } from './schedule/schedule.js';
 export { LrScheduler, type SchedulerState } from './schedule/scheduler.js';
 export { ReferenceScheduler, referenceCurve } from './schedule/reference.js';

@@ -20,6 +20,15 @@ export function curve(params: Params, request: CurveRequest): CurveArray {
 }
 
 /**
+ * The values of steps start .. start + out.length - 1, written into the caller's array (its type
+ * picks the dtype), as curve() would return them; returns out. For callers that reuse a buffer:
+ * no allocation per call. Throws ParamError like curve(), and for an out of any other type.
+ */
+export function curveInto<T extends CurveArray>(params: Params, out: T, options: { start?: number } = {}): T {
+  return resolveSchedule(params).into(out, options.start ?? 0);
+}
+
+/**
  * The same values in chunks of bounded size, for curves longer than memory (10^8 steps and
  * more). Each chunk is a view that is valid until the next iteration: copy what you keep.
  */

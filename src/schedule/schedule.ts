@@ -3,7 +3,7 @@
 // validation; its methods only check the window they are asked for (O(1): where a zero-length
 // cycle would start is found once, here).
 
-import { ParamError, type Problem } from '../core/errors.js';
+import { ParamError, show, type Problem } from '../core/errors.js';
 import { fillCurve, curveChunks as engineChunks, cycleAt, type CurveArray } from '../wasm/engine.js';
 import { cycleRuns, zeroLengthCycle } from './cycles.js';
 import { extremes, type CurvePoint } from './extremes.js';
@@ -71,6 +71,10 @@ export class ResolvedSchedule {
 
   /** Fills a caller's buffer (its type picks the dtype) with steps start .. start + out.length - 1. */
   into<T extends CurveArray>(out: T, start = 0): T {
+    if (!(out instanceof Float64Array) && !(out instanceof Float32Array)) {
+      const got = typeof out === 'object' && out !== null ? (out as object).constructor?.name ?? 'object' : show(out);
+      throw new ParamError([{ key: 'out', message: `out must be a Float64Array or a Float32Array, got ${got}` }]);
+    }
     this.checkWindow({ steps: out.length, start });
     fillCurve(this.family, start, out);
     return out;

@@ -138,3 +138,14 @@ test('fillCurve into a caller array of any length equals curve()', () => {
   fillCurve(p, 17, out);
   assert.deepEqual(out, curve({ schedule: 'cawr', firstCycleSteps: 37, cycleMult: 1.5, warmupSteps: 5, gamma: 0.9 }, { start: 17, steps: 200_001 }));
 });
+
+test('cycles too long for i32 lanes give f32 values rounded from the f64 ones, in any window', () => {
+  // first_cycle_steps = 2^31: the f32 fill takes the f64 kernels 512 values at a time
+  const p: ScheduleInput = { schedule: 'cawr', firstCycleSteps: 2 ** 31, warmupSteps: 1000, gamma: 0.9 };
+  for (const start of [0, 700, 2 ** 30 + 3, 2 ** 31 - 600]) {
+    const wide: Float64Array = curve(p, { start, steps: 1500 });
+    const narrow: Float32Array = curve(p, { start, steps: 1500, dtype: 'f32' });
+    assert.deepEqual(narrow, Float32Array.from(wide), `start=${start}`);
+    assert.deepEqual(curve(p, { start: start + 513, steps: 7, dtype: 'f32' }), narrow.subarray(513, 520), `start=${start} + 513`);
+  }
+});
