@@ -13,7 +13,7 @@ type Tf = Awaited<ReturnType<typeof loadTf>>;
 // Data sets are the same for every trial of a sweep: build each once per worker.
 const datasets = new Map<string, Dataset>();
 
-function datasetFor(c: MlpConfig): Dataset {
+export function datasetFor(c: MlpConfig): Dataset {
   const key = JSON.stringify([c.dataset, c.samples, c.features, c.classes, c.noise, c.validation_fraction, c.dataset_seed]);
   let d = datasets.get(key);
   if (!d) {
