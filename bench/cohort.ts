@@ -3,7 +3,10 @@
 // Prints trial-steps per second for cohorts of 1, 4, 16 and 64, the speed-up over a cohort of 1 and
 // over mlp.ts (the single-trial trainer), what limits the speed-up (per-step time split into a
 // fixed part and a per-member part, and the kernels tfjs dispatches per step), and PyTorch's figure
-// for the same model on one thread, alone and in lockstep (when /usr/bin/python3 has torch).
+// for the same model on one thread, alone and in lockstep (when /usr/bin/python3 has torch), and
+// the rate of a prototype WASM SIMD kernel for this MLP (bench/kernel/mlp-step.ts), checked
+// against the tfjs cohort's losses first.
+// Rates are per CPU second of the one thread, PyTorch's too (time.process_time).
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +15,7 @@ import { datasetFor, mlpTrainer } from '../src/train/mlp.js';
 import { trainCohort } from '../src/train/mlp-cohort.js';
 import { MLP_DEFAULTS, mlpSpec, type MlpConfig } from '../src/train/mlp-spec.js';
 import { median, verdict } from './measure.js';
+import { kernelCohort } from './cohort-kernel.js';
 
 const CONFIG: MlpConfig = { ...MLP_DEFAULTS, samples: 1000, features: 20, classes: 3, hidden: [64], epochs: 10, batch_size: 32, optimizer: 'sgd' };
 const COHORTS = [1, 4, 16, 64];
@@ -22,14 +26,19 @@ function curves(k: number, steps: number): Float64Array[] {
   return Array.from({ length: k }, (_, j) => Float64Array.from({ length: steps }, (_, i) => 0.05 * (1 + j / 64) * (0.5 + 0.5 * Math.cos((Math.PI * i) / steps))));
 }
 
-/** Median seconds of REPS runs after one warm-up run. */
+/**
+ * Median CPU seconds of this process over REPS runs after one warm-up run. CPU time, not wall
+ * time: the machine is shared, and a thread that waits for a core is not slower code. tfjs wasm
+ * runs on this one thread (setThreadsCount(1)); bench runs node with --single-threaded-gc.
+ */
 async function seconds(run: () => unknown): Promise<number> {
   await run();
   const times: number[] = [];
   for (let i = 0; i < REPS; i++) {
-    const began = process.hrtime.bigint();
+    const began = process.cpuUsage();
     await run();
-    times.push(Number(process.hrtime.bigint() - began) / 1e9);
+    const used = process.cpuUsage(began);
+    times.push((used.user + used.system) / 1e6);
   }
   return median(times);
 }
@@ -91,6 +100,25 @@ export async function benchCohort(): Promise<void> {
     + ` per member ${(flops / 1e3).toFixed(0)} kFLOP = ${(flops / perMember / 1e9).toFixed(2)} GFLOP/s in tfjs wasm's batched kernels`);
   console.log(`at K = 16 the fixed part is ${((100 * fixed) / (fixed + 16 * perMember)).toFixed(0)}% of a step; the ceiling as K grows is ${(1 / perMember).toFixed(0)} trial-steps/s`);
 
+  // A custom kernel: the prototype trains the same members (checked against the tfjs cohort's
+  // per-epoch losses), then is timed like the cohorts above.
+  const check = curves(2, steps);
+  const tfjsLoss = trainCohort(tf, CONFIG, data, 1, check).map((m) => m.epochs.map((e) => e.train_loss));
+  const kernelLoss = (await kernelCohort(tf, CONFIG, data, 1, check)).trainLoss;
+  const worst = Math.max(...tfjsLoss.flatMap((member, j) => member.map((v, e) => Math.abs(v - kernelLoss[j][e]) / v)));
+  const kernelRate = (k: number) => async () => {
+    const lrs = curves(k, steps);
+    await kernelCohort(tf, CONFIG, data, 1, lrs);
+    const runs: number[] = [];
+    for (let i = 0; i < REPS; i++) runs.push((await kernelCohort(tf, CONFIG, data, 1, lrs)).seconds);
+    return (k * steps) / median(runs);
+  };
+  const kernel16 = await kernelRate(16)();
+  const kernel1 = await kernelRate(1)();
+  console.log(`prototype WASM SIMD kernel (bench/kernel/mlp-step.ts; per-epoch train loss within ${worst.toExponential(1)} relative of the tfjs cohort's):`
+    + ` ${kernel1.toFixed(0)} steps/s alone, ${kernel16.toFixed(0)} trial-steps/s for 16 members = ${((flops * kernel16) / 1e9).toFixed(1)} GFLOP/s,`
+    + ` ${(kernel16 / rows.find((r) => r.k === 16)!.rate).toFixed(1)}x the tfjs cohort of 16`);
+
   const torch = torchFigures(steps, data.trainY.length);
   if (typeof torch === 'string') {
     console.log(`PyTorch: ${torch}`);
@@ -99,4 +127,5 @@ export async function benchCohort(): Promise<void> {
   const ours16 = rows.find((r) => r.k === 16)!.rate;
   console.log(`PyTorch ${torch.torch}, 1 thread: alone ${torch.alone.toFixed(0)} steps/s; 16 in lockstep (baddbmm) ${torch.lockstep['16'].toFixed(0)}, 64 ${torch.lockstep['64'].toFixed(0)} trial-steps/s`);
   console.log(`tfjs cohort of 16 / PyTorch 16 in lockstep: ${(ours16 / torch.lockstep['16']).toFixed(2)}x; tfjs mlp.ts / PyTorch alone: ${(aloneRate / torch.alone).toFixed(2)}x`);
+  console.log(`prototype kernel, 16 members / PyTorch 16 in lockstep: ${(kernel16 / torch.lockstep['16']).toFixed(2)}x (a custom kernel ${kernel16 > torch.lockstep['16'] ? 'would pass' : 'would not pass'} PyTorch's lockstep figure)`);
 }

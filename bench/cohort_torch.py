@@ -2,7 +2,7 @@
 # cross-entropy, SGD with a per-step LR), one thread, trained (a) alone, as a PyTorch user writes
 # it (nn.Sequential + torch.optim.SGD), and (b) K members in lockstep with stacked weights and
 # torch.baddbmm, each member with its own LR. Prints one JSON object: trial-steps per second,
-# the median of 5 runs after a warm-up (as bench/measure.ts times).
+# the median of 5 runs after a warm-up, per CPU second (time.process_time), as bench/cohort.ts times.
 # Usage: /usr/bin/python3 bench/cohort_torch.py '{"features":20,"hidden":64,"classes":3,"batch":32,"rows":800,"steps":250,"lockstep":[16]}'
 import json
 import sys
@@ -28,7 +28,7 @@ def alone():
     model = torch.nn.Sequential(torch.nn.Linear(features, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, classes))
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
     lrs = [lr_at(s) for s in range(steps)]
-    began = time.perf_counter()
+    began = time.process_time()
     for s in range(steps):
         xb, yb = batches[s % len(batches)]
         for group in opt.param_groups:
@@ -36,7 +36,7 @@ def alone():
         opt.zero_grad()
         F.cross_entropy(model(xb), yb).backward()
         opt.step()
-    return steps / (time.perf_counter() - began)
+    return steps / (time.process_time() - began)
 
 
 def lockstep(k):
@@ -45,7 +45,7 @@ def lockstep(k):
     params = [stacked(features, hidden), stacked(1, hidden), stacked(hidden, classes), stacked(1, classes)]
     w1, b1, w2, b2 = params
     neg_lr = [torch.tensor([-lr_at(s, m) for m in range(k)]).view(k, 1, 1) for s in range(steps)]
-    began = time.perf_counter()
+    began = time.process_time()
     for s in range(steps):
         xb, yb = batches[s % len(batches)]
         n = xb.shape[0]
@@ -57,7 +57,7 @@ def lockstep(k):
         with torch.no_grad():
             for p, gr in zip(params, grads):
                 p.add_(neg_lr[s] * gr)
-    return k * steps / (time.perf_counter() - began)
+    return k * steps / (time.process_time() - began)
 
 
 def median(f, *args):

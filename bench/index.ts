@@ -1,5 +1,6 @@
-// `npm run bench [curve|overhead|training]`: every benchmark, each printing times and ratios
+// `npm run bench [curve|overhead|training|cohort]`: every benchmark, each printing times and ratios
 // measured in this one run. Not tests: these machines are shared and noisy.
+import { benchCohort } from './cohort.js';
 import { benchCurve } from './curve.js';
 import { benchSweepOverhead, benchTraining } from './sweep.js';
 
@@ -9,4 +10,8 @@ if (!only || only === 'overhead') await benchSweepOverhead();
 if (!only || only === 'training') {
   console.log('\n== MLP training throughput: 24 trials x 500 steps (64-64 MLP, batch 32), tfjs wasm backend, warm pool ==');
   await benchTraining();
+}
+if (!only || only === 'cohort') {
+  console.log('\n== Cohorts in lockstep: trial-steps per CPU second, 20-64-3 MLP (batch 32, SGD, 250 steps), tfjs wasm, one thread ==');
+  await benchCohort();
 }
