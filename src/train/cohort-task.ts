@@ -2,7 +2,8 @@
 // network and the optimizers so another task (regression: MSE loss, val_mae) plugs in here.
 //
 // Rules for a task, because members train in one batched computation:
-// - Every tensor has the member axis first: predictions and targets are [K, rows, outputs].
+// - Every tensor has the member axis first: predictions and targets are [K, rows, outputs]
+//   (tfjs's losses want the targets shaped like the predictions).
 // - loss() and evaluate() reduce each member's slice on its own (axis 1 and up), never across
 //   the member axis: a member whose loss is NaN must not touch its mates' numbers.
 // - loss() is differentiable and gives each member the same number, by the same ops, as the
@@ -38,8 +39,8 @@ export interface BoundTask {
   dispose(): void;
 }
 
-/** K copies of a row-major block, back to back: tfjs wasm's batched matMul does not broadcast, and its Tile and Slice kernels copy slowly. */
-export function repeatBlock(block: Float32Array, members: number, out = new Float32Array(block.length * members)): Float32Array {
+/** K copies of a row-major block, back to back ([K, ...block]). */
+function repeatBlock(block: Float32Array, members: number, out = new Float32Array(block.length * members)): Float32Array {
   for (let j = 0; j < members; j++) out.set(block, j * block.length);
   return out;
 }

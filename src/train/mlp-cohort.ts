@@ -19,10 +19,12 @@
 //   index into its LR curve). From that step on its weights and optimizer state are frozen (its
 //   update is masked out), and its metrics end with that epoch: train_loss is then non-finite and
 //   val_loss and val_accuracy are NaN, so a runner sees the divergence. Its mates train on.
-// - Memory: the training and validation inputs are held K times (tiled), K x rows x features floats.
+// - Each step gathers its batch in JS, feeds it to every member at once ([1, rows, features]; the
+//   batched matMul broadcasts it), and reads back the K losses (a copy out of WASM memory on the
+//   wasm and cpu backends, where nothing waits on a device).
 
 import { loadTf } from './backend.js';
-import { classification, repeatBlock, type CohortTask, type MemberMetrics, type ValidationMetric } from './cohort-task.js';
+import { classification, type CohortTask, type MemberMetrics, type ValidationMetric } from './cohort-task.js';
 import type { Dataset } from './datasets.js';
 import { datasetFor } from './mlp.js';
 import type { MlpConfig } from './mlp-spec.js';
@@ -48,18 +50,18 @@ export interface CohortOptions {
   task?: CohortTask;
 }
 
-/** Steps of one epoch and of the whole training, as mlp.ts takes them. */
-function stepCounts(c: MlpConfig, data: Dataset) {
-  const perEpoch = Math.ceil(data.trainY.length / c.batch_size);
-  return { perEpoch, total: c.epochs * perEpoch };
+/** Training steps, as mlp.ts takes them: every epoch ends with a short batch if the rows do not divide. */
+function totalSteps(c: MlpConfig, data: Dataset): number {
+  return c.epochs * Math.ceil(data.trainY.length / c.batch_size);
 }
 
 export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, curves: Float64Array[], options: CohortOptions = {}): MemberResult[] {
-  const { total } = stepCounts(c, data);
+  const total = totalSteps(c, data);
   if (curves.length === 0) throw new Error('a cohort needs at least one LR curve, got none');
   curves.forEach((lrs, j) => {
     if (lrs.length < total) throw new Error(`LR curve ${j} has ${lrs.length} values; training takes ${total} steps (epochs x ceil(training rows / batch_size))`);
   });
+  // A lone member trains with a twin, so it runs the batched kernels every cohort runs (see above).
   const lrsOf = curves.length === 1 ? [curves[0], curves[0]] : curves;
   const K = lrsOf.length;
   const taskSpec = options.task ?? classification;
@@ -74,11 +76,13 @@ export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, c
   const optimizer = stackedOptimizer(tf, c, model.variables);
   const trainTargets = taskSpec.trainTargets(data);
   const valRows = data.valY.length;
-  const xVal = tf.tensor3d(repeatBlock(data.valX, K), [K, valRows, features]);
+  const xVal = tf.tensor3d(data.valX, [1, valRows, features]);
   const random = mulberry32(seed ^ 0x51ed);
   const negLr = new Float32Array(K);
-  // One batch for every member, assembled here: K copies of the batch's rows (see repeatBlock).
-  const xBatch = new Float32Array(K * c.batch_size * features);
+  // Each batch is gathered here, not sliced from a shuffled tensor as mlp.ts does: tfjs wasm's
+  // Slice copies its whole input out of WASM memory on every call. The inputs go in once for all
+  // members; the targets K times, as the loss takes them shaped like the predictions.
+  const xBatch = new Float32Array(c.batch_size * features);
   const yBatch = new Float32Array(K * c.batch_size * outputs);
   let alive = null as Tensor | null; // [K, 1, 1] bool once a member has diverged
   let losses: Tensor1D[] = [];
@@ -91,10 +95,10 @@ export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, c
       for (let from = 0; from < trainRows && divergedAt.includes(null); from += c.batch_size) {
         for (let j = 0; j < K; j++) negLr[j] = -lrsOf[j][step];
         const rows = Math.min(c.batch_size, trainRows - from);
-        const xb = gatherRows(data.trainX, features, order, from, rows, K, xBatch);
+        const xb = gatherRows(data.trainX, features, order, from, rows, 1, xBatch);
         const yb = gatherRows(trainTargets, outputs, order, from, rows, K, yBatch);
         tf.tidy(() => {
-          const x = tf.tensor3d(xb, [K, rows, features]);
+          const x = tf.tensor3d(xb, [1, rows, features]);
           const y = tf.tensor3d(yb, [K, rows, outputs]);
           let loss!: Tensor1D;
           // Members are independent, so the gradient of the sum of their losses holds, slice by
@@ -105,8 +109,8 @@ export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, c
             return tf.sum(loss);
           }, model.variables);
           losses.push(loss);
-          // One read-back of K floats a step (a copy out of WASM memory, no sync to wait for):
-          // a diverging member must be masked out of this very step's update.
+          // One read-back of K floats a step: a diverging member must be masked out of this very
+          // step's update.
           const values = loss.dataSync();
           let changed = false;
           for (let j = 0; j < K; j++) {
@@ -131,7 +135,7 @@ export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, c
         if (at !== null && at < epochStart) return;
         const diverged = at !== null;
         const val = Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, v === null ? null : diverged ? Number.NaN : v[j]]));
-        r.epochs.push({ epoch, train_loss: trainLoss[j], ...(val as Record<ValidationMetric, number>), lr: lrsOf[j][step - 1] });
+        r.epochs.push({ epoch, train_loss: trainLoss[j], ...(val as Pick<EpochMetrics, ValidationMetric>), lr: lrsOf[j][step - 1] });
         r.divergedAt = at;
       });
     }
@@ -145,15 +149,15 @@ export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, c
   return results;
 }
 
-/** The batch's rows (order[from .. from + rows)) of a row-major [*, width] array, repeated for K members, into out. */
-function gatherRows(source: Float32Array, width: number, order: Int32Array, from: number, rows: number, K: number, out: Float32Array): Float32Array {
+/** The batch's rows (order[from .. from + rows)) of a row-major [*, width] array, `copies` times over, into out. */
+function gatherRows(source: Float32Array, width: number, order: Int32Array, from: number, rows: number, copies: number, out: Float32Array): Float32Array {
   for (let r = 0; r < rows; r++) {
     const row = order[from + r];
     out.set(source.subarray(row * width, (row + 1) * width), r * width);
   }
   const block = rows * width;
-  for (let j = 1; j < K; j++) out.copyWithin(j * block, 0, block);
-  return out.subarray(0, K * block);
+  for (let j = 1; j < copies; j++) out.copyWithin(j * block, 0, block);
+  return out.subarray(0, copies * block);
 }
 
 /** The epoch's per-member numbers, read back: mean step loss, and each validation metric. */

@@ -1,6 +1,7 @@
 // A dense network with K members stacked along a leading axis: kernels [K, in, out], biases
-// [K, 1, out], and one batched matMul per layer runs every member at once. Each member starts from
-// the weights mlp.ts's tfjs layers model gets with the same seed (the same glorotUniform
+// [K, 1, out], and one batched matMul per layer runs every member at once (tfjs wasm sends every
+// batched matMul to one plain loop that computes each member's slice apart). Each member starts
+// from the weights mlp.ts's tfjs layers model gets with the same seed (the same glorotUniform
 // initializer, seeded seed + layer index, zero biases), tiled K times, and computes its layer as
 // tfjs's Dense layer does in training: matMul, add the bias, then the activation.
 
@@ -20,7 +21,7 @@ export interface StackedMlpShape {
 export interface StackedMlp {
   /** Trainable variables, kernel then bias for each layer, every one [K, ...]. */
   variables: Variable[];
-  /** Every member's forward pass: [K, rows, features] -> [K, rows, outputs] (linear outputs). */
+  /** Every member's forward pass: [K, rows, features], or [1, rows, features] for the same rows to all, -> [K, rows, outputs] (linear outputs). */
   apply(x: Tensor3D): Tensor3D;
   dispose(): void;
 }
