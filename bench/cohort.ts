@@ -91,13 +91,16 @@ export async function benchCohort(): Promise<void> {
   // op, kernel launch, the per-step read-back), the same for any K; the per-member part is the
   // arithmetic of tfjs wasm's batched kernels.
   const { fixed, perMember } = fit(rows);
-  const profile = await tf.profile(() => trainCohort(tf, { ...CONFIG, epochs: 1 }, data, 1, curves(4, steps / CONFIG.epochs)));
+  const profile = await tf.profile(() => trainCohort(tf, { ...CONFIG, epochs: 1 }, data, 1, curves(16, steps / CONFIG.epochs)));
   const kernelsPerStep = profile.kernels.length / (steps / CONFIG.epochs);
+  const kernelMs = await Promise.all(profile.kernels.map(async (k) => ({ name: k.name, ms: (await k.kernelTimeMs) as number })));
+  const matMulShare = kernelMs.filter((k) => k.name === 'BatchMatMul').reduce((s, k) => s + k.ms, 0) / kernelMs.reduce((s, k) => s + k.ms, 0);
   const h = CONFIG.hidden[0];
   const flops = 2 * CONFIG.batch_size * (CONFIG.features * h + h * CONFIG.classes) * 3 - 2 * CONFIG.batch_size * CONFIG.features * h; // forward, dW, dX but the input's
   console.log(`a step = ${(fixed * 1e6).toFixed(0)} us fixed + ${(perMember * 1e6).toFixed(1)} us per member (least squares over K = ${COHORTS.join(', ')});`
-    + ` ${kernelsPerStep.toFixed(0)} kernels a step, ${((fixed * 1e6) / kernelsPerStep).toFixed(1)} us of fixed cost per kernel;`
-    + ` per member ${(flops / 1e3).toFixed(0)} kFLOP = ${(flops / perMember / 1e9).toFixed(2)} GFLOP/s in tfjs wasm's batched kernels`);
+    + ` ${kernelsPerStep.toFixed(0)} kernels a step, ${((fixed * 1e6) / kernelsPerStep).toFixed(1)} us of fixed cost per kernel`);
+  console.log(`per member ${(flops / 1e3).toFixed(0)} kFLOP a step = ${(flops / perMember / 1e9).toFixed(2)} GFLOP/s; at K = 16, BatchMatMul takes ${(100 * matMulShare).toFixed(0)}% of kernel time`
+    + ` (tfjs wasm runs every batched or transposed matMul in a plain scalar loop, not XNNPACK)`);
   console.log(`at K = 16 the fixed part is ${((100 * fixed) / (fixed + 16 * perMember)).toFixed(0)}% of a step; the ceiling as K grows is ${(1 / perMember).toFixed(0)} trial-steps/s`);
 
   // A custom kernel: the prototype trains the same members (checked against the tfjs cohort's
