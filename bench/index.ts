@@ -1,14 +1,21 @@
-// `npm run bench [curve|overhead|training|command]`: every benchmark, each printing times and ratios
-// measured in this one run. Not tests: these machines are shared and noisy.
+// `npm run bench [curve|overhead|training|cohort|command|fit]`: every benchmark, each printing times
+// and ratios measured in this one run. Not tests: these machines are shared and noisy.
+import { benchCohort } from './cohort.js';
 import { benchCurve } from './curve.js';
 import { benchSweepOverhead, benchTraining } from './sweep.js';
 import { benchCommand } from './command.js';
+import { benchFit } from './fit.js';
 
 const only = process.argv[2];
 if (!only || only === 'curve') benchCurve();
+if (!only || only === 'fit') benchFit();
 if (!only || only === 'overhead') await benchSweepOverhead();
 if (!only || only === 'training') {
   console.log('\n== MLP training throughput: 24 trials x 500 steps (64-64 MLP, batch 32), tfjs wasm backend, warm pool ==');
   await benchTraining();
+}
+if (!only || only === 'cohort') {
+  console.log('\n== Cohorts in lockstep: trial-steps per CPU second, 20-64-3 MLP (batch 32, SGD, 250 steps), tfjs wasm, one thread ==');
+  await benchCohort();
 }
 if (!only || only === 'command') await benchCommand();

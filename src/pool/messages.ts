@@ -29,6 +29,11 @@ export interface WorkUnit {
   backend: Backend;
   /** LR range tests: trainers report every step. */
   perStep: boolean;
+  /**
+   * The sweep trains in cohorts: even a unit of one member goes through trainCohort, so a
+   * trial's numbers never depend on how many mates it had.
+   */
+  lockstep?: boolean;
 }
 
 /** From a unit as it trains. `member` indexes unit.members. */

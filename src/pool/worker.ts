@@ -50,7 +50,7 @@ export default async function runUnit({ unit, port }: { unit: WorkUnit; port: Me
     const tf = trainer.usesTf === false ? (null as unknown as Tf) : await loadTf(unit.backend);
     const curves = curvesFor(unit);
     const base = { options: unit.options, seed: unit.seed, tf, backend: unit.backend, perStep: unit.perStep, signal: controller.signal };
-    if (unit.members.length > 1) {
+    if (unit.members.length > 1 || (unit.lockstep && trainer.trainCohort)) {
       if (!trainer.trainCohort) throw new Error('this trainer cannot train cohorts (it has no trainCohort)');
       await trainer.trainCohort({ ...base, curves, report: (member, point, metrics) => post({ type: 'point', member, point: toPoint(point, metrics) }) });
     } else {

@@ -5,6 +5,7 @@
 
 import { createRequire } from 'node:module';
 import { gaussian, mulberry32, permutation } from '../core/random.js';
+import type { MlpOptions } from './mlp-options.js';
 
 export interface Dataset {
   features: number;
@@ -95,3 +96,20 @@ export function trainCount(samples: number, validationFraction: number): number 
 }
 
 export const IRIS_SAMPLES = 150;
+
+// Data sets are the same for every trial of a sweep: build each once per worker.
+const datasets = new Map<string, Dataset>();
+
+/** The MLP's data set for its options. */
+export function datasetFor(c: MlpOptions): Dataset {
+  const key = JSON.stringify([c.dataset, c.samples, c.features, c.classes, c.noise, c.validation_fraction, c.dataset_seed]);
+  let d = datasets.get(key);
+  if (!d) {
+    d = c.dataset === 'iris'
+      ? iris(c.validation_fraction, c.dataset_seed)
+      : synthetic({ samples: c.samples, features: c.features, classes: c.classes, noise: c.noise, validation_fraction: c.validation_fraction, seed: c.dataset_seed });
+    datasets.set(key, d);
+  }
+  return d;
+}
+

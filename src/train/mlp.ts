@@ -8,8 +8,9 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { mulberry32, permutation } from '../core/random.js';
 import { defineTrainer, type Metrics, type Point, type Tf } from './contract.js';
-import { iris, synthetic, type Dataset } from './datasets.js';
+import { datasetFor, type Dataset } from './datasets.js';
 import { mlpSteps, readMlpOptions, type MlpOptions } from './mlp-options.js';
+import { trainCohort } from './mlp-cohort.js';
 import { parseOptions } from './options.js';
 
 export const mlp = defineTrainer<MlpOptions>({
@@ -21,22 +22,17 @@ export const mlp = defineTrainer<MlpOptions>({
       report: ctx.report, signal: ctx.signal, perStep: ctx.perStep,
     });
   },
+  // Lockstep: K copies of the network as one batched computation (mlp-cohort.ts). A member's
+  // numbers do not depend on its mates, bit for bit, and equal a trial trained alone by train()
+  // within float32 rounding (relative 2e-5; see test/train/mlp-cohort.test.ts).
+  trainCohort(ctx) {
+    if (ctx.perStep) throw new Error('per-step reports (LR range tests) train one trial at a time, not a cohort');
+    trainCohort(ctx.tf, ctx.options, datasetFor(ctx.options), ctx.seed, ctx.curves, {
+      signal: ctx.signal,
+      onEpoch: (member, { epoch, ...values }) => ctx.report(member, { epoch }, values.val_accuracy === null ? { train_loss: values.train_loss, val_loss: values.val_loss, lr: values.lr } : { ...values, val_accuracy: values.val_accuracy }),
+    });
+  },
 });
-
-// Data sets are the same for every trial of a sweep: build each once per worker.
-const datasets = new Map<string, Dataset>();
-
-export function datasetFor(c: MlpOptions): Dataset {
-  const key = JSON.stringify([c.dataset, c.samples, c.features, c.classes, c.noise, c.validation_fraction, c.dataset_seed]);
-  let d = datasets.get(key);
-  if (!d) {
-    d = c.dataset === 'iris'
-      ? iris(c.validation_fraction, c.dataset_seed)
-      : synthetic({ samples: c.samples, features: c.features, classes: c.classes, noise: c.noise, validation_fraction: c.validation_fraction, seed: c.dataset_seed });
-    datasets.set(key, d);
-  }
-  return d;
-}
 
 export function buildModel(tf: Tf, c: MlpOptions, data: Dataset, seed: number) {
   const model = tf.sequential();

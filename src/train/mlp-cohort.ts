@@ -1,0 +1,175 @@
+// The MLP trainer for a cohort: K trials of the same model, data and seed that differ only in
+// their LR curves, trained in lockstep as one batched computation (stacked-mlp.ts), each member
+// with its own LR at every step (stacked-optimizers.ts). For the small models sweeps use, tfjs
+// spends most of a step dispatching ops, so K members cost far less than K single trials.
+//
+// The contract, for whoever groups trials into cohorts:
+// - Every member starts from the weights mlp.ts gives that seed, sees the same batches in the same
+//   order (one shuffle per epoch by mulberry32(seed ^ 0x51ed), batches as contiguous slices), and
+//   is updated by tfjs's own rules with its own LR. Its per-epoch metrics match the same curve
+//   trained alone by mlp.ts within float32 rounding (test/train/mlp-cohort.test.ts states and
+//   measures the tolerance): a member's slice of a batched matMul does not sum in the order of the
+//   unbatched matMul mlp.ts runs.
+// - A member's numbers do not depend on its mates, bit for bit: not on their curves, their count,
+//   or whether they diverge. Every op works on each member's slice apart, and a lone member is
+//   trained with a twin (its own curve again, result dropped) because tfjs's wasm backend sends
+//   an unbatched matMul to XNNPACK and a batched one to a plain loop, which round differently.
+//   So a trial gives the same numbers in a cohort of any size and composition.
+// - A member diverges at the first step whose training loss is NaN or infinite (`divergedAt`, an
+//   index into its LR curve). From that step on its weights and optimizer state are frozen (its
+//   update is masked out), and its metrics end with that epoch: train_loss is then non-finite and
+//   val_loss and val_accuracy are NaN, so a runner sees the divergence. Its mates train on.
+// - Each step gathers its batch in JS, feeds it to every member at once ([1, rows, features]; the
+//   batched matMul broadcasts it), and reads back the K losses (a copy out of WASM memory on the
+//   wasm and cpu backends, where nothing waits on a device).
+
+import { classification, type CohortTask, type EpochMetrics, type MemberMetrics, type ValidationMetric } from './cohort-task.js';
+import type { Dataset } from './datasets.js';
+import type { MlpOptions as MlpConfig } from './mlp-options.js';
+import { mulberry32, permutation } from '../core/random.js';
+import { stackedMlp } from './stacked-mlp.js';
+import { stackedOptimizer } from './stacked-optimizers.js';
+
+type Tf = typeof import('@tensorflow/tfjs');
+type Tensor = import('@tensorflow/tfjs').Tensor;
+type Tensor1D = import('@tensorflow/tfjs').Tensor1D;
+type Tensor3D = import('@tensorflow/tfjs').Tensor3D;
+
+export interface MemberResult {
+  /** One entry per epoch trained; a diverged member's end with the epoch it diverged in. */
+  epochs: EpochMetrics[];
+  /** The first step (index into its LR curve) whose training loss was NaN or infinite; null if none. */
+  divergedAt: number | null;
+}
+
+export interface CohortOptions {
+  /** What the network learns: loss and validation metrics. Default: classification. */
+  task?: CohortTask;
+  /** Called as each member's epoch is done (streamed, so a running cohort's progress is recorded). */
+  onEpoch?: (member: number, metrics: EpochMetrics) => void;
+  /** Checked between epochs: training stops once it is aborted. */
+  signal?: AbortSignal;
+}
+
+/** Training steps, as mlp.ts takes them: every epoch ends with a short batch if the rows do not divide. */
+function totalSteps(c: MlpConfig, data: Dataset): number {
+  return c.epochs * Math.ceil(data.trainY.length / c.batch_size);
+}
+
+export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, curves: Float64Array[], options: CohortOptions = {}): MemberResult[] {
+  const total = totalSteps(c, data);
+  if (curves.length === 0) throw new Error('a cohort needs at least one LR curve, got none');
+  curves.forEach((lrs, j) => {
+    if (lrs.length < total) throw new Error(`LR curve ${j} has ${lrs.length} values; training takes ${total} steps (epochs x ceil(training rows / batch_size))`);
+  });
+  // A lone member trains with a twin, so it runs the batched kernels every cohort runs (see above).
+  const lrsOf = curves.length === 1 ? [curves[0], curves[0]] : curves;
+  const K = lrsOf.length;
+  const taskSpec = options.task ?? classification;
+  const trainRows = data.trainY.length;
+  const features = data.features;
+
+  const results: MemberResult[] = curves.map(() => ({ epochs: [], divergedAt: null }));
+  const divergedAt: (number | null)[] = new Array(K).fill(null);
+  const task = taskSpec.bind(tf, data, K);
+  const outputs = taskSpec.outputs(data);
+  const model = stackedMlp(tf, { features, hidden: c.hidden, outputs, activation: c.activation }, seed, K);
+  const optimizer = stackedOptimizer(tf, c, model.variables);
+  const trainTargets = taskSpec.trainTargets(data);
+  const valRows = data.valY.length;
+  const xVal = tf.tensor3d(data.valX, [1, valRows, features]);
+  const random = mulberry32(seed ^ 0x51ed);
+  const negLr = new Float32Array(K);
+  // Each batch is gathered here, not sliced from a shuffled tensor as mlp.ts does: tfjs wasm's
+  // Slice copies its whole input out of WASM memory on every call. The inputs go in once for all
+  // members; the targets K times, as the loss takes them shaped like the predictions.
+  const xBatch = new Float32Array(c.batch_size * features);
+  const yBatch = new Float32Array(K * c.batch_size * outputs);
+  let alive = null as Tensor | null; // [K, 1, 1] bool once a member has diverged
+  let losses: Tensor1D[] = [];
+  let step = 0;
+  try {
+    for (let epoch = 1; epoch <= c.epochs && divergedAt.includes(null) && !options.signal?.aborted; epoch++) {
+      const epochStart = step;
+      // One shuffle per epoch; batches are contiguous runs of the shuffled order.
+      const order = permutation(trainRows, random);
+      for (let from = 0; from < trainRows && divergedAt.includes(null); from += c.batch_size) {
+        for (let j = 0; j < K; j++) negLr[j] = -lrsOf[j][step];
+        const rows = Math.min(c.batch_size, trainRows - from);
+        const xb = gatherRows(data.trainX, features, order, from, rows, 1, xBatch);
+        const yb = gatherRows(trainTargets, outputs, order, from, rows, K, yBatch);
+        tf.tidy(() => {
+          const x = tf.tensor3d(xb, [1, rows, features]);
+          const y = tf.tensor3d(yb, [K, rows, outputs]);
+          let loss!: Tensor1D;
+          // Members are independent, so the gradient of the sum of their losses holds, slice by
+          // slice, each member's own gradient. The sum's value is never read: a NaN member makes
+          // it NaN, but d(sum)/d(loss_j) is 1 whatever the other terms hold.
+          const { grads } = tf.variableGrads(() => {
+            loss = tf.keep(task.loss(model.apply(x), y));
+            return tf.sum(loss);
+          }, model.variables);
+          losses.push(loss);
+          // One read-back of K floats a step: a diverging member must be masked out of this very
+          // step's update.
+          const values = loss.dataSync();
+          let changed = false;
+          for (let j = 0; j < K; j++) {
+            if (divergedAt[j] === null && !Number.isFinite(values[j])) {
+              divergedAt[j] = step;
+              changed = true;
+            }
+          }
+          if (changed) {
+            alive?.dispose();
+            alive = tf.keep(tf.tensor3d(divergedAt.map((d) => (d === null ? 1 : 0)), [K, 1, 1], 'bool'));
+          }
+          optimizer.apply(model.variables.map((v) => grads[v.name]), tf.tensor3d(negLr, [K, 1, 1]), alive);
+        });
+        step++;
+      }
+      const { trainLoss, metrics } = epochMetrics(tf, losses, () => task.evaluate(model.apply(xVal)));
+      tf.dispose(losses);
+      losses = [];
+      results.forEach((r, j) => {
+        const at = divergedAt[j];
+        if (at !== null && at < epochStart) return;
+        const diverged = at !== null;
+        const val = Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, v === null ? null : diverged ? Number.NaN : v[j]]));
+        const entry = { epoch, train_loss: trainLoss[j], ...(val as Pick<EpochMetrics, ValidationMetric>), lr: lrsOf[j][step - 1] };
+        r.epochs.push(entry);
+        r.divergedAt = at;
+        options.onEpoch?.(j, entry);
+      });
+    }
+  } finally {
+    tf.dispose([...losses, xVal]);
+    alive?.dispose();
+    optimizer.dispose();
+    model.dispose();
+    task.dispose();
+  }
+  return results;
+}
+
+/** The batch's rows (order[from .. from + rows)) of a row-major [*, width] array, `copies` times over, into out. */
+function gatherRows(source: Float32Array, width: number, order: Int32Array, from: number, rows: number, copies: number, out: Float32Array): Float32Array {
+  for (let r = 0; r < rows; r++) {
+    const row = order[from + r];
+    out.set(source.subarray(row * width, (row + 1) * width), r * width);
+  }
+  const block = rows * width;
+  for (let j = 1; j < copies; j++) out.copyWithin(j * block, 0, block);
+  return out.subarray(0, copies * block);
+}
+
+/** The epoch's per-member numbers, read back: mean step loss, and each validation metric. */
+function epochMetrics(tf: Tf, losses: Tensor1D[], evaluate: () => MemberMetrics) {
+  let read!: { trainLoss: Float32Array; metrics: Record<ValidationMetric, Float32Array | null> };
+  tf.tidy(() => {
+    const trainLoss = tf.mean(tf.stack(losses), 0).dataSync() as Float32Array;
+    const metrics = Object.fromEntries(Object.entries(evaluate()).map(([k, t]) => [k, t === null ? null : (t as Tensor).dataSync()]));
+    read = { trainLoss, metrics: metrics as Record<ValidationMetric, Float32Array | null> };
+  });
+  return read;
+}
