@@ -53,7 +53,7 @@ for (const name of OPTIMIZERS) {
         if (j === MASKED && step >= MASKED_FROM) return;
         assert.deepEqual(now.subarray(j * SIZE, (j + 1) * SIZE), variable.dataSync(), `member ${j}, step ${step}`);
       });
-      const masked = now.slice(MASKED * SIZE, (MASKED + 1) * SIZE);
+      const masked = Float32Array.from(now.slice(MASKED * SIZE, (MASKED + 1) * SIZE));
       if (step === MASKED_FROM - 1) frozen = masked;
       if (step >= MASKED_FROM) assert.deepEqual(masked, frozen, `the masked member at step ${step}`);
     }
