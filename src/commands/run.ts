@@ -19,6 +19,7 @@ export function builder(y: Argv) {
     .option('backend', { choices: BACKENDS, default: 'wasm' as Backend, describe: 'tfjs backend; tensorflow needs @tensorflow/tfjs-node installed' })
     .option('extend', { type: 'boolean', default: false, describe: 'Accept a changed sweep file that adds configs (values, trials, repeats)' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Check the file, print the number of trials and the first configs, run nothing' })
+    .option('trials-dir', { type: 'string', nargs: 1, describe: 'Command trainers: where each trial\'s directory goes  [default: $LRSWEEP_TRIALS_DIR, else ./lrsweep-trials]' })
     .example('$0 run sweeps/quickstart.yaml', 'Run the quickstart sweep into lrsweep.db')
     .example('$0 run sweeps/cawr-grid.yaml --workers 2 --db results.db', 'A bigger grid, in another database')
     .example('$0 run sweeps/cawr-grid.yaml --dry-run', 'How many trials, and which');
@@ -131,7 +132,8 @@ export async function handler(argv: Args): Promise<void> {
       return;
     }
     const report = await runSweep({
-      file, db: argv.db, workers: argv.workers, backend: argv.backend, extend: argv.extend, signal: stop.signal,
+      file, db: argv.db, workers: argv.workers, backend: argv.backend, extend: argv.extend, signal: stop.signal, trialsDir: argv['trials-dir'],
+      onNotice: (message) => process.stderr.write(`lrsweep: ${message}\n`),
       onProgress: (p) => {
         training = true;
         progress.update(p);

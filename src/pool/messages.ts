@@ -36,7 +36,10 @@ export interface WorkUnit {
   lockstep?: boolean;
 }
 
-/** From a unit as it trains. `member` indexes unit.members. */
+/**
+ * From a unit as it trains. `member` indexes unit.members. A command's start carries its process
+ * group's record (to end it if the runner dies) and where its log is.
+ */
 export type UnitEvent =
-  | { type: 'started' }
+  | { type: 'started'; process?: Record<string, unknown>; details?: Record<string, unknown> }
   | { type: 'point'; member: number; point: MetricPoint };

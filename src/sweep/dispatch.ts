@@ -42,6 +42,8 @@ export interface DispatchContext {
 interface Member {
   trial: TrialRecord;
   seq: number;
+  /** The last point reported. */
+  last: MetricPoint | null;
   objective: ObjectiveTracker;
   reported: Set<string>;
   final: boolean;
@@ -111,7 +113,7 @@ export class Dispatcher {
 
   private start(trials: TrialRecord[]): void {
     const unit: ActiveUnit = {
-      members: trials.map((trial) => ({ trial, seq: 0, objective: new ObjectiveTracker(this.c.sweep.objective), reported: new Set(), final: false })),
+      members: trials.map((trial) => ({ trial, seq: 0, last: null, objective: new ObjectiveTracker(this.c.sweep.objective), reported: new Set(), final: false })),
       running: null,
       startedAt: null,
     };
@@ -132,7 +134,7 @@ export class Dispatcher {
     if (e.type === 'started') {
       unit.startedAt = Date.now();
       for (const m of unit.members) {
-        this.batch.started.push({ trialId: m.trial.id, provenance: this.c.provenance });
+        this.batch.started.push({ trialId: m.trial.id, provenance: { ...this.c.provenance, ...e.details }, process: e.process ?? null });
         this.startedIds.add(m.trial.id);
       }
       this.c.counts.queued -= unit.members.length;
@@ -142,7 +144,12 @@ export class Dispatcher {
     }
     const m = unit.members[e.member];
     if (!m || m.final) return; // a diverged member's later reports are ignored
-    this.batch.points.push({ trialId: m.trial.id, attempt: m.trial.attempts, seq: m.seq++, point: e.point });
+    // Consecutive reports of one epoch (or step) are one point: a program may print its training
+    // and its validation metrics on separate lines.
+    const same = m.last !== null && m.last.epoch === e.point.epoch && m.last.step === e.point.step;
+    const seq = same ? m.seq - 1 : m.seq++;
+    m.last = e.point;
+    this.batch.points.push({ trialId: m.trial.id, attempt: m.trial.attempts, seq, point: e.point });
     for (const name of Object.keys(e.point.values)) m.reported.add(name);
     m.objective.add(e.point);
     const divergence = divergenceOf(e.point, this.c.sweep.objective.metric);

@@ -5,17 +5,18 @@
 // A storage failure (disk full, database gone) ends the run cleanly: trials in flight are marked
 // interrupted where the database still accepts it, and the error propagates as one line.
 
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { totalOf, type StateCounts } from '../core/trial.js';
 import { lrsweepVersion } from '../core/version.js';
 import { yieldToEvents } from '../core/yield.js';
 import { TrialPool, defaultWorkers } from '../pool/pool.js';
+import { CommandExecutor } from '../pool/commands.js';
 import type { Executor } from '../pool/executor.js';
 import { openStorage } from '../storage/open.js';
 import type { RunRecord, Storage, TrialRecord } from '../storage/types.js';
 import { checkBackend, type Backend } from '../train/backend.js';
+import { DEFAULT_TRIAL_ROOT, checkCommandHost, endOrphans, hashFiles, prepareSweepDir, type ProcessRecord } from '../train/command/index.js';
 import type { Config, Sweep } from './definition.js';
 import { Dispatcher } from './dispatch.js';
 import { loadSweepFile, type CheckProgress, type LoadedSweep } from './file.js';
@@ -37,6 +38,10 @@ export interface RunOptions {
   onRegistering?: (added: number, total: number) => void;
   /** Aborting it stops the run cleanly (what Ctrl-C does). */
   signal?: AbortSignal;
+  /** Command trainers: where trial directories go (default $LRSWEEP_TRIALS_DIR, else ./lrsweep-trials). */
+  trialsDir?: string;
+  /** Told what the run did besides trials (ended processes a dead run left behind). */
+  onNotice?: (message: string) => void;
 }
 
 export interface Progress {
@@ -118,12 +123,19 @@ export function isRunAlive(run: RunRecord): boolean {
   return Date.now() - Date.parse(run.heartbeatAt) < STALE_MS;
 }
 
-/** A content hash of the trainer's files (module trainers), so a changed trainer is noticed. */
-function trainerHash(loaded: LoadedSweep): string | null {
+/** A content hash of the trainer's files (module and command trainers), so a changed trainer is noticed. */
+async function trainerHash(loaded: LoadedSweep): Promise<string | null> {
   if (loaded.trainer.files.length === 0) return null;
-  const h = createHash('sha256');
-  for (const f of [...loaded.trainer.files].sort()) h.update(f).update('\0').update(readFileSync(f)).update('\0');
-  return h.digest('hex');
+  return hashFiles(loaded.trainer.files, dirname(resolve(loaded.file)));
+}
+
+/** Ends the processes (command trainers) that a dead run left running, before their trials run again. */
+async function endLeftovers(processes: ProcessRecord[], o: RunOptions): Promise<void> {
+  if (processes.length === 0) return;
+  const report = await endOrphans(processes, 10_000);
+  for (const e of report.ended) {
+    o.onNotice?.(`ended ${e.processes} process${e.processes === 1 ? '' : 'es'} of process group ${e.record.pgid}, left running by a run that died`);
+  }
 }
 
 async function registerTrials(storage: Storage, sweepId: number, sweep: Sweep, o: RunOptions): Promise<number> {
@@ -149,7 +161,9 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
   const began = Date.now();
   const backend = o.backend ?? 'wasm';
   const loaded = await loadSweepFile(o.file, o.onChecking);
-  checkBackend(backend);
+  const runner = loaded.trainer.runner;
+  if (runner.kind === 'pool') checkBackend(backend);
+  else checkCommandHost(runner.options);
   const workers = o.workers ?? loaded.sweep.budget.workers ?? defaultWorkers();
 
   const storage = await openStorage(o.db, 'write');
@@ -157,12 +171,13 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
   let runId = -1;
   let heartbeat: NodeJS.Timeout | null = null;
   try {
-    const hash = trainerHash(loaded);
+    const hash = await trainerHash(loaded);
     const { record, sweep } = await registerSweep(storage, loaded.sweep, {
       file: o.file, written: loaded.written, extend: o.extend ?? false, steps: loaded.trainer.steps, trainerHash: hash,
     });
     const added = await registerTrials(storage, record.id, sweep, o);
-    const { requeued: recovered } = await storage.recoverTrials(record.id, isRunAlive);
+    const { requeued: recovered, processes } = await storage.recoverTrials(record.id, isRunAlive);
+    await endLeftovers(processes as unknown as ProcessRecord[], o);
     runId = await storage.beginRun(record.id, { pid: process.pid, host: hostname(), workers, backend });
     heartbeat = setInterval(() => storage.heartbeat(runId).catch(() => {}), HEARTBEAT_MS);
     heartbeat.unref();
@@ -182,16 +197,21 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
 
     let stopped = o.signal?.aborted ?? false;
     if (toRun > 0 && !stopped) {
-      const cohortSize = loaded.trainer.definition.trainCohort ? (sweep.budget.cohort_size ?? DEFAULT_COHORT_SIZE) : 1;
-      executor = new TrialPool({ workers, trialTimeout: sweep.budget.trial_timeout });
-      const options = loaded.trainer.options;
+      const cohortSize = runner.kind === 'pool' && runner.definition.trainCohort ? (sweep.budget.cohort_size ?? DEFAULT_COHORT_SIZE) : 1;
+      if (runner.kind === 'command') {
+        const root = resolve(o.trialsDir ?? (process.env.LRSWEEP_TRIALS_DIR || DEFAULT_TRIAL_ROOT));
+        prepareSweepDir(root, sweep.name, `${storage.where}#${record.createdAt}`);
+        executor = new CommandExecutor({ options: runner.options, slots: workers, root, trialTimeout: sweep.budget.trial_timeout, objective: sweep.objective.metric });
+      } else executor = new TrialPool({ workers, trialTimeout: sweep.budget.trial_timeout });
+      const options = runner.kind === 'pool' ? runner.options : null;
+      const ref = runner.kind === 'pool' ? runner.ref : { builtin: 'command' };
       const provenance = {
-        lrsweep: lrsweepVersion(), node: process.version, backend, host: hostname(), trainer_hash: hash,
+        lrsweep: lrsweepVersion(), node: process.version, ...(runner.kind === 'pool' ? { backend } : {}), host: hostname(), trainer_hash: hash,
       };
       const dispatcher = new Dispatcher({
         storage, executor, sweep, sweepId: record.id, runId, counts, best, cohortSize, provenance,
         unitFor: (trials: TrialRecord[]) => ({
-          sweep: sweep.name, trainer: loaded.trainer.ref, options, steps: loaded.trainer.steps, seed: trials[0].seed, backend, perStep: false,
+          sweep: sweep.name, trainer: ref, options, steps: loaded.trainer.steps, seed: trials[0].seed, backend, perStep: false,
           lockstep: cohortSize > 1,
           members: trials.map((t) => ({ trialId: t.id, number: t.number, attempt: t.attempts, repeat: t.repeat, params: t.params as Config })),
         }),

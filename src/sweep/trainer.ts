@@ -7,10 +7,15 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { isRecord, unknownKeys, type Problems } from '../core/problems.js';
 import type { Goal } from '../core/trial.js';
+import { PARAMETERS } from '../schedule/params.js';
+import { parseCommandTrainer, resolveCommandTrainer, type CommandTrainerOptions } from '../train/command/index.js';
 import { declaredMetrics, OptionsError, type TrainerDefinition } from '../train/contract.js';
 import { BUILTIN_TRAINERS, loadTrainer, type TrainerRef } from '../train/registry.js';
 
-export const TRAINER_KINDS = [...Object.keys(BUILTIN_TRAINERS), 'module'];
+export const TRAINER_KINDS = [...Object.keys(BUILTIN_TRAINERS), 'module', 'command'];
+
+/** Most steps one command trial may take: its lr.npy is written to disk, 8 bytes a step. */
+export const MAX_COMMAND_STEPS = 1_000_000_000;
 
 /**
  * Most steps one in-process trial may take: its LR curve is held in memory (8 bytes a step,
@@ -18,16 +23,33 @@ export const TRAINER_KINDS = [...Object.keys(BUILTIN_TRAINERS), 'module'];
  */
 export const MAX_TRIAL_STEPS = 10_000_000;
 
+/** How a sweep's trials run: in pool threads (built-in and module trainers), or as commands. */
+export type TrainerRunner =
+  | { kind: 'pool'; ref: TrainerRef; definition: TrainerDefinition<any>; options: unknown }
+  | { kind: 'command'; options: CommandTrainerOptions };
+
 export interface SweepTrainer {
   /** The normalized section, as stored with the sweep. */
   section: { kind: string } & Record<string, unknown>;
-  ref: TrainerRef;
-  definition: TrainerDefinition<any>;
-  options: unknown;
+  runner: TrainerRunner;
   steps: number;
   metrics: Record<string, Goal | null>;
-  /** Files whose content the trainer depends on (absolute), hashed into each trial's provenance. */
+  /** Files whose content the trainer depends on (absolute), hashed into the sweep's trainer hash. */
   files: string[];
+}
+
+function readCommand(section: Record<string, unknown>, baseDir: string, problems: Problems): SweepTrainer | null {
+  const before = problems.entries.length;
+  const params = [...new Set(Object.values(PARAMETERS).flatMap((t) => t.map((d) => d.ref)))];
+  const config = parseCommandTrainer(section, 'trainer', problems, { baseDir, params });
+  if (problems.entries.length > before) return null;
+  if (config.steps > MAX_COMMAND_STEPS) {
+    problems.add('trainer.steps', `a trial would take ${config.steps.toLocaleString('en-US')} steps; the limit is ${MAX_COMMAND_STEPS.toLocaleString('en-US')} steps per command trial (its lr.npy takes 8 bytes a step)`, undefined, false);
+    return null;
+  }
+  const options = resolveCommandTrainer(config, baseDir);
+  const metrics = Object.fromEntries(config.metrics.map((m) => [m, config.goals[m] ?? null]));
+  return { section: config as unknown as SweepTrainer['section'], runner: { kind: 'command', options }, steps: config.steps, metrics, files: options.files };
 }
 
 /** The metrics a section's trainer declares, when its kind alone says (built-in trainers), even if its options are bad. */
@@ -50,6 +72,7 @@ export async function readTrainer(raw: unknown, baseDir: string, problems: Probl
     problems.add('trainer.kind', `must be one of ${TRAINER_KINDS.join(', ')}`, kind);
     return null;
   }
+  if (kind === 'command') return readCommand(section, baseDir, problems);
   let ref: TrainerRef;
   let rawOptions: unknown;
   let optionsPath: string;
@@ -112,5 +135,5 @@ export async function readTrainer(raw: unknown, baseDir: string, problems: Probl
   const normalized = kind === 'module'
     ? { kind, path: section.path as string, options }
     : { kind, ...(options as Record<string, unknown>) };
-  return { section: normalized, ref, definition, options, steps, metrics: declaredMetrics(definition), files };
+  return { section: normalized, runner: { kind: 'pool', ref, definition, options }, steps, metrics: declaredMetrics(definition), files };
 }

@@ -12,9 +12,9 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { cwd?: string; input?: string } = {}): CliResult {
+export function runCli(args: string[], options: { cwd?: string; input?: string; env?: Record<string, string> } = {}): CliResult {
   const r = spawnSync(process.execPath, ['--import', TSX, CLI, ...args], {
-    cwd: options.cwd, input: options.input, encoding: 'utf8', env: { ...process.env, LRSWEEP_DEBUG: '' },
+    cwd: options.cwd, input: options.input, encoding: 'utf8', env: { ...process.env, LRSWEEP_DEBUG: '', ...options.env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,0 +1,210 @@
+// The command trainer end to end through the CLI: programs fed the exact curve, failures as data,
+// timeouts and Ctrl-C that leave no process behind, and a runner killed with kill -9 whose
+// orphans the next run ends.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { curve } from '../../src/schedule/curve.js';
+import { runCli, TSX } from '../helpers/cli.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const workspace = () => mkdtempSync(join(tmpdir(), 'lrsweep-cmd-'));
+
+/** A Python with numpy (and, for the example, torch): Debian's when the PATH one lacks it. */
+function python(modules: string): string | null {
+  for (const p of ['/usr/bin/python3', 'python3']) {
+    if (spawnSync(p, ['-c', `import ${modules}`]).status === 0) return p;
+  }
+  return null;
+}
+
+/** Live processes whose command line holds `marker`. */
+function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+      if (cmd.includes(marker) && state !== 'Z') found.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+function rows(db: string, sql: string): Record<string, unknown>[] {
+  const d = new Database(db, { readonly: true });
+  try {
+    return d.prepare(sql).all() as Record<string, unknown>[];
+  } finally {
+    d.close();
+  }
+}
+
+const yamlList = (xs: (string | number)[]) => `[${xs.map((x) => JSON.stringify(String(x))).join(', ')}]`;
+
+test('a command trainer gets exactly the curve: its lr.npy hashes as the engine\'s values do, for every trial', (t) => {
+  const py = python('numpy');
+  if (!py) return t.skip('no python3 with numpy here (.ci/run installs python3-numpy)');
+  const dir = workspace();
+  writeFileSync(join(dir, 'check.py'), `import hashlib, json, os, numpy as np
+lr = np.load(os.environ["LRSWEEP_LR_FILE"])
+trial = json.load(open(os.environ["LRSWEEP_TRIAL_FILE"]))
+digest = hashlib.sha256(lr.astype("<f8").tobytes()).hexdigest()
+print("some chatter that is not a metrics line")
+print(json.dumps({"epoch": 1, "val_loss": float(lr[-1]), "lr_hash": int(digest[:12], 16), "steps": len(lr), "seed_ok": int(trial["seed"] == int(os.environ["LRSWEEP_SEED"]))}))
+`);
+  writeFileSync(join(dir, 'exact.yaml'), `name: exact
+schedule: { first_cycle_steps: 37, min_lr: 0.001, max_lr: 0.1 }
+parameters: { cycle_mult: { values: [1, 1.5] }, warmup_steps: { values: [0, 5] } }
+trainer: { kind: command, run: ${yamlList([py, 'check.py'])}, steps: 5000, metrics: [val_loss, lr_hash, steps, seed_ok] }
+`);
+  const r = runCli(['run', 'exact.yaml', '--workers', '2'], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /4 of 4 trials complete/);
+  const db = join(dir, 'lrsweep.db');
+  for (const trial of rows(db, 'SELECT id, number, params, objective FROM trials')) {
+    const p = JSON.parse(trial.params as string);
+    const lrs = curve({ schedule: 'cawr', firstCycleSteps: 37, cycleMult: p.cycle_mult, warmupSteps: p.warmup_steps, maxLr: 0.1, minLr: 0.001 }, { steps: 5000 });
+    const want = Number.parseInt(createHash('sha256').update(Buffer.from(lrs.buffer)).digest('hex').slice(0, 12), 16);
+    const metrics = Object.fromEntries(rows(db, `SELECT name, value FROM metrics WHERE trial_id = ${trial.id}`).map((m) => [m.name, m.value]));
+    assert.equal(metrics.lr_hash, want, `trial ${trial.number}`);
+    assert.equal(metrics.steps, 5000);
+    assert.equal(metrics.seed_ok, 1);
+    assert.equal(trial.objective, lrs[4999]);
+    // lr.npy is removed once the trial completes (cleanup: lr); the log keeps the chatter.
+    const tdir = join(dir, 'lrsweep-trials', 'exact', String(trial.number));
+    assert.deepEqual(readdirSync(tdir).sort(), ['attempt-1.log', 'trial.json']);
+    assert.match(readFileSync(join(tdir, 'attempt-1.log'), 'utf8'), /some chatter/);
+  }
+  const show = JSON.parse(runCli(['show', 'exact', '1', '--format', 'json'], { cwd: dir }).stdout);
+  assert.equal(show.trial.provenance.log, join(dir, 'lrsweep-trials', 'exact', '1', 'attempt-1.log'), 'show names the log');
+});
+
+test('the PyTorch example runs as a sweep and reports every metric it declares', (t) => {
+  const py = python('torch, sklearn, numpy');
+  if (!py) {
+    assert.ok(!process.env.CI, 'CI installs python3-torch: the example must run there');
+    return t.skip('no python3 with torch and sklearn here (.ci/run installs them)');
+  }
+  const dir = workspace();
+  const example = fileURLToPath(new URL('../../examples/pytorch/', import.meta.url));
+  const text = readFileSync(join(example, 'sweep.yaml'), 'utf8')
+    .replace('run: [python3, train.py,', `cwd: ${JSON.stringify(example)}\n  run: [${JSON.stringify(py)}, train.py,`)
+    .replace(/budget: \{[^}]*\}/, 'budget: { workers: 2, max_trials: 2, trial_timeout: 600 }');
+  writeFileSync(join(dir, 'sweep.yaml'), text);
+  const r = runCli(['run', 'sweep.yaml'], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /2 of 2 trials complete/);
+  const names = rows(join(dir, 'lrsweep.db'), 'SELECT DISTINCT name FROM metrics ORDER BY name').map((x) => x.name);
+  assert.deepEqual(names, ['lr', 'train_loss', 'val_acc', 'val_loss']);
+  const best = JSON.parse(runCli(['best', 'pytorch-digits', '--format', 'json'], { cwd: dir }).stdout) as { val_acc: number }[];
+  assert.ok(best[0].val_acc > 0.8, String(best[0].val_acc));
+});
+
+test('failures are data: a non-zero exit, a hang past trial_timeout, a missing objective; no process is left', () => {
+  const dir = workspace();
+  const marker = `9${Date.now() % 100000}.25`;
+  const cases: [string, string[], string][] = [
+    ['exit3', ['sh', '-c', 'echo starting; echo "out of patience" >&2; exit 3'], '^exit code 3: out of patience \\(log: .*attempt-1\\.log\\)$'],
+    ['hang', ['sh', '-c', `sleep ${marker} & sleep ${marker}`], '^trial_timeout: timed out after 1 s; ended with SIGTERM \\(log: .*\\)$'],
+    ['silent', ['sh', '-c', 'echo \'{"epoch": 1, "train_loss": 0.5}\''], '^never reported val_loss \\(reported: train_loss\\) \\(log: .*\\)$'],
+  ];
+  for (const [name, run, error] of cases) {
+    writeFileSync(join(dir, `${name}.yaml`), `name: ${name}\nschedule: { first_cycle_steps: 10 }\ntrainer: { kind: command, run: ${yamlList(run)}, steps: 20, metrics: [val_loss, train_loss], kill_grace: 1 }\nbudget: { trial_timeout: 1 }\n`);
+    const r = runCli(['run', `${name}.yaml`, '--db', `${name}.db`], { cwd: dir });
+    assert.equal(r.status, 0, `${name}: ${r.stderr}`);
+    assert.match(r.stdout, /0 of 1 trials complete, 0 diverged, 1 failed/, name);
+    const [trial] = rows(join(dir, `${name}.db`), 'SELECT state, error, process FROM trials');
+    assert.equal(trial.state, 'failed');
+    assert.match(trial.error as string, new RegExp(error), name);
+    assert.equal(trial.process, null);
+  }
+  assert.deepEqual(processesWith(`sleep ${marker}`), [], 'the timed-out command\'s whole process tree is gone');
+});
+
+function startRun(args: string[], cwd: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<number | null>((resolve) => child.on('close', (code, signal) => resolve(signal ? -1 : code)));
+  return { child, done, out: () => ({ stdout, stderr }) };
+}
+
+async function waitFor(check: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A sweep of four commands that report once, then sleep for $NAP seconds (set at run time: stored as written). */
+function sleepySweep(dir: string, marker: string): string {
+  writeFileSync(join(dir, 'nap.sh'), `echo '{"epoch": 1, "val_loss": 0.5}'\nexec sleep "$NAP.${marker}"\n`);
+  writeFileSync(join(dir, 'sleepy.yaml'), `name: sleepy
+schedule: { first_cycle_steps: 10 }
+parameters: { gamma: { values: [0.5, 0.6, 0.7, 0.8] } }
+trainer: { kind: command, run: [sh, nap.sh], steps: 10, metrics: [val_loss], env: { NAP: "\${LR_TEST_NAP}" }, kill_grace: 1 }
+`);
+  return 'sleepy.yaml';
+}
+
+const running = (db: string) => existsSync(db) && rows(db, "SELECT COUNT(*) AS n FROM trials WHERE state = 'running'")[0]?.n === 2;
+
+test('Ctrl-C during command trials ends their process groups, marks them interrupted, and the next run finishes them', async () => {
+  const dir = workspace();
+  const marker = `${Date.now() % 1000}`;
+  const file = sleepySweep(dir, marker);
+  const db = join(dir, 'lrsweep.db');
+  const run = startRun(['run', file, '--workers', '2'], dir, { LR_TEST_NAP: '300' });
+  await waitFor(() => { try { return running(db); } catch { return false; } }, 'two trials running');
+  assert.equal(processesWith(`300.${marker}`).length, 2);
+  run.child.kill('SIGINT');
+  assert.equal(await run.done, 130, run.out().stderr);
+  assert.deepEqual(processesWith(`300.${marker}`), [], 'no process of the stopped trials is left');
+  assert.deepEqual(rows(db, "SELECT COUNT(*) AS n FROM trials WHERE state IN ('running', 'queued')"), [{ n: 0 }]);
+  const again = runCli(['run', file], { cwd: dir, env: { LR_TEST_NAP: '0' } });
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /4 of 4 trials complete/);
+});
+
+test('a runner killed with kill -9 leaves its commands running; the next run ends them and runs each trial once', async () => {
+  const dir = workspace();
+  const marker = `${(Date.now() + 7) % 1000}`;
+  const file = sleepySweep(dir, marker);
+  const db = join(dir, 'lrsweep.db');
+  const run = startRun(['run', file, '--workers', '2'], dir, { LR_TEST_NAP: '301' });
+  await waitFor(() => { try { return running(db); } catch { return false; } }, 'two trials running');
+  run.child.kill('SIGKILL');
+  await run.done;
+  await waitFor(() => processesWith(`301.${marker}`).length === 2, 'the orphans to be visible');
+  const again = runCli(['run', file, '--workers', '2'], { cwd: dir, env: { LR_TEST_NAP: '0' } });
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stderr, /ended 1 process of process group \d+, left running by a run that died/);
+  assert.match(again.stdout, /4 of 4 trials complete/);
+  assert.deepEqual(processesWith(`301.${marker}`), [], 'no process of the killed run is left');
+  const trials = rows(db, 'SELECT number, state, attempts FROM trials ORDER BY number');
+  assert.equal(trials.length, 4);
+  assert.ok(trials.every((x) => x.state === 'complete'));
+});
+
+test('a sweep file whose command cannot run here is refused before anything runs', () => {
+  const dir = workspace();
+  writeFileSync(join(dir, 'missing.yaml'), 'name: missing\nschedule: { first_cycle_steps: 10 }\ntrainer: { kind: command, run: [no-such-program-here, x], steps: 10, metrics: [val_loss], env: { TOKEN: "${LR_TEST_UNSET_VAR}" } }\n');
+  const r = runCli(['run', 'missing.yaml'], { cwd: dir });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /trainer\.run\[0\]: "no-such-program-here" is not on PATH/);
+  assert.match(r.stderr, /LR_TEST_UNSET_VAR/);
+  assert.equal(existsSync(join(dir, 'lrsweep.db')), false);
+});
