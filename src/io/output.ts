@@ -82,11 +82,17 @@ async function writeWithBackpressure(stream: Writable, bytes: Uint8Array): Promi
   if (!stream.write(bytes)) await once(stream, 'drain');
 }
 
+/** A write error as one line about the file the user named (not the internal .partial one). */
+function writeError(path: string, e: unknown): Error {
+  const err = e as NodeJS.ErrnoException;
+  return new Error(`cannot write ${path}: ${err.code ?? err.message}${err.code && err.syscall ? ` (${err.message.split(',')[0].replace(`${err.code}: `, '')})` : ''}`);
+}
+
 export function fileSink(path: string): Sink {
   const partial = `${path}.partial`;
   const stream = createWriteStream(partial);
   let failure: Error | null = null;
-  stream.on('error', (e) => (failure = e));
+  stream.on('error', (e) => (failure = writeError(path, e)));
   const check = () => {
     if (failure) throw failure;
   };
@@ -117,7 +123,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     renameSync(partial, path);
   } catch (e) {
     rmSync(partial, { force: true });
-    throw e;
+    throw writeError(path, e);
   }
 }
 

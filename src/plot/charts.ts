@@ -72,6 +72,25 @@ function axis(field: string, rows: TrialRow[], channel: 'x' | 'y') {
     : { field, type: 'quantitative' as const, title: field, bin: { maxbins: channel === 'x' ? 12 : 10 } };
 }
 
+/**
+ * Where cell labels switch from light to dark text: viridis is dark at its low end and bright at
+ * its high end (reversed for minimize), and its luminance passes mid-grey at about 55% of the way.
+ * From the cells' means on a grid; from the trials' values when an axis is binned (close enough).
+ */
+export function labelThreshold(rows: TrialRow[], a: string, b: string, goal: 'minimize' | 'maximize'): { test: string } {
+  const cells = new Map<string, number[]>();
+  for (const r of rows) {
+    const key = `${r[a]}\u0000${r[b]}`;
+    cells.set(key, [...(cells.get(key) ?? []), r.objective]);
+  }
+  const means = [...cells.values()].map((xs) => xs.reduce((x, y) => x + y, 0) / xs.length);
+  const lo = Math.min(...means);
+  const hi = Math.max(...means);
+  return goal === 'minimize'
+    ? { test: `datum.mean_objective < ${hi - 0.55 * (hi - lo)}` }
+    : { test: `datum.mean_objective > ${lo + 0.55 * (hi - lo)}` };
+}
+
 /** Mean objective over each pair of parameters' values (complete trials only). */
 export function heatmap(rows: TrialRow[], a: string, b: string, metric: string, goal: 'minimize' | 'maximize'): TopLevelSpec {
   return {
@@ -94,8 +113,8 @@ export function heatmap(rows: TrialRow[], a: string, b: string, metric: string, 
         mark: { type: 'text', fontSize: 10 },
         encoding: {
           text: { aggregate: 'mean', field: 'objective', type: 'quantitative', format: '.3g' },
-          // Dark text on the bright end of viridis, light text on the dark end: read off the cell's own color.
-          color: { condition: { test: "luminance(scale('color', datum.mean_objective)) > 0.4", value: '#111' }, value: 'white' },
+          // Dark text on the bright end of viridis, light text on the dark end.
+          color: { condition: { ...labelThreshold(rows, a, b, goal), value: '#111' }, value: 'white' },
         },
       },
     ],

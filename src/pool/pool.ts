@@ -72,8 +72,10 @@ export class TrialPool implements Executor {
       if (m.type === 'done') return finished();
       if (m.type === 'started' && this.timeoutMs !== null) {
         // The limit counts from the moment a worker starts the unit, not while it waits in the queue.
-        const limit = this.timeoutMs * unit.members.length;
-        timer = setTimeout(() => stop(new UnitTimeout(`trial_timeout: the trial ran longer than ${limit / 1000} s`)), limit);
+        const k = unit.members.length;
+        const limit = this.timeoutMs * k;
+        const what = k === 1 ? 'the trial' : `a cohort of ${k} trials (trial_timeout ${this.timeoutMs / 1000} s each)`;
+        timer = setTimeout(() => stop(new UnitTimeout(`trial_timeout: ${what} ran longer than ${limit / 1000} s`)), limit);
       }
       onEvent(m);
     });

@@ -1,7 +1,7 @@
 // `lrsweep curve` as a user runs it: files read back, stdout formats, summaries, bad input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { curve } from '../../src/schedule/curve.js';
@@ -122,10 +122,15 @@ for (const [name, args, message] of badInput) {
   });
 }
 
-test('a write that cannot happen leaves no file behind and exits 1', () => {
-  const r = runCli(['curve', ...FLAGS, '--steps', '10', '--out', join(dir, 'no-such-dir', 'lr.csv')]);
+test('a write that cannot happen leaves no file behind and exits 1; a missing directory is bad input (exit 2)', () => {
+  const blocker = join(dir, 'a-file');
+  writeFileSync(blocker, 'not a directory');
+  const r = runCli(['curve', ...FLAGS, '--steps', '10', '--out', join(blocker, 'lr.csv')]);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /^lrsweep: ENOENT/);
+  assert.equal(r.stderr, `lrsweep: cannot write ${join(blocker, 'lr.csv')}: ENOTDIR (not a directory)\n`);
+  const missing = runCli(['curve', ...FLAGS, '--steps', '10', '--out', join(dir, 'no-such-dir', 'lr.csv')]);
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr, `lrsweep: --out: the directory ${JSON.stringify(join(dir, 'no-such-dir'))} does not exist (for ${JSON.stringify(join(dir, 'no-such-dir', 'lr.csv'))})\n`);
   assert.equal(existsSync(join(dir, 'no-such-dir')), false);
 });
 

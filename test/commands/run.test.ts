@@ -214,7 +214,7 @@ trainer: { kind: module, path: ${trainer('throws.ts')}, options: { message: "out
 
   const slow = join(dir, 'timeout.yaml');
   writeFileSync(slow, readFileSync(fixture('slow-mlp.yaml'), 'utf8').replace('name: slow-mlp', 'name: timeouts')
-    .replace('  gamma: { values: [0.5, 0.7, 0.9, 1.0] }', '  gamma: { values: [0.9] }') + 'budget: { trial_timeout: 0.05 }\n');
+    .replace('  gamma: { values: [0.5, 0.7, 0.9, 1.0] }', '  gamma: { values: [0.9] }') + 'budget: { trial_timeout: 0.05, cohort_size: 1 }\n');
   const t = runCli(['run', slow, '--db', 'timeouts.db'], { cwd: dir });
   assert.equal(t.status, 0, t.stderr);
   const timedOut = trialsOf(join(dir, 'timeouts.db'));
@@ -222,6 +222,11 @@ trainer: { kind: module, path: ${trainer('throws.ts')}, options: { message: "out
   assert.ok(timedOut.every((x) => x.state === 'failed' && x.error === 'trial_timeout: the trial ran longer than 0.05 s'));
   const listed = runCli(['trials', 'timeouts', '--state', 'failed', '--db', 'timeouts.db', '--format', 'json'], { cwd: dir });
   assert.equal(JSON.parse(listed.stdout).length, 6);
+  // In cohorts, the limit is the trial's times the members (they train together).
+  writeFileSync(slow, readFileSync(slow, 'utf8').replace('name: timeouts', 'name: cohort-timeouts').replace('cohort_size: 1', 'cohort_size: 3'));
+  assert.equal(runCli(['run', slow, '--db', 'cohorts.db'], { cwd: dir }).status, 0);
+  const cohorts = trialsOf(join(dir, 'cohorts.db'));
+  assert.ok(cohorts.every((x) => x.state === 'failed' && x.error === 'trial_timeout: a cohort of 3 trials (trial_timeout 0.05 s each) ran longer than 0.15 s'), JSON.stringify(cohorts.map((c) => c.error)));
 });
 
 test('a changed sweep file is refused with what changed, unless --extend adds configs', () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { runCli } from '../helpers/cli.js';
 import { finishedSweep } from '../helpers/sweep-db.js';
+import { lossChart, lossDomainMax } from '../../src/plot/charts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lrsweep-charts-'));
 
@@ -73,7 +74,7 @@ test('bad chart requests are exit 2 with the flag named, and write nothing', () 
   assert.equal(pdf.stderr, `lrsweep: --plot must end in .svg or .png, got ${JSON.stringify(join(dir, 'x.pdf'))}\n`);
   const log = runCli(['curve', '--first-cycle-steps', '10', '--min-lr', '0', '--steps', '20', '--plot', '-', '--log']);
   assert.equal(log.status, 2);
-  assert.equal(log.stderr, 'lrsweep: --log needs a floor above 0 (min_lr or eta_min): a log axis cannot show 0\n');
+  assert.equal(log.stderr, 'lrsweep: --log needs a floor above 0 (min_lr=0): a log axis cannot show 0\n');
 });
 
 test('lrsweep plot draws curves, losses and the landscape of a sweep, as SVG and PNG', async () => {
@@ -97,4 +98,27 @@ test('lrsweep plot draws curves, losses and the landscape of a sweep, as SVG and
   const bad = runCli(['plot', name, '--out', join(cwd, 'x.jpg')], { cwd });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^lrsweep: --out must end in \.svg or \.png, got /);
+});
+
+test('the loss chart cuts its y axis above an early spike, says so, and leaves a plain learning curve alone', () => {
+  const calm = [3, 2, 1.5, 1.2].map((value, i) => ({ series: 'a', epoch: i + 1, value }));
+  assert.deepEqual(lossDomainMax(calm), { max: 3, clipped: false });
+  const spiky = [...calm, ...[2.5, 1e6, 1.4, 1.1].map((value, i) => ({ series: 'b', epoch: i + 1, value }))];
+  const { max, clipped } = lossDomainMax(spiky);
+  assert.ok(clipped && max < 10 && max >= 3, `${max}`);
+  const spec = JSON.stringify(lossChart(spiky, 'val_loss'));
+  assert.match(spec, /y axis cut at/);
+  assert.match(spec, /"domainMax":/);
+});
+
+test('heatmap labels are dark on bright cells and light on dark ones; parallel coordinates label every grid value', async () => {
+  const { dir: cwd, name } = await finishedSweep();
+  const landscape = join(cwd, 'landscape-labels.svg');
+  assert.equal(runCli(['plot', name, '--out', landscape], { cwd }).status, 0);
+  const svg = readFileSync(landscape, 'utf8');
+  const fills = new Set([...svg.matchAll(/<text[^>]*fill="([^"]+)"[^>]*>[0-9.e-]+<\/text>/g)].map((m) => m[1]));
+  assert.ok(fills.has('#111') && fills.has('white'), `cell label colors: ${[...fills].join(', ')}`);
+  // The sweep's grid: cycle_mult 1, 1.5, 2; gamma 0.5, 0.8, 1; warmup_steps 0, 5: every value is labelled.
+  const texts = new Set([...svg.matchAll(/<text[^>]*>([^<]+)<\/text>/g)].map((m) => m[1]));
+  for (const v of ['1.5', '0.8', '5']) assert.ok(texts.has(v), `parallel-coordinates label ${v}`);
 });

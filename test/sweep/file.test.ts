@@ -105,7 +105,7 @@ const cases: [string, Record<string, unknown>, string[]][] = [
     ['parameters.first_cycle_steps.values[0]: warmup_steps must be smaller than first_cycle_steps, got warmup_steps=20, first_cycle_steps=10']],
   ['a cycle_mult that reaches a zero-length cycle', { ...ok, parameters: { cycle_mult: { values: [1, 0.5] } } },
     ['parameters.cycle_mult.values[1]: cycle_mult=0.5 shrinks cycle 6 to zero length at step 78 (the reference divides by zero there), so only steps before 78 exist, got start=0, steps=100']],
-  ['an unknown trainer', { ...ok, trainer: { kind: 'resnet' } }, ['trainer.kind: must be one of mlp, quadratic, module, got "resnet"']],
+  ['an unknown trainer', { ...ok, trainer: { kind: 'resnet' } }, ['trainer.kind: must be one of mlp, quadratic, module, command, got "resnet"']],
   ['a synthetic-only key on iris', { ...ok, trainer: { kind: 'mlp', dataset: 'iris', samples: 100 } }, ['trainer.samples: applies to dataset synthetic only, not iris']],
   ['momentum without the momentum optimizer', { ...ok, trainer: { kind: 'mlp', momentum: 0.5 } }, ['trainer.momentum: applies to optimizer momentum only']],
   ['sgdr without base_lr', { ...ok, schedule: { kind: 'sgdr', t_0: 10 }, parameters: { t_mult: { values: [1, 2] } } }, ['schedule.base_lr: base_lr is required for schedule sgdr']],
