@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import { SingleBar } from 'cli-progress';
 import { totalOf } from '../core/trial.js';
 import { render } from '../io/table.js';
+import { lintLines } from '../sweep/lints.js';
 import { dryRun, runSweep, type DryRun, type Progress, type RunReport } from '../sweep/run.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { optionalIntFlag } from './flags.js';
@@ -79,7 +80,18 @@ export function presentDryRun(d: DryRun): Output {
   const head = `${d.sweep.name}: ${d.configs} configs x ${d.sweep.repeats} repeats = ${d.trials} trials ` +
     `(${d.sweep.method}), ${d.steps} steps each, trainer ${d.sweep.trainer.kind}, seeds ${d.sweep.seeding.mode === 'common' ? 'common to every config' : 'per config'}\nfirst configs:\n`;
   const rows = d.first.map((t) => ({ config: t.hash, ...Object.fromEntries(keys.map((k) => [k, t.config[k]])) }));
-  return { stdout: head + render(rows, ['config', ...keys], 'table') };
+  const notes: string[] = [];
+  if (d.stats.dropped > 0) {
+    notes.push(`constraints.end_at_cycle_end dropped ${d.stats.dropped} configs: their last cycle does not end at step ${d.steps}`);
+  }
+  if (d.stats.leftovers.size > 0) {
+    const spread = [...d.stats.leftovers.entries()].sort((a, b) => a[0] - b[0]).map(([steps, n]) => `${steps} (${n} config${n === 1 ? '' : 's'})`);
+    notes.push(`cycles: first_cycle_steps derived per config; steps left at min_lr after the last cycle: ${spread.join(', ')}`);
+  }
+  const derived = keys.includes('cycles') || 'cycles' in d.sweep.schedule ? ['first_cycle_steps', 't_0', 'max_cycles'].filter((k) => d.first.some((t) => t.config[k] !== undefined)) : [];
+  const table = render(d.first.map((t, i) => ({ ...rows[i], ...Object.fromEntries(derived.map((k) => [k, t.config[k]])) })), ['config', ...keys, ...derived], 'table');
+  const warnings = lintLines(d.lints).map((l) => `lrsweep: ${l}\n`).join('');
+  return { stdout: head + table + notes.map((n) => `${n}\n`).join(''), stderr: warnings };
 }
 
 export function presentRun(report: RunReport, file: string, db: string, waited: number): Output {

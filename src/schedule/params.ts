@@ -137,10 +137,18 @@ export function withDefaults(input: ScheduleInput): ScheduleParams {
   return { ...(input.schedule === 'sgdr' ? SGDR_DEFAULTS : CAWR_DEFAULTS), ...given } as ScheduleParams;
 }
 
-/** A config in the reference's names (sweep files, storage) to the library's form. */
+/**
+ * A config in the reference's names (sweep files, storage) to the library's form. Keys that are
+ * not parameters of the schedule (a sweep config's `cycles`, from which its lengths were derived)
+ * are left out.
+ */
 export function fromReferenceNames(config: { schedule: ScheduleName } & Record<string, unknown>): ScheduleInput {
   const out: Record<string, unknown> = { schedule: config.schedule };
-  for (const [k, v] of Object.entries(config)) if (k !== 'schedule') out[camelName(k)] = v;
+  const table = PARAMETERS[config.schedule] ?? [];
+  for (const [k, v] of Object.entries(config)) {
+    const d = table.find((x) => x.ref === k);
+    if (d) out[d.name] = v;
+  }
   return out as unknown as ScheduleInput;
 }
 

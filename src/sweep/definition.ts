@@ -34,19 +34,23 @@ export interface Sweep {
   /** The trainer section, normalized: kind plus the trainer's own keys (see sweep/trainer.ts). */
   trainer: { kind: string } & Record<string, unknown>;
   budget: { max_trials: number | null; workers: number | null; trial_timeout: number | null; cohort_size: number | null };
+  /** end_at_cycle_end: drop configs whose last cycle does not end at the trainer's final step. */
+  constraints: { end_at_cycle_end: boolean };
+  /** Lint rules (schedule/lint.ts) not to warn about. */
+  lint: { ignore: string[] };
 }
 
 /** One config: the schedule's full parameters (defaults filled in), reference names, plus kind. */
 export type Config = { schedule: ScheduleName } & Record<string, unknown>;
 
-/** The parts of a definition that decide which trials exist and what they measure. */
+/** The parts of a definition that decide which trials exist and what they measure (not the budget or the lint settings). */
 export function identity(s: Sweep): unknown {
-  const { budget, ...rest } = s;
+  const { budget, lint: _lint, ...rest } = s;
   return { ...rest, max_trials: budget.max_trials };
 }
 
 /** Keys whose change --extend accepts: they only add configs. */
-export const EXTENDABLE = ['parameters', 'method', 'trials', 'seed', 'repeats', 'max_trials', 'schedule'];
+export const EXTENDABLE = ['parameters', 'method', 'trials', 'seed', 'repeats', 'max_trials', 'schedule', 'constraints'];
 
 /**
  * Keys added after the first definition format, with the value that reproduces what the older
@@ -55,7 +59,12 @@ export const EXTENDABLE = ['parameters', 'method', 'trials', 'seed', 'repeats', 
  */
 export const LEGACY: Partial<Record<keyof Sweep, unknown>> = {
   seeding: { mode: 'per_config', base: 0 },
+  constraints: { end_at_cycle_end: false },
+  lint: { ignore: [] },
 };
+
+/** The config key that sets first_cycle_steps (t_0) from a number of cycles that fit the trainer's steps. */
+export const CYCLES = 'cycles';
 
 /** A stored definition with the keys its format predates filled with their legacy values. */
 export function upgradeDefinition(stored: Record<string, unknown>): Sweep {

@@ -12,12 +12,16 @@ import { INTEGER_PARAMETERS, PARAMETERS, SCHEDULES, declaration, fromReferenceNa
 import { resolveSchedule } from '../schedule/schedule.js';
 import { scheduleProblems } from '../schedule/validate.js';
 import { KNOWN_GOALS } from '../train/contract.js';
-import { DISTRIBUTIONS, type Distribution, type ParamSpec, type Sweep } from './definition.js';
-import { countConfigs, countTrials, MAX_TRIALS, plan } from './space.js';
+import { LINT_RULES, unknownLintRules } from '../schedule/lint.js';
+import { CYCLES, DISTRIBUTIONS, type Distribution, type ParamSpec, type Sweep } from './definition.js';
+import { configs, countConfigs, countTrials, MAX_TRIALS } from './space.js';
 import { metricsOfKind, readTrainer, type SweepTrainer } from './trainer.js';
 import { yieldToEvents } from '../core/yield.js';
 
-const TOP_KEYS = ['name', 'schedule', 'parameters', 'method', 'trials', 'seed', 'repeats', 'seeding', 'objective', 'trainer', 'budget'];
+const TOP_KEYS = ['name', 'schedule', 'parameters', 'method', 'trials', 'seed', 'repeats', 'seeding', 'objective', 'trainer', 'budget', 'constraints', 'lint'];
+/** `cycles` replaces the first cycle's length (first_cycle_steps, or t_0) and sets max_cycles. */
+const LENGTH_KEYS = ['first_cycle_steps', 't_0', 'max_cycles'];
+const cyclesRule = rules.integer(1, 1_000_000);
 /** How many configs with problems are listed before the rest is summarised. */
 const MAX_CONFIG_PROBLEMS = 8;
 /** YAML aliases may expand a small file into a huge one (an alias bomb): refuse past this many. */
@@ -84,12 +88,13 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
   const rawSchedule = isRecord(raw.schedule) ? raw.schedule : {};
   if (raw.schedule !== undefined && !isRecord(raw.schedule)) problems.add('schedule', 'must be a mapping of fixed parameters', raw.schedule);
   const kind = field(problems, rawSchedule, 'kind', 'schedule.kind', rules.oneOf(SCHEDULES), 'cawr' as ScheduleName);
-  const known = PARAMETERS[kind].map((d) => d.ref);
+  const known = [...PARAMETERS[kind].map((d) => d.ref), CYCLES];
+  const ruleOf = (key: string) => (key === CYCLES ? cyclesRule : declaration(kind, key)!.rule);
   unknownKeys(problems, rawSchedule, ['kind', ...known], 'schedule');
   const schedule: Sweep['schedule'] = { kind };
   for (const key of known) {
     if (rawSchedule[key] === undefined) continue;
-    const broken = declaration(kind, key)!.rule(rawSchedule[key]);
+    const broken = ruleOf(key)(rawSchedule[key]);
     if (broken) problems.add(`schedule.${key}`, broken, rawSchedule[key]);
     else schedule[key] = rawSchedule[key];
   }
@@ -109,8 +114,15 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
       problems.add(path, `is also fixed in schedule.${key}; give it in one place`, undefined, false);
       continue;
     }
-    const parsed = paramSpec(problems, spec, path, key, kind, method);
+    const parsed = paramSpec(problems, spec, path, key, ruleOf(key), method);
     if (parsed) parameters[key] = parsed;
+  }
+  const given = (key: string) => key in parameters || rawSchedule[key] !== undefined || (isRecord(raw.parameters) && key in raw.parameters);
+  if (given(CYCLES)) {
+    for (const key of LENGTH_KEYS.filter(given)) {
+      problems.add(key in parameters || (isRecord(raw.parameters) && key in raw.parameters) ? `parameters.${key}` : `schedule.${key}`,
+        `cannot be given with cycles, which sets ${kind === 'sgdr' ? 't_0' : 'first_cycle_steps and max_cycles'} from the trainer's steps`, undefined, false);
+    }
   }
 
   const trials = method === 'random' ? field(problems, raw, 'trials', 'trials', rules.integer(1), null as number | null) : null;
@@ -161,9 +173,27 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
     cohort_size: field(problems, rawBudget, 'cohort_size', 'budget.cohort_size', rules.integer(1, 256), null as number | null),
   };
 
+  // constraints and lint
+  const rawConstraints = isRecord(raw.constraints) ? raw.constraints : {};
+  if (raw.constraints !== undefined && !isRecord(raw.constraints)) problems.add('constraints', 'must be a mapping {end_at_cycle_end}', raw.constraints);
+  unknownKeys(problems, rawConstraints, ['end_at_cycle_end'], 'constraints');
+  const constraints = { end_at_cycle_end: field(problems, rawConstraints, 'end_at_cycle_end', 'constraints.end_at_cycle_end', rules.bool, false) };
+  const rawLint = isRecord(raw.lint) ? raw.lint : {};
+  if (raw.lint !== undefined && !isRecord(raw.lint)) problems.add('lint', 'must be a mapping {ignore: [rule, ...]}', raw.lint);
+  unknownKeys(problems, rawLint, ['ignore'], 'lint');
+  let ignore: string[] = [];
+  if (rawLint.ignore !== undefined) {
+    if (!Array.isArray(rawLint.ignore) || rawLint.ignore.some((r) => typeof r !== 'string')) problems.add('lint.ignore', 'must be a list of rule names', rawLint.ignore);
+    else {
+      ignore = rawLint.ignore as string[];
+      for (const bad of unknownLintRules(ignore)) problems.add('lint.ignore', `names no lint rule (rules: ${LINT_RULES.join(', ')})`, bad);
+    }
+  }
+
   if (!problems.empty || trainer === null) throw new SweepFileError(file, problems.list);
   const sweep: Sweep = {
     name, schedule, parameters, method, trials, seed, repeats, seeding, objective: { metric, goal, summary }, trainer: trainer.section, budget,
+    constraints, lint: { ignore },
   };
   checkSize(sweep, problems);
   if (problems.empty) await checkConfigs(sweep, trainer.steps, problems, onProgress);
@@ -181,8 +211,7 @@ function checkSize(sweep: Sweep, problems: Problems): void {
   else problems.add('parameters', `the grid has ${n(countConfigs(sweep))} configs${sweep.repeats > 1 ? ` (x ${sweep.repeats} repeats)` : ''}; ${limit}`, undefined, false);
 }
 
-function paramSpec(problems: Problems, spec: unknown, path: string, key: string, kind: ScheduleName, method: string): ParamSpec | null {
-  const rule = declaration(kind, key)!.rule;
+function paramSpec(problems: Problems, spec: unknown, path: string, key: string, rule: (v: unknown) => string | null, method: string): ParamSpec | null {
   if (!isRecord(spec)) {
     problems.add(path, 'must be {values: [...]} or {min, max, distribution}', spec);
     return null;
@@ -214,13 +243,13 @@ function paramSpec(problems: Problems, spec: unknown, path: string, key: string,
     if (broken) problems.add(`${path}.${end}`, broken, spec[end]);
   }
   const distribution = field(problems, spec, 'distribution', `${path}.distribution`, rules.oneOf(DISTRIBUTIONS),
-    (INTEGER_PARAMETERS.has(key) ? 'int_uniform' : 'uniform') as Distribution);
+    (INTEGER_PARAMETERS.has(key) || key === CYCLES ? 'int_uniform' : 'uniform') as Distribution);
   if (problems.entries.length !== before) return null;
   const min = spec.min as number;
   const max = spec.max as number;
   if (!(min < max)) problems.add(path, `min must be < max, got min=${min}, max=${max}`, undefined, false);
   if (distribution === 'log_uniform' && min <= 0) problems.add(`${path}.min`, 'must be > 0 for distribution log_uniform', min);
-  if (INTEGER_PARAMETERS.has(key) && distribution !== 'int_uniform') {
+  if ((INTEGER_PARAMETERS.has(key) || key === CYCLES) && distribution !== 'int_uniform') {
     problems.add(`${path}.distribution`, `must be int_uniform for the integer parameter ${key}`, distribution);
   }
   if (distribution === 'int_uniform' && !(Number.isInteger(min) && Number.isInteger(max))) {
@@ -241,11 +270,25 @@ async function checkConfigs(sweep: Sweep, steps: number, problems: Problems, onP
   let extra = 0;
   let n = 0;
   if (total > REPORT_ABOVE) onProgress?.(0, total);
-  for (const { config, origin, repeat } of plan(sweep)) {
-    if (repeat > 0) continue;
-    if (++n % 2000 === 0) {
+  const report = (where: string, message: string) => {
+    const line = `${where}: ${message}`;
+    if (seen.has(line)) return;
+    seen.add(line);
+    if (seen.size <= MAX_CONFIG_PROBLEMS) problems.add(where, message, undefined, false);
+    else extra++;
+  };
+  const at = (key: string, origin: Record<string, number>) => (key in origin
+    ? (origin[key] >= 0 ? `parameters.${key}.values[${origin[key]}]` : `parameters.${key}`)
+    : `schedule.${key}`);
+  for (const { config, origin, problem } of configs(sweep, steps)) {
+    if (n++ >= total) break; // budget.max_trials: the configs after it never run
+    if (n % 2000 === 0) {
       await yieldToEvents(); // a big grid takes seconds: let Ctrl-C in
       if (total > REPORT_ABOVE) onProgress?.(n, total);
+    }
+    if (problem) {
+      report(at(CYCLES, origin), problem);
+      continue;
     }
     const input = fromReferenceNames(config);
     let found = scheduleProblems(input);
@@ -253,13 +296,7 @@ async function checkConfigs(sweep: Sweep, steps: number, problems: Problems, onP
     for (const p of found) {
       // Point at a varied parameter the rule involves, if any; else at the fixed one.
       const key = [p.key, ...(p.related ?? [])].find((k) => k in origin);
-      const where = key === undefined ? `schedule.${p.key}`
-        : origin[key] >= 0 ? `parameters.${key}.values[${origin[key]}]` : `parameters.${key}`;
-      const line = `${where}: ${p.message}`;
-      if (seen.has(line)) continue;
-      seen.add(line);
-      if (seen.size <= MAX_CONFIG_PROBLEMS) problems.add(where, p.message, undefined, false);
-      else extra++;
+      report(key === undefined ? `schedule.${p.key}` : at(key, origin), p.message);
     }
   }
   if (extra > 0) problems.add('parameters', `and ${extra} more configs with problems like these`, undefined, false);

@@ -22,7 +22,8 @@ import { Dispatcher } from './dispatch.js';
 import { loadSweepFile, type CheckProgress, type LoadedSweep } from './file.js';
 import { isBetter } from './objective.js';
 import { registerSweep } from './register.js';
-import { countTrials, plan, type Planned } from './space.js';
+import { lintLines, lintSweep } from './lints.js';
+import { countTrials, plan, type PlanStats, type Planned } from './space.js';
 
 export interface RunOptions {
   file: string;
@@ -76,6 +77,9 @@ export interface DryRun {
   steps: number;
   /** The first few trials of repeat 0. */
   first: Planned[];
+  /** Configs dropped by constraints, and the leftover steps of configs derived from `cycles`. */
+  stats: PlanStats;
+  lints: ReturnType<typeof lintSweep>;
 }
 
 /** Checks the file and lists what would run, touching nothing. */
@@ -83,15 +87,16 @@ export async function dryRun(file: string, onChecking?: CheckProgress): Promise<
   const { sweep, trainer } = await loadSweepFile(file, onChecking);
   const first: Planned[] = [];
   const hashes = new Set<string>();
+  const stats: PlanStats = { dropped: 0, leftovers: new Map() };
   let trials = 0;
   let n = 0;
-  for (const t of plan(sweep)) {
+  for (const t of plan(sweep, trainer.steps, stats)) {
     trials++;
     hashes.add(t.hash);
     if (t.repeat === 0 && first.length < 5) first.push(t);
     if (++n % 5000 === 0) await yieldToEvents();
   }
-  return { sweep, trials, configs: hashes.size, steps: trainer.steps, first };
+  return { sweep, trials, configs: hashes.size, steps: trainer.steps, first, stats, lints: lintSweep(sweep, trainer.steps) };
 }
 
 /**
@@ -138,7 +143,7 @@ async function endLeftovers(processes: ProcessRecord[], o: RunOptions): Promise<
   }
 }
 
-async function registerTrials(storage: Storage, sweepId: number, sweep: Sweep, o: RunOptions): Promise<number> {
+async function registerTrials(storage: Storage, sweepId: number, sweep: Sweep, steps: number, o: RunOptions): Promise<number> {
   const total = countTrials(sweep);
   let added = 0;
   let batch: Planned[] = [];
@@ -148,7 +153,7 @@ async function registerTrials(storage: Storage, sweepId: number, sweep: Sweep, o
     if (total > REGISTER_BATCH) o.onRegistering?.(added, total);
     await yieldToEvents();
   };
-  for (const t of plan(sweep)) {
+  for (const t of plan(sweep, steps)) {
     if (o.signal?.aborted) break;
     batch.push(t);
     if (batch.length === REGISTER_BATCH) await write();
@@ -175,7 +180,8 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const { record, sweep } = await registerSweep(storage, loaded.sweep, {
       file: o.file, written: loaded.written, extend: o.extend ?? false, steps: loaded.trainer.steps, trainerHash: hash,
     });
-    const added = await registerTrials(storage, record.id, sweep, o);
+    const added = await registerTrials(storage, record.id, sweep, loaded.trainer.steps, o);
+    for (const line of lintLines(lintSweep(sweep, loaded.trainer.steps))) o.onNotice?.(line);
     const { requeued: recovered, processes } = await storage.recoverTrials(record.id, isRunAlive);
     await endLeftovers(processes as unknown as ProcessRecord[], o);
     runId = await storage.beginRun(record.id, { pid: process.pid, host: hostname(), workers, backend });

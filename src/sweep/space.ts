@@ -6,8 +6,10 @@
 
 import { createHash } from 'node:crypto';
 import { mulberry32 } from '../core/random.js';
+import { deriveFirstCycleSteps, endsAtFinalStep } from '../schedule/fit.js';
 import { PARAMETERS, fromReferenceNames, withDefaults } from '../schedule/params.js';
-import type { Config, ParamSpec, Sweep } from './definition.js';
+import { resolveSchedule } from '../schedule/schedule.js';
+import { CYCLES, type Config, type ParamSpec, type Sweep } from './definition.js';
 import { commonSeed, configHash, trialSeed } from './hash.js';
 
 /**
@@ -31,7 +33,28 @@ export function normalizeConfig(config: Config): Config {
   const out: Config = { schedule: config.schedule };
   // In the schedule's own parameter order, so stored params and exports read the same way.
   for (const d of PARAMETERS[config.schedule]) if (full[d.name] !== undefined && full[d.name] !== null) out[d.ref] = full[d.name];
+  if (config[CYCLES] !== undefined) out[CYCLES] = config[CYCLES];
   return out;
+}
+
+/**
+ * A config with `cycles`: first_cycle_steps (t_0) becomes the largest whose first `cycles` cycles
+ * fit in `steps`, and max_cycles = cycles holds any leftover steps at min_lr (sgdr has no
+ * max_cycles, so its cycles must end exactly at the last step). Returns the config, or why no
+ * length fits.
+ */
+export function deriveCycles(config: Config, steps: number): { config: Config; leftover: number } | { problem: string } {
+  const cycles = config[CYCLES] as number;
+  const input = fromReferenceNames(config) as unknown as Record<string, unknown>;
+  const derived = deriveFirstCycleSteps({ steps, cycles, shape: input as never });
+  const length = config.schedule === 'sgdr' ? 't_0' : 'first_cycle_steps';
+  if (derived === null) return { problem: `no ${length} fits ${cycles} cycles in the trainer's ${steps} steps with these cycle_mult and warmup_steps` };
+  if (config.schedule === 'sgdr' && derived.leftover > 0) {
+    return { problem: `sgdr has no max_cycles to hold leftover steps: ${cycles} cycles end at step ${derived.end}, not at the last of the trainer's ${steps} steps (lrsweep fit lists the budgets that fit)` };
+  }
+  const out: Config = { ...config, [length]: derived.firstCycleSteps };
+  if (derived.maxCycles !== null) out.max_cycles = derived.maxCycles;
+  return { config: out, leftover: derived.leftover };
 }
 
 function base(sweep: Sweep): Config {
@@ -103,11 +126,53 @@ export function pickParams(params: Record<string, unknown>, keys: readonly strin
   return Object.fromEntries(keys.map((k) => [k, (params[k] ?? null) as number | string | null]));
 }
 
-/** Distinct configs in order (a sampled duplicate is dropped), before repeats and budget; lazily. */
-export function* configs(sweep: Sweep): Generator<{ config: Config; hash: string; origin: Record<string, number> }> {
+/** What planning dropped or derived, for --dry-run. */
+export interface PlanStats {
+  /** Configs dropped by constraints.end_at_cycle_end. */
+  dropped: number;
+  /** With `cycles`: the leftover steps (held at min_lr) of each config, by count. */
+  leftovers: Map<number, number>;
+}
+
+export interface PlannedConfig {
+  config: Config;
+  hash: string;
+  origin: Record<string, number>;
+  /** Why the config cannot run (no length fits its cycles); such a config has no hash. */
+  problem?: string;
+}
+
+/**
+ * Distinct configs in order (a sampled duplicate is dropped), before repeats and budget; lazily.
+ * `steps` is the trainer's step count: `cycles` are derived from it and constraints checked on it.
+ */
+export function* configs(sweep: Sweep, steps: number, stats?: PlanStats): Generator<PlannedConfig> {
   const seen = new Set<string>();
   for (const { config, origin } of sweep.method === 'grid' ? grid(sweep) : random(sweep)) {
-    const normalized = normalizeConfig(config);
+    let full = config;
+    if (config[CYCLES] !== undefined) {
+      const derived = deriveCycles(config, steps);
+      if ('problem' in derived) {
+        yield { config, hash: '', origin, problem: derived.problem };
+        continue;
+      }
+      full = derived.config;
+      stats?.leftovers.set(derived.leftover, (stats.leftovers.get(derived.leftover) ?? 0) + 1);
+    }
+    const normalized = normalizeConfig(full);
+    if (sweep.constraints.end_at_cycle_end) {
+      const input = fromReferenceNames(normalized);
+      let ends = false;
+      try {
+        ends = endsAtFinalStep(resolveSchedule(input), steps);
+      } catch {
+        ends = true; // an invalid config is reported by the checks, not dropped here
+      }
+      if (!ends) {
+        if (stats) stats.dropped++;
+        continue;
+      }
+    }
     const hash = configHash(normalized);
     if (seen.has(hash)) continue;
     seen.add(hash);
@@ -121,10 +186,11 @@ export function seedOf(sweep: Sweep, hash: string, repeat: number): number {
 }
 
 /** Every trial of the sweep, lazily: each config `repeats` times, stopping at budget.max_trials. */
-export function* plan(sweep: Sweep): Generator<Planned> {
+export function* plan(sweep: Sweep, steps: number, stats?: PlanStats): Generator<Planned> {
   const cap = sweep.budget.max_trials ?? Infinity;
   let n = 0;
-  for (const c of configs(sweep)) {
+  for (const c of configs(sweep, steps, stats)) {
+    if (c.problem) throw new Error(`a config the sweep file checks refused reached planning: ${c.problem}`);
     for (let repeat = 0; repeat < sweep.repeats; repeat++) {
       if (n++ >= cap) return;
       yield { config: c.config, hash: c.hash, repeat, seed: seedOf(sweep, c.hash, repeat), origin: c.origin };

@@ -63,13 +63,13 @@ colour: blue
   await assert.rejects(loadSweepFile(path), (e: Error & { problems: string[] }) => {
     assert.equal(e.name, 'SweepFileError');
     assert.deepEqual(e.problems, [
-      'colour: is not a known key (known: name, schedule, parameters, method, trials, seed, repeats, seeding, objective, trainer, budget)',
+      'colour: is not a known key (known: name, schedule, parameters, method, trials, seed, repeats, seeding, objective, trainer, budget, constraints, lint)',
       'name: must be a name of at most 100 letters, digits, dots, dashes or underscores, got "bad name!"',
-      'schedule.warmup_step: is not a known key (known: kind, first_cycle_steps, cycle_mult, max_lr, min_lr, warmup_steps, gamma, warmup_first_cycle_only, peak_floor, max_cycles, allow_min_above_max)',
+      'schedule.warmup_step: is not a known key (known: kind, first_cycle_steps, cycle_mult, max_lr, min_lr, warmup_steps, gamma, warmup_first_cycle_only, peak_floor, max_cycles, allow_min_above_max, cycles)',
       'schedule.max_lr: must be a finite number >= 0, got -1',
       'parameters.gamma.values[2]: must be a finite number > 0, got -0.5',
       'parameters.cycle_mult: a min/max range needs method: random; a grid needs values: [...]',
-      'parameters.foo: is not a parameter of schedule cawr (known: first_cycle_steps, cycle_mult, max_lr, min_lr, warmup_steps, gamma, warmup_first_cycle_only, peak_floor, max_cycles, allow_min_above_max)',
+      'parameters.foo: is not a parameter of schedule cawr (known: first_cycle_steps, cycle_mult, max_lr, min_lr, warmup_steps, gamma, warmup_first_cycle_only, peak_floor, max_cycles, allow_min_above_max, cycles)',
       'repeats: must be an integer >= 1, got 0',
       'trainer.hidden[1]: must be an integer >= 1, got -1',
       'trainer.epochs: must be an integer >= 1, got 0',
@@ -155,4 +155,24 @@ test('a 10 MB name is cut in the message', async () => {
   const [problem] = await problemsOf({ ...ok, name: 'x'.repeat(10_000_000) });
   assert.ok(problem.length < 300, `${problem.length} characters`);
   assert.match(problem, /^name: must be .*, got "xxxx.*\.\.\. \(10000002 characters\)$/);
+});
+
+test('cycles replaces first_cycle_steps; bad combinations and configs where no length fits are refused at their key', async () => {
+  const base = { name: 'c', schedule: { max_lr: 0.1 }, trainer: { kind: 'quadratic', epochs: 5, steps_per_epoch: 20 } };
+  assert.deepEqual(await problemsOf({ ...base, schedule: { first_cycle_steps: 10, cycles: 3 } }),
+    ['schedule.first_cycle_steps: cannot be given with cycles, which sets first_cycle_steps and max_cycles from the trainer\'s steps']);
+  assert.deepEqual(await problemsOf({ ...base, schedule: { max_cycles: 2 }, parameters: { cycles: { values: [2, 3] } } }),
+    ['schedule.max_cycles: cannot be given with cycles, which sets first_cycle_steps and max_cycles from the trainer\'s steps']);
+  assert.deepEqual(await problemsOf({ ...base, parameters: { cycles: { values: [2, 0] } } }), ['parameters.cycles.values[1]: must be an integer from 1 to 1000000, got 0']);
+  assert.deepEqual(await problemsOf({ ...base, schedule: { warmup_steps: 30 }, parameters: { cycles: { values: [2, 4] } } }),
+    ['parameters.cycles.values[1]: no first_cycle_steps fits 4 cycles in the trainer\'s 100 steps with these cycle_mult and warmup_steps']);
+  assert.deepEqual(await problemsOf({ ...base, schedule: { kind: 'sgdr', base_lr: 0.1, t_mult: 2 }, parameters: { cycles: { values: [3] } } }),
+    ['parameters.cycles.values[0]: sgdr has no max_cycles to hold leftover steps: 3 cycles end at step 98, not at the last of the trainer\'s 100 steps (lrsweep fit lists the budgets that fit)']);
+});
+
+test('unknown lint rules and constraint keys are refused at their key', async () => {
+  assert.deepEqual(await problemsOf({ ...ok, lint: { ignore: ['ends-mid-cycle', 'made-up'] }, constraints: { end_at_cycle_end: 'yes' } }), [
+    'constraints.end_at_cycle_end: must be true or false, got "yes"',
+    'lint.ignore: names no lint rule (rules: ends-mid-cycle, cycle-mult-no-op, peak-below-min, warmup-dominates, shrinking-cycles), got "made-up"',
+  ]);
 });

@@ -5,8 +5,8 @@ import { configs as lazyConfigs, countConfigs, plan as lazyPlan } from '../../sr
 import type { Sweep } from '../../src/sweep/definition.js';
 
 const checkSweep = async (raw: unknown) => (await check(raw)).sweep;
-const configs = (s: Sweep) => [...lazyConfigs(s)];
-const plan = (s: Sweep) => [...lazyPlan(s)];
+const configs = (s: Sweep, steps = 20) => [...lazyConfigs(s, steps)];
+const plan = (s: Sweep, steps = 20) => [...lazyPlan(s, steps)];
 
 const base = {
   name: 's',
@@ -84,4 +84,36 @@ test('random sampling is seeded, stays in range, and more trials keep the earlie
   assert.deepEqual(fewer, a.slice(0, fewer.length));
   const otherSeed = configs(await checkSweep({ ...spec, trials: 20, seed: 4 }));
   assert.notDeepEqual(otherSeed.map((c) => c.hash), fewer.map((c) => c.hash));
+});
+
+test('cycles: each config gets the largest first_cycle_steps whose cycles fit, max_cycles = cycles, and cycles stays in its hash', async () => {
+  const sweep = await checkSweep({ ...base, schedule: { max_lr: 0.1, min_lr: 0.001 }, parameters: { cycles: { values: [2, 3] }, cycle_mult: { values: [1, 2] } } });
+  const got = configs(sweep, 100).map((c) => [c.config.cycles, c.config.cycle_mult, c.config.first_cycle_steps, c.config.max_cycles]);
+  // Brute force: the largest L whose first `cycles` cycles end at or before 100 (lengths L, int(L * m), ...).
+  const brute = (cycles: number, m: number) => {
+    for (let L = 100; L >= 1; L--) {
+      let end = 0;
+      let len = L;
+      for (let c = 0; c < cycles; c++) {
+        end += len;
+        len = Math.trunc(len * m);
+      }
+      if (end <= 100) return L;
+    }
+    return null;
+  };
+  assert.deepEqual(got, [[2, 1, brute(2, 1), 2], [2, 2, brute(2, 2), 2], [3, 1, brute(3, 1), 3], [3, 2, brute(3, 2), 3]]);
+  assert.equal(new Set(configs(sweep, 100).map((c) => c.hash)).size, 4);
+  const stats = { dropped: 0, leftovers: new Map<number, number>() };
+  [...lazyPlan(sweep, 100, stats)];
+  // cycle_mult 1: 50+50 (0 left), 33x3 (1); cycle_mult 2: 33+66 (1), 14+28+56 (2).
+  assert.deepEqual([...stats.leftovers.entries()].sort((a, b) => a[0] - b[0]), [[0, 1], [1, 2], [2, 1]]);
+});
+
+test('constraints.end_at_cycle_end drops the configs whose last cycle does not end at the final step, and counts them', async () => {
+  const sweep = await checkSweep({ ...base, schedule: { max_lr: 0.1 }, parameters: { first_cycle_steps: { values: [10, 20, 30, 25, 50] } }, constraints: { end_at_cycle_end: true } });
+  const stats = { dropped: 0, leftovers: new Map<number, number>() };
+  const kept = [...lazyPlan(sweep, 100, stats)].map((t) => t.config.first_cycle_steps);
+  assert.deepEqual(kept, [10, 20, 25, 50]);
+  assert.equal(stats.dropped, 1);
 });
