@@ -68,6 +68,10 @@ ${chart('losses', 'losses', charts.losses)}
 ${charts.heatmaps.length ? `<div class="grid">${charts.heatmaps.map((svg, i) => chart(`heatmap-${i}`, 'heatmap', svg)).join('')}</div>` : '<p>Fewer than two numeric parameters vary: no heatmaps.</p>'}
 ${charts.parallel ? chart('parallel', 'parallel coordinates', charts.parallel) : ''}
 
+<h2 id="lints">Schedule warnings</h2>
+${d.lints.summary.length ? `<p class="muted">Traps of restart schedules in this sweep's configs (${d.lints.linted} linted); they never stop a run. Silence a rule with <code>lint: { ignore: [rule] }</code>.</p>
+${table(['rule', 'configs', 'example'], d.lints.summary.map((l) => ({ rule: l.rule, configs: l.configs, example: l.example })))}` : '<p>None.</p>'}
+
 <h2 id="failed">Failed trials</h2>
 ${d.failed.length ? table(['trial', 'repeat', ...d.keys, 'error'], failedRows) : '<p>None.</p>'}
 ${d.failed.length > MAX_FAILED_ROWS ? `<p class="muted">and ${d.failed.length - MAX_FAILED_ROWS} more: <code>lrsweep trials ${esc(d.record.name)} --state failed</code></p>` : ''}

@@ -9,6 +9,7 @@ import { resolveSchedule } from '../schedule/schedule.js';
 import type { CurvePoint } from '../schedule/extremes.js';
 import type { RankedConfig, Storage, SweepRecord, TrialRecord } from '../storage/types.js';
 import { upgradeDefinition, type Config, type Sweep } from './definition.js';
+import { lintSweep, type LintSummary } from './lints.js';
 import { pickParams } from './space.js';
 
 export interface Series {
@@ -40,6 +41,8 @@ export interface SweepResults {
   failed: TrialRecord[];
   diverged: TrialRecord[];
   steps: number;
+  /** Schedule lints over the sweep's configs, and how many configs were linted. */
+  lints: { summary: LintSummary[]; linted: number };
 }
 
 const CURVE_COLUMNS = 720;
@@ -67,5 +70,6 @@ export async function gatherResults(storage: Storage, record: SweepRecord, top: 
   return {
     record, definition, counts: await storage.counts(record.id), keys, top: best, curves, lossMetric, losses, trials,
     failed: all.filter((t) => t.state === 'failed'), diverged: all.filter((t) => t.state === 'diverged'), steps,
+    lints: lintSweep(definition, steps),
   };
 }

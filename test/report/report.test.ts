@@ -55,6 +55,8 @@ test('the report is one self-contained file that opens offline with every chart 
       assert.ok(box && box.width > 200 && box.height > 150, `${id} is drawn at a visible size`);
     }
     assert.match(await page.locator('#status + p').innerText(), /36\s+trials/);
+    // Schedule lints of the sweep's configs: cycle_mult 1.5 with 30-step cycles ends mid-cycle at step 149.
+    assert.match(await page.locator('#lints ~ table').first().innerText(), /ends-mid-cycle/);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
     assert.ok(existsSync(join(ARTIFACTS, 'report.png')));
