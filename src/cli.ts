@@ -18,6 +18,7 @@ import * as exportCommand from './commands/export.js';
 import * as plot from './commands/plot.js';
 import * as report from './commands/report.js';
 import * as fit from './commands/fit.js';
+import * as rangeTest from './commands/range-test.js';
 
 
 export const EXIT_OK = 0;
@@ -48,6 +49,7 @@ export async function main(args: string[]): Promise<number> {
     .command(exportCommand.command, exportCommand.describe, exportCommand.builder, exportCommand.handler)
     .command(curve.command, curve.describe, curve.builder, curve.handler)
     .command(fit.command, fit.describe, fit.builder, fit.handler)
+    .command(rangeTest.command, rangeTest.describe, rangeTest.builder, rangeTest.handler)
     .demandCommand(1, 'Give a command: lrsweep <command> --help shows its options')
     .strict()
     .recommendCommands()

@@ -172,3 +172,37 @@ export function axisLabels(rows: TrialRow[], key: string): { y: number; label: s
   const ticks = distinct.length <= 12 ? distinct : [0, 0.25, 0.5, 0.75, 1].map((f) => lo + f * (hi - lo));
   return ticks.map((v) => ({ y: hi > lo ? (v - lo) / (hi - lo) : 0.5, label: String(Number(v.toPrecision(3))) }));
 }
+
+/** The LR range test: the loss (raw and smoothed) against the LR on a log axis, with the suggestion and the divergence marked. */
+export function rangeTestChart(points: { lr: number; loss: number; smoothed: number }[], marks: { suggested: number | null; diverged: number | null }): TopLevelSpec {
+  const values = points.flatMap((p) => [{ lr: p.lr, loss: p.loss, series: 'loss' }, { lr: p.lr, loss: p.smoothed, series: 'smoothed' }]);
+  const rules = [
+    ...(marks.suggested !== null ? [{ lr: marks.suggested, label: `suggested max_lr ${Number(marks.suggested.toPrecision(3))}` }] : []),
+    ...(marks.diverged !== null ? [{ lr: marks.diverged, label: `diverged at ${Number(marks.diverged.toPrecision(3))}` }] : []),
+  ];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: 'LR range test: training loss against the learning rate',
+    width: WIDTH, height: HEIGHT, config: CHART_CONFIG,
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'line', strokeWidth: 1.2, clip: true },
+        encoding: {
+          x: { field: 'lr', type: 'quantitative', title: 'learning rate (log scale)', scale: { type: 'log' } },
+          y: { field: 'loss', type: 'quantitative', title: 'training loss', scale: { zero: false } },
+          color: { field: 'series', type: 'nominal', title: null, scale: { range: ['#bbbbbb', '#1f77b4'] } },
+        },
+      },
+      ...(rules.length ? [{
+        data: { values: rules },
+        mark: { type: 'rule', strokeDash: [4, 3], color: '#d62728' },
+        encoding: { x: { field: 'lr', type: 'quantitative' } },
+      }, {
+        data: { values: rules },
+        mark: { type: 'text', align: 'left', dx: 4, dy: -4, y: 10, color: '#d62728', fontSize: 11 },
+        encoding: { x: { field: 'lr', type: 'quantitative' }, text: { field: 'label' } },
+      }] : []),
+    ],
+  } as TopLevelSpec;
+}

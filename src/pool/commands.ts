@@ -41,7 +41,7 @@ export class CommandExecutor implements Executor {
       try {
         const result = await runCommandTrial(this.o.options, {
           sweep: unit.sweep, number: member.number, attempt: member.attempt, repeat: member.repeat, seed: unit.seed,
-          steps: unit.steps, params: member.params, dir, slot,
+          steps: unit.steps, params: member.params, dir, slot, curve: member.curve,
         }, {
           signal: controller.signal,
           timeoutMs: this.o.trialTimeout === null ? undefined : this.o.trialTimeout * 1000,

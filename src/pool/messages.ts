@@ -15,6 +15,8 @@ export interface UnitMember {
   repeat: number;
   /** The schedule's parameters, reference names (first_cycle_steps, ...). */
   params: { schedule: 'cawr' | 'sgdr' } & Record<string, unknown>;
+  /** A curve given as values instead of a schedule (the LR range test's exponential ramp). */
+  curve?: Float64Array;
 }
 
 export interface WorkUnit {

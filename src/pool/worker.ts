@@ -19,7 +19,15 @@ let block = new Float64Array(0);
 function curvesFor(unit: WorkUnit): Float64Array[] {
   const size = unit.members.length * unit.steps;
   if (block.length < size) block = new Float64Array(size);
-  return unit.members.map((m, i) => resolveSchedule(fromReferenceNames(m.params)).into(block.subarray(i * unit.steps, (i + 1) * unit.steps)));
+  return unit.members.map((m, i) => {
+    const out = block.subarray(i * unit.steps, (i + 1) * unit.steps);
+    if (m.curve) {
+      if (m.curve.length !== unit.steps) throw new Error(`a given curve must have ${unit.steps} values, got ${m.curve.length}`);
+      out.set(m.curve);
+      return out;
+    }
+    return resolveSchedule(fromReferenceNames(m.params)).into(out);
+  });
 }
 
 /** A trainer's report as a stored point; a malformed report is the trainer's bug and fails the trial. */

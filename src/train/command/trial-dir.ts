@@ -44,6 +44,8 @@ export interface CommandTrial {
   dir: string;
   /** 0 .. workers-1: which of the runner's concurrent slots runs it (map it to a GPU). */
   slot: number;
+  /** The LR of every step given as values (the LR range test), instead of computed from params. */
+  curve?: Float64Array;
 }
 
 export interface TrialFiles {
@@ -98,8 +100,8 @@ export function scheduleInput(params: Record<string, unknown>): ScheduleInput {
  * the engine in chunks (bounded memory at any length), to a temporary name renamed into place,
  * so a command never sees a partial file.
  */
-export async function writeLrFile(path: string, params: Record<string, unknown>, steps: number): Promise<void> {
-  const chunks = curveChunks(scheduleInput(params), { steps }); // validates before anything is written
+export async function writeLrFile(path: string, params: Record<string, unknown>, steps: number, given?: Float64Array): Promise<void> {
+  const chunks = given ? [given] : curveChunks(scheduleInput(params), { steps }); // validates before anything is written
   const npy = encoder('npy', 'f64', steps);
   const sink = fileSink(path);
   try {
@@ -129,7 +131,7 @@ export function trialJson(trial: CommandTrial, files: TrialFiles): Record<string
 export async function prepareTrialDir(trial: CommandTrial): Promise<TrialFiles> {
   const files = trialFiles(trial);
   mkdirSync(files.dir, { recursive: true });
-  await writeLrFile(files.lrFile, trial.params, trial.steps);
+  await writeLrFile(files.lrFile, trial.params, trial.steps, trial.curve);
   writeFileAtomic(files.trialFile, `${JSON.stringify(trialJson(trial, files), null, 2)}\n`);
   return files;
 }

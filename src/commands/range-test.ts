@@ -1,0 +1,142 @@
+// `lrsweep range-test FILE`: the LR range test (sweep/range-test.ts) on a sweep file's trainer, or
+// on a trainer module with its default options; prints what it found, draws it, and can write the
+// suggested max_lr into a sweep file's parameters.
+
+import { readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import asciichart from 'asciichart';
+import type { Argv } from 'yargs';
+import { parseDocument } from 'yaml';
+import { Problems } from '../core/problems.js';
+import { checkOutput, writeFileAtomic } from '../io/output.js';
+import { render } from '../io/table.js';
+import { rangeTestChart } from '../plot/charts.js';
+import { imageFormat, writeChart } from '../plot/render.js';
+import { DEFAULT_TRIAL_ROOT } from '../train/command/index.js';
+import { BACKENDS, type Backend } from '../train/backend.js';
+import { checkSweep, loadSweepFile, parseSweepText, SweepFileError } from '../sweep/file.js';
+import { runRangeTest, type RangeTestResult } from '../sweep/range-test.js';
+import { readTrainer, type SweepTrainer } from '../sweep/trainer.js';
+import { optionalIntFlag, requiredNumberFlag } from './flags.js';
+import { emit, type Output } from './common.js';
+
+export const command = 'range-test <file>';
+export const describe = 'LR range test: train once with an exponentially growing LR and suggest max_lr';
+
+const MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
+/** Steps of the ramp unless --steps says (fewer when the trainer takes fewer). */
+export const DEFAULT_RANGE_STEPS = 300;
+
+export function builder(y: Argv) {
+  return y
+    .positional('file', { type: 'string', demandOption: true, describe: 'A sweep file (its trainer is tested), or a trainer module (.ts/.js, default options)' })
+    .option('min-lr', { nargs: 1, coerce: requiredNumberFlag('min-lr'), default: 1e-7, describe: 'LR of the first step' })
+    .option('max-lr', { nargs: 1, coerce: requiredNumberFlag('max-lr'), default: 10, describe: 'LR of the last step of the ramp' })
+    .option('steps', { nargs: 1, coerce: optionalIntFlag('steps', 10), describe: `Steps of the ramp  [default: ${DEFAULT_RANGE_STEPS}, or the trainer's steps if fewer]` })
+    .option('seed', { nargs: 1, coerce: optionalIntFlag('seed', 0), describe: "The trial's seed  [default: 0]" })
+    .option('backend', { choices: BACKENDS, default: 'wasm' as Backend, describe: 'tfjs backend (built-in and module trainers)' })
+    .option('plot', { type: 'string', nargs: 1, describe: 'Chart of loss against LR: FILE.svg | FILE.png, or - for the terminal' })
+    .option('write', { type: 'string', nargs: 1, describe: "Write the suggested max_lr into this sweep file's parameters (comments kept)" })
+    .option('format', { choices: ['table', 'json'] as const, default: 'table' as 'table' | 'json', describe: 'Output format' })
+    .option('trials-dir', { type: 'string', nargs: 1, describe: 'Command trainers: where the trial directory goes  [default: ./lrsweep-trials]' })
+    .example('$0 range-test sweeps/quickstart.yaml --plot range.svg', 'The quickstart trainer: where does the loss fall fastest?')
+    .example('$0 range-test sweeps/quickstart.yaml --write sweeps/quickstart.yaml', 'Put the suggested max_lr into the sweep file');
+}
+
+async function trainerOf(file: string): Promise<SweepTrainer> {
+  if (MODULE_EXTENSIONS.includes(extname(file).toLowerCase())) {
+    const problems = new Problems();
+    const trainer = await readTrainer({ kind: 'module', path: resolve(file) }, process.cwd(), problems);
+    if (!trainer) throw new SweepFileError(file, problems.list);
+    return trainer;
+  }
+  return (await loadSweepFile(file)).trainer;
+}
+
+export interface RangeTestOutput {
+  result: RangeTestResult;
+  steps: number;
+  written: { file: string; parameter: string; values: unknown } | null;
+}
+
+export async function rangeTest(o: {
+  file: string; minLr: number; maxLr: number; steps?: number; seed?: number; backend: Backend; plot?: string; write?: string; trialsDir?: string;
+}): Promise<RangeTestOutput> {
+  if (o.plot !== undefined && o.plot !== '-') {
+    imageFormat(o.plot, '--plot');
+    checkOutput(o.plot, { flag: '--plot' });
+  }
+  if (o.write !== undefined) checkOutput(o.write, { flag: '--write', force: true });
+  const trainer = await trainerOf(o.file);
+  const steps = o.steps ?? Math.min(DEFAULT_RANGE_STEPS, trainer.steps);
+  const result = await runRangeTest(trainer, {
+    minLr: o.minLr, maxLr: o.maxLr, steps, seed: o.seed, backend: o.backend, trialsDir: resolve(o.trialsDir ?? (process.env.LRSWEEP_TRIALS_DIR || DEFAULT_TRIAL_ROOT)),
+  });
+  if (o.plot !== undefined && o.plot !== '-') {
+    await writeChart(rangeTestChart(result.points, { suggested: result.suggestedMaxLr, diverged: result.diverged?.lr ?? null }), o.plot, '--plot');
+  }
+  const written = o.write !== undefined && result.suggestedMaxLr !== null ? await writeSuggestion(o.write, result.suggestedMaxLr) : null;
+  return { result, steps, written };
+}
+
+const round = (v: number) => Number(v.toPrecision(2));
+
+/**
+ * Puts the suggestion into a sweep file: max_lr (base_lr for sgdr) becomes a parameter around
+ * it (grid: a quarter, a half and all of it; random: log-uniform from a tenth to it), any fixed
+ * value of it is removed, and a min_lr not below a tenth of the smallest candidate is lowered.
+ * The file is checked before it replaces the old one.
+ */
+async function writeSuggestion(file: string, suggested: number): Promise<RangeTestOutput['written']> {
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  const kind = doc.getIn(['schedule', 'kind']) === 'sgdr' ? 'sgdr' : 'cawr';
+  const key = kind === 'sgdr' ? 'base_lr' : 'max_lr';
+  const random = doc.get('method') === 'random';
+  const values = random ? { min: round(suggested / 10), max: round(suggested), distribution: 'log_uniform' } : { values: [round(suggested / 4), round(suggested / 2), round(suggested)] };
+  const smallest = random ? round(suggested / 10) : round(suggested / 4);
+  if (doc.hasIn(['schedule', key])) doc.deleteIn(['schedule', key]);
+  doc.setIn(['parameters', key], doc.createNode(values, { flow: true }));
+  const floor = kind === 'sgdr' ? 'eta_min' : 'min_lr';
+  const current = doc.getIn(['schedule', floor]) as number | undefined;
+  if ((current ?? (kind === 'sgdr' ? 0 : 0.001)) >= smallest / 10 && !doc.hasIn(['parameters', floor])) doc.setIn(['schedule', floor], round(smallest / 10));
+  const text = doc.toString();
+  await checkSweep(parseSweepText(text, file), file); // refuse to write a file that would not run
+  writeFileAtomic(file, text);
+  return { file, parameter: key, values };
+}
+
+export function present(r: RangeTestOutput, format: 'table' | 'json', plot?: string): Output {
+  const { result } = r;
+  if (format === 'json') return { stdout: `${JSON.stringify({ ...result, steps: r.steps, written: r.written }, null, 2)}\n` };
+  const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(Number(v.toPrecision(3))));
+  const rows = [
+    { what: 'steps trained', value: `${result.points.length} of ${r.steps}` },
+    { what: 'lowest smoothed loss', value: result.lowest ? `${fmt(result.lowest.loss)} at lr ${fmt(result.lowest.lr)}` : '-' },
+    { what: 'steepest descent', value: result.steepest ? `at lr ${fmt(result.steepest.lr)}` : '-' },
+    { what: 'diverged', value: result.diverged ? `at lr ${fmt(result.diverged.lr)} (step ${result.diverged.step})` : 'no' },
+    { what: 'suggested max_lr', value: fmt(result.suggestedMaxLr) },
+    { what: 'confidence', value: `${result.confidence}: ${result.reason}` },
+  ];
+  let text = render(rows, ['what', 'value'], 'table');
+  if (plot === '-' && result.points.length > 1) {
+    const width = Math.max(20, Math.min(120, (process.stdout.columns || 100) - 14));
+    const every = Math.max(1, Math.ceil(result.points.length / width));
+    const series = result.points.filter((_, i) => i % every === 0).map((p) => p.smoothed);
+    text += `${asciichart.plot(series, { height: 12, format: (x: number) => x.toPrecision(3).padStart(10) })}\n${' '.repeat(12)}lr ${fmt(result.points[0].lr)} .. ${fmt(result.points[result.points.length - 1].lr)} (log scale), smoothed loss\n`;
+  }
+  if (plot && plot !== '-') text += `plotted ${plot}\n`;
+  if (r.written) text += `wrote ${r.written.file}: parameters.${r.written.parameter}: ${JSON.stringify(r.written.values)}\n`;
+  return { stdout: text };
+}
+
+type Args = Awaited<ReturnType<typeof builder>['argv']>;
+
+export async function handler(argv: Args): Promise<void> {
+  const out = await rangeTest({
+    file: argv.file, minLr: argv['min-lr'], maxLr: argv['max-lr'], steps: argv.steps, seed: argv.seed, backend: argv.backend,
+    plot: argv.plot, write: argv.write, trialsDir: argv['trials-dir'],
+  });
+  if (out.result.suggestedMaxLr === null && argv.write) process.stderr.write('lrsweep: no suggestion, so nothing was written\n');
+  emit(present(out, argv.format, argv.plot));
+}
+

@@ -1,0 +1,97 @@
+// The LR range test on trainers whose divergence point is known: plain SGD on a quadratic with
+// largest curvature a diverges for lr > 2 / a. In process (built-in, pool thread) and as a command.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyse, rampCurve } from '../../src/sweep/range-test.js';
+import { rangeTest } from '../../src/commands/range-test.js';
+import { loadSweepFile } from '../../src/sweep/file.js';
+import { runCli } from '../helpers/cli.js';
+import { svgMarks } from '../helpers/svg.js';
+
+const workspace = () => mkdtempSync(join(tmpdir(), 'lrsweep-range-'));
+
+test('the ramp grows exponentially from min_lr to max_lr over the steps asked for, and stays at max_lr after', () => {
+  const c = rampCurve(1e-4, 1, 5, 8);
+  assert.deepEqual(Array.from(c, (x) => Number(x.toPrecision(12))), [1e-4, 1e-3, 1e-2, 1e-1, 1, 1, 1, 1]);
+});
+
+test('the analysis finds the steepest descent, the divergence and a suggestion below it, with its confidence', () => {
+  // A loss that falls fastest around lr 1e-2 and blows up from lr 1.
+  const lrs = rampCurve(1e-5, 10, 120, 120);
+  const loss = Array.from(lrs, (lr) => (lr < 1 ? 2 / (1 + Math.exp(3 * (Math.log10(lr) + 2))) + 0.1 : 100 * lr));
+  const r = analyse(Array.from(lrs, (lr, step) => ({ step, lr, loss: loss[step] })));
+  assert.ok(r.diverged && r.diverged.lr >= 1 && r.diverged.lr < 2, JSON.stringify(r.diverged));
+  assert.ok(r.steepest && r.steepest.lr > 3e-3 && r.steepest.lr < 3e-2, JSON.stringify(r.steepest));
+  assert.equal(r.suggestedMaxLr, r.steepest!.lr);
+  assert.equal(r.confidence, 'high');
+  // Never diverged: medium, and it says to raise --max-lr. Never fell: low.
+  const calm = analyse(Array.from(lrs.subarray(0, 90), (lr, step) => ({ step, lr, loss: loss[step] })));
+  assert.equal(calm.diverged, null);
+  assert.equal(calm.confidence, 'medium');
+  assert.match(calm.reason, /raise --max-lr/);
+  const flat = analyse(Array.from(lrs, (lr, step) => ({ step, lr, loss: 1 + 0.01 * Math.sin(step) })));
+  assert.equal(flat.confidence, 'low');
+  // A NaN is divergence at once.
+  const nan = analyse([...Array.from(lrs.subarray(0, 50), (lr, step) => ({ step, lr, loss: loss[step] })), { step: 50, lr: lrs[50], loss: Number.NaN }]);
+  assert.equal(nan.diverged?.step, 50);
+});
+
+test('on the quadratic (curvature 10), the test sees divergence just above 2/10 and suggests less; --write puts it in the sweep file', async () => {
+  const dir = workspace();
+  const file = join(dir, 'q.yaml');
+  writeFileSync(file, '# my sweep\nname: q\nschedule: { first_cycle_steps: 100, max_lr: 5 }\nparameters: { gamma: { values: [0.5, 1] } }\ntrainer: { kind: quadratic, dim: 8, epochs: 3, steps_per_epoch: 100, curvature: 10, noise: 0.01 }\n');
+  const svg = join(dir, 'range.svg');
+  const out = await rangeTest({ file, minLr: 1e-4, maxLr: 10, backend: 'wasm', plot: svg, write: file });
+  const r = out.result;
+  assert.ok(r.diverged && r.diverged.lr > 0.2 && r.diverged.lr < 0.5, `diverged at ${r.diverged?.lr}`);
+  assert.ok(r.suggestedMaxLr !== null && r.suggestedMaxLr < 0.2, String(r.suggestedMaxLr));
+  assert.equal(r.confidence, 'high');
+  assert.ok(out.steps === 300 && r.points.length < 300, 'the test stops once the loss diverged');
+  assert.equal(svgMarks(svg).line, 2, 'raw and smoothed loss');
+  const text = readFileSync(file, 'utf8');
+  assert.match(text, /^# my sweep/, 'comments are kept');
+  const { sweep } = await loadSweepFile(file);
+  assert.equal(sweep.schedule.max_lr, undefined, 'the fixed max_lr gave way to the parameter');
+  const values = (sweep.parameters.max_lr as { values: number[] }).values;
+  assert.equal(values.length, 3);
+  assert.ok(Math.max(...values) <= r.suggestedMaxLr! * 1.01);
+});
+
+test('a command trainer reporting {"step": i, "train_loss": ...} lines gets the ramp in lr.npy and the same analysis', () => {
+  const dir = workspace();
+  // The quadratic again, as a program: reads lr.npy (float64 after its header) and steps SGD on
+  // f(x) = 5 x^2 with a little gradient noise (without it, lr = 0.1 lands x on exactly 0).
+  writeFileSync(join(dir, 'quad.mjs'), `import { readFileSync } from 'node:fs';
+const b = readFileSync(process.env.LRSWEEP_LR_FILE);
+const start = 10 + b.readUInt16LE(8);
+const lrs = new Float64Array(b.buffer.slice(b.byteOffset + start, b.byteOffset + b.length));
+let x = 1;
+for (let i = 0; i < lrs.length; i++) {
+  console.log(JSON.stringify({ step: i, train_loss: 5 * x * x }));
+  x -= lrs[i] * (10 * x + 0.01 * Math.sin(i));
+  if (!Number.isFinite(x)) break;
+}
+`);
+  writeFileSync(join(dir, 'cmd.yaml'), `name: cmd\nschedule: { first_cycle_steps: 10 }\ntrainer: { kind: command, run: [${JSON.stringify(process.execPath)}, quad.mjs], steps: 400, metrics: [train_loss] }\nobjective: { metric: train_loss }\n`);
+  const r = runCli(['range-test', 'cmd.yaml', '--min-lr', '1e-4', '--max-lr', '10', '--format', 'json'], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  // Unstable from 0.2; seen once the loss has grown 4x above its lowest, which from this
+  // program's tiny noise floor takes a few dozen steps of a ramp that grows 4% a step.
+  assert.ok(out.diverged.lr > 0.2 && out.diverged.lr < 1, `diverged at ${out.diverged.lr}`);
+  assert.ok(out.suggestedMaxLr < 0.2);
+});
+
+test('bad range-test requests are exit 2 with the flag named', () => {
+  const dir = workspace();
+  writeFileSync(join(dir, 'q.yaml'), 'name: q\nschedule: { first_cycle_steps: 10 }\ntrainer: { kind: quadratic, epochs: 1, steps_per_epoch: 50 }\n');
+  const tooMany = runCli(['range-test', 'q.yaml', '--steps', '100'], { cwd: dir });
+  assert.equal(tooMany.status, 2);
+  assert.equal(tooMany.stderr, 'lrsweep: --steps 100 is more than the 50 steps the trainer takes: lower --steps, or give the trainer more epochs\n');
+  const inverted = runCli(['range-test', 'q.yaml', '--min-lr', '1', '--max-lr', '0.1'], { cwd: dir });
+  assert.equal(inverted.status, 2);
+  assert.equal(inverted.stderr, 'lrsweep: --min-lr and --max-lr must satisfy 0 < min < max, got --min-lr 1, --max-lr 0.1\n');
+});
