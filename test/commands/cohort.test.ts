@@ -57,7 +57,6 @@ schedule: { first_cycle_steps: 200, min_lr: 0.001 }
 parameters:
   max_lr: { values: [0.05, 0.2, 1000000] }
   gamma: { values: [0.5, 0.9] }
-objective: { metric: val_accuracy }
 trainer: { kind: mlp, samples: 200, features: 4, hidden: [16], epochs: 4, batch_size: 32 }
 budget: ${budget}
 ${extra}`);
