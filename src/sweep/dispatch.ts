@@ -52,6 +52,8 @@ interface Member {
 interface ActiveUnit {
   members: Member[];
   running: RunningUnit | null;
+  /** A stop asked for before the executor handed the unit back (its events may come at once). */
+  pendingStop: string | null;
   startedAt: number | null;
 }
 
@@ -115,11 +117,13 @@ export class Dispatcher {
     const unit: ActiveUnit = {
       members: trials.map((trial) => ({ trial, seq: 0, last: null, objective: new ObjectiveTracker(this.c.sweep.objective), reported: new Set(), final: false })),
       running: null,
+      pendingStop: null,
       startedAt: null,
     };
     this.active.add(unit);
     const running = this.c.executor.start(this.c.unitFor(trials), (e) => this.onEvent(unit, e));
     unit.running = running;
+    if (unit.pendingStop) running.stop(unit.pendingStop);
     const p: Promise<void> = running.done.then(
       () => this.ended(unit, null),
       (e) => this.ended(unit, e),
@@ -155,7 +159,10 @@ export class Dispatcher {
     const divergence = divergenceOf(e.point, this.c.sweep.objective.metric);
     if (divergence) {
       this.finish(m, { trialId: m.trial.id, state: 'diverged', objective: null, durationMs: this.elapsed(unit), note: divergence });
-      if (unit.members.every((x) => x.final)) unit.running?.stop('every member diverged');
+      if (unit.members.every((x) => x.final)) {
+        if (unit.running) unit.running.stop('every member diverged');
+        else unit.pendingStop = 'every member diverged';
+      }
     }
     this.queued(1);
   }

@@ -40,7 +40,7 @@ test('sweeps/README.md lists every parameter with its schedules, default and rul
   for (const { d, schedules } of declarations()) {
     const row = rows.get(d.ref);
     assert.ok(row, `${d.ref} is in the table`);
-    assert.deepEqual(row.slice(1, 4), [schedules.join(', '), defaultText(d), d.rule(Symbol('any')).replace(/^must be /, '')], d.ref);
+    assert.deepEqual(row.slice(1, 4), [schedules.join(', '), defaultText(d), (d.rule(Symbol('any')) ?? '').replace(/^must be /, '')], d.ref);
   }
   assert.deepEqual([...rows.keys()].sort(), declarations().map((x) => x.d.ref).sort());
 });
@@ -53,7 +53,7 @@ test('the README lists every flag of curve with its schedules and default, and -
     assert.ok(row, `--${d.flag} is in the README's table`);
     assert.deepEqual(row.slice(1, 3), [schedules.join(', '), defaultText(d)], d.flag);
     assert.ok(help.includes(`--${d.flag}`), `--${d.flag} in --help`);
-    if (d.default !== undefined && d.default !== null) assert.ok(help.includes(`[default: ${d.default}]`), `--${d.flag}'s default in --help`);
+    if (d.default !== undefined && d.default !== null) assert.ok(help.includes(`[default: ${String(d.default)}]`), `--${d.flag}'s default in --help`);
   }
 });
 

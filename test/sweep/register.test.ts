@@ -1,0 +1,49 @@
+// Registering a sweep: created, resumed unchanged, refused with what changed (offering --extend
+// only when it would work), extended, and an older definition resumed with its legacy meaning.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqlite } from '../../src/storage/sqlite.js';
+import { checkSweep } from '../../src/sweep/file.js';
+import { registerSweep } from '../../src/sweep/register.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lrsweep-register-'));
+let n = 0;
+const base = { name: 'r', schedule: { first_cycle_steps: 20 }, parameters: { gamma: { values: [0.5, 1] } }, trainer: { kind: 'quadratic', epochs: 2, steps_per_epoch: 10 } };
+const register = async (s: ReturnType<typeof openSqlite>, raw: Record<string, unknown>, extend = false) => {
+  const { sweep, written } = await checkSweep(raw);
+  return registerSweep(s, sweep, { file: 'r.yaml', written, extend, steps: 20, trainerHash: null });
+};
+
+test('a new name is created; the same file resumes without rewriting it; a changed one is refused with what changed', async () => {
+  const s = openSqlite(join(dir, `r${n++}.db`), { mode: 'write' });
+  const first = await register(s, base);
+  const again = await register(s, base);
+  assert.equal(again.record.id, first.record.id);
+  assert.equal((await s.getSweep('r'))!.updatedAt, first.record.updatedAt, 'nothing rewritten');
+  await assert.rejects(register(s, { ...base, parameters: { gamma: { values: [0.5, 0.9, 1] } } }), {
+    name: 'DefinitionChangedError',
+    message: `sweep "r" already exists in ${s.where} with another definition (parameters.gamma.values: [0.5,1] -> [0.5,0.9,1]): run with --extend to add the new configs, or give the sweep another name`,
+  });
+  await assert.rejects(register(s, { ...base, trainer: { ...base.trainer, epochs: 3 } }), {
+    message: `sweep "r" already exists in ${s.where} with another definition (trainer.epochs: 2 -> 3): these changes make old and new trials incomparable, so give the sweep another name`,
+  });
+  const extended = await register(s, { ...base, parameters: { gamma: { values: [0.5, 0.9, 1] } } }, true);
+  assert.deepEqual((extended.sweep.parameters.gamma as { values: number[] }).values, [0.5, 0.9, 1]);
+  assert.deepEqual(((await s.getSweep('r'))!.definition.parameters as Record<string, { values: number[] }>).gamma.values, [0.5, 0.9, 1]);
+  await s.close();
+});
+
+test('a definition stored before seeding existed resumes with per-config seeds when the file is silent, and counts as changed when the file asks for common ones', async () => {
+  const s = openSqlite(join(dir, `r${n++}.db`), { mode: 'write' });
+  const { sweep } = await checkSweep(base);
+  const { seeding: _seeding, constraints: _c, lint: _l, ...old } = sweep as unknown as Record<string, unknown>;
+  await s.createSweep({ name: 'r', definition: old, file: 'r.yaml', metric: 'val_loss', goal: 'minimize', steps: 20, trainerHash: null });
+  const resumed = await register(s, base);
+  assert.deepEqual(resumed.sweep.seeding, { mode: 'per_config', base: 0 });
+  assert.deepEqual((await s.getSweep('r'))!.definition.seeding, { mode: 'per_config', base: 0 }, 'the stored definition is brought up to date');
+  await assert.rejects(register(s, { ...base, seeding: { mode: 'common' } }), { message: /seeding\.mode: "per_config" -> "common"/ });
+  await s.close();
+});
