@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { trainCohort, type MemberResult } from '../../src/train/mlp-cohort.js';
 import { mlp } from '../../src/train/mlp.js';
 import { datasetFor } from '../../src/train/datasets.js';
-import { MLP_DEFAULTS, OPTIMIZERS, mlpSteps, type MlpOptions as MlpConfig } from '../../src/train/mlp-options.js';
+import { MLP_DEFAULTS, OPTIMIZERS, mlpSteps, type BuiltinMlpOptions as MlpConfig } from '../../src/train/mlp-options.js';
 import { loadTf } from '../../src/train/backend.js';
 import { mulberry32 } from '../../src/core/random.js';
 import type { EpochMetrics } from '../../src/train/cohort-task.js';
