@@ -108,8 +108,8 @@ export function readMlpOptions(raw: Record<string, unknown>, problems: Problems,
     const data = request ? readData(request, baseDir, problems) : null;
     const placeholder = { csv: '', label: '', features: [], task: 'classification' } as FileDataset; // only seen when there are problems
     return data && request
-      ? { dataset: storedDataset(request, data), ...net, resolved: { paths: data.paths, train_rows: data.trainRows } }
-      : { dataset: placeholder, ...net, resolved: { paths: {}, train_rows: 0 } };
+      ? { dataset: storedDataset(request, data), ...net, resolved: { paths: data.paths, train_rows: data.trainRows, task_reason: data.because } }
+      : { dataset: placeholder, ...net, resolved: { paths: {}, train_rows: 0, task_reason: '' } };
   }
 
   const dataset = get('dataset', (v) => (DATASETS.includes(v as never) ? null

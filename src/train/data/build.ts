@@ -15,6 +15,8 @@ export interface ResolvedFiles {
   paths: Record<string, string>;
   /** Training rows when the sweep was checked: the step count depends on it. */
   train_rows: number;
+  /** Why the task is what it is (for --dry-run): the sweep file says so, or what the label holds. */
+  task_reason: string;
 }
 
 /** The request a stored dataset mapping makes (its features and task are explicit by then). */

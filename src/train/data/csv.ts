@@ -53,7 +53,8 @@ export function readDataFile(path: string, shown: string, key: string): { bytes:
     return { problem: { key, message: code === 'ENOENT' ? `${shown}: no such file (looked for ${path})` : `${shown}: cannot read it (${code ?? (e as Error).message})` } };
   }
   if (size > MAX_DATA_BYTES) {
-    return { problem: { key, message: `${shown}: is ${(size / 2 ** 20).toFixed(0)} MB; the mlp trainer reads data files whole, up to ${MAX_DATA_BYTES / 2 ** 20} MB (train on more with a module or command trainer)` } };
+    const bytes = (n: number) => n.toLocaleString('en-US');
+    return { problem: { key, message: `${shown}: is ${bytes(size)} bytes; the mlp trainer reads data files whole, up to ${bytes(MAX_DATA_BYTES)} bytes (512 MB): train on more with a module or command trainer` } };
   }
   try {
     return { bytes: readFileSync(path) };
@@ -76,6 +77,7 @@ export function readCsv(path: string, shown: string, select: CsvSelection, keys:
   const lines: number[] = [];
   let prevLines = 0;
   let prevEmpty = 0;
+  const hint = select.features === null ? '; features are every column but the label unless dataset.features lists them' : '';
 
   const onRecord = (record: string[], info: { lines: number; empty_lines: number }) => {
     // The line the record starts on: after the previous record's last line and any blank lines.
@@ -97,7 +99,7 @@ export function readCsv(path: string, shown: string, select: CsvSelection, keys:
     }
     for (const j of columns.features) {
       const v = parseNumber(record[j]);
-      if (v === null) rowProblems.add(keys.file, `column ${j}`, () => `${shown} ${where}, column ${quoteName(header![j])}: must be a number, got ${JSON.stringify(record[j])}`, String(row));
+      if (v === null) rowProblems.add(keys.file, `column ${j}`, () => `${shown} ${where}, column ${quoteName(header![j])}: must be a number, got ${JSON.stringify(record[j])}`, String(row), hint);
       x.push(v ?? Number.NaN);
     }
     labels.push(record[columns.label]);

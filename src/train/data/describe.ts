@@ -34,5 +34,5 @@ export function describeData(o: MlpOptions): string {
   const validation = d.validation
     ? `validation: ${'csv' in d.validation ? d.validation.csv : `${d.validation.npy.x} and ${d.validation.npy.y}`} (${plural(data.validationRows, 'row')})`
     : `validation: ${percent(data.request.validation_fraction)} held out (${plural(data.validationRows, 'row')}, seed ${data.request.seed}), ${data.trainRows} training rows`;
-  return `data: ${name}, ${plural(t.rows, 'row')} x ${plural(t.featureNames.length, 'feature')}, ${what}, ${data.task} (${data.because}); ${validation}`;
+  return `data: ${name}, ${plural(t.rows, 'row')} x ${plural(t.featureNames.length, 'feature')}, ${what}, ${data.task} (${o.resolved.task_reason || data.because}); ${validation}`;
 }

@@ -62,12 +62,12 @@ export function listNames(names: readonly string[], max = 12): string {
 
 /** Collects problems that may repeat on many rows: one per group, with its first row and a count of the rest. */
 export class RowProblems {
-  private readonly groups = new Map<string, { key: string; message: string; more: string[]; count: number }>();
+  private readonly groups = new Map<string, { key: string; message: string; more: string[]; count: number; note: string }>();
 
-  /** `message` describes the first row it happens on; `row` names a later one ("7"). */
-  add(key: string, group: string, message: () => string, row: string): void {
+  /** `message` describes the first row it happens on; `row` names a later one ("7"); `note` ends the line. */
+  add(key: string, group: string, message: () => string, row: string, note = ''): void {
     const g = this.groups.get(`${key}\0${group}`);
-    if (!g) this.groups.set(`${key}\0${group}`, { key, message: message(), more: [], count: 0 });
+    if (!g) this.groups.set(`${key}\0${group}`, { key, message: message(), more: [], count: 0, note });
     else {
       if (g.more.length < 3) g.more.push(row);
       g.count++;
@@ -81,8 +81,8 @@ export class RowProblems {
   list(): DataProblem[] {
     return [...this.groups.values()].map((g) => ({
       key: g.key,
-      message: g.count === 0 ? g.message
-        : `${g.message} (also ${g.count === g.more.length ? `row${g.count > 1 ? 's' : ''} ${g.more.join(', ')}` : `${g.count} more rows: ${g.more.join(', ')}, ...`})`,
+      message: (g.count === 0 ? g.message
+        : `${g.message} (also ${g.count === g.more.length ? `row${g.count > 1 ? 's' : ''} ${g.more.join(', ')}` : `${g.count} more rows: ${g.more.join(', ')}, ...`})`) + g.note,
     }));
   }
 }
