@@ -194,7 +194,7 @@ test('a data file that changes after the check is read again, and a worker refus
 
 test('an .npy dataset reads x and y; int64 labels are classes', () => {
   const o = parse({ dataset: { npy: { x: 'npy/x-f8.npy', y: 'npy/y-i8.npy' }, validation_fraction: 0.25 } }) as FileMlpOptions;
-  assert.deepEqual(mlp.stored!(o).dataset, { npy: { x: 'npy/x-f8.npy', y: 'npy/y-i8.npy' }, task: 'classification', validation_fraction: 0.25, seed: 0 });
+  assert.deepEqual((mlp.stored!(o) as { dataset: unknown }).dataset, { npy: { x: 'npy/x-f8.npy', y: 'npy/y-i8.npy' }, task: 'classification', validation_fraction: 0.25, seed: 0 });
   assert.equal(mlp.describe!(o), 'data: npy/x-f8.npy and npy/y-i8.npy, 4 rows x 3 features, y (3 classes: "0", "1", "2"), classification (the label holds 3 distinct integers; set task: regression to fit them as numbers); validation: 25% held out (1 row, seed 0), 3 training rows');
   const d = datasetFor(o);
   assert.equal(d.task === 'classification' && d.classes, 3);
