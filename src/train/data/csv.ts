@@ -38,6 +38,8 @@ export interface CsvRead {
   table: Table | null;
   /** The header's column names, when the file had one. */
   header: string[] | null;
+  /** The feature columns chosen, when the header had them all (even if values have problems). */
+  featureNames: string[] | null;
   problems: DataProblem[];
 }
 
@@ -66,7 +68,7 @@ export function readDataFile(path: string, shown: string, key: string): { bytes:
 /** Reads a CSV data file: `path` is absolute, `shown` is the name messages use. */
 export function readCsv(path: string, shown: string, select: CsvSelection, keys: CsvKeys): CsvRead {
   const file = readDataFile(path, shown, keys.file);
-  if ('problem' in file) return { table: null, header: null, problems: [file.problem] };
+  if ('problem' in file) return { table: null, header: null, featureNames: null, problems: [file.problem] };
 
   const problems: DataProblem[] = [];
   const rowProblems = new RowProblems();
@@ -114,21 +116,23 @@ export function readCsv(path: string, shown: string, select: CsvSelection, keys:
     });
   } catch (e) {
     // csv-parse's messages name the line: "Quote Not Closed: the parsing is finished with an opening quote at line 2".
-    return { table: null, header, problems: [{ key: keys.file, message: `${shown}: is not valid CSV: ${(e as Error).message}` }] };
+    return { table: null, header, featureNames: null, problems: [{ key: keys.file, message: `${shown}: is not valid CSV: ${(e as Error).message}` }] };
   }
-  if (header === null) return { table: null, header, problems: [{ key: keys.file, message: `${shown}: is empty (a CSV data file needs a header row and at least one data row)` }] };
-  if (problems.length > 0 || columns === null) return { table: null, header, problems };
-  if (lines.length === 0) return { table: null, header, problems: [{ key: keys.file, message: `${shown}: has a header but no data rows` }] };
-  if (rowProblems.size > 0) return { table: null, header, problems: rowProblems.list() };
-
+  if (header === null) return { table: null, header, featureNames: null, problems: [{ key: keys.file, message: `${shown}: is empty (a CSV data file needs a header row and at least one data row)` }] };
+  if (problems.length > 0 || columns === null) return { table: null, header, featureNames: null, problems };
   const chosen = columns as { features: number[]; label: number };
+  const featureNames = chosen.features.map((j) => (header as string[])[j]);
+  if (lines.length === 0) return { table: null, header, featureNames, problems: [{ key: keys.file, message: `${shown}: has a header but no data rows` }] };
+  if (rowProblems.size > 0) return { table: null, header, featureNames, problems: rowProblems.list() };
+
   return {
     header,
+    featureNames,
     problems: [],
     table: {
       file: shown,
       rows: labels.length,
-      featureNames: chosen.features.map((j) => (header as string[])[j]),
+      featureNames,
       x: x.done(),
       labels,
       labelName: select.label,

@@ -41,31 +41,47 @@ export interface LoadResult {
 /** Where problems with a whole file go (its key in the dataset mapping), and its name in messages. */
 const mainFile = (files: DataFiles): { key: string; shown: string } => ('csv' in files ? { key: 'csv', shown: files.csv } : { key: 'npy.x', shown: files.npy.x });
 
-function readTable(files: DataFiles, request: DatasetRequest, paths: Record<string, string>, prefix: string, features: readonly string[] | null, sameAs: { table: Table; header: readonly string[] } | null):
-  { table: Table | null; header: string[] | null; problems: DataProblem[] } {
+/** What the training file told about its columns, for checking the validation file against. */
+interface Columns {
+  file: string;
+  /** CSV only. */
+  header: readonly string[] | null;
+  featureNames: readonly string[];
+}
+
+function readTable(files: DataFiles, request: DatasetRequest, paths: Record<string, string>, prefix: string, features: readonly string[] | null, sameAs: Columns | null):
+  { table: Table | null; columns: Columns | null; problems: DataProblem[] } {
   if ('csv' in files) {
     const validation = prefix !== '';
-    return readCsv(paths[files.csv], files.csv, {
-      label: request.label!, features, sameColumnsAs: sameAs ? { file: sameAs.table.file, columns: sameAs.header } : undefined,
+    const read = readCsv(paths[files.csv], files.csv, {
+      label: request.label!, features, sameColumnsAs: sameAs?.header ? { file: sameAs.file, columns: sameAs.header } : undefined,
     }, {
       file: `${prefix}csv`,
       label: validation ? `${prefix}csv` : 'label',
       feature: (i) => (validation ? `${prefix}csv` : `features[${i}]`),
     });
+    const columns = read.header && read.featureNames ? { file: files.csv, header: read.header, featureNames: read.featureNames } : null;
+    return { table: read.table, columns, problems: read.problems };
   }
   const read = readNpyTable({ x: { path: paths[files.npy.x], shown: files.npy.x }, y: { path: paths[files.npy.y], shown: files.npy.y } }, `${prefix}npy`);
-  if (read.table && sameAs && read.table.featureNames.length !== sameAs.table.featureNames.length) {
+  const columns = read.table ? { file: files.npy.x, header: null, featureNames: read.table.featureNames } : null;
+  if (read.table && sameAs && read.table.featureNames.length !== sameAs.featureNames.length) {
     const features = (n: number) => `${n} feature${n === 1 ? '' : 's'} (columns)`;
-    return { table: null, header: null, problems: [{ key: `${prefix}npy.x`, message: `${files.npy.x}: has ${features(read.table.featureNames.length)}; the training data ${mainFile(request.files).shown} has ${sameAs.table.featureNames.length}` }] };
+    return { table: null, columns, problems: [{ key: `${prefix}npy.x`, message: `${files.npy.x}: has ${features(read.table.featureNames.length)}; the training data ${sameAs.file} has ${sameAs.featureNames.length}` }] };
   }
-  return { ...read, header: null };
+  return { ...read, columns };
 }
 
 function load(request: DatasetRequest, paths: Record<string, string>): LoadResult {
-  const train = readTable(request.files, request, paths, '', request.features, null);
-  if (!train.table) return { data: null, problems: train.problems };
   const problems: DataProblem[] = [];
+  const train = readTable(request.files, request, paths, '', request.features, null);
+  problems.push(...train.problems);
+  // The validation file is read even when the training file has problems: every problem at once.
+  const validationRead = request.validation
+    ? readTable(request.validation, request, paths, 'validation.', train.columns?.featureNames ?? request.features, train.columns)
+    : null;
   const t = train.table;
+  if (!t) return { data: null, problems: [...problems, ...(validationRead?.problems ?? [])] };
   const csv = 'csv' in request.files;
   const labelKey = csv ? 'label' : 'npy.y';
 
@@ -74,20 +90,15 @@ function load(request: DatasetRequest, paths: Record<string, string>): LoadResul
   const because = inferred?.because ?? 'task is set in the sweep file';
   const classes = task === 'classification' ? classesOf(t) : null;
   const trainY = classes ? encodeClasses(t, classes, labelKey, true) : regressionTargets(t, labelKey, true);
-  problems.push(...trainY.problems);
+  problems.push(...trainY.problems, ...(validationRead?.problems ?? []));
 
-  let validation: Table | null = null;
+  const validation = validationRead?.table ?? null;
   let validationY: Int32Array | Float64Array | null = null;
-  if (request.validation) {
-    const v = readTable(request.validation, request, paths, 'validation.', t.featureNames, { table: t, header: train.header ?? [] });
-    problems.push(...v.problems);
-    if (v.table) {
-      validation = v.table;
-      const vKey = csv ? 'validation.csv' : 'validation.npy.y';
-      const y = classes ? encodeClasses(v.table, classes, vKey, false) : regressionTargets(v.table, vKey, false);
-      problems.push(...y.problems);
-      validationY = y.y;
-    }
+  if (validation) {
+    const vKey = csv ? 'validation.csv' : 'validation.npy.y';
+    const y = classes ? encodeClasses(validation, classes, vKey, false) : regressionTargets(validation, vKey, false);
+    problems.push(...y.problems);
+    validationY = y.y;
   }
   let trainRows = t.rows;
   let validationRows = validation?.rows ?? 0;

@@ -120,6 +120,7 @@ test('bad data is refused by parse, each problem at the key of what names it, wi
   writeFileSync(join(dir, 'empty.csv'), '');
   assert.deepEqual(problemsOf({ dataset: { csv: 'train.csv', label: 'kind', validation: { csv: 'val.csv' } } }, dir), [
     'dataset.csv: train.csv row 2 (line 3), column "b": must be a number, got "oops"; features are every column but the label unless dataset.features lists them',
+    'dataset.validation.csv: val.csv: must have the columns of train.csv, but it lacks "b"',
   ]);
   assert.deepEqual(problemsOf({ dataset: { csv: 'train.csv', label: 'kind', features: ['a'], validation: { csv: 'val.csv' } } }, dir), [
     'dataset.label: train.csv: the label "kind" holds one class ("x") in all 3 rows; classification needs at least 2',
@@ -133,6 +134,7 @@ test('bad data is refused by parse, each problem at the key of what names it, wi
   ]);
   assert.deepEqual(problemsOf({ dataset: { csv: 'empty.csv', label: 'price', validation: { csv: 'missing.csv' } } }, dir), [
     'dataset.csv: empty.csv: is empty (a CSV data file needs a header row and at least one data row)',
+    `dataset.validation.csv: missing.csv: no such file (looked for ${join(dir, 'missing.csv')})`,
   ]);
   writeFileSync(join(dir, 'tiny.csv'), 'a,kind\n1,x\n2,y\n');
   assert.deepEqual(problemsOf({ dataset: { csv: 'tiny.csv', label: 'kind', validation_fraction: 0.9 } }, dir), [
