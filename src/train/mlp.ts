@@ -127,7 +127,7 @@ export function trainOne(tf: Tf, c: MlpOptions, data: Dataset, seed: number, lrs
         step++;
       }
       tf.dispose([xEpoch, yEpoch]);
-      const [trainLoss, valLoss, third] = tf.tidy(() => {
+      const [trainLoss, valLoss, accuracyOrMae] = tf.tidy(() => {
         const predictions = model.predict(xVal) as tfjs.Tensor;
         const metric = yValLabels
           ? tf.mean(tf.cast(tf.equal(tf.argMax(predictions, 1), yValLabels), 'float32'))
@@ -141,8 +141,8 @@ export function trainOne(tf: Tf, c: MlpOptions, data: Dataset, seed: number, lrs
       for (const l of losses) l.dispose();
       const train_loss = trainLoss * units.squared;
       hooks.report({ epoch }, regression
-        ? { train_loss, val_loss: valLoss * units.squared, val_mae: third * units.absolute, lr: lrs[step - 1] }
-        : { train_loss, val_loss: valLoss, val_accuracy: third, lr: lrs[step - 1] });
+        ? { train_loss, val_loss: valLoss * units.squared, val_mae: accuracyOrMae * units.absolute, lr: lrs[step - 1] }
+        : { train_loss, val_loss: valLoss, val_accuracy: accuracyOrMae, lr: lrs[step - 1] });
       if (!Number.isFinite(train_loss)) break; // diverged: the runner records it; nothing more to learn
     }
   } finally {

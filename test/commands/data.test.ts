@@ -3,7 +3,7 @@
 // anything runs (no database is created).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,9 +52,12 @@ test('a CSV classification sweep (BOM, CRLF, quoted headers, text labels) runs a
   [...metrics.values()].forEach((epochs, i) => assert.equal(objectives[i], Math.max(...epochs.map((e) => e.val_accuracy))));
 });
 
-test('a CSV regression sweep, run from another directory, records val_loss and val_mae in the target\'s units', () => {
+test('a CSV regression sweep, run from another directory, records val_loss and val_mae in the target\'s units; changed data is noticed', () => {
+  // A project folder holding the sweep file and its data, run from its parent: paths are relative to the sweep file.
   const dir = mkdtempSync(join(tmpdir(), 'lrsweep-data-'));
-  const r = runCli(['run', fixture('csv-regression.yaml'), '--workers', '1'], { cwd: dir });
+  mkdirSync(join(dir, 'project'));
+  for (const f of ['csv-regression.yaml', 'regression.csv']) copyFileSync(fixture(f), join(dir, 'project', f));
+  const r = runCli(['run', 'project/csv-regression.yaml', '--workers', '1'], { cwd: dir });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^sweep csv-regression: 2 of 2 trials complete, 0 diverged, 0 failed/m);
   const { definition, objectives, metrics } = metricsOf(join(dir, 'lrsweep.db'));
@@ -68,6 +71,12 @@ test('a CSV regression sweep, run from another directory, records val_loss and v
     assert.ok(epochs.every((e) => e.val_mae > 5 && e.val_mae < 300 && e.val_loss >= e.val_mae ** 2), JSON.stringify(epochs));
   }
   [...metrics.values()].forEach((epochs, i) => assert.equal(objectives[i], epochs[3].val_mae));
+
+  // The data file's content belongs to the sweep: after it changes, the sweep is not resumed.
+  appendFileSync(join(dir, 'project', 'regression.csv'), 'r100,0.5,0.5,1000\n');
+  const again = runCli(['run', 'project/csv-regression.yaml'], { cwd: dir });
+  assert.equal(again.status, 2, again.stderr);
+  assert.match(again.stderr, /^lrsweep: sweep "csv-regression" already exists in lrsweep\.db with another definition \(the trainer's files changed \(content hash [0-9a-f]{12} -> [0-9a-f]{12}\)\)/);
 });
 
 test('bad data is refused with exit code 2 before anything runs, each problem at its key with file, row and column', () => {
