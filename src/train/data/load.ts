@@ -124,6 +124,14 @@ function load(request: DatasetRequest, paths: Record<string, string>): LoadResul
 const MAX_CACHED = 4;
 const cache = new Map<string, LoadResult>();
 
+const cacheKey = (r: DatasetRequest, stamps: (string | null)[]): string =>
+  JSON.stringify([r.files, r.label, r.features, r.task, r.validation, r.validation_fraction, r.seed, stamps]);
+
+function remember(key: string, result: LoadResult): void {
+  cache.set(key, result);
+  if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
+}
+
 /** The file's identity for the cache: its path, modification time and size; null when it cannot be read. */
 function stamp(path: string): string | null {
   try {
@@ -139,13 +147,18 @@ export function loadData(request: DatasetRequest, resolvePath: (written: string)
   const written = [...pathsOf(request.files), ...(request.validation ? pathsOf(request.validation) : [])];
   const paths = Object.fromEntries(written.map((p) => [p, resolvePath(p)]));
   const stamps = Object.values(paths).map(stamp);
-  const key = stamps.includes(null) ? null : JSON.stringify([request, stamps]);
+  const key = stamps.includes(null) ? null : cacheKey(request, stamps);
   const hit = key === null ? undefined : cache.get(key);
   if (hit) return hit;
   const result = load(request, paths);
   if (key !== null) {
-    cache.set(key, result);
-    if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
+    remember(key, result);
+    // The stored form asks again with its features and task resolved (steps, --dry-run, a
+    // trial in this thread): the same data, so the same entry.
+    if (result.data) {
+      const resolved = { ...request, features: 'csv' in request.files ? result.data.train.featureNames : null, task: result.data.task };
+      remember(cacheKey(resolved, stamps), result);
+    }
   }
   return result;
 }
