@@ -50,6 +50,7 @@ export interface KernelRun {
 
 /** Trains K members (one LR curve each) of c's one-hidden-layer MLP with the prototype kernel. */
 export async function kernelCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, curves: Float64Array[]): Promise<KernelRun> {
+  if (data.task !== 'classification') throw new Error('the prototype kernel trains classes (softmax cross-entropy)');
   const { step, memory, base } = await compile();
   const [F, H, C, B, K] = [data.features, c.hidden[0], data.classes, c.batch_size, curves.length];
   if (c.hidden.length !== 1 || H % 16 !== 0 || c.activation !== 'relu' || c.optimizer !== 'sgd') throw new Error('the prototype kernel runs one ReLU hidden layer of a multiple of 16 units, with SGD');

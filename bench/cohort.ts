@@ -15,7 +15,7 @@ import { mlp } from '../src/train/mlp.js';
 import { datasetFor } from '../src/train/datasets.js';
 import { trainWith } from '../test/helpers/train.js';
 import { trainCohort } from '../src/train/mlp-cohort.js';
-import { MLP_DEFAULTS, mlpSteps, type MlpOptions as MlpConfig } from '../src/train/mlp-options.js';
+import { MLP_DEFAULTS, mlpSteps, type BuiltinMlpOptions as MlpConfig } from '../src/train/mlp-options.js';
 import { median, verdict } from './measure.js';
 import { kernelCohort } from './cohort-kernel.js';
 

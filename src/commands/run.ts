@@ -80,7 +80,7 @@ export function presentDryRun(d: DryRun): Output {
   const head = `${d.sweep.name}: ${d.configs} configs x ${d.sweep.repeats} repeats = ${d.trials} trials ` +
     `(${d.sweep.method}), ${d.steps} steps each, trainer ${d.sweep.trainer.kind}, seeds ${d.sweep.seeding.mode === 'common' ? 'common to every config' : 'per config'}\nfirst configs:\n`;
   const rows = d.first.map((t) => ({ config: t.hash, ...Object.fromEntries(keys.map((k) => [k, t.config[k]])) }));
-  const notes: string[] = [];
+  const notes: string[] = d.data ? [d.data] : [];
   if (d.stats.dropped > 0) {
     notes.push(`constraints.end_at_cycle_end dropped ${d.stats.dropped} configs: their last cycle does not end at step ${d.steps}`);
   }

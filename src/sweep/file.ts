@@ -155,6 +155,12 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
   if (metrics && rawObjective.metric === undefined && !('val_loss' in metrics)) {
     problems.add('objective.metric', `is required: trainer ${kindName} does not report val_loss (it reports ${Object.keys(metrics).join(', ')})`, undefined, false);
   }
+  // A trainer may report fewer metrics with these options than it declares (the MLP reports
+  // val_accuracy for classes, val_mae for a regression target).
+  const reported = trainer?.runner.kind === 'pool' ? trainer.runner.definition.metricsFor?.(trainer.runner.options) : undefined;
+  if (reported && metrics && metric in metrics && !reported.names.includes(metric)) {
+    problems.add('objective.metric', `must be one of ${reported.names.join(', ')} (what trainer ${kindName} reports with ${reported.because})`, metric);
+  }
   const declared: Goal | null = metrics?.[metric] ?? KNOWN_GOALS[metric] ?? null;
   const goal = field(problems, rawObjective, 'goal', 'objective.goal', rules.oneOf(GOALS), declared as Goal);
   if (metrics && rawObjective.goal === undefined && declared === null && metric in metrics) {

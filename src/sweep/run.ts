@@ -79,6 +79,8 @@ export interface DryRun {
   first: Planned[];
   /** Configs dropped by constraints, and the leftover steps of configs derived from `cycles`. */
   stats: PlanStats;
+  /** What the trainer says about its data (the MLP on a CSV: rows, features, the task it chose and why). */
+  data: string | null;
   lints: ReturnType<typeof lintSweep>;
 }
 
@@ -96,7 +98,8 @@ export async function dryRun(file: string, onChecking?: CheckProgress): Promise<
     if (t.repeat === 0 && first.length < 5) first.push(t);
     if (++n % 5000 === 0) await yieldToEvents();
   }
-  return { sweep, trials, configs: hashes.size, steps: trainer.steps, first, stats, lints: lintSweep(sweep, trainer.steps) };
+  const data = trainer.runner.kind === 'pool' ? trainer.runner.definition.describe?.(trainer.runner.options) ?? null : null;
+  return { sweep, trials, configs: hashes.size, steps: trainer.steps, first, stats, lints: lintSweep(sweep, trainer.steps), data };
 }
 
 /**

@@ -108,7 +108,7 @@ export async function readTrainer(raw: unknown, baseDir: string, problems: Probl
   let options: unknown = rawOptions;
   if (definition.parse) {
     try {
-      options = definition.parse(rawOptions);
+      options = definition.parse(rawOptions, { baseDir });
     } catch (e) {
       if (e instanceof OptionsError || (e as { name?: string }).name === 'OptionsError') problems.addAll(optionsPath, (e as OptionsError).problems);
       else problems.add(optionsPath, (e as Error).message.split('\n')[0], undefined, false);
@@ -132,8 +132,11 @@ export async function readTrainer(raw: unknown, baseDir: string, problems: Probl
     problems.add(stepsKey, `a trial would take ${steps.toLocaleString('en-US')} steps; the limit is ${MAX_TRIAL_STEPS.toLocaleString('en-US')} steps per trial (its LR curve is held in memory)`, undefined, false);
     return null;
   }
+  // What the sweep stores (its identity): the trainer may keep paths as written there (contract.ts).
+  const stored = definition.stored ? definition.stored(options) : options;
+  files.push(...(definition.files?.(options) ?? []));
   const normalized = kind === 'module'
-    ? { kind, path: section.path as string, options }
-    : { kind, ...(options as Record<string, unknown>) };
+    ? { kind, path: section.path as string, options: stored }
+    : { kind, ...(stored as Record<string, unknown>) };
   return { section: normalized, runner: { kind: 'pool', ref, definition, options }, steps, metrics: declaredMetrics(definition), files };
 }

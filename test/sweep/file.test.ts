@@ -74,7 +74,7 @@ colour: blue
       'trainer.hidden[1]: must be an integer >= 1, got -1',
       'trainer.epochs: must be an integer >= 1, got 0',
       'trainer.optimizer: must be one of sgd, momentum, adam, got "rmsprop"',
-      'objective.metric: must be one of val_loss, val_accuracy, train_loss (the metrics of trainer mlp), got "accuracy"',
+      'objective.metric: must be one of val_loss, val_accuracy, val_mae, train_loss (the metrics of trainer mlp), got "accuracy"',
       'objective.goal: must be one of minimize, maximize, got "up"',
       'budget.extra: is not a known key (known: max_trials, workers, trial_timeout, cohort_size)',
       'budget.workers: must be an integer >= 1, got 0',

@@ -3,9 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { trainCohort, type MemberResult } from '../../src/train/mlp-cohort.js';
+import { fileURLToPath } from 'node:url';
 import { mlp } from '../../src/train/mlp.js';
 import { datasetFor } from '../../src/train/datasets.js';
-import { MLP_DEFAULTS, OPTIMIZERS, mlpSteps, type MlpOptions as MlpConfig } from '../../src/train/mlp-options.js';
+import { MLP_DEFAULTS, OPTIMIZERS, mlpSteps, type BuiltinMlpOptions as MlpConfig, type MlpOptions } from '../../src/train/mlp-options.js';
 import { loadTf } from '../../src/train/backend.js';
 import { mulberry32 } from '../../src/core/random.js';
 import type { EpochMetrics } from '../../src/train/cohort-task.js';
@@ -49,10 +50,10 @@ function cohort(c: MlpConfig, curves: Float64Array[]): Promise<MemberResult[]> {
 // would move it by 1/40.
 const TOLERANCE = 2e-5;
 
-function assertClose(member: EpochMetrics[], alone: EpochMetrics[], what: string): void {
+function assertClose(member: EpochMetrics[], alone: EpochMetrics[], what: string, keys: readonly (keyof EpochMetrics)[] = ['train_loss', 'val_loss', 'val_accuracy']): void {
   assert.equal(member.length, alone.length, what);
   member.forEach((m, i) => {
-    for (const key of ['train_loss', 'val_loss', 'val_accuracy'] as const) {
+    for (const key of keys) {
       const [got, want] = [m[key] as number, alone[i][key] as number];
       assert.ok(Math.abs(got - want) <= TOLERANCE * Math.abs(want), `${what}, epoch ${i + 1}, ${key}: ${got} vs ${want} alone`);
     }
@@ -142,4 +143,45 @@ test('a curve shorter than the training, or no curve at all, is refused with the
     message: 'LR curve 1 has 49 values; training takes 50 steps (epochs x ceil(training rows / batch_size))',
   });
   await assert.rejects(cohort(config, []), { message: 'a cohort needs at least one LR curve, got none' });
+});
+
+// Regression (cohort-task.ts `regression`): the same rules hold for an MSE loss on a standardised
+// target and val_mae, reported in the target's units (test/fixtures/data/regression.csv: prices
+// around 1000, 80 training rows / 16 = 5 steps an epoch). Same TOLERANCE: measured worst over
+// K = 1, 2, 7 on this model: sgd 7.1e-7, momentum 8.4e-7, adam 5.3e-7 (relative); every LR taken
+// one step late moves some metric of every epoch by 1.4e-2 or more.
+const REGRESSION_PEAK = { sgd: 0.1, momentum: 0.02, adam: 0.01 } as const;
+
+function regressionOptions(optimizer: MlpConfig['optimizer']): MlpOptions {
+  return mlp.parse!({ dataset: { csv: 'regression.csv', label: 'price', features: ['x1', 'x2'] }, hidden: [64, 8], epochs: 5, batch_size: 16, optimizer },
+    { baseDir: fileURLToPath(new URL('../fixtures/data/', import.meta.url)) });
+}
+
+for (const optimizer of OPTIMIZERS) {
+  test(`${optimizer}, regression: every member of a cohort of 1 or 3 matches its curve trained alone, val_mae in the target's units`, async () => {
+    const c = regressionOptions(optimizer);
+    const tf = await loadTf('wasm');
+    for (const k of [1, 3]) {
+      const curves = Array.from({ length: k }, (_, j) => curve(j, REGRESSION_PEAK[optimizer]));
+      const members = trainCohort(tf, c, datasetFor(c), SEED, curves).map((m) => m.epochs);
+      for (let j = 0; j < k; j++) {
+        const alone = epochsOf(await trainWith(mlp, c, curves[j], { seed: SEED })) as unknown as EpochMetrics[];
+        assert.ok(alone.every((e) => e.val_mae! > 1 && e.val_accuracy === undefined), 'val_mae in price units, no accuracy');
+        assert.ok(members[j].every((e) => e.val_accuracy === null));
+        assertClose(members[j], alone, `K = ${k}, member ${j}`, ['train_loss', 'val_loss', 'val_mae']);
+      }
+    }
+  });
+}
+
+test('regression: a member whose LR blows up is fenced off; its val_mae ends NaN and its mates are untouched', async () => {
+  const c = regressionOptions('sgd');
+  const tf = await loadTf('wasm');
+  const [a, b] = [curve(0, REGRESSION_PEAK.sgd), curve(1, REGRESSION_PEAK.sgd)];
+  const withIt = trainCohort(tf, c, datasetFor(c), SEED, [a, curve(2, REGRESSION_PEAK.sgd).fill(1e20, 7), b]);
+  const without = trainCohort(tf, c, datasetFor(c), SEED, [a, b]);
+  assert.deepStrictEqual([withIt[0], withIt[2]], without);
+  const last = withIt[1].epochs.at(-1)!;
+  assert.notEqual(withIt[1].divergedAt, null);
+  assert.ok(!Number.isFinite(last.train_loss) && Number.isNaN(last.val_loss) && Number.isNaN(last.val_mae), JSON.stringify(last));
 });
