@@ -58,7 +58,8 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
   }
   const changes = describeChanges(identity(stored), identity(sweep));
   if (existing.trainerHash !== null && o.trainerHash !== null && existing.trainerHash !== o.trainerHash) {
-    changes.push({ path: 'trainer files', text: `the trainer's files changed (content hash ${existing.trainerHash.slice(0, 12)} -> ${o.trainerHash.slice(0, 12)})` });
+    const short = (h: string) => h.replace(/^sha256:/, '').slice(0, 12);
+    changes.push({ path: 'trainer files', text: `the trainer's files changed (content hash ${short(existing.trainerHash)} -> ${short(o.trainerHash)})` });
   }
   if (changes.length > 0) {
     const list = changes.map((c) => c.text).join('; ');
