@@ -25,7 +25,7 @@ interface CnnOptions {
   data_seed: number;
 }
 
-const DEFAULTS: CnnOptions = { samples: 800, validation_fraction: 0.2, epochs: 6, batch_size: 32, filters: 8, optimizer: 'momentum', noise: 0.5, data_seed: 0 };
+const DEFAULTS: CnnOptions = { samples: 800, validation_fraction: 0.2, epochs: 7, batch_size: 32, filters: 8, optimizer: 'momentum', noise: 0.3, data_seed: 0 };
 
 const isInteger = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(typeof v === 'object' && v !== null ? JSON.stringify(v) : v));

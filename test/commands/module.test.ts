@@ -9,9 +9,18 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { curve } from '../../src/schedule/curve.js';
+import { OptionsError } from '../../src/train/contract.js';
+import cnn from '../../examples/tfjs-cnn/trainer.js';
+import { loadSweepFile } from '../../src/sweep/file.js';
+import { configs } from '../../src/sweep/space.js';
+import { fromReferenceNames } from '../../src/schedule/params.js';
+import { resolveSchedule } from '../../src/schedule/schedule.js';
+import { endsAtFinalStep } from '../../src/schedule/fit.js';
+import { lintSchedule } from '../../src/schedule/lint.js';
 import { runCli } from '../helpers/cli.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/tfjs-cnn/trainer.ts', import.meta.url));
+const EXAMPLE_SWEEP = fileURLToPath(new URL('../../examples/tfjs-cnn/sweep.yaml', import.meta.url));
 const trainer = (name: string) => fileURLToPath(new URL(`../fixtures/trainers/${name}`, import.meta.url));
 
 /** A working directory, and a sweep file in a folder below it (so paths resolve from the file, not the cwd). */
@@ -141,4 +150,22 @@ test('a module path that does not exist, or a module that exports no trainer def
     assert.equal(r.stderr, `lrsweep: ${file}: 1 problem:\n  ${c.problem(sweepDir)}\n`);
     assert.equal(existsSync(join(cwd, 'lrsweep.db')), false);
   }
+});
+
+test('the tfjs-cnn example\'s sweep file checks out: 18 trials of 140 steps, every config ending a cycle on the last step without a lint warning', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'lrsweep-module-'));
+  const r = runCli(['run', EXAMPLE_SWEEP, '--dry-run'], { cwd });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^tfjs-cnn: 6 configs x 3 repeats = 18 trials \(grid\), 140 steps each, trainer module,/m);
+  assert.equal(existsSync(join(cwd, 'lrsweep.db')), false);
+  const { sweep, trainer: t } = await loadSweepFile(EXAMPLE_SWEEP);
+  for (const { config } of configs(sweep)) {
+    const schedule = resolveSchedule(fromReferenceNames(config as Parameters<typeof fromReferenceNames>[0]));
+    assert.ok(endsAtFinalStep(schedule, t.steps), JSON.stringify(config));
+    assert.deepEqual(lintSchedule(schedule, t.steps), [], JSON.stringify(config));
+  }
+  // Its defaults are the sweep's options; options that are not a mapping are refused as a whole.
+  assert.equal(cnn.steps(cnn.parse!({})), 140);
+  assert.throws(() => cnn.parse!(5), (e: unknown) => e instanceof OptionsError && e.problems[0].path === '' &&
+    e.message === 'must be a mapping of options (samples, validation_fraction, epochs, batch_size, filters, optimizer, noise, data_seed), got 5');
 });
