@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { Tf } from './contract.js';
+import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
 
 export type Backend = 'wasm' | 'cpu' | 'tensorflow';
 export const BACKENDS: readonly Backend[] = ['wasm', 'cpu', 'tensorflow'];
@@ -49,6 +50,9 @@ export function loadTf(backend: Backend): Promise<Tf> {
       }
       if (!(await tf.setBackend(backend))) throw new Error(`tfjs backend ${backend} failed to initialise`);
       await tf.ready();
+      // tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter and a wrong MaxPoolGrad: every trainer
+      // on wasm gets correct ones (wasm-training-kernels.ts).
+      if (backend === 'wasm') registerWasmTrainingKernels(tf);
       // The cpu backend prints an "install the node backend" banner on its first tensor, after
       // this function has returned: mark it as used so every worker stays quiet.
       const cpu = tf.backend() as unknown as { firstUse?: boolean };

@@ -74,7 +74,8 @@ export interface TrainerDefinition<O = Record<string, unknown>> {
   /** The metrics it reports: a list of names, or name -> goal (null where the sweep file must say). */
   metrics: readonly string[] | Record<string, Goal | null>;
   steps(options: O): number;
-  parse?(options: unknown, context: ParseContext): O;
+  /** `context` is given when lrsweep calls it (a sweep file); a caller of its own may leave it out. */
+  parse?(options: unknown, context?: ParseContext): O;
   /** The options as the sweep stores them, when that differs from what parse returned (see above). Default: the options. */
   stored?(options: O): unknown;
   /** Files (absolute paths) whose content the trials' results depend on, e.g. data files. Default: none. */
