@@ -2,7 +2,7 @@
 // and ratios measured in this one run. Not tests: these machines are shared and noisy.
 import { benchCohort } from './cohort.js';
 import { benchCurve } from './curve.js';
-import { benchSweepOverhead, benchTraining } from './sweep.js';
+import { benchGridCohorts, benchSweepOverhead, benchTraining } from './sweep.js';
 import { benchCommand } from './command.js';
 import { benchFit } from './fit.js';
 
@@ -17,5 +17,6 @@ if (!only || only === 'training') {
 if (!only || only === 'cohort') {
   console.log('\n== Cohorts in lockstep: trial-steps per CPU second, 20-64-3 MLP (batch 32, SGD, 250 steps), tfjs wasm, one thread ==');
   await benchCohort();
+  await benchGridCohorts();
 }
 if (!only || only === 'command') await benchCommand();

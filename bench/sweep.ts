@@ -1,7 +1,7 @@
 // Benchmarks of the sweep engine: its own overhead per trial (a trivial objective, so the pool,
 // the messages and SQLite are what is measured), and MLP training throughput per worker.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The compiled product, as users run it: from sources every pool worker would also run tsx's loader.
@@ -85,4 +85,22 @@ async function cpuScaling(): Promise<number> {
   const one = await run(1);
   const two = await run(2);
   return (2 * one) / two;
+}
+
+/** The whole sweeps/cawr-grid.yaml (108 MLP trials) on 2 workers, with cohorts (the default) and without. */
+export async function benchGridCohorts(): Promise<void> {
+  const grid = readFileSync(new URL('../sweeps/cawr-grid.yaml', import.meta.url), 'utf8');
+  const seconds: Record<string, number> = {};
+  for (const [label, size] of [['cohorts of 16 (default)', 16], ['no cohorts (cohort_size 1)', 1]] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'lrsweep-bench-'));
+    const file = join(dir, 'grid.yaml');
+    writeFileSync(file, grid.replace(/budget:\n/, `budget:\n  cohort_size: ${size}\n`));
+    const began = process.hrtime.bigint();
+    const report = await runSweep({ file, db: join(dir, 'grid.db'), workers: 2 });
+    seconds[label] = Number(process.hrtime.bigint() - began) / 1e9;
+    rmSync(dir, { recursive: true, force: true });
+    console.log(`sweeps/cawr-grid.yaml, ${label}: ${report.counts.complete} trials in ${seconds[label].toFixed(1)} s, 2 workers`);
+  }
+  const [withCohorts, without] = Object.values(seconds);
+  console.log(`the whole grid with cohorts: ${(without / withCohorts).toFixed(2)}x faster`);
 }

@@ -82,6 +82,15 @@ async function writeWithBackpressure(stream: Writable, bytes: Uint8Array): Promi
   if (!stream.write(bytes)) await once(stream, 'drain');
 }
 
+/** Removes a partial output; one that could not even be made (its directory is a file) is no error. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // nothing was written there
+  }
+}
+
 /** A write error as one line about the file the user named (not the internal .partial one). */
 function writeError(path: string, e: unknown): Error {
   const err = e as NodeJS.ErrnoException;
@@ -96,21 +105,27 @@ export function fileSink(path: string): Sink {
   const check = () => {
     if (failure) throw failure;
   };
+  // events.once rejects with the stream's raw error: say it about the user's file instead.
+  const guarded = async (fn: () => Promise<void>) => {
+    try {
+      check();
+      await fn();
+      check();
+    } catch (e) {
+      throw failure ?? writeError(path, e);
+    }
+  };
   return {
-    async write(bytes) {
-      check();
-      await writeWithBackpressure(stream, bytes);
-    },
-    async commit() {
-      check();
+    write: (bytes) => guarded(() => writeWithBackpressure(stream, bytes)),
+    commit: () => guarded(async () => {
       stream.end();
       await once(stream, 'close');
       check();
       renameSync(partial, path);
-    },
+    }),
     abort() {
       stream.destroy();
-      rmSync(partial, { force: true });
+      removeQuietly(partial);
     },
   };
 }
@@ -122,7 +137,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     writeFileSync(partial, data);
     renameSync(partial, path);
   } catch (e) {
-    rmSync(partial, { force: true });
+    removeQuietly(partial);
     throw writeError(path, e);
   }
 }

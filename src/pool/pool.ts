@@ -82,13 +82,19 @@ export class TrialPool implements Executor {
     channel.port1.on('close', finished);
     const running: RunningUnit = { done: Promise.resolve(), stop: (reason) => stop(new UnitStopped(reason)) };
     running.done = (async () => {
+      let failure: unknown = null;
       try {
         await this.piscina.run({ unit, port: channel.port2 }, { signal: force.signal, transferList: [channel.port2] });
-        await allSent; // points posted just before the task returned arrive on another channel
-        if (stopReason) throw stopReason; // it returned after a stop: the stop decides the outcome
       } catch (e) {
-        // Piscina rejects an aborted task with its own AbortError; report why we stopped it instead.
-        throw stopReason ?? e;
+        failure = e;
+      }
+      try {
+        // Points posted just before the task ended (or failed) arrive on another channel: wait for
+        // the worker's 'done', or for the port to close when its thread was ended.
+        await allSent;
+        // A stop decides the outcome; Piscina's own AbortError says less than why we stopped.
+        if (stopReason) throw stopReason;
+        if (failure) throw failure;
       } finally {
         if (timer) clearTimeout(timer);
         if (grace) clearTimeout(grace);
