@@ -1,5 +1,8 @@
-// Choosing the backend from --db (or LRSWEEP_DB): a path or sqlite:PATH is SQLite.
+// Choosing the backend from --db (or LRSWEEP_DB): a path or sqlite:PATH is SQLite;
+// postgres://... or postgresql://... is PostgreSQL (see postgres-url.ts for ?schema=).
 
+import { openPostgres } from './postgres.js';
+import { isPostgresUrl, redactUrl } from './postgres-url.js';
 import { openSqlite } from './sqlite.js';
 import type { Storage } from './types.js';
 
@@ -13,10 +16,16 @@ export function defaultDb(): string {
 }
 
 export async function openStorage(db: string, mode: OpenMode): Promise<Storage> {
+  if (isPostgresUrl(db)) return openPostgres(db, { mode });
   return openSqlite(db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : db, { mode });
 }
 
 /** The local file a --db names, or null when it is not a file (a server URL). */
 export function localPath(db: string): string | null {
   return db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : /^[a-z]+:\/\//i.test(db) ? null : db;
+}
+
+/** A --db as messages and suggested commands may show it: a server URL without its password. */
+export function shownDb(db: string): string {
+  return isPostgresUrl(db) ? redactUrl(db) : db;
 }
