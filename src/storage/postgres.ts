@@ -203,8 +203,8 @@ const SQL = {
                                 WHERE t.sweep_id = $1 AND t.${HELD} AND r.status <> 'running' FOR UPDATE OF t)
           UPDATE trials t SET state = 'waiting', run_id = NULL, process = NULL FROM stale WHERE t.id = stale.id RETURNING stale.process`,
   best: `SELECT rc.rank, rc.config_hash, rc.params, rc.mean_objective, rc.repeats, rc.best_trial_id, rc.best_trial,
-                (SELECT stddev_samp(t.objective) FROM trials t WHERE t.sweep_id = rc.sweep_id AND t.config_hash = rc.config_hash
-                 AND t.state = 'complete' AND t.objective IS NOT NULL) AS std
+                (SELECT array_agg(t.objective ORDER BY t.repeat) FROM trials t WHERE t.sweep_id = rc.sweep_id AND t.config_hash = rc.config_hash
+                 AND t.state = 'complete' AND t.objective IS NOT NULL) AS objectives
           FROM ranked_configs rc WHERE rc.sweep_id = $1 ORDER BY rc.rank, rc.config_hash COLLATE "C" LIMIT $2`,
   importTrials: `INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed, state, objective, attempts, error,
                                      created_at, started_at, finished_at, duration_ms, provenance)
@@ -223,6 +223,15 @@ const SQL = {
           WHERE t.id = u.id AND t.state IN ('waiting', 'failed', 'interrupted') RETURNING t.id`,
   insertMetrics: `INSERT INTO metrics (trial_id, attempt, seq, epoch, step, name, value) SELECT * FROM ${METRIC_ARRAYS}`,
 };
+
+/**
+ * The sample standard deviation in two passes, computed as sqlite.ts computes it (repeats in order),
+ * so both backends print the same digits; null for one repeat.
+ */
+function sampleStd(xs: number[]): number | null {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : null;
+}
 
 /** Metric rows of points, as the seven arrays METRIC_ARRAYS reads; the last write of a (trial, attempt, seq, name) wins. */
 function metricArrays(points: { trialId: number; attempt: number; seq: number; point: MetricPoint }[]): unknown[][] {
@@ -474,9 +483,9 @@ export class PostgresStorage implements Storage {
 
   async bestConfigs(sweepId: number, top: number): Promise<RankedConfig[]> {
     const rows = await this.q<{ rank: number; config_hash: string; params: Json; mean_objective: number; repeats: number; best_trial_id: number;
-      best_trial: number; std: number | null }>(SQL.best, [sweepId, top]);
+      best_trial: number; objectives: number[] }>(SQL.best, [sweepId, top]);
     return rows.map((r) => ({
-      rank: r.rank, configHash: r.config_hash, params: r.params, objective: r.mean_objective, std: r.std, repeats: r.repeats,
+      rank: r.rank, configHash: r.config_hash, params: r.params, objective: r.mean_objective, std: sampleStd(r.objectives), repeats: r.repeats,
       bestTrialId: r.best_trial_id, bestTrial: r.best_trial,
     }));
   }
