@@ -31,8 +31,12 @@ export interface PgTarget {
   schema: string;
   /** The password as written in the URL (decoded), to scrub from driver messages; '' when none. */
   password: string;
-  /** The URL for the driver: without ?schema=, with search_path (and read-only for readers) as startup options. */
-  connectionString(readOnly: boolean): string;
+  /**
+   * The URL for the driver: without ?schema=, with search_path as a startup option, and for
+   * readers default_transaction_read_only, for connections whose commits need not wait for the
+   * disk synchronous_commit off.
+   */
+  connectionString(o: { readOnly?: boolean; asyncCommit?: boolean }): string;
 }
 
 export function parsePgUrl(db: string): PgTarget {
@@ -57,11 +61,11 @@ export function parsePgUrl(db: string): PgTarget {
   }
   return {
     where, schema, password,
-    connectionString(readOnly: boolean): string {
+    connectionString(o: { readOnly?: boolean; asyncCommit?: boolean }): string {
       const u = new URL(url.href);
       u.searchParams.delete('schema');
-      const options = [u.searchParams.get('options') ?? '', `-c search_path=${schema}`, readOnly ? '-c default_transaction_read_only=on' : '']
-        .filter(Boolean).join(' ');
+      const options = [u.searchParams.get('options') ?? '', `-c search_path=${schema}`, o.readOnly ? '-c default_transaction_read_only=on' : '',
+        o.asyncCommit ? '-c synchronous_commit=off' : ''].filter(Boolean).join(' ');
       u.searchParams.set('options', options);
       if (!u.searchParams.has('application_name')) u.searchParams.set('application_name', 'lrsweep');
       return u.href;
