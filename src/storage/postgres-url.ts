@@ -1,7 +1,7 @@
 // PostgreSQL URLs as --db takes them: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME]
 // (postgresql:// too). `schema` is ours: the PostgreSQL schema lrsweep's tables live in (default
 // public), so several teams or test runs share one database; every other query parameter
-// (sslmode, application_name, ...) goes to the driver as libpq would read it. A password is
+// (sslmode, application_name, ...) goes to the driver (pg) as it is. A password is
 // never shown: messages name the store by `redactUrl`, which puts *** in its place.
 
 import { UsageError } from '../core/errors.js';
