@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import pg from 'pg';
 import { openPostgres, type PostgresStorage } from '../../src/storage/postgres.js';
 import { PG_SCHEMA_VERSION } from '../../src/storage/postgres-schema.js';
 import { redactUrl } from '../../src/storage/postgres-url.js';
@@ -146,6 +147,28 @@ withPostgres((base) => {
     await s.close();
     await assert.rejects(openStorage(schemaUrl('Team-A'), 'write'),
       { name: 'UsageError', message: '--db: ?schema= must be a lowercase SQL name (a letter or _, then letters, digits or _; at most 63), got "Team-A"' });
+  });
+
+  test('postgres: a connection the server ends is a StorageError naming the store and the cause; the next operation reconnects', async () => {
+    const schema = freshSchema();
+    const url = `${schemaUrl(schema)}&application_name=${schema}`;
+    const s = await openPostgres(url, { mode: 'write' });
+    const sw = await s.createSweep(sweepInput('lost'));
+    // Another session holds the sweep's row, so registering trials waits on the server: end that connection then.
+    const holder = new pg.Client({ connectionString: base, options: `-c search_path=${schema}` });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM sweeps WHERE id = $1 FOR UPDATE', [sw.id]);
+    const waiting = s.addTrials(sw.id, trialsOf(3)).then(() => null, (e: Error) => e);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const ended = await sql<{ ok: boolean }>("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [schema]);
+    assert.equal(ended.length, 1);
+    const error = await waiting;
+    assert.deepEqual([error?.name, error?.message], ['StorageError', `${url}: terminating connection due to administrator command`]);
+    await holder.query('ROLLBACK');
+    await holder.end();
+    assert.equal(await s.addTrials(sw.id, trialsOf(3)), 3);
+    await s.close();
   });
 
   test('postgres: the password never shows, in where, in connection errors or in the runs table', async () => {
