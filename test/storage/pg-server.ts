@@ -10,7 +10,8 @@ import pg from 'pg';
 
 export const PG_URL = process.env.LRSWEEP_TEST_PG || null;
 
-const SKIP = 'LRSWEEP_TEST_PG is not set (e.g. postgres://postgres@127.0.0.1:5432/test): PostgreSQL tests skipped; .ci/run starts a server and sets it';
+const EXAMPLE = 'postgres://postgres@127.0.0.1:5432/test';
+const SKIP = `LRSWEEP_TEST_PG is not set (e.g. ${EXAMPLE}): PostgreSQL tests skipped; .ci/run starts a server and sets it`;
 
 /**
  * Declares the file's PostgreSQL tests when a server is configured; otherwise one skipped test
@@ -21,7 +22,7 @@ export function withPostgres(declare: (url: string) => void): void {
     declare(PG_URL);
     after(dropSchemas);
   } else if (process.env.CI) {
-    test('postgres: the PostgreSQL server for the tests is configured', () => assert.fail(`CI needs a PostgreSQL server: ${SKIP.split(':')[0]}`));
+    test('postgres: the PostgreSQL server for the tests is configured', () => assert.fail(`CI needs a PostgreSQL server: LRSWEEP_TEST_PG is not set (e.g. ${EXAMPLE}); .ci/run starts a server and sets it`));
   } else {
     test('postgres: the PostgreSQL tests', { skip: SKIP }, () => {});
   }
