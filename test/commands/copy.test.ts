@@ -6,6 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { best } from '../../src/commands/best.js';
+import { exportSweep } from '../../src/commands/export.js';
+import { plot } from '../../src/commands/plot.js';
+import { report } from '../../src/commands/report.js';
+import { showTrial } from '../../src/commands/show.js';
+import { trials as listTrials } from '../../src/commands/trials.js';
 import { copy, present } from '../../src/commands/copy.js';
 import { status } from '../../src/commands/status.js';
 import { openStorage } from '../../src/storage/open.js';
@@ -92,7 +97,7 @@ test('copy between SQLite files keeps numbers, states, results and every point, 
 });
 
 withPostgres(() => {
-  test('postgres: a quadratic sweep runs with --db on PostgreSQL, and status and best read it; the results equal a SQLite run\'s', async () => {
+  test('postgres: a quadratic sweep runs with --db on PostgreSQL, and every reading command reads it; the results equal a SQLite run\'s', async () => {
     // The test server trusts local users: it lets us in whatever the password, which must never show.
     const url = new URL(schemaUrl());
     url.username ||= 'postgres';
@@ -113,6 +118,23 @@ withPostgres(() => {
     assert.equal(runCli(['run', fixture, '--workers', '1', '--db', sqlite], { cwd: dir }).status, 0);
     const onSqlite = await best({ db: sqlite, name: 'tiny-quadratic', top: 8 });
     assert.deepEqual(onPg.configs.map((c) => [c.configHash, c.objective, c.repeats, c.bestTrial]), onSqlite.configs.map((c) => [c.configHash, c.objective, c.repeats, c.bestTrial]));
+    // The other reading commands give what they give on SQLite.
+    const rows = async (db: string) => (await listTrials({ db, name: 'tiny-quadratic' })).trials.map((t) => [t.number, t.state, t.objective, t.configHash]);
+    assert.deepEqual(await rows(pg), await rows(sqlite));
+    const shown = async (db: string) => {
+      const { trial, points, curve } = await showTrial({ db, name: 'tiny-quadratic', trial: 3 });
+      return [trial.params, points, curve];
+    };
+    assert.deepEqual(await shown(pg), await shown(sqlite));
+    const exported = join(dir, `pg-${n++}.json`);
+    await exportSweep({ db: pg, name: 'tiny-quadratic', out: exported, force: false });
+    assert.equal((JSON.parse(readFileSync(exported, 'utf8')) as { trials: unknown[] }).trials.length, 16);
+    const html = join(dir, `pg-${n++}.html`);
+    await report({ db: pg, name: 'tiny-quadratic', out: html, top: 3, force: false });
+    assert.match(readFileSync(html, 'utf8'), /tiny-quadratic/);
+    const svg = join(dir, `pg-${n++}.svg`);
+    await plot({ db: pg, name: 'tiny-quadratic', out: svg, kind: 'losses', top: 3, log: false, force: false });
+    assert.match(readFileSync(svg, 'utf8'), /^<svg/);
     const again = runCli(['run', fixture, '--db', pg], { cwd: dir });
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /16 of 16 trials complete/);
