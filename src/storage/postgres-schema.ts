@@ -86,7 +86,7 @@ CREATE TABLE metrics (
   trial_id  bigint NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
   attempt   integer NOT NULL,
   seq       integer NOT NULL,
-  epoch     integer,
+  epoch     bigint,
   step      bigint,
   name      text NOT NULL,
   value     double precision,

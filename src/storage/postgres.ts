@@ -2,12 +2,13 @@
 // several machines share. Concurrency is row-level: a claim is one UPDATE over
 // `FOR UPDATE SKIP LOCKED` rows, so claimers never wait for each other nor take the same trial;
 // addTrials and importTrials lock the sweep's row, so two runs registering one sweep number its
-// trials 1..n once; commit is one transaction whose UPDATEs re-check ownership on the row they
-// lock, so a write for a trial the run no longer holds is dropped and reported. Batches go as
-// arrays (unnest), a few statements per commit whatever its size. A transaction that deadlocks
-// (PostgreSQL aborts one side) is retried.
+// trials 1..n once; a commit is one statement that locks the trials the run holds and writes
+// only for those, so a write for a trial the run no longer holds is dropped and reported.
+// Batches go as arrays (unnest): one round trip per commit whatever its size. A statement or
+// transaction that deadlocks (PostgreSQL aborts one side) is retried.
 //
-// Connections come from a small pg.Pool; each one starts with search_path set to the URL's
+// Connections come from a small pg.Pool, plus one connection for claims and heartbeats whose
+// commits do not wait for the disk (see fastWrite); each starts with search_path set to the URL's
 // schema (and, for readers, default_transaction_read_only). Numbers: bigint columns read as JS
 // numbers (ids and counts stay far below 2^53); double precision keeps NaN and infinities.
 
@@ -165,7 +166,7 @@ const HELD = "state IN ('queued', 'running')";
 const FINAL = new Set<TrialState>(FINAL_STATES);
 const CLAIM_SET = "state = 'queued', run_id = $2, attempts = t.attempts + 1, error = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL";
 /** Metric rows as arrays, one element a row. */
-const METRIC_ARRAYS = 'unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::bigint[], $6::text[], $7::float8[]) AS u(trial_id, attempt, seq, epoch, step, name, value)';
+const METRIC_ARRAYS = 'unnest($1::bigint[], $2::int[], $3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::float8[]) AS u(trial_id, attempt, seq, epoch, step, name, value)';
 
 const SQL = {
   // Claims: waiting trials in number order, skipping rows another claimer has locked this instant.
@@ -195,7 +196,7 @@ const SQL = {
           o AS (SELECT * FROM unnest($6::bigint[], $7::text[], $8::float8[], $9::text[], $10::float8[]) AS o(id, state, objective, error, duration_ms)),
           ins AS (INSERT INTO metrics (trial_id, attempt, seq, epoch, step, name, value)
                   SELECT u.trial_id, u.attempt, u.seq, u.epoch, u.step, u.name, u.value
-                  FROM unnest($11::bigint[], $12::int[], $13::int[], $14::int[], $15::bigint[], $16::text[], $17::float8[])
+                  FROM unnest($11::bigint[], $12::int[], $13::int[], $14::bigint[], $15::bigint[], $16::text[], $17::float8[])
                     AS u(trial_id, attempt, seq, epoch, step, name, value)
                   JOIN held h ON h.id = u.trial_id AND h.attempts = u.attempt
                   ON CONFLICT (trial_id, attempt, seq, name) DO UPDATE SET epoch = excluded.epoch, step = excluded.step, value = excluded.value),
