@@ -1,7 +1,7 @@
 // Choosing the backend from --db (or LRSWEEP_DB): a path or sqlite:PATH is SQLite;
 // postgres://... or postgresql://... is PostgreSQL (see postgres-url.ts for ?schema=).
 
-import { openPostgres } from './postgres.js';
+import { UsageError, show } from '../core/errors.js';
 import { isPostgresUrl, redactUrl } from './postgres-url.js';
 import { openSqlite } from './sqlite.js';
 import type { Storage } from './types.js';
@@ -16,7 +16,11 @@ export function defaultDb(): string {
 }
 
 export async function openStorage(db: string, mode: OpenMode): Promise<Storage> {
-  if (isPostgresUrl(db)) return openPostgres(db, { mode });
+  // Loaded on demand: commands on SQLite files never load the PostgreSQL driver.
+  if (isPostgresUrl(db)) return (await import('./postgres.js')).openPostgres(db, { mode });
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(db)) {
+    throw new UsageError(`--db: ${show(redactUrl(db))} is a URL lrsweep cannot open: give a SQLite file (PATH or sqlite:PATH) or a postgres:// URL`);
+  }
   return openSqlite(db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : db, { mode });
 }
 

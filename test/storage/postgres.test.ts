@@ -140,11 +140,13 @@ withPostgres((base) => {
     await r.close();
   });
 
-  test('postgres: open.ts takes postgres:// and postgresql:// URLs, and ?schema= must be a lowercase SQL name', async () => {
+  test('postgres: open.ts takes postgres:// and postgresql:// URLs and refuses other schemes; ?schema= must be a lowercase SQL name', async () => {
     const schema = freshSchema();
     const s = await openStorage(schemaUrl(schema).replace(/^postgres:/, 'postgresql:'), 'write');
     assert.equal(s.where, schemaUrl(schema).replace(/^postgres:/, 'postgresql:'));
     await s.close();
+    await assert.rejects(openStorage('mysql://root:hunter2@db/x', 'read'),
+      { name: 'UsageError', message: '--db: "mysql://root:***@db/x" is a URL lrsweep cannot open: give a SQLite file (PATH or sqlite:PATH) or a postgres:// URL' });
     await assert.rejects(openStorage(schemaUrl('Team-A'), 'write'),
       { name: 'UsageError', message: '--db: ?schema= must be a lowercase SQL name (a letter or _, then letters, digits or _; at most 63), got "Team-A"' });
   });
