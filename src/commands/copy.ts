@@ -115,9 +115,20 @@ interface Plan {
   targetTrials: TrialRecord[];
 }
 
+/** Opens a store for --from or --to: storage's messages name the flag --db; here it is --from or --to. */
+async function openAs(flag: '--from' | '--to', db: string, mode: 'read' | 'write'): Promise<Storage> {
+  try {
+    return await openStorage(db, mode);
+  } catch (e) {
+    if (!(e instanceof Error) || !e.message.startsWith('--db')) throw e;
+    const renamed = new (e.constructor as new (message: string) => Error)(e.message.replace(/--db\b/g, flag));
+    throw renamed;
+  }
+}
+
 export async function copy(o: { from: string; to: string; sweeps?: string[] }): Promise<CopyResult> {
   if (sameStore(o.from, o.to)) throw new UsageError(`--to: ${show(shownDb(o.to))} is the database --from reads; copy into another one`);
-  const source = await openStorage(o.from, 'read');
+  const source = await openAs('--from', o.from, 'read');
   let target: Storage | null = null;
   try {
     const all = await source.listSweeps();
@@ -126,7 +137,7 @@ export async function copy(o: { from: string; to: string; sweeps?: string[] }): 
     if (unknown.length > 0) {
       throw new UsageError(`SWEEP: no sweep named ${unknown.map((n) => show(n)).join(', ')} in ${source.where}${all.length ? `; sweeps there: ${all.map((s) => s.name).join(', ')}` : ' (it has no sweeps yet)'}`);
     }
-    target = await openStorage(o.to, 'write');
+    target = await openAs('--to', o.to, 'write');
     // Every sweep is checked before anything is written.
     const plans: Plan[] = [];
     const refusals: string[] = [];
