@@ -141,6 +141,10 @@ withPostgres(() => {
     const again = runCli(['run', fixture, '--db', pg], { cwd: dir });
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /16 of 16 trials complete/);
+    // A sweep made on PostgreSQL copies into SQLite exactly too (its times included).
+    const shared = freshFile();
+    await copy({ from: pg, to: shared });
+    assert.deepEqual(await snapshot(shared), await snapshot(pg));
   });
 
   test('postgres: copy SQLite -> PostgreSQL -> SQLite round-trips sweeps exactly, and copying again changes nothing', async () => {
