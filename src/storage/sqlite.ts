@@ -12,7 +12,7 @@ import { emptyCounts, FINAL_STATES, type MetricPoint, type StateCounts, type Tri
 import { groupPoints, numberingConflict, type MetricRow } from './import.js';
 import { foreignTables, migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
 import {
-  ImportConflictError, SchemaError, StorageError,
+  SchemaError, StorageError,
   type AttemptPoint, type ImportedTrial, type Json, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo, type RunRecord, type Storage,
   type SweepRecord, type TrialBatch, type TrialFilter, type TrialRecord,
 } from './types.js';
