@@ -19,6 +19,7 @@ import * as plot from './commands/plot.js';
 import * as report from './commands/report.js';
 import * as fit from './commands/fit.js';
 import * as rangeTest from './commands/range-test.js';
+import * as copy from './commands/copy.js';
 
 
 export const EXIT_OK = 0;
@@ -47,6 +48,7 @@ export async function main(args: string[]): Promise<number> {
     .command(report.command, report.describe, report.builder, report.handler)
     .command(plot.command, plot.describe, plot.builder, plot.handler)
     .command(exportCommand.command, exportCommand.describe, exportCommand.builder, exportCommand.handler)
+    .command(copy.command, copy.describe, copy.builder, copy.handler)
     .command(curve.command, curve.describe, curve.builder, curve.handler)
     .command(fit.command, fit.describe, fit.builder, fit.handler)
     .command(rangeTest.command, rangeTest.describe, rangeTest.builder, rangeTest.handler)

@@ -3,7 +3,7 @@
 
 import type { Argv } from 'yargs';
 import { UsageError, show } from '../core/errors.js';
-import { defaultDb, openStorage, DEFAULT_DB } from '../storage/open.js';
+import { defaultDb, openStorage, shownDb, DEFAULT_DB } from '../storage/open.js';
 import type { Storage, SweepRecord } from '../storage/types.js';
 import { upgradeDefinition, type Sweep } from '../sweep/definition.js';
 import { TABLE_FORMATS, type TableFormat } from '../io/table.js';
@@ -11,7 +11,7 @@ import { TABLE_FORMATS, type TableFormat } from '../io/table.js';
 export function withDb<T>(y: Argv<T>) {
   return y.option('db', {
     type: 'string', nargs: 1, default: defaultDb(), defaultDescription: `$LRSWEEP_DB, else ${DEFAULT_DB}`,
-    describe: 'The database: a SQLite file (or sqlite:PATH)',
+    describe: 'The database: a SQLite file (or sqlite:PATH), or postgres://USER@HOST/DB[?schema=NAME]',
   });
 }
 
@@ -74,5 +74,6 @@ export const CLI = 'npx lrsweep';
 
 /** ` --db X` when the database is not the default one, for commands the output suggests. */
 export function dbFlag(db: string): string {
-  return db === DEFAULT_DB ? '' : ` --db ${/\s/.test(db) ? JSON.stringify(db) : db}`;
+  const shown = shownDb(db); // a server URL without its password
+  return db === DEFAULT_DB ? '' : ` --db ${/[\s?&*]/.test(shown) ? JSON.stringify(shown) : shown}`;
 }

@@ -1,5 +1,8 @@
-// Choosing the backend from --db (or LRSWEEP_DB): a path or sqlite:PATH is SQLite.
+// Choosing the backend from --db (or LRSWEEP_DB): a path or sqlite:PATH is SQLite;
+// postgres://... or postgresql://... is PostgreSQL (see postgres-url.ts for ?schema=).
 
+import { UsageError, show } from '../core/errors.js';
+import { isPostgresUrl, redactUrl } from './postgres-url.js';
 import { openSqlite } from './sqlite.js';
 import type { Storage } from './types.js';
 
@@ -13,10 +16,20 @@ export function defaultDb(): string {
 }
 
 export async function openStorage(db: string, mode: OpenMode): Promise<Storage> {
+  // Loaded on demand: commands on SQLite files never load the PostgreSQL driver.
+  if (isPostgresUrl(db)) return (await import('./postgres.js')).openPostgres(db, { mode });
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(db)) {
+    throw new UsageError(`--db: ${show(redactUrl(db))} is a URL lrsweep cannot open: give a SQLite file (PATH or sqlite:PATH) or a postgres:// URL`);
+  }
   return openSqlite(db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : db, { mode });
 }
 
 /** The local file a --db names, or null when it is not a file (a server URL). */
 export function localPath(db: string): string | null {
   return db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : /^[a-z]+:\/\//i.test(db) ? null : db;
+}
+
+/** A --db as messages and suggested commands may show it: a server URL without its password. */
+export function shownDb(db: string): string {
+  return isPostgresUrl(db) ? redactUrl(db) : db;
 }

@@ -8,11 +8,12 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { UsageError } from '../core/errors.js';
 import { isSqliteFile } from '../io/output.js';
-import { emptyCounts, type MetricPoint, type StateCounts, type TrialState } from '../core/trial.js';
+import { emptyCounts, FINAL_STATES, type MetricPoint, type StateCounts, type TrialState } from '../core/trial.js';
+import { groupPoints, numberingConflict, type MetricRow } from './import.js';
 import { foreignTables, migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
 import {
   SchemaError, StorageError,
-  type Json, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo, type RunRecord, type Storage,
+  type AttemptPoint, type ImportedTrial, type Json, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo, type RunRecord, type Storage,
   type SweepRecord, type TrialBatch, type TrialFilter, type TrialRecord,
 } from './types.js';
 
@@ -186,6 +187,7 @@ function runOf(r: RunRow): RunRecord {
 }
 
 const HELD = "state IN ('queued', 'running')";
+const FINAL = new Set<TrialState>(FINAL_STATES);
 
 export class SqliteStorage implements Storage {
   private readonly s;
@@ -241,6 +243,22 @@ export class SqliteStorage implements Storage {
       best: p(`SELECT rank, config_hash, params, mean_objective, repeats, best_trial_id, best_trial
                FROM ranked_configs WHERE sweep_id = ? ORDER BY rank, config_hash LIMIT ?`),
       objectives: p("SELECT objective FROM trials WHERE sweep_id = ? AND config_hash = ? AND state = 'complete' AND objective IS NOT NULL"),
+      // Import (copy only).
+      importSweep: p(`INSERT INTO sweeps (name, definition, file, metric, goal, steps, trainer_hash, status, created_at, updated_at)
+                      VALUES (@name, @definition, @file, @metric, @goal, @steps, @trainerHash, @status, @createdAt, @updatedAt) RETURNING *`),
+      trialByKey: p('SELECT id, number, state FROM trials WHERE sweep_id = ? AND config_hash = ? AND repeat = ?'),
+      trialByNumber: p('SELECT config_hash, repeat FROM trials WHERE sweep_id = ? AND number = ?'),
+      importTrial: p(`INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed, state, objective, attempts, error,
+                                          created_at, started_at, finished_at, duration_ms, provenance)
+                      VALUES (@sweepId, @number, @configHash, @repeat, @params, @seed, @state, @objective, @attempts, @error,
+                              @createdAt, @startedAt, @finishedAt, @durationMs, @provenance)`),
+      replaceTrial: p(`UPDATE trials SET state = @state, objective = @objective, attempts = @attempts, error = @error, created_at = @createdAt,
+                              started_at = @startedAt, finished_at = @finishedAt, duration_ms = @durationMs, provenance = @provenance,
+                              run_id = NULL, process = NULL
+                       WHERE id = @id AND state IN ('waiting', 'failed', 'interrupted')`),
+      dropMetrics: p('DELETE FROM metrics WHERE trial_id = ?'),
+      attemptPoints: p(`SELECT trial_id, attempt, seq, epoch, step, name, value FROM metrics
+                        WHERE trial_id IN (SELECT value FROM json_each(?)) ORDER BY trial_id, attempt, seq, name`),
     };
   }
 
@@ -430,5 +448,49 @@ export class SqliteStorage implements Storage {
         };
       });
     });
+  }
+
+  async importSweep(s: Omit<SweepRecord, 'id'>): Promise<SweepRecord> {
+    return sweepOf(this.write(() => this.s.importSweep.get({ ...s, definition: JSON.stringify(s.definition) }) as SweepRow));
+  }
+
+  async importTrials(sweepId: number, trials: ImportedTrial[]): Promise<{ added: number; replaced: number }> {
+    return this.write(() => {
+      let added = 0;
+      let replaced = 0;
+      for (const t of trials) {
+        if ((t.state as TrialState) === 'queued' || (t.state as TrialState) === 'running') throw new Error(`importTrials: trial ${t.number} is ${t.state}; copy imports held trials as waiting`);
+        const row = {
+          sweepId, number: t.number, configHash: t.configHash, repeat: t.repeat, params: JSON.stringify(t.params), seed: t.seed, state: t.state,
+          objective: real(t.objective), attempts: t.attempts, error: t.error, createdAt: t.createdAt, startedAt: t.startedAt,
+          finishedAt: t.finishedAt, durationMs: t.durationMs, provenance: json(t.provenance),
+        };
+        const here = this.s.trialByKey.get(sweepId, t.configHash, t.repeat) as { id: number; number: number; state: TrialState } | undefined;
+        let id: number;
+        if (!here) {
+          const other = this.s.trialByNumber.get(sweepId, t.number) as { config_hash: string; repeat: number } | undefined;
+          if (other) throw numberingConflict(this.where, t, other.config_hash, other.repeat);
+          id = Number(this.s.importTrial.run(row).lastInsertRowid);
+          added++;
+        } else {
+          if (here.number !== t.number) throw numberingConflict(this.where, t, t.configHash, t.repeat, here.number);
+          if (!FINAL.has(t.state) || this.s.replaceTrial.run({ ...row, id: here.id }).changes !== 1) continue;
+          this.s.dropMetrics.run(here.id);
+          id = here.id;
+          replaced++;
+        }
+        for (const p of t.points) {
+          for (const [name, value] of Object.entries(p.point.values)) {
+            this.s.insertMetric.run(id, p.attempt, p.seq, p.point.epoch, p.point.step, name, real(value));
+          }
+        }
+      }
+      return { added, replaced };
+    });
+  }
+
+  async attemptPoints(trialIds: number[]): Promise<Map<number, AttemptPoint[]>> {
+    const rows = this.read(() => this.s.attemptPoints.all(JSON.stringify(trialIds)) as MetricRow[]);
+    return groupPoints(trialIds, rows);
   }
 }

@@ -18,6 +18,10 @@
 //   process records of stale trials so the caller can end processes the dead run left behind.
 // - Metric points are kept per attempt; readers see the trial's latest attempt only, so a killed
 //   attempt's partial points never mix with its re-run's.
+// - Import (importSweep, importTrials, attemptPoints) is for `lrsweep copy` only: it moves sweeps
+//   between stores with their trial numbers, states, results and every point of every attempt.
+//   The run loop never calls it. An import never makes a trial held (run and process stay null)
+//   and never overwrites a result: see importTrials.
 // Errors: DefinitionChangedError when a sweep name is reused with another definition (raised by
 // the sweep layer); SchemaError when a store was written by a newer lrsweep or is not an lrsweep
 // store; StorageError for I/O (disk full, read-only, connection lost), naming the store and the
@@ -100,6 +104,30 @@ export interface TrialBatch {
   outcomes?: Outcome[];
 }
 
+/** One reported point of one attempt, as copy reads and writes it. */
+export interface AttemptPoint {
+  attempt: number;
+  seq: number;
+  point: MetricPoint;
+}
+
+/** A trial as `lrsweep copy` writes it into another store: all it recorded but its ids, run and process. */
+export interface ImportedTrial extends NewTrial {
+  number: number;
+  /** Copy writes a trial another store's run held (queued, running) as waiting: no run here owns it. */
+  state: Exclude<TrialState, 'queued' | 'running'>;
+  objective: number | null;
+  attempts: number;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  provenance: Json | null;
+  /** Every point of every attempt. */
+  points: AttemptPoint[];
+}
+
 export interface RankedConfig {
   rank: number;
   configHash: string;
@@ -175,10 +203,31 @@ export interface Storage {
   points(trialIds: number[]): Promise<Map<number, MetricPoint[]>>;
   /** Configs ranked by mean objective over complete repeats (never failed or diverged trials). */
   bestConfigs(sweepId: number, top: number): Promise<RankedConfig[]>;
+
+  // Import: for `lrsweep copy` only.
+  /** Creates a sweep as another store has it (status and timestamps kept). Rejects a name that exists. */
+  importSweep(s: Omit<SweepRecord, 'id'>): Promise<SweepRecord>;
+  /**
+   * Writes trials copied from another store, in one transaction that takes the sweep's lock as
+   * addTrials does. A trial new to the sweep (by config hash and repeat) is inserted with its number
+   * and its points. A trial already here is replaced (fields and points) only when the copy is final
+   * (complete, diverged) and the one here is neither final nor held (waiting, failed, interrupted);
+   * otherwise it is left alone, so importing twice changes nothing. Throws ImportConflictError,
+   * writing nothing, when the two stores number the sweep's trials differently (a trial here under
+   * another number, or a new trial's number taken by another config).
+   */
+  importTrials(sweepId: number, trials: ImportedTrial[]): Promise<{ added: number; replaced: number }>;
+  /** Every point of every attempt of each trial, in attempt then report order (what copy moves). */
+  attemptPoints(trialIds: number[]): Promise<Map<number, AttemptPoint[]>>;
 }
 
 export class DefinitionChangedError extends UsageError {
   override name = 'DefinitionChangedError';
+}
+
+/** Two stores number a sweep's trials differently, so a copy cannot keep the numbers. Exit code 2. */
+export class ImportConflictError extends UsageError {
+  override name = 'ImportConflictError';
 }
 
 /** A store from a newer lrsweep, or a file that is not an lrsweep store. Exit code 2. */

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MetricPoint } from '../../src/core/trial.js';
-import type { NewSweep, NewTrial, Outcome, Storage } from '../../src/storage/types.js';
+import type { ImportedTrial, NewSweep, NewTrial, Outcome, Storage } from '../../src/storage/types.js';
 
 const sweepInput = (name: string, goal: 'minimize' | 'maximize' = 'minimize'): NewSweep =>
   ({ name, definition: { name, nested: { a: [1, 2] } }, file: `${name}.yaml`, metric: 'val_loss', goal, steps: 100, trainerHash: null });
@@ -206,4 +206,96 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     assert.deepEqual((await s.bestConfigs(sw.id, 2)).map((x) => x.configHash), ['b', 'a']);
     await s.close();
   });
+
+  /** A copied trial: final unless said, with points of two attempts. */
+  const imported = (number: number, hash: string, over: Partial<ImportedTrial> = {}): ImportedTrial => ({
+    number, configHash: hash, repeat: 0, params: { schedule: 'cawr', max_lr: 0.5, cycle_mult: 2 }, seed: 11, state: 'complete', objective: 0.125,
+    attempts: 2, error: null, createdAt: '2024-03-01T10:00:00.123Z', startedAt: '2024-03-01T10:00:01.000Z', finishedAt: '2024-03-01T10:00:02.500Z',
+    durationMs: 1500.25, provenance: { host: 'elsewhere', lrsweep: '0.1.0' },
+    points: [
+      { attempt: 1, seq: 0, point: point(1, { train_loss: 3, val_loss: 2 }) },
+      { attempt: 2, seq: 0, point: point(1, { train_loss: 1, val_loss: Number.NaN }) },
+      { attempt: 2, seq: 1, point: { epoch: null, step: 17, values: { val_loss: 0.125, big: -Infinity } } },
+    ],
+    ...over,
+  });
+
+  test(`${name}: an imported sweep keeps its status and times; an imported name that exists is rejected`, async () => {
+    const s = await open();
+    const sw = await s.importSweep({ ...sweepInput('imp'), status: 'cancelled', createdAt: '2024-01-02T03:04:05.678Z', updatedAt: '2024-02-03T04:05:06.789Z' });
+    const back = (await s.getSweep('imp'))!;
+    assert.deepEqual(back, sw);
+    assert.deepEqual([back.status, back.createdAt, back.updatedAt, back.definition], ['cancelled', '2024-01-02T03:04:05.678Z', '2024-02-03T04:05:06.789Z', { name: 'imp', nested: { a: [1, 2] } }]);
+    await assert.rejects(s.importSweep({ ...sweepInput('imp'), status: 'active', createdAt: back.createdAt, updatedAt: back.updatedAt }));
+    await s.close();
+  });
+
+  test(`${name}: imported trials keep their numbers, states, results, times and every point of every attempt; importing again changes nothing`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('it'));
+    const trials = [
+      imported(1, 'a'),
+      imported(2, 'b', { state: 'failed', objective: null, error: 'boom', attempts: 1, points: [] }),
+      imported(5, 'c', { state: 'diverged', objective: null, error: 'diverged at epoch 1: train_loss is NaN', provenance: null }),
+      imported(6, 'd', { state: 'waiting', objective: null, attempts: 0, startedAt: null, finishedAt: null, durationMs: null, provenance: null, points: [] }),
+    ];
+    assert.deepEqual(await s.importTrials(sw.id, trials), { added: 4, replaced: 0 });
+    const back = await s.trials(sw.id);
+    const fields = (t: ImportedTrial | (typeof back)[number]) => [t.number, t.configHash, t.repeat, t.params, t.seed, t.state, t.objective, t.attempts,
+      t.error, t.createdAt, t.startedAt, t.finishedAt, t.durationMs, t.provenance];
+    assert.deepEqual(back.map(fields), trials.map(fields));
+    assert.ok(back.every((t) => t.runId === null && t.process === null));
+    const all = await s.attemptPoints(back.map((t) => t.id));
+    assert.deepEqual(all.get(back[0].id)!.map((p) => [p.attempt, p.seq, p.point.epoch, p.point.step]), [[1, 0, 1, null], [2, 0, 1, null], [2, 1, null, 17]]);
+    assert.deepEqual(all.get(back[0].id)![0].point.values, { train_loss: 3, val_loss: 2 });
+    assert.ok(Number.isNaN(all.get(back[0].id)![1].point.values.val_loss), 'NaN reads back as NaN');
+    assert.equal(all.get(back[0].id)![2].point.values.big, -Infinity);
+    assert.deepEqual(all.get(back[1].id), []);
+    assert.deepEqual((await s.points([back[0].id])).get(back[0].id)!.map((p) => p.step), [null, 17], 'readers see the latest attempt');
+    assert.deepEqual(await s.importTrials(sw.id, trials), { added: 0, replaced: 0 });
+    assert.deepEqual((await s.trials(sw.id)).map(fields), trials.map(fields));
+    assert.equal((await s.attemptPoints([back[0].id])).get(back[0].id)!.length, 3, 'no point doubled');
+    // Registering after an import numbers after the last trial.
+    assert.equal(await s.addTrials(sw.id, [trial('a'), trial('e')]), 1);
+    assert.equal((await s.trial(sw.id, 7))!.configHash, 'e');
+    assert.deepEqual((await s.bestConfigs(sw.id, 5)).map((b) => [b.configHash, b.bestTrial]), [['a', 1]]);
+    await s.close();
+  });
+
+  test(`${name}: an import fills in a result the store lacks, but never overwrites a result or a trial a run holds`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('merge'));
+    await s.addTrials(sw.id, [trial('w'), trial('f'), trial('done'), trial('held')]);
+    const r = await s.beginRun(sw.id, runInfo);
+    const [, f, done, held] = await s.claimTrials(sw.id, r, 4).then((c) => c.sort((a, b) => a.number - b.number));
+    await s.releaseRun(r); // all back to waiting
+    const r2 = await s.beginRun(sw.id, runInfo);
+    const again = await s.claimTrials(sw.id, r2, 4);
+    const idOf = (n: number) => again.find((t) => t.number === n)!.id;
+    await s.commit(r2, { outcomes: [{ trialId: idOf(1), state: 'interrupted', error: 'stopped', durationMs: null }] });
+    await s.commit(r2, { outcomes: [{ trialId: idOf(f.number), state: 'failed', error: 'boom', durationMs: 1 }] });
+    await complete(s, r2, idOf(done.number), 1, 0.9);
+    await s.commit(r2, { started: [{ trialId: idOf(held.number) }] });
+    await s.recoverTrials(sw.id, alive); // the interrupted trial -> waiting; the failed one too
+    const result = await s.importTrials(sw.id, [imported(1, 'w'), imported(2, 'f'), imported(3, 'done', { objective: 0.1 }), imported(4, 'held')]);
+    assert.deepEqual(result, { added: 0, replaced: 2 });
+    const after = await s.trials(sw.id);
+    assert.deepEqual(after.map((t) => [t.number, t.state, t.objective, t.attempts]), [[1, 'complete', 0.125, 2], [2, 'complete', 0.125, 2], [3, 'complete', 0.9, 1], [4, 'running', null, 1]]);
+    assert.deepEqual((await s.attemptPoints([after[0].id])).get(after[0].id)!.map((p) => [p.attempt, p.seq]), [[1, 0], [2, 0], [2, 1]], 'its points replaced');
+    assert.deepEqual(await s.commit(r2, { outcomes: [{ trialId: idOf(held.number), state: 'complete', objective: 0.3, durationMs: 2 }] }), [], 'the run still holds its trial');
+    await s.close();
+  });
+
+  test(`${name}: an import that would renumber a trial is refused whole, with the numbers in the message`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('conflict'));
+    await s.addTrials(sw.id, [trial('aaaa'), trial('bbbb')]);
+    await assert.rejects(s.importTrials(sw.id, [imported(3, 'new'), imported(2, 'cccc')]),
+      { name: 'ImportConflictError', message: /there trial 2 is config bbbb repeat 0; in the copy trial 2 is config cccc repeat 0/ });
+    await assert.rejects(s.importTrials(sw.id, [imported(1, 'bbbb')]),
+      { name: 'ImportConflictError', message: /there config bbbb repeat 0 is trial 2; in the copy trial 1 is config bbbb repeat 0/ });
+    assert.deepEqual((await s.trials(sw.id)).map((t) => t.configHash), ['aaaa', 'bbbb'], 'nothing was written');
+    await s.close();
+  });
 }
+
