@@ -1,10 +1,11 @@
-// `npm run bench [curve|overhead|training|cohort|command|fit]`: every benchmark, each printing times
+// `npm run bench [curve|fit|overhead|training|cohort|command|module]`: every benchmark, each printing times
 // and ratios measured in this one run. Not tests: these machines are shared and noisy.
 import { benchCohort } from './cohort.js';
 import { benchCurve } from './curve.js';
 import { benchGridCohorts, benchSweepOverhead, benchTraining } from './sweep.js';
 import { benchCommand } from './command.js';
 import { benchFit } from './fit.js';
+import { benchModule } from './module.js';
 
 const only = process.argv[2];
 if (!only || only === 'curve') benchCurve();
@@ -20,3 +21,4 @@ if (!only || only === 'cohort') {
   await benchGridCohorts();
 }
 if (!only || only === 'command') await benchCommand();
+if (!only || only === 'module') await benchModule();

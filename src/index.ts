@@ -19,3 +19,4 @@ export type { Sweep, ParamSpec } from './sweep/definition.js';
 export { openStorage } from './storage/open.js';
 export type { Storage, TrialRecord, SweepRecord, RankedConfig } from './storage/types.js';
 export type { TrialState, MetricPoint } from './core/trial.js';
+export { mulberry32, gaussian, permutation } from './core/random.js';

@@ -2,6 +2,9 @@
 // position and size, with Gaussian pixel noise. Generated in code from a seed, so every trial
 // (and every machine) sees the same images and nothing is downloaded.
 
+// lrsweep's seeded generator (`import { mulberry32 } from 'lrsweep'` in a project of your own).
+import { mulberry32 } from '../../src/index.js';
+
 export const SHAPES = ['circle', 'square', 'triangle'] as const;
 export const SIZE = 16;
 
@@ -11,17 +14,6 @@ export interface Images {
   /** The class of each image: an index into SHAPES. */
   labels: Int32Array;
   count: number;
-}
-
-/** mulberry32: a small seeded generator of floats in [0, 1). */
-function random32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Is pixel (x, y) inside the shape centred at (cx, cy) with radius r? */
@@ -36,7 +28,7 @@ function inside(shape: number, x: number, y: number, cx: number, cy: number, r: 
 }
 
 export function drawShapes(count: number, noise: number, seed: number): Images {
-  const random = random32(seed);
+  const random = mulberry32(seed);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const pixels = new Float32Array(count * SIZE * SIZE);
   const labels = new Int32Array(count);

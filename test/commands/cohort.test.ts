@@ -2,30 +2,20 @@
 // their mates, a diverging member fenced off, resume re-running only unfinished members.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { curve } from '../../src/schedule/curve.js';
 import { runSweep } from '../../src/sweep/run.js';
-import { runCli, TSX } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { queryDb } from '../helpers/sweep-db.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const trainer = (name: string) => fileURLToPath(new URL(`../fixtures/trainers/${name}`, import.meta.url));
 const workspace = () => mkdtempSync(join(tmpdir(), 'lrsweep-cohort-'));
 
-function rows(db: string, sql: string): Record<string, unknown>[] {
-  const d = new Database(db, { readonly: true });
-  try {
-    return d.prepare(sql).all() as Record<string, unknown>[];
-  } finally {
-    d.close();
-  }
-}
 
-const metric = (db: string, name: string) => new Map(rows(db, `SELECT t.number, m.value FROM metrics m JOIN trials t ON t.id = m.trial_id WHERE m.name = '${name}'`)
+const metric = (db: string, name: string) => new Map(queryDb(db, `SELECT t.number, m.value FROM metrics m JOIN trials t ON t.id = m.trial_id WHERE m.name = '${name}'`)
   .map((r) => [r.number as number, r.value as number]));
 
 test('a module trainer with trainCohort gets cohorts of budget.cohort_size in config order, and each member its own curve', async () => {
@@ -43,7 +33,7 @@ test('a module trainer with trainCohort gets cohorts of budget.cohort_size in co
   const byConfig = [3, 3, 3, 3, 3, 3, 1];
   for (let n = 1; n <= 14; n++) {
     assert.equal(members.get(n), byConfig[Math.floor((n - 1) / 2)], `trial ${n}`);
-    const [p] = rows(db, `SELECT params FROM trials WHERE number = ${n}`);
+    const [p] = queryDb(db, `SELECT params FROM trials WHERE number = ${n}`);
     const params = JSON.parse(p.params as string);
     const lrs = curve({ schedule: 'cawr', firstCycleSteps: 10, maxLr: params.max_lr }, { steps: 30 });
     assert.equal(means.get(n), lrs.reduce((a, b) => a + b, 0) / 30, `trial ${n} got its own curve`);
@@ -73,8 +63,8 @@ test('members do not depend on their mates: cohorts of 6, 4 and 1 give the same 
     const report = await runSweep({ file: mlpSweep(dir, name, `{ cohort_size: ${size} }`), db, workers: 2 });
     assert.equal(report.counts.complete, 4, name);
     assert.equal(report.counts.diverged, 2, name);
-    objectives.push(new Map(rows(db, "SELECT number, objective FROM trials WHERE state = 'complete'").map((r) => [r.number as number, r.objective as number])));
-    states.push(rows(db, 'SELECT number, state, error FROM trials ORDER BY number'));
+    objectives.push(new Map(queryDb(db, "SELECT number, objective FROM trials WHERE state = 'complete'").map((r) => [r.number as number, r.objective as number])));
+    states.push(queryDb(db, 'SELECT number, state, error FROM trials ORDER BY number'));
   }
   assert.deepEqual(objectives[0], objectives[1], 'cohorts of 6 and of 4: identical');
   for (const [n, v] of objectives[2]) assert.ok(Math.abs(v - objectives[0].get(n)!) <= 2e-5 * Math.abs(v), `trial ${n} alone: ${v} vs ${objectives[0].get(n)}`);
@@ -100,22 +90,19 @@ trainer: { kind: mlp, samples: 600, features: 8, hidden: [64, 64], epochs: 40, b
 budget: { cohort_size: 4, workers: 1 }
 `);
   const db = join(dir, 'lrsweep.db');
-  const child = spawn(process.execPath, ['--import', TSX, CLI, 'run', file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const { child, done, out } = startCli(['run', file], dir);
   const until = Date.now() + 120_000;
-  const diverged = () => existsSync(db) && rows(db, "SELECT COUNT(*) AS n FROM trials WHERE state = 'diverged'")[0]?.n === 1;
+  const diverged = () => existsSync(db) && queryDb(db, "SELECT COUNT(*) AS n FROM trials WHERE state = 'diverged'")[0]?.n === 1;
   while (!(() => { try { return diverged(); } catch { return false; } })()) {
     assert.ok(Date.now() < until, 'the member with max_lr 1e6 diverges in its first epoch');
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGINT');
-  assert.equal(await done, 130, stderr);
-  const before = rows(db, 'SELECT number, state, attempts FROM trials ORDER BY number');
+  assert.equal(await done, 130, out().stderr);
+  const before = queryDb(db, 'SELECT number, state, attempts FROM trials ORDER BY number');
   assert.deepEqual(before.map((t) => t.state), ['interrupted', 'interrupted', 'interrupted', 'diverged']);
   const again = runCli(['run', file], { cwd: dir });
   assert.equal(again.status, 0, again.stderr);
-  const after = rows(db, 'SELECT number, state, attempts FROM trials ORDER BY number');
+  const after = queryDb(db, 'SELECT number, state, attempts FROM trials ORDER BY number');
   assert.deepEqual(after.map((t) => [t.state, t.attempts]), [['complete', 2], ['complete', 2], ['complete', 2], ['diverged', 1]]);
 });

@@ -4,16 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { curve } from '../../src/schedule/curve.js';
-import { runCli, TSX } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { queryDb } from '../helpers/sweep-db.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const workspace = () => mkdtempSync(join(tmpdir(), 'lrsweep-cmd-'));
 
 /** A Python with numpy (and, for the example, torch): Debian's when the PATH one lacks it. */
@@ -39,14 +38,6 @@ function processesWith(marker: string): number[] {
   return found;
 }
 
-function rows(db: string, sql: string): Record<string, unknown>[] {
-  const d = new Database(db, { readonly: true });
-  try {
-    return d.prepare(sql).all() as Record<string, unknown>[];
-  } finally {
-    d.close();
-  }
-}
 
 const yamlList = (xs: (string | number)[]) => `[${xs.map((x) => JSON.stringify(String(x))).join(', ')}]`;
 
@@ -70,11 +61,11 @@ trainer: { kind: command, run: ${yamlList([py, 'check.py'])}, steps: 5000, metri
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /4 of 4 trials complete/);
   const db = join(dir, 'lrsweep.db');
-  for (const trial of rows(db, 'SELECT id, number, params, objective FROM trials')) {
+  for (const trial of queryDb(db, 'SELECT id, number, params, objective FROM trials')) {
     const p = JSON.parse(trial.params as string);
     const lrs = curve({ schedule: 'cawr', firstCycleSteps: 37, cycleMult: p.cycle_mult, warmupSteps: p.warmup_steps, maxLr: 0.1, minLr: 0.001 }, { steps: 5000 });
     const want = Number.parseInt(createHash('sha256').update(Buffer.from(lrs.buffer)).digest('hex').slice(0, 12), 16);
-    const metrics = Object.fromEntries(rows(db, `SELECT name, value FROM metrics WHERE trial_id = ${trial.id}`).map((m) => [m.name, m.value]));
+    const metrics = Object.fromEntries(queryDb(db, `SELECT name, value FROM metrics WHERE trial_id = ${trial.id}`).map((m) => [m.name, m.value]));
     assert.equal(metrics.lr_hash, want, `trial ${trial.number}`);
     assert.equal(metrics.steps, 5000);
     assert.equal(metrics.seed_ok, 1);
@@ -103,7 +94,7 @@ test('the PyTorch example runs as a sweep and reports every metric it declares',
   const r = runCli(['run', 'sweep.yaml'], { cwd: dir });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /2 of 2 trials complete/);
-  const names = rows(join(dir, 'lrsweep.db'), 'SELECT DISTINCT name FROM metrics ORDER BY name').map((x) => x.name);
+  const names = queryDb(join(dir, 'lrsweep.db'), 'SELECT DISTINCT name FROM metrics ORDER BY name').map((x) => x.name);
   assert.deepEqual(names, ['lr', 'train_loss', 'val_acc', 'val_loss']);
   const best = JSON.parse(runCli(['best', 'pytorch-digits', '--format', 'json'], { cwd: dir }).stdout) as { val_acc: number }[];
   assert.ok(best[0].val_acc > 0.8, String(best[0].val_acc));
@@ -122,7 +113,7 @@ test('failures are data: a non-zero exit, a hang past trial_timeout, a missing o
     const r = runCli(['run', `${name}.yaml`, '--db', `${name}.db`], { cwd: dir });
     assert.equal(r.status, 0, `${name}: ${r.stderr}`);
     assert.match(r.stdout, /0 of 1 trials complete, 0 diverged, 1 failed/, name);
-    const [trial] = rows(join(dir, `${name}.db`), 'SELECT state, error, process FROM trials');
+    const [trial] = queryDb(join(dir, `${name}.db`), 'SELECT state, error, process FROM trials');
     assert.equal(trial.state, 'failed');
     assert.match(trial.error as string, new RegExp(error), name);
     assert.equal(trial.process, null);
@@ -130,15 +121,6 @@ test('failures are data: a non-zero exit, a hang past trial_timeout, a missing o
   assert.deepEqual(processesWith(`sleep ${marker}`), [], 'the timed-out command\'s whole process tree is gone');
 });
 
-function startRun(args: string[], cwd: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<number | null>((resolve) => child.on('close', (code, signal) => resolve(signal ? -1 : code)));
-  return { child, done, out: () => ({ stdout, stderr }) };
-}
 
 async function waitFor(check: () => boolean, what: string, ms = 60_000): Promise<void> {
   const until = Date.now() + ms;
@@ -160,20 +142,20 @@ trainer: { kind: command, run: [sh, nap.sh], steps: 10, metrics: [val_loss], env
   return 'sleepy.yaml';
 }
 
-const running = (db: string) => existsSync(db) && rows(db, "SELECT COUNT(*) AS n FROM trials WHERE state = 'running'")[0]?.n === 2;
+const running = (db: string) => existsSync(db) && queryDb(db, "SELECT COUNT(*) AS n FROM trials WHERE state = 'running'")[0]?.n === 2;
 
 test('Ctrl-C during command trials ends their process groups, marks them interrupted, and the next run finishes them', async () => {
   const dir = workspace();
   const marker = `${Date.now() % 1000}`;
   const file = sleepySweep(dir, marker);
   const db = join(dir, 'lrsweep.db');
-  const run = startRun(['run', file, '--workers', '2'], dir, { LR_TEST_NAP: '300' });
+  const run = startCli(['run', file, '--workers', '2'], dir, { LR_TEST_NAP: '300' });
   await waitFor(() => { try { return running(db); } catch { return false; } }, 'two trials running');
   assert.equal(processesWith(`300.${marker}`).length, 2);
   run.child.kill('SIGINT');
   assert.equal(await run.done, 130, run.out().stderr);
   assert.deepEqual(processesWith(`300.${marker}`), [], 'no process of the stopped trials is left');
-  assert.deepEqual(rows(db, "SELECT COUNT(*) AS n FROM trials WHERE state IN ('running', 'queued')"), [{ n: 0 }]);
+  assert.deepEqual(queryDb(db, "SELECT COUNT(*) AS n FROM trials WHERE state IN ('running', 'queued')"), [{ n: 0 }]);
   const again = runCli(['run', file], { cwd: dir, env: { LR_TEST_NAP: '0' } });
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stdout, /4 of 4 trials complete/);
@@ -184,7 +166,7 @@ test('a runner killed with kill -9 leaves its commands running; the next run end
   const marker = `${(Date.now() + 7) % 1000}`;
   const file = sleepySweep(dir, marker);
   const db = join(dir, 'lrsweep.db');
-  const run = startRun(['run', file, '--workers', '2'], dir, { LR_TEST_NAP: '301' });
+  const run = startCli(['run', file, '--workers', '2'], dir, { LR_TEST_NAP: '301' });
   await waitFor(() => { try { return running(db); } catch { return false; } }, 'two trials running');
   run.child.kill('SIGKILL');
   await run.done;
@@ -194,7 +176,7 @@ test('a runner killed with kill -9 leaves its commands running; the next run end
   assert.match(again.stderr, /ended 1 process of process group \d+, left running by a run that died/);
   assert.match(again.stdout, /4 of 4 trials complete/);
   assert.deepEqual(processesWith(`301.${marker}`), [], 'no process of the killed run is left');
-  const trials = rows(db, 'SELECT number, state, attempts FROM trials ORDER BY number');
+  const trials = queryDb(db, 'SELECT number, state, attempts FROM trials ORDER BY number');
   assert.equal(trials.length, 4);
   assert.ok(trials.every((x) => x.state === 'complete'));
 });

@@ -1,7 +1,6 @@
 // `lrsweep run` end to end: the real pool, tfjs and SQLite, as a user runs it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +12,9 @@ import { status, present as presentStatus } from '../../src/commands/status.js';
 import { trials as listTrials } from '../../src/commands/trials.js';
 import { showTrial, present as presentShow } from '../../src/commands/show.js';
 import { exportSweep } from '../../src/commands/export.js';
-import { runCli, TSX } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/sweeps/${name}`, import.meta.url));
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 function workspace(): string {
   return mkdtempSync(join(tmpdir(), 'lrsweep-run-'));
@@ -122,15 +120,6 @@ test('1 and 2 workers give identical metrics for every trial', () => {
   assert.deepEqual(two, one);
 });
 
-function startRun(args: string[], cwd: string) {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<number | null>((resolve) => child.on('close', (code, signal) => resolve(signal ? -1 : code)));
-  return { child, done, out: () => ({ stdout, stderr }) };
-}
 
 async function waitForComplete(db: string, atLeast: number, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -153,7 +142,7 @@ async function waitForComplete(db: string, atLeast: number, timeoutMs = 60_000):
 test('a run killed with SIGKILL mid-sweep resumes: every trial complete exactly once, nothing complete lost', async () => {
   const dir = workspace();
   const db = join(dir, 'lrsweep.db');
-  const first = startRun(['run', fixture('slow-mlp.yaml'), '--workers', '2'], dir);
+  const first = startCli(['run', fixture('slow-mlp.yaml'), '--workers', '2'], dir);
   await waitForComplete(db, 4);
   first.child.kill('SIGKILL');
   await first.done;
@@ -179,7 +168,7 @@ test('a run killed with SIGKILL mid-sweep resumes: every trial complete exactly 
 test('Ctrl-C stops cleanly: running trials become interrupted, the exit says how to resume, and resuming finishes', async () => {
   const dir = workspace();
   const db = join(dir, 'lrsweep.db');
-  const run = startRun(['run', fixture('slow-mlp.yaml'), '--workers', '2'], dir);
+  const run = startCli(['run', fixture('slow-mlp.yaml'), '--workers', '2'], dir);
   await waitForComplete(db, 3);
   run.child.kill('SIGINT');
   const code = await run.done;
@@ -213,7 +202,7 @@ trainer: { kind: module, path: ${trainer('throws.ts')}, options: { message: "out
   assert.ok(failed.every((t) => t.state === 'failed' && t.error === 'out of memory on purpose'), JSON.stringify(failed));
 
   const slow = join(dir, 'timeout.yaml');
-  writeFileSync(slow, readFileSync(fixture('slow-mlp.yaml'), 'utf8').replace('name: slow-mlp', 'name: timeouts')
+  writeFileSync(slow, readFileSync(fixture('slow-mlp.yaml'), 'utf8').replace('name: slow-mlp', 'name: timeouts').replace(/budget:\n.*\n/, '')
     .replace('  gamma: { values: [0.5, 0.7, 0.9, 1.0] }', '  gamma: { values: [0.9] }') + 'budget: { trial_timeout: 0.05, cohort_size: 1 }\n');
   const t = runCli(['run', slow, '--db', 'timeouts.db'], { cwd: dir });
   assert.equal(t.status, 0, t.stderr);

@@ -2,6 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { runSweep } from '../../src/sweep/run.js';
 
 /** Runs a quick sweep (quadratic trainer: no tfjs) with some failing trials; returns its paths. */
@@ -21,4 +22,14 @@ trainer: { kind: quadratic, dim: 6, epochs: 6, steps_per_epoch: 25 }
   const db = join(dir, 'lrsweep.db');
   await runSweep({ file, db, workers: 1 });
   return { dir, db, name: 'landscape' };
+}
+
+/** Rows of a query on a SQLite database, opened read-only for the query. */
+export function queryDb<T = Record<string, unknown>>(db: string, sql: string): T[] {
+  const d = new Database(db, { readonly: true });
+  try {
+    return d.prepare(sql).all() as T[];
+  } finally {
+    d.close();
+  }
 }
