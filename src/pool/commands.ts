@@ -64,18 +64,24 @@ export class CommandExecutor implements Executor {
     return running;
   }
 
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new Set<() => void>();
 
+  /** A slot came free: every waiter looks again (at most `slots` wait, so this stays cheap). */
   private wake(): void {
-    this.waiters.shift()?.();
+    for (const w of [...this.waiters]) w();
   }
 
   private async takeSlot(signal: AbortSignal): Promise<number> {
     while (this.free.length === 0) {
       if (signal.aborted) throw signal.reason;
       await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        signal.addEventListener('abort', () => resolve(), { once: true });
+        const done = () => {
+          this.waiters.delete(done);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        this.waiters.add(done);
+        signal.addEventListener('abort', done, { once: true });
       });
     }
     if (signal.aborted) throw signal.reason;

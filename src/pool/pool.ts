@@ -20,6 +20,9 @@ function workerFile(): string {
 /** How long a trainer may take to notice its signal before its thread is ended. */
 export const STOP_GRACE_MS = 1000;
 
+/** The longest delay Node's timers take (a longer one fires at once). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface PoolOptions {
   workers?: number;
   /** Per-trial limit in seconds (a cohort gets it once per member); null for none. */
@@ -57,23 +60,32 @@ export class TrialPool implements Executor {
   start(unit: WorkUnit, onEvent: (e: UnitEvent) => void): RunningUnit {
     const force = new AbortController();
     const channel = new MessageChannel();
+    // The stop flag a trainer's signal reads: a synchronous training loop never yields to the
+    // worker's event loop, so it could not see an abort message, but it can read shared memory.
+    const flag = new Int32Array(new SharedArrayBuffer(4));
     let timer: NodeJS.Timeout | null = null;
     let grace: NodeJS.Timeout | null = null;
     let stopReason: Error | null = null;
+    let started = false;
     let finished: () => void = () => {};
     const allSent = new Promise<void>((resolve) => (finished = resolve));
     const stop = (reason: Error) => {
       if (stopReason) return;
       stopReason = reason;
+      // Still in Piscina's queue: nothing runs yet, drop it now.
+      if (!started) return force.abort(reason);
+      Atomics.store(flag, 0, 1);
       channel.port1.postMessage({ type: 'abort', reason: reason.message });
       grace = setTimeout(() => force.abort(reason), STOP_GRACE_MS);
     };
     channel.port1.on('message', (m: WorkerMessage) => {
       if (m.type === 'done') return finished();
+      if (m.type === 'started') started = true;
       if (m.type === 'started' && this.timeoutMs !== null) {
         // The limit counts from the moment a worker starts the unit, not while it waits in the queue.
         const k = unit.members.length;
-        const limit = this.timeoutMs * k;
+        // Node's timers hold at most 2^31 - 1 ms; the sweep file caps trial_timeout below that.
+        const limit = Math.min(this.timeoutMs * k, MAX_TIMER_MS);
         const what = k === 1 ? 'the trial' : `a cohort of ${k} trials (trial_timeout ${this.timeoutMs / 1000} s each)`;
         timer = setTimeout(() => stop(new UnitTimeout(`trial_timeout: ${what} ran longer than ${limit / 1000} s`)), limit);
       }
@@ -84,14 +96,15 @@ export class TrialPool implements Executor {
     running.done = (async () => {
       let failure: unknown = null;
       try {
-        await this.piscina.run({ unit, port: channel.port2 }, { signal: force.signal, transferList: [channel.port2] });
+        await this.piscina.run({ unit, port: channel.port2, flag }, { signal: force.signal, transferList: [channel.port2] });
       } catch (e) {
         failure = e;
       }
       try {
         // Points posted just before the task ended (or failed) arrive on another channel: wait for
-        // the worker's 'done', or for the port to close when its thread was ended.
-        await allSent;
+        // the worker's 'done', or for the port to close when its thread was ended. A task dropped
+        // from the queue never reached a worker: there is nothing to wait for.
+        if (started || !failure) await allSent;
         // A stop decides the outcome; Piscina's own AbortError says less than why we stopped.
         if (stopReason) throw stopReason;
         if (failure) throw failure;

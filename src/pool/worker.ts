@@ -46,9 +46,30 @@ export function toPoint(point: Point, metrics: Metrics): MetricPoint {
   return { epoch: epoch as number | null, step: step as number | null, values };
 }
 
-export default async function runUnit({ unit, port }: { unit: WorkUnit; port: MessagePort }): Promise<void> {
+const abortedOf = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
+
+/**
+ * The trainer's signal. Its listeners fire when the pool's abort message arrives, which needs the
+ * worker's event loop; `aborted` and `throwIfAborted()` also read the shared stop flag, so a
+ * synchronous training loop that checks them between steps stops at once.
+ */
+export function stopSignal(controller: AbortController, flag: Int32Array | undefined): AbortSignal {
+  const signal = controller.signal;
+  if (!flag) return signal;
+  const stopped = () => Atomics.load(flag, 0) === 1 || abortedOf.call(signal);
+  Object.defineProperty(signal, 'aborted', { get: stopped });
+  Object.defineProperty(signal, 'throwIfAborted', {
+    value: () => {
+      if (stopped()) throw (signal.reason as Error | undefined) ?? new Error('stopped');
+    },
+  });
+  return signal;
+}
+
+export default async function runUnit({ unit, port, flag }: { unit: WorkUnit; port: MessagePort; flag?: Int32Array }): Promise<void> {
   const post = (m: WorkerMessage) => port.postMessage(m);
   const controller = new AbortController();
+  const signal = stopSignal(controller, flag);
   port.on('message', (m: { type: string; reason?: string }) => {
     if (m.type === 'abort') controller.abort(new Error(m.reason));
   });
@@ -57,7 +78,7 @@ export default async function runUnit({ unit, port }: { unit: WorkUnit; port: Me
     const trainer = await loadTrainer(unit.trainer);
     const tf = trainer.usesTf === false ? (null as unknown as Tf) : await loadTf(unit.backend);
     const curves = curvesFor(unit);
-    const base = { options: unit.options, seed: unit.seed, tf, backend: unit.backend, perStep: unit.perStep, signal: controller.signal };
+    const base = { options: unit.options, seed: unit.seed, tf, backend: unit.backend, perStep: unit.perStep, signal };
     if (unit.members.length > 1 || (unit.lockstep && trainer.trainCohort)) {
       if (!trainer.trainCohort) throw new Error('this trainer cannot train cohorts (it has no trainCohort)');
       await trainer.trainCohort({ ...base, curves, report: (member, point, metrics) => post({ type: 'point', member, point: toPoint(point, metrics) }) });

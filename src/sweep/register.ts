@@ -43,13 +43,20 @@ export interface RegisterOptions {
 }
 
 export async function registerSweep(storage: Storage, parsed: Sweep, o: RegisterOptions): Promise<Registration> {
-  const existing = await storage.getSweep(parsed.name);
+  let existing = await storage.getSweep(parsed.name);
   if (!existing) {
-    const record = await storage.createSweep({
-      name: parsed.name, definition: parsed as unknown as Record<string, unknown>, file: o.file, metric: parsed.objective.metric,
-      goal: parsed.objective.goal, steps: o.steps, trainerHash: o.trainerHash,
-    });
-    return { record, sweep: parsed };
+    try {
+      const record = await storage.createSweep({
+        name: parsed.name, definition: parsed as unknown as Record<string, unknown>, file: o.file, metric: parsed.objective.metric,
+        goal: parsed.objective.goal, steps: o.steps, trainerHash: o.trainerHash,
+      });
+      return { record, sweep: parsed };
+    } catch (e) {
+      // Another run created it between our read and our write (two runs of a new sweep at once):
+      // take it as an existing sweep; any other failure stands.
+      existing = await storage.getSweep(parsed.name);
+      if (!existing) throw e;
+    }
   }
   const stored = upgradeDefinition(existing.definition);
   const sweep = { ...parsed };

@@ -17,7 +17,7 @@ import { openStorage } from '../storage/open.js';
 import type { RunRecord, Storage, TrialRecord } from '../storage/types.js';
 import { checkBackend, type Backend } from '../train/backend.js';
 import { DEFAULT_TRIAL_ROOT, checkCommandHost, endOrphans, hashFiles, prepareSweepDir, type ProcessRecord } from '../train/command/index.js';
-import type { Config, Sweep } from './definition.js';
+import { DEFAULT_COHORT_SIZE, type Config, type Sweep } from './definition.js';
 import { Dispatcher } from './dispatch.js';
 import { loadSweepFile, type CheckProgress, type LoadedSweep } from './file.js';
 import { isBetter } from './objective.js';
@@ -101,13 +101,6 @@ export async function dryRun(file: string, onChecking?: CheckProgress): Promise<
   const data = trainer.runner.kind === 'pool' ? trainer.runner.definition.describe?.(trainer.runner.options) ?? null : null;
   return { sweep, trials, configs: hashes.size, steps: trainer.steps, first, stats, lints: lintSweep(sweep, trainer.steps), data };
 }
-
-/**
- * Trials per cohort for trainers that train in lockstep, unless budget.cohort_size says: on the
- * built-in MLP, 16 trained 4.9 to 8.5x as many trial-steps per CPU second as 1, and 64 no more
- * than 16 (npm run bench cohort), while smaller units keep two workers evenly busy.
- */
-export const DEFAULT_COHORT_SIZE = 16;
 
 const HEARTBEAT_MS = 5_000;
 /** A run on another host is presumed dead when its heartbeat is older than this. */

@@ -8,6 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { isRecord, unknownKeys, type Problems } from '../core/problems.js';
 import type { Goal } from '../core/trial.js';
 import { PARAMETERS } from '../schedule/params.js';
+import { CYCLES } from './definition.js';
 import { parseCommandTrainer, resolveCommandTrainer, type CommandTrainerOptions } from '../train/command/index.js';
 import { declaredMetrics, OptionsError, type TrainerDefinition } from '../train/contract.js';
 import { BUILTIN_TRAINERS, loadTrainer, type TrainerRef } from '../train/registry.js';
@@ -40,7 +41,7 @@ export interface SweepTrainer {
 
 function readCommand(section: Record<string, unknown>, baseDir: string, problems: Problems): SweepTrainer | null {
   const before = problems.entries.length;
-  const params = [...new Set(Object.values(PARAMETERS).flatMap((t) => t.map((d) => d.ref)))];
+  const params = [...new Set([...Object.values(PARAMETERS).flatMap((t) => t.map((d) => d.ref)), CYCLES])];
   const config = parseCommandTrainer(section, 'trainer', problems, { baseDir, params });
   if (problems.entries.length > before) return null;
   if (config.steps > MAX_COMMAND_STEPS) {

@@ -98,7 +98,8 @@ export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, c
       const epochStart = step;
       // One shuffle per epoch; batches are contiguous runs of the shuffled order.
       const order = permutation(trainRows, random);
-      for (let from = 0; from < trainRows && divergedAt.includes(null); from += c.batch_size) {
+      // The signal reads a shared flag (pool/worker.ts): checked every step, at no cost.
+      for (let from = 0; from < trainRows && divergedAt.includes(null) && !options.signal?.aborted; from += c.batch_size) {
         for (let j = 0; j < K; j++) negLr[j] = -lrsOf[j][step];
         const rows = Math.min(c.batch_size, trainRows - from);
         const xb = gatherRows(data.trainX, features, order, from, rows, 1, xBatch);
@@ -133,6 +134,7 @@ export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, c
         });
         step++;
       }
+      if (options.signal?.aborted) break; // a partial epoch is not reported (the finally frees its losses)
       const { trainLoss, metrics } = epochMetrics(tf, losses, () => task.evaluate(model.apply(xVal)));
       tf.dispose(losses);
       losses = [];

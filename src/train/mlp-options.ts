@@ -21,6 +21,9 @@ import { readDatasetRequest, type DatasetRequest, type FileDataset } from './dat
 import type { Task } from './data/table.js';
 import { IRIS_SAMPLES, trainCount } from './datasets.js';
 
+/** Units of a hidden layer at most: past this one weight matrix alone outgrows a worker's memory. */
+export const MAX_UNITS = 65_536;
+
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
 export const DATASETS = ['synthetic', 'iris'] as const;
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
@@ -80,7 +83,7 @@ export function readMlpOptions(raw: Record<string, unknown>, problems: Problems,
       return MLP_DEFAULTS.hidden;
     }
     raw.hidden.forEach((v, i) => {
-      const broken = rules.integer(1)(v);
+      const broken = rules.integer(1, MAX_UNITS)(v);
       if (broken) problems.add(`hidden[${i}]`, broken, v);
     });
     return raw.hidden as number[];

@@ -113,7 +113,10 @@ export function trainOne(tf: Tf, c: MlpOptions, data: Dataset, seed: number, lrs
         return [tf.gather(xTrain, order), tf.gather(yTrain, order)];
       });
       const losses: tfjs.Scalar[] = [];
+      let stopped = false;
       for (let from = 0; from < trainRows; from += c.batch_size) {
+        // A shared flag (pool/worker.ts): checking it every step costs nothing.
+        if ((stopped = hooks.signal.aborted)) break;
         setLearningRate(optimizer, lrs[step]);
         const rows = Math.min(c.batch_size, trainRows - from);
         const loss = tf.tidy(() => {

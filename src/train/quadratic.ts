@@ -31,7 +31,7 @@ export const quadratic = defineTrainer<QuadraticOptions>({
       unknownKeys(problems, o, Object.keys(QUADRATIC_DEFAULTS), '');
       const get = (k: keyof QuadraticOptions, rule: (v: unknown) => string | null) => field(problems, o, k, k, rule, QUADRATIC_DEFAULTS[k]);
       return {
-        dim: get('dim', rules.integer(1)),
+        dim: get('dim', rules.integer(1, 1_000_000)),
         epochs: get('epochs', rules.integer(1)),
         steps_per_epoch: get('steps_per_epoch', rules.integer(1)),
         noise: get('noise', rules.nonNegative),
@@ -65,6 +65,7 @@ function runQuadratic(c: QuadraticOptions, seed: number, lrs: Float64Array, perS
     if (signal.aborted) return;
     let sum = 0;
     for (let s = 0; s < c.steps_per_epoch; s++, t++) {
+      if (signal.aborted) return; // a shared flag (pool/worker.ts): free to check every step
       const lr = lrs[t];
       let f = 0;
       for (let i = 0; i < c.dim; i++) {

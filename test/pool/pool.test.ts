@@ -61,11 +61,33 @@ test('stopAll fires the trainer\'s signal; a trainer that stops on it ends the u
   const pool = new TrialPool({ workers: 1 });
   try {
     const waits = unit({ trainer: { module: fixture('waits.ts') }, options: { seconds: 0.3, epochs: 50 }, steps: 50 });
-    const running = pool.start(waits, () => {});
+    const points: UnitEvent[] = [];
+    const running = pool.start(waits, (e) => points.push(e));
     setTimeout(() => pool.stopAll(), 700);
-    const began = Date.now();
     await assert.rejects(running.done, (e: Error) => e instanceof UnitStopped && e.message === 'interrupted: the run was stopped');
-    assert.ok(Date.now() - began < 5000);
+    assert.ok(points.length < 50, 'it stopped early');
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a synchronous built-in trainer sees the stop at its next step (a shared flag), and a unit still queued is dropped', async () => {
+  const pool = new TrialPool({ workers: 1 });
+  try {
+    // A quadratic of 10^6 steps in one epoch: no event loop turn until it ends, unless it reads the flag.
+    const long = () => unit({ dim: 200, steps: 1_000_000 });
+    const seen: UnitEvent[] = [];
+    const first = pool.start(long(), (e) => seen.push(e));
+    const queued = pool.start(long(), () => {});
+    while (!seen.some((e) => e.type === 'started')) await new Promise((r) => setTimeout(r, 10));
+    const stopped = await new Promise<string>((resolve) => {
+      pool.stopAll();
+      // Both settle: the running one because its trainer returned, the queued one because it never started.
+      void Promise.allSettled([first.done, queued.done]).then((r) => resolve(r.map((x) => (x.status === 'rejected' ? (x.reason as Error).name : 'resolved')).join()));
+    });
+    assert.equal(stopped, 'UnitStopped,UnitStopped');
+    assert.equal(seen.filter((e) => e.type === 'point').length, 0, 'no epoch was reported: it stopped inside its only epoch');
+    assert.equal((await run(pool, unit())).length, 2, 'the same worker goes on (it was not ended)');
   } finally {
     await pool.close();
   }

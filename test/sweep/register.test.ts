@@ -47,3 +47,29 @@ test('a definition stored before seeding existed resumes with per-config seeds w
   await assert.rejects(register(s, { ...base, seeding: { mode: 'common' } }), { message: /seeding\.mode: "per_config" -> "common"/ });
   await s.close();
 });
+
+test('a sweep another run created between our read and our write is resumed, not an error', async () => {
+  const s = openSqlite(join(dir, `r${n++}.db`), { mode: 'write' });
+  const { sweep, written } = await checkSweep(base);
+  // A store whose first getSweep misses the sweep another process is creating right then.
+  let calls = 0;
+  const racing = new Proxy(s, {
+    get(target, key, receiver) {
+      if (key === 'getSweep') {
+        return async (name: string) => {
+          if (calls++ === 0) {
+            await target.createSweep({ name, definition: sweep as unknown as Record<string, unknown>, file: 'r.yaml', metric: 'val_loss', goal: 'minimize', steps: 20, trainerHash: null });
+            return null;
+          }
+          return target.getSweep(name);
+        };
+      }
+      const v = Reflect.get(target, key, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const r = await registerSweep(racing, sweep, { file: 'r.yaml', written, extend: false, steps: 20, trainerHash: null });
+  assert.equal(r.record.name, 'r');
+  assert.equal((await s.listSweeps()).length, 1);
+  await s.close();
+});

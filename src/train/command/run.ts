@@ -213,7 +213,8 @@ async function runProcess(options: CommandTrainerOptions, argv: string[], env: N
 
   const onAbort = () => stop('abort');
   hooks.signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = hooks.timeoutMs !== undefined ? setTimeout(() => stop('timeout'), hooks.timeoutMs) : null;
+  // Node's timers hold at most 2^31 - 1 ms (a longer delay fires at once); sweep files stay below it.
+  const timer = hooks.timeoutMs !== undefined ? setTimeout(() => stop('timeout'), Math.min(hooks.timeoutMs, 2 ** 31 - 1)) : null;
 
   try {
     await exited;
