@@ -23,10 +23,3 @@ export class ObjectiveTracker {
     else if (Number.isFinite(this.value) && isBetter(v, this.value, this.spec.goal)) this.value = v;
   }
 }
-
-/** The objective of a finished trial's points (for tests and recomputation). */
-export function objectiveOf(points: MetricPoint[], spec: Sweep['objective']): number | null {
-  const t = new ObjectiveTracker(spec);
-  for (const p of points) t.add(p);
-  return t.value;
-}

@@ -5,7 +5,7 @@
 //   -> endOrphans (records of earlier runs) -> prepareSweepDir
 //   -> per trial: runCommandTrial -> commandOutcome -> cleanTrialDir (when complete).
 
-export { parseCommandTrainer, resolveCommandTrainer, checkCommandHost, goalOf, findProgram, COMMAND_DEFAULTS, CLEANUPS,
+export { parseCommandTrainer, resolveCommandTrainer, checkCommandHost, findProgram, COMMAND_DEFAULTS, CLEANUPS,
   type CommandTrainerConfig, type CommandTrainerOptions, type Cleanup, type Goal, type ParseContext } from './options.js';
 export { runCommandTrial, lrsweepEnv, type CommandResult, type RunHooks } from './run.js';
 export { commandOutcome, type CommandOutcome } from './outcome.js';
@@ -13,5 +13,5 @@ export { prepareSweepDir, prepareTrialDir, trialDir, trialFiles, cleanTrialDir, 
   type CommandTrial, type TrialFiles } from './trial-dir.js';
 export { endOrphans, processRecord, type ProcessRecord, type OrphanReport } from './orphans.js';
 export { hashFiles, defaultFiles } from './files.js';
-export { mergePoints, parseMetricsLine, type MetricsPoint } from './output.js';
+export { parseMetricsLine, type MetricsPoint } from './output.js';
 export { expandEnv, PLACEHOLDERS } from './template.js';

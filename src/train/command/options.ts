@@ -38,7 +38,7 @@ export interface CommandTrainerConfig {
   steps: number;
   /** The metric names the command prints. */
   metrics: string[];
-  /** Which way is better, per metric; metrics not listed are minimized. */
+  /** Which way is better, per metric; a metric not listed has its known goal (loss: minimize, acc: maximize) or none, and then the objective must state it. */
   goals: Record<string, Goal>;
   /** The command's working directory, relative to the sweep file's directory. */
   cwd: string;
@@ -100,11 +100,6 @@ export function parseCommandTrainer(raw: Record<string, unknown>, path: string, 
 /** The same options with `cwd` and `files` made absolute against the sweep file's directory. */
 export function resolveCommandTrainer(config: CommandTrainerConfig, baseDir: string): CommandTrainerOptions {
   return { ...config, cwd: resolve(baseDir, config.cwd), files: config.files.map((f) => resolve(baseDir, f)) };
-}
-
-/** Which way `metric` is better: as `goals` says, else minimize. */
-export function goalOf(config: Pick<CommandTrainerConfig, 'goals'>, metric: string): Goal {
-  return config.goals[metric] ?? 'minimize';
 }
 
 /**

@@ -41,25 +41,6 @@ export function parseMetricsLine(line: string): MetricsPoint | null {
   return { epoch, step, values };
 }
 
-/**
- * Several lines for the same epoch (or, without epochs, the same step) make one point; a later
- * value of a metric replaces an earlier one. In order of first appearance.
- */
-export function mergePoints(points: readonly MetricsPoint[]): MetricsPoint[] {
-  const byKey = new Map<string, MetricsPoint>();
-  for (const p of points) {
-    const key = p.epoch !== null ? `e${p.epoch}` : `s${p.step}`;
-    const seen = byKey.get(key);
-    if (seen) {
-      seen.values = { ...seen.values, ...p.values }; // spread, not assign: keys stay own properties
-      if (seen.step === null) seen.step = p.step;
-    } else {
-      byKey.set(key, { epoch: p.epoch, step: p.step, values: { ...p.values } });
-    }
-  }
-  return [...byKey.values()];
-}
-
 /** A line longer than this is not a metrics line; it goes to the log in pieces, so memory stays bounded. */
 export const MAX_LINE = 1 << 20;
 

@@ -51,7 +51,7 @@ export interface CommandResult extends TrialFiles {
   spawnError: string | null;
   /** The last lines of stderr (at most 20 lines, 4 KB). */
   stderrTail: string[];
-  /** Every metrics line, in order (see mergePoints to combine lines of one epoch). */
+  /** Every metrics line, in order (the sweep merges lines of one epoch into one point). */
   points: MetricsPoint[];
   /** Metric names reported at least once (a NaN counts: it was reported). */
   reported: string[];

@@ -17,8 +17,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { GrowingFloats, RowProblems, listNames, parseNumber, quoteName, type DataProblem, type Table } from './table.js';
 
-/** Largest data file the MLP reads (every worker holds its own copy of the data). */
-export const MAX_DATA_BYTES = 512 * 1024 * 1024;
+/**
+ * Largest CSV file the MLP reads: every worker parses and holds its own copy, and 64 MB of CSV
+ * takes about 15 s to parse here (see above), before every worker's first trial.
+ */
+export const MAX_DATA_BYTES = 64 * 1024 * 1024;
+/** Largest .npy file: no parsing, so only memory (each worker's copy) bounds it. */
+export const MAX_NPY_BYTES = 512 * 1024 * 1024;
 
 export interface CsvSelection {
   label: string;
@@ -46,7 +51,7 @@ export interface CsvRead {
 }
 
 /** Reads the file's bytes, or says why not, at `key`. */
-export function readDataFile(path: string, shown: string, key: string): { bytes: Buffer } | { problem: DataProblem } {
+export function readDataFile(path: string, shown: string, key: string, max = MAX_DATA_BYTES): { bytes: Buffer } | { problem: DataProblem } {
   let size: number;
   try {
     const s = statSync(path);
@@ -56,9 +61,9 @@ export function readDataFile(path: string, shown: string, key: string): { bytes:
     const code = (e as NodeJS.ErrnoException).code;
     return { problem: { key, message: code === 'ENOENT' ? `${shown}: no such file (looked for ${path})` : `${shown}: cannot read it (${code ?? (e as Error).message})` } };
   }
-  if (size > MAX_DATA_BYTES) {
+  if (size > max) {
     const bytes = (n: number) => n.toLocaleString('en-US');
-    return { problem: { key, message: `${shown}: is ${bytes(size)} bytes; the mlp trainer reads data files whole, up to ${bytes(MAX_DATA_BYTES)} bytes (512 MB): train on more with a module or command trainer` } };
+    return { problem: { key, message: `${shown}: is ${bytes(size)} bytes; the mlp trainer reads such files whole, up to ${bytes(max)} bytes (${max / 2 ** 20} MB): train on more with a module or command trainer` } };
   }
   try {
     return { bytes: readFileSync(path) };

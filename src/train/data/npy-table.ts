@@ -3,7 +3,7 @@
 // `<key>.y` (e.g. `npy.x`, `validation.npy.y`), each naming the file and, for a value, its row
 // and column (both from 1).
 
-import { readDataFile } from './csv.js';
+import { MAX_NPY_BYTES, readDataFile } from './csv.js';
 import { NpyFormatError, parseNpy, type NpyArray } from './npy.js';
 import { RowProblems, type DataProblem, type Table } from './table.js';
 
@@ -15,7 +15,7 @@ export interface NpyFiles {
 const shapeText = (shape: readonly number[]) => `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
 
 function readArray(path: string, shown: string, key: string): { array: NpyArray } | { problem: DataProblem } {
-  const file = readDataFile(path, shown, key);
+  const file = readDataFile(path, shown, key, MAX_NPY_BYTES);
   if ('problem' in file) return file;
   try {
     return { array: parseNpy(file.bytes) };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineSplitter, MAX_LINE, Tail, mergePoints, parseMetricsLine } from '../../../src/train/command/output.js';
+import { LineSplitter, MAX_LINE, Tail, parseMetricsLine } from '../../../src/train/command/output.js';
 
 test('plain JSON metrics lines read exactly as JSON.parse reads them', () => {
   const lines = [
@@ -24,15 +24,6 @@ test('NaN, Infinity and -Infinity as Python\'s json.dumps writes them are read; 
   for (const line of ['', 'loss 0.5', '{"epoch": -1, "x": 1}', '{"epoch": "1", "x": 1}', '{"epoch": 1.5}', '{"x": 1}', '[{"epoch": 1}]', '{"epoch": 1,', '{"epoch": nan}']) {
     assert.equal(parseMetricsLine(line), null, line);
   }
-});
-
-test('lines of one epoch merge into one point, later values replacing earlier ones', () => {
-  const p = (line: string) => parseMetricsLine(line)!;
-  assert.deepEqual(mergePoints([p('{"epoch": 1, "train_loss": 2}'), p('{"epoch": 1, "val_loss": 3, "train_loss": 1}'), p('{"step": 5, "loss": 4}'), p('{"epoch": 2, "val_loss": 2}')]), [
-    { epoch: 1, step: null, values: { train_loss: 1, val_loss: 3 } },
-    { epoch: null, step: 5, values: { loss: 4 } },
-    { epoch: 2, step: null, values: { val_loss: 2 } },
-  ]);
 });
 
 test('lines are split across chunk edges, inside multi-byte characters and CRLF; an overlong line is passed on in pieces', () => {

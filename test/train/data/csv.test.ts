@@ -100,7 +100,7 @@ test('a file above the size limit is refused before it is read', () => {
   writeFileSync(path, 'a,y\n');
   truncateSync(path, MAX_DATA_BYTES + 1); // sparse: no disk is used
   assert.deepEqual(readCsv(path, 'huge.csv', { label: 'y', features: null }, KEYS).problems, [
-    { key: 'csv', message: 'huge.csv: is 536,870,913 bytes; the mlp trainer reads data files whole, up to 536,870,912 bytes (512 MB): train on more with a module or command trainer' },
+    { key: 'csv', message: 'huge.csv: is 67,108,865 bytes; the mlp trainer reads such files whole, up to 67,108,864 bytes (64 MB): train on more with a module or command trainer' },
   ]);
   rmSync(path);
 });
