@@ -7,7 +7,7 @@
 
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { UsageError } from './core/errors.js';
+import { Interrupted, UsageError } from './core/errors.js';
 import * as curve from './commands/curve.js';
 import * as run from './commands/run.js';
 import * as status from './commands/status.js';
@@ -25,6 +25,7 @@ import * as copy from './commands/copy.js';
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
 
 // A closed pipe (`lrsweep ... | head`) is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -74,6 +75,10 @@ export async function main(args: string[]): Promise<number> {
     if (err instanceof UsageError) {
       process.stderr.write(`lrsweep: ${err.message}\n`);
       return EXIT_USAGE;
+    }
+    if (err instanceof Interrupted) {
+      process.stderr.write(`\nlrsweep: ${err.message}\n`);
+      return EXIT_INTERRUPTED;
     }
     process.stderr.write(`lrsweep: ${err.message}\n`);
     if (process.env.LRSWEEP_DEBUG) process.stderr.write(`${err.stack}\n`);

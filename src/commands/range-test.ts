@@ -2,11 +2,12 @@
 // on a trainer module with its default options; prints what it found, draws it, and can write the
 // suggested max_lr into a sweep file's parameters.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import asciichart from 'asciichart';
 import type { Argv } from 'yargs';
 import { parseDocument } from 'yaml';
+import { UsageError } from '../core/errors.js';
 import { Problems } from '../core/problems.js';
 import { checkOutput, writeFileAtomic } from '../io/output.js';
 import { render } from '../io/table.js';
@@ -44,6 +45,7 @@ export function builder(y: Argv) {
 }
 
 async function trainerOf(file: string): Promise<SweepTrainer> {
+  if (!existsSync(file)) throw new UsageError(`FILE: no such file: ${JSON.stringify(file)} (a sweep file, or a trainer module .ts/.js)`);
   if (MODULE_EXTENSIONS.includes(extname(file).toLowerCase())) {
     const problems = new Problems();
     const trainer = await readTrainer({ kind: 'module', path: resolve(file) }, process.cwd(), problems);
@@ -61,22 +63,41 @@ export interface RangeTestOutput {
 
 export async function rangeTest(o: {
   file: string; minLr: number; maxLr: number; steps?: number; seed?: number; backend: Backend; plot?: string; write?: string; trialsDir?: string;
+  signal?: AbortSignal;
 }): Promise<RangeTestOutput> {
   if (o.plot !== undefined && o.plot !== '-') {
     imageFormat(o.plot, '--plot');
     checkOutput(o.plot, { flag: '--plot' });
   }
-  if (o.write !== undefined) checkOutput(o.write, { flag: '--write', force: true });
+  if (o.write !== undefined) {
+    checkOutput(o.write, { flag: '--write', force: true });
+    checkWriteTarget(o.write); // before training: a test of minutes must not end in "cannot write"
+  }
   const trainer = await trainerOf(o.file);
   const steps = o.steps ?? Math.min(DEFAULT_RANGE_STEPS, trainer.steps);
   const result = await runRangeTest(trainer, {
-    minLr: o.minLr, maxLr: o.maxLr, steps, seed: o.seed, backend: o.backend, trialsDir: resolve(o.trialsDir ?? (process.env.LRSWEEP_TRIALS_DIR || DEFAULT_TRIAL_ROOT)),
+    minLr: o.minLr, maxLr: o.maxLr, steps, seed: o.seed, backend: o.backend, signal: o.signal, trialsDir: resolve(o.trialsDir ?? (process.env.LRSWEEP_TRIALS_DIR || DEFAULT_TRIAL_ROOT)),
   });
   if (o.plot !== undefined && o.plot !== '-') {
     await writeChart(rangeTestChart(result.points, { suggested: result.suggestedMaxLr, diverged: result.diverged?.lr ?? null }), o.plot, '--plot');
   }
   const written = o.write !== undefined && result.suggestedMaxLr !== null ? await writeSuggestion(o.write, result.suggestedMaxLr) : null;
   return { result, steps, written };
+}
+
+/** The --write target must be a sweep file already: the suggestion goes into its parameters. */
+function checkWriteTarget(file: string): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`--write: ${code === 'ENOENT' ? 'no such file' : `cannot read it (${code})`}: ${file} (the suggestion goes into an existing sweep file)`);
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0 || doc.contents === null || typeof doc.toJS() !== 'object' || Array.isArray(doc.toJS())) {
+    throw new UsageError(`--write: ${file} is not a sweep file (a YAML mapping)${doc.errors[0] ? `: ${doc.errors[0].message.split('\n')[0]}` : ''}`);
+  }
 }
 
 const round = (v: number) => Number(v.toPrecision(2));
@@ -132,10 +153,25 @@ export function present(r: RangeTestOutput, format: 'table' | 'json', plot?: str
 type Args = Awaited<ReturnType<typeof builder>['argv']>;
 
 export async function handler(argv: Args): Promise<void> {
-  const out = await rangeTest({
-    file: argv.file, minLr: argv['min-lr'], maxLr: argv['max-lr'], steps: argv.steps, seed: argv.seed, backend: argv.backend,
-    plot: argv.plot, write: argv.write, trialsDir: argv['trials-dir'],
-  });
+  // Ctrl-C stops the trainer (a command trainer's process group too) before lrsweep exits.
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(130);
+    process.stderr.write('\nlrsweep: stopping the range test (Ctrl-C again to quit at once)\n');
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let out: RangeTestOutput;
+  try {
+    out = await rangeTest({
+      file: argv.file, minLr: argv['min-lr'], maxLr: argv['max-lr'], steps: argv.steps, seed: argv.seed, backend: argv.backend,
+      plot: argv.plot, write: argv.write, trialsDir: argv['trials-dir'], signal: stop.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   if (out.result.suggestedMaxLr === null && argv.write) process.stderr.write('lrsweep: no suggestion, so nothing was written\n');
   emit(present(out, argv.format, argv.plot));
 }

@@ -1,5 +1,10 @@
-// The error vocabulary. The CLI maps classes to exit codes (cli.ts): UsageError -> 2, anything
-// else -> 1. Messages are one line, name the key or flag, state the rule and show the value.
+// The error vocabulary. The CLI maps classes to exit codes (cli.ts): UsageError -> 2,
+// Interrupted -> 130, anything else -> 1. Messages are one line, name the key or flag, state the rule and show the value.
+
+/** The user stopped a command (Ctrl-C) before it had a result; the message says what was kept. Exit code 130. */
+export class Interrupted extends Error {
+  override name = 'Interrupted';
+}
 
 /** Something the user asked for is wrong: bad flag, bad parameter, bad file. Exit code 2. */
 export class UsageError extends Error {

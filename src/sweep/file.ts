@@ -78,7 +78,9 @@ export async function loadSweepFile(path: string, onProgress?: CheckProgress): P
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`SWEEP_FILE: cannot read ${show(path)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a sweep file' : `cannot read it (${code ?? (e as Error).message})`;
+    throw new UsageError(`sweep file ${show(path)}: ${why}`);
   }
   return checkSweep(parseSweepText(text, path), path, onProgress);
 }

@@ -15,7 +15,9 @@
 // Confidence: high when the loss fell by at least 30% and divergence was seen; medium when it fell
 // but never diverged (raise --max-lr to see where it does); low when it never fell clearly.
 
-import { UsageError } from '../core/errors.js';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { Interrupted, UsageError } from '../core/errors.js';
 import { CommandExecutor } from '../pool/commands.js';
 import type { Executor } from '../pool/executor.js';
 import { TrialPool } from '../pool/pool.js';
@@ -63,33 +65,46 @@ export function rampCurve(minLr: number, maxLr: number, steps: number, length: n
   return Float64Array.from({ length }, (_, i) => (i < steps ? minLr * ratio ** (i / Math.max(1, steps - 1)) : maxLr));
 }
 
+/**
+ * The smoothed loss and the divergence rule, one step at a time: the same arithmetic for the
+ * analysis of a finished test and for stopping a running one as soon as it diverges.
+ */
+export class LossSmoother {
+  private avg = 0;
+  private best = Infinity;
+  private count = 0;
+
+  /** The smoothed loss after this step, or null when the step diverged. */
+  add(loss: number): number | null {
+    if (!Number.isFinite(loss)) return null;
+    this.avg = SMOOTHING * this.avg + (1 - SMOOTHING) * loss;
+    this.count++;
+    const smoothed = this.avg / (1 - SMOOTHING ** this.count);
+    if (this.count > 1 && smoothed > DIVERGED_FACTOR * this.best) return null;
+    this.best = Math.min(this.best, smoothed);
+    return smoothed;
+  }
+}
+
 /** Reads the losses: smoothing, divergence, steepest descent, suggestion, confidence. */
 export function analyse(raw: { step: number; lr: number; loss: number }[]): RangeTestResult {
   const points: RangePoint[] = [];
-  let avg = 0;
-  let best = Infinity;
+  const smoother = new LossSmoother();
   let diverged: RangeTestResult['diverged'] = null;
-  for (const [i, p] of raw.entries()) {
-    if (!Number.isFinite(p.loss)) {
+  for (const p of raw) {
+    const smoothed = smoother.add(p.loss);
+    if (smoothed === null) {
       diverged = { step: p.step, lr: p.lr };
       break;
     }
-    avg = SMOOTHING * avg + (1 - SMOOTHING) * p.loss;
-    const smoothed = avg / (1 - SMOOTHING ** (i + 1));
     points.push({ ...p, smoothed });
-    if (i > 0 && smoothed > DIVERGED_FACTOR * best) {
-      diverged = { step: p.step, lr: p.lr };
-      break;
-    }
-    best = Math.min(best, smoothed);
   }
-  const usable = diverged ? points.slice(0, -1) : points;
   let lowest: RangeTestResult['lowest'] = null;
-  for (const p of usable) if (!lowest || p.smoothed < lowest.loss) lowest = { step: p.step, lr: p.lr, loss: p.smoothed };
-  const window = Math.max(3, Math.floor(usable.length / 10));
+  for (const p of points) if (!lowest || p.smoothed < lowest.loss) lowest = { step: p.step, lr: p.lr, loss: p.smoothed };
+  const window = Math.max(3, Math.floor(points.length / 10));
   let steepest: RangeTestResult['steepest'] = null;
-  for (let i = 0; i + window <= usable.length; i++) {
-    const slice = usable.slice(i, i + window);
+  for (let i = 0; i + window <= points.length; i++) {
+    const slice = points.slice(i, i + window);
     const xs = slice.map((p) => Math.log(p.lr));
     const ys = slice.map((p) => p.smoothed);
     const mx = xs.reduce((a, b) => a + b, 0) / window;
@@ -98,7 +113,7 @@ export function analyse(raw: { step: number; lr: number; loss: number }[]): Rang
     const slope = sxx > 0 ? xs.reduce((a, x, j) => a + (x - mx) * (ys[j] - my), 0) / sxx : 0;
     if (!steepest || slope < steepest.slope) steepest = { step: slice[Math.floor(window / 2)].step, lr: slice[Math.floor(window / 2)].lr, slope };
   }
-  const start = usable[0]?.smoothed ?? NaN;
+  const start = points[0]?.smoothed ?? NaN;
   const fell = lowest !== null && Number.isFinite(start) && lowest.loss < 0.7 * start;
   let suggested = steepest && steepest.slope < 0 ? steepest.lr : null;
   if (suggested !== null && diverged) suggested = Math.min(suggested, diverged.lr / 4);
@@ -127,43 +142,54 @@ export async function runRangeTest(trainer: SweepTrainer, o: RangeTestOptions): 
   }
   const runner = trainer.runner;
   let executor: Executor;
+  let sweep = 'range-test';
   if (runner.kind === 'command') {
     checkCommandHost(runner.options);
+    // A folder of its own for every test: the trainer's log of an earlier test stays readable.
+    mkdirSync(o.trialsDir, { recursive: true });
+    sweep = basename(mkdtempSync(join(o.trialsDir, 'range-test-')));
     executor = new CommandExecutor({ options: runner.options, slots: 1, root: o.trialsDir, trialTimeout: null, objective: 'train_loss' });
   } else {
     checkBackend(o.backend ?? 'wasm');
     executor = new TrialPool({ workers: 1 });
   }
   const curve = rampCurve(o.minLr, o.maxLr, o.steps, trainer.steps);
-  const losses = new Map<number, { step: number; lr: number; loss: number }>();
+  const losses: { step: number; lr: number; loss: number }[] = [];
+  // Stops the trainer at the ramp's end or as soon as the loss diverges; steps come in order.
+  const smoother = new LossSmoother();
   let stopped = false;
   try {
     const unit = executor.start({
-      sweep: 'range-test', trainer: runner.kind === 'pool' ? runner.ref : { builtin: 'command' }, options: runner.kind === 'pool' ? runner.options : null,
+      sweep, trainer: runner.kind === 'pool' ? runner.ref : { builtin: 'command' }, options: runner.kind === 'pool' ? runner.options : null,
       steps: trainer.steps, seed: o.seed ?? 0, backend: o.backend ?? 'wasm', perStep: true,
       members: [{ trialId: 0, number: 1, attempt: 1, repeat: 0, params: { schedule: 'cawr', range_test: { min_lr: o.minLr, max_lr: o.maxLr, steps: o.steps } }, curve }],
     }, (e) => {
-      if (e.type !== 'point' || e.point.step === null || e.point.values.train_loss === undefined || e.point.step >= o.steps) return;
+      if (stopped || e.type !== 'point' || e.point.step === null || e.point.values.train_loss === undefined || e.point.step >= o.steps) return;
       const step = e.point.step;
-      losses.set(step, { step, lr: curve[step], loss: e.point.values.train_loss });
-      const seen = [...losses.values()].sort((a, b) => a.step - b.step);
-      if (!stopped && (step >= o.steps - 1 || analyse(seen).diverged)) {
+      if (losses.length > 0 && step <= losses[losses.length - 1].step) return; // a repeated report of a step
+      const loss = e.point.values.train_loss;
+      losses.push({ step, lr: curve[step], loss });
+      if (step >= o.steps - 1 || smoother.add(loss) === null) {
         stopped = true;
         unit.stop('the range test has what it needs');
       }
     });
-    o.signal?.addEventListener('abort', () => unit.stop('interrupted'), { once: true });
+    const interrupt = () => unit.stop('interrupted');
+    if (o.signal?.aborted) interrupt();
+    o.signal?.addEventListener('abort', interrupt, { once: true });
     try {
       await unit.done;
     } catch (e) {
-      if (!stopped) throw e;
+      if (!stopped && !o.signal?.aborted) throw e;
+    } finally {
+      o.signal?.removeEventListener('abort', interrupt);
     }
+    if (o.signal?.aborted) throw new Interrupted('range test interrupted: nothing was written');
   } finally {
     await executor.close();
   }
-  const raw = [...losses.values()].sort((a, b) => a.step - b.step);
-  if (raw.length < 10) {
-    throw new UsageError(`the trainer reported train_loss for ${raw.length} steps: a range test needs per-step reports ({ step: i } with train_loss); see the README's range test section`);
+  if (losses.length < 10) {
+    throw new UsageError(`the trainer reported train_loss for ${losses.length} steps: a range test needs per-step reports ({ step: i } with train_loss); see the README's range test section`);
   }
-  return analyse(raw);
+  return analyse(losses);
 }

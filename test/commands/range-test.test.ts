@@ -2,13 +2,14 @@
 // largest curvature a diverges for lr > 2 / a. In process (built-in, pool thread) and as a command.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyse, rampCurve } from '../../src/sweep/range-test.js';
 import { rangeTest } from '../../src/commands/range-test.js';
 import { loadSweepFile } from '../../src/sweep/file.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { svgMarks } from '../helpers/svg.js';
 
 const workspace = () => mkdtempSync(join(tmpdir(), 'lrsweep-range-'));
@@ -83,6 +84,34 @@ for (let i = 0; i < lrs.length; i++) {
   // program's tiny noise floor takes a few dozen steps of a ramp that grows 4% a step.
   assert.ok(out.diverged.lr > 0.2 && out.diverged.lr < 1, `diverged at ${out.diverged.lr}`);
   assert.ok(out.suggestedMaxLr < 0.2);
+  // Every test gets a folder of its own: the log of the first survives the second.
+  assert.equal(runCli(['range-test', 'cmd.yaml', '--min-lr', '1e-4', '--max-lr', '10', '--format', 'json'], { cwd: dir }).status, 0);
+  const folders = readdirSync(join(dir, 'lrsweep-trials')).filter((f) => f.startsWith('range-test-'));
+  assert.equal(folders.length, 2, folders.join(', '));
+  for (const f of folders) assert.ok(existsSync(join(dir, 'lrsweep-trials', f, '1', 'attempt-1.log')), f);
+});
+
+test('Ctrl-C stops a range test: the command trainer\'s process is ended, exit 130, nothing written', async () => {
+  const dir = workspace();
+  // A trainer that reports slowly and records its pid, so the test can see it ended.
+  writeFileSync(join(dir, 'slow.mjs'), `import { writeFileSync } from 'node:fs';
+writeFileSync('pid', String(process.pid));
+let i = 0;
+setInterval(() => console.log(JSON.stringify({ step: i++, train_loss: 1 })), 50);
+`);
+  const sweep = `name: slow\nschedule: { first_cycle_steps: 10 }\ntrainer: { kind: command, run: [${JSON.stringify(process.execPath)}, slow.mjs], steps: 10000, metrics: [train_loss] }\nobjective: { metric: train_loss }\n`;
+  writeFileSync(join(dir, 'slow.yaml'), sweep);
+  const cli = startCli(['range-test', 'slow.yaml', '--steps', '5000', '--write', 'slow.yaml'], dir);
+  const pidFile = join(dir, 'pid');
+  for (let i = 0; i < 600 && !existsSync(pidFile); i++) await sleep(50);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  cli.child.kill('SIGINT');
+  assert.equal(await cli.done, 130, cli.out().stderr);
+  assert.match(cli.out().stderr, /range test interrupted: nothing was written/);
+  assert.equal(readFileSync(join(dir, 'slow.yaml'), 'utf8'), sweep);
+  const alive = () => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  for (let i = 0; i < 100 && alive(); i++) await sleep(50);
+  assert.equal(alive(), false, 'the trainer process was ended');
 });
 
 test('bad range-test requests are exit 2 with the flag named', () => {
@@ -94,4 +123,12 @@ test('bad range-test requests are exit 2 with the flag named', () => {
   const inverted = runCli(['range-test', 'q.yaml', '--min-lr', '1', '--max-lr', '0.1'], { cwd: dir });
   assert.equal(inverted.status, 2);
   assert.equal(inverted.stderr, 'lrsweep: --min-lr and --max-lr must satisfy 0 < min < max, got --min-lr 1, --max-lr 0.1\n');
+  const missing = runCli(['range-test', 'nope.yaml'], { cwd: dir });
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr, 'lrsweep: FILE: no such file: "nope.yaml" (a sweep file, or a trainer module .ts/.js)\n');
+  // The --write target is checked before any training.
+  const noTarget = runCli(['range-test', 'q.yaml', '--write', 'other.yaml'], { cwd: dir });
+  assert.equal(noTarget.status, 2);
+  assert.equal(noTarget.stderr, 'lrsweep: --write: no such file: other.yaml (the suggestion goes into an existing sweep file)\n');
+  assert.equal(existsSync(join(dir, 'other.yaml')), false);
 });

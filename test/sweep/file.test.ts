@@ -123,7 +123,7 @@ for (const [name, raw, problems] of cases) {
 test('a file that is not YAML, or not there, is one clear problem', async () => {
   await assert.rejects(loadSweepFile(write('bad.yaml', 'name: [unclosed\n')), { message: /bad\.yaml: 1 problem:\n {2}not valid YAML: / });
   await assert.rejects(loadSweepFile(write('bad.json', '{"name": ')), { message: /bad\.json: 1 problem:\n {2}not valid JSON: / });
-  await assert.rejects(loadSweepFile(join(dir, 'missing.yaml')), { name: 'UsageError', message: `SWEEP_FILE: cannot read ${JSON.stringify(join(dir, 'missing.yaml'))}: ENOENT` });
+  await assert.rejects(loadSweepFile(join(dir, 'missing.yaml')), { name: 'UsageError', message: `sweep file ${JSON.stringify(join(dir, 'missing.yaml'))}: no such file` });
 });
 
 test('JSON sweep files work as YAML ones do', async () => {
