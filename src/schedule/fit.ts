@@ -188,6 +188,9 @@ function searchShape(f: Family, cycles: number, steps: number, slack: number): S
 
 // ---- the public functions ----------------------------------------------------------------
 
+/** Most settings one search may list. */
+export const MAX_FIT_SETTINGS = 10_000;
+
 const isInt = (v: number, min: number) => Number.isInteger(v) && v >= min && v <= MAX_STEP;
 
 function requestProblems(r: FitRequest): Problem[] {
@@ -238,6 +241,23 @@ export function fitSchedules(r: FitRequest): FitResult {
   const wfco = r.schedule === 'cawr' && r.fixed?.warmupFirstCycleOnly === true;
   // The fixed parameters are checked once, on a schedule that is valid in every searched part.
   resolveSchedule(paramsOf(r, { firstCycleSteps: Math.max(...warmups) + 1, mult: mults[0], warmupSteps: warmups[0], cycles: 1 }, null));
+
+  // Count first: a wide --slack over many multipliers can match millions of settings, each
+  // resolved and linted; refuse that before doing it rather than print a table nobody reads.
+  let count = 0;
+  for (const mult of mults) {
+    for (const warmup of warmups) {
+      const f = familyOf(r.schedule, mult, warmup, wfco);
+      for (const cycles of cycleCounts) {
+        const s = searchShape(f, cycles, r.steps, slack);
+        count += Math.max(0, s.to - s.from + 1);
+        if (s.last) break;
+      }
+    }
+  }
+  if (count > MAX_FIT_SETTINGS) {
+    throw new ParamError([{ key: 'slack', message: `slack=${slack}: the search matches ${count} settings, more than ${MAX_FIT_SETTINGS} (the most one search lists): lower slack, or search fewer multipliers, warmups or cycles` }]);
+  }
 
   const settings: FitSetting[] = [];
   let below: NearBudget | null = null;

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ParamError } from '../../src/core/errors.js';
 import { curve } from '../../src/schedule/curve.js';
-import { deriveFirstCycleSteps, endsAtFinalStep, fitSchedules, type FitRequest, type FitSetting } from '../../src/schedule/fit.js';
+import { deriveFirstCycleSteps, endsAtFinalStep, fitSchedules, MAX_FIT_SETTINGS, type FitRequest, type FitSetting } from '../../src/schedule/fit.js';
 import { withDefaults, type ScheduleInput } from '../../src/schedule/params.js';
 import { toFamily } from '../../src/schedule/family.js';
 import { resolveSchedule } from '../../src/schedule/schedule.js';
@@ -274,4 +274,18 @@ test('bad requests are refused with every problem, naming the key, the rule and 
     message: "min_lr must not exceed max_lr, got min_lr=1, max_lr=0.1 (set allow_min_above_max to reproduce the reference's upside-down cycles)",
   });
   assert.throws(() => deriveFirstCycleSteps({ steps: 10, cycles: 0, shape: { schedule: 'cawr' } }), { message: 'cycles must be an integer >= 1, got cycles=0' });
+});
+
+test('a search matching more than MAX_FIT_SETTINGS settings is refused before any is built, naming slack', () => {
+  // With cycle_mult 1 every first length from steps/K - slack/K up fits: about slack/K per K.
+  const wide: FitRequest = { schedule: 'cawr', steps: 1_000_000, slack: 50_000, cycleMults: [1, 2], warmups: [0], cycles: [2, 3, 4] };
+  assert.throws(() => fitSchedules(wide), (e: unknown) => {
+    assert.ok(e instanceof ParamError);
+    assert.equal(e.problems[0].key, 'slack');
+    assert.match(e.message, new RegExp(`^slack=50000: the search matches \\d+ settings, more than ${MAX_FIT_SETTINGS} \\(the most one search lists\\)`));
+    return true;
+  });
+  // A narrower search is listed whole.
+  const narrow = fitSchedules({ ...wide, slack: 2_000, cycleMults: [1], cycles: [2] });
+  assert.ok(narrow.settings.length > 900 && narrow.settings.length <= MAX_FIT_SETTINGS, String(narrow.settings.length));
 });
