@@ -36,6 +36,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { mulberry32, permutation } from '../core/random.js';
 import { yieldToEvents } from '../core/yield.js';
 import type { Metrics, TrainContext } from './contract.js';
+import { learningRateSetter } from './learning-rate.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
 
 /** Rows of inputs and targets: one tensor each, or one per model input / output. Rows are along axis 0. */
@@ -140,18 +141,6 @@ export async function fitWithCurve(model: tfjs.LayersModel, data: FitData, ctx: 
     if (!Number.isFinite(metrics.train_loss)) break; // diverged: nothing more to learn
   }
   return { steps: step, history };
-}
-
-/**
- * A function that sets an optimizer's LR for its next update. SGD and Momentum keep -lr in a
- * tensor that setLearningRate() renews; the others read their learningRate field every update.
- */
-export function learningRateSetter(optimizer: tfjs.Optimizer): (lr: number) => void {
-  const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate?: unknown };
-  if (typeof o.setLearningRate === 'function') return (lr) => o.setLearningRate!(lr);
-  if (typeof o.learningRate === 'number') return (lr) => { o.learningRate = lr; };
-  const name = typeof optimizer.getClassName === 'function' ? optimizer.getClassName() : optimizer.constructor.name;
-  throw new Error(`fitWithCurve cannot set the learning rate of optimizer ${name}: it has neither setLearningRate() nor a numeric learningRate field`);
 }
 
 /** The compiled metrics' names, beyond the loss: as given to compile where they were strings ('accuracy', which tfjs calls acc). */

@@ -5,7 +5,7 @@
 //
 // The contract, for whoever groups trials into cohorts:
 // - Every member starts from the weights mlp.ts gives that seed, sees the same batches in the same
-//   order (one shuffle per epoch by mulberry32(seed ^ 0x51ed), batches as contiguous slices), and
+//   order (one shuffle per epoch by shuffleRandom(seed), batches as contiguous slices), and
 //   is updated by tfjs's own rules with its own LR. Its per-epoch metrics match the same curve
 //   trained alone by mlp.ts within float32 rounding (test/train/mlp-cohort.test.ts states and
 //   measures the tolerance): a member's slice of a batched matMul does not sum in the order of the
@@ -27,8 +27,8 @@
 
 import { taskFor, type CohortTask, type EpochMetrics, type MemberMetrics, type ValidationMetric } from './cohort-task.js';
 import { targetUnits, type Dataset } from './datasets.js';
-import type { MlpOptions as MlpConfig } from './mlp-options.js';
-import { mulberry32, permutation } from '../core/random.js';
+import { shuffleRandom, type MlpOptions as MlpConfig } from './mlp-options.js';
+import { permutation } from '../core/random.js';
 import { stackedMlp } from './stacked-mlp.js';
 import { stackedOptimizer } from './stacked-optimizers.js';
 
@@ -83,7 +83,7 @@ export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, c
   const trainTargets = taskSpec.trainTargets(data);
   const valRows = data.valY.length;
   const xVal = tf.tensor3d(data.valX, [1, valRows, features]);
-  const random = mulberry32(seed ^ 0x51ed);
+  const random = shuffleRandom(seed);
   const negLr = new Float32Array(K);
   // Each batch is gathered here, not sliced from a shuffled tensor as mlp.ts does: tfjs wasm's
   // Slice copies its whole input out of WASM memory on every call. The inputs go in once for all

@@ -13,6 +13,7 @@
 //   training row count) and is left out of the stored form (storedMlpOptions).
 
 import { resolve } from 'node:path';
+import { mulberry32 } from '../core/random.js';
 import { field, isRecord, unknownKeys, type Problems } from '../core/problems.js';
 import { rules } from '../core/rules.js';
 import type { ResolvedFiles } from './data/build.js';
@@ -175,3 +176,9 @@ export function trainRowsOf(o: MlpOptions): number {
 export function mlpSteps(o: MlpOptions): number {
   return o.epochs * Math.ceil(trainRowsOf(o) / o.batch_size);
 }
+
+/**
+ * The trial's data order: its own salt, so it never shares a stream with the initial weights.
+ * One definition for the single-trial and the cohort trainer, which must shuffle alike.
+ */
+export const shuffleRandom = (seed: number) => mulberry32(seed ^ 0x51ed);

@@ -9,11 +9,12 @@
 // target's own units (datasets.ts targetUnits).
 
 import type * as tfjs from '@tensorflow/tfjs';
-import { mulberry32, permutation } from '../core/random.js';
+import { permutation } from '../core/random.js';
 import { defineTrainer, type Metrics, type Point, type Tf } from './contract.js';
 import { describeData } from './data/describe.js';
 import { datasetFor, outputsOf, targetUnits, type Dataset } from './datasets.js';
-import { mlpFiles, mlpMetrics, mlpSteps, readMlpOptions, storedMlpOptions, taskOf, type MlpOptions } from './mlp-options.js';
+import { learningRateSetter } from './learning-rate.js';
+import { mlpFiles, mlpMetrics, mlpSteps, readMlpOptions, shuffleRandom, storedMlpOptions, taskOf, type MlpOptions } from './mlp-options.js';
 import { trainCohort } from './mlp-cohort.js';
 import { parseOptions } from './options.js';
 
@@ -69,17 +70,6 @@ export function makeOptimizer(tf: Tf, c: MlpOptions, lr: number) {
   return tf.train.sgd(lr);
 }
 
-type Optimizer = ReturnType<typeof makeOptimizer>;
-
-export function setLearningRate(optimizer: Optimizer, lr: number): void {
-  const o = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
-  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
-  else o.learningRate = lr;
-}
-
-/** The trial's data order: its own salt, so it never shares a stream with the initial weights. */
-export const shuffleRandom = (seed: number) => mulberry32(seed ^ 0x51ed);
-
 interface Hooks {
   report(point: Point, metrics: Metrics): void;
   signal: AbortSignal;
@@ -103,6 +93,7 @@ export function trainOne(tf: Tf, c: MlpOptions, data: Dataset, seed: number, lrs
     : tf.losses.softmaxCrossEntropy(targets, predictions)) as tfjs.Scalar;
   const model = buildModel(tf, c, data, seed);
   const optimizer = makeOptimizer(tf, c, lrs[0]);
+  const setLearningRate = learningRateSetter(optimizer);
   const random = shuffleRandom(seed);
   let step = 0;
   try {
@@ -117,7 +108,7 @@ export function trainOne(tf: Tf, c: MlpOptions, data: Dataset, seed: number, lrs
       for (let from = 0; from < trainRows; from += c.batch_size) {
         // A shared flag (pool/worker.ts): checking it every step costs nothing.
         if ((stopped = hooks.signal.aborted)) break;
-        setLearningRate(optimizer, lrs[step]);
+        setLearningRate(lrs[step]);
         const rows = Math.min(c.batch_size, trainRows - from);
         const loss = tf.tidy(() => {
           const xb = tf.slice(xEpoch, [from, 0], [rows, data.features]);

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import type * as tfjs from '@tensorflow/tfjs';
 import { loadTf } from '../../src/train/backend.js';
 import type { Metrics, Point, Tf } from '../../src/train/contract.js';
-import { fitSteps, fitWithCurve, learningRateSetter, type FitContext } from '../../src/train/fit-with-curve.js';
+import { fitSteps, fitWithCurve, type FitContext } from '../../src/train/fit-with-curve.js';
+import { learningRateSetter } from '../../src/train/learning-rate.js';
 import { mulberry32 } from '../../src/core/random.js';
 
 function context(tf: Tf, curve: Float64Array, o: { seed?: number; perStep?: boolean; signal?: AbortSignal } = {}) {
@@ -287,7 +288,7 @@ test('wrong use is refused with what to do: an uncompiled model, a curve of anot
   await assert.rejects(fitWithCurve(model, { x: data.x, y: tf.slice(data.y, 0, 9) }, context(tf, new Float64Array(2)).ctx, { epochs: 1, batchSize: 5 }),
     { message: 'fitWithCurve: every tensor of data must have the same number of rows, got 10 and 9' });
   const custom = { getClassName: () => 'MyOptimizer' } as unknown as tfjs.Optimizer;
-  assert.throws(() => learningRateSetter(custom), { message: 'fitWithCurve cannot set the learning rate of optimizer MyOptimizer: it has neither setLearningRate() nor a numeric learningRate field' });
+  assert.throws(() => learningRateSetter(custom), { message: 'lrsweep cannot set the learning rate of optimizer MyOptimizer: it has neither setLearningRate() nor a numeric learningRate field' });
   model.dispose();
   bare.dispose();
   tf.dispose([data.x, data.y]);
