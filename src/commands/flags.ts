@@ -2,10 +2,13 @@
 
 import { UsageError, show } from '../core/errors.js';
 
+/** How messages name it: `--flag`, or a positional argument as the usage line shows it (TRIAL). */
+const named = (flag: string) => (/^[A-Z]/.test(flag) ? flag : `--${flag}`);
+
 function parseNumber(flag: string, raw: unknown): number {
-  if (Array.isArray(raw)) throw new UsageError(`--${flag} is given ${raw.length} times; give it once`);
+  if (Array.isArray(raw)) throw new UsageError(`${named(flag)} is given ${raw.length} times; give it once`);
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
-  if (Number.isNaN(n)) throw new UsageError(`--${flag} must be a number, got ${show(raw)}`);
+  if (Number.isNaN(n)) throw new UsageError(`${named(flag)} must be a number, got ${show(raw)}`);
   return n;
 }
 
@@ -20,7 +23,7 @@ export function requiredNumberFlag(flag: string) {
 }
 
 function checkInt(flag: string, n: number, min: number): number {
-  if (!(Number.isInteger(n) && n >= min)) throw new UsageError(`--${flag} must be an integer >= ${min}, got ${n}`);
+  if (!(Number.isInteger(n) && n >= min)) throw new UsageError(`${named(flag)} must be an integer >= ${min}, got ${n}`);
   return n;
 }
 

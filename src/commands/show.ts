@@ -18,7 +18,7 @@ export const describe = "One trial: parameters, every reported metric, its LR cu
 export function builder(y: Argv) {
   return withFormat(withDb(y))
     .positional('name', { type: 'string', demandOption: true, describe: 'The sweep name' })
-    .positional('trial', { coerce: intFlag('trial', 1), demandOption: true, describe: 'The trial number within the sweep (see lrsweep trials)' })
+    .positional('trial', { coerce: intFlag('TRIAL', 1), demandOption: true, describe: 'The trial number within the sweep (see lrsweep trials)' })
     .example('$0 show quickstart 3', 'Trial 3 of the quickstart sweep');
 }
 

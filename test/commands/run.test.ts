@@ -85,6 +85,9 @@ test('a tiny sweep runs through the pool, tfjs and SQLite, and every command rea
   assert.deepEqual(shown.trial.params, JSON.parse(trials[0].params));
   assert.deepEqual(Object.keys(shown.trial.provenance ?? {}).sort(), ['backend', 'host', 'lrsweep', 'node', 'trainer_hash']);
   assert.match(presentShow(shown, 'table').stdout!, /curve restarts/);
+  // The trial number is positional: its message names it as the usage line does.
+  const notNumber = runCli(['show', 'tiny-mlp', 'abc', '--db', db]);
+  assert.deepEqual([notNumber.status, notNumber.stderr], [2, 'lrsweep: TRIAL must be a number, got "abc"\n']);
 
   for (const ext of ['csv', 'json']) {
     const out = join(dir, `export.${ext}`);
