@@ -69,8 +69,7 @@ export function variedKeys(definition: Sweep): string[] {
   return Object.keys(definition.parameters);
 }
 
-/** How the output names commands to run next: npx finds a local install (which is not on PATH) and a global one. */
-export const CLI = 'npx lrsweep';
+export { CLI } from '../core/cli-name.js';
 
 /** ` --db X` when the database is not the default one, for commands the output suggests. */
 export function dbFlag(db: string): string {

@@ -4,6 +4,7 @@
 import { totalOf } from '../core/trial.js';
 import { pickParams } from '../sweep/space.js';
 import type { SweepResults as SweepData } from '../sweep/results.js';
+import { CLI } from '../core/cli-name.js';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const num = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Number(v.toPrecision(5)).toString()) : esc(v));
@@ -74,12 +75,12 @@ ${table(['rule', 'configs', 'example'], d.lints.summary.map((l) => ({ rule: l.ru
 
 <h2 id="failed">Failed trials</h2>
 ${d.failed.length ? table(['trial', 'repeat', ...d.keys, 'error'], failedRows) : '<p>None.</p>'}
-${d.failed.length > MAX_FAILED_ROWS ? `<p class="muted">and ${d.failed.length - MAX_FAILED_ROWS} more: <code>lrsweep trials ${esc(d.record.name)} --state failed</code></p>` : ''}
+${d.failed.length > MAX_FAILED_ROWS ? `<p class="muted">and ${d.failed.length - MAX_FAILED_ROWS} more: <code>${CLI} trials ${esc(d.record.name)} --state failed</code></p>` : ''}
 
 <h2 id="diverged">Diverged trials</h2>
 <p class="muted">A NaN or infinite training loss (or objective): never ranked, never re-run.</p>
 ${d.diverged.length ? table(['trial', 'repeat', ...d.keys, 'where'], divergedRows) : '<p>None.</p>'}
-${d.diverged.length > MAX_FAILED_ROWS ? `<p class="muted">and ${d.diverged.length - MAX_FAILED_ROWS} more: <code>lrsweep trials ${esc(d.record.name)} --state diverged</code></p>` : ''}
+${d.diverged.length > MAX_FAILED_ROWS ? `<p class="muted">and ${d.diverged.length - MAX_FAILED_ROWS} more: <code>${CLI} trials ${esc(d.record.name)} --state diverged</code></p>` : ''}
 
 <h2 id="definition">Definition</h2>
 <pre>${esc(JSON.stringify(d.definition, null, 2))}</pre>

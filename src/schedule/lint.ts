@@ -31,6 +31,7 @@ import { cycleRuns, nextCycleLength, warmupOf, type CycleRun } from './cycles.js
 import type { Family } from './family.js';
 import type { ScheduleParams as Schedule } from './params.js';
 import type { ResolvedSchedule } from './schedule.js';
+import { CLI } from '../core/cli-name.js';
 
 export const LINT_RULES = ['ends-mid-cycle', 'cycle-mult-no-op', 'peak-below-min', 'warmup-dominates', 'shrinking-cycles'] as const;
 export type LintRule = (typeof LINT_RULES)[number];
@@ -113,7 +114,7 @@ const endsMidCycle: Check = (s, run) => {
   const budgets = at.start > 0 ? `${at.start} or ${at.start + at.length} steps` : `${at.length} steps`;
   return `the run's last step ${t} is step ${done - 1} of the ${at.length} steps of cycle ${at.cycle} (steps ${at.start} to ${at.start + at.length - 1}), ` +
     `at lr ${fmt(run.lr(t))} where a cycle ends near ${floorName}=${fmt(run.f.minLr)}; ` +
-    `budgets that end a cycle: ${budgets} (\`lrsweep fit --steps ${run.steps}\` finds lengths that end at ${run.steps})`;
+    `budgets that end a cycle: ${budgets} (\`${CLI} fit --steps ${run.steps}\` finds lengths that end at ${run.steps})`;
 };
 
 /** Whether a cycle body of b steps grows under multiplier m: int(b * m) >= b + 1. */

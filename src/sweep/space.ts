@@ -11,6 +11,7 @@ import { PARAMETERS, fromReferenceNames, withDefaults } from '../schedule/params
 import { resolveSchedule } from '../schedule/schedule.js';
 import { CYCLES, type Config, type ParamSpec, type Sweep } from './definition.js';
 import { commonSeed, configHash, trialSeed } from './hash.js';
+import { CLI } from '../core/cli-name.js';
 
 /**
  * The most trials one sweep may have (configs x repeats, after budget.max_trials). Each trial is
@@ -50,7 +51,7 @@ export function deriveCycles(config: Config, steps: number): { config: Config; l
   const length = config.schedule === 'sgdr' ? 't_0' : 'first_cycle_steps';
   if (derived === null) return { problem: `no ${length} fits ${cycles} cycles in the trainer's ${steps} steps with these cycle_mult and warmup_steps` };
   if (config.schedule === 'sgdr' && derived.leftover > 0) {
-    return { problem: `sgdr has no max_cycles to hold leftover steps: ${cycles} cycles end at step ${derived.end}, not at the last of the trainer's ${steps} steps (lrsweep fit lists the budgets that fit)` };
+    return { problem: `sgdr has no max_cycles to hold leftover steps: ${cycles} cycles end at step ${derived.end}, not at the last of the trainer's ${steps} steps (${CLI} fit lists the budgets that fit)` };
   }
   const out: Config = { ...config, [length]: derived.firstCycleSteps };
   if (derived.maxCycles !== null) out.max_cycles = derived.maxCycles;

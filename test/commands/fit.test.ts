@@ -98,7 +98,7 @@ test('lrsweep curve prints lint warnings on stderr; --no-lint silences them', ()
   assert.match(r.stdout, /^restarts +9$/m);
   assert.equal(r.stderr,
     "lrsweep: warning [ends-mid-cycle]: the run's last step 94 is step 4 of the 10 steps of cycle 9 (steps 90 to 99), at lr 0.0658 where a cycle ends near min_lr=0.001; " +
-    'budgets that end a cycle: 90 or 100 steps (`lrsweep fit --steps 95` finds lengths that end at 95)\n' +
+    'budgets that end a cycle: 90 or 100 steps (`npx lrsweep fit --steps 95` finds lengths that end at 95)\n' +
     'lrsweep: warning [cycle-mult-no-op]: cycle_mult=1.05 changes nothing from cycle 0 on: int((10 - 0) * 1.05) + 0 = 10, so every cycle from step 0 has 10 steps; ' +
     'cycles with 10 steps after warmup need cycle_mult >= 1.1 to grow, and cycle_mult=1.05 grows only cycles with 20 or more steps after warmup\n');
   const quiet = runCli([...args, '--no-lint']);

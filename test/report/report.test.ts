@@ -69,12 +69,12 @@ test('failed trials are listed with their errors, in the report and in the Optun
   const dir = mkdtempSync(join(tmpdir(), 'lrsweep-failing-'));
   const file = join(dir, 'failing.yaml');
   writeFileSync(file, 'name: failing\nschedule: { first_cycle_steps: 10 }\nparameters: { gamma: { values: [0.5, 0.9] } }\n' +
-    'trainer: { kind: quadratic, dim: 1000000000000, epochs: 1, steps_per_epoch: 10 }\n');
+    `trainer: { kind: module, path: ${JSON.stringify(fileURLToPath(new URL('../fixtures/trainers/throws.ts', import.meta.url)))}, options: { message: "the trainer broke on purpose" } }\n`);
   assert.equal(runCli(['run', file], { cwd: dir }).status, 0);
   assert.equal(runCli(['report', 'failing', '--out', 'r.html'], { cwd: dir }).status, 0);
   const html = readFileSync(join(dir, 'r.html'), 'utf8');
   const failed = html.slice(html.indexOf('id="failed"'), html.indexOf('id="definition"'));
-  assert.equal(failed.match(/Invalid typed array length/g)?.length, 2);
+  assert.equal(failed.match(/the trainer broke on purpose/g)?.length, 2);
   assert.match(html, /<b>2<\/b> failed/);
 
   assert.equal(runCli(['export', 'failing', '--out', 'o.db'], { cwd: dir }).status, 0);
@@ -82,7 +82,7 @@ test('failed trials are listed with their errors, in the report and in the Optun
   assert.deepEqual(db.prepare('SELECT state, COUNT(*) AS n FROM trials GROUP BY state').all(), [{ state: 'FAIL', n: 2 }]);
   const reasons = db.prepare(`SELECT value_json FROM trial_system_attributes WHERE "key" = 'fail_reason'`).all() as { value_json: string }[];
   assert.equal(reasons.length, 2);
-  assert.match(JSON.parse(reasons[0].value_json), /Invalid typed array length/);
+  assert.match(JSON.parse(reasons[0].value_json), /the trainer broke on purpose/);
   assert.deepEqual(db.prepare('SELECT COUNT(*) AS n FROM trial_values').get(), { n: 0 });
   db.close();
 });

@@ -25,7 +25,7 @@ test('ends-mid-cycle: the final LR, the cycle, and the budgets that end a cycle'
   const p: ScheduleInput = { schedule: 'cawr', firstCycleSteps: 100, cycleMult: 1.5, warmupSteps: 10 };
   assert.equal(messageOf(p, 400, 'ends-mid-cycle'),
     "the run's last step 399 is step 154 of the 212 steps of cycle 2 (steps 245 to 456), at lr 0.01981 where a cycle ends near min_lr=0.001; " +
-    'budgets that end a cycle: 245 or 457 steps (`lrsweep fit --steps 400` finds lengths that end at 400)');
+    'budgets that end a cycle: 245 or 457 steps (`npx lrsweep fit --steps 400` finds lengths that end at 400)');
   // Those budgets are cycle boundaries for the engine, and the LR is the curve's last value.
   const f = resolveSchedule(p).family;
   for (const b of [245, 457]) assert.equal(cycleAt(f, b), cycleAt(f, b - 1) + 1);
@@ -34,12 +34,12 @@ test('ends-mid-cycle: the final LR, the cycle, and the budgets that end a cycle'
   assert.deepEqual(rules(p, 245), []);
   assert.equal(messageOf({ schedule: 'sgdr', t0: 10, tMult: 2, baseLr: 0.1 }, 50, 'ends-mid-cycle'),
     "the run's last step 49 is step 19 of the 40 steps of cycle 2 (steps 30 to 69), at lr 0.05392 where a cycle ends near eta_min=0; " +
-    'budgets that end a cycle: 30 or 70 steps (`lrsweep fit --steps 50` finds lengths that end at 50)');
+    'budgets that end a cycle: 30 or 70 steps (`npx lrsweep fit --steps 50` finds lengths that end at 50)');
   // Step 29 of a 100-step cosine: 0.001 + 0.099 * (1 + cos(29 pi / 100)) / 2 = 0.08084.
   assert.equal(Number((0.001 + (0.099 * (1 + Math.cos((29 * Math.PI) / 100))) / 2).toPrecision(4)), 0.08084);
   assert.equal(messageOf({ schedule: 'cawr', firstCycleSteps: 100 }, 30, 'ends-mid-cycle'),
     "the run's last step 29 is step 29 of the 100 steps of cycle 0 (steps 0 to 99), at lr 0.08084 where a cycle ends near min_lr=0.001; " +
-    'budgets that end a cycle: 100 steps (`lrsweep fit --steps 30` finds lengths that end at 30)');
+    'budgets that end a cycle: 100 steps (`npx lrsweep fit --steps 30` finds lengths that end at 30)');
 });
 
 test('ends-mid-cycle: a cycle with 95% of its annealing done counts as ended', () => {

@@ -71,13 +71,13 @@ colour: blue
       'parameters.cycle_mult: a min/max range needs method: random; a grid needs values: [...]',
       'parameters.foo: is not a parameter of schedule cawr (known: first_cycle_steps, cycle_mult, max_lr, min_lr, warmup_steps, gamma, warmup_first_cycle_only, peak_floor, max_cycles, allow_min_above_max, cycles)',
       'repeats: must be an integer >= 1, got 0',
-      'trainer.hidden[1]: must be an integer >= 1, got -1',
+      'trainer.hidden[1]: must be an integer from 1 to 65536, got -1',
       'trainer.epochs: must be an integer >= 1, got 0',
       'trainer.optimizer: must be one of sgd, momentum, adam, got "rmsprop"',
       'objective.metric: must be one of val_loss, val_accuracy, val_mae, train_loss (the metrics of trainer mlp), got "accuracy"',
       'objective.goal: must be one of minimize, maximize, got "up"',
       'budget.extra: is not a known key (known: max_trials, workers, trial_timeout, cohort_size)',
-      'budget.workers: must be an integer >= 1, got 0',
+      'budget.workers: must be an integer from 1 to 256, got 0',
       'budget.trial_timeout: must be a finite number > 0, got -5',
     ]);
     assert.ok(e.message.startsWith(`${path}: 16 problems:\n  colour: `));
@@ -167,7 +167,7 @@ test('cycles replaces first_cycle_steps; bad combinations and configs where no l
   assert.deepEqual(await problemsOf({ ...base, schedule: { warmup_steps: 30 }, parameters: { cycles: { values: [2, 4] } } }),
     ['parameters.cycles.values[1]: no first_cycle_steps fits 4 cycles in the trainer\'s 100 steps with these cycle_mult and warmup_steps']);
   assert.deepEqual(await problemsOf({ ...base, schedule: { kind: 'sgdr', base_lr: 0.1, t_mult: 2 }, parameters: { cycles: { values: [3] } } }),
-    ['parameters.cycles.values[0]: sgdr has no max_cycles to hold leftover steps: 3 cycles end at step 98, not at the last of the trainer\'s 100 steps (lrsweep fit lists the budgets that fit)']);
+    ['parameters.cycles.values[0]: sgdr has no max_cycles to hold leftover steps: 3 cycles end at step 98, not at the last of the trainer\'s 100 steps (npx lrsweep fit lists the budgets that fit)']);
 });
 
 test('unknown lint rules and constraint keys are refused at their key', async () => {
