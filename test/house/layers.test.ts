@@ -36,17 +36,22 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Relative imports of a file, static and dynamic, type-only ones included. */
-function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'(\.[^']+)'/g), ...text.matchAll(/import\('(\.[^']+)'\)/g)].map((m) => m[1]);
+/** Relative imports of a file (static, side-effect-only, dynamic; type-only ones included). */
+export function importsOf(text: string, file: string): string[] {
+  const specs = [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"](\.[^'"]+)['"]/g),
+    ...text.matchAll(/(?:^|\n)\s*import\s+['"](\.[^'"]+)['"]/g),
+    ...text.matchAll(/import\(\s*['"](\.[^'"]+)['"]\s*\)/g),
+  ].map((m) => m[1]);
   return specs.map((s) => resolve(dirname(file), s));
 }
+
+const importsOfFile = (file: string) => importsOf(readFileSync(file, 'utf8'), file);
 
 test('every import in src points to the same layer or a lower one', () => {
   const upward: string[] = [];
   for (const file of sources(SRC)) {
-    for (const target of importsOf(file)) {
+    for (const target of importsOfFile(file)) {
       if (layerOf(target) < layerOf(file)) upward.push(`src/${relative(SRC, file)} imports src/${relative(SRC, target)}`);
     }
   }
@@ -55,6 +60,12 @@ test('every import in src points to the same layer or a lower one', () => {
 
 test('the check sees imports: a file in sweep imports from storage, which is lower', () => {
   const run = join(SRC, 'sweep', 'run.ts');
-  assert.ok(importsOf(run).some((t) => layerOf(t) === LAYERS.findIndex((l) => l.includes('storage'))));
+  assert.ok(importsOfFile(run).some((t) => layerOf(t) === LAYERS.findIndex((l) => l.includes('storage'))));
   assert.ok(layerOf(join(SRC, 'commands', 'run.ts')) < layerOf(run));
+});
+
+test('the check sees every form of import: from, side-effect only, dynamic, either quote', () => {
+  const file = join(SRC, 'core', 'x.ts');
+  const text = `import { a } from '../sweep/a.js';\nimport "../pool/b.js";\nexport * from './c.js';\nconst d = await import( "../train/d.js" );\nimport type { E } from '../storage/e.js';\n`;
+  assert.deepEqual(importsOf(text, file).map((t) => relative(SRC, t)).sort(), ['core/c.js', 'pool/b.js', 'storage/e.js', 'sweep/a.js', 'train/d.js']);
 });
