@@ -1,6 +1,6 @@
 // What a command trial's result means, with a one-line reason for the trials table:
-// - complete: exit code 0 and the objective's metric reported at least once (NaN counts: such a
-//   trial completes with no objective, as every trainer's does);
+// - complete: exit code 0 and the objective's metric reported at least once (a NaN or infinite
+//   report counts here; the sweep then records the trial as diverged, as for every trainer);
 // - failed: could not start, a non-zero exit code, a signal, a timeout, or an exit 0 that never
 //   reported the objective;
 // - interrupted: the runner stopped it (Ctrl-C); it runs again when the sweep resumes.
