@@ -29,7 +29,7 @@ import { fillCurve } from '../wasm/engine.js';
 import { cycleRuns, nextCycleLength, warmupOf } from './cycles.js';
 import { lintSchedule, type LintRule } from './lint.js';
 import { toFamily, type Family } from './family.js';
-import { withDefaults, type CawrInput, type ScheduleInput, type ScheduleName, type SgdrInput } from './params.js';
+import { declaration, refName, withDefaults, type CawrInput, type ScheduleInput, type ScheduleName, type SgdrInput } from './params.js';
 import { resolveSchedule, type ResolvedSchedule } from './schedule.js';
 import { MAX_STEP } from './validate.js';
 
@@ -205,15 +205,21 @@ function requestProblems(r: FitRequest): Problem[] {
   if (r.cycles.length === 0) add('cycles', 'cycles must list at least one number of cycles, got none');
   for (const k of r.cycles) if (!isInt(k, 1)) add('cycles', `cycles must be integers >= 1, got ${k}`);
   const mults = r.schedule === 'cawr' ? r.cycleMults : r.tMults;
-  const multKey = r.schedule === 'cawr' ? 'cycle_mult' : 't_mult';
+  const multName = r.schedule === 'cawr' ? 'cycleMult' : 'tMult';
+  const multKey = refName(multName);
+  // The values follow the parameter table's rules, worded as every other message words them.
+  const check = (name: string, key: string, values: readonly number[]) => {
+    const rule = declaration(r.schedule, name)!.rule;
+    for (const v of values) {
+      const broken = rule(v);
+      if (broken) add(key, `${key} values ${broken}, got ${v}`);
+    }
+  };
   if (mults.length === 0) add(multKey, `${multKey} must list at least one value, got none`);
-  for (const m of mults) {
-    const ok = r.schedule === 'cawr' ? Number.isFinite(m) && m > 0 : Number.isInteger(m) && m >= 1 && m <= 2 ** 20;
-    if (!ok) add(multKey, `${multKey} values must be ${r.schedule === 'cawr' ? '> 0' : 'integers >= 1'}, got ${m}`);
-  }
+  check(multName, multKey, mults);
   if (r.schedule === 'cawr') {
     if (r.warmups.length === 0) add('warmup_steps', 'warmup_steps must list at least one value, got none');
-    for (const w of r.warmups) if (!isInt(w, 0)) add('warmup_steps', `warmup_steps values must be integers >= 0, got ${w}`);
+    check('warmupSteps', 'warmup_steps', r.warmups);
   }
   return problems;
 }

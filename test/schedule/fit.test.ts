@@ -262,13 +262,13 @@ test('bad requests are refused with every problem, naming the key, the rule and 
       'steps must be an integer from 1 to 2^52, got steps=0',
       'slack must be an integer from 0 to steps - 1, got slack=-1, steps=0',
       'cycles must be integers >= 1, got 0',
-      'cycle_mult values must be > 0, got -2',
-      'warmup_steps values must be integers >= 0, got 1.5',
+      'cycle_mult values must be a finite number > 0, got -2',
+      'warmup_steps values must be an integer from 0 to 2^52, got 1.5',
     ]);
     return true;
   });
   assert.throws(() => fitSchedules({ schedule: 'sgdr', steps: 10, slack: 2, tMults: [1.5], cycles: [2], fixed: { baseLr: 0.1 } }), {
-    message: 'slack needs max_cycles to hold the leftover steps at the floor, and sgdr has none, got slack=2; t_mult values must be integers >= 1, got 1.5',
+    message: 'slack needs max_cycles to hold the leftover steps at the floor, and sgdr has none, got slack=2; t_mult values must be an integer from 1 to 2^20, got 1.5',
   });
   assert.throws(() => fitSchedules({ schedule: 'cawr', steps: 10, cycleMults: [1], warmups: [0], cycles: [2], fixed: { minLr: 1 } }), {
     message: "min_lr must not exceed max_lr, got min_lr=1, max_lr=0.1 (set allow_min_above_max to reproduce the reference's upside-down cycles)",
