@@ -13,6 +13,7 @@ import { parseCommandTrainer, resolveCommandTrainer } from '../../../src/train/c
 import { commandOutcome } from '../../../src/train/command/outcome.js';
 import { runCommandTrial, type CommandResult } from '../../../src/train/command/run.js';
 import { scheduleInput } from '../../../src/train/command/trial-dir.js';
+import { deriveCycles } from '../../../src/sweep/space.js';
 import { commandTrial, pythonWith, tempDir } from './helpers.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/pytorch/', import.meta.url));
@@ -30,7 +31,10 @@ function example() {
   options.run[0] = python!;
   const { kind, ...fixed } = sweep.schedule;
   const varied = Object.fromEntries(Object.entries(sweep.parameters as Record<string, { values: unknown[] }>).map(([k, v]) => [k, v.values.at(-1)]));
-  return { options, params: { schedule: kind, ...fixed, ...varied }, objective: sweep.objective.metric as string };
+  // The example's schedule sets `cycles`: first_cycle_steps is derived as the sweep derives it.
+  const derived = deriveCycles({ schedule: kind, ...fixed, ...varied }, options.steps);
+  assert.ok('config' in derived, JSON.stringify(derived));
+  return { options, params: derived.config, objective: sweep.objective.metric as string };
 }
 
 let fresh: Promise<CommandResult> | null = null;
