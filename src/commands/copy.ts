@@ -18,7 +18,7 @@ import {
   type ImportedTrial, type Storage, type SweepRecord, type TrialRecord,
 } from '../storage/types.js';
 import { identity, upgradeDefinition } from '../sweep/definition.js';
-import { describeChanges } from '../sweep/register.js';
+import { describeChanges, trainerFilesChange } from '../sweep/register.js';
 import { emit, type Output } from './common.js';
 
 export const command = 'copy [sweeps..]';
@@ -75,11 +75,9 @@ function sameStore(a: string, b: string): boolean {
 
 /** How --from's definition differs from the one in --to (to's -> from's), in the terms `lrsweep run` compares them (budget aside). */
 function definitionChanges(to: SweepRecord, from: SweepRecord): string[] {
-  const changes = describeChanges(identity(upgradeDefinition(to.definition)), identity(upgradeDefinition(from.definition))).map((c) => c.text);
-  if (to.trainerHash !== null && from.trainerHash !== null && to.trainerHash !== from.trainerHash) {
-    changes.push(`the trainer's files (content hash ${to.trainerHash.slice(0, 12)} -> ${from.trainerHash.slice(0, 12)})`);
-  }
-  return changes;
+  const changes = describeChanges(identity(upgradeDefinition(to.definition)), identity(upgradeDefinition(from.definition)));
+  const files = trainerFilesChange(to.trainerHash, from.trainerHash);
+  return [...changes, ...(files ? [files] : [])].map((c) => c.text);
 }
 
 /** The first trial the two stores number differently, in words, or null. */
@@ -120,9 +118,9 @@ async function openAs(flag: '--from' | '--to', db: string, mode: 'read' | 'write
   try {
     return await openStorage(db, mode);
   } catch (e) {
-    if (!(e instanceof Error) || !e.message.startsWith('--db')) throw e;
-    const renamed = new (e.constructor as new (message: string) => Error)(e.message.replace(/--db\b/g, flag));
-    throw renamed;
+    // The same error (its class decides the exit code), naming the flag the user typed.
+    if (e instanceof Error && e.message.startsWith('--db')) e.message = e.message.replace(/--db\b/g, flag);
+    throw e;
   }
 }
 

@@ -16,6 +16,13 @@ function flatten(value: unknown, path = '', out: Map<string, string> = new Map()
 }
 
 /** Human-readable changes from one definition to another: "trainer.epochs: 5 -> 10". */
+/** The change of the trainer's files' content hash (`sha256:<hex>`), when both are known and differ. */
+export function trainerFilesChange(before: string | null, after: string | null): { path: string; text: string } | null {
+  if (before === null || after === null || before === after) return null;
+  const short = (h: string) => h.replace(/^sha256:/, '').slice(0, 12);
+  return { path: 'trainer files', text: `the trainer's files changed (content hash ${short(before)} -> ${short(after)})` };
+}
+
 export function describeChanges(before: unknown, after: unknown): { path: string; text: string }[] {
   const a = flatten(before);
   const b = flatten(after);
@@ -64,10 +71,8 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
     if (!o.written.has(key) && !(key in existing.definition)) (sweep as Record<string, unknown>)[key] = stored[key];
   }
   const changes = describeChanges(identity(stored), identity(sweep));
-  if (existing.trainerHash !== null && o.trainerHash !== null && existing.trainerHash !== o.trainerHash) {
-    const short = (h: string) => h.replace(/^sha256:/, '').slice(0, 12);
-    changes.push({ path: 'trainer files', text: `the trainer's files changed (content hash ${short(existing.trainerHash)} -> ${short(o.trainerHash)})` });
-  }
+  const files = trainerFilesChange(existing.trainerHash, o.trainerHash);
+  if (files) changes.push(files);
   if (changes.length > 0) {
     const list = changes.map((c) => c.text).join('; ');
     const blocked = changes.filter((c) => !extendable(c.path));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../../src/storage/sqlite.js';
 import { checkSweep } from '../../src/sweep/file.js';
-import { registerSweep } from '../../src/sweep/register.js';
+import { registerSweep, trainerFilesChange } from '../../src/sweep/register.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lrsweep-register-'));
 let n = 0;
@@ -72,4 +72,12 @@ test('a sweep another run created between our read and our write is resumed, not
   assert.equal(r.record.name, 'r');
   assert.equal((await s.listSweeps()).length, 1);
   await s.close();
+});
+
+test('a change of the trainer files is described by 12 hex digits of each hash, without the sha256: prefix', () => {
+  const a = `sha256:${'a'.repeat(64)}`;
+  const b = `sha256:${'b'.repeat(64)}`;
+  assert.deepEqual(trainerFilesChange(a, b), { path: 'trainer files', text: `the trainer's files changed (content hash ${'a'.repeat(12)} -> ${'b'.repeat(12)})` });
+  assert.equal(trainerFilesChange(a, a), null);
+  assert.equal(trainerFilesChange(null, b), null, 'an older lrsweep stored no hash: nothing to compare');
 });
