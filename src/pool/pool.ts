@@ -55,6 +55,11 @@ export class TrialPool implements Executor {
       // slows every worker's start and module loads; the entry above brings what it needs.
       execArgv: [],
     });
+    // Piscina reports a worker's reply to a task it has already aborted (a grace-period abort
+    // racing the trainer's return), and a worker that failed between tasks (it replaces that
+    // worker), as 'error' events; unhandled, either would crash the run. Neither belongs to a
+    // unit whose outcome is still open, so there is nothing more to do with them.
+    this.piscina.on('error', () => {});
   }
 
   start(unit: WorkUnit, onEvent: (e: UnitEvent) => void): RunningUnit {
@@ -72,8 +77,10 @@ export class TrialPool implements Executor {
     const stop = (reason: Error) => {
       if (stopReason) return;
       stopReason = reason;
-      // Still in Piscina's queue: nothing runs yet, drop it now.
-      if (!started) return force.abort(reason);
+      // Raise the flag whether or not the unit's 'started' has arrived: it may already be running
+      // (or done) in a worker, and aborting a dispatched task ends that thread. A unit still in
+      // the queue sees the flag when a worker takes it and returns at once; the grace period's
+      // abort drops it from the queue if no worker is free by then.
       Atomics.store(flag, 0, 1);
       channel.port1.postMessage({ type: 'abort', reason: reason.message });
       grace = setTimeout(() => force.abort(reason), STOP_GRACE_MS);

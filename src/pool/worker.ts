@@ -75,6 +75,8 @@ export default async function runUnit({ unit, port, flag }: { unit: WorkUnit; po
   });
   try {
     post({ type: 'started' });
+    // Stopped while it waited in the queue: nothing to train.
+    if (signal.aborted) return;
     const trainer = await loadTrainer(unit.trainer);
     const tf = trainer.usesTf === false ? (null as unknown as Tf) : await loadTf(unit.backend);
     const curves = curvesFor(unit);

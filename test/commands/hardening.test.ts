@@ -111,13 +111,14 @@ test('4. a full disk ends the run with one line naming the database, trials in f
   const dir = workspace();
   const mnt = join(dir, 'disk');
   spawnSync('mkdir', [mnt]);
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mnt]).status !== 0) return t.skip('cannot mount a tmpfs here');
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=32m', 'tmpfs', mnt]).status !== 0) return t.skip('cannot mount a tmpfs here');
   try {
     const file = join(dir, 'many.yaml');
-    writeFileSync(file, `name: many\nschedule: { first_cycle_steps: 20 }\nparameters:\n  gamma: { values: [${Array.from({ length: 150 }, (_, i) => 0.5 + i / 400).join(', ')}] }\n  cycle_mult: { values: [1, 1.5] }\ntrainer: { kind: quadratic, epochs: 8, steps_per_epoch: 2 }\n`);
+    writeFileSync(file, `name: many\nschedule: { first_cycle_steps: 20 }\nparameters:\n  gamma: { values: [${Array.from({ length: 150 }, (_, i) => 0.5 + i / 400).join(', ')}] }\n  cycle_mult: { values: [1, 1.5] }\ntrainer: { kind: quadratic, epochs: 200, steps_per_epoch: 1 }\n`);
     const db = join(mnt, 'lrsweep.db');
-    // Leave room for the registered trials, not for their metrics.
-    writeFileSync(join(mnt, 'filler'), Buffer.alloc(8 * 2 ** 20 - 400_000));
+    // Leave room for the registered trials (with the WAL, some 400 KB) and a few dozen trials' 200
+    // metric rows each, not for all 300 trials.
+    writeFileSync(join(mnt, 'filler'), Buffer.alloc(32 * 2 ** 20 - 1_500_000));
     const r = runCli(['run', file, '--db', db, '--workers', '1'], { cwd: dir });
     assert.equal(r.status, 1, r.stdout + r.stderr);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('lrsweep:') && !l.startsWith('lrsweep: warning'));

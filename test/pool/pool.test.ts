@@ -71,7 +71,7 @@ test('stopAll fires the trainer\'s signal; a trainer that stops on it ends the u
   }
 });
 
-test('a synchronous built-in trainer sees the stop at its next step (a shared flag), and a unit still queued is dropped', async () => {
+test('a synchronous built-in trainer sees the stop at its next step (a shared flag), and a unit still queued returns at once when a worker takes it', async () => {
   const pool = new TrialPool({ workers: 1 });
   try {
     // A quadratic of 10^6 steps in one epoch: no event loop turn until it ends, unless it reads the flag.
@@ -82,7 +82,7 @@ test('a synchronous built-in trainer sees the stop at its next step (a shared fl
     while (!seen.some((e) => e.type === 'started')) await new Promise((r) => setTimeout(r, 10));
     const stopped = await new Promise<string>((resolve) => {
       pool.stopAll();
-      // Both settle: the running one because its trainer returned, the queued one because it never started.
+      // Both settle: the running one because its trainer returned, the queued one because it saw the flag first.
       void Promise.allSettled([first.done, queued.done]).then((r) => resolve(r.map((x) => (x.status === 'rejected' ? (x.reason as Error).name : 'resolved')).join()));
     });
     assert.equal(stopped, 'UnitStopped,UnitStopped');
@@ -98,6 +98,31 @@ test('a cohort unit trains several curves in one worker call when the trainer ca
   try {
     const members = [0.01, 0.02, 0.03].map((max_lr, i) => ({ trialId: i + 1, number: i + 1, attempt: 1, repeat: 0, params: { ...params, max_lr } }));
     await assert.rejects(pool.start(unit({ members }), () => {}).done, /this trainer cannot train cohorts/);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a stop that comes before the unit\'s start is seen never ends the worker thread, and a reply racing it never crashes the pool', async () => {
+  // Piscina ends the thread of a task aborted after dispatch, and its reply can then reach a pool
+  // that no longer knows the task: an 'error' event, which crashed the run without a listener.
+  // A stop therefore only raises the unit's flag until the grace period ends.
+  const pool = new TrialPool({ workers: 1 });
+  const threadOf = async () => {
+    const events = await run(pool, unit({ trainer: { module: fixture('thread-id.ts') }, options: {}, steps: 1 }));
+    return (events.find((e) => e.type === 'point') as Extract<UnitEvent, { type: 'point' }>).point.values.val_loss;
+  };
+  try {
+    const thread = await threadOf();
+    for (let round = 0; round < 20; round++) {
+      const units = Array.from({ length: 3 }, (_, i) => pool.start(unit({ steps: 2, seed: round * 3 + i }), () => {}));
+      // Block this thread while the worker runs the first unit, so its events wait unread when the stop comes.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5 + (round % 4) * 5);
+      for (const u of units) u.stop('interrupted: the run was stopped');
+      const outcomes = await Promise.allSettled(units.map((u) => u.done));
+      for (const o of outcomes) if (o.status === 'rejected') assert.ok(o.reason instanceof UnitStopped, String(o.reason));
+    }
+    assert.equal(await threadOf(), thread, 'the same worker thread goes on');
   } finally {
     await pool.close();
   }
