@@ -18,7 +18,7 @@ import type { PoolClient } from 'pg';
 import { PARAM_COLUMNS } from '../schedule/params.js';
 import { SchemaError } from './types.js';
 
-export const PG_SCHEMA_VERSION = 2;
+export const PG_SCHEMA_VERSION = 3;
 
 /** A generated column for a schedule parameter: its number in params, or NULL when params has no number there. */
 export function paramColumn(name: string): string {
@@ -129,7 +129,10 @@ SELECT sweep, sweep_id, config_hash, params, mean_objective, repeats, best_trial
 FROM per_config;
 `;
 
-export const PG_MIGRATIONS: { version: number; sql: string }[] = [{ version: 2, sql: V2 }];
+// Version 3, as SQLite's: how many times a trial's worker was lost since the sweep was last run.
+const V3 = 'ALTER TABLE trials ADD COLUMN lost integer NOT NULL DEFAULT 0';
+
+export const PG_MIGRATIONS: { version: number; sql: string }[] = [{ version: 2, sql: V2 }, { version: 3, sql: V3 }];
 
 /** Tables and views in the schema (search_path's first entry). */
 export async function tablesIn(c: PoolClient): Promise<string[]> {

@@ -22,7 +22,7 @@ import { parsePgUrl, type PgTarget } from './postgres-url.js';
 import {
   SchemaError, StorageError,
   type AttemptPoint, type ImportedTrial, type Json, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo,
-  type RunRecord, type Storage, type SweepRecord, type TrialBatch, type TrialFilter, type TrialRecord,
+  type RecoverOptions, type Recovered, type RunRecord, type Storage, type SweepRecord, type TrialBatch, type TrialFilter, type TrialRecord,
 } from './types.js';
 
 /** int8 (bigint: ids, counts, seeds, steps) as numbers rather than pg's default strings. */
@@ -214,10 +214,23 @@ const SQL = {
                     duration_ms = CASE WHEN m.ends THEN m.duration_ms ELSE t.duration_ms END
                   FROM moves m WHERE t.id = m.id AND (m.starts OR m.ends))
           SELECT id, attempts, state FROM held`,
-  // Stale: held by a run that has ended (it died, or could not record their end); their processes come back.
-  requeueStale: `WITH stale AS (SELECT t.id, t.process FROM trials t JOIN runs r ON r.id = t.run_id
+  // Stale: held by a run that has ended (it died, or could not record their end); their processes
+  // come back. A run clears their lost counts; workers ($2) count one more lost attempt each, and
+  // fail a trial lost $3 times (0: never) rather than requeue it.
+  requeueStale: `WITH stale AS (SELECT t.id, t.process, t.lost FROM trials t JOIN runs r ON r.id = t.run_id
                                 WHERE t.sweep_id = $1 AND t.${HELD} AND r.status <> 'running' FOR UPDATE OF t)
-          UPDATE trials t SET state = 'waiting', run_id = NULL, process = NULL FROM stale WHERE t.id = stale.id RETURNING stale.process`,
+          UPDATE trials t SET run_id = NULL, process = NULL,
+                 lost = CASE WHEN $2 THEN stale.lost + 1 ELSE 0 END,
+                 state = CASE WHEN $2 AND $3 > 0 AND stale.lost + 1 >= $3 THEN 'failed' ELSE 'waiting' END,
+                 finished_at = CASE WHEN $2 AND $3 > 0 AND stale.lost + 1 >= $3 THEN now() ELSE t.finished_at END,
+                 error = CASE WHEN $2 AND $3 > 0 AND stale.lost + 1 >= $3
+                              THEN 'gave up: its worker was lost ' || (stale.lost + 1) || ' times (no heartbeat, or its process died); running the sweep again retries it'
+                              ELSE t.error END
+          FROM stale WHERE t.id = stale.id RETURNING stale.process, t.state`,
+  // Trials a queue job names, when they are waiting or interrupted (anything else is held or decided).
+  claimIds: `UPDATE trials t SET ${CLAIM_SET}
+          FROM (SELECT id FROM trials WHERE sweep_id = $1 AND id = ANY($3::bigint[]) AND state IN ('waiting', 'interrupted') FOR UPDATE SKIP LOCKED) c
+          WHERE t.id = c.id RETURNING ${trialColumns('t.')}`,
   best: `SELECT rc.rank, rc.config_hash, rc.params, rc.mean_objective, rc.repeats, rc.best_trial_id, rc.best_trial,
                 (SELECT array_agg(t.objective ORDER BY t.repeat) FROM trials t WHERE t.sweep_id = rc.sweep_id AND t.config_hash = rc.config_hash
                  AND t.state = 'complete' AND t.objective IS NOT NULL) AS objectives
@@ -443,15 +456,25 @@ export class PostgresStorage implements Storage {
     return (await this.q<RunRow>('SELECT * FROM runs WHERE sweep_id = $1 ORDER BY id', [sweepId])).map(runOf);
   }
 
-  async recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean): Promise<{ requeued: number; processes: ProcessRecord[] }> {
+  async recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean, options: RecoverOptions = {}): Promise<Recovered> {
     return this.tx(async (c) => {
       const open = (await c.query<RunRow>("SELECT * FROM runs WHERE sweep_id = $1 AND status = 'running'", [sweepId])).rows.map(runOf);
       const dead = open.filter((run) => !isRunAlive(run)).map((run) => run.id);
       if (dead.length > 0) await c.query("UPDATE runs SET status = 'failed', ended_at = now() WHERE id = ANY($1::bigint[]) AND status = 'running'", [dead]);
-      const stale = (await c.query<{ process: ProcessRecord | null }>(SQL.requeueStale, [sweepId])).rows;
-      const stopped = await c.query("UPDATE trials SET state = 'waiting', run_id = NULL WHERE sweep_id = $1 AND state IN ('failed', 'interrupted')", [sweepId]);
-      return { requeued: stale.length + (stopped.rowCount ?? 0), processes: stale.flatMap((r) => (r.process === null ? [] : [r.process])) };
+      const staleOnly = options.staleOnly ?? false;
+      const stale = (await c.query<{ process: ProcessRecord | null; state: TrialState }>(SQL.requeueStale, [sweepId, staleOnly, staleOnly ? options.maxLost ?? 0 : 0])).rows;
+      const processes = stale.flatMap((r) => (r.process === null ? [] : [r.process]));
+      const gaveUp = stale.filter((r) => r.state === 'failed').length;
+      if (staleOnly) return { requeued: stale.length - gaveUp, gaveUp, processes };
+      const stopped = await c.query("UPDATE trials SET state = 'waiting', run_id = NULL, lost = 0 WHERE sweep_id = $1 AND state IN ('failed', 'interrupted')", [sweepId]);
+      return { requeued: stale.length + (stopped.rowCount ?? 0), gaveUp: 0, processes };
     });
+  }
+
+  async claimTrialIds(sweepId: number, runId: number, trialIds: number[]): Promise<TrialRecord[]> {
+    if (trialIds.length === 0) return [];
+    const rows = await this.fastWrite<TrialRow>('claim_ids', SQL.claimIds, [sweepId, runId, trialIds]);
+    return rows.map(trialOf).sort((a, b) => a.number - b.number);
   }
 
   async claimTrials(sweepId: number, runId: number, limit: number, options: { sameSeed?: boolean } = {}): Promise<TrialRecord[]> {

@@ -208,9 +208,16 @@ function v2Steps(db: Database): void {
   }
 }
 
+// Version 3: how many times a trial's worker was lost (its lease lapsed) since the sweep was last
+// run, so that `lrsweep worker` gives up on a trial after a bounded number of lost attempts.
+const V3 = `
+ALTER TABLE trials ADD COLUMN lost INTEGER NOT NULL DEFAULT 0;
+`;
+
 export const MIGRATIONS: { version: number; sql: string; after?: (db: Database) => void }[] = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2, after: v2Steps },
+  { version: 3, sql: V3 },
 ];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

@@ -13,7 +13,7 @@ import { groupPoints, numberingConflict, type MetricRow } from './import.js';
 import { foreignTables, migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
 import {
   SchemaError, StorageError,
-  type AttemptPoint, type ImportedTrial, type Json, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo, type RunRecord, type Storage,
+  type AttemptPoint, type ImportedTrial, type Json, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo, type RecoverOptions, type Recovered, type RunRecord, type Storage,
   type SweepRecord, type TrialBatch, type TrialFilter, type TrialRecord,
 } from './types.js';
 
@@ -213,9 +213,18 @@ export class SqliteStorage implements Storage {
       // Trials still held by a run that has ended (it died, or could not record their end).
       staleProcesses: p(`SELECT t.process FROM trials t JOIN runs r ON r.id = t.run_id
                          WHERE t.sweep_id = ? AND t.${HELD} AND r.status <> 'running' AND t.process IS NOT NULL`),
-      requeueStale: p(`UPDATE trials SET state = 'waiting', run_id = NULL, process = NULL
+      requeueStale: p(`UPDATE trials SET state = 'waiting', run_id = NULL, process = NULL, lost = 0
                        WHERE sweep_id = ? AND ${HELD} AND run_id IN (SELECT id FROM runs WHERE status <> 'running')`),
-      requeueStopped: p("UPDATE trials SET state = 'waiting', run_id = NULL WHERE sweep_id = ? AND state IN ('failed', 'interrupted')"),
+      requeueStopped: p("UPDATE trials SET state = 'waiting', run_id = NULL, lost = 0 WHERE sweep_id = ? AND state IN ('failed', 'interrupted')"),
+      // Workers: a stale trial counts a lost attempt, and after @max of them fails with the reason.
+      giveUpStale: p(`UPDATE trials SET state = 'failed', run_id = NULL, process = NULL, lost = lost + 1, finished_at = @now,
+                       error = 'gave up: its worker was lost ' || (lost + 1) || ' times (no heartbeat, or its process died); running the sweep again retries it'
+                      WHERE sweep_id = @sweep AND ${HELD} AND run_id IN (SELECT id FROM runs WHERE status <> 'running') AND lost + 1 >= @max`),
+      requeueLost: p(`UPDATE trials SET state = 'waiting', run_id = NULL, process = NULL, lost = lost + 1
+                       WHERE sweep_id = ? AND ${HELD} AND run_id IN (SELECT id FROM runs WHERE status <> 'running')`),
+      claimIds: p(`UPDATE trials SET state = 'queued', run_id = @run, attempts = attempts + 1, error = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
+                WHERE sweep_id = @sweep AND id IN (SELECT value FROM json_each(@ids)) AND state IN ('waiting', 'interrupted')
+                RETURNING ${TRIAL_COLUMNS}`),
       claim: p(`UPDATE trials SET state = 'queued', run_id = @run, attempts = attempts + 1, error = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
                 WHERE id IN (SELECT id FROM trials WHERE sweep_id = @sweep AND state = 'waiting' ORDER BY number LIMIT @limit)
                 RETURNING ${TRIAL_COLUMNS}`),
@@ -347,15 +356,25 @@ export class SqliteStorage implements Storage {
     return this.read(() => (this.s.runs.all(sweepId) as RunRow[]).map(runOf));
   }
 
-  async recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean): Promise<{ requeued: number; processes: ProcessRecord[] }> {
+  async recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean, options: RecoverOptions = {}): Promise<Recovered> {
     return this.write(() => {
       for (const run of (this.s.openRuns.all(sweepId) as RunRow[]).map(runOf)) {
         if (!isRunAlive(run)) this.s.markRunDead.run(now(), run.id);
       }
       const processes = (this.s.staleProcesses.all(sweepId) as { process: string }[]).map((r) => JSON.parse(r.process) as ProcessRecord);
+      if (options.staleOnly) {
+        const gaveUp = options.maxLost ? this.s.giveUpStale.run({ sweep: sweepId, max: options.maxLost, now: now() }).changes : 0;
+        return { requeued: this.s.requeueLost.run(sweepId).changes, gaveUp, processes };
+      }
       const requeued = this.s.requeueStale.run(sweepId).changes;
-      return { requeued: requeued + this.s.requeueStopped.run(sweepId).changes, processes };
+      return { requeued: requeued + this.s.requeueStopped.run(sweepId).changes, gaveUp: 0, processes };
     });
+  }
+
+  async claimTrialIds(sweepId: number, runId: number, trialIds: number[]): Promise<TrialRecord[]> {
+    if (trialIds.length === 0) return [];
+    const rows = this.write(() => this.s.claimIds.all({ run: runId, sweep: sweepId, ids: JSON.stringify(trialIds) }) as TrialRow[]);
+    return rows.map(trialOf).sort((a, b) => a.number - b.number);
   }
 
   async claimTrials(sweepId: number, runId: number, limit: number, options: { sameSeed?: boolean } = {}): Promise<TrialRecord[]> {

@@ -158,6 +158,22 @@ export interface RunRecord extends RunInfo {
   endedAt: string | null;
 }
 
+export interface RecoverOptions {
+  /** Only stale trials, counting each a lost attempt (workers); default: everything a new run re-runs. */
+  staleOnly?: boolean;
+  /** With staleOnly: a trial whose worker was lost this many times is failed instead of requeued. */
+  maxLost?: number;
+}
+
+export interface Recovered {
+  /** Trials put back to waiting. */
+  requeued: number;
+  /** Trials failed because their workers were lost maxLost times. */
+  gaveUp: number;
+  /** Process records of stale trials, to end what a dead run left running. */
+  processes: ProcessRecord[];
+}
+
 export interface TrialFilter {
   state?: TrialState;
   /** Only these trial numbers. */
@@ -184,13 +200,27 @@ export interface Storage {
   endRun(runId: number, status: 'finished' | 'interrupted' | 'failed'): Promise<void>;
   runs(sweepId: number): Promise<RunRecord[]>;
 
-  /** Stale queued/running trials of dead runs, and failed/interrupted ones -> waiting. */
-  recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean): Promise<{ requeued: number; processes: ProcessRecord[] }>;
+  /**
+   * Marks open runs that isRunAlive says are dead as failed, then: stale trials (queued or running
+   * under a run that is not running) -> waiting, and failed/interrupted ones -> waiting; every
+   * trial reset has its lost count cleared (a run starts the sweep afresh). With `staleOnly`
+   * (what workers do while a sweep runs) only stale trials move, each counting one more lost
+   * attempt; one whose lost count reaches `maxLost` is failed with the reason instead, and stays
+   * failed until the sweep is run again.
+   */
+  recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean, options?: RecoverOptions): Promise<Recovered>;
   /**
    * Moves up to `limit` waiting trials to queued for this run, in number order, and returns them
    * (attempts counted). With `sameSeed`, only trials with the seed of the first one (a cohort).
    */
   claimTrials(sweepId: number, runId: number, limit: number, options?: { sameSeed?: boolean }): Promise<TrialRecord[]>;
+  /**
+   * Claims the given trials of the sweep for this run (queue jobs name them): those waiting or
+   * interrupted move to queued, attempts counted, and come back in number order. Trials in any
+   * other state (held by a run, failed, complete, diverged) are left alone and not returned, so a
+   * job delivered twice never runs a trial twice.
+   */
+  claimTrialIds(sweepId: number, runId: number, trialIds: number[]): Promise<TrialRecord[]>;
   /** Commits a batch in one transaction; returns the ids of trials this run no longer holds (their writes dropped). */
   commit(runId: number, batch: TrialBatch): Promise<number[]>;
   /** Every trial this run still holds: queued -> waiting, running -> interrupted. Returns how many. */

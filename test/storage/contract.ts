@@ -127,6 +127,64 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     await s.close();
   });
 
+  test(`${name}: a queue job's trials are claimed by id when waiting or interrupted, never when held or decided`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('j'));
+    const other = await s.createSweep(sweepInput('k'));
+    await s.addTrials(sw.id, [trial('h1'), trial('h2'), trial('h3'), trial('h4')]);
+    await s.addTrials(other.id, [trial('x')]);
+    const [t1, t2, t3] = await s.trials(sw.id);
+    const [x] = await s.trials(other.id);
+    const r1 = await s.beginRun(sw.id, runInfo);
+    const claimed = await s.claimTrialIds(sw.id, r1, [t3.id, t1.id, x.id]);
+    assert.deepEqual(claimed.map((t) => [t.number, t.state, t.attempts, t.runId]), [[1, 'queued', 1, r1], [3, 'queued', 1, r1]], 'in number order, only this sweep\'s');
+    const r2 = await s.beginRun(sw.id, runInfo);
+    assert.deepEqual(await s.claimTrialIds(sw.id, r2, [t1.id, t3.id]), [], 'a job delivered twice finds its trials held');
+    await complete(s, r1, t1.id, 1, 0.5);
+    await s.commit(r1, { started: [{ trialId: t3.id }], outcomes: [{ trialId: t3.id, state: 'interrupted', error: 'stopped', durationMs: null }] });
+    const again = await s.claimTrialIds(sw.id, r2, [t1.id, t2.id, t3.id]);
+    assert.deepEqual(again.map((t) => [t.number, t.attempts, t.error]), [[2, 1, null], [3, 2, null]], 'the complete one stays complete; the interrupted one is retried');
+    await s.commit(r2, { outcomes: [{ trialId: t2.id, state: 'failed', error: 'boom', durationMs: 1 }] });
+    assert.deepEqual(await s.claimTrialIds(sw.id, r2, [t2.id]), [], 'a failed trial stays failed');
+    assert.deepEqual(await s.claimTrialIds(sw.id, r2, []), []);
+    await s.close();
+  });
+
+  test(`${name}: workers recover only stale trials, counting lost attempts, and give up after maxLost; a run clears the count`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('l'));
+    await s.addTrials(sw.id, [trial('h1'), trial('h2'), trial('h3')]);
+    const [t1, t2, t3] = await s.trials(sw.id);
+    const lose = async () => {
+      const r = await s.beginRun(sw.id, runInfo);
+      const held = await s.claimTrialIds(sw.id, r, [t1.id, t2.id]);
+      await s.commit(r, { started: held.map((t) => ({ trialId: t.id, process: { pgid: t.number } })) });
+      await s.endRun(r, 'failed'); // a worker that died holding them
+      return r;
+    };
+    const keeper = await s.beginRun(sw.id, runInfo);
+    const [kept] = await s.claimTrialIds(sw.id, keeper, [t3.id]);
+    await s.commit(keeper, { outcomes: [{ trialId: kept.id, state: 'failed', error: 'boom', durationMs: 1 }] });
+    await lose();
+    let r = await s.recoverTrials(sw.id, alive, { staleOnly: true, maxLost: 2 });
+    assert.deepEqual([r.requeued, r.gaveUp], [2, 0]);
+    assert.deepEqual(r.processes.map((p) => p.pgid).sort(), [1, 2]);
+    assert.equal((await s.trial(sw.id, 3))!.state, 'failed', 'a failed trial is not the workers\' to retry');
+    await lose();
+    r = await s.recoverTrials(sw.id, alive, { staleOnly: true, maxLost: 2 });
+    assert.deepEqual([r.requeued, r.gaveUp], [0, 2]);
+    const given = (await s.trial(sw.id, 1))!;
+    assert.equal(given.state, 'failed');
+    assert.match(given.error!, /^gave up: its worker was lost 2 times/);
+    assert.deepEqual(await s.claimTrialIds(sw.id, keeper, [t1.id]), [], 'it stays failed');
+    // Running the sweep again retries everything, with the count cleared.
+    assert.equal((await s.recoverTrials(sw.id, alive)).requeued, 3);
+    await lose();
+    r = await s.recoverTrials(sw.id, alive, { staleOnly: true, maxLost: 2 });
+    assert.deepEqual([r.requeued, r.gaveUp], [2, 0], 'a fresh count after the run');
+    await s.close();
+  });
+
   test(`${name}: points are kept per attempt, in report order, and readers see the latest attempt only`, async () => {
     const s = await open();
     const sw = await s.createSweep(sweepInput('pts'));
