@@ -22,8 +22,9 @@ export function requiredNumberFlag(flag: string) {
   return (raw: unknown): number => parseNumber(flag, raw);
 }
 
-function checkInt(flag: string, n: number, min: number): number {
+function checkInt(flag: string, n: number, min: number, max = Number.POSITIVE_INFINITY): number {
   if (!(Number.isInteger(n) && n >= min)) throw new UsageError(`${named(flag)} must be an integer >= ${min}, got ${n}`);
+  if (n > max) throw new UsageError(`${named(flag)} must be at most ${max}, got ${n}`);
   return n;
 }
 
@@ -33,6 +34,6 @@ export function intFlag(flag: string, min: number) {
 }
 
 /** The same, for a flag that may be left out. */
-export function optionalIntFlag(flag: string, min: number) {
-  return (raw: unknown): number | undefined => (raw === undefined ? undefined : checkInt(flag, parseNumber(flag, raw), min));
+export function optionalIntFlag(flag: string, min: number, max?: number) {
+  return (raw: unknown): number | undefined => (raw === undefined ? undefined : checkInt(flag, parseNumber(flag, raw), min, max));
 }

@@ -7,8 +7,12 @@ import { render } from '../io/table.js';
 import { lintLines } from '../sweep/lints.js';
 import { dryRun, runSweep, type DryRun, type Progress, type RunReport } from '../sweep/run.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
+import { MAX_WORKERS } from '../sweep/file.js';
+import { isPostgresUrl } from '../storage/postgres-url.js';
+import { UsageError } from '../core/errors.js';
 import { optionalIntFlag } from './flags.js';
 import { CLI, dbFlag, emit, withDb, type Output } from './common.js';
+import { shownDb } from '../storage/open.js';
 
 export const command = 'run <sweep-file>';
 export const describe = 'Run a sweep file (resumes where it stopped: completed trials are never run again)';
@@ -16,14 +20,16 @@ export const describe = 'Run a sweep file (resumes where it stopped: completed t
 export function builder(y: Argv) {
   return withDb(y)
     .positional('sweep-file', { type: 'string', demandOption: true, describe: 'A sweep file (.yaml, .yml or .json); see sweeps/README.md' })
-    .option('workers', { nargs: 1, coerce: optionalIntFlag('workers', 1), describe: 'Worker threads  [default: budget.workers, else one per core]' })
+    .option('workers', { nargs: 1, coerce: optionalIntFlag('workers', 1, MAX_WORKERS), describe: 'Worker threads  [default: budget.workers, else one per core]' })
     .option('backend', { choices: BACKENDS, default: 'wasm' as Backend, describe: 'tfjs backend; tensorflow needs @tensorflow/tfjs-node installed' })
     .option('extend', { type: 'boolean', default: false, describe: 'Accept a changed sweep file that adds configs (values, trials, repeats)' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Check the file, print the number of trials and the first configs, run nothing' })
+    .option('enqueue-only', { type: 'boolean', default: false, describe: 'PostgreSQL --db: register and enqueue the sweep, and leave its trials to `lrsweep worker`' })
     .option('trials-dir', { type: 'string', nargs: 1, describe: 'Command trainers: where each trial\'s directory goes  [default: $LRSWEEP_TRIALS_DIR, else ./lrsweep-trials]' })
     .example('$0 run sweeps/quickstart.yaml', 'Run the quickstart sweep into lrsweep.db')
     .example('$0 run sweeps/cawr-grid.yaml --workers 2 --db results.db', 'A bigger grid, in another database')
-    .example('$0 run sweeps/cawr-grid.yaml --dry-run', 'How many trials, and which');
+    .example('$0 run sweeps/cawr-grid.yaml --dry-run', 'How many trials, and which')
+    .example('$0 run sweeps/cawr-grid.yaml --db postgres://me@db-host/sweeps --enqueue-only', 'Enqueue for workers on other machines (see `lrsweep worker`)');
 }
 
 type Args = Awaited<ReturnType<typeof builder>['argv']>;
@@ -97,13 +103,18 @@ export function presentDryRun(d: DryRun): Output {
 export function presentRun(report: RunReport, file: string, db: string, waited: number): Output {
   const c = report.counts;
   const total = totalOf(c);
+  const flag = dbFlag(db);
+  if (report.runId < 0) {
+    // --enqueue-only: nothing ran here.
+    return { stdout: `sweep ${report.sweep}: ${report.enqueued} waiting trials enqueued (${c.complete} of ${total} complete)\n` +
+      `start workers on any machine with this sweep file: ${CLI} worker ${file}${flag}\n` };
+  }
   const lines = [
     `sweep ${report.sweep}: ${c.complete} of ${total} trials complete, ${c.diverged} diverged, ${c.failed} failed, ${c.interrupted + c.waiting + c.queued + c.running} not run ` +
       `(${report.ranThisRun} ended in this run; ${waited.toFixed(1)} s in all, ${report.workers} workers)`,
   ];
   if (report.added > 0 && report.added < total) lines.push(`${report.added} new trials were added to the sweep`);
   if (report.recovered > 0) lines.push(`${report.recovered} failed, interrupted or stale trials were queued to run again`);
-  const flag = dbFlag(db);
   if (report.stopped) lines.push(`stopped: every completed trial is kept. Resume with: ${CLI} run ${file}${flag}`);
   else if (c.failed > 0) lines.push(`failed trials keep their errors (${CLI} trials ${report.sweep} --state failed${flag}); running again retries them`);
   lines.push(`best configs: ${CLI} best ${report.sweep}${flag}`);
@@ -143,8 +154,11 @@ export async function handler(argv: Args): Promise<void> {
       emit(presentDryRun(await dryRun(file, counter('checking configs'))));
       return;
     }
+    if (argv['enqueue-only'] && !isPostgresUrl(argv.db)) {
+      throw new UsageError(`--enqueue-only: needs a PostgreSQL --db (postgres://...), whose queue workers take trials from; ${shownDb(argv.db)} is a SQLite file`);
+    }
     const report = await runSweep({
-      file, db: argv.db, workers: argv.workers, backend: argv.backend, extend: argv.extend, signal: stop.signal, trialsDir: argv['trials-dir'],
+      file, db: argv.db, enqueueOnly: argv['enqueue-only'], workers: argv.workers, backend: argv.backend, extend: argv.extend, signal: stop.signal, trialsDir: argv['trials-dir'],
       onNotice: (message) => process.stderr.write(`lrsweep: ${message}\n`),
       onProgress: (p) => {
         training = true;

@@ -1,6 +1,6 @@
 // Keeps the executor busy and records what happens. Units (one trial, or a cohort of trials that
-// share a seed) are claimed from storage one at a time, so that every slot always has one unit
-// queued behind it; everything that happens (a unit started, a point reported, a trial ended) is
+// share a seed) come from a UnitSource (source.ts: claims from storage, or jobs from the
+// PostgreSQL queue) one at a time, so that every slot always has one unit queued behind it; everything that happens (a unit started, a point reported, a trial ended) is
 // committed in small batches (one transaction per batch, at most FLUSH_MS after the first event),
 // so storage is not the bottleneck when trials take microseconds. A trial counts as complete once
 // its batch commits: a run killed in between re-runs at most the last FLUSH_MS of work.
@@ -17,6 +17,7 @@ import type { UnitEvent, WorkUnit } from '../pool/messages.js';
 import type { Json, Outcome, Storage, TrialBatch, TrialRecord } from '../storage/types.js';
 import type { Sweep } from './definition.js';
 import { isBetter, ObjectiveTracker } from './objective.js';
+import type { Settled, UnitSource } from './source.js';
 
 const FLUSH_MS = 20;
 const FLUSH_COUNT = 512;
@@ -29,8 +30,8 @@ export interface DispatchContext {
   runId: number;
   /** Builds a unit of work for claimed trials (all with one seed). */
   unitFor(trials: TrialRecord[]): WorkUnit;
-  /** Trials per unit (1: no cohorts). */
-  cohortSize: number;
+  /** Where units come from (claimed for runId); told when their trials settle. */
+  source: UnitSource;
   /** Recorded with each trial as it starts. */
   provenance: Json;
   counts: StateCounts;
@@ -59,6 +60,7 @@ interface ActiveUnit {
 
 export class Dispatcher {
   private stopping = false;
+  private stopReason = 'interrupted: the run was stopped';
   private failure: unknown = null;
   private done = 0;
   private batch: Required<TrialBatch> = { started: [], points: [], outcomes: [] };
@@ -72,25 +74,35 @@ export class Dispatcher {
 
   constructor(private readonly c: DispatchContext) {}
 
-  /** Stops: units in flight end early and their unfinished trials are recorded as interrupted. */
-  stop(): void {
+  /** Stops: units in flight end early and their unfinished trials are recorded as interrupted (with `reason`). */
+  stop(reason?: string): void {
     if (this.stopping) return;
     this.stopping = true;
+    if (reason) this.stopReason = reason;
     this.c.executor.stopAll();
+  }
+
+  /** Ends the run with this error (the database was lost): as stop(), and run() rethrows it. */
+  abort(error: unknown): void {
+    this.fail(error);
   }
 
   get stopped(): boolean {
     return this.stopping;
   }
 
-  /** Runs every waiting trial (or until stop()); returns how many ended in this run. Rethrows a storage failure. */
+  /**
+   * Runs units until the source has none and nothing is in flight (or until stop()); returns how
+   * many trials ended in this run so far. Rethrows a storage failure. It may be called again
+   * once it returns, for units the source gets later.
+   */
   async run(): Promise<number> {
     const window = this.c.executor.slots * 2; // one unit running and one queued behind it per slot
     try {
       while (!this.stopping) {
         while (this.inFlight.size < window && !this.stopping) {
-          const claimed = await this.c.storage.claimTrials(this.c.sweepId, this.c.runId, this.c.cohortSize, { sameSeed: this.c.cohortSize > 1 });
-          if (claimed.length === 0) break;
+          const claimed = await this.c.source.next();
+          if (claimed === null) break;
           this.c.counts.waiting -= claimed.length;
           this.c.counts.queued += claimed.length;
           this.start(claimed);
@@ -184,7 +196,7 @@ export class Dispatcher {
       if (m.final) continue;
       if (error !== null) {
         const interrupted = this.stopping && !(error instanceof UnitTimeout);
-        const message = interrupted ? 'interrupted: the run was stopped' : (error instanceof Error ? error.message : String(error)).split('\n')[0];
+        const message = interrupted ? this.stopReason : (error instanceof Error ? error.message : String(error)).split('\n')[0];
         this.finish(m, { trialId: m.trial.id, state: interrupted ? 'interrupted' : 'failed', error: message, durationMs: ms });
         continue;
       }
@@ -232,7 +244,9 @@ export class Dispatcher {
 
   private recorded(batch: Required<TrialBatch>, missed: Set<number>): void {
     const { counts, sweep } = this.c;
+    const settled: Settled[] = [];
     for (const o of batch.outcomes) {
+      settled.push({ trialId: o.trialId, state: missed.has(o.trialId) ? null : o.state });
       if (missed.has(o.trialId)) continue;
       if (this.startedIds.delete(o.trialId)) counts.running--;
       else counts.queued--;
@@ -241,6 +255,8 @@ export class Dispatcher {
       this.done++;
       if (o.state === 'complete' && o.objective !== null && isBetter(o.objective, this.c.best, sweep.objective.goal)) this.c.best = o.objective;
     }
+    for (const id of missed) if (!batch.outcomes.some((o) => o.trialId === id)) settled.push({ trialId: id, state: null });
+    this.c.source.settled(settled);
     this.c.onRecorded(this.done, this.c.best);
   }
 }

@@ -6,24 +6,25 @@
 // interrupted where the database still accepts it, and the error propagates as one line.
 
 import { hostname } from 'node:os';
-import { dirname, resolve } from 'node:path';
 import { totalOf, type StateCounts } from '../core/trial.js';
-import { lrsweepVersion } from '../core/version.js';
 import { yieldToEvents } from '../core/yield.js';
-import { TrialPool, defaultWorkers } from '../pool/pool.js';
-import { CommandExecutor } from '../pool/commands.js';
-import type { Executor } from '../pool/executor.js';
+import { defaultWorkers } from '../pool/pool.js';
 import { openStorage } from '../storage/open.js';
-import type { RunRecord, Storage, TrialRecord } from '../storage/types.js';
+import { isPostgresUrl } from '../storage/postgres-url.js';
+import type { Storage } from '../storage/types.js';
 import { checkBackend, type Backend } from '../train/backend.js';
-import { DEFAULT_TRIAL_ROOT, checkCommandHost, endOrphans, hashFiles, prepareSweepDir, type ProcessRecord } from '../train/command/index.js';
-import { DEFAULT_COHORT_SIZE, type Config, type Sweep } from './definition.js';
+import { checkCommandHost } from '../train/command/index.js';
+import type { Sweep } from './definition.js';
 import { Dispatcher } from './dispatch.js';
-import { loadSweepFile, type CheckProgress, type LoadedSweep } from './file.js';
+import { loadSweepFile, type CheckProgress } from './file.js';
+import { endLeftovers, HEARTBEAT_MS, isRunAlive } from './liveness.js';
 import { isBetter } from './objective.js';
 import { registerSweep } from './register.js';
 import { lintLines, lintSweep } from './lints.js';
+import { StorageSource } from './source.js';
 import { countTrials, plan, type PlanStats, type Planned } from './space.js';
+import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
+import { enqueueWaiting, serve, type ServedSweep } from './worker.js';
 
 export interface RunOptions {
   file: string;
@@ -43,6 +44,8 @@ export interface RunOptions {
   trialsDir?: string;
   /** Told what the run did besides trials (ended processes a dead run left behind). */
   onNotice?: (message: string) => void;
+  /** PostgreSQL: register and enqueue the sweep, and leave the work to `lrsweep worker`. */
+  enqueueOnly?: boolean;
 }
 
 export interface Progress {
@@ -68,6 +71,8 @@ export interface RunReport {
   seconds: number;
   workers: number;
   db: string;
+  /** PostgreSQL: trials put in the queue (null on SQLite, which has no queue). */
+  enqueued: number | null;
 }
 
 export interface DryRun {
@@ -102,42 +107,8 @@ export async function dryRun(file: string, onChecking?: CheckProgress): Promise<
   return { sweep, trials, configs: hashes.size, steps: trainer.steps, first, stats, lints: lintSweep(sweep, trainer.steps), data };
 }
 
-const HEARTBEAT_MS = 5_000;
-/** A run on another host is presumed dead when its heartbeat is older than this. */
-const STALE_MS = 60_000;
 /** Trials added per transaction while registering: big enough to be quick, small enough to let Ctrl-C in. */
 const REGISTER_BATCH = 5_000;
-
-/** Whether the run that holds trials is still alive (else its trials are stale and re-run). */
-export function isRunAlive(run: RunRecord): boolean {
-  if (run.host === hostname()) {
-    // Our own pid is alive but is not that run: a recycled pid, or a run of this process that ended badly.
-    if (run.pid === process.pid) return false;
-    try {
-      process.kill(run.pid, 0);
-      return true;
-    } catch (e) {
-      // EPERM: the process exists but belongs to another user, so it is alive; ESRCH: gone.
-      return (e as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  }
-  return Date.now() - Date.parse(run.heartbeatAt) < STALE_MS;
-}
-
-/** A content hash of the trainer's files (module and command trainers), so a changed trainer is noticed. */
-async function trainerHash(loaded: LoadedSweep): Promise<string | null> {
-  if (loaded.trainer.files.length === 0) return null;
-  return hashFiles(loaded.trainer.files, dirname(resolve(loaded.file)));
-}
-
-/** Ends the processes (command trainers) that a dead run left running, before their trials run again. */
-async function endLeftovers(processes: ProcessRecord[], o: RunOptions): Promise<void> {
-  if (processes.length === 0) return;
-  const report = await endOrphans(processes, 10_000);
-  for (const e of report.ended) {
-    o.onNotice?.(`ended ${e.processes} process${e.processes === 1 ? '' : 'es'} of process group ${e.record.pgid}, left running by a run that died`);
-  }
-}
 
 async function registerTrials(storage: Storage, sweepId: number, sweep: Sweep, steps: number, o: RunOptions): Promise<number> {
   const total = countTrials(sweep);
@@ -168,7 +139,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
   const workers = o.workers ?? loaded.sweep.budget.workers ?? defaultWorkers();
 
   const storage = await openStorage(o.db, 'write');
-  let executor: Executor | null = null;
+  let training: Training | null = null;
   let runId = -1;
   let heartbeat: NodeJS.Timeout | null = null;
   try {
@@ -179,7 +150,10 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const added = await registerTrials(storage, record.id, sweep, loaded.trainer.steps, o);
     for (const line of lintLines(lintSweep(sweep, loaded.trainer.steps))) o.onNotice?.(line);
     const { requeued: recovered, processes } = await storage.recoverTrials(record.id, isRunAlive);
-    await endLeftovers(processes as unknown as ProcessRecord[], o);
+    await endLeftovers(processes, o.onNotice);
+    const base = { sweep: sweep.name, added, recovered, workers, db: storage.where };
+    if (isPostgresUrl(o.db)) return await runOnQueue(storage, { loaded, sweep, record, hash }, o, { ...base, began, backend });
+
     runId = await storage.beginRun(record.id, { pid: process.pid, host: hostname(), workers, backend });
     heartbeat = setInterval(() => storage.heartbeat(runId).catch(() => {}), HEARTBEAT_MS);
     heartbeat.unref();
@@ -187,10 +161,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const started = Date.now();
     const counts = await storage.counts(record.id);
     const toRun = counts.waiting;
-    let best: number | null = null;
-    for (const t of await storage.trials(record.id, { state: 'complete' })) {
-      if (t.objective !== null && isBetter(t.objective, best, sweep.objective.goal)) best = t.objective;
-    }
+    let best = await bestTrial(storage, record.id, sweep);
     let done = 0;
     const report = () => o.onProgress?.({
       counts, total: totalOf(counts), doneThisRun: done, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, bestTrial: best,
@@ -199,24 +170,10 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
 
     let stopped = o.signal?.aborted ?? false;
     if (toRun > 0 && !stopped) {
-      const cohortSize = runner.kind === 'pool' && runner.definition.trainCohort ? (sweep.budget.cohort_size ?? DEFAULT_COHORT_SIZE) : 1;
-      if (runner.kind === 'command') {
-        const root = resolve(o.trialsDir ?? (process.env.LRSWEEP_TRIALS_DIR || DEFAULT_TRIAL_ROOT));
-        prepareSweepDir(root, sweep.name, `${storage.where}#${record.createdAt}`);
-        executor = new CommandExecutor({ options: runner.options, slots: workers, root, trialTimeout: sweep.budget.trial_timeout, objective: sweep.objective.metric });
-      } else executor = new TrialPool({ workers, trialTimeout: sweep.budget.trial_timeout });
-      const options = runner.kind === 'pool' ? runner.options : null;
-      const ref = runner.kind === 'pool' ? runner.ref : { builtin: 'command' };
-      const provenance = {
-        lrsweep: lrsweepVersion(), node: process.version, ...(runner.kind === 'pool' ? { backend } : {}), host: hostname(), trainer_hash: hash,
-      };
+      training = trainingFor(loaded, sweep, record, { workers, backend, hash, trialsDir: o.trialsDir, where: storage.where });
       const dispatcher = new Dispatcher({
-        storage, executor, sweep, sweepId: record.id, runId, counts, best, cohortSize, provenance,
-        unitFor: (trials: TrialRecord[]) => ({
-          sweep: sweep.name, trainer: ref, options, steps: loaded.trainer.steps, seed: trials[0].seed, backend, perStep: false,
-          lockstep: cohortSize > 1,
-          members: trials.map((t) => ({ trialId: t.id, number: t.number, attempt: t.attempts, repeat: t.repeat, params: t.params as Config })),
-        }),
+        storage, executor: training.executor, sweep, sweepId: record.id, runId, counts, best, provenance: training.provenance,
+        unitFor: training.unitFor, source: new StorageSource(storage, record.id, runId, training.cohortSize),
         onRecorded(n, b) {
           done = n;
           best = b;
@@ -235,9 +192,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     await storage.releaseRun(runId);
     await storage.endRun(runId, stopped ? 'interrupted' : 'finished');
     const final = await storage.counts(record.id);
-    return {
-      sweep: sweep.name, runId, added, recovered, counts: final, ranThisRun: done, stopped, seconds: (Date.now() - began) / 1000, workers, db: storage.where,
-    };
+    return { ...base, runId, counts: final, ranThisRun: done, stopped, seconds: (Date.now() - began) / 1000, enqueued: null };
   } catch (e) {
     if (runId >= 0) {
       // The database may be what failed: record what it still accepts, and report the first error.
@@ -247,7 +202,45 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     throw e;
   } finally {
     if (heartbeat) clearInterval(heartbeat);
-    await executor?.close();
+    await training?.executor.close();
     await storage.close();
+  }
+}
+
+/** The best single trial's objective so far. */
+async function bestTrial(storage: Storage, sweepId: number, sweep: Sweep): Promise<number | null> {
+  let best: number | null = null;
+  for (const t of await storage.trials(sweepId, { state: 'complete' })) {
+    if (t.objective !== null && isBetter(t.objective, best, sweep.objective.goal)) best = t.objective;
+  }
+  return best;
+}
+
+/**
+ * PostgreSQL: enqueue the sweep's waiting trials (idempotently: two runs at once enqueue each
+ * once), then, unless enqueueOnly, work on them as a worker does until none is left.
+ */
+async function runOnQueue(storage: Storage, item: ServedSweep, o: RunOptions,
+  base: Pick<RunReport, 'sweep' | 'added' | 'recovered' | 'workers' | 'db'> & { began: number; backend: Backend }): Promise<RunReport> {
+  const { TrialQueue } = await import('../storage/queue.js');
+  const queue = await TrialQueue.open(o.db);
+  try {
+    const enqueued = await enqueueWaiting(storage, queue, item.record.id, cohortSizeOf(item.loaded, item.sweep));
+    const { began, backend, ...fields } = base;
+    if (o.enqueueOnly) {
+      return { ...fields, runId: -1, counts: await storage.counts(item.record.id), ranThisRun: 0, stopped: false, seconds: (Date.now() - began) / 1000, enqueued };
+    }
+    const started = Date.now();
+    const toRun = (await storage.counts(item.record.id)).waiting;
+    const { sweeps, stopped } = await serve(storage, queue, [item], {
+      workers: fields.workers, backend, wait: false, signal: o.signal, trialsDir: o.trialsDir, onNotice: o.onNotice,
+      onProgress: (_, p) => o.onProgress?.({
+        counts: p.counts, total: totalOf(p.counts), doneThisRun: p.ranHere, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, bestTrial: p.bestTrial,
+      }),
+    });
+    const [mine] = sweeps;
+    return { ...fields, runId: mine.runId, counts: mine.counts, ranThisRun: mine.ranHere, stopped: stopped || mine.cancelled, seconds: (Date.now() - began) / 1000, enqueued };
+  } finally {
+    await queue.close();
   }
 }

@@ -10,6 +10,7 @@ import { UnitStopped, UnitTimeout, type Executor, type RunningUnit } from '../..
 import type { UnitEvent, WorkUnit } from '../../src/pool/messages.js';
 import { openSqlite } from '../../src/storage/sqlite.js';
 import type { Storage } from '../../src/storage/types.js';
+import { StorageSource } from '../../src/sweep/source.js';
 import { Dispatcher, divergenceOf } from '../../src/sweep/dispatch.js';
 import type { Sweep } from '../../src/sweep/definition.js';
 
@@ -51,7 +52,7 @@ async function setUp(trials: number, seeds: number[] = []): Promise<{ storage: S
 
 function dispatcher(storage: Storage, sweepId: number, runId: number, executor: Executor, cohortSize = 1) {
   return new Dispatcher({
-    storage, executor, sweep, sweepId, runId, cohortSize, provenance: { host: 'h' }, counts: { ...emptyCounts(), waiting: 99 }, best: null,
+    storage, executor, sweep, sweepId, runId, source: new StorageSource(storage, sweepId, runId, cohortSize), provenance: { host: 'h' }, counts: { ...emptyCounts(), waiting: 99 }, best: null,
     unitFor: (trials) => ({ sweep: 's', trainer: { builtin: 'quadratic' }, options: {}, steps: 10, seed: trials[0].seed, backend: 'wasm', perStep: false,
       members: trials.map((t) => ({ trialId: t.id, number: t.number, attempt: t.attempts, repeat: t.repeat, params: t.params as never })) }),
     onRecorded() {},

@@ -1,0 +1,163 @@
+// The trial queue on PostgreSQL: pg-boss 10.4 (the last line that runs on Node 20), in the same
+// schema as lrsweep's tables. The trials table stays the truth; the queue is transport. A job is
+// a unit of work: one trial, or a cohort of trials that share a seed, named by their ids. A worker
+// claims a job's trials from storage (claimTrialIds), so a job delivered twice, or a job whose
+// trials another worker already ran, runs nothing twice.
+//
+// pg-boss 10.4 facts this is built around:
+// - Each sweep has its own queue (`sweep-<id>`), created with policy 'short': at most one job in
+//   state created per singleton key (sweep, config hash, repeat), so enqueueing a sweep again, or
+//   from two `lrsweep run` at once, adds each unit once. (singletonKey does not deduplicate under
+//   'standard'; 'stately' and 'singleton' also gate `active` jobs, and their fetch fails when a
+//   retried job meets an active one with its key.)
+// - No job heartbeat: liveness is the worker's own (its run's heartbeat is the lease on every trial
+//   it holds; sweep/worker.ts). Job expiry is only a backstop, set explicitly (pg-boss's default is
+//   15 minutes): an expired job that still runs somewhere is harmless, its retry claims nothing.
+// - Retry limit and delay are set explicitly (the default is not what the docs say): a stopped
+//   worker fails its jobs so that another worker takes them at once.
+// - work() sleeps between polls: workers call fetch() themselves, in batches.
+// Errors: connection failures become StorageError naming the store, as the storage's own do.
+
+import PgBoss from 'pg-boss';
+import { UsageError } from '../core/errors.js';
+import { parsePgUrl, type PgTarget } from './postgres-url.js';
+import { StorageError } from './types.js';
+
+/** A unit waiting to be run: its trials (by id) and the key that makes enqueueing it idempotent. */
+export interface QueuedUnit {
+  key: string;
+  trialIds: number[];
+}
+
+export interface Job {
+  id: string;
+  trialIds: number[];
+}
+
+export interface QueueDepth {
+  /** Jobs no worker has taken yet (created, or failed and waiting to be retried). */
+  waiting: number;
+  /** Jobs a worker has taken and not completed. */
+  active: number;
+}
+
+/** Retries of a job (a worker stopped or lost with it). Trials themselves are bounded by their lost count. */
+const RETRY_LIMIT = 20;
+/** The backstop expiry of a taken job; pg-boss refuses 24 hours or more. */
+const EXPIRE_SECONDS = 23 * 3600;
+/** How long pg-boss keeps jobs no one takes. */
+const RETENTION_MINUTES = 14 * 24 * 60;
+/** pg-boss's own maintenance (expiry, archiving), done by whichever process holds its lock. */
+const MAINTENANCE_SECONDS = 60;
+/** Jobs per insert statement when enqueueing a big sweep. */
+const INSERT_SLICE = 2_000;
+
+export function queueName(sweepId: number): string {
+  return `sweep-${sweepId}`;
+}
+
+export class TrialQueue {
+  private readonly created = new Set<number>();
+
+  private constructor(private readonly boss: PgBoss, private readonly target: PgTarget) {}
+
+  /** Connects to the queue of the PostgreSQL store `db` names, creating pg-boss's tables when they are missing. */
+  static async open(db: string): Promise<TrialQueue> {
+    const target = parsePgUrl(db);
+    const boss = new PgBoss({
+      connectionString: target.connectionString({ readOnly: false }),
+      schema: target.schema,
+      max: 2,
+      application_name: 'lrsweep-queue',
+      schedule: false,
+      supervise: true,
+      migrate: true,
+      maintenanceIntervalSeconds: MAINTENANCE_SECONDS,
+    });
+    // pg-boss reports a broken connection on its pool as an 'error' event; unhandled, it would
+    // crash the process. The next call fails with it, and that failure is handled where it is made.
+    boss.on('error', () => {});
+    const queue = new TrialQueue(boss, target);
+    try {
+      await boss.start();
+    } catch (e) {
+      await boss.stop({ graceful: false, wait: true }).catch(() => {});
+      throw queue.failure(e);
+    }
+    return queue;
+  }
+
+  private failure(e: unknown): Error {
+    if (e instanceof StorageError || e instanceof UsageError) return e;
+    let cause = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    if (this.target.password.length >= 4) cause = cause.split(this.target.password).join('***');
+    return new StorageError(`${this.target.where}: the trial queue: ${cause}`);
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw this.failure(e);
+    }
+  }
+
+  private async ensure(sweepId: number): Promise<string> {
+    const name = queueName(sweepId);
+    if (!this.created.has(sweepId)) {
+      await this.call(() => this.boss.createQueue(name, {
+        name, policy: 'short', retryLimit: RETRY_LIMIT, retryDelay: 0, retryBackoff: false, expireInSeconds: EXPIRE_SECONDS, retentionMinutes: RETENTION_MINUTES,
+      }));
+      this.created.add(sweepId);
+    }
+    return name;
+  }
+
+  /** Adds the units not already waiting in the queue (by key); idempotent. */
+  async enqueue(sweepId: number, units: QueuedUnit[]): Promise<void> {
+    const name = await this.ensure(sweepId);
+    for (let i = 0; i < units.length; i += INSERT_SLICE) {
+      const jobs = units.slice(i, i + INSERT_SLICE).map((u) => ({
+        name, data: { trials: u.trialIds }, singletonKey: u.key,
+        retryLimit: RETRY_LIMIT, retryDelay: 0, retryBackoff: false, expireInSeconds: EXPIRE_SECONDS,
+      }));
+      await this.call(() => this.boss.insert(jobs));
+    }
+  }
+
+  /** Takes up to `max` jobs of the sweep (they become active); [] when none waits. */
+  async fetch(sweepId: number, max: number): Promise<Job[]> {
+    const name = await this.ensure(sweepId);
+    const jobs = await this.call(() => this.boss.fetch<{ trials: number[] }>(name, { batchSize: max }));
+    return jobs.map((j) => ({ id: j.id, trialIds: j.data.trials }));
+  }
+
+  /** The jobs are done: their trials reached a final state (or another worker holds them). */
+  async complete(sweepId: number, ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.call(() => this.boss.complete(queueName(sweepId), ids));
+  }
+
+  /** The jobs' trials were stopped before they ended: another worker takes them again at once. */
+  async retry(sweepId: number, ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.call(() => this.boss.fail(queueName(sweepId), ids));
+  }
+
+  /** `lrsweep cancel`: jobs no worker has taken are cancelled; taken ones end as their workers stop. */
+  async cancelWaiting(sweepId: number): Promise<void> {
+    const name = await this.ensure(sweepId);
+    await this.call(() => this.boss.getDb().executeSql(
+      `UPDATE "${this.target.schema}".job SET state = 'cancelled', completed_on = now() WHERE name = $1 AND state < 'active'`, [name]));
+  }
+
+  async depth(sweepId: number): Promise<QueueDepth> {
+    const name = await this.ensure(sweepId);
+    const { rows } = await this.call(() => this.boss.getDb().executeSql(
+      `SELECT COUNT(*) FILTER (WHERE state < 'active')::int AS waiting, COUNT(*) FILTER (WHERE state = 'active')::int AS active
+       FROM "${this.target.schema}".job WHERE name = $1`, [name]));
+    return rows[0] as QueueDepth;
+  }
+
+  async close(): Promise<void> {
+    await this.boss.stop({ graceful: false, wait: true, close: true }).catch(() => {});
+  }
+}

@@ -1,0 +1,136 @@
+// Where the run loop (dispatch.ts) gets its units of work: claims from storage (SQLite, one
+// machine), or jobs from the PostgreSQL trial queue (many machines; storage/queue.ts). Either way
+// the trials are claimed in storage for the run before they run, so storage stays the truth.
+//
+// Contract: next() returns the trials of one unit, claimed for the run (queued), or null when
+// there is none now; settled() is told, after each committed batch, which trials reached a state
+// (or were found no longer held); close() hands back what was taken and not started.
+
+import { StorageError } from '../storage/types.js';
+import type { Storage, TrialRecord } from '../storage/types.js';
+import type { Job, TrialQueue } from '../storage/queue.js';
+import type { TrialState } from '../core/trial.js';
+
+export interface Settled {
+  trialId: number;
+  /** The state it reached; null when the run no longer held it (another run has it, or it was decided). */
+  state: TrialState | null;
+}
+
+export interface UnitSource {
+  next(): Promise<TrialRecord[] | null>;
+  settled(trials: Settled[]): void;
+  /** Waits for the source's own writes (job completions) and hands back units taken but not started. */
+  close(): Promise<void>;
+}
+
+/** One machine: waiting trials claimed in number order (a cohort: those with the first one's seed). */
+export class StorageSource implements UnitSource {
+  constructor(private readonly storage: Storage, private readonly sweepId: number, private readonly runId: number, private readonly cohortSize: number) {}
+
+  async next(): Promise<TrialRecord[] | null> {
+    const claimed = await this.storage.claimTrials(this.sweepId, this.runId, this.cohortSize, { sameSeed: this.cohortSize > 1 });
+    return claimed.length > 0 ? claimed : null;
+  }
+
+  settled(): void {}
+
+  async close(): Promise<void> {}
+}
+
+interface OpenJob {
+  job: Job;
+  /** Trials of the job this run claimed and has not yet seen settle. */
+  pending: Set<number>;
+  /** A member was stopped before it ended: the job goes back to the queue for another worker. */
+  retry: boolean;
+}
+
+/** Jobs fetched at once: enough to keep the slots busy between fetches, few enough to share work fairly. */
+const FETCH_BATCH = 16;
+
+/**
+ * Many machines: jobs of one sweep from the queue. A job's trials are claimed by id (those already
+ * held or decided elsewhere are skipped, so a job delivered twice runs nothing twice). When every
+ * claimed trial of a job has settled, the job is completed, or, when one was interrupted (the
+ * worker stopped), failed so that the queue hands it to another worker at once. After cancel()
+ * (`lrsweep cancel`), jobs are completed whatever happened: nothing of the sweep is handed out.
+ */
+export class QueueSource implements UnitSource {
+  private readonly ready: { job: OpenJob; trials: TrialRecord[] }[] = [];
+  private readonly open = new Map<number, OpenJob>();
+  private writes: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  private cancelled = false;
+
+  constructor(private readonly storage: Storage, private readonly queue: TrialQueue, private readonly sweepId: number, private readonly runId: number) {}
+
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  async next(): Promise<TrialRecord[] | null> {
+    if (this.failure) throw this.failure;
+    if (this.ready.length === 0) await this.fetch();
+    const unit = this.ready.shift();
+    return unit ? unit.trials : null;
+  }
+
+  private async fetch(): Promise<void> {
+    const jobs = await this.queue.fetch(this.sweepId, FETCH_BATCH);
+    if (jobs.length === 0) return;
+    const claimed = await this.storage.claimTrialIds(this.sweepId, this.runId, jobs.flatMap((j) => j.trialIds));
+    const byId = new Map(claimed.map((t) => [t.id, t]));
+    const idle: string[] = [];
+    for (const job of jobs) {
+      const trials = job.trialIds.flatMap((id) => byId.get(id) ?? []).sort((a, b) => a.number - b.number);
+      if (trials.length === 0) {
+        idle.push(job.id); // all held or decided elsewhere: nothing left to do for this job
+        continue;
+      }
+      // A cohort runs as one unit only with one seed; a job's trials share theirs (run.ts groups them so).
+      const open: OpenJob = { job, pending: new Set(trials.map((t) => t.id)), retry: false };
+      for (const t of trials) this.open.set(t.id, open);
+      this.ready.push({ job: open, trials });
+    }
+    this.write(() => this.queue.complete(this.sweepId, idle));
+  }
+
+  settled(trials: Settled[]): void {
+    const complete: string[] = [];
+    const retry: string[] = [];
+    for (const { trialId, state } of trials) {
+      const open = this.open.get(trialId);
+      if (!open) continue;
+      this.open.delete(trialId);
+      open.pending.delete(trialId);
+      if (state === 'interrupted') open.retry = true;
+      if (open.pending.size > 0) continue;
+      (open.retry && !this.cancelled ? retry : complete).push(open.job.id);
+    }
+    this.write(() => this.queue.complete(this.sweepId, complete));
+    this.write(() => this.queue.retry(this.sweepId, retry));
+  }
+
+  /** Job writes go one after another, off the run loop's path; the first failure is raised by next() or close(). */
+  private write(fn: () => Promise<void>): void {
+    this.writes = this.writes.then(async () => {
+      if (this.failure) return;
+      try {
+        await fn();
+      } catch (e) {
+        this.failure = e instanceof StorageError ? e : new StorageError(String(e));
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    // Units taken and never started: their trials go back to waiting with releaseRun, their jobs to the queue.
+    const unstarted = this.ready.splice(0).map((u) => u.job.job.id);
+    for (const u of unstarted) for (const [id, open] of this.open) if (open.job.id === u) this.open.delete(id);
+    if (!this.cancelled) this.write(() => this.queue.retry(this.sweepId, unstarted));
+    else this.write(() => this.queue.complete(this.sweepId, unstarted));
+    await this.writes;
+    if (this.failure) throw this.failure;
+  }
+}

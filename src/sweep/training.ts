@@ -1,0 +1,72 @@
+// What a machine needs to train a sweep's trials: the executor for its trainer (the thread pool,
+// or child processes for a command trainer), how claimed trials become a unit of work, and what
+// each trial records about where it ran. Built from this machine's own sweep file: nothing that
+// is executed ever comes from the database.
+
+import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { lrsweepVersion } from '../core/version.js';
+import { CommandExecutor } from '../pool/commands.js';
+import type { Executor } from '../pool/executor.js';
+import type { WorkUnit } from '../pool/messages.js';
+import { TrialPool } from '../pool/pool.js';
+import type { Json, SweepRecord, TrialRecord } from '../storage/types.js';
+import type { Backend } from '../train/backend.js';
+import { DEFAULT_TRIAL_ROOT, hashFiles, prepareSweepDir } from '../train/command/index.js';
+import { DEFAULT_COHORT_SIZE, type Config, type Sweep } from './definition.js';
+import type { LoadedSweep } from './file.js';
+
+export interface Training {
+  executor: Executor;
+  unitFor(trials: TrialRecord[]): WorkUnit;
+  /** Trials per unit: a cohort trains in lockstep when the trainer can (1: one trial per unit). */
+  cohortSize: number;
+  provenance: Json;
+}
+
+/** A content hash of the trainer's files (module and command trainers), so a changed trainer is noticed. */
+export async function trainerHash(loaded: LoadedSweep): Promise<string | null> {
+  if (loaded.trainer.files.length === 0) return null;
+  return hashFiles(loaded.trainer.files, dirname(resolve(loaded.file)));
+}
+
+/** Trials per unit for this sweep and trainer. */
+export function cohortSizeOf(loaded: LoadedSweep, sweep: Sweep): number {
+  const runner = loaded.trainer.runner;
+  return runner.kind === 'pool' && runner.definition.trainCohort ? (sweep.budget.cohort_size ?? DEFAULT_COHORT_SIZE) : 1;
+}
+
+export interface TrainingOptions {
+  workers: number;
+  backend: Backend;
+  hash: string | null;
+  /** Command trainers: where trial directories go (default $LRSWEEP_TRIALS_DIR, else ./lrsweep-trials). */
+  trialsDir?: string;
+  /** Names the store in the trial directory's marker, so two stores never share one directory. */
+  where: string;
+}
+
+export function trainingFor(loaded: LoadedSweep, sweep: Sweep, record: SweepRecord, o: TrainingOptions): Training {
+  const runner = loaded.trainer.runner;
+  const cohortSize = cohortSizeOf(loaded, sweep);
+  let executor: Executor;
+  if (runner.kind === 'command') {
+    const root = resolve(o.trialsDir ?? (process.env.LRSWEEP_TRIALS_DIR || DEFAULT_TRIAL_ROOT));
+    prepareSweepDir(root, sweep.name, `${o.where}#${record.createdAt}`);
+    executor = new CommandExecutor({ options: runner.options, slots: o.workers, root, trialTimeout: sweep.budget.trial_timeout, objective: sweep.objective.metric });
+  } else executor = new TrialPool({ workers: o.workers, trialTimeout: sweep.budget.trial_timeout });
+  const options = runner.kind === 'pool' ? runner.options : null;
+  const ref = runner.kind === 'pool' ? runner.ref : { builtin: 'command' };
+  const provenance = {
+    lrsweep: lrsweepVersion(), node: process.version, ...(runner.kind === 'pool' ? { backend: o.backend } : {}), host: hostname(), trainer_hash: o.hash,
+  };
+  const steps = loaded.trainer.steps;
+  return {
+    executor, cohortSize, provenance,
+    unitFor: (trials) => ({
+      sweep: sweep.name, trainer: ref, options, steps, seed: trials[0].seed, backend: o.backend, perStep: false,
+      lockstep: cohortSize > 1,
+      members: trials.map((t) => ({ trialId: t.id, number: t.number, attempt: t.attempts, repeat: t.repeat, params: t.params as Config })),
+    }),
+  };
+}
