@@ -20,6 +20,8 @@ import * as report from './commands/report.js';
 import * as fit from './commands/fit.js';
 import * as rangeTest from './commands/range-test.js';
 import * as copy from './commands/copy.js';
+import * as worker from './commands/worker.js';
+import * as cancel from './commands/cancel.js';
 
 
 export const EXIT_OK = 0;
@@ -42,6 +44,8 @@ export async function main(args: string[]): Promise<number> {
     // The registry of commands, in the order --help lists them; each handler's argument type is
     // inferred from its own builder.
     .command(run.command, run.describe, run.builder, run.handler)
+    .command(worker.command, worker.describe, worker.builder, worker.handler)
+    .command(cancel.command, cancel.describe, cancel.builder, cancel.handler)
     .command(status.command, status.describe, status.builder, status.handler)
     .command(best.command, best.describe, best.builder, best.handler)
     .command(trials.command, trials.describe, trials.builder, trials.handler)

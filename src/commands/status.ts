@@ -7,6 +7,8 @@ import { render, type TableFormat } from '../io/table.js';
 import { openStorage } from '../storage/open.js';
 import type { RunRecord, Storage, SweepRecord } from '../storage/types.js';
 import { emit, openSweep, withDb, withFormat, type Output } from './common.js';
+import { isPostgresUrl } from '../storage/postgres-url.js';
+import type { QueueDepth } from '../storage/queue.js';
 
 export const command = 'status [name]';
 export const describe = 'Trial counts per state, for every sweep or one';
@@ -28,10 +30,44 @@ export interface SweepStatus extends StateCounts {
   status: SweepRecord['status'];
 }
 
+/** A run (a `lrsweep run`, or a worker) working on the sweep now, with the trials it holds. */
+export interface RunStatus extends RunRecord {
+  running: number;
+  queued: number;
+}
+
 export interface StatusResult {
   sweeps: SweepStatus[];
   /** With a name: the runs that are working on the sweep now. */
-  runs: RunRecord[] | null;
+  runs: RunStatus[] | null;
+  /** With a name, on PostgreSQL: the sweep's jobs in the queue (null when it has none, or on SQLite). */
+  queue: QueueDepth | null;
+}
+
+async function runsOf(storage: Storage, sweepId: number): Promise<RunStatus[]> {
+  const open = (await storage.runs(sweepId)).filter((r) => r.status === 'running');
+  const held = [...await storage.trials(sweepId, { state: 'running' }), ...await storage.trials(sweepId, { state: 'queued' })];
+  return open.map((r) => ({
+    ...r,
+    running: held.filter((t) => t.runId === r.id && t.state === 'running').length,
+    queued: held.filter((t) => t.runId === r.id && t.state === 'queued').length,
+  }));
+}
+
+async function queueOf(db: string, sweepId: number): Promise<QueueDepth | null> {
+  if (!isPostgresUrl(db)) return null;
+  const { TrialQueue } = await import('../storage/queue.js');
+  let queue;
+  try {
+    queue = await TrialQueue.open(db, { reader: true });
+  } catch {
+    return null; // no queue yet: nothing was ever enqueued in this store
+  }
+  try {
+    return await queue.depth(sweepId);
+  } finally {
+    await queue.close();
+  }
 }
 
 async function statusOf(storage: Storage, s: SweepRecord): Promise<SweepStatus> {
@@ -46,14 +82,14 @@ export async function status(o: { db: string; name?: string }): Promise<StatusRe
     try {
       const sweeps = [];
       for (const s of await storage.listSweeps()) sweeps.push(await statusOf(storage, s));
-      return { sweeps, runs: null };
+      return { sweeps, runs: null, queue: null };
     } finally {
       await storage.close();
     }
   }
   const { storage, sweep } = await openSweep(o.db, o.name);
   try {
-    return { sweeps: [await statusOf(storage, sweep)], runs: (await storage.runs(sweep.id)).filter((r) => r.status === 'running') };
+    return { sweeps: [await statusOf(storage, sweep)], runs: await runsOf(storage, sweep.id), queue: await queueOf(o.db, sweep.id) };
   } finally {
     await storage.close();
   }
@@ -62,12 +98,14 @@ export async function status(o: { db: string; name?: string }): Promise<StatusRe
 const COLUMNS = ['sweep', 'trials', ...TRIAL_STATES, 'best_config', 'metric', 'goal'];
 
 export function present(r: StatusResult, format: TableFormat): Output {
-  if (format === 'json') return { stdout: `${JSON.stringify(r.runs === null ? r.sweeps : { ...r.sweeps[0], runs: r.runs }, null, 2)}\n` };
+  if (format === 'json') return { stdout: `${JSON.stringify(r.runs === null ? r.sweeps : { ...r.sweeps[0], runs: r.runs, queue: r.queue }, null, 2)}\n` };
   let text = render(r.sweeps.map((s) => ({ ...s, sweep: s.status === 'cancelled' ? `${s.sweep} (cancelled)` : s.sweep })), COLUMNS, format);
   if (format === 'table' && r.runs && r.runs.length > 0) {
-    text += render(r.runs.map((run) => ({ run: run.id, host: run.host, pid: run.pid, workers: run.workers, backend: run.backend, started: run.startedAt, heartbeat: run.heartbeatAt })),
-      ['run', 'host', 'pid', 'workers', 'backend', 'started', 'heartbeat'], 'table');
+    text += render(r.runs.map((run) => ({ run: run.id, host: run.host, pid: run.pid, workers: run.workers, running: run.running, queued: run.queued,
+      backend: run.backend, started: run.startedAt, heartbeat: run.heartbeatAt })),
+    ['run', 'host', 'pid', 'workers', 'running', 'queued', 'backend', 'started', 'heartbeat'], 'table');
   }
+  if (format === 'table' && r.queue) text += `queue: ${r.queue.waiting} jobs waiting, ${r.queue.active} taken by workers\n`;
   return { stdout: text };
 }
 

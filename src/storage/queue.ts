@@ -61,17 +61,21 @@ export class TrialQueue {
 
   private constructor(private readonly boss: PgBoss, private readonly target: PgTarget) {}
 
-  /** Connects to the queue of the PostgreSQL store `db` names, creating pg-boss's tables when they are missing. */
-  static async open(db: string): Promise<TrialQueue> {
+  /**
+   * Connects to the queue of the PostgreSQL store `db` names, creating pg-boss's tables when they
+   * are missing. A reader (`status`) neither creates nor maintains anything, and fails when the
+   * store has no queue yet.
+   */
+  static async open(db: string, o: { reader?: boolean } = {}): Promise<TrialQueue> {
     const target = parsePgUrl(db);
     const boss = new PgBoss({
-      connectionString: target.connectionString({ readOnly: false }),
+      connectionString: target.connectionString({ readOnly: o.reader ?? false }),
       schema: target.schema,
-      max: 2,
+      max: o.reader ? 1 : 2,
       application_name: 'lrsweep-queue',
       schedule: false,
-      supervise: true,
-      migrate: true,
+      supervise: !o.reader,
+      migrate: !o.reader,
       maintenanceIntervalSeconds: MAINTENANCE_SECONDS,
     });
     // pg-boss reports a broken connection on its pool as an 'error' event; unhandled, it would
@@ -150,7 +154,7 @@ export class TrialQueue {
   }
 
   async depth(sweepId: number): Promise<QueueDepth> {
-    const name = await this.ensure(sweepId);
+    const name = queueName(sweepId);
     const { rows } = await this.call(() => this.boss.getDb().executeSql(
       `SELECT COUNT(*) FILTER (WHERE state < 'active')::int AS waiting, COUNT(*) FILTER (WHERE state = 'active')::int AS active
        FROM "${this.target.schema}".job WHERE name = $1`, [name]));

@@ -49,6 +49,23 @@ export interface RegisterOptions {
   trainerHash: string | null;
 }
 
+/**
+ * How a sweep file differs from the sweep as stored: the definition the file means (with legacy
+ * values where the file is silent and the stored sweep predates a key), and the changes to its
+ * identity and trainer files. No changes: the file runs that sweep's trials as they were meant.
+ */
+export function compareWithStored(existing: SweepRecord, parsed: Sweep, o: Pick<RegisterOptions, 'written' | 'trainerHash'>): { sweep: Sweep; changes: { path: string; text: string }[] } {
+  const stored = upgradeDefinition(existing.definition);
+  const sweep = { ...parsed };
+  for (const key of Object.keys(LEGACY) as (keyof Sweep)[]) {
+    if (!o.written.has(key) && !(key in existing.definition)) (sweep as Record<string, unknown>)[key] = stored[key];
+  }
+  const changes = describeChanges(identity(stored), identity(sweep));
+  const files = trainerFilesChange(existing.trainerHash, o.trainerHash);
+  if (files) changes.push(files);
+  return { sweep, changes };
+}
+
 export async function registerSweep(storage: Storage, parsed: Sweep, o: RegisterOptions): Promise<Registration> {
   let existing = await storage.getSweep(parsed.name);
   if (!existing) {
@@ -65,14 +82,7 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
       if (!existing) throw e;
     }
   }
-  const stored = upgradeDefinition(existing.definition);
-  const sweep = { ...parsed };
-  for (const key of Object.keys(LEGACY) as (keyof Sweep)[]) {
-    if (!o.written.has(key) && !(key in existing.definition)) (sweep as Record<string, unknown>)[key] = stored[key];
-  }
-  const changes = describeChanges(identity(stored), identity(sweep));
-  const files = trainerFilesChange(existing.trainerHash, o.trainerHash);
-  if (files) changes.push(files);
+  const { sweep, changes } = compareWithStored(existing, parsed, o);
   if (changes.length > 0) {
     const list = changes.map((c) => c.text).join('; ');
     const blocked = changes.filter((c) => !extendable(c.path));

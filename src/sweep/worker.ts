@@ -141,7 +141,7 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
         if (t.objective !== null && isBetter(t.objective, best, item.sweep.objective.goal)) best = t.objective;
       }
       const source = new QueueSource(storage, queue, item.record.id, runId);
-      const s: Serving = { item, runId, training, source, counts, best, ran: 0, cancelled: false, dispatcher: null as unknown as Dispatcher };
+      const s: Serving = { item, runId, training, source, counts, best, ran: 0, cancelled: item.record.status === 'cancelled', dispatcher: null as unknown as Dispatcher };
       s.dispatcher = new Dispatcher({
         storage, executor: training.executor, sweep: item.sweep, sweepId: item.record.id, runId, counts, best, source,
         provenance: training.provenance, unitFor: training.unitFor,
@@ -192,6 +192,11 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
       for (const s of serving) {
         if (s.cancelled) continue;
         const id = s.item.record.id;
+        // Cancelled since the last heartbeat: its waiting trials must not be enqueued again.
+        if ((await storage.getSweep(s.item.record.name))?.status === 'cancelled') {
+          s.cancelled = true;
+          continue;
+        }
         const r = await storage.recoverTrials(id, alive, { staleOnly: true, maxLost: MAX_LOST });
         await endLeftovers(r.processes, o.onNotice);
         if (r.gaveUp > 0) o.onNotice?.(`sweep ${s.item.sweep.name}: ${r.gaveUp} trial${r.gaveUp === 1 ? '' : 's'} failed: their workers were lost ${MAX_LOST} times`);
