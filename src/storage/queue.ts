@@ -49,6 +49,7 @@ const EXPIRE_SECONDS = 23 * 3600;
 const RETENTION_MINUTES = 14 * 24 * 60;
 /** pg-boss's own maintenance (expiry, archiving), done by whichever process holds its lock. */
 const MAINTENANCE_SECONDS = 60;
+const DEADLOCK_RETRIES = 5;
 /** Jobs per insert statement when enqueueing a big sweep. */
 const INSERT_SLICE = 2_000;
 
@@ -98,11 +99,15 @@ export class TrialQueue {
     return new StorageError(`${this.target.where}: the trial queue: ${cause}`);
   }
 
+  /** One pg-boss call, retried when PostgreSQL aborted it to break a deadlock (two runs enqueueing one sweep at once). */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      throw this.failure(e);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        if ((e as { code?: string }).code === '40P01' && attempt < DEADLOCK_RETRIES) continue;
+        throw this.failure(e);
+      }
     }
   }
 
@@ -151,6 +156,13 @@ export class TrialQueue {
     const name = await this.ensure(sweepId);
     await this.call(() => this.boss.getDb().executeSql(
       `UPDATE "${this.target.schema}".job SET state = 'cancelled', completed_on = now() WHERE name = $1 AND state < 'active'`, [name]));
+  }
+
+  /** The jobs of the sweep that a worker has taken and not completed. */
+  async taken(sweepId: number): Promise<Job[]> {
+    const { rows } = await this.call(() => this.boss.getDb().executeSql(
+      `SELECT id, data FROM "${this.target.schema}".job WHERE name = $1 AND state = 'active'`, [queueName(sweepId)]));
+    return (rows as { id: string; data: { trials: number[] } }[]).map((r) => ({ id: r.id, trialIds: r.data.trials }));
   }
 
   async depth(sweepId: number): Promise<QueueDepth> {

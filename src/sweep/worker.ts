@@ -66,6 +66,19 @@ export async function enqueueWaiting(storage: Storage, queue: TrialQueue, sweepI
   return waiting.length;
 }
 
+/**
+ * Completes taken jobs that no live run works on: a dead worker's jobs stay taken until pg-boss's
+ * expiry, though their trials were recovered and enqueued anew. A job is an orphan when none of
+ * its trials is held (queued or running) by a run. One a live worker has just taken and not yet
+ * claimed looks the same; completing it is harmless, as its worker claims the trials all the same.
+ */
+async function reapOrphanJobs(storage: Storage, queue: TrialQueue, sweepId: number): Promise<void> {
+  const taken = await queue.taken(sweepId);
+  if (taken.length === 0) return;
+  const held = new Set([...await storage.trials(sweepId, { state: 'running' }), ...await storage.trials(sweepId, { state: 'queued' })].map((t) => t.id));
+  await queue.complete(sweepId, taken.filter((j) => !j.trialIds.some((id) => held.has(id))).map((j) => j.id));
+}
+
 /** A sweep this machine may work on: its file here, and the sweep as stored (checked equal by the caller). */
 export interface ServedSweep {
   loaded: LoadedSweep;
@@ -200,6 +213,7 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
         const r = await storage.recoverTrials(id, alive, { staleOnly: true, maxLost: MAX_LOST });
         await endLeftovers(r.processes, o.onNotice);
         if (r.gaveUp > 0) o.onNotice?.(`sweep ${s.item.sweep.name}: ${r.gaveUp} trial${r.gaveUp === 1 ? '' : 's'} failed: their workers were lost ${MAX_LOST} times`);
+        await reapOrphanJobs(storage, queue, id);
         const counts = await storage.counts(id);
         Object.assign(s.counts, counts);
         if (counts.waiting > 0) await enqueueWaiting(storage, queue, id, cohortSizeOf(s.item.loaded, s.item.sweep));

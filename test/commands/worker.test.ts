@@ -1,0 +1,165 @@
+// Many machines on one PostgreSQL database: `run --enqueue-only`, `worker` processes, `cancel`,
+// on the real server (LRSWEEP_TEST_PG), each test in a schema of its own.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli, startCli } from '../helpers/cli.js';
+import { freshSchema, schemaUrl, sql, withPostgres } from '../storage/pg-server.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/trainers/${name}`, import.meta.url));
+const workspace = () => mkdtempSync(join(tmpdir(), 'lrsweep-worker-'));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A sweep of `n` configs whose module trainer takes `seconds` per epoch. */
+function slowSweep(dir: string, name: string, n: number, seconds: number, epochs: number): string {
+  const trainer = join(dir, 'waits.ts');
+  // The fixture imports lrsweep by a relative path: rewrite it to an absolute one for its new home.
+  const contract = fileURLToPath(new URL('../../src/train/contract.js', import.meta.url));
+  writeFileSync(trainer, readFileSync(fixture('waits.ts'), 'utf8').replace('../../../src/train/contract.js', contract));
+  const values = Array.from({ length: n }, (_, i) => (0.01 + i * 0.001).toFixed(3)).join(', ');
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, `name: ${name}\nschedule: { first_cycle_steps: ${epochs} }\nparameters: { max_lr: { values: [${values}] } }\n` +
+    `trainer: { kind: module, path: ./waits.ts, options: { seconds: ${seconds}, epochs: ${epochs} } }\nlint: { ignore: [ends-mid-cycle, peak-below-min] }\n`);
+  return file;
+}
+
+async function states(schema: string): Promise<Record<string, number>> {
+  const rows = await sql<{ state: string; n: number }>('SELECT state, COUNT(*)::int AS n FROM trials GROUP BY state', [], schema);
+  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+}
+
+async function until(what: string, check: () => Promise<boolean>, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+withPostgres(() => {
+  test('three workers, one killed with SIGKILL mid-trial: every trial completes exactly once, the killed one by another worker', async () => {
+    const dir = workspace();
+    const schema = freshSchema();
+    const db = schemaUrl(schema);
+    const file = slowSweep(dir, 'k', 60, 0.05, 3);
+    const enqueued = runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir });
+    assert.equal(enqueued.status, 0, enqueued.stderr);
+    assert.match(enqueued.stdout, /^sweep k: 60 waiting trials enqueued/);
+    const workers = [0, 1, 2].map(() => startCli(['worker', file, '--db', db, '--workers', '1'], dir));
+    const victim = workers[0];
+    // Kill the first worker while it holds a running trial.
+    let held: { id: number; run_id: number }[] = [];
+    await until('the first worker to run a trial', async () => {
+      held = await sql<{ id: number; run_id: number }>(`SELECT t.id::int AS id, t.run_id::int AS run_id FROM trials t JOIN runs r ON r.id = t.run_id
+        WHERE r.pid = $1 AND t.state = 'running'`, [victim.child.pid], schema);
+      return held.length > 0;
+    });
+    victim.child.kill('SIGKILL');
+    assert.equal(await victim.done, -1);
+    const codes = await Promise.all(workers.slice(1).map((w) => w.done));
+    assert.deepEqual(codes, [0, 0], workers.map((w) => w.out().stderr).join('\n'));
+    assert.deepEqual(await states(schema), { complete: 60 });
+    const [counts] = await sql<{ n: number; configs: number }>('SELECT COUNT(*)::int AS n, COUNT(DISTINCT config_hash)::int AS configs FROM trials', [], schema);
+    assert.deepEqual(counts, { n: 60, configs: 60 }, 'nothing duplicated');
+    const [killed] = await sql<{ state: string; attempts: number; run_id: number; epochs: number }>(
+      `SELECT t.state, t.attempts, t.run_id::int AS run_id, (SELECT COUNT(*)::int FROM epochs e WHERE e.trial_id = t.id) AS epochs
+       FROM trials t WHERE t.id = $1`, [held[0].id], schema);
+    assert.equal(killed.state, 'complete');
+    assert.equal(killed.attempts, 2, 'run again once');
+    assert.notEqual(killed.run_id, held[0].run_id, 'finished by another worker');
+    assert.equal(killed.epochs, 3, 'its points are those of the attempt that completed');
+    const [dead] = await sql<{ status: string }>('SELECT status FROM runs WHERE id = $1', [held[0].run_id], schema);
+    assert.equal(dead.status, 'failed');
+    const status = runCli(['status', 'k', '--db', db], { cwd: dir });
+    assert.match(status.stdout, /queue: 0 jobs waiting, 0 taken by workers/);
+  });
+
+  test('two `run --enqueue-only` of one sweep at once enqueue each trial once; enqueueing again adds nothing', async () => {
+    const dir = workspace();
+    const schema = freshSchema();
+    const db = schemaUrl(schema);
+    const file = join(dir, 'twice.yaml');
+    writeFileSync(file, `name: twice\nschedule: { first_cycle_steps: 20 }\nparameters:\n  gamma: { values: [${Array.from({ length: 40 }, (_, i) => 0.5 + i / 100).join(', ')}] }\n` +
+      '  cycle_mult: { values: [1, 2, 3] }\ntrainer: { kind: quadratic, epochs: 2, steps_per_epoch: 10 }\n');
+    const both = [0, 1].map(() => startCli(['run', file, '--db', db, '--enqueue-only'], dir));
+    assert.deepEqual(await Promise.all(both.map((r) => r.done)), [0, 0], both.map((r) => r.out().stderr).join('\n'));
+    const jobs = async () => (await sql<{ n: number; keys: number }>(
+      "SELECT COUNT(*)::int AS n, COUNT(DISTINCT singleton_key)::int AS keys FROM job WHERE name LIKE 'sweep-%'", [], schema))[0];
+    assert.deepEqual(await jobs(), { n: 120, keys: 120 });
+    assert.equal(runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir }).status, 0);
+    assert.deepEqual(await jobs(), { n: 120, keys: 120 });
+    // A worker takes them all; the queue ends empty, and each trial ran once.
+    const w = runCli(['worker', file, '--db', db, '--workers', '2'], { cwd: dir });
+    assert.equal(w.status, 0, w.stderr);
+    assert.match(w.stdout, /^sweep twice: 120 trials ended on this worker; 120 of 120 complete/);
+    assert.deepEqual(await sql("SELECT COUNT(*)::int AS n FROM trials WHERE attempts <> 1", [], schema), [{ n: 0 }]);
+    assert.deepEqual(await sql("SELECT state, COUNT(*)::int AS n FROM job WHERE name LIKE 'sweep-%' GROUP BY state", [], schema), [{ state: 'completed', n: 120 }]);
+  });
+
+  test('cancel stops a sweep on every worker: its trials are interrupted, no job waits, and running it again resumes', async () => {
+    const dir = workspace();
+    const schema = freshSchema();
+    const db = schemaUrl(schema);
+    const file = slowSweep(dir, 'c', 6, 0.2, 200);
+    assert.equal(runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir }).status, 0);
+    const w = startCli(['worker', file, '--db', db, '--workers', '2'], dir);
+    await until('two running trials', async () => (await states(schema)).running === 2);
+    const c = runCli(['cancel', 'c', '--db', db], { cwd: dir });
+    assert.equal(c.status, 0, c.stderr);
+    assert.match(c.stdout, /^sweep c cancelled: \d+ waiting jobs dropped/);
+    assert.equal(await w.done, 0, w.out().stderr);
+    assert.match(w.out().stdout, /\(cancelled\)/);
+    assert.match(w.out().stderr, /sweep c was cancelled/);
+    const after = await states(schema);
+    // The two running trials, and those waiting in the worker's own queue, are interrupted; the rest wait.
+    assert.ok(after.interrupted >= 2, JSON.stringify(after));
+    assert.equal(after.interrupted + (after.waiting ?? 0), 6, JSON.stringify(after));
+    assert.deepEqual(await sql("SELECT COUNT(*)::int AS n FROM job WHERE name LIKE 'sweep-%' AND state < 'active'", [], schema), [{ n: 0 }]);
+    const [interrupted] = await sql<{ error: string }>("SELECT error FROM trials WHERE state = 'interrupted' LIMIT 1", [], schema);
+    assert.equal(interrupted.error, 'interrupted: the sweep was cancelled');
+    // A worker started on the cancelled sweep finds nothing to do.
+    const idle = runCli(['worker', file, '--db', db], { cwd: dir });
+    assert.equal(idle.status, 0, idle.stderr);
+    assert.match(idle.stdout, /0 trials ended on this worker/);
+    // Running it again reactivates it and enqueues every trial not complete.
+    const again = runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir });
+    assert.match(again.stdout, /^sweep c: 6 waiting trials enqueued/);
+    assert.doesNotMatch(runCli(['status', '--db', db], { cwd: dir }).stdout, /cancelled/);
+  });
+
+  test('a worker runs only sweeps whose stored definition and trainer files equal its own files; errors name the file and the change', async () => {
+    const dir = workspace();
+    const db = schemaUrl();
+    const file = slowSweep(dir, 'd', 2, 0.01, 2);
+    assert.equal(runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir }).status, 0);
+    const other = workspace();
+    const changed = join(other, 'd.yaml');
+    copyFileSync(join(dir, 'waits.ts'), join(other, 'waits.ts'));
+    writeFileSync(changed, readFileSync(file, 'utf8').replace('epochs: 2 }', 'epochs: 3 }'));
+    const r = runCli(['worker', changed, '--db', db], { cwd: other });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^lrsweep: .*d\.yaml: sweep "d" in postgres:\/\/postgres@127\.0\.0\.1:5432\/test\?schema=\w+ differs from this file \(trainer\.options\.epochs: 2 -> 3\): a worker runs only sweeps whose stored definition and trainer files equal its own/);
+    // The same file, but the trainer it runs is not the one the sweep was registered with.
+    copyFileSync(file, changed);
+    writeFileSync(join(other, 'waits.ts'), `${readFileSync(join(dir, 'waits.ts'), 'utf8')}\n// edited\n`);
+    const files = runCli(['worker', changed, '--db', db], { cwd: other });
+    assert.equal(files.status, 2);
+    assert.match(files.stderr, /the trainer's files changed \(content hash [0-9a-f]{12} -> [0-9a-f]{12}\)/);
+    // A directory: files that do not match are skipped with a notice; none left is an error.
+    const fromDir = runCli(['worker', other, '--db', db], { cwd: other });
+    assert.equal(fromDir.status, 2);
+    assert.match(fromDir.stderr, /skipping .*d\.yaml: sweep "d" .* differs/);
+    assert.match(fromDir.stderr, /none of .* holds a sweep of .* that this worker may run/);
+    // Not a PostgreSQL database; no sweep of that name yet.
+    const sqlite = runCli(['worker', file, '--db', join(dir, 'x.db')], { cwd: dir });
+    assert.equal(sqlite.status, 2);
+    assert.match(sqlite.stderr, /^lrsweep: --db: lrsweep worker takes trials from a PostgreSQL database's queue/);
+    const missing = runCli(['worker', file, '--db', schemaUrl()], { cwd: dir });
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /sweep "d" is not in .*: enqueue it first \(npx lrsweep run .*d\.yaml --db \.\.\. --enqueue-only\)/);
+    assert.equal(runCli(['run', file, '--db', join(dir, 'y.db'), '--enqueue-only'], { cwd: dir }).status, 2, '--enqueue-only needs PostgreSQL');
+  });
+});
