@@ -1,4 +1,4 @@
-// `npm run bench [curve|fit|overhead|training|cohort|command|module]`: every benchmark, each printing times
+// `npm run bench [curve|fit|overhead|training|cohort|command|module|distributed]`: every benchmark, each printing times
 // and ratios measured in this one run. Not tests: these machines are shared and noisy.
 import { benchCohort } from './cohort.js';
 import { benchCurve } from './curve.js';
@@ -6,6 +6,7 @@ import { benchGridCohorts, benchSweepOverhead, benchTraining } from './sweep.js'
 import { benchCommand } from './command.js';
 import { benchFit } from './fit.js';
 import { benchModule } from './module.js';
+import { benchDistributed } from './distributed.js';
 
 const only = process.argv[2];
 if (!only || only === 'curve') benchCurve();
@@ -22,3 +23,4 @@ if (!only || only === 'cohort') {
 }
 if (!only || only === 'command') await benchCommand();
 if (!only || only === 'module') await benchModule();
+if (!only || only === 'distributed') await benchDistributed();

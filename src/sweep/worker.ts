@@ -12,9 +12,10 @@
 //   without --wait the worker ends once no trial of its sweeps is waiting, queued or running.
 // - `lrsweep cancel` marks the sweep cancelled: within a heartbeat the worker interrupts that
 //   sweep's trials (as Ctrl-C does) and takes no more of it.
-// - A worker whose database stops answering stops taking work, interrupts what it runs, retries
-//   recording that for up to LOST_DB_MS, and fails with the storage error (exit 1). What it could
-//   not record is stale, and other workers re-run it once its lease lapses.
+// - A worker whose database stops answering stops taking work and what it runs, retries ending
+//   its runs as failed for up to LOST_DB_MS, and fails with the storage error (exit 1). The trials
+//   it held are stale (at once when the end was recorded, else once its lease lapses): other
+//   workers take them back and run them, counting a lost attempt.
 
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -231,18 +232,21 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
     o.signal?.removeEventListener('abort', onStop);
   }
 
-  // Hand back what this worker holds: started trials become interrupted (their jobs go back to the
-  // queue), queued ones waiting. After a storage failure, retry that for a bounded time.
+  // Hand back what this worker holds. Stopped or done: trials it stopped were recorded interrupted
+  // (their jobs went back to the queue as they settled), units it took and never started go back
+  // to the queue, and releaseRun puts their trials back to waiting. The database lost: this run
+  // is ended as failed, retried for a bounded time, which makes every trial it still holds stale at
+  // once, for other workers to take back and enqueue anew as they do a dead worker's.
   const lost = failure instanceof StorageError;
   const deadline = Date.now() + (lost ? LOST_DB_MS : 0);
   const reports: ServedReport[] = [];
   for (const s of serving) {
     for (;;) {
       try {
-        await s.source.close().catch((e) => {
-          if (!lost) throw e;
-        });
-        await storage.releaseRun(s.runId);
+        if (!lost) {
+          await s.source.close();
+          await storage.releaseRun(s.runId);
+        }
         await storage.endRun(s.runId, failure ? 'failed' : stopped ? 'interrupted' : 'finished');
         Object.assign(s.counts, await storage.counts(s.item.record.id));
         break;
