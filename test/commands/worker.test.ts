@@ -162,4 +162,26 @@ withPostgres(() => {
     assert.match(missing.stderr, /sweep "d" is not in .*: enqueue it first \(npx lrsweep run .*d\.yaml --db \.\.\. --enqueue-only\)/);
     assert.equal(runCli(['run', file, '--db', join(dir, 'y.db'), '--enqueue-only'], { cwd: dir }).status, 2, '--enqueue-only needs PostgreSQL');
   });
+
+  test('a password in the URL never shows: not in what run, worker, status or cancel print, nor in the runs table', async () => {
+    const dir = workspace();
+    const schema = freshSchema();
+    const u = new URL(schemaUrl(schema));
+    u.password = 's3cret-pw'; // the test server trusts local logins: any password is accepted
+    const db = u.href;
+    const file = slowSweep(dir, 'p', 3, 0.01, 2);
+    const outputs = [
+      runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir }),
+      runCli(['worker', file, '--db', db, '--workers', '1'], { cwd: dir }),
+      runCli(['status', 'p', '--db', db], { cwd: dir }),
+      runCli(['status', 'p', '--db', db, '--format', 'json'], { cwd: dir }),
+      runCli(['cancel', 'p', '--db', db], { cwd: dir }),
+    ];
+    assert.deepEqual(outputs.map((o) => o.status), [0, 0, 0, 0, 0], outputs.map((o) => o.stderr).join('\n'));
+    for (const o of outputs) assert.doesNotMatch(o.stdout + o.stderr, /s3cret/);
+    assert.match(outputs[0].stdout, /postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/);
+    const rows = await sql('SELECT * FROM runs', [], schema);
+    assert.ok(rows.length > 0);
+    assert.doesNotMatch(JSON.stringify(rows), /s3cret/);
+  });
 });
