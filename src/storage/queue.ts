@@ -16,6 +16,11 @@
 // - Retry limit and delay are set explicitly (the default is not what the docs say): a stopped
 //   worker fails its jobs so that another worker takes them at once.
 // - work() sleeps between polls: workers call fetch() themselves, in batches.
+// - complete() could share the transaction of the trial's result; it need not: a job is completed
+//   after its trials' results commit, and a job completed late, twice, or never (it expires and is
+//   retried) changes nothing, since claims decide what runs.
+// - A dead worker's taken jobs stay active until expiry; idle workers complete those no live run
+//   works on (sweep/worker.ts), so the queue's depth stays true.
 // Errors: connection failures become StorageError naming the store, as the storage's own do.
 
 import PgBoss from 'pg-boss';

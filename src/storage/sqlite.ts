@@ -6,6 +6,7 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { CLI } from '../core/cli-name.js';
 import { UsageError } from '../core/errors.js';
 import { isSqliteFile } from '../io/output.js';
 import { emptyCounts, FINAL_STATES, type MetricPoint, type StateCounts, type TrialState } from '../core/trial.js';
@@ -51,7 +52,7 @@ export function openSqlite(path: string, options: OpenOptions): SqliteStorage {
   const where = path;
   const exists = existsSync(path);
   if (options.mode === 'read' && !exists) {
-    throw new UsageError(`--db: no database at ${JSON.stringify(path)}: run \`lrsweep run SWEEP_FILE\` first, or pass --db PATH`);
+    throw new UsageError(`--db: no database at ${JSON.stringify(path)}: run \`${CLI} run SWEEP_FILE\` first, or pass --db PATH`);
   }
   if (exists && statSync(path).isDirectory()) throw new UsageError(`--db: ${JSON.stringify(path)} is a directory, not a database file`);
   if (exists && statSync(path).size > 0 && !isSqliteFile(path)) {
