@@ -271,7 +271,7 @@ test('bad input exits 2 with the problem and writes nothing', () => {
 
   const missing = runCli(['best', 'nope'], { cwd: dir });
   assert.equal(missing.status, 2);
-  assert.equal(missing.stderr, 'lrsweep: --db: no database at "lrsweep.db": run `lrsweep run SWEEP_FILE` first, or pass --db PATH\n');
+  assert.equal(missing.stderr, 'lrsweep: --db: no database at "lrsweep.db": run `npx lrsweep run SWEEP_FILE` first, or pass --db PATH\n');
 });
 
 test('--dry-run prints the number of trials and the first configs, and touches nothing', () => {
