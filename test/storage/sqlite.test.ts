@@ -64,7 +64,7 @@ test('sqlite: reopening migrates nothing twice; a newer schema, a foreign file o
   writeFileSync(junk, 'not a database at all, just text that is long enough to be read as a header'.repeat(20));
   assert.throws(() => openSqlite(junk, { mode: 'write' }), { name: 'UsageError', message: `--db: ${JSON.stringify(junk)} is not a SQLite database (its first bytes are not SQLite's header)` });
   assert.throws(() => openSqlite(join(dir, 'missing.db'), { mode: 'read' }), {
-    message: `--db: no database at ${JSON.stringify(join(dir, 'missing.db'))}: run \`lrsweep run SWEEP_FILE\` first, or pass --db PATH`,
+    message: `--db: no database at ${JSON.stringify(join(dir, 'missing.db'))}: run \`npx lrsweep run SWEEP_FILE\` first, or pass --db PATH`,
   });
   assert.throws(() => openSqlite(join(dir, 'no-such-dir', 'x.db'), { mode: 'write' }), { message: `--db: the directory ${JSON.stringify(join(dir, 'no-such-dir'))} does not exist` });
 });
