@@ -106,7 +106,7 @@ export function presentRun(report: RunReport, file: string, db: string, waited: 
   const flag = dbFlag(db);
   if (report.runId < 0) {
     // --enqueue-only: nothing ran here.
-    return { stdout: `sweep ${report.sweep}: ${report.enqueued} waiting trials enqueued (${c.complete} of ${total} complete)\n` +
+    return { stdout: `sweep ${report.sweep}: ${c.waiting} trials waiting for workers (${report.enqueued} newly enqueued; ${c.complete} of ${total} complete)\n` +
       `start workers on any machine with this sweep file: ${CLI} worker ${file}${flag}\n` };
   }
   const lines = [

@@ -127,9 +127,16 @@ export async function handler(argv: Args): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Checked on a reader first: a mistyped ?schema= is refused without creating tables there.
+  const reader = await openStorage(argv.db, 'read');
+  let served: ServedSweep[];
+  try {
+    served = await servable(reader, argv['sweep-files'], argv.backend, notice);
+  } finally {
+    await reader.close();
+  }
   const storage = await openStorage(argv.db, 'write');
   try {
-    const served = await servable(storage, argv['sweep-files'], argv.backend, notice);
     const { TrialQueue } = await import('../storage/queue.js');
     const queue = await TrialQueue.open(argv.db);
     try {

@@ -151,18 +151,21 @@ interface RunRow {
   started_at: Date;
   heartbeat_at: Date;
   ended_at: Date | null;
+  heartbeat_age_ms: number;
 }
 
 function runOf(r: RunRow): RunRecord {
   return {
     id: r.id, sweepId: r.sweep_id, pid: r.pid, host: r.host, workers: r.workers, backend: r.backend, status: r.status,
-    startedAt: r.started_at.toISOString(), heartbeatAt: r.heartbeat_at.toISOString(), endedAt: iso(r.ended_at),
+    startedAt: r.started_at.toISOString(), heartbeatAt: r.heartbeat_at.toISOString(), heartbeatAgeMs: r.heartbeat_age_ms, endedAt: iso(r.ended_at),
   };
 }
 
 // ---- statements ---------------------------------------------------------------------------------
 
 const HELD = "state IN ('queued', 'running')";
+/** A run's heartbeat age by the server's clock (hosts' clocks may differ). */
+const RUN_AGE = '(EXTRACT(EPOCH FROM (now() - heartbeat_at)) * 1000)::float8 AS heartbeat_age_ms';
 const FINAL = new Set<TrialState>(FINAL_STATES);
 const CLAIM_SET = "state = 'queued', run_id = $2, attempts = t.attempts + 1, error = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL";
 /** Metric rows as arrays, one element a row. */
@@ -217,14 +220,15 @@ const SQL = {
   // Stale: held by a run that has ended (it died, or could not record their end); their processes
   // come back. A run clears their lost counts; workers ($2) count one more lost attempt each, and
   // fail a trial lost $3 times (0: never) rather than requeue it.
-  requeueStale: `WITH stale AS (SELECT t.id, t.process, t.lost FROM trials t JOIN runs r ON r.id = t.run_id
+  requeueStale: `WITH stale AS (SELECT t.id, t.process, t.lost + (t.state = 'running')::int AS lost, t.state = 'running' AS ran
+                                FROM trials t JOIN runs r ON r.id = t.run_id
                                 WHERE t.sweep_id = $1 AND t.${HELD} AND r.status <> 'running' FOR UPDATE OF t)
           UPDATE trials t SET run_id = NULL, process = NULL,
-                 lost = CASE WHEN $2 THEN stale.lost + 1 ELSE 0 END,
-                 state = CASE WHEN $2 AND $3 > 0 AND stale.lost + 1 >= $3 THEN 'failed' ELSE 'waiting' END,
-                 finished_at = CASE WHEN $2 AND $3 > 0 AND stale.lost + 1 >= $3 THEN now() ELSE t.finished_at END,
-                 error = CASE WHEN $2 AND $3 > 0 AND stale.lost + 1 >= $3
-                              THEN 'gave up: its worker was lost ' || (stale.lost + 1) || ' times (no heartbeat, or its process died); running the sweep again retries it'
+                 lost = CASE WHEN $2 THEN stale.lost ELSE 0 END,
+                 state = CASE WHEN $2 AND $3 > 0 AND stale.ran AND stale.lost >= $3 THEN 'failed' ELSE 'waiting' END,
+                 finished_at = CASE WHEN $2 AND $3 > 0 AND stale.ran AND stale.lost >= $3 THEN now() ELSE t.finished_at END,
+                 error = CASE WHEN $2 AND $3 > 0 AND stale.ran AND stale.lost >= $3
+                              THEN 'gave up: its worker was lost ' || stale.lost || ' times (no heartbeat, or its process died); running the sweep again retries it'
                               ELSE t.error END
           FROM stale WHERE t.id = stale.id RETURNING stale.process, t.state`,
   // Trials a queue job names, when they are waiting or interrupted (anything else is held or decided).
@@ -444,21 +448,21 @@ export class PostgresStorage implements Storage {
     return row.id;
   }
 
-  async heartbeat(runId: number): Promise<void> {
-    await this.fastWrite('heartbeat', 'UPDATE runs SET heartbeat_at = now() WHERE id = $1', [runId]);
+  async heartbeat(runId: number): Promise<boolean> {
+    return (await this.fastWrite('heartbeat', "UPDATE runs SET heartbeat_at = now() WHERE id = $1 AND status = 'running' RETURNING id", [runId])).length === 1;
   }
 
   async endRun(runId: number, status: 'finished' | 'interrupted' | 'failed'): Promise<void> {
-    await this.q('UPDATE runs SET status = $1, ended_at = now(), heartbeat_at = now() WHERE id = $2', [status, runId]);
+    await this.q("UPDATE runs SET status = $1, ended_at = now(), heartbeat_at = now() WHERE id = $2 AND status = 'running'", [status, runId]);
   }
 
   async runs(sweepId: number): Promise<RunRecord[]> {
-    return (await this.q<RunRow>('SELECT * FROM runs WHERE sweep_id = $1 ORDER BY id', [sweepId])).map(runOf);
+    return (await this.q<RunRow>(`SELECT *, ${RUN_AGE} FROM runs WHERE sweep_id = $1 ORDER BY id`, [sweepId])).map(runOf);
   }
 
   async recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean, options: RecoverOptions = {}): Promise<Recovered> {
     return this.tx(async (c) => {
-      const open = (await c.query<RunRow>("SELECT * FROM runs WHERE sweep_id = $1 AND status = 'running'", [sweepId])).rows.map(runOf);
+      const open = (await c.query<RunRow>(`SELECT *, ${RUN_AGE} FROM runs WHERE sweep_id = $1 AND status = 'running'`, [sweepId])).rows.map(runOf);
       const dead = open.filter((run) => !isRunAlive(run)).map((run) => run.id);
       if (dead.length > 0) await c.query("UPDATE runs SET status = 'failed', ended_at = now() WHERE id = ANY($1::bigint[]) AND status = 'running'", [dead]);
       const staleOnly = options.staleOnly ?? false;

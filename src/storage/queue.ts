@@ -5,11 +5,13 @@
 // trials another worker already ran, runs nothing twice.
 //
 // pg-boss 10.4 facts this is built around:
-// - Each sweep has its own queue (`sweep-<id>`), created with policy 'short': at most one job in
-//   state created per singleton key (sweep, config hash, repeat), so enqueueing a sweep again, or
-//   from two `lrsweep run` at once, adds each unit once. (singletonKey does not deduplicate under
-//   'standard'; 'stately' and 'singleton' also gate `active` jobs, and their fetch fails when a
-//   retried job meets an active one with its key.)
+// - Each sweep has its own queue (`sweep-<id>`). singletonKey (config hash and repeat) does not
+//   deduplicate under policy 'standard', and 'short' only against jobs in state created, not
+//   against a job a worker has taken or one waiting to be retried; 'stately' and 'singleton' gate
+//   taken jobs too, but their fetch fails when a retried job meets a taken one with its key. So
+//   enqueue() deduplicates itself: under an advisory lock per sweep, it adds only units whose key
+//   has no job that is not yet over (created, retry, active), so a sweep enqueued again, or by two
+//   `lrsweep run` at once, has one job per unit. The queues use 'short' as well, as a second guard.
 // - No job heartbeat: liveness is the worker's own (its run's heartbeat is the lease on every trial
 //   it holds; sweep/worker.ts). Job expiry is only a backstop, set explicitly (pg-boss's default is
 //   15 minutes): an expired job that still runs somewhere is harmless, its retry claims nothing.
@@ -23,6 +25,7 @@
 //   works on (sweep/worker.ts), so the queue's depth stays true.
 // Errors: connection failures become StorageError naming the store, as the storage's own do.
 
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { UsageError } from '../core/errors.js';
 import { parsePgUrl, type PgTarget } from './postgres-url.js';
@@ -55,6 +58,8 @@ const RETENTION_MINUTES = 14 * 24 * 60;
 /** pg-boss's own maintenance (expiry, archiving), done by whichever process holds its lock. */
 const MAINTENANCE_SECONDS = 60;
 const DEADLOCK_RETRIES = 5;
+/** The advisory lock key of enqueue (with the sweep's id as the second key): 'lrsq'. */
+const ENQUEUE_LOCK = 0x6c727371;
 /** Jobs per insert statement when enqueueing a big sweep. */
 const INSERT_SLICE = 2_000;
 
@@ -65,7 +70,13 @@ export function queueName(sweepId: number): string {
 export class TrialQueue {
   private readonly created = new Set<number>();
 
-  private constructor(private readonly boss: PgBoss, private readonly target: PgTarget) {}
+  /** One connection of our own, for enqueue's transaction (pg-boss's insert runs on it). */
+  private readonly own: pg.Pool;
+
+  private constructor(private readonly boss: PgBoss, private readonly target: PgTarget) {
+    this.own = new pg.Pool({ connectionString: target.connectionString({}), max: 1 });
+    this.own.on('error', () => {}); // a broken idle connection: the next call fails, and says so
+  }
 
   /**
    * Connects to the queue of the PostgreSQL store `db` names, creating pg-boss's tables when they
@@ -127,16 +138,37 @@ export class TrialQueue {
     return name;
   }
 
-  /** Adds the units not already waiting in the queue (by key); idempotent. */
-  async enqueue(sweepId: number, units: QueuedUnit[]): Promise<void> {
+  /** Adds the units whose key has no job that is not over yet (see above); returns how many trials they hold. Idempotent. */
+  async enqueue(sweepId: number, units: QueuedUnit[]): Promise<number> {
     const name = await this.ensure(sweepId);
-    for (let i = 0; i < units.length; i += INSERT_SLICE) {
-      const jobs = units.slice(i, i + INSERT_SLICE).map((u) => ({
-        name, data: { trials: u.trialIds }, singletonKey: u.key,
-        retryLimit: RETRY_LIMIT, retryDelay: 0, retryBackoff: false, expireInSeconds: EXPIRE_SECONDS,
-      }));
-      await this.call(() => this.boss.insert(jobs));
-    }
+    if (units.length === 0) return 0;
+    return this.call(async () => {
+      const client = await this.own.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ENQUEUE_LOCK, sweepId]);
+        const { rows } = await client.query<{ key: string }>(
+          `SELECT DISTINCT singleton_key AS key FROM "${this.target.schema}".job WHERE name = $1 AND state < 'completed' AND singleton_key IS NOT NULL`, [name]);
+        const have = new Set(rows.map((r) => r.key));
+        const fresh = units.filter((u) => !have.has(u.key) && have.add(u.key));
+        const db = { executeSql: async (text: string, values: unknown[]) => client.query(text, values) };
+        for (let i = 0; i < fresh.length; i += INSERT_SLICE) {
+          const jobs = fresh.slice(i, i + INSERT_SLICE).map((u) => ({
+            name, data: { trials: u.trialIds }, singletonKey: u.key,
+            retryLimit: RETRY_LIMIT, retryDelay: 0, retryBackoff: false, expireInSeconds: EXPIRE_SECONDS,
+          }));
+          await this.boss.insert(jobs, { db });
+        }
+        await client.query('COMMIT');
+        return fresh.reduce((n, u) => n + u.trialIds.length, 0);
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => { broken = true; });
+        throw e;
+      } finally {
+        client.release(broken);
+      }
+    });
   }
 
   /** Takes up to `max` jobs of the sweep (they become active); [] when none waits. */
@@ -163,10 +195,11 @@ export class TrialQueue {
       `UPDATE "${this.target.schema}".job SET state = 'cancelled', completed_on = now() WHERE name = $1 AND state < 'active'`, [name]));
   }
 
-  /** The jobs of the sweep that a worker has taken and not completed. */
-  async taken(sweepId: number): Promise<Job[]> {
+  /** The jobs of the sweep that a worker took at least `minAgeMs` ago and has not completed. */
+  async taken(sweepId: number, minAgeMs: number): Promise<Job[]> {
     const { rows } = await this.call(() => this.boss.getDb().executeSql(
-      `SELECT id, data FROM "${this.target.schema}".job WHERE name = $1 AND state = 'active'`, [queueName(sweepId)]));
+      `SELECT id, data FROM "${this.target.schema}".job WHERE name = $1 AND state = 'active' AND started_on < now() - $2 * interval '1 millisecond'`,
+      [queueName(sweepId), minAgeMs]));
     return (rows as { id: string; data: { trials: number[] } }[]).map((r) => ({ id: r.id, trialIds: r.data.trials }));
   }
 
@@ -180,5 +213,6 @@ export class TrialQueue {
 
   async close(): Promise<void> {
     await this.boss.stop({ graceful: false, wait: true, close: true }).catch(() => {});
+    await this.own.end().catch(() => {});
   }
 }

@@ -183,7 +183,7 @@ interface RunRow {
 function runOf(r: RunRow): RunRecord {
   return {
     id: r.id, sweepId: r.sweep_id, pid: r.pid, host: r.host, workers: r.workers, backend: r.backend, status: r.status,
-    startedAt: r.started_at, heartbeatAt: r.heartbeat_at, endedAt: r.ended_at,
+    startedAt: r.started_at, heartbeatAt: r.heartbeat_at, heartbeatAgeMs: Date.now() - Date.parse(r.heartbeat_at), endedAt: r.ended_at,
   };
 }
 
@@ -206,8 +206,8 @@ export class SqliteStorage implements Storage {
       insertTrial: p(`INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed) VALUES (?, ?, ?, ?, ?, ?)
                       ON CONFLICT (sweep_id, config_hash, repeat) DO NOTHING`),
       insertRun: p('INSERT INTO runs (sweep_id, pid, host, workers, backend) VALUES (?, ?, ?, ?, ?)'),
-      heartbeat: p('UPDATE runs SET heartbeat_at = ? WHERE id = ?'),
-      endRun: p('UPDATE runs SET status = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?'),
+      heartbeat: p("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'"),
+      endRun: p("UPDATE runs SET status = ?, ended_at = ?, heartbeat_at = ? WHERE id = ? AND status = 'running'"),
       runs: p('SELECT * FROM runs WHERE sweep_id = ? ORDER BY id'),
       openRuns: p("SELECT * FROM runs WHERE sweep_id = ? AND status = 'running'"),
       markRunDead: p("UPDATE runs SET status = 'failed', ended_at = ? WHERE id = ?"),
@@ -220,8 +220,8 @@ export class SqliteStorage implements Storage {
       // Workers: a stale trial counts a lost attempt, and after @max of them fails with the reason.
       giveUpStale: p(`UPDATE trials SET state = 'failed', run_id = NULL, process = NULL, lost = lost + 1, finished_at = @now,
                        error = 'gave up: its worker was lost ' || (lost + 1) || ' times (no heartbeat, or its process died); running the sweep again retries it'
-                      WHERE sweep_id = @sweep AND ${HELD} AND run_id IN (SELECT id FROM runs WHERE status <> 'running') AND lost + 1 >= @max`),
-      requeueLost: p(`UPDATE trials SET state = 'waiting', run_id = NULL, process = NULL, lost = lost + 1
+                      WHERE sweep_id = @sweep AND state = 'running' AND run_id IN (SELECT id FROM runs WHERE status <> 'running') AND lost + 1 >= @max`),
+      requeueLost: p(`UPDATE trials SET state = 'waiting', run_id = NULL, process = NULL, lost = lost + (state = 'running')
                        WHERE sweep_id = ? AND ${HELD} AND run_id IN (SELECT id FROM runs WHERE status <> 'running')`),
       claimIds: p(`UPDATE trials SET state = 'queued', run_id = @run, attempts = attempts + 1, error = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
                 WHERE sweep_id = @sweep AND id IN (SELECT value FROM json_each(@ids)) AND state IN ('waiting', 'interrupted')
@@ -344,8 +344,8 @@ export class SqliteStorage implements Storage {
     return this.write(() => Number(this.s.insertRun.run(sweepId, info.pid, info.host, info.workers, info.backend).lastInsertRowid));
   }
 
-  async heartbeat(runId: number): Promise<void> {
-    this.write(() => this.s.heartbeat.run(now(), runId));
+  async heartbeat(runId: number): Promise<boolean> {
+    return this.write(() => this.s.heartbeat.run(now(), runId).changes === 1);
   }
 
   async endRun(runId: number, status: 'finished' | 'interrupted' | 'failed'): Promise<void> {

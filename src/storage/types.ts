@@ -155,6 +155,8 @@ export interface RunRecord extends RunInfo {
   status: 'running' | 'finished' | 'interrupted' | 'failed';
   startedAt: string;
   heartbeatAt: string;
+  /** How long ago the heartbeat was, by the store's clock (PostgreSQL: the server's), so that hosts whose clocks differ agree. */
+  heartbeatAgeMs: number;
   endedAt: string | null;
 }
 
@@ -196,7 +198,9 @@ export interface Storage {
   addTrials(sweepId: number, trials: NewTrial[]): Promise<number>;
 
   beginRun(sweepId: number, info: RunInfo): Promise<number>;
-  heartbeat(runId: number): Promise<void>;
+  /** Renews the run's lease; false when the run is no longer running (another run found it dead and took its trials). */
+  heartbeat(runId: number): Promise<boolean>;
+  /** Ends a running run; a run already ended (found dead) keeps its status. */
   endRun(runId: number, status: 'finished' | 'interrupted' | 'failed'): Promise<void>;
   runs(sweepId: number): Promise<RunRecord[]>;
 
@@ -204,9 +208,9 @@ export interface Storage {
    * Marks open runs that isRunAlive says are dead as failed, then: stale trials (queued or running
    * under a run that is not running) -> waiting, and failed/interrupted ones -> waiting; every
    * trial reset has its lost count cleared (a run starts the sweep afresh). With `staleOnly`
-   * (what workers do while a sweep runs) only stale trials move, each counting one more lost
-   * attempt; one whose lost count reaches `maxLost` is failed with the reason instead, and stays
-   * failed until the sweep is run again.
+   * (what workers do while a sweep runs) only stale trials move, each stale running trial counting
+   * one more lost attempt (a queued one never started: it costs nothing); one whose lost count
+   * reaches `maxLost` is failed with the reason instead, and stays failed until the sweep is run again.
    */
   recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean, options?: RecoverOptions): Promise<Recovered>;
   /**

@@ -101,7 +101,7 @@ export class Dispatcher {
     try {
       while (!this.stopping) {
         while (this.inFlight.size < window && !this.stopping) {
-          const claimed = await this.c.source.next();
+          const claimed = await this.c.source.next(window - this.inFlight.size);
           if (claimed === null) break;
           this.c.counts.waiting -= claimed.length;
           this.c.counts.queued += claimed.length;

@@ -1,7 +1,8 @@
 // Whether a run (a `lrsweep run`, or one sweep of a `lrsweep worker`) is alive. A run renews its
-// heartbeat every HEARTBEAT_MS: that heartbeat is the lease on every trial it holds. A run on this
-// host is alive while its process is; a run on another host while its heartbeat is younger than
-// STALE_MS. The trials of a dead run are stale, and are run again (storage recoverTrials).
+// heartbeat every HEARTBEAT_MS: that heartbeat is the lease on every trial it holds, and lapses
+// after STALE_MS (at once on this host when the run's process is gone). The trials of a dead run
+// are stale, and are run again (storage recoverTrials); a run found dead learns it at its next
+// heartbeat, and its late writes are dropped.
 
 import { hostname } from 'node:os';
 import type { RunRecord } from '../storage/types.js';
@@ -11,24 +12,39 @@ export const HEARTBEAT_MS = 5_000;
 /** A run on another host is presumed dead when its heartbeat is older than this (its lease lapsed). */
 export const STALE_MS = 60_000;
 
+export interface Liveness {
+  /** The runs this process has open (a worker has one per sweep): alive. */
+  own?: ReadonlySet<number>;
+  /**
+   * A store shared by machines (PostgreSQL): two machines may share a host name (containers,
+   * cloned VMs), so a pid that is gone here proves nothing until the heartbeat is also late.
+   */
+  shared?: boolean;
+}
+
 /**
- * Whether the run that holds trials is still alive (else its trials are stale and re-run). `own`:
- * the runs this process has open (a worker has one per sweep), which are alive.
+ * Whether the run that holds trials is still alive (else its trials are stale and re-run). Ages
+ * are the store's (heartbeatAgeMs), so hosts whose clocks differ agree. A run whose heartbeat is
+ * older than STALE_MS is dead wherever it runs (a recycled pid does not keep it alive); on this
+ * host a run is dead once its process is gone (in a shared store, once its heartbeat is also
+ * two beats late).
  */
-export function isRunAlive(run: RunRecord, own: ReadonlySet<number> = new Set()): boolean {
-  if (own.has(run.id)) return true;
-  if (run.host === hostname()) {
-    // Our own pid but not one of our open runs: a recycled pid, or a run of this process that ended badly.
-    if (run.pid === process.pid) return false;
+export function isRunAlive(run: RunRecord, o: Liveness = {}): boolean {
+  if (o.own?.has(run.id)) return true;
+  if (run.heartbeatAgeMs > STALE_MS) return false;
+  if (run.host !== hostname()) return true;
+  let gone: boolean;
+  if (run.pid === process.pid) gone = true; // our pid but not one of our open runs: it ended badly
+  else {
     try {
       process.kill(run.pid, 0);
-      return true;
+      gone = false;
     } catch (e) {
       // EPERM: the process exists but belongs to another user, so it is alive; ESRCH: gone.
-      return (e as NodeJS.ErrnoException).code === 'EPERM';
+      gone = (e as NodeJS.ErrnoException).code !== 'EPERM';
     }
   }
-  return Date.now() - Date.parse(run.heartbeatAt) < STALE_MS;
+  return !gone || (o.shared === true && run.heartbeatAgeMs < 2 * HEARTBEAT_MS);
 }
 
 /** Ends the processes (command trainers) that a dead run left running, before their trials run again. */

@@ -149,7 +149,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     });
     const added = await registerTrials(storage, record.id, sweep, loaded.trainer.steps, o);
     for (const line of lintLines(lintSweep(sweep, loaded.trainer.steps))) o.onNotice?.(line);
-    const { requeued: recovered, processes } = await storage.recoverTrials(record.id, isRunAlive);
+    const { requeued: recovered, processes } = await storage.recoverTrials(record.id, (run) => isRunAlive(run, { shared: isPostgresUrl(o.db) }));
     await endLeftovers(processes, o.onNotice);
     const base = { sweep: sweep.name, added, recovered, workers, db: storage.where };
     if (isPostgresUrl(o.db)) return await runOnQueue(storage, { loaded, sweep, record, hash }, o, { ...base, began, backend });

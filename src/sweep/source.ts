@@ -18,7 +18,8 @@ export interface Settled {
 }
 
 export interface UnitSource {
-  next(): Promise<TrialRecord[] | null>;
+  /** `room`: how many more units the run can start now (a source that prefetches takes no more). */
+  next(room: number): Promise<TrialRecord[] | null>;
   settled(trials: Settled[]): void;
   /** Waits for the source's own writes (job completions) and hands back units taken but not started. */
   close(): Promise<void>;
@@ -46,7 +47,7 @@ interface OpenJob {
   retry: boolean;
 }
 
-/** Jobs fetched at once: enough to keep the slots busy between fetches, few enough to share work fairly. */
+/** The most jobs fetched at once; a worker takes no more than it has room to start, so that idle machines get work. */
 const FETCH_BATCH = 16;
 
 /**
@@ -69,21 +70,26 @@ export class QueueSource implements UnitSource {
     this.cancelled = true;
   }
 
-  async next(): Promise<TrialRecord[] | null> {
+  async next(room: number): Promise<TrialRecord[] | null> {
     if (this.failure) throw this.failure;
-    if (this.ready.length === 0) await this.fetch();
+    if (this.ready.length === 0) await this.fetch(Math.max(1, Math.min(room, FETCH_BATCH)));
     const unit = this.ready.shift();
     return unit ? unit.trials : null;
   }
 
-  private async fetch(): Promise<void> {
-    const jobs = await this.queue.fetch(this.sweepId, FETCH_BATCH);
+  private async fetch(max: number): Promise<void> {
+    const jobs = await this.queue.fetch(this.sweepId, max);
     if (jobs.length === 0) return;
     const claimed = await this.storage.claimTrialIds(this.sweepId, this.runId, jobs.flatMap((j) => j.trialIds));
     const byId = new Map(claimed.map((t) => [t.id, t]));
     const idle: string[] = [];
     for (const job of jobs) {
-      const trials = job.trialIds.flatMap((id) => byId.get(id) ?? []).sort((a, b) => a.number - b.number);
+      // A trial goes to one job only: two jobs naming it (enqueued twice) must not train it twice.
+      const trials = job.trialIds.flatMap((id) => {
+        const t = byId.get(id);
+        byId.delete(id);
+        return t ?? [];
+      }).sort((a, b) => a.number - b.number);
       if (trials.length === 0) {
         idle.push(job.id); // all held or decided elsewhere: nothing left to do for this job
         continue;

@@ -3,15 +3,19 @@
 // the truth, the queue is transport (storage/queue.ts).
 //
 // Rules:
-// - The worker opens one run per sweep; the run's heartbeat is the lease on every trial it holds
-//   (liveness.ts). A worker that dies holding trials leaves them stale: once its lease lapses,
-//   any idle worker puts them back to waiting and re-enqueues them; after MAX_LOST such losses a
-//   trial is failed with the reason, until the sweep is run again.
+// - The worker opens a run per sweep; the run's heartbeat is the lease on every trial it holds
+//   (liveness.ts). A worker that dies holding trials leaves them stale: once its lease lapses, any
+//   idle worker puts them back to waiting and enqueues them again; a running trial lost MAX_LOST
+//   times is failed with the reason, until the sweep is run again. A worker whose own lease lapsed
+//   (another found it dead) learns it at its next heartbeat, stops that run and opens a new one.
 // - Sweeps are served one after another: each until its queue is empty and nothing of it is in
-//   flight. A pass that found no work looks for stale trials and for waiting trials without a job;
-//   without --wait the worker ends once no trial of its sweeps is waiting, queued or running.
-// - `lrsweep cancel` marks the sweep cancelled: within a heartbeat the worker interrupts that
-//   sweep's trials (as Ctrl-C does) and takes no more of it.
+//   flight. A pass that found no work takes back stale trials, completes jobs nobody works on,
+//   enqueues waiting and interrupted trials that have no job, and, without --wait, ends the worker
+//   once no trial of its sweeps is waiting, queued, running or interrupted.
+// - Each heartbeat also reads the sweep and re-hashes this machine's trainer files: a sweep
+//   cancelled (`lrsweep cancel`), or whose definition or files no longer match this machine's,
+//   has its trials here interrupted (as Ctrl-C does) and is not served until it is active and
+//   matching again.
 // - A worker whose database stops answering stops taking work and what it runs, retries ending
 //   its runs as failed for up to LOST_DB_MS, and fails with the storage error (exit 1). The trials
 //   it held are stale (at once when the end was recorded, else once its lease lapses): other
@@ -22,15 +26,16 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StateCounts } from '../core/trial.js';
 import type { TrialQueue, QueuedUnit } from '../storage/queue.js';
-import { StorageError, type Storage, type SweepRecord, type TrialRecord } from '../storage/types.js';
+import { StorageError, type RunRecord, type Storage, type SweepRecord, type TrialRecord } from '../storage/types.js';
 import type { Backend } from '../train/backend.js';
 import type { Sweep } from './definition.js';
 import { Dispatcher } from './dispatch.js';
 import type { LoadedSweep } from './file.js';
-import { endLeftovers, HEARTBEAT_MS, isRunAlive } from './liveness.js';
+import { endLeftovers, HEARTBEAT_MS, isRunAlive, STALE_MS } from './liveness.js';
+import { compareWithStored } from './register.js';
 import { isBetter } from './objective.js';
 import { QueueSource } from './source.js';
-import { cohortSizeOf, trainingFor, type Training } from './training.js';
+import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
 
 /** Losses of a trial's worker before the trial is failed (until the sweep is run again). */
 export const MAX_LOST = 3;
@@ -47,9 +52,13 @@ function unitKey(trials: TrialRecord[]): string {
   return `cohort:${h.digest('hex').slice(0, 32)}`;
 }
 
-/** Enqueues the sweep's waiting trials (cohorts of one seed, in number order); returns how many trials. */
+/**
+ * Enqueues the sweep's trials that are waiting or interrupted (cohorts of one seed, in number
+ * order), except those a job not yet over already names; returns how many trials were enqueued.
+ */
 export async function enqueueWaiting(storage: Storage, queue: TrialQueue, sweepId: number, cohortSize: number): Promise<number> {
-  const waiting = await storage.trials(sweepId, { state: 'waiting' });
+  const waiting = [...await storage.trials(sweepId, { state: 'waiting' }), ...await storage.trials(sweepId, { state: 'interrupted' })]
+    .sort((a, b) => a.number - b.number);
   const units: QueuedUnit[] = [];
   if (cohortSize <= 1) {
     for (const t of waiting) units.push({ key: unitKey([t]), trialIds: [t.id] });
@@ -63,8 +72,7 @@ export async function enqueueWaiting(storage: Storage, queue: TrialQueue, sweepI
       }
     }
   }
-  await queue.enqueue(sweepId, units);
-  return waiting.length;
+  return queue.enqueue(sweepId, units);
 }
 
 /**
@@ -74,7 +82,7 @@ export async function enqueueWaiting(storage: Storage, queue: TrialQueue, sweepI
  * claimed looks the same; completing it is harmless, as its worker claims the trials all the same.
  */
 async function reapOrphanJobs(storage: Storage, queue: TrialQueue, sweepId: number): Promise<void> {
-  const taken = await queue.taken(sweepId);
+  const taken = await queue.taken(sweepId, 2 * HEARTBEAT_MS);
   if (taken.length === 0) return;
   const held = new Set([...await storage.trials(sweepId, { state: 'running' }), ...await storage.trials(sweepId, { state: 'queued' })].map((t) => t.id));
   await queue.complete(sweepId, taken.filter((j) => !j.trialIds.some((id) => held.has(id))).map((j) => j.id));
@@ -109,145 +117,204 @@ export interface SweepProgress {
 
 export interface ServedReport {
   sweep: string;
+  /** The last run this worker opened for the sweep (-1: none). */
   runId: number;
   ranHere: number;
   counts: StateCounts;
   cancelled: boolean;
 }
 
-interface Serving {
-  item: ServedSweep;
+/** One run of a sweep on this worker: it ends at cancel, at a lapsed lease, at a refusal, or at the end. */
+interface Session {
   runId: number;
-  training: Training;
   source: QueueSource;
   dispatcher: Dispatcher;
+  /** Trials ended by earlier sessions. */
+  before: number;
+  /** Its run was found dead by another worker: its trials are theirs now. */
+  lapsed: boolean;
+}
+
+interface Serving {
+  item: ServedSweep;
+  training: Training | null;
   counts: StateCounts;
   best: number | null;
   ran: number;
-  cancelled: boolean;
+  lastRunId: number;
+  session: Session | null;
+  /** serving; cancelled (`lrsweep cancel`, until it is run again); refused (this machine's files no longer match). */
+  state: 'serving' | 'cancelled' | 'refused';
 }
+
+/** Trial states a worker still has to bring to an end: what keeps a worker without --wait going. */
+const OPEN = ['waiting', 'queued', 'running', 'interrupted'] as const;
 
 /** Works on the sweeps until none has work left (or, with wait, until stopped); returns what each ran here. */
 export async function serve(storage: Storage, queue: TrialQueue, items: ServedSweep[], o: ServeOptions): Promise<{ sweeps: ServedReport[]; stopped: boolean }> {
   const own = new Set<number>();
-  const alive = (run: Parameters<typeof isRunAlive>[0]) => isRunAlive(run, own);
-  const serving: Serving[] = [];
+  const alive = (run: RunRecord) => isRunAlive(run, { own, shared: true });
   let stopped = o.signal?.aborted ?? false;
   let failure: unknown = null;
   let timer: NodeJS.Timeout | null = null;
   let lastAnswer = Date.now();
-  const stopAll = (reason?: string) => {
-    for (const s of serving) s.dispatcher.stop(reason);
+  const serving: Serving[] = [];
+  for (const item of items) {
+    serving.push({ item, training: null, counts: await storage.counts(item.record.id), best: await bestOf(storage, item), ran: 0, lastRunId: -1, session: null,
+      state: item.record.status === 'cancelled' ? 'cancelled' : 'serving' });
+  }
+  const progress = (s: Serving) => o.onProgress?.(s.item.sweep.name, { counts: s.counts, ranHere: s.ran, bestTrial: s.best });
+
+  const open = async (s: Serving): Promise<Session> => {
+    const { item } = s;
+    s.training ??= trainingFor(item.loaded, item.sweep, item.record, { workers: o.workers, backend: o.backend, hash: item.hash, trialsDir: o.trialsDir, where: storage.where });
+    const runId = await storage.beginRun(item.record.id, { pid: process.pid, host: hostname(), workers: o.workers, backend: o.backend });
+    own.add(runId);
+    s.lastRunId = runId;
+    const source = new QueueSource(storage, queue, item.record.id, runId);
+    const before = s.ran;
+    const dispatcher = new Dispatcher({
+      storage, executor: s.training.executor, sweep: item.sweep, sweepId: item.record.id, runId, counts: s.counts, best: s.best, source,
+      provenance: s.training.provenance, unitFor: s.training.unitFor,
+      onRecorded(n, b) {
+        s.ran = before + n;
+        s.best = b;
+        progress(s);
+      },
+    });
+    if (stopped) dispatcher.stop();
+    return { runId, source, dispatcher, before, lapsed: false };
   };
+
+  /** Ends a session: what it took and never started goes back (trials waiting, jobs to the queue); the run ends. */
+  const close = async (s: Serving, status: 'finished' | 'interrupted' | 'failed', lost: boolean) => {
+    const session = s.session!;
+    if (!lost) {
+      await storage.releaseRun(session.runId);
+      await session.source.close();
+    }
+    await storage.endRun(session.runId, status);
+    own.delete(session.runId);
+    s.session = null;
+  };
+
+  /** Whether this machine's file still matches the stored sweep (definition and trainer files); the differences otherwise. */
+  const mismatch = async (s: Serving, record: SweepRecord): Promise<string | null> => {
+    const hash = await trainerHash(s.item.loaded);
+    const { changes } = compareWithStored(record, s.item.loaded.sweep, { written: s.item.loaded.written, trainerHash: hash });
+    return changes.length > 0 ? changes.map((c) => c.text).join('; ') : null;
+  };
+
+  const cancel = (s: Serving) => {
+    if (s.state !== 'serving') return;
+    s.state = 'cancelled';
+    s.session?.source.cancel();
+    s.session?.dispatcher.stop('interrupted: the sweep was cancelled');
+    o.onNotice?.(`sweep ${s.item.sweep.name} was cancelled: its trials here are interrupted, and no more are taken until it is run again`);
+  };
+
+  // Every heartbeat: renew the leases, and see whether a sweep was cancelled, or its files changed here.
+  const beat = async () => {
+    try {
+      for (const s of serving) {
+        const session = s.session;
+        if (!session) continue;
+        if (!(await storage.heartbeat(session.runId))) {
+          session.lapsed = true;
+          session.dispatcher.stop('interrupted: this worker was presumed dead (its lease lapsed)');
+          o.onNotice?.(`sweep ${s.item.sweep.name}: this worker's lease lapsed (no heartbeat for ${STALE_MS / 1000} s): other workers took its trials; it takes new ones`);
+          continue;
+        }
+        const record = await storage.getSweep(s.item.record.name);
+        if (record?.status === 'cancelled') cancel(s);
+        const changed = record ? await mismatch(s, record) : 'the sweep is gone';
+        if (changed && s.state === 'serving') {
+          s.state = 'refused';
+          session.dispatcher.stop('interrupted: this worker\'s files no longer match the sweep');
+          o.onNotice?.(`sweep ${s.item.sweep.name}: this worker's files no longer match the sweep (${changed}): it takes no more of its trials`);
+        }
+      }
+      lastAnswer = Date.now();
+    } catch (e) {
+      if (!(e instanceof StorageError) || Date.now() - lastAnswer < LOST_DB_MS) return;
+      for (const s of serving) s.session?.dispatcher.abort(e);
+    }
+  };
+
   const onStop = () => {
     stopped = true;
-    stopAll();
+    for (const s of serving) s.session?.dispatcher.stop();
   };
   o.signal?.addEventListener('abort', onStop, { once: true });
+  timer = setInterval(() => void beat(), HEARTBEAT_MS);
+  timer.unref();
   try {
-    for (const item of items) {
-      const runId = await storage.beginRun(item.record.id, { pid: process.pid, host: hostname(), workers: o.workers, backend: o.backend });
-      own.add(runId);
-      const training = trainingFor(item.loaded, item.sweep, item.record, { workers: o.workers, backend: o.backend, hash: item.hash, trialsDir: o.trialsDir, where: storage.where });
-      const counts = await storage.counts(item.record.id);
-      let best: number | null = null;
-      for (const t of await storage.trials(item.record.id, { state: 'complete' })) {
-        if (t.objective !== null && isBetter(t.objective, best, item.sweep.objective.goal)) best = t.objective;
-      }
-      const source = new QueueSource(storage, queue, item.record.id, runId);
-      const s: Serving = { item, runId, training, source, counts, best, ran: 0, cancelled: item.record.status === 'cancelled', dispatcher: null as unknown as Dispatcher };
-      s.dispatcher = new Dispatcher({
-        storage, executor: training.executor, sweep: item.sweep, sweepId: item.record.id, runId, counts, best, source,
-        provenance: training.provenance, unitFor: training.unitFor,
-        onRecorded(n, b) {
-          s.ran = n;
-          s.best = b;
-          o.onProgress?.(item.sweep.name, { counts: s.counts, ranHere: n, bestTrial: b });
-        },
-      });
-      serving.push(s);
-    }
-    if (stopped) stopAll();
-
-    // The lease, the cancel flag and the database's health, every heartbeat.
-    const beat = async () => {
-      try {
-        for (const s of serving) {
-          await storage.heartbeat(s.runId);
-          const record = await storage.getSweep(s.item.record.name);
-          if (record?.status === 'cancelled' && !s.cancelled) {
-            s.cancelled = true;
-            s.source.cancel();
-            s.dispatcher.stop('interrupted: the sweep was cancelled');
-            o.onNotice?.(`sweep ${s.item.sweep.name} was cancelled: its trials here are interrupted, and no more are taken`);
-          }
-        }
-        lastAnswer = Date.now();
-      } catch (e) {
-        if (!(e instanceof StorageError) || Date.now() - lastAnswer < LOST_DB_MS) return;
-        for (const s of serving) s.dispatcher.abort(e);
-      }
-    };
-    timer = setInterval(() => void beat(), HEARTBEAT_MS);
-    timer.unref();
-
     while (!stopped) {
       let worked = false;
       for (const s of serving) {
-        if (stopped || s.cancelled) continue;
+        if (stopped) break;
+        if (s.state !== 'serving') {
+          if (s.session) await close(s, 'interrupted', false);
+          continue;
+        }
+        s.session ??= await open(s);
         const before = s.ran;
-        s.ran = await s.dispatcher.run();
+        await s.session.dispatcher.run();
         if (s.ran > before) worked = true;
+        // Stopped by a lapsed lease, a cancel or a refusal (or Ctrl-C): this run is over.
+        if (s.session.dispatcher.stopped) await close(s, s.session.lapsed ? 'failed' : 'interrupted', false);
       }
       if (worked || stopped) continue;
-      // A pass without work: take back stale trials (lapsed leases), enqueue waiting trials that
-      // have no job, and see whether anything is left to wait for.
+      // A pass without work: take back stale trials (lapsed leases), complete the jobs nobody
+      // works on, enqueue trials that have no job, and see whether anything is left to wait for.
       let left = 0;
       for (const s of serving) {
-        if (s.cancelled) continue;
         const id = s.item.record.id;
-        // Cancelled since the last heartbeat: its waiting trials must not be enqueued again.
-        if ((await storage.getSweep(s.item.record.name))?.status === 'cancelled') {
-          s.cancelled = true;
+        const record = await storage.getSweep(s.item.record.name);
+        if (!record) continue;
+        if (s.state !== 'serving') {
+          // Cancelled, or refused: serve it again once it was run again and this machine's files match.
+          if (record.status !== 'active' || (await mismatch(s, record)) !== null) continue;
+          s.state = 'serving';
+          o.onNotice?.(`sweep ${s.item.sweep.name}: serving it again`);
+        }
+        if (record.status === 'cancelled') {
+          cancel(s);
+          if (s.session) await close(s, 'interrupted', false);
           continue;
         }
         const r = await storage.recoverTrials(id, alive, { staleOnly: true, maxLost: MAX_LOST });
         await endLeftovers(r.processes, o.onNotice);
         if (r.gaveUp > 0) o.onNotice?.(`sweep ${s.item.sweep.name}: ${r.gaveUp} trial${r.gaveUp === 1 ? '' : 's'} failed: their workers were lost ${MAX_LOST} times`);
         await reapOrphanJobs(storage, queue, id);
-        const counts = await storage.counts(id);
-        Object.assign(s.counts, counts);
-        if (counts.waiting > 0) await enqueueWaiting(storage, queue, id, cohortSizeOf(s.item.loaded, s.item.sweep));
-        left += counts.waiting + counts.queued + counts.running;
-        o.onProgress?.(s.item.sweep.name, { counts: s.counts, ranHere: s.ran, bestTrial: s.best });
+        Object.assign(s.counts, await storage.counts(id));
+        if (s.counts.waiting + s.counts.interrupted > 0) await enqueueWaiting(storage, queue, id, cohortSizeOf(s.item.loaded, s.item.sweep));
+        left += OPEN.reduce((n, state) => n + s.counts[state], 0);
+        progress(s);
       }
       if (left === 0 && !o.wait) break;
       await sleep(POLL_MS, undefined, { signal: o.signal }).catch(() => {});
     }
   } catch (e) {
     failure = e;
-    stopAll();
+    for (const s of serving) s.session?.dispatcher.stop();
   } finally {
     if (timer) clearInterval(timer);
     o.signal?.removeEventListener('abort', onStop);
   }
 
   // Hand back what this worker holds. Stopped or done: trials it stopped were recorded interrupted
-  // (their jobs went back to the queue as they settled), units it took and never started go back
-  // to the queue, and releaseRun puts their trials back to waiting. The database lost: this run
-  // is ended as failed, retried for a bounded time, which makes every trial it still holds stale at
-  // once, for other workers to take back and enqueue anew as they do a dead worker's.
+  // (their jobs went back to the queue as they settled); units it took and never started go back
+  // to waiting and their jobs to the queue. The database lost: each run is ended as failed,
+  // retried for a bounded time, which makes every trial it still holds stale at once, for other
+  // workers to take back and enqueue anew as they do a dead worker's.
   const lost = failure instanceof StorageError;
   const deadline = Date.now() + (lost ? LOST_DB_MS : 0);
   const reports: ServedReport[] = [];
   for (const s of serving) {
     for (;;) {
       try {
-        if (!lost) {
-          await s.source.close();
-          await storage.releaseRun(s.runId);
-        }
-        await storage.endRun(s.runId, failure ? 'failed' : stopped ? 'interrupted' : 'finished');
+        if (s.session) await close(s, failure ? 'failed' : stopped ? 'interrupted' : 'finished', lost);
         Object.assign(s.counts, await storage.counts(s.item.record.id));
         break;
       } catch (e) {
@@ -256,10 +323,18 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
         await sleep(2_000);
       }
     }
-    await s.training.executor.close();
-    reports.push({ sweep: s.item.sweep.name, runId: s.runId, ranHere: s.ran, counts: s.counts, cancelled: s.cancelled });
+    await s.training?.executor.close();
+    reports.push({ sweep: s.item.sweep.name, runId: s.lastRunId, ranHere: s.ran, counts: s.counts, cancelled: s.state === 'cancelled' });
   }
   if (failure) throw failure;
   return { sweeps: reports, stopped };
 }
 
+/** The best single trial's objective so far. */
+async function bestOf(storage: Storage, item: ServedSweep): Promise<number | null> {
+  let best: number | null = null;
+  for (const t of await storage.trials(item.record.id, { state: 'complete' })) {
+    if (t.objective !== null && isBetter(t.objective, best, item.sweep.objective.goal)) best = t.objective;
+  }
+  return best;
+}

@@ -13,17 +13,31 @@ const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/trainers/${
 const workspace = () => mkdtempSync(join(tmpdir(), 'lrsweep-worker-'));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A sweep of `n` configs whose module trainer takes `seconds` per epoch. */
-function slowSweep(dir: string, name: string, n: number, seconds: number, epochs: number): string {
-  const trainer = join(dir, 'waits.ts');
+/**
+ * A sweep of `n` configs whose module trainer (waits.ts, or logs.ts with `log`: a file that gets
+ * a line per training call) takes `seconds` per epoch.
+ */
+function slowSweep(dir: string, name: string, n: number, seconds: number, epochs: number, log?: string): string {
+  const module = log ? 'logs.ts' : 'waits.ts';
   // The fixture imports lrsweep by a relative path: rewrite it to an absolute one for its new home.
   const contract = fileURLToPath(new URL('../../src/train/contract.js', import.meta.url));
-  writeFileSync(trainer, readFileSync(fixture('waits.ts'), 'utf8').replace('../../../src/train/contract.js', contract));
+  writeFileSync(join(dir, module), readFileSync(fixture(module), 'utf8').replace('../../../src/train/contract.js', contract));
   const values = Array.from({ length: n }, (_, i) => (0.01 + i * 0.001).toFixed(3)).join(', ');
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, `name: ${name}\nschedule: { first_cycle_steps: ${epochs} }\nparameters: { max_lr: { values: [${values}] } }\n` +
-    `trainer: { kind: module, path: ./waits.ts, options: { seconds: ${seconds}, epochs: ${epochs} } }\nlint: { ignore: [ends-mid-cycle, peak-below-min] }\n`);
+    `trainer: { kind: module, path: ./${module}, options: { seconds: ${seconds}, epochs: ${epochs}${log ? `, log: ${log}` : ''} } }\n` +
+    'lint: { ignore: [ends-mid-cycle, peak-below-min] }\n');
   return file;
+}
+
+/** How many times each trial (by its curve's sum) was trained, from a logs.ts log. */
+function trainings(log: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of readFileSync(log, 'utf8').split('\n').filter(Boolean)) {
+    const lr = line.split(' ')[1];
+    counts.set(lr, (counts.get(lr) ?? 0) + 1);
+  }
+  return counts;
 }
 
 async function states(schema: string): Promise<Record<string, number>> {
@@ -47,7 +61,7 @@ withPostgres(() => {
     const file = slowSweep(dir, 'k', 60, 0.05, 3);
     const enqueued = runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir });
     assert.equal(enqueued.status, 0, enqueued.stderr);
-    assert.match(enqueued.stdout, /^sweep k: 60 waiting trials enqueued/);
+    assert.match(enqueued.stdout, /^sweep k: 60 trials waiting for workers \(60 newly enqueued; 0 of 60 complete\)/);
     const workers = [0, 1, 2].map(() => startCli(['worker', file, '--db', db, '--workers', '1'], dir));
     const victim = workers[0];
     // Kill the first worker while it holds a running trial.
@@ -126,8 +140,67 @@ withPostgres(() => {
     assert.match(idle.stdout, /0 trials ended on this worker/);
     // Running it again reactivates it and enqueues every trial not complete.
     const again = runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir });
-    assert.match(again.stdout, /^sweep c: 6 waiting trials enqueued/);
+    assert.match(again.stdout, /^sweep c: 6 trials waiting for workers/);
     assert.doesNotMatch(runCli(['status', '--db', db], { cwd: dir }).stdout, /cancelled/);
+  });
+
+  test('Ctrl-C on a worker hands its trials to another at once; enqueueing again meanwhile adds no job, and no trial trains twice at once', async () => {
+    const dir = workspace();
+    const schema = freshSchema();
+    const db = schemaUrl(schema);
+    const log = join(dir, 'calls.log');
+    writeFileSync(log, '');
+    const file = slowSweep(dir, 'i', 12, 0.1, 8, log);
+    assert.equal(runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir }).status, 0);
+    const first = startCli(['worker', file, '--db', db, '--workers', '2'], dir);
+    await until('two running trials', async () => (await states(schema)).running === 2);
+    first.child.kill('SIGINT');
+    assert.equal(await first.done, 130, first.out().stderr);
+    assert.match(first.out().stdout, /stopped: its interrupted trials went back to the queue for other workers/);
+    const stoppedStates = await states(schema);
+    assert.equal((stoppedStates.running ?? 0) + (stoppedStates.queued ?? 0), 0, JSON.stringify(stoppedStates));
+    assert.ok(stoppedStates.interrupted >= 2, JSON.stringify(stoppedStates));
+    // Enqueueing again while the stopped worker's jobs wait to be retried adds nothing.
+    const jobs = async () => (await sql<{ n: number }>("SELECT COUNT(*)::int AS n FROM job WHERE name LIKE 'sweep-%' AND state < 'completed'", [], schema))[0].n;
+    assert.equal(await jobs(), 12);
+    const again = runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir });
+    assert.match(again.stdout, /\(0 newly enqueued;/);
+    assert.equal(await jobs(), 12);
+    // Two workers share the rest; every trial completes, each trained once more at most.
+    const rest = [0, 1].map(() => startCli(['worker', file, '--db', db, '--workers', '2'], dir));
+    assert.deepEqual(await Promise.all(rest.map((w) => w.done)), [0, 0], rest.map((w) => w.out().stderr).join('\n'));
+    assert.deepEqual(await states(schema), { complete: 12 });
+    const counts = trainings(log);
+    assert.equal(counts.size, 12);
+    const interruptedOnce = [...counts.values()].filter((n) => n === 2).length;
+    assert.ok([...counts.values()].every((n) => n === 1 || n === 2), JSON.stringify([...counts]));
+    // The two that were training trained again; those only queued behind them had not trained yet.
+    assert.ok(interruptedOnce >= 2 && interruptedOnce <= stoppedStates.interrupted, `${interruptedOnce} trained twice, ${stoppedStates.interrupted} interrupted`);
+    const ran = rest.map((w) => Number(/(\d+) trials ended on this worker/.exec(w.out().stdout)?.[1]));
+    assert.ok(ran.every((n) => n > 0), `both workers took work: ${ran}`);
+  });
+
+  test('cancel releases what a waiting worker took; running the sweep again makes that worker serve it again to the end', async () => {
+    const dir = workspace();
+    const schema = freshSchema();
+    const db = schemaUrl(schema);
+    const file = slowSweep(dir, 'r', 10, 0.05, 8);
+    assert.equal(runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir }).status, 0);
+    const w = startCli(['worker', file, '--db', db, '--workers', '1', '--wait'], dir);
+    await until('a running trial', async () => (await states(schema)).running === 1);
+    assert.equal(runCli(['cancel', 'r', '--db', db], { cwd: dir }).status, 0);
+    await until('the worker to see the cancel', async () => w.out().stderr.includes('sweep r was cancelled'));
+    await until('the worker to release the sweep', async () => {
+      const st = await states(schema);
+      return (st.running ?? 0) + (st.queued ?? 0) === 0;
+    });
+    const resumed = runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir });
+    assert.equal(resumed.status, 0, resumed.stderr);
+    await until('the waiting worker to finish the sweep', async () => (await states(schema)).complete === 10);
+    assert.match(w.out().stderr, /sweep r: serving it again/);
+    w.child.kill('SIGINT'); // how a waiting worker ends
+    assert.equal(await w.done, 130, w.out().stderr);
+    assert.deepEqual(await states(schema), { complete: 10 });
   });
 
   test('a worker runs only sweeps whose stored definition and trainer files equal its own files; errors name the file and the change', async () => {
@@ -159,7 +232,7 @@ withPostgres(() => {
     assert.match(sqlite.stderr, /^lrsweep: --db: lrsweep worker takes trials from a PostgreSQL database's queue/);
     const missing = runCli(['worker', file, '--db', schemaUrl()], { cwd: dir });
     assert.equal(missing.status, 2);
-    assert.match(missing.stderr, /sweep "d" is not in .*: enqueue it first \(npx lrsweep run .*d\.yaml --db \.\.\. --enqueue-only\)/);
+    assert.match(missing.stderr, /^lrsweep: --db: "postgres:\/\/[^"]+" is empty: it has no sweeps yet\n$/);
     assert.equal(runCli(['run', file, '--db', join(dir, 'y.db'), '--enqueue-only'], { cwd: dir }).status, 2, '--enqueue-only needs PostgreSQL');
   });
 

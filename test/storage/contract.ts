@@ -120,10 +120,13 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     assert.deepEqual(retried.map((t) => [t.number, t.attempts]), [[1, 2], [2, 2], [4, 1]]);
     assert.equal(retried[0].error, null);
     await s.endRun(again, 'finished');
-    await s.heartbeat(r);
+    assert.equal(await s.heartbeat(r), true);
+    assert.equal(await s.heartbeat(again), false, 'an ended run has no lease to renew');
+    await s.endRun(again, 'failed');
     const runs = await s.runs(sw.id);
-    assert.deepEqual(runs.map((x) => x.status), ['running', 'finished']);
+    assert.deepEqual(runs.map((x) => x.status), ['running', 'finished'], 'an ended run keeps its status');
     assert.ok(runs[1].endedAt);
+    assert.ok(runs[0].heartbeatAgeMs >= 0 && runs[0].heartbeatAgeMs < 60_000, `heartbeat age ${runs[0].heartbeatAgeMs} ms`);
     await s.close();
   });
 
@@ -153,13 +156,15 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
   test(`${name}: workers recover only stale trials, counting lost attempts, and give up after maxLost; a run clears the count`, async () => {
     const s = await open();
     const sw = await s.createSweep(sweepInput('l'));
-    await s.addTrials(sw.id, [trial('h1'), trial('h2'), trial('h3')]);
-    const [t1, t2, t3] = await s.trials(sw.id);
+    await s.addTrials(sw.id, [trial('h1'), trial('h2'), trial('h3'), trial('h4')]);
+    const [t1, t2, t3, t4] = await s.trials(sw.id);
     const lose = async () => {
       const r = await s.beginRun(sw.id, runInfo);
-      const held = await s.claimTrialIds(sw.id, r, [t1.id, t2.id]);
-      await s.commit(r, { started: held.map((t) => ({ trialId: t.id, process: { pgid: t.number } })) });
+      const held = await s.claimTrialIds(sw.id, r, [t1.id, t2.id, t4.id]);
+      // t4 is only queued (taken, never started): losing it costs no attempt.
+      await s.commit(r, { started: held.filter((t) => t.id !== t4.id).map((t) => ({ trialId: t.id, process: { pgid: t.number } })) });
       await s.endRun(r, 'failed'); // a worker that died holding them
+      assert.equal(await s.heartbeat(r), false, 'a run found dead learns it at its next heartbeat');
       return r;
     };
     const keeper = await s.beginRun(sw.id, runInfo);
@@ -167,12 +172,13 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     await s.commit(keeper, { outcomes: [{ trialId: kept.id, state: 'failed', error: 'boom', durationMs: 1 }] });
     await lose();
     let r = await s.recoverTrials(sw.id, alive, { staleOnly: true, maxLost: 2 });
-    assert.deepEqual([r.requeued, r.gaveUp], [2, 0]);
+    assert.deepEqual([r.requeued, r.gaveUp], [3, 0]);
     assert.deepEqual(r.processes.map((p) => p.pgid).sort(), [1, 2]);
     assert.equal((await s.trial(sw.id, 3))!.state, 'failed', 'a failed trial is not the workers\' to retry');
     await lose();
     r = await s.recoverTrials(sw.id, alive, { staleOnly: true, maxLost: 2 });
-    assert.deepEqual([r.requeued, r.gaveUp], [0, 2]);
+    assert.deepEqual([r.requeued, r.gaveUp], [1, 2]);
+    assert.equal((await s.trial(sw.id, 4))!.state, 'waiting', 'the never-started trial is not given up');
     const given = (await s.trial(sw.id, 1))!;
     assert.equal(given.state, 'failed');
     assert.match(given.error!, /^gave up: its worker was lost 2 times/);
@@ -181,7 +187,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     assert.equal((await s.recoverTrials(sw.id, alive)).requeued, 3);
     await lose();
     r = await s.recoverTrials(sw.id, alive, { staleOnly: true, maxLost: 2 });
-    assert.deepEqual([r.requeued, r.gaveUp], [2, 0], 'a fresh count after the run');
+    assert.deepEqual([r.requeued, r.gaveUp], [3, 0], 'a fresh count after the run');
     await s.close();
   });
 
