@@ -91,7 +91,7 @@ withPostgres(() => {
     assert.match(status.stdout, /queue: 0 jobs waiting, 0 taken by workers/);
   });
 
-  test('two `run --enqueue-only` of one sweep at once enqueue each trial once; enqueueing again adds nothing', async () => {
+  test('two `run --enqueue-only` (or two `run`) of one sweep at once enqueue each trial once; enqueueing again adds nothing', async () => {
     const dir = workspace();
     const schema = freshSchema();
     const db = schemaUrl(schema);
@@ -111,6 +111,14 @@ withPostgres(() => {
     assert.match(w.stdout, /^sweep twice: 120 trials ended on this worker; 120 of 120 complete/);
     assert.deepEqual(await sql("SELECT COUNT(*)::int AS n FROM trials WHERE attempts <> 1", [], schema), [{ n: 0 }]);
     assert.deepEqual(await sql("SELECT state, COUNT(*)::int AS n FROM job WHERE name LIKE 'sweep-%' GROUP BY state", [], schema), [{ state: 'completed', n: 120 }]);
+    // Two `run`s that both work on a new sweep: one job per trial, every trial run once.
+    const schema2 = freshSchema();
+    const db2 = schemaUrl(schema2);
+    const runs = [0, 1].map(() => startCli(['run', file, '--db', db2, '--workers', '1'], dir));
+    assert.deepEqual(await Promise.all(runs.map((r) => r.done)), [0, 0], runs.map((r) => r.out().stderr).join('\n'));
+    assert.deepEqual(await states(schema2), { complete: 120 });
+    assert.deepEqual(await sql("SELECT COUNT(*)::int AS n FROM trials WHERE attempts <> 1", [], schema2), [{ n: 0 }]);
+    assert.deepEqual(await sql("SELECT COUNT(*)::int AS n, COUNT(DISTINCT singleton_key)::int AS keys FROM job WHERE name LIKE 'sweep-%'", [], schema2), [{ n: 120, keys: 120 }]);
   });
 
   test('cancel stops a sweep on every worker: its trials are interrupted, no job waits, and running it again resumes', async () => {
