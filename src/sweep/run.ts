@@ -18,7 +18,7 @@ import type { Sweep } from './definition.js';
 import { Dispatcher } from './dispatch.js';
 import { loadSweepFile, type CheckProgress } from './file.js';
 import { endLeftovers, HEARTBEAT_MS, isRunAlive } from './liveness.js';
-import { isBetter } from './objective.js';
+import { bestTrialObjective } from './objective.js';
 import { registerSweep } from './register.js';
 import { lintLines, lintSweep } from './lints.js';
 import { StorageSource } from './source.js';
@@ -161,7 +161,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const started = Date.now();
     const counts = await storage.counts(record.id);
     const toRun = counts.waiting;
-    let best = await bestTrial(storage, record.id, sweep);
+    let best = await bestTrialObjective(storage, record.id, sweep.objective.goal);
     let done = 0;
     const report = () => o.onProgress?.({
       counts, total: totalOf(counts), doneThisRun: done, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, bestTrial: best,
@@ -205,15 +205,6 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     await training?.executor.close();
     await storage.close();
   }
-}
-
-/** The best single trial's objective so far. */
-async function bestTrial(storage: Storage, sweepId: number, sweep: Sweep): Promise<number | null> {
-  let best: number | null = null;
-  for (const t of await storage.trials(sweepId, { state: 'complete' })) {
-    if (t.objective !== null && isBetter(t.objective, best, sweep.objective.goal)) best = t.objective;
-  }
-  return best;
 }
 
 /**

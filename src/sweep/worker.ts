@@ -33,7 +33,7 @@ import { Dispatcher } from './dispatch.js';
 import type { LoadedSweep } from './file.js';
 import { endLeftovers, HEARTBEAT_MS, isRunAlive, STALE_MS } from './liveness.js';
 import { compareWithStored } from './register.js';
-import { isBetter } from './objective.js';
+import { bestTrialObjective } from './objective.js';
 import { QueueSource } from './source.js';
 import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
 
@@ -160,7 +160,7 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
   let lastAnswer = Date.now();
   const serving: Serving[] = [];
   for (const item of items) {
-    serving.push({ item, training: null, counts: await storage.counts(item.record.id), best: await bestOf(storage, item), ran: 0, lastRunId: -1, session: null,
+    serving.push({ item, training: null, counts: await storage.counts(item.record.id), best: await bestTrialObjective(storage, item.record.id, item.sweep.objective.goal), ran: 0, lastRunId: -1, session: null,
       state: item.record.status === 'cancelled' ? 'cancelled' : 'serving' });
   }
   const progress = (s: Serving) => o.onProgress?.(s.item.sweep.name, { counts: s.counts, ranHere: s.ran, bestTrial: s.best });
@@ -328,13 +328,4 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
   }
   if (failure) throw failure;
   return { sweeps: reports, stopped };
-}
-
-/** The best single trial's objective so far. */
-async function bestOf(storage: Storage, item: ServedSweep): Promise<number | null> {
-  let best: number | null = null;
-  for (const t of await storage.trials(item.record.id, { state: 'complete' })) {
-    if (t.objective !== null && isBetter(t.objective, best, item.sweep.objective.goal)) best = t.objective;
-  }
-  return best;
 }
