@@ -55,27 +55,32 @@ function expand(paths: string[]): { file: string; listed: boolean }[] {
 }
 
 /**
- * The sweeps this machine may serve. A named file that is not in the database, or whose stored
- * definition differs, is an error; a file found in a directory is skipped with a notice.
+ * The sweeps this machine may serve, beyond those in `known` (names). A named file that is not in
+ * the database, or whose stored definition differs, is an error; a file found in a directory is
+ * skipped with a notice (`quiet`: skipped silently, for the rescans of a waiting worker).
  */
-async function servable(storage: Storage, paths: string[], backend: Backend, notice: (m: string) => void): Promise<ServedSweep[]> {
+async function scan(storage: Storage, paths: string[], backend: Backend, known: Set<string>, o: { notice: (m: string) => void; quiet?: boolean }): Promise<ServedSweep[]> {
   const served: ServedSweep[] = [];
-  const names = new Set<string>();
   for (const { file, listed } of expand(paths)) {
+    const skip = (why: string) => {
+      if (!o.quiet) o.notice(`skipping ${file}: ${why}`);
+    };
     const refuse = (why: string) => {
       if (!listed) throw new UsageError(`${file}: ${why}`);
-      notice(`skipping ${file}: ${why}`);
+      skip(why);
     };
+    if (o.quiet && !listed) continue; // named files were checked at the start
     let loaded;
     try {
       loaded = await loadSweepFile(file);
     } catch (e) {
       if (e instanceof UsageError && listed) {
-        notice(`skipping ${file}: ${e.message.split('\n')[0]}`);
+        skip(e.message.split('\n')[0]);
         continue;
       }
       throw e;
     }
+    if (known.has(loaded.sweep.name)) continue;
     const runner = loaded.trainer.runner;
     if (runner.kind === 'pool') checkBackend(backend);
     else checkCommandHost(runner.options);
@@ -84,7 +89,6 @@ async function servable(storage: Storage, paths: string[], backend: Backend, not
       refuse(`sweep "${loaded.sweep.name}" is not in ${storage.where}: enqueue it first (${CLI} run ${file} --db ... --enqueue-only)`);
       continue;
     }
-    if (names.has(record.name)) continue;
     const hash = await trainerHash(loaded);
     const { sweep, changes } = compareWithStored(record, loaded.sweep, { written: loaded.written, trainerHash: hash });
     if (changes.length > 0) {
@@ -92,10 +96,9 @@ async function servable(storage: Storage, paths: string[], backend: Backend, not
         'a worker runs only sweeps whose stored definition and trainer files equal its own; update this checkout, or run the sweep again from it');
       continue;
     }
-    names.add(record.name);
+    known.add(record.name);
     served.push({ loaded, sweep, record, hash });
   }
-  if (served.length === 0) throw new UsageError(`sweep-files: none of ${paths.join(', ')} holds a sweep of ${storage.where} that this worker may run`);
   return served;
 }
 
@@ -129,9 +132,13 @@ export async function handler(argv: Args): Promise<void> {
   process.on('SIGTERM', onSignal);
   // Checked on a reader first: a mistyped ?schema= is refused without creating tables there.
   const reader = await openStorage(argv.db, 'read');
+  const known = new Set<string>();
   let served: ServedSweep[];
   try {
-    served = await servable(reader, argv['sweep-files'], argv.backend, notice);
+    served = await scan(reader, argv['sweep-files'], argv.backend, known, { notice });
+    if (served.length === 0) {
+      throw new UsageError(`sweep-files: none of ${argv['sweep-files'].join(', ')} holds a sweep of ${reader.where} that this worker may run`);
+    }
   } finally {
     await reader.close();
   }
@@ -143,6 +150,8 @@ export async function handler(argv: Args): Promise<void> {
       let last = 0;
       const { sweeps, stopped } = await serve(storage, queue, served, {
         workers: argv.workers ?? defaultWorkers(), backend: argv.backend, wait: argv.wait, signal: stop.signal, trialsDir: argv['trials-dir'], onNotice: notice,
+        // A waiting worker given directories also serves sweeps of theirs registered later.
+        discover: () => scan(storage, argv['sweep-files'], argv.backend, known, { notice, quiet: true }),
         onProgress: (name, p) => {
           if (Date.now() - last < 10_000) return;
           last = Date.now();

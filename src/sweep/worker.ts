@@ -43,6 +43,8 @@ export const MAX_LOST = 3;
 export const LOST_DB_MS = 30_000;
 /** How often an idle worker looks again for work (stale trials, new jobs). */
 const POLL_MS = 1_000;
+/** How often a waiting worker reads its directories again for sweeps registered since (parsing files is not free). */
+const DISCOVER_MS = 5_000;
 
 /** The unit of a job: one trial, or a cohort of trials with one seed. Its key makes enqueueing idempotent. */
 function unitKey(trials: TrialRecord[]): string {
@@ -106,6 +108,8 @@ export interface ServeOptions {
   onNotice?: (message: string) => void;
   /** After each recorded batch, and after each pass over the sweeps. */
   onProgress?: (sweep: string, p: SweepProgress) => void;
+  /** With wait: sweeps this machine may serve that were registered since (called on idle passes). */
+  discover?: () => Promise<ServedSweep[]>;
 }
 
 export interface SweepProgress {
@@ -158,11 +162,13 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
   let failure: unknown = null;
   let timer: NodeJS.Timeout | null = null;
   let lastAnswer = Date.now();
+  let lastDiscovery = Date.now();
   const serving: Serving[] = [];
-  for (const item of items) {
-    serving.push({ item, training: null, counts: await storage.counts(item.record.id), best: await bestTrialObjective(storage, item.record.id, item.sweep.objective.goal), ran: 0, lastRunId: -1, session: null,
-      state: item.record.status === 'cancelled' ? 'cancelled' : 'serving' });
-  }
+  const add = async (item: ServedSweep) => {
+    serving.push({ item, training: null, counts: await storage.counts(item.record.id), best: await bestTrialObjective(storage, item.record.id, item.sweep.objective.goal),
+      ran: 0, lastRunId: -1, session: null, state: item.record.status === 'cancelled' ? 'cancelled' : 'serving' });
+  };
+  for (const item of items) await add(item);
   const progress = (s: Serving) => o.onProgress?.(s.item.sweep.name, { counts: s.counts, ranHere: s.ran, bestTrial: s.best });
 
   const open = async (s: Serving): Promise<Session> => {
@@ -293,6 +299,13 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
         progress(s);
       }
       if (left === 0 && !o.wait) break;
+      if (o.wait && o.discover && Date.now() - lastDiscovery >= DISCOVER_MS) {
+        lastDiscovery = Date.now();
+        for (const item of await o.discover()) {
+          await add(item);
+          o.onNotice?.(`serving sweep ${item.sweep.name} too (${item.loaded.file})`);
+        }
+      }
       await sleep(POLL_MS, undefined, { signal: o.signal }).catch(() => {});
     }
   } catch (e) {

@@ -211,6 +211,25 @@ withPostgres(() => {
     assert.deepEqual(await states(schema), { complete: 10 });
   });
 
+  test('a waiting worker given a directory also serves a sweep of it registered after it started', async () => {
+    const dir = workspace();
+    const schema = freshSchema();
+    const db = schemaUrl(schema);
+    const first = slowSweep(dir, 'one', 2, 0.01, 2);
+    const second = join(dir, 'two.yaml');
+    writeFileSync(second, readFileSync(first, 'utf8').replace('name: one', 'name: two'));
+    assert.equal(runCli(['run', first, '--db', db, '--enqueue-only'], { cwd: dir }).status, 0);
+    const w = startCli(['worker', dir, '--db', db, '--workers', '1', '--wait'], dir);
+    await until('the first sweep to complete', async () => (await states(schema)).complete === 2);
+    assert.match(w.out().stderr, /skipping .*two\.yaml: sweep "two" is not in/);
+    assert.equal(runCli(['run', second, '--db', db, '--enqueue-only'], { cwd: dir }).status, 0);
+    await until('the second sweep to complete', async () => (await states(schema)).complete === 4);
+    assert.match(w.out().stderr, /serving sweep two too/);
+    w.child.kill('SIGINT');
+    assert.equal(await w.done, 130);
+    assert.match(w.out().stdout, /sweep one: 2 trials ended on this worker[^\n]*\nsweep two: 2 trials ended on this worker/);
+  });
+
   test('a worker runs only sweeps whose stored definition and trainer files equal its own files; errors name the file and the change', async () => {
     const dir = workspace();
     const db = schemaUrl();
