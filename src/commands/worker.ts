@@ -70,6 +70,15 @@ async function scan(storage: Storage, paths: string[], backend: Backend, known: 
       skip(why);
     };
     if (o.quiet && !listed) continue; // named files were checked at the start
+    if (o.quiet) {
+      // A file that appeared in a directory later may be anything: it never stops a running worker.
+      try {
+        served.push(...await scan(storage, [file], backend, known, { notice: o.notice }));
+      } catch {
+        // not servable (yet): looked at again at the next rescan
+      }
+      continue;
+    }
     let loaded;
     try {
       loaded = await loadSweepFile(file);
@@ -109,9 +118,12 @@ export function presentWorker(sweeps: ServedReport[], stopped: boolean, db: stri
     return `sweep ${s.sweep}: ${s.ranHere} trials ended on this worker; ${c.complete} of ${total} complete, ${c.diverged} diverged, ${c.failed} failed` +
       `${s.cancelled ? ' (cancelled)' : ''}`;
   });
+  // A sweep this worker stopped serving while trials were left: that is a failure to do what it was asked.
+  const refused = sweeps.filter((s) => s.refused !== null && s.counts.waiting + s.counts.queued + s.counts.running + s.counts.interrupted > 0);
+  for (const s of refused) lines.push(`sweep ${s.sweep}: not served to the end here: this worker's files no longer match the sweep (${s.refused})`);
   if (stopped) lines.push('stopped: its interrupted trials went back to the queue for other workers');
   if (sweeps.length > 0) lines.push(`best configs: ${CLI} best ${sweeps[0].sweep}${dbFlag(db)}`);
-  return { stdout: `${lines.join('\n')}\n`, exitCode: stopped ? 130 : undefined };
+  return { stdout: `${lines.join('\n')}\n`, exitCode: stopped ? 130 : refused.length > 0 ? 1 : undefined };
 }
 
 export async function handler(argv: Args): Promise<void> {

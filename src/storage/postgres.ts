@@ -231,9 +231,11 @@ const SQL = {
                               THEN 'gave up: its worker was lost ' || stale.lost || ' times (no heartbeat, or its process died); running the sweep again retries it'
                               ELSE t.error END
           FROM stale WHERE t.id = stale.id RETURNING stale.process, t.state`,
-  // Trials a queue job names, when they are waiting or interrupted (anything else is held or decided).
+  // Trials a queue job names, when they are waiting or interrupted (anything else is held or decided),
+  // for a run that is still running (one found dead claims nothing).
   claimIds: `UPDATE trials t SET ${CLAIM_SET}
-          FROM (SELECT id FROM trials WHERE sweep_id = $1 AND id = ANY($3::bigint[]) AND state IN ('waiting', 'interrupted') FOR UPDATE SKIP LOCKED) c
+          FROM (SELECT id FROM trials WHERE sweep_id = $1 AND id = ANY($3::bigint[]) AND state IN ('waiting', 'interrupted')
+                  AND EXISTS (SELECT 1 FROM runs WHERE id = $2 AND status = 'running') FOR UPDATE SKIP LOCKED) c
           WHERE t.id = c.id RETURNING ${trialColumns('t.')}`,
   best: `SELECT rc.rank, rc.config_hash, rc.params, rc.mean_objective, rc.repeats, rc.best_trial_id, rc.best_trial,
                 (SELECT array_agg(t.objective ORDER BY t.repeat) FROM trials t WHERE t.sweep_id = rc.sweep_id AND t.config_hash = rc.config_hash

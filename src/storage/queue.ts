@@ -74,7 +74,7 @@ export class TrialQueue {
   private readonly own: pg.Pool;
 
   private constructor(private readonly boss: PgBoss, private readonly target: PgTarget) {
-    this.own = new pg.Pool({ connectionString: target.connectionString({}), max: 1 });
+    this.own = new pg.Pool({ connectionString: target.connectionString({}), max: 1, connectionTimeoutMillis: 10_000 });
     this.own.on('error', () => {}); // a broken idle connection: the next call fails, and says so
   }
 
@@ -148,6 +148,12 @@ export class TrialQueue {
       try {
         await client.query('BEGIN');
         await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ENQUEUE_LOCK, sweepId]);
+        // Under the lock cancelWaiting takes too: a sweep cancelled meanwhile gets no new job.
+        const status = await client.query<{ status: string }>(`SELECT status FROM "${this.target.schema}".sweeps WHERE id = $1`, [sweepId]);
+        if (status.rows[0]?.status === 'cancelled') {
+          await client.query('COMMIT');
+          return 0;
+        }
         const { rows } = await client.query<{ key: string }>(
           `SELECT DISTINCT singleton_key AS key FROM "${this.target.schema}".job WHERE name = $1 AND state < 'completed' AND singleton_key IS NOT NULL`, [name]);
         const have = new Set(rows.map((r) => r.key));
@@ -188,11 +194,27 @@ export class TrialQueue {
     if (ids.length > 0) await this.call(() => this.boss.fail(queueName(sweepId), ids));
   }
 
-  /** `lrsweep cancel`: jobs no worker has taken are cancelled; taken ones end as their workers stop. */
+  /**
+   * `lrsweep cancel` (after it marked the sweep cancelled): jobs no worker has taken are cancelled;
+   * taken ones end as their workers stop. Under enqueue's lock, so no enqueue slips in between.
+   */
   async cancelWaiting(sweepId: number): Promise<void> {
     const name = await this.ensure(sweepId);
-    await this.call(() => this.boss.getDb().executeSql(
-      `UPDATE "${this.target.schema}".job SET state = 'cancelled', completed_on = now() WHERE name = $1 AND state < 'active'`, [name]));
+    await this.call(async () => {
+      const client = await this.own.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ENQUEUE_LOCK, sweepId]);
+        await client.query(`UPDATE "${this.target.schema}".job SET state = 'cancelled', completed_on = now() WHERE name = $1 AND state < 'active'`, [name]);
+        await client.query('COMMIT');
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => { broken = true; });
+        throw e;
+      } finally {
+        client.release(broken);
+      }
+    });
   }
 
   /** The jobs of the sweep that a worker took at least `minAgeMs` ago and has not completed. */

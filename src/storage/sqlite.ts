@@ -225,6 +225,7 @@ export class SqliteStorage implements Storage {
                        WHERE sweep_id = ? AND ${HELD} AND run_id IN (SELECT id FROM runs WHERE status <> 'running')`),
       claimIds: p(`UPDATE trials SET state = 'queued', run_id = @run, attempts = attempts + 1, error = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
                 WHERE sweep_id = @sweep AND id IN (SELECT value FROM json_each(@ids)) AND state IN ('waiting', 'interrupted')
+                  AND EXISTS (SELECT 1 FROM runs WHERE id = @run AND status = 'running')
                 RETURNING ${TRIAL_COLUMNS}`),
       claim: p(`UPDATE trials SET state = 'queued', run_id = @run, attempts = attempts + 1, error = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
                 WHERE id IN (SELECT id FROM trials WHERE sweep_id = @sweep AND state = 'waiting' ORDER BY number LIMIT @limit)

@@ -222,7 +222,8 @@ export interface Storage {
    * Claims the given trials of the sweep for this run (queue jobs name them): those waiting or
    * interrupted move to queued, attempts counted, and come back in number order. Trials in any
    * other state (held by a run, failed, complete, diverged) are left alone and not returned, so a
-   * job delivered twice never runs a trial twice.
+   * job delivered twice never runs a trial twice. A run that is no longer running (found dead)
+   * claims nothing.
    */
   claimTrialIds(sweepId: number, runId: number, trialIds: number[]): Promise<TrialRecord[]>;
   /** Commits a batch in one transaction; returns the ids of trials this run no longer holds (their writes dropped). */

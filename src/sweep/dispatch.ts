@@ -103,7 +103,15 @@ export class Dispatcher {
         while (this.inFlight.size < window && !this.stopping) {
           const claimed = await this.c.source.next(window - this.inFlight.size);
           if (claimed === null) break;
-          this.c.counts.waiting -= claimed.length;
+          if (this.stopping) {
+            // Stopped while the source claimed it: it never starts (the source hands it back).
+            this.c.source.putBack(claimed);
+            break;
+          }
+          // Claimed from waiting, or (queue jobs) from interrupted: local counts, refreshed by the caller now and then.
+          const fromWaiting = Math.min(this.c.counts.waiting, claimed.length);
+          this.c.counts.waiting -= fromWaiting;
+          this.c.counts.interrupted = Math.max(0, this.c.counts.interrupted - (claimed.length - fromWaiting));
           this.c.counts.queued += claimed.length;
           this.start(claimed);
         }

@@ -23,16 +23,18 @@ export interface Liveness {
 }
 
 /**
- * Whether the run that holds trials is still alive (else its trials are stale and re-run). Ages
- * are the store's (heartbeatAgeMs), so hosts whose clocks differ agree. A run whose heartbeat is
- * older than STALE_MS is dead wherever it runs (a recycled pid does not keep it alive); on this
- * host a run is dead once its process is gone (in a shared store, once its heartbeat is also
- * two beats late).
+ * Whether the run that holds trials is still alive (else its trials are stale and re-run). A run
+ * on another host is alive while its heartbeat is younger than STALE_MS (ages are the store's,
+ * heartbeatAgeMs, so hosts whose clocks differ agree); a run on this host while its process is.
+ * In a shared store two machines may share a host name (containers, cloned VMs), and a pid may be
+ * recycled: there a run on this host is dead only once its heartbeat is also two beats late, and
+ * always once it is older than STALE_MS. In a local store (SQLite) the pid alone decides, so a
+ * run that is merely suspended (Ctrl-Z) keeps its trials.
  */
 export function isRunAlive(run: RunRecord, o: Liveness = {}): boolean {
   if (o.own?.has(run.id)) return true;
-  if (run.heartbeatAgeMs > STALE_MS) return false;
-  if (run.host !== hostname()) return true;
+  if (run.host !== hostname()) return run.heartbeatAgeMs < STALE_MS;
+  if (o.shared && run.heartbeatAgeMs > STALE_MS) return false;
   let gone: boolean;
   if (run.pid === process.pid) gone = true; // our pid but not one of our open runs: it ended badly
   else {

@@ -21,6 +21,8 @@ export interface UnitSource {
   /** `room`: how many more units the run can start now (a source that prefetches takes no more). */
   next(room: number): Promise<TrialRecord[] | null>;
   settled(trials: Settled[]): void;
+  /** A unit next() returned that the run did not start (it was stopped meanwhile): close() hands it back. */
+  putBack(trials: TrialRecord[]): void;
   /** Waits for the source's own writes (job completions) and hands back units taken but not started. */
   close(): Promise<void>;
 }
@@ -35,6 +37,9 @@ export class StorageSource implements UnitSource {
   }
 
   settled(): void {}
+
+  /** Nothing to do: its trials are queued for the run, and releaseRun puts them back to waiting. */
+  putBack(): void {}
 
   async close(): Promise<void> {}
 }
@@ -116,6 +121,11 @@ export class QueueSource implements UnitSource {
     }
     this.write(() => this.queue.complete(this.sweepId, complete));
     this.write(() => this.queue.retry(this.sweepId, retry));
+  }
+
+  putBack(trials: TrialRecord[]): void {
+    const open = trials.length > 0 ? this.open.get(trials[0].id) : undefined;
+    if (open) this.ready.unshift({ job: open, trials });
   }
 
   /** Job writes go one after another, off the run loop's path; the first failure is raised by next() or close(). */

@@ -126,6 +126,8 @@ export interface ServedReport {
   ranHere: number;
   counts: StateCounts;
   cancelled: boolean;
+  /** Why this worker stopped serving it (its files no longer match), or null. */
+  refused: string | null;
 }
 
 /** One run of a sweep on this worker: it ends at cancel, at a lapsed lease, at a refusal, or at the end. */
@@ -133,10 +135,10 @@ interface Session {
   runId: number;
   source: QueueSource;
   dispatcher: Dispatcher;
-  /** Trials ended by earlier sessions. */
-  before: number;
   /** Its run was found dead by another worker: its trials are theirs now. */
   lapsed: boolean;
+  /** Being closed: a heartbeat that finds its run ended is not a lapse. */
+  closing: boolean;
 }
 
 interface Serving {
@@ -149,6 +151,8 @@ interface Serving {
   session: Session | null;
   /** serving; cancelled (`lrsweep cancel`, until it is run again); refused (this machine's files no longer match). */
   state: 'serving' | 'cancelled' | 'refused';
+  /** Why it is refused. */
+  refusal: string | null;
 }
 
 /** Trial states a worker still has to bring to an end: what keeps a worker without --wait going. */
@@ -161,18 +165,62 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
   let stopped = o.signal?.aborted ?? false;
   let failure: unknown = null;
   let timer: NodeJS.Timeout | null = null;
+  let beating: Promise<void> | null = null;
   let lastAnswer = Date.now();
   let lastDiscovery = Date.now();
   const serving: Serving[] = [];
   const add = async (item: ServedSweep) => {
     serving.push({ item, training: null, counts: await storage.counts(item.record.id), best: await bestTrialObjective(storage, item.record.id, item.sweep.objective.goal),
-      ran: 0, lastRunId: -1, session: null, state: item.record.status === 'cancelled' ? 'cancelled' : 'serving' });
+      ran: 0, lastRunId: -1, session: null, state: item.record.status === 'cancelled' ? 'cancelled' : 'serving', refusal: null });
   };
   for (const item of items) await add(item);
   const progress = (s: Serving) => o.onProgress?.(s.item.sweep.name, { counts: s.counts, ranHere: s.ran, bestTrial: s.best });
 
-  const open = async (s: Serving): Promise<Session> => {
+  /**
+   * Whether this machine's file still matches the stored sweep: its definition and, when
+   * `files`, its trainer files hashed anew (a hash that cannot be made counts as a change). The
+   * differences, or null.
+   */
+  const mismatch = async (s: Serving, record: SweepRecord | null, files: boolean): Promise<string | null> => {
+    if (!record) return 'the sweep is gone from the database';
+    let hash = s.item.hash;
+    if (files) {
+      try {
+        hash = await trainerHash(s.item.loaded);
+      } catch (e) {
+        return `the trainer's files cannot be read here (${(e as Error).message.split('\n')[0]})`;
+      }
+    }
+    const { changes } = compareWithStored(record, s.item.loaded.sweep, { written: s.item.loaded.written, trainerHash: hash });
+    if (changes.length > 0) return changes.map((c) => c.text).join('; ');
+    s.item.hash = hash;
+    return null;
+  };
+
+  const refuse = (s: Serving, why: string) => {
+    if (s.state !== 'serving') return;
+    s.state = 'refused';
+    s.refusal = why;
+    s.session?.dispatcher.stop('interrupted: this worker\'s files no longer match the sweep');
+    o.onNotice?.(`sweep ${s.item.sweep.name}: this worker's files no longer match the sweep (${why}): it takes no more of its trials until they do`);
+  };
+
+  const cancel = (s: Serving) => {
+    if (s.state !== 'serving') return;
+    s.state = 'cancelled';
+    s.session?.source.cancel();
+    s.session?.dispatcher.stop('interrupted: the sweep was cancelled');
+    o.onNotice?.(`sweep ${s.item.sweep.name} was cancelled: its trials here are interrupted, and no more are taken until it is run again`);
+  };
+
+  /** Opens a run for the sweep, once its trainer files are checked anew (null when they differ now). */
+  const open = async (s: Serving): Promise<Session | null> => {
     const { item } = s;
+    const why = await mismatch(s, await storage.getSweep(item.record.name), true);
+    if (why) {
+      refuse(s, why);
+      return null;
+    }
     s.training ??= trainingFor(item.loaded, item.sweep, item.record, { workers: o.workers, backend: o.backend, hash: item.hash, trialsDir: o.trialsDir, where: storage.where });
     const runId = await storage.beginRun(item.record.id, { pid: process.pid, host: hostname(), workers: o.workers, backend: o.backend });
     own.add(runId);
@@ -189,12 +237,14 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
       },
     });
     if (stopped) dispatcher.stop();
-    return { runId, source, dispatcher, before, lapsed: false };
+    return { runId, source, dispatcher, lapsed: false, closing: false };
   };
 
   /** Ends a session: what it took and never started goes back (trials waiting, jobs to the queue); the run ends. */
   const close = async (s: Serving, status: 'finished' | 'interrupted' | 'failed', lost: boolean) => {
     const session = s.session!;
+    session.closing = true;
+    if (beating) await beating;
     if (!lost) {
       await storage.releaseRun(session.runId);
       await session.source.close();
@@ -204,46 +254,44 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
     s.session = null;
   };
 
-  /** Whether this machine's file still matches the stored sweep (definition and trainer files); the differences otherwise. */
-  const mismatch = async (s: Serving, record: SweepRecord): Promise<string | null> => {
-    const hash = await trainerHash(s.item.loaded);
-    const { changes } = compareWithStored(record, s.item.loaded.sweep, { written: s.item.loaded.written, trainerHash: hash });
-    return changes.length > 0 ? changes.map((c) => c.text).join('; ') : null;
+  /** A storage failure in a heartbeat: once the database has not answered for LOST_DB_MS, the worker gives up. */
+  const unanswered = (e: unknown) => {
+    if (!(e instanceof StorageError) || Date.now() - lastAnswer < LOST_DB_MS) return;
+    for (const s of serving) s.session?.dispatcher.abort(e);
   };
 
-  const cancel = (s: Serving) => {
-    if (s.state !== 'serving') return;
-    s.state = 'cancelled';
-    s.session?.source.cancel();
-    s.session?.dispatcher.stop('interrupted: the sweep was cancelled');
-    o.onNotice?.(`sweep ${s.item.sweep.name} was cancelled: its trials here are interrupted, and no more are taken until it is run again`);
-  };
-
-  // Every heartbeat: renew the leases, and see whether a sweep was cancelled, or its files changed here.
+  // Every heartbeat: renew every lease first, each on its own; then see whether a sweep was
+  // cancelled or its stored definition changed. (Trainer files are hashed when a run opens, not
+  // at every beat: a trainer may write caches into its own directories.)
   const beat = async () => {
-    try {
-      for (const s of serving) {
-        const session = s.session;
-        if (!session) continue;
-        if (!(await storage.heartbeat(session.runId))) {
+    for (const s of serving) {
+      const session = s.session;
+      if (!session) continue;
+      try {
+        const held = await storage.heartbeat(session.runId);
+        lastAnswer = Date.now();
+        if (!held && !session.closing && s.session === session) {
           session.lapsed = true;
           session.dispatcher.stop('interrupted: this worker was presumed dead (its lease lapsed)');
           o.onNotice?.(`sweep ${s.item.sweep.name}: this worker's lease lapsed (no heartbeat for ${STALE_MS / 1000} s): other workers took its trials; it takes new ones`);
-          continue;
         }
-        const record = await storage.getSweep(s.item.record.name);
-        if (record?.status === 'cancelled') cancel(s);
-        const changed = record ? await mismatch(s, record) : 'the sweep is gone';
-        if (changed && s.state === 'serving') {
-          s.state = 'refused';
-          session.dispatcher.stop('interrupted: this worker\'s files no longer match the sweep');
-          o.onNotice?.(`sweep ${s.item.sweep.name}: this worker's files no longer match the sweep (${changed}): it takes no more of its trials`);
-        }
+      } catch (e) {
+        unanswered(e);
       }
-      lastAnswer = Date.now();
-    } catch (e) {
-      if (!(e instanceof StorageError) || Date.now() - lastAnswer < LOST_DB_MS) return;
-      for (const s of serving) s.session?.dispatcher.abort(e);
+    }
+    for (const s of serving) {
+      const session = s.session;
+      if (!session || session.closing) continue;
+      try {
+        const record = await storage.getSweep(s.item.record.name);
+        lastAnswer = Date.now();
+        if (s.session !== session) continue;
+        if (record?.status === 'cancelled') cancel(s);
+        const why = await mismatch(s, record, false);
+        if (why) refuse(s, why);
+      } catch (e) {
+        unanswered(e);
+      }
     }
   };
 
@@ -252,7 +300,9 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
     for (const s of serving) s.session?.dispatcher.stop();
   };
   o.signal?.addEventListener('abort', onStop, { once: true });
-  timer = setInterval(() => void beat(), HEARTBEAT_MS);
+  timer = setInterval(() => {
+    beating ??= beat().finally(() => (beating = null)); // one beat at a time, however slow the database
+  }, HEARTBEAT_MS);
   timer.unref();
   try {
     while (!stopped) {
@@ -264,6 +314,7 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
           continue;
         }
         s.session ??= await open(s);
+        if (!s.session) continue;
         const before = s.ran;
         await s.session.dispatcher.run();
         if (s.ran > before) worked = true;
@@ -280,8 +331,9 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
         if (!record) continue;
         if (s.state !== 'serving') {
           // Cancelled, or refused: serve it again once it was run again and this machine's files match.
-          if (record.status !== 'active' || (await mismatch(s, record)) !== null) continue;
+          if (record.status !== 'active' || (await mismatch(s, record, true)) !== null) continue;
           s.state = 'serving';
+          s.refusal = null;
           o.onNotice?.(`sweep ${s.item.sweep.name}: serving it again`);
         }
         if (record.status === 'cancelled') {
@@ -337,7 +389,7 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
       }
     }
     await s.training?.executor.close();
-    reports.push({ sweep: s.item.sweep.name, runId: s.lastRunId, ranHere: s.ran, counts: s.counts, cancelled: s.state === 'cancelled' });
+    reports.push({ sweep: s.item.sweep.name, runId: s.lastRunId, ranHere: s.ran, counts: s.counts, cancelled: s.state === 'cancelled', refused: s.refusal });
   }
   if (failure) throw failure;
   return { sweeps: reports, stopped };

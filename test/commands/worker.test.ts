@@ -230,6 +230,31 @@ withPostgres(() => {
     assert.match(w.out().stdout, /sweep one: 2 trials ended on this worker[^\n]*\nsweep two: 2 trials ended on this worker/);
   });
 
+  test('a worker stops serving a sweep whose stored definition changes under it (run --extend elsewhere), and says so with exit 1', async () => {
+    const dir = workspace();
+    const schema = freshSchema();
+    const db = schemaUrl(schema);
+    const file = slowSweep(dir, 'x', 8, 0.1, 8);
+    assert.equal(runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir }).status, 0);
+    const w = startCli(['worker', file, '--db', db, '--workers', '1'], dir);
+    await until('a complete trial', async () => (await states(schema)).complete >= 1);
+    const other = workspace();
+    copyFileSync(join(dir, 'waits.ts'), join(other, 'waits.ts'));
+    const extended = join(other, 'x.yaml');
+    writeFileSync(extended, readFileSync(file, 'utf8').replace('values: [0.010,', 'values: [0.5, 0.010,'));
+    const ext = runCli(['run', extended, '--db', db, '--extend', '--enqueue-only'], { cwd: other });
+    assert.equal(ext.status, 0, ext.stderr);
+    assert.equal(await w.done, 1, w.out().stderr);
+    assert.match(w.out().stderr, /sweep x: this worker's files no longer match the sweep \(parameters\.max_lr\.values: /);
+    assert.match(w.out().stdout, /sweep x: not served to the end here: this worker's files no longer match the sweep/);
+    const after = await states(schema);
+    assert.equal((after.running ?? 0) + (after.queued ?? 0), 0, JSON.stringify(after));
+    // A worker with the new file finishes the sweep.
+    const fresh = runCli(['worker', extended, '--db', db, '--workers', '2'], { cwd: other });
+    assert.equal(fresh.status, 0, fresh.stderr);
+    assert.deepEqual(await states(schema), { complete: 9 });
+  });
+
   test('a worker runs only sweeps whose stored definition and trainer files equal its own files; errors name the file and the change', async () => {
     const dir = workspace();
     const db = schemaUrl();

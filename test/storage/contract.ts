@@ -150,6 +150,10 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     await s.commit(r2, { outcomes: [{ trialId: t2.id, state: 'failed', error: 'boom', durationMs: 1 }] });
     assert.deepEqual(await s.claimTrialIds(sw.id, r2, [t2.id]), [], 'a failed trial stays failed');
     assert.deepEqual(await s.claimTrialIds(sw.id, r2, []), []);
+    await s.endRun(r2, 'failed');
+    const [t4] = (await s.trials(sw.id, { state: 'waiting' }));
+    assert.deepEqual(await s.claimTrialIds(sw.id, r2, [t4.id]), [], 'a run found dead claims nothing');
+    assert.equal((await s.trial(sw.id, t4.number))!.state, 'waiting');
     await s.close();
   });
 

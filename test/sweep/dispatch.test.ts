@@ -10,7 +10,7 @@ import { UnitStopped, UnitTimeout, type Executor, type RunningUnit } from '../..
 import type { UnitEvent, WorkUnit } from '../../src/pool/messages.js';
 import { openSqlite } from '../../src/storage/sqlite.js';
 import type { Storage } from '../../src/storage/types.js';
-import { StorageSource } from '../../src/sweep/source.js';
+import { StorageSource, type UnitSource } from '../../src/sweep/source.js';
 import { Dispatcher, divergenceOf } from '../../src/sweep/dispatch.js';
 import type { Sweep } from '../../src/sweep/definition.js';
 
@@ -135,4 +135,39 @@ test('divergence is a NaN or infinite training loss or objective, at an epoch or
   assert.equal(divergenceOf(point(3, { train_loss: -Infinity }), 'val_loss'), 'diverged at epoch 3: train_loss is -Infinity');
   assert.equal(divergenceOf({ epoch: null, step: 12, values: { acc: Number.NaN } }, 'acc'), 'diverged at step 12: acc is NaN');
   assert.equal(divergenceOf(point(1, { other: Number.NaN }), 'val_loss'), null, 'another metric may be NaN');
+});
+
+test('a stop that comes while the source is claiming never starts the claimed unit: it is handed back', async () => {
+  const { storage, sweepId, runId } = await setUp(3);
+  const executor = new ScriptedExecutor(async (unit, emit) => {
+    emit({ type: 'started' });
+    emit({ type: 'point', member: 0, point: point(1, { val_loss: 0.5 }) });
+  });
+  const inner = new StorageSource(storage, sweepId, runId, 1);
+  const handedBack: number[][] = [];
+  // A source whose claim takes a while, as a queue's fetch and claim do over the network.
+  const slow: UnitSource = {
+    async next(room) {
+      const trials = await inner.next();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return room > 0 ? trials : null;
+    },
+    settled() {},
+    putBack(trials) {
+      handedBack.push(trials.map((t) => t.number));
+    },
+    async close() {},
+  };
+  const d = new Dispatcher({
+    storage, executor, sweep, sweepId, runId, source: slow, provenance: { host: 'h' }, counts: { ...emptyCounts(), waiting: 3 }, best: null,
+    unitFor: (trials) => ({ sweep: 's', trainer: { builtin: 'quadratic' }, options: {}, steps: 10, seed: trials[0].seed, backend: 'wasm', perStep: false,
+      members: trials.map((t) => ({ trialId: t.id, number: t.number, attempt: t.attempts, repeat: t.repeat, params: t.params as never })) }),
+    onRecorded() {},
+  });
+  setTimeout(() => d.stop(), 100);
+  assert.equal(await d.run(), 0);
+  assert.equal(executor.units.length, 0, 'nothing started after the stop');
+  assert.deepEqual(handedBack, [[1]]);
+  assert.equal(await storage.releaseRun(runId), 1, 'the claimed trial goes back to waiting');
+  assert.equal((await storage.counts(sweepId)).waiting, 3);
 });
