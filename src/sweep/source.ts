@@ -52,8 +52,14 @@ interface OpenJob {
   retry: boolean;
 }
 
-/** The most jobs fetched at once; a worker takes no more than it has room to start, so that idle machines get work. */
-const FETCH_BATCH = 16;
+/** The most jobs fetched at once. */
+const FETCH_BATCH = 32;
+/**
+ * Beyond the room it has, a worker takes about this much work ahead (at the pace its trials have
+ * settled so far): none when trials take seconds, so that idle machines get work, a batch when
+ * they take milliseconds, so that a fetch per trial does not become the bottleneck.
+ */
+const AHEAD_SECONDS = 0.5;
 
 /**
  * Many machines: jobs of one sweep from the queue. A job's trials are claimed by id (those already
@@ -68,6 +74,8 @@ export class QueueSource implements UnitSource {
   private writes: Promise<void> = Promise.resolve();
   private failure: unknown = null;
   private cancelled = false;
+  private readonly began = Date.now();
+  private settledCount = 0;
 
   constructor(private readonly storage: Storage, private readonly queue: TrialQueue, private readonly sweepId: number, private readonly runId: number) {}
 
@@ -77,7 +85,11 @@ export class QueueSource implements UnitSource {
 
   async next(room: number): Promise<TrialRecord[] | null> {
     if (this.failure) throw this.failure;
-    if (this.ready.length === 0) await this.fetch(Math.max(1, Math.min(room, FETCH_BATCH)));
+    if (this.ready.length === 0) {
+      const perSecond = this.settledCount / Math.max(1, (Date.now() - this.began) / 1000);
+      const ahead = Math.floor(perSecond * AHEAD_SECONDS);
+      await this.fetch(Math.max(1, Math.min(room + ahead, FETCH_BATCH)));
+    }
     const unit = this.ready.shift();
     return unit ? unit.trials : null;
   }
@@ -110,6 +122,7 @@ export class QueueSource implements UnitSource {
   settled(trials: Settled[]): void {
     const complete: string[] = [];
     const retry: string[] = [];
+    this.settledCount += trials.length;
     for (const { trialId, state } of trials) {
       const open = this.open.get(trialId);
       if (!open) continue;
