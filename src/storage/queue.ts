@@ -35,6 +35,8 @@ import { StorageError } from './types.js';
 export interface QueuedUnit {
   key: string;
   trialIds: number[];
+  /** Units are handed out lowest first (the trial number of the unit's first trial). */
+  order: number;
 }
 
 export interface Job {
@@ -142,32 +144,38 @@ export class TrialQueue {
   async enqueue(sweepId: number, units: QueuedUnit[]): Promise<number> {
     const name = await this.ensure(sweepId);
     if (units.length === 0) return 0;
+    return this.underLock(sweepId, async (client) => {
+      // Under the lock cancelWaiting takes too: a sweep cancelled meanwhile gets no new job.
+      const status = await client.query<{ status: string }>(`SELECT status FROM "${this.target.schema}".sweeps WHERE id = $1`, [sweepId]);
+      if (status.rows[0]?.status === 'cancelled') return 0;
+      const { rows } = await client.query<{ key: string }>(
+        `SELECT DISTINCT singleton_key AS key FROM "${this.target.schema}".job WHERE name = $1 AND state < 'completed' AND singleton_key IS NOT NULL`, [name]);
+      const have = new Set(rows.map((r) => r.key));
+      const fresh = units.filter((u) => !have.has(u.key) && have.add(u.key));
+      const db = { executeSql: async (text: string, values: unknown[]) => client.query(text, values) };
+      for (let i = 0; i < fresh.length; i += INSERT_SLICE) {
+        const jobs = fresh.slice(i, i + INSERT_SLICE).map((u) => ({
+          // pg-boss hands out the highest priority first, then the oldest: lowest order first.
+          name, data: { trials: u.trialIds }, singletonKey: u.key, priority: -u.order,
+          retryLimit: RETRY_LIMIT, retryDelay: 0, retryBackoff: false, expireInSeconds: EXPIRE_SECONDS,
+        }));
+        await this.boss.insert(jobs, { db });
+      }
+      return fresh.reduce((n, u) => n + u.trialIds.length, 0);
+    });
+  }
+
+  /** One transaction on our own connection, holding the sweep's enqueue lock (enqueue and cancelWaiting). */
+  private async underLock<T>(sweepId: number, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.call(async () => {
       const client = await this.own.connect();
       let broken = false;
       try {
         await client.query('BEGIN');
         await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ENQUEUE_LOCK, sweepId]);
-        // Under the lock cancelWaiting takes too: a sweep cancelled meanwhile gets no new job.
-        const status = await client.query<{ status: string }>(`SELECT status FROM "${this.target.schema}".sweeps WHERE id = $1`, [sweepId]);
-        if (status.rows[0]?.status === 'cancelled') {
-          await client.query('COMMIT');
-          return 0;
-        }
-        const { rows } = await client.query<{ key: string }>(
-          `SELECT DISTINCT singleton_key AS key FROM "${this.target.schema}".job WHERE name = $1 AND state < 'completed' AND singleton_key IS NOT NULL`, [name]);
-        const have = new Set(rows.map((r) => r.key));
-        const fresh = units.filter((u) => !have.has(u.key) && have.add(u.key));
-        const db = { executeSql: async (text: string, values: unknown[]) => client.query(text, values) };
-        for (let i = 0; i < fresh.length; i += INSERT_SLICE) {
-          const jobs = fresh.slice(i, i + INSERT_SLICE).map((u) => ({
-            name, data: { trials: u.trialIds }, singletonKey: u.key,
-            retryLimit: RETRY_LIMIT, retryDelay: 0, retryBackoff: false, expireInSeconds: EXPIRE_SECONDS,
-          }));
-          await this.boss.insert(jobs, { db });
-        }
+        const out = await fn(client);
         await client.query('COMMIT');
-        return fresh.reduce((n, u) => n + u.trialIds.length, 0);
+        return out;
       } catch (e) {
         await client.query('ROLLBACK').catch(() => { broken = true; });
         throw e;
@@ -200,21 +208,8 @@ export class TrialQueue {
    */
   async cancelWaiting(sweepId: number): Promise<void> {
     const name = await this.ensure(sweepId);
-    await this.call(async () => {
-      const client = await this.own.connect();
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ENQUEUE_LOCK, sweepId]);
-        await client.query(`UPDATE "${this.target.schema}".job SET state = 'cancelled', completed_on = now() WHERE name = $1 AND state < 'active'`, [name]);
-        await client.query('COMMIT');
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => { broken = true; });
-        throw e;
-      } finally {
-        client.release(broken);
-      }
-    });
+    await this.underLock(sweepId, (client) =>
+      client.query(`UPDATE "${this.target.schema}".job SET state = 'cancelled', completed_on = now() WHERE name = $1 AND state < 'active'`, [name]));
   }
 
   /** The jobs of the sweep that a worker took at least `minAgeMs` ago and has not completed. */

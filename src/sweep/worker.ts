@@ -63,14 +63,14 @@ export async function enqueueWaiting(storage: Storage, queue: TrialQueue, sweepI
     .sort((a, b) => a.number - b.number);
   const units: QueuedUnit[] = [];
   if (cohortSize <= 1) {
-    for (const t of waiting) units.push({ key: unitKey([t]), trialIds: [t.id] });
+    for (const t of waiting) units.push({ key: unitKey([t]), trialIds: [t.id], order: t.number });
   } else {
     const bySeed = new Map<number, TrialRecord[]>();
     for (const t of waiting) bySeed.set(t.seed, [...(bySeed.get(t.seed) ?? []), t]);
     for (const group of bySeed.values()) {
       for (let i = 0; i < group.length; i += cohortSize) {
         const cohort = group.slice(i, i + cohortSize);
-        units.push({ key: unitKey(cohort), trialIds: cohort.map((t) => t.id) });
+        units.push({ key: unitKey(cohort), trialIds: cohort.map((t) => t.id), order: cohort[0].number });
       }
     }
   }
