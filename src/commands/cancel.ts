@@ -3,11 +3,11 @@
 // (as Ctrl-C does) and take no more of it. Running the sweep again resumes it.
 
 import type { Argv } from 'yargs';
-import { UsageError, show } from '../core/errors.js';
-import { openStorage, shownDb } from '../storage/open.js';
+import { UsageError } from '../core/errors.js';
+import { shownDb } from '../storage/open.js';
 import { isPostgresUrl } from '../storage/postgres-url.js';
 import { HEARTBEAT_MS } from '../sweep/liveness.js';
-import { CLI, dbFlag, emit, withDb, type Output } from './common.js';
+import { CLI, dbFlag, emit, openSweep, withDb, type Output } from './common.js';
 
 export const command = 'cancel <name>';
 export const describe = 'Stop a sweep on every machine (PostgreSQL --db): workers interrupt its trials and take no more';
@@ -30,13 +30,8 @@ export async function cancel(o: { db: string; name: string }): Promise<Cancelled
   if (!isPostgresUrl(o.db)) {
     throw new UsageError(`--db: cancel stops workers that share a PostgreSQL database (postgres://...); on ${shownDb(o.db)} (SQLite) a sweep runs in one \`${CLI} run\`, which Ctrl-C stops`);
   }
-  const storage = await openStorage(o.db, 'write');
+  const { storage, sweep } = await openSweep(o.db, o.name, 'write');
   try {
-    const sweep = await storage.getSweep(o.name);
-    if (!sweep) {
-      const names = (await storage.listSweeps()).map((s) => s.name);
-      throw new UsageError(`NAME: no sweep named ${show(o.name)} in ${storage.where}${names.length ? `; sweeps there: ${names.join(', ')}` : ' (it has no sweeps yet)'}`);
-    }
     await storage.setSweepStatus(sweep.id, 'cancelled');
     const { TrialQueue } = await import('../storage/queue.js');
     const queue = await TrialQueue.open(o.db);

@@ -3,7 +3,7 @@
 
 import type { Argv } from 'yargs';
 import { UsageError, show } from '../core/errors.js';
-import { defaultDb, openStorage, shownDb, DEFAULT_DB } from '../storage/open.js';
+import { defaultDb, openStorage, shownDb, DEFAULT_DB, type OpenMode } from '../storage/open.js';
 import type { Storage, SweepRecord } from '../storage/types.js';
 import { upgradeDefinition, type Sweep } from '../sweep/definition.js';
 import { TABLE_FORMATS, type TableFormat } from '../io/table.js';
@@ -38,9 +38,9 @@ export interface OpenSweep {
   definition: Sweep;
 }
 
-/** Opens a database for reading and finds the sweep, or says which sweeps exist. */
-export async function openSweep(db: string, name: string): Promise<OpenSweep> {
-  const storage = await openStorage(db, 'read');
+/** Opens a database (for reading unless told) and finds the sweep, or says which sweeps exist. */
+export async function openSweep(db: string, name: string, mode: OpenMode = 'read'): Promise<OpenSweep> {
+  const storage = await openStorage(db, mode);
   try {
     const sweep = await storage.getSweep(name);
     if (!sweep) {

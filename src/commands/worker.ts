@@ -7,6 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
+import { totalOf } from '../core/trial.js';
 import { openStorage, shownDb } from '../storage/open.js';
 import { isPostgresUrl } from '../storage/postgres-url.js';
 import type { Storage } from '../storage/types.js';
@@ -114,8 +115,7 @@ async function scan(storage: Storage, paths: string[], backend: Backend, known: 
 export function presentWorker(sweeps: ServedReport[], stopped: boolean, db: string): Output {
   const lines = sweeps.map((s) => {
     const c = s.counts;
-    const total = c.waiting + c.queued + c.running + c.complete + c.diverged + c.failed + c.interrupted;
-    return `sweep ${s.sweep}: ${s.ranHere} trials ended on this worker; ${c.complete} of ${total} complete, ${c.diverged} diverged, ${c.failed} failed` +
+    return `sweep ${s.sweep}: ${s.ranHere} trials ended on this worker; ${c.complete} of ${totalOf(c)} complete, ${c.diverged} diverged, ${c.failed} failed` +
       `${s.cancelled ? ' (cancelled)' : ''}`;
   });
   // A sweep this worker stopped serving while trials were left: that is a failure to do what it was asked.

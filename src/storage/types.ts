@@ -112,18 +112,9 @@ export interface AttemptPoint {
 }
 
 /** A trial as `lrsweep copy` writes it into another store: all it recorded but its ids, run and process. */
-export interface ImportedTrial extends NewTrial {
-  number: number;
+export interface ImportedTrial extends Omit<TrialRecord, 'id' | 'sweepId' | 'runId' | 'process' | 'state'> {
   /** Copy writes a trial another store's run held (queued, running) as waiting: no run here owns it. */
   state: Exclude<TrialState, 'queued' | 'running'>;
-  objective: number | null;
-  attempts: number;
-  error: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  provenance: Json | null;
   /** Every point of every attempt. */
   points: AttemptPoint[];
 }
