@@ -188,7 +188,10 @@ export class TrialQueue {
   /** Takes up to `max` jobs of the sweep (they become active); [] when none waits. */
   async fetch(sweepId: number, max: number): Promise<Job[]> {
     const name = await this.ensure(sweepId);
-    const jobs = await this.call(() => this.boss.fetch<{ trials: number[] }>(name, { batchSize: max }));
+    const jobs = await this.call(() => this.boss.fetch<{ trials: number[] }>(name, { batchSize: max, includeMetadata: true }));
+    // pg-boss picks the right jobs but returns them in UPDATE ... RETURNING order, which is none:
+    // put them back in its pick order (highest priority, then oldest) so trials run in order.
+    jobs.sort((a, b) => b.priority - a.priority || a.createdOn.getTime() - b.createdOn.getTime() || (a.id < b.id ? -1 : 1));
     return jobs.map((j) => ({ id: j.id, trialIds: j.data.trials }));
   }
 

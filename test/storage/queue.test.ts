@@ -36,6 +36,13 @@ withPostgres(() => {
       assert.equal(await queue.enqueue(sweep.id, [unit('d', 5)]), 0, 'a cancelled sweep gets no new job');
       assert.deepEqual((await queue.taken(sweep.id, 0)).map((j) => j.id), [taken.id]);
       assert.deepEqual(await queue.taken(sweep.id, 60_000), [], 'not taken a minute ago');
+      // A batch comes back in order, whatever order the server's UPDATE ... RETURNING gives (for
+      // rows written last-first it tends to give them last-first).
+      const other = await storage.createSweep({ name: 'q2', definition: {}, file: null, metric: 'val_loss', goal: 'minimize', steps: 10, trainerHash: null });
+      const ids = Array.from({ length: 12 }, (_, i) => 12 - i);
+      for (const id of ids) await queue.enqueue(other.id, [unit(`k${id}`, id)]);
+      const batch = await queue.fetch(other.id, 12);
+      assert.deepEqual(batch.map((j) => j.trialIds[0]), [...ids].reverse(), 'a batch in trial order');
     } finally {
       await queue.close();
       await storage.close();
