@@ -4,13 +4,14 @@
 // definition and trainer files equal this machine's. Nothing it executes comes from the database.
 
 import { readdirSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { totalOf } from '../core/trial.js';
 import { openStorage, shownDb } from '../storage/open.js';
 import { isPostgresUrl } from '../storage/postgres-url.js';
-import type { Storage } from '../storage/types.js';
+import { EmptyStoreError, type Storage } from '../storage/types.js';
 import { loadSweepFile, MAX_WORKERS } from '../sweep/file.js';
 import { compareWithStored } from '../sweep/register.js';
 import { trainerHash } from '../sweep/training.js';
@@ -28,7 +29,7 @@ export function builder(y: Argv) {
   return withDb(y)
     .positional('sweep-files', { type: 'string', array: true, demandOption: true, describe: 'Sweep files this machine may run, or directories of them (.yaml, .yml, .json)' })
     .option('workers', { nargs: 1, coerce: optionalIntFlag('workers', 1, MAX_WORKERS), describe: 'Trials at once on this machine  [default: one per core]' })
-    .option('wait', { type: 'boolean', default: false, describe: 'When no trial is left, keep waiting for more (until Ctrl-C)' })
+    .option('wait', { type: 'boolean', default: false, describe: 'When no trial is left, keep waiting for more (until Ctrl-C); sweeps not enqueued yet, even in an empty database, are waited for' })
     .option('backend', { choices: BACKENDS, default: 'wasm' as Backend, describe: 'tfjs backend; tensorflow needs @tensorflow/tfjs-node installed' })
     .option('trials-dir', { type: 'string', nargs: 1, describe: 'Command trainers: where each trial\'s directory goes  [default: $LRSWEEP_TRIALS_DIR, else ./lrsweep-trials]' })
     .example('$0 worker sweeps/cawr-grid.yaml --db postgres://me@db-host/sweeps', 'Work on a sweep someone enqueued (lrsweep run ... --enqueue-only)')
@@ -38,6 +39,8 @@ export function builder(y: Argv) {
 type Args = Awaited<ReturnType<typeof builder>['argv']>;
 
 const SWEEP_FILE = /\.(ya?ml|json)$/i;
+/** How often a waiting worker looks again at a database that has no sweeps yet. */
+const EMPTY_POLL_MS = 2_000;
 
 /** The files given, with each directory replaced by its sweep files; `listed`: found in a directory, not named. */
 function expand(paths: string[]): { file: string; listed: boolean }[] {
@@ -57,10 +60,12 @@ function expand(paths: string[]): { file: string; listed: boolean }[] {
 
 /**
  * The sweeps this machine may serve, beyond those in `known` (names). A named file that is not in
- * the database, or whose stored definition differs, is an error; a file found in a directory is
- * skipped with a notice (`quiet`: skipped silently, for the rescans of a waiting worker).
+ * the database, or whose stored definition differs, is an error (`wait`: one not in the database
+ * yet is waited for, with a notice); a file found in a directory is skipped with a notice
+ * (`quiet`: skipped silently, for the rescans of a waiting worker).
  */
-async function scan(storage: Storage, paths: string[], backend: Backend, known: Set<string>, o: { notice: (m: string) => void; quiet?: boolean }): Promise<ServedSweep[]> {
+async function scan(storage: Storage, paths: string[], backend: Backend, known: Set<string>,
+  o: { notice: (m: string) => void; quiet?: boolean; wait?: boolean }): Promise<ServedSweep[]> {
   const served: ServedSweep[] = [];
   for (const { file, listed } of expand(paths)) {
     const skip = (why: string) => {
@@ -70,7 +75,6 @@ async function scan(storage: Storage, paths: string[], backend: Backend, known: 
       if (!listed) throw new UsageError(`${file}: ${why}`);
       skip(why);
     };
-    if (o.quiet && !listed) continue; // named files were checked at the start
     if (o.quiet) {
       // A file that appeared in a directory later may be anything: it never stops a running worker.
       try {
@@ -96,7 +100,9 @@ async function scan(storage: Storage, paths: string[], backend: Backend, known: 
     else checkCommandHost(runner.options);
     const record = await storage.getSweep(loaded.sweep.name);
     if (!record) {
-      refuse(`sweep "${loaded.sweep.name}" is not in ${storage.where}: enqueue it first (${CLI} run ${file} --db ... --enqueue-only)`);
+      const enqueue = `${CLI} run ${file} --db ... --enqueue-only`;
+      if (o.wait && !listed) o.notice(`waiting for sweep "${loaded.sweep.name}" to be enqueued (${enqueue})`);
+      else refuse(`sweep "${loaded.sweep.name}" is not in ${storage.where}: enqueue it first (${enqueue})`);
       continue;
     }
     const hash = await trainerHash(loaded);
@@ -110,6 +116,24 @@ async function scan(storage: Storage, paths: string[], backend: Backend, known: 
     served.push({ loaded, sweep, record, hash });
   }
   return served;
+}
+
+/**
+ * Opens the database for reading. With `wait`, a database that has no sweeps yet is waited for
+ * (read again every few seconds) instead of refused; null when stopped meanwhile.
+ */
+async function openReader(db: string, wait: boolean, signal: AbortSignal, notice: (m: string) => void): Promise<Storage | null> {
+  for (let told = false; ;) {
+    try {
+      return await openStorage(db, 'read');
+    } catch (e) {
+      if (!wait || !(e instanceof EmptyStoreError)) throw e;
+      if (!told) notice(`${shownDb(db)} has no sweeps yet: waiting for one to be enqueued (Ctrl-C to stop)`);
+      told = true;
+    }
+    await sleep(EMPTY_POLL_MS, undefined, { signal }).catch(() => {});
+    if (signal.aborted) return null;
+  }
 }
 
 export function presentWorker(sweeps: ServedReport[], stopped: boolean, db: string): Output {
@@ -143,13 +167,21 @@ export async function handler(argv: Args): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // Checked on a reader first: a mistyped ?schema= is refused without creating tables there.
-  const reader = await openStorage(argv.db, 'read');
+  const reader = await openReader(argv.db, argv.wait, stop.signal, notice);
+  if (!reader) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    emit(presentWorker([], true, argv.db));
+    return;
+  }
   const known = new Set<string>();
   let served: ServedSweep[];
   try {
-    served = await scan(reader, argv['sweep-files'], argv.backend, known, { notice });
+    served = await scan(reader, argv['sweep-files'], argv.backend, known, { notice, wait: argv.wait });
     if (served.length === 0) {
-      throw new UsageError(`sweep-files: none of ${argv['sweep-files'].join(', ')} holds a sweep of ${reader.where} that this worker may run`);
+      const none = `none of ${argv['sweep-files'].join(', ')} holds a sweep of ${reader.where} that this worker may run`;
+      if (!argv.wait) throw new UsageError(`sweep-files: ${none}`);
+      notice(`${none} yet: waiting for one to be enqueued (Ctrl-C to stop)`);
     }
   } finally {
     await reader.close();

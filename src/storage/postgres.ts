@@ -20,7 +20,7 @@ import { groupPoints, numberingConflict, type MetricRow } from './import.js';
 import { foreignSchema, migratePg, needsMigration, newerSchema, pgSchemaVersion, PG_SCHEMA_VERSION, tablesIn } from './postgres-schema.js';
 import { parsePgUrl, type PgTarget } from './postgres-url.js';
 import {
-  SchemaError, StorageError,
+  EmptyStoreError, SchemaError, StorageError,
   type AttemptPoint, type ImportedTrial, type Json, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo,
   type RecoverOptions, type Recovered, type RunRecord, type Storage, type SweepRecord, type TrialBatch, type TrialFilter, type TrialRecord,
 } from './types.js';
@@ -310,7 +310,7 @@ export async function openPostgres(db: string, options: OpenOptions): Promise<Po
     if (version === 0) {
       const tables = await tablesIn(c);
       if (tables.length > 0) throw foreignSchema(where, tables);
-      if (options.mode === 'read') throw new SchemaError(`--db: ${JSON.stringify(where)} is empty: it has no sweeps yet`);
+      if (options.mode === 'read') throw new EmptyStoreError(where);
     }
     // An older schema is brought up to date once (what any newer lrsweep does), by readers too.
     if (version === 0 || (await needsMigration(c, version))) await migratePg(c, target.schema, where);

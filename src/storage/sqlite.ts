@@ -13,7 +13,7 @@ import { emptyCounts, FINAL_STATES, type MetricPoint, type StateCounts, type Tri
 import { groupPoints, numberingConflict, type MetricRow } from './import.js';
 import { foreignTables, migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
 import {
-  SchemaError, StorageError,
+  EmptyStoreError, SchemaError, StorageError,
   type AttemptPoint, type ImportedTrial, type Json, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo, type RecoverOptions, type Recovered, type RunRecord, type Storage,
   type SweepRecord, type TrialBatch, type TrialFilter, type TrialRecord,
 } from './types.js';
@@ -84,7 +84,7 @@ export function openSqlite(path: string, options: OpenOptions): SqliteStorage {
       throw new SchemaError(`--db: ${JSON.stringify(path)} is a SQLite database but not an lrsweep one (it has ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}); pass another --db`);
     }
     const version = schemaVersion(db);
-    if (options.mode === 'read' && version === 0) throw new SchemaError(`--db: ${JSON.stringify(path)} is empty: it has no sweeps yet`);
+    if (options.mode === 'read' && version === 0) throw new EmptyStoreError(path);
     if (version > SCHEMA_VERSION) throw new SchemaError(`--db: ${path} has schema version ${version}, newer than this lrsweep's ${SCHEMA_VERSION}: upgrade lrsweep`);
     // An older file is brought up to date once (what any newer lrsweep does), or, when we may not
     // write it, its copy in memory is.

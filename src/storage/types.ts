@@ -24,8 +24,9 @@
 //   and never overwrites a result: see importTrials.
 // Errors: DefinitionChangedError when a sweep name is reused with another definition (raised by
 // the sweep layer); SchemaError when a store was written by a newer lrsweep or is not an lrsweep
-// store; StorageError for I/O (disk full, read-only, connection lost), naming the store and the
-// cause. Everything else is a bug.
+// store, and its EmptyStoreError when a store opened for reading has no sweeps yet; StorageError
+// for I/O (disk full, read-only, connection lost), naming the store and the cause. Everything
+// else is a bug.
 
 import { UsageError } from '../core/errors.js';
 import type { Goal, MetricPoint, StateCounts, TrialState } from '../core/trial.js';
@@ -259,6 +260,14 @@ export class ImportConflictError extends UsageError {
 /** A store from a newer lrsweep, or a file that is not an lrsweep store. Exit code 2. */
 export class SchemaError extends UsageError {
   override name = 'SchemaError';
+}
+
+/** A store opened for reading that has no sweeps yet (no lrsweep tables). Exit code 2. */
+export class EmptyStoreError extends SchemaError {
+  override name = 'EmptyStoreError';
+  constructor(where: string) {
+    super(`--db: ${JSON.stringify(where)} is empty: it has no sweeps yet`);
+  }
 }
 
 /** The store failed underneath us (disk full, read-only, connection lost). Exit code 1, one line. */

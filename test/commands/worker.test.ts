@@ -2,7 +2,7 @@
 // on the real server (LRSWEEP_TEST_PG), each test in a schema of its own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -228,6 +228,35 @@ withPostgres(() => {
     w.child.kill('SIGINT');
     assert.equal(await w.done, 130);
     assert.match(w.out().stdout, /sweep one: 2 trials ended on this worker[^\n]*\nsweep two: 2 trials ended on this worker/);
+  });
+
+  test('waiting workers may start first: on an empty database, with a named file or a directory, they serve each sweep as it is enqueued', async () => {
+    const dir = workspace();
+    const schema = freshSchema();
+    const db = schemaUrl(schema);
+    const named = slowSweep(dir, 'first', 2, 0.01, 2);
+    const sub = join(dir, 'more');
+    mkdirSync(sub);
+    writeFileSync(join(sub, 'later.yaml'), readFileSync(named, 'utf8').replace('name: first', 'name: later').replace('./waits.ts', '../waits.ts'));
+    const w = startCli(['worker', named, sub, '--db', db, '--workers', '1', '--wait'], dir);
+    await until('the worker to wait for an empty database', async () => /has no sweeps yet: waiting for one to be enqueued/.test(w.out().stderr));
+    const tables = await sql<{ n: number }>('SELECT COUNT(*)::int AS n FROM information_schema.tables WHERE table_schema = $1', [schema]);
+    assert.deepEqual(tables, [{ n: 0 }], 'a waiting worker creates nothing in the database');
+    const enqueued = runCli(['run', named, '--db', db, '--enqueue-only'], { cwd: dir });
+    assert.equal(enqueued.status, 0, enqueued.stderr);
+    await until('the named sweep to complete', async () => (await states(schema)).complete === 2);
+    assert.equal(runCli(['run', join(sub, 'later.yaml'), '--db', db, '--enqueue-only'], { cwd: dir }).status, 0);
+    await until('the directory\'s sweep to complete', async () => (await states(schema)).complete === 4);
+    assert.match(w.out().stderr, /serving sweep later too/);
+    w.child.kill('SIGINT');
+    assert.equal(await w.done, 130, w.out().stderr);
+    assert.match(w.out().stdout, /sweep first: 2 trials ended on this worker[^\n]*\nsweep later: 2 trials ended on this worker/);
+    // Ctrl-C while waiting for an empty database ends it at once; without --wait an empty one is refused.
+    const idle = startCli(['worker', named, '--db', schemaUrl(), '--wait'], dir);
+    await until('the second worker to wait', async () => /has no sweeps yet/.test(idle.out().stderr));
+    idle.child.kill('SIGINT');
+    assert.equal(await idle.done, 130, idle.out().stderr);
+    assert.doesNotMatch(idle.out().stderr, /^\s+at |Error/m, 'no stack trace');
   });
 
   test('a worker stops serving a sweep whose stored definition changes under it (run --extend elsewhere), and says so with exit 1', async () => {
