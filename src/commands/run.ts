@@ -26,6 +26,7 @@ export function builder(y: Argv) {
     .option('dry-run', { type: 'boolean', default: false, describe: 'Check the file, print the number of trials and the first configs, run nothing' })
     .option('enqueue-only', { type: 'boolean', default: false, describe: 'PostgreSQL --db: register and enqueue the sweep, and leave its trials to `lrsweep worker`' })
     .option('trials-dir', { type: 'string', nargs: 1, describe: 'Command trainers: where each trial\'s directory goes  [default: $LRSWEEP_TRIALS_DIR, else ./lrsweep-trials]' })
+    .option('lint', { type: 'boolean', default: true, describe: 'Warn on stderr about schedule traps in the sweep\'s configs (--no-lint: silence; a file can ignore rules with lint.ignore)' })
     .example('$0 run sweeps/quickstart.yaml', 'Run the quickstart sweep into lrsweep.db')
     .example('$0 run sweeps/cawr-grid.yaml --workers 2 --db results.db', 'A bigger grid, in another database')
     .example('$0 run sweeps/cawr-grid.yaml --dry-run', 'How many trials, and which')
@@ -81,7 +82,7 @@ function progressReporter(): { update(p: Progress): void; stop(): void } {
   };
 }
 
-export function presentDryRun(d: DryRun): Output {
+export function presentDryRun(d: DryRun, o: { lint?: boolean } = {}): Output {
   const keys = Object.keys(d.sweep.parameters);
   const head = `${d.sweep.name}: ${d.configs} configs x ${d.sweep.repeats} repeats = ${d.trials} trials ` +
     `(${d.sweep.method}), ${d.steps} steps each, trainer ${d.sweep.trainer.kind}, seeds ${d.sweep.seeding.mode === 'common' ? 'common to every config' : 'per config'}\nfirst configs:\n`;
@@ -96,7 +97,7 @@ export function presentDryRun(d: DryRun): Output {
   }
   const derived = keys.includes('cycles') || 'cycles' in d.sweep.schedule ? ['first_cycle_steps', 't_0', 'max_cycles'].filter((k) => d.first.some((t) => t.config[k] !== undefined)) : [];
   const table = render(d.first.map((t, i) => ({ ...rows[i], ...Object.fromEntries(derived.map((k) => [k, t.config[k]])) })), ['config', ...keys, ...derived], 'table');
-  const warnings = lintLines(d.lints).map((l) => `lrsweep: ${l}\n`).join('');
+  const warnings = o.lint === false ? '' : lintLines(d.lints).map((l) => `lrsweep: ${l}\n`).join('');
   return { stdout: head + table + notes.map((n) => `${n}\n`).join(''), stderr: warnings };
 }
 
@@ -151,14 +152,14 @@ export async function handler(argv: Args): Promise<void> {
   process.on('SIGTERM', onSignal);
   try {
     if (argv['dry-run']) {
-      emit(presentDryRun(await dryRun(file, counter('checking configs'))));
+      emit(presentDryRun(await dryRun(file, counter('checking configs')), { lint: argv.lint }));
       return;
     }
     if (argv['enqueue-only'] && !isPostgresUrl(argv.db)) {
       throw new UsageError(`--enqueue-only: needs a PostgreSQL --db (postgres://...), whose queue workers take trials from; ${shownDb(argv.db)} is a SQLite file`);
     }
     const report = await runSweep({
-      file, db: argv.db, enqueueOnly: argv['enqueue-only'], workers: argv.workers, backend: argv.backend, extend: argv.extend, signal: stop.signal, trialsDir: argv['trials-dir'],
+      file, db: argv.db, enqueueOnly: argv['enqueue-only'], workers: argv.workers, backend: argv.backend, extend: argv.extend, signal: stop.signal, trialsDir: argv['trials-dir'], lint: argv.lint,
       onNotice: (message) => process.stderr.write(`lrsweep: ${message}\n`),
       onProgress: (p) => {
         training = true;

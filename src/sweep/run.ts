@@ -46,6 +46,8 @@ export interface RunOptions {
   onNotice?: (message: string) => void;
   /** PostgreSQL: register and enqueue the sweep, and leave the work to `lrsweep worker`. */
   enqueueOnly?: boolean;
+  /** Tell onNotice of the sweep's schedule traps (lint rules not ignored by the file); default true. */
+  lint?: boolean;
 }
 
 export interface Progress {
@@ -148,7 +150,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
       file: o.file, written: loaded.written, extend: o.extend ?? false, steps: loaded.trainer.steps, trainerHash: hash,
     });
     const added = await registerTrials(storage, record.id, sweep, loaded.trainer.steps, o);
-    for (const line of lintLines(lintSweep(sweep, loaded.trainer.steps))) o.onNotice?.(line);
+    if (o.lint !== false) for (const line of lintLines(lintSweep(sweep, loaded.trainer.steps))) o.onNotice?.(line);
     const { requeued: recovered, processes } = await storage.recoverTrials(record.id, (run) => isRunAlive(run, { shared: isPostgresUrl(o.db) }));
     await endLeftovers(processes, o.onNotice);
     const base = { sweep: sweep.name, added, recovered, workers, db: storage.where };

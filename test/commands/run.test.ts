@@ -282,3 +282,30 @@ test('--dry-run prints the number of trials and the first configs, and touches n
   assert.match(r.stdout, /cycle_mult/);
   assert.equal(existsSync(join(dir, 'lrsweep.db')), false);
 });
+
+test('run and --dry-run warn of schedule traps on stderr, rule by rule; --no-lint and lint.ignore silence them, and the run is the same', () => {
+  const dir = workspace();
+  const file = join(dir, 'lints.yaml');
+  copyFileSync(fixture('tiny-quadratic.yaml'), file);
+  const warning = /^lrsweep: warning \[ends-mid-cycle\]: 4 of 8 configs, e\.g\. the run's last step 99 is step 4 of the 67 steps of cycle 3/m;
+  const dry = runCli(['run', file, '--dry-run'], { cwd: dir });
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stderr, warning);
+  const quietDry = runCli(['run', file, '--dry-run', '--no-lint'], { cwd: dir });
+  assert.equal(quietDry.status, 0, quietDry.stderr);
+  assert.equal(quietDry.stderr, '');
+  assert.equal(quietDry.stdout, dry.stdout);
+  const loud = runCli(['run', file, '--db', join(dir, 'a.db')], { cwd: dir });
+  assert.equal(loud.status, 0, loud.stderr);
+  assert.match(loud.stderr, warning);
+  const quiet = runCli(['run', file, '--db', join(dir, 'b.db'), '--no-lint'], { cwd: dir });
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.doesNotMatch(quiet.stderr, /warning/);
+  const objectives = (db: string) => trialsOf(db).map((t) => [t.config_hash, t.repeat, t.objective]);
+  assert.deepEqual(objectives(join(dir, 'b.db')), objectives(join(dir, 'a.db')));
+  // The file can silence the rule by name; another rule would still be told.
+  writeFileSync(file, `${readFileSync(file, 'utf8')}lint: { ignore: [ends-mid-cycle] }\n`);
+  const ignored = runCli(['run', file, '--dry-run'], { cwd: dir });
+  assert.equal(ignored.status, 0, ignored.stderr);
+  assert.doesNotMatch(ignored.stderr, /ends-mid-cycle/);
+});
