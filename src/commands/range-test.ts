@@ -58,7 +58,8 @@ async function trainerOf(file: string): Promise<SweepTrainer> {
 export interface RangeTestOutput {
   result: RangeTestResult;
   steps: number;
-  written: { file: string; parameter: string; values: unknown } | null;
+  /** What --write changed: the parameter, and the floor (min_lr, eta_min) when it was lowered below the new values. */
+  written: { file: string; parameter: string; values: unknown; floor: { key: string; from: number; to: number } | null } | null;
 }
 
 export async function rangeTest(o: {
@@ -118,12 +119,16 @@ async function writeSuggestion(file: string, suggested: number): Promise<RangeTe
   if (doc.hasIn(['schedule', key])) doc.deleteIn(['schedule', key]);
   doc.setIn(['parameters', key], doc.createNode(values, { flow: true }));
   const floor = kind === 'sgdr' ? 'eta_min' : 'min_lr';
-  const current = doc.getIn(['schedule', floor]) as number | undefined;
-  if ((current ?? (kind === 'sgdr' ? 0 : 0.001)) >= smallest / 10 && !doc.hasIn(['parameters', floor])) doc.setIn(['schedule', floor], round(smallest / 10));
+  const current = (doc.getIn(['schedule', floor]) as number | undefined) ?? (kind === 'sgdr' ? 0 : 0.001);
+  let lowered: { key: string; from: number; to: number } | null = null;
+  if (current >= smallest / 10 && !doc.hasIn(['parameters', floor])) {
+    lowered = { key: floor, from: current, to: round(smallest / 10) };
+    doc.setIn(['schedule', floor], lowered.to);
+  }
   const text = doc.toString();
   await checkSweep(parseSweepText(text, file), file); // refuse to write a file that would not run
   writeFileAtomic(file, text);
-  return { file, parameter: key, values };
+  return { file, parameter: key, values, floor: lowered };
 }
 
 export function present(r: RangeTestOutput, format: 'table' | 'json', plot?: string): Output {
@@ -146,7 +151,11 @@ export function present(r: RangeTestOutput, format: 'table' | 'json', plot?: str
     text += `${asciichart.plot(series, { height: 12, format: (x: number) => x.toPrecision(3).padStart(10) })}\n${' '.repeat(12)}lr ${fmt(result.points[0].lr)} .. ${fmt(result.points[result.points.length - 1].lr)} (log scale), smoothed loss\n`;
   }
   if (plot && plot !== '-') text += `plotted ${plot}\n`;
-  if (r.written) text += `wrote ${r.written.file}: parameters.${r.written.parameter}: ${JSON.stringify(r.written.values)}\n`;
+  if (r.written) {
+    const { file, parameter, values, floor } = r.written;
+    text += `wrote ${file}: parameters.${parameter}: ${JSON.stringify(values)}` +
+      `${floor ? `; schedule.${floor.key}: ${floor.from} -> ${floor.to} (a tenth of the smallest ${parameter}, so every config still anneals down)` : ''}\n`;
+  }
   return { stdout: text };
 }
 

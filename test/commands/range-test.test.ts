@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyse, rampCurve } from '../../src/sweep/range-test.js';
-import { rangeTest } from '../../src/commands/range-test.js';
+import { present, rangeTest } from '../../src/commands/range-test.js';
 import { loadSweepFile } from '../../src/sweep/file.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { svgMarks } from '../helpers/svg.js';
@@ -48,7 +48,8 @@ test('on the quadratic (curvature 10), the test sees divergence just above 2/10 
   const out = await rangeTest({ file, minLr: 1e-4, maxLr: 10, backend: 'wasm', plot: svg, write: file });
   const r = out.result;
   assert.ok(r.diverged && r.diverged.lr > 0.2 && r.diverged.lr < 0.5, `diverged at ${r.diverged?.lr}`);
-  assert.ok(r.suggestedMaxLr !== null && r.suggestedMaxLr < 0.2, String(r.suggestedMaxLr));
+  // Below the divergence point, and well above the ramp's start (the loss fell fastest there, not at the first steps).
+  assert.ok(r.suggestedMaxLr !== null && r.suggestedMaxLr < 0.2 && r.suggestedMaxLr > 1e-3, String(r.suggestedMaxLr));
   assert.equal(r.confidence, 'high');
   assert.ok(out.steps === 300 && r.points.length < 300, 'the test stops once the loss diverged');
   assert.equal(svgMarks(svg).line, 2, 'raw and smoothed loss');
@@ -59,6 +60,11 @@ test('on the quadratic (curvature 10), the test sees divergence just above 2/10 
   const values = (sweep.parameters.max_lr as { values: number[] }).values;
   assert.equal(values.length, 3);
   assert.ok(Math.max(...values) <= r.suggestedMaxLr! * 1.01);
+  // min_lr (the default 0.001, above the new candidates' range) was lowered, and the output says so.
+  const floor = Number((Math.min(...values) / 10).toPrecision(2));
+  assert.equal(sweep.schedule.min_lr, floor);
+  assert.deepEqual(out.written?.floor, { key: 'min_lr', from: 0.001, to: floor });
+  assert.match(present(out, 'table').stdout ?? '', new RegExp(`schedule\\.min_lr: 0\\.001 -> ${floor} \\(a tenth of the smallest max_lr`));
 });
 
 test('a command trainer reporting {"step": i, "train_loss": ...} lines gets the ramp in lr.npy and the same analysis', () => {
