@@ -14,7 +14,7 @@ import { scheduleProblems } from '../schedule/validate.js';
 import { KNOWN_GOALS } from '../train/contract.js';
 import { LINT_RULES, unknownLintRules } from '../schedule/lint.js';
 import { CYCLES, DISTRIBUTIONS, type Distribution, type ParamSpec, type Sweep } from './definition.js';
-import { configs, countConfigs, countTrials, MAX_TRIALS } from './space.js';
+import { configs, countConfigs, countTrials, MAX_TRIALS, type PlanStats } from './space.js';
 import { metricsOfKind, readTrainer, type SweepTrainer } from './trainer.js';
 import { DEFAULT_COHORT_SIZE } from './definition.js';
 import { yieldToEvents } from '../core/yield.js';
@@ -306,7 +306,8 @@ async function checkConfigs(sweep: Sweep, steps: number, problems: Problems, onP
   const at = (key: string, origin: Record<string, number>) => (key in origin
     ? (origin[key] >= 0 ? `parameters.${key}.values[${origin[key]}]` : `parameters.${key}`)
     : `schedule.${key}`);
-  for (const { config, origin, problem } of configs(sweep, steps)) {
+  const stats: PlanStats = { dropped: 0, leftovers: new Map() };
+  for (const { config, origin, problem } of configs(sweep, steps, stats)) {
     if (n++ >= total) break; // budget.max_trials: the configs after it never run
     if (n % 2000 === 0) {
       await yieldToEvents(); // a big grid takes seconds: let Ctrl-C in
@@ -326,5 +327,10 @@ async function checkConfigs(sweep: Sweep, steps: number, problems: Problems, onP
     }
   }
   if (extra > 0) problems.add('parameters', `and ${extra} more configs with problems like these`, undefined, false);
+  if (n === 0 && stats.dropped > 0) {
+    // Nothing would run: a sweep of zero trials is a mistake, not a result.
+    problems.add('constraints.end_at_cycle_end', `drops every config (${stats.dropped}): none ends its last cycle at step ${steps}, ` +
+      `the trainer's last; \`lrsweep fit --steps ${steps}\` lists settings that do`, undefined, false);
+  }
 }
 
