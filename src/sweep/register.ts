@@ -3,9 +3,12 @@
 // A stored definition from an older lrsweep is read with its legacy values (definition.ts LEGACY),
 // so an unchanged file resumes its sweep exactly as the older version would have.
 
-import { DefinitionChangedError, type Storage, type SweepRecord } from '../storage/types.js';
+import { cut } from '../core/errors.js';
+import { yieldToEvents } from '../core/yield.js';
+import { DefinitionChangedError, type Storage, type SweepRecord, type TrialRecord } from '../storage/types.js';
 import { EXTENDABLE, LEGACY, identity, upgradeDefinition, type Sweep } from './definition.js';
 import { canonicalJson } from './hash.js';
+import { plan } from './space.js';
 
 /** Flattens to path -> canonical JSON; lists are leaves (shown whole). */
 function flatten(value: unknown, path = '', out: Map<string, string> = new Map()): Map<string, string> {
@@ -66,6 +69,29 @@ export function compareWithStored(existing: SweepRecord, parsed: Sweep, o: Pick<
   return { sweep, changes };
 }
 
+/**
+ * The trials the sweep has that the new definition no longer plans. A change that drops none only
+ * adds configs (values added, more trials, repeats or max_trials, a fixed value made a parameter
+ * that keeps it); one that drops some is not an extension: those trials would stay in the sweep,
+ * counted and ranked (and run, if waiting) under a definition that no longer has them.
+ */
+async function droppedTrials(storage: Storage, sweepId: number, sweep: Sweep, steps: number): Promise<TrialRecord[]> {
+  const planned = new Set<string>();
+  let n = 0;
+  for (const t of plan(sweep, steps)) {
+    planned.add(`${t.hash}:${t.repeat}`);
+    if (++n % 5000 === 0) await yieldToEvents();
+  }
+  return (await storage.trials(sweepId)).filter((t) => !planned.has(`${t.configHash}:${t.repeat}`));
+}
+
+function describeDropped(dropped: TrialRecord[], stored: Sweep): string {
+  const first = dropped[0];
+  const varied = Object.keys(stored.parameters);
+  const shown = (varied.length > 0 ? varied : Object.keys(first.params)).map((k) => `${k}=${canonicalJson(first.params[k])}`).join(', ');
+  return `${dropped.length} of its trial${dropped.length === 1 ? '' : 's'} (e.g. #${first.number}: ${cut(shown, 200)}, repeat ${first.repeat})`;
+}
+
 export async function registerSweep(storage: Storage, parsed: Sweep, o: RegisterOptions): Promise<Registration> {
   let existing = await storage.getSweep(parsed.name);
   if (!existing) {
@@ -87,14 +113,22 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
     const list = changes.map((c) => c.text).join('; ');
     const blocked = changes.filter((c) => !extendable(c.path));
     const where = storage.where;
+    const dropped = blocked.length === 0 ? await droppedTrials(storage, existing.id, sweep, o.steps) : [];
+    const drops = dropped.length > 0 ? describeDropped(dropped, upgradeDefinition(existing.definition)) : '';
     if (!o.extend) {
-      throw new DefinitionChangedError(blocked.length === 0
-        ? `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): run with --extend to add the new configs, or give the sweep another name`
-        : `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): these changes make old and new trials incomparable, so give the sweep another name`);
+      throw new DefinitionChangedError(blocked.length > 0
+        ? `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): these changes make old and new trials incomparable, so give the sweep another name`
+        : dropped.length > 0
+          ? `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): the file no longer has ${drops}, and a sweep keeps every trial it has: give the sweep another name (--extend takes only changes that add configs)`
+          : `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): run with --extend to add the new configs, or give the sweep another name`);
     }
     if (blocked.length > 0) {
       throw new DefinitionChangedError(
         `--extend only adds configs, but these changes would make old and new trials incomparable (${blocked.map((c) => c.text).join('; ')}): give the sweep another name`);
+    }
+    if (dropped.length > 0) {
+      throw new DefinitionChangedError(
+        `--extend only adds configs, but the file no longer has ${drops}: keep their values in the file, or give the sweep another name`);
     }
   }
   const changed = canonicalJson(sweep) !== canonicalJson(existing.definition) || o.file !== existing.file || o.steps !== existing.steps

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { openSqlite } from '../../src/storage/sqlite.js';
 import { checkSweep } from '../../src/sweep/file.js';
 import { registerSweep, trainerFilesChange } from '../../src/sweep/register.js';
+import { plan } from '../../src/sweep/space.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lrsweep-register-'));
 let n = 0;
@@ -33,6 +34,34 @@ test('a new name is created; the same file resumes without rewriting it; a chang
   const extended = await register(s, { ...base, parameters: { gamma: { values: [0.5, 0.9, 1] } } }, true);
   assert.deepEqual((extended.sweep.parameters.gamma as { values: number[] }).values, [0.5, 0.9, 1]);
   assert.deepEqual(((await s.getSweep('r'))!.definition.parameters as Record<string, { values: number[] }>).gamma.values, [0.5, 0.9, 1]);
+  await s.close();
+});
+
+test('--extend takes only changes that add configs: a file that drops trials the sweep has is refused, and not offered --extend', async () => {
+  const s = openSqlite(join(dir, `r${n++}.db`), { mode: 'write' });
+  const withTrials = async (raw: Record<string, unknown>, extend = false) => {
+    const r = await register(s, raw, extend);
+    await s.addTrials(r.record.id, [...plan(r.sweep, 20)].map((t) => ({ configHash: t.hash, repeat: t.repeat, params: t.config, seed: t.seed })));
+    return r;
+  };
+  const three = { ...base, schedule: { first_cycle_steps: 20, max_lr: 0.1 }, parameters: { gamma: { values: [0.5, 0.9, 1] } }, repeats: 2 };
+  await withTrials(three);
+  const fewer = { ...three, parameters: { gamma: { values: [0.5, 1] } } };
+  await assert.rejects(register(s, fewer), {
+    message: `sweep "r" already exists in ${s.where} with another definition (parameters.gamma.values: [0.5,0.9,1] -> [0.5,1]): the file no longer has 2 of its trials ` +
+      '(e.g. #3: gamma=0.9, repeat 0), and a sweep keeps every trial it has: give the sweep another name (--extend takes only changes that add configs)',
+  });
+  await assert.rejects(register(s, fewer, true), {
+    message: '--extend only adds configs, but the file no longer has 2 of its trials (e.g. #3: gamma=0.9, repeat 0): keep their values in the file, or give the sweep another name',
+  });
+  await assert.rejects(register(s, { ...three, repeats: 1 }, true), { message: /no longer has 3 of its trials \(e\.g\. #2: gamma=0\.5, repeat 1\)/ });
+  await assert.rejects(register(s, { ...three, schedule: { first_cycle_steps: 20, max_lr: 0.2 } }, true), { message: /no longer has 6 of its trials/ });
+  // What only adds is offered --extend, and taken: more values and repeats, a fixed value made a parameter that keeps it.
+  const more = { ...three, schedule: { first_cycle_steps: 20 }, parameters: { ...three.parameters, max_lr: { values: [0.1, 0.2] } }, repeats: 3 };
+  await assert.rejects(register(s, more), { message: /run with --extend to add the new configs/ });
+  const extended = await withTrials(more, true);
+  assert.equal((await s.trials(extended.record.id)).length, 3 * 2 * 3);
+  assert.deepEqual(((await s.getSweep('r'))!.definition.parameters as Record<string, { values: number[] }>).max_lr.values, [0.1, 0.2]);
   await s.close();
 });
 
