@@ -71,6 +71,11 @@ export function builder(y: Argv) {
 
 type Args = Awaited<ReturnType<typeof builder>['argv']>;
 
+function present<T>(value: T | undefined, flag: string): T {
+  if (value === undefined) throw new UsageError(`--${flag} is required`);
+  return value;
+}
+
 /** The search the flags ask for; a flag that does not belong is a UsageError naming it. */
 export function fitRequestFromFlags(argv: Args): FitRequest {
   const schedule = argv.schedule;
@@ -81,9 +86,10 @@ export function fitRequestFromFlags(argv: Args): FitRequest {
   }
   const fixed: Record<string, unknown> = {};
   for (const { d } of FIXED_FLAGS) if (a[d.flag] !== undefined) fixed[d.name] = a[d.flag];
-  const steps = argv.steps as number;
-  const slack = argv.slack as number;
-  const cycles = argv.cycles as number[]; // defaulted and required flags: the coerce function's type still allows undefined
+  // Defaulted and required flags, though the coerce functions' types still allow undefined.
+  const steps = present(argv.steps, 'steps');
+  const slack = present(argv.slack, 'slack');
+  const cycles = present(argv.cycles, 'cycles');
   if (slack >= steps) throw new UsageError(`--slack must be smaller than --steps, got --slack ${slack}, --steps ${steps}`);
   if (schedule === 'sgdr') {
     if (slack > 0) throw new UsageError(`--slack needs max_cycles to hold the leftover steps at the floor, and --schedule sgdr has none, got --slack ${slack}`);

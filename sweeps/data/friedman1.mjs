@@ -5,6 +5,7 @@
 // Seeded (mulberry32, seed 1991): running `node friedman1.mjs` again gives the same bytes.
 import { writeFileSync } from 'node:fs';
 
+// src/core/random.ts's mulberry32, copied: this file runs with plain node, which cannot import TypeScript.
 function mulberry32(seed) {
   let s = seed >>> 0;
   return () => {

@@ -8,16 +8,10 @@ import { toFamily } from '../../src/schedule/family.js';
 import { zeroLengthCycle } from '../../src/schedule/cycles.js';
 import { fillCurve } from '../../src/wasm/engine.js';
 import { F32_TOLERANCE, firstMismatch } from '../helpers/golden.js';
+import { mulberry32 } from '../../src/core/random.js';
 
-/** A small seeded generator (mulberry32), so failures reproduce. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded draws, so failures reproduce. */
+const rng = mulberry32;
 
 function producible(p: ScheduleInput, wanted: number): number {
   return Math.min(wanted, zeroLengthCycle(toFamily(withDefaults(p)), wanted)?.step ?? wanted);
