@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
-/** Top to bottom; folders on one line share a layer. */
+/** Top to bottom; folders on one line share a layer and never import each other (what they share lives below). */
 export const LAYERS: string[][] = [
   ['cli.ts', 'index.ts', 'commands'],
   ['report', 'plot', 'export'],
@@ -56,6 +56,18 @@ test('every import in src points to the same layer or a lower one', () => {
     }
   }
   assert.deepEqual(upward, []);
+});
+
+test('folders of one layer do not import each other', () => {
+  const top = (file: string) => relative(SRC, file).split(/[\\/]/)[0];
+  const sideways: string[] = [];
+  for (const file of sources(SRC)) {
+    for (const target of importsOfFile(file)) {
+      // cli.ts and index.ts are the entry points: they may import the commands beside them.
+      if (layerOf(target) === layerOf(file) && top(target) !== top(file) && layerOf(file) > 0) sideways.push(`src/${relative(SRC, file)} imports src/${relative(SRC, target)}`);
+    }
+  }
+  assert.deepEqual(sideways, []);
 });
 
 test('the check sees imports: a file in sweep imports from storage, which is lower', () => {
