@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -177,6 +177,39 @@ test('6. run --db on an unrelated SQLite file is refused and leaves it as it was
   const after = new Database(other, { readonly: true });
   assert.deepEqual((after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((x) => x.name), ['orders']);
   after.close();
+});
+
+test('6. on a read-only file system every reading command works through the CLI; run says the database is read-only, exit 2; nothing is left behind', (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root to mount a read-only file system');
+  const dir = workspace();
+  const mnt = join(dir, 'ro');
+  spawnSync('mkdir', [mnt]);
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mnt]).status !== 0) return t.skip('cannot mount a tmpfs here');
+  try {
+    const db = join(mnt, 'lrsweep.db');
+    const file = quadraticSweep(dir);
+    assert.equal(runCli(['run', file, '--db', db], { cwd: dir }).status, 0);
+    assert.equal(spawnSync('mount', ['-o', 'remount,ro', mnt]).status, 0);
+    const before = readdirSync(mnt).sort();
+    const reads: [string[], RegExp][] = [
+      [['status', 'q'], /│ q +│ 2 +│ 0 +│ 0 +│ 0 +│ 2 /],
+      [['best', 'q'], /gamma/],
+      [['trials', 'q'], /complete/],
+      [['show', 'q', '1'], /gamma/],
+      [['export', 'q', '--out', join(dir, 'q.csv')], /2 trials/],
+    ];
+    for (const [args, expected] of reads) {
+      const r = runCli([...args, '--db', db], { cwd: dir });
+      assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stdout, expected, args.join(' '));
+    }
+    const run = runCli(['run', file, '--db', db], { cwd: dir });
+    assert.equal(run.status, 2, run.stderr);
+    assert.equal(run.stderr, `lrsweep: --db: ${JSON.stringify(db)} is read-only; a run needs to write it (copy it, or pass another --db)\n`);
+    assert.deepEqual(readdirSync(mnt).sort(), before, 'no -wal or -shm left behind');
+  } finally {
+    spawnSync('umount', [mnt]);
+  }
 });
 
 test('7. the terminal chart shows each column\'s minimum as well as its maximum', () => {
