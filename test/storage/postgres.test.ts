@@ -128,7 +128,7 @@ withPostgres((base) => {
     await assert.rejects(openPostgres(url, { mode: 'read' }), { name: 'SchemaError', message });
     assert.deepEqual((await sql<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1', [schema])).map((r) => r.name), ['customers']);
     const missing = schemaUrl();
-    await assert.rejects(openPostgres(missing, { mode: 'read' }), { name: 'SchemaError', message: `--db: ${JSON.stringify(missing)} is empty: it has no sweeps yet` });
+    await assert.rejects(openPostgres(missing, { mode: 'read' }), { name: 'EmptyStoreError', message: `--db: ${JSON.stringify(missing)} is empty: it has no sweeps yet` });
     assert.deepEqual(await sql('SELECT 1 FROM pg_namespace WHERE nspname = $1', [new URL(missing).searchParams.get('schema')]), [], 'a reader creates nothing');
   });
 
