@@ -1,11 +1,12 @@
 // Registering a sweep in storage: new name -> create; same definition -> resume; another
 // definition -> an error that says what changed, unless --extend and the changes only add configs.
 // A stored definition from an older lrsweep is read with its legacy values (definition.ts LEGACY),
-// so an unchanged file resumes its sweep exactly as the older version would have.
+// so an unchanged file resumes its sweep exactly as the older version would have, run after run
+// (the keys it predates are not written into it while the file is silent on them).
 
 import { cut } from '../core/errors.js';
 import { yieldToEvents } from '../core/yield.js';
-import { DefinitionChangedError, type Storage, type SweepRecord, type TrialRecord } from '../storage/types.js';
+import { DefinitionChangedError, type Storage, type SweepRecord } from '../storage/types.js';
 import { EXTENDABLE, LEGACY, identity, upgradeDefinition, type Sweep } from './definition.js';
 import { canonicalJson } from './hash.js';
 import { plan } from './space.js';
@@ -57,39 +58,80 @@ export interface RegisterOptions {
  * values where the file is silent and the stored sweep predates a key), and the changes to its
  * identity and trainer files. No changes: the file runs that sweep's trials as they were meant.
  */
-export function compareWithStored(existing: SweepRecord, parsed: Sweep, o: Pick<RegisterOptions, 'written' | 'trainerHash'>): { sweep: Sweep; changes: { path: string; text: string }[] } {
+export function compareWithStored(existing: SweepRecord, parsed: Sweep, o: Pick<RegisterOptions, 'written' | 'trainerHash'>): { sweep: Sweep; changes: { path: string; text: string }[]; legacy: string[] } {
   const stored = upgradeDefinition(existing.definition);
   const sweep = { ...parsed };
+  const legacy: string[] = [];
   for (const key of Object.keys(LEGACY) as (keyof Sweep)[]) {
-    if (!o.written.has(key) && !(key in existing.definition)) (sweep as Record<string, unknown>)[key] = stored[key];
+    if (!o.written.has(key) && !(key in existing.definition)) {
+      (sweep as Record<string, unknown>)[key] = stored[key];
+      legacy.push(key);
+    }
   }
   const changes = describeChanges(identity(stored), identity(sweep));
   const files = trainerFilesChange(existing.trainerHash, o.trainerHash);
   if (files) changes.push(files);
-  return { sweep, changes };
+  return { sweep, changes, legacy };
 }
+
+/** What a changed file would drop of the trials the stored definition planned (and `run` registered). */
+interface Dropped {
+  count: number;
+  /** One of them: its varied parameters and repeat. */
+  example: string;
+  /** They are all still planned without budget.max_trials: the cap that keeps them all. */
+  maxTrialsNeeded: number | null;
+}
+
+const trialKey = (hash: string, repeat: number) => `${hash}:${repeat}`;
 
 /**
- * The trials the sweep has that the new definition no longer plans. A change that drops none only
- * adds configs (values added, more trials, repeats or max_trials, a fixed value made a parameter
- * that keeps it); one that drops some is not an extension: those trials would stay in the sweep,
- * counted and ranked (and run, if waiting) under a definition that no longer has them.
+ * The trials the stored definition plans that the new one no longer does, or null when it drops
+ * none. A change that drops none only adds configs (values added, more trials, repeats or
+ * max_trials, a fixed value made a parameter that keeps it); one that drops some is not an
+ * extension: those trials would stay in the sweep, counted and ranked (and run, if waiting) under
+ * a definition that no longer has them. Trials left over from older changes (an older lrsweep's
+ * --extend could drop values) are not the file's doing and are not counted. Streams the old
+ * plan against a set of the new one's keys: one set of at most MAX_TRIALS short strings.
  */
-async function droppedTrials(storage: Storage, sweepId: number, sweep: Sweep, steps: number): Promise<TrialRecord[]> {
-  const planned = new Set<string>();
+async function droppedTrials(stored: Sweep, sweep: Sweep, steps: number): Promise<Dropped | null> {
+  const keysOf = async (s: Sweep) => {
+    const keys = new Map<string, number>();
+    for (const t of plan(s, steps)) {
+      keys.set(trialKey(t.hash, t.repeat), keys.size);
+      if (keys.size % 5000 === 0) await yieldToEvents();
+    }
+    return keys;
+  };
+  const planned = await keysOf(sweep);
+  let count = 0;
+  let example = '';
+  const missing: string[] = [];
   let n = 0;
-  for (const t of plan(sweep, steps)) {
-    planned.add(`${t.hash}:${t.repeat}`);
+  for (const t of plan(stored, steps)) {
     if (++n % 5000 === 0) await yieldToEvents();
+    const key = trialKey(t.hash, t.repeat);
+    if (planned.has(key)) continue;
+    if (count++ === 0) {
+      const varied = Object.keys(stored.parameters);
+      example = `${(varied.length > 0 ? varied : Object.keys(t.config)).map((k) => `${k}=${canonicalJson(t.config[k])}`).join(', ')}, repeat ${t.repeat}`;
+    }
+    if (missing.length < 100_000) missing.push(key);
   }
-  return (await storage.trials(sweepId)).filter((t) => !planned.has(`${t.configHash}:${t.repeat}`));
+  if (count === 0) return null;
+  // Raising repeats under a cap moves later configs' repeats past it: say which cap keeps them.
+  let maxTrialsNeeded: number | null = null;
+  if (sweep.budget.max_trials !== null && missing.length === count) {
+    const uncapped = await keysOf({ ...sweep, budget: { ...sweep.budget, max_trials: null } });
+    if (missing.every((k) => uncapped.has(k))) maxTrialsNeeded = Math.max(...missing.map((k) => uncapped.get(k)!)) + 1;
+  }
+  return { count, example: cut(example, 200), maxTrialsNeeded };
 }
 
-function describeDropped(dropped: TrialRecord[], stored: Sweep): string {
-  const first = dropped[0];
-  const varied = Object.keys(stored.parameters);
-  const shown = (varied.length > 0 ? varied : Object.keys(first.params)).map((k) => `${k}=${canonicalJson(first.params[k])}`).join(', ');
-  return `${dropped.length} of its trial${dropped.length === 1 ? '' : 's'} (e.g. #${first.number}: ${cut(shown, 200)}, repeat ${first.repeat})`;
+function describeDropped(d: Dropped, max: number | null): string {
+  const what = `${d.count} of its trials (e.g. ${d.example})`;
+  return d.maxTrialsNeeded === null ? `the file no longer has ${what}`
+    : `budget.max_trials: ${max} now stops before ${what}`;
 }
 
 export async function registerSweep(storage: Storage, parsed: Sweep, o: RegisterOptions): Promise<Registration> {
@@ -108,31 +150,36 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
       if (!existing) throw e;
     }
   }
-  const { sweep, changes } = compareWithStored(existing, parsed, o);
+  const { sweep, changes, legacy } = compareWithStored(existing, parsed, o);
   if (changes.length > 0) {
     const list = changes.map((c) => c.text).join('; ');
     const blocked = changes.filter((c) => !extendable(c.path));
     const where = storage.where;
-    const dropped = blocked.length === 0 ? await droppedTrials(storage, existing.id, sweep, o.steps) : [];
-    const drops = dropped.length > 0 ? describeDropped(dropped, upgradeDefinition(existing.definition)) : '';
+    const dropped = blocked.length === 0 ? await droppedTrials(upgradeDefinition(existing.definition), sweep, o.steps) : null;
+    const drops = dropped ? describeDropped(dropped, sweep.budget.max_trials) : '';
+    const fix = dropped?.maxTrialsNeeded ? `set budget.max_trials to ${dropped.maxTrialsNeeded} or more` : 'keep their values in the file';
     if (!o.extend) {
       throw new DefinitionChangedError(blocked.length > 0
         ? `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): these changes make old and new trials incomparable, so give the sweep another name`
-        : dropped.length > 0
-          ? `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): the file no longer has ${drops}, and a sweep keeps every trial it has: give the sweep another name (--extend takes only changes that add configs)`
+        : dropped
+          ? `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): ${drops}, and a sweep keeps every trial it has: ${fix}${dropped.maxTrialsNeeded ? ' and run with --extend' : ''}, or give the sweep another name`
           : `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): run with --extend to add the new configs, or give the sweep another name`);
     }
     if (blocked.length > 0) {
       throw new DefinitionChangedError(
         `--extend only adds configs, but these changes would make old and new trials incomparable (${blocked.map((c) => c.text).join('; ')}): give the sweep another name`);
     }
-    if (dropped.length > 0) {
-      throw new DefinitionChangedError(
-        `--extend only adds configs, but the file no longer has ${drops}: keep their values in the file, or give the sweep another name`);
+    if (dropped) {
+      throw new DefinitionChangedError(`--extend only adds configs, but ${drops}: ${fix}, or give the sweep another name`);
     }
   }
-  const changed = canonicalJson(sweep) !== canonicalJson(existing.definition) || o.file !== existing.file || o.steps !== existing.steps
+  // Keys the stored sweep predates stay absent from what is stored while the file is silent on
+  // them: stored, they would read as chosen, and the next run of the same file (silent, so the
+  // default) would count as a change.
+  const toStore: Record<string, unknown> = { ...sweep };
+  for (const key of legacy) delete toStore[key];
+  const changed = canonicalJson(toStore) !== canonicalJson(existing.definition) || o.file !== existing.file || o.steps !== existing.steps
     || o.trainerHash !== existing.trainerHash || existing.status !== 'active';
-  if (changed) await storage.updateSweep(existing.id, { definition: sweep as unknown as Record<string, unknown>, file: o.file, steps: o.steps, trainerHash: o.trainerHash });
+  if (changed) await storage.updateSweep(existing.id, { definition: toStore, file: o.file, steps: o.steps, trainerHash: o.trainerHash });
   return { record: { ...existing, definition: sweep as unknown as Record<string, unknown>, file: o.file, steps: o.steps, status: 'active' }, sweep };
 }

@@ -245,16 +245,23 @@ test('8. smaller: --out into a missing directory, plot --log for losses, a long 
   assert.ok(long.stderr.length < 400, `${long.stderr.length} characters`);
 });
 
-test('an older database (lrsweep 0.1) opens, shows the same results and resumes without counting its sweep as changed', () => {
+test('an older database (lrsweep 0.1) opens, shows the same results and resumes without counting its sweep as changed, run after run', () => {
   const dir = workspace();
   copyFileSync(fixture('v1/old.db'), join(dir, 'old.db'));
   copyFileSync(fixture('v1/old.yaml'), join(dir, 'old.yaml'));
   const v1 = JSON.parse(readFileSync(fixture('v1/best.json'), 'utf8')) as { config: string; val_loss: number }[];
   const best = JSON.parse(runCli(['best', 'old-sweep', '--db', 'old.db', '--format', 'json'], { cwd: dir }).stdout) as { config: string; val_loss: number }[];
   assert.deepEqual(best.map((b) => [b.config, b.val_loss]), v1.map((b) => [b.config, b.val_loss]));
-  const r = runCli(['run', 'old.yaml', '--db', 'old.db'], { cwd: dir });
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /8 of 12 trials complete, 4 diverged, 0 failed, 0 not run \(0 ended in this run/);
+  for (const run of [1, 2, 3]) {
+    const r = runCli(['run', 'old.yaml', '--db', 'old.db'], { cwd: dir });
+    assert.equal(r.status, 0, `run ${run}: ${r.stderr}`);
+    assert.match(r.stdout, /8 of 12 trials complete, 4 diverged, 0 failed, 0 not run \(0 ended in this run/);
+  }
+  // Adding a value is an addition to the old sweep too.
+  writeFileSync(join(dir, 'old.yaml'), readFileSync(join(dir, 'old.yaml'), 'utf8').replace('values: [0.01, 0.05, 1000000]', 'values: [0.01, 0.05, 1000000, 0.02]'));
+  const extended = runCli(['run', 'old.yaml', '--db', 'old.db', '--extend'], { cwd: dir });
+  assert.equal(extended.status, 0, extended.stderr);
+  assert.match(extended.stdout, /12 of 16 trials complete, 4 diverged/);
 });
 
 test('npm installs without install scripts left unreviewed (allowScripts covers them)', () => {

@@ -49,12 +49,12 @@ test('--extend takes only changes that add configs: a file that drops trials the
   const fewer = { ...three, parameters: { gamma: { values: [0.5, 1] } } };
   await assert.rejects(register(s, fewer), {
     message: `sweep "r" already exists in ${s.where} with another definition (parameters.gamma.values: [0.5,0.9,1] -> [0.5,1]): the file no longer has 2 of its trials ` +
-      '(e.g. #3: gamma=0.9, repeat 0), and a sweep keeps every trial it has: give the sweep another name (--extend takes only changes that add configs)',
+      '(e.g. gamma=0.9, repeat 0), and a sweep keeps every trial it has: keep their values in the file, or give the sweep another name',
   });
   await assert.rejects(register(s, fewer, true), {
-    message: '--extend only adds configs, but the file no longer has 2 of its trials (e.g. #3: gamma=0.9, repeat 0): keep their values in the file, or give the sweep another name',
+    message: '--extend only adds configs, but the file no longer has 2 of its trials (e.g. gamma=0.9, repeat 0): keep their values in the file, or give the sweep another name',
   });
-  await assert.rejects(register(s, { ...three, repeats: 1 }, true), { message: /no longer has 3 of its trials \(e\.g\. #2: gamma=0\.5, repeat 1\)/ });
+  await assert.rejects(register(s, { ...three, repeats: 1 }, true), { message: /no longer has 3 of its trials \(e\.g\. gamma=0\.5, repeat 1\)/ });
   await assert.rejects(register(s, { ...three, schedule: { first_cycle_steps: 20, max_lr: 0.2 } }, true), { message: /no longer has 6 of its trials/ });
   // What only adds is offered --extend, and taken: more values and repeats, a fixed value made a parameter that keeps it.
   const more = { ...three, schedule: { first_cycle_steps: 20 }, parameters: { ...three.parameters, max_lr: { values: [0.1, 0.2] } }, repeats: 3 };
@@ -65,15 +65,41 @@ test('--extend takes only changes that add configs: a file that drops trials the
   await s.close();
 });
 
-test('a definition stored before seeding existed resumes with per-config seeds when the file is silent, and counts as changed when the file asks for common ones', async () => {
+test('--extend under budget.max_trials: more repeats that push trials past the cap name the cap that keeps them; leftovers of older changes are not the file\'s doing', async () => {
+  const s = openSqlite(join(dir, `r${n++}.db`), { mode: 'write' });
+  const capped = { ...base, parameters: { gamma: { values: [0.5, 0.9] } }, repeats: 2, budget: { max_trials: 4 } };
+  const first = await register(s, capped);
+  await s.addTrials(first.record.id, [...plan(first.sweep, 20)].map((t) => ({ configHash: t.hash, repeat: t.repeat, params: t.config, seed: t.seed })));
+  // Repeats 3 under a cap of 4: gamma=0.5 takes 3 places, so gamma=0.9's repeat 1 falls past it.
+  await assert.rejects(register(s, { ...capped, repeats: 3 }, true), {
+    message: '--extend only adds configs, but budget.max_trials: 4 now stops before 1 of its trials (e.g. gamma=0.9, repeat 1): set budget.max_trials to 5 or more, or give the sweep another name',
+  });
+  await assert.rejects(register(s, { ...capped, repeats: 3 }), { message: /set budget\.max_trials to 5 or more and run with --extend, or give the sweep another name$/ });
+  await register(s, { ...capped, repeats: 3, budget: { max_trials: 5 } }, true);
+  // A sweep whose stored definition no longer plans some of its trials (an older lrsweep's
+  // --extend could drop values): adding a value is still an addition.
+  const old = (await s.getSweep('r'))!;
+  await s.updateSweep(old.id, { definition: { ...old.definition, parameters: { gamma: { values: [0.5] } } }, file: old.file, steps: old.steps, trainerHash: null });
+  const extended = await register(s, { ...capped, repeats: 3, budget: { max_trials: 5 }, parameters: { gamma: { values: [0.5, 0.7] } } }, true);
+  assert.deepEqual((extended.sweep.parameters.gamma as { values: number[] }).values, [0.5, 0.7]);
+  await s.close();
+});
+
+test('a definition stored before seeding existed resumes with per-config seeds when the file is silent, run after run, and counts as changed when the file asks for common ones', async () => {
   const s = openSqlite(join(dir, `r${n++}.db`), { mode: 'write' });
   const { sweep } = await checkSweep(base);
   const { seeding: _seeding, constraints: _c, lint: _l, ...old } = sweep as unknown as Record<string, unknown>;
   await s.createSweep({ name: 'r', definition: old, file: 'r.yaml', metric: 'val_loss', goal: 'minimize', steps: 20, trainerHash: null });
-  const resumed = await register(s, base);
-  assert.deepEqual(resumed.sweep.seeding, { mode: 'per_config', base: 0 });
-  assert.deepEqual((await s.getSweep('r'))!.definition.seeding, { mode: 'per_config', base: 0 }, 'the stored definition is brought up to date');
+  for (let run = 0; run < 3; run++) {
+    const resumed = await register(s, base);
+    assert.deepEqual(resumed.sweep.seeding, { mode: 'per_config', base: 0 }, `run ${run}`);
+    // Not written in: stored, per_config would read as chosen, and the silent file's default (common) as a change.
+    assert.equal('seeding' in (await s.getSweep('r'))!.definition, false, `run ${run}`);
+  }
   await assert.rejects(register(s, { ...base, seeding: { mode: 'common' } }), { message: /seeding\.mode: "per_config" -> "common"/ });
+  // A file that says per_config means the same sweep, and from then on it is stored as chosen.
+  await register(s, { ...base, seeding: { mode: 'per_config' } });
+  assert.deepEqual((await s.getSweep('r'))!.definition.seeding, { mode: 'per_config', base: 0 });
   await s.close();
 });
 
