@@ -5,14 +5,14 @@
 
 import { readdirSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { totalOf } from '../core/trial.js';
 import { openStorage, shownDb } from '../storage/open.js';
 import { isPostgresUrl } from '../storage/postgres-url.js';
 import { EmptyStoreError, type Storage } from '../storage/types.js';
-import { loadSweepFile, MAX_WORKERS } from '../sweep/file.js';
+import { loadSweepFile, MAX_WORKERS, type LoadedSweep } from '../sweep/file.js';
 import { compareWithStored } from '../sweep/register.js';
 import { trainerHash } from '../sweep/training.js';
 import { serve, type ServedReport, type ServedSweep } from '../sweep/worker.js';
@@ -58,64 +58,107 @@ function expand(paths: string[]): { file: string; listed: boolean }[] {
   return out;
 }
 
+/** What scans remember between a waiting worker's rescans. */
+interface ScanState {
+  /** Names of the sweeps served. */
+  known: Set<string>;
+  /** Files whose sweep is served: not read again. */
+  servedFiles: Set<string>;
+  /** Each file's parse (or its error), until the file changes: a big grid takes seconds to check. */
+  parsed: Map<string, { mtimeMs: number; size: number; result: LoadedSweep | UsageError }>;
+}
+
+export function newScanState(): ScanState {
+  return { known: new Set(), servedFiles: new Set(), parsed: new Map() };
+}
+
+async function parsedFile(file: string, state: ScanState): Promise<LoadedSweep> {
+  const path = resolve(file);
+  let stamp: { mtimeMs: number; size: number } | null = null;
+  try {
+    const st = statSync(path);
+    stamp = { mtimeMs: st.mtimeMs, size: st.size };
+  } catch {
+    // A missing file is reported by loadSweepFile, in its words.
+  }
+  const cached = state.parsed.get(path);
+  let result: LoadedSweep | UsageError;
+  if (stamp && cached && cached.mtimeMs === stamp.mtimeMs && cached.size === stamp.size) result = cached.result;
+  else {
+    try {
+      result = await loadSweepFile(file);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      result = e;
+    }
+    if (stamp) state.parsed.set(path, { ...stamp, result });
+  }
+  if (result instanceof UsageError) throw result;
+  return result;
+}
+
 /**
- * The sweeps this machine may serve, beyond those in `known` (names). A named file that is not in
+ * The sweeps this machine may serve, beyond those already served. A named file that is not in
  * the database, or whose stored definition differs, is an error (`wait`: one not in the database
- * yet is waited for, with a notice); a file found in a directory is skipped with a notice
- * (`quiet`: skipped silently, for the rescans of a waiting worker).
+ * yet is waited for, with a notice); a file found in a directory is skipped with a notice.
+ * `rescan` (a waiting worker looking again): nothing is an error, a named file's problem is told
+ * (the caller's notice says each message once), a directory's files are skipped silently.
  */
-async function scan(storage: Storage, paths: string[], backend: Backend, known: Set<string>,
-  o: { notice: (m: string) => void; quiet?: boolean; wait?: boolean }): Promise<ServedSweep[]> {
+async function scan(storage: Storage, paths: string[], backend: Backend, state: ScanState,
+  o: { notice: (m: string) => void; rescan?: boolean; wait?: boolean }): Promise<ServedSweep[]> {
   const served: ServedSweep[] = [];
   for (const { file, listed } of expand(paths)) {
-    const skip = (why: string) => {
-      if (!o.quiet) o.notice(`skipping ${file}: ${why}`);
-    };
-    const refuse = (why: string) => {
-      if (!listed) throw new UsageError(`${file}: ${why}`);
-      skip(why);
-    };
-    if (o.quiet) {
-      // A file that appeared in a directory later may be anything: it never stops a running worker.
-      try {
-        served.push(...await scan(storage, [file], backend, known, { notice: o.notice }));
-      } catch {
-        // not servable (yet): looked at again at the next rescan
-      }
-      continue;
-    }
-    let loaded;
+    if (state.servedFiles.has(resolve(file))) continue;
     try {
-      loaded = await loadSweepFile(file);
+      const item = await examine(storage, file, listed, backend, state, o);
+      if (item) served.push(item);
     } catch (e) {
-      if (e instanceof UsageError && listed) {
-        skip(e.message.split('\n')[0]);
-        continue;
-      }
-      throw e;
+      if (!o.rescan || !(e instanceof UsageError)) throw e;
+      if (!listed) o.notice(e.message.split('\n')[0]);
     }
-    if (known.has(loaded.sweep.name)) continue;
-    const runner = loaded.trainer.runner;
-    if (runner.kind === 'pool') checkBackend(backend);
-    else checkCommandHost(runner.options);
-    const record = await storage.getSweep(loaded.sweep.name);
-    if (!record) {
-      const enqueue = `${CLI} run ${file} --db ... --enqueue-only`;
-      if (o.wait && !listed) o.notice(`waiting for sweep "${loaded.sweep.name}" to be enqueued (${enqueue})`);
-      else refuse(`sweep "${loaded.sweep.name}" is not in ${storage.where}: enqueue it first (${enqueue})`);
-      continue;
-    }
-    const hash = await trainerHash(loaded);
-    const { sweep, changes } = compareWithStored(record, loaded.sweep, { written: loaded.written, trainerHash: hash });
-    if (changes.length > 0) {
-      refuse(`sweep "${record.name}" in ${storage.where} differs from this file (${changes.map((c) => c.text).join('; ')}): ` +
-        'a worker runs only sweeps whose stored definition and trainer files equal its own; update this checkout, or run the sweep again from it');
-      continue;
-    }
-    known.add(record.name);
-    served.push({ loaded, sweep, record, hash });
   }
   return served;
+}
+
+/** One file of a scan: the sweep to serve, or null (skipped, waited for, or served already). */
+async function examine(storage: Storage, file: string, listed: boolean, backend: Backend, state: ScanState,
+  o: { notice: (m: string) => void; rescan?: boolean; wait?: boolean }): Promise<ServedSweep | null> {
+  const refuse = (why: string) => {
+    if (!listed) throw new UsageError(`${file}: ${why}`);
+    if (!o.rescan) o.notice(`skipping ${file}: ${why}`);
+    return null;
+  };
+  let loaded: LoadedSweep;
+  try {
+    loaded = await parsedFile(file, state);
+  } catch (e) {
+    if (e instanceof UsageError && listed) return refuse(e.message.split('\n')[0]);
+    throw e;
+  }
+  if (state.known.has(loaded.sweep.name)) return null;
+  const runner = loaded.trainer.runner;
+  if (runner.kind === 'pool') checkBackend(backend);
+  else checkCommandHost(runner.options);
+  const record = await storage.getSweep(loaded.sweep.name);
+  if (!record) {
+    const enqueue = `${CLI} run ${file} --db ... --enqueue-only`;
+    if (o.wait && !listed) {
+      o.notice(`waiting for sweep "${loaded.sweep.name}" to be enqueued (${enqueue})`);
+      return null;
+    }
+    return refuse(`sweep "${loaded.sweep.name}" is not in ${storage.where}: enqueue it first (${enqueue})`);
+  }
+  const differs = (changes: { text: string }[]) => refuse(`sweep "${record.name}" in ${storage.where} differs from this file (${changes.map((c) => c.text).join('; ')}): ` +
+    'a worker runs only sweeps whose stored definition and trainer files equal its own; update this checkout, or run the sweep again from it');
+  // The definition first: hashing the trainer's files (data files too) is for a sweep that may match.
+  const definition = compareWithStored(record, loaded.sweep, { written: loaded.written, trainerHash: record.trainerHash });
+  if (definition.changes.length > 0) return differs(definition.changes);
+  const hash = await trainerHash(loaded);
+  const { sweep, changes } = compareWithStored(record, loaded.sweep, { written: loaded.written, trainerHash: hash });
+  if (changes.length > 0) return differs(changes);
+  state.known.add(record.name);
+  state.servedFiles.add(resolve(file));
+  return { loaded, sweep, record, hash };
 }
 
 /**
@@ -136,7 +179,11 @@ async function openReader(db: string, wait: boolean, signal: AbortSignal, notice
   }
 }
 
-export function presentWorker(sweeps: ServedReport[], stopped: boolean, db: string): Output {
+export function presentWorker(sweeps: ServedReport[], stopped: boolean, db: string, files: string[]): Output {
+  if (sweeps.length === 0) {
+    // Stopped while it waited for a sweep to serve (--wait).
+    return { stdout: `stopped while waiting: no sweep of ${files.join(', ')} could be served from ${shownDb(db)} yet; nothing ran here\n`, exitCode: stopped ? 130 : undefined };
+  }
   const lines = sweeps.map((s) => {
     const c = s.counts;
     return `sweep ${s.sweep}: ${s.ranHere} trials ended on this worker; ${c.complete} of ${totalOf(c)} complete, ${c.diverged} diverged, ${c.failed} failed` +
@@ -171,13 +218,20 @@ export async function handler(argv: Args): Promise<void> {
   if (!reader) {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    emit(presentWorker([], true, argv.db));
+    emit(presentWorker([], true, argv.db, argv['sweep-files']));
     return;
   }
-  const known = new Set<string>();
+  const state = newScanState();
+  // A waiting worker looks again and again: it says each thing once.
+  const told = new Set<string>();
+  const noticeOnce = (m: string) => {
+    if (told.has(m)) return;
+    told.add(m);
+    notice(m);
+  };
   let served: ServedSweep[];
   try {
-    served = await scan(reader, argv['sweep-files'], argv.backend, known, { notice, wait: argv.wait });
+    served = await scan(reader, argv['sweep-files'], argv.backend, state, { notice: noticeOnce, wait: argv.wait });
     if (served.length === 0) {
       const none = `none of ${argv['sweep-files'].join(', ')} holds a sweep of ${reader.where} that this worker may run`;
       if (!argv.wait) throw new UsageError(`sweep-files: ${none}`);
@@ -195,14 +249,14 @@ export async function handler(argv: Args): Promise<void> {
       const { sweeps, stopped } = await serve(storage, queue, served, {
         workers: argv.workers ?? defaultWorkers(), backend: argv.backend, wait: argv.wait, signal: stop.signal, trialsDir: argv['trials-dir'], onNotice: notice,
         // A waiting worker given directories also serves sweeps of theirs registered later.
-        discover: () => scan(storage, argv['sweep-files'], argv.backend, known, { notice, quiet: true }),
+        discover: () => scan(storage, argv['sweep-files'], argv.backend, state, { notice: noticeOnce, rescan: true, wait: true }),
         onProgress: (name, p) => {
           if (Date.now() - last < 10_000) return;
           last = Date.now();
           process.stderr.write(`${name}: ${p.counts.complete} complete, ${p.counts.running} running, ${p.counts.waiting} waiting | ${p.ranHere} ended on this worker\n`);
         },
       });
-      emit(presentWorker(sweeps, stopped, argv.db));
+      emit(presentWorker(sweeps, stopped, argv.db, argv['sweep-files']));
     } finally {
       await queue.close();
     }

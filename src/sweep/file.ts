@@ -18,6 +18,7 @@ import { configs, countConfigs, countTrials, MAX_TRIALS, type PlanStats } from '
 import { metricsOfKind, readTrainer, type SweepTrainer } from './trainer.js';
 import { DEFAULT_COHORT_SIZE } from './definition.js';
 import { yieldToEvents } from '../core/yield.js';
+import { CLI } from '../core/cli-name.js';
 
 /** The most pool threads or command slots one run starts. */
 export const MAX_WORKERS = 256;
@@ -330,7 +331,7 @@ async function checkConfigs(sweep: Sweep, steps: number, problems: Problems, onP
   if (n === 0 && stats.dropped > 0) {
     // Nothing would run: a sweep of zero trials is a mistake, not a result.
     problems.add('constraints.end_at_cycle_end', `drops every config (${stats.dropped}): none ends its last cycle at step ${steps}, ` +
-      `the trainer's last; \`lrsweep fit --steps ${steps}\` lists settings that do`, undefined, false);
+      `the trainer's last; \`${CLI} fit --steps ${steps}\` lists settings that do`, undefined, false);
   }
 }
 

@@ -77,7 +77,16 @@ export class QueueSource implements UnitSource {
   private readonly began = Date.now();
   private settledCount = 0;
 
-  constructor(private readonly storage: Storage, private readonly queue: TrialQueue, private readonly sweepId: number, private readonly runId: number) {}
+  /** Jobs with a trial this worker's file does not plan: never started, handed back at close(). */
+  private readonly foreign: string[] = [];
+
+  /**
+   * `guard` (workers): which trials this machine's file plans, and what to do when a job brings
+   * one it does not (the stored definition changed under the worker, e.g. a `run --extend` from
+   * another checkout): such a job is never started, whatever the next definition check says.
+   */
+  constructor(private readonly storage: Storage, private readonly queue: TrialQueue, private readonly sweepId: number, private readonly runId: number,
+    private readonly guard?: { plans: (t: TrialRecord) => boolean; onForeign: (trials: TrialRecord[]) => Promise<void> }) {}
 
   cancel(): void {
     this.cancelled = true;
@@ -109,6 +118,12 @@ export class QueueSource implements UnitSource {
       }).sort((a, b) => a.number - b.number);
       if (trials.length === 0) {
         idle.push(job.id); // all held or decided elsewhere: nothing left to do for this job
+        continue;
+      }
+      const unplanned = this.guard ? trials.filter((t) => !this.guard!.plans(t)) : [];
+      if (unplanned.length > 0) {
+        this.foreign.push(job.id); // its trials stay claimed by the run until the run releases them
+        await this.guard!.onForeign(unplanned);
         continue;
       }
       // A cohort runs as one unit only with one seed; a job's trials share theirs (run.ts groups them so).
@@ -155,7 +170,7 @@ export class QueueSource implements UnitSource {
 
   async close(): Promise<void> {
     // Units taken and never started: their trials go back to waiting with releaseRun, their jobs to the queue.
-    const unstarted = this.ready.splice(0).map((u) => u.job.job.id);
+    const unstarted = [...this.ready.splice(0).map((u) => u.job.job.id), ...this.foreign.splice(0)];
     for (const u of unstarted) for (const [id, open] of this.open) if (open.job.id === u) this.open.delete(id);
     if (!this.cancelled) this.write(() => this.queue.retry(this.sweepId, unstarted));
     else this.write(() => this.queue.complete(this.sweepId, unstarted));

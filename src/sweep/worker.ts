@@ -12,6 +12,9 @@
 //   flight. A pass that found no work takes back stale trials, completes jobs nobody works on,
 //   enqueues waiting and interrupted trials that have no job, and, without --wait, ends the worker
 //   once no trial of its sweeps is waiting, queued, running or interrupted.
+// - A worker runs only trials its own file plans (config hash and repeat): a job naming another
+//   (the stored definition was extended from another checkout since the last check) is never
+//   started, and the sweep is refused at once, as below.
 // - Each heartbeat also reads the sweep and re-hashes this machine's trainer files: a sweep
 //   cancelled (`lrsweep cancel`), or whose definition or files no longer match this machine's,
 //   has its trials here interrupted (as Ctrl-C does) and is not served until it is active and
@@ -35,6 +38,7 @@ import { endLeftovers, HEARTBEAT_MS, isRunAlive, STALE_MS } from './liveness.js'
 import { compareWithStored } from './register.js';
 import { bestTrialObjective } from './objective.js';
 import { QueueSource } from './source.js';
+import { plan } from './space.js';
 import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
 
 /** Losses of a trial's worker before the trial is failed (until the sweep is run again). */
@@ -153,6 +157,16 @@ interface Serving {
   state: 'serving' | 'cancelled' | 'refused';
   /** Why it is refused. */
   refusal: string | null;
+  /** The trials (config hash and repeat) this machine's file plans, made when a run first opens. */
+  planned?: Set<string>;
+}
+
+const trialKey = (hash: string, repeat: number) => `${hash}:${repeat}`;
+
+function plannedKeys(item: ServedSweep): Set<string> {
+  const keys = new Set<string>();
+  for (const t of plan(item.sweep, item.loaded.trainer.steps)) keys.add(trialKey(t.hash, t.repeat));
+  return keys;
 }
 
 /** Trial states a worker still has to bring to an end: what keeps a worker without --wait going. */
@@ -225,7 +239,22 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
     const runId = await storage.beginRun(item.record.id, { pid: process.pid, host: hostname(), workers: o.workers, backend: o.backend });
     own.add(runId);
     s.lastRunId = runId;
-    const source = new QueueSource(storage, queue, item.record.id, runId);
+    // Only trials this file plans run here: a job naming another (the stored definition changed
+    // since the last heartbeat's check) stops serving the sweep at once.
+    s.planned ??= plannedKeys(item);
+    const planned = s.planned;
+    const source = new QueueSource(storage, queue, item.record.id, runId, {
+      plans: (t) => planned.has(trialKey(t.configHash, t.repeat)),
+      onForeign: async (trials) => {
+        let why: string | null = null;
+        try {
+          why = await mismatch(s, await storage.getSweep(item.record.name), false);
+        } catch {
+          // the reason below will do
+        }
+        refuse(s, why ?? `the queue handed it trial ${trials[0].number}, which this worker's file does not plan`);
+      },
+    });
     const before = s.ran;
     const dispatcher = new Dispatcher({
       storage, executor: s.training.executor, sweep: item.sweep, sweepId: item.record.id, runId, counts: s.counts, best: s.best, source,

@@ -257,6 +257,29 @@ withPostgres(() => {
     idle.child.kill('SIGINT');
     assert.equal(await idle.done, 130, idle.out().stderr);
     assert.doesNotMatch(idle.out().stderr, /^\s+at |Error/m, 'no stack trace');
+    assert.match(idle.out().stdout, /^stopped while waiting: no sweep of .*first\.yaml could be served from postgres:\/\/[^ ]+ yet; nothing ran here\n$/);
+  });
+
+  test('a waiting worker tells once that a named file\'s sweep was enqueued from another definition, and serves it when it matches', async () => {
+    const dir = workspace();
+    const schema = freshSchema();
+    const db = schemaUrl(schema);
+    const mine = slowSweep(dir, 'k', 2, 0.01, 2);
+    const other = workspace();
+    copyFileSync(join(dir, 'waits.ts'), join(other, 'waits.ts'));
+    const theirs = join(other, 'k.yaml');
+    writeFileSync(theirs, readFileSync(mine, 'utf8').replace('values: [0.010,', 'values: [0.5, 0.010,'));
+    // The sweep exists (so the worker gets past the empty database), without k.
+    assert.equal(runCli(['run', slowSweep(other, 'unrelated', 1, 0.01, 2), '--db', db, '--enqueue-only'], { cwd: other }).status, 0);
+    const w = startCli(['worker', mine, '--db', db, '--workers', '1', '--wait'], dir);
+    await until('the worker to wait for k', async () => /waiting for sweep "k" to be enqueued/.test(w.out().stderr));
+    assert.equal(runCli(['run', theirs, '--db', db, '--enqueue-only'], { cwd: other }).status, 0);
+    await until('the worker to tell', async () => /differs from this file \(parameters\.max_lr\.values: /.test(w.out().stderr));
+    await sleep(11_000); // two more rescans
+    assert.equal(w.out().stderr.match(/differs from this file/g)?.length, 1, w.out().stderr);
+    assert.equal((await states(schema)).complete ?? 0, 0, 'nothing of the other definition ran here');
+    w.child.kill('SIGINT');
+    assert.equal(await w.done, 130, w.out().stderr);
   });
 
   test('a worker stops serving a sweep whose stored definition changes under it (run --extend elsewhere), and says so with exit 1', async () => {
@@ -273,11 +296,14 @@ withPostgres(() => {
     writeFileSync(extended, readFileSync(file, 'utf8').replace('values: [0.010,', 'values: [0.5, 0.010,'));
     const ext = runCli(['run', extended, '--db', db, '--extend', '--enqueue-only'], { cwd: other });
     assert.equal(ext.status, 0, ext.stderr);
-    assert.equal(await w.done, 1, w.out().stderr);
+    assert.equal(await w.done, 1, w.out().stderr + '\nSTDOUT ' + w.out().stdout + '\nEXT ' + ext.stdout);
     assert.match(w.out().stderr, /sweep x: this worker's files no longer match the sweep \(parameters\.max_lr\.values: /);
     assert.match(w.out().stdout, /sweep x: not served to the end here: this worker's files no longer match the sweep/);
     const after = await states(schema);
     assert.equal((after.running ?? 0) + (after.queued ?? 0), 0, JSON.stringify(after));
+    // The added trial is not this worker's file's: it never ran here, however soon after the
+    // extension the queue handed it out (before the next heartbeat's check).
+    assert.deepEqual(await sql("SELECT state, attempts FROM trials WHERE (params::jsonb)->>'max_lr' = '0.5'", [], schema), [{ state: 'waiting', attempts: 0 }]);
     // A worker with the new file finishes the sweep.
     const fresh = runCli(['worker', extended, '--db', db, '--workers', '2'], { cwd: other });
     assert.equal(fresh.status, 0, fresh.stderr);

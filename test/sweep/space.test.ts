@@ -122,7 +122,7 @@ test('constraints.end_at_cycle_end that drops every config is refused: a sweep o
   // 20 trainer steps: cycles of 30 and 40 steps never end there; 10 does.
   const raw = { ...base, schedule: { max_lr: 0.1 }, parameters: { first_cycle_steps: { values: [30, 40] } }, constraints: { end_at_cycle_end: true } };
   await assert.rejects(check(raw), (e: Error) => {
-    assert.match(e.message, /constraints\.end_at_cycle_end: drops every config \(2\): none ends its last cycle at step 20, the trainer's last; `lrsweep fit --steps 20` lists settings that do/);
+    assert.match(e.message, /constraints\.end_at_cycle_end: drops every config \(2\): none ends its last cycle at step 20, the trainer's last; `npx lrsweep fit --steps 20` lists settings that do/);
     return true;
   });
   const some = await checkSweep({ ...raw, parameters: { first_cycle_steps: { values: [30, 10, 40] } } });
