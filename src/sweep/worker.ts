@@ -12,9 +12,9 @@
 //   flight. A pass that found no work takes back stale trials, completes jobs nobody works on,
 //   enqueues waiting and interrupted trials that have no job, and, without --wait, ends the worker
 //   once no trial of its sweeps is waiting, queued, running or interrupted.
-// - A worker runs only trials its own file plans (config hash and repeat): a job naming another
-//   (the stored definition was extended from another checkout since the last check) is never
-//   started, and the sweep is refused at once, as below.
+// - A worker runs only trials its own file plans, with the parameters and seed it plans for them:
+//   a job naming another (the stored definition was extended from another checkout since the
+//   last check, or a trial row was edited) is never started, and the sweep is refused at once.
 // - Each heartbeat also reads the sweep and re-hashes this machine's trainer files: a sweep
 //   cancelled (`lrsweep cancel`), or whose definition or files no longer match this machine's,
 //   has its trials here interrupted (as Ctrl-C does) and is not served until it is active and
@@ -38,7 +38,9 @@ import { endLeftovers, HEARTBEAT_MS, isRunAlive, STALE_MS } from './liveness.js'
 import { compareWithStored } from './register.js';
 import { bestTrialObjective } from './objective.js';
 import { QueueSource } from './source.js';
-import { plan } from './space.js';
+import { normalizeConfig, plan } from './space.js';
+import { configHash } from './hash.js';
+import type { Config } from './definition.js';
 import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
 
 /** Losses of a trial's worker before the trial is failed (until the sweep is run again). */
@@ -157,15 +159,17 @@ interface Serving {
   state: 'serving' | 'cancelled' | 'refused';
   /** Why it is refused. */
   refusal: string | null;
-  /** The trials (config hash and repeat) this machine's file plans, made when a run first opens. */
-  planned?: Set<string>;
+  /** The trials this machine's file plans (config hash and repeat -> seed), made when a run first opens. */
+  planned?: Map<string, number>;
+  /** A trial row of the sweep is not what this file plans though the definitions match: refused for good. */
+  untrusted?: boolean;
 }
 
 const trialKey = (hash: string, repeat: number) => `${hash}:${repeat}`;
 
-function plannedKeys(item: ServedSweep): Set<string> {
-  const keys = new Set<string>();
-  for (const t of plan(item.sweep, item.loaded.trainer.steps)) keys.add(trialKey(t.hash, t.repeat));
+function plannedKeys(item: ServedSweep): Map<string, number> {
+  const keys = new Map<string, number>();
+  for (const t of plan(item.sweep, item.loaded.trainer.steps)) keys.set(trialKey(t.hash, t.repeat), t.seed);
   return keys;
 }
 
@@ -244,7 +248,8 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
     s.planned ??= plannedKeys(item);
     const planned = s.planned;
     const source = new QueueSource(storage, queue, item.record.id, runId, {
-      plans: (t) => planned.has(trialKey(t.configHash, t.repeat)),
+      // Planned here, with the planned seed, and its parameters are the ones its hash names.
+      plans: (t) => planned.get(trialKey(t.configHash, t.repeat)) === t.seed && configHash(normalizeConfig(t.params as Config)) === t.configHash,
       onForeign: async (trials) => {
         let why: string | null = null;
         try {
@@ -252,6 +257,9 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
         } catch {
           // the reason below will do
         }
+        // The definition matches, so a trial row itself was changed: nothing this worker can check
+        // again will clear that, so it does not serve the sweep again.
+        if (why === null) s.untrusted = true;
         refuse(s, why ?? `the queue handed it trial ${trials[0].number}, which this worker's file does not plan`);
       },
     });
@@ -360,7 +368,7 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
         if (!record) continue;
         if (s.state !== 'serving') {
           // Cancelled, or refused: serve it again once it was run again and this machine's files match.
-          if (record.status !== 'active' || (await mismatch(s, record, true)) !== null) continue;
+          if (s.untrusted || record.status !== 'active' || (await mismatch(s, record, true)) !== null) continue;
           s.state = 'serving';
           s.refusal = null;
           o.onNotice?.(`sweep ${s.item.sweep.name}: serving it again`);

@@ -310,6 +310,20 @@ withPostgres(() => {
     assert.deepEqual(await states(schema), { complete: 9 });
   });
 
+  test('a trial row edited in the database (its parameters or seed) is never run: the worker refuses the sweep, naming the trial', async () => {
+    const dir = workspace();
+    const schema = freshSchema();
+    const db = schemaUrl(schema);
+    const file = slowSweep(dir, 'e', 3, 0.01, 2);
+    assert.equal(runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir }).status, 0);
+    // Someone with write access points trial 2 at a learning rate of their choosing (its hash kept).
+    await sql("UPDATE trials SET params = jsonb_set(params::jsonb, '{max_lr}', '5')::json WHERE number = 2", [], schema);
+    const w = runCli(['worker', file, '--db', db, '--workers', '1'], { cwd: dir });
+    assert.equal(w.status, 1, w.stderr);
+    assert.match(w.stderr, /sweep e: this worker's files no longer match the sweep \(the queue handed it trial 2, which this worker's file does not plan\)/);
+    assert.deepEqual(await sql('SELECT state, attempts FROM trials WHERE number = 2', [], schema), [{ state: 'waiting', attempts: 0 }]);
+  });
+
   test('a worker runs only sweeps whose stored definition and trainer files equal its own files; errors name the file and the change', async () => {
     const dir = workspace();
     const db = schemaUrl();
