@@ -15,7 +15,7 @@
 // - A worker runs only trials its own file plans, with the parameters and seed it plans for them:
 //   a job naming another (the stored definition was extended from another checkout since the
 //   last check, or a trial row was edited) is never started, and the sweep is refused at once.
-// - Each heartbeat also reads the sweep and re-hashes this machine's trainer files: a sweep
+// - Each heartbeat also reads the sweep (trainer files are hashed again when a run opens): a sweep
 //   cancelled (`lrsweep cancel`), or whose definition or files no longer match this machine's,
 //   has its trials here interrupted (as Ctrl-C does) and is not served until it is active and
 //   matching again.
@@ -254,12 +254,12 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
         let why: string | null = null;
         try {
           why = await mismatch(s, await storage.getSweep(item.record.name), false);
+          // The definition matches, so a trial row itself was changed: nothing this worker can
+          // check again will clear that, so it does not serve the sweep again.
+          if (why === null) s.untrusted = true;
         } catch {
-          // the reason below will do
+          // the reason below will do; the next heartbeat compares the definitions again
         }
-        // The definition matches, so a trial row itself was changed: nothing this worker can check
-        // again will clear that, so it does not serve the sweep again.
-        if (why === null) s.untrusted = true;
         refuse(s, why ?? `the queue handed it trial ${trials[0].number}, which this worker's file does not plan`);
       },
     });
