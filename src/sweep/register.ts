@@ -9,7 +9,7 @@ import { yieldToEvents } from '../core/yield.js';
 import { DefinitionChangedError, type Storage, type SweepRecord } from '../storage/types.js';
 import { EXTENDABLE, LEGACY, identity, upgradeDefinition, type Sweep } from './definition.js';
 import { canonicalJson } from './hash.js';
-import { plan } from './space.js';
+import { plan, trialKey } from './space.js';
 
 /** Flattens to path -> canonical JSON; lists are leaves (shown whole). */
 function flatten(value: unknown, path = '', out: Map<string, string> = new Map()): Map<string, string> {
@@ -82,8 +82,6 @@ interface Dropped {
   /** They are all still planned without budget.max_trials: the cap that keeps them all. */
   maxTrialsNeeded: number | null;
 }
-
-const trialKey = (hash: string, repeat: number) => `${hash}:${repeat}`;
 
 /**
  * The trials the stored definition plans that the new one no longer does, or null when it drops

@@ -181,6 +181,9 @@ export function* configs(sweep: Sweep, steps: number, stats?: PlanStats): Genera
   }
 }
 
+/** A trial's identity within its sweep, as a map key: its config hash and repeat. */
+export const trialKey = (hash: string, repeat: number) => `${hash}:${repeat}`;
+
 /** A trial's seed under the sweep's seeding. */
 export function seedOf(sweep: Sweep, hash: string, repeat: number): number {
   return sweep.seeding.mode === 'common' ? commonSeed(sweep.seeding.base, repeat) : trialSeed(hash, repeat);

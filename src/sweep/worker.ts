@@ -38,7 +38,7 @@ import { endLeftovers, HEARTBEAT_MS, isRunAlive, STALE_MS } from './liveness.js'
 import { compareWithStored } from './register.js';
 import { bestTrialObjective } from './objective.js';
 import { QueueSource } from './source.js';
-import { normalizeConfig, plan } from './space.js';
+import { normalizeConfig, plan, trialKey } from './space.js';
 import { configHash } from './hash.js';
 import type { Config } from './definition.js';
 import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
@@ -54,9 +54,9 @@ const DISCOVER_MS = 5_000;
 
 /** The unit of a job: one trial, or a cohort of trials with one seed. Its key makes enqueueing idempotent. */
 function unitKey(trials: TrialRecord[]): string {
-  if (trials.length === 1) return `${trials[0].configHash}:${trials[0].repeat}`;
+  if (trials.length === 1) return trialKey(trials[0].configHash, trials[0].repeat);
   const h = createHash('sha256');
-  for (const t of trials) h.update(`${t.configHash}:${t.repeat}\n`);
+  for (const t of trials) h.update(`${trialKey(t.configHash, t.repeat)}\n`);
   return `cohort:${h.digest('hex').slice(0, 32)}`;
 }
 
@@ -164,8 +164,6 @@ interface Serving {
   /** A trial row of the sweep is not what this file plans though the definitions match: refused for good. */
   untrusted?: boolean;
 }
-
-const trialKey = (hash: string, repeat: number) => `${hash}:${repeat}`;
 
 function plannedKeys(item: ServedSweep): Map<string, number> {
   const keys = new Map<string, number>();
