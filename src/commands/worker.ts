@@ -68,7 +68,7 @@ interface ScanState {
   parsed: Map<string, { mtimeMs: number; size: number; result: LoadedSweep | UsageError }>;
 }
 
-export function newScanState(): ScanState {
+function newScanState(): ScanState {
   return { known: new Set(), servedFiles: new Set(), parsed: new Map() };
 }
 

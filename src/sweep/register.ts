@@ -90,7 +90,7 @@ interface Dropped {
  * extension: those trials would stay in the sweep, counted and ranked (and run, if waiting) under
  * a definition that no longer has them. Trials left over from older changes (an older lrsweep's
  * --extend could drop values) are not the file's doing and are not counted. Streams the old
- * plan against a set of the new one's keys: one set of at most MAX_TRIALS short strings.
+ * plan against a map of the new one's keys (at most MAX_TRIALS short strings).
  */
 async function droppedTrials(stored: Sweep, sweep: Sweep, steps: number): Promise<Dropped | null> {
   const keysOf = async (s: Sweep) => {
@@ -121,7 +121,7 @@ async function droppedTrials(stored: Sweep, sweep: Sweep, steps: number): Promis
   let maxTrialsNeeded: number | null = null;
   if (sweep.budget.max_trials !== null && missing.length === count) {
     const uncapped = await keysOf({ ...sweep, budget: { ...sweep.budget, max_trials: null } });
-    if (missing.every((k) => uncapped.has(k))) maxTrialsNeeded = Math.max(...missing.map((k) => uncapped.get(k)!)) + 1;
+    if (missing.every((k) => uncapped.has(k))) maxTrialsNeeded = missing.reduce((m, k) => Math.max(m, uncapped.get(k)! + 1), 0);
   }
   return { count, example: cut(example, 200), maxTrialsNeeded };
 }
