@@ -2,6 +2,7 @@
 // default-exports defineTrainer({...})). Loading a definition never loads tfjs: trainers get it
 // from their context, in pool workers. TypeScript modules load through tsx at run time.
 
+import { spawnSync } from 'node:child_process';
 import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TrainerDefinition } from './contract.js';
@@ -25,14 +26,43 @@ export function definitionProblem(value: unknown): string | null {
   return null;
 }
 
+/**
+ * A module's syntax error in one line that says where it is. esbuild (through tsx) puts the
+ * location on the second line of its message ("Transform failed with 1 error:\n<file>:<line>:<col>:
+ * ERROR: <text>"), which one-line reporting would drop; Node's own SyntaxError has no location at
+ * all, so `node --check` (run only on this error path) is asked for it.
+ */
+export function describeLoadError(path: string, e: unknown): string {
+  if (!(e instanceof Error)) return `${path}: ${String(e)}`;
+  if (/^Transform failed with \d+ errors?:/.test(e.message)) {
+    const found = e.message.split('\n').slice(1).map((line) => /^(.*:\d+:\d+): (?:ERROR: )?(.*)$/.exec(line)).filter((m) => m !== null);
+    if (found.length > 0) return `${found[0][1]}: ${found[0][2]}${found.length > 1 ? ` (and ${found.length - 1} more error${found.length > 2 ? 's' : ''})` : ''}`;
+    return e.message.replace(/\s*\n\s*/g, ' ');
+  }
+  if (e.name === 'SyntaxError') return `${syntaxErrorLocation(path) ?? path}: SyntaxError: ${e.message}`;
+  return e.message;
+}
+
+/** `<file>:<line>` of a JavaScript module's syntax error, as `node --check` reports it; null when it does not say. */
+function syntaxErrorLocation(path: string): string | null {
+  const r = spawnSync(process.execPath, ['--check', path], { encoding: 'utf8', timeout: 10_000 });
+  const first = (r.stderr ?? '').split('\n').find((line) => line.trim() !== '') ?? '';
+  return /^.+:\d+$/.test(first) ? first : null;
+}
+
 async function importModule(path: string): Promise<TrainerDefinition<any>> {
   const ext = extname(path).toLowerCase();
   let mod: { default?: unknown };
-  if (ext === '.ts' || ext === '.mts' || ext === '.cts') {
-    // tsx compiles it on the fly; a module already loaded through tsx's loader works the same.
-    const { tsImport } = await import('tsx/esm/api');
-    mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: unknown };
-  } else mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  try {
+    if (ext === '.ts' || ext === '.mts' || ext === '.cts') {
+      // tsx compiles it on the fly; a module already loaded through tsx's loader works the same.
+      const { tsImport } = await import('tsx/esm/api');
+      mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: unknown };
+    } else mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  } catch (e) {
+    const message = describeLoadError(path, e);
+    throw e instanceof Error && message === e.message ? e : new Error(message, { cause: e });
+  }
   // tsx may wrap a CommonJS-style default once more.
   let value = mod.default;
   if (value && typeof value === 'object' && 'default' in value && definitionProblem(value) !== null) value = (value as { default: unknown }).default;

@@ -152,6 +152,26 @@ test('a module path that does not exist, or a module that exports no trainer def
   }
 });
 
+test('a module with a syntax error is refused with exit code 2 in one line that says where (file, line, and column for TypeScript)', () => {
+  const source = 'export default {\n  steps: () => 1,\n  train( {\n};\n';
+  const cases = [
+    { name: 'broken.ts', problem: (path: string) => `trainer.path: ${path}:4:1: Expected ")" but found ";"` },
+    { name: 'broken.mjs', problem: (path: string) => `trainer.path: ${path}:4: SyntaxError: Unexpected token ';'` },
+  ];
+  for (const c of cases) {
+    let module = '';
+    const { cwd, file } = sweepFile('broken-module', (dir) => {
+      module = join(dir, c.name);
+      writeFileSync(module, source);
+      return `name: broken-module\nschedule: { first_cycle_steps: 3 }\ntrainer: { kind: module, path: ${c.name} }\n`;
+    });
+    const r = runCli(['run', file], { cwd });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr, `lrsweep: ${file}: 1 problem:\n  ${c.problem(module)}\n`);
+    assert.equal(existsSync(join(cwd, 'lrsweep.db')), false);
+  }
+});
+
 test('the tfjs-cnn example\'s sweep file checks out: 18 trials of 140 steps, every config ending a cycle on the last step without a lint warning', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'lrsweep-module-'));
   const r = runCli(['run', EXAMPLE_SWEEP, '--dry-run'], { cwd });
