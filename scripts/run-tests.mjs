@@ -1,12 +1,31 @@
 #!/usr/bin/env node
 // Runs every test file under test/ with node's own runner (Node 20 expands no globs and finds no
-// .ts tests by itself), and fails when a test fails or when no test ran at all.
+// .ts tests by itself), and fails when a test fails, when no test ran at all, or, under CI=1, when
+// any test was skipped (CI provides every tool a test needs). Skipped tests are listed at the end
+// with their reasons, the PostgreSQL ones with the variable that runs them.
+// Every file runs under a time limit (--test-timeout; Node 20 applies it to each file as a whole),
+// so a hang fails the run instead of stopping it.
 // Usage: node scripts/run-tests.mjs [path-substring ...]   (filters the files)
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
+
+const MINUTE = 60_000;
+/** The time limit of a test file; generous, for a loaded 2-core machine. */
+const DEFAULT_TIMEOUT = 5 * MINUTE;
+/** Files that legitimately need longer (a private PostgreSQL server restarted, PyTorch trained, many workers). */
+const TIMEOUTS = {
+  'test/commands/worker-restart.test.ts': 20 * MINUTE,
+  'test/commands/worker.test.ts': 12 * MINUTE,
+  'test/commands/command.test.ts': 15 * MINUTE,
+  'test/train/command/pytorch.test.ts': 15 * MINUTE,
+  'test/commands/run.test.ts': 10 * MINUTE,
+  'test/commands/hardening.test.ts': 10 * MINUTE,
+};
+const IN_CI = /^(?!0$|false$|no$)./i.test(process.env.CI ?? '');
+const PG_EXAMPLE = 'postgres://postgres@127.0.0.1:5432/test';
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -23,22 +42,51 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'lrsweep-tests-'));
-const tap = join(dir, 'report.tap');
-const run = spawnSync(process.execPath, [
-  '--import', 'tsx', '--test', '--test-concurrency=1',
-  '--test-reporter=spec', '--test-reporter-destination=stdout',
-  '--test-reporter=tap', `--test-reporter-destination=${tap}`,
-  ...files,
-], { stdio: 'inherit' });
+// One run of node's runner per time limit, in file order within each.
+const groups = new Map();
+for (const f of files) {
+  const timeout = TIMEOUTS[f] ?? DEFAULT_TIMEOUT;
+  groups.set(timeout, [...(groups.get(timeout) ?? []), f]);
+}
 
-const report = readFileSync(tap, 'utf8');
+const dir = mkdtempSync(join(tmpdir(), 'lrsweep-tests-'));
+const results = [];
+let exitedBadly = false;
+for (const [timeout, group] of [...groups].sort((a, b) => a[0] - b[0])) {
+  const out = join(dir, `outcomes-${timeout}.jsonl`);
+  const run = spawnSync(process.execPath, [
+    '--import', 'tsx', '--test', '--test-concurrency=1', `--test-timeout=${timeout}`,
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    `--test-reporter=${new URL('./test-outcomes-reporter.mjs', import.meta.url).href}`, `--test-reporter-destination=${out}`,
+    ...group,
+  ], { stdio: 'inherit' });
+  if (run.status !== 0) exitedBadly = true;
+  try {
+    results.push(...readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+  } catch {
+    exitedBadly = true; // the runner died before writing anything
+  }
+}
 rmSync(dir, { recursive: true, force: true });
-const count = (name) => Number(report.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1] ?? 0);
-const [tests, pass, fail] = [count('tests'), count('pass'), count('fail')];
-console.log(`${pass} passed, ${fail} failed, ${count('skipped')} skipped`);
-if (tests === 0) {
+
+const where = (r) => (r.file ? relative(process.cwd(), r.file) : '?');
+const of = (outcome) => results.filter((r) => r.outcome === outcome);
+const [pass, fail, skipped] = [of('pass'), of('fail'), [...of('skip'), ...of('todo')]];
+console.log(`\n${pass.length} passed, ${fail.length} failed, ${skipped.length} skipped`);
+if (fail.length > 0) console.log(`failed:\n${fail.map((r) => `  ${where(r)}: ${r.name}`).join('\n')}`);
+if (skipped.length > 0) {
+  console.log(`skipped:\n${skipped.map((r) => `  ${where(r)}: ${r.name}${r.reason ? ` (${r.reason})` : ''}`).join('\n')}`);
+  const pg = [...new Set(skipped.filter((r) => /LRSWEEP_TEST_PG/.test(r.reason)).map(where))];
+  if (pg.length > 0 && !process.env.LRSWEEP_TEST_PG) {
+    console.log(`PostgreSQL tests not run: LRSWEEP_TEST_PG is not set (e.g. LRSWEEP_TEST_PG=${PG_EXAMPLE} npm test); files: ${pg.join(', ')}`);
+  }
+}
+if (results.length === 0) {
   console.error('run-tests: no test ran');
   process.exit(1);
 }
-process.exit(run.status === 0 && fail === 0 ? 0 : 1);
+if (IN_CI && skipped.length > 0) {
+  console.error(`run-tests: under CI=1 a skipped test is a failure (${skipped.length} skipped, listed above)`);
+  process.exit(1);
+}
+process.exit(!exitedBadly && fail.length === 0 ? 0 : 1);
