@@ -122,6 +122,19 @@ test('failures are data: a non-zero exit, a hang past trial_timeout, a missing o
 });
 
 
+test('metrics lines keep the protocol: an epoch no column can hold (1e300) is no point, and names that break the metric-name rule are not stored', () => {
+  const dir = workspace();
+  const lines = ['{"epoch": 1e300, "val_loss": 0.25}', '{"epoch": 1, "val_loss": 0.5, "bad name": 1, "caf\\u00e9": 2, "1st": 3, "top-5": 0.9}'];
+  writeFileSync(join(dir, 'proto.yaml'), `name: proto\nschedule: { first_cycle_steps: 10 }\ntrainer: { kind: command, run: ${yamlList(['sh', '-c', lines.map((l) => `echo '${l}'`).join('; ')])}, steps: 20, metrics: [val_loss] }\n`);
+  const r = runCli(['run', 'proto.yaml'], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /1 of 1 trials complete/);
+  const db = join(dir, 'lrsweep.db');
+  assert.deepEqual(queryDb(db, 'SELECT epoch, name, value FROM metrics ORDER BY name'), [{ epoch: 1, name: 'top-5', value: 0.9 }, { epoch: 1, name: 'val_loss', value: 0.5 }]);
+  assert.deepEqual(queryDb(db, 'SELECT objective FROM trials'), [{ objective: 0.5 }]);
+  assert.match(readFileSync(join(dir, 'lrsweep-trials', 'proto', '1', 'attempt-1.log'), 'utf8'), /\{"epoch": 1e300, "val_loss": 0.25\}/, 'the line that is no point goes to the log');
+});
+
 async function waitFor(check: () => boolean, what: string, ms = 60_000): Promise<void> {
   const until = Date.now() + ms;
   while (Date.now() < until) {

@@ -16,6 +16,7 @@ import { UsageError } from '../../core/errors.js';
 import { Problems, field, isRecord, unknownKeys } from '../../core/problems.js';
 import { rules } from '../../core/rules.js';
 import { defaultFiles } from './files.js';
+import { METRIC_NAME } from './output.js';
 import { envReferences, expandEnv, placeholderProblem, placeholdersIn } from './template.js';
 
 export type Goal = 'minimize' | 'maximize';
@@ -63,7 +64,6 @@ export const COMMAND_DEFAULTS = { cwd: '.', kill_grace: 10, cleanup: 'lr' as Cle
 const KEYS = ['kind', 'run', 'steps', 'epochs', 'steps_per_epoch', 'metrics', 'goals', 'cwd', 'env', 'files', 'kill_grace', 'cleanup'];
 /** `epoch` and `step` index a metrics line; they are not metrics. */
 const RESERVED_METRICS = ['epoch', 'step'];
-const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface ParseContext {

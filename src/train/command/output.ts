@@ -1,9 +1,15 @@
 // Reading a command's output. On stdout, a line that is a JSON object with an integer `epoch` or
-// `step` (>= 0) is one point of metrics; every other line goes to the trial's log. On stderr,
-// everything goes to the log, and the last lines are kept to say why a command failed.
+// `step` (0 to 2^53 - 1, what both databases' columns and a double hold exactly) is one point of
+// metrics; every other line goes to the trial's log. Its metrics are its numeric fields whose names
+// keep the rule the sweep file's `metrics` keep (METRIC_NAME); others are left out, as strings
+// are. On stderr, everything goes to the log, and the last lines are kept to say why a command
+// failed.
 
 import JSON5 from 'json5';
 import { StringDecoder } from 'node:string_decoder';
+
+/** A metric name: a letter or _, then letters, digits, _ . - (the README's rule for `metrics`). */
+export const METRIC_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 export interface MetricsPoint {
   epoch: number | null;
@@ -32,12 +38,16 @@ export function parseMetricsLine(line: string): MetricsPoint | null {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
   const record = parsed as Record<string, unknown>;
-  const index = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null);
+  // 1e300 is an integer to JavaScript, but no database column holds it: not an index.
+  const index = (v: unknown) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null);
   const epoch = index(record.epoch);
   const step = index(record.step);
   if (epoch === null && step === null) return null;
+  // A line with an index that is there but out of range is not a point either (not half of one).
+  if ((record.epoch !== undefined && epoch === null) || (record.step !== undefined && step === null)) return null;
   // fromEntries defines own properties: a key like "__proto__" stays a plain key, as in JSON.parse.
-  const values = Object.fromEntries(Object.entries(record).filter(([k, v]) => k !== 'epoch' && k !== 'step' && typeof v === 'number')) as Record<string, number>;
+  const values = Object.fromEntries(Object.entries(record)
+    .filter(([k, v]) => k !== 'epoch' && k !== 'step' && typeof v === 'number' && METRIC_NAME.test(k))) as Record<string, number>;
   return { epoch, step, values };
 }
 

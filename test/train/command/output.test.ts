@@ -5,7 +5,7 @@ import { LineSplitter, MAX_LINE, Tail, parseMetricsLine } from '../../../src/tra
 test('plain JSON metrics lines read exactly as JSON.parse reads them', () => {
   const lines = [
     '{"epoch": 3, "val_loss": 0.1, "big": 12345678901234567890, "tiny": 5e-324, "neg": -0.0, "exp": 1E+2}',
-    '{"step": 0, "loss": 0.30000000000000004, "uni\\u00e9": 1, "__proto__": 7}',
+    '{"step": 0, "loss": 0.30000000000000004, "uni\\u0065": 1, "__proto__": 7}',
     '  {"epoch": 1, "a": 1, "a": 2}  ',
   ];
   for (const line of lines) {
@@ -24,6 +24,15 @@ test('NaN, Infinity and -Infinity as Python\'s json.dumps writes them are read; 
   for (const line of ['', 'loss 0.5', '{"epoch": -1, "x": 1}', '{"epoch": "1", "x": 1}', '{"epoch": 1.5}', '{"x": 1}', '[{"epoch": 1}]', '{"epoch": 1,', '{"epoch": nan}']) {
     assert.equal(parseMetricsLine(line), null, line);
   }
+});
+
+test('an epoch or step past 2^53 - 1 (1e300 is an integer to JavaScript) makes no point; fields whose names break the metric-name rule are left out', () => {
+  for (const line of ['{"epoch": 1e300, "val_loss": 0.5}', '{"step": 9007199254740992, "x": 1}', '{"epoch": 1, "step": 1e300, "x": 1}', '{"epoch": 1e300, "step": 2, "x": 1}']) {
+    assert.equal(parseMetricsLine(line), null, line);
+  }
+  assert.deepEqual(parseMetricsLine('{"step": 9007199254740991, "x": 1}'), { epoch: null, step: 9007199254740991, values: { x: 1 } });
+  assert.deepEqual(parseMetricsLine('{"epoch": 2, "val_loss": 0.5, "top-5": 0.9, "f1.macro": 0.7, "_x": 1, "bad name": 1, "1st": 1, "": 1, "é": 1, "a/b": 1, "x\\n": 1}'),
+    { epoch: 2, step: null, values: { val_loss: 0.5, 'top-5': 0.9, 'f1.macro': 0.7, _x: 1 } });
 });
 
 test('lines are split across chunk edges, inside multi-byte characters and CRLF; an overlong line is passed on in pieces', () => {
