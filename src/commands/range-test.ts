@@ -16,7 +16,9 @@ import { imageFormat, writeChart } from '../plot/render.js';
 import { DEFAULT_TRIAL_ROOT } from '../train/command/index.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { checkSweep, loadSweepFile, parseSweepText, SweepFileError } from '../sweep/file.js';
-import { runRangeTest, type RangeTestResult } from '../sweep/range-test.js';
+// The engine (sweep/range-test.js, the thread pool) is imported when the test runs: --help and
+// the other commands start without it.
+import type { RangeTestResult } from '../sweep/range-test.js';
 import { readTrainer, type SweepTrainer } from '../sweep/trainer.js';
 import { optionalIntFlag, requiredNumberFlag } from './flags.js';
 import { emit, type Output } from './common.js';
@@ -76,6 +78,7 @@ export async function rangeTest(o: {
   }
   const trainer = await trainerOf(o.file);
   const steps = o.steps ?? Math.min(DEFAULT_RANGE_STEPS, trainer.steps);
+  const { runRangeTest } = await import('../sweep/range-test.js');
   const result = await runRangeTest(trainer, {
     minLr: o.minLr, maxLr: o.maxLr, steps, seed: o.seed, backend: o.backend, signal: o.signal, trialsDir: resolve(o.trialsDir ?? (process.env.LRSWEEP_TRIALS_DIR || DEFAULT_TRIAL_ROOT)),
   });

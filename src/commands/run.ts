@@ -5,7 +5,11 @@ import { SingleBar } from 'cli-progress';
 import { totalOf } from '../core/trial.js';
 import { render } from '../io/table.js';
 import { lintLines } from '../sweep/lints.js';
-import { dryRun, runSweep, type DryRun, type Progress, type RunReport } from '../sweep/run.js';
+import { failureOf, RunFailed } from '../sweep/tally.js';
+// The engine (sweep/run.js: trainers, the thread pool) is imported by the handler: --help and
+// the other commands start without it.
+import type { DryRun, Progress, RunReport } from '../sweep/run.js';
+import type { Reached } from '../sweep/dispatch.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { MAX_WORKERS } from '../sweep/file.js';
 import { isPostgresUrl } from '../storage/postgres-url.js';
@@ -39,9 +43,16 @@ function fmt(v: number | null): string {
   return v === null ? '-' : Number(v.toPrecision(5)).toString();
 }
 
+/** How far trials in training have got, for the progress line: ` (at epoch 3)`, ` (at epochs 2-3)`, ` (at step 1200)`, or nothing. */
+export function reachedText(r: Reached): string {
+  const range = (what: string, [lo, hi]: [number, number]) => (lo === hi ? `${what} ${lo}` : `${what}s ${lo}-${hi}`);
+  const parts = [r.epochs && range('epoch', r.epochs), r.steps && range('step', r.steps)].filter((x) => x);
+  return parts.length ? ` (at ${parts.join(', ')})` : '';
+}
+
 function progressLine(p: Progress): string {
   const c = p.counts;
-  return `${c.failed} failed | ${c.diverged} diverged | ${c.running} running, ${c.queued} queued | best trial ${fmt(p.bestTrial)}`;
+  return `${c.failed} failed | ${c.diverged} diverged | ${c.running} running${reachedText(p.reached)}, ${c.queued} queued | best trial ${fmt(p.bestTrial)}`;
 }
 
 function progressReporter(): { update(p: Progress): void; stop(): void } {
@@ -151,6 +162,7 @@ export async function handler(argv: Args): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    const { dryRun, runSweep } = await import('../sweep/run.js');
     if (argv['dry-run']) {
       emit(presentDryRun(await dryRun(file, counter('checking configs')), { lint: argv.lint }));
       return;
@@ -170,6 +182,9 @@ export async function handler(argv: Args): Promise<void> {
     });
     progress.stop();
     emit(presentRun(report, file, argv.db, process.uptime()));
+    // Exit 1, the reason on stderr's last line (cli.ts): a refused sweep, or every trial this run ended failed.
+    const failure = report.stopped ? null : report.refused ?? failureOf(report.tally);
+    if (failure) throw new RunFailed(failure);
   } finally {
     progress.stop();
     process.off('SIGINT', onSignal);

@@ -14,12 +14,13 @@ import { isPostgresUrl } from '../storage/postgres-url.js';
 import { EmptyStoreError, type Storage } from '../storage/types.js';
 import { loadSweepFile, MAX_WORKERS, type LoadedSweep } from '../sweep/file.js';
 import { compareWithStored } from '../sweep/register.js';
-import { trainerHash } from '../sweep/training.js';
-import { serve, type ServedReport, type ServedSweep } from '../sweep/worker.js';
-import { defaultWorkers } from '../pool/pool.js';
+// The engine (sweep/worker.js, sweep/training.js, the thread pool) is imported where it is used:
+// --help and the other commands start without it.
+import type { ServedReport, ServedSweep } from '../sweep/worker.js';
 import { checkBackend, BACKENDS, type Backend } from '../train/backend.js';
 import { checkCommandHost } from '../train/command/index.js';
 import { CLI, dbFlag, emit, withDb, type Output } from './common.js';
+import { failureOf, newTally, RunFailed, type RunTally } from '../sweep/tally.js';
 import { optionalIntFlag } from './flags.js';
 
 export const command = 'worker <sweep-files..>';
@@ -153,6 +154,7 @@ async function examine(storage: Storage, file: string, listed: boolean, backend:
   // The definition first: hashing the trainer's files (data files too) is for a sweep that may match.
   const definition = compareWithStored(record, loaded.sweep, { written: loaded.written, trainerHash: record.trainerHash });
   if (definition.changes.length > 0) return differs(definition.changes);
+  const { trainerHash } = await import('../sweep/training.js');
   const hash = await trainerHash(loaded);
   const { sweep, changes } = compareWithStored(record, loaded.sweep, { written: loaded.written, trainerHash: hash });
   if (changes.length > 0) return differs(changes);
@@ -189,12 +191,20 @@ export function presentWorker(sweeps: ServedReport[], stopped: boolean, db: stri
     return `sweep ${s.sweep}: ${s.ranHere} trials ended on this worker; ${c.complete} of ${totalOf(c)} complete, ${c.diverged} diverged, ${c.failed} failed` +
       `${s.cancelled ? ' (cancelled)' : ''}`;
   });
-  // A sweep this worker stopped serving while trials were left: that is a failure to do what it was asked.
-  const refused = sweeps.filter((s) => s.refused !== null && s.counts.waiting + s.counts.queued + s.counts.running + s.counts.interrupted > 0);
-  for (const s of refused) lines.push(`sweep ${s.sweep}: not served to the end here: this worker's files no longer match the sweep (${s.refused})`);
+  for (const s of refusedOf(sweeps)) lines.push(`sweep ${s.sweep}: not served to the end here`);
   if (stopped) lines.push('stopped: its interrupted trials went back to the queue for other workers');
   if (sweeps.length > 0) lines.push(`best configs: ${CLI} best ${sweeps[0].sweep}${dbFlag(db)}`);
-  return { stdout: `${lines.join('\n')}\n`, exitCode: stopped ? 130 : refused.length > 0 ? 1 : undefined };
+  return { stdout: `${lines.join('\n')}\n`, exitCode: stopped ? 130 : undefined };
+}
+
+/** Sweeps this worker stopped serving while trials were left: a failure to do what it was asked. */
+function refusedOf(sweeps: ServedReport[]): ServedReport[] {
+  return sweeps.filter((s) => s.refused !== null && s.counts.waiting + s.counts.queued + s.counts.running + s.counts.interrupted > 0);
+}
+
+/** Why the worker failed (exit 1): a sweep it refused, or every trial it ended failed; null when it did its work. */
+export function workerFailure(sweeps: ServedReport[], tally: RunTally): string | null {
+  return refusedOf(sweeps)[0]?.refused ?? failureOf(tally);
 }
 
 export async function handler(argv: Args): Promise<void> {
@@ -242,11 +252,14 @@ export async function handler(argv: Args): Promise<void> {
   }
   const storage = await openStorage(argv.db, 'write');
   try {
-    const { TrialQueue } = await import('../storage/queue.js');
+    const [{ TrialQueue }, { serve }, { defaultWorkers }] = await Promise.all([
+      import('../storage/queue.js'), import('../sweep/worker.js'), import('../pool/pool.js')]);
     const queue = await TrialQueue.open(argv.db);
     try {
       let last = 0;
+      const tally = newTally();
       const { sweeps, stopped } = await serve(storage, queue, served, {
+        tally,
         workers: argv.workers ?? defaultWorkers(), backend: argv.backend, wait: argv.wait, signal: stop.signal, trialsDir: argv['trials-dir'], onNotice: notice,
         // A waiting worker given directories also serves sweeps of theirs registered later.
         discover: () => scan(storage, argv['sweep-files'], argv.backend, state, { notice: noticeOnce, rescan: true, wait: true }),
@@ -257,6 +270,9 @@ export async function handler(argv: Args): Promise<void> {
         },
       });
       emit(presentWorker(sweeps, stopped, argv.db, argv['sweep-files']));
+      // Exit 1, the reason on stderr's last line (cli.ts).
+      const failure = stopped ? null : workerFailure(sweeps, tally);
+      if (failure) throw new RunFailed(failure);
     } finally {
       await queue.close();
     }
