@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { runCli } from '../helpers/cli.js';
 import { finishedSweep } from '../helpers/sweep-db.js';
+import { skipOrFail } from '../helpers/skip.js';
 import { distributionOf } from '../../src/export/optuna.js';
 
 /** A python3 that can import optuna (Debian's python3-optuna is under /usr/bin/python3). */
@@ -17,8 +18,6 @@ function pythonWithOptuna(): string | null {
 }
 
 const python = pythonWithOptuna();
-const skipPython = python ? false : 'no python3 with optuna here (.ci/run installs python3-optuna)';
-if (skipPython) console.log(`# skipping optuna.load_study: ${skipPython}`);
 
 test('one Optuna trial per lrsweep trial, with equal parameters, values and per-epoch intermediate values', async () => {
   const { dir, db, name } = await finishedSweep();
@@ -70,7 +69,8 @@ test('distributions follow the sweep file: ranges keep their scale, strings beco
   assert.equal(peak.internal('clamp'), 1);
 });
 
-test('optuna.load_study reads the export: same trials, same best trial', { skip: skipPython }, async () => {
+test('optuna.load_study reads the export: same trials, same best trial', async (t) => {
+  if (skipOrFail(t, !python && 'no python3 with optuna here (.ci/run installs python3-optuna)')) return;
   const { dir, db, name } = await finishedSweep();
   const out = join(dir, 'optuna.db');
   assert.equal(runCli(['export', name, '--out', out, '--format', 'optuna'], { cwd: dir }).status, 0);

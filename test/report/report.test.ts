@@ -9,13 +9,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { runCli } from '../helpers/cli.js';
 import { finishedSweep } from '../helpers/sweep-db.js';
+import { skipOrFail } from '../helpers/skip.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing (.ci/run installs Debian's chromium)`;
-if (skip) console.log(`# skipping the browser test: ${skip}`);
 
-test('the report is one self-contained file that opens offline with every chart drawn', { skip }, async () => {
+test('the report is one self-contained file that opens offline with every chart drawn', async (t) => {
+  if (skipOrFail(t, !existsSync(CHROMIUM) && `${CHROMIUM} is missing (.ci/run installs Debian's chromium)`)) return;
   const { dir, name } = await finishedSweep();
   const out = join(dir, 'report.html');
   const r = runCli(['report', name, '--out', out, '--top', '5'], { cwd: dir });

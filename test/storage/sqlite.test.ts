@@ -1,14 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openSqlite } from '../../src/storage/sqlite.js';
 import { SCHEMA_VERSION } from '../../src/storage/schema.js';
 import type { NewSweep } from '../../src/storage/types.js';
 import { storageContract } from './contract.js';
+import { skipOrFail } from '../helpers/skip.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lrsweep-sqlite-'));
 let n = 0;
@@ -82,34 +84,52 @@ test('sqlite: an unrelated SQLite file is refused, untouched, for writing and fo
   db.close();
 });
 
-test('sqlite: a read-only database file is refused for writing with its name, and leaves no -wal or -shm behind', async () => {
+/**
+ * How to start a process that file modes bind, wherever the checkout lives: as is for a normal
+ * user; for root (whom modes do not bind), as the checkout's owner without the power to override
+ * them: root without CAP_DAC_OVERRIDE when root owns the checkout (it may sit in a 0700 directory
+ * no other user can enter), else that user. Null with the reason when this machine cannot.
+ */
+function boundByFileModes(): { prefix: string[]; owner: number } | { missing: string } {
+  if (process.getuid?.() !== 0) return { prefix: [], owner: process.getuid?.() ?? -1 };
+  const { uid, gid } = statSync(fileURLToPath(new URL('../..', import.meta.url)));
+  const prefix = uid === 0 ? ['setpriv', '--bounding-set=-dac_override'] : ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups'];
+  const probe = spawnSync(prefix[0], [...prefix.slice(1), 'true'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { missing: `root cannot drop the power to override file modes here (${prefix.join(' ')}: ${(probe.stderr || probe.error?.message || '').trim()})` };
+  return { prefix, owner: uid };
+}
+
+test('sqlite: a read-only database file is refused for writing with its name, and leaves no -wal or -shm behind', async (t) => {
+  const bound = boundByFileModes();
+  if ('missing' in bound) {
+    skipOrFail(t, bound.missing);
+    return;
+  }
   const sub = mkdtempSync(join(dir, 'ro-'));
   const path = join(sub, 'ro.db');
   const s = openSqlite(path, { mode: 'write' });
   await s.createSweep(sweepInput('ro'));
   await s.close();
   chmodSync(path, 0o444);
-  // Root ignores file modes: check as an unprivileged user where we are root.
-  const asNobody = process.getuid?.() === 0;
-  if (asNobody) {
-    chmodSync(dir, 0o755); // mkdtemp makes 0700 directories: let the other user in
+  if (bound.owner !== process.getuid?.()) {
+    chmodSync(dir, 0o755); // mkdtemp makes 0700 directories: let the checkout's owner in
     chmodSync(sub, 0o777);
   }
   const script = `import('${new URL('../../src/storage/sqlite.ts', import.meta.url).href}').then(async (m) => {
     try { m.openSqlite(${JSON.stringify(path)}, { mode: 'write' }); console.log('opened'); } catch (e) { console.log(e.message); }
     const r = m.openSqlite(${JSON.stringify(path)}, { mode: 'read' }); console.log((await r.listSweeps()).map((x) => x.name).join()); await r.close();
   })`;
-  const cmd = asNobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : [process.execPath];
-  const r = spawnSync(cmd[0], [...cmd.slice(1), '--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], { encoding: 'utf8' });
+  const cmd = [...bound.prefix, process.execPath];
+  const r = spawnSync(cmd[0], [...cmd.slice(1), '--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(r.stdout.trim().split('\n'), [`--db: ${JSON.stringify(path)} is read-only; a run needs to write it (copy it, or pass another --db)`, 'ro']);
   assert.deepEqual(readdirSync(sub), ['ro.db']);
 });
 
 test('sqlite: on a read-only file system, readers still read (an older file too, upgraded in memory)', async (t) => {
-  if (process.getuid?.() !== 0) return t.skip('needs root to mount a read-only file system');
+  if (skipOrFail(t, process.getuid?.() !== 0 && 'needs root to mount a read-only file system')) return;
   const mnt = mkdtempSync(join(dir, 'mnt-'));
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]).status !== 0) return t.skip('cannot mount a tmpfs here');
+  if (skipOrFail(t, spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]).status !== 0 && 'cannot mount a tmpfs here')) return;
   try {
     const path = join(mnt, 'lrsweep.db');
     const s = openSqlite(path, { mode: 'write' });
@@ -132,9 +152,9 @@ test('sqlite: on a read-only file system, readers still read (an older file too,
 });
 
 test('sqlite: a full disk is a StorageError naming the database and the cause, and what was committed stays', async (t) => {
-  if (process.getuid?.() !== 0) return t.skip('needs root to mount a small tmpfs');
+  if (skipOrFail(t, process.getuid?.() !== 0 && 'needs root to mount a small tmpfs')) return;
   const mnt = mkdtempSync(join(dir, 'full-'));
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=600k', 'tmpfs', mnt]).status !== 0) return t.skip('cannot mount a tmpfs here');
+  if (skipOrFail(t, spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=600k', 'tmpfs', mnt]).status !== 0 && 'cannot mount a tmpfs here')) return;
   try {
     const path = join(mnt, 'full.db');
     const s = openSqlite(path, { mode: 'write' });

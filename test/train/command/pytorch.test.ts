@@ -15,10 +15,11 @@ import { runCommandTrial, type CommandResult } from '../../../src/train/command/
 import { scheduleInput } from '../../../src/train/command/trial-dir.js';
 import { deriveCycles } from '../../../src/sweep/space.js';
 import { commandTrial, pythonWith, tempDir } from './helpers.js';
+import { skipOrFail } from '../../helpers/skip.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/pytorch/', import.meta.url));
 const python = pythonWith('torch', 'sklearn', 'numpy');
-const skip = python ? false : 'no python3 with torch, sklearn and numpy (Debian: apt-get install python3-torch python3-sklearn)';
+const missing = !python && 'no python3 with torch, sklearn and numpy (Debian: apt-get install python3-torch python3-sklearn)';
 const CAWR = ['first_cycle_steps', 'cycle_mult', 'max_lr', 'min_lr', 'warmup_steps', 'gamma'];
 
 /** The example's trainer, run with the Python that has torch, and one config of its grid (the last values). */
@@ -44,7 +45,8 @@ function freshRun(): Promise<CommandResult> {
   return (fresh ??= runCommandTrial(options, commandTrial({ params, steps: options.steps, seed: 3 }), { timeoutMs: 300_000 }));
 }
 
-test('the PyTorch example trains one trial on the exact curve and reports every metric of every epoch', { skip, timeout: 320_000 }, async () => {
+test('the PyTorch example trains one trial on the exact curve and reports every metric of every epoch', { timeout: 320_000 }, async (t) => {
+  if (skipOrFail(t, missing)) return;
   const { options, params, objective } = example();
   const r = await freshRun();
   assert.deepEqual(commandOutcome(r, objective), { state: 'complete', reason: null }, r.stderrTail.join('\n'));
@@ -78,7 +80,8 @@ function hangingAfterEpoch2(run: string[]): string[] {
   return [run[0], '-c', wrapper, ...run.slice(2)];
 }
 
-test('the PyTorch example stopped after epoch 2 resumes from its checkpoint on the next attempt and ends as an uninterrupted run does', { skip, timeout: 320_000 }, async () => {
+test('the PyTorch example stopped after epoch 2 resumes from its checkpoint on the next attempt and ends as an uninterrupted run does', { timeout: 320_000 }, async (t) => {
+  if (skipOrFail(t, missing)) return;
   const { options, params, objective } = example();
   const dir = `${tempDir()}/pytorch-digits/1`;
   const stop = new AbortController();

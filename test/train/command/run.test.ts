@@ -11,11 +11,13 @@ import { runCommandTrial } from '../../../src/train/command/run.js';
 import { commandOutcome } from '../../../src/train/command/outcome.js';
 import type { MetricsPoint } from '../../../src/train/command/output.js';
 import { PARAMS, commandOptions, commandTrial, processesInGroup, pythonWith } from './helpers.js';
+import { skipOrFail } from '../../helpers/skip.js';
 
 const sh = (script: string, ...args: string[]) => ['sh', '-c', script, 'sh', ...args];
 const numpyPython = pythonWith('numpy');
 
-test('a Python command receives exactly the engine\'s curve: its reported SHA-256 of lr.npy\'s values is the engine\'s', { skip: numpyPython ? false : 'no python3 with numpy (Debian: apt-get install python3-numpy)' }, async () => {
+test('a Python command receives exactly the engine\'s curve: its reported SHA-256 of lr.npy\'s values is the engine\'s', async (t) => {
+  if (skipOrFail(t, !numpyPython && 'no python3 with numpy (Debian: apt-get install python3-numpy)')) return;
   // 150 000 steps: three of the engine's chunks, so the streamed write is exercised across chunk edges.
   const steps = 150_000;
   const script = [
