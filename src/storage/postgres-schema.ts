@@ -12,13 +12,13 @@
 //   and a copy between backends is exact. Cast to jsonb for containment queries (params::jsonb @> ...).
 // - metrics.value keeps NaN and infinities natively (SQLite keeps NaN as NULL).
 // - Parameter columns are STORED generated columns (PostgreSQL has no virtual ones).
-// - Claims use a partial index on waiting trials.
+// - Claims use partial indexes on waiting trials (as SQLite's do since version 4).
 
 import type { PoolClient } from 'pg';
 import { PARAM_COLUMNS } from '../schedule/params.js';
 import { SchemaError } from './types.js';
 
-export const PG_SCHEMA_VERSION = 3;
+export const PG_SCHEMA_VERSION = 4;
 
 /** A generated column for a schedule parameter: its number in params, or NULL when params has no number there. */
 export function paramColumn(name: string): string {
@@ -132,7 +132,17 @@ FROM per_config;
 // Version 3, as SQLite's: how many times a trial's worker was lost since the sweep was last run.
 const V3 = 'ALTER TABLE trials ADD COLUMN lost integer NOT NULL DEFAULT 0';
 
-export const PG_MIGRATIONS: { version: number; sql: string }[] = [{ version: 2, sql: V2 }, { version: 3, sql: V3 }];
+// Version 4, as SQLite's: cohort claims walk one seed's waiting trials in number order (the
+// waiting index alone made them visit every waiting trial when seeds differ per config); the
+// best complete trial is one index probe; the highest number a sweep has given.
+const V4 = `
+CREATE INDEX trials_waiting_seed ON trials (sweep_id, seed, number) WHERE state = 'waiting';
+CREATE INDEX trials_complete ON trials (sweep_id, objective) WHERE state = 'complete';
+ALTER TABLE sweeps ADD COLUMN last_number integer NOT NULL DEFAULT 0;
+UPDATE sweeps SET last_number = (SELECT COALESCE(MAX(number), 0) FROM trials WHERE trials.sweep_id = sweeps.id);
+`;
+
+export const PG_MIGRATIONS: { version: number; sql: string }[] = [{ version: 2, sql: V2 }, { version: 3, sql: V3 }, { version: 4, sql: V4 }];
 
 /** Tables and views in the schema (search_path's first entry). */
 export async function tablesIn(c: PoolClient): Promise<string[]> {

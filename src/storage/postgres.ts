@@ -22,8 +22,9 @@ import { parsePgUrl, type PgTarget } from './postgres-url.js';
 import {
   EmptyStoreError, SchemaError, StorageError,
   type AttemptPoint, type ImportedTrial, type Json, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo,
-  type RecoverOptions, type Recovered, type RunRecord, type Storage, type SweepRecord, type TrialBatch, type TrialFilter, type TrialRecord,
+  type RecoverOptions, type Recovered, type RunRecord, type Storage, type SweepDeletion, type SweepRecord, type TrialBatch, type TrialFilter, type TrialRecord,
 } from './types.js';
+import { checkPage } from './page.js';
 
 /** int8 (bigint: ids, counts, seeds, steps) as numbers rather than pg's default strings. */
 const types = {
@@ -171,24 +172,53 @@ const CLAIM_SET = "state = 'queued', run_id = $2, attempts = t.attempts + 1, err
 /** Metric rows as arrays, one element a row. */
 const METRIC_ARRAYS = 'unnest($1::bigint[], $2::int[], $3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::float8[]) AS u(trial_id, attempt, seq, epoch, step, name, value)';
 
-const SQL = {
-  // Claims: waiting trials in number order, skipping rows another claimer has locked this instant.
+/**
+ * The statements the run loop runs per trial, as the code runs them (test/storage/plans.test.ts
+ * checks their plans): each starts at the rows it returns, so that its cost does not grow with the
+ * sweep's finished trials. Claims skip rows another claimer has locked this instant.
+ */
+export const PG_CLAIMS = {
+  // The first waiting trials in number order (index trials_waiting).
   claim: `UPDATE trials t SET ${CLAIM_SET}
           FROM (SELECT id FROM trials WHERE sweep_id = $1 AND state = 'waiting' ORDER BY number LIMIT $3 FOR UPDATE SKIP LOCKED) c
           WHERE t.id = c.id RETURNING ${trialColumns('t.')}`,
-  // A cohort: waiting trials with the seed of the first waiting one (common random numbers).
+  // A cohort: waiting trials with the seed of the first waiting one (common random numbers): that
+  // seed from trials_waiting, then that seed's waiting trials from trials_waiting_seed (filtering
+  // trials_waiting by seed visited every waiting trial when each config has its own seed).
   claimSameSeed: `UPDATE trials t SET ${CLAIM_SET}
           FROM (SELECT id FROM trials WHERE sweep_id = $1 AND state = 'waiting'
                 AND seed = (SELECT seed FROM trials WHERE sweep_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
                 ORDER BY number LIMIT $3 FOR UPDATE SKIP LOCKED) c
           WHERE t.id = c.id RETURNING ${trialColumns('t.')}`,
-  // Numbered after the sweep's last, in the order given, only the trials not there yet (the caller holds the sweep's row lock).
-  addTrials: `INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed)
-          SELECT $1, last.n + ROW_NUMBER() OVER (ORDER BY u.ord), u.config_hash, u.repeat, u.params::json, u.seed
-          FROM unnest($2::text[], $3::int[], $4::text[], $5::bigint[]) WITH ORDINALITY AS u(config_hash, repeat, params, seed, ord)
-          CROSS JOIN (SELECT COALESCE(MAX(number), 0) AS n FROM trials WHERE sweep_id = $1) last
-          WHERE NOT EXISTS (SELECT 1 FROM trials x WHERE x.sweep_id = $1 AND x.config_hash = u.config_hash AND x.repeat = u.repeat)
-          ORDER BY u.ord`,
+  // The best complete trial's objective by the sweep's goal: one probe of trials_complete at either end.
+  bestTrial: `SELECT CASE WHEN s.goal = 'maximize'
+                  THEN (SELECT MAX(objective) FROM trials WHERE sweep_id = $1 AND state = 'complete')
+                  ELSE (SELECT MIN(objective) FROM trials WHERE sweep_id = $1 AND state = 'complete') END AS v
+          FROM sweeps s WHERE s.id = $1`,
+} as const;
+
+const SQL = {
+  ...PG_CLAIMS,
+  // Numbered after the highest number the sweep has given, in the order given, only the trials not
+  // there yet (the caller holds the sweep's row lock).
+  addTrials: `WITH ins AS (
+            INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed)
+            SELECT $1, last.n + ROW_NUMBER() OVER (ORDER BY u.ord), u.config_hash, u.repeat, u.params::json, u.seed
+            FROM unnest($2::text[], $3::int[], $4::text[], $5::bigint[]) WITH ORDINALITY AS u(config_hash, repeat, params, seed, ord)
+            CROSS JOIN (SELECT GREATEST(s.last_number, (SELECT COALESCE(MAX(number), 0) FROM trials WHERE sweep_id = $1)) AS n
+                        FROM sweeps s WHERE s.id = $1) last
+            WHERE NOT EXISTS (SELECT 1 FROM trials x WHERE x.sweep_id = $1 AND x.config_hash = u.config_hash AND x.repeat = u.repeat)
+            ORDER BY u.ord
+            RETURNING number),
+          mark AS (UPDATE sweeps SET last_number = GREATEST(last_number, (SELECT MAX(number) FROM ins)) WHERE id = $1 AND EXISTS (SELECT 1 FROM ins))
+          SELECT COUNT(*)::int AS added FROM ins`,
+  // Trials removeTrials may remove (not final, not held by a running run); the sweep keeps its
+  // highest number; their metrics go with them (ON DELETE CASCADE).
+  removeTrials: `WITH doomed AS (SELECT t.id FROM trials t WHERE t.sweep_id = $1 AND t.id = ANY($2::bigint[])
+                                AND t.state NOT IN ('complete', 'diverged')
+                                AND NOT (t.${HELD} AND t.run_id IN (SELECT id FROM runs WHERE status = 'running')) FOR UPDATE),
+          mark AS (UPDATE sweeps SET last_number = GREATEST(last_number, (SELECT COALESCE(MAX(number), 0) FROM trials WHERE sweep_id = $1)) WHERE id = $1)
+          DELETE FROM trials WHERE id IN (SELECT id FROM doomed)`,
   // A whole batch in one statement (one round trip, atomic without BEGIN/COMMIT). It locks the
   // trials the run holds (held: their state before the batch), inserts the points of the attempts
   // held, and moves each trial once: started (only from queued) and ended (from queued or
@@ -438,9 +468,32 @@ export class PostgresStorage implements Storage {
     if (fresh.length === 0) return 0;
     return this.tx(async (c) => {
       await c.query('SELECT 1 FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);
-      const r = await c.query(SQL.addTrials, [sweepId, fresh.map((t) => t.configHash), fresh.map((t) => t.repeat),
+      const r = await c.query<{ added: number }>(SQL.addTrials, [sweepId, fresh.map((t) => t.configHash), fresh.map((t) => t.repeat),
         fresh.map((t) => JSON.stringify(t.params)), fresh.map((t) => t.seed)]);
-      return r.rowCount ?? 0;
+      return r.rows[0].added;
+    });
+  }
+
+  async removeTrials(sweepId: number, trialIds: number[]): Promise<number> {
+    if (trialIds.length === 0) return 0;
+    return this.tx(async (c) => {
+      await c.query('SELECT 1 FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);
+      return (await c.query(SQL.removeTrials, [sweepId, trialIds])).rowCount ?? 0;
+    });
+  }
+
+  async deleteSweep(sweepId: number, isRunAlive: (run: RunRecord) => boolean): Promise<SweepDeletion> {
+    return this.tx(async (c) => {
+      // The sweep's row lock: addTrials waits for it, and a run beginning meanwhile (its row refers to the sweep) too.
+      await c.query('SELECT 1 FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);
+      const open = (await c.query<RunRow>(`SELECT *, ${RUN_AGE} FROM runs WHERE sweep_id = $1 AND status = 'running'`, [sweepId])).rows.map(runOf);
+      const live = open.filter(isRunAlive);
+      if (live.length > 0) return { deleted: false, live };
+      await c.query('DELETE FROM metrics WHERE trial_id IN (SELECT id FROM trials WHERE sweep_id = $1)', [sweepId]);
+      const trials = (await c.query('DELETE FROM trials WHERE sweep_id = $1', [sweepId])).rowCount ?? 0;
+      await c.query('DELETE FROM runs WHERE sweep_id = $1', [sweepId]);
+      await c.query('DELETE FROM sweeps WHERE id = $1', [sweepId]);
+      return { deleted: true, trials };
     });
   }
 
@@ -533,11 +586,20 @@ export class PostgresStorage implements Storage {
   }
 
   async trials(sweepId: number, filter: TrialFilter = {}): Promise<TrialRecord[]> {
+    const { limit, offset } = checkPage(filter);
     const where = ['sweep_id = $1'];
     const values: unknown[] = [sweepId];
     if (filter.state) where.push(`state = $${values.push(filter.state)}`);
     if (filter.numbers) where.push(`number = ANY($${values.push(filter.numbers)}::int[])`);
-    return (await this.q<TrialRow>(`SELECT ${trialColumns()} FROM trials WHERE ${where.join(' AND ')} ORDER BY number`, values)).map(trialOf);
+    let page = '';
+    if (limit !== null) page += ` LIMIT $${values.push(limit)}`;
+    if (offset > 0) page += ` OFFSET $${values.push(offset)}`;
+    return (await this.q<TrialRow>(`SELECT ${trialColumns()} FROM trials WHERE ${where.join(' AND ')} ORDER BY number${page}`, values)).map(trialOf);
+  }
+
+  async bestTrialObjective(sweepId: number): Promise<number | null> {
+    const [row] = await this.q<{ v: number | null }>(SQL.bestTrial, [sweepId]);
+    return row?.v ?? null;
   }
 
   async trial(sweepId: number, number: number): Promise<TrialRecord | null> {
@@ -620,6 +682,9 @@ export class PostgresStorage implements Storage {
       }
       const points = [...ids].flatMap(([t, id]) => t.points.map((p) => ({ trialId: id, ...p })));
       for (let i = 0; i < points.length; i += IMPORT_SLICE) await c.query(SQL.insertMetrics, metricArrays(points.slice(i, i + IMPORT_SLICE)));
+      if (fresh.length > 0) {
+        await c.query('UPDATE sweeps SET last_number = GREATEST(last_number, (SELECT MAX(number) FROM trials WHERE sweep_id = $1)) WHERE id = $1', [sweepId]);
+      }
       return { added: fresh.length, replaced };
     });
   }

@@ -214,10 +214,27 @@ const V3 = `
 ALTER TABLE trials ADD COLUMN lost INTEGER NOT NULL DEFAULT 0;
 `;
 
+// Version 4: indexes that start at the rows the run loop reads, so that a claim costs the same
+// whether 10 or 10^6 of the sweep's trials are finished (the unique (sweep_id, number) index
+// walked every finished trial to find the first waiting one), and the highest number a sweep has
+// given, so that trials removed by `run --replace` never lend their numbers (and trial folders)
+// to other configs.
+const V4 = `
+-- Claims: the first waiting trials in number order.
+CREATE INDEX trials_waiting ON trials (sweep_id, number) WHERE state = 'waiting';
+-- Cohort claims: the waiting trials with one seed, in number order.
+CREATE INDEX trials_waiting_seed ON trials (sweep_id, seed, number) WHERE state = 'waiting';
+-- The best single trial so far (the progress line): complete trials by objective.
+CREATE INDEX trials_complete ON trials (sweep_id, objective) WHERE state = 'complete';
+ALTER TABLE sweeps ADD COLUMN last_number INTEGER NOT NULL DEFAULT 0;
+UPDATE sweeps SET last_number = (SELECT COALESCE(MAX(number), 0) FROM trials WHERE trials.sweep_id = sweeps.id);
+`;
+
 export const MIGRATIONS: { version: number; sql: string; after?: (db: Database) => void }[] = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2, after: v2Steps },
   { version: 3, sql: V3 },
+  { version: 4, sql: V4 },
 ];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

@@ -15,8 +15,9 @@ import { foreignTables, migrate, schemaVersion, SCHEMA_VERSION } from './schema.
 import {
   EmptyStoreError, SchemaError, StorageError,
   type AttemptPoint, type ImportedTrial, type Json, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo, type RecoverOptions, type Recovered, type RunRecord, type Storage,
-  type SweepRecord, type TrialBatch, type TrialFilter, type TrialRecord,
+  type SweepDeletion, type SweepRecord, type TrialBatch, type TrialFilter, type TrialRecord,
 } from './types.js';
+import { checkPage } from './page.js';
 
 const now = () => new Date().toISOString();
 /** SQLite keeps NaN as NULL; a stored metric is always a reported number, so NULL reads back as NaN. */
@@ -189,6 +190,30 @@ function runOf(r: RunRow): RunRecord {
 
 const HELD = "state IN ('queued', 'running')";
 const FINAL = new Set<TrialState>(FINAL_STATES);
+const CLAIM_SET = "state = 'queued', run_id = @run, attempts = attempts + 1, error = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL";
+
+/**
+ * The statements the run loop runs per trial, as the code runs them (test/storage/plans.test.ts
+ * checks their query plans). Each starts at the rows it returns: the partial indexes on waiting
+ * trials (schema version 4), so that its cost does not grow with the sweep's finished trials.
+ */
+export const SQLITE_CLAIMS = {
+  // The first waiting trials, in number order (index trials_waiting).
+  claim: `UPDATE trials SET ${CLAIM_SET}
+          WHERE id IN (SELECT id FROM trials WHERE sweep_id = @sweep AND state = 'waiting' ORDER BY number LIMIT @limit)
+          RETURNING ${TRIAL_COLUMNS}`,
+  // A cohort: waiting trials with the seed of the first waiting one (common random numbers). The
+  // first one's seed comes from trials_waiting, then trials_waiting_seed walks that seed's waiting
+  // trials only (with a seed per config, filtering the waiting index visited every waiting trial).
+  claimSameSeed: `UPDATE trials SET ${CLAIM_SET}
+          WHERE id IN (SELECT id FROM trials WHERE sweep_id = @sweep AND state = 'waiting'
+                         AND seed = (SELECT seed FROM trials WHERE sweep_id = @sweep AND state = 'waiting' ORDER BY number LIMIT 1)
+                       ORDER BY number LIMIT @limit)
+          RETURNING ${TRIAL_COLUMNS}`,
+  // The best complete trial's objective: one probe of trials_complete at either end.
+  bestMin: "SELECT MIN(objective) AS v FROM trials WHERE sweep_id = @sweep AND state = 'complete'",
+  bestMax: "SELECT MAX(objective) AS v FROM trials WHERE sweep_id = @sweep AND state = 'complete'",
+} as const;
 
 export class SqliteStorage implements Storage {
   private readonly s;
@@ -198,11 +223,24 @@ export class SqliteStorage implements Storage {
     this.s = {
       sweep: p('SELECT * FROM sweeps WHERE name = ?'),
       sweeps: p('SELECT * FROM sweeps ORDER BY id'),
+      goal: p('SELECT goal FROM sweeps WHERE id = ?'),
       insertSweep: p(`INSERT INTO sweeps (name, definition, file, metric, goal, steps, trainer_hash)
                       VALUES (@name, @definition, @file, @metric, @goal, @steps, @trainerHash) RETURNING *`),
       updateSweep: p("UPDATE sweeps SET definition = ?, file = ?, steps = ?, trainer_hash = ?, status = 'active', updated_at = ? WHERE id = ?"),
       sweepStatus: p('UPDATE sweeps SET status = ?, updated_at = ? WHERE id = ?'),
-      lastNumber: p('SELECT COALESCE(MAX(number), 0) AS n FROM trials WHERE sweep_id = ?'),
+      // Numbers go on from the highest the sweep has given (a removed trial's number included).
+      lastNumber: p('SELECT MAX(last_number, (SELECT COALESCE(MAX(number), 0) FROM trials WHERE sweep_id = @sweep)) AS n FROM sweeps WHERE id = @sweep'),
+      setLastNumber: p('UPDATE sweeps SET last_number = MAX(last_number, ?) WHERE id = ?'),
+      // A trial removeTrials may remove: not final, and not held by a running run.
+      removable: p(`SELECT id FROM trials WHERE sweep_id = @sweep AND id IN (SELECT value FROM json_each(@ids))
+                      AND state NOT IN ('complete', 'diverged')
+                      AND NOT (${HELD} AND run_id IN (SELECT id FROM runs WHERE status = 'running'))`),
+      dropTrialMetrics: p('DELETE FROM metrics WHERE trial_id IN (SELECT value FROM json_each(?))'),
+      dropTrials: p('DELETE FROM trials WHERE id IN (SELECT value FROM json_each(?))'),
+      deleteSweepMetrics: p('DELETE FROM metrics WHERE trial_id IN (SELECT id FROM trials WHERE sweep_id = ?)'),
+      deleteSweepTrials: p('DELETE FROM trials WHERE sweep_id = ?'),
+      deleteSweepRuns: p('DELETE FROM runs WHERE sweep_id = ?'),
+      deleteSweep: p('DELETE FROM sweeps WHERE id = ?'),
       insertTrial: p(`INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed) VALUES (?, ?, ?, ?, ?, ?)
                       ON CONFLICT (sweep_id, config_hash, repeat) DO NOTHING`),
       insertRun: p('INSERT INTO runs (sweep_id, pid, host, workers, backend) VALUES (?, ?, ?, ?, ?)'),
@@ -227,15 +265,10 @@ export class SqliteStorage implements Storage {
                 WHERE sweep_id = @sweep AND id IN (SELECT value FROM json_each(@ids)) AND state IN ('waiting', 'interrupted')
                   AND EXISTS (SELECT 1 FROM runs WHERE id = @run AND status = 'running')
                 RETURNING ${TRIAL_COLUMNS}`),
-      claim: p(`UPDATE trials SET state = 'queued', run_id = @run, attempts = attempts + 1, error = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
-                WHERE id IN (SELECT id FROM trials WHERE sweep_id = @sweep AND state = 'waiting' ORDER BY number LIMIT @limit)
-                RETURNING ${TRIAL_COLUMNS}`),
-      // A cohort: waiting trials with the seed of the first waiting one (common random numbers).
-      claimSameSeed: p(`UPDATE trials SET state = 'queued', run_id = @run, attempts = attempts + 1, error = NULL, started_at = NULL, finished_at = NULL, duration_ms = NULL
-                WHERE id IN (SELECT id FROM trials WHERE sweep_id = @sweep AND state = 'waiting'
-                             AND seed = (SELECT seed FROM trials WHERE sweep_id = @sweep AND state = 'waiting' ORDER BY number LIMIT 1)
-                             ORDER BY number LIMIT @limit)
-                RETURNING ${TRIAL_COLUMNS}`),
+      claim: p(SQLITE_CLAIMS.claim),
+      claimSameSeed: p(SQLITE_CLAIMS.claimSameSeed),
+      bestMin: p(SQLITE_CLAIMS.bestMin),
+      bestMax: p(SQLITE_CLAIMS.bestMax),
       start: p(`UPDATE trials SET state = 'running', started_at = ?, provenance = ?, process = ? WHERE id = ? AND run_id = ? AND state = 'queued'`),
       held: p(`SELECT attempts FROM trials WHERE id = ? AND run_id = ? AND ${HELD}`),
       insertMetric: p('INSERT OR REPLACE INTO metrics (trial_id, attempt, seq, epoch, step, name, value) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -244,9 +277,6 @@ export class SqliteStorage implements Storage {
       unqueue: p("UPDATE trials SET state = 'waiting', run_id = NULL, attempts = attempts - 1 WHERE run_id = ? AND state = 'queued'"),
       release: p("UPDATE trials SET state = 'interrupted', error = 'interrupted: the run was stopped', finished_at = ?, process = NULL WHERE run_id = ? AND state = 'running'"),
       counts: p('SELECT state, COUNT(*) AS n FROM trials WHERE sweep_id = ? GROUP BY state'),
-      trials: p(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = ? ORDER BY number`),
-      trialsIn: p(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = ? AND state = ? ORDER BY number`),
-      trialsNumbered: p(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = ? AND number IN (SELECT value FROM json_each(?)) ORDER BY number`),
       trial: p(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = ? AND number = ?`),
       points: p(`SELECT m.trial_id, m.seq, m.epoch, m.step, m.name, m.value FROM metrics m
                  JOIN trials t ON t.id = m.trial_id AND m.attempt = t.attempts
@@ -329,7 +359,7 @@ export class SqliteStorage implements Storage {
 
   async addTrials(sweepId: number, trials: NewTrial[]): Promise<number> {
     return this.write(() => {
-      let number = (this.s.lastNumber.get(sweepId) as { n: number }).n;
+      let number = (this.s.lastNumber.get({ sweep: sweepId }) as { n: number }).n;
       let added = 0;
       for (const t of trials) {
         if (this.s.insertTrial.run(sweepId, number + 1, t.configHash, t.repeat, JSON.stringify(t.params), t.seed).changes === 1) {
@@ -337,7 +367,30 @@ export class SqliteStorage implements Storage {
           added++;
         }
       }
+      if (added > 0) this.s.setLastNumber.run(number, sweepId);
       return added;
+    });
+  }
+
+  async removeTrials(sweepId: number, trialIds: number[]): Promise<number> {
+    if (trialIds.length === 0) return 0;
+    return this.write(() => {
+      const ids = JSON.stringify((this.s.removable.all({ sweep: sweepId, ids: JSON.stringify(trialIds) }) as { id: number }[]).map((r) => r.id));
+      this.s.setLastNumber.run((this.s.lastNumber.get({ sweep: sweepId }) as { n: number }).n, sweepId);
+      this.s.dropTrialMetrics.run(ids);
+      return this.s.dropTrials.run(ids).changes;
+    });
+  }
+
+  async deleteSweep(sweepId: number, isRunAlive: (run: RunRecord) => boolean): Promise<SweepDeletion> {
+    return this.write(() => {
+      const live = (this.s.openRuns.all(sweepId) as RunRow[]).map(runOf).filter(isRunAlive);
+      if (live.length > 0) return { deleted: false, live };
+      this.s.deleteSweepMetrics.run(sweepId);
+      const trials = this.s.deleteSweepTrials.run(sweepId).changes;
+      this.s.deleteSweepRuns.run(sweepId);
+      this.s.deleteSweep.run(sweepId);
+      return { deleted: true, trials };
     });
   }
 
@@ -425,12 +478,39 @@ export class SqliteStorage implements Storage {
   }
 
   async trials(sweepId: number, filter: TrialFilter = {}): Promise<TrialRecord[]> {
-    const rows = this.read(() => {
-      if (filter.numbers) return this.s.trialsNumbered.all(sweepId, JSON.stringify(filter.numbers)) as TrialRow[];
-      return (filter.state ? this.s.trialsIn.all(sweepId, filter.state) : this.s.trials.all(sweepId)) as TrialRow[];
+    const { limit, offset } = checkPage(filter);
+    const where = ['sweep_id = ?'];
+    const values: unknown[] = [sweepId];
+    if (filter.state) {
+      where.push('state = ?');
+      values.push(filter.state);
+    }
+    if (filter.numbers) {
+      where.push('number IN (SELECT value FROM json_each(?))');
+      values.push(JSON.stringify(filter.numbers));
+    }
+    // SQLite's OFFSET needs a LIMIT; -1 is none.
+    const page = limit !== null || offset > 0 ? ' LIMIT ? OFFSET ?' : '';
+    if (page) values.push(limit ?? -1, offset);
+    const sql = `SELECT ${TRIAL_COLUMNS} FROM trials WHERE ${where.join(' AND ')} ORDER BY number${page}`;
+    return this.read(() => (this.statement(sql).all(...values) as TrialRow[]).map(trialOf));
+  }
+
+  /** A prepared statement for SQL built from a filter's shape (a few shapes, each prepared once). */
+  private statement(sql: string): Database.Statement {
+    let st = this.shaped.get(sql);
+    if (!st) this.shaped.set(sql, (st = this.db.prepare(sql)));
+    return st;
+  }
+
+  private readonly shaped = new Map<string, Database.Statement>();
+
+  async bestTrialObjective(sweepId: number): Promise<number | null> {
+    return this.read(() => {
+      const sweep = this.s.goal.get(sweepId) as { goal: string } | undefined;
+      const st = sweep?.goal === 'maximize' ? this.s.bestMax : this.s.bestMin;
+      return (st.get({ sweep: sweepId }) as { v: number | null }).v;
     });
-    const out = rows.map(trialOf);
-    return filter.state && filter.numbers ? out.filter((t) => t.state === filter.state) : out;
   }
 
   async trial(sweepId: number, number: number): Promise<TrialRecord | null> {
@@ -506,6 +586,7 @@ export class SqliteStorage implements Storage {
           }
         }
       }
+      if (added > 0) this.s.setLastNumber.run((this.s.lastNumber.get({ sweep: sweepId }) as { n: number }).n, sweepId);
       return { added, replaced };
     });
   }

@@ -7,12 +7,18 @@
 //   shell): a reader never makes a writer fail; every write is one atomic transaction that takes
 //   its locks up front (SQLite: BEGIN IMMEDIATE; PostgreSQL: row locks, SKIP LOCKED for claims).
 // - A trial is unique per (sweep, config hash, repeat) and per (sweep, number), enforced by the
-//   store. Numbers count from 1 within a sweep, in the order trials were added, and never change.
+//   store. Numbers count from 1 within a sweep, in the order trials were added, and never change;
+//   the number of a removed trial (removeTrials) is never given to another.
+// - Cost: what the run loop does per trial (claims, commits) must not grow with the number of the
+//   sweep's finished trials: each such statement starts at the rows it returns (an index on
+//   waiting trials; test/storage/plans.test.ts checks the query plans on both backends).
 // - One writer per trial: a run (or worker) owns the trials it claimed. Only the owner moves its
 //   trial on (queued -> running -> a final state), and only while it still owns it: a write for a
 //   trial the run no longer holds (its lease lapsed, the sweep was recovered by another run) is
 //   dropped and reported back, never applied.
-// - Complete exactly once: a complete or diverged trial is never reset, re-claimed or overwritten.
+// - Complete exactly once: a complete or diverged trial is never reset, re-claimed or overwritten,
+//   and is removed only with its whole sweep (deleteSweep, `lrsweep delete`), never while a live
+//   run works on the sweep.
 // - Runs own what they claim. When a run dies its queued and running trials are stale;
 //   recoverTrials() puts them, and failed and interrupted ones, back to waiting, and returns the
 //   process records of stale trials so the caller can end processes the dead run left behind.
@@ -172,7 +178,16 @@ export interface TrialFilter {
   state?: TrialState;
   /** Only these trial numbers. */
   numbers?: number[];
+  /** At most this many trials (in number order): only those are read from the store. */
+  limit?: number;
+  /** Skip this many trials (in number order) first. */
+  offset?: number;
 }
+
+/** What deleteSweep did: the sweep is gone, or runs that are alive work on it and nothing was removed. */
+export type SweepDeletion =
+  | { deleted: true; trials: number }
+  | { deleted: false; live: RunRecord[] };
 
 export interface Storage {
   /** How the store is named in messages (a path, or a URL without its password). */
@@ -186,8 +201,22 @@ export interface Storage {
   updateSweep(sweepId: number, s: Pick<NewSweep, 'definition' | 'file' | 'steps' | 'trainerHash'>): Promise<void>;
   setSweepStatus(sweepId: number, status: SweepRecord['status']): Promise<void>;
 
-  /** Inserts trials that do not exist yet (numbered after the sweep's last), in order; returns how many were new. */
+  /**
+   * Inserts trials that do not exist yet, in order, numbered after the highest number the sweep
+   * has ever given (a removed trial's number is never given again); returns how many were new.
+   */
   addTrials(sweepId: number, trials: NewTrial[]): Promise<number>;
+  /**
+   * Removes these trials of the sweep and their points (`run --replace`: trials the new definition
+   * no longer plans), except complete or diverged ones and those a running run holds, which stay.
+   * Returns how many were removed.
+   */
+  removeTrials(sweepId: number, trialIds: number[]): Promise<number>;
+  /**
+   * Removes the sweep with its trials, points and runs, in one transaction, unless a run of it
+   * that isRunAlive says is alive is still running: then nothing is removed and those runs come back.
+   */
+  deleteSweep(sweepId: number, isRunAlive: (run: RunRecord) => boolean): Promise<SweepDeletion>;
 
   beginRun(sweepId: number, info: RunInfo): Promise<number>;
   /** Renews the run's lease; false when the run is no longer running (another run found it dead and took its trials). */
@@ -224,12 +253,15 @@ export interface Storage {
   releaseRun(runId: number): Promise<number>;
 
   counts(sweepId: number): Promise<StateCounts>;
+  /** The sweep's trials in number order; a limit or offset that is not a non-negative integer is a RangeError. */
   trials(sweepId: number, filter?: TrialFilter): Promise<TrialRecord[]>;
   trial(sweepId: number, number: number): Promise<TrialRecord | null>;
   /** The latest attempt's points of each trial, in the order they were reported. */
   points(trialIds: number[]): Promise<Map<number, MetricPoint[]>>;
   /** Configs ranked by mean objective over complete repeats (never failed or diverged trials). */
   bestConfigs(sweepId: number, top: number): Promise<RankedConfig[]>;
+  /** The best objective of a single complete trial by the sweep's goal (what progress lines show), or null. */
+  bestTrialObjective(sweepId: number): Promise<number | null>;
 
   // Import: for `lrsweep copy` only.
   /** Creates a sweep as another store has it (status and timestamps kept). Rejects a name that exists. */

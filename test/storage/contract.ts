@@ -365,5 +365,102 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     assert.deepEqual((await s.trials(sw.id)).map((t) => t.configHash), ['aaaa', 'bbbb'], 'nothing was written');
     await s.close();
   });
-}
+  test(`${name}: a page of trials (limit, offset) comes in number order, with or without a state, and bad bounds are refused`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('page'));
+    await s.addTrials(sw.id, Array.from({ length: 10 }, (_, i) => trial(`p${i}`)));
+    const run = await s.beginRun(sw.id, runInfo);
+    for (const t of await s.claimTrials(sw.id, run, 10)) if (t.number % 2 === 0) await complete(s, run, t.id, 1, t.number);
+    const numbers = async (filter: Parameters<Storage['trials']>[1]) => (await s.trials(sw.id, filter)).map((t) => t.number);
+    assert.deepEqual(await numbers({ limit: 3 }), [1, 2, 3]);
+    assert.deepEqual(await numbers({ limit: 3, offset: 8 }), [9, 10]);
+    assert.deepEqual(await numbers({ offset: 7 }), [8, 9, 10]);
+    assert.deepEqual(await numbers({ limit: 0 }), []);
+    assert.deepEqual(await numbers({ state: 'complete', limit: 2, offset: 1 }), [4, 6]);
+    assert.deepEqual(await numbers({ numbers: [9, 2, 5, 7], limit: 2, offset: 1 }), [5, 7]);
+    assert.deepEqual(await numbers({ numbers: [9, 2, 5], state: 'complete' }), [2]);
+    await assert.rejects(s.trials(sw.id, { limit: -1 }), { name: 'RangeError', message: 'trials: limit must be a non-negative integer, got -1' });
+    await assert.rejects(s.trials(sw.id, { offset: 1.5 }), { name: 'RangeError', message: 'trials: offset must be a non-negative integer, got 1.5' });
+    await s.close();
+  });
 
+  test(`${name}: the best single trial's objective follows the sweep's goal and ignores trials that are not complete`, async () => {
+    const s = await open();
+    const min = await s.createSweep(sweepInput('bmin'));
+    const max = await s.createSweep(sweepInput('bmax', 'maximize'));
+    for (const sw of [min, max]) {
+      assert.equal(await s.bestTrialObjective(sw.id), null, 'nothing complete yet');
+      await s.addTrials(sw.id, [trial('a'), trial('b'), trial('c'), trial('d')]);
+      const run = await s.beginRun(sw.id, runInfo);
+      const [a, b, c, d] = await s.claimTrials(sw.id, run, 4);
+      await complete(s, run, a.id, 1, 0.5);
+      await complete(s, run, b.id, 1, 0.25);
+      await complete(s, run, c.id, 1, null, 'diverged');
+      await s.commit(run, { outcomes: [{ trialId: d.id, state: 'failed', error: 'boom', durationMs: 1 }] });
+    }
+    assert.equal(await s.bestTrialObjective(min.id), 0.25);
+    assert.equal(await s.bestTrialObjective(max.id), 0.5);
+    await s.close();
+  });
+
+  test(`${name}: removeTrials removes waiting, failed and stale trials with their points, never final or held ones, and their numbers are never given again`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('rm'));
+    const other = await s.createSweep(sweepInput('rm-other'));
+    await s.addTrials(sw.id, [trial('a'), trial('b'), trial('c'), trial('d'), trial('e')]);
+    await s.addTrials(other.id, [trial('a')]);
+    const run = await s.beginRun(sw.id, runInfo);
+    const [a, b, c, d] = await s.claimTrials(sw.id, run, 4);
+    await complete(s, run, a.id, 1, 0.5);
+    await s.commit(run, {
+      points: [{ trialId: b.id, attempt: 1, seq: 0, point: point(1, { val_loss: 1 }) }],
+      outcomes: [{ trialId: b.id, state: 'failed', error: 'boom', durationMs: 1 }],
+    });
+    await s.commit(run, { started: [{ trialId: c.id }] });
+    await complete(s, run, d.id, 1, null, 'diverged');
+    const [otherTrial] = await s.trials(other.id);
+    const all = (await s.trials(sw.id)).map((t) => t.id);
+    assert.equal(await s.removeTrials(sw.id, [...all, otherTrial.id]), 2, 'the failed and the waiting trial (not the other sweep\'s)');
+    assert.deepEqual((await s.trials(sw.id)).map((t) => [t.number, t.state]), [[1, 'complete'], [3, 'running'], [4, 'diverged']]);
+    assert.deepEqual((await s.points([b.id])).get(b.id), [], 'its points went with it');
+    assert.equal((await s.trials(other.id)).length, 1);
+    await s.endRun(run, 'failed'); // the run died: its running trial is stale, and may go
+    assert.equal(await s.removeTrials(sw.id, [c.id]), 1);
+    assert.equal(await s.addTrials(sw.id, [trial('b'), trial('f')]), 2);
+    assert.deepEqual((await s.trials(sw.id)).map((t) => [t.number, t.configHash]), [[1, 'a'], [4, 'd'], [6, 'b'], [7, 'f']],
+      'numbered after the highest number the sweep gave, 5, though trial 5 is gone');
+    assert.equal(await s.removeTrials(sw.id, []), 0);
+    await s.close();
+  });
+
+  test(`${name}: deleteSweep removes a sweep's trials, points and runs, leaves other sweeps alone, and removes nothing while a live run works on it`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('del'));
+    const keep = await s.createSweep(sweepInput('keep'));
+    for (const x of [sw, keep]) await s.addTrials(x.id, [trial('a'), trial('b')]);
+    const run = await s.beginRun(sw.id, runInfo);
+    const [a] = await s.claimTrials(sw.id, run, 1);
+    await complete(s, run, a.id, 1, 0.5);
+    const kept = await s.beginRun(keep.id, runInfo);
+    const [k] = await s.claimTrials(keep.id, kept, 1);
+    await complete(s, kept, k.id, 1, 0.7);
+    const refused = await s.deleteSweep(sw.id, alive);
+    assert.equal(refused.deleted, false);
+    assert.deepEqual(!refused.deleted && refused.live.map((r) => [r.id, r.status]), [[run, 'running']]);
+    assert.equal((await s.trials(sw.id)).length, 2, 'nothing removed');
+    assert.deepEqual(await s.deleteSweep(sw.id, dead), { deleted: true, trials: 2 });
+    assert.equal(await s.getSweep('del'), null);
+    assert.deepEqual(await s.trials(sw.id), []);
+    assert.deepEqual(await s.runs(sw.id), []);
+    assert.deepEqual((await s.points([a.id])).get(a.id), []);
+    assert.deepEqual((await s.attemptPoints([a.id])).get(a.id), []);
+    assert.deepEqual((await s.listSweeps()).map((x) => x.name), ['keep']);
+    assert.equal((await s.trials(keep.id)).length, 2);
+    assert.equal((await s.points([k.id])).get(k.id)!.length, 1);
+    // The name can be used again, for a sweep that starts from trial 1.
+    const again = await s.createSweep(sweepInput('del'));
+    await s.addTrials(again.id, [trial('z')]);
+    assert.deepEqual((await s.trials(again.id)).map((t) => [t.number, t.state]), [[1, 'waiting']]);
+    await s.close();
+  });
+}
