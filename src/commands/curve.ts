@@ -2,11 +2,13 @@
 
 import type { Argv } from 'yargs';
 import { SingleBar, Presets } from 'cli-progress';
-import { UsageError } from '../core/errors.js';
+import { Interrupted, UsageError } from '../core/errors.js';
+import { yieldToEvents } from '../core/yield.js';
 import { encoder, formatFloat32, formatFromPath, STDOUT_FORMATS, type CurveFormat } from '../io/curve-formats.js';
 import { checkOutput, fileSink, stdoutSink, withForce, type Sink } from '../io/output.js';
 import type { ScheduleInput } from '../schedule/params.js';
 import { resolveSchedule, type ResolvedSchedule } from '../schedule/schedule.js';
+import { extremes } from '../schedule/extremes.js';
 import { DTYPES, type Dtype } from '../schedule/validate.js';
 import { requiredNumberFlag } from './flags.js';
 import { curveChart } from '../plot/charts.js';
@@ -35,6 +37,8 @@ export interface CurveOptions {
   force?: boolean;
   /** Check the schedule for traps (lint rules) over steps 0 .. start + steps - 1 (default true). */
   lint?: boolean;
+  /** Stops a write between chunks (Ctrl-C): the partial file is removed, then Interrupted is thrown. */
+  signal?: AbortSignal;
 }
 
 export interface CurveSummary {
@@ -79,18 +83,12 @@ export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
   if (o.plot !== undefined && o.plot !== '-') checkOutput(o.plot, { flag: '--plot', force: o.force });
 
   const began = process.hrtime.bigint();
-  let min = Infinity;
-  let max = -Infinity;
-  // A chart alone never computes every step: its decimation is exact per column, so it also
-  // gives the curve's min and max. Writing values, or a plain summary, streams the whole curve.
-  if (o.out !== undefined || o.plot === undefined) [min, max] = await streamCurve(schedule, o, format);
+  // Only writing values computes every step. A summary's min and max are the exact extremes of
+  // one column (extremes.ts), in the dtype asked for: 2^52 steps take as long as 10^4.
+  const [min, max] = o.out !== undefined ? await streamCurve(schedule, o, format) : curveBounds(schedule, o);
   if (o.plot !== undefined) {
     const columns = o.plot === '-' ? Math.max(20, Math.min(200, (process.stdout.columns || 100) - 14)) : CHART_COLUMNS;
     const points = schedule.extremes(o.start, o.steps, columns);
-    for (const p of points) {
-      if (p.lr < min) min = p.lr;
-      if (p.lr > max) max = p.lr;
-    }
     if (o.plot === '-') process.stdout.write(terminalChart(points, columns, { log: o.log }));
     else {
       const title = `${schedule.name} learning rate, steps ${o.start} to ${o.start + o.steps - 1}`;
@@ -102,35 +100,55 @@ export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
   return { steps: o.steps, start: o.start, restarts: schedule.restarts(request), min, max, seconds, out: o.out, format, warnings };
 }
 
-/** Streams the curve through the encoder (when writing) and returns its [min, max]. */
+/** The curve's [min, max] without computing every step (Infinity and -Infinity for no steps). */
+function curveBounds(schedule: ResolvedSchedule, o: CurveOptions): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const p of o.steps > 0 ? extremes(schedule.family, o.start, o.steps, 1, o.dtype) : []) {
+    if (p.lr < min) min = p.lr;
+    if (p.lr > max) max = p.lr;
+  }
+  return [min, max];
+}
+
+/** Chunks written between two turns of the event loop, so Ctrl-C is seen while a long write runs. */
+const CHUNKS_PER_YIELD = 16;
+
+/** Streams the curve through the encoder into --out and returns its [min, max]. */
 async function streamCurve(schedule: ResolvedSchedule, o: CurveOptions, format: CurveFormat | undefined): Promise<[number, number]> {
   let min = Infinity;
   let max = -Infinity;
-  const sink: Sink | null = o.out === undefined ? null : o.out === '-' ? stdoutSink() : fileSink(o.out);
-  const enc = format ? encoder(format, o.dtype, o.steps) : null;
+  const sink: Sink = o.out === '-' ? stdoutSink() : fileSink(o.out!);
+  const enc = encoder(format!, o.dtype, o.steps);
   const bar = o.progress && o.steps >= PROGRESS_MIN_STEPS && process.stderr.isTTY
     ? new SingleBar({ stream: process.stderr, format: 'curve [{bar}] {percentage}% | {value}/{total} steps | ETA {eta}s' }, Presets.shades_classic)
     : null;
   bar?.start(o.steps, 0);
+  const stopped = () => {
+    if (o.signal?.aborted) throw new Interrupted(`curve interrupted: nothing was written${o.out === '-' ? ' after the values already on stdout' : ` (${o.out}.partial removed)`}`);
+  };
   try {
-    if (sink && enc) await sink.write(enc.header());
+    await sink.write(enc.header());
     let at = 0;
+    let chunks = 0;
     for (const values of schedule.chunks({ steps: o.steps, start: o.start, dtype: o.dtype })) {
       for (let i = 0; i < values.length; i++) {
         const v = values[i];
         if (v < min) min = v;
         if (v > max) max = v;
       }
-      if (sink && enc) await sink.write(enc.chunk(values, o.start + at, at === 0));
+      await sink.write(enc.chunk(values, o.start + at, at === 0));
       at += values.length;
       bar?.update(at);
+      // A fast disk may never ask for a drain: give signals their turn now and then.
+      if (++chunks % CHUNKS_PER_YIELD === 0) await yieldToEvents();
+      stopped();
     }
-    if (sink && enc) {
-      await sink.write(enc.footer());
-      await sink.commit();
-    }
+    await sink.write(enc.footer());
+    stopped();
+    await sink.commit();
   } catch (e) {
-    sink?.abort();
+    sink.abort();
     throw e;
   } finally {
     bar?.stop();
@@ -178,18 +196,33 @@ export function present(summary: CurveSummary, o: { dtype: Dtype; plot?: string 
 }
 
 export async function handler(argv: Args): Promise<void> {
-  const summary = await runCurve({
-    params: scheduleFromFlags(argv),
-    steps: argv.steps,
-    start: argv.start,
-    dtype: argv.dtype,
-    out: argv.out,
-    format: argv.format,
-    progress: true,
-    plot: argv.plot,
-    log: argv.log,
-    force: argv.force,
-    lint: argv.lint,
-  });
+  // Ctrl-C (or SIGTERM) stops a write at the next chunk and removes the partial file; a second quits at once.
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let summary: CurveSummary;
+  try {
+    summary = await runCurve({
+      params: scheduleFromFlags(argv),
+      steps: argv.steps,
+      start: argv.start,
+      dtype: argv.dtype,
+      out: argv.out,
+      format: argv.format,
+      progress: true,
+      plot: argv.plot,
+      log: argv.log,
+      force: argv.force,
+      lint: argv.lint,
+      signal: stop.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   emit(present(summary, { dtype: argv.dtype, plot: argv.plot }));
 }

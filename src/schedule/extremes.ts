@@ -4,6 +4,9 @@
 // and at cycle ends; across a run of equal-length cycles those values are monotone in the cycle
 // number (they scale with gamma^c), so only the run's first and last cycle in the column count.
 // A 10^8-step curve therefore plots as fast as a 10^4-step one, and no restart spike is lost.
+// One column gives the whole curve's minimum and maximum: `curve`'s summary of 2^52 steps.
+// In float32 (dtype f32) the candidates are the same steps, each evaluated as the f32 curve
+// computes it (test/commands/curve.test.ts compares both dtypes with every value computed).
 
 import { fillCurve } from '../wasm/engine.js';
 import { cycleRuns } from './cycles.js';
@@ -37,15 +40,17 @@ function candidates(a: number, b: number, runs: ReturnType<typeof cycleRuns>): n
 /**
  * The curve over steps start .. start + steps - 1 as at most 2 points per column: each column's
  * minimum and maximum, in step order. Short curves (steps <= 2 * columns) come back whole.
+ * `dtype` f32: the values of the float32 curve.
  */
-export function extremes(family: Family, start: number, steps: number, columns: number): CurvePoint[] {
+export function extremes(family: Family, start: number, steps: number, columns: number, dtype: 'f64' | 'f32' = 'f64'): CurvePoint[] {
+  const array = (n: number) => (dtype === 'f32' ? new Float32Array(n) : new Float64Array(n));
   if (steps <= 2 * columns) {
-    const values = new Float64Array(steps);
+    const values = array(steps);
     fillCurve(family, start, values);
     return Array.from(values, (lr, i) => ({ step: start + i, lr }));
   }
   const runs = cycleRuns(family, start + steps);
-  const one = new Float64Array(1);
+  const one = array(1);
   const valueAt = (t: number) => {
     fillCurve(family, t, one);
     return one[0];

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { curve } from '../../src/schedule/curve.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 
 const FLAGS = ['--first-cycle-steps', '37', '--cycle-mult', '1.5', '--max-lr', '0.1', '--min-lr', '0.001', '--warmup-steps', '5', '--gamma', '0.9'];
 const PARAMS = { schedule: 'cawr' as const, firstCycleSteps: 37, cycleMult: 1.5, maxLr: 0.1, minLr: 0.001, warmupSteps: 5, gamma: 0.9 };
@@ -90,6 +91,56 @@ test('without --out it prints a summary: steps, restarts, min, max, time', () =>
   assert.match(r.stdout, /^max +0\.1$/m);
   assert.match(r.stdout, /^time +\d+\.\d ms$/m);
 });
+
+test('the summary of the longest curve (2^52 steps) comes from the cycle structure, without computing every step', { timeout: 60_000 }, () => {
+  const r = runCli(['curve', ...FLAGS, '--steps', String(2 ** 52), '--no-lint']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^steps +${2 ** 52} \\(steps 0 to ${2 ** 52 - 1}\\)$`, 'm'));
+  assert.match(r.stdout, /^restarts +\d+$/m);
+  assert.match(r.stdout, /^min +\d/m);
+});
+
+test('the summary\'s min and max equal those of every value computed, f64 and f32, from step 0 and from a later window', () => {
+  const shapes: [string[], Record<string, unknown>][] = [
+    [FLAGS, PARAMS],
+    [['--first-cycle-steps', '50', '--cycle-mult', '0.9', '--warmup-steps', '10', '--gamma', '0.97', '--max-lr', '0.3', '--min-lr', '0.01'],
+      { schedule: 'cawr', firstCycleSteps: 50, cycleMult: 0.9, warmupSteps: 10, gamma: 0.97, maxLr: 0.3, minLr: 0.01 }],
+    [['--first-cycle-steps', '1000', '--warmup-steps', '999', '--max-cycles', '3', '--gamma', '0.5'],
+      { schedule: 'cawr', firstCycleSteps: 1000, warmupSteps: 999, maxCycles: 3, gamma: 0.5 }],
+    [['--schedule', 'sgdr', '--t0', '7', '--t-mult', '3', '--base-lr', '0.2', '--eta-min', '0.0003'], { schedule: 'sgdr', t0: 7, tMult: 3, baseLr: 0.2, etaMin: 0.0003 }],
+  ];
+  for (const [flags, params] of shapes) {
+    for (const dtype of ['f64', 'f32'] as const) {
+      for (const [start, steps] of [[0, 20_000], [1234, 5000]]) {
+        const r = runCli(['curve', ...flags, '--steps', String(steps), '--start', String(start), '--dtype', dtype, '--no-lint']);
+        assert.equal(r.status, 0, r.stderr);
+        const values = curve(params as never, { start, steps, dtype });
+        const read = (name: string) => {
+          const v = Number(new RegExp(`^${name} +(\\S+)$`, 'm').exec(r.stdout)![1]);
+          return dtype === 'f32' ? Math.fround(v) : v;
+        };
+        const what = `${flags.join(' ')} ${dtype} from ${start}`;
+        assert.equal(read('min'), values.reduce((a, b) => Math.min(a, b)), what);
+        assert.equal(read('max'), values.reduce((a, b) => Math.max(a, b)), what);
+      }
+    }
+  }
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  test(`${signal} stops a long --out write at once and removes the .partial file (exit 130)`, { timeout: 120_000 }, async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'lrsweep-curve-stop-'));
+    // 10^8 float64 values: 800 MB if it ran to the end.
+    const cli = startCli(['curve', '--first-cycle-steps', '37', '--steps', String(1e8), '--out', 'lr.npy', '--no-lint'], cwd);
+    const partial = join(cwd, 'lr.npy.partial');
+    for (let i = 0; i < 1200 && !existsSync(partial) && cli.child.exitCode === null; i++) await sleep(25);
+    assert.ok(existsSync(partial), `the write began: ${cli.out().stderr}`);
+    cli.child.kill(signal);
+    assert.equal(await cli.done, 130, cli.out().stderr);
+    assert.equal(cli.out().stderr, '\nlrsweep: curve interrupted: nothing was written (lr.npy.partial removed)\n');
+    assert.deepEqual(readdirSync(cwd), [], 'neither lr.npy nor lr.npy.partial');
+  });
+}
 
 const badInput: [string, string[], string][] = [
   ['a rule broken', ['curve', '--first-cycle-steps', '40', '--warmup-steps', '50', '--steps', '10'],
