@@ -70,7 +70,8 @@ test('failed trials are listed with their errors, in the report and in the Optun
   const file = join(dir, 'failing.yaml');
   writeFileSync(file, 'name: failing\nschedule: { first_cycle_steps: 10 }\nparameters: { gamma: { values: [0.5, 0.9] } }\n' +
     `trainer: { kind: module, path: ${JSON.stringify(fileURLToPath(new URL('../fixtures/trainers/throws.ts', import.meta.url)))}, options: { message: "the trainer broke on purpose" } }\n`);
-  assert.equal(runCli(['run', file], { cwd: dir }).status, 0);
+  const run = runCli(['run', file], { cwd: dir });
+  assert.equal(run.status, 1, `every trial failed: exit 1 (${run.stderr})`);
   assert.equal(runCli(['report', 'failing', '--out', 'r.html'], { cwd: dir }).status, 0);
   const html = readFileSync(join(dir, 'r.html'), 'utf8');
   const failed = html.slice(html.indexOf('id="failed"'), html.indexOf('id="definition"'));
