@@ -8,6 +8,7 @@ import { openStorage } from '../storage/open.js';
 import type { RunRecord, Storage, SweepRecord } from '../storage/types.js';
 import { emit, openSweep, withDb, withFormat, type Output } from './common.js';
 import { isPostgresUrl } from '../storage/postgres-url.js';
+import { isRunAlive } from '../sweep/liveness.js';
 import type { QueueDepth } from '../storage/queue.js';
 
 export const command = 'status [name]';
@@ -30,10 +31,15 @@ export interface SweepStatus extends StateCounts {
   status: SweepRecord['status'];
 }
 
-/** A run (a `lrsweep run`, or a worker) working on the sweep now, with the trials it holds. */
+/** A run (a `lrsweep run`, or a worker) recorded as working on the sweep, with the trials it holds. */
 export interface RunStatus extends RunRecord {
   running: number;
   queued: number;
+  /**
+   * Whether it is alive (liveness.ts: its process on this host, else its heartbeat): a run killed
+   * without ending stays recorded as running, and its trials are taken back by the next run.
+   */
+  alive: boolean;
 }
 
 export interface StatusResult {
@@ -44,13 +50,14 @@ export interface StatusResult {
   queue: QueueDepth | null;
 }
 
-async function runsOf(storage: Storage, sweepId: number): Promise<RunStatus[]> {
+async function runsOf(storage: Storage, sweepId: number, shared: boolean): Promise<RunStatus[]> {
   const open = (await storage.runs(sweepId)).filter((r) => r.status === 'running');
   const held = [...await storage.trials(sweepId, { state: 'running' }), ...await storage.trials(sweepId, { state: 'queued' })];
   return open.map((r) => ({
     ...r,
     running: held.filter((t) => t.runId === r.id && t.state === 'running').length,
     queued: held.filter((t) => t.runId === r.id && t.state === 'queued').length,
+    alive: isRunAlive(r, { shared }),
   }));
 }
 
@@ -89,7 +96,7 @@ export async function status(o: { db: string; name?: string }): Promise<StatusRe
   }
   const { storage, sweep } = await openSweep(o.db, o.name);
   try {
-    return { sweeps: [await statusOf(storage, sweep)], runs: await runsOf(storage, sweep.id), queue: await queueOf(o.db, sweep.id) };
+    return { sweeps: [await statusOf(storage, sweep)], runs: await runsOf(storage, sweep.id, isPostgresUrl(o.db)), queue: await queueOf(o.db, sweep.id) };
   } finally {
     await storage.close();
   }
@@ -101,9 +108,15 @@ export function present(r: StatusResult, format: TableFormat): Output {
   if (format === 'json') return { stdout: `${JSON.stringify(r.runs === null ? r.sweeps : { ...r.sweeps[0], runs: r.runs, queue: r.queue }, null, 2)}\n` };
   let text = render(r.sweeps.map((s) => ({ ...s, sweep: s.status === 'cancelled' ? `${s.sweep} (cancelled)` : s.sweep })), COLUMNS, format);
   if (format === 'table' && r.runs && r.runs.length > 0) {
-    text += render(r.runs.map((run) => ({ run: run.id, host: run.host, pid: run.pid, workers: run.workers, running: run.running, queued: run.queued,
+    text += render(r.runs.map((run) => ({ run: run.id, alive: run.alive ? 'yes' : 'no', host: run.host, pid: run.pid, workers: run.workers, running: run.running, queued: run.queued,
       backend: run.backend, started: run.startedAt, heartbeat: run.heartbeatAt })),
-    ['run', 'host', 'pid', 'workers', 'running', 'queued', 'backend', 'started', 'heartbeat'], 'table');
+    ['run', 'alive', 'host', 'pid', 'workers', 'running', 'queued', 'backend', 'started', 'heartbeat'], 'table');
+    const dead = r.runs.filter((run) => !run.alive);
+    const held = dead.reduce((n, run) => n + run.running + run.queued, 0);
+    if (dead.length > 0) {
+      text += `run${dead.length === 1 ? '' : 's'} ${dead.map((run) => run.id).join(', ')} ended without saying so (killed, or its machine lost)` +
+        `${held > 0 ? `: ${held} trial${held === 1 ? '' : 's'} shown running or queued are not, and run again at the sweep's next run or worker` : ''}\n`;
+    }
   }
   if (format === 'table' && r.queue) text += `queue: ${r.queue.waiting} jobs waiting, ${r.queue.active} taken by workers\n`;
   return { stdout: text };

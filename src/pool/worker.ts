@@ -74,9 +74,10 @@ export default async function runUnit({ unit, port, flag }: { unit: WorkUnit; po
     if (m.type === 'abort') controller.abort(new Error(m.reason));
   });
   try {
-    post({ type: 'started' });
-    // Stopped while it waited in the queue: nothing to train.
+    // Stopped while it waited in the queue: nothing to train, and it never started (its trials
+    // go back to waiting, not interrupted).
     if (signal.aborted) return;
+    post({ type: 'started' });
     const trainer = await loadTrainer(unit.trainer);
     const tf = trainer.usesTf === false ? (null as unknown as Tf) : await loadTf(unit.backend);
     const curves = curvesFor(unit);

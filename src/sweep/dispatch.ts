@@ -8,7 +8,8 @@
 // How a trial ends: a NaN or infinite train_loss (or objective) at any point -> diverged there
 // (its later points are ignored; a unit whose members all diverged is stopped); the trainer
 // returned having reported a finite objective -> complete; returned without one -> failed; threw
-// or timed out -> failed; stopped by stop() -> interrupted.
+// or timed out -> failed; stopped by stop() -> interrupted, unless its unit had not started: then
+// its trials go back to the source (waiting), as nothing of them ran.
 
 import { TRAINING_LOSS, type MetricPoint, type StateCounts } from '../core/trial.js';
 import type { Executor, RunningUnit } from '../pool/executor.js';
@@ -18,6 +19,7 @@ import type { Json, Outcome, Storage, TrialBatch, TrialRecord } from '../storage
 import type { Sweep } from './definition.js';
 import { isBetter, ObjectiveTracker } from './objective.js';
 import type { Settled, UnitSource } from './source.js';
+import type { RunTally } from './tally.js';
 
 const FLUSH_MS = 20;
 const FLUSH_COUNT = 512;
@@ -38,6 +40,14 @@ export interface DispatchContext {
   best: number | null;
   /** Called after each committed batch. */
   onRecorded(doneThisRun: number, best: number | null): void;
+  /** Counts how the trials this dispatcher started ended (shared by the dispatchers of one command). */
+  tally?: RunTally;
+}
+
+/** How far trials in training have got: [lowest, highest] epoch and step reported, or null. */
+export interface Reached {
+  epochs: [number, number] | null;
+  steps: [number, number] | null;
 }
 
 interface Member {
@@ -71,6 +81,8 @@ export class Dispatcher {
   private readonly active = new Set<ActiveUnit>();
   /** Trials whose unit has started: the rest are still queued when they end. */
   private readonly startedIds = new Set<number>();
+  /** Trial numbers of the trials in flight, for messages. */
+  private readonly numbers = new Map<number, number>();
 
   constructor(private readonly c: DispatchContext) {}
 
@@ -80,6 +92,24 @@ export class Dispatcher {
     this.stopping = true;
     if (reason) this.stopReason = reason;
     this.c.executor.stopAll();
+  }
+
+  /**
+   * How far the trials in training have got, by what they reported last: the lowest and highest
+   * epoch (trainers that report per epoch) and step (per step); null where none reported one. A
+   * cohort reports nothing that ends before its trials do, so this is what shows it moving.
+   */
+  reached(): Reached {
+    const out: Reached = { epochs: null, steps: null };
+    const widen = (range: [number, number] | null, v: number): [number, number] => (range ? [Math.min(range[0], v), Math.max(range[1], v)] : [v, v]);
+    for (const unit of this.active) {
+      for (const m of unit.members) {
+        if (m.final || m.last === null) continue;
+        if (m.last.epoch !== null) out.epochs = widen(out.epochs, m.last.epoch);
+        else if (m.last.step !== null) out.steps = widen(out.steps, m.last.step);
+      }
+    }
+    return out;
   }
 
   /** Ends the run with this error (the database was lost): as stop(), and run() rethrows it. */
@@ -134,6 +164,7 @@ export class Dispatcher {
   }
 
   private start(trials: TrialRecord[]): void {
+    for (const t of trials) this.numbers.set(t.id, t.number);
     const unit: ActiveUnit = {
       members: trials.map((trial) => ({ trial, seq: 0, last: null, objective: new ObjectiveTracker(this.c.sweep.objective), reported: new Set(), final: false })),
       running: null,
@@ -199,6 +230,15 @@ export class Dispatcher {
 
   /** The unit ended: every member not yet decided is decided now. */
   private ended(unit: ActiveUnit, error: unknown): void {
+    if (error !== null && this.stopping && unit.startedAt === null && !(error instanceof UnitTimeout)) {
+      // Stopped before it started: nothing of it ran, so its trials are not interrupted but
+      // handed back to the source (the run's release puts them back to waiting).
+      for (const m of unit.members) this.numbers.delete(m.trial.id);
+      this.c.counts.queued -= unit.members.length;
+      this.c.counts.waiting += unit.members.length;
+      this.c.source.putBack(unit.members.map((m) => m.trial));
+      return;
+    }
     const ms = this.elapsed(unit);
     for (const m of unit.members) {
       if (m.final) continue;
@@ -254,8 +294,15 @@ export class Dispatcher {
     const { counts, sweep } = this.c;
     const settled: Settled[] = [];
     for (const o of batch.outcomes) {
+      const number = this.numbers.get(o.trialId);
+      this.numbers.delete(o.trialId);
       settled.push({ trialId: o.trialId, state: missed.has(o.trialId) ? null : o.state });
       if (missed.has(o.trialId)) continue;
+      const tally = this.c.tally;
+      if (tally && o.state !== 'interrupted') {
+        tally[o.state]++;
+        if (o.state === 'failed') tally.firstFailure ??= `trial ${number}: ${o.error}`;
+      }
       if (this.startedIds.delete(o.trialId)) counts.running--;
       else counts.queued--;
       counts[o.state]++;

@@ -6,7 +6,7 @@
 
 import { hostname } from 'node:os';
 import type { RunRecord } from '../storage/types.js';
-import { endOrphans, type ProcessRecord } from '../train/command/index.js';
+import type { ProcessRecord } from '../train/command/index.js';
 
 export const HEARTBEAT_MS = 5_000;
 /** A run on another host is presumed dead when its heartbeat is older than this (its lease lapsed). */
@@ -52,6 +52,8 @@ export function isRunAlive(run: RunRecord, o: Liveness = {}): boolean {
 /** Ends the processes (command trainers) that a dead run left running, before their trials run again. */
 export async function endLeftovers(processes: unknown[], onNotice?: (message: string) => void): Promise<void> {
   if (processes.length === 0) return;
+  // Loaded here: `status` asks isRunAlive, and starts without the command trainer's modules.
+  const { endOrphans } = await import('../train/command/index.js');
   const report = await endOrphans(processes as ProcessRecord[], 10_000);
   for (const e of report.ended) {
     onNotice?.(`ended ${e.processes} process${e.processes === 1 ? '' : 'es'} of process group ${e.record.pgid}, left running by a run that died`);

@@ -15,7 +15,9 @@ import type { Storage } from '../storage/types.js';
 import { checkBackend, type Backend } from '../train/backend.js';
 import { checkCommandHost } from '../train/command/index.js';
 import type { Sweep } from './definition.js';
-import { Dispatcher } from './dispatch.js';
+import { Dispatcher, type Reached } from './dispatch.js';
+import { newTally, type RunTally } from './tally.js';
+import { planCheck } from './plan-check.js';
 import { loadSweepFile, type CheckProgress } from './file.js';
 import { endLeftovers, HEARTBEAT_MS, isRunAlive } from './liveness.js';
 import { bestTrialObjective } from './objective.js';
@@ -59,6 +61,8 @@ export interface Progress {
   elapsedSeconds: number;
   /** The best single trial's objective so far (ranking uses means over repeats). */
   bestTrial: number | null;
+  /** How far the trials in training have got (what they reported last): a cohort's only sign of progress until it ends. */
+  reached: Reached;
 }
 
 export interface RunReport {
@@ -75,6 +79,10 @@ export interface RunReport {
   db: string;
   /** PostgreSQL: trials put in the queue (null on SQLite, which has no queue). */
   enqueued: number | null;
+  /** How the trials this run started ended (the exit code: dispatch.ts failureOf). */
+  tally: RunTally;
+  /** PostgreSQL: why the run stopped serving the sweep with trials left (its file no longer matches, an edited row), or null. */
+  refused: string | null;
 }
 
 export interface DryRun {
@@ -153,7 +161,8 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     if (o.lint !== false) for (const line of lintLines(lintSweep(sweep, loaded.trainer.steps))) o.onNotice?.(line);
     const { requeued: recovered, processes } = await storage.recoverTrials(record.id, (run) => isRunAlive(run, { shared: isPostgresUrl(o.db) }));
     await endLeftovers(processes, o.onNotice);
-    const base = { sweep: sweep.name, added, recovered, workers, db: storage.where };
+    const tally = newTally();
+    const base = { sweep: sweep.name, added, recovered, workers, db: storage.where, tally };
     if (isPostgresUrl(o.db)) return await runOnQueue(storage, { loaded, sweep, record, hash }, o, { ...base, began, backend });
 
     runId = await storage.beginRun(record.id, { pid: process.pid, host: hostname(), workers, backend });
@@ -165,24 +174,28 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const toRun = counts.waiting;
     let best = await bestTrialObjective(storage, record.id, sweep.objective.goal);
     let done = 0;
+    let dispatcher: Dispatcher | null = null;
     const report = () => o.onProgress?.({
       counts, total: totalOf(counts), doneThisRun: done, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, bestTrial: best,
+      reached: dispatcher?.reached() ?? { epochs: null, steps: null },
     });
     report();
 
     let stopped = o.signal?.aborted ?? false;
     if (toRun > 0 && !stopped) {
       training = trainingFor(loaded, sweep, record, { workers, backend, hash, trialsDir: o.trialsDir, where: storage.where });
-      const dispatcher = new Dispatcher({
+      dispatcher = new Dispatcher({
         storage, executor: training.executor, sweep, sweepId: record.id, runId, counts, best, provenance: training.provenance,
-        unitFor: training.unitFor, source: new StorageSource(storage, record.id, runId, training.cohortSize),
+        unitFor: training.unitFor, tally,
+        // Every claimed row is checked against this file's plan: an edited one is never trained.
+        source: new StorageSource(storage, record.id, runId, training.cohortSize, { sweep: sweep.name, row: planCheck(sweep, loaded.trainer.steps) }),
         onRecorded(n, b) {
           done = n;
           best = b;
           report();
         },
       });
-      const onStop = () => dispatcher.stop();
+      const onStop = () => dispatcher?.stop();
       o.signal?.addEventListener('abort', onStop, { once: true });
       try {
         done = await dispatcher.run();
@@ -194,7 +207,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     await storage.releaseRun(runId);
     await storage.endRun(runId, stopped ? 'interrupted' : 'finished');
     const final = await storage.counts(record.id);
-    return { ...base, runId, counts: final, ranThisRun: done, stopped, seconds: (Date.now() - began) / 1000, enqueued: null };
+    return { ...base, runId, counts: final, ranThisRun: done, stopped, seconds: (Date.now() - began) / 1000, enqueued: null, refused: null };
   } catch (e) {
     if (runId >= 0) {
       // The database may be what failed: record what it still accepts, and report the first error.
@@ -214,25 +227,29 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
  * once), then, unless enqueueOnly, work on them as a worker does until none is left.
  */
 async function runOnQueue(storage: Storage, item: ServedSweep, o: RunOptions,
-  base: Pick<RunReport, 'sweep' | 'added' | 'recovered' | 'workers' | 'db'> & { began: number; backend: Backend }): Promise<RunReport> {
+  base: Pick<RunReport, 'sweep' | 'added' | 'recovered' | 'workers' | 'db' | 'tally'> & { began: number; backend: Backend }): Promise<RunReport> {
   const { TrialQueue } = await import('../storage/queue.js');
   const queue = await TrialQueue.open(o.db);
   try {
     const enqueued = await enqueueWaiting(storage, queue, item.record.id, cohortSizeOf(item.loaded, item.sweep));
     const { began, backend, ...fields } = base;
     if (o.enqueueOnly) {
-      return { ...fields, runId: -1, counts: await storage.counts(item.record.id), ranThisRun: 0, stopped: false, seconds: (Date.now() - began) / 1000, enqueued };
+      return { ...fields, runId: -1, counts: await storage.counts(item.record.id), ranThisRun: 0, stopped: false, seconds: (Date.now() - began) / 1000, enqueued, refused: null };
     }
     const started = Date.now();
     const toRun = (await storage.counts(item.record.id)).waiting;
     const { sweeps, stopped } = await serve(storage, queue, [item], {
-      workers: fields.workers, backend, wait: false, signal: o.signal, trialsDir: o.trialsDir, onNotice: o.onNotice,
+      workers: fields.workers, backend, wait: false, signal: o.signal, trialsDir: o.trialsDir, onNotice: o.onNotice, tally: fields.tally,
       onProgress: (_, p) => o.onProgress?.({
         counts: p.counts, total: totalOf(p.counts), doneThisRun: p.ranHere, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, bestTrial: p.bestTrial,
+        reached: p.reached,
       }),
     });
     const [mine] = sweeps;
-    return { ...fields, runId: mine.runId, counts: mine.counts, ranThisRun: mine.ranHere, stopped: stopped || mine.cancelled, seconds: (Date.now() - began) / 1000, enqueued };
+    // A refusal with trials left is a run that did not do its work (as `worker` says of it).
+    const left = mine.counts.waiting + mine.counts.queued + mine.counts.running + mine.counts.interrupted;
+    return { ...fields, runId: mine.runId, counts: mine.counts, ranThisRun: mine.ranHere, stopped: stopped || mine.cancelled, seconds: (Date.now() - began) / 1000, enqueued,
+      refused: left > 0 ? mine.refused : null };
   } finally {
     await queue.close();
   }

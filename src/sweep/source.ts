@@ -10,6 +10,7 @@ import { StorageError } from '../storage/types.js';
 import type { Storage, TrialRecord } from '../storage/types.js';
 import type { Job, TrialQueue } from '../storage/queue.js';
 import type { TrialState } from '../core/trial.js';
+import { EditedTrialError, editedRowMessage, type RowCheck } from './plan-check.js';
 
 export interface Settled {
   trialId: number;
@@ -27,12 +28,22 @@ export interface UnitSource {
   close(): Promise<void>;
 }
 
-/** One machine: waiting trials claimed in number order (a cohort: those with the first one's seed). */
+/**
+ * One machine: waiting trials claimed in number order (a cohort: those with the first one's seed).
+ * With `check` (plan-check.ts), a claimed row that is not what the sweep file plans (edited in the
+ * database) is never started: next() throws EditedTrialError, and the run refuses the sweep.
+ */
 export class StorageSource implements UnitSource {
-  constructor(private readonly storage: Storage, private readonly sweepId: number, private readonly runId: number, private readonly cohortSize: number) {}
+  constructor(private readonly storage: Storage, private readonly sweepId: number, private readonly runId: number, private readonly cohortSize: number,
+    private readonly check?: { sweep: string; row: RowCheck }) {}
 
   async next(): Promise<TrialRecord[] | null> {
     const claimed = await this.storage.claimTrials(this.sweepId, this.runId, this.cohortSize, { sameSeed: this.cohortSize > 1 });
+    for (const t of this.check ? claimed : []) {
+      const why = this.check!.row(t);
+      // Its trials stay claimed by the run until the run releases them: back to waiting, untouched.
+      if (why !== null) throw new EditedTrialError(editedRowMessage(this.check!.sweep, t, why));
+    }
     return claimed.length > 0 ? claimed : null;
   }
 
@@ -81,12 +92,13 @@ export class QueueSource implements UnitSource {
   private readonly foreign: string[] = [];
 
   /**
-   * `guard` (workers): which trials this machine's file plans, and what to do when a job brings
-   * one it does not (the stored definition changed under the worker, e.g. a `run --extend` from
-   * another checkout): such a job is never started, whatever the next definition check says.
+   * `guard` (workers): why a trial is not one this machine's file plans (plan-check.ts), and what
+   * to do when a job brings one (the stored definition changed under the worker, e.g. a `run
+   * --extend` from another checkout, or the row was edited): such a job is never started,
+   * whatever the next definition check says.
    */
   constructor(private readonly storage: Storage, private readonly queue: TrialQueue, private readonly sweepId: number, private readonly runId: number,
-    private readonly guard?: { plans: (t: TrialRecord) => boolean; onForeign: (trials: TrialRecord[]) => Promise<void> }) {}
+    private readonly guard?: { row: RowCheck; onForeign: (trial: TrialRecord, why: string) => Promise<void> }) {}
 
   cancel(): void {
     this.cancelled = true;
@@ -120,10 +132,10 @@ export class QueueSource implements UnitSource {
         idle.push(job.id); // all held or decided elsewhere: nothing left to do for this job
         continue;
       }
-      const unplanned = this.guard ? trials.filter((t) => !this.guard!.plans(t)) : [];
-      if (unplanned.length > 0) {
+      const unplanned = this.guard ? trials.map((t) => ({ t, why: this.guard!.row(t) })).find((u) => u.why !== null) : undefined;
+      if (unplanned) {
         this.foreign.push(job.id); // its trials stay claimed by the run until the run releases them
-        await this.guard!.onForeign(unplanned);
+        await this.guard!.onForeign(unplanned.t, unplanned.why!);
         continue;
       }
       // A cohort runs as one unit only with one seed; a job's trials share theirs (run.ts groups them so).

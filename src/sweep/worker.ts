@@ -32,15 +32,15 @@ import type { TrialQueue, QueuedUnit } from '../storage/queue.js';
 import { StorageError, type RunRecord, type Storage, type SweepRecord, type TrialRecord } from '../storage/types.js';
 import type { Backend } from '../train/backend.js';
 import type { Sweep } from './definition.js';
-import { Dispatcher } from './dispatch.js';
+import { Dispatcher, type Reached } from './dispatch.js';
+import type { RunTally } from './tally.js';
 import type { LoadedSweep } from './file.js';
 import { endLeftovers, HEARTBEAT_MS, isRunAlive, STALE_MS } from './liveness.js';
 import { compareWithStored } from './register.js';
 import { bestTrialObjective } from './objective.js';
 import { QueueSource } from './source.js';
-import { normalizeConfig, plan, trialKey } from './space.js';
-import { configHash } from './hash.js';
-import type { Config } from './definition.js';
+import { trialKey } from './space.js';
+import { editedRowMessage, planCheck, type RowCheck } from './plan-check.js';
 import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
 
 /** Losses of a trial's worker before the trial is failed (until the sweep is run again). */
@@ -116,10 +116,14 @@ export interface ServeOptions {
   onProgress?: (sweep: string, p: SweepProgress) => void;
   /** With wait: sweeps this machine may serve that were registered since (called on idle passes). */
   discover?: () => Promise<ServedSweep[]>;
+  /** Counts how the trials this command started ended, over every sweep (dispatch.ts RunTally). */
+  tally?: RunTally;
 }
 
 export interface SweepProgress {
   counts: StateCounts;
+  /** How far its trials in training here have got (dispatch.ts). */
+  reached: Reached;
   /** Trials this worker ended (complete, diverged or failed). */
   ranHere: number;
   bestTrial: number | null;
@@ -132,7 +136,7 @@ export interface ServedReport {
   ranHere: number;
   counts: StateCounts;
   cancelled: boolean;
-  /** Why this worker stopped serving it (its files no longer match), or null. */
+  /** Why this worker stopped serving it (its files no longer match, or a trial row was edited), in a sentence, or null. */
   refused: string | null;
 }
 
@@ -157,18 +161,12 @@ interface Serving {
   session: Session | null;
   /** serving; cancelled (`lrsweep cancel`, until it is run again); refused (this machine's files no longer match). */
   state: 'serving' | 'cancelled' | 'refused';
-  /** Why it is refused. */
+  /** Why it is refused, in a sentence. */
   refusal: string | null;
-  /** The trials this machine's file plans (config hash and repeat -> seed), made when a run first opens. */
-  planned?: Map<string, number>;
+  /** Whether a trial row is the one this machine's file plans (plan-check.ts), made when a run first opens. */
+  rowCheck?: RowCheck;
   /** A trial row of the sweep is not what this file plans though the definitions match: refused for good. */
   untrusted?: boolean;
-}
-
-function plannedKeys(item: ServedSweep): Map<string, number> {
-  const keys = new Map<string, number>();
-  for (const t of plan(item.sweep, item.loaded.trainer.steps)) keys.set(trialKey(t.hash, t.repeat), t.seed);
-  return keys;
 }
 
 /** Trial states a worker still has to bring to an end: what keeps a worker without --wait going. */
@@ -190,7 +188,8 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
       ran: 0, lastRunId: -1, session: null, state: item.record.status === 'cancelled' ? 'cancelled' : 'serving', refusal: null });
   };
   for (const item of items) await add(item);
-  const progress = (s: Serving) => o.onProgress?.(s.item.sweep.name, { counts: s.counts, ranHere: s.ran, bestTrial: s.best });
+  const progress = (s: Serving) => o.onProgress?.(s.item.sweep.name, {
+    counts: s.counts, ranHere: s.ran, bestTrial: s.best, reached: s.session?.dispatcher.reached() ?? { epochs: null, steps: null } });
 
   /**
    * Whether this machine's file still matches the stored sweep: its definition and, when
@@ -213,12 +212,13 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
     return null;
   };
 
-  const refuse = (s: Serving, why: string) => {
+  /** Stops serving the sweep; `sentence`: the whole refusal, when it is not that the files differ (an edited trial row). */
+  const refuse = (s: Serving, why: string, sentence?: string) => {
     if (s.state !== 'serving') return;
     s.state = 'refused';
-    s.refusal = why;
-    s.session?.dispatcher.stop('interrupted: this worker\'s files no longer match the sweep');
-    o.onNotice?.(`sweep ${s.item.sweep.name}: this worker's files no longer match the sweep (${why}): it takes no more of its trials until they do`);
+    s.refusal = sentence ?? `sweep ${s.item.sweep.name}: this worker's files no longer match the sweep (${why})`;
+    s.session?.dispatcher.stop(sentence ? 'interrupted: the sweep was refused' : 'interrupted: this worker\'s files no longer match the sweep');
+    o.onNotice?.(sentence ?? `${s.refusal}: it takes no more of its trials until they do`);
   };
 
   const cancel = (s: Serving) => {
@@ -243,28 +243,28 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
     s.lastRunId = runId;
     // Only trials this file plans run here: a job naming another (the stored definition changed
     // since the last heartbeat's check) stops serving the sweep at once.
-    s.planned ??= plannedKeys(item);
-    const planned = s.planned;
+    s.rowCheck ??= planCheck(item.sweep, item.loaded.trainer.steps);
     const source = new QueueSource(storage, queue, item.record.id, runId, {
-      // Planned here, with the planned seed, and its parameters are the ones its hash names.
-      plans: (t) => planned.get(trialKey(t.configHash, t.repeat)) === t.seed && configHash(normalizeConfig(t.params as Config)) === t.configHash,
-      onForeign: async (trials) => {
+      row: s.rowCheck,
+      onForeign: async (trial, row) => {
         let why: string | null = null;
         try {
           why = await mismatch(s, await storage.getSweep(item.record.name), false);
-          // The definition matches, so a trial row itself was changed: nothing this worker can
-          // check again will clear that, so it does not serve the sweep again.
-          if (why === null) s.untrusted = true;
         } catch {
           // the reason below will do; the next heartbeat compares the definitions again
+          why = `the queue handed it trial ${trial.number}, which this worker's file does not plan`;
         }
-        refuse(s, why ?? `the queue handed it trial ${trials[0].number}, which this worker's file does not plan`);
+        if (why !== null) return refuse(s, why);
+        // The definition matches, so the trial row itself was changed: nothing this worker can
+        // check again will clear that, so it does not serve the sweep again.
+        s.untrusted = true;
+        refuse(s, row, editedRowMessage(item.sweep.name, trial, row));
       },
     });
     const before = s.ran;
     const dispatcher = new Dispatcher({
       storage, executor: s.training.executor, sweep: item.sweep, sweepId: item.record.id, runId, counts: s.counts, best: s.best, source,
-      provenance: s.training.provenance, unitFor: s.training.unitFor,
+      provenance: s.training.provenance, unitFor: s.training.unitFor, tally: o.tally,
       onRecorded(n, b) {
         s.ran = before + n;
         s.best = b;

@@ -1,0 +1,26 @@
+// How the trials one command (`run`, `worker`) started ended, and the verdict its exit code
+// follows: none complete or diverged and at least one failed is a failed command (exit 1), whose
+// first failure is told on stderr's last line. A run in which anything completed exits 0.
+// Light on purpose: the commands import it at start-up.
+
+/** How the trials a command started ended (the dispatchers of one command share one). */
+export interface RunTally {
+  complete: number;
+  diverged: number;
+  failed: number;
+  /** `trial N: its error`, of the first trial recorded failed. */
+  firstFailure: string | null;
+}
+
+export const newTally = (): RunTally => ({ complete: 0, diverged: 0, failed: 0, firstFailure: null });
+
+/** A command that ran but did not do its work (every trial it ended failed, or it refused the sweep): exit code 1. */
+export class RunFailed extends Error {
+  override name = 'RunFailed';
+}
+
+/** Why the command failed, when every trial it ended failed (null: something completed or diverged, or nothing ended). */
+export function failureOf(t: RunTally): string | null {
+  if (t.failed === 0 || t.complete + t.diverged > 0) return null;
+  return `${t.failed === 1 ? 'the one trial' : `all ${t.failed} trials`} this run ended failed; the first: ${t.firstFailure}`;
+}
