@@ -1,0 +1,85 @@
+// Schema version 4 (indexes on waiting and complete trials, sweeps.last_number) on a store that
+// schema version 3 wrote: it opens as before, gains the indexes, and numbers new trials after
+// its old ones. (The v1 fixture's upgrade through every version is in sqlite.test.ts.)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { openSqlite } from '../../src/storage/sqlite.js';
+import { openPostgres } from '../../src/storage/postgres.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/storage/schema.js';
+import { PG_MIGRATIONS } from '../../src/storage/postgres-schema.js';
+import type { Storage } from '../../src/storage/types.js';
+import { PG_URL, freshSchema, schemaUrl, sql, withPostgres } from './pg-server.js';
+
+const V3_ROWS = [
+  "INSERT INTO sweeps (name, definition, metric, goal, steps) VALUES ('old', '{}', 'val_loss', 'minimize', 10)",
+  "INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed, state, objective) VALUES (1, 1, 'a', 0, '{}', 1, 'complete', 0.5)",
+  "INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed) VALUES (1, 2, 'b', 0, '{}', 2)",
+];
+
+/** What a version-3 store holds and does after the upgrade, the same on both backends. */
+async function checkUpgraded(s: Storage): Promise<void> {
+  const sweep = (await s.getSweep('old'))!;
+  assert.deepEqual((await s.trials(sweep.id)).map((t) => [t.number, t.state, t.objective]), [[1, 'complete', 0.5], [2, 'waiting', null]]);
+  assert.equal(await s.bestTrialObjective(sweep.id), 0.5);
+  const run = await s.beginRun(sweep.id, { pid: 1, host: 'h', workers: 1, backend: 'wasm' });
+  assert.deepEqual((await s.claimTrials(sweep.id, run, 5)).map((t) => t.number), [2]);
+  assert.equal(await s.addTrials(sweep.id, [{ configHash: 'c', repeat: 0, params: {}, seed: 3 }]), 1);
+  assert.deepEqual((await s.trials(sweep.id, { offset: 2 })).map((t) => [t.number, t.configHash]), [[3, 'c']]);
+}
+
+test('sqlite: a version 3 file opens as version 4, with the claim indexes and its sweeps\' last numbers', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'lrsweep-v3-')), 'v3.db');
+  const db = new Database(path);
+  db.exec('CREATE TABLE lrsweep_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  for (const m of MIGRATIONS.filter((x) => x.version <= 3)) db.exec(m.sql);
+  db.exec("INSERT INTO lrsweep_meta VALUES ('schema_version', '3')");
+  for (const row of V3_ROWS) db.exec(row);
+  db.close();
+
+  const s = openSqlite(path, { mode: 'write' });
+  try {
+    await checkUpgraded(s);
+  } finally {
+    await s.close();
+  }
+  const after = new Database(path, { readonly: true });
+  assert.equal((after.prepare("SELECT value FROM lrsweep_meta WHERE key = 'schema_version'").get() as { value: string }).value, String(SCHEMA_VERSION));
+  const indexes = (after.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'trials_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+  assert.deepEqual(indexes, ['trials_by_state', 'trials_complete', 'trials_waiting', 'trials_waiting_seed']);
+  assert.deepEqual(after.prepare('SELECT last_number FROM sweeps').all(), [{ last_number: 3 }]);
+  after.close();
+});
+
+withPostgres(() => {
+  test('postgres: a version 3 schema opens as version 4, with the claim indexes and its sweeps\' last numbers', async () => {
+    const schema = freshSchema();
+    const client = new pg.Client({ connectionString: PG_URL! });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA ${schema}`);
+      await client.query(`SET search_path = ${schema}`);
+      await client.query('CREATE TABLE lrsweep_meta (key text PRIMARY KEY, value text NOT NULL)');
+      for (const m of PG_MIGRATIONS.filter((x) => x.version <= 3)) await client.query(m.sql);
+      await client.query("INSERT INTO lrsweep_meta VALUES ('schema_version', '3')");
+      for (const row of V3_ROWS) await client.query(row);
+    } finally {
+      await client.end();
+    }
+    const s = await openPostgres(schemaUrl(schema), { mode: 'write' });
+    try {
+      await checkUpgraded(s);
+    } finally {
+      await s.close();
+    }
+    assert.deepEqual(await sql("SELECT value FROM lrsweep_meta WHERE key = 'schema_version'", [], schema), [{ value: String(SCHEMA_VERSION) }]);
+    const indexes = await sql<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE 'trials\\_%' ORDER BY 1", [schema]);
+    assert.deepEqual(indexes.map((r) => r.name), ['trials_by_state', 'trials_complete', 'trials_held', 'trials_pkey',
+      'trials_sweep_id_config_hash_repeat_key', 'trials_sweep_id_number_key', 'trials_waiting', 'trials_waiting_seed']);
+    assert.deepEqual(await sql('SELECT last_number FROM sweeps', [], schema), [{ last_number: 3 }]);
+  });
+});
