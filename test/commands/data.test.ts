@@ -112,3 +112,31 @@ test('bad data is refused with exit code 2 before anything runs, each problem at
     'objective.metric: must be one of train_loss, val_loss, val_mae (what trainer mlp reports with task regression), got "val_accuracy"',
   ]);
 });
+
+test('a data error quotes at most the offending field, cut to 40 characters, never a line of the file (csv: pointed at an environment file)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lrsweep-quote-'));
+  const secret = 'sk-0123456789abcdefghijklmnopqrstuvwxyz-TAIL';
+  // An environment file as /proc/self/environ holds it (NUL-separated: one long "column"), and as a .env file.
+  writeFileSync(join(dir, 'environ'), `API_KEY=${secret}\0HOME=/root\0PATH=/usr/bin:/bin\0`);
+  writeFileSync(join(dir, '.env'), `API_KEY=${secret}\nHOME=/root\n`);
+  writeFileSync(join(dir, 'value.csv'), `a,b,y\n1,2,x\n3,${secret},y\n`);
+  writeFileSync(join(dir, 'quote.csv'), `a,y\n${secret}"x",1\n`);
+  writeFileSync(join(dir, 'train.csv'), 'a,y\n1,x\n2,z\n3,x\n4,z\n5,x\n');
+  writeFileSync(join(dir, 'val.csv'), `a,y\n1,${secret}\n`);
+  const cases: [string, string, RegExp][] = [
+    ['{ csv: environ, label: y }', 'environ', /has no column "y" \(its columns: "API_KEY=sk-0123456789abcdefghijklmnopqrs"\.\.\. \(\d+ characters\)\)$/],
+    ['{ csv: .env, label: y }', '.env', /has no column "y" \(its columns: "API_KEY=sk-0123456789abcdefghijklmnopqrs"\.\.\. \(52 characters\)\)$/],
+    ['{ csv: value.csv, label: y }', 'value.csv', /column "b": must be a number, got "sk-0123456789abcdefghijklmnopqrstuvwxyz-"\.\.\. \(44 characters\)/],
+    ['{ csv: quote.csv, label: y }', 'quote.csv', /is not valid CSV: Invalid Opening Quote: .*value is "sk-0123456789abcdefghijklmnopqrstuvwxyz-"\.\.\. \(44 characters\)$/],
+    ['{ csv: train.csv, label: y, validation: { csv: val.csv } }', 'val.csv', /"sk-0123456789abcdefghijklmnopqrstuvwxyz-"\.\.\. \(44 characters\) is not a class of the training data/],
+  ];
+  for (const [dataset, file, message] of cases) {
+    writeFileSync(join(dir, 's.yaml'), `name: s\nschedule: { first_cycle_steps: 4 }\ntrainer: { kind: mlp, epochs: 1, dataset: ${dataset} }\n`);
+    const r = runCli(['run', 's.yaml', '--dry-run'], { cwd: dir });
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 2, r.stderr);
+    assert.match(lines[1], message, file);
+    assert.ok(!r.stderr.includes('TAIL') && !r.stderr.includes('HOME') && !r.stderr.includes('/usr/bin'), `${file}: ${r.stderr}`);
+  }
+});

@@ -15,7 +15,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { GrowingFloats, RowProblems, listNames, parseNumber, quoteName, type DataProblem, type Table } from './table.js';
+import { GrowingFloats, RowProblems, listNames, parseNumber, quoteField, quoteName, type DataProblem, type Table } from './table.js';
 
 /**
  * Largest CSV file the MLP reads: every worker parses and holds its own copy, and 64 MB of CSV
@@ -108,7 +108,7 @@ export function readCsv(path: string, shown: string, select: CsvSelection, keys:
     }
     for (const j of columns.features) {
       const v = parseNumber(record[j]);
-      if (v === null) rowProblems.add(keys.file, `column ${j}`, () => `${shown} ${where}, column ${quoteName(header![j])}: must be a number, got ${JSON.stringify(record[j])}`, String(row), hint);
+      if (v === null) rowProblems.add(keys.file, `column ${j}`, () => `${shown} ${where}, column ${quoteName(header![j])}: must be a number, got ${quoteField(record[j])}`, String(row), hint);
       x.push(v ?? Number.NaN);
     }
     labels.push(record[columns.label]);
@@ -123,7 +123,7 @@ export function readCsv(path: string, shown: string, select: CsvSelection, keys:
     });
   } catch (e) {
     // csv-parse's messages name the line: "Quote Not Closed: the parsing is finished with an opening quote at line 2".
-    return { table: null, header, featureNames: null, problems: [{ key: keys.file, message: `${shown}: is not valid CSV: ${(e as Error).message}` }] };
+    return { table: null, header, featureNames: null, problems: [{ key: keys.file, message: `${shown}: is not valid CSV: ${parserMessage(e as Error)}` }] };
   }
   if (header === null) return { table: null, header, featureNames: null, problems: [{ key: keys.file, message: `${shown}: is empty (a CSV data file needs a header row and at least one data row)` }] };
   if (problems.length > 0 || columns === null) return { table: null, header, featureNames: null, problems };
@@ -147,6 +147,24 @@ export function readCsv(path: string, shown: string, select: CsvSelection, keys:
     },
   };
 }
+
+/**
+ * csv-parse's message, with the values it quotes cut (its "Invalid Opening Quote" quotes the
+ * whole field before the quote, which may be a whole line of a file that is not CSV).
+ */
+function parserMessage(e: Error): string {
+  const message = e.message.split('\n')[0].replace(/"((?:[^"\\]|\\.)*)"/g, (quoted) => {
+    try {
+      return quoteField(JSON.parse(quoted) as string);
+    } catch {
+      return quoted.length <= MAX_MESSAGE ? quoted : `"..." (a quoted value)`;
+    }
+  });
+  return message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE)}...`;
+}
+
+/** csv-parse's messages are a sentence; past this something else is in them. */
+const MAX_MESSAGE = 240;
 
 /** The label's and the features' column indices, or null after reporting why they cannot be chosen. */
 function selectColumns(header: string[], shown: string, select: CsvSelection, keys: CsvKeys, problems: DataProblem[]): { features: number[]; label: number } | null {

@@ -2,7 +2,7 @@
 // and the targets it gives. Classes are sorted (numbers by value, text by character codes), so the
 // same data always maps a class to the same output unit, whatever the row order.
 
-import { RowProblems, labelAt, listNames, parseNumber, quoteName, type DataProblem, type Table, type Task } from './table.js';
+import { RowProblems, labelAt, listNames, parseNumber, quoteField, quoteName, type DataProblem, type Table, type Task } from './table.js';
 
 /** A label of integers with at most this many distinct values is taken for classes. */
 export const MAX_INFERRED_CLASSES = 20;
@@ -24,7 +24,7 @@ export function inferTask(table: Table): { task: Task; because: string } {
   const numbers = labelNumbers(table.labels);
   if (numbers === null) {
     const text = (table.labels as readonly string[]).find((l) => parseNumber(l) === null)!;
-    return { task: 'classification', because: `the label holds text, e.g. ${JSON.stringify(text)}` };
+    return { task: 'classification', because: `the label holds text, e.g. ${quoteField(text)}` };
   }
   const distinct = new Set(numbers).size;
   const integers = numbers.every(Number.isInteger);
@@ -68,7 +68,7 @@ export function encodeClasses(table: Table, classes: Classes, key: string, train
     }
     const k = index.get(nameOf(label, classes.numeric));
     if (k === undefined) {
-      problems.add(key, 'unknown', () => `${labelAt(table, i)}: ${JSON.stringify(String(label))} is not a class of the training data (${listNames(classes.names)})`, String(i + 1));
+      problems.add(key, 'unknown', () => `${labelAt(table, i)}: ${quoteField(String(label))} is not a class of the training data (${listNames(classes.names)})`, String(i + 1));
     } else y[i] = k;
   }
   const found = problems.list();
@@ -85,7 +85,7 @@ export function regressionTargets(table: Table, key: string, training: boolean):
   for (let i = 0; i < table.rows; i++) {
     const label = table.labels[i];
     const v = typeof label === 'number' ? label : parseNumber(label);
-    if (v === null || !Number.isFinite(v)) problems.add(key, 'number', () => `${labelAt(table, i)}: must be a number for task regression, got ${typeof label === 'number' ? label : JSON.stringify(label)}`, String(i + 1));
+    if (v === null || !Number.isFinite(v)) problems.add(key, 'number', () => `${labelAt(table, i)}: must be a number for task regression, got ${typeof label === 'number' ? label : quoteField(label)}`, String(i + 1));
     else y[i] = v;
   }
   const found = problems.list();

@@ -4,6 +4,9 @@
 // a Python dict literal such as {'descr': '<f4', 'fortran_order': False, 'shape': (120, 4), },
 // padded so the data starts aligned. See numpy/lib/format.py.
 // Values come back as float64 (int64 values beyond 2^53 lose precision, as any JS number would).
+// Messages quote the header cut (quoteField): the file may be anything.
+
+import { quoteField as quoted } from './table.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -49,13 +52,13 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new NpyFormatError(`has a header without descr, fortran_order and shape: ${header.trim().slice(0, 120)}`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new NpyFormatError(`has a header without descr, fortran_order and shape: ${quoted(header.trim())}`);
   if (!(descr in DTYPES)) {
-    throw new NpyFormatError(`holds dtype ${JSON.stringify(descr)}; the data must be one of ${NPY_DTYPES.map((d) => `${NAMES[d]} (${d})`).join(', ')}, little-endian (convert with arr.astype("float32"))`);
+    throw new NpyFormatError(`holds dtype ${quoted(descr)}; the data must be one of ${NPY_DTYPES.map((d) => `${NAMES[d]} (${d})`).join(', ')}, little-endian (convert with arr.astype("float32"))`);
   }
   if (fortran === 'True') throw new NpyFormatError('is in Fortran order; save it in C order (np.save(path, np.ascontiguousarray(arr)))');
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
-  if (shape.some((n) => !Number.isInteger(n) || n < 0)) throw new NpyFormatError(`has a shape that is not a list of sizes: (${shapeText})`);
+  if (shape.some((n) => !Number.isInteger(n) || n < 0)) throw new NpyFormatError(`has a shape that is not a list of sizes: ${quoted(`(${shapeText})`)}`);
 
   const dtype = descr as NpyDtype;
   const { size, read } = DTYPES[dtype];

@@ -10,6 +10,9 @@
 //   `features[1]`, `validation.csv`, `npy.x`); the options parser puts them under `dataset.`.
 // - A problem repeated on many rows is reported once per file and column, with its first row
 //   and how many more there are, so a column of text gives one line, not ten thousand.
+// - Text from a data file (a field, a column name, a label) is quoted with quoteField: at most
+//   the offending field, cut to MAX_QUOTED characters, never a whole line. The file may not be
+//   data at all: `csv:` pointed at an environment file made a header of the whole environment.
 
 export type Task = 'classification' | 'regression';
 export const TASKS: readonly Task[] = ['classification', 'regression'];
@@ -51,8 +54,16 @@ export function parseNumber(text: string): number | null {
 /** Where a row's label is, for messages: `y.npy row 3` or `train.csv row 3 (line 4), column "species"`. */
 export const labelAt = (t: Table, i: number): string => `${t.file} ${t.where(i)}${t.labelName === null ? '' : `, column ${quoteName(t.labelName)}`}`;
 
-/** A column's name as messages show it. */
-export const quoteName = (name: string): string => JSON.stringify(name);
+/** Characters of a file's text a message quotes at most (a field, a column name, a label). */
+export const MAX_QUOTED = 40;
+
+/** Text from a data file as messages quote it: JSON-quoted, cut to MAX_QUOTED characters. */
+export function quoteField(text: string): string {
+  return text.length <= MAX_QUOTED ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, MAX_QUOTED))}... (${text.length} characters)`;
+}
+
+/** A column's name as messages show it (cut: a header may be any file's first line). */
+export const quoteName = quoteField;
 
 /** Names as a list: `a, b, c` (at most `max`, then `... (N in all)`). */
 export function listNames(names: readonly string[], max = 12): string {
