@@ -2,7 +2,6 @@
 // its best (by the sweep's goal).
 
 import type { Goal, MetricPoint } from '../core/trial.js';
-import type { Storage } from '../storage/types.js';
 import type { Sweep } from './definition.js';
 
 /** Whether objective a beats b (null: nothing yet) under the sweep's goal. */
@@ -23,13 +22,4 @@ export class ObjectiveTracker {
     if (this.spec.summary === 'last' || this.value === null || !Number.isFinite(v)) this.value = v;
     else if (Number.isFinite(this.value) && isBetter(v, this.value, this.spec.goal)) this.value = v;
   }
-}
-
-/** The best single trial's objective in a sweep so far (what progress lines show; ranking uses means over repeats). */
-export async function bestTrialObjective(storage: Storage, sweepId: number, goal: Goal): Promise<number | null> {
-  let best: number | null = null;
-  for (const t of await storage.trials(sweepId, { state: 'complete' })) {
-    if (t.objective !== null && isBetter(t.objective, best, goal)) best = t.objective;
-  }
-  return best;
 }

@@ -20,7 +20,6 @@ import { newTally, type RunTally } from './tally.js';
 import { planCheck } from './plan-check.js';
 import { loadSweepFile, type CheckProgress } from './file.js';
 import { endLeftovers, HEARTBEAT_MS, isRunAlive } from './liveness.js';
-import { bestTrialObjective } from './objective.js';
 import { registerSweep } from './register.js';
 import { lintLines, lintSweep } from './lints.js';
 import { StorageSource } from './source.js';
@@ -172,7 +171,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const started = Date.now();
     const counts = await storage.counts(record.id);
     const toRun = counts.waiting;
-    let best = await bestTrialObjective(storage, record.id, sweep.objective.goal);
+    let best = await storage.bestTrialObjective(record.id);
     let done = 0;
     let dispatcher: Dispatcher | null = null;
     const report = () => o.onProgress?.({

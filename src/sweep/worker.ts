@@ -37,7 +37,6 @@ import type { RunTally } from './tally.js';
 import type { LoadedSweep } from './file.js';
 import { endLeftovers, HEARTBEAT_MS, isRunAlive, STALE_MS } from './liveness.js';
 import { compareWithStored } from './register.js';
-import { bestTrialObjective } from './objective.js';
 import { QueueSource } from './source.js';
 import { trialKey } from './space.js';
 import { editedRowMessage, planCheck, type RowCheck } from './plan-check.js';
@@ -184,7 +183,7 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
   let lastDiscovery = Date.now();
   const serving: Serving[] = [];
   const add = async (item: ServedSweep) => {
-    serving.push({ item, training: null, counts: await storage.counts(item.record.id), best: await bestTrialObjective(storage, item.record.id, item.sweep.objective.goal),
+    serving.push({ item, training: null, counts: await storage.counts(item.record.id), best: await storage.bestTrialObjective(item.record.id),
       ran: 0, lastRunId: -1, session: null, state: item.record.status === 'cancelled' ? 'cancelled' : 'serving', refusal: null });
   };
   for (const item of items) await add(item);
