@@ -115,7 +115,7 @@ export function present(r: StatusResult, format: TableFormat): Output {
     const held = dead.reduce((n, run) => n + run.running + run.queued, 0);
     if (dead.length > 0) {
       text += `run${dead.length === 1 ? '' : 's'} ${dead.map((run) => run.id).join(', ')} ended without saying so (killed, or its machine lost)` +
-        `${held > 0 ? `: ${held} trial${held === 1 ? '' : 's'} shown running or queued are not, and run again at the sweep's next run or worker` : ''}\n`;
+        `${held > 0 ? `: ${held === 1 ? 'the 1 trial it holds is' : `the ${held} trials it holds are`} not really running; the sweep's next run or worker runs ${held === 1 ? 'it' : 'them'} again` : ''}\n`;
     }
   }
   if (format === 'table' && r.queue) text += `queue: ${r.queue.waiting} jobs waiting, ${r.queue.active} taken by workers\n`;

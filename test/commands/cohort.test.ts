@@ -106,3 +106,46 @@ budget: { cohort_size: 4, workers: 1 }
   const after = queryDb(db, 'SELECT number, state, attempts FROM trials ORDER BY number');
   assert.deepEqual(after.map((t) => [t.state, t.attempts]), [['complete', 2], ['complete', 2], ['complete', 2], ['diverged', 1]]);
 });
+
+test('Ctrl-C with cohorts: the cohort in training is interrupted (the message says so, and how far it got), the cohort queued behind it never started and goes back to waiting', async () => {
+  const dir = workspace();
+  // A cohort trainer that takes 0.3 s an epoch and stops when its signal fires.
+  writeFileSync(join(dir, 'slow-cohort.mjs'), `export default {
+  metrics: { val_loss: 'minimize' },
+  usesTf: false,
+  steps: () => 40,
+  async train() { throw new Error('trained alone'); },
+  async trainCohort(ctx) {
+    for (let epoch = 1; epoch <= 40; epoch++) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (ctx.signal.aborted) throw new Error('stopped');
+      ctx.curves.forEach((curve, k) => ctx.report(k, { epoch }, { val_loss: curve[epoch - 1] }));
+    }
+  },
+};
+`);
+  const file = join(dir, 'queued.yaml');
+  writeFileSync(file, 'name: queued\nschedule: { first_cycle_steps: 40 }\nparameters: { max_lr: { values: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] } }\n' +
+    'trainer: { kind: module, path: ./slow-cohort.mjs }\nbudget: { cohort_size: 2, workers: 1 }\nlint: { ignore: [peak-below-min] }\n');
+  const db = join(dir, 'lrsweep.db');
+  const { child, done, out } = startCli(['run', file], dir);
+  // One worker: the first cohort trains, the second waits in the pool's queue behind it.
+  const until = Date.now() + 120_000;
+  const epochs = () => {
+    try {
+      return existsSync(db) ? (queryDb(db, 'SELECT COUNT(DISTINCT epoch) AS n FROM metrics')[0]?.n as number) : 0;
+    } catch {
+      return 0; // the database is being created
+    }
+  };
+  while (epochs() < 2) {
+    assert.ok(Date.now() < until, 'the first cohort reports two epochs');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGINT');
+  assert.equal(await done, 130, out().stderr);
+  assert.match(out().stderr, /stopping: recording what finished; 2 trials in training \(at epochs? [\d-]+\) will train again from the start next time \(Ctrl-C again to quit at once\)/);
+  const states = queryDb(db, 'SELECT number, state, attempts FROM trials ORDER BY number').map((t) => [t.number, t.state, t.attempts]);
+  assert.deepEqual(states, [[1, 'interrupted', 1], [2, 'interrupted', 1], [3, 'waiting', 0], [4, 'waiting', 0],
+    [5, 'waiting', 0], [6, 'waiting', 0], [7, 'waiting', 0], [8, 'waiting', 0]], 'the queued cohort (3, 4) never started: waiting, not interrupted');
+});

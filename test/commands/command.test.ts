@@ -109,7 +109,7 @@ test('failures are data: a non-zero exit, a hang past trial_timeout, a missing o
   for (const [name, run, error] of cases) {
     writeFileSync(join(dir, `${name}.yaml`), `name: ${name}\nschedule: { first_cycle_steps: 10 }\ntrainer: { kind: command, run: ${yamlList(run)}, steps: 20, metrics: [val_loss, train_loss], kill_grace: 1 }\nbudget: { trial_timeout: 1 }\n`);
     const r = runCli(['run', `${name}.yaml`, '--db', `${name}.db`], { cwd: dir });
-    assert.equal(r.status, 0, `${name}: ${r.stderr}`);
+    assert.equal(r.status, 1, `${name}: every trial failed: ${r.stderr}`);
     assert.match(r.stdout, /0 of 1 trials complete, 0 diverged, 1 failed/, name);
     const [trial] = queryDb(join(dir, `${name}.db`), 'SELECT state, error, process FROM trials');
     assert.equal(trial.state, 'failed');

@@ -199,8 +199,10 @@ parameters: { gamma: { values: [0.5, 0.9] } }
 trainer: { kind: module, path: ${trainer('throws.ts')}, options: { message: "out of memory on purpose", epochs: 2 } }
 `);
   const r = runCli(['run', sweep], { cwd: dir });
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.status, 1, r.stderr);
   assert.match(r.stdout, /0 of 2 trials complete, 0 diverged, 2 failed/);
+  // Every trial this run ended failed: exit 1, the first failure on stderr's last line.
+  assert.equal(r.stderr.trimEnd().split('\n').at(-1), 'lrsweep: all 2 trials this run ended failed; the first: trial 1: out of memory on purpose');
   const failed = trialsOf(join(dir, 'lrsweep.db'));
   assert.ok(failed.every((t) => t.state === 'failed' && t.error === 'out of memory on purpose'), JSON.stringify(failed));
 
@@ -208,7 +210,7 @@ trainer: { kind: module, path: ${trainer('throws.ts')}, options: { message: "out
   writeFileSync(slow, readFileSync(fixture('slow-mlp.yaml'), 'utf8').replace('name: slow-mlp', 'name: timeouts').replace(/budget:\n.*\n/, '')
     .replace('  gamma: { values: [0.5, 0.7, 0.9, 1.0] }', '  gamma: { values: [0.9] }') + 'budget: { trial_timeout: 0.05, cohort_size: 1 }\n');
   const t = runCli(['run', slow, '--db', 'timeouts.db'], { cwd: dir });
-  assert.equal(t.status, 0, t.stderr);
+  assert.equal(t.status, 1, t.stderr);
   const timedOut = trialsOf(join(dir, 'timeouts.db'));
   assert.equal(timedOut.length, 6);
   assert.ok(timedOut.every((x) => x.state === 'failed' && x.error === 'trial_timeout: the trial ran longer than 0.05 s'));
@@ -216,7 +218,7 @@ trainer: { kind: module, path: ${trainer('throws.ts')}, options: { message: "out
   assert.equal(JSON.parse(listed.stdout).length, 6);
   // In cohorts, the limit is the trial's times the members (they train together).
   writeFileSync(slow, readFileSync(slow, 'utf8').replace('name: timeouts', 'name: cohort-timeouts').replace('cohort_size: 1', 'cohort_size: 3'));
-  assert.equal(runCli(['run', slow, '--db', 'cohorts.db'], { cwd: dir }).status, 0);
+  assert.equal(runCli(['run', slow, '--db', 'cohorts.db'], { cwd: dir }).status, 1);
   const cohorts = trialsOf(join(dir, 'cohorts.db'));
   assert.ok(cohorts.every((x) => x.state === 'failed' && x.error === 'trial_timeout: a cohort of 3 trials (trial_timeout 0.05 s each) ran longer than 0.15 s'), JSON.stringify(cohorts.map((c) => c.error)));
 });
