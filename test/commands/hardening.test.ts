@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { runCli, TSX } from '../helpers/cli.js';
+import { skipOrFail } from '../helpers/skip.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
@@ -18,6 +19,16 @@ function quadraticSweep(dir: string, name = 'q', extra = ''): string {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, `name: ${name}\nschedule: { first_cycle_steps: 20 }\nparameters: { gamma: { values: [0.5, 0.9] } }\ntrainer: { kind: quadratic, epochs: 2, steps_per_epoch: 10 }\n${extra}`);
   return file;
+}
+
+/** Every trial row with its points (metric rows), by id. */
+function trialRows(db: string): ({ id: number; number: number; state: string; attempts: number; points: unknown[] } & Record<string, unknown>)[] {
+  const d = new Database(db, { readonly: true });
+  const rows = d.prepare('SELECT * FROM trials ORDER BY id').all() as ({ id: number; number: number; state: string; attempts: number } & Record<string, unknown>)[];
+  const points = d.prepare('SELECT * FROM metrics WHERE trial_id = ? ORDER BY attempt, seq, name');
+  const out = rows.map((r) => ({ ...r, points: points.all(r.id) }));
+  d.close();
+  return out;
 }
 
 function sweepsIn(db: string): string[] {
@@ -107,11 +118,11 @@ test('3. a trial whose LR curve would not fit in memory is refused before anythi
 });
 
 test('4. a full disk ends the run with one line naming the database, trials in flight interrupted, and resuming works once there is space', (t) => {
-  if (process.getuid?.() !== 0) return t.skip('needs root to mount a small tmpfs');
+  if (skipOrFail(t, process.getuid?.() !== 0 && 'needs root to mount a small tmpfs')) return;
   const dir = workspace();
   const mnt = join(dir, 'disk');
   spawnSync('mkdir', [mnt]);
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=32m', 'tmpfs', mnt]).status !== 0) return t.skip('cannot mount a tmpfs here');
+  if (skipOrFail(t, spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=32m', 'tmpfs', mnt]).status !== 0 && 'cannot mount a tmpfs here')) return;
   try {
     const file = join(dir, 'many.yaml');
     writeFileSync(file, `name: many\nschedule: { first_cycle_steps: 20 }\nparameters:\n  gamma: { values: [${Array.from({ length: 150 }, (_, i) => 0.5 + i / 400).join(', ')}] }\n  cycle_mult: { values: [1, 1.5] }\ntrainer: { kind: quadratic, epochs: 200, steps_per_epoch: 1 }\n`);
@@ -127,18 +138,22 @@ test('4. a full disk ends the run with one line naming the database, trials in f
     rmSync(join(mnt, 'filler'));
     // Trials in flight were marked interrupted if the full disk still took that write; if it did
     // not, they are still held by the run that died, and the next run takes them back.
-    const d = new Database(db, { readonly: true });
-    const held = (d.prepare("SELECT COUNT(*) AS n FROM trials WHERE state IN ('queued', 'running')").get() as { n: number }).n;
-    const complete = (d.prepare("SELECT COUNT(*) AS n FROM trials WHERE state = 'complete'").get() as { n: number }).n;
-    d.close();
-    assert.ok(complete > 0 && complete < 300, `${complete} complete before the disk filled`);
+    const before = trialRows(db);
+    const held = before.filter((r) => r.state === 'queued' || r.state === 'running').length;
+    const completeBefore = before.filter((r) => r.state === 'complete');
+    assert.ok(completeBefore.length > 0 && completeBefore.length < 300, `${completeBefore.length} complete before the disk filled`);
     const again = runCli(['run', file, '--db', db, '--workers', '1'], { cwd: dir });
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /300 of 300 trials complete/);
     if (held > 0) assert.match(again.stdout, /failed, interrupted or stale trials were queued to run again/);
-    const after = new Database(db, { readonly: true });
-    assert.deepEqual(after.prepare('SELECT COUNT(DISTINCT config_hash) AS n FROM trials').get(), { n: 300 });
-    after.close();
+    // None lost: what was complete is untouched, row and points; none twice: one attempt each,
+    // two at most for the trials in flight when the disk filled.
+    const after = trialRows(db);
+    assert.equal(after.length, 300);
+    assert.ok(after.every((r) => r.state === 'complete'), JSON.stringify(after.filter((r) => r.state !== 'complete')));
+    for (const r of completeBefore) assert.deepEqual(after.find((a) => a.id === r.id), r, `trial ${r.number}, complete before the disk filled, is untouched`);
+    const wasHeld = new Set(before.filter((r) => r.state !== 'waiting' && r.state !== 'complete').map((r) => r.id));
+    for (const r of after) assert.equal(r.attempts, wasHeld.has(r.id) ? 2 : 1, `trial ${r.number}'s attempts (${wasHeld.has(r.id) ? 'in flight' : 'not in flight'} when the disk filled)`);
   } finally {
     spawnSync('umount', [mnt]);
   }
@@ -180,11 +195,11 @@ test('6. run --db on an unrelated SQLite file is refused and leaves it as it was
 });
 
 test('6. on a read-only file system every reading command works through the CLI; run says the database is read-only, exit 2; nothing is left behind', (t) => {
-  if (process.getuid?.() !== 0) return t.skip('needs root to mount a read-only file system');
+  if (skipOrFail(t, process.getuid?.() !== 0 && 'needs root to mount a read-only file system')) return;
   const dir = workspace();
   const mnt = join(dir, 'ro');
   spawnSync('mkdir', [mnt]);
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mnt]).status !== 0) return t.skip('cannot mount a tmpfs here');
+  if (skipOrFail(t, spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mnt]).status !== 0 && 'cannot mount a tmpfs here')) return;
   try {
     const db = join(mnt, 'lrsweep.db');
     const file = quadraticSweep(dir);
@@ -265,7 +280,20 @@ test('an older database (lrsweep 0.1) opens, shows the same results and resumes 
 });
 
 test('npm installs without install scripts left unreviewed (allowScripts covers them)', () => {
-  const r = spawnSync('npm', ['install-scripts', 'ls'], { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /No packages with unreviewed install scripts/);
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const { allowScripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { allowScripts: Record<string, boolean> };
+  // The lock file marks every package with an install script, whatever npm reads it (npm 10 too).
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+  const withScripts = [...new Set(Object.entries(lock.packages).filter(([, p]) => p.hasInstallScript)
+    .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length)))].sort();
+  assert.ok(withScripts.length > 0, 'the lock file marks packages with install scripts (better-sqlite3 has one)');
+  assert.deepEqual(withScripts.filter((name) => !(name in allowScripts)), [], 'every package with an install script is reviewed in allowScripts');
+  assert.deepEqual(Object.keys(allowScripts).filter((name) => !withScripts.includes(name)), [], 'allowScripts names no package without one');
+  // npm 11.18 and later enforce allowScripts and say the same.
+  const [major, minor] = spawnSync('npm', ['--version'], { encoding: 'utf8' }).stdout.trim().split('.').map(Number);
+  if (major > 11 || (major === 11 && minor >= 18)) {
+    const r = spawnSync('npm', ['install-scripts', 'ls'], { cwd: root, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /No packages with unreviewed install scripts/);
+  }
 });
