@@ -106,9 +106,9 @@ export const IRIS_SAMPLES = 150;
 // Data sets are the same for every trial of a sweep: build each once per worker.
 const datasets = new Map<string, Dataset>();
 
-/** The MLP's data set for its options. */
-export function datasetFor(c: MlpOptions): Dataset {
-  if (typeof c.dataset === 'object') return fileDataset(c.dataset, c.resolved);
+/** The MLP's data set for its options; reading the user's files stops when `signal` fires. */
+export function datasetFor(c: MlpOptions, signal?: AbortSignal): Dataset {
+  if (typeof c.dataset === 'object') return fileDataset(c.dataset, c.resolved, signal);
   const key = JSON.stringify([c.dataset, c.samples, c.features, c.classes, c.noise, c.validation_fraction, c.dataset_seed]);
   let d = datasets.get(key);
   if (!d) {

@@ -11,6 +11,7 @@
 //   sweep file, so moving a project does not change its sweeps) with the features and the task
 //   resolved from the data; `resolved` holds what workers need beyond it (absolute paths, the
 //   training row count) and is left out of the stored form (storedMlpOptions).
+// Either way, what the trainer would allocate is bounded here (mlp-memory.ts), before any trial.
 
 import { resolve } from 'node:path';
 import { mulberry32 } from '../core/random.js';
@@ -21,6 +22,7 @@ import { loadData, type LoadedData } from './data/load.js';
 import { readDatasetRequest, type DatasetRequest, type FileDataset } from './data/spec.js';
 import type { Task } from './data/table.js';
 import { IRIS_SAMPLES, trainCount } from './datasets.js';
+import { mlpMemoryProblem, type MlpShape } from './mlp-memory.js';
 
 /** Units of a hidden layer at most: past this one weight matrix alone outgrows a worker's memory. */
 export const MAX_UNITS = 65_536;
@@ -111,9 +113,12 @@ export function readMlpOptions(raw: Record<string, unknown>, problems: Problems,
     const net = { hidden: readHidden(), ...readTraining() };
     const data = request ? readData(request, baseDir, problems) : null;
     const placeholder = { csv: '', label: '', features: [], task: 'classification' } as FileDataset; // only seen when there are problems
-    return data && request
-      ? { dataset: storedDataset(request, data), ...net, resolved: { paths: data.paths, train_rows: data.trainRows, task_reason: data.because } }
-      : { dataset: placeholder, ...net, resolved: { paths: {}, train_rows: 0, task_reason: '' } };
+    if (!data || !request) return { dataset: placeholder, ...net, resolved: { paths: {}, train_rows: 0, task_reason: '' } };
+    if (problems.empty) checkMemory(problems, {
+      features: data.train.featureNames.length, outputs: data.classes?.names.length ?? 1, classification: data.classes !== null,
+      trainRows: data.trainRows, validationRows: data.validationRows, hidden: net.hidden, batchSize: net.batch_size, optimizer: net.optimizer,
+    });
+    return { dataset: storedDataset(request, data), ...net, resolved: { paths: data.paths, train_rows: data.trainRows, task_reason: data.because } };
   }
 
   const dataset = get('dataset', (v) => (DATASETS.includes(v as never) ? null
@@ -132,7 +137,21 @@ export function readMlpOptions(raw: Record<string, unknown>, problems: Problems,
   };
   const options: BuiltinMlpOptions = { dataset, ...data, hidden, ...readTraining() };
   if (dataset === 'iris') options.samples = IRIS_SAMPLES;
+  if (problems.empty) {
+    const trainRows = trainCount(options.samples, options.validation_fraction);
+    checkMemory(problems, {
+      features: dataset === 'iris' ? 4 : options.features, outputs: dataset === 'iris' ? 3 : options.classes, classification: true,
+      trainRows, validationRows: options.samples - trainRows, hidden, batchSize: options.batch_size, optimizer: options.optimizer,
+      keys: dataset === 'iris' ? undefined : { data: 'samples', targets: 'classes' },
+    });
+  }
   return options;
+}
+
+/** Refuses options whose trials would hold more memory than the trainer allows (mlp-memory.ts). */
+function checkMemory(problems: Problems, shape: MlpShape): void {
+  const problem = mlpMemoryProblem(shape);
+  if (problem) problems.add(problem.key, problem.message, undefined, false);
 }
 
 function readData(request: DatasetRequest, baseDir: string, problems: Problems): LoadedData | null {

@@ -13,6 +13,7 @@ import { permutation } from '../core/random.js';
 import { defineTrainer, type Metrics, type Point, type Tf } from './contract.js';
 import { describeData } from './data/describe.js';
 import { datasetFor, outputsOf, targetUnits, type Dataset } from './datasets.js';
+import { membersWithin, type MlpShape } from './mlp-memory.js';
 import { learningRateSetter } from './learning-rate.js';
 import { mlpFiles, mlpMetrics, mlpSteps, readMlpOptions, shuffleRandom, storedMlpOptions, taskOf, type MlpOptions } from './mlp-options.js';
 import { trainCohort } from './mlp-cohort.js';
@@ -28,21 +29,35 @@ export const mlp = defineTrainer<MlpOptions>({
   describe: describeData,
   steps: mlpSteps,
   train(ctx) {
-    trainOne(ctx.tf, ctx.options, datasetFor(ctx.options), ctx.seed, ctx.curve, {
+    trainOne(ctx.tf, ctx.options, datasetFor(ctx.options, ctx.signal), ctx.seed, ctx.curve, {
       report: ctx.report, signal: ctx.signal, perStep: ctx.perStep,
     });
   },
   // Lockstep: K copies of the network as one batched computation (mlp-cohort.ts). A member's
   // numbers do not depend on its mates, bit for bit, and equal a trial trained alone by train()
   // within float32 rounding (relative 2e-5; see test/train/mlp-cohort.test.ts).
+  // A cohort too big for the memory limit (mlp-memory.ts) trains as several smaller ones, one
+  // after another: a member's numbers do not depend on its mates, so nothing else changes.
   trainCohort(ctx) {
     if (ctx.perStep) throw new Error('per-step reports (LR range tests) train one trial at a time, not a cohort');
-    trainCohort(ctx.tf, ctx.options, datasetFor(ctx.options), ctx.seed, ctx.curves, {
-      signal: ctx.signal,
-      onEpoch: (member, { epoch, ...values }) => ctx.report(member, { epoch }, withoutNulls(values)),
-    });
+    const data = datasetFor(ctx.options, ctx.signal);
+    const size = membersWithin(shapeOf(ctx.options, data), ctx.curves.length);
+    for (let from = 0; from < ctx.curves.length && !ctx.signal.aborted; from += size) {
+      trainCohort(ctx.tf, ctx.options, data, ctx.seed, ctx.curves.slice(from, from + size), {
+        signal: ctx.signal,
+        onEpoch: (member, { epoch, ...values }) => ctx.report(from + member, { epoch }, withoutNulls(values)),
+      });
+    }
   },
 });
+
+/** What the memory of a trial depends on (mlp-memory.ts), from its built data set. */
+function shapeOf(c: MlpOptions, data: Dataset): MlpShape {
+  return {
+    features: data.features, outputs: outputsOf(data), classification: data.task === 'classification', trainRows: data.trainY.length,
+    validationRows: data.valY.length, hidden: c.hidden, batchSize: c.batch_size, optimizer: c.optimizer,
+  };
+}
 
 /** The metrics a task has (null: the task has not that metric). */
 function withoutNulls(values: Record<string, number | null>): Metrics {

@@ -140,3 +140,23 @@ test('a data error quotes at most the offending field, cut to 40 characters, nev
     assert.ok(!r.stderr.includes('TAIL') && !r.stderr.includes('HOME') && !r.stderr.includes('/usr/bin'), `${file}: ${r.stderr}`);
   }
 });
+
+test('a label of 20,000 classes passes every data check but not the memory bound: run and --dry-run refuse it before anything is allocated (exit 2)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lrsweep-classes-'));
+  // One class a row: one-hot targets of 20,000 x 20,000 floats (1.6 GB), and their shuffled copy.
+  writeFileSync(join(dir, 'many.csv'), `a,y\n${Array.from({ length: 20_000 }, (_, i) => `${i % 7},c${i}`).join('\n')}\n`);
+  writeFileSync(join(dir, 'many.yaml'), 'name: many\nschedule: { first_cycle_steps: 10 }\ntrainer: { kind: mlp, epochs: 1, dataset: { csv: many.csv, label: y } }\n');
+  const expected = /^lrsweep: many\.yaml: 1 problem:\n {2}trainer\.dataset: the mlp trainer would hold about [\d.]+ GB per worker \(one-hot targets of 20,000 rows x 20,000 classes: [\d.]+ GB\); its limit is 2 GB: train a model this size with a trainer module \(kind: module\) or your own program \(kind: command\)\n$/;
+  for (const args of [['--dry-run'], ['--workers', '1']]) {
+    const r = runCli(['run', 'many.yaml', ...args], { cwd: dir });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, expected);
+    assert.equal(r.stdout, '');
+    assert.equal(existsSync(join(dir, 'lrsweep.db')), false, 'nothing was written');
+  }
+  // The built-in synthetic data set is bounded the same way, at the key that sizes it.
+  writeFileSync(join(dir, 'syn.yaml'), 'name: syn\nschedule: { first_cycle_steps: 10 }\ntrainer: { kind: mlp, epochs: 1, samples: 100000, classes: 100000 }\n');
+  const syn = runCli(['run', 'syn.yaml', '--dry-run'], { cwd: dir });
+  assert.equal(syn.status, 2, syn.stderr);
+  assert.match(syn.stderr, /^ {2}trainer\.classes: the mlp trainer would hold about [\d.]+ GB per worker \(one-hot targets of 100,000 rows x 100,000 classes/m);
+});

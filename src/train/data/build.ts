@@ -73,11 +73,11 @@ export function buildDataset(data: LoadedData): Dataset {
 const built = new Map<string, Dataset>();
 
 /** The Dataset of a stored dataset mapping, read from the files the check resolved. */
-export function fileDataset(d: FileDataset, resolved: ResolvedFiles): Dataset {
+export function fileDataset(d: FileDataset, resolved: ResolvedFiles, signal?: AbortSignal): Dataset {
   const key = JSON.stringify([d, resolved]);
   const hit = built.get(key);
   if (hit) return hit;
-  const { data, problems } = loadData(requestOf(d), (p) => resolved.paths[p] ?? p);
+  const { data, problems } = loadData(requestOf(d), (p) => resolved.paths[p] ?? p, signal);
   if (!data) throw new Error(`the data changed since the sweep file was checked: ${problems[0].message}`);
   if (data.trainRows !== resolved.train_rows) {
     throw new Error(`the data changed since the sweep file was checked: it now gives ${data.trainRows} training rows, ${resolved.train_rows} then (the step count depends on them): run the sweep again`);

@@ -7,7 +7,7 @@
 // step count and --dry-run's description read each file once.
 
 import { statSync } from 'node:fs';
-import { readCsv } from './csv.js';
+import { checkStopped, readCsv } from './csv.js';
 import { classesOf, encodeClasses, inferTask, regressionTargets, type Classes } from './labels.js';
 import { readNpyTable } from './npy-table.js';
 import { heldOutCount } from './prepare.js';
@@ -49,8 +49,9 @@ interface Columns {
   featureNames: readonly string[];
 }
 
-function readTable(files: DataFiles, request: DatasetRequest, paths: Record<string, string>, prefix: string, features: readonly string[] | null, sameAs: Columns | null):
+function readTable(files: DataFiles, request: DatasetRequest, paths: Record<string, string>, prefix: string, features: readonly string[] | null, sameAs: Columns | null, signal?: AbortSignal):
   { table: Table | null; columns: Columns | null; problems: DataProblem[] } {
+  checkStopped(signal);
   if ('csv' in files) {
     const validation = prefix !== '';
     const read = readCsv(paths[files.csv], files.csv, {
@@ -59,7 +60,7 @@ function readTable(files: DataFiles, request: DatasetRequest, paths: Record<stri
       file: `${prefix}csv`,
       label: validation ? `${prefix}csv` : 'label',
       feature: (i) => (validation ? `${prefix}csv` : `features[${i}]`),
-    });
+    }, signal);
     const columns = read.header && read.featureNames ? { file: files.csv, header: read.header, featureNames: read.featureNames } : null;
     return { table: read.table, columns, problems: read.problems };
   }
@@ -72,13 +73,13 @@ function readTable(files: DataFiles, request: DatasetRequest, paths: Record<stri
   return { ...read, columns };
 }
 
-function load(request: DatasetRequest, paths: Record<string, string>): LoadResult {
+function load(request: DatasetRequest, paths: Record<string, string>, signal?: AbortSignal): LoadResult {
   const problems: DataProblem[] = [];
-  const train = readTable(request.files, request, paths, '', request.features, null);
+  const train = readTable(request.files, request, paths, '', request.features, null, signal);
   problems.push(...train.problems);
   // The validation file is read even when the training file has problems: every problem at once.
   const validationRead = request.validation
-    ? readTable(request.validation, request, paths, 'validation.', train.columns?.featureNames ?? request.features, train.columns)
+    ? readTable(request.validation, request, paths, 'validation.', train.columns?.featureNames ?? request.features, train.columns, signal)
     : null;
   const t = train.table;
   if (!t) return { data: null, problems: [...problems, ...(validationRead?.problems ?? [])] };
@@ -142,15 +143,18 @@ function stamp(path: string): string | null {
   }
 }
 
-/** Reads the data a request names; `resolvePath` turns a path as written into an absolute one. */
-export function loadData(request: DatasetRequest, resolvePath: (written: string) => string): LoadResult {
+/**
+ * Reads the data a request names; `resolvePath` turns a path as written into an absolute one.
+ * Throws DataReadStopped (csv.ts) when `signal` fires while it reads.
+ */
+export function loadData(request: DatasetRequest, resolvePath: (written: string) => string, signal?: AbortSignal): LoadResult {
   const written = [...pathsOf(request.files), ...(request.validation ? pathsOf(request.validation) : [])];
   const paths = Object.fromEntries(written.map((p) => [p, resolvePath(p)]));
   const stamps = Object.values(paths).map(stamp);
   const key = stamps.includes(null) ? null : cacheKey(request, stamps);
   const hit = key === null ? undefined : cache.get(key);
   if (hit) return hit;
-  const result = load(request, paths);
+  const result = load(request, paths, signal);
   if (key !== null) {
     remember(key, result);
     // The stored form asks again with its features and task resolved (steps, --dry-run, a

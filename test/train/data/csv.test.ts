@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_DATA_BYTES, readCsv, type CsvSelection } from '../../../src/train/data/csv.js';
+import { DataReadStopped, MAX_DATA_BYTES, readCsv, type CsvSelection } from '../../../src/train/data/csv.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lrsweep-csv-'));
 const KEYS = { file: 'csv', label: 'label', feature: (i: number) => `features[${i}]` };
@@ -103,4 +103,13 @@ test('a file above the size limit is refused before it is read', () => {
     { key: 'csv', message: 'huge.csv: is 67,108,865 bytes; the mlp trainer reads such files whole, up to 67,108,864 bytes (64 MB): train on more with a module or command trainer' },
   ]);
   rmSync(path);
+});
+
+test('a parse looks at its stop signal every few thousand rows and stops mid-file once it fires (Ctrl-C in a pool worker)', () => {
+  writeFileSync(join(dir, 'big.csv'), `a,y\n${'1,x\n'.repeat(50_000)}`);
+  // As the pool's shared stop flag reads: it turns true while the parse runs, no event loop needed.
+  let looks = 0;
+  const signal = { get aborted() { return ++looks > 3; } } as AbortSignal;
+  assert.throws(() => readCsv(join(dir, 'big.csv'), 'big.csv', { label: 'y', features: null }, KEYS, signal), DataReadStopped);
+  assert.equal(looks, 4, 'it stopped at the fourth look, about 8,000 rows in, not at the end');
 });
