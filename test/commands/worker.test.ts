@@ -298,7 +298,9 @@ withPostgres(() => {
     assert.equal(ext.status, 0, ext.stderr);
     assert.equal(await w.done, 1, w.out().stderr + '\nSTDOUT ' + w.out().stdout + '\nEXT ' + ext.stdout);
     assert.match(w.out().stderr, /sweep x: this worker's files no longer match the sweep \(parameters\.max_lr\.values: /);
-    assert.match(w.out().stdout, /sweep x: not served to the end here: this worker's files no longer match the sweep/);
+    assert.match(w.out().stdout, /^sweep x: not served to the end here$/m);
+    // Exit 1 with the reason on stderr's last line.
+    assert.match(w.out().stderr.trimEnd().split('\n').at(-1)!, /^lrsweep: sweep x: this worker's files no longer match the sweep \(parameters\.max_lr\.values: /);
     const after = await states(schema);
     assert.equal((after.running ?? 0) + (after.queued ?? 0), 0, JSON.stringify(after));
     // The added trial is not this worker's file's: it never ran here, however soon after the
@@ -310,18 +312,52 @@ withPostgres(() => {
     assert.deepEqual(await states(schema), { complete: 9 });
   });
 
-  test('a trial row edited in the database (its parameters or seed) is never run: the worker refuses the sweep, naming the trial', async () => {
+  // Someone with write access points trial 2 at a learning rate of their choosing (its hash kept),
+  // or gives it another seed: the worker refuses the sweep, naming the trial and what to do.
+  for (const [what, edit, why] of [
+    ['parameters', "UPDATE trials SET params = jsonb_set(params::jsonb, '{max_lr}', '5')::json WHERE number = 2", /its params \{.*"max_lr":5,.* do not hash to its config hash [0-9a-f]{16}/],
+    ['seed', 'UPDATE trials SET seed = seed + 1 WHERE number = 2', /its seed \d+ is not the seed \d+ the sweep file plans for it/],
+  ] as const) {
+    test(`a trial row whose ${what} was edited in the database is never run: the worker refuses the sweep (exit 1), naming the trial and what to do`, async () => {
+      const dir = workspace();
+      const schema = freshSchema();
+      const db = schemaUrl(schema);
+      const file = slowSweep(dir, 'e', 3, 0.01, 2);
+      assert.equal(runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir }).status, 0);
+      await sql(edit, [], schema);
+      const w = runCli(['worker', file, '--db', db, '--workers', '1'], { cwd: dir });
+      assert.equal(w.status, 1, w.stderr);
+      const last = w.stderr.trimEnd().split('\n').at(-1)!;
+      assert.match(last, /^lrsweep: sweep e: trial 2 was edited in the database \(/);
+      assert.match(last, why);
+      assert.match(last, /\); it was not trained\. Put its row back as registered, or delete the sweep \(npx lrsweep delete e\) and run it again$/);
+      assert.doesNotMatch(w.stderr, /files no longer match/, 'the worker\'s files are not blamed');
+      assert.deepEqual(await sql('SELECT state, attempts FROM trials WHERE number = 2', [], schema), [{ state: 'waiting', attempts: 0 }]);
+      // `run` on PostgreSQL refuses it the same way, with the same exit code.
+      const r = runCli(['run', file, '--db', db, '--workers', '1'], { cwd: dir });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr.trimEnd().split('\n').at(-1)!, /^lrsweep: sweep e: trial 2 was edited in the database \(/);
+      assert.deepEqual(await sql('SELECT state, attempts FROM trials WHERE number = 2', [], schema), [{ state: 'waiting', attempts: 0 }]);
+    });
+  }
+
+  test('a worker (and a PostgreSQL run) whose every trial failed exits 1 with the first failure last on stderr', async () => {
     const dir = workspace();
     const schema = freshSchema();
     const db = schemaUrl(schema);
-    const file = slowSweep(dir, 'e', 3, 0.01, 2);
+    const contract = fileURLToPath(new URL('../../src/train/contract.js', import.meta.url));
+    writeFileSync(join(dir, 'throws.ts'), readFileSync(fixture('throws.ts'), 'utf8').replace('../../../src/train/contract.js', contract));
+    const file = join(dir, 'f.yaml');
+    writeFileSync(file, 'name: f\nschedule: { first_cycle_steps: 20 }\nparameters: { max_lr: { values: [0.1, 0.2] } }\n' +
+      'trainer: { kind: module, path: ./throws.ts, options: { message: "no torch here" } }\n');
     assert.equal(runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir }).status, 0);
-    // Someone with write access points trial 2 at a learning rate of their choosing (its hash kept).
-    await sql("UPDATE trials SET params = jsonb_set(params::jsonb, '{max_lr}', '5')::json WHERE number = 2", [], schema);
     const w = runCli(['worker', file, '--db', db, '--workers', '1'], { cwd: dir });
     assert.equal(w.status, 1, w.stderr);
-    assert.match(w.stderr, /sweep e: this worker's files no longer match the sweep \(the queue handed it trial 2, which this worker's file does not plan\)/);
-    assert.deepEqual(await sql('SELECT state, attempts FROM trials WHERE number = 2', [], schema), [{ state: 'waiting', attempts: 0 }]);
+    assert.match(w.stdout, /^sweep f: 2 trials ended on this worker; 0 of 2 complete, 0 diverged, 2 failed$/m);
+    assert.match(w.stderr.trimEnd().split('\n').at(-1)!, /^lrsweep: all 2 trials this run ended failed; the first: trial \d: no torch here$/);
+    const r = runCli(['run', file, '--db', db, '--workers', '1'], { cwd: dir }); // retries the failed trials
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr.trimEnd().split('\n').at(-1)!, /^lrsweep: all 2 trials this run ended failed; the first: trial \d: no torch here$/);
   });
 
   test('a worker runs only sweeps whose stored definition and trainer files equal its own files; errors name the file and the change', async () => {
