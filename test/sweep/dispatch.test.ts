@@ -171,3 +171,44 @@ test('a stop that comes while the source is claiming never starts the claimed un
   assert.equal(await storage.releaseRun(runId), 1, 'the claimed trial goes back to waiting');
   assert.equal((await storage.counts(sweepId)).waiting, 3);
 });
+
+test('a unit stopped before it started is handed back, not interrupted: its trials go back to waiting; the tally counts only trials that ended', async () => {
+  const { storage, sweepId, runId } = await setUp(4);
+  let d!: Dispatcher;
+  const executor = new ScriptedExecutor(async (unit, emit, stopped) => {
+    if (unit.members[0].number === 1) {
+      // Trains, reports an epoch, and is stopped while training.
+      emit({ type: 'started' });
+      emit({ type: 'point', member: 0, point: point(3, { val_loss: 1 }) });
+      setTimeout(() => {
+        assert.deepEqual(d.reached(), { epochs: [3, 3], steps: null }, 'how far the trial in training got');
+        d.stop();
+      }, 50);
+      throw new UnitStopped(await stopped);
+    }
+    // Queued behind it (no 'started'): stopped before any of it ran.
+    throw new UnitStopped(await stopped);
+  });
+  const handedBack: number[][] = [];
+  const inner = new StorageSource(storage, sweepId, runId, 1);
+  const source: UnitSource = {
+    next: async () => inner.next(),
+    settled() {},
+    putBack: (trials) => handedBack.push(trials.map((t) => t.number)),
+    async close() {},
+  };
+  const tally = { complete: 0, diverged: 0, failed: 0, firstFailure: null };
+  d = new Dispatcher({
+    storage, executor, sweep, sweepId, runId, source, provenance: { host: 'h' }, counts: { ...emptyCounts(), waiting: 4 }, best: null, tally,
+    unitFor: (trials) => ({ sweep: 's', trainer: { builtin: 'quadratic' }, options: {}, steps: 10, seed: trials[0].seed, backend: 'wasm', perStep: false,
+      members: trials.map((t) => ({ trialId: t.id, number: t.number, attempt: t.attempts, repeat: t.repeat, params: t.params as never })) }),
+    onRecorded() {},
+  });
+  await d.run();
+  assert.deepEqual(handedBack.sort(), [[2], [3], [4]], 'the units that never started');
+  await storage.releaseRun(runId);
+  const states = (await storage.trials(sweepId)).map((t) => [t.number, t.state, t.attempts]);
+  assert.deepEqual(states, [[1, 'interrupted', 1], [2, 'waiting', 0], [3, 'waiting', 0], [4, 'waiting', 0]]);
+  assert.deepEqual(tally, { complete: 0, diverged: 0, failed: 0, firstFailure: null }, 'an interrupted trial is no failure');
+  await storage.close();
+});
