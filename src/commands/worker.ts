@@ -20,6 +20,7 @@ import type { ServedReport, ServedSweep } from '../sweep/worker.js';
 import { checkBackend, BACKENDS, type Backend } from '../train/backend.js';
 import { checkCommandHost } from '../train/command/index.js';
 import { CLI, dbFlag, emit, withDb, type Output } from './common.js';
+import { reachedText } from './run.js';
 import { failureOf, newTally, RunFailed, type RunTally } from '../sweep/tally.js';
 import { optionalIntFlag } from './flags.js';
 
@@ -266,7 +267,7 @@ export async function handler(argv: Args): Promise<void> {
         onProgress: (name, p) => {
           if (Date.now() - last < 10_000) return;
           last = Date.now();
-          process.stderr.write(`${name}: ${p.counts.complete} complete, ${p.counts.running} running, ${p.counts.waiting} waiting | ${p.ranHere} ended on this worker\n`);
+          process.stderr.write(`${name}: ${p.counts.complete} complete, ${p.counts.running} running${reachedText(p.reached)}, ${p.counts.waiting} waiting | ${p.ranHere} ended on this worker\n`);
         },
       });
       emit(presentWorker(sweeps, stopped, argv.db, argv['sweep-files']));
