@@ -223,6 +223,37 @@ export class TrialQueue {
     return (rows as { id: string; data: { trials: number[] } }[]).map((r) => ({ id: r.id, trialIds: r.data.trials }));
   }
 
+  /**
+   * `lrsweep delete` (after the sweep's rows are gone): the sweep's queue with every job in it,
+   * and its archived jobs. Without pg-boss (it creates its tables on first open): nothing is
+   * started, and a store that never had a queue is left as it is. Returns how many jobs were dropped.
+   */
+  static async deleteQueue(db: string, sweepId: number): Promise<number> {
+    const target = parsePgUrl(db);
+    const client = new pg.Client({ connectionString: target.connectionString({}), connectionTimeoutMillis: 10_000 });
+    const schema = `"${target.schema}"`;
+    try {
+      await client.connect();
+      const has = await client.query("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'queue' AND c.relkind = 'r'", [target.schema]);
+      if (has.rowCount === 0) return 0;
+      const name = queueName(sweepId);
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ENQUEUE_LOCK, sweepId]);
+      const jobs = await client.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM ${schema}.job WHERE name = $1`, [name]);
+      if ((await client.query(`SELECT 1 FROM ${schema}.queue WHERE name = $1`, [name])).rowCount) await client.query(`SELECT ${schema}.delete_queue($1)`, [name]);
+      await client.query(`DELETE FROM ${schema}.archive WHERE name = $1`, [name]);
+      await client.query('COMMIT');
+      return jobs.rows[0].n;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      let cause = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+      if (target.password.length >= 4) cause = cause.split(target.password).join('***');
+      throw new StorageError(`${target.where}: the trial queue: ${cause}`);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
   async depth(sweepId: number): Promise<QueueDepth> {
     const name = queueName(sweepId);
     const { rows } = await this.call(() => this.boss.getDb().executeSql(

@@ -1,14 +1,19 @@
 // Registering a sweep in storage: new name -> create; same definition -> resume; another
-// definition -> an error that says what changed, unless --extend and the changes only add configs.
+// definition -> an error that says what changed, unless --extend and the changes only add configs,
+// or --replace and none of the sweep's trials finished (complete or diverged) and no live run works
+// on it: then the file's definition replaces the stored one, and the trials it no longer plans
+// (as they are: same config, repeat and seed) are removed; the others keep their numbers.
 // A stored definition from an older lrsweep is read with its legacy values (definition.ts LEGACY),
 // so an unchanged file resumes its sweep exactly as the older version would have, run after run
 // (the keys it predates are not written into it while the file is silent on them).
 
+import { CLI } from '../core/cli-name.js';
 import { cut } from '../core/errors.js';
 import { yieldToEvents } from '../core/yield.js';
-import { DefinitionChangedError, type Storage, type SweepRecord } from '../storage/types.js';
+import { DefinitionChangedError, type RunRecord, type Storage, type SweepRecord } from '../storage/types.js';
 import { EXTENDABLE, LEGACY, identity, upgradeDefinition, type Sweep } from './definition.js';
 import { canonicalJson } from './hash.js';
+import { endLeftovers } from './liveness.js';
 import { plan, trialKey } from './space.js';
 
 /** Flattens to path -> canonical JSON; lists are leaves (shown whole). */
@@ -42,6 +47,8 @@ export interface Registration {
   record: SweepRecord;
   /** The definition the run uses: the file's, with legacy values where the file is silent and the stored sweep predates a key. */
   sweep: Sweep;
+  /** --replace: trials removed because the new definition does not plan them (0 otherwise). */
+  removed: number;
 }
 
 export interface RegisterOptions {
@@ -49,6 +56,10 @@ export interface RegisterOptions {
   /** Top-level keys the file sets. */
   written: Set<string>;
   extend: boolean;
+  /** Replace a changed definition while none of the sweep's trials finished (complete or diverged). */
+  replace?: boolean;
+  /** With replace: whether a run working on the sweep is alive (liveness.ts), which refuses the replacement. */
+  isRunAlive?: (run: RunRecord) => boolean;
   steps: number;
   trainerHash: string | null;
 }
@@ -140,7 +151,7 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
         name: parsed.name, definition: parsed as unknown as Record<string, unknown>, file: o.file, metric: parsed.objective.metric,
         goal: parsed.objective.goal, steps: o.steps, trainerHash: o.trainerHash,
       });
-      return { record, sweep: parsed };
+      return { record, sweep: parsed, removed: 0 };
     } catch (e) {
       // Another run created it between our read and our write (two runs of a new sweep at once):
       // take it as an existing sweep; any other failure stands.
@@ -149,7 +160,9 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
     }
   }
   const { sweep, changes, legacy } = compareWithStored(existing, parsed, o);
-  if (changes.length > 0) {
+  const replacing = changes.length > 0 && o.replace === true;
+  if (replacing) await checkReplaceable(storage, existing, changes, o);
+  else if (changes.length > 0) {
     const list = changes.map((c) => c.text).join('; ');
     const blocked = changes.filter((c) => !extendable(c.path));
     const where = storage.where;
@@ -179,5 +192,51 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
   const changed = canonicalJson(toStore) !== canonicalJson(existing.definition) || o.file !== existing.file || o.steps !== existing.steps
     || o.trainerHash !== existing.trainerHash || existing.status !== 'active';
   if (changed) await storage.updateSweep(existing.id, { definition: toStore, file: o.file, steps: o.steps, trainerHash: o.trainerHash });
-  return { record: { ...existing, definition: sweep as unknown as Record<string, unknown>, file: o.file, steps: o.steps, status: 'active' }, sweep };
+  const removed = replacing ? await removeUnplanned(storage, existing.id, sweep, o.steps) : 0;
+  return { record: { ...existing, definition: sweep as unknown as Record<string, unknown>, file: o.file, steps: o.steps, status: 'active' }, sweep, removed };
+}
+
+/**
+ * --replace: refused (DefinitionChangedError, exit 2) when some of the sweep's trials finished (a
+ * sweep keeps every trial it finished) or a live run works on it; otherwise the runs found dead
+ * are ended, their processes too, and their trials put back to waiting, so that none is left held.
+ */
+async function checkReplaceable(storage: Storage, existing: SweepRecord, changes: { text: string }[], o: RegisterOptions): Promise<void> {
+  const name = existing.name;
+  const counts = await storage.counts(existing.id);
+  const finished = counts.complete + counts.diverged;
+  if (finished > 0) {
+    throw new DefinitionChangedError(`--replace: sweep "${name}" has ${finished} finished trial${finished === 1 ? '' : 's'} (${counts.complete} complete, ${counts.diverged} diverged), ` +
+      `and a sweep keeps every trial it finished, so its definition cannot be replaced (${cut(changes.map((c) => c.text).join('; '), 300)}): ` +
+      `give the sweep another name, or delete it first (${CLI} delete ${name})`);
+  }
+  const alive = o.isRunAlive ?? (() => true);
+  const live = (await storage.runs(existing.id)).filter((r) => r.status === 'running' && alive(r));
+  if (live.length > 0) {
+    throw new DefinitionChangedError(`--replace: sweep "${name}" is being run (${live.map((r) => `run ${r.id}, pid ${r.pid} on ${r.host}`).join('; ')}): ` +
+      'stop it first, then run with --replace again');
+  }
+  // What dead runs left running (command trainers' processes) is ended here, as run does after registering.
+  await endLeftovers((await storage.recoverTrials(existing.id, alive)).processes);
+}
+
+/** Trials to look at per read while finding the ones a replaced definition no longer plans. */
+const PAGE = 10_000;
+
+/** --replace: removes the sweep's trials the new definition does not plan as they are (config, repeat and seed). */
+async function removeUnplanned(storage: Storage, sweepId: number, sweep: Sweep, steps: number): Promise<number> {
+  const planned = new Map<string, number>();
+  for (const t of plan(sweep, steps)) {
+    planned.set(trialKey(t.hash, t.repeat), t.seed);
+    if (planned.size % 5000 === 0) await yieldToEvents();
+  }
+  const unplanned: number[] = [];
+  for (let offset = 0; ; offset += PAGE) {
+    const page = await storage.trials(sweepId, { limit: PAGE, offset });
+    for (const t of page) if (planned.get(trialKey(t.configHash, t.repeat)) !== t.seed) unplanned.push(t.id);
+    if (page.length < PAGE) break;
+  }
+  let removed = 0;
+  for (let i = 0; i < unplanned.length; i += PAGE) removed += await storage.removeTrials(sweepId, unplanned.slice(i, i + PAGE));
+  return removed;
 }

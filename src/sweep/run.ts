@@ -33,6 +33,8 @@ export interface RunOptions {
   workers?: number;
   backend?: Backend;
   extend?: boolean;
+  /** Replace a changed definition while none of the sweep's trials finished (register.ts). */
+  replace?: boolean;
   /** Called after every recorded batch, and once at the start. */
   onProgress?: (p: Progress) => void;
   /** Called while a big sweep's configs are checked. */
@@ -153,9 +155,11 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
   let heartbeat: NodeJS.Timeout | null = null;
   try {
     const hash = await trainerHash(loaded);
-    const { record, sweep } = await registerSweep(storage, loaded.sweep, {
+    const { record, sweep, removed } = await registerSweep(storage, loaded.sweep, {
       file: o.file, written: loaded.written, extend: o.extend ?? false, steps: loaded.trainer.steps, trainerHash: hash,
+      replace: o.replace, isRunAlive: (run) => isRunAlive(run, { shared: isPostgresUrl(o.db) }),
     });
+    if (removed > 0) o.onNotice?.(`--replace: removed ${removed} trial${removed === 1 ? '' : 's'} that the new definition does not plan`);
     const added = await registerTrials(storage, record.id, sweep, loaded.trainer.steps, o);
     if (o.lint !== false) for (const line of lintLines(lintSweep(sweep, loaded.trainer.steps))) o.onNotice?.(line);
     const { requeued: recovered, processes } = await storage.recoverTrials(record.id, (run) => isRunAlive(run, { shared: isPostgresUrl(o.db) }));

@@ -14,7 +14,7 @@
 // for the retry and for a person. Nothing else is ever deleted: a folder holds the user's
 // results, and `rm -r lrsweep-trials/<sweep>` is the way to drop them.
 
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { encoder } from '../../io/curve-formats.js';
@@ -88,6 +88,21 @@ export function prepareSweepDir(root: string, sweep: string, key: string): strin
     writeFileAtomic(marker, `${JSON.stringify({ sweep, key }, null, 2)}\n`);
   }
   return dir;
+}
+
+/**
+ * Who owns <root>/<sweep>/: null when there is no such folder, else its path and the key its
+ * sweep.json names (prepareSweepDir), or null for a key when it has no readable sweep.json.
+ */
+export function sweepDirOwner(root: string, sweep: string): { dir: string; key: string | null } | null {
+  const dir = resolve(root, sweep);
+  if (!existsSync(dir)) return null;
+  try {
+    const key = (JSON.parse(readFileSync(join(dir, SWEEP_FILE), 'utf8')) as { key?: unknown }).key;
+    return { dir, key: typeof key === 'string' ? key : null };
+  } catch {
+    return { dir, key: null };
+  }
 }
 
 /** The library's camelCase input for a trial's reference-name params. */
