@@ -10,6 +10,7 @@ import { parseDocument } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { Problems } from '../core/problems.js';
 import { checkOutput, writeFileAtomic } from '../io/output.js';
+import { editYaml, type YamlEdit } from '../io/yaml-edit.js';
 import { render } from '../io/table.js';
 import { rangeTestChart } from '../plot/charts.js';
 import { imageFormat, writeChart } from '../plot/render.js';
@@ -21,7 +22,8 @@ import { checkSweep, loadSweepFile, parseSweepText, SweepFileError } from '../sw
 import type { RangeTestResult } from '../sweep/range-test.js';
 import { readTrainer, type SweepTrainer } from '../sweep/trainer.js';
 import { optionalIntFlag, requiredNumberFlag } from './flags.js';
-import { emit, type Output } from './common.js';
+import { emit, withDb, type Output } from './common.js';
+import type { LoadedSweep } from '../sweep/file.js';
 
 export const command = 'range-test <file>';
 export const describe = 'LR range test: train once with an exponentially growing LR and suggest max_lr';
@@ -31,7 +33,7 @@ const MODULE_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
 export const DEFAULT_RANGE_STEPS = 300;
 
 export function builder(y: Argv) {
-  return y
+  return withDb(y)
     .positional('file', { type: 'string', demandOption: true, describe: 'A sweep file (its trainer is tested), or a trainer module (.ts/.js, default options)' })
     .option('min-lr', { nargs: 1, coerce: requiredNumberFlag('min-lr'), default: 1e-7, describe: 'LR of the first step' })
     .option('max-lr', { nargs: 1, coerce: requiredNumberFlag('max-lr'), default: 10, describe: 'LR of the last step of the ramp' })
@@ -41,7 +43,7 @@ export function builder(y: Argv) {
     .option('plot', { type: 'string', nargs: 1, describe: 'Chart of loss against LR: FILE.svg | FILE.png, or - for the terminal' })
     .option('write', { type: 'string', nargs: 1, describe: "Write the suggested max_lr into this sweep file's parameters (comments kept)" })
     .option('format', { choices: ['table', 'json'] as const, default: 'table' as 'table' | 'json', describe: 'Output format' })
-    .option('trials-dir', { type: 'string', nargs: 1, describe: 'Command trainers: where the trial directory goes  [default: ./lrsweep-trials]' })
+    .option('trials-dir', { type: 'string', nargs: 1, describe: 'Command trainers: keep the trial directory (its log) there  [default: ./lrsweep-trials, removed when done]' })
     .example('$0 range-test sweeps/quickstart.yaml --plot range.svg', 'The quickstart trainer: where does the loss fall fastest?')
     .example('$0 range-test sweeps/quickstart.yaml --write sweeps/quickstart.yaml', 'Put the suggested max_lr into the sweep file');
 }
@@ -62,11 +64,15 @@ export interface RangeTestOutput {
   steps: number;
   /** What --write changed: the parameter, and the floor (min_lr, eta_min) when it was lowered below the new values. */
   written: { file: string; parameter: string; values: unknown; floor: { key: string; from: number; to: number } | null } | null;
+  /** When the written file no longer matches a sweep of its name that has run: what to do (one line). */
+  stale: string | null;
 }
 
 export async function rangeTest(o: {
   file: string; minLr: number; maxLr: number; steps?: number; seed?: number; backend: Backend; plot?: string; write?: string; trialsDir?: string;
   signal?: AbortSignal;
+  /** The database whose sweeps the written file is compared with (default: none). */
+  db?: string;
 }): Promise<RangeTestOutput> {
   if (o.plot !== undefined && o.plot !== '-') {
     imageFormat(o.plot, '--plot');
@@ -81,12 +87,45 @@ export async function rangeTest(o: {
   const { runRangeTest } = await import('../sweep/range-test.js');
   const result = await runRangeTest(trainer, {
     minLr: o.minLr, maxLr: o.maxLr, steps, seed: o.seed, backend: o.backend, signal: o.signal, trialsDir: resolve(o.trialsDir ?? (process.env.LRSWEEP_TRIALS_DIR || DEFAULT_TRIAL_ROOT)),
+    // A folder the user named is theirs to keep; the default one is removed when the test is done.
+    keepTrialDir: o.trialsDir !== undefined || Boolean(process.env.LRSWEEP_TRIALS_DIR),
   });
   if (o.plot !== undefined && o.plot !== '-') {
     await writeChart(rangeTestChart(result.points, { suggested: result.suggestedMaxLr, diverged: result.diverged?.lr ?? null }), o.plot, '--plot');
   }
-  const written = o.write !== undefined && result.suggestedMaxLr !== null ? await writeSuggestion(o.write, result.suggestedMaxLr) : null;
-  return { result, steps, written };
+  const suggestion = o.write !== undefined && result.suggestedMaxLr !== null ? await writeSuggestion(o.write, result.suggestedMaxLr) : null;
+  const stale = suggestion && o.db ? await staleNote(suggestion.loaded, o.db) : null;
+  return { result, steps, written: suggestion?.written ?? null, stale };
+}
+
+/**
+ * Whether the written file still runs the sweep of its name that has run in `db`: `lrsweep run`
+ * refuses a changed definition, so the user hears it now, with the ways out. Null when no such
+ * sweep exists, it is unchanged, or the database cannot be read (the file is written either way).
+ */
+async function staleNote(loaded: LoadedSweep, db: string): Promise<string | null> {
+  const { localPath, openStorage, shownDb } = await import('../storage/open.js');
+  const { compareWithStored } = await import('../sweep/register.js');
+  const path = localPath(db);
+  if (path !== null && !existsSync(path)) return null;
+  let storage: Awaited<ReturnType<typeof openStorage>> | null = null;
+  try {
+    storage = await openStorage(db, 'read');
+    const existing = await storage.getSweep(loaded.sweep.name);
+    if (!existing) return null;
+    const { changes } = compareWithStored(existing, loaded.sweep, { written: loaded.written, trainerHash: existing.trainerHash });
+    if (changes.length === 0) return null;
+    const counts = await storage.counts(existing.id);
+    const kept = counts.complete + counts.diverged;
+    const list = changes.map((c) => c.text).join('; ');
+    return `${loaded.file} no longer matches sweep ${JSON.stringify(existing.name)} in ${shownDb(db)}, which has run (${list.length > 200 ? `${list.slice(0, 200)}...` : list}): ` +
+      `lrsweep run will refuse it as changed. Give the sweep a new name (name: in the file), run with --extend if the change only adds configs, ` +
+      (kept === 0 ? 'or run with --replace to start it over' : `or start it over: lrsweep delete ${existing.name}, then run (run --replace is refused once trials are complete or diverged; ${kept} are)`);
+  } catch {
+    return null;
+  } finally {
+    await storage?.close();
+  }
 }
 
 /** The --write target must be a sweep file already: the suggestion goes into its parameters. */
@@ -110,33 +149,35 @@ const round = (v: number) => Number(v.toPrecision(2));
  * Puts the suggestion into a sweep file: max_lr (base_lr for sgdr) becomes a parameter around
  * it (grid: a quarter, a half and all of it; random: log-uniform from a tenth to it), any fixed
  * value of it is removed, and a min_lr not below a tenth of the smallest candidate is lowered.
- * The file is checked before it replaces the old one.
+ * Everything else keeps its comments and formatting (io/yaml-edit.ts). The file is checked
+ * before it replaces the old one.
  */
-async function writeSuggestion(file: string, suggested: number): Promise<RangeTestOutput['written']> {
-  const doc = parseDocument(readFileSync(file, 'utf8'));
+async function writeSuggestion(file: string, suggested: number): Promise<{ written: NonNullable<RangeTestOutput['written']>; loaded: LoadedSweep }> {
+  const original = readFileSync(file, 'utf8');
+  const doc = parseDocument(original);
   const kind = doc.getIn(['schedule', 'kind']) === 'sgdr' ? 'sgdr' : 'cawr';
   const key = kind === 'sgdr' ? 'base_lr' : 'max_lr';
   const random = doc.get('method') === 'random';
   const values = random ? { min: round(suggested / 10), max: round(suggested), distribution: 'log_uniform' } : { values: [round(suggested / 4), round(suggested / 2), round(suggested)] };
   const smallest = random ? round(suggested / 10) : round(suggested / 4);
-  if (doc.hasIn(['schedule', key])) doc.deleteIn(['schedule', key]);
-  doc.setIn(['parameters', key], doc.createNode(values, { flow: true }));
+  const edits: YamlEdit[] = [{ parent: 'schedule', key, value: undefined }, { parent: 'parameters', key, value: values }];
   const floor = kind === 'sgdr' ? 'eta_min' : 'min_lr';
   const current = (doc.getIn(['schedule', floor]) as number | undefined) ?? (kind === 'sgdr' ? 0 : 0.001);
   let lowered: { key: string; from: number; to: number } | null = null;
   if (current >= smallest / 10 && !doc.hasIn(['parameters', floor])) {
     lowered = { key: floor, from: current, to: round(smallest / 10) };
-    doc.setIn(['schedule', floor], lowered.to);
+    edits.push({ parent: 'schedule', key: floor, value: lowered.to });
   }
-  const text = doc.toString();
-  await checkSweep(parseSweepText(text, file), file); // refuse to write a file that would not run
+  const text = editYaml(original, edits);
+  const loaded = await checkSweep(parseSweepText(text, file), file); // refuse to write a file that would not run
   writeFileAtomic(file, text);
-  return { file, parameter: key, values, floor: lowered };
+  return { written: { file, parameter: key, values, floor: lowered }, loaded };
 }
 
 export function present(r: RangeTestOutput, format: 'table' | 'json', plot?: string): Output {
   const { result } = r;
-  if (format === 'json') return { stdout: `${JSON.stringify({ ...result, steps: r.steps, written: r.written }, null, 2)}\n` };
+  const note = r.stale ? { stderr: `lrsweep: ${r.stale}\n` } : {};
+  if (format === 'json') return { stdout: `${JSON.stringify({ ...result, steps: r.steps, written: r.written }, null, 2)}\n`, ...note };
   const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(Number(v.toPrecision(3))));
   const rows = [
     { what: 'steps trained', value: `${result.points.length} of ${r.steps}` },
@@ -159,7 +200,7 @@ export function present(r: RangeTestOutput, format: 'table' | 'json', plot?: str
     text += `wrote ${file}: parameters.${parameter}: ${JSON.stringify(values)}` +
       `${floor ? `; schedule.${floor.key}: ${floor.from} -> ${floor.to} (a tenth of the smallest ${parameter}, so every config still anneals down)` : ''}\n`;
   }
-  return { stdout: text };
+  return { stdout: text, ...note };
 }
 
 type Args = Awaited<ReturnType<typeof builder>['argv']>;
@@ -178,7 +219,7 @@ export async function handler(argv: Args): Promise<void> {
   try {
     out = await rangeTest({
       file: argv.file, minLr: argv['min-lr'], maxLr: argv['max-lr'], steps: argv.steps, seed: argv.seed, backend: argv.backend,
-      plot: argv.plot, write: argv.write, trialsDir: argv['trials-dir'], signal: stop.signal,
+      plot: argv.plot, write: argv.write, trialsDir: argv['trials-dir'], signal: stop.signal, db: argv.db,
     });
   } finally {
     process.off('SIGINT', onSignal);

@@ -15,7 +15,7 @@
 // Confidence: high when the loss fell by at least 30% and divergence was seen; medium when it fell
 // but never diverged (raise --max-lr to see where it does); low when it never fell clearly.
 
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Interrupted, UsageError } from '../core/errors.js';
 import { CommandExecutor } from '../pool/commands.js';
@@ -35,6 +35,12 @@ export interface RangeTestOptions {
   seed?: number;
   /** Command trainers: where the trial's directory goes. */
   trialsDir: string;
+  /**
+   * Keep the trial's directory when the test is done (the user named where it goes). Otherwise it
+   * is removed after a test that ran to its end or was interrupted, and kept after a failure (its
+   * log says why).
+   */
+  keepTrialDir?: boolean;
   signal?: AbortSignal;
 }
 
@@ -58,6 +64,11 @@ export interface RangeTestResult {
 
 const SMOOTHING = 0.9;
 const DIVERGED_FACTOR = 4;
+/**
+ * Highest --max-lr: an LR far past where any trainer diverges (the test stops there anyway);
+ * --max-lr 1e308 made the ramp overflow to Infinity, and the NaN losses were blamed on the trainer.
+ */
+export const MAX_RANGE_LR = 1e6;
 
 /** The ramp: lr_i = min * (max / min)^(i / (steps - 1)) for the first `steps` steps, max after. */
 export function rampCurve(minLr: number, maxLr: number, steps: number, length: number): Float64Array {
@@ -133,9 +144,21 @@ export function analyse(raw: { step: number; lr: number; loss: number }[]): Rang
   return { points, diverged, steepest, lowest, suggestedMaxLr: suggested, confidence, reason };
 }
 
+/** Removes a finished test's directory, and the trials folder when the test made it and it is empty now. */
+function removeTrialDir(made: { dir: string; root: string | null }): void {
+  try {
+    rmSync(made.dir, { recursive: true, force: true });
+    if (made.root && readdirSync(made.root).length === 0) rmSync(made.root, { recursive: true });
+  } catch {
+    // a folder left behind is untidy, not an error
+  }
+}
+
 /** Trains once on the ramp and analyses the losses. */
 export async function runRangeTest(trainer: SweepTrainer, o: RangeTestOptions): Promise<RangeTestResult> {
   if (!(o.minLr > 0 && o.maxLr > o.minLr)) throw new UsageError(`--min-lr and --max-lr must satisfy 0 < min < max, got --min-lr ${o.minLr}, --max-lr ${o.maxLr}`);
+  if (!(o.maxLr <= MAX_RANGE_LR)) throw new UsageError(`--max-lr must be at most ${MAX_RANGE_LR} (far past where any trainer diverges; the test stops there), got ${o.maxLr}`);
+  if (!Number.isFinite(o.maxLr / o.minLr)) throw new UsageError(`--min-lr ${o.minLr} is too small: the ramp's ratio --max-lr / --min-lr overflows (${o.maxLr} / ${o.minLr}); raise --min-lr`);
   if (!(Number.isInteger(o.steps) && o.steps >= 10)) throw new UsageError(`--steps must be an integer >= 10, got ${o.steps}`);
   if (o.steps > trainer.steps) {
     throw new UsageError(`--steps ${o.steps} is more than the ${trainer.steps} steps the trainer takes: lower --steps, or give the trainer more epochs`);
@@ -143,11 +166,15 @@ export async function runRangeTest(trainer: SweepTrainer, o: RangeTestOptions): 
   const runner = trainer.runner;
   let executor: Executor;
   let sweep = 'range-test';
+  /** The trial's directory and whether the test made the trials folder, to remove when done. */
+  let made: { dir: string; root: string | null } | null = null;
   if (runner.kind === 'command') {
     checkCommandHost(runner.options);
-    // A folder of its own for every test: the trainer's log of an earlier test stays readable.
+    // A folder of its own for every test, so two tests at once never share one.
+    const root = existsSync(o.trialsDir) ? null : o.trialsDir;
     mkdirSync(o.trialsDir, { recursive: true });
     sweep = basename(mkdtempSync(join(o.trialsDir, 'range-test-')));
+    made = { dir: join(o.trialsDir, sweep), root };
     executor = new CommandExecutor({ options: runner.options, slots: 1, root: o.trialsDir, trialTimeout: null, objective: 'train_loss' });
   } else {
     checkBackend(o.backend ?? 'wasm');
@@ -158,6 +185,7 @@ export async function runRangeTest(trainer: SweepTrainer, o: RangeTestOptions): 
   // Stops the trainer at the ramp's end or as soon as the loss diverges; steps come in order.
   const smoother = new LossSmoother();
   let stopped = false;
+  let failed = true;
   try {
     const unit = executor.start({
       sweep, trainer: runner.kind === 'pool' ? runner.ref : { builtin: 'command' }, options: runner.kind === 'pool' ? runner.options : null,
@@ -184,9 +212,11 @@ export async function runRangeTest(trainer: SweepTrainer, o: RangeTestOptions): 
     } finally {
       o.signal?.removeEventListener('abort', interrupt);
     }
+    failed = !o.signal?.aborted && losses.length < 10; // the log shows what the trainer printed instead
     if (o.signal?.aborted) throw new Interrupted('range test interrupted: nothing was written');
   } finally {
     await executor.close();
+    if (made && !failed && !o.keepTrialDir) removeTrialDir(made);
   }
   if (losses.length < 10) {
     throw new UsageError(`the trainer reported train_loss for ${losses.length} steps: a range test needs per-step reports ({ step: i } with train_loss); see the README's range test section`);

@@ -90,11 +90,13 @@ for (let i = 0; i < lrs.length; i++) {
   // program's tiny noise floor takes a few dozen steps of a ramp that grows 4% a step.
   assert.ok(out.diverged.lr > 0.2 && out.diverged.lr < 1, `diverged at ${out.diverged.lr}`);
   assert.ok(out.suggestedMaxLr < 0.2);
-  // Every test gets a folder of its own: the log of the first survives the second.
-  assert.equal(runCli(['range-test', 'cmd.yaml', '--min-lr', '1e-4', '--max-lr', '10', '--format', 'json'], { cwd: dir }).status, 0);
-  const folders = readdirSync(join(dir, 'lrsweep-trials')).filter((f) => f.startsWith('range-test-'));
+  // The test's folder is removed when it is done: nothing is left in the default trials folder.
+  assert.equal(existsSync(join(dir, 'lrsweep-trials')), false, 'no lrsweep-trials/range-test-* left behind');
+  // Unless the user named where it goes: then every test keeps a folder of its own, with its log.
+  for (let i = 0; i < 2; i++) assert.equal(runCli(['range-test', 'cmd.yaml', '--min-lr', '1e-4', '--max-lr', '10', '--format', 'json', '--trials-dir', 'kept'], { cwd: dir }).status, 0);
+  const folders = readdirSync(join(dir, 'kept')).filter((f) => f.startsWith('range-test-'));
   assert.equal(folders.length, 2, folders.join(', '));
-  for (const f of folders) assert.ok(existsSync(join(dir, 'lrsweep-trials', f, '1', 'attempt-1.log')), f);
+  for (const f of folders) assert.ok(existsSync(join(dir, 'kept', f, '1', 'attempt-1.log')), f);
 });
 
 test('Ctrl-C stops a range test: the command trainer\'s process is ended, exit 130, nothing written', async () => {
@@ -137,4 +139,45 @@ test('bad range-test requests are exit 2 with the flag named', () => {
   assert.equal(noTarget.status, 2);
   assert.equal(noTarget.stderr, 'lrsweep: --write: no such file: other.yaml (the suggestion goes into an existing sweep file)\n');
   assert.equal(existsSync(join(dir, 'other.yaml')), false);
+});
+
+test('an absurd --max-lr is refused up front, naming the flag, instead of a divergence blamed on the trainer', () => {
+  const dir = workspace();
+  writeFileSync(join(dir, 'q.yaml'), 'name: q\nschedule: { first_cycle_steps: 10 }\ntrainer: { kind: quadratic, epochs: 1, steps_per_epoch: 50 }\n');
+  const huge = runCli(['range-test', 'q.yaml', '--max-lr', '1e308'], { cwd: dir });
+  assert.equal(huge.status, 2, huge.stderr);
+  assert.equal(huge.stderr, 'lrsweep: --max-lr must be at most 1000000 (far past where any trainer diverges; the test stops there), got 1e+308\n');
+  const tiny = runCli(['range-test', 'q.yaml', '--min-lr', '1e-320', '--max-lr', '100'], { cwd: dir });
+  assert.equal(tiny.status, 2, tiny.stderr);
+  assert.equal(tiny.stderr, "lrsweep: --min-lr 1e-320 is too small: the ramp's ratio --max-lr / --min-lr overflows (100 / 1e-320); raise --min-lr\n");
+});
+
+test('--write in the README\'s order (run, then range-test --write) keeps the file as written and says the sweep that ran will refuse it', () => {
+  const dir = workspace();
+  // Laid out as sweeps/quickstart.yaml is: a comment running on over lines, flow lists, a fixed max_lr.
+  const sweep = `# my sweep
+name: q
+schedule:
+  first_cycle_steps: 100     # one cycle a epoch: the comment runs on
+                             # over a second line
+  max_lr: 5
+parameters:
+  gamma: { values: [0.5, 1] }
+trainer: { kind: quadratic, dim: 8, epochs: 3, steps_per_epoch: 100, curvature: 10, noise: 0.01 }
+`;
+  writeFileSync(join(dir, 'q.yaml'), sweep);
+  assert.equal(runCli(['run', 'q.yaml'], { cwd: dir }).status, 0);
+  const r = runCli(['range-test', 'q.yaml', '--min-lr', '1e-4', '--max-lr', '10', '--write', 'q.yaml'], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  const values = /wrote q\.yaml: parameters\.max_lr: \{"values":\[([^\]]+)\]\}; schedule\.min_lr: 0\.001 -> (\S+) /.exec(r.stdout);
+  assert.ok(values, r.stdout);
+  const expected = sweep
+    .replace('  max_lr: 5\n', `  min_lr: ${values[2]}\n`)
+    .replace('  gamma: { values: [0.5, 1] }\n', `  gamma: { values: [0.5, 1] }\n  max_lr: { values: [${values[1].split(',').join(', ')}] }\n`);
+  assert.equal(readFileSync(join(dir, 'q.yaml'), 'utf8'), expected, 'only the changed keys changed');
+  assert.match(r.stderr, /^lrsweep: q\.yaml no longer matches sweep "q" in lrsweep\.db, which has run \(.+\): lrsweep run will refuse it as changed\. Give the sweep a new name \(name: in the file\), run with --extend if the change only adds configs, or start it over: lrsweep delete q, then run \(run --replace is refused once trials are complete or diverged; 2 are\)\n$/);
+  // And so it does.
+  const again = runCli(['run', 'q.yaml'], { cwd: dir });
+  assert.equal(again.status, 2, again.stderr);
+  assert.match(again.stderr, /already exists in lrsweep\.db with another definition/);
 });
