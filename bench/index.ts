@@ -7,6 +7,7 @@ import { benchCommand } from './command.js';
 import { benchFit } from './fit.js';
 import { benchModule } from './module.js';
 import { benchDistributed } from './distributed.js';
+import { benchStartup } from './startup.js';
 
 const only = process.argv[2];
 if (!only || only === 'curve') benchCurve();
@@ -24,3 +25,4 @@ if (!only || only === 'cohort') {
 if (!only || only === 'command') await benchCommand();
 if (!only || only === 'module') await benchModule();
 if (!only || only === 'distributed') await benchDistributed();
+if (!only || only === 'startup') benchStartup();

@@ -5,24 +5,45 @@
 // The command-line entry: the registry of commands, and the one place that maps errors to exit
 // codes and calls process.exit. Exit codes: 0 ok, 1 failure, 2 bad input (UsageError).
 
-import yargs from 'yargs';
+import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { Interrupted, UsageError } from './core/errors.js';
-import * as curve from './commands/curve.js';
-import * as run from './commands/run.js';
-import * as status from './commands/status.js';
-import * as best from './commands/best.js';
-import * as trials from './commands/trials.js';
-import * as show from './commands/show.js';
-import * as exportCommand from './commands/export.js';
-import * as plot from './commands/plot.js';
-import * as report from './commands/report.js';
-import * as fit from './commands/fit.js';
-import * as rangeTest from './commands/range-test.js';
-import * as copy from './commands/copy.js';
-import * as worker from './commands/worker.js';
-import * as cancel from './commands/cancel.js';
 
+/** A command module as yargs takes it, its handler's argument type checked against its builder's. */
+const checked = <U>(m: CommandModule<{}, U>): CommandModule<{}, any> => m;
+
+// The registry of commands, in the order --help lists them: each module exports command, describe,
+// builder and handler (the handler's argument type inferred from its own builder). A module is
+// imported only when yargs needs it (commandsFor), so a command starts without the others' code.
+const COMMANDS = {
+  run: async () => checked(await import('./commands/run.js')),
+  worker: async () => checked(await import('./commands/worker.js')),
+  cancel: async () => checked(await import('./commands/cancel.js')),
+  delete: async () => checked(await import('./commands/delete.js')),
+  status: async () => checked(await import('./commands/status.js')),
+  best: async () => checked(await import('./commands/best.js')),
+  trials: async () => checked(await import('./commands/trials.js')),
+  show: async () => checked(await import('./commands/show.js')),
+  report: async () => checked(await import('./commands/report.js')),
+  plot: async () => checked(await import('./commands/plot.js')),
+  export: async () => checked(await import('./commands/export.js')),
+  copy: async () => checked(await import('./commands/copy.js')),
+  curve: async () => checked(await import('./commands/curve.js')),
+  fit: async () => checked(await import('./commands/fit.js')),
+  'range-test': async () => checked(await import('./commands/range-test.js')),
+};
+
+/**
+ * The command modules these arguments need: the one a first argument names (yargs takes the
+ * first positional as the command, and a first argument cannot be a flag's value), none for
+ * `--version` alone, and otherwise all of them, for --help to list or yargs to suggest one.
+ */
+function commandsFor(args: string[]): (keyof typeof COMMANDS)[] {
+  const names = Object.keys(COMMANDS) as (keyof typeof COMMANDS)[];
+  const named = names.find((name) => name === args[0]);
+  if (named) return [named];
+  return args.length === 1 && args[0] === '--version' ? [] : names;
+}
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -40,23 +61,9 @@ for (const stream of [process.stdout, process.stderr]) {
 export async function main(args: string[]): Promise<number> {
   const parser = yargs(args)
     .scriptName('lrsweep')
-    .usage('$0 <command> [options]\n\nLearning-rate schedules in WebAssembly, and sweeps over them.')
-    // The registry of commands, in the order --help lists them; each handler's argument type is
-    // inferred from its own builder.
-    .command(run.command, run.describe, run.builder, run.handler)
-    .command(worker.command, worker.describe, worker.builder, worker.handler)
-    .command(cancel.command, cancel.describe, cancel.builder, cancel.handler)
-    .command(status.command, status.describe, status.builder, status.handler)
-    .command(best.command, best.describe, best.builder, best.handler)
-    .command(trials.command, trials.describe, trials.builder, trials.handler)
-    .command(show.command, show.describe, show.builder, show.handler)
-    .command(report.command, report.describe, report.builder, report.handler)
-    .command(plot.command, plot.describe, plot.builder, plot.handler)
-    .command(exportCommand.command, exportCommand.describe, exportCommand.builder, exportCommand.handler)
-    .command(copy.command, copy.describe, copy.builder, copy.handler)
-    .command(curve.command, curve.describe, curve.builder, curve.handler)
-    .command(fit.command, fit.describe, fit.builder, fit.handler)
-    .command(rangeTest.command, rangeTest.describe, rangeTest.builder, rangeTest.handler)
+    .usage('$0 <command> [options]\n\nLearning-rate schedules in WebAssembly, and sweeps over them.');
+  parser.command(await Promise.all(commandsFor(args).map((name) => COMMANDS[name]())));
+  parser
     .demandCommand(1, 'Give a command: lrsweep <command> --help shows its options')
     .strict()
     .recommendCommands()

@@ -1,7 +1,7 @@
 // `lrsweep curve`: write a schedule's LR curve to a file or stdout, or print a summary of it.
 
 import type { Argv } from 'yargs';
-import { SingleBar, Presets } from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import { Interrupted, UsageError } from '../core/errors.js';
 import { yieldToEvents } from '../core/yield.js';
 import { encoder, formatFloat32, formatFromPath, STDOUT_FORMATS, type CurveFormat } from '../io/curve-formats.js';
@@ -114,6 +114,12 @@ function curveBounds(schedule: ResolvedSchedule, o: CurveOptions): [number, numb
 /** Chunks written between two turns of the event loop, so Ctrl-C is seen while a long write runs. */
 const CHUNKS_PER_YIELD = 16;
 
+/** The bar of a long --out write; cli-progress is imported only when one is shown. */
+async function progressBar(): Promise<SingleBar> {
+  const { SingleBar, Presets } = await import('cli-progress');
+  return new SingleBar({ stream: process.stderr, format: 'curve [{bar}] {percentage}% | {value}/{total} steps | ETA {eta}s' }, Presets.shades_classic);
+}
+
 /** Streams the curve through the encoder into --out and returns its [min, max]. */
 async function streamCurve(schedule: ResolvedSchedule, o: CurveOptions, format: CurveFormat | undefined): Promise<[number, number]> {
   let min = Infinity;
@@ -121,7 +127,7 @@ async function streamCurve(schedule: ResolvedSchedule, o: CurveOptions, format: 
   const sink: Sink = o.out === '-' ? stdoutSink() : fileSink(o.out!);
   const enc = encoder(format!, o.dtype, o.steps);
   const bar = o.progress && o.steps >= PROGRESS_MIN_STEPS && process.stderr.isTTY
-    ? new SingleBar({ stream: process.stderr, format: 'curve [{bar}] {percentage}% | {value}/{total} steps | ETA {eta}s' }, Presets.shades_classic)
+    ? await progressBar()
     : null;
   bar?.start(o.steps, 0);
   const stopped = () => {

@@ -3,7 +3,6 @@
 
 import { UsageError, show } from '../core/errors.js';
 import { isPostgresUrl, redactUrl } from './postgres-url.js';
-import { openSqlite } from './sqlite.js';
 import type { Storage } from './types.js';
 
 export const DEFAULT_DB = 'lrsweep.db';
@@ -16,12 +15,13 @@ export function defaultDb(): string {
 }
 
 export async function openStorage(db: string, mode: OpenMode): Promise<Storage> {
-  // Loaded on demand: commands on SQLite files never load the PostgreSQL driver.
+  // Each backend is loaded on demand: commands on SQLite files never load the PostgreSQL driver,
+  // and commands that open no database (curve, fit, --help) load neither.
   if (isPostgresUrl(db)) return (await import('./postgres.js')).openPostgres(db, { mode });
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(db)) {
     throw new UsageError(`--db: ${show(redactUrl(db))} is a URL lrsweep cannot open: give a SQLite file (PATH or sqlite:PATH) or a postgres:// URL`);
   }
-  return openSqlite(db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : db, { mode });
+  return (await import('./sqlite.js')).openSqlite(db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : db, { mode });
 }
 
 /** The local file a --db names, or null when it is not a file (a server URL). */

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { runCli, TSX } from '../helpers/cli.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const SWEEP = fileURLToPath(new URL('../fixtures/sweeps/tiny-quadratic.yaml', import.meta.url));
+const COMMANDS_DIR = fileURLToPath(new URL('../../src/commands/', import.meta.url));
 
 /** The libraries no reading or computing command may load (each costs tens to hundreds of ms). */
 const HEAVY = ['vega', 'vega-lite', '@resvg/*', '@tensorflow/*', 'piscina', 'pg', 'pg-boss'];
@@ -49,16 +50,21 @@ before(() => {
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The npm packages a CLI run loaded (scoped ones as @scope/name), each path's innermost node_modules. */
-function packagesLoaded(args: string[]): Set<string> {
+/** Every file a CLI run loaded, as URLs or paths. */
+function filesLoaded(args: string[]): string[] {
   const record = join(dir, 'loaded.txt');
   writeFileSync(record, '');
   const r = spawnSync(process.execPath, ['--import', TSX, '--import', join(dir, 'recorder.mjs'), CLI, ...args], {
     cwd: dir, encoding: 'utf8', env: { ...process.env, LRSWEEP_DEBUG: '', LRSWEEP_TEST_LOADED: record },
   });
   assert.equal(r.status, 0, `lrsweep ${args.join(' ')}: ${r.stderr}`);
+  return readFileSync(record, 'utf8').split('\n');
+}
+
+/** The npm packages a CLI run loaded (scoped ones as @scope/name), each path's innermost node_modules. */
+function packagesLoaded(args: string[]): Set<string> {
   const packages = new Set<string>();
-  for (const line of readFileSync(record, 'utf8').split('\n')) {
+  for (const line of filesLoaded(args)) {
     const m = line.match(/.*\/node_modules\/(@[^/]+\/[^/]+|[^/]+)\//);
     if (m) packages.add(m[1]);
   }
@@ -97,4 +103,36 @@ test('the recorder sees what these commands load: SQLite (a CommonJS native addo
 test('the recorder sees a heavy library when a command needs one: curve --plot FILE.png loads vega, vega-lite and resvg', () => {
   const packages = packagesLoaded(['curve', '--steps', '1000', '--first-cycle-steps', '100', '--plot', 'curve.png']);
   assert.deepEqual(heavyIn(packages).filter((p) => !p.startsWith('@resvg/resvg-js-')), ['@resvg/resvg-js', 'vega', 'vega-lite']);
+});
+
+/** The command modules of src/commands (each exports a yargs command), by command name. */
+function commandModules(): Map<string, string> {
+  const modules = new Map<string, string>();
+  for (const file of readdirSync(COMMANDS_DIR)) {
+    const m = readFileSync(join(COMMANDS_DIR, file), 'utf8').match(/^export const command = '([a-z-]+)/m);
+    if (m) modules.set(m[1], file);
+  }
+  return modules;
+}
+
+/** The command modules among the files a run loaded. */
+function commandModulesLoaded(args: string[]): string[] {
+  const files = new Set(filesLoaded(args).filter((f) => f.includes('/src/commands/')).map((f) => f.split('/').pop()));
+  return [...commandModules()].filter(([, file]) => files.has(file)).map(([name]) => name).sort();
+}
+
+test('a command loads its own command module and no other; --version loads none', () => {
+  assert.ok(commandModules().size >= 10, 'the command modules are found');
+  assert.deepEqual(commandModulesLoaded(['--version']), []);
+  assert.deepEqual(commandModulesLoaded(['status', 'tiny-quadratic']), ['status']);
+  assert.deepEqual(commandModulesLoaded(['curve', '--steps', '10', '--first-cycle-steps', '5']), ['curve']);
+});
+
+test('--help lists every command module, and a mistyped command is still suggested', () => {
+  const help = runCli(['--help'], { cwd: dir });
+  assert.equal(help.status, 0, help.stderr);
+  for (const name of commandModules().keys()) assert.match(help.stdout, new RegExp(`^  lrsweep ${name}\\b`, 'm'), `--help lists ${name}`);
+  const typo = runCli(['stauts'], { cwd: dir });
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /Did you mean status\?/);
 });
