@@ -72,3 +72,17 @@ export function parsePgUrl(db: string): PgTarget {
     },
   };
 }
+
+/**
+ * The one-line message for a server that asked for a password when none was given, or null for
+ * any other failure. node-postgres reports it, for a SCRAM server (PostgreSQL's default since
+ * 14), as `SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string` (`... a non-empty
+ * string` for an empty one), which says neither which setting nor how to give one.
+ */
+export function missingPasswordMessage(where: string, e: unknown): string | null {
+  const message = e instanceof Error ? e.message : '';
+  if (!/client password must be a (non-empty )?string/.test(message)) return null;
+  const none = message.includes('non-empty') ? 'an empty one was given' : 'none was given';
+  return `--db ${where}: the server asks for a password and ${none}; give it in the URL (postgres://USER:PASSWORD@HOST/DATABASE), ` +
+    'in PGPASSWORD, or in ~/.pgpass';
+}

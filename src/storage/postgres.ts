@@ -18,7 +18,7 @@ import { UsageError } from '../core/errors.js';
 import { emptyCounts, FINAL_STATES, type MetricPoint, type StateCounts, type TrialState } from '../core/trial.js';
 import { groupPoints, numberingConflict, type MetricRow } from './import.js';
 import { foreignSchema, migratePg, needsMigration, newerSchema, pgSchemaVersion, PG_SCHEMA_VERSION, tablesIn } from './postgres-schema.js';
-import { parsePgUrl, type PgTarget } from './postgres-url.js';
+import { missingPasswordMessage, parsePgUrl, type PgTarget } from './postgres-url.js';
 import {
   EmptyStoreError, SchemaError, StorageError,
   type AttemptPoint, type ImportedTrial, type Json, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo,
@@ -79,6 +79,8 @@ function isStorageFailure(e: unknown): boolean {
 /** A failure while opening: a bad login, host or database name is the user's to fix; a server that fails is a StorageError. */
 function openError(t: PgTarget, e: unknown): unknown {
   if (e instanceof UsageError) return e;
+  const noPassword = missingPasswordMessage(t.where, e);
+  if (noPassword) return new UsageError(noPassword);
   const code = codeOf(e);
   const message = `--db ${t.where}: ${causeOf(t, e)}`;
   if (code.startsWith('28') || code === '3D000' || code === 'ENOTFOUND' || code === '42501') return new UsageError(message);
@@ -316,13 +318,31 @@ export interface OpenOptions {
   mode: 'read' | 'write';
 }
 
+/**
+ * node-postgres leaves the socket of a login it gave up on itself (no password for a SCRAM
+ * server) open, and the server keeps it until its authentication_timeout (60 s by default): the
+ * process would wait that long to exit after saying why. This client closes it.
+ */
+class ClosingClient extends pg.Client {
+  // pg-pool calls connect(callback); the signature is the base's overloads taken as one.
+  override connect(...args: any[]): any {
+    const close = () => (this as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    const callback = args[0] as ((err: Error | null) => void) | undefined;
+    if (!callback) return super.connect().catch((e: unknown) => { close(); throw e; });
+    return super.connect((err: Error | null) => {
+      if (err) close();
+      callback(err);
+    });
+  }
+}
+
 /** Opens (or, for writing, creates) an lrsweep schema on a PostgreSQL server. */
 export async function openPostgres(db: string, options: OpenOptions): Promise<PostgresStorage> {
   const target = parsePgUrl(db);
   const readOnly = options.mode === 'read';
-  const pool = new pg.Pool({ connectionString: target.connectionString({ readOnly }), max: POOL_MAX, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types });
+  const pool = new pg.Pool({ connectionString: target.connectionString({ readOnly }), max: POOL_MAX, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types, Client: ClosingClient });
   // Claims and heartbeats: one connection (it connects on first use), commits that do not wait for the disk.
-  const fast = new pg.Pool({ connectionString: target.connectionString({ readOnly, asyncCommit: true }), max: 1, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types });
+  const fast = new pg.Pool({ connectionString: target.connectionString({ readOnly, asyncCommit: true }), max: 1, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types, Client: ClosingClient });
   // An idle connection that breaks (a server restart) is dropped from the pool; the next query reports it.
   pool.on('error', () => {});
   fast.on('error', () => {});
