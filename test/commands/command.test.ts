@@ -115,6 +115,11 @@ test('failures are data: a non-zero exit, a hang past trial_timeout, a missing o
     assert.equal(trial.state, 'failed');
     assert.match(trial.error as string, new RegExp(error), name);
     assert.equal(trial.process, null);
+    if (name === 'exit3') {
+      // The last lines of stderr (at most 20) close the log the reason names.
+      const log = readFileSync(/\(log: (.*)\)$/.exec(trial.error as string)![1], 'utf8');
+      assert.match(log, /# lrsweep: exit code 3, [^\n]*\n# lrsweep: the last 1 line\(s\) of stderr:\n#   out of patience\n$/);
+    }
   }
   assert.deepEqual(processesWith(`sleep ${marker}`), [], 'the timed-out command\'s whole process tree is gone');
 });

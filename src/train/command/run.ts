@@ -49,7 +49,7 @@ export interface CommandResult extends TrialFiles {
   leftBehind: number;
   /** Why the command could not be started (`spawn python4 ENOENT`), else null. */
   spawnError: string | null;
-  /** The last lines of stderr (at most 20 lines, 4 KB). */
+  /** The last lines of stderr (at most 20 lines, 4 KB); written at the end of the log when the command did not exit 0. */
   stderrTail: string[];
   /** Every metrics line, in order (the sweep merges lines of one epoch into one point). */
   points: MetricsPoint[];
@@ -59,6 +59,10 @@ export interface CommandResult extends TrialFiles {
   /** From spawn to the end of the group. */
   durationMs: number;
 }
+
+/** What is kept of stderr for a failure: the last lines, at most this many and this many bytes. */
+const TAIL_LINES = 20;
+const TAIL_BYTES = 4096;
 
 /** After the group is gone, how long to wait for its output pipes to close (a process that left the group may hold them). */
 const PIPE_WAIT_MS = 1000;
@@ -107,6 +111,12 @@ export async function runCommandTrial(options: CommandTrainerOptions, trial: Com
       throw e;
     }
     log.note(describeEnd(result));
+    // The one-line reason names this log: its last lines then say why, even when stdout chatter
+    // came between the stderr lines.
+    if (!succeeded(result) && result.stderrTail.length > 0) {
+      log.note(`the last ${result.stderrTail.length} line(s) of stderr:`);
+      for (const line of result.stderrTail) log.write(`#   ${line}\n`);
+    }
     return result;
   } finally {
     log.close();
@@ -149,7 +159,7 @@ async function runProcess(options: CommandTrainerOptions, argv: string[], env: N
   const began = performance.now();
   const graceMs = options.kill_grace * 1000;
   const reported = new Set<string>();
-  const tail = new Tail();
+  const tail = new Tail(TAIL_BYTES);
 
   const child = spawn(argv[0], argv.slice(1), { cwd: options.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => {
@@ -232,7 +242,7 @@ async function runProcess(options: CommandTrainerOptions, argv: string[], env: N
     if (timer) clearTimeout(timer);
     hooks.signal?.removeEventListener('abort', onAbort);
   }
-  result.stderrTail = tail.lines();
+  result.stderrTail = tail.lines(TAIL_LINES);
   result.reported = [...reported];
   result.durationMs = performance.now() - began;
   if (hookError) throw (hookError as { error: unknown }).error;
@@ -252,6 +262,11 @@ async function drain(closed: Promise<unknown>, child: ChildProcessByStdio<null, 
     log.write('\n');
     log.note('stopped reading: a process outside the group still holds the output pipes');
   }
+}
+
+/** Whether the command ran to exit code 0 on its own (whether it reported its objective is commandOutcome's to say). */
+function succeeded(r: CommandResult): boolean {
+  return r.spawnError === null && r.stopped === null && r.signal === null && r.exitCode === 0;
 }
 
 function describeEnd(r: CommandResult): string {

@@ -100,7 +100,19 @@ test('a command that exits 3 fails with its exit code and the last line of stder
   assert.equal(r.stderrTail[0], 'line 12');
   assert.equal(r.stderrTail.at(-1), 'ValueError: bad shape');
   assert.deepEqual(commandOutcome(r, 'val_loss'), { state: 'failed', reason: 'exit code 3: ValueError: bad shape' });
-  assert.match(readFileSync(r.logPath, 'utf8'), /line 1\n[^]*line 30\nValueError: bad shape\n# lrsweep: exit code 3/);
+  const log = readFileSync(r.logPath, 'utf8');
+  assert.match(log, /line 1\n[^]*line 30\nValueError: bad shape\n# lrsweep: exit code 3/);
+  // The last 20 lines of stderr close the log, under the note that says how the command ended.
+  assert.deepEqual(log.split('\n').slice(-22), ['# lrsweep: the last 20 line(s) of stderr:',
+    ...Array.from({ length: 19 }, (_, i) => `#   line ${i + 12}`), '#   ValueError: bad shape', '']);
+});
+
+test('a command that exits 0 leaves no stderr tail in its log; one killed by a signal does', async () => {
+  const ok = await runCommandTrial(commandOptions(sh('echo warning >&2; echo "{\\"epoch\\": 1, \\"val_loss\\": 1}"')), commandTrial());
+  assert.doesNotMatch(readFileSync(ok.logPath, 'utf8'), /line\(s\) of stderr/);
+  const killed = await runCommandTrial(commandOptions(sh('echo "dying" >&2; kill -9 $$')), commandTrial());
+  assert.equal(killed.signal, 'SIGKILL');
+  assert.match(readFileSync(killed.logPath, 'utf8'), /# lrsweep: the last 1 line\(s\) of stderr:\n#   dying\n$/);
 });
 
 test('a command that exits 0 without reporting the objective fails, saying what it did report', async () => {
