@@ -44,9 +44,12 @@ export async function deleteSweep(o: { db: string; name: string; trialFolder: bo
   let trials: number;
   let owner: ReturnType<typeof sweepDirOwner>;
   try {
-    // The folder is checked before anything is removed: one another sweep of the name owns stays, and so does everything else.
+    // The folder is checked before anything is removed: one another sweep of the name owns stays,
+    // and so does everything else. Its owner key is `<store>#<created at>` (sweep/training.ts):
+    // this sweep's, or one of this store's that was deleted (a name is unique in a store).
     owner = sweepDirOwner(root, sweep.name);
-    if (o.trialFolder && owner && !owner.key?.endsWith(`#${sweep.createdAt}`)) {
+    const ours = (key: string | null) => key !== null && (key.endsWith(`#${sweep.createdAt}`) || key.startsWith(`${storage.where}#`));
+    if (o.trialFolder && owner && !ours(owner.key)) {
       throw new UsageError(`--trial-folder: ${owner.dir} ${owner.key === null ? 'does not say which sweep it holds (no sweep.json)'
         : `holds the trials of another sweep named ${sweep.name} (${owner.key}), not of this one (created ${sweep.createdAt})`}: nothing was deleted; ` +
         'remove that folder yourself, or leave out --trial-folder');

@@ -239,11 +239,12 @@ export class TrialQueue {
       const name = queueName(sweepId);
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ENQUEUE_LOCK, sweepId]);
-      const jobs = await client.query<{ n: number }>(`SELECT COUNT(*)::int AS n FROM ${schema}.job WHERE name = $1`, [name]);
+      // The jobs first: delete_queue removes the queue's row before it drops its jobs' table, which refers to that row.
+      const jobs = await client.query(`DELETE FROM ${schema}.job WHERE name = $1`, [name]);
       if ((await client.query(`SELECT 1 FROM ${schema}.queue WHERE name = $1`, [name])).rowCount) await client.query(`SELECT ${schema}.delete_queue($1)`, [name]);
       await client.query(`DELETE FROM ${schema}.archive WHERE name = $1`, [name]);
       await client.query('COMMIT');
-      return jobs.rows[0].n;
+      return jobs.rowCount ?? 0;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});
       let cause = (e instanceof Error ? e.message : String(e)).split('\n')[0];
