@@ -242,7 +242,7 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
     s.lastRunId = runId;
     // Only trials this file plans run here: a job naming another (the stored definition changed
     // since the last heartbeat's check) stops serving the sweep at once.
-    s.rowCheck ??= planCheck(item.sweep, item.loaded.trainer.steps);
+    s.rowCheck ??= planCheck(item.sweep, item.loaded.trainer.steps, { planned: true });
     const source = new QueueSource(storage, queue, item.record.id, runId, {
       row: s.rowCheck,
       onForeign: async (trial, row) => {
