@@ -177,6 +177,21 @@ test('Ctrl-C during command trials ends their process groups, marks them interru
   assert.match(again.stdout, /4 of 4 trials complete/);
 });
 
+test('Ctrl-C while a long lr.npy is written stops the write: no lr.npy or partial file is left, and the command never starts', async () => {
+  const dir = workspace();
+  // 10^8 steps: an 800 MB lr.npy when whole; the stop comes as soon as its partial file shows.
+  writeFileSync(join(dir, 'long.yaml'), `name: long\nschedule: { first_cycle_steps: 100000000 }\ntrainer: { kind: command, run: [sh, -c, "touch ran; echo '{\\"epoch\\": 1, \\"val_loss\\": 1}'"], steps: 100000000, metrics: [val_loss] }\n`);
+  const trialDir = join(dir, 'lrsweep-trials', 'long', '1');
+  const run = startCli(['run', 'long.yaml', '--no-lint'], dir);
+  await waitFor(() => existsSync(join(trialDir, 'lr.npy.partial')), 'lr.npy to be written');
+  run.child.kill('SIGINT');
+  assert.equal(await run.done, 130, run.out().stderr);
+  assert.deepEqual(readdirSync(trialDir).sort(), ['attempt-1.log']);
+  assert.match(readFileSync(join(trialDir, 'attempt-1.log'), 'utf8'), /not started: the run was stopping/);
+  assert.equal(existsSync(join(dir, 'ran')), false, 'the command never ran');
+  assert.deepEqual(queryDb(join(dir, 'lrsweep.db'), "SELECT COUNT(*) AS n FROM trials WHERE state = 'complete'"), [{ n: 0 }]);
+});
+
 test('a runner killed with kill -9 leaves its commands running; the next run ends them and runs each trial once', async () => {
   const dir = workspace();
   const marker = `${(Date.now() + 7) % 1000}`;

@@ -15,13 +15,13 @@
 
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import type { CommandTrainerOptions } from './options.js';
 import { LineSplitter, Tail, parseMetricsLine, type MetricsPoint } from './output.js';
 import { endGroup, type Ended } from './process-group.js';
 import { processRecord, type ProcessRecord } from './orphans.js';
 import { expandEnv, fillPlaceholders } from './template.js';
-import { prepareTrialDir, type CommandTrial, type TrialFiles } from './trial-dir.js';
+import { prepareTrialDir, trialFiles, type CommandTrial, type TrialFiles } from './trial-dir.js';
 
 export interface RunHooks {
   /** Aborting ends the command (SIGTERM, then SIGKILL after kill_grace); the result says stopped: 'abort'. */
@@ -86,7 +86,9 @@ export async function runCommandTrial(options: CommandTrainerOptions, trial: Com
     PYTHONUNBUFFERED: '1',
     ...expandEnv(options.env, process.env),
   };
-  const files = await prepareTrialDir(trial);
+  const files = trialFiles(trial);
+  // A stop while lr.npy is written (10^9 steps take tens of seconds) ends the write at once.
+  const prepared = await prepareTrialDir(trial, hooks.signal);
   Object.assign(env, lrsweepEnv(trial, files));
   const argv = options.run.map((arg) => fillPlaceholders(arg, {
     lr_file: files.lrFile, trial_file: files.trialFile, trial_dir: files.dir, seed: String(trial.seed), steps: String(trial.steps),
@@ -99,8 +101,10 @@ export async function runCommandTrial(options: CommandTrainerOptions, trial: Com
   const log = new LogFile(files.logPath);
   try {
     log.note(`trial ${trial.number} of ${trial.sweep}, attempt ${trial.attempt}, at ${new Date().toISOString()} in ${options.cwd}: ${JSON.stringify(argv)}`);
-    if (hooks.signal?.aborted) {
+    if (!prepared || hooks.signal?.aborted) {
       result.stopped = 'abort';
+      // This attempt's lr.npy (gigabytes for a long curve) is of no use to an attempt that never ran.
+      if (prepared) rmSync(files.lrFile, { force: true });
       log.note('not started: the run was stopping');
       return result;
     }

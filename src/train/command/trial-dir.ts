@@ -113,20 +113,28 @@ export function scheduleInput(params: Record<string, unknown>): ScheduleInput {
 /**
  * Writes lr.npy: exactly `lrsweep curve`'s float64 values for the trial's params, streamed from
  * the engine in chunks (bounded memory at any length), to a temporary name renamed into place,
- * so a command never sees a partial file.
+ * so a command never sees a partial file. `signal` is checked between chunks (10^9 steps take
+ * tens of seconds and 8 GB): once it aborts, the partial file is removed and false returned.
  */
-export async function writeLrFile(path: string, params: Record<string, unknown>, steps: number, given?: Float64Array): Promise<void> {
+export async function writeLrFile(path: string, params: Record<string, unknown>, steps: number, given?: Float64Array, signal?: AbortSignal): Promise<boolean> {
   const chunks = given ? [given] : curveChunks(scheduleInput(params), { steps }); // validates before anything is written
+  if (signal?.aborted) return false;
   const npy = encoder('npy', 'f64', steps);
   const sink = fileSink(path);
   try {
     await sink.write(npy.header());
     let first = 0;
     for (const chunk of chunks) {
+      // The writes wait for the stream to drain, so signal handlers run between chunks.
+      if (signal?.aborted) {
+        sink.abort();
+        return false;
+      }
       await sink.write(npy.chunk(chunk, first, first === 0));
       first += chunk.length;
     }
     await sink.commit();
+    return true;
   } catch (e) {
     sink.abort();
     throw e;
@@ -142,11 +150,14 @@ export function trialJson(trial: CommandTrial, files: TrialFiles): Record<string
   };
 }
 
-/** Makes the trial's folder (kept across attempts) and writes lr.npy and trial.json for this attempt. */
-export async function prepareTrialDir(trial: CommandTrial): Promise<TrialFiles> {
+/**
+ * Makes the trial's folder (kept across attempts) and writes lr.npy and trial.json for this
+ * attempt; null when `signal` aborted first (then nothing of this attempt's lr.npy is left).
+ */
+export async function prepareTrialDir(trial: CommandTrial, signal?: AbortSignal): Promise<TrialFiles | null> {
   const files = trialFiles(trial);
   mkdirSync(files.dir, { recursive: true });
-  await writeLrFile(files.lrFile, trial.params, trial.steps, trial.curve);
+  if (!(await writeLrFile(files.lrFile, trial.params, trial.steps, trial.curve, signal))) return null;
   writeFileAtomic(files.trialFile, `${JSON.stringify(trialJson(trial, files), null, 2)}\n`);
   return files;
 }

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { curve } from '../../../src/schedule/curve.js';
 import { scheduleInput } from '../../../src/train/command/trial-dir.js';
 import { runCommandTrial } from '../../../src/train/command/run.js';
@@ -113,6 +113,19 @@ test('a command that exits 0 leaves no stderr tail in its log; one killed by a s
   const killed = await runCommandTrial(commandOptions(sh('echo "dying" >&2; kill -9 $$')), commandTrial());
   assert.equal(killed.signal, 'SIGKILL');
   assert.match(readFileSync(killed.logPath, 'utf8'), /# lrsweep: the last 1 line\(s\) of stderr:\n#   dying\n$/);
+});
+
+test('a stop while lr.npy is written: the command never starts, and no lr.npy of the attempt is left', async () => {
+  const stop = new AbortController();
+  const trial = commandTrial({ steps: 10_000_000 });
+  const running = runCommandTrial(commandOptions(sh('touch ran; echo "{\\"epoch\\": 1, \\"val_loss\\": 1}"'), { steps: 10_000_000 }), trial, { signal: stop.signal });
+  setImmediate(() => stop.abort());
+  const r = await running;
+  assert.equal(r.stopped, 'abort');
+  assert.equal(r.pgid, null, 'never spawned');
+  assert.deepEqual(readdirSync(trial.dir), ['attempt-1.log']);
+  assert.match(readFileSync(r.logPath, 'utf8'), /# lrsweep: not started: the run was stopping\n$/);
+  assert.deepEqual(commandOutcome(r, 'val_loss'), { state: 'interrupted', reason: 'stopped by the runner' });
 });
 
 test('a command that exits 0 without reporting the objective fails, saying what it did report', async () => {

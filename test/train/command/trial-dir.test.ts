@@ -37,6 +37,21 @@ test('parameters the engine refuses write nothing, not even a partial file', asy
   assert.deepEqual(readdirSync(dir), []);
 });
 
+test('a stop while lr.npy is written ends the write between chunks and leaves no file, partial or whole', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'lr.npy');
+  const stop = new AbortController();
+  // 10^7 steps: 80 MB and 200 of the engine's chunks; the stop comes while the first ones are written.
+  const writing = writeLrFile(path, PARAMS, 10_000_000, undefined, stop.signal);
+  setImmediate(() => stop.abort());
+  assert.equal(await writing, false);
+  assert.deepEqual(readdirSync(dir), []);
+  assert.equal(await writeLrFile(path, PARAMS, 100, undefined, stop.signal), false, 'a signal already aborted writes nothing');
+  assert.deepEqual(readdirSync(dir), []);
+  assert.equal(await prepareTrialDir(commandTrial({ dir: join(dir, 't') }), stop.signal), null);
+  assert.deepEqual(readdirSync(join(dir, 't')), []);
+});
+
 test('a trial folder is <root>/<sweep>/<trial>, and holds lr.npy and trial.json for the attempt', async () => {
   const root = tempDir();
   const trial = commandTrial({ dir: trialDir(root, 'my-sweep', 12), number: 12, attempt: 3, steps: 64 });
@@ -49,7 +64,7 @@ test('a trial folder is <root>/<sweep>/<trial>, and holds lr.npy and trial.json 
 
 test('cleanup on completion: lr deletes lr.npy only; outputs keeps only logs and trial.json; none keeps everything', async () => {
   const made = async (name: string) => {
-    const files = await prepareTrialDir(commandTrial({ dir: join(tempDir(), name) }));
+    const files = (await prepareTrialDir(commandTrial({ dir: join(tempDir(), name) })))!;
     writeFileSync(files.logPath, 'log\n');
     writeFileSync(join(files.dir, 'attempt-2.log'), 'log\n');
     writeFileSync(join(files.dir, 'checkpoint.pt'), 'weights');
