@@ -8,7 +8,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, verdict } from './measure.js';
@@ -73,6 +73,9 @@ export function benchStartup(): void {
       console.log(`${c.name.padEnd(38)} ${ms.toFixed(0).padStart(5)} ms  ${ratio.toFixed(2).padStart(5)}x${mark}`);
     }
     console.log(`start-up: every command within ${TARGET}x of node -e 0: ${verdict(all)}`);
+    // Other work on the machine slows a whole lrsweep process more than a bare node's: say so.
+    const load = loadavg()[0];
+    if (load > availableParallelism()) console.log(`(the machine was busy: load average ${load.toFixed(1)} on ${availableParallelism()} cores; ratios read high, run again when it is idle)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
