@@ -89,7 +89,7 @@ export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
   if (o.plot !== undefined) {
     const columns = o.plot === '-' ? Math.max(20, Math.min(200, (process.stdout.columns || 100) - 14)) : CHART_COLUMNS;
     const points = schedule.extremes(o.start, o.steps, columns);
-    if (o.plot === '-') process.stdout.write(terminalChart(points, columns, { log: o.log }));
+    if (o.plot === '-') process.stdout.write(await terminalChart(points, columns, { log: o.log }));
     else {
       const title = `${schedule.name} learning rate, steps ${o.start} to ${o.start + o.steps - 1}`;
       await writeChart(curveChart([{ name: schedule.name, points }], { log: o.log, title }), o.plot, '--plot');

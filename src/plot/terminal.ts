@@ -1,10 +1,11 @@
 // A curve drawn in the terminal (`--plot -`): each column's exact minimum and maximum, two lines
-// (asciichart series), so restart spikes and troughs both show.
+// (asciichart series), so restart spikes and troughs both show. asciichart is imported when a
+// chart is drawn: curve without --plot - starts without it.
 
-import asciichart from 'asciichart';
 import type { CurvePoint } from '../schedule/extremes.js';
 
-export function terminalChart(points: CurvePoint[], columns: number, options: { log?: boolean } = {}): string {
+export async function terminalChart(points: CurvePoint[], columns: number, options: { log?: boolean } = {}): Promise<string> {
+  const { default: asciichart } = await import('asciichart');
   const first = points[0].step;
   const span = points[points.length - 1].step - first + 1;
   const hi = new Array<number>(columns).fill(Number.NaN);
