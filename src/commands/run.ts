@@ -27,6 +27,7 @@ export function builder(y: Argv) {
     .option('workers', { nargs: 1, coerce: optionalIntFlag('workers', 1, MAX_WORKERS), describe: 'Worker threads  [default: budget.workers, else one per core]' })
     .option('backend', { choices: BACKENDS, default: 'wasm' as Backend, describe: 'tfjs backend; tensorflow needs @tensorflow/tfjs-node installed' })
     .option('extend', { type: 'boolean', default: false, describe: 'Accept a changed sweep file that adds configs (values, trials, repeats)' })
+    .option('replace', { type: 'boolean', default: false, describe: 'Replace the stored definition with a changed file\'s, while none of the sweep\'s trials is complete or diverged' })
     .option('dry-run', { type: 'boolean', default: false, describe: 'Check the file, print the number of trials and the first configs, run nothing' })
     .option('enqueue-only', { type: 'boolean', default: false, describe: 'PostgreSQL --db: register and enqueue the sweep, and leave its trials to `lrsweep worker`' })
     .option('trials-dir', { type: 'string', nargs: 1, describe: 'Command trainers: where each trial\'s directory goes  [default: $LRSWEEP_TRIALS_DIR, else ./lrsweep-trials]' })
@@ -112,10 +113,12 @@ export function presentDryRun(d: DryRun, o: { lint?: boolean } = {}): Output {
   return { stdout: head + table + notes.map((n) => `${n}\n`).join(''), stderr: warnings };
 }
 
-export function presentRun(report: RunReport, file: string, db: string, waited: number): Output {
+export function presentRun(report: RunReport, file: string, db: string, waited: number, trialsDir?: string): Output {
   const c = report.counts;
   const total = totalOf(c);
   const flag = dbFlag(db);
+  // Resuming elsewhere than the trial directories would start command trials in new ones.
+  const dirFlag = trialsDir === undefined ? '' : ` --trials-dir ${/[\s"'$`\\]/.test(trialsDir) ? JSON.stringify(trialsDir) : trialsDir}`;
   if (report.runId < 0) {
     // --enqueue-only: nothing ran here.
     return { stdout: `sweep ${report.sweep}: ${c.waiting} trials waiting for workers (${report.enqueued} newly enqueued; ${c.complete} of ${total} complete)\n` +
@@ -127,7 +130,7 @@ export function presentRun(report: RunReport, file: string, db: string, waited: 
   ];
   if (report.added > 0 && report.added < total) lines.push(`${report.added} new trials were added to the sweep`);
   if (report.recovered > 0) lines.push(`${report.recovered} failed, interrupted or stale trials were queued to run again`);
-  if (report.stopped) lines.push(`stopped: every completed trial is kept. Resume with: ${CLI} run ${file}${flag}`);
+  if (report.stopped) lines.push(`stopped: every completed trial is kept. Resume with: ${CLI} run ${file}${flag}${dirFlag}`);
   else if (c.failed > 0) lines.push(`failed trials keep their errors (${CLI} trials ${report.sweep} --state failed${flag}); running again retries them`);
   lines.push(`best configs: ${CLI} best ${report.sweep}${flag}`);
   return { stdout: `${lines.join('\n')}\n`, exitCode: report.stopped ? 130 : undefined };
@@ -149,6 +152,7 @@ export async function handler(argv: Args): Promise<void> {
   const stop = new AbortController();
   const progress = progressReporter();
   let training = false;
+  let latest: Progress | null = null;
   const onSignal = () => {
     progress.stop(); // clear the bar first, so the messages below stay readable
     if (!training || stop.signal.aborted) {
@@ -156,7 +160,11 @@ export async function handler(argv: Args): Promise<void> {
       process.stderr.write(`\nlrsweep: stopped${training ? ' now; trials still running will be re-run next time' : ''}\n`);
       process.exit(130);
     }
-    process.stderr.write('\nlrsweep: stopping: recording what finished (Ctrl-C again to quit at once)\n');
+    // What Ctrl-C keeps: every trial that ended. Trials in training are interrupted and train again
+    // from the start next time (a trainer has no checkpoint to resume); those not started go back to waiting.
+    const running = latest?.counts.running ?? 0;
+    const lost = running > 0 ? `; ${running} trial${running === 1 ? '' : 's'} in training${reachedText(latest!.reached)} will train again from the start next time` : '';
+    process.stderr.write(`\nlrsweep: stopping: recording what finished${lost} (Ctrl-C again to quit at once)\n`);
     stop.abort();
   };
   process.on('SIGINT', onSignal);
@@ -167,21 +175,23 @@ export async function handler(argv: Args): Promise<void> {
       emit(presentDryRun(await dryRun(file, counter('checking configs')), { lint: argv.lint }));
       return;
     }
+    if (argv.extend && argv.replace) throw new UsageError('--extend and --replace: give one (--extend adds configs and keeps every trial; --replace swaps the definition of a sweep none of whose trials finished)');
     if (argv['enqueue-only'] && !isPostgresUrl(argv.db)) {
       throw new UsageError(`--enqueue-only: needs a PostgreSQL --db (postgres://...), whose queue workers take trials from; ${shownDb(argv.db)} is a SQLite file`);
     }
     const report = await runSweep({
-      file, db: argv.db, enqueueOnly: argv['enqueue-only'], workers: argv.workers, backend: argv.backend, extend: argv.extend, signal: stop.signal, trialsDir: argv['trials-dir'], lint: argv.lint,
+      file, db: argv.db, enqueueOnly: argv['enqueue-only'], workers: argv.workers, backend: argv.backend, extend: argv.extend, replace: argv.replace, signal: stop.signal, trialsDir: argv['trials-dir'], lint: argv.lint,
       onNotice: (message) => process.stderr.write(`lrsweep: ${message}\n`),
       onProgress: (p) => {
         training = true;
+        latest = p;
         progress.update(p);
       },
       onChecking: counter('checking configs'),
       onRegistering: counter('registering trials'),
     });
     progress.stop();
-    emit(presentRun(report, file, argv.db, process.uptime()));
+    emit(presentRun(report, file, argv.db, process.uptime(), argv['trials-dir']));
     // Exit 1, the reason on stderr's last line (cli.ts): a refused sweep, or every trial this run ended failed.
     const failure = report.stopped ? null : report.refused ?? failureOf(report.tally);
     if (failure) throw new RunFailed(failure);
