@@ -6,8 +6,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { runCli, startCli } from '../helpers/cli.js';
+import { skipOrFail } from '../helpers/skip.js';
 import { freshSchema, schemaUrl, sql, withPostgres } from '../storage/pg-server.js';
+import { redactUrl } from '../../src/storage/postgres-url.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/trainers/${name}`, import.meta.url));
 const workspace = () => mkdtempSync(join(tmpdir(), 'lrsweep-worker-'));
@@ -29,6 +32,49 @@ function slowSweep(dir: string, name: string, n: number, seconds: number, epochs
     'lint: { ignore: [ends-mid-cycle, peak-below-min] }\n');
   return file;
 }
+
+/**
+ * A sweep of `n` configs whose module trainer (gated.ts) ends an epoch only while the file `gate`
+ * exists, and logs each training to `log`: trials go on when the test lets them, at any speed.
+ */
+function gatedSweep(dir: string, name: string, n: number, epochs: number, gate: string, log: string): string {
+  const contract = fileURLToPath(new URL('../../src/train/contract.js', import.meta.url));
+  writeFileSync(join(dir, 'gated.ts'), readFileSync(fixture('gated.ts'), 'utf8').replace('../../../src/train/contract.js', contract));
+  const values = Array.from({ length: n }, (_, i) => (0.01 + i * 0.001).toFixed(3)).join(', ');
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, `name: ${name}\nschedule: { first_cycle_steps: ${epochs} }\nparameters: { max_lr: { values: [${values}] } }\n` +
+    `trainer: { kind: module, path: ./gated.ts, options: { epochs: ${epochs}, gate: ${JSON.stringify(gate)}, log: ${JSON.stringify(log)} } }\n` +
+    'budget: { cohort_size: 1 }\nlint: { ignore: [ends-mid-cycle, peak-below-min] }\n');
+  return file;
+}
+
+/** Every trial row with its points, by id (to compare before and after). */
+async function trialRows(schema: string) {
+  return sql<{ id: string; number: number; state: string; attempts: number; run_id: string | null; points: { attempt: number; epoch: number; name: string; value: number }[] | null }>(
+    `SELECT t.*, (SELECT json_agg(m ORDER BY m.attempt, m.seq, m.name) FROM metrics m WHERE m.trial_id = t.id) AS points FROM trials t ORDER BY t.id`, [], schema);
+}
+
+/** The sum of a trial's curve, from its val_loss points (gated.ts and logs.ts report the curve's values): its key in their logs. */
+const curveSum = (points: { epoch: number; name: string; value: number }[] | null) =>
+  String((points ?? []).filter((p) => p.name === 'val_loss').sort((a, b) => a.epoch - b.epoch).reduce((sum, p) => sum + p.value, 0));
+
+/** Whether the server lets this URL's user in with this URL's password. */
+async function letsIn(url: string): Promise<boolean> {
+  const u = new URL(url);
+  u.searchParams.delete('schema'); // lrsweep's, not the driver's
+  const client = new pg.Client({ connectionString: u.href, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** How many times each trial (by its curve's sum) was trained, from a logs.ts log. */
 function trainings(log: string): Map<string, number> {
@@ -58,37 +104,59 @@ withPostgres(() => {
     const dir = workspace();
     const schema = freshSchema();
     const db = schemaUrl(schema);
-    const file = slowSweep(dir, 'k', 60, 0.05, 3);
+    // No epoch ends until the gate opens: the first worker is surely mid-trial when it is killed.
+    const gate = join(dir, 'gate');
+    const log = join(dir, 'trainings.log');
+    writeFileSync(log, '');
+    const file = gatedSweep(dir, 'k', 60, 3, gate, log);
     const enqueued = runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir });
     assert.equal(enqueued.status, 0, enqueued.stderr);
     assert.match(enqueued.stdout, /^sweep k: 60 trials waiting for workers \(60 newly enqueued; 0 of 60 complete\)/);
     const workers = [0, 1, 2].map(() => startCli(['worker', file, '--db', db, '--workers', '1'], dir));
     const victim = workers[0];
     // Kill the first worker while it holds a running trial.
-    let held: { id: number; run_id: number }[] = [];
+    let held: { id: string; run_id: number }[] = [];
     await until('the first worker to run a trial', async () => {
-      held = await sql<{ id: number; run_id: number }>(`SELECT t.id::int AS id, t.run_id::int AS run_id FROM trials t JOIN runs r ON r.id = t.run_id
+      held = await sql<{ id: string; run_id: number }>(`SELECT t.id, t.run_id::int AS run_id FROM trials t JOIN runs r ON r.id = t.run_id
         WHERE r.pid = $1 AND t.state = 'running'`, [victim.child.pid], schema);
       return held.length > 0;
     });
+    await until('the first worker to start training it', async () => readFileSync(log, 'utf8').includes(`${victim.child.pid} `));
     victim.child.kill('SIGKILL');
     assert.equal(await victim.done, -1);
+    writeFileSync(gate, '');
     const codes = await Promise.all(workers.slice(1).map((w) => w.done));
     assert.deepEqual(codes, [0, 0], workers.map((w) => w.out().stderr).join('\n'));
     assert.deepEqual(await states(schema), { complete: 60 });
-    const [counts] = await sql<{ n: number; configs: number }>('SELECT COUNT(*)::int AS n, COUNT(DISTINCT config_hash)::int AS configs FROM trials', [], schema);
-    assert.deepEqual(counts, { n: 60, configs: 60 }, 'nothing duplicated');
-    const [killed] = await sql<{ state: string; attempts: number; run_id: number; epochs: number }>(
-      `SELECT t.state, t.attempts, t.run_id::int AS run_id, (SELECT COUNT(*)::int FROM epochs e WHERE e.trial_id = t.id) AS epochs
-       FROM trials t WHERE t.id = $1`, [held[0].id], schema);
+    const rows = await trialRows(schema);
+    assert.equal(rows.length, 60);
+    // None twice: a trial trained once, except those the killed worker was training (twice, the
+    // second time elsewhere); attempts count trainings, plus one for a trial it had taken but not started.
+    const trained = trainings(log);
+    const byVictim = new Set(readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith(`${victim.child.pid} `)).map((l) => l.split(' ')[1]));
+    assert.ok(byVictim.size >= 1);
+    for (const r of rows) {
+      const key = curveSum(r.points);
+      const times = trained.get(key) ?? 0;
+      assert.equal(times, byVictim.has(key) ? 2 : 1, `trial ${r.number}: trained ${times} times`);
+      assert.ok(r.attempts >= times && r.attempts <= 2, `trial ${r.number}: ${r.attempts} attempts for ${times} trainings`);
+      assert.ok((r.points ?? []).every((p) => p.attempt === r.attempts), `trial ${r.number}: only its last attempt's points`);
+      assert.equal((r.points ?? []).length, 3 * 2, `trial ${r.number}: 3 epochs of 2 metrics`);
+    }
+    assert.equal(trained.size, 60, 'only the sweep\'s trials trained');
+    const [killed] = rows.filter((r) => r.id === held[0].id);
     assert.equal(killed.state, 'complete');
     assert.equal(killed.attempts, 2, 'run again once');
-    assert.notEqual(killed.run_id, held[0].run_id, 'finished by another worker');
-    assert.equal(killed.epochs, 3, 'its points are those of the attempt that completed');
+    assert.notEqual(Number(killed.run_id), held[0].run_id, 'finished by another worker');
     const [dead] = await sql<{ status: string }>('SELECT status FROM runs WHERE id = $1', [held[0].run_id], schema);
     assert.equal(dead.status, 'failed');
     const status = runCli(['status', 'k', '--db', db], { cwd: dir });
     assert.match(status.stdout, /queue: 0 jobs waiting, 0 taken by workers/);
+    // None lost: a worker started again finds nothing to do and changes no row.
+    const again = runCli(['worker', file, '--db', db, '--workers', '1'], { cwd: dir });
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /0 trials ended on this worker/);
+    assert.deepEqual(await trialRows(schema), rows);
   });
 
   test('two `run --enqueue-only` (or two `run`) of one sweep at once enqueue each trial once; enqueueing again adds nothing', async () => {
@@ -158,10 +226,13 @@ withPostgres(() => {
     const db = schemaUrl(schema);
     const log = join(dir, 'calls.log');
     writeFileSync(log, '');
-    const file = slowSweep(dir, 'i', 12, 0.1, 8, log);
+    // No epoch ends until the gate opens: the two running trials are surely mid-training at Ctrl-C.
+    const gate = join(dir, 'gate');
+    const file = gatedSweep(dir, 'i', 12, 8, gate, log);
     assert.equal(runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir }).status, 0);
     const first = startCli(['worker', file, '--db', db, '--workers', '2'], dir);
     await until('two running trials', async () => (await states(schema)).running === 2);
+    await until('both to start training', async () => readFileSync(log, 'utf8').split('\n').filter(Boolean).length === 2);
     first.child.kill('SIGINT');
     assert.equal(await first.done, 130, first.out().stderr);
     assert.match(first.out().stdout, /stopped: its interrupted trials went back to the queue for other workers/);
@@ -174,8 +245,11 @@ withPostgres(() => {
     const again = runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir });
     assert.match(again.stdout, /\(0 newly enqueued;/);
     assert.equal(await jobs(), 12);
-    // Two workers share the rest; every trial completes, each trained once more at most.
+    // Two workers share the rest (each holds trials before the gate opens); every trial completes, each trained once more at most.
     const rest = [0, 1].map(() => startCli(['worker', file, '--db', db, '--workers', '2'], dir));
+    await until('both workers to run trials', async () => (await sql<{ n: number }>(
+      "SELECT COUNT(DISTINCT r.pid)::int AS n FROM trials t JOIN runs r ON r.id = t.run_id WHERE t.state = 'running'", [], schema))[0].n === 2);
+    writeFileSync(gate, '');
     assert.deepEqual(await Promise.all(rest.map((w) => w.done)), [0, 0], rest.map((w) => w.out().stderr).join('\n'));
     assert.deepEqual(await states(schema), { complete: 12 });
     const counts = trainings(log);
@@ -183,7 +257,7 @@ withPostgres(() => {
     const interruptedOnce = [...counts.values()].filter((n) => n === 2).length;
     assert.ok([...counts.values()].every((n) => n === 1 || n === 2), JSON.stringify([...counts]));
     // The two that were training trained again; those only queued behind them had not trained yet.
-    assert.ok(interruptedOnce >= 2 && interruptedOnce <= stoppedStates.interrupted, `${interruptedOnce} trained twice, ${stoppedStates.interrupted} interrupted`);
+    assert.equal(interruptedOnce, 2, `${interruptedOnce} trained twice, ${stoppedStates.interrupted} interrupted`);
     const ran = rest.map((w) => Number(/(\d+) trials ended on this worker/.exec(w.out().stdout)?.[1]));
     assert.ok(ran.every((n) => n > 0), `both workers took work: ${ran}`);
   });
@@ -286,12 +360,15 @@ withPostgres(() => {
     const dir = workspace();
     const schema = freshSchema();
     const db = schemaUrl(schema);
-    const file = slowSweep(dir, 'x', 8, 0.1, 8);
+    // No trial ends until the gate opens: the worker is still serving the sweep when it is
+    // extended, however fast the machine.
+    const gate = join(dir, 'gate');
+    const file = gatedSweep(dir, 'x', 8, 8, gate, join(dir, 'trainings.log'));
     assert.equal(runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir }).status, 0);
     const w = startCli(['worker', file, '--db', db, '--workers', '1'], dir);
-    await until('a complete trial', async () => (await states(schema)).complete >= 1);
+    await until('a running trial', async () => (await states(schema)).running >= 1);
     const other = workspace();
-    copyFileSync(join(dir, 'waits.ts'), join(other, 'waits.ts'));
+    copyFileSync(join(dir, 'gated.ts'), join(other, 'gated.ts'));
     const extended = join(other, 'x.yaml');
     writeFileSync(extended, readFileSync(file, 'utf8').replace('values: [0.010,', 'values: [0.5, 0.010,'));
     const ext = runCli(['run', extended, '--db', db, '--extend', '--enqueue-only'], { cwd: other });
@@ -307,6 +384,7 @@ withPostgres(() => {
     // extension the queue handed it out (before the next heartbeat's check).
     assert.deepEqual(await sql("SELECT state, attempts FROM trials WHERE (params::jsonb)->>'max_lr' = '0.5'", [], schema), [{ state: 'waiting', attempts: 0 }]);
     // A worker with the new file finishes the sweep.
+    writeFileSync(gate, '');
     const fresh = runCli(['worker', extended, '--db', db, '--workers', '2'], { cwd: other });
     assert.equal(fresh.status, 0, fresh.stderr);
     assert.deepEqual(await states(schema), { complete: 9 });
@@ -371,7 +449,7 @@ withPostgres(() => {
     writeFileSync(changed, readFileSync(file, 'utf8').replace('epochs: 2 }', 'epochs: 3 }'));
     const r = runCli(['worker', changed, '--db', db], { cwd: other });
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /^lrsweep: .*d\.yaml: sweep "d" in postgres:\/\/postgres@127\.0\.0\.1:5432\/test\?schema=\w+ differs from this file \(trainer\.options\.epochs: 2 -> 3\): a worker runs only sweeps whose stored definition and trainer files equal its own/);
+    assert.match(r.stderr, new RegExp(`^lrsweep: .*d\\.yaml: sweep "d" in ${escapeRe(redactUrl(db))} differs from this file \\(trainer\\.options\\.epochs: 2 -> 3\\): a worker runs only sweeps whose stored definition and trainer files equal its own`));
     // The same file, but the trainer it runs is not the one the sweep was registered with.
     copyFileSync(file, changed);
     writeFileSync(join(other, 'waits.ts'), `${readFileSync(join(dir, 'waits.ts'), 'utf8')}\n// edited\n`);
@@ -393,11 +471,16 @@ withPostgres(() => {
     assert.equal(runCli(['run', file, '--db', join(dir, 'y.db'), '--enqueue-only'], { cwd: dir }).status, 2, '--enqueue-only needs PostgreSQL');
   });
 
-  test('a password in the URL never shows: not in what run, worker, status or cancel print, nor in the runs table', async () => {
+  test('a password in the URL never shows: not in what run, worker, status or cancel print, nor in the runs table', async (t) => {
     const dir = workspace();
     const schema = freshSchema();
     const u = new URL(schemaUrl(schema));
-    u.password = 's3cret-pw'; // the test server trusts local logins: any password is accepted
+    // LRSWEEP_TEST_PG's own password when it has one; else one that a server trusting local logins ignores.
+    if (!u.password) {
+      u.password = 's3cret-pw';
+      if (skipOrFail(t, !(await letsIn(u.href)) && `LRSWEEP_TEST_PG has no password and its server checks passwords (${u.username || 'the user'} with a made-up one is refused): put the password in LRSWEEP_TEST_PG`)) return;
+    }
+    const secret = new RegExp(escapeRe(decodeURIComponent(u.password)));
     const db = u.href;
     const file = slowSweep(dir, 'p', 3, 0.01, 2);
     const outputs = [
@@ -408,10 +491,10 @@ withPostgres(() => {
       runCli(['cancel', 'p', '--db', db], { cwd: dir }),
     ];
     assert.deepEqual(outputs.map((o) => o.status), [0, 0, 0, 0, 0], outputs.map((o) => o.stderr).join('\n'));
-    for (const o of outputs) assert.doesNotMatch(o.stdout + o.stderr, /s3cret/);
-    assert.match(outputs[0].stdout, /postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/);
+    for (const o of outputs) assert.doesNotMatch(o.stdout + o.stderr, secret);
+    assert.ok(outputs[0].stdout.includes(`${u.protocol}//${u.username}:***@${u.host}`), outputs[0].stdout);
     const rows = await sql('SELECT * FROM runs', [], schema);
     assert.ok(rows.length > 0);
-    assert.doesNotMatch(JSON.stringify(rows), /s3cret/);
+    assert.doesNotMatch(JSON.stringify(rows), secret);
   });
 });
