@@ -535,6 +535,13 @@ export class PostgresStorage implements Storage {
     return (await this.q<RunRow>(`SELECT *, ${RUN_AGE} FROM runs WHERE sweep_id = $1 ORDER BY id`, [sweepId])).map(runOf);
   }
 
+  async staleProcesses(sweepId: number, isRunAlive: (run: RunRecord) => boolean): Promise<ProcessRecord[]> {
+    const held = await this.q<{ run_id: number; process: ProcessRecord }>(`SELECT run_id, process FROM trials WHERE sweep_id = $1 AND ${HELD} AND process IS NOT NULL`, [sweepId]);
+    if (held.length === 0) return [];
+    const dead = new Set((await this.runs(sweepId)).filter((r) => r.status !== 'running' || !isRunAlive(r)).map((r) => r.id));
+    return held.filter((t) => dead.has(t.run_id)).map((t) => t.process);
+  }
+
   async recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean, options: RecoverOptions = {}): Promise<Recovered> {
     return this.tx(async (c) => {
       const open = (await c.query<RunRow>(`SELECT *, ${RUN_AGE} FROM runs WHERE sweep_id = $1 AND status = 'running'`, [sweepId])).rows.map(runOf);

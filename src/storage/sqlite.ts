@@ -250,6 +250,7 @@ export class SqliteStorage implements Storage {
       openRuns: p("SELECT * FROM runs WHERE sweep_id = ? AND status = 'running'"),
       markRunDead: p("UPDATE runs SET status = 'failed', ended_at = ? WHERE id = ?"),
       // Trials still held by a run that has ended (it died, or could not record their end).
+      heldProcesses: p(`SELECT run_id, process FROM trials WHERE sweep_id = ? AND ${HELD} AND process IS NOT NULL`),
       staleProcesses: p(`SELECT t.process FROM trials t JOIN runs r ON r.id = t.run_id
                          WHERE t.sweep_id = ? AND t.${HELD} AND r.status <> 'running' AND t.process IS NOT NULL`),
       requeueStale: p(`UPDATE trials SET state = 'waiting', run_id = NULL, process = NULL, lost = 0
@@ -409,6 +410,13 @@ export class SqliteStorage implements Storage {
 
   async runs(sweepId: number): Promise<RunRecord[]> {
     return this.read(() => (this.s.runs.all(sweepId) as RunRow[]).map(runOf));
+  }
+
+  async staleProcesses(sweepId: number, isRunAlive: (run: RunRecord) => boolean): Promise<ProcessRecord[]> {
+    const held = this.read(() => this.s.heldProcesses.all(sweepId) as { run_id: number; process: string }[]);
+    if (held.length === 0) return [];
+    const dead = new Set((await this.runs(sweepId)).filter((r) => r.status !== 'running' || !isRunAlive(r)).map((r) => r.id));
+    return held.filter((t) => dead.has(t.run_id)).map((t) => JSON.parse(t.process) as ProcessRecord);
   }
 
   async recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean, options: RecoverOptions = {}): Promise<Recovered> {

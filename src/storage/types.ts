@@ -235,6 +235,12 @@ export interface Storage {
    */
   recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean, options?: RecoverOptions): Promise<Recovered>;
   /**
+   * The process records of stale trials (held by a run that is not running, or that isRunAlive
+   * says is dead), changing nothing. Callers end those groups before recoverTrials clears the
+   * records, so a caller stopped while it waits for them leaves the records for the next one.
+   */
+  staleProcesses(sweepId: number, isRunAlive: (run: RunRecord) => boolean): Promise<ProcessRecord[]>;
+  /**
    * Moves up to `limit` waiting trials to queued for this run, in number order, and returns them
    * (attempts counted). With `sameSeed`, only trials with the seed of the first one (a cohort).
    */

@@ -5,7 +5,7 @@
 // heartbeat, and its late writes are dropped.
 
 import { hostname } from 'node:os';
-import type { RunRecord } from '../storage/types.js';
+import type { RecoverOptions, Recovered, RunRecord, Storage } from '../storage/types.js';
 import type { ProcessRecord } from '../train/command/index.js';
 
 export const HEARTBEAT_MS = 5_000;
@@ -49,13 +49,51 @@ export function isRunAlive(run: RunRecord, o: Liveness = {}): boolean {
   return !gone || (o.shared === true && run.heartbeatAgeMs < 2 * HEARTBEAT_MS);
 }
 
+/** From SIGTERM to SIGKILL for a group a dead run left, when the sweep's trainer does not say (its kill_grace). */
+export const LEFTOVER_GRACE_MS = 10_000;
+
+export interface LeftoverOptions {
+  onNotice?: (message: string) => void;
+  /** From SIGTERM to SIGKILL: the command trainer's kill_grace. */
+  graceMs?: number;
+}
+
 /** Ends the processes (command trainers) that a dead run left running, before their trials run again. */
-export async function endLeftovers(processes: unknown[], onNotice?: (message: string) => void): Promise<void> {
+export async function endLeftovers(processes: unknown[], o: LeftoverOptions = {}): Promise<void> {
   if (processes.length === 0) return;
   // Loaded here: `status` asks isRunAlive, and starts without the command trainer's modules.
   const { endOrphans } = await import('../train/command/index.js');
-  const report = await endOrphans(processes as ProcessRecord[], 10_000);
+  const report = await endOrphans(processes as ProcessRecord[], o.graceMs ?? LEFTOVER_GRACE_MS);
   for (const e of report.ended) {
-    onNotice?.(`ended ${e.processes} process${e.processes === 1 ? '' : 'es'} of process group ${e.record.pgid}, left running by a run that died`);
+    o.onNotice?.(`ended ${e.processes} process${e.processes === 1 ? '' : 'es'} of process group ${e.record.pgid}, left running by a run that died`);
   }
+}
+
+/**
+ * Ends the process groups that the sweep's dead runs left running, changing nothing stored: the
+ * records stay until recoverTrials takes the trials back. What a worker does as it starts and at
+ * its heartbeats, busy or not.
+ */
+export async function endStaleGroups(storage: Storage, sweepId: number, alive: (run: RunRecord) => boolean, o: LeftoverOptions = {}): Promise<void> {
+  await endLeftovers(await storage.staleProcesses(sweepId, alive), o);
+}
+
+/**
+ * Takes back the sweep's stale trials (storage recoverTrials), having first ended the process
+ * groups their dead runs left: recoverTrials clears the records, so they are cleared only once
+ * those groups are gone, and a caller stopped while it waits (a second Ctrl-C) leaves them for
+ * the next run or worker. Groups of a run found dead between the two steps are ended after.
+ */
+export async function recoverSweep(storage: Storage, sweepId: number, alive: (run: RunRecord) => boolean, options: RecoverOptions = {},
+  o: LeftoverOptions = {}): Promise<Recovered> {
+  await endStaleGroups(storage, sweepId, alive, o);
+  const recovered = await storage.recoverTrials(sweepId, alive, options);
+  await endLeftovers(recovered.processes, o);
+  return recovered;
+}
+
+/** A command trainer's kill_grace in ms, for the groups a dead run of its sweep left; undefined for other trainers. */
+export function leftoverGraceMs(runner: { kind: string; options?: unknown }): number | undefined {
+  const grace = runner.kind === 'command' ? (runner.options as { kill_grace?: unknown }).kill_grace : undefined;
+  return typeof grace === 'number' ? grace * 1000 : undefined;
 }

@@ -13,7 +13,7 @@ import { yieldToEvents } from '../core/yield.js';
 import { DefinitionChangedError, type RunRecord, type Storage, type SweepRecord } from '../storage/types.js';
 import { EXTENDABLE, LEGACY, identity, upgradeDefinition, type Sweep } from './definition.js';
 import { canonicalJson } from './hash.js';
-import { endLeftovers } from './liveness.js';
+import { recoverSweep } from './liveness.js';
 import { plan, trialKey } from './space.js';
 
 /** Flattens to path -> canonical JSON; lists are leaves (shown whole). */
@@ -217,7 +217,7 @@ async function checkReplaceable(storage: Storage, existing: SweepRecord, changes
       'stop it first, then run with --replace again');
   }
   // What dead runs left running (command trainers' processes) is ended here, as run does after registering.
-  await endLeftovers((await storage.recoverTrials(existing.id, alive)).processes);
+  await recoverSweep(storage, existing.id, alive);
 }
 
 /** Trials to look at per read while finding the ones a replaced definition no longer plans. */

@@ -19,7 +19,7 @@ import { Dispatcher, type Reached } from './dispatch.js';
 import { newTally, type RunTally } from './tally.js';
 import { planCheck } from './plan-check.js';
 import { loadSweepFile, type CheckProgress } from './file.js';
-import { endLeftovers, HEARTBEAT_MS, isRunAlive } from './liveness.js';
+import { HEARTBEAT_MS, isRunAlive, leftoverGraceMs, recoverSweep } from './liveness.js';
 import { registerSweep } from './register.js';
 import { lintLines, lintSweep } from './lints.js';
 import { StorageSource } from './source.js';
@@ -162,8 +162,8 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     if (removed > 0) o.onNotice?.(`--replace: removed ${removed} trial${removed === 1 ? '' : 's'} that the new definition does not plan`);
     const added = await registerTrials(storage, record.id, sweep, loaded.trainer.steps, o);
     if (o.lint !== false) for (const line of lintLines(lintSweep(sweep, loaded.trainer.steps))) o.onNotice?.(line);
-    const { requeued: recovered, processes } = await storage.recoverTrials(record.id, (run) => isRunAlive(run, { shared: isPostgresUrl(o.db) }));
-    await endLeftovers(processes, o.onNotice);
+    const { requeued: recovered } = await recoverSweep(storage, record.id, (run) => isRunAlive(run, { shared: isPostgresUrl(o.db) }), {},
+      { onNotice: o.onNotice, graceMs: leftoverGraceMs(runner) });
     const tally = newTally();
     const base = { sweep: sweep.name, added, recovered, workers, db: storage.where, tally };
     if (isPostgresUrl(o.db)) return await runOnQueue(storage, { loaded, sweep, record, hash }, o, { ...base, began, backend });

@@ -35,7 +35,7 @@ import type { Sweep } from './definition.js';
 import { Dispatcher, type Reached } from './dispatch.js';
 import type { RunTally } from './tally.js';
 import type { LoadedSweep } from './file.js';
-import { endLeftovers, HEARTBEAT_MS, isRunAlive, STALE_MS } from './liveness.js';
+import { endStaleGroups, HEARTBEAT_MS, isRunAlive, leftoverGraceMs, recoverSweep, STALE_MS } from './liveness.js';
 import { compareWithStored } from './register.js';
 import { QueueSource } from './source.js';
 import { trialKey } from './space.js';
@@ -228,9 +228,22 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
     o.onNotice?.(`sweep ${s.item.sweep.name} was cancelled: its trials here are interrupted, and no more are taken until it is run again`);
   };
 
+  const leftovers = (s: Serving) => ({ onNotice: o.onNotice, graceMs: leftoverGraceMs(s.item.loaded.trainer.runner) });
+  // Process groups a dead worker left running (command trainers) are ended by every worker as it
+  // opens a run and at its heartbeats, busy or not; in the background, one ending per sweep at a
+  // time. Their records stay until an idle pass takes the trials back (recoverSweep).
+  const ending = new Set<number>();
+  const endLeft = (s: Serving) => {
+    const id = s.item.record.id;
+    if (ending.has(id)) return;
+    ending.add(id);
+    void endStaleGroups(storage, id, alive, leftovers(s)).catch(() => {}).finally(() => ending.delete(id));
+  };
+
   /** Opens a run for the sweep, once its trainer files are checked anew (null when they differ now). */
   const open = async (s: Serving): Promise<Session | null> => {
     const { item } = s;
+    endLeft(s);
     const why = await mismatch(s, await storage.getSweep(item.record.name), true);
     if (why) {
       refuse(s, why);
@@ -327,6 +340,7 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
         unanswered(e);
       }
     }
+    for (const s of serving) if (s.state === 'serving') endLeft(s);
   };
 
   const onStop = () => {
@@ -375,8 +389,7 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
           if (s.session) await close(s, 'interrupted', false);
           continue;
         }
-        const r = await storage.recoverTrials(id, alive, { staleOnly: true, maxLost: MAX_LOST });
-        await endLeftovers(r.processes, o.onNotice);
+        const r = await recoverSweep(storage, id, alive, { staleOnly: true, maxLost: MAX_LOST }, leftovers(s));
         if (r.gaveUp > 0) o.onNotice?.(`sweep ${s.item.sweep.name}: ${r.gaveUp} trial${r.gaveUp === 1 ? '' : 's'} failed: their workers were lost ${MAX_LOST} times`);
         await reapOrphanJobs(storage, queue, id);
         Object.assign(s.counts, await storage.counts(id));

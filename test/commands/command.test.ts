@@ -212,6 +212,50 @@ test('a runner killed with kill -9 leaves its commands running; the next run end
   assert.ok(trials.every((x) => x.state === 'complete'));
 });
 
+test('a run stopped while it ends the groups a dead run left keeps their records: the next run ends them', async () => {
+  const dir = workspace();
+  const marker = `stubborn-${process.pid}-${Date.now() % 100000}`;
+  // A command that survives SIGTERM (it notes each one in its folder) while LR_TEST_STAY is 1.
+  writeFileSync(join(dir, 'stubborn.sh'), `trap 'echo TERM >> "$LRSWEEP_TRIAL_DIR/termed"' TERM
+echo '{"epoch": 1, "val_loss": 0.5}'
+[ "$STAY" = 1 ] || exit 0
+exec >/dev/null 2>&1 # its runner's pipes break when the runner dies: a write there would end it
+while :; do sleep 0.2; done
+`);
+  writeFileSync(join(dir, 'stubborn.yaml'), `name: stubborn
+schedule: { first_cycle_steps: 10 }
+parameters: { gamma: { values: [0.5, 0.6] } }
+trainer: { kind: command, run: [sh, stubborn.sh, ${marker}], steps: 10, metrics: [val_loss], env: { STAY: "\${LR_TEST_STAY}" }, kill_grace: 5 }
+`);
+  const db = join(dir, 'lrsweep.db');
+  const termed = (n: number) => existsSync(join(dir, 'lrsweep-trials', 'stubborn', String(n), 'termed'));
+  try {
+    // A run that dies at once (as a second Ctrl-C ends it) leaves both commands running.
+    const first = startCli(['run', 'stubborn.yaml', '--workers', '2'], dir, { LR_TEST_STAY: '1' });
+    await waitFor(() => { try { return running(db); } catch { return false; } }, 'two trials running');
+    first.child.kill('SIGKILL');
+    await first.done;
+    assert.equal(processesWith(marker).length, 2);
+    // The next run signals them, and is killed while it waits kill_grace for them to go.
+    const second = startCli(['run', 'stubborn.yaml', '--workers', '2'], dir, { LR_TEST_STAY: '1' });
+    await waitFor(() => termed(1) && termed(2), 'the second run to send SIGTERM');
+    second.child.kill('SIGKILL');
+    await second.done;
+    assert.equal(processesWith(marker).length, 2, 'the commands outlived SIGTERM');
+    const records = queryDb(db, 'SELECT process FROM trials ORDER BY number').map((t) => t.process);
+    assert.ok(records.every((p) => typeof p === 'string' && JSON.parse(p).pgid > 0), `the process records are kept: ${records}`);
+    // A third run ends them (SIGKILL after kill_grace), then runs both trials.
+    const third = runCli(['run', 'stubborn.yaml', '--workers', '2'], { cwd: dir, env: { LR_TEST_STAY: '0' } });
+    assert.equal(third.status, 0, third.stderr);
+    assert.match(third.stderr, /ended \d+ process(es)? of process group \d+, left running by a run that died/);
+    assert.deepEqual(processesWith(marker), [], 'no process of the dead runs is left');
+    assert.match(third.stdout, /2 of 2 trials complete/);
+    assert.deepEqual(queryDb(db, 'SELECT state, process FROM trials ORDER BY number'), [{ state: 'complete', process: null }, { state: 'complete', process: null }]);
+  } finally {
+    for (const pid of processesWith(marker)) process.kill(pid, 'SIGKILL');
+  }
+});
+
 test('a sweep file whose command cannot run here is refused before anything runs', () => {
   const dir = workspace();
   writeFileSync(join(dir, 'missing.yaml'), 'name: missing\nschedule: { first_cycle_steps: 10 }\ntrainer: { kind: command, run: [no-such-program-here, x], steps: 10, metrics: [val_loss], env: { TOKEN: "${LR_TEST_UNSET_VAR}" } }\n');
