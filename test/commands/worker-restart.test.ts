@@ -2,8 +2,9 @@
 // exits 1 with one line naming the database (no stack trace); workers started again then finish
 // the sweep with every trial complete, none lost and none twice. The server is a private one this
 // file starts itself (initdb, pg_ctl) on a free port, never the shared LRSWEEP_TEST_PG server,
-// since it is restarted. Without PostgreSQL's binaries the test is skipped, except in CI, where
-// it fails (.ci/run installs PostgreSQL).
+// since it is restarted. Without PostgreSQL's binaries the test is skipped, except under CI=1,
+// where it fails (.ci/run installs PostgreSQL). None lost: every trial complete before the restart
+// keeps its row and points; none twice: each trial trained once per attempt, twice at most.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,8 +17,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { runCli, startCli } from '../helpers/cli.js';
+import { skipOrFail } from '../helpers/skip.js';
 
-const WAITS = fileURLToPath(new URL('../fixtures/trainers/waits.ts', import.meta.url));
+/** A trainer that waits as waits.ts does, and logs each training (to count them per trial). */
+const LOGS = fileURLToPath(new URL('../fixtures/trainers/logs.ts', import.meta.url));
 const TRIALS = 40;
 /** Long enough for any worker to give up on a lost database (LOST_DB_MS, 30 s) and release what it held. */
 const WORKER_GUARD_MS = 240_000;
@@ -119,13 +122,17 @@ async function ended(w: Worker, what: string): Promise<number | null> {
   return code;
 }
 
-const bin = pgBin();
-const skip = bin === null && !process.env.CI
-  ? 'PostgreSQL server binaries (/usr/lib/postgresql/*/bin: initdb, pg_ctl) are not installed: skipped; .ci/run installs them'
-  : false;
+/** Why this machine cannot start a private server, or null. */
+function missing(bin: string | null): string | null {
+  if (bin === null) return 'PostgreSQL server binaries (/usr/lib/postgresql/*/bin: initdb, pg_ctl) are not installed; .ci/run installs them';
+  if (process.getuid?.() === 0 && spawnSync('id', ['-u', 'postgres']).status !== 0) return 'running as root, and initdb refuses root: no `postgres` user to run the server as';
+  return null;
+}
 
-test('postgres: the server restarts mid-sweep: workers go on or exit 1 with one line naming the database; workers started again complete every trial, none lost, none twice', { skip, timeout: 900_000 }, async (t) => {
-  assert.ok(bin, 'CI needs PostgreSQL: no /usr/lib/postgresql/*/bin with initdb and pg_ctl; .ci/run installs it');
+const bin = pgBin();
+
+test('postgres: the server restarts mid-sweep: workers go on or exit 1 with one line naming the database; workers started again complete every trial, none lost, none twice', { timeout: 900_000 }, async (t) => {
+  if (skipOrFail(t, missing(bin)) || !bin) return;
   const serverDir = mkdtempSync(join(tmpdir(), 'lrsweep-pg-restart-'));
   const dir = mkdtempSync(join(tmpdir(), 'lrsweep-worker-restart-'));
   const server = new PrivateServer(bin, serverDir, await freePort(), 'w_restart');
@@ -137,8 +144,14 @@ test('postgres: the server restarts mid-sweep: workers go on or exit 1 with one 
     const gammas = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1];
     const mults = [1, 1.5, 2, 2.5, 3];
     assert.equal(gammas.length * mults.length, TRIALS);
+    const log = join(dir, 'trainings.log');
+    writeFileSync(log, '');
     writeFileSync(file, `name: restart\nschedule: { first_cycle_steps: 2 }\nparameters:\n  gamma: { values: [${gammas.join(', ')}] }\n  cycle_mult: { values: [${mults.join(', ')}] }\n` +
-      `trainer: { kind: module, path: ${JSON.stringify(WAITS)}, options: { seconds: 0.2, epochs: 4 } }\n`);
+      `trainer: { kind: module, path: ${JSON.stringify(LOGS)}, options: { seconds: 0.2, epochs: 4, log: ${JSON.stringify(log)} } }\n`);
+    // Every trial row with its points (one statement: a consistent snapshot), by id.
+    const rows = async () => (await server.query<{ id: string; number: number; state: string; attempts: number; params: Record<string, number>; points: unknown[] | null }>(
+      `SELECT t.*, (SELECT json_agg(m ORDER BY m.attempt, m.seq, m.name) FROM w_restart.metrics m WHERE m.trial_id = t.id) AS points
+       FROM w_restart.trials t ORDER BY t.id`))!;
 
     const enqueued = runCli(['run', file, '--db', url, '--enqueue-only'], { cwd: dir });
     assert.equal(enqueued.status, 0, enqueued.stdout + enqueued.stderr);
@@ -162,6 +175,7 @@ test('postgres: the server restarts mid-sweep: workers go on or exit 1 with one 
       assert.ok(Date.now() < deadline, `no trial completed within 300 s: ${JSON.stringify(before)}`);
     }
     assert.ok(before!.complete < TRIALS, `the sweep is mid-way when the server restarts: ${JSON.stringify(before)}`);
+    const completeBefore = (await rows()).filter((r) => r.state === 'complete');
     server.restart();
     t.diagnostic(`restarted the server with ${JSON.stringify(before)}`);
 
@@ -203,9 +217,30 @@ test('postgres: the server restarts mid-sweep: workers go on or exit 1 with one 
       assert.fail(`every trial complete, none left waiting, queued, running, interrupted or failed: ${JSON.stringify(after)}\n` +
         `left: ${JSON.stringify(left, null, 1)}\n${outputs}`);
     }
-    const [totals] = (await server.query<{ trials: number; configs: number; objectives: number }>(
-      'SELECT COUNT(*)::int AS trials, COUNT(DISTINCT config_hash)::int AS configs, COUNT(objective)::int AS objectives FROM w_restart.trials'))!;
-    assert.deepEqual(totals, { trials: TRIALS, configs: TRIALS, objectives: TRIALS }, 'exactly one trial per config, none twice, each with its result');
+    // None lost: each trial complete before the restart is untouched, row and points.
+    const final = await rows();
+    assert.equal(final.length, TRIALS);
+    for (const r of completeBefore) assert.deepEqual(final.find((f) => f.id === r.id), r, `trial ${r.number}, complete before the restart, is untouched`);
+    // None twice: a trial trains once per attempt at most (an attempt claimed but never started
+    // trains nothing), so once, or twice when the restart cut its first training; its points are
+    // those of its last attempt only. logs.ts logs the sum of the trial's curve, whose values are
+    // its val_loss points.
+    const trained = new Map<string, number>();
+    for (const line of readFileSync(log, 'utf8').split('\n').filter(Boolean)) trained.set(line.split(' ')[1], (trained.get(line.split(' ')[1]) ?? 0) + 1);
+    const wasComplete = new Set(completeBefore.map((r) => r.id));
+    const keys = new Set<string>();
+    for (const r of final) {
+      const points = (r.points ?? []) as { attempt: number; epoch: number; name: string; value: number }[];
+      assert.ok(points.every((p) => p.attempt === r.attempts), `trial ${r.number}: points of its last attempt (${r.attempts}) only: ${JSON.stringify(points)}`);
+      const losses = points.filter((p) => p.name === 'val_loss').sort((x, y) => x.epoch - y.epoch).map((p) => p.value);
+      assert.equal(losses.length, 4, `trial ${r.number}: 4 epochs`);
+      const key = String(losses.reduce((x, y) => x + y, 0));
+      keys.add(key);
+      const trainings = trained.get(key) ?? 0;
+      assert.ok(trainings >= 1 && trainings <= r.attempts && r.attempts <= 2, `trial ${r.number}: trained ${trainings} times in ${r.attempts} attempts`);
+      if (wasComplete.has(r.id)) assert.equal(trainings, 1, `trial ${r.number}, complete before the restart, trained once`);
+    }
+    assert.deepEqual([...trained.keys()].filter((k) => !keys.has(k)), [], 'every training was of one of the sweep\'s trials');
     // A worker that finished ended its run; one that lost the database may not have been able to.
     const runs = (await server.query<{ pid: number; status: string }>('SELECT pid, status FROM w_restart.runs'))!;
     const finished = [...first.filter((_, i) => codes[i] === 0), ...second].map((w) => w.child.pid);
