@@ -5,6 +5,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import { curve } from '../../src/schedule/curve.js';
 import { best, present as presentBest } from '../../src/commands/best.js';
@@ -20,7 +21,17 @@ function workspace(): string {
   return mkdtempSync(join(tmpdir(), 'lrsweep-run-'));
 }
 
-interface TrialRow { id: number; number: number; config_hash: string; repeat: number; state: string; objective: number | null; finished_at: string | null; run_id: number; params: string; error: string | null }
+interface TrialRow { id: number; number: number; config_hash: string; repeat: number; state: string; objective: number | null; finished_at: string | null; run_id: number; params: string; error: string | null; attempts: number; provenance: string | null }
+
+/** Whether lrsweep finds @tensorflow/tfjs-node (resolved as src/train/backend.ts resolves it). */
+function tfjsNodeInstalled(): boolean {
+  try {
+    createRequire(new URL('../../src/train/backend.ts', import.meta.url)).resolve('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function trialsOf(db: string): TrialRow[] {
   const d = new Database(db, { readonly: true });
@@ -150,6 +161,7 @@ test('a run killed with SIGKILL mid-sweep resumes: every trial complete exactly 
   first.child.kill('SIGKILL');
   await first.done;
   const before = trialsOf(db);
+  const pointsBefore = epochsOf(db);
   const completeBefore = before.filter((t) => t.state === 'complete');
   assert.ok(completeBefore.length >= 4 && completeBefore.length < 24, `complete when killed: ${completeBefore.length}`);
   assert.ok(before.some((t) => t.state === 'running' || t.state === 'queued'), 'the kill left trials running');
@@ -162,6 +174,11 @@ test('a run killed with SIGKILL mid-sweep resumes: every trial complete exactly 
   assert.equal(new Set(after.map((t) => `${t.config_hash}/${t.repeat}`)).size, 24);
   assert.ok(after.every((t) => t.state === 'complete'));
   for (const t of completeBefore) assert.deepEqual(after.find((a) => a.id === t.id), t, 'a trial complete before the kill is untouched');
+  const pointsAfter = epochsOf(db);
+  for (const t of completeBefore) assert.deepEqual(pointsAfter.get(`${t.config_hash}/${t.repeat}`), pointsBefore.get(`${t.config_hash}/${t.repeat}`), `trial ${t.number}'s points are untouched`);
+  // None twice: one attempt each, a second for those the killed run held.
+  const held = new Set(before.filter((t) => t.state === 'running' || t.state === 'queued').map((t) => t.id));
+  for (const t of after) assert.equal(t.attempts, held.has(t.id) ? 2 : 1, `trial ${t.number} (${held.has(t.id) ? '' : 'not '}held by the killed run)`);
   const d = new Database(db, { readonly: true });
   assert.deepEqual(d.prepare('SELECT COUNT(*) AS n FROM epochs').get(), { n: 24 * 15 });
   assert.deepEqual(d.prepare("SELECT status FROM runs ORDER BY id").all(), [{ status: 'failed' }, { status: 'finished' }]);
@@ -206,9 +223,12 @@ trainer: { kind: module, path: ${trainer('throws.ts')}, options: { message: "out
   const failed = trialsOf(join(dir, 'lrsweep.db'));
   assert.ok(failed.every((t) => t.state === 'failed' && t.error === 'out of memory on purpose'), JSON.stringify(failed));
 
+  // Trials that end only when a gate file appears, which never does: each outlives its limit,
+  // however fast the machine.
   const slow = join(dir, 'timeout.yaml');
-  writeFileSync(slow, readFileSync(fixture('slow-mlp.yaml'), 'utf8').replace('name: slow-mlp', 'name: timeouts').replace(/budget:\n.*\n/, '')
-    .replace('  gamma: { values: [0.5, 0.7, 0.9, 1.0] }', '  gamma: { values: [0.9] }') + 'budget: { trial_timeout: 0.05, cohort_size: 1 }\n');
+  writeFileSync(slow, 'name: timeouts\nschedule: { first_cycle_steps: 3 }\nparameters: { cycle_mult: { values: [1, 1.5, 2] } }\nrepeats: 2\n' +
+    `trainer: { kind: module, path: ${JSON.stringify(trainer('gated.ts'))}, options: { gate: ${JSON.stringify(join(dir, 'never-opened'))}, epochs: 3 } }\n` +
+    'lint: { ignore: [ends-mid-cycle] }\nbudget: { trial_timeout: 0.05, cohort_size: 1 }\n');
   const t = runCli(['run', slow, '--db', 'timeouts.db'], { cwd: dir });
   assert.equal(t.status, 1, t.stderr);
   const timedOut = trialsOf(join(dir, 'timeouts.db'));
@@ -262,10 +282,18 @@ test('bad input exits 2 with the problem and writes nothing', () => {
   assert.equal(r.stderr, `lrsweep: ${bad}: 1 problem:\n  schedule.gamma: must be a finite number > 0, got -1\n`);
   assert.equal(existsSync(join(dir, 'lrsweep.db')), false);
 
-  const tf = runCli(['run', fixture('tiny-mlp.yaml'), '--backend', 'tensorflow'], { cwd: dir });
-  assert.equal(tf.status, 2);
-  assert.match(tf.stderr, /^lrsweep: --backend tensorflow needs @tensorflow\/tfjs-node, which is not installed: run `npm install @tensorflow\/tfjs-node`/);
-  assert.equal(existsSync(join(dir, 'lrsweep.db')), false);
+  // --backend tensorflow without @tensorflow/tfjs-node says how to install it; where it is
+  // installed (as the README recommends), the backend runs the sweep.
+  const tf = runCli(['run', fixture('tiny-mlp.yaml'), '--backend', 'tensorflow', '--db', 'tf.db'], { cwd: dir });
+  if (tfjsNodeInstalled()) {
+    assert.equal(tf.status, 0, tf.stderr);
+    assert.match(tf.stdout, /8 of 8 trials complete/);
+    assert.deepEqual(new Set(trialsOf(join(dir, 'tf.db')).map((t) => JSON.parse(t.provenance ?? '{}').backend)), new Set(['tensorflow']));
+  } else {
+    assert.equal(tf.status, 2);
+    assert.match(tf.stderr, /^lrsweep: --backend tensorflow needs @tensorflow\/tfjs-node, which is not installed: run `npm install @tensorflow\/tfjs-node`/);
+    assert.equal(existsSync(join(dir, 'tf.db')), false);
+  }
 
   const workers = runCli(['run', fixture('tiny-mlp.yaml'), '--workers', '0'], { cwd: dir });
   assert.equal(workers.status, 2);
