@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Dataset } from '../src/train/datasets.js';
+import type { Dataset } from '../src/train/data/dataset.js';
 import type { MlpOptions as MlpConfig } from '../src/train/mlp-options.js';
 import { mulberry32, permutation } from '../src/core/random.js';
 

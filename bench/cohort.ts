@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadTf } from '../src/train/backend.js';
 import { mlp } from '../src/train/mlp.js';
-import { datasetFor } from '../src/train/datasets.js';
+import { datasetFor } from '../src/train/mlp-dataset.js';
 import { trainWith } from '../test/helpers/train.js';
 import { trainCohort } from '../src/train/mlp-cohort.js';
 import { MLP_DEFAULTS, mlpSteps, type BuiltinMlpOptions as MlpConfig } from '../src/train/mlp-options.js';

@@ -10,10 +10,10 @@
 // - loss() is differentiable and gives each member the same number, by the same ops, as the
 //   single-trial trainer (mlp.ts) computes for one model, so a member matches a trial trained alone.
 // - Metrics come out in the units the network trains in (a regression target standardised);
-//   the trainer scales them to the target's units after reading them back (datasets.ts
+//   the trainer scales them to the target's units after reading them back (data/dataset.ts
 //   targetUnits), as mlp.ts does.
 
-import type { ClassificationData, Dataset, RegressionData } from './datasets.js';
+import type { ClassificationData, Dataset, RegressionData } from './data/dataset.js';
 
 /** What a member reports at the end of an epoch. */
 export interface EpochMetrics {

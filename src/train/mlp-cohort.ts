@@ -20,13 +20,13 @@
 //   update is masked out), and its metrics end with that epoch: train_loss is then non-finite and
 //   the validation metrics are NaN, so a runner sees the divergence. Its mates train on.
 // - Metrics are in the target's units: a regression target is trained standardised, and its
-//   losses and errors are scaled back after they are read (datasets.ts targetUnits).
+//   losses and errors are scaled back after they are read (data/dataset.ts targetUnits).
 // - Each step gathers its batch in JS, feeds it to every member at once ([1, rows, features]; the
 //   batched matMul broadcasts it), and reads back the K losses (a copy out of WASM memory on the
 //   wasm and cpu backends, where nothing waits on a device).
 
 import { taskFor, type CohortTask, type EpochMetrics, type MemberMetrics, type ValidationMetric } from './cohort-task.js';
-import { targetUnits, type Dataset } from './datasets.js';
+import { targetUnits, type Dataset } from './data/dataset.js';
 import { shuffleRandom, type MlpOptions as MlpConfig } from './mlp-options.js';
 import { permutation } from '../core/random.js';
 import { stackedMlp } from './stacked-mlp.js';

@@ -6,13 +6,14 @@
 // the user's files), the same for every trial. There is no dropout.
 // Classification: softmax cross-entropy, val_accuracy. Regression: MSE on the target standardised
 // with the training rows' statistics; train_loss, val_loss (MSE) and val_mae are reported in the
-// target's own units (datasets.ts targetUnits).
+// target's own units (data/dataset.ts targetUnits).
 
 import type * as tfjs from '@tensorflow/tfjs';
 import { permutation } from '../core/random.js';
 import { defineTrainer, type Metrics, type Point, type Tf } from './contract.js';
 import { describeData } from './data/describe.js';
-import { datasetFor, outputsOf, targetUnits, type Dataset } from './datasets.js';
+import { outputsOf, targetUnits, type Dataset } from './data/dataset.js';
+import { datasetFor } from './mlp-dataset.js';
 import { membersWithin, type MlpShape } from './mlp-memory.js';
 import { learningRateSetter } from './learning-rate.js';
 import { mlpFiles, mlpMetrics, mlpSteps, readMlpOptions, shuffleRandom, storedMlpOptions, taskOf, type MlpOptions } from './mlp-options.js';

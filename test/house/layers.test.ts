@@ -1,5 +1,6 @@
-// The house's layering (../shared/STYLE.md): every import points down this list, so a lower layer
-// never knows a higher one. A new folder must be placed here before it can be imported.
+// The house's layering (README.md, Development): every import points down this list, so a lower
+// layer never knows a higher one. A new folder must be placed here before it can be imported.
+// And no file imports itself through other files (a circle), anywhere in src/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -48,6 +49,59 @@ export function importsOf(text: string, file: string): string[] {
 
 const importsOfFile = (file: string) => importsOf(readFileSync(file, 'utf8'), file);
 
+/**
+ * The circles of a file graph, each as one path through it that ends where it starts (a -> b -> a).
+ * Imports name the compiled file (x.js); the graph's files are the sources (x.ts).
+ */
+export function circlesOf(graph: Map<string, string[]>): string[][] {
+  const source = (target: string) => target.replace(/\.js$/, '.ts');
+  const next = (file: string) => (graph.get(file) ?? []).map(source).filter((t) => graph.has(t));
+  // Tarjan's strongly connected components: each component of more than one file (or a file
+  // that imports itself) holds a circle.
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const components: string[][] = [];
+  const visit = (file: string) => {
+    index.set(file, index.size);
+    low.set(file, index.get(file)!);
+    stack.push(file);
+    for (const t of next(file)) {
+      if (!index.has(t)) {
+        visit(t);
+        low.set(file, Math.min(low.get(file)!, low.get(t)!));
+      } else if (stack.includes(t)) low.set(file, Math.min(low.get(file)!, index.get(t)!));
+    }
+    if (low.get(file) === index.get(file)) {
+      const component = stack.splice(stack.indexOf(file));
+      if (component.length > 1 || next(file).includes(file)) components.push(component);
+    }
+  };
+  for (const file of [...graph.keys()].sort()) if (!index.has(file)) visit(file);
+  // One shortest circle through each component's first file (by name), found breadth first.
+  return components.map((component) => {
+    const inside = new Set(component);
+    const start = [...component].sort()[0];
+    const from = new Map<string, string>();
+    const queue = [start];
+    while (queue.length > 0) {
+      const file = queue.shift()!;
+      for (const t of next(file).filter((n) => inside.has(n))) {
+        if (t === start) {
+          const path = [start];
+          for (let f = file; f !== start; f = from.get(f)!) path.splice(1, 0, f);
+          return [...path, start];
+        }
+        if (!from.has(t)) {
+          from.set(t, file);
+          queue.push(t);
+        }
+      }
+    }
+    throw new Error(`no circle through ${start}`); // unreachable: a component holds one
+  });
+}
+
 test('every import in src points to the same layer or a lower one', () => {
   const upward: string[] = [];
   for (const file of sources(SRC)) {
@@ -68,6 +122,32 @@ test('folders of one layer do not import each other', () => {
     }
   }
   assert.deepEqual(sideways, []);
+});
+
+// A circle of files cannot be understood, tested or moved apart one file at a time, and a value
+// circle makes a module's exports undefined while the circle loads. Type-only imports (`import
+// type`) count too, though they vanish at run time: they tie the files together all the same (the
+// circle issue 16 broke in src/train ran through them), and the layer checks above count them.
+// Dynamic imports count: they load at run time.
+test('no file in src imports itself through other files (no circle of imports, type-only ones included)', () => {
+  const graph = new Map(sources(SRC).map((file) => [file, importsOfFile(file)]));
+  assert.deepEqual(circlesOf(graph).map((circle) => circle.map((f) => `src/${relative(SRC, f)}`).join(' -> ')), []);
+});
+
+test('the circle check sees a circle through type-only imports, and none in a chain', () => {
+  const file = (name: string) => join(SRC, 'train', name);
+  const texts: Record<string, string> = {
+    'a.ts': `import type { B } from './b.js';\n`,
+    'b.ts': `import { c } from './c.js';\n`,
+    'c.ts': `export const c = 1;\nexport type { A } from './a.js';\n`,
+    'd.ts': `import { c } from './c.js';\nimport { a } from './a.js';\n`,
+  };
+  const graph = new Map(Object.entries(texts).map(([name, text]) => [file(name), importsOf(text, file(name))]));
+  assert.deepEqual(circlesOf(graph).map((circle) => circle.map((f) => relative(SRC, f))), [['train/a.ts', 'train/b.ts', 'train/c.ts', 'train/a.ts']]);
+  graph.set(file('c.ts'), []);
+  assert.deepEqual(circlesOf(graph), []);
+  graph.set(file('d.ts'), [file('d.js')]);
+  assert.deepEqual(circlesOf(graph).map((circle) => circle.map((f) => relative(SRC, f))), [['train/d.ts', 'train/d.ts']]);
 });
 
 test('the check sees imports: a file in sweep imports from storage, which is lower', () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { trainCohort, type MemberResult } from '../../src/train/mlp-cohort.js';
 import { fileURLToPath } from 'node:url';
 import { mlp } from '../../src/train/mlp.js';
-import { datasetFor } from '../../src/train/datasets.js';
+import { datasetFor } from '../../src/train/mlp-dataset.js';
 import { MLP_DEFAULTS, OPTIMIZERS, mlpSteps, type BuiltinMlpOptions as MlpConfig, type MlpOptions } from '../../src/train/mlp-options.js';
 import { loadTf } from '../../src/train/backend.js';
 import { mulberry32 } from '../../src/core/random.js';

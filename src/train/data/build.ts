@@ -1,10 +1,10 @@
-// The user's data as the network trains on it (a Dataset, datasets.ts): the training and
+// The user's data as the network trains on it (a Dataset, dataset.ts): the training and
 // validation rows (a validation file, or a held-out share of the training file by the dataset's
 // seed), features standardised with the training rows' statistics, and for regression the
 // target standardised too (its mean and deviation kept, so metrics are reported in its units).
 // Runs in each pool worker, from the options the sweep file's check produced.
 
-import type { ClassificationData, Dataset, RegressionData } from '../datasets.js';
+import type { ClassificationData, Dataset, RegressionData } from './dataset.js';
 import { loadData, type LoadedData } from './load.js';
 import { splitOrder, standardise } from './prepare.js';
 import { HOLDOUT_DEFAULTS, type DatasetRequest, type FileDataset } from './spec.js';

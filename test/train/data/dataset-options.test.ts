@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OptionsError } from '../../../src/train/contract.js';
-import { datasetFor, type RegressionData } from '../../../src/train/datasets.js';
+import type { RegressionData } from '../../../src/train/data/dataset.js';
+import { datasetFor } from '../../../src/train/mlp-dataset.js';
 import { mlp } from '../../../src/train/mlp.js';
 import type { FileMlpOptions, MlpOptions } from '../../../src/train/mlp-options.js';
 
