@@ -23,6 +23,17 @@
 //   retried) changes nothing, since claims decide what runs.
 // - A dead worker's taken jobs stay active until expiry; idle workers complete those no live run
 //   works on (sweep/worker.ts), so the queue's depth stays true.
+// - fetch() picks `WHERE name = $1 AND state < 'active' AND start_after < now() ORDER BY priority
+//   desc, created_on, id LIMIT n` (plans.js fetchNextJob), but pg-boss's only index for it (job_i5,
+//   on each queue's partition) is (name, start_after): every fetch read and sorted all of the
+//   queue's waiting jobs, so a sweep of 10^5 waiting trials ran at a tenth of SQLite's rate.
+//
+// SQL we run against pg-boss's tables (pg-boss owns them; this is all we add or touch besides its
+// API): the index FETCH_INDEX below, on its `job` table, in order of that ORDER BY, created when a
+// writer opens the queue (ensureFetchIndex). `job` is partitioned by queue name: an index made on
+// the parent is made on every partition, and create_queue's ATTACH PARTITION makes it on each new
+// queue's table, so one statement covers every sweep, now and later. Besides it: enqueue's read of
+// the keys not yet over, cancelWaiting's update, taken(), depth() and deleteQueue's deletes.
 // Errors: connection failures become StorageError naming the store, as the storage's own do.
 
 import pg from 'pg';
@@ -64,6 +75,15 @@ const DEADLOCK_RETRIES = 5;
 const ENQUEUE_LOCK = 0x6c727371;
 /** Jobs per insert statement when enqueueing a big sweep. */
 const INSERT_SLICE = 2_000;
+/** The advisory lock key of creating FETCH_INDEX (with the schema's hash as the second key): 'lrsi'. */
+const INDEX_LOCK = 0x6c727369;
+/** Our index on pg-boss's job table that its fetch walks in order (see above). */
+export const FETCH_INDEX = 'lrsweep_job_fetch';
+
+/** The options of every fetch (test/storage/plans.test.ts explains the statement pg-boss builds from them). */
+export function fetchOptions(max: number): { batchSize: number; includeMetadata: true } {
+  return { batchSize: max, includeMetadata: true };
+}
 
 export function queueName(sweepId: number): string {
   return `sweep-${sweepId}`;
@@ -103,11 +123,36 @@ export class TrialQueue {
     const queue = new TrialQueue(boss, target);
     try {
       await boss.start();
+      if (!o.reader) await queue.ensureFetchIndex();
     } catch (e) {
       await boss.stop({ graceful: false, wait: true }).catch(() => {});
       throw queue.failure(e);
     }
     return queue;
+  }
+
+  /**
+   * Creates FETCH_INDEX when the store lacks it: once per store (a store with many jobs builds it
+   * on its next writer's open, holding off other writers meanwhile). Under a lock per schema, so
+   * two processes opening a store at once do not both create it.
+   */
+  private async ensureFetchIndex(): Promise<void> {
+    const schema = `"${this.target.schema}"`;
+    const has = await this.own.query("SELECT to_regclass($1) IS NOT NULL AS has", [`${schema}.${FETCH_INDEX}`]);
+    if (has.rows[0].has) return;
+    const client = await this.own.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [INDEX_LOCK, this.target.schema]);
+      await client.query(`CREATE INDEX IF NOT EXISTS ${FETCH_INDEX} ON ${schema}.job (name, priority DESC, created_on, id) WHERE state < 'active'`);
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => { broken = true; });
+      throw e;
+    } finally {
+      client.release(broken);
+    }
   }
 
   private failure(e: unknown): Error {
@@ -188,7 +233,7 @@ export class TrialQueue {
   /** Takes up to `max` jobs of the sweep (they become active); [] when none waits. */
   async fetch(sweepId: number, max: number): Promise<Job[]> {
     const name = await this.ensure(sweepId);
-    const jobs = await this.call(() => this.boss.fetch<{ trials: number[] }>(name, { batchSize: max, includeMetadata: true }));
+    const jobs = await this.call(() => this.boss.fetch<{ trials: number[] }>(name, fetchOptions(max)));
     // pg-boss picks the right jobs but returns them in UPDATE ... RETURNING order, which is none:
     // put them back in its pick order (highest priority, then oldest) so trials run in order.
     jobs.sort((a, b) => b.priority - a.priority || a.createdOn.getTime() - b.createdOn.getTime() || (a.id < b.id ? -1 : 1));

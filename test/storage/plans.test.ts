@@ -3,14 +3,17 @@
 // trials, never a walk over the sweep's finished trials nor a sort. Plans, not timings: a plan
 // says what a statement visits whatever the machine's speed. The statements are the code's own
 // (SQLITE_CLAIMS, PG_CLAIMS), explained on a sweep whose trials are 90% complete, each config
-// with its own seed (the cohort claim's worst case).
+// with its own seed (the cohort claim's worst case). On PostgreSQL the queue's fetch too: pg-boss's
+// own statement, built by pg-boss, on a queue of many waiting jobs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import PgBoss from 'pg-boss';
 import { openSqlite, SQLITE_CLAIMS } from '../../src/storage/sqlite.js';
+import { FETCH_INDEX, fetchOptions, queueName, TrialQueue } from '../../src/storage/queue.js';
 import { openPostgres, PG_CLAIMS } from '../../src/storage/postgres.js';
 import type { NewTrial, Storage } from '../../src/storage/types.js';
 import { PG_URL, schemaUrl, withPostgres } from './pg-server.js';
@@ -104,6 +107,60 @@ withPostgres(() => {
       assert.equal(await s.bestTrialObjective(sweep), 1);
     } finally {
       await client.end();
+      await s.close();
+    }
+  });
+
+  test('postgres: the queue\'s fetch (pg-boss\'s statement) walks our index on waiting jobs in its order: no sort of the waiting jobs', async () => {
+    const url = schemaUrl();
+    const schema = new URL(url).searchParams.get('schema')!;
+    const s = await openPostgres(url, { mode: 'write' });
+    const queue = await TrialQueue.open(url);
+    const client = new pg.Client({ connectionString: PG_URL! });
+    await client.connect();
+    try {
+      const sweep = await bigSweep(s, async () => {});
+      const ids = (await client.query<{ id: number }>(`SELECT id FROM ${schema}.trials WHERE sweep_id = $1 ORDER BY number`, [sweep])).rows.map((r) => Number(r.id));
+      assert.equal(await queue.enqueue(sweep, ids.map((id, i) => ({ key: `k${i}`, trialIds: [id], order: i + 1 }))), TRIALS);
+      await client.query(`ANALYZE ${schema}.job`);
+      // pg-boss builds the statement and binds its parameters; our db explains it instead of running it.
+      const explained: string[] = [];
+      let failed: unknown = null;
+      const explainer = {
+        executeSql: async (text: string, values: unknown[]) => {
+          try {
+            const r = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values);
+            explained.push(...r.rows.map((row) => row['QUERY PLAN']));
+            return { rows: [] };
+          } catch (e) {
+            failed = e; // pg-boss's fetch swallows errors of its statement
+            throw e;
+          }
+        },
+      };
+      const boss = new PgBoss({ db: explainer, schema });
+      await boss.fetch(queueName(sweep), fetchOptions(16));
+      assert.equal(failed, null);
+      const text = explained.join('\n');
+      // The CTE that picks the jobs (`next`: the rows up to its LIMIT) has no sort; the only sort
+      // left is pg-boss's window over the batch it picked (16 rows).
+      const cte = explained.findIndex((l) => /^\s*CTE next$/.test(l));
+      assert.ok(cte >= 0, `the plan has pg-boss's CTE next:\n${text}`);
+      const depth = (l: string) => l.length - l.trimStart().length;
+      const end = explained.findIndex((l, i) => i > cte && depth(l) <= depth(explained[cte]));
+      const picking = explained.slice(cte, end < 0 ? undefined : end).join('\n');
+      assert.ok(!/\bSort\b/.test(picking), `no sort of the waiting jobs:\n${text}`);
+      assert.ok(!/Sort Key: .*priority/.test(text), `no sort by priority:\n${text}`);
+      const partitionIndexes = (await client.query<{ name: string }>(
+        'SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass', [`${schema}.${FETCH_INDEX}`])).rows.map((r) => r.name);
+      assert.equal(partitionIndexes.length, 1, `${FETCH_INDEX} is on the sweep's queue's partition`);
+      assert.match(text, new RegExp(`Index Scan using ${partitionIndexes[0]} on `), `the fetch walks ${FETCH_INDEX}:\n${text}`);
+      assert.ok(!/Seq Scan/.test(text), `no sequential scan:\n${text}`);
+      // What the plan promises: the lowest orders first.
+      assert.deepEqual((await queue.fetch(sweep, 3)).map((j) => j.trialIds), [[ids[0]], [ids[1]], [ids[2]]]);
+    } finally {
+      await client.end();
+      await queue.close();
       await s.close();
     }
   });
