@@ -110,13 +110,20 @@ test('consecutive reports of one epoch are one point; a diverged member\'s later
 test('stop() interrupts what runs and leaves the rest waiting; a trial already recorded is never counted twice', async () => {
   const { storage, sweepId, runId } = await setUp(6);
   let d!: Dispatcher;
+  let watching = false;
   const executor = new ScriptedExecutor(async (unit, emit, stopped) => {
     emit({ type: 'started' });
     if (unit.members[0].number === 1) {
       emit({ type: 'point', member: 0, point: point(1, { val_loss: 1 }) });
       return;
     }
-    setTimeout(() => d.stop(), 30);
+    // The first unit still running stops the run once trial 1 is recorded complete (an event,
+    // whatever the machine's speed).
+    if (!watching) {
+      watching = true;
+      while (!d.stopped && (await storage.counts(sweepId)).complete < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+      d.stop();
+    }
     throw new UnitStopped(await stopped);
   });
   d = dispatcher(storage, sweepId, runId, executor);
@@ -145,11 +152,14 @@ test('a stop that comes while the source is claiming never starts the claimed un
   });
   const inner = new StorageSource(storage, sweepId, runId, 1);
   const handedBack: number[][] = [];
-  // A source whose claim takes a while, as a queue's fetch and claim do over the network.
+  let d!: Dispatcher;
+  // A source whose claim takes a while, as a queue's fetch and claim do over the network: the
+  // run is stopped after the trials are claimed, before the claim returns.
   const slow: UnitSource = {
     async next(room) {
       const trials = await inner.next();
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      d.stop();
+      await new Promise((resolve) => setTimeout(resolve, 10));
       return room > 0 ? trials : null;
     },
     settled() {},
@@ -158,13 +168,12 @@ test('a stop that comes while the source is claiming never starts the claimed un
     },
     async close() {},
   };
-  const d = new Dispatcher({
+  d = new Dispatcher({
     storage, executor, sweep, sweepId, runId, source: slow, provenance: { host: 'h' }, counts: { ...emptyCounts(), waiting: 3 }, best: null,
     unitFor: (trials) => ({ sweep: 's', trainer: { builtin: 'quadratic' }, options: {}, steps: 10, seed: trials[0].seed, backend: 'wasm', perStep: false,
       members: trials.map((t) => ({ trialId: t.id, number: t.number, attempt: t.attempts, repeat: t.repeat, params: t.params as never })) }),
     onRecorded() {},
   });
-  setTimeout(() => d.stop(), 100);
   assert.equal(await d.run(), 0);
   assert.equal(executor.units.length, 0, 'nothing started after the stop');
   assert.deepEqual(handedBack, [[1]]);
