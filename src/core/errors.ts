@@ -28,7 +28,7 @@ export interface Problem {
 }
 
 /** Values longer than this are cut in messages (a 10 MB name must not be echoed whole). */
-export const MAX_SHOWN = 80;
+const MAX_SHOWN = 80;
 
 /** Cuts a text to `max` characters, saying how much was left out. */
 export function cut(text: string, max = MAX_SHOWN): string {

@@ -36,4 +36,3 @@ export const rules = {
 
 /** Step counts and positions: exact float64 integers. */
 export const stepCount = rules.integer(0, MAX_STEP);
-export const positiveSteps = rules.integer(1, MAX_STEP);

@@ -8,7 +8,7 @@ import { UsageError } from '../core/errors.js';
 type CurveArray = Float64Array | Float32Array;
 
 export type CurveFormat = 'csv' | 'json' | 'npy' | 'bin';
-export const FILE_FORMATS: readonly CurveFormat[] = ['csv', 'json', 'npy', 'bin'];
+const FILE_FORMATS: readonly CurveFormat[] = ['csv', 'json', 'npy', 'bin'];
 export const STDOUT_FORMATS: readonly CurveFormat[] = ['json', 'csv'];
 
 export function formatFromPath(path: string): CurveFormat {
@@ -42,7 +42,7 @@ function rawBytes(values: CurveArray): Uint8Array {
 }
 
 /** The NumPy .npy v1.0 header for a 1-d array of `length` little-endian floats. */
-export function npyHeader(dtype: 'f64' | 'f32', length: number): Uint8Array {
+function npyHeader(dtype: 'f64' | 'f32', length: number): Uint8Array {
   const descr = dtype === 'f64' ? '<f8' : '<f4';
   let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${length},), }`;
   // magic (6) + version (2) + header length (2) + dict + padding + '\n' is a multiple of 64.

@@ -77,7 +77,7 @@ function axis(field: string, rows: TrialRow[], channel: 'x' | 'y') {
  * its high end (reversed for minimize), and its luminance passes mid-grey at about 55% of the way.
  * From the cells' means on a grid; from the trials' values when an axis is binned (close enough).
  */
-export function labelThreshold(rows: TrialRow[], a: string, b: string, goal: 'minimize' | 'maximize'): { test: string } {
+function labelThreshold(rows: TrialRow[], a: string, b: string, goal: 'minimize' | 'maximize'): { test: string } {
   const cells = new Map<string, number[]>();
   for (const r of rows) {
     const key = `${r[a]}\u0000${r[b]}`;
@@ -164,7 +164,7 @@ export function parallelCoordinates(rows: TrialRow[], keys: string[], metric: st
 }
 
 /** Where to label a parallel-coordinates axis: every value of a grid (up to 12), else five even ticks. */
-export function axisLabels(rows: TrialRow[], key: string): { y: number; label: string }[] {
+function axisLabels(rows: TrialRow[], key: string): { y: number; label: string }[] {
   const xs = rows.map((r) => Number(r[key])).filter(Number.isFinite);
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);

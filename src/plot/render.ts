@@ -19,7 +19,7 @@ export async function toSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
+async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
   const { Resvg } = await import('@resvg/resvg-js');
   return new Resvg(svg, { fitTo: { mode: 'zoom', value: scale }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, background: 'white' })
     .render().asPng();

@@ -35,7 +35,7 @@ export function parallelSpec(d: SweepData): TopLevelSpec {
 }
 
 /** The landscape as one figure: heatmaps in a row (wrapping), parallel coordinates below. */
-export function landscapeSpec(d: SweepData): TopLevelSpec {
+function landscapeSpec(d: SweepData): TopLevelSpec {
   const heatmaps = heatmapSpecs(d).map(strip);
   const parts: object[] = [];
   for (let i = 0; i < heatmaps.length; i += 3) parts.push({ hconcat: heatmaps.slice(i, i + 3) });

@@ -18,10 +18,10 @@ function workerFile(): string {
 }
 
 /** How long a trainer may take to notice its signal before its thread is ended. */
-export const STOP_GRACE_MS = 1000;
+const STOP_GRACE_MS = 1000;
 
 /** The longest delay Node's timers take (a longer one fires at once). */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface PoolOptions {
   workers?: number;

@@ -53,7 +53,7 @@ const abortedOf = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborte
  * worker's event loop; `aborted` and `throwIfAborted()` also read the shared stop flag, so a
  * synchronous training loop that checks them between steps stops at once.
  */
-export function stopSignal(controller: AbortController, flag: Int32Array | undefined): AbortSignal {
+function stopSignal(controller: AbortController, flag: Int32Array | undefined): AbortSignal {
   const signal = controller.signal;
   if (!flag) return signal;
   const stopped = () => Atomics.load(flag, 0) === 1 || abortedOf.call(signal);

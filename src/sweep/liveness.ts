@@ -50,7 +50,7 @@ export function isRunAlive(run: RunRecord, o: Liveness = {}): boolean {
 }
 
 /** From SIGTERM to SIGKILL for a group a dead run left, when the sweep's trainer does not say (its kill_grace). */
-export const LEFTOVER_GRACE_MS = 10_000;
+const LEFTOVER_GRACE_MS = 10_000;
 
 export interface LeftoverOptions {
   onNotice?: (message: string) => void;
@@ -59,7 +59,7 @@ export interface LeftoverOptions {
 }
 
 /** Ends the processes (command trainers) that a dead run left running, before their trials run again. */
-export async function endLeftovers(processes: unknown[], o: LeftoverOptions = {}): Promise<void> {
+async function endLeftovers(processes: unknown[], o: LeftoverOptions = {}): Promise<void> {
   if (processes.length === 0) return;
   // Loaded here: `status` asks isRunAlive, and starts without the command trainer's modules.
   const { endOrphans } = await import('../train/command/index.js');

@@ -48,7 +48,7 @@ export interface SweepResults {
 const CURVE_COLUMNS = 720;
 
 /** A short label for a config: its varied parameters. */
-export function labelOf(params: Record<string, unknown>, keys: string[]): string {
+function labelOf(params: Record<string, unknown>, keys: string[]): string {
   return keys.length ? keys.map((k) => `${k}=${params[k]}`).join(' ') : 'config';
 }
 

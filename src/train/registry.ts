@@ -17,7 +17,7 @@ export type TrainerRef = { builtin: string } | { module: string };
 const modules = new Map<string, Promise<TrainerDefinition<any>>>();
 
 /** Why a module's default export is not a trainer definition, or null when it is one. */
-export function definitionProblem(value: unknown): string | null {
+function definitionProblem(value: unknown): string | null {
   if (typeof value !== 'object' || value === null) return `it must default-export defineTrainer({...}), found ${value === undefined ? 'no default export' : typeof value}`;
   const d = value as Record<string, unknown>;
   const missing = ['steps', 'train'].filter((k) => typeof d[k] !== 'function');
@@ -32,7 +32,7 @@ export function definitionProblem(value: unknown): string | null {
  * ERROR: <text>"), which one-line reporting would drop; Node's own SyntaxError has no location at
  * all, so `node --check` (run only on this error path) is asked for it.
  */
-export function describeLoadError(path: string, e: unknown): string {
+function describeLoadError(path: string, e: unknown): string {
   if (!(e instanceof Error)) return `${path}: ${String(e)}`;
   if (/^Transform failed with \d+ errors?:/.test(e.message)) {
     const found = e.message.split('\n').slice(1).map((line) => /^(.*:\d+:\d+): (?:ERROR: )?(.*)$/.exec(line)).filter((m) => m !== null);

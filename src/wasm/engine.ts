@@ -17,7 +17,7 @@ export const CHUNK = 1 << 16;
  * and copied out while it is still in L2 (a JS array cannot live in WASM memory). 2^15 values is
  * 256 KiB in f64; 2^13 to 2^16 measured within noise of each other, 2^12 slower (more calls).
  */
-export const COPY_CHUNK = 1 << 15;
+const COPY_CHUNK = 1 << 15;
 
 export type CurveArray = Float64Array | Float32Array;
 

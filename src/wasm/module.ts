@@ -19,7 +19,7 @@ export type KernelExports = Awaited<ReturnType<typeof instantiate>>;
 // From src/wasm (run through tsx) or dist/src/wasm (compiled), build/ is two or three levels up.
 const CANDIDATES = ['../../build/release.wasm', '../../../build/release.wasm'];
 
-export function wasmPath(): string {
+function wasmPath(): string {
   for (const rel of CANDIDATES) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(path)) return path;

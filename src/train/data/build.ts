@@ -40,7 +40,7 @@ function take(source: Float64Array, width: number, rows: ArrayLike<number>): Flo
 const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
 
 /** Builds the Dataset from loaded data (standardising in float64, then rounding to float32 once). */
-export function buildDataset(data: LoadedData): Dataset {
+function buildDataset(data: LoadedData): Dataset {
   const features = data.train.featureNames.length;
   const { trainRows, valRows, valSource, valY } = data.validation
     ? { trainRows: all(data.train.rows), valRows: all(data.validation.rows), valSource: data.validation, valY: data.validationY! }

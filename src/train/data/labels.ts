@@ -8,7 +8,7 @@ import { RowProblems, labelAt, listNames, parseNumber, quoteField, quoteName, ty
 export const MAX_INFERRED_CLASSES = 20;
 
 /** The labels as numbers, or null when one of them is not a number. */
-export function labelNumbers(labels: Table['labels']): Float64Array | null {
+function labelNumbers(labels: Table['labels']): Float64Array | null {
   if (labels instanceof Float64Array) return labels;
   const out = new Float64Array(labels.length);
   for (let i = 0; i < labels.length; i++) {

@@ -18,7 +18,7 @@ const DTYPES = {
 } as const;
 
 export type NpyDtype = keyof typeof DTYPES;
-export const NPY_DTYPES = Object.keys(DTYPES) as NpyDtype[];
+const NPY_DTYPES = Object.keys(DTYPES) as NpyDtype[];
 
 const NAMES: Record<NpyDtype, string> = { '<f4': 'float32', '<f8': 'float64', '<i4': 'int32', '<i8': 'int64' };
 
@@ -33,9 +33,6 @@ export interface NpyArray {
 export class NpyFormatError extends Error {
   override name = 'NpyFormatError';
 }
-
-/** The dtype's name as NumPy users know it (float32, ...). */
-export const dtypeName = (d: NpyDtype): string => NAMES[d];
 
 export function parseNpy(bytes: Uint8Array): NpyArray {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new NpyFormatError('is not an .npy file (it does not start with \\x93NUMPY)');

@@ -55,7 +55,7 @@ export function parseNumber(text: string): number | null {
 export const labelAt = (t: Table, i: number): string => `${t.file} ${t.where(i)}${t.labelName === null ? '' : `, column ${quoteName(t.labelName)}`}`;
 
 /** Characters of a file's text a message quotes at most (a field, a column name, a label). */
-export const MAX_QUOTED = 40;
+const MAX_QUOTED = 40;
 
 /** Text from a data file as messages quote it: JSON-quoted, cut to MAX_QUOTED characters. */
 export function quoteField(text: string): string {
