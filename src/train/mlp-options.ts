@@ -25,11 +25,11 @@ import { IRIS_SAMPLES, trainCount } from './datasets.js';
 import { mlpMemoryProblem, type MlpShape } from './mlp-memory.js';
 
 /** Units of a hidden layer at most: past this one weight matrix alone outgrows a worker's memory. */
-export const MAX_UNITS = 65_536;
+const MAX_UNITS = 65_536;
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
-export const DATASETS = ['synthetic', 'iris'] as const;
-export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
+const DATASETS = ['synthetic', 'iris'] as const;
+const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
 
 interface NetworkOptions {
   hidden: number[];
@@ -66,7 +66,7 @@ export const MLP_DEFAULTS: BuiltinMlpOptions = {
 
 const SYNTHETIC_ONLY = ['samples', 'features', 'classes', 'noise'];
 
-export const isFileData = (o: MlpOptions): o is FileMlpOptions => typeof o.dataset === 'object';
+const isFileData = (o: MlpOptions): o is FileMlpOptions => typeof o.dataset === 'object';
 
 /** What the network learns: classes for the built-in data sets; the files' task otherwise. */
 export const taskOf = (o: MlpOptions): Task => (isFileData(o) ? o.dataset.task : 'classification');
@@ -187,7 +187,7 @@ export function mlpMetrics(o: MlpOptions): string[] {
 }
 
 /** Rows a trial trains on per epoch. */
-export function trainRowsOf(o: MlpOptions): number {
+function trainRowsOf(o: MlpOptions): number {
   return isFileData(o) ? o.resolved.train_rows : trainCount(o.samples, o.validation_fraction);
 }
 

@@ -80,7 +80,7 @@ export function buildModel(tf: Tf, c: MlpOptions, data: Dataset, seed: number) {
   return model;
 }
 
-export function makeOptimizer(tf: Tf, c: MlpOptions, lr: number) {
+function makeOptimizer(tf: Tf, c: MlpOptions, lr: number) {
   if (c.optimizer === 'adam') return tf.train.adam(lr);
   if (c.optimizer === 'momentum') return tf.train.momentum(lr, c.momentum);
   return tf.train.sgd(lr);
@@ -92,7 +92,7 @@ interface Hooks {
   perStep: boolean;
 }
 
-export function trainOne(tf: Tf, c: MlpOptions, data: Dataset, seed: number, lrs: Float64Array, hooks: Hooks): void {
+function trainOne(tf: Tf, c: MlpOptions, data: Dataset, seed: number, lrs: Float64Array, hooks: Hooks): void {
   const trainRows = data.trainY.length;
   const outputs = outputsOf(data);
   const regression = data.task === 'regression';

@@ -20,7 +20,7 @@ export interface QuadraticOptions {
   condition: number;
 }
 
-export const QUADRATIC_DEFAULTS: QuadraticOptions = { dim: 8, epochs: 5, steps_per_epoch: 20, noise: 0.1, curvature: 10, condition: 100 };
+const QUADRATIC_DEFAULTS: QuadraticOptions = { dim: 8, epochs: 5, steps_per_epoch: 20, noise: 0.1, curvature: 10, condition: 100 };
 
 export const quadratic = defineTrainer<QuadraticOptions>({
   metrics: ['train_loss', 'val_loss'],
