@@ -3,11 +3,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TrialPool } from '../../src/pool/pool.js';
 import { UnitStopped, UnitTimeout } from '../../src/pool/executor.js';
 import type { UnitEvent, WorkUnit } from '../../src/pool/messages.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/trainers/${name}`, import.meta.url));
+/** A file that never appears: gated.ts waits for it forever (until stopped). */
+const neverOpened = () => join(mkdtempSync(join(tmpdir(), 'lrsweep-pool-')), 'never-opened');
 const params = { schedule: 'cawr' as const, first_cycle_steps: 10, max_lr: 0.01, min_lr: 0.001 };
 
 function unit(over: Partial<WorkUnit> & { dim?: number; steps?: number } = {}): WorkUnit {
@@ -45,10 +50,14 @@ test('a unit reports started, then its points, all before it resolves; an error 
 test('trial_timeout counts from the start of the unit, not its time in the queue, and ends a trainer that never yields', async () => {
   const pool = new TrialPool({ workers: 1, trialTimeout: 0.5 });
   try {
-    await run(pool, unit({ dim: 2000, steps: 100 })); // warm the worker
-    // 16 units of some tens of ms on one worker: the last waits far longer than 0.5 s in the queue.
-    const results = await Promise.allSettled(Array.from({ length: 16 }, (_, i) => run(pool, unit({ dim: 200, steps: 1000, seed: i }))));
-    assert.deepEqual(results.map((r) => r.status), Array(16).fill('fulfilled'));
+    await run(pool, unit()); // warm the worker
+    // A unit that never ends (its gate never opens) holds the only worker until its limit: the
+    // units queued behind it wait longer than the limit, whatever the machine's speed, and still run.
+    const blocking = pool.start(unit({ trainer: { module: fixture('gated.ts') }, options: { gate: neverOpened(), epochs: 1, log: null }, steps: 1 }), () => {});
+    const queued = Array.from({ length: 4 }, (_, i) => run(pool, unit({ seed: i })));
+    await assert.rejects(blocking.done, (e: Error) => e instanceof UnitTimeout && e.message === 'trial_timeout: the trial ran longer than 0.5 s');
+    const results = await Promise.allSettled(queued);
+    assert.deepEqual(results.map((r) => r.status), Array(4).fill('fulfilled'), JSON.stringify(results.map((r) => r.status === 'rejected' && String(r.reason))));
     await assert.rejects(pool.start(unit({ trainer: { module: fixture('hangs.ts') }, options: {}, steps: 10 }), () => {}).done,
       (e: Error) => e instanceof UnitTimeout && e.message === 'trial_timeout: the trial ran longer than 0.5 s');
     assert.equal((await run(pool, unit())).length, 2, 'a new worker replaces the one that timed out');
@@ -60,12 +69,16 @@ test('trial_timeout counts from the start of the unit, not its time in the queue
 test('stopAll fires the trainer\'s signal; a trainer that stops on it ends the unit as stopped', async () => {
   const pool = new TrialPool({ workers: 1 });
   try {
-    const waits = unit({ trainer: { module: fixture('waits.ts') }, options: { seconds: 0.3, epochs: 50 }, steps: 50 });
+    // A trainer that never ends on its own (its gate never opens), stopped once it is training (its log line).
+    const log = join(mkdtempSync(join(tmpdir(), 'lrsweep-pool-')), 'trainings.log');
+    writeFileSync(log, '');
+    const gated = unit({ trainer: { module: fixture('gated.ts') }, options: { gate: neverOpened(), epochs: 50, log }, steps: 50 });
     const points: UnitEvent[] = [];
-    const running = pool.start(waits, (e) => points.push(e));
-    setTimeout(() => pool.stopAll(), 700);
+    const running = pool.start(gated, (e) => points.push(e));
+    while (readFileSync(log, 'utf8') === '') await new Promise((r) => setTimeout(r, 10));
+    pool.stopAll();
     await assert.rejects(running.done, (e: Error) => e instanceof UnitStopped && e.message === 'interrupted: the run was stopped');
-    assert.ok(points.length < 50, 'it stopped early');
+    assert.deepEqual(points.map((p) => p.type), ['started'], 'it stopped inside its first epoch');
   } finally {
     await pool.close();
   }
