@@ -11,12 +11,12 @@ export {
 export { toFamily, type Family } from './schedule/family.js';
 export type { CurvePoint } from './schedule/extremes.js';
 export { UsageError, ParamError, type Problem } from './core/errors.js';
-export { defineTrainer, OptionsError, type TrainerDefinition, type TrainContext, type CohortContext, type Metrics, type Point, type Goal } from './train/contract.js';
+export { defineTrainer, OptionsError, type TrainerDefinition, type TrainContext, type CohortContext, type Metrics, type Point } from './train/contract.js';
 export { fitWithCurve, fitSteps, type FitData, type FitWithCurveOptions, type FitResult, type FitContext } from './train/fit-with-curve.js';
 export { runSweep, dryRun, type RunOptions, type RunReport, type Progress } from './sweep/run.js';
 export { loadSweepFile, checkSweep } from './sweep/file.js';
 export type { Sweep, ParamSpec } from './sweep/definition.js';
 export { openStorage } from './storage/open.js';
 export type { Storage, TrialRecord, SweepRecord, RankedConfig } from './storage/types.js';
-export type { TrialState, MetricPoint } from './core/trial.js';
+export type { TrialState, MetricPoint, Goal } from './core/trial.js';
 export { mulberry32, gaussian, permutation } from './core/random.js';

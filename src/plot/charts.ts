@@ -3,6 +3,7 @@
 // Data arrive already reduced (per-column extremes of curves, one row per trial): specs never see raw steps.
 
 import type { TopLevelSpec } from 'vega-lite';
+import type { Goal } from '../core/trial.js';
 import type { LossRow, Series, TrialRow } from '../sweep/results.js';
 
 export type { LossRow, Series, TrialRow };
@@ -77,7 +78,7 @@ function axis(field: string, rows: TrialRow[], channel: 'x' | 'y') {
  * its high end (reversed for minimize), and its luminance passes mid-grey at about 55% of the way.
  * From the cells' means on a grid; from the trials' values when an axis is binned (close enough).
  */
-function labelThreshold(rows: TrialRow[], a: string, b: string, goal: 'minimize' | 'maximize'): { test: string } {
+function labelThreshold(rows: TrialRow[], a: string, b: string, goal: Goal): { test: string } {
   const cells = new Map<string, number[]>();
   for (const r of rows) {
     const key = `${r[a]}\u0000${r[b]}`;
@@ -92,7 +93,7 @@ function labelThreshold(rows: TrialRow[], a: string, b: string, goal: 'minimize'
 }
 
 /** Mean objective over each pair of parameters' values (complete trials only). */
-export function heatmap(rows: TrialRow[], a: string, b: string, metric: string, goal: 'minimize' | 'maximize'): TopLevelSpec {
+export function heatmap(rows: TrialRow[], a: string, b: string, metric: string, goal: Goal): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: `${metric} by ${a} and ${b} (mean over trials)`,
@@ -122,7 +123,7 @@ export function heatmap(rows: TrialRow[], a: string, b: string, metric: string, 
 }
 
 /** One line per trial across the parameters and the objective, each axis scaled to [0, 1]. */
-export function parallelCoordinates(rows: TrialRow[], keys: string[], metric: string, goal: 'minimize' | 'maximize'): TopLevelSpec {
+export function parallelCoordinates(rows: TrialRow[], keys: string[], metric: string, goal: Goal): TopLevelSpec {
   const axes = [...keys, 'objective'];
   const extent = Object.fromEntries(axes.map((k) => {
     const xs = rows.map((r) => Number(r[k])).filter(Number.isFinite);

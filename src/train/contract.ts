@@ -32,9 +32,9 @@
 //   turns NaN or infinite is diverged: mask its updates so its mates train on unaffected.
 
 import type * as tfjs from '@tensorflow/tfjs';
+import type { Goal } from '../core/trial.js';
 
 export type Tf = typeof tfjs;
-export type Goal = 'minimize' | 'maximize';
 export type Metrics = Record<string, number>;
 /** Where a report belongs: an epoch (from 1) or a step (from 0). */
 export type Point = { epoch: number } | { step: number };

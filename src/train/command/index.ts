@@ -6,7 +6,7 @@
 //   -> per trial: runCommandTrial -> commandOutcome -> cleanTrialDir (when complete).
 
 export { parseCommandTrainer, resolveCommandTrainer, checkCommandHost, findProgram, COMMAND_DEFAULTS, CLEANUPS,
-  type CommandTrainerConfig, type CommandTrainerOptions, type Cleanup, type Goal, type ParseContext } from './options.js';
+  type CommandTrainerConfig, type CommandTrainerOptions, type Cleanup, type ParseContext } from './options.js';
 export { runCommandTrial, lrsweepEnv, type CommandResult, type RunHooks } from './run.js';
 export { commandOutcome, type CommandOutcome } from './outcome.js';
 export { prepareSweepDir, sweepDirOwner, prepareTrialDir, trialDir, trialFiles, cleanTrialDir, writeLrFile, DEFAULT_TRIAL_ROOT,

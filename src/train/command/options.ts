@@ -15,11 +15,10 @@ import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { Problems, field, isRecord, unknownKeys } from '../../core/problems.js';
 import { rules } from '../../core/rules.js';
+import type { Goal } from '../../core/trial.js';
 import { defaultFiles } from './files.js';
 import { METRIC_NAME } from './output.js';
 import { envReferences, expandEnv, placeholderProblem, placeholdersIn } from './template.js';
-
-export type Goal = 'minimize' | 'maximize';
 
 /**
  * What happens in a trial's directory when the trial completes. Failed and interrupted trials
