@@ -9,11 +9,13 @@ import { commandOutcome } from '../../../src/train/command/outcome.js';
 import { commandOptions, commandTrial, isAlive, processesInGroup } from './helpers.js';
 
 const sh = (script: string) => ['sh', '-c', script];
+/** Long enough for a command to set up (start its child, trap SIGTERM) before its timeout, on any machine. */
+const TIMEOUT_MS = 2_000;
 
 test('a command that hangs with a child process is ended by the timeout: SIGTERM to its group, and no process of it is left', async () => {
   let pgid = 0;
   const r = await runCommandTrial(commandOptions(sh('sleep 1000 & echo "child $!" >&2; sleep 1000'), { kill_grace: 10 }), commandTrial(), {
-    timeoutMs: 300,
+    timeoutMs: TIMEOUT_MS,
     onSpawn: (record) => {
       pgid = record.pgid;
       assert.ok(processesInGroup(pgid).includes(pgid), 'the command leads its own process group');
@@ -25,16 +27,16 @@ test('a command that hangs with a child process is ended by the timeout: SIGTERM
   assert.deepEqual(r.ended, { signal: 'SIGTERM', processes: 3, survivors: 0 });
   assert.deepEqual(processesInGroup(pgid), []);
   assert.equal(isAlive(child), false);
-  assert.deepEqual(commandOutcome(r, 'val_loss'), { state: 'failed', reason: 'timed out after 0.3 s; ended with SIGTERM' });
+  assert.deepEqual(commandOutcome(r, 'val_loss'), { state: 'failed', reason: 'timed out after 2 s; ended with SIGTERM' });
 });
 
 test('a command that ignores SIGTERM gets SIGKILL once kill_grace has passed', async () => {
-  const r = await runCommandTrial(commandOptions(sh("trap '' TERM; sleep 1000 & sleep 1000; sleep 1000"), { kill_grace: 0.5 }), commandTrial(), { timeoutMs: 200 });
+  const r = await runCommandTrial(commandOptions(sh("trap '' TERM; sleep 1000 & sleep 1000; sleep 1000"), { kill_grace: 0.5 }), commandTrial(), { timeoutMs: TIMEOUT_MS });
   assert.equal(r.ended?.signal, 'SIGKILL');
   assert.equal(r.signal, 'SIGKILL');
-  assert.ok(r.durationMs >= 200 + 500, `SIGKILL only after the grace period (took ${r.durationMs} ms)`);
+  assert.ok(r.durationMs >= TIMEOUT_MS + 500, `SIGKILL only after the grace period (took ${r.durationMs} ms)`);
   assert.deepEqual(processesInGroup(r.pgid!), []);
-  assert.deepEqual(commandOutcome(r, 'val_loss'), { state: 'failed', reason: 'timed out after 0.2 s; ended with SIGTERM, then SIGKILL: it outlived kill_grace' });
+  assert.deepEqual(commandOutcome(r, 'val_loss'), { state: 'failed', reason: 'timed out after 2 s; ended with SIGTERM, then SIGKILL: it outlived kill_grace' });
 });
 
 test('processes a command leaves in its group when it exits are ended, and the trial still completes', async () => {
