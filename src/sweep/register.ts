@@ -6,15 +6,18 @@
 // A stored definition from an older lrsweep is read with its legacy values (definition.ts LEGACY),
 // so an unchanged file resumes its sweep exactly as the older version would have, run after run
 // (the keys it predates are not written into it while the file is silent on them).
+// Then its trials (registerTrials): the plan's, added in batches, each trial once; a resumed sweep
+// that already has every trial its plan can have is not planned again.
 
 import { CLI } from '../core/cli-name.js';
 import { cut } from '../core/errors.js';
+import { totalOf } from '../core/trial.js';
 import { yieldToEvents } from '../core/yield.js';
-import { DefinitionChangedError, type RunRecord, type Storage, type SweepRecord } from '../storage/types.js';
+import { DefinitionChangedError, type NewTrial, type RunRecord, type Storage, type SweepRecord } from '../storage/types.js';
 import { EXTENDABLE, LEGACY, identity, upgradeDefinition, type Sweep } from './definition.js';
 import { canonicalJson } from './hash.js';
 import { recoverSweep } from './liveness.js';
-import { plan, trialKey } from './space.js';
+import { countTrials, plan, trialKey } from './space.js';
 
 /** Flattens to path -> canonical JSON; lists are leaves (shown whole). */
 function flatten(value: unknown, path = '', out: Map<string, string> = new Map()): Map<string, string> {
@@ -49,6 +52,8 @@ export interface Registration {
   sweep: Sweep;
   /** --replace: trials removed because the new definition does not plan them (0 otherwise). */
   removed: number;
+  /** The sweep existed with this very plan: the same definition and trainer steps (registerTrials). */
+  resumed: boolean;
 }
 
 export interface RegisterOptions {
@@ -151,7 +156,7 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
         name: parsed.name, definition: parsed as unknown as Record<string, unknown>, file: o.file, metric: parsed.objective.metric,
         goal: parsed.objective.goal, steps: o.steps, trainerHash: o.trainerHash,
       });
-      return { record, sweep: parsed, removed: 0 };
+      return { record, sweep: parsed, removed: 0, resumed: false };
     } catch (e) {
       // Another run created it between our read and our write (two runs of a new sweep at once):
       // take it as an existing sweep; any other failure stands.
@@ -193,7 +198,52 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
     || o.trainerHash !== existing.trainerHash || existing.status !== 'active';
   if (changed) await storage.updateSweep(existing.id, { definition: toStore, file: o.file, steps: o.steps, trainerHash: o.trainerHash });
   const removed = replacing ? await removeUnplanned(storage, existing.id, sweep, o.steps) : 0;
-  return { record: { ...existing, definition: sweep as unknown as Record<string, unknown>, file: o.file, steps: o.steps, status: 'active' }, sweep, removed };
+  return {
+    record: { ...existing, definition: sweep as unknown as Record<string, unknown>, file: o.file, steps: o.steps, status: 'active' }, sweep, removed,
+    resumed: changes.length === 0 && o.steps === existing.steps,
+  };
+}
+
+/** Trials added per transaction while registering: big enough to be quick, small enough to let Ctrl-C in. */
+export const REGISTER_BATCH = 5_000;
+
+export interface TrialsOptions {
+  /** Registration: the sweep existed with this plan. */
+  resumed: boolean;
+  /** Aborting it stops registering between batches (a later run adds the rest). */
+  signal?: AbortSignal;
+  /** Called after every batch of a sweep bigger than one batch. */
+  onRegistering?: (added: number, total: number) => void;
+  batch?: number;
+}
+
+/**
+ * Adds the sweep's planned trials it does not have yet (each once: the storage skips a config and
+ * repeat it has); returns how many were added. A resumed sweep that has as many trials as its plan
+ * can have (countTrials, an upper bound: duplicates and constraints only lower the count) has them
+ * all, since a sweep holds only trials its definition plans (--extend refuses a change that drops
+ * some, --replace removes them): it is not planned again, which for 10^6 trials took minutes before
+ * its first trial. One cut short (Ctrl-C, a crash between batches) has fewer and is completed here.
+ */
+export async function registerTrials(storage: Storage, sweepId: number, sweep: Sweep, steps: number, o: TrialsOptions): Promise<number> {
+  const total = countTrials(sweep);
+  if (o.resumed && totalOf(await storage.counts(sweepId)) === total) return 0;
+  const size = o.batch ?? REGISTER_BATCH;
+  let added = 0;
+  let batch: NewTrial[] = [];
+  const write = async () => {
+    added += await storage.addTrials(sweepId, batch);
+    batch = [];
+    if (total > size) o.onRegistering?.(added, total);
+    await yieldToEvents();
+  };
+  for (const t of plan(sweep, steps)) {
+    if (o.signal?.aborted) break;
+    batch.push({ configHash: t.hash, repeat: t.repeat, params: t.config, seed: t.seed });
+    if (batch.length === size) await write();
+  }
+  if (batch.length > 0 && !o.signal?.aborted) await write();
+  return added;
 }
 
 /**

@@ -1,5 +1,6 @@
 // Registering a sweep: created, resumed unchanged, refused with what changed (offering --extend
 // only when it would work), extended, and an older definition resumed with its legacy meaning.
+// Its trials: added once each, completed after a cut, and not planned again once all are there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../../src/storage/sqlite.js';
 import { checkSweep } from '../../src/sweep/file.js';
-import { registerSweep, trainerFilesChange } from '../../src/sweep/register.js';
+import { registerSweep, registerTrials, trainerFilesChange } from '../../src/sweep/register.js';
 import { plan } from '../../src/sweep/space.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lrsweep-register-'));
@@ -135,4 +136,37 @@ test('a change of the trainer files is described by 12 hex digits of each hash, 
   assert.deepEqual(trainerFilesChange(a, b), { path: 'trainer files', text: `the trainer's files changed (content hash ${'a'.repeat(12)} -> ${'b'.repeat(12)})` });
   assert.equal(trainerFilesChange(a, a), null);
   assert.equal(trainerFilesChange(null, b), null, 'an older lrsweep stored no hash: nothing to compare');
+});
+
+test('registerTrials: a resumed sweep that has every trial its plan can have writes nothing (no plan walk); one cut short is completed; --extend adds', async () => {
+  const s = openSqlite(join(dir, `r${n++}.db`), { mode: 'write' });
+  let adds = 0;
+  const counted = new Proxy(s, {
+    get(target, key, receiver) {
+      if (key === 'addTrials') return (...a: Parameters<typeof s.addTrials>) => (adds++, target.addTrials(...a));
+      const v = Reflect.get(target, key, receiver);
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+  });
+  const registerAll = async (raw: Record<string, unknown>, o: { extend?: boolean; stopAt?: number } = {}) => {
+    const { sweep, written } = await checkSweep(raw);
+    const r = await registerSweep(counted, sweep, { file: 'r.yaml', written, extend: o.extend ?? false, steps: 20, trainerHash: null });
+    const stop = new AbortController();
+    adds = 0;
+    const added = await registerTrials(counted, r.record.id, r.sweep, 20, {
+      resumed: r.resumed, batch: 5, signal: stop.signal, onRegistering: (done) => { if (done >= (o.stopAt ?? Infinity)) stop.abort(); },
+    });
+    return { added, adds, resumed: r.resumed, total: (await s.trials(r.record.id)).length };
+  };
+  const grid = { ...base, parameters: { gamma: { values: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6] } }, repeats: 2 };
+  assert.deepEqual(await registerAll(grid, { stopAt: 5 }), { added: 5, adds: 1, resumed: false, total: 5 }, 'Ctrl-C after the first batch');
+  assert.deepEqual(await registerAll(grid), { added: 7, adds: 3, resumed: true, total: 12 }, 'the cut registration is completed');
+  assert.deepEqual(await registerAll(grid), { added: 0, adds: 0, resumed: true, total: 12 }, 'all there: nothing planned or written');
+  assert.deepEqual(await registerAll({ ...grid, repeats: 3 }, { extend: true }), { added: 6, adds: 4, resumed: false, total: 18 }, '--extend adds');
+  assert.deepEqual(await registerAll({ ...grid, repeats: 3 }), { added: 0, adds: 0, resumed: true, total: 18 });
+  // A plan with fewer trials than its upper bound (sampled duplicates dropped) is walked again, and adds nothing.
+  const sampled = { ...base, name: 'dup', method: 'random', trials: 8, parameters: { gamma: { values: [0.5, 1] } } };
+  assert.deepEqual(await registerAll(sampled), { added: 2, adds: 1, resumed: false, total: 2 });
+  assert.deepEqual(await registerAll(sampled), { added: 0, adds: 1, resumed: true, total: 2 });
+  await s.close();
 });
