@@ -3,7 +3,8 @@
 // The trivial objective (a noisy quadratic, 10 steps) makes the engine, the queue and the
 // database what is measured; cohort_size 1 gives every trial its own job (the queue's worst case).
 // Steady state: the rate between 10% and 90% of the trials complete, sampled from the database;
-// process start (to the first trial complete) is printed apart.
+// process start (to the first trial complete) is printed apart. A measurement counts only when
+// every process exited 0 and every trial completed; otherwise its verdict is a failure.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,10 +50,23 @@ interface Rate {
   startSeconds: number;
   rate: number;
   totalSeconds: number;
+  /** Trials complete when the processes ended. */
+  complete: number;
+  /** The processes' exit codes (null: ended by a signal). */
+  codes: (number | null)[];
+}
+
+/** Why a measured run does not count (a process failed, or trials were left unfinished), or null. */
+function broken(r: Rate): string | null {
+  const problems: string[] = [];
+  const bad = r.codes.filter((c) => c !== 0);
+  if (bad.length > 0) problems.push(`${bad.length} of ${r.codes.length} processes exited ${bad.map((c) => c ?? 'by a signal').join(', ')}`);
+  if (r.complete < TRIALS) problems.push(`${(TRIALS - r.complete).toLocaleString('en-US')} of ${TRIALS.toLocaleString('en-US')} trials not complete`);
+  return problems.length > 0 ? problems.join('; ') : null;
 }
 
 /** Samples `complete()` until every trial is done; the steady rate between 10% and 90% complete. */
-async function measure(complete: () => Promise<number>, began: number, finished: Promise<unknown>): Promise<Rate> {
+async function measure(complete: () => Promise<number>, began: number, finished: Promise<(number | null)[]>): Promise<Rate> {
   const samples: [number, number][] = [];
   let over = false;
   void finished.then(() => (over = true));
@@ -62,11 +76,13 @@ async function measure(complete: () => Promise<number>, began: number, finished:
     if (n >= TRIALS || over) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  await finished;
+  const codes = await finished;
+  const total = await complete();
   const first = samples.find(([, n]) => n > 0) ?? samples[samples.length - 1];
   const lo = samples.find(([, n]) => n >= TRIALS * 0.1) ?? first;
   const hi = samples.find(([, n]) => n >= TRIALS * 0.9) ?? samples[samples.length - 1];
-  return { startSeconds: (first[0] - began) / 1000, rate: (hi[1] - lo[1]) / ((hi[0] - lo[0]) / 1000), totalSeconds: (performance.now() - began) / 1000 };
+  const rate = hi[0] > lo[0] ? (hi[1] - lo[1]) / ((hi[0] - lo[0]) / 1000) : 0;
+  return { startSeconds: (first[0] - began) / 1000, rate, totalSeconds: (performance.now() - began) / 1000, complete: total, codes };
 }
 
 async function onSqlite(dir: string, file: string): Promise<Rate> {
@@ -81,7 +97,7 @@ async function onSqlite(dir: string, file: string): Promise<Rate> {
     } catch {
       return 0; // not created yet
     }
-  }, began, run.done).finally(() => reader?.close());
+  }, began, run.done.then((code) => [code])).finally(() => reader?.close());
 }
 
 async function onPostgres(dir: string, file: string, workers: number): Promise<Rate> {
@@ -109,7 +125,15 @@ export async function benchDistributed(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lrsweep-bench-dist-'));
   try {
     const file = sweepFile(dir);
-    const line = (what: string, r: Rate) => console.log(`${what}: ${r.rate.toFixed(0)} trials/s steady (10% -> 90% complete); ${r.startSeconds.toFixed(2)} s to the first trial (process start), ${r.totalSeconds.toFixed(1)} s in all`);
+    const failures: string[] = [];
+    const line = (what: string, r: Rate) => {
+      console.log(`${what}: ${r.rate.toFixed(0)} trials/s steady (10% -> 90% complete); ${r.startSeconds.toFixed(2)} s to the first trial (process start), ${r.totalSeconds.toFixed(1)} s in all`);
+      const why = broken(r);
+      if (why) {
+        console.log(`  FAILED: ${why}: this rate measures a broken run`);
+        failures.push(`${what.trim()}: ${why}`);
+      }
+    };
     const sqlite = await onSqlite(dir, file);
     line('SQLite, one `lrsweep run --workers 2`     ', sqlite);
     const rates: number[] = [];
@@ -118,7 +142,9 @@ export async function benchDistributed(): Promise<void> {
       rates.push(r.rate);
       line(`PostgreSQL, ${workers} \`lrsweep worker --workers 1\`${workers === 1 ? ' ' : 's'}`, r);
     }
-    console.log(`2 worker processes on PostgreSQL: ${rates[1].toFixed(0)} trials/s (target >= 500: ${verdict(rates[1] >= 500)}); ${(rates[1] / sqlite.rate).toFixed(2)}x the SQLite run`);
+    const target = failures.length > 0 ? `FAILED: ${failures.length} run(s) broken, no verdict` : verdict(rates[1] >= 500);
+    console.log(`2 worker processes on PostgreSQL: ${rates[1].toFixed(0)} trials/s (target >= 500: ${target}); ${(rates[1] / sqlite.rate).toFixed(2)}x the SQLite run`);
+    if (failures.length > 0) process.exitCode = 1;
     console.log('(2 cores: 4 worker processes share them with PostgreSQL and each other, so they cannot beat 2 here; on many machines each brings its own)');
   } finally {
     rmSync(dir, { recursive: true, force: true });
