@@ -5,12 +5,22 @@
 // The command-line entry: the registry of commands, and the one place that maps errors to exit
 // codes and calls process.exit. Exit codes: 0 ok, 1 failure, 2 bad input (UsageError).
 
-import yargs, { type CommandModule } from 'yargs';
+import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { Interrupted, UsageError } from './core/errors.js';
 
-/** A command module as yargs takes it, its handler's argument type checked against its builder's. */
-const checked = <U>(m: CommandModule<{}, U>): CommandModule<{}, any> => m;
+/** What a command module exports for the registry. */
+interface Command {
+  command: string;
+  describe: string;
+  builder(y: Argv): Argv<any>;
+  handler(argv: any): Promise<void>;
+}
+
+/** A command module, its handler's argument type checked against its builder's. */
+const checked = <U>(m: {
+  command: string; describe: string; builder: (y: Argv) => Argv<U>; handler: (argv: ArgumentsCamelCase<U>) => Promise<void>;
+}): Command => m;
 
 // The registry of commands, in the order --help lists them: each module exports command, describe,
 // builder and handler (the handler's argument type inferred from its own builder). A module is
@@ -62,7 +72,11 @@ export async function main(args: string[]): Promise<number> {
   const parser = yargs(args)
     .scriptName('lrsweep')
     .usage('$0 <command> [options]\n\nLearning-rate schedules in WebAssembly, and sweeps over them.');
-  parser.command(await Promise.all(commandsFor(args).map((name) => COMMANDS[name]())));
+  const commands = await Promise.all(commandsFor(args).map((name) => COMMANDS[name]()));
+  // yargs would run a command's handler and then render the command's whole help, kept for a
+  // failure to print (.fail() below never prints it): 20 to 50 ms for curve's flags. So yargs
+  // gets each command without its handler, and main calls the handler on the parsed arguments.
+  for (const c of commands) parser.command(c.command, c.describe, c.builder);
   parser
     .demandCommand(1, 'Give a command: lrsweep <command> --help shows its options')
     .strict()
@@ -79,7 +93,9 @@ export async function main(args: string[]): Promise<number> {
       throw err instanceof UsageError ? err : new UsageError((msg ?? err?.message ?? '').replace(/\s*\n\s*/g, ' '));
     });
   try {
-    await parser.parseAsync();
+    const argv = await parser.parseAsync();
+    // strict() refused any other first positional, so it names one of these commands.
+    await commands.find((c) => c.command.split(' ')[0] === argv._[0])!.handler(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (e) {
     const err = e as Error;
