@@ -6,18 +6,23 @@ import type { MetricPoint } from '../core/trial.js';
 import type { Backend } from '../train/backend.js';
 import type { TrainerRef } from '../train/registry.js';
 
-export interface UnitMember {
+export type UnitMember = {
   trialId: number;
   /** The trial's number within its sweep. */
   number: number;
   /** 1 for the first time a trial runs, then 2, 3, ... */
   attempt: number;
   repeat: number;
+} & ({
   /** The schedule's parameters, reference names (first_cycle_steps, ...). */
   params: { schedule: 'cawr' | 'sgdr' } & Record<string, unknown>;
+  curve?: undefined;
+} | {
+  /** What the given curve is, as trial.json shows it (no schedule kind: it is none). */
+  params: Record<string, unknown>;
   /** A curve given as values instead of a schedule (the LR range test's exponential ramp). */
-  curve?: Float64Array;
-}
+  curve: Float64Array;
+});
 
 export interface WorkUnit {
   sweep: string;

@@ -190,7 +190,8 @@ export async function runRangeTest(trainer: SweepTrainer, o: RangeTestOptions): 
     const unit = executor.start({
       sweep, trainer: runner.kind === 'pool' ? runner.ref : { builtin: 'command' }, options: runner.kind === 'pool' ? runner.options : null,
       steps: trainer.steps, seed: o.seed ?? 0, backend: o.backend ?? 'wasm', perStep: true,
-      members: [{ trialId: 0, number: 1, attempt: 1, repeat: 0, params: { schedule: 'cawr', range_test: { min_lr: o.minLr, max_lr: o.maxLr, steps: o.steps } }, curve }],
+      // The ramp is no schedule kind: its params say what it is (a command trainer's trial.json shows them).
+      members: [{ trialId: 0, number: 1, attempt: 1, repeat: 0, params: { range_test: { ramp: 'exponential', min_lr: o.minLr, max_lr: o.maxLr, steps: o.steps } }, curve }],
     }, (e) => {
       if (stopped || e.type !== 'point' || e.point.step === null || e.point.values.train_loss === undefined || e.point.step >= o.steps) return;
       const step = e.point.step;

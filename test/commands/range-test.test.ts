@@ -99,6 +99,21 @@ for (let i = 0; i < lrs.length; i++) {
   for (const f of folders) assert.ok(existsSync(join(dir, 'kept', f, '1', 'attempt-1.log')), f);
 });
 
+test('a command trainer\'s trial.json says its curve is the range test\'s exponential ramp, not a schedule kind', () => {
+  const dir = workspace();
+  // Reports a falling loss for every step of lr.npy, then stops.
+  writeFileSync(join(dir, 'fall.mjs'), `const steps = 40;
+for (let i = 0; i < steps; i++) console.log(JSON.stringify({ step: i, train_loss: 1 / (i + 1) }));
+`);
+  writeFileSync(join(dir, 'cmd.yaml'), `name: cmd\nschedule: { first_cycle_steps: 10 }\ntrainer: { kind: command, run: [${JSON.stringify(process.execPath)}, fall.mjs], steps: 40, metrics: [train_loss] }\nobjective: { metric: train_loss }\n`);
+  const r = runCli(['range-test', 'cmd.yaml', '--min-lr', '0.001', '--max-lr', '1', '--steps', '20', '--format', 'json', '--trials-dir', 'kept'], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  const [folder] = readdirSync(join(dir, 'kept')).filter((f) => f.startsWith('range-test-'));
+  const trial = JSON.parse(readFileSync(join(dir, 'kept', folder, '1', 'trial.json'), 'utf8'));
+  assert.deepEqual(trial.params, { range_test: { ramp: 'exponential', min_lr: 0.001, max_lr: 1, steps: 20 } });
+  assert.equal(trial.steps, 40);
+});
+
 test('Ctrl-C stops a range test: the command trainer\'s process is ended, exit 130, nothing written', async () => {
   const dir = workspace();
   // A trainer that reports slowly and records its pid, so the test can see it ended.

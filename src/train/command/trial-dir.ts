@@ -38,7 +38,7 @@ export interface CommandTrial {
   repeat: number;
   seed: number;
   steps: number;
-  /** The schedule's full parameters by reference name, with `schedule` (cawr or sgdr): as stored in trials.params. */
+  /** The schedule's full parameters by reference name, with `schedule` (its kind): as stored in trials.params; for a given curve, what it is (the range test: range_test). */
   params: Record<string, unknown>;
   /** The trial's folder: trialDir(root, sweep, number). */
   dir: string;
