@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { canonicalJson, configHash, trialSeed } from '../../src/sweep/hash.js';
+import { canonicalJson, commonSeed, configHash, trialSeed } from '../../src/sweep/hash.js';
 import { normalizeConfig } from '../../src/sweep/space.js';
 
 test('the canonical JSON sorts keys at every depth', () => {
@@ -36,4 +36,13 @@ test('a trial seed depends on the config hash and the repeat only', () => {
   assert.notEqual(trialSeed(h, 0), trialSeed(h, 1));
   assert.notEqual(trialSeed(h, 0), trialSeed(configHash({ a: 2 }), 0));
   assert.ok(Number.isInteger(trialSeed(h, 0)) && trialSeed(h, 0) >= 0 && trialSeed(h, 0) < 2 ** 31);
+});
+
+test('hashes and seeds are the same SHA-256 digests as ever (stored sweeps resume): golden values from Python\'s hashlib', () => {
+  // hashlib.sha256(b'{"a":1,"b":[0.1,"x"]}').hexdigest()[:16]; seeds: the digest's first 4 bytes little-endian, & 0x7fffffff.
+  const h = configHash({ b: [0.1, 'x'], a: 1 });
+  assert.equal(h, 'f70a6722f07a5c22');
+  assert.equal(trialSeed(h, 0), 1532975671);
+  assert.equal(trialSeed(h, 3), 1464691511);
+  assert.equal(commonSeed(7, 2), 2112182780);
 });
