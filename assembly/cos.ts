@@ -1,7 +1,8 @@
-// Vector sine and cosine kernels for reduced arguments |r| <= pi/4 (factor.ts does the reduction,
-// exactly, in integers). Only the kernels, no reduction and no branches.
-// f64: fdlibm's __cos and __sin (musl src/math/__cos.c and __sin.c) with tail y = 0, because the
-// reduced argument is a single rounding of j * pi/(2d) and has no tail; about 1 ulp.
+// Vector sine and cosine kernels for reduced arguments |r| <= pi/4 (anneal.ts does the reduction:
+// for f64 in two parts, as fdlibm's __ieee754_rem_pio2, leaving a tail y; for f32 exactly, in
+// integers). Only the kernels, no reduction and no branches.
+// f64: fdlibm's __cos and __sin (musl src/math/__cos.c and __sin.c) with the reduction's tail y
+// (0 in the first quadrant, where nothing is subtracted); about 1 ulp.
 // f32: Cephes sinf/cosf polynomials on [-pi/4, pi/4], computed in float32 (error about 1e-7).
 
 const C1: f64 = 4.16666666666666019037e-02;

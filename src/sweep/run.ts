@@ -80,7 +80,7 @@ export interface RunReport {
   db: string;
   /** PostgreSQL: trials put in the queue (null on SQLite, which has no queue). */
   enqueued: number | null;
-  /** How the trials this run started ended (the exit code: dispatch.ts failureOf). */
+  /** How the trials this run started ended (the exit code: tally.ts failureOf). */
   tally: RunTally;
   /** PostgreSQL: why the run stopped serving the sweep with trials left (its file no longer matches, an edited row), or null. */
   refused: string | null;

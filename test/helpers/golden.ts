@@ -1,4 +1,4 @@
-// The golden vectors (copied from ../shared/golden, step path, fresh start) and their tolerance.
+// The golden vectors (test/fixtures/golden-step.json.gz: the step path, fresh start) and their tolerance.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { ScheduleInput } from '../../src/schedule/params.js';
