@@ -1,12 +1,13 @@
 // The PostgreSQL server the tests use: LRSWEEP_TEST_PG (postgres://postgres@127.0.0.1:5432/test,
 // set by .ci/run). Every test works in a schema of its own (lrsweep_test_<random>), dropped when
 // the file's tests end. Without LRSWEEP_TEST_PG the PostgreSQL tests are skipped with a message,
-// except in CI (CI set), where a missing server is a failure.
+// except under CI=1, where a missing server is a failure (skipOrFail). Nothing here connects to a
+// server LRSWEEP_TEST_PG does not name.
 
 import { after, test } from 'node:test';
-import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { skipOrFail } from '../helpers/skip.js';
 
 export const PG_URL = process.env.LRSWEEP_TEST_PG || null;
 
@@ -14,17 +15,17 @@ const EXAMPLE = 'postgres://postgres@127.0.0.1:5432/test';
 const SKIP = `LRSWEEP_TEST_PG is not set (e.g. ${EXAMPLE}): PostgreSQL tests skipped; .ci/run starts a server and sets it`;
 
 /**
- * Declares the file's PostgreSQL tests when a server is configured; otherwise one skipped test
- * that says why, or, in CI, one failing test.
+ * Declares the file's PostgreSQL tests when a server is configured; otherwise one test that is
+ * skipped saying why, or, under CI=1, fails.
  */
 export function withPostgres(declare: (url: string) => void): void {
   if (PG_URL) {
     declare(PG_URL);
     after(dropSchemas);
-  } else if (process.env.CI) {
-    test('postgres: the PostgreSQL server for the tests is configured', () => assert.fail(`CI needs a PostgreSQL server: LRSWEEP_TEST_PG is not set (e.g. ${EXAMPLE}); .ci/run starts a server and sets it`));
   } else {
-    test('postgres: the PostgreSQL tests', { skip: SKIP }, () => {});
+    test('postgres: the PostgreSQL tests', (t) => {
+      skipOrFail(t, SKIP);
+    });
   }
 }
 

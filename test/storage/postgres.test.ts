@@ -10,6 +10,8 @@ import { SCHEMA_VERSION } from '../../src/storage/schema.js';
 import type { NewSweep, NewTrial } from '../../src/storage/types.js';
 import { storageContract } from './contract.js';
 import { freshSchema, schemaUrl, sql, withPostgres } from './pg-server.js';
+import { madeUpPasswordRefused } from '../helpers/postgres-auth.js';
+import { skipOrFail } from '../helpers/skip.js';
 
 const sweepInput = (name: string): NewSweep => ({ name, definition: {}, file: null, metric: 'val_loss', goal: 'minimize', steps: 10, trainerHash: null });
 const trialsOf = (n: number, from = 0): NewTrial[] => Array.from({ length: n }, (_, i) => ({ configHash: `h${from + i}`, repeat: 0, params: { gamma: i }, seed: 1 }));
@@ -173,7 +175,8 @@ withPostgres((base) => {
     await s.close();
   });
 
-  test('postgres: the password never shows, in where, in connection errors or in the runs table', async () => {
+  test('postgres: the password never shows, in where, in connection errors or in the runs table', async (t) => {
+    if (skipOrFail(t, await madeUpPasswordRefused(schemaUrl()))) return;
     const password = 'pa55:w/rd@secret';
     const withPassword = (u: string) => {
       const url = new URL(u);
