@@ -10,6 +10,7 @@ import { failureOf, RunFailed } from '../sweep/tally.js';
 // the other commands start without it.
 import type { DryRun, Progress, RunReport } from '../sweep/run.js';
 import type { Reached } from '../sweep/dispatch.js';
+import { etaSeconds } from '../sweep/progress.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { MAX_WORKERS } from '../sweep/file.js';
 import { isPostgresUrl } from '../storage/postgres-url.js';
@@ -56,23 +57,50 @@ function progressLine(p: Progress): string {
   return `${c.failed} failed | ${c.diverged} diverged | ${c.running} running${reachedText(p.reached)}, ${c.queued} queued | best trial ${fmt(p.bestTrial)}`;
 }
 
+const count = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * What the bar counts: training steps (progress.ts), so a cohort in training moves it, with the
+ * trials complete beside them; trials, when steps cannot be counted. The ETA comes from the same rate.
+ */
+export function progressMeasure(p: Progress): { unit: 'steps' | 'trials'; value: number; total: number; shown: string; eta: number | null } {
+  if (p.steps) {
+    const s = p.steps;
+    const percent = s.total > 0 ? ` (${Math.floor((100 * s.done) / s.total)}%)` : '';
+    return { unit: 'steps', value: s.done, total: s.total, shown: `${count(s.done)}/${count(s.total)}${percent} | trials ${p.counts.complete}/${p.total} complete`,
+      eta: etaSeconds(s.doneThisRun, s.toRunThisRun, p.elapsedSeconds) };
+  }
+  const done = p.counts.complete + p.counts.diverged + p.counts.failed;
+  return { unit: 'trials', value: done, total: p.total, shown: `${p.counts.complete}/${p.total} complete`, eta: etaSeconds(p.doneThisRun, p.toRunThisRun, p.elapsedSeconds) };
+}
+
+/** The progress line as a log shows it (stderr not a terminal). */
+export function progressText(p: Progress): string {
+  const m = progressMeasure(p);
+  return `${m.unit} ${m.shown} | ${progressLine(p)} | ${p.elapsedSeconds.toFixed(0)}s elapsed | ETA ${m.eta === null ? '-' : `${m.eta.toFixed(0)}s`}`;
+}
+
 function progressReporter(): { update(p: Progress): void; stop(): void } {
   if (process.stderr.isTTY) {
     const bar = new SingleBar({
       stream: process.stderr,
-      format: 'trials [{bar}] {value}/{total} | {line} | {elapsed} elapsed | ETA {eta_formatted}',
+      format: '{unit} [{bar}] {shown} | {line} | {elapsed} elapsed | ETA {eta}',
       hideCursor: true,
       clearOnComplete: true,
     });
     let started = false;
     return {
       update(p) {
-        const done = p.counts.complete + p.counts.diverged + p.counts.failed;
-        const payload = { line: progressLine(p), elapsed: `${p.elapsedSeconds.toFixed(0)}s` };
+        const m = progressMeasure(p);
+        const payload = { unit: m.unit, shown: m.shown, line: progressLine(p), elapsed: `${p.elapsedSeconds.toFixed(0)}s`, eta: m.eta === null ? '-' : `${m.eta.toFixed(0)}s` };
         if (!started) {
-          bar.start(p.total, done, payload);
+          bar.start(m.total, m.value, payload);
           started = true;
-        } else bar.update(done, payload);
+        } else {
+          // Steps become trials once a trial reports epochs of unknown length.
+          if (bar.getTotal() !== m.total) bar.setTotal(m.total);
+          bar.update(m.value, payload);
+        }
       },
       stop() {
         if (started) bar.stop();
@@ -87,8 +115,7 @@ function progressReporter(): { update(p: Progress): void; stop(): void } {
       const now = Date.now();
       if (now - last < 10_000 && p.doneThisRun < p.toRunThisRun) return;
       last = now;
-      const eta = p.doneThisRun > 0 ? ((p.toRunThisRun - p.doneThisRun) * p.elapsedSeconds) / p.doneThisRun : null;
-      process.stderr.write(`trials ${p.counts.complete}/${p.total} complete | ${progressLine(p)} | ${p.elapsedSeconds.toFixed(0)}s elapsed | ETA ${eta === null ? '-' : `${eta.toFixed(0)}s`}\n`);
+      process.stderr.write(`${progressText(p)}\n`);
     },
     stop() {},
   };
@@ -167,12 +194,27 @@ export async function handler(argv: Args): Promise<void> {
     process.stderr.write(`\nlrsweep: stopping: recording what finished${lost} (Ctrl-C again to quit at once)\n`);
     stop.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // No handler while the trainer checks its options: a big CSV is parsed in one synchronous call
+  // (seconds) that no handler could interrupt, so Ctrl-C (or SIGTERM) then ends the process at
+  // once by the signal's default action (a shell sees 130); nothing is open or written yet. The
+  // handler comes with the first step that yields: checking a big grid's configs (after the
+  // trainer), or the end of the file's check.
+  let listening = false;
+  const listen = () => {
+    if (listening) return;
+    listening = true;
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  };
+  const checking = counter('checking configs');
+  const onChecking = (done: number, total: number) => {
+    listen();
+    checking(done, total);
+  };
   try {
     const { dryRun, runSweep } = await import('../sweep/run.js');
     if (argv['dry-run']) {
-      emit(presentDryRun(await dryRun(file, counter('checking configs')), { lint: argv.lint }));
+      emit(presentDryRun(await dryRun(file, onChecking, listen), { lint: argv.lint }));
       return;
     }
     if (argv.extend && argv.replace) throw new UsageError('--extend and --replace: give one (--extend adds configs and keeps every trial; --replace swaps the definition of a sweep none of whose trials finished)');
@@ -187,7 +229,8 @@ export async function handler(argv: Args): Promise<void> {
         latest = p;
         progress.update(p);
       },
-      onChecking: counter('checking configs'),
+      onChecking,
+      onChecked: listen,
       onRegistering: counter('registering trials'),
     });
     progress.stop();

@@ -16,11 +16,12 @@ import { loadSweepFile, MAX_WORKERS, type LoadedSweep } from '../sweep/file.js';
 import { compareWithStored } from '../sweep/register.js';
 // The engine (sweep/worker.js, sweep/training.js, the thread pool) is imported where it is used:
 // --help and the other commands start without it.
-import type { ServedReport, ServedSweep } from '../sweep/worker.js';
+import type { ServedReport, ServedSweep, SweepProgress } from '../sweep/worker.js';
 import { checkBackend, BACKENDS, type Backend } from '../train/backend.js';
 import { checkCommandHost } from '../train/command/index.js';
 import { CLI, dbFlag, emit, withDb, type Output } from './common.js';
 import { reachedText } from './run.js';
+import { stepProgress } from '../sweep/progress.js';
 import { failureOf, newTally, RunFailed, type RunTally } from '../sweep/tally.js';
 import { optionalIntFlag } from './flags.js';
 
@@ -182,6 +183,16 @@ async function openReader(db: string, wait: boolean, signal: AbortSignal, notice
   }
 }
 
+/**
+ * A worker's progress line for one sweep: its steps (progress.ts; this worker's trials in
+ * training counted as far as they got, other workers' only once they end), then its trials.
+ */
+export function workerProgressText(p: SweepProgress): string {
+  const s = stepProgress(p.counts, p.stepsPerTrial, p.stepsInFlight, p.ranHere, 0);
+  const steps = s ? `steps ${s.done.toLocaleString('en-US')}/${s.total.toLocaleString('en-US')} | ` : '';
+  return `${steps}${p.counts.complete} complete, ${p.counts.running} running${reachedText(p.reached)}, ${p.counts.waiting} waiting | ${p.ranHere} ended on this worker`;
+}
+
 export function presentWorker(sweeps: ServedReport[], stopped: boolean, db: string, files: string[]): Output {
   if (sweeps.length === 0) {
     // Stopped while it waited for a sweep to serve (--wait).
@@ -267,7 +278,7 @@ export async function handler(argv: Args): Promise<void> {
         onProgress: (name, p) => {
           if (Date.now() - last < 10_000) return;
           last = Date.now();
-          process.stderr.write(`${name}: ${p.counts.complete} complete, ${p.counts.running} running${reachedText(p.reached)}, ${p.counts.waiting} waiting | ${p.ranHere} ended on this worker\n`);
+          process.stderr.write(`${name}: ${workerProgressText(p)}\n`);
         },
       });
       emit(presentWorker(sweeps, stopped, argv.db, argv['sweep-files']));

@@ -18,6 +18,7 @@ import type { UnitEvent, WorkUnit } from '../pool/messages.js';
 import type { Json, Outcome, Storage, TrialBatch, TrialRecord } from '../storage/types.js';
 import type { Sweep } from './definition.js';
 import { isBetter, ObjectiveTracker } from './objective.js';
+import { stepsAt, type TrialSteps } from './progress.js';
 import type { Settled, UnitSource } from './source.js';
 import type { RunTally } from './tally.js';
 
@@ -42,6 +43,8 @@ export interface DispatchContext {
   onRecorded(doneThisRun: number, best: number | null): void;
   /** Counts how the trials this dispatcher started ended (shared by the dispatchers of one command). */
   tally?: RunTally;
+  /** A trial's steps (and an epoch's, when the trainer says), for stepsInFlight(); without it, none are counted. */
+  steps?: TrialSteps;
 }
 
 /** How far trials in training have got: [lowest, highest] epoch and step reported, or null. */
@@ -83,6 +86,10 @@ export class Dispatcher {
   private readonly startedIds = new Set<number>();
   /** Trial numbers of the trials in flight, for messages. */
   private readonly numbers = new Map<number, number>();
+  /** Trials that ended (not interrupted) whose outcome is not committed yet: their full steps, until counts has them. */
+  private readonly settling = new Map<number, number>();
+  /** A trial reported an epoch without a step, of unknown length: steps in training cannot be counted (for the rest of the run). */
+  private uncountable = false;
 
   constructor(private readonly c: DispatchContext) {}
 
@@ -110,6 +117,23 @@ export class Dispatcher {
       }
     }
     return out;
+  }
+
+  /**
+   * Steps taken by the trials this dispatcher holds that the counts do not have yet (progress.ts):
+   * each trial in training by the point it reported last, and each trial that ended (not
+   * interrupted) but is not committed yet in full. Null without `steps`, or once a trial reported
+   * an epoch whose length in steps is unknown.
+   */
+  stepsInFlight(): number | null {
+    const steps = this.c.steps;
+    if (!steps || this.uncountable) return null;
+    let sum = 0;
+    for (const n of this.settling.values()) sum += n;
+    for (const unit of this.active) {
+      for (const m of unit.members) if (!m.final) sum += stepsAt(m.last, steps) ?? 0;
+    }
+    return sum;
   }
 
   /** Ends the run with this error (the database was lost): as stop(), and run() rethrows it. */
@@ -204,6 +228,7 @@ export class Dispatcher {
     const same = m.last !== null && m.last.epoch === e.point.epoch && m.last.step === e.point.step;
     const seq = same ? m.seq - 1 : m.seq++;
     m.last = e.point;
+    if (this.c.steps && stepsAt(e.point, this.c.steps) === null) this.uncountable = true;
     this.batch.points.push({ trialId: m.trial.id, attempt: m.trial.attempts, seq, point: e.point });
     for (const name of Object.keys(e.point.values)) m.reported.add(name);
     m.objective.add(e.point);
@@ -224,6 +249,8 @@ export class Dispatcher {
 
   private finish(m: Member, outcome: Outcome): void {
     m.final = true;
+    // Diverged and failed trials train no more in this run: their full steps are done.
+    if (outcome.state !== 'interrupted' && this.c.steps) this.settling.set(m.trial.id, this.c.steps.perTrial);
     this.batch.outcomes.push(outcome);
     this.queued(1);
   }
@@ -296,6 +323,7 @@ export class Dispatcher {
     for (const o of batch.outcomes) {
       const number = this.numbers.get(o.trialId);
       this.numbers.delete(o.trialId);
+      this.settling.delete(o.trialId);
       settled.push({ trialId: o.trialId, state: missed.has(o.trialId) ? null : o.state });
       if (missed.has(o.trialId)) continue;
       const tally = this.c.tally;
@@ -310,7 +338,10 @@ export class Dispatcher {
       this.done++;
       if (o.state === 'complete' && o.objective !== null && isBetter(o.objective, this.c.best, sweep.objective.goal)) this.c.best = o.objective;
     }
-    for (const id of missed) if (!batch.outcomes.some((o) => o.trialId === id)) settled.push({ trialId: id, state: null });
+    for (const id of missed) {
+      this.settling.delete(id);
+      if (!batch.outcomes.some((o) => o.trialId === id)) settled.push({ trialId: id, state: null });
+    }
     this.c.source.settled(settled);
     this.c.onRecorded(this.done, this.c.best);
   }

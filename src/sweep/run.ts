@@ -17,6 +17,7 @@ import { checkCommandHost } from '../train/command/index.js';
 import type { Sweep } from './definition.js';
 import { Dispatcher, type Reached } from './dispatch.js';
 import { newTally, type RunTally } from './tally.js';
+import { stepProgress, stepsOf, type StepProgress } from './progress.js';
 import { planCheck } from './plan-check.js';
 import { loadSweepFile, type CheckProgress } from './file.js';
 import { HEARTBEAT_MS, isRunAlive, leftoverGraceMs, recoverSweep } from './liveness.js';
@@ -39,6 +40,8 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
   /** Called while a big sweep's configs are checked. */
   onChecking?: CheckProgress;
+  /** Called once the sweep file and the trainer's data are checked (the part that may block for seconds), before anything is opened or written. */
+  onChecked?: () => void;
   /** Called while registering a big sweep's trials. */
   onRegistering?: (added: number, total: number) => void;
   /** Aborting it stops the run cleanly (what Ctrl-C does). */
@@ -64,6 +67,8 @@ export interface Progress {
   bestTrial: number | null;
   /** How far the trials in training have got (what they reported last): a cohort's only sign of progress until it ends. */
   reached: Reached;
+  /** The same in training steps (progress.ts): null when they cannot be counted (a trial reports epochs of unknown length). */
+  steps: StepProgress | null;
 }
 
 export interface RunReport {
@@ -100,9 +105,10 @@ export interface DryRun {
   lints: ReturnType<typeof lintSweep>;
 }
 
-/** Checks the file and lists what would run, touching nothing. */
-export async function dryRun(file: string, onChecking?: CheckProgress): Promise<DryRun> {
+/** Checks the file and lists what would run, touching nothing; onChecked as RunOptions'. */
+export async function dryRun(file: string, onChecking?: CheckProgress, onChecked?: () => void): Promise<DryRun> {
   const { sweep, trainer } = await loadSweepFile(file, onChecking);
+  onChecked?.();
   const first: Planned[] = [];
   const hashes = new Set<string>();
   const stats: PlanStats = { dropped: 0, leftovers: new Map() };
@@ -144,6 +150,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
   const began = Date.now();
   const backend = o.backend ?? 'wasm';
   const loaded = await loadSweepFile(o.file, o.onChecking);
+  o.onChecked?.();
   const runner = loaded.trainer.runner;
   if (runner.kind === 'pool') checkBackend(backend);
   else checkCommandHost(runner.options);
@@ -178,9 +185,11 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     let best = await storage.bestTrialObjective(record.id);
     let done = 0;
     let dispatcher: Dispatcher | null = null;
+    const trialSteps = stepsOf(loaded);
     const report = () => o.onProgress?.({
       counts, total: totalOf(counts), doneThisRun: done, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, bestTrial: best,
       reached: dispatcher?.reached() ?? { epochs: null, steps: null },
+      steps: stepProgress(counts, trialSteps.perTrial, dispatcher ? dispatcher.stepsInFlight() : 0, done, toRun),
     });
     report();
 
@@ -189,7 +198,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
       training = trainingFor(loaded, sweep, record, { workers, backend, hash, trialsDir: o.trialsDir, where: storage.where });
       dispatcher = new Dispatcher({
         storage, executor: training.executor, sweep, sweepId: record.id, runId, counts, best, provenance: training.provenance,
-        unitFor: training.unitFor, tally,
+        unitFor: training.unitFor, tally, steps: trialSteps,
         // Every claimed row is checked against this file's plan: an edited one is never trained.
         source: new StorageSource(storage, record.id, runId, training.cohortSize, { sweep: sweep.name, row: planCheck(sweep, loaded.trainer.steps) }),
         onRecorded(n, b) {
@@ -245,7 +254,7 @@ async function runOnQueue(storage: Storage, item: ServedSweep, o: RunOptions,
       workers: fields.workers, backend, wait: false, signal: o.signal, trialsDir: o.trialsDir, onNotice: o.onNotice, tally: fields.tally,
       onProgress: (_, p) => o.onProgress?.({
         counts: p.counts, total: totalOf(p.counts), doneThisRun: p.ranHere, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, bestTrial: p.bestTrial,
-        reached: p.reached,
+        reached: p.reached, steps: stepProgress(p.counts, p.stepsPerTrial, p.stepsInFlight, p.ranHere, toRun),
       }),
     });
     const [mine] = sweeps;

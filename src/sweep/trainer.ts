@@ -34,6 +34,8 @@ export interface SweepTrainer {
   section: { kind: string } & Record<string, unknown>;
   runner: TrainerRunner;
   steps: number;
+  /** The steps in one epoch, when the trainer says (its stepsPerEpoch, a command's steps_per_epoch): progress counts epochs in steps. */
+  stepsPerEpoch: number | null;
   metrics: Record<string, Goal | null>;
   /** Files whose content the trainer depends on (absolute), hashed into the sweep's trainer hash. */
   files: string[];
@@ -50,7 +52,9 @@ function readCommand(section: Record<string, unknown>, baseDir: string, problems
   }
   const options = resolveCommandTrainer(config, baseDir);
   const metrics = Object.fromEntries(config.metrics.map((m) => [m, config.goals[m] ?? null]));
-  return { section: config as unknown as SweepTrainer['section'], runner: { kind: 'command', options }, steps: config.steps, metrics, files: options.files };
+  // steps_per_epoch is multiplied out into steps in what is stored; progress still wants it.
+  const stepsPerEpoch = typeof section.steps_per_epoch === 'number' ? section.steps_per_epoch : null;
+  return { section: config as unknown as SweepTrainer['section'], runner: { kind: 'command', options }, steps: config.steps, stepsPerEpoch, metrics, files: options.files };
 }
 
 /** The metrics a section's trainer declares, when its kind alone says (built-in trainers), even if its options are bad. */
@@ -133,11 +137,24 @@ export async function readTrainer(raw: unknown, baseDir: string, problems: Probl
     problems.add(stepsKey, `a trial would take ${steps.toLocaleString('en-US')} steps; the limit is ${MAX_TRIAL_STEPS.toLocaleString('en-US')} steps per trial (its LR curve is held in memory)`, undefined, false);
     return null;
   }
+  let stepsPerEpoch: number | null = null;
+  if (definition.stepsPerEpoch) {
+    try {
+      stepsPerEpoch = definition.stepsPerEpoch(options);
+    } catch (e) {
+      problems.add(optionsPath, `the trainer's stepsPerEpoch() failed: ${(e as Error).message.split('\n')[0]}`, undefined, false);
+      return null;
+    }
+    if (!(Number.isInteger(stepsPerEpoch) && stepsPerEpoch >= 1)) {
+      problems.add(stepsKey, `the trainer's stepsPerEpoch() must give an integer >= 1 (the steps in one epoch), got ${stepsPerEpoch}`, undefined, false);
+      return null;
+    }
+  }
   // What the sweep stores (its identity): the trainer may keep paths as written there (contract.ts).
   const stored = definition.stored ? definition.stored(options) : options;
   files.push(...(definition.files?.(options) ?? []));
   const normalized = kind === 'module'
     ? { kind, path: section.path as string, options: stored }
     : { kind, ...(stored as Record<string, unknown>) };
-  return { section: normalized, runner: { kind: 'pool', ref, definition, options }, steps, metrics: declaredMetrics(definition), files };
+  return { section: normalized, runner: { kind: 'pool', ref, definition, options }, steps, stepsPerEpoch, metrics: declaredMetrics(definition), files };
 }

@@ -33,6 +33,7 @@ import { StorageError, type RunRecord, type Storage, type SweepRecord, type Tria
 import type { Backend } from '../train/backend.js';
 import type { Sweep } from './definition.js';
 import { Dispatcher, type Reached } from './dispatch.js';
+import { stepsOf } from './progress.js';
 import type { RunTally } from './tally.js';
 import type { LoadedSweep } from './file.js';
 import { endStaleGroups, HEARTBEAT_MS, isRunAlive, leftoverGraceMs, recoverSweep, STALE_MS } from './liveness.js';
@@ -123,6 +124,10 @@ export interface SweepProgress {
   counts: StateCounts;
   /** How far its trials in training here have got (dispatch.ts). */
   reached: Reached;
+  /** Their steps not yet in counts (Dispatcher.stepsInFlight: 0 with none in training, null when not countable); other workers' are not known here. */
+  stepsInFlight: number | null;
+  /** The steps of one of its trials (progress.ts stepProgress). */
+  stepsPerTrial: number;
   /** Trials this worker ended (complete, diverged or failed). */
   ranHere: number;
   bestTrial: number | null;
@@ -188,7 +193,8 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
   };
   for (const item of items) await add(item);
   const progress = (s: Serving) => o.onProgress?.(s.item.sweep.name, {
-    counts: s.counts, ranHere: s.ran, bestTrial: s.best, reached: s.session?.dispatcher.reached() ?? { epochs: null, steps: null } });
+    counts: s.counts, ranHere: s.ran, bestTrial: s.best, reached: s.session?.dispatcher.reached() ?? { epochs: null, steps: null },
+    stepsInFlight: s.session ? s.session.dispatcher.stepsInFlight() : 0, stepsPerTrial: s.item.loaded.trainer.steps });
 
   /**
    * Whether this machine's file still matches the stored sweep: its definition and, when
@@ -276,7 +282,7 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
     const before = s.ran;
     const dispatcher = new Dispatcher({
       storage, executor: s.training.executor, sweep: item.sweep, sweepId: item.record.id, runId, counts: s.counts, best: s.best, source,
-      provenance: s.training.provenance, unitFor: s.training.unitFor, tally: o.tally,
+      provenance: s.training.provenance, unitFor: s.training.unitFor, tally: o.tally, steps: stepsOf(item.loaded),
       onRecorded(n, b) {
         s.ran = before + n;
         s.best = b;

@@ -74,6 +74,11 @@ export interface TrainerDefinition<O = Record<string, unknown>> {
   /** The metrics it reports: a list of names, or name -> goal (null where the sweep file must say). */
   metrics: readonly string[] | Record<string, Goal | null>;
   steps(options: O): number;
+  /**
+   * The steps in one epoch, for a trainer that reports per epoch: progress counts a trial in
+   * training as epochs reported x this (without it, a trial reporting epochs is counted only when it ends).
+   */
+  stepsPerEpoch?(options: O): number;
   /** `context` is given when lrsweep calls it (a sweep file); a caller of its own may leave it out. */
   parse?(options: unknown, context?: ParseContext): O;
   /** The options as the sweep stores them, when that differs from what parse returned (see above). Default: the options. */

@@ -191,9 +191,14 @@ function trainRowsOf(o: MlpOptions): number {
   return isFileData(o) ? o.resolved.train_rows : trainCount(o.samples, o.validation_fraction);
 }
 
+/** Steps of one epoch: its batches. */
+export function mlpStepsPerEpoch(o: MlpOptions): number {
+  return Math.ceil(trainRowsOf(o) / o.batch_size);
+}
+
 /** Steps of one trial: epochs x batches per epoch. */
 export function mlpSteps(o: MlpOptions): number {
-  return o.epochs * Math.ceil(trainRowsOf(o) / o.batch_size);
+  return o.epochs * mlpStepsPerEpoch(o);
 }
 
 /**

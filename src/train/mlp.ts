@@ -16,7 +16,7 @@ import { outputsOf, targetUnits, type Dataset } from './data/dataset.js';
 import { datasetFor } from './mlp-dataset.js';
 import { membersWithin, type MlpShape } from './mlp-memory.js';
 import { learningRateSetter } from './learning-rate.js';
-import { mlpFiles, mlpMetrics, mlpSteps, readMlpOptions, shuffleRandom, storedMlpOptions, taskOf, type MlpOptions } from './mlp-options.js';
+import { mlpFiles, mlpMetrics, mlpSteps, mlpStepsPerEpoch, readMlpOptions, shuffleRandom, storedMlpOptions, taskOf, type MlpOptions } from './mlp-options.js';
 import { trainCohort } from './mlp-cohort.js';
 import { parseOptions } from './options.js';
 
@@ -29,6 +29,7 @@ export const mlp = defineTrainer<MlpOptions>({
   metricsFor: (options) => ({ names: mlpMetrics(options), because: `task ${taskOf(options)}` }),
   describe: describeData,
   steps: mlpSteps,
+  stepsPerEpoch: mlpStepsPerEpoch,
   train(ctx) {
     trainOne(ctx.tf, ctx.options, datasetFor(ctx.options, ctx.signal), ctx.seed, ctx.curve, {
       report: ctx.report, signal: ctx.signal, perStep: ctx.perStep,

@@ -41,6 +41,7 @@ export const quadratic = defineTrainer<QuadraticOptions>({
     });
   },
   steps: (o) => o.epochs * o.steps_per_epoch,
+  stepsPerEpoch: (o) => o.steps_per_epoch,
   train(ctx) {
     runQuadratic(ctx.options, ctx.seed, ctx.curve, ctx.perStep, (point, metrics) => ctx.report(point, metrics), ctx.signal);
   },
