@@ -250,7 +250,9 @@ withPostgres(() => {
     const dir = workspace();
     const schema = freshSchema();
     const db = schemaUrl(schema);
-    const file = slowSweep(dir, 'r', 10, 0.05, 8);
+    // No trial ends until the gate opens: the sweep surely has trials left when it is cancelled.
+    const gate = join(dir, 'gate');
+    const file = gatedSweep(dir, 'r', 10, 8, gate, join(dir, 'trainings.log'));
     assert.equal(runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir }).status, 0);
     const w = startCli(['worker', file, '--db', db, '--workers', '1', '--wait'], dir);
     await until('a running trial', async () => (await states(schema)).running === 1);
@@ -260,6 +262,7 @@ withPostgres(() => {
       const st = await states(schema);
       return (st.running ?? 0) + (st.queued ?? 0) === 0;
     });
+    writeFileSync(gate, '');
     const resumed = runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir });
     assert.equal(resumed.status, 0, resumed.stderr);
     await until('the waiting worker to finish the sweep', async () => (await states(schema)).complete === 10);
