@@ -84,7 +84,7 @@ function progressReporter(): { update(p: Progress): void; stop(): void } {
   if (process.stderr.isTTY) {
     const bar = new SingleBar({
       stream: process.stderr,
-      format: '{unit} [{bar}] {shown} | {line} | {elapsed} elapsed | ETA {eta}',
+      format: '{unit} [{bar}] {shown} | {line} | {elapsed} elapsed | ETA {remaining}',
       hideCursor: true,
       clearOnComplete: true,
     });
@@ -92,7 +92,7 @@ function progressReporter(): { update(p: Progress): void; stop(): void } {
     return {
       update(p) {
         const m = progressMeasure(p);
-        const payload = { unit: m.unit, shown: m.shown, line: progressLine(p), elapsed: `${p.elapsedSeconds.toFixed(0)}s`, eta: m.eta === null ? '-' : `${m.eta.toFixed(0)}s` };
+        const payload = { unit: m.unit, shown: m.shown, line: progressLine(p), elapsed: `${p.elapsedSeconds.toFixed(0)}s`, remaining: m.eta === null ? '-' : `${m.eta.toFixed(0)}s` }; // not `eta`: cli-progress's own token
         if (!started) {
           bar.start(m.total, m.value, payload);
           started = true;
