@@ -21,10 +21,10 @@ import { stepProgress, stepsOf, type StepProgress } from './progress.js';
 import { planCheck } from './plan-check.js';
 import { loadSweepFile, type CheckProgress } from './file.js';
 import { HEARTBEAT_MS, isRunAlive, leftoverGraceMs, recoverSweep } from './liveness.js';
-import { registerSweep } from './register.js';
+import { registerSweep, registerTrials } from './register.js';
 import { lintLines, lintSweep } from './lints.js';
 import { StorageSource } from './source.js';
-import { countTrials, plan, type PlanStats, type Planned } from './space.js';
+import { plan, type PlanStats, type Planned } from './space.js';
 import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
 import { enqueueWaiting, serve, type ServedSweep } from './worker.js';
 
@@ -124,28 +124,6 @@ export async function dryRun(file: string, onChecking?: CheckProgress, onChecked
   return { sweep, trials, configs: hashes.size, steps: trainer.steps, first, stats, lints: lintSweep(sweep, trainer.steps), data };
 }
 
-/** Trials added per transaction while registering: big enough to be quick, small enough to let Ctrl-C in. */
-const REGISTER_BATCH = 5_000;
-
-async function registerTrials(storage: Storage, sweepId: number, sweep: Sweep, steps: number, o: RunOptions): Promise<number> {
-  const total = countTrials(sweep);
-  let added = 0;
-  let batch: Planned[] = [];
-  const write = async () => {
-    added += await storage.addTrials(sweepId, batch.map((t) => ({ configHash: t.hash, repeat: t.repeat, params: t.config, seed: t.seed })));
-    batch = [];
-    if (total > REGISTER_BATCH) o.onRegistering?.(added, total);
-    await yieldToEvents();
-  };
-  for (const t of plan(sweep, steps)) {
-    if (o.signal?.aborted) break;
-    batch.push(t);
-    if (batch.length === REGISTER_BATCH) await write();
-  }
-  if (batch.length > 0 && !o.signal?.aborted) await write();
-  return added;
-}
-
 export async function runSweep(o: RunOptions): Promise<RunReport> {
   const began = Date.now();
   const backend = o.backend ?? 'wasm';
@@ -162,12 +140,12 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
   let heartbeat: NodeJS.Timeout | null = null;
   try {
     const hash = await trainerHash(loaded);
-    const { record, sweep, removed } = await registerSweep(storage, loaded.sweep, {
+    const { record, sweep, removed, resumed } = await registerSweep(storage, loaded.sweep, {
       file: o.file, written: loaded.written, extend: o.extend ?? false, steps: loaded.trainer.steps, trainerHash: hash,
       replace: o.replace, isRunAlive: (run) => isRunAlive(run, { shared: isPostgresUrl(o.db) }),
     });
     if (removed > 0) o.onNotice?.(`--replace: removed ${removed} trial${removed === 1 ? '' : 's'} that the new definition does not plan`);
-    const added = await registerTrials(storage, record.id, sweep, loaded.trainer.steps, o);
+    const added = await registerTrials(storage, record.id, sweep, loaded.trainer.steps, { resumed, signal: o.signal, onRegistering: o.onRegistering });
     if (o.lint !== false) for (const line of lintLines(lintSweep(sweep, loaded.trainer.steps))) o.onNotice?.(line);
     const { requeued: recovered } = await recoverSweep(storage, record.id, (run) => isRunAlive(run, { shared: isPostgresUrl(o.db) }), {},
       { onNotice: o.onNotice, graceMs: leftoverGraceMs(runner) });
