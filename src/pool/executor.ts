@@ -1,5 +1,6 @@
 // The executor contract: what the run loop (sweep/dispatch.ts) drives. Implementations: the
-// thread pool for in-process trainers (pool.ts) and child processes for command trainers.
+// thread pool for in-process trainers (pool.ts) and child processes for command trainers
+// (command-executor.ts).
 //
 // Rules implementers keep:
 // - run() resolves when the unit's training has ended and every event it produced has been

@@ -11,10 +11,10 @@ import { Piscina } from 'piscina';
 import { UnitStopped, UnitTimeout, type Executor, type RunningUnit } from './executor.js';
 import type { UnitEvent, WorkUnit } from './messages.js';
 
-/** Compiled: worker.js beside this file. From sources: a .mjs entry that registers tsx first. */
-function workerFile(): string {
+/** The pool thread's entry. Compiled: thread.js beside this file. From sources: a .mjs entry that registers tsx first. */
+function threadFile(): string {
   const fromSource = import.meta.url.endsWith('.ts');
-  return fileURLToPath(new URL(fromSource ? './worker-tsx.mjs' : './worker.js', import.meta.url));
+  return fileURLToPath(new URL(fromSource ? './thread-tsx.mjs' : './thread.js', import.meta.url));
 }
 
 /** How long a trainer may take to notice its signal before its thread is ended. */
@@ -33,8 +33,8 @@ export function defaultWorkers(): number {
   return availableParallelism();
 }
 
-/** Messages from the worker on a unit's port: its events, then 'done' once every event is sent. */
-export type WorkerMessage = UnitEvent | { type: 'done' };
+/** Messages from the pool thread (thread.ts) on a unit's port: its events, then 'done' once every event is sent. */
+export type ThreadMessage = UnitEvent | { type: 'done' };
 
 export class TrialPool implements Executor {
   readonly slots: number;
@@ -46,7 +46,7 @@ export class TrialPool implements Executor {
     this.slots = options.workers ?? defaultWorkers();
     this.timeoutMs = options.trialTimeout ? options.trialTimeout * 1000 : null;
     this.piscina = new Piscina({
-      filename: workerFile(),
+      filename: threadFile(),
       minThreads: this.slots,
       maxThreads: this.slots,
       concurrentTasksPerWorker: 1,
@@ -85,7 +85,7 @@ export class TrialPool implements Executor {
       channel.port1.postMessage({ type: 'abort', reason: reason.message });
       grace = setTimeout(() => force.abort(reason), STOP_GRACE_MS);
     };
-    channel.port1.on('message', (m: WorkerMessage) => {
+    channel.port1.on('message', (m: ThreadMessage) => {
       if (m.type === 'done') return finished();
       if (m.type === 'started') started = true;
       if (m.type === 'started' && this.timeoutMs !== null) {

@@ -18,7 +18,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Interrupted, UsageError } from '../core/errors.js';
-import { CommandExecutor } from '../pool/commands.js';
+import { CommandExecutor } from '../pool/command-executor.js';
 import type { Executor } from '../pool/executor.js';
 import { TrialPool } from '../pool/pool.js';
 import type { Backend } from '../train/backend.js';

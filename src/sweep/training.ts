@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { lrsweepVersion } from '../core/version.js';
-import { CommandExecutor } from '../pool/commands.js';
+import { CommandExecutor } from '../pool/command-executor.js';
 import type { Executor } from '../pool/executor.js';
 import type { WorkUnit } from '../pool/messages.js';
 import { TrialPool } from '../pool/pool.js';

@@ -98,7 +98,7 @@ export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, c
       const epochStart = step;
       // One shuffle per epoch; batches are contiguous runs of the shuffled order.
       const order = permutation(trainRows, random);
-      // The signal reads a shared flag (pool/worker.ts): checked every step, at no cost.
+      // The signal reads a shared flag (pool/thread.ts): checked every step, at no cost.
       for (let from = 0; from < trainRows && divergedAt.includes(null) && !options.signal?.aborted; from += c.batch_size) {
         for (let j = 0; j < K; j++) negLr[j] = -lrsOf[j][step];
         const rows = Math.min(c.batch_size, trainRows - from);

@@ -123,7 +123,7 @@ function trainOne(tf: Tf, c: MlpOptions, data: Dataset, seed: number, lrs: Float
       const losses: tfjs.Scalar[] = [];
       let stopped = false;
       for (let from = 0; from < trainRows; from += c.batch_size) {
-        // A shared flag (pool/worker.ts): checking it every step costs nothing.
+        // A shared flag (pool/thread.ts): checking it every step costs nothing.
         if ((stopped = hooks.signal.aborted)) break;
         setLearningRate(lrs[step]);
         const rows = Math.min(c.batch_size, trainRows - from);

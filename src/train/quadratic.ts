@@ -66,7 +66,7 @@ function runQuadratic(c: QuadraticOptions, seed: number, lrs: Float64Array, perS
     if (signal.aborted) return;
     let sum = 0;
     for (let s = 0; s < c.steps_per_epoch; s++, t++) {
-      if (signal.aborted) return; // a shared flag (pool/worker.ts): free to check every step
+      if (signal.aborted) return; // a shared flag (pool/thread.ts): free to check every step
       const lr = lrs[t];
       let f = 0;
       for (let i = 0; i < c.dim; i++) {

@@ -2,7 +2,7 @@
 import type { MetricPoint } from '../../src/core/trial.js';
 import { loadTf, type Backend } from '../../src/train/backend.js';
 import type { Tf, TrainerDefinition } from '../../src/train/contract.js';
-import { toPoint } from '../../src/pool/worker.js';
+import { toPoint } from '../../src/pool/thread.js';
 
 export async function trainWith<O>(d: TrainerDefinition<O>, options: O, curve: Float64Array,
   o: { seed?: number; backend?: Backend; perStep?: boolean } = {}): Promise<MetricPoint[]> {

@@ -1,7 +1,7 @@
-// The pool's worker: computes a unit's LR curves with the WASM engine (one members x steps
-// block, reused) and trains. Everything expensive is loaded once per worker and kept: the WASM
-// module, tfjs and its backend, trainer modules, data sets. Workers never touch storage; events
-// go back on the unit's port.
+// A thread of the pool (pool.ts runs it in Piscina's worker threads): computes a unit's LR
+// curves with the WASM engine (one members x steps block, reused) and trains. Everything
+// expensive is loaded once per thread and kept: the WASM module, tfjs and its backend, trainer
+// modules, data sets. Threads never touch storage; events go back on the unit's port.
 
 import type { MessagePort } from 'node:worker_threads';
 import type { MetricPoint } from '../core/trial.js';
@@ -11,7 +11,7 @@ import { loadTf } from '../train/backend.js';
 import type { Metrics, Point, Tf } from '../train/contract.js';
 import { loadTrainer } from '../train/registry.js';
 import type { WorkUnit } from './messages.js';
-import type { WorkerMessage } from './pool.js';
+import type { ThreadMessage } from './pool.js';
 
 let block = new Float64Array(0);
 
@@ -67,7 +67,7 @@ function stopSignal(controller: AbortController, flag: Int32Array | undefined): 
 }
 
 export default async function runUnit({ unit, port, flag }: { unit: WorkUnit; port: MessagePort; flag?: Int32Array }): Promise<void> {
-  const post = (m: WorkerMessage) => port.postMessage(m);
+  const post = (m: ThreadMessage) => port.postMessage(m);
   const controller = new AbortController();
   const signal = stopSignal(controller, flag);
   port.on('message', (m: { type: string; reason?: string }) => {
