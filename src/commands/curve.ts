@@ -68,7 +68,7 @@ export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
   if (o.plot !== undefined && o.steps === 0) throw new UsageError('--plot needs --steps of at least 1, got steps=0');
   if (o.log && o.plot === undefined) throw new UsageError('--log goes with --plot (it sets the chart\'s y axis)');
   if (o.log && schedule.family.minLr <= 0) {
-    throw new UsageError(`--log needs a floor above 0 (${schedule.name === 'cawr' ? 'min_lr' : 'eta_min'}=${schedule.family.minLr}): a log axis cannot show 0`);
+    throw new UsageError(`--log needs a floor above 0 (${schedule.keyName('floor')}=${schedule.family.minLr}): a log axis cannot show 0`);
   }
   let format: CurveFormat | undefined;
   if (o.format !== undefined && o.out === undefined) throw new UsageError(`--format goes with --out - (it sets the format of stdout), got --format ${o.format} without --out`);

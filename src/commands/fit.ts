@@ -5,8 +5,9 @@
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { render, TABLE_FORMATS, type Row, type TableFormat } from '../io/table.js';
-import { fitSchedules, type CawrFixed, type FitRequest, type FitResult, type FitSetting, type NearBudget, type SgdrFixed } from '../schedule/fit.js';
-import { CAWR_DEFAULTS, SCHEDULES, SGDR_DEFAULTS, declaration, type ScheduleName } from '../schedule/params.js';
+import { fitSchedules, type FitRequest, type FitResult, type FitSetting, type NearBudget } from '../schedule/fit.js';
+import { DEFAULT_KIND, KINDS, KIND_NAMES, keyRef, kindOf, parameterOf, type KindName } from '../schedule/kinds/index.js';
+import type { ParameterDeclaration } from '../schedule/params.js';
 import { intFlag } from './flags.js';
 import { flagTable, withParameterFlags } from './schedule-flags.js';
 import { listFlag, showList } from './list-flags.js';
@@ -20,50 +21,69 @@ const TABLE_RESTARTS = 6;
 const SEARCH = 'Search:';
 const FIXED = 'Fixed parameters (they shape the LR values, not the lengths):';
 
+/** A searched list of a kind: its flag (the parameter's), the request's property, the flag's help. */
+interface SearchFlag {
+  kind: KindName;
+  d: ParameterDeclaration;
+  list: string;
+  help: string;
+}
+
+/** Each kind's searched lists, in kind order: its multipliers, then its warmups. */
+const SEARCH_FLAGS: SearchFlag[] = KINDS.flatMap((kind) => [
+  { kind: kind.name, d: parameterOf(kind, kind.keys.multiplier), ...kind.fit.multipliers },
+  ...(kind.keys.warmup && kind.fit.warmups ? [{ kind: kind.name, d: parameterOf(kind, kind.keys.warmup), ...kind.fit.warmups }] : []),
+]);
+
+/** The parameters fit decides itself: each kind's first length and max_cycles. */
+const LENGTHS = [...new Set(KINDS.map((k) => parameterOf(k, k.keys.length)))];
+const MAX_CYCLES = [...new Set(KINDS.flatMap((k) => (k.keys.maxCycles ? [parameterOf(k, k.keys.maxCycles)] : [])))];
+
 /** Parameters fit searches or sets itself; every other parameter is a fixed flag, as `curve` takes it. */
-const SEARCHED = new Set(['firstCycleSteps', 'cycleMult', 'warmupSteps', 'maxCycles', 't0', 'tMult']);
+const SEARCHED = new Set([...LENGTHS, ...MAX_CYCLES, ...SEARCH_FLAGS.map((f) => f.d)].map((d) => d.name));
 const FIXED_FLAGS = flagTable().filter(({ d }) => !SEARCHED.has(d.name));
 
-/** The schedule each schedule-specific flag belongs to. */
-const OWNERS: Record<string, ScheduleName | 'both'> = {
-  'cycle-mult': 'cawr',
-  'warmup-steps': 'cawr',
-  't-mult': 'sgdr',
-  ...Object.fromEntries(FIXED_FLAGS.map(({ d, owners }) => [d.flag, owners.length > 1 ? 'both' : owners[0]])),
-};
+/** The schedules each schedule-specific flag belongs to. */
+const OWNERS: Record<string, KindName[]> = {};
+for (const { d, kind } of SEARCH_FLAGS) (OWNERS[d.flag] ??= []).push(kind);
+for (const { d, owners } of FIXED_FLAGS) OWNERS[d.flag] = owners;
 
 /** Flags of `curve` that fit decides itself: each refused with what to do instead. */
-const DECIDED: Record<string, string> = {
-  'first-cycle-steps': '--first-cycle-steps is what fit finds: leave it out (fit lists the first_cycle_steps whose last cycle ends at --steps)',
-  t0: '--t0 is what fit finds: leave it out (fit lists the t_0 whose last cycle ends at --steps)',
-  'max-cycles': '--max-cycles is set by fit (to the number of cycles, for a setting that leaves steps after its last cycle): choose the numbers of cycles with --cycles',
-};
+const DECIDED: Record<string, string> = Object.fromEntries([
+  ...LENGTHS.map((d) => [d.flag, `--${d.flag} is what fit finds: leave it out (fit lists the ${d.ref} whose last cycle ends at --steps)`]),
+  ...MAX_CYCLES.map((d) => [d.flag, `--${d.flag} is set by fit (to the number of cycles, for a setting that leaves steps after its last cycle): choose the numbers of cycles with --cycles`]),
+]);
 
-const rule = (schedule: ScheduleName, field: string) => {
-  const r = declaration(schedule, field)!.rule;
-  return (v: number) => r(v);
-};
+/** Kinds that can hold leftover steps at the floor (they have max_cycles): --slack applies to them. */
+const SLACK_KINDS = KINDS.filter((k) => k.keys.maxCycles !== null).map((k) => k.name);
 
 export const command = 'fit';
 export const describe = 'Find the restart schedules whose last cycle ends exactly at the final step of a training budget';
 
+/** The search flags: one list flag per kind's searched parameter, checked by the parameter's rule. */
+function withSearchFlags<T>(y: Argv<T>): Argv<T> {
+  let out = y;
+  for (const { kind, d, help } of SEARCH_FLAGS) {
+    const coerce = listFlag(d.flag, { integer: d.type === 'integer', rule: (v: number) => d.rule(v) });
+    out = out.option(d.flag, { type: 'string', nargs: 1, coerce, describe: `${kind}: ${help}  [default: ${d.default}]`, group: SEARCH });
+  }
+  return out;
+}
+
 export function builder(y: Argv) {
-  return withParameterFlags(y, (d) => !SEARCHED.has(d.name), FIXED)
+  const searchFlags = withSearchFlags(withParameterFlags(y, (d) => !SEARCHED.has(d.name), FIXED)
     .option('steps', { nargs: 1, coerce: intFlag('steps', 1), demandOption: true, describe: 'The training budget in steps', group: SEARCH })
-    .option('schedule', { choices: SCHEDULES, default: 'cawr' as ScheduleName, describe: 'Which schedule', group: SEARCH })
-    .option('cycle-mult', { type: 'string', nargs: 1, coerce: listFlag('cycle-mult', { rule: rule('cawr', 'cycleMult') }), describe: 'cawr: cycle_mult values, e.g. 1,1.5,2  [default: 1]', group: SEARCH })
-    .option('warmup-steps', { type: 'string', nargs: 1, coerce: listFlag('warmup-steps', { integer: true, rule: rule('cawr', 'warmupSteps') }), describe: 'cawr: warmup_steps values or ranges, e.g. 0,100  [default: 0]', group: SEARCH })
-    .option('t-mult', { type: 'string', nargs: 1, coerce: listFlag('t-mult', { integer: true, rule: rule('sgdr', 'tMult') }), describe: 'sgdr: T_mult values (integers), e.g. 1,2  [default: 1]', group: SEARCH })
+    .option('schedule', { choices: KIND_NAMES, default: DEFAULT_KIND, describe: 'Which schedule', group: SEARCH }));
+  const flags = searchFlags
     .option('cycles', {
       type: 'string', nargs: 1, default: DEFAULT_CYCLES,
       coerce: listFlag('cycles', { integer: true, rule: (v) => (v >= 1 ? null : 'must be >= 1') }),
       describe: 'Numbers of cycles to try: values or ranges, e.g. 2..6', group: SEARCH,
     })
-    .option('slack', { nargs: 1, coerce: intFlag('slack', 0), default: 0, describe: 'cawr: accept a last cycle ending up to this many steps early; max_cycles holds the rest at min_lr', group: SEARCH })
-    .option('format', { choices: TABLE_FORMATS, default: 'table' as TableFormat, describe: 'Output format' })
-    .option('first-cycle-steps', { type: 'string', hidden: true })
-    .option('t0', { type: 'string', hidden: true })
-    .option('max-cycles', { type: 'string', hidden: true })
+    .option('slack', { nargs: 1, coerce: intFlag('slack', 0), default: 0, describe: `${SLACK_KINDS.join('/')}: accept a last cycle ending up to this many steps early; max_cycles holds the rest at min_lr`, group: SEARCH })
+    .option('format', { choices: TABLE_FORMATS, default: 'table' as TableFormat, describe: 'Output format' });
+  // The flags fit decides itself are taken (hidden) so that fitRequestFromFlags can refuse them.
+  return Object.keys(DECIDED).reduce((out, flag) => out.option(flag, { type: 'string', hidden: true }), flags)
     .example('$0 fit --steps 10000 --cycle-mult 1,1.5,2 --warmup-steps 0,100', 'Lengths that end a cycle at step 10000')
     .example('$0 fit --steps 10000 --cycle-mult 1.5 --cycles 3..5 --slack 20', 'Up to 20 steps left at min_lr')
     .example('$0 fit --schedule sgdr --steps 3100 --t-mult 2 --base-lr 0.1 --format json', 'SGDR, as JSON');
@@ -81,8 +101,8 @@ export function fitRequestFromFlags(argv: Args): FitRequest {
   const schedule = argv.schedule;
   const a = argv as unknown as Record<string, unknown>;
   for (const [flag, message] of Object.entries(DECIDED)) if (a[flag] !== undefined) throw new UsageError(message);
-  for (const [flag, owner] of Object.entries(OWNERS)) {
-    if (a[flag] !== undefined && owner !== 'both' && owner !== schedule) throw new UsageError(`--${flag} is a parameter of --schedule ${owner}, not of --schedule ${schedule}`);
+  for (const [flag, owners] of Object.entries(OWNERS)) {
+    if (a[flag] !== undefined && !owners.includes(schedule)) throw new UsageError(`--${flag} is a parameter of --schedule ${owners.join('/')}, not of --schedule ${schedule}`);
   }
   const fixed: Record<string, unknown> = {};
   for (const { d } of FIXED_FLAGS) if (a[d.flag] !== undefined) fixed[d.name] = a[d.flag];
@@ -91,24 +111,28 @@ export function fitRequestFromFlags(argv: Args): FitRequest {
   const slack = present(argv.slack, 'slack');
   const cycles = present(argv.cycles, 'cycles');
   if (slack >= steps) throw new UsageError(`--slack must be smaller than --steps, got --slack ${slack}, --steps ${steps}`);
-  if (schedule === 'sgdr') {
-    if (slack > 0) throw new UsageError(`--slack needs max_cycles to hold the leftover steps at the floor, and --schedule sgdr has none, got --slack ${slack}`);
-    if (fixed.baseLr === undefined) throw new UsageError('--base-lr is required for --schedule sgdr (the final LR is computed from it)');
-    return { schedule, steps, cycles, tMults: argv['t-mult'] ?? [SGDR_DEFAULTS.tMult], fixed: fixed as unknown as SgdrFixed };
+  const kind = kindOf(schedule);
+  const hasMaxCycles = kind.keys.maxCycles !== null;
+  if (!hasMaxCycles && slack > 0) throw new UsageError(`--slack needs max_cycles to hold the leftover steps at the floor, and --schedule ${schedule} has none, got --slack ${slack}`);
+  for (const d of kind.parameters) {
+    if (d.default === undefined && !SEARCHED.has(d.name) && fixed[d.name] === undefined) {
+      throw new UsageError(`--${d.flag} is required for --schedule ${schedule} (the final LR is computed from it)`);
+    }
   }
-  return {
-    schedule, steps, cycles, slack,
-    cycleMults: argv['cycle-mult'] ?? [CAWR_DEFAULTS.cycleMult],
-    warmups: argv['warmup-steps'] ?? [CAWR_DEFAULTS.warmupSteps],
-    fixed: fixed as CawrFixed,
-  };
+  const lists = SEARCH_FLAGS.filter((f) => f.kind === schedule).map((f) => [f.list, (a[f.d.flag] as number[] | undefined) ?? [f.d.default]]);
+  return { schedule, steps, cycles, ...(hasMaxCycles ? { slack } : {}), ...Object.fromEntries(lists), fixed } as FitRequest;
+}
+
+/** The searched parameters of a kind, as fit reports them: first length, multiplier, warmup. */
+function shapeColumns(schedule: KindName): { length: string; multiplier: string; warmup: string | null; maxCycles: string | null } {
+  const kind = kindOf(schedule);
+  return { length: keyRef(kind, 'length')!, multiplier: keyRef(kind, 'multiplier')!, warmup: keyRef(kind, 'warmup'), maxCycles: keyRef(kind, 'maxCycles') };
 }
 
 /** The table's columns, in order, for a schedule. */
-export function fitColumns(schedule: ScheduleName): string[] {
-  return schedule === 'sgdr'
-    ? ['t_0', 't_mult', 'cycles', 'restarts', 'final_lr', 'warnings']
-    : ['first_cycle_steps', 'cycle_mult', 'warmup_steps', 'cycles', 'restarts', 'leftover', 'max_cycles', 'final_lr', 'warnings'];
+export function fitColumns(schedule: KindName): string[] {
+  const c = shapeColumns(schedule);
+  return [c.length, c.multiplier, ...(c.warmup ? [c.warmup] : []), 'cycles', 'restarts', ...(c.maxCycles ? ['leftover', c.maxCycles] : []), 'final_lr', 'warnings'];
 }
 
 function restartsCell(restarts: number[], format: TableFormat): unknown {
@@ -119,11 +143,13 @@ function restartsCell(restarts: number[], format: TableFormat): unknown {
   return restarts.join(' ');
 }
 
-export function fitRows(schedule: ScheduleName, settings: FitSetting[], format: TableFormat): Row[] {
+export function fitRows(schedule: KindName, settings: FitSetting[], format: TableFormat): Row[] {
+  const c = shapeColumns(schedule);
   return settings.map((s) => ({
-    ...(schedule === 'sgdr'
-      ? { t_0: s.firstCycleSteps, t_mult: s.mult }
-      : { first_cycle_steps: s.firstCycleSteps, cycle_mult: s.mult, warmup_steps: s.warmupSteps, leftover: s.leftover, max_cycles: s.leftover > 0 ? s.cycles : null }),
+    [c.length]: s.firstCycleSteps,
+    [c.multiplier]: s.mult,
+    ...(c.warmup ? { [c.warmup]: s.warmupSteps } : {}),
+    ...(c.maxCycles ? { leftover: s.leftover, [c.maxCycles]: s.leftover > 0 ? s.cycles : null } : {}),
     cycles: s.cycles,
     restarts: restartsCell(s.restarts, format),
     final_lr: s.finalLr,
@@ -133,18 +159,18 @@ export function fitRows(schedule: ScheduleName, settings: FitSetting[], format: 
 
 function showBudget(r: FitRequest, b: NearBudget): string {
   const s = b.setting;
-  const shape = r.schedule === 'sgdr'
-    ? `t_0=${s.firstCycleSteps}, t_mult=${s.mult}`
-    : `first_cycle_steps=${s.firstCycleSteps}, cycle_mult=${s.mult}, warmup_steps=${s.warmupSteps}`;
+  const c = shapeColumns(r.schedule);
+  const shape = `${c.length}=${s.firstCycleSteps}, ${c.multiplier}=${s.mult}${c.warmup ? `, ${c.warmup}=${s.warmupSteps}` : ''}`;
   return `${b.steps} steps (${shape}, ${s.cycles} cycles)`;
 }
 
 /** The one-line note when nothing fits: what was searched and the nearest budgets. */
 export function noFitMessage(r: FitRequest, result: FitResult): string {
   const slack = r.slack ?? 0;
-  const searched = r.schedule === 'sgdr'
-    ? `t_mult ${showList(r.tMults)}`
-    : `cycle_mult ${r.cycleMults.join(', ')}; warmup_steps ${showList(r.warmups)}`;
+  const lists = r as unknown as Record<string, readonly number[]>;
+  // Integers are shown with their ranges (2..4), other numbers one by one.
+  const searched = SEARCH_FLAGS.filter((f) => f.kind === r.schedule)
+    .map((f) => `${f.d.ref} ${f.d.type === 'integer' ? showList(lists[f.list]) : lists[f.list].join(', ')}`).join('; ');
   const at = slack > 0 ? `between step ${r.steps - slack} and step ${r.steps}` : `at step ${r.steps}`;
   const { below, above } = result.nearest;
   const near = [below, above].filter((b): b is NearBudget => b !== null).map((b) => showBudget(r, b));

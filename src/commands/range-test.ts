@@ -17,6 +17,7 @@ import { imageFormat, writeChart } from '../plot/render.js';
 import { DEFAULT_TRIAL_ROOT } from '../train/command/index.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { checkSweep, loadSweepFile, parseSweepText, SweepFileError } from '../sweep/file.js';
+import { DEFAULT_KIND, findKind, keyRef, kindOf, parameterOf } from '../schedule/kinds/index.js';
 // The engine (sweep/range-test.js, the thread pool) is imported when the test runs: --help and
 // the other commands start without it.
 import type { RangeTestResult } from '../sweep/range-test.js';
@@ -146,23 +147,25 @@ function checkWriteTarget(file: string): void {
 const round = (v: number) => Number(v.toPrecision(2));
 
 /**
- * Puts the suggestion into a sweep file: max_lr (base_lr for sgdr) becomes a parameter around
+ * Puts the suggestion into a sweep file: the kind's peak (max_lr, base_lr) becomes a parameter around
  * it (grid: a quarter, a half and all of it; random: log-uniform from a tenth to it), any fixed
- * value of it is removed, and a min_lr not below a tenth of the smallest candidate is lowered.
+ * value of it is removed, and a floor (min_lr, eta_min) not below a tenth of the smallest candidate is lowered.
  * Everything else keeps its comments and formatting (io/yaml-edit.ts). The file is checked
  * before it replaces the old one.
  */
 async function writeSuggestion(file: string, suggested: number): Promise<{ written: NonNullable<RangeTestOutput['written']>; loaded: LoadedSweep }> {
   const original = readFileSync(file, 'utf8');
   const doc = parseDocument(original);
-  const kind = doc.getIn(['schedule', 'kind']) === 'sgdr' ? 'sgdr' : 'cawr';
-  const key = kind === 'sgdr' ? 'base_lr' : 'max_lr';
+  // A kind the file does not name, or names wrongly, reads as the default (checkSweep then says what is wrong).
+  const kind = findKind(doc.getIn(['schedule', 'kind'])) ?? kindOf(DEFAULT_KIND);
+  const key = keyRef(kind, 'peak')!;
   const random = doc.get('method') === 'random';
   const values = random ? { min: round(suggested / 10), max: round(suggested), distribution: 'log_uniform' } : { values: [round(suggested / 4), round(suggested / 2), round(suggested)] };
   const smallest = random ? round(suggested / 10) : round(suggested / 4);
   const edits: YamlEdit[] = [{ parent: 'schedule', key, value: undefined }, { parent: 'parameters', key, value: values }];
-  const floor = kind === 'sgdr' ? 'eta_min' : 'min_lr';
-  const current = (doc.getIn(['schedule', floor]) as number | undefined) ?? (kind === 'sgdr' ? 0 : 0.001);
+  const floorDeclaration = parameterOf(kind, kind.keys.floor);
+  const floor = floorDeclaration.ref;
+  const current = (doc.getIn(['schedule', floor]) as number | undefined) ?? (floorDeclaration.default as number);
   let lowered: { key: string; from: number; to: number } | null = null;
   if (current >= smallest / 10 && !doc.hasIn(['parameters', floor])) {
     lowered = { key: floor, from: current, to: round(smallest / 10) };

@@ -1,24 +1,23 @@
 // The schedule's parameters as kebab-case flags, shared by every command that takes a schedule.
-// Flags, their help and their defaults come from the parameter table (schedule/params.ts).
+// Flags, their help and their defaults come from the kinds' parameter tables (schedule/kinds/).
 
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
-import { PARAMETERS, SCHEDULES, type ParameterDeclaration, type ScheduleInput, type ScheduleName } from '../schedule/params.js';
+import { DEFAULT_KIND, KINDS, KIND_NAMES, kindOf, type KindName } from '../schedule/kinds/index.js';
+import type { ParameterDeclaration, ScheduleInput } from '../schedule/params.js';
 import { numberFlag } from './flags.js';
 
-const GROUPS: Record<ScheduleName, string> = {
-  cawr: 'cawr (CosineAnnealingWarmupRestarts):',
-  sgdr: 'sgdr (PyTorch CosineAnnealingWarmRestarts):',
-};
+/** The help group of a kind's own flags: `cawr (CosineAnnealingWarmupRestarts):`. */
+const groupOf = (kind: KindName) => `${kind} (${kindOf(kind).title}):`;
 
 /** Every parameter flag once (allow_min_above_max belongs to both schedules), with the schedules that take it. */
-export function flagTable(): { d: ParameterDeclaration; owners: ScheduleName[] }[] {
-  const out: { d: ParameterDeclaration; owners: ScheduleName[] }[] = [];
-  for (const s of SCHEDULES) {
-    for (const d of PARAMETERS[s]) {
+export function flagTable(): { d: ParameterDeclaration; owners: KindName[] }[] {
+  const out: { d: ParameterDeclaration; owners: KindName[] }[] = [];
+  for (const kind of KINDS) {
+    for (const d of kind.parameters) {
       const seen = out.find((x) => x.d.flag === d.flag);
-      if (seen) seen.owners.push(s);
-      else out.push({ d, owners: [s] });
+      if (seen) seen.owners.push(kind.name);
+      else out.push({ d, owners: [kind.name] });
     }
   }
   return out;
@@ -34,7 +33,7 @@ export function withParameterFlags<T>(y: Argv<T>, keep: (d: ParameterDeclaration
   let out = y;
   for (const { d, owners } of flagTable()) {
     if (!keep(d)) continue;
-    const g = group ?? (owners.length > 1 ? 'Schedule:' : GROUPS[owners[0]]);
+    const g = group ?? (owners.length > 1 ? 'Schedule:' : groupOf(owners[0]));
     const prefix = group && owners.length === 1 ? `${owners[0]}: ` : '';
     if (d.type === 'boolean') out = out.option(d.flag, { type: 'boolean', describe: prefix + helpOf(d), group: g });
     else if (d.type === 'choice') out = out.option(d.flag, { choices: d.choices, describe: prefix + helpOf(d), group: g });
@@ -44,12 +43,12 @@ export function withParameterFlags<T>(y: Argv<T>, keep: (d: ParameterDeclaration
 }
 
 export function withScheduleFlags<T>(y: Argv<T>) {
-  return withParameterFlags(y.option('schedule', { choices: SCHEDULES, default: 'cawr' as ScheduleName, describe: 'Which schedule', group: 'Schedule:' }));
+  return withParameterFlags(y.option('schedule', { choices: KIND_NAMES, default: DEFAULT_KIND, describe: 'Which schedule', group: 'Schedule:' }));
 }
 
 /** Builds the schedule's parameters from parsed flags; a flag of the other schedule, or a missing required one, is an error. */
 export function scheduleFromFlags(argv: Record<string, unknown>): ScheduleInput {
-  const schedule = argv.schedule as ScheduleName;
+  const schedule = argv.schedule as KindName;
   const params: Record<string, unknown> = { schedule };
   for (const { d, owners } of flagTable()) {
     const value = argv[d.flag];
@@ -57,7 +56,7 @@ export function scheduleFromFlags(argv: Record<string, unknown>): ScheduleInput 
     if (!owners.includes(schedule)) throw new UsageError(`--${d.flag} is a parameter of --schedule ${owners.join('/')}, not of --schedule ${schedule}`);
     params[d.name] = value;
   }
-  for (const d of PARAMETERS[schedule]) {
+  for (const d of kindOf(schedule).parameters) {
     if (d.default === undefined && params[d.name] === undefined) throw new UsageError(`--${d.flag} is required for --schedule ${schedule}`);
   }
   return params as unknown as ScheduleInput;

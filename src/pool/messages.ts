@@ -3,6 +3,7 @@
 // trainer, options and seed and differ only in their schedules (trained in lockstep).
 
 import type { MetricPoint } from '../core/trial.js';
+import type { KindName } from '../schedule/params.js';
 import type { Backend } from '../train/backend.js';
 import type { TrainerRef } from '../train/registry.js';
 
@@ -15,7 +16,7 @@ export type UnitMember = {
   repeat: number;
 } & ({
   /** The schedule's parameters, reference names (first_cycle_steps, ...). */
-  params: { schedule: 'cawr' | 'sgdr' } & Record<string, unknown>;
+  params: { schedule: KindName } & Record<string, unknown>;
   curve?: undefined;
 } | {
   /** What the given curve is, as trial.json shows it (no schedule kind: it is none). */

@@ -29,26 +29,35 @@ import { fillCurve } from '../wasm/engine.js';
 import { cycleRuns, nextCycleLength, warmupOf } from './cycles.js';
 import { lintSchedule, type LintRule } from './lint.js';
 import { toFamily, type Family } from './family.js';
-import { declaration, refName, withDefaults, type CawrInput, type ScheduleInput, type ScheduleName, type SgdrInput } from './params.js';
+import { kindOf, parameterOf } from './kinds/index.js';
+import type { ScheduleKind } from './kinds/kind.js';
+import type { CawrFitSearch, CawrShape } from './kinds/cawr.js';
+import type { SgdrFitSearch, SgdrShape } from './kinds/sgdr.js';
+import { refName, withDefaults, type ScheduleInput } from './params.js';
 import { resolveSchedule, type ResolvedSchedule } from './schedule.js';
 import { MAX_STEP } from './validate.js';
 
 /** The parameters fit does not search: they only shape the LR values (the final LR). */
-export type CawrFixed = Omit<CawrInput, 'schedule' | 'firstCycleSteps' | 'cycleMult' | 'warmupSteps' | 'maxCycles'>;
-export type SgdrFixed = Omit<SgdrInput, 'schedule' | 't0' | 'tMult'>;
+export type { CawrFixed } from './kinds/cawr.js';
+export type { SgdrFixed } from './kinds/sgdr.js';
 
 interface FitRequestBase {
   /** The training budget: the curve has steps 0 .. steps - 1. */
   steps: number;
   /** The numbers of cycles K to try (each >= 1). */
   cycles: readonly number[];
-  /** Accept a last cycle that ends up to this many steps before the end (cawr only; default 0). */
+  /** Accept a last cycle that ends up to this many steps before the end (kinds with max_cycles only; default 0). */
   slack?: number;
 }
 
-export type FitRequest =
-  | (FitRequestBase & { schedule: 'cawr'; cycleMults: readonly number[]; warmups: readonly number[]; fixed?: CawrFixed })
-  | (FitRequestBase & { schedule: 'sgdr'; tMults: readonly number[]; fixed: SgdrFixed });
+/** Each kind's searched lists (kind.fit names them) and fixed parameters. */
+export type FitRequest = FitRequestBase & (CawrFitSearch | SgdrFitSearch);
+
+/** A request's lists: the searched multipliers, and warmups ([0] for a kind without warmup). */
+function searched(r: FitRequest, kind: ScheduleKind): { mults: readonly number[]; warmups: readonly number[] } {
+  const lists = r as unknown as Record<string, readonly number[]>;
+  return { mults: lists[kind.fit.multipliers.list], warmups: kind.fit.warmups ? lists[kind.fit.warmups.list] : [0] };
+}
 
 /** The searched part of a setting: first_cycle_steps (t_0 for sgdr), multiplier, warmup, K. */
 export interface FitShape {
@@ -146,12 +155,22 @@ function firstTrue(lo: number, hi: number, pred: (x: number) => boolean): number
   return a;
 }
 
-/** The family of a shape (cawr or sgdr), with the first length left to the walks. */
-function familyOf(schedule: ScheduleName, mult: number, warmup: number, warmupFirstCycleOnly: boolean): Family {
-  const input: ScheduleInput = schedule === 'sgdr'
-    ? { schedule, t0: 1, tMult: mult, baseLr: 1 }
-    : { schedule, firstCycleSteps: warmup + 1, cycleMult: mult, warmupSteps: warmup, warmupFirstCycleOnly };
-  return toFamily(withDefaults(input));
+/**
+ * The smallest schedule of a shape (the kind's shape keys taken from `shape`): first length
+ * warmup + 1, other required parameters 1. Its family serves the walks, whatever the first length.
+ */
+function probeOf(kind: ScheduleKind, shape: Record<string, unknown>): ScheduleInput {
+  const input: Record<string, unknown> = { schedule: kind.name };
+  for (const key of kind.fit.shape) input[key] = shape[key];
+  input[kind.keys.length] = ((kind.keys.warmup ? (shape[kind.keys.warmup] as number | undefined) : 0) ?? 0) + 1;
+  for (const d of kind.parameters) if (d.default === undefined && input[d.name] === undefined) input[d.name] = 1;
+  return input as unknown as ScheduleInput;
+}
+
+/** The family of a shape, with the first length left to the walks. */
+function familyOf(kind: ScheduleKind, mult: number, warmup: number, fixed: Record<string, unknown>): Family {
+  const shape = { ...fixed, [kind.keys.multiplier]: mult, ...(kind.keys.warmup ? { [kind.keys.warmup]: warmup } : {}) };
+  return toFamily(withDefaults(probeOf(kind, shape)));
 }
 
 // ---- one (multiplier, warmup, K) ---------------------------------------------------------
@@ -199,17 +218,18 @@ function requestProblems(r: FitRequest): Problem[] {
   if (!isInt(r.steps, 1)) add('steps', `steps must be an integer from 1 to 2^52, got steps=${r.steps}`);
   const slack = r.slack ?? 0;
   if (!(Number.isInteger(slack) && slack >= 0 && slack < Math.max(1, r.steps))) add('slack', `slack must be an integer from 0 to steps - 1, got slack=${slack}, steps=${r.steps}`);
-  if (r.schedule === 'sgdr' && slack > 0) {
-    add('slack', `slack needs max_cycles to hold the leftover steps at the floor, and sgdr has none, got slack=${slack}`);
+  const kind = kindOf(r.schedule);
+  if (kind.keys.maxCycles === null && slack > 0) {
+    add('slack', `slack needs max_cycles to hold the leftover steps at the floor, and ${kind.name} has none, got slack=${slack}`);
   }
   if (r.cycles.length === 0) add('cycles', 'cycles must list at least one number of cycles, got none');
   for (const k of r.cycles) if (!isInt(k, 1)) add('cycles', `cycles must be integers >= 1, got ${k}`);
-  const mults = r.schedule === 'cawr' ? r.cycleMults : r.tMults;
-  const multName = r.schedule === 'cawr' ? 'cycleMult' : 'tMult';
+  const { mults, warmups } = searched(r, kind);
+  const multName = kind.keys.multiplier;
   const multKey = refName(multName);
   // The values follow the parameter table's rules, worded as every other message words them.
   const check = (name: string, key: string, values: readonly number[]) => {
-    const rule = declaration(r.schedule, name)!.rule;
+    const rule = parameterOf(kind, name).rule;
     for (const v of values) {
       const broken = rule(v);
       if (broken) add(key, `${key} values ${broken}, got ${v}`);
@@ -217,19 +237,21 @@ function requestProblems(r: FitRequest): Problem[] {
   };
   if (mults.length === 0) add(multKey, `${multKey} must list at least one value, got none`);
   check(multName, multKey, mults);
-  if (r.schedule === 'cawr') {
-    if (r.warmups.length === 0) add('warmup_steps', 'warmup_steps must list at least one value, got none');
-    check('warmupSteps', 'warmup_steps', r.warmups);
+  if (kind.keys.warmup) {
+    const warmupKey = refName(kind.keys.warmup);
+    if (warmups.length === 0) add(warmupKey, `${warmupKey} must list at least one value, got none`);
+    check(kind.keys.warmup, warmupKey, warmups);
   }
   return problems;
 }
 
-function paramsOf(r: FitRequest, shape: FitShape, maxCycles: number | null): ScheduleInput {
-  if (r.schedule === 'sgdr') return { schedule: 'sgdr', ...r.fixed, t0: shape.firstCycleSteps, tMult: shape.mult };
+function paramsOf(r: FitRequest, kind: ScheduleKind, shape: FitShape, maxCycles: number | null): ScheduleInput {
+  const { keys } = kind;
   return {
-    schedule: 'cawr', ...r.fixed, firstCycleSteps: shape.firstCycleSteps, cycleMult: shape.mult, warmupSteps: shape.warmupSteps,
-    ...(maxCycles === null ? {} : { maxCycles }),
-  };
+    schedule: kind.name, ...r.fixed, [keys.length]: shape.firstCycleSteps, [keys.multiplier]: shape.mult,
+    ...(keys.warmup ? { [keys.warmup]: shape.warmupSteps } : {}),
+    ...(maxCycles === null || !keys.maxCycles ? {} : { [keys.maxCycles]: maxCycles }),
+  } as ScheduleInput;
 }
 
 /**
@@ -241,19 +263,21 @@ export function fitSchedules(r: FitRequest): FitResult {
   const problems = requestProblems(r);
   if (problems.length > 0) throw new ParamError(problems);
   const slack = r.slack ?? 0;
-  const mults = [...new Set(r.schedule === 'cawr' ? r.cycleMults : r.tMults)];
-  const warmups = r.schedule === 'cawr' ? [...new Set(r.warmups)] : [0];
+  const kind = kindOf(r.schedule);
+  const lists = searched(r, kind);
+  const mults = [...new Set(lists.mults)];
+  const warmups = [...new Set(lists.warmups)];
   const cycleCounts = [...new Set(r.cycles)].sort((a, b) => a - b);
-  const wfco = r.schedule === 'cawr' && r.fixed?.warmupFirstCycleOnly === true;
+  const fixed = (r.fixed ?? {}) as Record<string, unknown>;
   // The fixed parameters are checked once, on a schedule that is valid in every searched part.
-  resolveSchedule(paramsOf(r, { firstCycleSteps: Math.max(...warmups) + 1, mult: mults[0], warmupSteps: warmups[0], cycles: 1 }, null));
+  resolveSchedule(paramsOf(r, kind, { firstCycleSteps: Math.max(...warmups) + 1, mult: mults[0], warmupSteps: warmups[0], cycles: 1 }, null));
 
   // Count first: a wide --slack over many multipliers can match millions of settings, each
   // resolved and linted; refuse that before doing it rather than print a table nobody reads.
   let count = 0;
   for (const mult of mults) {
     for (const warmup of warmups) {
-      const f = familyOf(r.schedule, mult, warmup, wfco);
+      const f = familyOf(kind, mult, warmup, fixed);
       for (const cycles of cycleCounts) {
         const s = searchShape(f, cycles, r.steps, slack);
         count += Math.max(0, s.to - s.from + 1);
@@ -271,7 +295,7 @@ export function fitSchedules(r: FitRequest): FitResult {
   const one = new Float64Array(1);
   for (const mult of mults) {
     for (const warmup of warmups) {
-      const f = familyOf(r.schedule, mult, warmup, wfco);
+      const f = familyOf(kind, mult, warmup, fixed);
       for (const cycles of cycleCounts) {
         const s = searchShape(f, cycles, r.steps, slack);
         const shape = (first: number): FitShape => ({ firstCycleSteps: first, mult, warmupSteps: warmup, cycles });
@@ -280,7 +304,7 @@ export function fitSchedules(r: FitRequest): FitResult {
         for (let first = s.from; first <= s.to; first++) {
           const end = endOfCycles(f, first, cycles, r.steps);
           const leftover = r.steps - end;
-          const params = paramsOf(r, shape(first), leftover > 0 ? cycles : null);
+          const params = paramsOf(r, kind, shape(first), leftover > 0 ? cycles : null);
           const schedule = resolveSchedule(params);
           fillCurve(schedule.family, r.steps - 1, one);
           settings.push({
@@ -295,14 +319,13 @@ export function fitSchedules(r: FitRequest): FitResult {
   return { settings, nearest: { below, above } };
 }
 
-export type CycleShapeInput =
-  | Pick<CawrInput, 'schedule' | 'cycleMult' | 'warmupSteps' | 'warmupFirstCycleOnly'>
-  | Pick<SgdrInput, 'schedule' | 'tMult'>;
+/** What shapes the cycle lengths besides the first: each kind's `fit.shape` keys. */
+export type CycleShapeInput = CawrShape | SgdrShape;
 
 export interface DerivedFirstCycle {
   /** first_cycle_steps (t_0 for sgdr): the largest whose first `cycles` cycles fit in steps. */
   firstCycleSteps: number;
-  /** `cycles` for cawr, so leftover steps stay at min_lr; null for sgdr, which has no max_cycles. */
+  /** `cycles` for a kind with max_cycles (cawr), so leftover steps stay at its floor; null for one without (sgdr). */
   maxCycles: number | null;
   /** Where the last cycle ends, and the steps after it. */
   end: number;
@@ -323,19 +346,13 @@ export function deriveFirstCycleSteps(o: { steps: number; cycles: number; shape:
   if (!isInt(o.cycles, 1)) problems.push({ key: 'cycles', message: `cycles must be an integer >= 1, got cycles=${o.cycles}` });
   if (problems.length > 0) throw new ParamError(problems);
   // Resolving a schedule with the smallest allowed first length checks the shape's values.
-  const sh = o.shape;
-  const s = sh.schedule === 'sgdr'
-    ? resolveSchedule({ schedule: 'sgdr', t0: 1, tMult: sh.tMult, baseLr: 1 })
-    : resolveSchedule({
-      schedule: 'cawr', firstCycleSteps: (sh.warmupSteps ?? 0) + 1, cycleMult: sh.cycleMult, warmupSteps: sh.warmupSteps,
-      warmupFirstCycleOnly: sh.warmupFirstCycleOnly,
-    });
-  const f = s.family;
+  const kind = kindOf(o.shape.schedule);
+  const f = resolveSchedule(probeOf(kind, o.shape)).family;
   const minFirst = f.warmupSteps + 1;
   const first = firstTrue(minFirst, o.steps, (l) => endOfCycles(f, l, o.cycles, o.steps) === Infinity) - 1;
   if (first < minFirst || !cyclesNonEmpty(f, first, o.cycles)) return null;
   const end = endOfCycles(f, first, o.cycles, o.steps);
-  return { firstCycleSteps: first, maxCycles: sh.schedule === 'sgdr' ? null : o.cycles, end, leftover: o.steps - end };
+  return { firstCycleSteps: first, maxCycles: kind.keys.maxCycles === null ? null : o.cycles, end, leftover: o.steps - end };
 }
 
 /**

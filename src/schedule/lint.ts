@@ -5,7 +5,8 @@
 // The rule names are stable (users silence them by name). Each is checked over one run of
 // `steps` steps (steps 0 .. steps - 1), on the cycles that start within it (before max_cycles
 // ends the schedule), with the same cycle bookkeeping as the engine (cycles.ts cycleRuns) and
-// LR values from the engine itself:
+// LR values from the engine itself. Each kind lists the rules that apply to it (its `lints`,
+// kinds/); the checks read the kind's cycle family:
 //
 // - ends-mid-cycle: the final step is not the last step of its cycle, the schedule has not
 //   ended through max_cycles by then, and less than 95% of the cycle's annealing part has run
@@ -29,12 +30,13 @@ import { UsageError } from '../core/errors.js';
 import { fillCurve } from '../wasm/engine.js';
 import { cycleRuns, nextCycleLength, warmupOf, type CycleRun } from './cycles.js';
 import type { Family } from './family.js';
-import type { ScheduleParams as Schedule } from './params.js';
+import type { ScheduleKind } from './kinds/kind.js';
+import { LINT_RULES, type LintRule } from './lint-rules.js';
+import { refName } from './params.js';
 import type { ResolvedSchedule } from './schedule.js';
 import { CLI } from '../core/cli-name.js';
 
-export const LINT_RULES = ['ends-mid-cycle', 'cycle-mult-no-op', 'peak-below-min', 'warmup-dominates', 'shrinking-cycles'] as const;
-export type LintRule = (typeof LINT_RULES)[number];
+export { LINT_RULES, type LintRule };
 
 export interface LintWarning {
   rule: LintRule;
@@ -100,9 +102,10 @@ class RunCycles {
   }
 }
 
-type Check = (s: Schedule, run: RunCycles) => string | null;
+/** A rule's message for a kind the rule applies to (its `lints`), or null. Values come from the family. */
+type Check = (kind: ScheduleKind, run: RunCycles) => string | null;
 
-const endsMidCycle: Check = (s, run) => {
+const endsMidCycle: Check = (kind, run) => {
   const t = run.steps - 1;
   if (t < 0 || t >= run.end) return null;
   const at = run.locate(t);
@@ -110,7 +113,7 @@ const endsMidCycle: Check = (s, run) => {
   const done = t - at.start + 1;
   const annealing = at.length - at.warmup;
   if (done === at.length || 20 * (done - at.warmup) >= 19 * annealing) return null;
-  const floorName = s.schedule === 'sgdr' ? 'eta_min' : 'min_lr';
+  const floorName = refName(kind.keys.floor);
   const budgets = at.start > 0 ? `${at.start} or ${at.start + at.length} steps` : `${at.length} steps`;
   return `the run's last step ${t} is step ${done - 1} of the ${at.length} steps of cycle ${at.cycle} (steps ${at.start} to ${at.start + at.length - 1}), ` +
     `at lr ${fmt(run.lr(t))} where a cycle ends near ${floorName}=${fmt(run.f.minLr)}; ` +
@@ -141,11 +144,11 @@ function bodyThatGrows(m: number): number {
   return b;
 }
 
-const cycleMultNoOp: Check = (s, run) => {
-  if (s.schedule !== 'cawr' || s.cycleMult <= 1) return null;
+const cycleMultNoOp: Check = (_kind, run) => {
+  if (run.f.cycleMult <= 1) return null;
   const stuck = run.runs.find((r) => r.count >= 2);
   if (!stuck) return null;
-  const m = s.cycleMult;
+  const m = run.f.cycleMult;
   const { length: L, warmup: w, firstCycle: c } = stuck;
   const body = L - w;
   return `cycle_mult=${m} changes nothing from cycle ${c} on: int((${L} - ${w}) * ${m}) + ${w} = ${L}, so every cycle from step ${stuck.start} has ${L} steps; ` +
@@ -153,8 +156,9 @@ const cycleMultNoOp: Check = (s, run) => {
     `and cycle_mult=${m} grows only cycles with ${bodyThatGrows(m)} or more steps after warmup`;
 };
 
-const peakBelowMin: Check = (s, run) => {
-  if (s.schedule !== 'cawr' || s.peakFloor !== 'none' || s.gamma >= 1 || s.minLr > s.maxLr) return null;
+const peakBelowMin: Check = (_kind, run) => {
+  const s = run.f;
+  if (s.peakFloor !== 'none' || s.gamma >= 1 || s.minLr > s.maxLr) return null;
   // The highest step of cycle c: its first step after warmup (its last if it is all warmup).
   const peakStep = (c: number) => {
     const x = run.cycle(c);
@@ -178,8 +182,8 @@ const peakBelowMin: Check = (s, run) => {
     `peak_floor: clamp (--peak-floor clamp) holds the peaks at min_lr, peak_floor: amplitude decays towards it`;
 };
 
-const warmupDominates: Check = (s, run) => {
-  if (s.schedule !== 'cawr') return null;
+const warmupDominates: Check = (_kind, run) => {
+  const s = run.f;
   let first = -1;
   let last = -1;
   let shortest = Infinity;
@@ -205,9 +209,9 @@ const warmupDominates: Check = (s, run) => {
 /** Cycles walked at most, looking for where shrinking lengths end up. */
 const SHRINK_WALK = 1_000_000;
 
-const shrinkingCycles: Check = (s, run) => {
-  if (s.schedule !== 'cawr' || s.cycleMult >= 1 || run.count < 2) return null;
+const shrinkingCycles: Check = (_kind, run) => {
   const f = run.f;
+  if (f.cycleMult >= 1 || run.count < 2) return null;
   const shown: number[] = [];
   let length = f.firstCycleSteps;
   let start = 0;
@@ -231,7 +235,7 @@ const shrinkingCycles: Check = (s, run) => {
     length = next;
   }
   const lengths = `${shown.join(', ')}${shown.length === 6 ? ', ...' : ''}`;
-  return `cycle_mult=${s.cycleMult} shrinks every cycle: ${lengths} steps, ${where}; this run's last step is ${run.steps - 1}`;
+  return `cycle_mult=${f.cycleMult} shrinks every cycle: ${lengths} steps, ${where}; this run's last step is ${run.steps - 1}`;
 };
 
 const CHECKS: Record<LintRule, Check> = {
@@ -247,7 +251,7 @@ const CHECKS: Record<LintRule, Check> = {
  * UsageError when `ignore` names a rule that does not exist (listing the rules).
  */
 export function lintSchedule(resolved: ResolvedSchedule, steps: number, options: LintOptions = {}): LintWarning[] {
-  const schedule = resolved.params;
+  const kind = resolved.kind;
   const ignore = options.ignore ?? [];
   const unknown = unknownLintRules(ignore);
   if (unknown.length > 0) throw new UsageError(`ignore must list lint rules (${LINT_RULES.join(', ')}), got ${JSON.stringify(unknown[0])}`);
@@ -255,8 +259,8 @@ export function lintSchedule(resolved: ResolvedSchedule, steps: number, options:
   const run = new RunCycles(resolved.family, steps);
   const out: LintWarning[] = [];
   for (const rule of LINT_RULES) {
-    if (ignore.includes(rule)) continue;
-    const message = CHECKS[rule](schedule, run);
+    if (ignore.includes(rule) || !kind.lints.includes(rule)) continue;
+    const message = CHECKS[rule](kind, run);
     if (message !== null) out.push({ rule, message });
   }
   return out;

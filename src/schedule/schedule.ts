@@ -7,24 +7,33 @@ import { ParamError, show, type Problem } from '../core/errors.js';
 import { fillCurve, curveChunks as engineChunks, cycleAt, type CurveArray } from '../wasm/engine.js';
 import { cycleRuns, zeroLengthCycle } from './cycles.js';
 import { extremes, type CurvePoint } from './extremes.js';
-import { toFamily, type Family } from './family.js';
+import type { Family } from './family.js';
+import { keyRef, kindOf } from './kinds/index.js';
+import type { ScheduleKind } from './kinds/kind.js';
 import { toReferenceNames, type ScheduleInput, type ScheduleParams } from './params.js';
 import { boundsProblems, validateSchedule, MAX_STEP, type CurveRequest } from './validate.js';
 
 export class ResolvedSchedule {
   readonly params: ScheduleParams;
+  readonly kind: ScheduleKind;
   readonly family: Family;
   /** Where a zero-length cycle starts (cycle_mult < 1 without warmup), or null: steps from there on do not exist. */
   readonly zeroLength: { cycle: number; step: number } | null;
 
   constructor(input: ScheduleInput) {
     this.params = validateSchedule(input);
-    this.family = toFamily(this.params);
+    this.kind = kindOf(this.params.schedule);
+    this.family = this.kind.toFamily(this.params);
     this.zeroLength = zeroLengthCycle(this.family, MAX_STEP);
   }
 
   get name(): ScheduleParams['schedule'] {
     return this.params.schedule;
+  }
+
+  /** The reference name of the parameter that plays `part` in this kind (the floor: min_lr, or eta_min). */
+  keyName(part: 'peak' | 'floor' | 'length'): string {
+    return keyRef(this.kind, part)!;
   }
 
   /** The first step that cannot be produced. */

@@ -1,10 +1,11 @@
 // Rules for schedule parameters and curve requests. Every problem is reported, each naming the
 // parameter by the reference's name, the rule, and the value. The per-parameter rules come from
-// the parameter table (params.ts); the rules between parameters are here.
+// the parameter table, the rules between parameters from the kind (kinds/).
 
 import { ParamError, type Problem, show } from '../core/errors.js';
 import { MAX_STEP, rules, stepCount, type Rule } from '../core/rules.js';
-import { PARAMETERS, SCHEDULES, refName, withDefaults, type ScheduleInput, type ScheduleParams } from './params.js';
+import { findKind, KIND_NAMES } from './kinds/index.js';
+import { refName, withDefaults, type ScheduleInput, type ScheduleParams } from './params.js';
 
 export { MAX_STEP };
 
@@ -34,42 +35,28 @@ function problem(problems: Problem[], field: string, message: string, related: s
 /** Every problem with a schedule's parameters (after defaults). Empty when valid. */
 export function scheduleProblems(input: ScheduleInput): Problem[] {
   const problems: Problem[] = [];
-  if (!SCHEDULES.includes(input?.schedule)) {
-    check(problems, 'schedule', input?.schedule, rules.oneOf(SCHEDULES));
+  const kind = findKind(input?.schedule);
+  if (kind === undefined) {
+    check(problems, 'schedule', input?.schedule, rules.oneOf(KIND_NAMES));
     return problems;
   }
-  const table = PARAMETERS[input.schedule];
+  const table = kind.parameters;
   for (const field of Object.keys(input)) {
     if (field !== 'schedule' && !table.some((d) => d.name === field)) {
       problem(problems, field, `${show(field).slice(1, -1)} is not a parameter of schedule ${input.schedule}; known: ${table.map((d) => d.name).join(', ')}`);
     }
   }
-  const s = withDefaults(input) as unknown as Record<string, unknown>;
+  const s = withDefaults(input);
+  const v = s as unknown as Record<string, unknown>;
   const ok: Record<string, boolean> = {};
   for (const d of table) {
-    if (d.default === null && s[d.name] === null) ok[d.name] = true;
-    else if (s[d.name] === undefined) {
+    if (d.default === null && v[d.name] === null) ok[d.name] = true;
+    else if (v[d.name] === undefined) {
       problem(problems, d.name, `${d.ref} is required for schedule ${input.schedule}`);
       ok[d.name] = false;
-    } else ok[d.name] = check(problems, d.name, s[d.name], d.rule);
+    } else ok[d.name] = check(problems, d.name, v[d.name], d.rule);
   }
-  const n = (f: string) => s[f] as number;
-  if (input.schedule === 'cawr') {
-    if (ok.warmupSteps && ok.firstCycleSteps && n('warmupSteps') >= n('firstCycleSteps')) {
-      problem(problems, 'warmupSteps',
-        `warmup_steps must be smaller than first_cycle_steps, got warmup_steps=${n('warmupSteps')}, first_cycle_steps=${n('firstCycleSteps')}`,
-        ['firstCycleSteps']);
-    }
-    if (ok.minLr && ok.maxLr && ok.allowMinAboveMax && !s.allowMinAboveMax && n('minLr') > n('maxLr')) {
-      problem(problems, 'minLr',
-        `min_lr must not exceed max_lr, got min_lr=${n('minLr')}, max_lr=${n('maxLr')} (set allow_min_above_max to reproduce the reference's upside-down cycles)`,
-        ['maxLr']);
-    }
-  } else if (ok.etaMin && ok.baseLr && ok.allowMinAboveMax && !s.allowMinAboveMax && n('etaMin') > n('baseLr')) {
-    problem(problems, 'etaMin',
-      `eta_min must not exceed base_lr, got eta_min=${n('etaMin')}, base_lr=${n('baseLr')} (set allow_min_above_max to reproduce PyTorch's upside-down cycles)`,
-      ['baseLr']);
-  }
+  for (const p of kind.crossProblems(s, (name) => ok[name])) problem(problems, p.key, p.message, p.related);
   return problems;
 }
 

@@ -1,10 +1,10 @@
 // What a sweep file says, once parsed and checked (the user's YAML/JSON is read in file.ts), and
 // what it means for identity: which keys decide the trials, which a newer lrsweep added later.
-// Schedule keys use the reference's names (first_cycle_steps, cycle_mult, ...; sgdr: t_0, t_mult,
-// eta_min, base_lr); the library's camelCase form is made only where a curve is computed.
+// Schedule keys use the reference's names (first_cycle_steps, cycle_mult, ...; each kind's table
+// in schedule/kinds/); the library's camelCase form is made only where a curve is computed.
 
 import type { Goal } from '../core/trial.js';
-import type { ScheduleName } from '../schedule/params.js';
+import type { KindName } from '../schedule/kinds/index.js';
 
 export type Distribution = 'uniform' | 'int_uniform' | 'log_uniform';
 export const DISTRIBUTIONS: readonly Distribution[] = ['uniform', 'int_uniform', 'log_uniform'];
@@ -17,7 +17,7 @@ export type SeedingMode = 'common' | 'per_config';
 
 export interface Sweep {
   name: string;
-  schedule: { kind: ScheduleName } & Record<string, unknown>;
+  schedule: { kind: KindName } & Record<string, unknown>;
   /** What varies, in the file's order. */
   parameters: Record<string, ParamSpec>;
   method: 'grid' | 'random';
@@ -41,7 +41,7 @@ export interface Sweep {
 }
 
 /** One config: the schedule's full parameters (defaults filled in), reference names, plus kind. */
-export type Config = { schedule: ScheduleName } & Record<string, unknown>;
+export type Config = { schedule: KindName } & Record<string, unknown>;
 
 /** The parts of a definition that decide which trials exist and what they measure (not the budget or the lint settings). */
 export function identity(s: Sweep): unknown {

@@ -8,7 +8,8 @@ import { UsageError, cut, show } from '../core/errors.js';
 import { Problems, field, isRecord, unknownKeys } from '../core/problems.js';
 import { rules } from '../core/rules.js';
 import { GOALS, type Goal } from '../core/trial.js';
-import { INTEGER_PARAMETERS, PARAMETERS, SCHEDULES, declaration, fromReferenceNames, type ScheduleName } from '../schedule/params.js';
+import { INTEGER_PARAMETERS, declaration, fromReferenceNames } from '../schedule/params.js';
+import { DEFAULT_KIND, KINDS, KIND_NAMES, keyRef, kindOf } from '../schedule/kinds/index.js';
 import { resolveSchedule } from '../schedule/schedule.js';
 import { scheduleProblems } from '../schedule/validate.js';
 import { KNOWN_GOALS } from '../train/contract.js';
@@ -29,8 +30,8 @@ export const MAX_TRIAL_TIMEOUT = Math.floor((2 ** 31 - 1) / 1000);
 export const MAX_COHORT_VALUES = 20_000_000;
 
 const TOP_KEYS = ['name', 'schedule', 'parameters', 'method', 'trials', 'seed', 'repeats', 'seeding', 'objective', 'trainer', 'budget', 'constraints', 'lint'];
-/** `cycles` replaces the first cycle's length (first_cycle_steps, or t_0) and sets max_cycles. */
-const LENGTH_KEYS = ['first_cycle_steps', 't_0', 'max_cycles'];
+/** `cycles` replaces the first cycle's length (first_cycle_steps, or t_0) and sets max_cycles: each kind's keys for them. */
+const LENGTH_KEYS = [...new Set([...KINDS.map((k) => keyRef(k, 'length')), ...KINDS.map((k) => keyRef(k, 'maxCycles'))])].filter((k) => k !== null);
 const cyclesRule = rules.integer(1, 1_000_000);
 /** How many configs with problems are listed before the rest is summarised. */
 const MAX_CONFIG_PROBLEMS = 8;
@@ -99,8 +100,9 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
   // schedule: the fixed parameters
   const rawSchedule = isRecord(raw.schedule) ? raw.schedule : {};
   if (raw.schedule !== undefined && !isRecord(raw.schedule)) problems.add('schedule', 'must be a mapping of fixed parameters', raw.schedule);
-  const kind = field(problems, rawSchedule, 'kind', 'schedule.kind', rules.oneOf(SCHEDULES), 'cawr' as ScheduleName);
-  const known = [...PARAMETERS[kind].map((d) => d.ref), CYCLES];
+  const kind = field(problems, rawSchedule, 'kind', 'schedule.kind', rules.oneOf(KIND_NAMES), DEFAULT_KIND);
+  const kindSpec = kindOf(kind);
+  const known = [...kindSpec.parameters.map((d) => d.ref), CYCLES];
   const ruleOf = (key: string) => (key === CYCLES ? cyclesRule : declaration(kind, key)!.rule);
   unknownKeys(problems, rawSchedule, ['kind', ...known], 'schedule');
   const schedule: Sweep['schedule'] = { kind };
@@ -133,7 +135,7 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
   if (given(CYCLES)) {
     for (const key of LENGTH_KEYS.filter(given)) {
       problems.add(key in parameters || (isRecord(raw.parameters) && key in raw.parameters) ? `parameters.${key}` : `schedule.${key}`,
-        `cannot be given with cycles, which sets ${kind === 'sgdr' ? 't_0' : 'first_cycle_steps and max_cycles'} from the trainer's steps`, undefined, false);
+        `cannot be given with cycles, which sets ${[keyRef(kindSpec, 'length'), keyRef(kindSpec, 'maxCycles')].filter((k) => k !== null).join(' and ')} from the trainer's steps`, undefined, false);
     }
   }
 

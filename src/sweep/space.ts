@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mulberry32 } from '../core/random.js';
 import { deriveFirstCycleSteps, endsAtFinalStep } from '../schedule/fit.js';
 import { PARAMETERS, fromReferenceNames, withDefaults } from '../schedule/params.js';
+import { keyRef, kindOf } from '../schedule/kinds/index.js';
 import { resolveSchedule } from '../schedule/schedule.js';
 import { CYCLES, type Config, type ParamSpec, type Sweep } from './definition.js';
 import { commonSeed, configHash, trialSeed } from './hash.js';
@@ -40,21 +41,23 @@ export function normalizeConfig(config: Config): Config {
 
 /**
  * A config with `cycles`: first_cycle_steps (t_0) becomes the largest whose first `cycles` cycles
- * fit in `steps`, and max_cycles = cycles holds any leftover steps at min_lr (sgdr has no
- * max_cycles, so its cycles must end exactly at the last step). Returns the config, or why no
+ * fit in `steps`, and max_cycles = cycles holds any leftover steps at min_lr (a kind without
+ * max_cycles, sgdr, must end its cycles exactly at the last step). Returns the config, or why no
  * length fits.
  */
 export function deriveCycles(config: Config, steps: number): { config: Config; leftover: number } | { problem: string } {
   const cycles = config[CYCLES] as number;
   const input = fromReferenceNames(config) as unknown as Record<string, unknown>;
   const derived = deriveFirstCycleSteps({ steps, cycles, shape: input as never });
-  const length = config.schedule === 'sgdr' ? 't_0' : 'first_cycle_steps';
+  const kind = kindOf(config.schedule);
+  const length = keyRef(kind, 'length')!;
   if (derived === null) return { problem: `no ${length} fits ${cycles} cycles in the trainer's ${steps} steps with these cycle_mult and warmup_steps` };
-  if (config.schedule === 'sgdr' && derived.leftover > 0) {
-    return { problem: `sgdr has no max_cycles to hold leftover steps: ${cycles} cycles end at step ${derived.end}, not at the last of the trainer's ${steps} steps (${CLI} fit lists the budgets that fit)` };
+  const maxCycles = keyRef(kind, 'maxCycles');
+  if (maxCycles === null && derived.leftover > 0) {
+    return { problem: `${kind.name} has no max_cycles to hold leftover steps: ${cycles} cycles end at step ${derived.end}, not at the last of the trainer's ${steps} steps (${CLI} fit lists the budgets that fit)` };
   }
   const out: Config = { ...config, [length]: derived.firstCycleSteps };
-  if (derived.maxCycles !== null) out.max_cycles = derived.maxCycles;
+  if (derived.maxCycles !== null && maxCycles !== null) out[maxCycles] = derived.maxCycles;
   return { config: out, leftover: derived.leftover };
 }
 

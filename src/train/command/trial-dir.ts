@@ -107,7 +107,7 @@ export function sweepDirOwner(root: string, sweep: string): { dir: string; key: 
 
 /** The library's camelCase input for a trial's reference-name params. */
 export function scheduleInput(params: Record<string, unknown>): ScheduleInput {
-  return fromReferenceNames(params as { schedule: 'cawr' | 'sgdr' } & Record<string, unknown>);
+  return fromReferenceNames(params as Parameters<typeof fromReferenceNames>[0]);
 }
 
 /**

@@ -1,0 +1,95 @@
+// What a schedule kind declares: its parameter table and what the rest of lrsweep reads from it.
+// One file per kind beside this one; the registry is index.ts (see its header for adding a kind).
+
+import { MAX_STEP, rules, type Rule } from '../../core/rules.js';
+import type { Family } from '../../wasm/family.js';
+import type { LintRule } from '../lint-rules.js';
+
+/** One parameter, declared once: everything else (types, flags, help, rules, columns) derives from it. */
+export interface ParameterDeclaration {
+  /** The reference implementation's name: messages, sweep files, stored configs. */
+  readonly ref: string;
+  /** The library's name (camelCase). */
+  readonly name: string;
+  /** The CLI flag, without dashes. */
+  readonly flag: string;
+  readonly type: 'integer' | 'number' | 'boolean' | 'choice';
+  readonly choices?: readonly string[];
+  /** Absent: required. null: unset (a limit that does not apply). */
+  readonly default?: number | boolean | string | null;
+  readonly rule: Rule;
+  readonly help: string;
+  /** An opt-in fix beyond the reference (off by default). */
+  readonly optIn?: boolean;
+  /** Exposed as a generated column of `trials`, for plain SQL. */
+  readonly column?: boolean;
+}
+
+/** Rules the kinds share. */
+export const lengthRule = rules.integer(1, MAX_STEP);
+export const countRule = rules.integer(0, MAX_STEP);
+
+/** The defaults of a table (the parameters that have one), by camelCase name, in table order. */
+export function defaultsOf(table: readonly ParameterDeclaration[]): Record<string, unknown> {
+  return Object.fromEntries(table.filter((d) => d.default !== undefined).map((d) => [d.name, d.default]));
+}
+
+// ---- Types derived from a table ---------------------------------------------------------------
+
+type Table = readonly ParameterDeclaration[];
+type ValueOf<D> = D extends { type: 'boolean' } ? boolean
+  : D extends { type: 'choice'; choices: readonly (infer C)[] } ? C
+  : D extends { default: null } ? number | null
+  : number;
+type Optional<T extends Table> = { [D in T[number] as D extends { default: unknown } ? D['name'] : never]?: ValueOf<D> };
+type Required_<T extends Table> = { [D in T[number] as D extends { default: unknown } ? never : D['name']]: ValueOf<D> };
+type Full<T extends Table> = { [D in T[number] as D['name']]: ValueOf<D> };
+
+/** What the user writes (library form): camelCase, optional where there is a default. */
+export type KindInput<N extends string, T extends Table> = { schedule: N } & Required_<T> & Optional<T>;
+/** Every parameter, defaults filled in. */
+export type KindParams<N extends string, T extends Table> = { schedule: N } & Full<T>;
+
+/** A rule between parameters that `key` breaks (camelCase names; validate.ts words the keys). */
+export interface CrossProblem {
+  key: string;
+  message: string;
+  related?: string[];
+}
+
+/**
+ * A schedule kind. P is its parameters with defaults filled in; the registry sees every kind as
+ * ScheduleKind (P = any) and hands each its own kind of parameters.
+ */
+export interface ScheduleKind<P extends { schedule: string } = any> {
+  readonly name: P['schedule'];
+  /** What it reproduces, for help: `cawr (CosineAnnealingWarmupRestarts)`. */
+  readonly title: string;
+  readonly parameters: readonly ParameterDeclaration[];
+  /**
+   * Which parameters (camelCase) play each part: the peak LR, the floor LR, the first cycle's
+   * length, its multiplier, and where the kind has them, the warmup and the cycle count that ends
+   * the schedule (null: none, so leftover steps would begin a new cycle).
+   */
+  readonly keys: {
+    readonly peak: keyof P & string;
+    readonly floor: keyof P & string;
+    readonly length: keyof P & string;
+    readonly multiplier: keyof P & string;
+    readonly warmup: (keyof P & string) | null;
+    readonly maxCycles: (keyof P & string) | null;
+  };
+  /** The rules between parameters, on values with defaults filled in; `ok(name)`: that one passed its own rule. */
+  crossProblems(s: P, ok: (name: keyof P & string) => boolean): CrossProblem[];
+  /** Onto the kernels' one cycle family (wasm/family.ts). */
+  toFamily(s: P): Family;
+  /** The lints (lint.ts) that apply to it. */
+  readonly lints: readonly LintRule[];
+  /** How `fit` searches it: the request's list of each searched key, with the flag's help. */
+  readonly fit: {
+    readonly multipliers: { readonly list: string; readonly help: string };
+    readonly warmups: { readonly list: string; readonly help: string } | null;
+    /** The parameters besides the first length that shape cycle lengths (a sweep's `cycles` reads them). */
+    readonly shape: readonly (keyof P & string)[];
+  };
+}
