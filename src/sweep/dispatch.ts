@@ -20,7 +20,7 @@ import type { Sweep } from './definition.js';
 import { isBetter, ObjectiveTracker } from './objective.js';
 import { stepsAt, type TrialSteps } from './progress.js';
 import type { Settled, UnitSource } from './source.js';
-import type { RunTally } from './tally.js';
+import { tallyFailure, type RunTally } from './tally.js';
 
 const FLUSH_MS = 20;
 const FLUSH_COUNT = 512;
@@ -328,8 +328,8 @@ export class Dispatcher {
       if (missed.has(o.trialId)) continue;
       const tally = this.c.tally;
       if (tally && o.state !== 'interrupted') {
-        tally[o.state]++;
-        if (o.state === 'failed') tally.firstFailure ??= `trial ${number}: ${o.error}`;
+        if (o.state === 'failed') tallyFailure(tally, number ?? Infinity, o.error);
+        else tally[o.state]++;
       }
       if (this.startedIds.delete(o.trialId)) counts.running--;
       else counts.queued--;

@@ -8,11 +8,21 @@ export interface RunTally {
   complete: number;
   diverged: number;
   failed: number;
-  /** `trial N: its error`, of the first trial recorded failed. */
+  /** `trial N: its error`, of the lowest-numbered trial recorded failed (not the first to fail: with several workers that is a race). */
   firstFailure: string | null;
+  firstFailed: number;
 }
 
-export const newTally = (): RunTally => ({ complete: 0, diverged: 0, failed: 0, firstFailure: null });
+export const newTally = (): RunTally => ({ complete: 0, diverged: 0, failed: 0, firstFailure: null, firstFailed: Infinity });
+
+/** Counts a failed trial; the lowest-numbered one is the one told. */
+export function tallyFailure(t: RunTally, number: number, error: string): void {
+  t.failed++;
+  if (number < t.firstFailed) {
+    t.firstFailed = number;
+    t.firstFailure = `trial ${number}: ${error}`;
+  }
+}
 
 /** A command that ran but did not do its work (every trial it ended failed, or it refused the sweep): exit code 1. */
 export class RunFailed extends Error {

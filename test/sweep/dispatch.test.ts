@@ -13,6 +13,7 @@ import type { Storage } from '../../src/storage/types.js';
 import { StorageSource, type UnitSource } from '../../src/sweep/source.js';
 import { Dispatcher, divergenceOf } from '../../src/sweep/dispatch.js';
 import type { Sweep } from '../../src/sweep/definition.js';
+import { newTally } from '../../src/sweep/tally.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lrsweep-dispatch-'));
 let n = 0;
@@ -206,7 +207,7 @@ test('a unit stopped before it started is handed back, not interrupted: its tria
     putBack: (trials) => handedBack.push(trials.map((t) => t.number)),
     async close() {},
   };
-  const tally = { complete: 0, diverged: 0, failed: 0, firstFailure: null };
+  const tally = newTally();
   d = new Dispatcher({
     storage, executor, sweep, sweepId, runId, source, provenance: { host: 'h' }, counts: { ...emptyCounts(), waiting: 4 }, best: null, tally,
     unitFor: (trials) => ({ sweep: 's', trainer: { builtin: 'quadratic' }, options: {}, steps: 10, seed: trials[0].seed, backend: 'wasm', perStep: false,
@@ -218,6 +219,6 @@ test('a unit stopped before it started is handed back, not interrupted: its tria
   await storage.releaseRun(runId);
   const states = (await storage.trials(sweepId)).map((t) => [t.number, t.state, t.attempts]);
   assert.deepEqual(states, [[1, 'interrupted', 1], [2, 'waiting', 0], [3, 'waiting', 0], [4, 'waiting', 0]]);
-  assert.deepEqual(tally, { complete: 0, diverged: 0, failed: 0, firstFailure: null }, 'an interrupted trial is no failure');
+  assert.deepEqual(tally, newTally(), 'an interrupted trial is no failure');
   await storage.close();
 });
