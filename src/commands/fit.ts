@@ -6,7 +6,7 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { render, TABLE_FORMATS, type Row, type TableFormat } from '../io/table.js';
 import { fitSchedules, type FitRequest, type FitResult, type FitSetting, type NearBudget } from '../schedule/fit.js';
-import { DEFAULT_KIND, KINDS, KIND_NAMES, keyRef, kindOf, parameterOf, type KindName } from '../schedule/kinds/index.js';
+import { DEFAULT_KIND, FIT_KIND_NAMES, KINDS, keyRef, kindOf, parameterOf, type KindName } from '../schedule/kinds/index.js';
 import type { ParameterDeclaration } from '../schedule/params.js';
 import { intFlag } from './flags.js';
 import { flagTable, withParameterFlags } from './schedule-flags.js';
@@ -30,10 +30,8 @@ interface SearchFlag {
 }
 
 /** Each kind's searched lists, in kind order: its multipliers, then its warmups. */
-const SEARCH_FLAGS: SearchFlag[] = KINDS.flatMap((kind) => [
-  { kind: kind.name, d: parameterOf(kind, kind.keys.multiplier), ...kind.fit.multipliers },
-  ...(kind.keys.warmup && kind.fit.warmups ? [{ kind: kind.name, d: parameterOf(kind, kind.keys.warmup), ...kind.fit.warmups }] : []),
-]);
+const SEARCH_FLAGS: SearchFlag[] = KINDS.flatMap((kind) => (kind.fit === null ? [] : [kind.fit.multiplier, ...(kind.fit.warmup ? [kind.fit.warmup] : [])])
+  .map((s) => ({ kind: kind.name, d: parameterOf(kind, s.key), list: s.list, help: s.help })));
 
 /** The parameters fit decides itself: each kind's first length and max_cycles. */
 const LENGTHS = [...new Set(KINDS.map((k) => parameterOf(k, k.keys.length)))];
@@ -73,7 +71,7 @@ function withSearchFlags<T>(y: Argv<T>): Argv<T> {
 export function builder(y: Argv) {
   const searchFlags = withSearchFlags(withParameterFlags(y, (d) => !SEARCHED.has(d.name), FIXED)
     .option('steps', { nargs: 1, coerce: intFlag('steps', 1), demandOption: true, describe: 'The training budget in steps', group: SEARCH })
-    .option('schedule', { choices: KIND_NAMES, default: DEFAULT_KIND, describe: 'Which schedule', group: SEARCH }));
+    .option('schedule', { choices: FIT_KIND_NAMES, default: DEFAULT_KIND, describe: 'Which schedule', group: SEARCH }));
   const flags = searchFlags
     .option('cycles', {
       type: 'string', nargs: 1, default: DEFAULT_CYCLES,
@@ -123,10 +121,11 @@ export function fitRequestFromFlags(argv: Args): FitRequest {
   return { schedule, steps, cycles, ...(hasMaxCycles ? { slack } : {}), ...Object.fromEntries(lists), fixed } as FitRequest;
 }
 
-/** The searched parameters of a kind, as fit reports them: first length, multiplier, warmup. */
+/** The searched parameters of a kind, as fit reports them: first length, multiplier, warmup; and max_cycles. */
 function shapeColumns(schedule: KindName): { length: string; multiplier: string; warmup: string | null; maxCycles: string | null } {
   const kind = kindOf(schedule);
-  return { length: keyRef(kind, 'length')!, multiplier: keyRef(kind, 'multiplier')!, warmup: keyRef(kind, 'warmup'), maxCycles: keyRef(kind, 'maxCycles') };
+  const [multiplier, warmup = null] = SEARCH_FLAGS.filter((f) => f.kind === schedule).map((f) => f.d.ref);
+  return { length: keyRef(kind, 'length')!, multiplier, warmup, maxCycles: keyRef(kind, 'maxCycles') };
 }
 
 /** The table's columns, in order, for a schedule. */

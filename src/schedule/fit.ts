@@ -29,7 +29,7 @@ import { fillCurve } from '../wasm/engine.js';
 import { cycleRuns, nextCycleLength, warmupOf } from './cycles.js';
 import { lintSchedule, type LintRule } from './lint.js';
 import { toFamily, type Family } from './family.js';
-import { kindOf, parameterOf } from './kinds/index.js';
+import { FIT_KIND_NAMES, kindOf, parameterOf } from './kinds/index.js';
 import type { ScheduleKind } from './kinds/kind.js';
 import type { CawrFitSearch, CawrShape } from './kinds/cawr.js';
 import type { SgdrFitSearch, SgdrShape } from './kinds/sgdr.js';
@@ -54,9 +54,17 @@ interface FitRequestBase {
 export type FitRequest = FitRequestBase & (CawrFitSearch | SgdrFitSearch);
 
 /** A request's lists: the searched multipliers, and warmups ([0] for a kind without warmup). */
-function searched(r: FitRequest, kind: ScheduleKind): { mults: readonly number[]; warmups: readonly number[] } {
+function searched(r: FitRequest, fit: KindFit): { mults: readonly number[]; warmups: readonly number[] } {
   const lists = r as unknown as Record<string, readonly number[]>;
-  return { mults: lists[kind.fit.multipliers.list], warmups: kind.fit.warmups ? lists[kind.fit.warmups.list] : [0] };
+  return { mults: lists[fit.multiplier.list], warmups: fit.warmup ? lists[fit.warmup.list] : [0] };
+}
+
+type KindFit = NonNullable<ScheduleKind['fit']>;
+
+/** How fit reads a kind; a kind without restarts to place is a ParamError naming the kinds fit takes. */
+function fitOf(kind: ScheduleKind): KindFit {
+  if (kind.fit === null) throw new ParamError([{ key: 'schedule', message: `schedule ${kind.name} has no restarts to place: fit takes ${FIT_KIND_NAMES.join(', ')}` }]);
+  return kind.fit;
 }
 
 /** The searched part of a setting: first_cycle_steps (t_0 for sgdr), multiplier, warmup, K. */
@@ -161,15 +169,17 @@ function firstTrue(lo: number, hi: number, pred: (x: number) => boolean): number
  */
 function probeOf(kind: ScheduleKind, shape: Record<string, unknown>): ScheduleInput {
   const input: Record<string, unknown> = { schedule: kind.name };
-  for (const key of kind.fit.shape) input[key] = shape[key];
-  input[kind.keys.length] = ((kind.keys.warmup ? (shape[kind.keys.warmup] as number | undefined) : 0) ?? 0) + 1;
+  const fit = fitOf(kind);
+  for (const key of fit.shape) input[key] = shape[key];
+  input[kind.keys.length] = ((fit.warmup ? (shape[fit.warmup.key] as number | undefined) : 0) ?? 0) + 1;
   for (const d of kind.parameters) if (d.default === undefined && input[d.name] === undefined) input[d.name] = 1;
   return input as unknown as ScheduleInput;
 }
 
 /** The family of a shape, with the first length left to the walks. */
 function familyOf(kind: ScheduleKind, mult: number, warmup: number, fixed: Record<string, unknown>): Family {
-  const shape = { ...fixed, [kind.keys.multiplier]: mult, ...(kind.keys.warmup ? { [kind.keys.warmup]: warmup } : {}) };
+  const fit = fitOf(kind);
+  const shape = { ...fixed, [fit.multiplier.key]: mult, ...(fit.warmup ? { [fit.warmup.key]: warmup } : {}) };
   return toFamily(withDefaults(probeOf(kind, shape)));
 }
 
@@ -224,8 +234,9 @@ function requestProblems(r: FitRequest): Problem[] {
   }
   if (r.cycles.length === 0) add('cycles', 'cycles must list at least one number of cycles, got none');
   for (const k of r.cycles) if (!isInt(k, 1)) add('cycles', `cycles must be integers >= 1, got ${k}`);
-  const { mults, warmups } = searched(r, kind);
-  const multName = kind.keys.multiplier;
+  const fit = fitOf(kind);
+  const { mults, warmups } = searched(r, fit);
+  const multName = fit.multiplier.key;
   const multKey = refName(multName);
   // The values follow the parameter table's rules, worded as every other message words them.
   const check = (name: string, key: string, values: readonly number[]) => {
@@ -237,19 +248,20 @@ function requestProblems(r: FitRequest): Problem[] {
   };
   if (mults.length === 0) add(multKey, `${multKey} must list at least one value, got none`);
   check(multName, multKey, mults);
-  if (kind.keys.warmup) {
-    const warmupKey = refName(kind.keys.warmup);
+  if (fit.warmup) {
+    const warmupKey = refName(fit.warmup.key);
     if (warmups.length === 0) add(warmupKey, `${warmupKey} must list at least one value, got none`);
-    check(kind.keys.warmup, warmupKey, warmups);
+    check(fit.warmup.key, warmupKey, warmups);
   }
   return problems;
 }
 
 function paramsOf(r: FitRequest, kind: ScheduleKind, shape: FitShape, maxCycles: number | null): ScheduleInput {
   const { keys } = kind;
+  const fit = fitOf(kind);
   return {
-    schedule: kind.name, ...r.fixed, [keys.length]: shape.firstCycleSteps, [keys.multiplier]: shape.mult,
-    ...(keys.warmup ? { [keys.warmup]: shape.warmupSteps } : {}),
+    schedule: kind.name, ...r.fixed, [keys.length]: shape.firstCycleSteps, [fit.multiplier.key]: shape.mult,
+    ...(fit.warmup ? { [fit.warmup.key]: shape.warmupSteps } : {}),
     ...(maxCycles === null || !keys.maxCycles ? {} : { [keys.maxCycles]: maxCycles }),
   } as ScheduleInput;
 }
@@ -264,7 +276,7 @@ export function fitSchedules(r: FitRequest): FitResult {
   if (problems.length > 0) throw new ParamError(problems);
   const slack = r.slack ?? 0;
   const kind = kindOf(r.schedule);
-  const lists = searched(r, kind);
+  const lists = searched(r, fitOf(kind));
   const mults = [...new Set(lists.mults)];
   const warmups = [...new Set(lists.warmups)];
   const cycleCounts = [...new Set(r.cycles)].sort((a, b) => a - b);

@@ -102,7 +102,8 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
   if (raw.schedule !== undefined && !isRecord(raw.schedule)) problems.add('schedule', 'must be a mapping of fixed parameters', raw.schedule);
   const kind = field(problems, rawSchedule, 'kind', 'schedule.kind', rules.oneOf(KIND_NAMES), DEFAULT_KIND);
   const kindSpec = kindOf(kind);
-  const known = [...kindSpec.parameters.map((d) => d.ref), CYCLES];
+  // `cycles` places restarts: a kind fit cannot search has none to place.
+  const known = [...kindSpec.parameters.map((d) => d.ref), ...(kindSpec.fit ? [CYCLES] : [])];
   const ruleOf = (key: string) => (key === CYCLES ? cyclesRule : declaration(kind, key)!.rule);
   unknownKeys(problems, rawSchedule, ['kind', ...known], 'schedule');
   const schedule: Sweep['schedule'] = { kind };

@@ -93,8 +93,14 @@ test('each kind names parameters of its own table for its parts, and lint rules 
     for (const [part, name] of Object.entries(kind.keys)) {
       if (name !== null) assert.ok(names.includes(name), `${kind.name}.keys.${part} = ${name} is in its table`);
     }
-    for (const name of kind.fit.shape) assert.ok(names.includes(name), `${kind.name}.fit.shape: ${name}`);
-    assert.equal(kind.fit.warmups === null, kind.keys.warmup === null, `${kind.name}: fit searches warmups where the kind has them`);
+    if (kind.fit !== null) {
+      for (const name of [...kind.fit.shape, kind.fit.multiplier.key, ...(kind.fit.warmup ? [kind.fit.warmup.key] : [])]) {
+        assert.ok(names.includes(name), `${kind.name}.fit names ${name}, which is in its table`);
+      }
+      // What fit searches shapes the cycle lengths: a sweep's `cycles` reads the same keys.
+      assert.ok(kind.fit.shape.includes(kind.fit.multiplier.key), `${kind.name}: the multiplier shapes the lengths`);
+      if (kind.fit.warmup) assert.ok(kind.fit.shape.includes(kind.fit.warmup.key), `${kind.name}: the warmup shapes the lengths`);
+    }
     for (const rule of kind.lints) assert.ok((LINT_RULES as readonly string[]).includes(rule), `${kind.name}: lint ${rule}`);
     // The first length has no default: every schedule says how long its first cycle is.
     assert.equal(parameterOf(kind, kind.keys.length).default, undefined, `${kind.name}: the first length is required`);

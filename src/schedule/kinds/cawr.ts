@@ -49,7 +49,7 @@ export const cawr = {
   name: 'cawr',
   title: 'CosineAnnealingWarmupRestarts',
   parameters: CAWR_PARAMETERS,
-  keys: { peak: 'maxLr', floor: 'minLr', length: 'firstCycleSteps', multiplier: 'cycleMult', warmup: 'warmupSteps', maxCycles: 'maxCycles' },
+  keys: { peak: 'maxLr', floor: 'minLr', length: 'firstCycleSteps', maxCycles: 'maxCycles' },
   crossProblems(s, ok) {
     const out = [];
     if (ok('warmupSteps') && ok('firstCycleSteps') && s.warmupSteps >= s.firstCycleSteps) {
@@ -73,8 +73,8 @@ export const cawr = {
   }),
   lints: ['ends-mid-cycle', 'cycle-mult-no-op', 'peak-below-min', 'warmup-dominates', 'shrinking-cycles'],
   fit: {
-    multipliers: { list: 'cycleMults', help: 'cycle_mult values, e.g. 1,1.5,2' },
-    warmups: { list: 'warmups', help: 'warmup_steps values or ranges, e.g. 0,100' },
+    multiplier: { key: 'cycleMult', list: 'cycleMults', help: 'cycle_mult values, e.g. 1,1.5,2' },
+    warmup: { key: 'warmupSteps', list: 'warmups', help: 'warmup_steps values or ranges, e.g. 0,100' },
     shape: ['cycleMult', 'warmupSteps', 'warmupFirstCycleOnly'],
   },
 } as const satisfies ScheduleKind<Cawr>;

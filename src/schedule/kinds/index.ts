@@ -6,9 +6,9 @@
 // defaults and name maps, validate.ts the per-parameter rules, the CLI its flags and help,
 // sweep/file.ts the sweep-file keys, storage the query columns), its rules between parameters,
 // its mapping onto the kernels' one cycle family (wasm/family.ts), which keys are its peak,
-// floor, first length, multiplier, warmup and max_cycles (read by curve --log, the range test's
-// --write, a sweep's `cycles`, fit's columns and messages), the lints that apply, and how `fit`
-// searches it.
+// floor, first length and max_cycles (read by curve --log, the range test's --write, a sweep's
+// `cycles`, fit's columns and messages), the lints that apply, and how `fit` searches it (its
+// multiplier and warmup; null for a kind without restarts, which fit and `cycles` then refuse).
 //
 // Adding a kind:
 // 1. A file here: its parameter table, a ScheduleKind, and its input and parameter types (see
@@ -47,6 +47,9 @@ export type ScheduleParams = ParamsOf<Kind>;
 export function findKind(name: unknown): ScheduleKind | undefined {
   return KINDS.find((k) => k.name === name);
 }
+
+/** The kinds `fit` searches (those with restarts to place), and the kind of a sweep's `cycles`. */
+export const FIT_KIND_NAMES = KINDS.filter((k) => k.fit !== null).map((k) => k.name) as readonly KindName[];
 
 /** The kind of that name; any other name is a ParamError listing the known kinds. */
 export function kindOf(name: unknown): ScheduleKind {

@@ -57,6 +57,13 @@ export interface CrossProblem {
   related?: string[];
 }
 
+/** A parameter `fit` searches: its name, the fit request's list of its values, the flag's help. */
+export interface FitSearch<P> {
+  readonly key: keyof P & string;
+  readonly list: string;
+  readonly help: string;
+}
+
 /**
  * A schedule kind. P is its parameters with defaults filled in; the registry sees every kind as
  * ScheduleKind (P = any) and hands each its own kind of parameters.
@@ -68,15 +75,13 @@ export interface ScheduleKind<P extends { schedule: string } = any> {
   readonly parameters: readonly ParameterDeclaration[];
   /**
    * Which parameters (camelCase) play each part: the peak LR, the floor LR, the first cycle's
-   * length, its multiplier, and where the kind has them, the warmup and the cycle count that ends
-   * the schedule (null: none, so leftover steps would begin a new cycle).
+   * length, and where the kind has one, the cycle count that ends the schedule (null: none, so
+   * leftover steps would begin a new cycle).
    */
   readonly keys: {
     readonly peak: keyof P & string;
     readonly floor: keyof P & string;
     readonly length: keyof P & string;
-    readonly multiplier: keyof P & string;
-    readonly warmup: (keyof P & string) | null;
     readonly maxCycles: (keyof P & string) | null;
   };
   /** The rules between parameters, on values with defaults filled in; `ok(name)`: that one passed its own rule. */
@@ -85,11 +90,15 @@ export interface ScheduleKind<P extends { schedule: string } = any> {
   toFamily(s: P): Family;
   /** The lints (lint.ts) that apply to it. */
   readonly lints: readonly LintRule[];
-  /** How `fit` searches it: the request's list of each searched key, with the flag's help. */
+  /**
+   * How `fit` searches it, and a sweep's `cycles` derives its first length: the cycle-length
+   * multiplier and the warmup (null: none), each with the fit request's list of its values and
+   * the flag's help. Null for a kind without restarts to place (then neither applies).
+   */
   readonly fit: {
-    readonly multipliers: { readonly list: string; readonly help: string };
-    readonly warmups: { readonly list: string; readonly help: string } | null;
-    /** The parameters besides the first length that shape cycle lengths (a sweep's `cycles` reads them). */
+    readonly multiplier: FitSearch<P>;
+    readonly warmup: FitSearch<P> | null;
+    /** The parameters besides the first length that shape cycle lengths. */
     readonly shape: readonly (keyof P & string)[];
-  };
+  } | null;
 }

@@ -35,7 +35,7 @@ export const sgdr = {
   name: 'sgdr',
   title: 'PyTorch CosineAnnealingWarmRestarts',
   parameters: SGDR_PARAMETERS,
-  keys: { peak: 'baseLr', floor: 'etaMin', length: 't0', multiplier: 'tMult', warmup: null, maxCycles: null },
+  keys: { peak: 'baseLr', floor: 'etaMin', length: 't0', maxCycles: null },
   crossProblems(s, ok) {
     if (!(ok('etaMin') && ok('baseLr') && ok('allowMinAboveMax') && !s.allowMinAboveMax && s.etaMin > s.baseLr)) return [];
     return [{
@@ -50,8 +50,8 @@ export const sgdr = {
   // The other lints look at warmup, gamma and a real-valued multiplier, which sgdr does not have.
   lints: ['ends-mid-cycle'],
   fit: {
-    multipliers: { list: 'tMults', help: 'T_mult values (integers), e.g. 1,2' },
-    warmups: null,
+    multiplier: { key: 'tMult', list: 'tMults', help: 'T_mult values (integers), e.g. 1,2' },
+    warmup: null,
     shape: ['tMult'],
   },
 } as const satisfies ScheduleKind<Sgdr>;
