@@ -190,10 +190,12 @@ test('a unit stopped before it started is handed back, not interrupted: its tria
       // Trains, reports an epoch, and is stopped while training.
       emit({ type: 'started' });
       emit({ type: 'point', member: 0, point: point(3, { val_loss: 1 }) });
-      setTimeout(() => {
+      // Stopped once the other three units are with the executor and the point is seen (events, not time).
+      void (async () => {
+        while (executor.units.length < 4 || d.reached().epochs === null) await new Promise((resolve) => setTimeout(resolve, 5));
         assert.deepEqual(d.reached(), { epochs: [3, 3], steps: null }, 'how far the trial in training got');
         d.stop();
-      }, 50);
+      })();
       throw new UnitStopped(await stopped);
     }
     // Queued behind it (no 'started'): stopped before any of it ran.
