@@ -1,6 +1,6 @@
-// What the engine computes: both schedules as one cosine-with-warmup family (schedule/family.ts
-// maps each schedule onto it). SGDR is CAWR with no warmup, gamma 1, integer cycle_mult, and no
-// min_lr overwrite at step 0.
+// What the engine computes: every schedule kind as one cosine-with-warmup family (each kind in
+// schedule/kinds/ maps itself onto it with its toFamily). SGDR is CAWR with no warmup, gamma 1,
+// integer cycle_mult, and no min_lr overwrite at step 0.
 
 export type PeakFloor = 'none' | 'clamp' | 'amplitude';
 
