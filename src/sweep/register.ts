@@ -17,7 +17,7 @@ import { DefinitionChangedError, type NewTrial, type RunRecord, type Storage, ty
 import { EXTENDABLE, LEGACY, identity, upgradeDefinition, type Sweep } from './definition.js';
 import { canonicalJson } from './hash.js';
 import { recoverSweep } from './liveness.js';
-import { countTrials, plan, trialKey } from './space.js';
+import { countTrials, countTrialsAtMost, plan, trialKey } from './space.js';
 
 /** Flattens to path -> canonical JSON; lists are leaves (shown whole). */
 function flatten(value: unknown, path = '', out: Map<string, string> = new Map()): Map<string, string> {
@@ -220,14 +220,15 @@ export interface TrialsOptions {
 /**
  * Adds the sweep's planned trials it does not have yet (each once: the storage skips a config and
  * repeat it has); returns how many were added. A resumed sweep that has as many trials as its plan
- * can have (countTrials, an upper bound: duplicates and constraints only lower the count) has them
- * all, since a sweep holds only trials its definition plans (--extend refuses a change that drops
- * some, --replace removes them): it is not planned again, which for 10^6 trials took minutes before
- * its first trial. One cut short (Ctrl-C, a crash between batches) has fewer and is completed here.
+ * can have (countTrialsAtMost: an upper bound, exact for most sweeps) has them all, since a sweep
+ * holds only trials its definition plans (--extend refuses a change that drops some, --replace
+ * removes them): it is not planned again, which for 10^6 trials took minutes before its first
+ * trial. One cut short (Ctrl-C, a crash between batches) has fewer and is completed here; so is a
+ * sweep the bound overcounts (its plan is walked on every resume, adding nothing, as before).
  */
 export async function registerTrials(storage: Storage, sweepId: number, sweep: Sweep, steps: number, o: TrialsOptions): Promise<number> {
   const total = countTrials(sweep);
-  if (o.resumed && totalOf(await storage.counts(sweepId)) === total) return 0;
+  if (o.resumed && totalOf(await storage.counts(sweepId)) === countTrialsAtMost(sweep)) return 0;
   const size = o.batch ?? REGISTER_BATCH;
   let added = 0;
   let batch: NewTrial[] = [];

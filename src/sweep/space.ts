@@ -4,14 +4,13 @@
 // Random config i is drawn from its own generator seeded by (seed, i), so raising `trials`
 // keeps every config drawn before and adds new ones.
 
-import { createHash } from 'node:crypto';
 import { mulberry32 } from '../core/random.js';
 import { deriveFirstCycleSteps, endsAtFinalStep } from '../schedule/fit.js';
 import { PARAMETERS, fromReferenceNames, withDefaults } from '../schedule/params.js';
 import { keyRef, kindOf } from '../schedule/kinds/index.js';
 import { resolveSchedule } from '../schedule/schedule.js';
 import { CYCLES, type Config, type ParamSpec, type Sweep } from './definition.js';
-import { commonSeed, configHash, trialSeed } from './hash.js';
+import { commonSeed, configHash, sha256, trialSeed } from './hash.js';
 import { CLI } from '../core/cli-name.js';
 
 /**
@@ -78,6 +77,25 @@ export function countTrials(sweep: Sweep): number {
   return sweep.budget.max_trials === null ? n : Math.min(n, sweep.budget.max_trials);
 }
 
+/**
+ * At most how many trials plan() yields, without building a config: countTrials, except that a
+ * random sweep's configs are counted as its distinct sample streams (samples whose 32-bit stream
+ * seeds collide are one config: about a hundred of 10^6 samples), so it is exact for most sweeps.
+ * Configs dropped otherwise (constraints, a grid's repeated value, equal discrete draws) make it
+ * an overcount, never an undercount. About a second for 10^6 samples.
+ */
+export function countTrialsAtMost(sweep: Sweep): number {
+  if (sweep.method !== 'random') return countTrials(sweep);
+  const samples = sweep.trials ?? 0;
+  const seeds = new Uint32Array(samples);
+  for (let i = 0; i < samples; i++) seeds[i] = streamSeed(sweep.seed, i);
+  seeds.sort();
+  let configs = samples > 0 ? 1 : 0;
+  for (let i = 1; i < samples; i++) if (seeds[i] !== seeds[i - 1]) configs++;
+  const n = configs * sweep.repeats;
+  return sweep.budget.max_trials === null ? n : Math.min(n, sweep.budget.max_trials);
+}
+
 function* grid(sweep: Sweep): Generator<{ config: Config; origin: Record<string, number> }> {
   const keys = Object.keys(sweep.parameters);
   const lists = keys.map((k) => (sweep.parameters[k] as { values: unknown[] }).values);
@@ -99,7 +117,7 @@ function* grid(sweep: Sweep): Generator<{ config: Config; origin: Record<string,
 }
 
 function streamSeed(seed: number, i: number): number {
-  return createHash('sha256').update(`random:${seed}:${i}`).digest().readUInt32LE(0);
+  return sha256(`random:${seed}:${i}`).readUInt32LE(0);
 }
 
 export function sample(spec: ParamSpec, random: () => number): number | boolean | string {

@@ -148,13 +148,13 @@ test('registerTrials: a resumed sweep that has every trial its plan can have wri
       return typeof v === 'function' ? v.bind(target) : v;
     },
   });
-  const registerAll = async (raw: Record<string, unknown>, o: { extend?: boolean; stopAt?: number } = {}) => {
+  const registerAll = async (raw: Record<string, unknown>, o: { extend?: boolean; stopAt?: number; batch?: number } = {}) => {
     const { sweep, written } = await checkSweep(raw);
     const r = await registerSweep(counted, sweep, { file: 'r.yaml', written, extend: o.extend ?? false, steps: 20, trainerHash: null });
     const stop = new AbortController();
     adds = 0;
     const added = await registerTrials(counted, r.record.id, r.sweep, 20, {
-      resumed: r.resumed, batch: 5, signal: stop.signal, onRegistering: (done) => { if (done >= (o.stopAt ?? Infinity)) stop.abort(); },
+      resumed: r.resumed, batch: o.batch ?? 5, signal: stop.signal, onRegistering: (done) => { if (done >= (o.stopAt ?? Infinity)) stop.abort(); },
     });
     return { added, adds, resumed: r.resumed, total: (await s.trials(r.record.id)).length };
   };
@@ -168,5 +168,9 @@ test('registerTrials: a resumed sweep that has every trial its plan can have wri
   const sampled = { ...base, name: 'dup', method: 'random', trials: 8, parameters: { gamma: { values: [0.5, 1] } } };
   assert.deepEqual(await registerAll(sampled), { added: 2, adds: 1, resumed: false, total: 2 });
   assert.deepEqual(await registerAll(sampled), { added: 0, adds: 1, resumed: true, total: 2 });
+  // Samples whose streams collide (seed 1351: 1300 samples, 1299 configs) are counted as the plan has them: skipped.
+  const streams = { ...base, name: 'streams', method: 'random', seed: 1351, trials: 1300, parameters: { gamma: { min: 0.5, max: 1, distribution: 'uniform' } } };
+  assert.deepEqual(await registerAll(streams, { batch: 500 }), { added: 1299, adds: 3, resumed: false, total: 1299 });
+  assert.deepEqual(await registerAll(streams, { batch: 500 }), { added: 0, adds: 0, resumed: true, total: 1299 });
   await s.close();
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkSweep as check } from '../../src/sweep/file.js';
-import { configs as lazyConfigs, countConfigs, plan as lazyPlan } from '../../src/sweep/space.js';
+import { configs as lazyConfigs, countConfigs, countTrials, countTrialsAtMost, plan as lazyPlan } from '../../src/sweep/space.js';
 import type { Sweep } from '../../src/sweep/definition.js';
 
 const checkSweep = async (raw: unknown) => (await check(raw)).sweep;
@@ -127,4 +127,20 @@ test('constraints.end_at_cycle_end that drops every config is refused: a sweep o
   });
   const some = await checkSweep({ ...raw, parameters: { first_cycle_steps: { values: [30, 10, 40] } } });
   assert.deepEqual(plan(some).map((t) => t.config.first_cycle_steps), [10]);
+});
+
+test('countTrialsAtMost: exact where samples collide (seed 1351: samples 465 and 1254 share a 32-bit stream), never below the plan', async () => {
+  const gamma = { min: 0.5, max: 1, distribution: 'uniform' };
+  const colliding = await checkSweep({ ...base, method: 'random', seed: 1351, trials: 1300, repeats: 2, parameters: { gamma } });
+  assert.equal(plan(colliding).length, 2 * 1299, 'one config fewer than samples');
+  assert.equal(countTrials(colliding), 2 * 1300);
+  assert.equal(countTrialsAtMost(colliding), 2 * 1299);
+  const capped = await checkSweep({ ...base, method: 'random', seed: 1351, trials: 1300, repeats: 2, parameters: { gamma }, budget: { max_trials: 2599 } });
+  assert.equal(countTrialsAtMost(capped), plan(capped).length);
+  const grid = await checkSweep({ ...base, parameters: { gamma: { values: [0.5, 0.9, 1] } }, repeats: 3, budget: { max_trials: 7 } });
+  assert.equal(countTrialsAtMost(grid), plan(grid).length);
+  // Equal discrete draws are one config too: an overcount (a resume then walks the plan), not an undercount.
+  const discrete = await checkSweep({ ...base, method: 'random', trials: 10, parameters: { gamma: { values: [0.5, 1] } } });
+  assert.equal(plan(discrete).length, 2);
+  assert.equal(countTrialsAtMost(discrete), 10);
 });
