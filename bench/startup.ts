@@ -3,8 +3,9 @@
 // best and trials each within 4x of `node -e 0`. For scale, a bare yargs CLI (yargs imported,
 // one command, --version) is printed too: the floor any yargs CLI pays.
 // The compiled CLI is run the way its shebang runs it (`node --single-threaded-gc dist/src/cli.js`),
-// on a database a tiny quadratic sweep writes first. Rounds go command by command (one run of each
-// per round), so drift on a shared machine hits all alike; each figure is the median of its runs.
+// on a database a tiny quadratic sweep writes first. Each run of a command follows a run of
+// `node -e 0`, and its ratio is taken to that one, so load that drifts on a shared machine hits
+// both alike; each figure is the median of its runs (times) or of its paired ratios.
 
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -29,8 +30,9 @@ interface Case {
 
 const lrsweep = (...args: string[]) => ['--single-threaded-gc', CLI, ...args];
 
+const BARE: Case = { name: 'node -e 0', args: ['-e', '0'], target: false };
+
 const CASES: Case[] = [
-  { name: 'node -e 0', args: ['-e', '0'], target: false },
   { name: 'bare yargs CLI --version', args: ['--input-type=module', '-e', "import yargs from 'yargs'; import { hideBin } from 'yargs/helpers'; yargs(hideBin(process.argv)).command('x', 'x').version('1.0.0').parse();", '--', '--version'], target: false },
   { name: 'lrsweep --version', args: lrsweep('--version'), target: true },
   { name: 'lrsweep curve (summary, 10^4 steps)', args: lrsweep('curve', '--steps', '10000', '--first-cycle-steps', '1000'), target: true },
@@ -50,24 +52,30 @@ function runOnce(c: Case, cwd: string): number {
 }
 
 export function benchStartup(): void {
-  console.log(`\n== Start-up: whole process, median of ${ROUNDS} runs, against node -e 0 (target: within ${TARGET}x) ==`);
+  console.log(`\n== Start-up: whole process, median of ${ROUNDS} runs, each against a node -e 0 run just before it (target: within ${TARGET}x) ==`);
   const dir = mkdtempSync(join(tmpdir(), 'lrsweep-bench-startup-'));
   try {
     copyFileSync(SWEEP, join(dir, 'sweep.yaml'));
     const made = spawnSync(process.execPath, lrsweep('run', 'sweep.yaml'), { cwd: dir, encoding: 'utf8' });
     if (made.status !== 0) throw new Error(`the sweep for status/best/trials failed: ${made.stderr}`);
+    const bare: number[] = [];
     const times = new Map(CASES.map((c) => [c, [] as number[]]));
+    const ratios = new Map(CASES.map((c) => [c, [] as number[]]));
     for (let round = 0; round < WARMUP + ROUNDS; round++) {
       for (const c of CASES) {
+        const base = runOnce(BARE, dir);
         const ms = runOnce(c, dir);
-        if (round >= WARMUP) times.get(c)!.push(ms);
+        if (round < WARMUP) continue;
+        bare.push(base);
+        times.get(c)!.push(ms);
+        ratios.get(c)!.push(ms / base);
       }
     }
-    const base = median(times.get(CASES[0])!);
+    console.log(`${BARE.name.padEnd(38)} ${median(bare).toFixed(0).padStart(5)} ms`);
     let all = true;
     for (const c of CASES) {
       const ms = median(times.get(c)!);
-      const ratio = ms / base;
+      const ratio = median(ratios.get(c)!);
       if (c.target) all &&= ratio <= TARGET;
       const mark = c.target ? `  ${verdict(ratio <= TARGET)}` : '';
       console.log(`${c.name.padEnd(38)} ${ms.toFixed(0).padStart(5)} ms  ${ratio.toFixed(2).padStart(5)}x${mark}`);
