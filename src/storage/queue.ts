@@ -13,7 +13,7 @@
 //   has no job that is not yet over (created, retry, active), so a sweep enqueued again, or by two
 //   `lrsweep run` at once, has one job per unit. The queues use 'short' as well, as a second guard.
 // - No job heartbeat: liveness is the worker's own (its run's heartbeat is the lease on every trial
-//   it holds; sweep/worker.ts). Job expiry is only a backstop, set explicitly (pg-boss's default is
+//   it holds; sweep/serve/heartbeat.ts). Job expiry is only a backstop, set explicitly (pg-boss's default is
 //   15 minutes): an expired job that still runs somewhere is harmless, its retry claims nothing.
 // - Retry limit and delay are set explicitly (the default is not what the docs say): a stopped
 //   worker fails its jobs so that another worker takes them at once.
@@ -22,7 +22,7 @@
 //   after its trials' results commit, and a job completed late, twice, or never (it expires and is
 //   retried) changes nothing, since claims decide what runs.
 // - A dead worker's taken jobs stay active until expiry; idle workers complete those no live run
-//   works on (sweep/worker.ts), so the queue's depth stays true.
+//   works on (sweep/serve/upkeep.ts), so the queue's depth stays true.
 // - fetch() picks `WHERE name = $1 AND state < 'active' AND start_after < now() ORDER BY priority
 //   desc, created_on, id LIMIT n` (plans.js fetchNextJob), but pg-boss's only index for it (job_i5,
 //   on each queue's partition) is (name, start_after): every fetch read and sorted all of the
@@ -32,8 +32,11 @@
 // API): the index FETCH_INDEX below, on its `job` table, in order of that ORDER BY, created when a
 // writer opens the queue (ensureFetchIndex). `job` is partitioned by queue name: an index made on
 // the parent is made on every partition, and create_queue's ATTACH PARTITION makes it on each new
-// queue's table, so one statement covers every sweep, now and later. Besides it: enqueue's read of
-// the keys not yet over, cancelWaiting's update, taken(), depth() and deleteQueue's deletes.
+// queue's table, so one statement covers every sweep, now and later. A queue's table just filled
+// has no statistics yet (autovacuum gets to it within a minute or so): the planner then guesses a
+// few rows and sorts them all instead, so enqueue ANALYZEs the queue's table after adding
+// ANALYZE_ABOVE jobs or more. Besides these: enqueue's read of the keys not yet over,
+// cancelWaiting's update, taken(), depth() and deleteQueue's deletes.
 // Errors: connection failures become StorageError naming the store, as the storage's own do.
 
 import pg from 'pg';
@@ -77,6 +80,8 @@ const ENQUEUE_LOCK = 0x6c727371;
 const INSERT_SLICE = 2_000;
 /** The advisory lock key of creating FETCH_INDEX (with the schema's hash as the second key): 'lrsi'. */
 const INDEX_LOCK = 0x6c727369;
+/** Jobs added at once past which enqueue refreshes the queue table's statistics (see above). */
+const ANALYZE_ABOVE = 1_000;
 /** Our index on pg-boss's job table that its fetch walks in order (see above). */
 export const FETCH_INDEX = 'lrsweep_job_fetch';
 
@@ -189,10 +194,10 @@ export class TrialQueue {
   async enqueue(sweepId: number, units: QueuedUnit[]): Promise<number> {
     const name = await this.ensure(sweepId);
     if (units.length === 0) return 0;
-    return this.underLock(sweepId, async (client) => {
+    const added = await this.underLock(sweepId, async (client) => {
       // Under the lock cancelWaiting takes too: a sweep cancelled meanwhile gets no new job.
       const status = await client.query<{ status: string }>(`SELECT status FROM "${this.target.schema}".sweeps WHERE id = $1`, [sweepId]);
-      if (status.rows[0]?.status === 'cancelled') return 0;
+      if (status.rows[0]?.status === 'cancelled') return { jobs: 0, trials: 0 };
       const { rows } = await client.query<{ key: string }>(
         `SELECT DISTINCT singleton_key AS key FROM "${this.target.schema}".job WHERE name = $1 AND state < 'completed' AND singleton_key IS NOT NULL`, [name]);
       const have = new Set(rows.map((r) => r.key));
@@ -206,7 +211,18 @@ export class TrialQueue {
         }));
         await this.boss.insert(jobs, { db });
       }
-      return fresh.reduce((n, u) => n + u.trialIds.length, 0);
+      return { jobs: fresh.length, trials: fresh.reduce((n, u) => n + u.trialIds.length, 0) };
+    });
+    if (added.jobs >= ANALYZE_ABOVE) await this.analyze(name);
+    return added.trials;
+  }
+
+  /** Statistics of the queue's table (pg-boss's partition of job), so that fetch's plan walks FETCH_INDEX. */
+  private async analyze(name: string): Promise<void> {
+    const schema = `"${this.target.schema}"`;
+    await this.call(async () => {
+      const { rows } = await this.own.query<{ partition: string }>(`SELECT partition_name AS partition FROM ${schema}.queue WHERE name = $1`, [name]);
+      if (rows[0]) await this.own.query(`ANALYZE ${schema}."${rows[0].partition}"`);
     });
   }
 
