@@ -10,6 +10,8 @@ import { emit, openSweep, withDb, withFormat, type Output } from './common.js';
 import { isPostgresUrl } from '../storage/postgres-url.js';
 import { isRunAlive } from '../sweep/liveness.js';
 import type { QueueDepth } from '../storage/queue.js';
+import { describeMethod } from '../sweep/samplers/index.js';
+import type { MethodSpec } from '../sweep/definition.js';
 
 export const command = 'status [name]';
 export const describe = 'Trial counts per state, for every sweep or one';
@@ -48,6 +50,8 @@ export interface StatusResult {
   runs: RunStatus[] | null;
   /** With a name, on PostgreSQL: the sweep's jobs in the queue (null when it has none, or on SQLite). */
   queue: QueueDepth | null;
+  /** With a name: the sampler that decides its configs and its options (`grid (order: shuffled)`). */
+  sampler?: string;
 }
 
 async function runsOf(storage: Storage, sweepId: number, shared: boolean): Promise<RunStatus[]> {
@@ -96,7 +100,11 @@ export async function status(o: { db: string; name?: string }): Promise<StatusRe
   }
   const { storage, sweep } = await openSweep(o.db, o.name);
   try {
-    return { sweeps: [await statusOf(storage, sweep)], runs: await runsOf(storage, sweep.id, isPostgresUrl(o.db)), queue: await queueOf(o.db, sweep.id) };
+    const method = sweep.definition.method as MethodSpec | undefined;
+    return {
+      sweeps: [await statusOf(storage, sweep)], runs: await runsOf(storage, sweep.id, isPostgresUrl(o.db)), queue: await queueOf(o.db, sweep.id),
+      ...(method === undefined ? {} : { sampler: describeMethod(method) }),
+    };
   } finally {
     await storage.close();
   }
@@ -105,8 +113,9 @@ export async function status(o: { db: string; name?: string }): Promise<StatusRe
 const COLUMNS = ['sweep', 'trials', ...TRIAL_STATES, 'best_config', 'metric', 'goal'];
 
 export function present(r: StatusResult, format: TableFormat): Output {
-  if (format === 'json') return { stdout: `${JSON.stringify(r.runs === null ? r.sweeps : { ...r.sweeps[0], runs: r.runs, queue: r.queue }, null, 2)}\n` };
+  if (format === 'json') return { stdout: `${JSON.stringify(r.runs === null ? r.sweeps : { ...r.sweeps[0], sampler: r.sampler, runs: r.runs, queue: r.queue }, null, 2)}\n` };
   let text = render(r.sweeps.map((s) => ({ ...s, sweep: s.status === 'cancelled' ? `${s.sweep} (cancelled)` : s.sweep })), COLUMNS, format);
+  if (format === 'table' && r.sampler !== undefined) text += `sampler: ${r.sampler}\n`;
   if (format === 'table' && r.runs && r.runs.length > 0) {
     text += render(r.runs.map((run) => ({ run: run.id, alive: run.alive ? 'yes' : 'no', host: run.host, pid: run.pid, workers: run.workers, running: run.running, queued: run.queued,
       backend: run.backend, started: run.startedAt, heartbeat: run.heartbeatAt })),

@@ -10,6 +10,7 @@ import { lossMetricFor } from '../core/trial.js';
 import type { Storage, SweepRecord, TrialRecord } from '../storage/types.js';
 import { INTEGER_PARAMETERS } from '../schedule/params.js';
 import type { ParamSpec, Sweep } from '../sweep/definition.js';
+import { describeMethod } from '../sweep/samplers/index.js';
 import { OPTUNA_ALEMBIC_VERSION, OPTUNA_DDL, OPTUNA_LIBRARY_VERSION, OPTUNA_SCHEMA_VERSION } from './optuna-schema.js';
 
 interface Distribution {
@@ -90,6 +91,7 @@ export async function exportOptuna(storage: Storage, sweep: SweepRecord, definit
       const studyAttr = db.prepare('INSERT INTO study_user_attributes (study_id, "key", value_json) VALUES (1, ?, ?)');
       studyAttr.run('lrsweep_metric', JSON.stringify(sweep.metric));
       studyAttr.run('lrsweep_definition', JSON.stringify(definition));
+      studyAttr.run('lrsweep_sampler', JSON.stringify(describeMethod(definition.method)));
       trials.forEach((t: TrialRecord, number) => {
         const id = number + 1;
         // Optuna fails a trial whose objective is NaN (a diverged one); so does this export.

@@ -3,6 +3,7 @@
 
 import { totalOf } from '../core/trial.js';
 import { pickParams } from '../sweep/space.js';
+import { describeMethod } from '../sweep/samplers/index.js';
 import type { SweepResults as SweepData } from '../sweep/results.js';
 import { CLI } from '../core/cli-name.js';
 
@@ -50,7 +51,7 @@ export function reportHtml(d: SweepData, charts: Charts, generatedAt: Date): str
 </head>
 <body>
 <h1>Sweep <code>${esc(d.record.name)}</code></h1>
-<p class="muted">${esc(d.definition.method)} search, ${esc(d.definition.trainer.kind)} trainer, ${d.steps} steps per trial,
+<p class="muted">${esc(describeMethod(d.definition.method))} search, ${esc(d.definition.trainer.kind)} trainer, ${d.steps} steps per trial,
 objective: ${esc(goal)} ${esc(metric)} (${esc(d.definition.objective.summary)} epoch). Report made ${esc(generatedAt.toISOString())}.</p>
 
 <h2 id="status">Status</h2>

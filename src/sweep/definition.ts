@@ -15,13 +15,22 @@ export type ParamSpec =
 
 export type SeedingMode = 'common' | 'per_config';
 
+/** The samplers a sweep file can name (each one's options and rules: samplers/). */
+export type MethodName = 'grid' | 'random' | 'sobol';
+
+/**
+ * `method` as stored: the sampler's name when every option is its default (what an older lrsweep
+ * stored), else its kind and the options that differ (samplers/index.ts canonicalMethod).
+ */
+export type MethodSpec = MethodName | ({ kind: MethodName } & Record<string, unknown>);
+
 export interface Sweep {
   name: string;
   schedule: { kind: KindName } & Record<string, unknown>;
   /** What varies, in the file's order. */
   parameters: Record<string, ParamSpec>;
-  method: 'grid' | 'random';
-  /** Number of sampled configs (random only). */
+  method: MethodSpec;
+  /** How many configs the sampler draws (random, sobol), or at most takes of the grid (null: all). */
   trials: number | null;
   seed: number;
   repeats: number;

@@ -15,6 +15,7 @@ import { scheduleProblems } from '../schedule/validate.js';
 import { KNOWN_GOALS } from '../train/contract.js';
 import { LINT_RULES, unknownLintRules } from '../schedule/lint.js';
 import { CYCLES, DISTRIBUTIONS, type Distribution, type ParamSpec, type Sweep } from './definition.js';
+import { SAMPLERS, SAMPLER_NAMES, canonicalMethod, methodOf, samplerEntry, type Method, type SamplerEntry } from './samplers/index.js';
 import { configs, countConfigs, countTrials, MAX_TRIALS, type PlanStats } from './space.js';
 import { metricsOfKind, readTrainer, type SweepTrainer } from './trainer.js';
 import { DEFAULT_COHORT_SIZE } from './definition.js';
@@ -115,7 +116,8 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
   }
 
   // parameters: what varies
-  const method = field(problems, raw, 'method', 'method', rules.oneOf(['grid', 'random']), 'grid' as 'grid' | 'random');
+  const method = readMethod(problems, raw.method);
+  const sampler = samplerEntry(method.kind);
   const parameters: Record<string, ParamSpec> = {};
   const rawParams = isRecord(raw.parameters) ? raw.parameters : {};
   if (raw.parameters !== undefined && !isRecord(raw.parameters)) problems.add('parameters', 'must be a mapping of parameter: {values: [...]} or {min, max, distribution}', raw.parameters);
@@ -129,7 +131,7 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
       problems.add(path, `is also fixed in schedule.${key}; give it in one place`, undefined, false);
       continue;
     }
-    const parsed = paramSpec(problems, spec, path, key, ruleOf(key), method);
+    const parsed = paramSpec(problems, spec, path, key, ruleOf(key), sampler);
     if (parsed) parameters[key] = parsed;
   }
   const given = (key: string) => key in parameters || rawSchedule[key] !== undefined || (isRecord(raw.parameters) && key in raw.parameters);
@@ -140,9 +142,8 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
     }
   }
 
-  const trials = method === 'random' ? field(problems, raw, 'trials', 'trials', rules.integer(1), null as number | null) : null;
-  if (method === 'random' && raw.trials === undefined) problems.add('trials', 'is required with method random (how many configs to sample)', undefined, false);
-  if (method === 'grid' && raw.trials !== undefined) problems.add('trials', 'applies to method random only; a grid runs every combination', undefined, false);
+  const trials = field(problems, raw, 'trials', 'trials', rules.integer(1), null as number | null);
+  if (sampler.trials === 'required' && raw.trials === undefined) problems.add('trials', `is required with method ${method.kind} (how many configs to sample)`, undefined, false);
   const seed = field(problems, raw, 'seed', 'seed', rules.integer(0), 0);
   const repeats = field(problems, raw, 'repeats', 'repeats', rules.integer(1), 1);
 
@@ -222,10 +223,11 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
 
   if (!problems.empty || trainer === null) throw new SweepFileError(file, problems.list);
   const sweep: Sweep = {
-    name, schedule, parameters, method, trials, seed, repeats, seeding, objective: { metric, goal, summary }, trainer: trainer.section, budget,
+    name, schedule, parameters, method: canonicalMethod(method), trials, seed, repeats, seeding, objective: { metric, goal, summary }, trainer: trainer.section, budget,
     constraints, lint: { ignore },
   };
-  checkSize(sweep, problems);
+  for (const p of sampler.check?.(sweep, method) ?? []) problems.add(p.path, p.message, undefined, false);
+  if (problems.empty) checkSize(sweep, problems);
   if (problems.empty) await checkConfigs(sweep, trainer.steps, problems, onProgress);
   if (!problems.empty) throw new SweepFileError(file, problems.list);
   return { sweep, trainer, written: new Set(Object.keys(raw)), file };
@@ -237,11 +239,54 @@ function checkSize(sweep: Sweep, problems: Problems): void {
   if (count <= MAX_TRIALS) return;
   const n = (x: number) => x.toLocaleString('en-US');
   const limit = `the limit is ${n(MAX_TRIALS)} trials per sweep (configs x repeats, after budget.max_trials)`;
-  if (sweep.method === 'random') problems.add('trials', `${n(sweep.trials!)} samples x ${sweep.repeats} repeats make ${n(count)} trials; ${limit}`, undefined, false);
+  const sampled = samplerEntry(methodOf(sweep.method).kind).trials === 'required';
+  if (sweep.trials !== null && (sampled || sweep.trials === countConfigs(sweep))) {
+    problems.add('trials', `${n(sweep.trials)} ${sampled ? 'samples' : 'configs'} x ${sweep.repeats} repeats make ${n(count)} trials; ${limit}`, undefined, false);
+  }
   else problems.add('parameters', `the grid has ${n(countConfigs(sweep))} configs${sweep.repeats > 1 ? ` (x ${sweep.repeats} repeats)` : ''}; ${limit}`, undefined, false);
 }
 
-function paramSpec(problems: Problems, spec: unknown, path: string, key: string, rule: (v: unknown) => string | null, method: string): ParamSpec | null {
+/**
+ * `method`: a sampler's name (its options at their defaults), or a mapping {kind, ...options}.
+ * A broken method reads as the default grid, so the rest of the file is still checked.
+ */
+function readMethod(problems: Problems, raw: unknown): Method {
+  const fallback = methodOf('grid');
+  if (raw === undefined) return fallback;
+  const names = SAMPLER_NAMES.join(', ');
+  if (typeof raw === 'string') {
+    if (raw in SAMPLERS) return methodOf(raw as Method['kind']);
+    problems.add('method', `must be one of ${names}`, raw);
+    return fallback;
+  }
+  if (!isRecord(raw)) {
+    problems.add('method', `must be a sampler's name (${names}) or a mapping {kind, ...its options}`, raw);
+    return fallback;
+  }
+  if (raw.kind === undefined) {
+    problems.add('method.kind', `is required (one of ${names})`, undefined, false);
+    return fallback;
+  }
+  if (typeof raw.kind !== 'string' || !(raw.kind in SAMPLERS)) {
+    problems.add('method.kind', `must be one of ${names}`, raw.kind);
+    return fallback;
+  }
+  const entry = samplerEntry(raw.kind);
+  const options = Object.keys(entry.options);
+  for (const key of Object.keys(raw)) {
+    if (key !== 'kind' && !options.includes(key)) {
+      problems.add(`method.${cut(key, 40)}`, options.length === 0 ? `is not an option of method ${entry.name} (it has none)` : `is not an option of method ${entry.name} (options: ${options.join(', ')})`, undefined, false);
+    }
+  }
+  const method: Method = { kind: entry.name };
+  for (const [key, option] of Object.entries(entry.options)) method[key] = field(problems, raw, key, `method.${key}`, option.rule, option.default);
+  return method;
+}
+
+/** The samplers that sample min/max ranges, for messages. */
+const RANGE_SAMPLERS = SAMPLER_NAMES.filter((name) => SAMPLERS[name].ranges).join(' or ');
+
+function paramSpec(problems: Problems, spec: unknown, path: string, key: string, rule: (v: unknown) => string | null, sampler: SamplerEntry): ParamSpec | null {
   if (!isRecord(spec)) {
     problems.add(path, 'must be {values: [...]} or {min, max, distribution}', spec);
     return null;
@@ -264,8 +309,8 @@ function paramSpec(problems: Problems, spec: unknown, path: string, key: string,
     problems.add(path, 'needs values: [...], or min and max with a distribution', undefined, false);
     return null;
   }
-  if (method === 'grid') {
-    problems.add(path, 'a min/max range needs method: random; a grid needs values: [...]', undefined, false);
+  if (!sampler.ranges) {
+    problems.add(path, `a min/max range needs method: ${RANGE_SAMPLERS}; a ${sampler.name} needs values: [...]`, undefined, false);
     return null;
   }
   for (const end of ['min', 'max'] as const) {

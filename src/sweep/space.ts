@@ -1,16 +1,17 @@
-// The search space: grid expansion and seeded random sampling, then trials = configs x repeats.
-// Everything is lazy: configs are counted without being built, and generated one at a time, so a
-// huge grid is refused by its count and budget.max_trials is applied without building the rest.
-// Random config i is drawn from its own generator seeded by (seed, i), so raising `trials`
-// keeps every config drawn before and adds new ones.
+// The search space: the sweep's sampler (samplers/: grid, random, sobol) draws configs, and this
+// turns them into trials: cycles derived, defaults filled in, constraints and duplicates dropped,
+// each config `repeats` times, capped by budget.max_trials. Everything is lazy: configs are
+// counted without being built, and generated one at a time, so a huge grid is refused by its
+// count and budget.max_trials is applied without building the rest.
 
-import { mulberry32 } from '../core/random.js';
 import { deriveFirstCycleSteps, endsAtFinalStep } from '../schedule/fit.js';
 import { PARAMETERS, fromReferenceNames, withDefaults } from '../schedule/params.js';
 import { keyRef, kindOf } from '../schedule/kinds/index.js';
 import { resolveSchedule } from '../schedule/schedule.js';
-import { CYCLES, type Config, type ParamSpec, type Sweep } from './definition.js';
-import { commonSeed, configHash, sha256, trialSeed } from './hash.js';
+import { CYCLES, type Config, type Sweep } from './definition.js';
+import { commonSeed, configHash, trialSeed } from './hash.js';
+import { staticSampler } from './samplers/index.js';
+import { streamSeed } from './samplers/random.js';
 import { CLI } from '../core/cli-name.js';
 
 /**
@@ -60,15 +61,9 @@ export function deriveCycles(config: Config, steps: number): { config: Config; l
   return { config: out, leftover: derived.leftover };
 }
 
-function base(sweep: Sweep): Config {
-  const { kind, ...fixed } = sweep.schedule;
-  return { schedule: kind, ...fixed };
-}
-
-/** How many configs the method generates before duplicates are dropped: an upper bound, computed without building them. */
+/** How many configs the sampler plans, before duplicates are dropped: an upper bound, computed without building them. */
 export function countConfigs(sweep: Sweep): number {
-  if (sweep.method === 'random') return sweep.trials ?? 0;
-  return Object.values(sweep.parameters).reduce((n, spec) => n * ('values' in spec ? spec.values.length : 1), 1);
+  return staticSampler(sweep).count();
 }
 
 /** How many trials the sweep will have at most: configs x repeats, capped by budget.max_trials. */
@@ -94,53 +89,6 @@ export function countTrialsAtMost(sweep: Sweep): number {
   for (let i = 1; i < samples; i++) if (seeds[i] !== seeds[i - 1]) configs++;
   const n = configs * sweep.repeats;
   return sweep.budget.max_trials === null ? n : Math.min(n, sweep.budget.max_trials);
-}
-
-function* grid(sweep: Sweep): Generator<{ config: Config; origin: Record<string, number> }> {
-  const keys = Object.keys(sweep.parameters);
-  const lists = keys.map((k) => (sweep.parameters[k] as { values: unknown[] }).values);
-  const index = keys.map(() => 0);
-  if (lists.some((l) => l.length === 0)) return;
-  while (true) {
-    const config = base(sweep);
-    const origin: Record<string, number> = {};
-    keys.forEach((k, i) => {
-      config[k] = lists[i][index[i]];
-      origin[k] = index[i];
-    });
-    yield { config, origin };
-    // Odometer: the last key varies fastest.
-    let i = keys.length - 1;
-    while (i >= 0 && ++index[i] === lists[i].length) index[i--] = 0;
-    if (i < 0) return;
-  }
-}
-
-function streamSeed(seed: number, i: number): number {
-  return sha256(`random:${seed}:${i}`).readUInt32LE(0);
-}
-
-export function sample(spec: ParamSpec, random: () => number): number | boolean | string {
-  const u = random();
-  if ('values' in spec) return spec.values[Math.min(spec.values.length - 1, Math.floor(u * spec.values.length))];
-  const { min, max, distribution } = spec;
-  if (distribution === 'int_uniform') return Math.min(max, Math.floor(min + u * (max - min + 1)));
-  if (distribution === 'log_uniform') return Math.exp(Math.log(min) + u * (Math.log(max) - Math.log(min)));
-  return min + u * (max - min);
-}
-
-function* random(sweep: Sweep): Generator<{ config: Config; origin: Record<string, number> }> {
-  const keys = Object.keys(sweep.parameters).sort();
-  for (let i = 0; i < (sweep.trials ?? 0); i++) {
-    const rng = mulberry32(streamSeed(sweep.seed, i));
-    const config = base(sweep);
-    const origin: Record<string, number> = {};
-    for (const k of keys) {
-      config[k] = sample(sweep.parameters[k], rng);
-      origin[k] = -1;
-    }
-    yield { config, origin };
-  }
 }
 
 /** The given keys of a config, for table columns and charts. */
@@ -170,11 +118,22 @@ export interface PlannedConfig {
  */
 export function* configs(sweep: Sweep, steps: number, stats?: PlanStats): Generator<PlannedConfig> {
   const seen = new Set<string>();
-  for (const { config, origin } of sweep.method === 'grid' ? grid(sweep) : random(sweep)) {
+  const sampler = staticSampler(sweep);
+  // A redrawing sampler's stream runs on: it stops at count() configs, or once `misses` draws in a
+  // row added none (its space has fewer distinct configs than asked, or constraints keep almost none).
+  const wanted = sampler.count();
+  const misses = Math.max(1024, wanted);
+  let planned = 0;
+  let missed = 0;
+  for (const { config, origin } of sampler.draws()) {
+    if (sampler.redraws && (planned >= wanted || missed >= misses)) return;
+    missed++;
     let full = config;
     if (config[CYCLES] !== undefined) {
       const derived = deriveCycles(config, steps);
       if ('problem' in derived) {
+        planned++;
+        missed = 0;
         yield { config, hash: '', origin, problem: derived.problem };
         continue;
       }
@@ -198,6 +157,8 @@ export function* configs(sweep: Sweep, steps: number, stats?: PlanStats): Genera
     const hash = configHash(normalized);
     if (seen.has(hash)) continue;
     seen.add(hash);
+    planned++;
+    missed = 0;
     yield { config: normalized, hash, origin };
   }
 }

@@ -68,7 +68,7 @@ colour: blue
       'schedule.warmup_step: is not a known key (known: kind, first_cycle_steps, cycle_mult, max_lr, min_lr, warmup_steps, gamma, warmup_first_cycle_only, peak_floor, max_cycles, allow_min_above_max, cycles)',
       'schedule.max_lr: must be a finite number >= 0, got -1',
       'parameters.gamma.values[2]: must be a finite number > 0, got -0.5',
-      'parameters.cycle_mult: a min/max range needs method: random; a grid needs values: [...]',
+      'parameters.cycle_mult: a min/max range needs method: random or sobol; a grid needs values: [...]',
       'parameters.foo: is not a parameter of schedule cawr (known: first_cycle_steps, cycle_mult, max_lr, min_lr, warmup_steps, gamma, warmup_first_cycle_only, peak_floor, max_cycles, allow_min_above_max, cycles)',
       'repeats: must be an integer >= 1, got 0',
       'trainer.hidden[1]: must be an integer from 1 to 65536, got -1',
@@ -85,6 +85,27 @@ colour: blue
   });
 });
 
+test('method: a name or {kind, ...options}, stored as the name alone when every option is its default', async () => {
+  const methodOf = async (raw: Record<string, unknown>) => (await checkSweep({ ...ok, ...raw })).sweep.method;
+  assert.equal(await methodOf({ method: { kind: 'grid' } }), 'grid');
+  assert.equal(await methodOf({ method: { kind: 'grid', order: 'listed' } }), 'grid', 'the default order is the old grid');
+  assert.deepEqual(await methodOf({ method: { kind: 'grid', order: 'shuffled' } }), { kind: 'grid', order: 'shuffled' });
+  assert.equal(await methodOf({ method: 'sobol', trials: 8 }), 'sobol');
+  assert.equal(await methodOf({ method: { kind: 'sobol', scramble: true }, trials: 8 }), 'sobol');
+  assert.deepEqual(await methodOf({ method: { kind: 'sobol', scramble: false }, trials: 8 }), { kind: 'sobol', scramble: false });
+  assert.equal(await methodOf({ method: { kind: 'random' }, trials: 8 }), 'random');
+});
+
+test('trials caps a grid: at most that many configs, each run `repeats` times', async () => {
+  const grid = { ...ok, parameters: { gamma: { values: [0.5, 0.6, 0.7, 0.8, 0.9] } }, repeats: 2 };
+  assert.equal((await checkSweep({ ...grid, trials: 3 })).sweep.trials, 3);
+  const many = { ...ok, parameters: Object.fromEntries(['gamma', 'cycle_mult', 'warmup_steps'].map((k, i) => [k, { values: Array.from({ length: 200 }, (_, j) => (i === 0 ? 0.1 + j / 250 : i === 1 ? 1 + j : j)) }])) };
+  assert.deepEqual(await problemsOf({ ...many, method: { kind: 'grid', order: 'shuffled' }, trials: 2_000_000 }),
+    ['trials: 2,000,000 configs x 1 repeats make 2,000,000 trials; the limit is 1,000,000 trials per sweep (configs x repeats, after budget.max_trials)']);
+  assert.deepEqual(await problemsOf({ ...many, trials: 20_000_000 }),
+    ['parameters: the grid has 8,000,000 configs; the limit is 1,000,000 trials per sweep (configs x repeats, after budget.max_trials)']);
+});
+
 const cases: [string, Record<string, unknown>, string[]][] = [
   ['a missing name', { ...ok, name: undefined }, ['name: is required']],
   ['a parameter both fixed and varied', { ...ok, schedule: { ...ok.schedule, gamma: 0.9 } }, ['parameters.gamma: is also fixed in schedule.gamma; give it in one place']],
@@ -98,7 +119,18 @@ const cases: [string, Record<string, unknown>, string[]][] = [
   ['an unknown distribution', { ...ok, method: 'random', trials: 3, parameters: { gamma: { min: 0.1, max: 0.9, distribution: 'normal' } } },
     ['parameters.gamma.distribution: must be one of uniform, int_uniform, log_uniform, got "normal"']],
   ['random without trials', { ...ok, method: 'random' }, ['trials: is required with method random (how many configs to sample)']],
-  ['trials on a grid', { ...ok, trials: 5 }, ['trials: applies to method random only; a grid runs every combination']],
+  ['sobol without trials', { ...ok, method: { kind: 'sobol' } }, ['trials: is required with method sobol (how many configs to sample)']],
+  ['an unknown method', { ...ok, method: 'tpe' }, ['method: must be one of grid, random, sobol, got "tpe"']],
+  ['an unknown method kind', { ...ok, method: { kind: 'tpe', startup_trials: 10 } }, ['method.kind: must be one of grid, random, sobol, got "tpe"']],
+  ['a method mapping without kind', { ...ok, method: { order: 'shuffled' } }, ['method.kind: is required (one of grid, random, sobol)']],
+  ['a method that is neither', { ...ok, method: ['grid'] }, ['method: must be a sampler\'s name (grid, random, sobol) or a mapping {kind, ...its options}, got ["grid"]']],
+  ['an unknown grid order', { ...ok, method: { kind: 'grid', order: 'random' } }, ['method.order: must be one of listed, shuffled, got "random"']],
+  ['an option of another sampler', { ...ok, method: { kind: 'grid', scramble: false } }, ['method.scramble: is not an option of method grid (options: order)']],
+  ['an option of random', { ...ok, method: { kind: 'random', order: 'shuffled' }, trials: 3 }, ['method.order: is not an option of method random (it has none)']],
+  ['a non-boolean scramble', { ...ok, method: { kind: 'sobol', scramble: 'yes' }, trials: 4 }, ['method.scramble: must be true or false, got "yes"']],
+  ['a range on a shuffled grid', { ...ok, method: { kind: 'grid', order: 'shuffled' }, parameters: { gamma: { min: 0.5, max: 0.9 } } },
+    ['parameters.gamma: a min/max range needs method: random or sobol; a grid needs values: [...]']],
+  ['a zero cap on a grid', { ...ok, trials: 0 }, ['trials: must be an integer >= 1, got 0']],
   ['a warmup longer than the cycle', { ...ok, parameters: { warmup_steps: { values: [0, 5, 50] } } },
     ['parameters.warmup_steps.values[2]: warmup_steps must be smaller than first_cycle_steps, got warmup_steps=50, first_cycle_steps=40']],
   ['a fixed warmup longer than a varied cycle', { ...ok, schedule: { warmup_steps: 20 }, parameters: { first_cycle_steps: { values: [10, 40] } } },
