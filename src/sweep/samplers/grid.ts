@@ -17,7 +17,7 @@ import { rules } from '../../core/rules.js';
 import type { Sweep } from '../definition.js';
 import { baseConfig, type Draw } from './draw.js';
 import { MAX_SHUFFLED, shuffle } from './shuffle.js';
-import type { Method, SamplerEntry } from './index.js';
+import type { Method, SamplerEntry } from './sampler.js';
 
 export const GRID_ORDERS = ['listed', 'shuffled'] as const;
 

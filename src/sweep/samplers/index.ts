@@ -15,70 +15,19 @@
 //   settled (the results a sampler is told are the history it is handed: the stored history is
 //   the truth, so a sampler keeps no state a restart could lose, and the same history and seed
 //   give the same suggestions). Its trials are created as results arrive, not planned.
-// Adding a sampler: a file here exporting a SamplerEntry (its name, its options with their
+// Adding a sampler: a file here exporting a SamplerEntry (sampler.ts) (its name, its options with their
 // defaults and rules, whether it samples min/max ranges, what `trials` means to it, extra rules on
-// the whole sweep, and create(), which builds a Sampler for a checked sweep), and its entry in
-// SAMPLERS. The sweep file's rules (file.ts) read `method` through this table: names, options,
-// defaults and messages come from the entries; nothing outside this folder names a sampler.
+// the whole sweep, and create(), which builds a Sampler for a checked sweep), its entry in
+// SAMPLERS and its name in definition.ts's MethodName. The sweep file's rules (file.ts) read
+// `method` through this table: names, options, defaults and messages come from the entries.
 
-import type { Config, MethodName, MethodSpec, Sweep } from '../definition.js';
-import type { Draw } from './draw.js';
+import type { MethodName, MethodSpec, Sweep } from '../definition.js';
+import type { Method, Sampler, SamplerEntry, StaticSampler } from './sampler.js';
 import { grid } from './grid.js';
 import { random } from './random.js';
 import { sobol } from './sobol.js';
 
-/** A static sampler: plans every config from the definition alone. */
-export interface StaticSampler {
-  readonly adaptive: false;
-  /** The configs it plans, counted without drawing (an upper bound: duplicates and constraints may drop some). */
-  count(): number;
-  /** Whether a draw that planning drops is replaced by the next one (the stream then runs past count()). */
-  readonly redraws: boolean;
-  /** Its configs in order, lazily; the same sweep gives the same stream. */
-  draws(): Iterable<Draw>;
-}
-
-/** A trial an adaptive sampler learns from: its parameters and, once settled, its objective. */
-export interface Observed {
-  params: Config;
-  /** The settled objective (a config's mean over its repeats once all settled); null while running or when none was reported. */
-  objective: number | null;
-  state: 'running' | 'complete' | 'diverged' | 'failed';
-}
-
-/** An adaptive sampler: suggests configs from the sweep's history (the contract TPE will fill). */
-export interface AdaptiveSampler {
-  readonly adaptive: true;
-  /** The next n configs, given every trial so far; `random` is seeded from the sweep's seed and the history's size. */
-  suggest(history: readonly Observed[], n: number, random: () => number): Config[];
-}
-
-export type Sampler = StaticSampler | AdaptiveSampler;
-
-/** A sampler's method with every option filled in: { kind, ...options }. */
-export type Method = { kind: MethodName } & Record<string, unknown>;
-
-export interface SamplerOption {
-  default: unknown;
-  /** null when the value passes, else what it must be ('must be ...'). */
-  rule: (value: unknown) => string | null;
-  help: string;
-}
-
-export interface SamplerEntry {
-  name: MethodName;
-  /** One line for help and dry runs. */
-  summary: string;
-  /** Its options under `method: { kind, ... }`, each with its default. */
-  options: Record<string, SamplerOption>;
-  /** Whether it samples min/max ranges (a grid needs values lists). */
-  ranges: boolean;
-  /** `trials`: required (how many configs it draws) or a cap (at most this many of the configs it enumerates). */
-  trials: 'required' | 'cap';
-  /** Rules on the whole checked sweep, each with its key path. */
-  check?(sweep: Sweep, method: Method): { path: string; message: string }[];
-  create(sweep: Sweep, method: Method): Sampler;
-}
+export type { AdaptiveSampler, Method, Observed, Sampler, SamplerEntry, SamplerOption, StaticSampler } from './sampler.js';
 
 export const SAMPLERS: Record<MethodName, SamplerEntry> = { grid, random, sobol };
 export const SAMPLER_NAMES = Object.keys(SAMPLERS) as MethodName[];

@@ -7,7 +7,7 @@ import { mulberry32 } from '../../core/random.js';
 import type { Sweep } from '../definition.js';
 import { sha256 } from '../hash.js';
 import { baseConfig, valueAt, type Draw } from './draw.js';
-import type { SamplerEntry } from './index.js';
+import type { SamplerEntry } from './sampler.js';
 
 /** The seed of config i's generator. */
 export function streamSeed(seed: number, i: number): number {

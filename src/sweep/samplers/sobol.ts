@@ -18,7 +18,7 @@ import { rules } from '../../core/rules.js';
 import type { Sweep } from '../definition.js';
 import { sha256 } from '../hash.js';
 import { baseConfig, valueAt, type Draw } from './draw.js';
-import type { SamplerEntry } from './index.js';
+import type { SamplerEntry } from './sampler.js';
 import { JOE_KUO } from './sobol-directions.js';
 
 /** Bits per coordinate: points are integers below 2^32, divided by 2^32. */

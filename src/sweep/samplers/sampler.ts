@@ -1,0 +1,58 @@
+// What a sampler is (the contract in prose is index.ts's header): the interfaces every sampler
+// file implements, apart from the registry so that sampler files need not import it.
+
+import type { Config, MethodName, Sweep } from '../definition.js';
+import type { Draw } from './draw.js';
+
+/** A static sampler: plans every config from the definition alone. */
+export interface StaticSampler {
+  readonly adaptive: false;
+  /** The configs it plans, counted without drawing (an upper bound: duplicates and constraints may drop some). */
+  count(): number;
+  /** Whether a draw that planning drops is replaced by the next one (the stream then runs past count()). */
+  readonly redraws: boolean;
+  /** Its configs in order, lazily; the same sweep gives the same stream. */
+  draws(): Iterable<Draw>;
+}
+
+/** A trial an adaptive sampler learns from: its parameters and, once settled, its objective. */
+export interface Observed {
+  params: Config;
+  /** The settled objective (a config's mean over its repeats once all settled); null while running or when none was reported. */
+  objective: number | null;
+  state: 'running' | 'complete' | 'diverged' | 'failed';
+}
+
+/** An adaptive sampler: suggests configs from the sweep's history (the contract TPE will fill). */
+export interface AdaptiveSampler {
+  readonly adaptive: true;
+  /** The next n configs, given every trial so far; `random` is seeded from the sweep's seed and the history's size. */
+  suggest(history: readonly Observed[], n: number, random: () => number): Config[];
+}
+
+export type Sampler = StaticSampler | AdaptiveSampler;
+
+/** A sampler's method with every option filled in: { kind, ...options }. */
+export type Method = { kind: MethodName } & Record<string, unknown>;
+
+export interface SamplerOption {
+  default: unknown;
+  /** null when the value passes, else what it must be ('must be ...'). */
+  rule: (value: unknown) => string | null;
+  help: string;
+}
+
+export interface SamplerEntry {
+  name: MethodName;
+  /** One line for help and dry runs. */
+  summary: string;
+  /** Its options under `method: { kind, ... }`, each with its default. */
+  options: Record<string, SamplerOption>;
+  /** Whether it samples min/max ranges (a grid needs values lists). */
+  ranges: boolean;
+  /** `trials`: required (how many configs it draws) or a cap (at most this many of the configs it enumerates). */
+  trials: 'required' | 'cap';
+  /** Rules on the whole checked sweep, each with its key path. */
+  check?(sweep: Sweep, method: Method): { path: string; message: string }[];
+  create(sweep: Sweep, method: Method): Sampler;
+}
