@@ -5,6 +5,7 @@ import { SingleBar } from 'cli-progress';
 import { totalOf } from '../core/trial.js';
 import { render } from '../io/table.js';
 import { lintLines } from '../sweep/lints.js';
+import { describeMethod } from '../sweep/samplers/index.js';
 import { failureOf, RunFailed } from '../sweep/tally.js';
 // The engine (sweep/run.js: trainers, the thread pool) is imported by the handler: --help and
 // the other commands start without it.
@@ -123,8 +124,8 @@ function progressReporter(): { update(p: Progress): void; stop(): void } {
 
 export function presentDryRun(d: DryRun, o: { lint?: boolean } = {}): Output {
   const keys = Object.keys(d.sweep.parameters);
-  const head = `${d.sweep.name}: ${d.configs} configs x ${d.sweep.repeats} repeats = ${d.trials} trials ` +
-    `(${d.sweep.method}), ${d.steps} steps each, trainer ${d.sweep.trainer.kind}, seeds ${d.sweep.seeding.mode === 'common' ? 'common to every config' : 'per config'}\nfirst configs:\n`;
+  const head = `${d.sweep.name}: ${d.configs} configs x ${d.sweep.repeats} repeats = ${d.trials} trials, ` +
+    `sampler ${describeMethod(d.sweep.method)}, ${d.steps} steps each, trainer ${d.sweep.trainer.kind}, seeds ${d.sweep.seeding.mode === 'common' ? 'common to every config' : 'per config'}\nfirst configs:\n`;
   const rows = d.first.map((t) => ({ config: t.hash, ...Object.fromEntries(keys.map((k) => [k, t.config[k]])) }));
   const notes: string[] = d.data ? [d.data] : [];
   if (d.stats.dropped > 0) {
