@@ -8,6 +8,7 @@
 import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { Interrupted, UsageError } from './core/errors.js';
+import { setQuit } from './core/interrupt.js';
 
 /** What a command module exports for the registry. */
 interface Command {
@@ -59,6 +60,9 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_INTERRUPTED = 130;
+
+// A second Ctrl-C quits a command at once (core/interrupt.ts): the exit is this file's.
+setQuit(() => process.exit(EXIT_INTERRUPTED));
 
 // A closed pipe (`lrsweep ... | head`) is the reader's choice, not an error.
 for (const stream of [process.stdout, process.stderr]) {

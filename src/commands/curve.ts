@@ -3,6 +3,7 @@
 import type { Argv } from 'yargs';
 import type { SingleBar } from 'cli-progress';
 import { Interrupted, UsageError } from '../core/errors.js';
+import { stopOnSignals } from '../core/interrupt.js';
 import { yieldToEvents } from '../core/yield.js';
 import { encoder, formatFloat32, formatFromPath, STDOUT_FORMATS, type CurveFormat } from '../io/curve-formats.js';
 import { checkOutput, fileSink, stdoutSink, withForce, type Sink } from '../io/output.js';
@@ -203,13 +204,7 @@ export function present(summary: CurveSummary, o: { dtype: Dtype; plot?: string 
 
 export async function handler(argv: Args): Promise<void> {
   // Ctrl-C (or SIGTERM) stops a write at the next chunk and removes the partial file; a second quits at once.
-  const stop = new AbortController();
-  const onSignal = () => {
-    if (stop.signal.aborted) process.exit(130);
-    stop.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stop = stopOnSignals();
   let summary: CurveSummary;
   try {
     summary = await runCurve({
@@ -227,8 +222,7 @@ export async function handler(argv: Args): Promise<void> {
       signal: stop.signal,
     });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.close();
   }
   emit(present(summary, { dtype: argv.dtype, plot: argv.plot }));
 }

@@ -8,6 +8,7 @@ import asciichart from 'asciichart';
 import type { Argv } from 'yargs';
 import { parseDocument } from 'yaml';
 import { UsageError } from '../core/errors.js';
+import { stopOnSignals } from '../core/interrupt.js';
 import { Problems } from '../core/problems.js';
 import { checkOutput, writeFileAtomic } from '../io/output.js';
 import { editYaml, type YamlEdit } from '../io/yaml-edit.js';
@@ -210,14 +211,7 @@ type Args = Awaited<ReturnType<typeof builder>['argv']>;
 
 export async function handler(argv: Args): Promise<void> {
   // Ctrl-C stops the trainer (a command trainer's process group too) before lrsweep exits.
-  const stop = new AbortController();
-  const onSignal = () => {
-    if (stop.signal.aborted) process.exit(130);
-    process.stderr.write('\nlrsweep: stopping the range test (Ctrl-C again to quit at once)\n');
-    stop.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stop = stopOnSignals({ stopping: () => '\nlrsweep: stopping the range test (Ctrl-C again to quit at once)\n' });
   let out: RangeTestOutput;
   try {
     out = await rangeTest({
@@ -225,8 +219,7 @@ export async function handler(argv: Args): Promise<void> {
       plot: argv.plot, write: argv.write, trialsDir: argv['trials-dir'], signal: stop.signal, db: argv.db,
     });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.close();
   }
   if (out.result.suggestedMaxLr === null && argv.write) process.stderr.write('lrsweep: no suggestion, so nothing was written\n');
   emit(present(out, argv.format, argv.plot));

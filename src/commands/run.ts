@@ -2,6 +2,7 @@
 
 import type { Argv } from 'yargs';
 import { SingleBar } from 'cli-progress';
+import { stopOnSignals } from '../core/interrupt.js';
 import { totalOf } from '../core/trial.js';
 import { render } from '../io/table.js';
 import { lintLines } from '../sweep/lints.js';
@@ -177,36 +178,29 @@ function counter(what: string): (done: number, total: number) => void {
 
 export async function handler(argv: Args): Promise<void> {
   const file = argv['sweep-file'];
-  const stop = new AbortController();
   const progress = progressReporter();
   let training = false;
   let latest: Progress | null = null;
-  const onSignal = () => {
-    progress.stop(); // clear the bar first, so the messages below stay readable
-    if (!training || stop.signal.aborted) {
-      // Planning and registering commit whole batches only: quitting here loses nothing.
-      process.stderr.write(`\nlrsweep: stopped${training ? ' now; trials still running will be re-run next time' : ''}\n`);
-      process.exit(130);
-    }
+  // No handler while the trainer checks its options (deferred): a big CSV is parsed in one
+  // synchronous call (seconds) that no handler could interrupt, so Ctrl-C (or SIGTERM) then ends
+  // the process at once by the signal's default action (a shell sees 130); nothing is open or
+  // written yet. The handler comes with the first step that yields (listen): checking a big
+  // grid's configs (after the trainer), or the end of the file's check.
+  const stop = stopOnSignals({
+    deferred: true,
+    onSignal: () => progress.stop(), // clear the bar first, so the messages below stay readable
+    // Planning and registering commit whole batches only: quitting there loses nothing.
+    quitsNow: () => !training,
+    quitting: () => `\nlrsweep: stopped${training ? ' now; trials still running will be re-run next time' : ''}\n`,
     // What Ctrl-C keeps: every trial that ended. Trials in training are interrupted and train again
     // from the start next time (a trainer has no checkpoint to resume); those not started go back to waiting.
-    const running = latest?.counts.running ?? 0;
-    const lost = running > 0 ? `; ${running} trial${running === 1 ? '' : 's'} in training${reachedText(latest!.reached)} will train again from the start next time` : '';
-    process.stderr.write(`\nlrsweep: stopping: recording what finished${lost} (Ctrl-C again to quit at once)\n`);
-    stop.abort();
-  };
-  // No handler while the trainer checks its options: a big CSV is parsed in one synchronous call
-  // (seconds) that no handler could interrupt, so Ctrl-C (or SIGTERM) then ends the process at
-  // once by the signal's default action (a shell sees 130); nothing is open or written yet. The
-  // handler comes with the first step that yields: checking a big grid's configs (after the
-  // trainer), or the end of the file's check.
-  let listening = false;
-  const listen = () => {
-    if (listening) return;
-    listening = true;
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  };
+    stopping: () => {
+      const running = latest?.counts.running ?? 0;
+      const lost = running > 0 ? `; ${running} trial${running === 1 ? '' : 's'} in training${reachedText(latest!.reached)} will train again from the start next time` : '';
+      return `\nlrsweep: stopping: recording what finished${lost} (Ctrl-C again to quit at once)\n`;
+    },
+  });
+  const listen = stop.listen;
   const checking = counter('checking configs');
   const onChecking = (done: number, total: number) => {
     listen();
@@ -241,7 +235,6 @@ export async function handler(argv: Args): Promise<void> {
     if (failure) throw new RunFailed(failure);
   } finally {
     progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.close();
   }
 }

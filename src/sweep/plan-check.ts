@@ -3,7 +3,7 @@
 // run trains a row's params with the row's seed, so a row edited in the database (a learning rate
 // of someone's choosing, another seed) would be trained and ranked under the unchanged config.
 // Both ways trials are taken check every claimed row before it starts, with this one function:
-// `run` on SQLite (source.ts StorageSource) and the queue's workers (worker.ts).
+// `run` on SQLite (source.ts StorageSource) and the queue's workers (serve/).
 //
 // Those two checks cost a hash each. `planned` adds a third: that the config is one the file plans
 // at all (a row whose params, hash and seed were all made up consistently). That needs every

@@ -26,7 +26,7 @@ import { lintLines, lintSweep } from './lints.js';
 import { StorageSource } from './source.js';
 import { plan, type PlanStats, type Planned } from './space.js';
 import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
-import { enqueueWaiting, serve, type ServedSweep } from './worker.js';
+import { enqueueWaiting, serve, type ServedSweep } from './serve/index.js';
 
 export interface RunOptions {
   file: string;

@@ -138,7 +138,7 @@ export class QueueSource implements UnitSource {
         await this.guard!.onForeign(unplanned.t, unplanned.why!);
         continue;
       }
-      // A cohort runs as one unit only with one seed; a job's trials share theirs (worker.ts enqueueWaiting groups them so).
+      // A cohort runs as one unit only with one seed; a job's trials share theirs (serve/upkeep.ts enqueueWaiting groups them so).
       const open: OpenJob = { job, pending: new Set(trials.map((t) => t.id)), retry: false };
       for (const t of trials) this.open.set(t.id, open);
       this.ready.push({ job: open, trials });

@@ -1,0 +1,78 @@
+// A sweep's session on this machine: a run opened for it (its heartbeat the lease on every trial
+// it holds), the queue source its trials come from, and the dispatcher that trains them. Opened
+// once the trainer's files are checked anew; closed by handing back what it took and never started.
+
+import { hostname } from 'node:os';
+import { Dispatcher } from '../dispatch.js';
+import { editedRowMessage, planCheck } from '../plan-check.js';
+import { stepsOf } from '../progress.js';
+import { QueueSource } from '../source.js';
+import { trainingFor } from '../training.js';
+import type { Machine, Serving, Session } from './machine.js';
+import { mismatch, refuse, reportProgress } from './served-sweep.js';
+import { endLeftovers } from './upkeep.js';
+
+/** Opens a run for the sweep, once its trainer files are checked anew (null when they differ now). */
+export async function openSession(m: Machine, s: Serving): Promise<Session | null> {
+  const { storage, queue, o } = m;
+  const { item } = s;
+  endLeftovers(m, s);
+  const why = await mismatch(s, await storage.getSweep(item.record.name), true);
+  if (why) {
+    refuse(m, s, why);
+    return null;
+  }
+  s.training ??= trainingFor(item.loaded, item.sweep, item.record, { workers: o.workers, backend: o.backend, hash: item.hash, trialsDir: o.trialsDir, where: storage.where });
+  const runId = await storage.beginRun(item.record.id, { pid: process.pid, host: hostname(), workers: o.workers, backend: o.backend });
+  m.own.add(runId);
+  s.lastRunId = runId;
+  // Only trials this file plans run here: a job naming another (the stored definition changed
+  // since the last heartbeat's check) stops serving the sweep at once.
+  s.rowCheck ??= planCheck(item.sweep, item.loaded.trainer.steps, { planned: true });
+  const source = new QueueSource(storage, queue, item.record.id, runId, {
+    row: s.rowCheck,
+    onForeign: async (trial, row) => {
+      let why: string | null = null;
+      try {
+        why = await mismatch(s, await storage.getSweep(item.record.name), false);
+      } catch {
+        // the reason below will do; the next heartbeat compares the definitions again
+        why = `the queue handed it trial ${trial.number}, which this worker's file does not plan`;
+      }
+      if (why !== null) return refuse(m, s, why);
+      // The definition matches, so the trial row itself was changed: nothing this worker can
+      // check again will clear that, so it does not serve the sweep again.
+      s.untrusted = true;
+      refuse(m, s, row, editedRowMessage(item.sweep.name, trial, row));
+    },
+  });
+  const before = s.ran;
+  const dispatcher = new Dispatcher({
+    storage, executor: s.training.executor, sweep: item.sweep, sweepId: item.record.id, runId, counts: s.counts, best: s.best, source,
+    provenance: s.training.provenance, unitFor: s.training.unitFor, tally: o.tally, steps: stepsOf(item.loaded),
+    onRecorded(n, b) {
+      s.ran = before + n;
+      s.best = b;
+      reportProgress(m, s);
+    },
+  });
+  if (m.stopped) dispatcher.stop();
+  return { runId, source, dispatcher, lapsed: false, closing: false };
+}
+
+/**
+ * Ends the sweep's session: what it took and never started goes back (trials waiting, jobs to
+ * the queue); the run ends. `lost` (the database stopped answering): the run is only ended.
+ */
+export async function closeSession(m: Machine, s: Serving, status: 'finished' | 'interrupted' | 'failed', lost: boolean): Promise<void> {
+  const session = s.session!;
+  session.closing = true;
+  if (m.beating) await m.beating;
+  if (!lost) {
+    await m.storage.releaseRun(session.runId);
+    await session.source.close();
+  }
+  await m.storage.endRun(session.runId, status);
+  m.own.delete(session.runId);
+  s.session = null;
+}
