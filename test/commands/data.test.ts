@@ -33,7 +33,7 @@ test('a CSV classification sweep (BOM, CRLF, quoted headers, text labels) runs a
   const dry = runCli(['run', fixture('csv-classes.yaml'), '--dry-run'], { cwd: dir });
   assert.equal(dry.status, 0, dry.stderr);
   // 90 rows, 18 held out: 72 training rows / 24 = 3 steps an epoch, 3 epochs.
-  assert.match(dry.stdout, /^csv-classes: 2 configs x 1 repeats = 2 trials \(grid\), 9 steps each, trainer mlp/m);
+  assert.match(dry.stdout, /^csv-classes: 2 configs x 1 repeats = 2 trials, sampler grid \(order: listed\), 9 steps each, trainer mlp/m);
 
   const r = runCli(['run', fixture('csv-classes.yaml'), '--workers', '1'], { cwd: dir });
   assert.equal(r.status, 0, r.stderr);

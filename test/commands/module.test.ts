@@ -176,7 +176,7 @@ test('the tfjs-cnn example\'s sweep file checks out: 18 trials of 140 steps, eve
   const cwd = mkdtempSync(join(tmpdir(), 'lrsweep-module-'));
   const r = runCli(['run', EXAMPLE_SWEEP, '--dry-run'], { cwd });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^tfjs-cnn: 6 configs x 3 repeats = 18 trials \(grid\), 140 steps each, trainer module,/m);
+  assert.match(r.stdout, /^tfjs-cnn: 6 configs x 3 repeats = 18 trials, sampler grid \(order: listed\), 140 steps each, trainer module,/m);
   assert.equal(existsSync(join(cwd, 'lrsweep.db')), false);
   const { sweep, trainer: t } = await loadSweepFile(EXAMPLE_SWEEP);
   for (const { config } of configs(sweep, t.steps)) {

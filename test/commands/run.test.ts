@@ -308,7 +308,7 @@ test('--dry-run prints the number of trials and the first configs, and touches n
   const dir = workspace();
   const r = runCli(['run', fixture('tiny-mlp.yaml'), '--dry-run'], { cwd: dir });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^tiny-mlp: 4 configs x 2 repeats = 8 trials \(grid\), 15 steps each, trainer mlp, seeds common to every config$/m);
+  assert.match(r.stdout, /^tiny-mlp: 4 configs x 2 repeats = 8 trials, sampler grid \(order: listed\), 15 steps each, trainer mlp, seeds common to every config$/m);
   assert.match(r.stdout, /cycle_mult/);
   assert.equal(existsSync(join(dir, 'lrsweep.db')), false);
 });

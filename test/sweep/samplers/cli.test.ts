@@ -1,0 +1,45 @@
+// The sampler as the commands show it: run --dry-run and status name it with its options, through
+// the CLI on a temporary directory; the shipped Sobol example checks and plans its 32 configs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCli } from '../../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lrsweep-samplers-'));
+const shuffled = `name: shuffled
+schedule: { first_cycle_steps: 20, min_lr: 0.001 }
+parameters:
+  max_lr: { values: [0.01, 0.02, 0.05, 0.1, 0.2] }
+  cycle_mult: { values: [1, 2, 3] }
+method: { kind: grid, order: shuffled }
+trials: 4
+seed: 3
+trainer: { kind: quadratic, dim: 4, epochs: 2, steps_per_epoch: 10 }
+`;
+
+test('run --dry-run and status name the sampler and its options', () => {
+  writeFileSync(join(dir, 'shuffled.yaml'), shuffled);
+  const dry = runCli(['run', 'shuffled.yaml', '--dry-run'], { cwd: dir });
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, /^shuffled: 4 configs x 1 repeats = 4 trials, sampler grid \(order: shuffled\), 20 steps each,/m);
+  const run = runCli(['run', 'shuffled.yaml'], { cwd: dir });
+  assert.equal(run.status, 0, run.stderr);
+  const status = runCli(['status', 'shuffled'], { cwd: dir });
+  assert.equal(status.status, 0, status.stderr);
+  assert.match(status.stdout, /^sampler: grid \(order: shuffled\)$/m);
+  assert.equal(JSON.parse(runCli(['status', 'shuffled', '--format', 'json'], { cwd: dir }).stdout).sampler, 'grid (order: shuffled)');
+});
+
+test('the Sobol example plans 32 configs, and a bad method is refused with its key, rule and value', () => {
+  const example = fileURLToPath(new URL('../../../sweeps/iris-sobol.yaml', import.meta.url));
+  const dry = runCli(['run', example, '--dry-run'], { cwd: dir });
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, /^iris-sobol: 32 configs x 2 repeats = 64 trials, sampler sobol \(scramble: true\),/m);
+  writeFileSync(join(dir, 'tpe.yaml'), shuffled.replace('{ kind: grid, order: shuffled }', '{ kind: tpe, startup_trials: 10 }'));
+  const tpe = runCli(['run', 'tpe.yaml', '--dry-run'], { cwd: dir });
+  assert.equal(tpe.status, 2);
+  assert.equal(tpe.stderr, 'lrsweep: tpe.yaml: 1 problem:\n  method.kind: must be one of grid, random, sobol, got "tpe"\n');
+});
