@@ -16,6 +16,11 @@ export interface ParzenOptions {
   considerMagicClip: boolean;
   /** Let the outermost kernels' bandwidths reach the bounds (Optuna: consider_endpoints = False). */
   considerEndpoints: boolean;
+  /**
+   * Score floats as Optuna before 3.5 did: each kernel's log-density without -log(sigma), so a
+   * kernel counts in proportion to its bandwidth (not a density; fixed in Optuna 3.5).
+   */
+  legacyDensity: boolean;
 }
 
 interface NumericDim {
@@ -76,7 +81,7 @@ function numericDim(param: NumericDim['param'], obs: readonly number[], o: Parze
   const mus = Float64Array.from([...obs, 0.5 * (bounds.low + bounds.high)]);
   const sigmas = bandwidths(mus, bounds, o);
   const logMass = mus.map((mu, k) => logGaussMass((bounds.low - mu) / sigmas[k], (bounds.high - mu) / sigmas[k]));
-  const logNorm = logMass.map((m, k) => m + Math.log(sigmas[k]));
+  const logNorm = o.legacyDensity ? logMass : logMass.map((m, k) => m + Math.log(sigmas[k]));
   return { kind: 'numeric', param, bounds, mus, sigmas, logNorm, logMass };
 }
 

@@ -24,6 +24,7 @@ export const TPE_DEFAULTS: Required<TpeOptions> = {
   priorWeight: 1.0,
   considerMagicClip: true,
   considerEndpoints: false,
+  legacyDensity: false,
 };
 
 function resolveOptions(options: TpeOptions): Required<TpeOptions> {
