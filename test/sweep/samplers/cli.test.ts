@@ -2,7 +2,8 @@
 // the CLI on a temporary directory; the shipped Sobol example checks and plans its 32 configs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ seed: 3
 trainer: { kind: quadratic, dim: 4, epochs: 2, steps_per_epoch: 10 }
 `;
 
-test('run --dry-run and status name the sampler and its options', () => {
+test('run --dry-run, status, the report and the Optuna export name the sampler and its options', () => {
   writeFileSync(join(dir, 'shuffled.yaml'), shuffled);
   const dry = runCli(['run', 'shuffled.yaml', '--dry-run'], { cwd: dir });
   assert.equal(dry.status, 0, dry.stderr);
@@ -31,6 +32,13 @@ test('run --dry-run and status name the sampler and its options', () => {
   assert.equal(status.status, 0, status.stderr);
   assert.match(status.stdout, /^sampler: grid \(order: shuffled\)$/m);
   assert.equal(JSON.parse(runCli(['status', 'shuffled', '--format', 'json'], { cwd: dir }).stdout).sampler, 'grid (order: shuffled)');
+  assert.equal(runCli(['report', 'shuffled', '--out', 'r.html'], { cwd: dir }).status, 0);
+  assert.match(readFileSync(join(dir, 'r.html'), 'utf8'), /grid \(order: shuffled\) search/);
+  assert.equal(runCli(['export', 'shuffled', '--out', 'optuna.db'], { cwd: dir }).status, 0);
+  const db = new Database(join(dir, 'optuna.db'), { readonly: true });
+  const attr = db.prepare("SELECT value_json FROM study_user_attributes WHERE key = 'lrsweep_sampler'").get() as { value_json: string };
+  db.close();
+  assert.equal(JSON.parse(attr.value_json), 'grid (order: shuffled)');
 });
 
 test('the Sobol example plans 32 configs, and a bad method is refused with its key, rule and value', () => {
