@@ -18,6 +18,7 @@ import { imageFormat, writeChart } from '../plot/render.js';
 import { DEFAULT_TRIAL_ROOT } from '../train/command/index.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { checkSweep, loadSweepFile, parseSweepText, SweepFileError } from '../sweep/file.js';
+import { samplesRanges } from '../sweep/samplers/index.js';
 import { DEFAULT_KIND, findKind, keyRef, kindOf, parameterOf } from '../schedule/kinds/index.js';
 // The engine (sweep/range-test.js, the thread pool) is imported when the test runs: --help and
 // the other commands start without it.
@@ -160,7 +161,7 @@ async function writeSuggestion(file: string, suggested: number): Promise<{ writt
   // A kind the file does not name, or names wrongly, reads as the default (checkSweep then says what is wrong).
   const kind = findKind(doc.getIn(['schedule', 'kind'])) ?? kindOf(DEFAULT_KIND);
   const key = keyRef(kind, 'peak')!;
-  const random = doc.get('method') === 'random';
+  const random = samplesRanges((doc.toJS() as Record<string, unknown> | null)?.method);
   const values = random ? { min: round(suggested / 10), max: round(suggested), distribution: 'log_uniform' } : { values: [round(suggested / 4), round(suggested / 2), round(suggested)] };
   const smallest = random ? round(suggested / 10) : round(suggested / 4);
   const edits: YamlEdit[] = [{ parent: 'schedule', key, value: undefined }, { parent: 'parameters', key, value: values }];

@@ -66,6 +66,12 @@ export function describeMethod(spec: MethodSpec): string {
   return options.length === 0 ? method.kind : `${method.kind} (${options.join(', ')})`;
 }
 
+/** Whether a sweep file's `method` as written (a name or {kind, ...}) names a sampler that samples min/max ranges. */
+export function samplesRanges(written: unknown): boolean {
+  const kind = typeof written === 'object' && written !== null ? (written as { kind?: unknown }).kind : written;
+  return typeof kind === 'string' && kind in SAMPLERS && SAMPLERS[kind as MethodName].ranges;
+}
+
 /** The sweep's sampler, built from its definition. */
 export function samplerOf(sweep: Sweep): Sampler {
   const method = methodOf(sweep.method);

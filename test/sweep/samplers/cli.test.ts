@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../helpers/cli.js';
+import { rangeTest } from '../../../src/commands/range-test.js';
+import { loadSweepFile } from '../../../src/sweep/file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lrsweep-samplers-'));
 const shuffled = `name: shuffled
@@ -50,4 +52,13 @@ test('the Sobol example plans 32 configs, and a bad method is refused with its k
   const tpe = runCli(['run', 'tpe.yaml', '--dry-run'], { cwd: dir });
   assert.equal(tpe.status, 2);
   assert.equal(tpe.stderr, 'lrsweep: tpe.yaml: 1 problem:\n  method.kind: must be one of grid, random, sobol, got "tpe"\n');
+});
+
+test('range-test --write gives a sampler that samples ranges (sobol, written nested) a log_uniform range for max_lr', async () => {
+  const file = join(dir, 'sobol.yaml');
+  writeFileSync(file, 'name: q\nschedule: { first_cycle_steps: 100, max_lr: 5 }\nparameters: { gamma: { min: 0.5, max: 1 } }\nmethod: { kind: sobol }\ntrials: 4\n' +
+    'trainer: { kind: quadratic, dim: 8, epochs: 3, steps_per_epoch: 100, curvature: 10, noise: 0.01 }\n');
+  await rangeTest({ file, minLr: 1e-4, maxLr: 10, backend: 'wasm', write: file });
+  const { sweep } = await loadSweepFile(file);
+  assert.equal((sweep.parameters.max_lr as { distribution: string }).distribution, 'log_uniform');
 });
