@@ -4,8 +4,7 @@
 
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
-import { shownDb } from '../storage/open.js';
-import { isPostgresUrl } from '../storage/postgres-url.js';
+import { capabilitiesOf, shownDb } from '../storage/open.js';
 import { HEARTBEAT_MS } from '../sweep/liveness.js';
 import { CLI, dbFlag, emit, openSweep, withDb, type Output } from './common.js';
 
@@ -27,14 +26,13 @@ export interface Cancelled {
 }
 
 export async function cancel(o: { db: string; name: string }): Promise<Cancelled> {
-  if (!isPostgresUrl(o.db)) {
+  if (!capabilitiesOf(o.db).queue) {
     throw new UsageError(`--db: cancel stops workers that share a PostgreSQL database (postgres://...); on ${shownDb(o.db)} (SQLite) a sweep runs in one \`${CLI} run\`, which Ctrl-C stops`);
   }
   const { storage, sweep } = await openSweep(o.db, o.name, 'write');
   try {
     await storage.setSweepStatus(sweep.id, 'cancelled');
-    const { TrialQueue } = await import('../storage/queue.js');
-    const queue = await TrialQueue.open(o.db);
+    const queue = await storage.openQueue();
     try {
       const { waiting } = await queue.depth(sweep.id);
       await queue.cancelWaiting(sweep.id);

@@ -10,9 +10,7 @@
 
 import type { Argv } from 'yargs';
 import { UsageError, show } from '../core/errors.js';
-import { canonicalPath } from '../io/output.js';
-import { localPath, openStorage, shownDb } from '../storage/open.js';
-import { isPostgresUrl, parsePgUrl } from '../storage/postgres-url.js';
+import { openStorage, sameStore, shownDb } from '../storage/open.js';
 import {
   DefinitionChangedError, ImportConflictError,
   type ImportedTrial, type Storage, type SweepRecord, type TrialRecord,
@@ -61,17 +59,6 @@ const CHUNK = 500;
 const HELD = new Set(['queued', 'running']);
 const FINAL = new Set(['complete', 'diverged']);
 const key = (t: { configHash: string; repeat: number }) => `${t.configHash}\0${t.repeat}`;
-
-/** Whether two --db values name one store (one file, or one schema of one database on one server). */
-function sameStore(a: string, b: string): boolean {
-  if (isPostgresUrl(a) !== isPostgresUrl(b)) return false;
-  if (!isPostgresUrl(a)) return canonicalPath(localPath(a)!) === canonicalPath(localPath(b)!);
-  const place = (db: string) => {
-    const u = new URL(db);
-    return `${u.hostname}:${u.port || '5432'}${u.pathname}?${parsePgUrl(db).schema}`;
-  };
-  return place(a) === place(b);
-}
 
 /** How --from's definition differs from the one in --to (to's -> from's), in the terms `lrsweep run` compares them (budget aside). */
 function definitionChanges(to: SweepRecord, from: SweepRecord): string[] {

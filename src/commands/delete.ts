@@ -9,7 +9,6 @@ import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
-import { isPostgresUrl } from '../storage/postgres-url.js';
 import { isRunAlive } from '../sweep/liveness.js';
 import { DEFAULT_TRIAL_ROOT, sweepDirOwner } from '../train/command/index.js';
 import { CLI, dbFlag, emit, openSweep, withDb, type Output } from './common.js';
@@ -42,6 +41,7 @@ export async function deleteSweep(o: { db: string; name: string; trialFolder: bo
   const root = resolve(o.trialsDir ?? (process.env.LRSWEEP_TRIALS_DIR || DEFAULT_TRIAL_ROOT));
   const { storage, sweep } = await openSweep(o.db, o.name, 'write');
   let trials: number;
+  let jobs: number | null;
   let owner: ReturnType<typeof sweepDirOwner>;
   try {
     // The folder is checked before anything is removed: one another sweep of the name owns stays,
@@ -54,7 +54,7 @@ export async function deleteSweep(o: { db: string; name: string; trialFolder: bo
         : `holds the trials of another sweep named ${sweep.name} (${owner.key}), not of this one (created ${sweep.createdAt})`}: nothing was deleted; ` +
         'remove that folder yourself, or leave out --trial-folder');
     }
-    const shared = isPostgresUrl(o.db);
+    const { shared } = storage.capabilities;
     const done = await storage.deleteSweep(sweep.id, (run) => isRunAlive(run, { shared }));
     if (!done.deleted) {
       const runs = done.live.map((r) => `run ${r.id} (pid ${r.pid} on ${r.host})`).join(', ');
@@ -62,13 +62,9 @@ export async function deleteSweep(o: { db: string; name: string; trialFolder: bo
         `stop ${done.live.length === 1 ? 'it' : 'them'} first (Ctrl-C${shared ? `, or ${CLI} cancel ${sweep.name}${dbFlag(o.db)}` : ''}), then delete: nothing was deleted`);
     }
     trials = done.trials;
+    jobs = await storage.dropQueue(sweep.id);
   } finally {
     await storage.close();
-  }
-  let jobs: number | null = null;
-  if (isPostgresUrl(o.db)) {
-    const { TrialQueue } = await import('../storage/queue.js');
-    jobs = await TrialQueue.deleteQueue(o.db, sweep.id);
   }
   let folder: Deleted['folder'] = null;
   if (owner) {

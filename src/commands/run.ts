@@ -15,11 +15,10 @@ import type { Reached } from '../sweep/dispatch.js';
 import { etaSeconds } from '../sweep/progress.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { MAX_WORKERS } from '../sweep/file.js';
-import { isPostgresUrl } from '../storage/postgres-url.js';
 import { UsageError } from '../core/errors.js';
 import { optionalIntFlag } from './flags.js';
 import { CLI, dbFlag, emit, withDb, type Output } from './common.js';
-import { shownDb } from '../storage/open.js';
+import { capabilitiesOf, shownDb } from '../storage/open.js';
 
 export const command = 'run <sweep-file>';
 export const describe = 'Run a sweep file (resumes where it stopped: completed trials are never run again)';
@@ -213,7 +212,7 @@ export async function handler(argv: Args): Promise<void> {
       return;
     }
     if (argv.extend && argv.replace) throw new UsageError('--extend and --replace: give one (--extend adds configs and keeps every trial; --replace swaps the definition of a sweep none of whose trials finished)');
-    if (argv['enqueue-only'] && !isPostgresUrl(argv.db)) {
+    if (argv['enqueue-only'] && !capabilitiesOf(argv.db).queue) {
       throw new UsageError(`--enqueue-only: needs a PostgreSQL --db (postgres://...), whose queue workers take trials from; ${shownDb(argv.db)} is a SQLite file`);
     }
     const report = await runSweep({

@@ -5,11 +5,9 @@ import type { Argv } from 'yargs';
 import { totalOf, TRIAL_STATES, type StateCounts } from '../core/trial.js';
 import { render, type TableFormat } from '../io/table.js';
 import { openStorage } from '../storage/open.js';
-import type { RunRecord, Storage, SweepRecord } from '../storage/types.js';
+import type { QueueDepth, RunRecord, Storage, SweepRecord } from '../storage/types.js';
 import { emit, openSweep, withDb, withFormat, type Output } from './common.js';
-import { isPostgresUrl } from '../storage/postgres-url.js';
 import { isRunAlive } from '../sweep/liveness.js';
-import type { QueueDepth } from '../storage/queue.js';
 import { describeMethod } from '../sweep/samplers/index.js';
 import type { MethodSpec } from '../sweep/definition.js';
 
@@ -54,23 +52,22 @@ export interface StatusResult {
   sampler?: string;
 }
 
-async function runsOf(storage: Storage, sweepId: number, shared: boolean): Promise<RunStatus[]> {
+async function runsOf(storage: Storage, sweepId: number): Promise<RunStatus[]> {
   const open = (await storage.runs(sweepId)).filter((r) => r.status === 'running');
   const held = [...await storage.trials(sweepId, { state: 'running' }), ...await storage.trials(sweepId, { state: 'queued' })];
   return open.map((r) => ({
     ...r,
     running: held.filter((t) => t.runId === r.id && t.state === 'running').length,
     queued: held.filter((t) => t.runId === r.id && t.state === 'queued').length,
-    alive: isRunAlive(r, { shared }),
+    alive: isRunAlive(r, { shared: storage.capabilities.shared }),
   }));
 }
 
-async function queueOf(db: string, sweepId: number): Promise<QueueDepth | null> {
-  if (!isPostgresUrl(db)) return null;
-  const { TrialQueue } = await import('../storage/queue.js');
+async function queueOf(storage: Storage, sweepId: number): Promise<QueueDepth | null> {
+  if (!storage.capabilities.queue) return null;
   let queue;
   try {
-    queue = await TrialQueue.open(db, { reader: true });
+    queue = await storage.openQueue(); // a reader: storage is opened for reading
   } catch {
     return null; // no queue yet: nothing was ever enqueued in this store
   }
@@ -102,7 +99,7 @@ export async function status(o: { db: string; name?: string }): Promise<StatusRe
   try {
     const method = sweep.definition.method as MethodSpec | undefined;
     return {
-      sweeps: [await statusOf(storage, sweep)], runs: await runsOf(storage, sweep.id, isPostgresUrl(o.db)), queue: await queueOf(o.db, sweep.id),
+      sweeps: [await statusOf(storage, sweep)], runs: await runsOf(storage, sweep.id), queue: await queueOf(storage, sweep.id),
       ...(method === undefined ? {} : { sampler: describeMethod(method) }),
     };
   } finally {

@@ -8,8 +8,7 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { stopOnSignals } from '../core/interrupt.js';
 import { totalOf } from '../core/trial.js';
-import { openStorage, shownDb } from '../storage/open.js';
-import { isPostgresUrl } from '../storage/postgres-url.js';
+import { capabilitiesOf, openStorage, shownDb } from '../storage/open.js';
 import { EmptyStoreError, type Storage } from '../storage/types.js';
 import { MAX_WORKERS } from '../sweep/file.js';
 // The engine (sweep/serve/index.js, sweep/training.js, the thread pool) is imported where it is
@@ -97,7 +96,7 @@ export function workerFailure(sweeps: ServedReport[], tally: RunTally): string |
 }
 
 export async function handler(argv: Args): Promise<void> {
-  if (!isPostgresUrl(argv.db)) {
+  if (!capabilitiesOf(argv.db).queue) {
     throw new UsageError(`--db: lrsweep worker takes trials from a PostgreSQL database's queue (postgres://...); ${shownDb(argv.db)} is a SQLite file, where \`${CLI} run SWEEP_FILE\` does the work`);
   }
   const notice = (m: string) => process.stderr.write(`lrsweep: ${m}\n`);
@@ -133,9 +132,8 @@ export async function handler(argv: Args): Promise<void> {
   }
   const storage = await openStorage(argv.db, 'write');
   try {
-    const [{ TrialQueue }, { serve }, { defaultWorkers }] = await Promise.all([
-      import('../storage/queue.js'), import('../sweep/serve/index.js'), import('../pool/pool.js')]);
-    const queue = await TrialQueue.open(argv.db);
+    const [{ serve }, { defaultWorkers }] = await Promise.all([import('../sweep/serve/index.js'), import('../pool/pool.js')]);
+    const queue = await storage.openQueue();
     try {
       let last = 0;
       const tally = newTally();

@@ -1,9 +1,13 @@
 // Choosing the backend from --db (or LRSWEEP_DB): a path or sqlite:PATH is SQLite;
-// postgres://... or postgresql://... is PostgreSQL (see postgres-url.ts for ?schema=).
+// postgres://... or postgresql://... is PostgreSQL (see postgres-url.ts for ?schema=). Only
+// storage/ reads a --db: what a store can do is capabilitiesOf(db) before it is opened (checks that
+// refuse a command before anything is opened) and Storage.capabilities after; whether two --db
+// name one store is sameStore.
 
 import { UsageError, show } from '../core/errors.js';
-import { isPostgresUrl, redactUrl } from './postgres-url.js';
-import type { Storage } from './types.js';
+import { canonicalPath } from '../io/output.js';
+import { isPostgresUrl, parsePgUrl, redactUrl } from './postgres-url.js';
+import { POSTGRES_CAPABILITIES, SQLITE_CAPABILITIES, type Storage, type StoreCapabilities } from './types.js';
 
 export const DEFAULT_DB = 'lrsweep.db';
 
@@ -32,4 +36,20 @@ export function localPath(db: string): string | null {
 /** A --db as messages and suggested commands may show it: a server URL without its password. */
 export function shownDb(db: string): string {
   return isPostgresUrl(db) ? redactUrl(db) : db;
+}
+
+/** What the store a --db names can do, known without opening it (the same as the opened store's capabilities). */
+export function capabilitiesOf(db: string): StoreCapabilities {
+  return isPostgresUrl(db) ? POSTGRES_CAPABILITIES : SQLITE_CAPABILITIES;
+}
+
+/** Whether two --db values name one store (one file, or one schema of one database on one server). */
+export function sameStore(a: string, b: string): boolean {
+  if (isPostgresUrl(a) !== isPostgresUrl(b)) return false;
+  if (!isPostgresUrl(a)) return canonicalPath(localPath(a)!) === canonicalPath(localPath(b)!);
+  const place = (db: string) => {
+    const u = new URL(db);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}?${parsePgUrl(db).schema}`;
+  };
+  return place(a) === place(b);
 }

@@ -10,26 +10,40 @@
 // Connections come from a small pg.Pool, plus one connection for claims and heartbeats whose
 // commits do not wait for the disk (see fastWrite); each starts with search_path set to the URL's
 // schema (and, for readers, default_transaction_read_only). Numbers: bigint columns read as JS
-// numbers (ids and counts stay far below 2^53); double precision keeps NaN and infinities.
+// numbers (ids and counts stay far below 2^53); double precision keeps NaN and infinities. Rows
+// come in the shape rows.ts maps for both backends: json columns as their text, times as ISO text.
+// Shared by machines, with a trial queue (queue.ts: pg-boss, loaded when the queue is opened).
 
 import pg from 'pg';
 import type { PoolClient, QueryResultRow } from 'pg';
 import { UsageError } from '../core/errors.js';
 import { emptyCounts, FINAL_STATES, type MetricPoint, type StateCounts, type TrialState } from '../core/trial.js';
-import { groupPoints, numberingConflict, type MetricRow } from './import.js';
+import {
+  checkImportable, groupPoints, jsonText as json, latestPoints, numberingConflict, parseJson, rankedOf, real, runOf, staleOf, sweepOf, TRIAL_COLUMNS,
+  trialOf, trialsByNumber, type MetricRow, type RankedConfigRow, type RunRow, type SweepRow, type TrialRow,
+} from './rows.js';
 import { foreignSchema, migratePg, needsMigration, newerSchema, pgSchemaVersion, PG_SCHEMA_VERSION, tablesIn } from './postgres-schema.js';
 import { missingPasswordMessage, parsePgUrl, type PgTarget } from './postgres-url.js';
 import {
-  EmptyStoreError, SchemaError, StorageError,
-  type AttemptPoint, type ImportedTrial, type Json, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo,
-  type RecoverOptions, type Recovered, type RunRecord, type Storage, type SweepDeletion, type SweepRecord, type TrialBatch, type TrialFilter, type TrialRecord,
+  EmptyStoreError, POSTGRES_CAPABILITIES, StorageError,
+  type AttemptPoint, type ImportedTrial, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo,
+  type RecoverOptions, type Recovered, type RunRecord, type Storage, type SweepDeletion, type SweepRecord, type TrialBatch,
+  type TrialFilter, type TrialQueue, type TrialRecord,
 } from './types.js';
 import { checkPage } from './page.js';
 
-/** int8 (bigint: ids, counts, seeds, steps) as numbers rather than pg's default strings. */
+/**
+ * int8 (bigint: ids, counts, seeds, steps) as numbers rather than pg's default strings; json as
+ * its text and timestamptz as ISO text (rows.ts decodes both backends' rows alike).
+ */
+const parseTime = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
 const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === pg.types.builtins.INT8) return (v: string) => Number(v);
+    if (oid === pg.types.builtins.JSON) return (v: string) => v;
+    if (oid === pg.types.builtins.TIMESTAMPTZ) return (v: string) => (parseTime(v) as Date).toISOString();
+    return pg.types.getTypeParser(oid, format);
+  }) as typeof pg.types.getTypeParser,
 };
 
 /** Pool size: the run loop's claims, commits and heartbeats overlap; more buys nothing. */
@@ -41,9 +55,6 @@ const RETRIES = 5;
 /** Points per INSERT when importing (a big copy goes in slices). */
 const IMPORT_SLICE = 5_000;
 
-const real = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? null : v);
-const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
-const iso = (d: Date | null) => (d === null ? null : d.toISOString());
 
 // ---- errors -------------------------------------------------------------------------------------
 
@@ -87,82 +98,7 @@ function openError(t: PgTarget, e: unknown): unknown {
   return isStorageFailure(e) ? new StorageError(message) : e;
 }
 
-// ---- rows ---------------------------------------------------------------------------------------
-
-interface TrialRow {
-  id: number;
-  sweep_id: number;
-  number: number;
-  config_hash: string;
-  repeat: number;
-  params: Json;
-  seed: number;
-  state: TrialState;
-  objective: number | null;
-  run_id: number | null;
-  attempts: number;
-  error: string | null;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
-  duration_ms: number | null;
-  provenance: Json | null;
-  process: ProcessRecord | null;
-}
-
-const TRIAL_COLUMNS = ['id', 'sweep_id', 'number', 'config_hash', 'repeat', 'params', 'seed', 'state', 'objective', 'run_id', 'attempts', 'error',
-  'created_at', 'started_at', 'finished_at', 'duration_ms', 'provenance', 'process'];
 const trialColumns = (alias = '') => TRIAL_COLUMNS.map((c) => `${alias}${c}`).join(', ');
-
-function trialOf(r: TrialRow): TrialRecord {
-  return {
-    id: r.id, sweepId: r.sweep_id, number: r.number, configHash: r.config_hash, repeat: r.repeat, params: r.params, seed: r.seed, state: r.state,
-    objective: r.objective, runId: r.run_id, attempts: r.attempts, error: r.error, createdAt: r.created_at.toISOString(),
-    startedAt: iso(r.started_at), finishedAt: iso(r.finished_at), durationMs: r.duration_ms, provenance: r.provenance, process: r.process,
-  };
-}
-
-interface SweepRow {
-  id: number;
-  name: string;
-  definition: Json;
-  file: string | null;
-  metric: string;
-  goal: 'minimize' | 'maximize';
-  steps: number;
-  trainer_hash: string | null;
-  status: 'active' | 'cancelled';
-  created_at: Date;
-  updated_at: Date;
-}
-
-function sweepOf(r: SweepRow): SweepRecord {
-  return {
-    id: r.id, name: r.name, definition: r.definition, file: r.file, metric: r.metric, goal: r.goal, steps: r.steps, trainerHash: r.trainer_hash,
-    status: r.status, createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
-  };
-}
-
-interface RunRow {
-  id: number;
-  sweep_id: number;
-  pid: number;
-  host: string;
-  workers: number;
-  backend: string;
-  status: RunRecord['status'];
-  started_at: Date;
-  heartbeat_at: Date;
-  ended_at: Date | null;
-  heartbeat_age_ms: number;
-}
-
-function runOf(r: RunRow): RunRecord {
-  return {
-    id: r.id, sweepId: r.sweep_id, pid: r.pid, host: r.host, workers: r.workers, backend: r.backend, status: r.status,
-    startedAt: r.started_at.toISOString(), heartbeatAt: r.heartbeat_at.toISOString(), heartbeatAgeMs: r.heartbeat_age_ms, endedAt: iso(r.ended_at),
-  };
-}
 
 // ---- statements ---------------------------------------------------------------------------------
 
@@ -291,15 +227,6 @@ const SQL = {
   insertMetrics: `INSERT INTO metrics (trial_id, attempt, seq, epoch, step, name, value) SELECT * FROM ${METRIC_ARRAYS}`,
 };
 
-/**
- * The sample standard deviation in two passes, computed as sqlite.ts computes it (repeats in order),
- * so both backends print the same digits; null for one repeat.
- */
-function sampleStd(xs: number[]): number | null {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : null;
-}
-
 /** Metric rows of points, as the seven arrays METRIC_ARRAYS reads; the last write of a (trial, attempt, seq, name) wins. */
 function metricArrays(points: { trialId: number; attempt: number; seq: number; point: MetricPoint }[]): unknown[][] {
   const rows = new Map<string, [number, number, number, number | null, number | null, string, number]>();
@@ -370,20 +297,32 @@ export async function openPostgres(db: string, options: OpenOptions): Promise<Po
     await Promise.all([pool.end(), fast.end()]).catch(() => {});
     throw openError(target, e);
   }
-  return new PostgresStorage(pool, fast, target);
+  return new PostgresStorage(pool, fast, target, db, readOnly);
 }
 
 // ---- the storage --------------------------------------------------------------------------------
 
 export class PostgresStorage implements Storage {
   readonly where: string;
+  readonly capabilities = POSTGRES_CAPABILITIES;
 
-  constructor(private readonly pool: pg.Pool, private readonly fast: pg.Pool, private readonly target: PgTarget) {
+  constructor(private readonly pool: pg.Pool, private readonly fast: pg.Pool, private readonly target: PgTarget, private readonly db: string,
+    private readonly readOnly: boolean) {
     this.where = target.where;
   }
 
   async close(): Promise<void> {
     await Promise.all([this.pool.end(), this.fast.end()]);
+  }
+
+  async openQueue(): Promise<TrialQueue> {
+    const { PgBossQueue } = await import('./queue.js');
+    return PgBossQueue.open(this.db, { reader: this.readOnly });
+  }
+
+  async dropQueue(sweepId: number): Promise<number> {
+    const { PgBossQueue } = await import('./queue.js');
+    return PgBossQueue.deleteQueue(this.db, sweepId);
   }
 
   /** A failure of the server or the connection becomes a StorageError naming the store; the rest stays as it is. */
@@ -536,10 +475,8 @@ export class PostgresStorage implements Storage {
   }
 
   async staleProcesses(sweepId: number, isRunAlive: (run: RunRecord) => boolean): Promise<ProcessRecord[]> {
-    const held = await this.q<{ run_id: number; process: ProcessRecord }>(`SELECT run_id, process FROM trials WHERE sweep_id = $1 AND ${HELD} AND process IS NOT NULL`, [sweepId]);
-    if (held.length === 0) return [];
-    const dead = new Set((await this.runs(sweepId)).filter((r) => r.status !== 'running' || !isRunAlive(r)).map((r) => r.id));
-    return held.filter((t) => dead.has(t.run_id)).map((t) => t.process);
+    const held = await this.q<{ run_id: number; process: string }>(`SELECT run_id, process FROM trials WHERE sweep_id = $1 AND ${HELD} AND process IS NOT NULL`, [sweepId]);
+    return held.length === 0 ? [] : staleOf(held, await this.runs(sweepId), isRunAlive);
   }
 
   async recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean, options: RecoverOptions = {}): Promise<Recovered> {
@@ -548,8 +485,8 @@ export class PostgresStorage implements Storage {
       const dead = open.filter((run) => !isRunAlive(run)).map((run) => run.id);
       if (dead.length > 0) await c.query("UPDATE runs SET status = 'failed', ended_at = now() WHERE id = ANY($1::bigint[]) AND status = 'running'", [dead]);
       const staleOnly = options.staleOnly ?? false;
-      const stale = (await c.query<{ process: ProcessRecord | null; state: TrialState }>(SQL.requeueStale, [sweepId, staleOnly, staleOnly ? options.maxLost ?? 0 : 0])).rows;
-      const processes = stale.flatMap((r) => (r.process === null ? [] : [r.process]));
+      const stale = (await c.query<{ process: string | null; state: TrialState }>(SQL.requeueStale, [sweepId, staleOnly, staleOnly ? options.maxLost ?? 0 : 0])).rows;
+      const processes = stale.flatMap((r) => (r.process === null ? [] : [parseJson<ProcessRecord>(r.process)!]));
       const gaveUp = stale.filter((r) => r.state === 'failed').length;
       if (staleOnly) return { requeued: stale.length - gaveUp, gaveUp, processes };
       const stopped = await c.query("UPDATE trials SET state = 'waiting', run_id = NULL, lost = 0 WHERE sweep_id = $1 AND state IN ('failed', 'interrupted')", [sweepId]);
@@ -559,15 +496,14 @@ export class PostgresStorage implements Storage {
 
   async claimTrialIds(sweepId: number, runId: number, trialIds: number[]): Promise<TrialRecord[]> {
     if (trialIds.length === 0) return [];
-    const rows = await this.fastWrite<TrialRow>('claim_ids', SQL.claimIds, [sweepId, runId, trialIds]);
-    return rows.map(trialOf).sort((a, b) => a.number - b.number);
+    return trialsByNumber(await this.fastWrite<TrialRow>('claim_ids', SQL.claimIds, [sweepId, runId, trialIds]));
   }
 
   async claimTrials(sweepId: number, runId: number, limit: number, options: { sameSeed?: boolean } = {}): Promise<TrialRecord[]> {
     const rows = options.sameSeed
       ? await this.fastWrite<TrialRow>('claim_same_seed', SQL.claimSameSeed, [sweepId, runId, limit])
       : await this.fastWrite<TrialRow>('claim', SQL.claim, [sweepId, runId, limit]);
-    return rows.map(trialOf).sort((a, b) => a.number - b.number); // RETURNING has no order
+    return trialsByNumber(rows);
   }
 
   async commit(runId: number, batch: TrialBatch): Promise<number[]> {
@@ -638,18 +574,12 @@ export class PostgresStorage implements Storage {
     const rows = await this.q<MetricRow>(`SELECT m.trial_id, m.attempt, m.seq, m.epoch, m.step, m.name, m.value FROM metrics m
       JOIN trials t ON t.id = m.trial_id AND m.attempt = t.attempts
       WHERE m.trial_id = ANY($1::bigint[]) ORDER BY m.trial_id, m.seq, m.name COLLATE "C"`, [trialIds]);
-    const out = new Map<number, MetricPoint[]>();
-    for (const [id, points] of groupPoints(trialIds, rows)) out.set(id, points.map((p) => p.point));
-    return out;
+    return latestPoints(trialIds, rows);
   }
 
   async bestConfigs(sweepId: number, top: number): Promise<RankedConfig[]> {
-    const rows = await this.q<{ rank: number; config_hash: string; params: Json; mean_objective: number; repeats: number; best_trial_id: number;
-      best_trial: number; objectives: number[] }>(SQL.best, [sweepId, top]);
-    return rows.map((r) => ({
-      rank: r.rank, configHash: r.config_hash, params: r.params, objective: r.mean_objective, std: sampleStd(r.objectives), repeats: r.repeats,
-      bestTrialId: r.best_trial_id, bestTrial: r.best_trial,
-    }));
+    const rows = await this.q<RankedConfigRow & { objectives: number[] }>(SQL.best, [sweepId, top]);
+    return rows.map((r) => rankedOf(r, r.objectives));
   }
 
   async importSweep(s: Omit<SweepRecord, 'id'>): Promise<SweepRecord> {
@@ -660,9 +590,7 @@ export class PostgresStorage implements Storage {
   }
 
   async importTrials(sweepId: number, trials: ImportedTrial[]): Promise<{ added: number; replaced: number }> {
-    for (const t of trials) {
-      if ((t.state as TrialState) === 'queued' || (t.state as TrialState) === 'running') throw new Error(`importTrials: trial ${t.number} is ${t.state}; copy imports held trials as waiting`);
-    }
+    checkImportable(trials);
     if (trials.length === 0) return { added: 0, replaced: 0 };
     return this.tx(async (c) => {
       await c.query('SELECT 1 FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);

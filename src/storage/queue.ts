@@ -1,8 +1,9 @@
-// The trial queue on PostgreSQL: pg-boss 10.4 (the last line that runs on Node 20), in the same
-// schema as lrsweep's tables. The trials table stays the truth; the queue is transport. A job is
-// a unit of work: one trial, or a cohort of trials that share a seed, named by their ids. A worker
-// claims a job's trials from storage (claimTrialIds), so a job delivered twice, or a job whose
-// trials another worker already ran, runs nothing twice.
+// The trial queue on PostgreSQL (the TrialQueue of types.ts; PostgresStorage.openQueue opens it):
+// pg-boss 10.4 (the last line that runs on Node 20), in the same schema as lrsweep's tables. The
+// trials table stays the truth; the queue is transport. A job is a unit of work: one trial, or a
+// cohort of trials that share a seed, named by their ids. A worker claims a job's trials from
+// storage (claimTrialIds), so a job delivered twice, or a job whose trials another worker already
+// ran, runs nothing twice.
 //
 // pg-boss 10.4 facts this is built around:
 // - Each sweep has its own queue (`sweep-<id>`). singletonKey (config hash and repeat) does not
@@ -28,42 +29,32 @@
 //   on each queue's partition) is (name, start_after): every fetch read and sorted all of the
 //   queue's waiting jobs, so a sweep of 10^5 waiting trials ran at a tenth of SQLite's rate.
 //
-// SQL we run against pg-boss's tables (pg-boss owns them; this is all we add or touch besides its
-// API): the index FETCH_INDEX below, on its `job` table, in order of that ORDER BY, created when a
-// writer opens the queue (ensureFetchIndex). `job` is partitioned by queue name: an index made on
-// the parent is made on every partition, and create_queue's ATTACH PARTITION makes it on each new
-// queue's table, so one statement covers every sweep, now and later. A queue's table just filled
-// has no statistics yet (autovacuum gets to it within a minute or so): the planner then guesses a
-// few rows and sorts them all instead, so enqueue ANALYZEs the queue's table after adding
-// ANALYZE_ABOVE jobs or more. Besides these: enqueue's read of the keys not yet over,
-// cancelWaiting's update, taken(), depth() and deleteQueue's deletes.
+// pg-boss's API does the rest: createQueue, insert (in enqueue's transaction), fetch, complete,
+// fail (retry), cancel (by job ids, in cancelWaiting's transaction) and getQueueSize (depth: two
+// calls, jobs before 'active' and before 'completed'). SQL we run against pg-boss's tables (it
+// owns them; this is all we add or touch besides its API), each for want of a call that does it:
+// - FETCH_INDEX, on its `job` table, in order of fetch's ORDER BY, created when a writer opens the
+//   queue (ensureFetchIndex): pg-boss's own index does not serve that order. `job` is partitioned
+//   by queue name: an index made on the parent is made on every partition, and create_queue's
+//   ATTACH PARTITION makes it on each new queue's table, so one statement covers every sweep.
+// - ANALYZE of a queue's table after enqueue adds ANALYZE_ABOVE jobs or more: a table just filled
+//   has no statistics yet (autovacuum gets to it within a minute or so), and the planner then
+//   guesses a few rows and sorts them all instead of walking FETCH_INDEX.
+// - enqueue's read of the keys whose jobs are not over: no call lists a queue's jobs (and
+//   singletonKey does not deduplicate, see above).
+// - cancelWaiting's read of the waiting jobs' ids, locked (FOR UPDATE) so that no fetch takes one
+//   before cancel: pg-boss's cancel takes ids, and cancels taken jobs too.
+// - taken(): no call lists a queue's taken jobs by age.
+// - deleteQueue: without starting pg-boss (which would create its tables in a store that never
+//   had a queue); the jobs and archived jobs go first (delete_queue drops the queue's row before
+//   the partition that refers to it), and their count is what `delete` reports.
 // Errors: connection failures become StorageError naming the store, as the storage's own do.
 
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { UsageError } from '../core/errors.js';
 import { parsePgUrl, type PgTarget } from './postgres-url.js';
-import { StorageError } from './types.js';
-
-/** A unit waiting to be run: its trials (by id) and the key that makes enqueueing it idempotent. */
-export interface QueuedUnit {
-  key: string;
-  trialIds: number[];
-  /** Units are handed out lowest first (the trial number of the unit's first trial). */
-  order: number;
-}
-
-export interface Job {
-  id: string;
-  trialIds: number[];
-}
-
-export interface QueueDepth {
-  /** Jobs no worker has taken yet (created, or failed and waiting to be retried). */
-  waiting: number;
-  /** Jobs a worker has taken and not completed. */
-  active: number;
-}
+import { StorageError, type Job, type QueueDepth, type QueuedUnit, type TrialQueue } from './types.js';
 
 /** Retries of a job (a worker stopped or lost with it). Trials themselves are bounded by their lost count. */
 const RETRY_LIMIT = 20;
@@ -94,7 +85,15 @@ export function queueName(sweepId: number): string {
   return `sweep-${sweepId}`;
 }
 
-export class TrialQueue {
+/** A failure of the queue as one line naming the store, the password scrubbed should a driver message carry it. */
+function queueFailure(target: PgTarget, e: unknown): Error {
+  if (e instanceof StorageError || e instanceof UsageError) return e;
+  let cause = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  if (target.password.length >= 4) cause = cause.split(target.password).join('***');
+  return new StorageError(`${target.where}: the trial queue: ${cause}`);
+}
+
+export class PgBossQueue implements TrialQueue {
   private readonly created = new Set<number>();
 
   /** One connection of our own, for enqueue's transaction (pg-boss's insert runs on it). */
@@ -110,7 +109,7 @@ export class TrialQueue {
    * are missing. A reader (`status`) neither creates nor maintains anything, and fails when the
    * store has no queue yet.
    */
-  static async open(db: string, o: { reader?: boolean } = {}): Promise<TrialQueue> {
+  static async open(db: string, o: { reader?: boolean } = {}): Promise<PgBossQueue> {
     const target = parsePgUrl(db);
     const boss = new PgBoss({
       connectionString: target.connectionString({ readOnly: o.reader ?? false }),
@@ -125,7 +124,7 @@ export class TrialQueue {
     // pg-boss reports a broken connection on its pool as an 'error' event; unhandled, it would
     // crash the process. The next call fails with it, and that failure is handled where it is made.
     boss.on('error', () => {});
-    const queue = new TrialQueue(boss, target);
+    const queue = new PgBossQueue(boss, target);
     try {
       await boss.start();
       if (!o.reader) await queue.ensureFetchIndex();
@@ -145,26 +144,14 @@ export class TrialQueue {
     const schema = `"${this.target.schema}"`;
     const has = await this.own.query("SELECT to_regclass($1) IS NOT NULL AS has", [`${schema}.${FETCH_INDEX}`]);
     if (has.rows[0].has) return;
-    const client = await this.own.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
+    await this.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [INDEX_LOCK, this.target.schema]);
       await client.query(`CREATE INDEX IF NOT EXISTS ${FETCH_INDEX} ON ${schema}.job (name, priority DESC, created_on, id) WHERE state < 'active'`);
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => { broken = true; });
-      throw e;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   private failure(e: unknown): Error {
-    if (e instanceof StorageError || e instanceof UsageError) return e;
-    let cause = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-    if (this.target.password.length >= 4) cause = cause.split(this.target.password).join('***');
-    return new StorageError(`${this.target.where}: the trial queue: ${cause}`);
+    return queueFailure(this.target, e);
   }
 
   /** One pg-boss call, retried when PostgreSQL aborted it to break a deadlock (two runs enqueueing one sweep at once). */
@@ -228,22 +215,27 @@ export class TrialQueue {
 
   /** One transaction on our own connection, holding the sweep's enqueue lock (enqueue and cancelWaiting). */
   private async underLock<T>(sweepId: number, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.call(async () => {
-      const client = await this.own.connect();
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ENQUEUE_LOCK, sweepId]);
-        const out = await fn(client);
-        await client.query('COMMIT');
-        return out;
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => { broken = true; });
-        throw e;
-      } finally {
-        client.release(broken);
-      }
-    });
+    return this.call(() => this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ENQUEUE_LOCK, sweepId]);
+      return fn(client);
+    }));
+  }
+
+  /** One transaction on our own connection (rolled back when fn throws). */
+  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.own.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => { broken = true; });
+      throw e;
+    } finally {
+      client.release(broken);
+    }
   }
 
   /** Takes up to `max` jobs of the sweep (they become active); [] when none waits. */
@@ -272,8 +264,11 @@ export class TrialQueue {
    */
   async cancelWaiting(sweepId: number): Promise<void> {
     const name = await this.ensure(sweepId);
-    await this.underLock(sweepId, (client) =>
-      client.query(`UPDATE "${this.target.schema}".job SET state = 'cancelled', completed_on = now() WHERE name = $1 AND state < 'active'`, [name]));
+    await this.underLock(sweepId, async (client) => {
+      // Locked: a fetch skips them (SKIP LOCKED) until cancel has run in this transaction.
+      const { rows } = await client.query<{ id: string }>(`SELECT id FROM "${this.target.schema}".job WHERE name = $1 AND state < 'active' FOR UPDATE`, [name]);
+      if (rows.length > 0) await this.boss.cancel(name, rows.map((r) => r.id), { db: { executeSql: async (text: string, values: unknown[]) => client.query(text, values) } });
+    });
   }
 
   /** The jobs of the sweep that a worker took at least `minAgeMs` ago and has not completed. */
@@ -308,9 +303,7 @@ export class TrialQueue {
       return jobs.rowCount ?? 0;
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});
-      let cause = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-      if (target.password.length >= 4) cause = cause.split(target.password).join('***');
-      throw new StorageError(`${target.where}: the trial queue: ${cause}`);
+      throw queueFailure(target, e);
     } finally {
       await client.end().catch(() => {});
     }
@@ -318,10 +311,11 @@ export class TrialQueue {
 
   async depth(sweepId: number): Promise<QueueDepth> {
     const name = queueName(sweepId);
-    const { rows } = await this.call(() => this.boss.getDb().executeSql(
-      `SELECT COUNT(*) FILTER (WHERE state < 'active')::int AS waiting, COUNT(*) FILTER (WHERE state = 'active')::int AS active
-       FROM "${this.target.schema}".job WHERE name = $1`, [name]));
-    return rows[0] as QueueDepth;
+    // Jobs not over (created, retry, active), then those not taken: taken ones are the difference
+    // (a job taken between the two calls counts as taken, as it is by then).
+    const notOver = await this.call(() => this.boss.getQueueSize(name, { before: 'completed' }));
+    const waiting = await this.call(() => this.boss.getQueueSize(name, { before: 'active' }));
+    return { waiting, active: Math.max(0, notOver - waiting) };
   }
 
   async close(): Promise<void> {

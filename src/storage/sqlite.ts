@@ -1,7 +1,8 @@
 // The SQLite storage (better-sqlite3 12.x; 13.x crashes on Node 20). WAL mode so readers never
 // block the run; every write is a BEGIN IMMEDIATE transaction (a deferred read-then-write
 // transaction can fail with SQLITE_BUSY under concurrency even with a busy timeout).
-// better-sqlite3 is synchronous: the async methods do their work at once and resolve.
+// better-sqlite3 is synchronous: the async methods do their work at once and resolve. One machine
+// uses the file, and it has no trial queue (a run claims waiting trials itself).
 
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -10,20 +11,19 @@ import { CLI } from '../core/cli-name.js';
 import { UsageError } from '../core/errors.js';
 import { isSqliteFile } from '../io/output.js';
 import { emptyCounts, FINAL_STATES, type MetricPoint, type StateCounts, type TrialState } from '../core/trial.js';
-import { groupPoints, numberingConflict, type MetricRow } from './import.js';
+import {
+  checkImportable, groupPoints, jsonText as json, latestPoints, numberingConflict, rankedOf, real, runOf, staleOf, sweepOf, TRIAL_COLUMNS as COLUMNS,
+  trialOf, trialsByNumber, type MetricRow, type RankedConfigRow, type RunRow, type SweepRow, type TrialRow,
+} from './rows.js';
 import { foreignTables, migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
 import {
-  EmptyStoreError, SchemaError, StorageError,
-  type AttemptPoint, type ImportedTrial, type Json, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo, type RecoverOptions, type Recovered, type RunRecord, type Storage,
-  type SweepDeletion, type SweepRecord, type TrialBatch, type TrialFilter, type TrialRecord,
+  EmptyStoreError, SchemaError, SQLITE_CAPABILITIES, StorageError,
+  type AttemptPoint, type ImportedTrial, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo, type RecoverOptions, type Recovered,
+  type RunRecord, type Storage, type SweepDeletion, type SweepRecord, type TrialBatch, type TrialFilter, type TrialQueue, type TrialRecord,
 } from './types.js';
 import { checkPage } from './page.js';
 
 const now = () => new Date().toISOString();
-/** SQLite keeps NaN as NULL; a stored metric is always a reported number, so NULL reads back as NaN. */
-const real = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? null : v);
-const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
-const parse = (text: string | null) => (text === null ? null : (JSON.parse(text) as Json));
 
 function writable(path: string): boolean {
   try {
@@ -115,78 +115,7 @@ function inMemoryCopy(path: string): Database.Database {
   return new Database(bytes);
 }
 
-interface TrialRow {
-  id: number;
-  sweep_id: number;
-  number: number;
-  config_hash: string;
-  repeat: number;
-  params: string;
-  seed: number;
-  state: TrialState;
-  objective: number | null;
-  run_id: number | null;
-  attempts: number;
-  error: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  duration_ms: number | null;
-  provenance: string | null;
-  process: string | null;
-}
-
-const TRIAL_COLUMNS = 'id, sweep_id, number, config_hash, repeat, params, seed, state, objective, run_id, attempts, error, created_at, started_at, finished_at, duration_ms, provenance, process';
-
-function trialOf(r: TrialRow): TrialRecord {
-  return {
-    id: r.id, sweepId: r.sweep_id, number: r.number, configHash: r.config_hash, repeat: r.repeat, params: JSON.parse(r.params) as Json,
-    seed: r.seed, state: r.state, objective: r.objective, runId: r.run_id, attempts: r.attempts, error: r.error,
-    createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, durationMs: r.duration_ms,
-    provenance: parse(r.provenance), process: parse(r.process),
-  };
-}
-
-interface SweepRow {
-  id: number;
-  name: string;
-  definition: string;
-  file: string | null;
-  metric: string;
-  goal: 'minimize' | 'maximize';
-  steps: number;
-  trainer_hash: string | null;
-  status: 'active' | 'cancelled';
-  created_at: string;
-  updated_at: string;
-}
-
-function sweepOf(r: SweepRow): SweepRecord {
-  return {
-    id: r.id, name: r.name, definition: JSON.parse(r.definition) as Json, file: r.file, metric: r.metric, goal: r.goal,
-    steps: r.steps, trainerHash: r.trainer_hash, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at,
-  };
-}
-
-interface RunRow {
-  id: number;
-  sweep_id: number;
-  pid: number;
-  host: string;
-  workers: number;
-  backend: string;
-  status: RunRecord['status'];
-  started_at: string;
-  heartbeat_at: string;
-  ended_at: string | null;
-}
-
-function runOf(r: RunRow): RunRecord {
-  return {
-    id: r.id, sweepId: r.sweep_id, pid: r.pid, host: r.host, workers: r.workers, backend: r.backend, status: r.status,
-    startedAt: r.started_at, heartbeatAt: r.heartbeat_at, heartbeatAgeMs: Date.now() - Date.parse(r.heartbeat_at), endedAt: r.ended_at,
-  };
-}
+const TRIAL_COLUMNS = COLUMNS.join(', ');
 
 const HELD = "state IN ('queued', 'running')";
 const FINAL = new Set<TrialState>(FINAL_STATES);
@@ -216,6 +145,7 @@ export const SQLITE_CLAIMS = {
 } as const;
 
 export class SqliteStorage implements Storage {
+  readonly capabilities = SQLITE_CAPABILITIES;
   private readonly s;
 
   constructor(readonly db: Database.Database, readonly where: string) {
@@ -279,7 +209,7 @@ export class SqliteStorage implements Storage {
       release: p("UPDATE trials SET state = 'interrupted', error = 'interrupted: the run was stopped', finished_at = ?, process = NULL WHERE run_id = ? AND state = 'running'"),
       counts: p('SELECT state, COUNT(*) AS n FROM trials WHERE sweep_id = ? GROUP BY state'),
       trial: p(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = ? AND number = ?`),
-      points: p(`SELECT m.trial_id, m.seq, m.epoch, m.step, m.name, m.value FROM metrics m
+      points: p(`SELECT m.trial_id, m.attempt, m.seq, m.epoch, m.step, m.name, m.value FROM metrics m
                  JOIN trials t ON t.id = m.trial_id AND m.attempt = t.attempts
                  WHERE m.trial_id IN (SELECT value FROM json_each(?)) ORDER BY m.trial_id, m.seq`),
       best: p(`SELECT rank, config_hash, params, mean_objective, repeats, best_trial_id, best_trial
@@ -306,6 +236,14 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     this.db.close();
+  }
+
+  async openQueue(): Promise<TrialQueue> {
+    throw new UsageError(`--db: ${JSON.stringify(this.where)} is a SQLite file, which has no trial queue: a run there claims its trials itself`);
+  }
+
+  async dropQueue(): Promise<null> {
+    return null;
   }
 
   /**
@@ -414,9 +352,7 @@ export class SqliteStorage implements Storage {
 
   async staleProcesses(sweepId: number, isRunAlive: (run: RunRecord) => boolean): Promise<ProcessRecord[]> {
     const held = this.read(() => this.s.heldProcesses.all(sweepId) as { run_id: number; process: string }[]);
-    if (held.length === 0) return [];
-    const dead = new Set((await this.runs(sweepId)).filter((r) => r.status !== 'running' || !isRunAlive(r)).map((r) => r.id));
-    return held.filter((t) => dead.has(t.run_id)).map((t) => JSON.parse(t.process) as ProcessRecord);
+    return held.length === 0 ? [] : staleOf(held, await this.runs(sweepId), isRunAlive);
   }
 
   async recoverTrials(sweepId: number, isRunAlive: (run: RunRecord) => boolean, options: RecoverOptions = {}): Promise<Recovered> {
@@ -436,13 +372,12 @@ export class SqliteStorage implements Storage {
 
   async claimTrialIds(sweepId: number, runId: number, trialIds: number[]): Promise<TrialRecord[]> {
     if (trialIds.length === 0) return [];
-    const rows = this.write(() => this.s.claimIds.all({ run: runId, sweep: sweepId, ids: JSON.stringify(trialIds) }) as TrialRow[]);
-    return rows.map(trialOf).sort((a, b) => a.number - b.number);
+    return trialsByNumber(this.write(() => this.s.claimIds.all({ run: runId, sweep: sweepId, ids: JSON.stringify(trialIds) }) as TrialRow[]));
   }
 
   async claimTrials(sweepId: number, runId: number, limit: number, options: { sameSeed?: boolean } = {}): Promise<TrialRecord[]> {
     const rows = this.write(() => (options.sameSeed ? this.s.claimSameSeed : this.s.claim).all({ run: runId, sweep: sweepId, limit }) as TrialRow[]);
-    return rows.map(trialOf).sort((a, b) => a.number - b.number); // RETURNING has no order
+    return trialsByNumber(rows);
   }
 
   async commit(runId: number, batch: TrialBatch): Promise<number[]> {
@@ -527,35 +462,13 @@ export class SqliteStorage implements Storage {
   }
 
   async points(trialIds: number[]): Promise<Map<number, MetricPoint[]>> {
-    const out = new Map<number, MetricPoint[]>(trialIds.map((id) => [id, []]));
-    const rows = this.read(() => this.s.points.all(JSON.stringify(trialIds)) as
-      { trial_id: number; seq: number; epoch: number | null; step: number | null; name: string; value: number | null }[]);
-    let last: { id: number; seq: number; point: MetricPoint } | null = null;
-    for (const r of rows) {
-      if (!last || last.id !== r.trial_id || last.seq !== r.seq) {
-        last = { id: r.trial_id, seq: r.seq, point: { epoch: r.epoch, step: r.step, values: {} } };
-        out.get(r.trial_id)!.push(last.point);
-      }
-      last.point.values[r.name] = r.value ?? Number.NaN;
-    }
-    return out;
+    return latestPoints(trialIds, this.read(() => this.s.points.all(JSON.stringify(trialIds)) as MetricRow[]));
   }
 
   async bestConfigs(sweepId: number, top: number): Promise<RankedConfig[]> {
     return this.read(() => {
-      const rows = this.s.best.all(sweepId, top) as
-        { rank: number; config_hash: string; params: string; mean_objective: number; repeats: number; best_trial_id: number; best_trial: number }[];
-      return rows.map((r) => {
-        // SQLite has no standard-deviation aggregate, and one from sums of squares in SQL loses
-        // precision when the spread is small next to the mean: two passes over a few repeats here.
-        const xs = (this.s.objectives.all(sweepId, r.config_hash) as { objective: number }[]).map((o) => o.objective);
-        const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-        const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : null;
-        return {
-          rank: r.rank, configHash: r.config_hash, params: JSON.parse(r.params) as Json, objective: r.mean_objective, std,
-          repeats: r.repeats, bestTrialId: r.best_trial_id, bestTrial: r.best_trial,
-        };
-      });
+      const rows = this.s.best.all(sweepId, top) as RankedConfigRow[];
+      return rows.map((r) => rankedOf(r, (this.s.objectives.all(sweepId, r.config_hash) as { objective: number }[]).map((o) => o.objective)));
     });
   }
 
@@ -567,8 +480,8 @@ export class SqliteStorage implements Storage {
     return this.write(() => {
       let added = 0;
       let replaced = 0;
+      checkImportable(trials);
       for (const t of trials) {
-        if ((t.state as TrialState) === 'queued' || (t.state as TrialState) === 'running') throw new Error(`importTrials: trial ${t.number} is ${t.state}; copy imports held trials as waiting`);
         const row = {
           sweepId, number: t.number, configHash: t.configHash, repeat: t.repeat, params: JSON.stringify(t.params), seed: t.seed, state: t.state,
           objective: real(t.objective), attempts: t.attempts, error: t.error, createdAt: t.createdAt, startedAt: t.startedAt,

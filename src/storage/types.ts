@@ -28,6 +28,14 @@
 //   between stores with their trial numbers, states, results and every point of every attempt.
 //   The run loop never calls it. An import never makes a trial held (run and process stay null)
 //   and never overwrites a result: see importTrials.
+// - What a store can do (StoreCapabilities) is known when it is opened (Storage.capabilities), and
+//   from its --db before (open.ts capabilitiesOf), so that no code outside storage/ looks at a URL:
+//   shared (several machines use it: a run's liveness is its heartbeat, not a process on this
+//   host) and queue (workers take its trials from a TrialQueue; openQueue). SQLite: neither.
+//   PostgreSQL: both; its queue is pg-boss (queue.ts), loaded only when a queue is opened, as each
+//   backend's driver is loaded only when a store of its kind is opened (open.ts).
+// - The trials table stays the truth; a TrialQueue is transport. A job names trials by id; a
+//   worker claims them from storage (claimTrialIds), so a job delivered twice runs nothing twice.
 // Errors: DefinitionChangedError when a sweep name is reused with another definition (raised by
 // the sweep layer); SchemaError when a store was written by a newer lrsweep or is not an lrsweep
 // store, and its EmptyStoreError when a store opened for reading has no sweeps yet; StorageError
@@ -189,10 +197,75 @@ export type SweepDeletion =
   | { deleted: true; trials: number }
   | { deleted: false; live: RunRecord[] };
 
+/** What a store can do (see the header). */
+export interface StoreCapabilities {
+  /** Several machines use it at once: a run is alive while its heartbeat is fresh, whatever the pid says on this host. */
+  readonly shared: boolean;
+  /** It has a trial queue that workers (`lrsweep worker`, `run`) take its trials from. */
+  readonly queue: boolean;
+}
+
+export const SQLITE_CAPABILITIES: StoreCapabilities = { shared: false, queue: false };
+export const POSTGRES_CAPABILITIES: StoreCapabilities = { shared: true, queue: true };
+
+/** A unit waiting to be run: its trials (by id) and the key that makes enqueueing it idempotent. */
+export interface QueuedUnit {
+  key: string;
+  trialIds: number[];
+  /** Units are handed out lowest first (the trial number of the unit's first trial). */
+  order: number;
+}
+
+export interface Job {
+  id: string;
+  trialIds: number[];
+}
+
+export interface QueueDepth {
+  /** Jobs no worker has taken yet (created, or failed and waiting to be retried). */
+  waiting: number;
+  /** Jobs a worker has taken and not completed. */
+  active: number;
+}
+
+/**
+ * A store's trial queue (Storage.openQueue): jobs of units of a sweep's trials, which workers on
+ * any machine fetch. Each sweep has its own queue. Failures are StorageErrors naming the store.
+ */
+export interface TrialQueue {
+  /** Adds the units whose key has no job that is not over yet (idempotent; nothing for a cancelled sweep); returns how many trials they hold. */
+  enqueue(sweepId: number, units: QueuedUnit[]): Promise<number>;
+  /** Takes up to `max` jobs of the sweep (they become taken), lowest order first; [] when none waits. */
+  fetch(sweepId: number, max: number): Promise<Job[]>;
+  /** The jobs are done: their trials reached a final state (or another worker holds them). */
+  complete(sweepId: number, ids: string[]): Promise<void>;
+  /** The jobs' trials were stopped before they ended: another worker takes them again at once. */
+  retry(sweepId: number, ids: string[]): Promise<void>;
+  /** `lrsweep cancel` (after the sweep was marked cancelled): jobs no worker has taken are cancelled; taken ones end as their workers stop. */
+  cancelWaiting(sweepId: number): Promise<void>;
+  /** The jobs of the sweep that a worker took at least `minAgeMs` ago and has not completed. */
+  taken(sweepId: number, minAgeMs: number): Promise<Job[]>;
+  depth(sweepId: number): Promise<QueueDepth>;
+  close(): Promise<void>;
+}
+
 export interface Storage {
   /** How the store is named in messages (a path, or a URL without its password). */
   readonly where: string;
+  readonly capabilities: StoreCapabilities;
   close(): Promise<void>;
+  /**
+   * Connects to the store's trial queue (the caller closes it). A store opened for reading opens
+   * it as a reader, which creates and maintains nothing and fails when the store has no queue
+   * yet. A UsageError on a store without one (capabilities.queue false).
+   */
+  openQueue(): Promise<TrialQueue>;
+  /**
+   * `lrsweep delete` (after deleteSweep): drops the sweep's queue with every job in it, leaving a
+   * store that never had a queue as it is; returns how many jobs were dropped, null on a store
+   * without queues.
+   */
+  dropQueue(sweepId: number): Promise<number | null>;
 
   getSweep(name: string): Promise<SweepRecord | null>;
   listSweeps(): Promise<SweepRecord[]>;

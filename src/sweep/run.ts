@@ -10,7 +10,6 @@ import { totalOf, type StateCounts } from '../core/trial.js';
 import { yieldToEvents } from '../core/yield.js';
 import { defaultWorkers } from '../pool/pool.js';
 import { openStorage } from '../storage/open.js';
-import { isPostgresUrl } from '../storage/postgres-url.js';
 import type { Storage } from '../storage/types.js';
 import { checkBackend, type Backend } from '../train/backend.js';
 import { checkCommandHost } from '../train/command/index.js';
@@ -142,16 +141,16 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const hash = await trainerHash(loaded);
     const { record, sweep, removed, resumed } = await registerSweep(storage, loaded.sweep, {
       file: o.file, written: loaded.written, extend: o.extend ?? false, steps: loaded.trainer.steps, trainerHash: hash,
-      replace: o.replace, isRunAlive: (run) => isRunAlive(run, { shared: isPostgresUrl(o.db) }),
+      replace: o.replace, isRunAlive: (run) => isRunAlive(run, { shared: storage.capabilities.shared }),
     });
     if (removed > 0) o.onNotice?.(`--replace: removed ${removed} trial${removed === 1 ? '' : 's'} that the new definition does not plan`);
     const added = await registerTrials(storage, record.id, sweep, loaded.trainer.steps, { resumed, signal: o.signal, onRegistering: o.onRegistering });
     if (o.lint !== false) for (const line of lintLines(lintSweep(sweep, loaded.trainer.steps))) o.onNotice?.(line);
-    const { requeued: recovered } = await recoverSweep(storage, record.id, (run) => isRunAlive(run, { shared: isPostgresUrl(o.db) }), {},
+    const { requeued: recovered } = await recoverSweep(storage, record.id, (run) => isRunAlive(run, { shared: storage.capabilities.shared }), {},
       { onNotice: o.onNotice, graceMs: leftoverGraceMs(runner) });
     const tally = newTally();
     const base = { sweep: sweep.name, added, recovered, workers, db: storage.where, tally };
-    if (isPostgresUrl(o.db)) return await runOnQueue(storage, { loaded, sweep, record, hash }, o, { ...base, began, backend });
+    if (storage.capabilities.queue) return await runOnQueue(storage, { loaded, sweep, record, hash }, o, { ...base, began, backend });
 
     runId = await storage.beginRun(record.id, { pid: process.pid, host: hostname(), workers, backend });
     heartbeat = setInterval(() => storage.heartbeat(runId).catch(() => {}), HEARTBEAT_MS);
@@ -213,13 +212,12 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
 }
 
 /**
- * PostgreSQL: enqueue the sweep's waiting trials (idempotently: two runs at once enqueue each
+ * A store with a trial queue (PostgreSQL): enqueue the sweep's waiting trials (idempotently: two runs at once enqueue each
  * once), then, unless enqueueOnly, work on them as a worker does until none is left.
  */
 async function runOnQueue(storage: Storage, item: ServedSweep, o: RunOptions,
   base: Pick<RunReport, 'sweep' | 'added' | 'recovered' | 'workers' | 'db' | 'tally'> & { began: number; backend: Backend }): Promise<RunReport> {
-  const { TrialQueue } = await import('../storage/queue.js');
-  const queue = await TrialQueue.open(o.db);
+  const queue = await storage.openQueue();
   try {
     const enqueued = await enqueueWaiting(storage, queue, item.record.id, cohortSizeOf(item.loaded, item.sweep));
     const { began, backend, ...fields } = base;

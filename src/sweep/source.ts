@@ -7,8 +7,7 @@
 // (or were found no longer held); close() hands back what was taken and not started.
 
 import { StorageError } from '../storage/types.js';
-import type { Storage, TrialRecord } from '../storage/types.js';
-import type { Job, TrialQueue } from '../storage/queue.js';
+import type { Job, Storage, TrialQueue, TrialRecord } from '../storage/types.js';
 import type { TrialState } from '../core/trial.js';
 import { EditedTrialError, editedRowMessage, type RowCheck } from './plan-check.js';
 

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPostgres } from '../../src/storage/postgres.js';
-import { queueName, TrialQueue } from '../../src/storage/queue.js';
+import { queueName, PgBossQueue } from '../../src/storage/queue.js';
 import { freshSchema, schemaUrl, sql, withPostgres } from './pg-server.js';
 
 const unit = (key: string, ...trialIds: number[]) => ({ key, trialIds, order: trialIds[0] });
@@ -15,7 +15,7 @@ withPostgres(() => {
     const url = schemaUrl(schema);
     const storage = await openPostgres(url, { mode: 'write' });
     const sweep = await storage.createSweep({ name: 'q', definition: {}, file: null, metric: 'val_loss', goal: 'minimize', steps: 10, trainerHash: null });
-    const queue = await TrialQueue.open(url);
+    const queue = await PgBossQueue.open(url);
     const states = async () => Object.fromEntries((await sql<{ state: string; n: number }>(
       'SELECT state::text, COUNT(*)::int AS n FROM job WHERE name = $1 GROUP BY state', [queueName(sweep.id)], schema)).map((r) => [r.state, r.n]));
     try {

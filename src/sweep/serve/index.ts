@@ -32,8 +32,7 @@
 //   workers take them back and run them, counting a lost attempt.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TrialQueue } from '../../storage/queue.js';
-import { StorageError, type RunRecord, type Storage } from '../../storage/types.js';
+import { StorageError, type RunRecord, type Storage, type TrialQueue } from '../../storage/types.js';
 import { isRunAlive } from '../liveness.js';
 import { rescans } from './discovery.js';
 import { Heartbeat, LOST_DB_MS } from './heartbeat.js';
@@ -58,7 +57,7 @@ export async function serve(storage: Storage, queue: TrialQueue, items: ServedSw
 class QueueServer implements Machine {
   readonly serving: Serving[] = [];
   readonly own = new Set<number>();
-  readonly alive = (run: RunRecord) => isRunAlive(run, { own: this.own, shared: true });
+  readonly alive = (run: RunRecord) => isRunAlive(run, { own: this.own, shared: this.storage.capabilities.shared });
   readonly ending = new Set<number>();
   stopped: boolean;
   beating: Promise<void> | null = null;

@@ -3,8 +3,7 @@
 // part can import them without a circle.
 
 import type { StateCounts } from '../../core/trial.js';
-import type { TrialQueue } from '../../storage/queue.js';
-import type { RunRecord, Storage, SweepRecord } from '../../storage/types.js';
+import type { RunRecord, Storage, SweepRecord, TrialQueue } from '../../storage/types.js';
 import type { Backend } from '../../train/backend.js';
 import type { Sweep } from '../definition.js';
 import type { Dispatcher, Reached } from '../dispatch.js';

@@ -3,8 +3,7 @@
 // trials of runs whose lease lapsed, and ending the process groups a dead worker left running.
 
 import { createHash } from 'node:crypto';
-import type { QueuedUnit, TrialQueue } from '../../storage/queue.js';
-import type { Storage, TrialRecord } from '../../storage/types.js';
+import type { QueuedUnit, Storage, TrialQueue, TrialRecord } from '../../storage/types.js';
 import { endStaleGroups, HEARTBEAT_MS, leftoverGraceMs, recoverSweep, type LeftoverOptions } from '../liveness.js';
 import { trialKey } from '../space.js';
 import { cohortSizeOf } from '../training.js';
