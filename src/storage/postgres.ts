@@ -12,7 +12,7 @@
 // schema (and, for readers, default_transaction_read_only). Numbers: bigint columns read as JS
 // numbers (ids and counts stay far below 2^53); double precision keeps NaN and infinities. Rows
 // come in the shape rows.ts maps for both backends: json columns as their text, times as ISO text.
-// Shared by machines, with a trial queue (queue.ts: pg-boss, loaded when the queue is opened).
+// Shared by machines, with a trial queue (postgres-queue.ts: pg-boss, loaded when the queue is opened).
 
 import pg from 'pg';
 import type { PoolClient, QueryResultRow } from 'pg';
@@ -316,12 +316,12 @@ export class PostgresStorage implements Storage {
   }
 
   async openQueue(): Promise<TrialQueue> {
-    const { PgBossQueue } = await import('./queue.js');
+    const { PgBossQueue } = await import('./postgres-queue.js');
     return PgBossQueue.open(this.db, { reader: this.readOnly });
   }
 
   async dropQueue(sweepId: number): Promise<number> {
-    const { PgBossQueue } = await import('./queue.js');
+    const { PgBossQueue } = await import('./postgres-queue.js');
     return PgBossQueue.deleteQueue(this.db, sweepId);
   }
 

@@ -32,7 +32,7 @@
 //   from its --db before (open.ts capabilitiesOf), so that no code outside storage/ looks at a URL:
 //   shared (several machines use it: a run's liveness is its heartbeat, not a process on this
 //   host) and queue (workers take its trials from a TrialQueue; openQueue). SQLite: neither.
-//   PostgreSQL: both; its queue is pg-boss (queue.ts), loaded only when a queue is opened, as each
+//   PostgreSQL: both; its queue is pg-boss (postgres-queue.ts), loaded only when a queue is opened, as each
 //   backend's driver is loaded only when a store of its kind is opened (open.ts).
 // - The trials table stays the truth; a TrialQueue is transport. A job names trials by id; a
 //   worker claims them from storage (claimTrialIds), so a job delivered twice runs nothing twice.

@@ -1,5 +1,5 @@
 // Where the run loop (dispatch.ts) gets its units of work: claims from storage (SQLite, one
-// machine), or jobs from the PostgreSQL trial queue (many machines; storage/queue.ts). Either way
+// machine), or jobs from the PostgreSQL trial queue (many machines; storage/postgres-queue.ts). Either way
 // the trials are claimed in storage for the run before they run, so storage stays the truth.
 //
 // Contract: next() returns the trials of one unit, claimed for the run (queued), or null when

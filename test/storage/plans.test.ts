@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { openSqlite, SQLITE_CLAIMS } from '../../src/storage/sqlite.js';
-import { FETCH_INDEX, fetchOptions, queueName, PgBossQueue } from '../../src/storage/queue.js';
+import { FETCH_INDEX, fetchOptions, queueName, PgBossQueue } from '../../src/storage/postgres-queue.js';
 import { openPostgres, PG_CLAIMS } from '../../src/storage/postgres.js';
 import type { NewTrial, Storage } from '../../src/storage/types.js';
 import { PG_URL, schemaUrl, withPostgres } from './pg-server.js';

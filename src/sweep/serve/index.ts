@@ -1,6 +1,6 @@
 // Serving sweeps through the PostgreSQL trial queue: what `lrsweep worker` does on every machine,
 // and what `lrsweep run --db postgres://...` does after it enqueues. The trials table is the
-// truth, the queue is transport (storage/queue.ts). This file is the loop; its parts:
+// truth, the queue is transport (storage/postgres-queue.ts). This file is the loop; its parts:
 //   session.ts       a sweep's session: its run opened (the lease) and closed
 //   heartbeat.ts     the leases renewed, and each sweep read for a cancel or a changed definition
 //   idle.ts          a pass that found no work: sweeps served again, cancels seen, upkeep

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPostgres } from '../../src/storage/postgres.js';
-import { queueName, PgBossQueue } from '../../src/storage/queue.js';
+import { queueName, PgBossQueue } from '../../src/storage/postgres-queue.js';
 import { freshSchema, schemaUrl, sql, withPostgres } from './pg-server.js';
 
 const unit = (key: string, ...trialIds: number[]) => ({ key, trialIds, order: trialIds[0] });
