@@ -14,7 +14,7 @@ import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { openSqlite, SQLITE_CLAIMS } from '../../src/storage/sqlite.js';
 import { FETCH_INDEX, fetchOptions, queueName, PgBossQueue } from '../../src/storage/postgres-queue.js';
-import { openPostgres, PG_CLAIMS } from '../../src/storage/postgres.js';
+import { ANALYZE_AFTER_TRIALS, openPostgres, PG_CLAIMS } from '../../src/storage/postgres.js';
 import type { NewTrial, Storage } from '../../src/storage/types.js';
 import { PG_URL, schemaUrl, withPostgres } from './pg-server.js';
 
@@ -161,6 +161,27 @@ withPostgres(() => {
     } finally {
       await client.end();
       await queue.close();
+      await s.close();
+    }
+  });
+
+  test('postgres: a bulk registration leaves the planner statistics on trials (ANALYZE once ANALYZE_AFTER_TRIALS were added), so claims plan for the rows there are', async () => {
+    const url = schemaUrl();
+    const schema = new URL(url).searchParams.get('schema')!;
+    const s = await openPostgres(url, { mode: 'write' });
+    const client = new pg.Client({ connectionString: PG_URL! });
+    await client.connect();
+    const reltuples = async () => Number((await client.query<{ n: number }>(
+      'SELECT c.reltuples AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2', [schema, 'trials'])).rows[0].n);
+    try {
+      const sw = await s.createSweep({ name: 'bulk', definition: {}, file: null, metric: 'val_loss', goal: 'minimize', steps: 1, trainerHash: null });
+      const trials: NewTrial[] = Array.from({ length: ANALYZE_AFTER_TRIALS }, (_, i) => ({ configHash: `h${i}`, repeat: 0, params: {}, seed: i }));
+      await s.addTrials(sw.id, trials.slice(0, ANALYZE_AFTER_TRIALS - 1));
+      assert.notEqual(await reltuples(), ANALYZE_AFTER_TRIALS - 1, 'not analyzed below the threshold');
+      await s.addTrials(sw.id, trials.slice(ANALYZE_AFTER_TRIALS - 1));
+      assert.equal(await reltuples(), ANALYZE_AFTER_TRIALS, 'analyzed once the threshold was reached: the planner knows the rows');
+    } finally {
+      await client.end();
       await s.close();
     }
   });
