@@ -2,7 +2,7 @@
 // flag, type, default, rule, help), in its kind's file (kinds/cawr.ts, kinds/sgdr.ts), from which
 // everything else is derived: the library's input types, the defaults, the name maps (here),
 // validation (validate.ts), the CLI flags and their help (commands/schedule-flags.ts), the
-// sweep-file keys (sweep/file.ts), the query columns of `trials` (storage/schema.ts).
+// sweep-file keys (sweep/file/space.ts), the query columns of `trials` (storage/schema.ts).
 // test/schedule/params.test.ts checks the READMEs' lists against it.
 // Adding a parameter: one entry in its kind's table, and its meaning in the kind's toFamily and
 // the kernels. Adding a kind: see kinds/index.ts.

@@ -4,7 +4,7 @@
 //
 // A kind (kind.ts) holds its parameter table (from which params.ts derives the library's types,
 // defaults and name maps, validate.ts the per-parameter rules, the CLI its flags and help,
-// sweep/file.ts the sweep-file keys, storage the query columns), its rules between parameters,
+// sweep/file/space.ts the sweep-file keys, storage the query columns), its rules between parameters,
 // its mapping onto the kernels' one cycle family (wasm/family.ts), which keys are its peak,
 // floor, first length and max_cycles (read by curve --log, the range test's --write, a sweep's
 // `cycles`, fit's columns and messages), the lints that apply, and how `fit` searches it (its

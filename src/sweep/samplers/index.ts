@@ -18,7 +18,7 @@
 // Adding a sampler: a file here exporting a SamplerEntry (sampler.ts) (its name, its options with their
 // defaults and rules, whether it samples min/max ranges, what `trials` means to it, extra rules on
 // the whole sweep, and create(), which builds a Sampler for a checked sweep), its entry in
-// SAMPLERS and its name in definition.ts's MethodName. The sweep file's rules (file.ts) read
+// SAMPLERS and its name in definition.ts's MethodName. The sweep file's rules (file/sampling.ts) read
 // `method` through this table: names, options, defaults and messages come from the entries.
 
 import type { MethodName, MethodSpec, Sweep } from '../definition.js';
