@@ -169,6 +169,10 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
   if (replacing) await checkReplaceable(storage, existing, changes, o);
   else if (changes.length > 0) {
     const list = changes.map((c) => c.text).join('; ');
+    // Where --extend cannot take the change, --replace can while none of the sweep's trials finished
+    // (a fixed `run:` after every trial failed): the message says so, or that way out stays unknown.
+    const counts = await storage.counts(existing.id);
+    const replace = counts.complete + counts.diverged === 0 ? '; none of its trials finished, so run --replace makes this file its definition' : '';
     const blocked = changes.filter((c) => !extendable(c.path));
     const where = storage.where;
     const dropped = blocked.length === 0 ? await droppedTrials(upgradeDefinition(existing.definition), sweep, o.steps) : null;
@@ -176,17 +180,17 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
     const fix = dropped?.maxTrialsNeeded ? `set budget.max_trials to ${dropped.maxTrialsNeeded} or more` : 'keep their values in the file';
     if (!o.extend) {
       throw new DefinitionChangedError(blocked.length > 0
-        ? `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): these changes make old and new trials incomparable, so give the sweep another name`
+        ? `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): these changes make old and new trials incomparable, so give the sweep another name${replace}`
         : dropped
-          ? `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): ${drops}, and a sweep keeps every trial it has: ${fix}${dropped.maxTrialsNeeded ? ' and run with --extend' : ''}, or give the sweep another name`
+          ? `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): ${drops}, and a sweep keeps every trial it has: ${fix}${dropped.maxTrialsNeeded ? ' and run with --extend' : ''}, or give the sweep another name${replace}`
           : `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): run with --extend to add the new configs, or give the sweep another name`);
     }
     if (blocked.length > 0) {
       throw new DefinitionChangedError(
-        `--extend only adds configs, but these changes would make old and new trials incomparable (${blocked.map((c) => c.text).join('; ')}): give the sweep another name`);
+        `--extend only adds configs, but these changes would make old and new trials incomparable (${blocked.map((c) => c.text).join('; ')}): give the sweep another name${replace}`);
     }
     if (dropped) {
-      throw new DefinitionChangedError(`--extend only adds configs, but ${drops}: ${fix}, or give the sweep another name`);
+      throw new DefinitionChangedError(`--extend only adds configs, but ${drops}: ${fix}, or give the sweep another name${replace}`);
     }
   }
   // Keys the stored sweep predates stay absent from what is stored while the file is silent on

@@ -30,7 +30,7 @@ test('a new name is created; the same file resumes without rewriting it; a chang
     message: `sweep "r" already exists in ${s.where} with another definition (parameters.gamma.values: [0.5,1] -> [0.5,0.9,1]): run with --extend to add the new configs, or give the sweep another name`,
   });
   await assert.rejects(register(s, { ...base, trainer: { ...base.trainer, epochs: 3 } }), {
-    message: `sweep "r" already exists in ${s.where} with another definition (trainer.epochs: 2 -> 3): these changes make old and new trials incomparable, so give the sweep another name`,
+    message: `sweep "r" already exists in ${s.where} with another definition (trainer.epochs: 2 -> 3): these changes make old and new trials incomparable, so give the sweep another name; none of its trials finished, so run --replace makes this file its definition`,
   });
   const extended = await register(s, { ...base, parameters: { gamma: { values: [0.5, 0.9, 1] } } }, true);
   assert.deepEqual((extended.sweep.parameters.gamma as { values: number[] }).values, [0.5, 0.9, 1]);
@@ -50,10 +50,10 @@ test('--extend takes only changes that add configs: a file that drops trials the
   const fewer = { ...three, parameters: { gamma: { values: [0.5, 1] } } };
   await assert.rejects(register(s, fewer), {
     message: `sweep "r" already exists in ${s.where} with another definition (parameters.gamma.values: [0.5,0.9,1] -> [0.5,1]): the file no longer has 2 of its trials ` +
-      '(e.g. gamma=0.9, repeat 0), and a sweep keeps every trial it has: keep their values in the file, or give the sweep another name',
+      '(e.g. gamma=0.9, repeat 0), and a sweep keeps every trial it has: keep their values in the file, or give the sweep another name; none of its trials finished, so run --replace makes this file its definition',
   });
   await assert.rejects(register(s, fewer, true), {
-    message: '--extend only adds configs, but the file no longer has 2 of its trials (e.g. gamma=0.9, repeat 0): keep their values in the file, or give the sweep another name',
+    message: '--extend only adds configs, but the file no longer has 2 of its trials (e.g. gamma=0.9, repeat 0): keep their values in the file, or give the sweep another name; none of its trials finished, so run --replace makes this file its definition',
   });
   await assert.rejects(register(s, { ...three, repeats: 1 }, true), { message: /no longer has 3 of its trials \(e\.g\. gamma=0\.5, repeat 1\)/ });
   await assert.rejects(register(s, { ...three, schedule: { first_cycle_steps: 20, max_lr: 0.2 } }, true), { message: /no longer has 6 of its trials/ });
@@ -73,9 +73,9 @@ test('--extend under budget.max_trials: more repeats that push trials past the c
   await s.addTrials(first.record.id, [...plan(first.sweep, 20)].map((t) => ({ configHash: t.hash, repeat: t.repeat, params: t.config, seed: t.seed })));
   // Repeats 3 under a cap of 4: gamma=0.5 takes 3 places, so gamma=0.9's repeat 1 falls past it.
   await assert.rejects(register(s, { ...capped, repeats: 3 }, true), {
-    message: '--extend only adds configs, but budget.max_trials: 4 now stops before 1 of its trials (e.g. gamma=0.9, repeat 1): set budget.max_trials to 5 or more, or give the sweep another name',
+    message: '--extend only adds configs, but budget.max_trials: 4 now stops before 1 of its trials (e.g. gamma=0.9, repeat 1): set budget.max_trials to 5 or more, or give the sweep another name; none of its trials finished, so run --replace makes this file its definition',
   });
-  await assert.rejects(register(s, { ...capped, repeats: 3 }), { message: /set budget\.max_trials to 5 or more and run with --extend, or give the sweep another name$/ });
+  await assert.rejects(register(s, { ...capped, repeats: 3 }), { message: /set budget\.max_trials to 5 or more and run with --extend, or give the sweep another name; none of its trials finished, so run --replace makes this file its definition$/ });
   await register(s, { ...capped, repeats: 3, budget: { max_trials: 5 } }, true);
   // A sweep whose stored definition no longer plans some of its trials (an older lrsweep's
   // --extend could drop values): adding a value is still an addition.
