@@ -1,9 +1,11 @@
 // Options and helpers shared by the commands. Commands are plain async functions that return a
 // value; their yargs handlers print it (emit), so tests can call a command without a subprocess.
 
+import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
+import { CLI } from '../core/cli-name.js';
 import { UsageError, show } from '../core/errors.js';
-import { defaultDb, openStorage, shownDb, DEFAULT_DB, type OpenMode } from '../storage/open.js';
+import { defaultDb, localPath, openStorage, shownDb, DEFAULT_DB, type OpenMode } from '../storage/open.js';
 import type { Storage, SweepRecord } from '../storage/types.js';
 import { upgradeDefinition, type Sweep } from '../sweep/definition.js';
 import { TABLE_FORMATS, type TableFormat } from '../io/table.js';
@@ -40,6 +42,12 @@ export interface OpenSweep {
 
 /** Opens a database (for reading unless told) and finds the sweep, or says which sweeps exist. */
 export async function openSweep(db: string, name: string, mode: OpenMode = 'read'): Promise<OpenSweep> {
+  // A sweep is changed (delete, cancel) only where one exists: opening a missing SQLite file for
+  // writing would create an empty database before finding no sweep in it.
+  const file = localPath(db);
+  if (mode === 'write' && file !== null && !existsSync(file)) {
+    throw new UsageError(`--db: no database at ${JSON.stringify(file)}: run \`${CLI} run SWEEP_FILE\` first, or pass --db PATH`);
+  }
   const storage = await openStorage(db, mode);
   try {
     const sweep = await storage.getSweep(name);
