@@ -22,15 +22,18 @@ export async function openStorage(db: string, mode: OpenMode): Promise<Storage> 
   // Each backend is loaded on demand: commands on SQLite files never load the PostgreSQL driver,
   // and commands that open no database (curve, fit, --help) load neither.
   if (isPostgresUrl(db)) return (await import('./postgres.js')).openPostgres(db, { mode });
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(db)) {
+  if (isUrl(db)) {
     throw new UsageError(`--db: ${show(redactUrl(db))} is a URL lrsweep cannot open: give a SQLite file (PATH or sqlite:PATH) or a postgres:// URL`);
   }
-  return (await import('./sqlite.js')).openSqlite(db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : db, { mode });
+  return (await import('./sqlite.js')).openSqlite(localPath(db)!, { mode });
 }
 
-/** The local file a --db names, or null when it is not a file (a server URL). */
+/** A URL (scheme://...): PostgreSQL's, or one lrsweep cannot open. */
+const isUrl = (db: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(db);
+
+/** The local file a --db names (the SQLite file openStorage opens), or null when it names none (a URL). */
 export function localPath(db: string): string | null {
-  return db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : /^[a-z]+:\/\//i.test(db) ? null : db;
+  return isUrl(db) ? null : db.startsWith('sqlite:') ? db.slice('sqlite:'.length) : db;
 }
 
 /** A --db as messages and suggested commands may show it: a server URL without its password. */
@@ -46,7 +49,11 @@ export function capabilitiesOf(db: string): StoreCapabilities {
 /** Whether two --db values name one store (one file, or one schema of one database on one server). */
 export function sameStore(a: string, b: string): boolean {
   if (isPostgresUrl(a) !== isPostgresUrl(b)) return false;
-  if (!isPostgresUrl(a)) return canonicalPath(localPath(a)!) === canonicalPath(localPath(b)!);
+  if (!isPostgresUrl(a)) {
+    const [fileA, fileB] = [localPath(a), localPath(b)];
+    // A URL no backend opens is no store: opening it says so, naming the flag.
+    return fileA !== null && fileB !== null && canonicalPath(fileA) === canonicalPath(fileB);
+  }
   const place = (db: string) => {
     const u = new URL(db);
     return `${u.hostname}:${u.port || '5432'}${u.pathname}?${parsePgUrl(db).schema}`;

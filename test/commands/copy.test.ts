@@ -82,6 +82,10 @@ test('copy refuses to copy a database into itself, and names unknown sweeps with
   await assert.rejects(copy({ from: db, to: `sqlite:${db}` }), { name: 'UsageError', message: `--to: ${JSON.stringify(`sqlite:${db}`)} is the database --from reads; copy into another one` });
   const missing = join(dir, 'missing.db');
   await assert.rejects(copy({ from: missing, to: db }), { name: 'UsageError', message: `--from: no database at ${JSON.stringify(missing)}: run \`npx lrsweep run SWEEP_FILE\` first, or pass --from PATH` });
+  // A URL lrsweep cannot open is refused naming its flag (the same-store check took it for a file and failed on it).
+  const url = 'mysql://root:secret@db/x';
+  await assert.rejects(copy({ from: url, to: db }), { name: 'UsageError', message: '--from: "mysql://root:***@db/x" is a URL lrsweep cannot open: give a SQLite file (PATH or sqlite:PATH) or a postgres:// URL' });
+  await assert.rejects(copy({ from: db, to: url }), { name: 'UsageError', message: '--to: "mysql://root:***@db/x" is a URL lrsweep cannot open: give a SQLite file (PATH or sqlite:PATH) or a postgres:// URL' });
   await assert.rejects(copy({ from: db, to: join(dir, 'no-dir', 'x.db') }), { name: 'UsageError', message: `--to: the directory ${JSON.stringify(join(dir, 'no-dir'))} does not exist` });
   await assert.rejects(copy({ from: db, to: freshFile(), sweeps: ['nope', 'mixed'] }), { name: 'UsageError', message: `SWEEP: no sweep named "nope" in ${db}; sweeps there: mixed` });
 });
