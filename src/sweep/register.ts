@@ -27,7 +27,6 @@ function flatten(value: unknown, path = '', out: Map<string, string> = new Map()
   return out;
 }
 
-/** Human-readable changes from one definition to another: "trainer.epochs: 5 -> 10". */
 /** The change of the trainer's files' content hash (`sha256:<hex>`), when both are known and differ. */
 export function trainerFilesChange(before: string | null, after: string | null): { path: string; text: string } | null {
   if (before === null || after === null || before === after) return null;
@@ -35,6 +34,7 @@ export function trainerFilesChange(before: string | null, after: string | null):
   return { path: 'trainer files', text: `the trainer's files changed (content hash ${short(before)} -> ${short(after)})` };
 }
 
+/** Human-readable changes from one definition to another: "trainer.epochs: 5 -> 10". */
 export function describeChanges(before: unknown, after: unknown): { path: string; text: string }[] {
   const a = flatten(before);
   const b = flatten(after);
