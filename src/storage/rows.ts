@@ -5,7 +5,7 @@
 // JSON columns as text and times as ISO 8601 text (SQLite stores them so; PostgreSQL's pool reads
 // them so, see the type parsers in postgres.ts).
 
-import type { MetricPoint, TrialState } from '../core/trial.js';
+import type { Goal, MetricPoint, TrialState } from '../core/trial.js';
 import {
   ImportConflictError,
   type AttemptPoint, type ImportedTrial, type Json, type ProcessRecord, type RankedConfig, type RunRecord, type SweepRecord, type TrialRecord,
@@ -61,7 +61,7 @@ export interface SweepRow {
   definition: string;
   file: string | null;
   metric: string;
-  goal: 'minimize' | 'maximize';
+  goal: Goal;
   steps: number;
   trainer_hash: string | null;
   status: 'active' | 'cancelled';
