@@ -49,6 +49,8 @@ export function mlpMemory(s: MlpShape, members = 1): MlpMemory {
   for (let i = 1; i < sizes.length; i++) parameters += sizes[i - 1] * sizes[i] + sizes[i];
   const units = sizes.slice(1).reduce((a, b) => a + b, 0);
   const rows = s.trainRows + s.validationRows;
+  // Batches are slices of the training rows: a batch_size above them trains on all rows at once.
+  const batch = Math.min(s.batchSize, s.trainRows);
   const alone = members === 1;
   // A lone cohort member trains with a twin (mlp-cohort.ts).
   const k = alone ? 1 : Math.max(2, members);
@@ -58,7 +60,7 @@ export function mlpMemory(s: MlpShape, members = 1): MlpMemory {
     { name: 'data', key: s.keys?.data ?? 'dataset', bytes: FLOAT * (alone ? 2 * s.trainRows + 2 * rows : rows + s.validationRows) * s.features, what: `${n(rows)} rows x ${n(s.features)} features` },
     { name: 'targets', key: s.keys?.targets ?? 'dataset', bytes: FLOAT * targetRows * s.outputs, what: target },
     { name: 'weights', key: 'hidden', bytes: FLOAT * k * parameters * (2 + SLOTS[s.optimizer]), what: `${n(parameters)} weights (layers ${sizes.map(n).join(' x ')})` },
-    { name: 'batch', key: 'batch_size', bytes: FLOAT * k * 3 * s.batchSize * units, what: `batches of ${n(s.batchSize)} rows x ${n(units)} units` },
+    { name: 'batch', key: 'batch_size', bytes: FLOAT * k * 3 * batch * units, what: `batches of ${n(batch)} rows x ${n(units)} units` },
     { name: 'validation', key: 'hidden', bytes: FLOAT * k * 2 * s.validationRows * units, what: `${n(s.validationRows)} validation rows x ${n(units)} units` },
   ];
   return { total: parts.reduce((a, p) => a + p.bytes, 0), parts };

@@ -30,3 +30,10 @@ test('a cohort is split into the most members that fit; members hold their own v
   assert.ok(mlpMemory(shape, k).total <= MAX_MLP_BYTES && mlpMemory(shape, k + 1).total > MAX_MLP_BYTES);
   assert.equal(membersWithin(SMALL, 16), 16);
 });
+
+test('a batch holds at most the training rows: a batch_size above them is not counted past them (nor refused)', () => {
+  const huge = { ...SMALL, batchSize: 10_000_000 };
+  assert.equal(mlpMemoryProblem(huge), null, 'a batch_size of 10^7 over 960 rows trains on all 960 at once');
+  assert.deepEqual(mlpMemory(huge), mlpMemory({ ...SMALL, batchSize: SMALL.trainRows }));
+  assert.notEqual(mlpMemoryProblem({ ...SMALL, trainRows: 10_000_000, batchSize: 10_000_000 }), null, 'a batch that big over as many rows is still refused');
+});
