@@ -6,6 +6,7 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { exportOptuna } from '../export/optuna.js';
 import { checkOutput, withForce, writeFileAtomic } from '../io/output.js';
+import { localPath } from '../storage/open.js';
 import { toCsv } from '../io/table.js';
 import { emit, withDb, withSweep, type Output } from './common.js';
 
@@ -37,7 +38,7 @@ export async function exportSweep(o: { db: string; name: string; out: string; fo
   const format = o.format ?? byExtension[ext];
   if (format === undefined) throw new UsageError(`--out must end in .csv, .json or .db (or give --format), got ${JSON.stringify(o.out)}`);
   if (format !== 'optuna' && byExtension[ext] !== format) throw new UsageError(`--out must end in .${format} for --format ${format}, got ${JSON.stringify(o.out)}`);
-  checkOutput(o.out, { flag: '--out', force: o.force, db: o.db });
+  checkOutput(o.out, { flag: '--out', force: o.force, db: { given: o.db, file: localPath(o.db) } });
   return withSweep(o.db, o.name, async ({ storage, sweep, definition }) => {
     if (format === 'optuna') {
       const { trials } = await exportOptuna(storage, sweep, definition, o.out);

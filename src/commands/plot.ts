@@ -6,6 +6,7 @@ import { imageFormat, writeChart } from '../plot/render.js';
 import { PLOT_KINDS, landscapeKeys, specFor, type PlotKind } from '../plot/sweep-charts.js';
 import { gatherResults } from '../sweep/results.js';
 import { checkOutput, withForce } from '../io/output.js';
+import { localPath } from '../storage/open.js';
 import { intFlag } from './flags.js';
 import { emit, withDb, withSweep, type Output } from './common.js';
 
@@ -36,7 +37,7 @@ export interface PlotOptions {
 export async function plot(o: PlotOptions): Promise<{ out: string; kind: PlotKind; sweep: string }> {
   imageFormat(o.out, '--out');
   if (o.log && o.kind === 'landscape') throw new UsageError('--log applies to --kind curves and losses, not landscape (its axes are the parameters)');
-  checkOutput(o.out, { flag: '--out', force: o.force, db: o.db });
+  checkOutput(o.out, { flag: '--out', force: o.force, db: { given: o.db, file: localPath(o.db) } });
   return withSweep(o.db, o.name, async ({ storage, sweep }) => {
     const data = await gatherResults(storage, sweep, o.top);
     if (data.trials.length === 0) throw new UsageError(`NAME: sweep ${sweep.name} has no complete trials to plot yet; run it first`);

@@ -107,10 +107,8 @@ export async function rangeTest(o: {
  * sweep exists, it is unchanged, or the database cannot be read (the file is written either way).
  */
 async function staleNote(loaded: LoadedSweep, db: string): Promise<string | null> {
-  const { localPath, openStorage, shownDb } = await import('../storage/open.js');
+  const { openStorage, shownDb } = await import('../storage/open.js');
   const { compareWithStored } = await import('../sweep/register.js');
-  const path = localPath(db);
-  if (path !== null && !existsSync(path)) return null;
   let storage: Awaited<ReturnType<typeof openStorage>> | null = null;
   try {
     storage = await openStorage(db, 'read');

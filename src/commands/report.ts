@@ -4,6 +4,7 @@ import { extname } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { checkOutput, withForce, writeFileAtomic } from '../io/output.js';
+import { localPath } from '../storage/open.js';
 import { toSvg } from '../plot/render.js';
 import { curvesSpec, heatmapSpecs, landscapeKeys, lossesSpec, parallelSpec } from '../plot/sweep-charts.js';
 import { reportHtml } from '../report/html.js';
@@ -30,7 +31,7 @@ export interface ReportResult {
 
 export async function report(o: { db: string; name: string; out: string; top: number; force: boolean }): Promise<ReportResult> {
   if (extname(o.out).toLowerCase() !== '.html') throw new UsageError(`--out must end in .html, got ${JSON.stringify(o.out)}`);
-  checkOutput(o.out, { flag: '--out', force: o.force, db: o.db });
+  checkOutput(o.out, { flag: '--out', force: o.force, db: { given: o.db, file: localPath(o.db) } });
   return withSweep(o.db, o.name, async ({ storage, sweep }) => {
     const d = await gatherResults(storage, sweep, o.top);
     const html = reportHtml(d, {

@@ -47,8 +47,11 @@ export interface OutputCheck {
   flag: string;
   /** Replace an existing SQLite file. */
   force?: boolean;
-  /** The database the command uses (a path, or a URL), which is never overwritten. */
-  db?: string | null;
+  /**
+   * The database the command uses, which is never overwritten: its --db as given (for the
+   * message) and the local file it names (storage/open.ts localPath; null for a server).
+   */
+  db?: { given: string; file: string | null } | null;
 }
 
 /** Refuses, before anything is written, an output that would destroy data or cannot be written. */
@@ -56,10 +59,10 @@ export function checkOutput(path: string, o: OutputCheck): void {
   const dir = dirname(resolve(path));
   if (!existsSync(dir)) throw new UsageError(`${o.flag}: the directory ${show(dir)} does not exist (for ${show(path)})`);
   const target = canonicalPath(path);
-  if (o.db && !/^[a-z]+:\/\//i.test(o.db)) {
-    const db = canonicalPath(o.db.replace(/^sqlite:/, ''));
+  if (o.db && o.db.file !== null) {
+    const db = canonicalPath(o.db.file);
     if (db === target || [`${db}-wal`, `${db}-shm`].includes(target)) {
-      throw new UsageError(`${o.flag}: ${show(path)} is the database this command reads (--db ${o.db}); writing there would destroy it: choose another file`);
+      throw new UsageError(`${o.flag}: ${show(path)} is the database this command reads (--db ${o.db.given}); writing there would destroy it: choose another file`);
     }
   }
   if (!existsSync(target)) return;
