@@ -54,6 +54,7 @@ import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { UsageError } from '../core/errors.js';
 import { parsePgUrl, type PgTarget } from './postgres-url.js';
+import { inTransaction } from './postgres-transaction.js';
 import { StorageError, type Job, type QueueDepth, type QueuedUnit, type TrialQueue } from './types.js';
 
 /** Retries of a job (a worker stopped or lost with it). Trials themselves are bounded by their lost count. */
@@ -83,6 +84,11 @@ export function fetchOptions(max: number): { batchSize: number; includeMetadata:
 
 export function queueName(sweepId: number): string {
   return `sweep-${sweepId}`;
+}
+
+/** pg-boss's calls (insert, cancel) on our connection, inside our transaction. */
+function bossDb(client: pg.PoolClient): { executeSql: (text: string, values: unknown[]) => Promise<pg.QueryResult> } {
+  return { executeSql: async (text, values) => client.query(text, values) };
 }
 
 /** A failure of the queue as one line naming the store, the password scrubbed should a driver message carry it. */
@@ -144,7 +150,7 @@ export class PgBossQueue implements TrialQueue {
     const schema = `"${this.target.schema}"`;
     const has = await this.own.query("SELECT to_regclass($1) IS NOT NULL AS has", [`${schema}.${FETCH_INDEX}`]);
     if (has.rows[0].has) return;
-    await this.transaction(async (client) => {
+    await inTransaction(this.own, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [INDEX_LOCK, this.target.schema]);
       await client.query(`CREATE INDEX IF NOT EXISTS ${FETCH_INDEX} ON ${schema}.job (name, priority DESC, created_on, id) WHERE state < 'active'`);
     });
@@ -189,7 +195,7 @@ export class PgBossQueue implements TrialQueue {
         `SELECT DISTINCT singleton_key AS key FROM "${this.target.schema}".job WHERE name = $1 AND state < 'completed' AND singleton_key IS NOT NULL`, [name]);
       const have = new Set(rows.map((r) => r.key));
       const fresh = units.filter((u) => !have.has(u.key) && have.add(u.key));
-      const db = { executeSql: async (text: string, values: unknown[]) => client.query(text, values) };
+      const db = bossDb(client);
       for (let i = 0; i < fresh.length; i += INSERT_SLICE) {
         const jobs = fresh.slice(i, i + INSERT_SLICE).map((u) => ({
           // pg-boss hands out the highest priority first, then the oldest: lowest order first.
@@ -215,27 +221,10 @@ export class PgBossQueue implements TrialQueue {
 
   /** One transaction on our own connection, holding the sweep's enqueue lock (enqueue and cancelWaiting). */
   private async underLock<T>(sweepId: number, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.call(() => this.transaction(async (client) => {
+    return this.call(() => inTransaction(this.own, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1, $2)', [ENQUEUE_LOCK, sweepId]);
       return fn(client);
     }));
-  }
-
-  /** One transaction on our own connection (rolled back when fn throws). */
-  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.own.connect();
-    let broken = false;
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => { broken = true; });
-      throw e;
-    } finally {
-      client.release(broken);
-    }
   }
 
   /** Takes up to `max` jobs of the sweep (they become active); [] when none waits. */
@@ -267,7 +256,7 @@ export class PgBossQueue implements TrialQueue {
     await this.underLock(sweepId, async (client) => {
       // Locked: a fetch skips them (SKIP LOCKED) until cancel has run in this transaction.
       const { rows } = await client.query<{ id: string }>(`SELECT id FROM "${this.target.schema}".job WHERE name = $1 AND state < 'active' FOR UPDATE`, [name]);
-      if (rows.length > 0) await this.boss.cancel(name, rows.map((r) => r.id), { db: { executeSql: async (text: string, values: unknown[]) => client.query(text, values) } });
+      if (rows.length > 0) await this.boss.cancel(name, rows.map((r) => r.id), { db: bossDb(client) });
     });
   }
 

@@ -24,6 +24,7 @@ import {
 } from './rows.js';
 import { foreignSchema, migratePg, needsMigration, newerSchema, pgSchemaVersion, PG_SCHEMA_VERSION, tablesIn } from './postgres-schema.js';
 import { missingPasswordMessage, parsePgUrl, type PgTarget } from './postgres-url.js';
+import { inTransaction } from './postgres-transaction.js';
 import {
   EmptyStoreError, POSTGRES_CAPABILITIES, StorageError,
   type AttemptPoint, type ImportedTrial, type NewSweep, type NewTrial, type ProcessRecord, type RankedConfig, type RunInfo,
@@ -381,28 +382,7 @@ export class PostgresStorage implements Storage {
 
   /** One transaction on one connection; retried when PostgreSQL aborted it to break a deadlock. */
   private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      let c: PoolClient;
-      try {
-        c = await this.pool.connect();
-      } catch (e) {
-        throw this.failure(e);
-      }
-      let broken = false;
-      try {
-        await c.query('BEGIN');
-        const out = await fn(c);
-        await c.query('COMMIT');
-        return out;
-      } catch (e) {
-        broken = isStorageFailure(e);
-        if (!broken) await c.query('ROLLBACK').catch(() => { broken = true; });
-        if (RETRYABLE.has(codeOf(e)) && attempt < RETRIES) continue;
-        throw this.failure(e);
-      } finally {
-        c.release(broken);
-      }
-    }
+    return this.retried(() => inTransaction(this.pool, fn, isStorageFailure));
   }
 
   async getSweep(name: string): Promise<SweepRecord | null> {
