@@ -195,7 +195,11 @@ function selectColumns(header: string[], shown: string, select: CsvSelection, ke
       return null;
     }
   }
-  const columnsList = `its columns: ${listNames(header)}`;
+  // A header of one column is most likely a file that is no CSV at all (an environment file, a
+  // key): its first line is not quoted, not even cut (40 characters of a key are most of it).
+  const columnsList = header.length === 1
+    ? `its header line is one column of ${header[0].length} characters, not quoted: is this a comma-separated file with a header row?`
+    : `its columns: ${listNames(header)}`;
   const indexOf = (name: string) => header.indexOf(name);
   const label = indexOf(select.label);
   if (label < 0) problems.push({ key: keys.label, message: `${shown}: has no column ${quoteName(select.label)} (${columnsList})` });
