@@ -8,6 +8,7 @@ import asciichart from 'asciichart';
 import type { Argv } from 'yargs';
 import { parseDocument } from 'yaml';
 import { UsageError } from '../core/errors.js';
+import { CLI } from '../core/cli-name.js';
 import { stopOnSignals } from '../core/interrupt.js';
 import { Problems } from '../core/problems.js';
 import { checkOutput, writeFileAtomic } from '../io/output.js';
@@ -120,8 +121,8 @@ async function staleNote(loaded: LoadedSweep, db: string): Promise<string | null
     const kept = counts.complete + counts.diverged;
     const list = changes.map((c) => c.text).join('; ');
     return `${loaded.file} no longer matches sweep ${JSON.stringify(existing.name)} in ${shownDb(db)}, which has run (${list.length > 200 ? `${list.slice(0, 200)}...` : list}): ` +
-      `lrsweep run will refuse it as changed. Give the sweep a new name (name: in the file), run with --extend if the change only adds configs, ` +
-      (kept === 0 ? 'or run with --replace to start it over' : `or start it over: lrsweep delete ${existing.name}, then run (run --replace is refused once trials are complete or diverged; ${kept} are)`);
+      `${CLI} run will refuse it as changed. Give the sweep a new name (name: in the file), run with --extend if the change only adds configs, ` +
+      (kept === 0 ? 'or run with --replace to start it over' : `or start it over: ${CLI} delete ${existing.name}, then run (run --replace is refused once trials are complete or diverged; ${kept} are)`);
   } catch {
     return null;
   } finally {

@@ -190,7 +190,7 @@ trainer: { kind: quadratic, dim: 8, epochs: 3, steps_per_epoch: 100, curvature: 
     .replace('  max_lr: 5\n', `  min_lr: ${values[2]}\n`)
     .replace('  gamma: { values: [0.5, 1] }\n', `  gamma: { values: [0.5, 1] }\n  max_lr: { values: [${values[1].split(',').join(', ')}] }\n`);
   assert.equal(readFileSync(join(dir, 'q.yaml'), 'utf8'), expected, 'only the changed keys changed');
-  assert.match(r.stderr, /^lrsweep: q\.yaml no longer matches sweep "q" in lrsweep\.db, which has run \(.+\): lrsweep run will refuse it as changed\. Give the sweep a new name \(name: in the file\), run with --extend if the change only adds configs, or start it over: lrsweep delete q, then run \(run --replace is refused once trials are complete or diverged; 2 are\)\n$/);
+  assert.match(r.stderr, /^lrsweep: q\.yaml no longer matches sweep "q" in lrsweep\.db, which has run \(.+\): npx lrsweep run will refuse it as changed\. Give the sweep a new name \(name: in the file\), run with --extend if the change only adds configs, or start it over: npx lrsweep delete q, then run \(run --replace is refused once trials are complete or diverged; 2 are\)\n$/);
   // And so it does.
   const again = runCli(['run', 'q.yaml'], { cwd: dir });
   assert.equal(again.status, 2, again.stderr);
