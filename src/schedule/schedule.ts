@@ -111,7 +111,11 @@ export class ResolvedSchedule {
     this.checkWindow(request);
     if (request.steps < 2) return 0;
     const start = request.start ?? 0;
-    return cycleAt(this.family, start + request.steps - 1) - cycleAt(this.family, start);
+    // Where max_cycles ends the schedule, the cycle count moves on once more but the LR stays at
+    // min_lr: that step is no restart (fit's restarts leave it out too).
+    const { maxCycles } = this.family;
+    const cycle = (t: number) => Math.min(cycleAt(this.family, t), maxCycles === null ? Infinity : Math.max(maxCycles - 1, 0));
+    return cycle(start + request.steps - 1) - cycle(start);
   }
 
   /** Cycle starts below `limit`, grouped into runs of equal length (see cycles.ts). */

@@ -92,6 +92,26 @@ test('without --out it prints a summary: steps, restarts, min, max, time', () =>
   assert.match(r.stdout, /^time +\d+\.\d ms$/m);
 });
 
+test('the summary counts no restart where max_cycles ends the schedule: the LR stays at min_lr there, as fit lists it', () => {
+  // Four cycles of 112 steps in 450: restarts at 112, 224 and 336; from step 448 the LR stays at min_lr.
+  const schedule = ['--first-cycle-steps', '112', '--max-lr', '0.5', '--gamma', '0.5', '--no-lint'];
+  const restarts = (...flags: string[]) => {
+    const r = runCli(['curve', ...schedule, ...flags]);
+    assert.equal(r.status, 0, r.stderr);
+    return Number(/^restarts +(\d+)$/m.exec(r.stdout)?.[1]);
+  };
+  assert.equal(restarts('--max-cycles', '4', '--steps', '450'), 3);
+  const fit = runCli(['fit', '--steps', '450', '--cycle-mult', '1', '--cycles', '4', '--slack', '5', '--max-lr', '0.5', '--format', 'json']);
+  assert.equal(fit.status, 0, fit.stderr);
+  assert.deepEqual(JSON.parse(fit.stdout).find((s: { first_cycle_steps: number }) => s.first_cycle_steps === 112).restarts, [112, 224, 336]);
+  // Without max_cycles step 448 is a restart; a window after the end has none; one before it counts what it holds.
+  assert.equal(restarts('--steps', '450'), 4);
+  assert.equal(restarts('--max-cycles', '4', '--start', '448', '--steps', '100'), 0);
+  assert.equal(restarts('--max-cycles', '4', '--start', '300', '--steps', '200'), 1);
+  assert.equal(restarts('--max-cycles', '4', '--steps', '300'), 2);
+  assert.equal(restarts('--max-cycles', '0', '--steps', '300'), 0);
+});
+
 test('the summary of the longest curve (2^52 steps) comes from the cycle structure, without computing every step', { timeout: 60_000 }, () => {
   const r = runCli(['curve', ...FLAGS, '--steps', String(2 ** 52), '--no-lint']);
   assert.equal(r.status, 0, r.stderr);
