@@ -66,7 +66,7 @@ async function openReader(db: string, wait: boolean, signal: AbortSignal, notice
 export function workerProgressText(p: SweepProgress): string {
   const s = stepProgress(p.counts, p.stepsPerTrial, p.stepsInFlight, p.ranHere, 0);
   const steps = s ? `steps ${s.done.toLocaleString('en-US')}/${s.total.toLocaleString('en-US')} | ` : '';
-  return `${steps}${p.counts.complete} complete, ${p.counts.running} running${reachedText(p.reached)}, ${p.counts.waiting} waiting | ${p.ranHere} ended on this worker`;
+  return `${steps}${p.counts.complete} complete, ${p.counts.running} running${reachedText(p.reached)}, ${p.counts.queued} queued, ${p.counts.waiting} waiting | ${p.ranHere} ended on this worker`;
 }
 
 export function presentWorker(sweeps: ServedReport[], stopped: boolean, db: string, files: string[]): Output {
