@@ -89,7 +89,7 @@ function importedOf(t: TrialRecord, points: ImportedTrial['points']): ImportedTr
   return {
     number: t.number, configHash: t.configHash, repeat: t.repeat, params: t.params, seed: t.seed,
     state: HELD.has(t.state) ? 'waiting' : (t.state as ImportedTrial['state']), objective: t.objective, attempts: t.attempts, error: t.error,
-    createdAt: t.createdAt, startedAt: t.startedAt, finishedAt: t.finishedAt, durationMs: t.durationMs, provenance: t.provenance, points,
+    createdAt: t.createdAt, startedAt: t.startedAt, finishedAt: t.finishedAt, durationMs: t.durationMs, provenance: t.provenance, origin: t.origin, points,
   };
 }
 

@@ -18,7 +18,7 @@ import type { PoolClient } from 'pg';
 import { PARAM_COLUMNS } from '../schedule/params.js';
 import { SchemaError } from './types.js';
 
-export const PG_SCHEMA_VERSION = 4;
+export const PG_SCHEMA_VERSION = 5;
 
 /** A generated column for a schedule parameter: its number in params, or NULL when params has no number there. */
 export function paramColumn(name: string): string {
@@ -142,7 +142,10 @@ ALTER TABLE sweeps ADD COLUMN last_number integer NOT NULL DEFAULT 0;
 UPDATE sweeps SET last_number = (SELECT COALESCE(MAX(number), 0) FROM trials WHERE trials.sweep_id = sweeps.id);
 `;
 
-export const PG_MIGRATIONS: { version: number; sql: string }[] = [{ version: 2, sql: V2 }, { version: 3, sql: V3 }, { version: 4, sql: V4 }];
+// Version 5, as SQLite's: where each trial came from ('plan', 'startup', 'model').
+const V5 = "ALTER TABLE trials ADD COLUMN origin text NOT NULL DEFAULT 'plan' CHECK (origin IN ('plan', 'startup', 'model'))";
+
+export const PG_MIGRATIONS: { version: number; sql: string }[] = [{ version: 2, sql: V2 }, { version: 3, sql: V3 }, { version: 4, sql: V4 }, { version: 5, sql: V5 }];
 
 /** Tables and views in the schema (search_path's first entry). */
 export async function tablesIn(c: PoolClient): Promise<string[]> {

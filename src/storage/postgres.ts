@@ -141,9 +141,9 @@ const SQL = {
   // Numbered after the highest number the sweep has given, in the order given, only the trials not
   // there yet (the caller holds the sweep's row lock).
   addTrials: `WITH ins AS (
-            INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed)
-            SELECT $1, last.n + ROW_NUMBER() OVER (ORDER BY u.ord), u.config_hash, u.repeat, u.params::json, u.seed
-            FROM unnest($2::text[], $3::int[], $4::text[], $5::bigint[]) WITH ORDINALITY AS u(config_hash, repeat, params, seed, ord)
+            INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed, origin)
+            SELECT $1, last.n + ROW_NUMBER() OVER (ORDER BY u.ord), u.config_hash, u.repeat, u.params::json, u.seed, u.origin
+            FROM unnest($2::text[], $3::int[], $4::text[], $5::bigint[], $6::text[]) WITH ORDINALITY AS u(config_hash, repeat, params, seed, origin, ord)
             CROSS JOIN (SELECT GREATEST(s.last_number, (SELECT COALESCE(MAX(number), 0) FROM trials WHERE sweep_id = $1)) AS n
                         FROM sweeps s WHERE s.id = $1) last
             WHERE NOT EXISTS (SELECT 1 FROM trials x WHERE x.sweep_id = $1 AND x.config_hash = u.config_hash AND x.repeat = u.repeat)
@@ -211,12 +211,12 @@ const SQL = {
                  AND t.state = 'complete' AND t.objective IS NOT NULL) AS objectives
           FROM ranked_configs rc WHERE rc.sweep_id = $1 ORDER BY rc.rank, rc.config_hash COLLATE "C" LIMIT $2`,
   importTrials: `INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed, state, objective, attempts, error,
-                                     created_at, started_at, finished_at, duration_ms, provenance)
+                                     created_at, started_at, finished_at, duration_ms, provenance, origin)
           SELECT $1, u.number, u.config_hash, u.repeat, u.params::json, u.seed, u.state, u.objective, u.attempts, u.error,
-                 u.created_at, u.started_at, u.finished_at, u.duration_ms, u.provenance::json
+                 u.created_at, u.started_at, u.finished_at, u.duration_ms, u.provenance::json, u.origin
           FROM unnest($2::int[], $3::text[], $4::int[], $5::text[], $6::bigint[], $7::text[], $8::float8[], $9::int[], $10::text[],
-                                     $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::float8[], $15::text[])
-            AS u(number, config_hash, repeat, params, seed, state, objective, attempts, error, created_at, started_at, finished_at, duration_ms, provenance)
+                                     $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::float8[], $15::text[], $16::text[])
+            AS u(number, config_hash, repeat, params, seed, state, objective, attempts, error, created_at, started_at, finished_at, duration_ms, provenance, origin)
           RETURNING id, number`,
   replaceTrials: `UPDATE trials t SET state = u.state, objective = u.objective, attempts = u.attempts, error = u.error, created_at = u.created_at,
                  started_at = u.started_at, finished_at = u.finished_at, duration_ms = u.duration_ms, provenance = u.provenance::json,
@@ -420,7 +420,7 @@ export class PostgresStorage implements Storage {
     return this.tx(async (c) => {
       await c.query('SELECT 1 FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);
       const r = await c.query<{ added: number }>(SQL.addTrials, [sweepId, fresh.map((t) => t.configHash), fresh.map((t) => t.repeat),
-        fresh.map((t) => JSON.stringify(t.params)), fresh.map((t) => t.seed)]);
+        fresh.map((t) => JSON.stringify(t.params)), fresh.map((t) => t.seed), fresh.map((t) => t.origin ?? 'plan')]);
       return r.rows[0].added;
     }).then(async (added) => {
       this.addedSinceAnalyze += added;
@@ -619,7 +619,7 @@ export class PostgresStorage implements Storage {
         const col = <K extends keyof ImportedTrial>(k: K) => fresh.map((t) => t[k]);
         const r = await c.query<{ id: number; number: number }>(SQL.importTrials, [sweepId, col('number'), col('configHash'), col('repeat'),
           fresh.map((t) => JSON.stringify(t.params)), col('seed'), col('state'), fresh.map((t) => real(t.objective)), col('attempts'), col('error'),
-          col('createdAt'), col('startedAt'), col('finishedAt'), col('durationMs'), fresh.map((t) => json(t.provenance))]);
+          col('createdAt'), col('startedAt'), col('finishedAt'), col('durationMs'), fresh.map((t) => json(t.provenance)), fresh.map((t) => t.origin ?? 'plan')]);
         const byNum = new Map(r.rows.map((x) => [x.number, x.id]));
         for (const t of fresh) ids.set(t, byNum.get(t.number)!);
       }

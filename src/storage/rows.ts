@@ -8,7 +8,7 @@
 import type { Goal, MetricPoint, TrialState } from '../core/trial.js';
 import {
   ImportConflictError,
-  type AttemptPoint, type ImportedTrial, type Json, type ProcessRecord, type RankedConfig, type RunRecord, type SweepRecord, type TrialRecord,
+  type AttemptPoint, type ImportedTrial, type Json, type ProcessRecord, type RankedConfig, type RunRecord, type SweepRecord, type TrialOrigin, type TrialRecord,
 } from './types.js';
 
 /** A JSON column's text (null stays null). */
@@ -37,18 +37,19 @@ export interface TrialRow {
   duration_ms: number | null;
   provenance: string | null;
   process: string | null;
+  origin: TrialOrigin;
 }
 
 /** The trial columns TrialRow holds, in its order. */
 export const TRIAL_COLUMNS = ['id', 'sweep_id', 'number', 'config_hash', 'repeat', 'params', 'seed', 'state', 'objective', 'run_id', 'attempts', 'error',
-  'created_at', 'started_at', 'finished_at', 'duration_ms', 'provenance', 'process'] as const;
+  'created_at', 'started_at', 'finished_at', 'duration_ms', 'provenance', 'process', 'origin'] as const;
 
 export function trialOf(r: TrialRow): TrialRecord {
   return {
     id: r.id, sweepId: r.sweep_id, number: r.number, configHash: r.config_hash, repeat: r.repeat, params: JSON.parse(r.params) as Json,
     seed: r.seed, state: r.state, objective: r.objective, runId: r.run_id, attempts: r.attempts, error: r.error,
     createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, durationMs: r.duration_ms,
-    provenance: parseJson(r.provenance), process: parseJson<ProcessRecord>(r.process),
+    provenance: parseJson(r.provenance), process: parseJson<ProcessRecord>(r.process), origin: r.origin,
   };
 }
 

@@ -230,11 +230,18 @@ ALTER TABLE sweeps ADD COLUMN last_number INTEGER NOT NULL DEFAULT 0;
 UPDATE sweeps SET last_number = (SELECT COALESCE(MAX(number), 0) FROM trials WHERE trials.sweep_id = sweeps.id);
 `;
 
+// Version 5: where each trial came from (an adaptive sampler creates trials as results arrive):
+// 'plan' (planned from the sweep file, as every older trial was), 'startup' or 'model'.
+const V5 = `
+ALTER TABLE trials ADD COLUMN origin TEXT NOT NULL DEFAULT 'plan' CHECK (origin IN ('plan', 'startup', 'model'));
+`;
+
 export const MIGRATIONS: { version: number; sql: string; after?: (db: Database) => void }[] = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2, after: v2Steps },
   { version: 3, sql: V3 },
   { version: 4, sql: V4 },
+  { version: 5, sql: V5 },
 ];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

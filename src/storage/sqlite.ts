@@ -171,7 +171,7 @@ export class SqliteStorage implements Storage {
       deleteSweepTrials: p('DELETE FROM trials WHERE sweep_id = ?'),
       deleteSweepRuns: p('DELETE FROM runs WHERE sweep_id = ?'),
       deleteSweep: p('DELETE FROM sweeps WHERE id = ?'),
-      insertTrial: p(`INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed) VALUES (?, ?, ?, ?, ?, ?)
+      insertTrial: p(`INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed, origin) VALUES (?, ?, ?, ?, ?, ?, ?)
                       ON CONFLICT (sweep_id, config_hash, repeat) DO NOTHING`),
       insertRun: p('INSERT INTO runs (sweep_id, pid, host, workers, backend) VALUES (?, ?, ?, ?, ?)'),
       heartbeat: p("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'"),
@@ -221,9 +221,9 @@ export class SqliteStorage implements Storage {
       trialByKey: p('SELECT id, number, state FROM trials WHERE sweep_id = ? AND config_hash = ? AND repeat = ?'),
       trialByNumber: p('SELECT config_hash, repeat FROM trials WHERE sweep_id = ? AND number = ?'),
       importTrial: p(`INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed, state, objective, attempts, error,
-                                          created_at, started_at, finished_at, duration_ms, provenance)
+                                          created_at, started_at, finished_at, duration_ms, provenance, origin)
                       VALUES (@sweepId, @number, @configHash, @repeat, @params, @seed, @state, @objective, @attempts, @error,
-                              @createdAt, @startedAt, @finishedAt, @durationMs, @provenance)`),
+                              @createdAt, @startedAt, @finishedAt, @durationMs, @provenance, @origin)`),
       replaceTrial: p(`UPDATE trials SET state = @state, objective = @objective, attempts = @attempts, error = @error, created_at = @createdAt,
                               started_at = @startedAt, finished_at = @finishedAt, duration_ms = @durationMs, provenance = @provenance,
                               run_id = NULL, process = NULL
@@ -301,7 +301,7 @@ export class SqliteStorage implements Storage {
       let number = (this.s.lastNumber.get({ sweep: sweepId }) as { n: number }).n;
       let added = 0;
       for (const t of trials) {
-        if (this.s.insertTrial.run(sweepId, number + 1, t.configHash, t.repeat, JSON.stringify(t.params), t.seed).changes === 1) {
+        if (this.s.insertTrial.run(sweepId, number + 1, t.configHash, t.repeat, JSON.stringify(t.params), t.seed, t.origin ?? 'plan').changes === 1) {
           number++;
           added++;
         }
@@ -485,7 +485,7 @@ export class SqliteStorage implements Storage {
         const row = {
           sweepId, number: t.number, configHash: t.configHash, repeat: t.repeat, params: JSON.stringify(t.params), seed: t.seed, state: t.state,
           objective: real(t.objective), attempts: t.attempts, error: t.error, createdAt: t.createdAt, startedAt: t.startedAt,
-          finishedAt: t.finishedAt, durationMs: t.durationMs, provenance: json(t.provenance),
+          finishedAt: t.finishedAt, durationMs: t.durationMs, provenance: json(t.provenance), origin: t.origin ?? 'plan',
         };
         const here = this.s.trialByKey.get(sweepId, t.configHash, t.repeat) as { id: number; number: number; state: TrialState } | undefined;
         let id: number;

@@ -75,12 +75,22 @@ export interface NewSweep {
   trainerHash: string | null;
 }
 
+/**
+ * Where a trial came from: 'plan' (a static sampler planned it from the sweep file: grid, random,
+ * sobol, and every trial an older lrsweep wrote), 'startup' (an adaptive sampler's first, model-free
+ * draws) or 'model' (an adaptive sampler suggested it from the sweep's history). Schema version 5.
+ */
+export type TrialOrigin = 'plan' | 'startup' | 'model';
+export const TRIAL_ORIGINS: readonly TrialOrigin[] = ['plan', 'startup', 'model'];
+
 export interface NewTrial {
   configHash: string;
   repeat: number;
   /** The config (the schedule's full parameters, reference names). */
   params: Json;
   seed: number;
+  /** Default 'plan'. */
+  origin?: TrialOrigin;
 }
 
 /** What a worker process left running for a trial (command trainers), to end it if it is orphaned. */
@@ -88,6 +98,7 @@ export type ProcessRecord = Json;
 
 export interface TrialRecord extends NewTrial {
   id: number;
+  origin: TrialOrigin;
   sweepId: number;
   /** 1, 2, ... within the sweep. */
   number: number;
@@ -127,7 +138,9 @@ export interface AttemptPoint {
 }
 
 /** A trial as `lrsweep copy` writes it into another store: all it recorded but its ids, run and process. */
-export interface ImportedTrial extends Omit<TrialRecord, 'id' | 'sweepId' | 'runId' | 'process' | 'state'> {
+export interface ImportedTrial extends Omit<TrialRecord, 'id' | 'sweepId' | 'runId' | 'process' | 'state' | 'origin'> {
+  /** Kept from the copied store; default 'plan' (a store before schema version 5). */
+  origin?: TrialOrigin;
   /** Copy writes a trial another store's run held (queued, running) as waiting: no run here owns it. */
   state: Exclude<TrialState, 'queued' | 'running'>;
   /** Every point of every attempt. */
@@ -277,6 +290,8 @@ export interface Storage {
   /**
    * Inserts trials that do not exist yet, in order, numbered after the highest number the sweep
    * has ever given (a removed trial's number is never given again); returns how many were new.
+   * Each keeps its origin (default 'plan'). Adaptive samplers add their suggestions here as
+   * results arrive (sweep/ask.ts), so numbers stay dense and in the order trials were created.
    */
   addTrials(sweepId: number, trials: NewTrial[]): Promise<number>;
   /**

@@ -62,6 +62,19 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     await s.close();
   });
 
+  test(`${name}: a trial keeps the origin it was added with (default plan), through claims and a copy`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('o'));
+    await s.addTrials(sw.id, [trial('p'), { ...trial('s'), origin: 'startup' }, { ...trial('m'), origin: 'model' }]);
+    assert.deepEqual((await s.trials(sw.id)).map((t) => [t.number, t.origin]), [[1, 'plan'], [2, 'startup'], [3, 'model']]);
+    const r = await s.beginRun(sw.id, runInfo);
+    assert.deepEqual((await s.claimTrials(sw.id, r, 3)).map((t) => t.origin), ['plan', 'startup', 'model']);
+    const copy = await s.createSweep(sweepInput('o-copy'));
+    await s.importTrials(copy.id, [imported(1, 'x', { origin: 'model' }), imported(2, 'y')]);
+    assert.deepEqual((await s.trials(copy.id)).map((t) => t.origin), ['model', 'plan']);
+    await s.close();
+  });
+
   test(`${name}: claimed trials are queued, started trials running; a completed trial is never claimed or overwritten again`, async () => {
     const s = await open();
     const sw = await s.createSweep(sweepInput('c'));

@@ -1,0 +1,76 @@
+// Schema version 5 (trials.origin: where a trial came from) on a store that schema version 4
+// wrote: its trials read as 'plan' (every trial before was planned from its sweep file), new
+// trials keep the origin they are added with, and an origin outside the three is refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { openSqlite } from '../../src/storage/sqlite.js';
+import { openPostgres } from '../../src/storage/postgres.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/storage/schema.js';
+import { PG_MIGRATIONS } from '../../src/storage/postgres-schema.js';
+import type { Storage } from '../../src/storage/types.js';
+import { PG_URL, freshSchema, schemaUrl, sql, withPostgres } from './pg-server.js';
+
+const V4_ROWS = [
+  "INSERT INTO sweeps (name, definition, metric, goal, steps, last_number) VALUES ('old', '{}', 'val_loss', 'minimize', 10, 2)",
+  "INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed, state, objective) VALUES (1, 1, 'a', 0, '{}', 1, 'complete', 0.5)",
+  "INSERT INTO trials (sweep_id, number, config_hash, repeat, params, seed) VALUES (1, 2, 'b', 0, '{}', 2)",
+];
+
+async function checkUpgraded(s: Storage): Promise<void> {
+  const sweep = (await s.getSweep('old'))!;
+  assert.deepEqual((await s.trials(sweep.id)).map((t) => [t.number, t.state, t.origin]), [[1, 'complete', 'plan'], [2, 'waiting', 'plan']]);
+  assert.equal(await s.addTrials(sweep.id, [{ configHash: 'c', repeat: 0, params: {}, seed: 3, origin: 'model' }]), 1);
+  assert.deepEqual((await s.trials(sweep.id, { offset: 2 })).map((t) => [t.number, t.origin]), [[3, 'model']]);
+}
+
+test('sqlite: a version 4 file opens as version 5, its trials of origin plan', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'lrsweep-v4-')), 'v4.db');
+  const db = new Database(path);
+  db.exec('CREATE TABLE lrsweep_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  for (const m of MIGRATIONS.filter((x) => x.version <= 4)) db.exec(m.sql);
+  db.exec("INSERT INTO lrsweep_meta VALUES ('schema_version', '4')");
+  for (const row of V4_ROWS) db.exec(row);
+  db.close();
+
+  const s = openSqlite(path, { mode: 'write' });
+  try {
+    await checkUpgraded(s);
+  } finally {
+    await s.close();
+  }
+  const after = new Database(path);
+  assert.equal((after.prepare("SELECT value FROM lrsweep_meta WHERE key = 'schema_version'").get() as { value: string }).value, String(SCHEMA_VERSION));
+  assert.throws(() => after.exec("UPDATE trials SET origin = 'guess' WHERE number = 1"), /CHECK constraint failed/);
+  after.close();
+});
+
+withPostgres(() => {
+  test('postgres: a version 4 schema opens as version 5, its trials of origin plan', async () => {
+    const schema = freshSchema();
+    const client = new pg.Client({ connectionString: PG_URL! });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA ${schema}`);
+      await client.query(`SET search_path = ${schema}`);
+      await client.query('CREATE TABLE lrsweep_meta (key text PRIMARY KEY, value text NOT NULL)');
+      for (const m of PG_MIGRATIONS.filter((x) => x.version <= 4)) await client.query(m.sql);
+      await client.query("INSERT INTO lrsweep_meta VALUES ('schema_version', '4')");
+      for (const row of V4_ROWS) await client.query(row);
+    } finally {
+      await client.end();
+    }
+    const s = await openPostgres(schemaUrl(schema), { mode: 'write' });
+    try {
+      await checkUpgraded(s);
+    } finally {
+      await s.close();
+    }
+    assert.deepEqual(await sql("SELECT value FROM lrsweep_meta WHERE key = 'schema_version'", [], schema), [{ value: String(SCHEMA_VERSION) }]);
+    await assert.rejects(sql("UPDATE trials SET origin = 'guess' WHERE number = 1", [], schema), /check constraint/);
+  });
+});
