@@ -22,6 +22,12 @@
 // - Runs own what they claim. When a run dies its queued and running trials are stale;
 //   recoverTrials() puts them, and failed and interrupted ones, back to waiting, and returns the
 //   process records of stale trials so the caller can end processes the dead run left behind.
+// - Where a trial came from (origin, schema version 5): 'plan' for trials a static sampler planned
+//   from the sweep file (registered up front; every trial of an older lrsweep), 'startup' or
+//   'model' for trials an adaptive sampler suggested while the sweep ran (sweep/ask.ts adds them
+//   with addTrials as results arrive, so numbers stay dense and in creation order). The store keeps
+//   the origin it is given and never changes it; which origins a sweep may hold is the sweep
+//   layer's trust rule (sweep/plan-check.ts).
 // - Metric points are kept per attempt; readers see the trial's latest attempt only, so a killed
 //   attempt's partial points never mix with its re-run's.
 // - Import (importSweep, importTrials, attemptPoints) is for `lrsweep copy` only: it moves sweeps

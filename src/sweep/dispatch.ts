@@ -295,6 +295,14 @@ export class Dispatcher {
     else this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_MS);
   }
 
+  /**
+   * Commits what has accumulated now and waits for it: an adaptive sampler asks from storage
+   * (ask.ts), so the results of units that just ended must be there first, not FLUSH_MS later.
+   */
+  commitNow(): Promise<void> {
+    return this.flush();
+  }
+
   /** Commits what has accumulated; flushes run one after another. */
   private flush(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);

@@ -5,6 +5,7 @@ import { lintSchedule } from '../schedule/lint.js';
 import { fromReferenceNames } from '../schedule/params.js';
 import { resolveSchedule } from '../schedule/schedule.js';
 import type { Sweep } from './definition.js';
+import { isAdaptive } from './samplers/index.js';
 import { configs } from './space.js';
 
 /** Configs linted at most: past this the summary says how many were looked at. */
@@ -19,6 +20,8 @@ export interface LintSummary {
 }
 
 export function lintSweep(sweep: Sweep, steps: number): { summary: LintSummary[]; linted: number } {
+  // An adaptive sampler's configs do not exist before the run (they are suggested as results arrive).
+  if (isAdaptive(sweep)) return { summary: [], linted: 0 };
   const byRule = new Map<string, LintSummary>();
   const keys = Object.keys(sweep.parameters);
   let linted = 0;

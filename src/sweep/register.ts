@@ -17,6 +17,7 @@ import { DefinitionChangedError, type NewTrial, type RunRecord, type Storage, ty
 import { EXTENDABLE, LEGACY, identity, upgradeDefinition, type Sweep } from './definition.js';
 import { canonicalJson } from './hash.js';
 import { recoverSweep } from './liveness.js';
+import { isAdaptive, methodOf } from './samplers/index.js';
 import { countTrials, countTrialsAtMost, plan, trialKey } from './space.js';
 
 /** Flattens to path -> canonical JSON; lists are leaves (shown whole). */
@@ -173,6 +174,11 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
     // (a fixed `run:` after every trial failed): the message says so, or that way out stays unknown.
     const counts = await storage.counts(existing.id);
     const replace = counts.complete + counts.diverged === 0 ? '; none of its trials finished, so run --replace makes this file its definition' : '';
+    const stored = upgradeDefinition(existing.definition);
+    if (isAdaptive(sweep) || isAdaptive(stored)) {
+      checkAdaptiveExtension(stored, sweep, changes, o.extend, `sweep "${sweep.name}" already exists in ${storage.where} with another definition`, replace);
+      return updated(storage, existing, sweep, legacy, o, false);
+    }
     const blocked = changes.filter((c) => !extendable(c.path));
     const where = storage.where;
     const dropped = blocked.length === 0 ? await droppedTrials(upgradeDefinition(existing.definition), sweep, o.steps) : null;
@@ -193,6 +199,11 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
       throw new DefinitionChangedError(`--extend only adds configs, but ${drops}: ${fix}, or give the sweep another name${replace}`);
     }
   }
+  return updated(storage, existing, sweep, legacy, o, replacing, changes.length === 0);
+}
+
+/** Stores the file's definition where it changed (and, with --replace, removes the trials it does not plan). */
+async function updated(storage: Storage, existing: SweepRecord, sweep: Sweep, legacy: string[], o: RegisterOptions, replacing: boolean, unchanged = false): Promise<Registration> {
   // Keys the stored sweep predates stay absent from what is stored while the file is silent on
   // them: stored, they would read as chosen, and the next run of the same file (silent, so the
   // default) would count as a change.
@@ -204,8 +215,32 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
   const removed = replacing ? await removeUnplanned(storage, existing.id, sweep, o.steps) : 0;
   return {
     record: { ...existing, definition: sweep as unknown as Record<string, unknown>, file: o.file, steps: o.steps, status: 'active' }, sweep, removed,
-    resumed: changes.length === 0 && o.steps === existing.steps,
+    resumed: unchanged && o.steps === existing.steps,
   };
+}
+
+/** What --extend may change on a sweep whose trials an adaptive sampler suggests: only how many there may be, upwards. */
+const ADAPTIVE_EXTENDABLE = ['trials', 'budget.max_trials'];
+
+/**
+ * An adaptive sweep (or a change to or from one) with another definition: --extend may raise
+ * `trials` or budget.max_trials (the sampler then suggests more configs from the same history);
+ * anything else is refused (DefinitionChangedError): its trials were suggested from the stored
+ * space and history, so another space, repeats, seed or sampler would leave them outside the file
+ * or unlike the trials to come, and lowering the count would disown trials the sweep has.
+ */
+function checkAdaptiveExtension(stored: Sweep, sweep: Sweep, changes: { path: string; text: string }[], extend: boolean, head: string, replace: string): void {
+  const kind = methodOf((isAdaptive(sweep) ? sweep : stored).method).kind;
+  const cap = (s: Sweep) => s.budget.max_trials ?? Infinity;
+  const blocked = changes.filter((c) => !ADAPTIVE_EXTENDABLE.includes(c.path)
+    || (c.path === 'trials' && (sweep.trials ?? 0) < (stored.trials ?? 0))
+    || (c.path === 'budget.max_trials' && cap(sweep) < cap(stored)));
+  const list = (cs: { text: string }[]) => cs.map((c) => c.text).join('; ');
+  if (blocked.length > 0) {
+    throw new DefinitionChangedError(`${head} (${list(changes)}): method ${kind} suggests its trials from the sweep's space and results, so --extend only raises trials or budget.max_trials; ` +
+      `give the sweep another name${replace}`);
+  }
+  if (!extend) throw new DefinitionChangedError(`${head} (${list(changes)}): run with --extend to let method ${kind} suggest more configs, or give the sweep another name`);
 }
 
 /** Trials added per transaction while registering: big enough to be quick, small enough to let Ctrl-C in. */
@@ -231,6 +266,7 @@ export interface TrialsOptions {
  * sweep the bound overcounts (its plan is walked on every resume, adding nothing, as before).
  */
 export async function registerTrials(storage: Storage, sweepId: number, sweep: Sweep, steps: number, o: TrialsOptions): Promise<number> {
+  if (isAdaptive(sweep)) return 0; // its trials are created as results arrive (ask.ts)
   const total = countTrials(sweep);
   if (o.resumed && totalOf(await storage.counts(sweepId)) === countTrialsAtMost(sweep)) return 0;
   const size = o.batch ?? REGISTER_BATCH;
@@ -281,14 +317,16 @@ const PAGE = 10_000;
 /** --replace: removes the sweep's trials the new definition does not plan as they are (config, repeat and seed). */
 async function removeUnplanned(storage: Storage, sweepId: number, sweep: Sweep, steps: number): Promise<number> {
   const planned = new Map<string, number>();
-  for (const t of plan(sweep, steps)) {
+  // An adaptive sweep plans nothing: every trial the old definition had goes (none finished: checkReplaceable).
+  for (const t of isAdaptive(sweep) ? [] : plan(sweep, steps)) {
     planned.set(trialKey(t.hash, t.repeat), t.seed);
     if (planned.size % 5000 === 0) await yieldToEvents();
   }
   const unplanned: number[] = [];
   for (let offset = 0; ; offset += PAGE) {
     const page = await storage.trials(sweepId, { limit: PAGE, offset });
-    for (const t of page) if (planned.get(trialKey(t.configHash, t.repeat)) !== t.seed) unplanned.push(t.id);
+    // A suggested trial (origin startup or model) is planned by no file.
+    for (const t of page) if (t.origin !== 'plan' || planned.get(trialKey(t.configHash, t.repeat)) !== t.seed) unplanned.push(t.id);
     if (page.length < PAGE) break;
   }
   let removed = 0;

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { totalOf, type StateCounts } from '../core/trial.js';
 import { yieldToEvents } from '../core/yield.js';
 import { defaultWorkers } from '../pool/pool.js';
-import { openStorage } from '../storage/open.js';
+import { capabilitiesOf, openStorage } from '../storage/open.js';
 import type { Storage } from '../storage/types.js';
 import { checkBackend, type Backend } from '../train/backend.js';
 import { checkCommandHost } from '../train/command/index.js';
@@ -23,7 +23,10 @@ import { HEARTBEAT_MS, isRunAlive, leftoverGraceMs, recoverSweep } from './liven
 import { registerSweep, registerTrials } from './register.js';
 import { lintLines, lintSweep } from './lints.js';
 import { StorageSource } from './source.js';
-import { plan, type PlanStats, type Planned } from './space.js';
+import { countTrials, plan, type PlanStats, type Planned } from './space.js';
+import { adaptiveOnSharedStore, askAndAdd, suggestTrials } from './ask.js';
+import { UsageError } from '../core/errors.js';
+import { isAdaptive } from './samplers/index.js';
 import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
 import { enqueueWaiting, serve, type ServedSweep } from './serve/index.js';
 
@@ -102,12 +105,22 @@ export interface DryRun {
   /** What the trainer says about its data (the MLP on a CSV: rows, features, the task it chose and why). */
   data: string | null;
   lints: ReturnType<typeof lintSweep>;
+  /** The sampler creates trials as results arrive: `first` are its first suggestions, `configs` how many it will create. */
+  adaptive: boolean;
 }
 
 /** Checks the file and lists what would run, touching nothing; onChecked as RunOptions'. */
 export async function dryRun(file: string, onChecking?: CheckProgress, onChecked?: () => void): Promise<DryRun> {
   const { sweep, trainer } = await loadSweepFile(file, onChecking);
   onChecked?.();
+  const data = trainer.runner.kind === 'pool' ? trainer.runner.definition.describe?.(trainer.runner.options) ?? null : null;
+  const lints = lintSweep(sweep, trainer.steps);
+  if (isAdaptive(sweep)) {
+    // Nothing is planned: the first configs are what the sampler suggests before any result (its startup draws).
+    const first = suggestTrials(sweep, trainer.steps, [], 5).filter((t) => t.repeat === 0)
+      .map((t): Planned => ({ config: t.params as Planned['config'], hash: t.configHash, repeat: 0, seed: t.seed, origin: {} }));
+    return { sweep, trials: countTrials(sweep), configs: sweep.trials ?? 0, steps: trainer.steps, first, stats: { dropped: 0, leftovers: new Map() }, lints, data, adaptive: true };
+  }
   const first: Planned[] = [];
   const hashes = new Set<string>();
   const stats: PlanStats = { dropped: 0, leftovers: new Map() };
@@ -119,8 +132,7 @@ export async function dryRun(file: string, onChecking?: CheckProgress, onChecked
     if (t.repeat === 0 && first.length < 5) first.push(t);
     if (++n % 5000 === 0) await yieldToEvents();
   }
-  const data = trainer.runner.kind === 'pool' ? trainer.runner.definition.describe?.(trainer.runner.options) ?? null : null;
-  return { sweep, trials, configs: hashes.size, steps: trainer.steps, first, stats, lints: lintSweep(sweep, trainer.steps), data };
+  return { sweep, trials, configs: hashes.size, steps: trainer.steps, first, stats, lints, data, adaptive: false };
 }
 
 export async function runSweep(o: RunOptions): Promise<RunReport> {
@@ -132,6 +144,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
   if (runner.kind === 'pool') checkBackend(backend);
   else checkCommandHost(runner.options);
   const workers = o.workers ?? loaded.sweep.budget.workers ?? defaultWorkers();
+  if (isAdaptive(loaded.sweep) && capabilitiesOf(o.db).shared) throw new UsageError(adaptiveOnSharedStore(loaded.sweep));
 
   const storage = await openStorage(o.db, 'write');
   let training: Training | null = null;
@@ -158,16 +171,22 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
 
     const started = Date.now();
     const counts = await storage.counts(record.id);
-    const toRun = counts.waiting;
+    // An adaptive sampler's trials are created as results arrive: those not created yet are to run too.
+    const adaptive = isAdaptive(sweep);
+    const notCreated = () => (adaptive ? Math.max(0, countTrials(sweep) - totalOf(counts)) : 0);
+    const toRun = counts.waiting + notCreated();
     let best = await storage.bestTrialObjective(record.id);
     let done = 0;
     let dispatcher: Dispatcher | null = null;
     const trialSteps = stepsOf(loaded);
-    const report = () => o.onProgress?.({
-      counts, total: totalOf(counts), doneThisRun: done, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, bestTrial: best,
-      reached: dispatcher?.reached() ?? { epochs: null, steps: null },
-      steps: stepProgress(counts, trialSteps.perTrial, dispatcher ? dispatcher.stepsInFlight() : 0, done, toRun),
-    });
+    const report = () => {
+      const ahead = { ...counts, waiting: counts.waiting + notCreated() };
+      o.onProgress?.({
+        counts, total: totalOf(ahead), doneThisRun: done, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, bestTrial: best,
+        reached: dispatcher?.reached() ?? { epochs: null, steps: null },
+        steps: stepProgress(ahead, trialSteps.perTrial, dispatcher ? dispatcher.stepsInFlight() : 0, done, toRun),
+      });
+    };
     report();
 
     let stopped = o.signal?.aborted ?? false;
@@ -177,7 +196,16 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
         storage, executor: training.executor, sweep, sweepId: record.id, runId, counts, best, provenance: training.provenance,
         unitFor: training.unitFor, tally, steps: trialSteps,
         // Every claimed row is checked against this file's plan: an edited one is never trained.
-        source: new StorageSource(storage, record.id, runId, training.cohortSize, { sweep: sweep.name, row: planCheck(sweep, loaded.trainer.steps) }),
+        source: new StorageSource(storage, record.id, runId, training.cohortSize, { sweep: sweep.name, row: planCheck(sweep, loaded.trainer.steps) },
+          adaptive ? {
+            slots: training.executor.slots,
+            ask: async (configs) => {
+              await dispatcher?.commitNow();
+              const added = await askAndAdd(storage, record.id, sweep, loaded.trainer.steps, configs);
+              counts.waiting += added;
+              return added;
+            },
+          } : undefined),
         onRecorded(n, b) {
           done = n;
           best = b;

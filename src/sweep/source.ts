@@ -33,10 +33,25 @@ export interface UnitSource {
  * database) is never started: next() throws EditedTrialError, and the run refuses the sweep.
  */
 export class StorageSource implements UnitSource {
+  /**
+   * `adaptive` (an adaptive sampler, ask.ts): when no trial is waiting and a slot of the executor
+   * is free, `ask(n)` creates the trials of up to n new configs (a cohort's worth per free slot)
+   * and returns how many trials it added; they are claimed as any waiting trial. A unit queued
+   * behind a busy slot is never suggested ahead: it would learn nothing from the results to come.
+   */
   constructor(private readonly storage: Storage, private readonly sweepId: number, private readonly runId: number, private readonly cohortSize: number,
-    private readonly check?: { sweep: string; row: RowCheck }) {}
+    private readonly check?: { sweep: string; row: RowCheck },
+    private readonly adaptive?: { slots: number; ask: (configs: number) => Promise<number> }) {}
 
-  async next(): Promise<TrialRecord[] | null> {
+  async next(room = 0): Promise<TrialRecord[] | null> {
+    let claimed = await this.claim();
+    // room counts units the run can take now, a running and a queued one per slot: free slots are those above `slots`.
+    const free = this.adaptive ? room - this.adaptive.slots : 0;
+    if (claimed === null && this.adaptive && free > 0 && (await this.adaptive.ask(free * this.cohortSize)) > 0) claimed = await this.claim();
+    return claimed;
+  }
+
+  private async claim(): Promise<TrialRecord[] | null> {
     const claimed = await this.storage.claimTrials(this.sweepId, this.runId, this.cohortSize, { sameSeed: this.cohortSize > 1 });
     for (const t of this.check ? claimed : []) {
       const why = this.check!.row(t);

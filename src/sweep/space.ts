@@ -10,7 +10,8 @@ import { keyRef, kindOf } from '../schedule/kinds/index.js';
 import { resolveSchedule } from '../schedule/schedule.js';
 import { CYCLES, type Config, type Sweep } from './definition.js';
 import { commonSeed, configHash, trialSeed } from './hash.js';
-import { staticSampler } from './samplers/index.js';
+import { baseConfig } from './samplers/draw.js';
+import { isAdaptive, staticSampler } from './samplers/index.js';
 import { streamSeed } from './samplers/random.js';
 import { CLI } from '../core/cli-name.js';
 
@@ -63,7 +64,8 @@ export function deriveCycles(config: Config, steps: number): { config: Config; l
 
 /** How many configs the sampler plans, before duplicates are dropped: an upper bound, computed without building them. */
 export function countConfigs(sweep: Sweep): number {
-  return staticSampler(sweep).count();
+  // An adaptive sampler creates `trials` configs as results arrive (ask.ts), none planned.
+  return isAdaptive(sweep) ? sweep.trials ?? 0 : staticSampler(sweep).count();
 }
 
 /** How many trials the sweep will have at most: configs x repeats, capped by budget.max_trials. */
@@ -161,6 +163,28 @@ export function* configs(sweep: Sweep, steps: number, stats?: PlanStats): Genera
     missed = 0;
     yield { config: normalized, hash, origin };
   }
+}
+
+/**
+ * The config of the given varied values (a suggestion, or a stored suggested trial's params): the
+ * schedule's fixed keys, cycles derived, defaults filled in, as configs() builds each draw; or
+ * why it cannot run (no length fits its cycles, constraints drop it, the schedule refuses it).
+ */
+export function configOfValues(sweep: Sweep, steps: number, varied: Record<string, unknown>): { config: Config; hash: string } | { problem: string } {
+  let full = { ...baseConfig(sweep), ...varied } as Config;
+  if (full[CYCLES] !== undefined) {
+    const derived = deriveCycles(full, steps);
+    if ('problem' in derived) return derived;
+    full = derived.config;
+  }
+  const normalized = normalizeConfig(full);
+  try {
+    const ends = endsAtFinalStep(resolveSchedule(fromReferenceNames(normalized)), steps);
+    if (sweep.constraints.end_at_cycle_end && !ends) return { problem: 'constraints.end_at_cycle_end drops it' };
+  } catch (e) {
+    return { problem: (e as Error).message.split('\n')[0] };
+  }
+  return { config: normalized, hash: configHash(normalized) };
 }
 
 /** A trial's identity within its sweep, as a map key: its config hash and repeat. */

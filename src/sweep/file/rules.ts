@@ -8,7 +8,7 @@ import { fromReferenceNames } from '../../schedule/params.js';
 import { resolveSchedule } from '../../schedule/schedule.js';
 import { scheduleProblems } from '../../schedule/validate.js';
 import { CYCLES, type Sweep } from '../definition.js';
-import { methodOf, samplerEntry, type Method } from '../samplers/index.js';
+import { isAdaptive, methodOf, samplerEntry, type Method } from '../samplers/index.js';
 import { configs, countConfigs, countTrials, MAX_TRIALS, type PlanStats } from '../space.js';
 
 /** Called while the configs of a big sweep are checked (each is built and validated once). */
@@ -23,7 +23,8 @@ const REPORT_ABOVE = 20_000;
 export async function checkRules(sweep: Sweep, method: Method, steps: number, problems: Problems, onProgress?: CheckProgress): Promise<void> {
   for (const p of samplerEntry(method.kind).check?.(sweep, method) ?? []) problems.add(p.path, p.message, undefined, false);
   if (problems.empty) checkSize(sweep, problems);
-  if (problems.empty) await checkConfigs(sweep, steps, problems, onProgress);
+  // An adaptive sampler's configs do not exist yet: ask.ts drops a suggestion the schedule refuses and redraws.
+  if (problems.empty && !isAdaptive(sweep)) await checkConfigs(sweep, steps, problems, onProgress);
 }
 
 /** Refuses a sweep with more trials than MAX_TRIALS, counted without building a config. */

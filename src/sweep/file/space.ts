@@ -15,7 +15,7 @@ import { MAX_CONFIG_PROBLEMS } from './rules.js';
 const LENGTH_KEYS = [...new Set([...KINDS.map((k) => keyRef(k, 'length')), ...KINDS.map((k) => keyRef(k, 'maxCycles'))])].filter((k) => k !== null);
 const cyclesRule = rules.integer(1, 1_000_000);
 /** The samplers that sample min/max ranges, for messages. */
-const RANGE_SAMPLERS = SAMPLER_NAMES.filter((name) => SAMPLERS[name].ranges).join(' or ');
+const RANGE_SAMPLERS = SAMPLER_NAMES.filter((name) => SAMPLERS[name].ranges).join(', ').replace(/, ([^,]*)$/, ' or $1');
 
 /** The schedule section, checked, with what the parameters section is read against. */
 export interface ScheduleSection {

@@ -10,11 +10,15 @@
 //   budget.max_trials); a sampler that `redraws` replaces each dropped draw with the next one of
 //   its stream, so count() configs are planned (while its stream has new ones). The plan is also
 //   the trust rule's reference: a worker trains only trials its own file plans (plan-check.ts).
-// - Adaptive samplers (not yet offered) create configs while the sweep runs: suggest(history, n,
+// - Adaptive samplers (tpe) create configs while the sweep runs: suggest(history, n,
 //   random) returns the next n configs given the sweep's trials so far, each with its result once
 //   settled (the results a sampler is told are the history it is handed: the stored history is
 //   the truth, so a sampler keeps no state a restart could lose, and the same history and seed
-//   give the same suggestions). Its trials are created as results arrive, not planned.
+//   give the same suggestions). Its trials are created as results arrive, not planned: sweep/ask.ts
+//   rebuilds the history from storage, asks for a batch (a config per free worker, or a cohort's
+//   worth) and adds the trials with their origin (startup or model; planned trials are 'plan');
+//   plan-check.ts accepts a suggested trial only inside the file's space. One machine for now: a
+//   PostgreSQL --db is refused for an adaptive sampler (ask.ts adaptiveOnSharedStore).
 // Adding a sampler: a file here exporting a SamplerEntry (sampler.ts) (its name, its options with their
 // defaults and rules, whether it samples min/max ranges, what `trials` means to it, extra rules on
 // the whole sweep, and create(), which builds a Sampler for a checked sweep), its entry in
@@ -26,10 +30,11 @@ import type { Method, Sampler, SamplerEntry, StaticSampler } from './sampler.js'
 import { grid } from './grid.js';
 import { random } from './random.js';
 import { sobol } from './sobol.js';
+import { tpe } from './tpe-sampler.js';
 
-export type { AdaptiveSampler, Method, Observed, Sampler, SamplerEntry, SamplerOption, StaticSampler } from './sampler.js';
+export type { AdaptiveSampler, Method, Observed, Sampler, SamplerEntry, SamplerOption, StaticSampler, Suggestion } from './sampler.js';
 
-export const SAMPLERS: Record<MethodName, SamplerEntry> = { grid, random, sobol };
+export const SAMPLERS: Record<MethodName, SamplerEntry> = { grid, random, sobol, tpe };
 export const SAMPLER_NAMES = Object.keys(SAMPLERS) as MethodName[];
 
 /** The sampler of that name; throws listing the known ones. */
@@ -76,6 +81,11 @@ export function samplesRanges(written: unknown): boolean {
 export function samplerOf(sweep: Sweep): Sampler {
   const method = methodOf(sweep.method);
   return samplerEntry(method.kind).create(sweep, method);
+}
+
+/** Whether the sweep's sampler creates its trials as results arrive (sweep/ask.ts) instead of planning them. */
+export function isAdaptive(sweep: Pick<Sweep, 'method'>): boolean {
+  return samplerEntry(methodOf(sweep.method).kind).adaptive === true;
 }
 
 /** The sweep's static sampler; an adaptive one plans nothing up front. */

@@ -23,11 +23,21 @@ export interface Observed {
   state: 'running' | 'complete' | 'diverged' | 'failed';
 }
 
-/** An adaptive sampler: suggests configs from the sweep's history (the contract TPE will fill). */
+/** A suggested config: its varied parameters only, and whether a model chose it or the startup draws did. */
+export interface Suggestion {
+  params: Config;
+  origin: 'startup' | 'model';
+}
+
+/** An adaptive sampler: suggests configs from the sweep's history (sweep/ask.ts asks it). */
 export interface AdaptiveSampler {
   readonly adaptive: true;
-  /** The next n configs, given every trial so far; `random` is seeded from the sweep's seed and the history's size. */
-  suggest(history: readonly Observed[], n: number, random: () => number): Config[];
+  /**
+   * The next n configs (their varied parameters), given every config so far in the order created
+   * (maximize goals already negated); `random` is seeded from the sweep's seed and the number of
+   * trials so far. A suggestion already tried may come back: the caller redraws it.
+   */
+  suggest(history: readonly Observed[], n: number, random: () => number): Suggestion[];
 }
 
 export type Sampler = StaticSampler | AdaptiveSampler;
@@ -52,6 +62,8 @@ export interface SamplerEntry {
   ranges: boolean;
   /** `trials`: required (how many configs it draws) or a cap (at most this many of the configs it enumerates). */
   trials: 'required' | 'cap';
+  /** Creates its trials as results arrive (create() gives an AdaptiveSampler); absent: plans them (static). */
+  adaptive?: boolean;
   /** Rules on the whole checked sweep, each with its key path. */
   check?(sweep: Sweep, method: Method): { path: string; message: string }[];
   create(sweep: Sweep, method: Method): Sampler;

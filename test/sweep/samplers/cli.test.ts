@@ -48,10 +48,10 @@ test('the Sobol example plans 32 configs, and a bad method is refused with its k
   const dry = runCli(['run', example, '--dry-run'], { cwd: dir });
   assert.equal(dry.status, 0, dry.stderr);
   assert.match(dry.stdout, /^iris-sobol: 32 configs x 2 repeats = 64 trials, sampler sobol \(scramble: true\),/m);
-  writeFileSync(join(dir, 'tpe.yaml'), shuffled.replace('{ kind: grid, order: shuffled }', '{ kind: tpe, startup_trials: 10 }'));
-  const tpe = runCli(['run', 'tpe.yaml', '--dry-run'], { cwd: dir });
-  assert.equal(tpe.status, 2);
-  assert.equal(tpe.stderr, 'lrsweep: tpe.yaml: 1 problem:\n  method.kind: must be one of grid, random, sobol, got "tpe"\n');
+  writeFileSync(join(dir, 'bayes.yaml'), shuffled.replace('{ kind: grid, order: shuffled }', '{ kind: bayes, startup_trials: 10 }'));
+  const bayes = runCli(['run', 'bayes.yaml', '--dry-run'], { cwd: dir });
+  assert.equal(bayes.status, 2);
+  assert.equal(bayes.stderr, 'lrsweep: bayes.yaml: 1 problem:\n  method.kind: must be one of grid, random, sobol, tpe, got "bayes"\n');
 });
 
 test('range-test --write gives a sampler that samples ranges (sobol, written nested) a log_uniform range for max_lr', async () => {

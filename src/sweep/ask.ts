@@ -1,0 +1,111 @@
+// Trials created as results arrive: an adaptive sampler (samplers/, e.g. tpe) is asked for the
+// next configs and their trials are added to storage, numbered after the sweep's others as
+// addTrials numbers every trial (dense, in the order created).
+//
+// - History: rebuilt from storage at every ask (the stored history is the truth: nothing a kill
+//   could lose lives in memory). One entry per config, in the order its first trial was created:
+//   running while any of its repeats is not settled (the sampler's liar), else complete with the
+//   mean objective of its complete repeats, diverged when one diverged, failed when all failed.
+//   A maximize goal's objective is negated (samplers minimize).
+// - Determinism: the random numbers are seeded from (sweep seed, number of trials so far), so the
+//   same stored history and seed give the same suggestions, on any machine, after any restart.
+// - Budget: `trials` configs (x repeats, capped by budget.max_trials); a config's repeats are
+//   created together, repeat-major across a batch (every config's repeat 0, then repeat 1, ...),
+//   so that with seeding: common a cohort claim finds one repeat of several configs under one seed.
+// - A suggestion the sweep already has, or one the schedule refuses (no length fits its cycles,
+//   constraints drop it), is redrawn from the same random stream; after MAX_MISSES in a row the
+//   ask gives what it has (a small discrete space can run out of new configs before `trials`).
+// One process asks at a time: `run` on SQLite (one machine; the run loop asks between claims).
+// Many machines (PostgreSQL) are refused for now (adaptiveOnSharedStore): suggesting there needs
+// the sweep's lock around each ask and workers that ask, not yet written.
+
+import { mulberry32 } from '../core/random.js';
+import type { NewTrial, Storage, TrialRecord } from '../storage/types.js';
+import type { Config, Sweep } from './definition.js';
+import { sha256 } from './hash.js';
+import { methodOf, samplerOf, type Observed } from './samplers/index.js';
+import { configOfValues, seedOf } from './space.js';
+
+/** The refusal of an adaptive sweep on a store several machines share (run and worker with a PostgreSQL --db). */
+export function adaptiveOnSharedStore(sweep: Sweep): string {
+  const kind = methodOf(sweep.method).kind;
+  return `method: ${kind} suggests trials as results arrive, which lrsweep does on one machine only for now: run sweep "${sweep.name}" with a SQLite --db (a PostgreSQL --db is not supported for method ${kind} yet)`;
+}
+
+/** Redraws in a row (a suggestion already tried or refused) before an ask gives up. */
+export const MAX_MISSES = 100;
+
+const SETTLED = new Set(['complete', 'diverged', 'failed']);
+
+/** One entry per config, in creation order: what an adaptive sampler learns from. */
+export function historyOf(sweep: Sweep, trials: readonly TrialRecord[]): Observed[] {
+  const byConfig = new Map<string, TrialRecord[]>();
+  for (const t of [...trials].sort((a, b) => a.number - b.number)) {
+    const list = byConfig.get(t.configHash);
+    if (list) list.push(t);
+    else byConfig.set(t.configHash, [t]);
+  }
+  const sign = sweep.objective.goal === 'maximize' ? -1 : 1;
+  return [...byConfig.values()].map((repeats): Observed => {
+    const params = repeats[0].params as Config;
+    if (repeats.length < sweep.repeats || repeats.some((t) => !SETTLED.has(t.state))) return { params, objective: null, state: 'running' };
+    if (repeats.some((t) => t.state === 'diverged')) return { params, objective: null, state: 'diverged' };
+    const values = repeats.filter((t) => t.state === 'complete' && t.objective !== null).map((t) => t.objective!);
+    if (values.length === 0) return { params, objective: null, state: 'failed' };
+    return { params, objective: sign * (values.reduce((a, b) => a + b, 0) / values.length), state: 'complete' };
+  });
+}
+
+/** The seed of an ask's random numbers: the sweep's seed and how many trials it has. */
+export function askSeed(sweep: Sweep, trialsSoFar: number): number {
+  return sha256(`ask:${sweep.seed}:${trialsSoFar}`).readUInt32LE(0);
+}
+
+/** How many more configs the sweep may create: `trials` less those it has, within budget.max_trials. */
+export function configsLeft(sweep: Sweep, configs: number, trials: number): number {
+  const byConfigs = (sweep.trials ?? 0) - configs;
+  const byCap = sweep.budget.max_trials === null ? Infinity : Math.floor((sweep.budget.max_trials - trials) / sweep.repeats);
+  return Math.max(0, Math.min(byConfigs, byCap));
+}
+
+/**
+ * The trials of up to n new configs, given the sweep's trials so far (pure: the same trials and
+ * sweep give the same result). `steps` is the trainer's step count.
+ */
+export function suggestTrials(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number): NewTrial[] {
+  const history = historyOf(sweep, trials);
+  const want = Math.min(n, configsLeft(sweep, history.length, trials.length));
+  if (want <= 0) return [];
+  const sampler = samplerOf(sweep);
+  if (!sampler.adaptive) throw new Error(`method ${String(sweep.method)} plans its trials: nothing to suggest`);
+  const random = mulberry32(askSeed(sweep, trials.length));
+  const seen = new Set(trials.map((t) => t.configHash));
+  const chosen: { config: Config; hash: string; origin: 'startup' | 'model' }[] = [];
+  const pending: Observed[] = [];
+  let misses = 0;
+  while (chosen.length < want && misses < MAX_MISSES) {
+    // The configs chosen in this ask count as running, so the next one moves away from them.
+    const [s] = sampler.suggest([...history, ...pending], 1, random);
+    const built = configOfValues(sweep, steps, s.params);
+    if ('problem' in built || seen.has(built.hash)) {
+      misses++;
+      continue;
+    }
+    misses = 0;
+    seen.add(built.hash);
+    chosen.push({ ...built, origin: s.origin });
+    pending.push({ params: built.config, objective: null, state: 'running' });
+  }
+  const out: NewTrial[] = [];
+  for (let repeat = 0; repeat < sweep.repeats; repeat++) {
+    for (const c of chosen) out.push({ configHash: c.hash, repeat, params: c.config, seed: seedOf(sweep, c.hash, repeat), origin: c.origin });
+  }
+  return out;
+}
+
+/** Asks the sweep's sampler for up to n configs from its stored history and adds their trials; returns how many trials were added. */
+export async function askAndAdd(storage: Storage, sweepId: number, sweep: Sweep, steps: number, n: number): Promise<number> {
+  const trials = await storage.trials(sweepId);
+  const fresh = suggestTrials(sweep, steps, trials, n);
+  return fresh.length === 0 ? 0 : storage.addTrials(sweepId, fresh);
+}
