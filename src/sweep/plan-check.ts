@@ -15,16 +15,52 @@
 import { show } from '../core/errors.js';
 import { CLI } from '../core/cli-name.js';
 import type { TrialRecord } from '../storage/types.js';
-import type { Config, Sweep } from './definition.js';
+import type { Config, ParamSpec, Sweep } from './definition.js';
 import { configHash } from './hash.js';
-import { normalizeConfig, plan, seedOf, trialKey } from './space.js';
+import { isAdaptive, methodOf } from './samplers/index.js';
+import { configOfValues, normalizeConfig, plan, seedOf, trialKey } from './space.js';
 
 /** Why a row is not the trial the file plans, or null when it is. */
 export type RowCheck = (t: TrialRecord) => string | null;
 
-/** The check for one sweep as this machine's file plans it (`steps`: the trainer's step count). */
+/** Why a varied value is outside its parameter's space in the file, or null when inside. */
+function outsideSpace(spec: ParamSpec, v: unknown): string | null {
+  if ('values' in spec) return spec.values.some((x) => x === v) ? null : `not one of ${show(spec.values)}`;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 'not a number';
+  if (v < spec.min || v > spec.max) return `outside [${spec.min}, ${spec.max}]`;
+  if (spec.distribution === 'int_uniform' && !Number.isInteger(v)) return 'not an integer';
+  return null;
+}
+
+/**
+ * A suggested trial (origin startup or model: an adaptive sampler created it while the sweep ran):
+ * each varied parameter inside the file's space (values lists, bounds, integers), and its whole
+ * config the one the file builds from those values (fixed keys, derived cycles), so a database
+ * user can choose points inside the space the file allows, never outside it.
+ */
+function suggestedCheck(sweep: Sweep, steps: number, t: TrialRecord): string | null {
+  const params = t.params as Config;
+  for (const [key, spec] of Object.entries(sweep.parameters)) {
+    const why = outsideSpace(spec, params[key]);
+    if (why !== null) return `its ${key} ${show(params[key] ?? null)} lies outside the sweep file's space (${why})`;
+  }
+  const varied = Object.fromEntries(Object.keys(sweep.parameters).map((k) => [k, params[k]]));
+  const built = configOfValues(sweep, steps, varied);
+  if ('problem' in built) return `its params ${show(t.params)} are not a config the sweep file allows (${built.problem})`;
+  if (built.hash !== t.configHash) return `its params ${show(t.params)} are not the config the sweep file builds from its parameters`;
+  return null;
+}
+
+/**
+ * The check for one sweep as this machine's file plans it (`steps`: the trainer's step count).
+ * One rule for every way a trial comes to exist: its params hash to its config hash and its seed
+ * is the one the sweep's seeding gives; then a planned trial (origin plan) must be of a sweep
+ * whose sampler plans (and, with `planned`, among the trials the file plans), a suggested one
+ * (origin startup or model) of an adaptive sweep and inside the file's space (suggestedCheck).
+ */
 export function planCheck(sweep: Sweep, steps: number, o: { planned?: boolean } = {}): RowCheck {
   let planned: Set<string> | null = null;
+  const adaptive = isAdaptive(sweep);
   return (t) => {
     let hash: string;
     try {
@@ -35,6 +71,13 @@ export function planCheck(sweep: Sweep, steps: number, o: { planned?: boolean } 
     if (hash !== t.configHash) return `its params ${show(t.params)} do not hash to its config hash ${t.configHash}`;
     const seed = seedOf(sweep, t.configHash, t.repeat);
     if (seed !== t.seed) return `its seed ${t.seed} is not the seed ${seed} the sweep file plans for it`;
+    const method = methodOf(sweep.method).kind;
+    if (t.origin === 'plan') {
+      if (adaptive) return `its origin is plan, but method ${method} plans no trials (it suggests them as results arrive)`;
+    } else {
+      if (!adaptive) return `its origin is ${t.origin}, but method ${method} suggests no trials (it plans them all)`;
+      return suggestedCheck(sweep, steps, t);
+    }
     if (!o.planned) return null;
     if (planned === null) {
       planned = new Set();

@@ -1,4 +1,4 @@
-// A trial row edited in a SQLite database (its params or its seed) is never trained: `run` checks
+// A trial row edited in a SQLite database (its params, its seed or its origin) is never trained: `run` checks
 // every claimed row against the sweep file's plan, as PostgreSQL's workers do, and refuses the
 // sweep in one line naming the trial and what to do (exit 1). Put back, the sweep runs on.
 import { test } from 'node:test';
@@ -35,6 +35,7 @@ const lastLine = (text: string) => text.trimEnd().split('\n').at(-1);
 for (const [what, edit, why] of [
   ['params', "UPDATE trials SET params = json_set(params, '$.max_lr', 5) WHERE number = 3", /its params \{.*"max_lr":5,.* do not hash to its config hash [0-9a-f]{16}/],
   ['seed', 'UPDATE trials SET seed = seed + 1 WHERE number = 3', /its seed \d+ is not the seed \d+ the sweep file plans for it/],
+  ['origin', "UPDATE trials SET origin = 'model' WHERE number = 3", /its origin is model, but method grid suggests no trials \(it plans them all\)/],
 ] as const) {
   test(`a trial whose ${what} was edited in the database is not trained: run exits 1 naming it and what to do; put back, the sweep runs on`, () => {
     const dir = workspace();
@@ -44,7 +45,7 @@ for (const [what, edit, why] of [
     assert.equal(runCli(['run', file], { cwd: dir }).status, 0);
     write(db, "UPDATE trials SET state = 'waiting', objective = NULL, attempts = 0, started_at = NULL, finished_at = NULL, run_id = NULL");
     write(db, 'DELETE FROM metrics');
-    const [original] = queryDb(db, 'SELECT params, seed FROM trials WHERE number = 3');
+    const [original] = queryDb(db, 'SELECT params, seed, origin FROM trials WHERE number = 3');
     write(db, edit);
     const r = runCli(['run', file], { cwd: dir });
     assert.equal(r.status, 1, r.stderr);
@@ -57,7 +58,7 @@ for (const [what, edit, why] of [
     assert.deepEqual(edited, { state: 'waiting', attempts: 0, run_id: null }, 'never trained, and released');
     assert.deepEqual(queryDb(db, 'SELECT COUNT(*) AS n FROM metrics m JOIN trials t ON t.id = m.trial_id WHERE t.number >= 3'), [{ n: 0 }]);
     // The row put back: the sweep runs to the end.
-    write(db, 'UPDATE trials SET params = ?, seed = ? WHERE number = 3', original.params, original.seed);
+    write(db, 'UPDATE trials SET params = ?, seed = ?, origin = ? WHERE number = 3', original.params, original.seed, original.origin);
     const again = runCli(['run', file], { cwd: dir });
     assert.equal(again.status, 0, again.stderr);
     assert.deepEqual(queryDb(db, 'SELECT state FROM trials ORDER BY number').map((t) => t.state), ['complete', 'complete', 'complete', 'complete']);
