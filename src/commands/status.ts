@@ -5,10 +5,10 @@ import type { Argv } from 'yargs';
 import { totalOf, TRIAL_STATES, type StateCounts } from '../core/trial.js';
 import { render, type TableFormat } from '../io/table.js';
 import { openStorage } from '../storage/open.js';
-import type { QueueDepth, RunRecord, Storage, SweepRecord } from '../storage/types.js';
+import { TRIAL_ORIGINS, type QueueDepth, type RunRecord, type Storage, type SweepRecord, type TrialOrigin } from '../storage/types.js';
 import { emit, openSweep, withDb, withFormat, type Output } from './common.js';
 import { isRunAlive } from '../sweep/liveness.js';
-import { describeMethod } from '../sweep/samplers/index.js';
+import { describeMethod, isAdaptive } from '../sweep/samplers/index.js';
 import type { MethodSpec } from '../sweep/definition.js';
 
 export const command = 'status [name]';
@@ -50,6 +50,8 @@ export interface StatusResult {
   queue: QueueDepth | null;
   /** With a name: the sampler that decides its configs and its options (`grid (order: shuffled)`). */
   sampler?: string;
+  /** An adaptive sampler's sweep: its trials by where they came from. */
+  origins?: Record<TrialOrigin, number>;
 }
 
 async function runsOf(storage: Storage, sweepId: number): Promise<RunStatus[]> {
@@ -101,18 +103,29 @@ export async function status(o: { db: string; name?: string }): Promise<StatusRe
     return {
       sweeps: [await statusOf(storage, sweep)], runs: await runsOf(storage, sweep.id), queue: await queueOf(storage, sweep.id),
       ...(method === undefined ? {} : { sampler: describeMethod(method) }),
+      ...(method !== undefined && isAdaptive({ method }) ? { origins: await originsOf(storage, sweep.id) } : {}),
     };
   } finally {
     await storage.close();
   }
 }
 
+/** How many of the sweep's trials came from each origin (read for adaptive sweeps, whose trials are few). */
+async function originsOf(storage: Storage, sweepId: number): Promise<Record<TrialOrigin, number>> {
+  const out = Object.fromEntries(TRIAL_ORIGINS.map((o) => [o, 0])) as Record<TrialOrigin, number>;
+  for (const t of await storage.trials(sweepId)) out[t.origin]++;
+  return out;
+}
+
 const COLUMNS = ['sweep', 'trials', ...TRIAL_STATES, 'best_config', 'metric', 'goal'];
 
 export function present(r: StatusResult, format: TableFormat): Output {
-  if (format === 'json') return { stdout: `${JSON.stringify(r.runs === null ? r.sweeps : { ...r.sweeps[0], sampler: r.sampler, runs: r.runs, queue: r.queue }, null, 2)}\n` };
+  if (format === 'json') return { stdout: `${JSON.stringify(r.runs === null ? r.sweeps : { ...r.sweeps[0], sampler: r.sampler, ...(r.origins ? { origins: r.origins } : {}), runs: r.runs, queue: r.queue }, null, 2)}\n` };
   let text = render(r.sweeps.map((s) => ({ ...s, sweep: s.status === 'cancelled' ? `${s.sweep} (cancelled)` : s.sweep })), COLUMNS, format);
-  if (format === 'table' && r.sampler !== undefined) text += `sampler: ${r.sampler}\n`;
+  if (format === 'table' && r.sampler !== undefined) {
+    const origins = r.origins ? `; trials by origin: ${TRIAL_ORIGINS.map((o) => `${r.origins![o]} ${o}`).join(', ')} (created as results arrive)` : '';
+    text += `sampler: ${r.sampler}${origins}\n`;
+  }
   if (format === 'table' && r.runs && r.runs.length > 0) {
     text += render(r.runs.map((run) => ({ run: run.id, alive: run.alive ? 'yes' : 'no', host: run.host, pid: run.pid, workers: run.workers, running: run.running, queued: run.queued,
       backend: run.backend, started: run.startedAt, heartbeat: run.heartbeatAt })),

@@ -36,10 +36,10 @@ export async function trials(o: { db: string; name: string; state?: TrialState; 
 
 export function present(r: TrialsResult, format: TableFormat): Output {
   const rows = r.trials.map((t) => ({
-    trial: t.number, state: t.state, repeat: t.repeat, ...pickParams(t.params, r.keys), [r.metric]: t.objective,
+    trial: t.number, state: t.state, repeat: t.repeat, origin: t.origin, ...pickParams(t.params, r.keys), [r.metric]: t.objective,
     seconds: t.durationMs === null ? null : t.durationMs / 1000, error: t.error,
   }));
-  return { stdout: render(rows, ['trial', 'state', 'repeat', ...r.keys, r.metric, 'seconds', 'error'], format) };
+  return { stdout: render(rows, ['trial', 'state', 'repeat', 'origin', ...r.keys, r.metric, 'seconds', 'error'], format) };
 }
 
 type Args = Awaited<ReturnType<typeof builder>['argv']>;

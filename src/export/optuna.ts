@@ -105,7 +105,7 @@ export async function exportOptuna(storage: Storage, sweep: SweepRecord, definit
             if (v !== undefined && p.epoch !== null) insert.intermediate.run(id, p.epoch, ...valueType(v));
           }
         }
-        for (const [k, v] of Object.entries({ lrsweep_trial: t.number, config_hash: t.configHash, repeat: t.repeat, seed: t.seed, lrsweep_state: t.state })) {
+        for (const [k, v] of Object.entries({ lrsweep_trial: t.number, config_hash: t.configHash, repeat: t.repeat, seed: t.seed, lrsweep_state: t.state, lrsweep_origin: t.origin })) {
           insert.userAttr.run(id, k, JSON.stringify(v));
         }
         if (state === 'FAIL' && (t.error ?? null) !== null) insert.systemAttr.run(id, 'fail_reason', JSON.stringify(t.error));
