@@ -73,21 +73,37 @@ export function configsLeft(sweep: Sweep, configs: number, trials: number): numb
  * sweep give the same result). `steps` is the trainer's step count.
  */
 export function suggestTrials(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number): NewTrial[] {
+  return suggest(sweep, steps, trials, n).trials;
+}
+
+/**
+ * Why a new adaptive sweep could never create a trial (every draw of its first ask refused, e.g. a
+ * fixed schedule that breaks the schedule's rules), or null: the file check's stand-in for
+ * checking every config, which an adaptive sweep does not have yet.
+ */
+export function firstAskProblem(sweep: Sweep, steps: number): string | null {
+  const { trials, lastProblem } = suggest(sweep, steps, [], 1);
+  return trials.length === 0 ? lastProblem : null;
+}
+
+function suggest(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number): { trials: NewTrial[]; lastProblem: string | null } {
   const history = historyOf(sweep, trials);
   const want = Math.min(n, configsLeft(sweep, history.length, trials.length));
-  if (want <= 0) return [];
+  if (want <= 0) return { trials: [], lastProblem: null };
   const sampler = samplerOf(sweep);
-  if (!sampler.adaptive) throw new Error(`method ${String(sweep.method)} plans its trials: nothing to suggest`);
+  if (!sampler.adaptive) throw new Error(`method ${methodOf(sweep.method).kind} plans its trials: nothing to suggest`);
   const random = mulberry32(askSeed(sweep, trials.length));
   const seen = new Set(trials.map((t) => t.configHash));
   const chosen: { config: Config; hash: string; origin: 'startup' | 'model' }[] = [];
   const pending: Observed[] = [];
   let misses = 0;
+  let lastProblem: string | null = null;
   while (chosen.length < want && misses < MAX_MISSES) {
     // The configs chosen in this ask count as running, so the next one moves away from them.
     const [s] = sampler.suggest([...history, ...pending], 1, random);
     const built = configOfValues(sweep, steps, s.params);
     if ('problem' in built || seen.has(built.hash)) {
+      if ('problem' in built) lastProblem = built.problem;
       misses++;
       continue;
     }
@@ -100,7 +116,7 @@ export function suggestTrials(sweep: Sweep, steps: number, trials: readonly Tria
   for (let repeat = 0; repeat < sweep.repeats; repeat++) {
     for (const c of chosen) out.push({ configHash: c.hash, repeat, params: c.config, seed: seedOf(sweep, c.hash, repeat), origin: c.origin });
   }
-  return out;
+  return { trials: out, lastProblem };
 }
 
 /** Asks the sweep's sampler for up to n configs from its stored history and adds their trials; returns how many trials were added. */

@@ -70,8 +70,11 @@ export function countConfigs(sweep: Sweep): number {
 
 /** How many trials the sweep will have at most: configs x repeats, capped by budget.max_trials. */
 export function countTrials(sweep: Sweep): number {
+  const cap = sweep.budget.max_trials;
+  // An adaptive sampler creates a config's repeats together (ask.ts configsLeft): whole configs only.
+  if (isAdaptive(sweep)) return (cap === null ? countConfigs(sweep) : Math.min(countConfigs(sweep), Math.floor(cap / sweep.repeats))) * sweep.repeats;
   const n = countConfigs(sweep) * sweep.repeats;
-  return sweep.budget.max_trials === null ? n : Math.min(n, sweep.budget.max_trials);
+  return cap === null ? n : Math.min(n, cap);
 }
 
 /**

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { TrialRecord, NewTrial } from '../../src/storage/types.js';
 import { checkSweep } from '../../src/sweep/file.js';
 import { historyOf, suggestTrials } from '../../src/sweep/ask.js';
-import { seedOf } from '../../src/sweep/space.js';
+import { countTrials, seedOf } from '../../src/sweep/space.js';
 
 const STEPS = 20;
 const base = {
@@ -94,8 +94,17 @@ test('budget: no more than trials configs, and budget.max_trials caps the trials
   const sweep = await sweepOf({ trials: 3, repeats: 2, budget: { max_trials: 5 } });
   const first = suggestTrials(sweep, STEPS, [], 10);
   assert.equal(first.length, 4, 'two configs of two repeats fit under 5 trials');
+  assert.equal(countTrials(sweep), 4, 'the planned total is what ask creates (progress reaches 100%)');
   const all = stored(first, [], quadratic);
   assert.deepEqual(suggestTrials(sweep, STEPS, all, 10), []);
   const small = await sweepOf({ trials: 2 });
   assert.equal(suggestTrials(small, STEPS, [], 10).length, 2);
+});
+
+test('a space none of whose configs can run (a fixed schedule that breaks its rules) is refused when the file is checked, naming the rule and the values', async () => {
+  await assert.rejects(sweepOf({ schedule: { first_cycle_steps: 20, min_lr: 0.5, max_lr: 0.1 }, parameters: { gamma: { min: 0.3, max: 1, distribution: 'uniform' } } }),
+    (e: Error) => {
+      assert.match(e.message, /schedule: no config of this space can run: 100 drawn in a row were refused, the last because min_lr must not exceed max_lr, got min_lr=0\.5, max_lr=0\.1/);
+      return true;
+    });
 });

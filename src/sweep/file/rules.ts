@@ -10,6 +10,7 @@ import { scheduleProblems } from '../../schedule/validate.js';
 import { CYCLES, type Sweep } from '../definition.js';
 import { isAdaptive, methodOf, samplerEntry, type Method } from '../samplers/index.js';
 import { configs, countConfigs, countTrials, MAX_TRIALS, type PlanStats } from '../space.js';
+import { firstAskProblem, MAX_MISSES } from '../ask.js';
 
 /** Called while the configs of a big sweep are checked (each is built and validated once). */
 export type CheckProgress = (checked: number, total: number) => void;
@@ -23,8 +24,13 @@ const REPORT_ABOVE = 20_000;
 export async function checkRules(sweep: Sweep, method: Method, steps: number, problems: Problems, onProgress?: CheckProgress): Promise<void> {
   for (const p of samplerEntry(method.kind).check?.(sweep, method) ?? []) problems.add(p.path, p.message, undefined, false);
   if (problems.empty) checkSize(sweep, problems);
-  // An adaptive sampler's configs do not exist yet: ask.ts drops a suggestion the schedule refuses and redraws.
+  // An adaptive sampler's configs do not exist yet: ask.ts drops a suggestion the schedule refuses
+  // and redraws; a sweep none of whose first draws can run is refused here.
   if (problems.empty && !isAdaptive(sweep)) await checkConfigs(sweep, steps, problems, onProgress);
+  if (problems.empty && isAdaptive(sweep)) {
+    const problem = firstAskProblem(sweep, steps);
+    if (problem !== null) problems.add('schedule', `no config of this space can run: ${MAX_MISSES} drawn in a row were refused, the last because ${problem}`, undefined, false);
+  }
 }
 
 /** Refuses a sweep with more trials than MAX_TRIALS, counted without building a config. */
