@@ -152,7 +152,11 @@ async function onPostgres(file: string): Promise<void> {
       // Their jobs are over, as a worker completing them would leave them (one job per trial here).
       await client.query(`UPDATE ${schema}.job j SET state = 'completed', completed_on = now() FROM ${schema}.trials t
         WHERE j.name LIKE 'sweep-%' AND j.state < 'active' AND t.id = (j.data->'trials'->>0)::bigint AND t.state = 'complete'`);
+      // One bulk UPDATE leaves 90% of both tables dead at once, which a sweep finishing its trials
+      // over hours never has (autovacuum keeps up): vacuum both, not only trials (the job table's
+      // dead rows alone took the rate at 90% to 0.63x of the fresh rate at 10^5).
       await client.query(`VACUUM ANALYZE ${schema}.trials`);
+      await client.query(`VACUUM ANALYZE ${schema}.job`);
     });
   } finally {
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});

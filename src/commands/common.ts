@@ -79,6 +79,11 @@ export function variedKeys(definition: Sweep): string[] {
 
 export { CLI } from '../core/cli-name.js';
 
+/** A word as a POSIX shell reads it back unchanged: bare when safe, else single-quoted ($, backticks and backslashes stay literal). */
+export function shellArg(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
 /** ` --db X` when the database is not the default one, for commands the output suggests. */
 export function dbFlag(db: string): string {
   const shown = shownDb(db); // a server URL without its password

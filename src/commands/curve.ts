@@ -203,8 +203,9 @@ export function present(summary: CurveSummary, o: { dtype: Dtype; plot?: string 
 }
 
 export async function handler(argv: Args): Promise<void> {
-  // Ctrl-C (or SIGTERM) stops a write at the next chunk and removes the partial file; a second quits at once.
-  const stop = stopOnSignals();
+  // Ctrl-C (or SIGTERM) stops a write at the next chunk and removes the partial file; a second quits
+  // at once. Without --out nothing reads the signal, so Ctrl-C keeps its default (it ends curve).
+  const stop = argv.out === undefined ? null : stopOnSignals();
   let summary: CurveSummary;
   try {
     summary = await runCurve({
@@ -219,10 +220,10 @@ export async function handler(argv: Args): Promise<void> {
       log: argv.log,
       force: argv.force,
       lint: argv.lint,
-      signal: stop.signal,
+      signal: stop?.signal,
     });
   } finally {
-    stop.close();
+    stop?.close();
   }
   emit(present(summary, { dtype: argv.dtype, plot: argv.plot }));
 }

@@ -17,7 +17,7 @@ import { BACKENDS, type Backend } from '../train/backend.js';
 import { MAX_WORKERS } from '../sweep/file.js';
 import { UsageError } from '../core/errors.js';
 import { optionalIntFlag } from './flags.js';
-import { CLI, dbFlag, emit, withDb, type Output } from './common.js';
+import { CLI, dbFlag, emit, shellArg, withDb, type Output } from './common.js';
 import { capabilitiesOf, shownDb } from '../storage/open.js';
 
 export const command = 'run <sweep-file>';
@@ -147,7 +147,7 @@ export function presentRun(report: RunReport, file: string, db: string, waited: 
   const total = totalOf(c);
   const flag = dbFlag(db);
   // Resuming elsewhere than the trial directories would start command trials in new ones.
-  const dirFlag = trialsDir === undefined ? '' : ` --trials-dir ${/[\s"'$`\\]/.test(trialsDir) ? JSON.stringify(trialsDir) : trialsDir}`;
+  const dirFlag = trialsDir === undefined ? '' : ` --trials-dir ${shellArg(trialsDir)}`;
   if (report.runId < 0) {
     // --enqueue-only: nothing ran here.
     return { stdout: `sweep ${report.sweep}: ${c.waiting} trials waiting for workers (${report.enqueued} newly enqueued; ${c.complete} of ${total} complete)\n` +
@@ -208,11 +208,11 @@ export async function handler(argv: Args): Promise<void> {
   };
   try {
     const { dryRun, runSweep } = await import('../sweep/run.js');
+    if (argv.extend && argv.replace) throw new UsageError('--extend and --replace: give one (--extend adds configs and keeps every trial; --replace swaps the definition of a sweep none of whose trials finished)');
     if (argv['dry-run']) {
       emit(presentDryRun(await dryRun(file, onChecking, listen), { lint: argv.lint }));
       return;
     }
-    if (argv.extend && argv.replace) throw new UsageError('--extend and --replace: give one (--extend adds configs and keeps every trial; --replace swaps the definition of a sweep none of whose trials finished)');
     if (argv['enqueue-only'] && !capabilitiesOf(argv.db).queue) {
       throw new UsageError(`--enqueue-only: needs a PostgreSQL --db (postgres://...), whose queue workers take trials from; ${shownDb(argv.db)} is a SQLite file`);
     }

@@ -211,8 +211,11 @@ async function updated(storage: Storage, existing: SweepRecord, sweep: Sweep, le
   for (const key of legacy) delete toStore[key];
   const changed = canonicalJson(toStore) !== canonicalJson(existing.definition) || o.file !== existing.file || o.steps !== existing.steps
     || o.trainerHash !== existing.trainerHash || existing.status !== 'active';
-  if (changed) await storage.updateSweep(existing.id, { definition: toStore, file: o.file, steps: o.steps, trainerHash: o.trainerHash });
+  // --replace removes the trials the new definition does not plan before storing it: cut short in
+  // between, the old definition stays and running --replace again finishes (the other way round,
+  // the next run would see no change and train the old trials under the new definition).
   const removed = replacing ? await removeUnplanned(storage, existing.id, sweep, o.steps) : 0;
+  if (changed) await storage.updateSweep(existing.id, { definition: toStore, file: o.file, steps: o.steps, trainerHash: o.trainerHash });
   return {
     record: { ...existing, definition: sweep as unknown as Record<string, unknown>, file: o.file, steps: o.steps, status: 'active' }, sweep, removed,
     resumed: unchanged && o.steps === existing.steps,

@@ -74,5 +74,5 @@ test('the resume hint after Ctrl-C repeats --trials-dir', async () => {
   await untilRunning(join(dir, 'lrsweep.db'));
   child.kill('SIGINT');
   assert.equal(await done, 130, out().stderr);
-  assert.match(out().stdout, /^stopped: every completed trial is kept\. Resume with: npx lrsweep run .*live\.yaml --trials-dir "my trials"$/m);
+  assert.match(out().stdout, /^stopped: every completed trial is kept\. Resume with: npx lrsweep run .*live\.yaml --trials-dir 'my trials'$/m);
 });

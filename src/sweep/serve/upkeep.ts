@@ -32,7 +32,11 @@ export async function enqueueWaiting(storage: Storage, queue: TrialQueue, sweepI
     for (const t of waiting) units.push({ key: unitKey([t]), trialIds: [t.id], order: t.number });
   } else {
     const bySeed = new Map<number, TrialRecord[]>();
-    for (const t of waiting) bySeed.set(t.seed, [...(bySeed.get(t.seed) ?? []), t]);
+    for (const t of waiting) {
+      const group = bySeed.get(t.seed);
+      if (group) group.push(t); // never copied per trial: with common seeding one group holds every config
+      else bySeed.set(t.seed, [t]);
+    }
     for (const group of bySeed.values()) {
       for (let i = 0; i < group.length; i += cohortSize) {
         const cohort = group.slice(i, i + cohortSize);
