@@ -25,3 +25,8 @@ export function currentCycle(): f64 {
 export function currentPosition(): f64 {
   return <f64>position;
 }
+// The kinds outside the family (kinds.ts): configure one, then fill from any step.
+export {
+  configureTimm, fillTimm, timmCycleAt, configureHardRestarts, configureWsd, fillHardRestarts, fillWsd,
+  SHAPE_LINEAR, SHAPE_COSINE, SHAPE_ONE_MINUS_SQRT,
+} from "./kinds";

@@ -68,8 +68,9 @@ export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
   if (o.plot !== undefined && o.plot !== '-') imageFormat(o.plot, '--plot');
   if (o.plot !== undefined && o.steps === 0) throw new UsageError('--plot needs --steps of at least 1, got steps=0');
   if (o.log && o.plot === undefined) throw new UsageError('--log goes with --plot (it sets the chart\'s y axis)');
-  if (o.log && schedule.family.minLr <= 0) {
-    throw new UsageError(`--log needs a floor above 0 (${schedule.keyName('floor')}=${schedule.family.minLr}): a log axis cannot show 0`);
+  if (o.log && schedule.floor <= 0) {
+    const named = schedule.keyName('floor');
+    throw new UsageError(`--log needs a floor above 0 (${named ? `${named}=` : `${schedule.name}'s floor is `}${schedule.floor}): a log axis cannot show 0`);
   }
   let format: CurveFormat | undefined;
   if (o.format !== undefined && o.out === undefined) throw new UsageError(`--format goes with --out - (it sets the format of stdout), got --format ${o.format} without --out`);
@@ -105,7 +106,7 @@ export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
 function curveBounds(schedule: ResolvedSchedule, o: CurveOptions): [number, number] {
   let min = Infinity;
   let max = -Infinity;
-  for (const p of o.steps > 0 ? extremes(schedule.family, o.start, o.steps, 1, o.dtype) : []) {
+  for (const p of o.steps > 0 ? schedule.extremes(o.start, o.steps, 1, o.dtype) : []) {
     if (p.lr < min) min = p.lr;
     if (p.lr > max) max = p.lr;
   }

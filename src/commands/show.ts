@@ -37,6 +37,8 @@ export interface ShowResult {
   trial: TrialRecord;
   points: MetricPoint[];
   curve: CurveSummary;
+  /** The reference's own call that reproduces the trial's schedule (kinds/kind.ts nativeCall), or null. */
+  native: string | null;
 }
 
 export async function showTrial(o: { db: string; name: string; trial: number }): Promise<ShowResult> {
@@ -51,19 +53,20 @@ export async function showTrial(o: { db: string; name: string; trial: number }):
     const curve = {
       steps, restarts: schedule.restarts({ steps }), min: Math.min(...lrs), max: Math.max(...lrs), first: schedule.lrAt(0), last: schedule.lrAt(steps - 1),
     };
-    return { sweep: sweep.name, metric: sweep.metric, trial, points, curve };
+    return { sweep: sweep.name, metric: sweep.metric, trial, points, curve, native: schedule.nativeCall() };
   });
 }
 
 export function present(r: ShowResult, format: TableFormat): Output {
   const t = r.trial;
-  if (format === 'json') return { stdout: `${JSON.stringify({ sweep: r.sweep, trial: t, points: r.points, curve: r.curve }, null, 2)}\n` };
+  if (format === 'json') return { stdout: `${JSON.stringify({ sweep: r.sweep, trial: t, points: r.points, curve: r.curve, native: r.native }, null, 2)}\n` };
   const info = [
     { key: 'trial', value: t.number }, { key: 'state', value: t.state }, { key: 'repeat', value: t.repeat }, { key: 'seed', value: t.seed },
     { key: 'attempts', value: t.attempts }, { key: 'config', value: t.configHash }, { key: r.metric, value: t.objective },
     { key: 'seconds', value: t.durationMs === null ? null : t.durationMs / 1000 }, { key: t.state === 'diverged' ? 'diverged' : 'error', value: t.error },
     ...Object.entries(t.params).map(([key, value]) => ({ key, value })),
     ...Object.entries(r.curve).map(([key, value]) => ({ key: `curve ${key}`, value })),
+    { key: 'native', value: r.native },
     ...Object.entries(t.provenance ?? {}).map(([key, value]) => ({ key: `ran with ${key}`, value })),
   ].filter((row) => row.value !== null && row.value !== undefined);
   const names = [...new Set(r.points.flatMap((p) => Object.keys(p.values)))];

@@ -7,6 +7,9 @@ import type { ScheduleParams } from './params.js';
 
 export type { Family };
 
+/** The family of a kind of the family; throws for a kind with its own kernel (kinds/kind.ts StepKind). */
 export function toFamily(s: ScheduleParams): Family {
-  return kindOf(s.schedule).toFamily(s);
+  const kind = kindOf(s.schedule);
+  if (!kind.toFamily) throw new Error(`${s.schedule} is computed by its own kernel, not the cycle family`);
+  return kind.toFamily(s);
 }

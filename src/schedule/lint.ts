@@ -25,6 +25,16 @@
 // - shrinking-cycles: cawr with cycle_mult < 1 and at least one restart in the run. Says the
 //   lengths and where they reach zero (a scheduler stepped there divides by zero), or the
 //   warmup-only length they shrink to, or that max_cycles ends the schedule first.
+//
+// The kinds with their own kernel (kinds/kind.ts StepKind) check their own rules:
+// - misplaced-restart: timm_cosine with cycle_mul != 1, where timm's floored float logarithm
+//   puts a step in the cycle before its own (t_curr = t_i: lr_min where a restart belongs, t = 242
+//   for t_initial 2, cycle_mul 3) or after it, and the LR differs from the fixed one. Names the
+//   steps and the opt-in fix_cycle_index.
+// - negative-stable: wsd whose stable length, derived as num_training_steps - num_warmup_steps -
+//   num_decay_steps, is negative: the decay starts inside the warmup.
+// - negative-min-ratio: wsd with min_lr_ratio < 0: the LR after the decay is negative.
+// - warmup-past-total: hf_cosine_restarts or wsd whose warmup reaches the total steps.
 
 import { UsageError } from '../core/errors.js';
 import { fillCurve } from '../wasm/engine.js';
@@ -113,7 +123,7 @@ const endsMidCycle: Check = (kind, run) => {
   const done = t - at.start + 1;
   const annealing = at.length - at.warmup;
   if (done === at.length || 20 * (done - at.warmup) >= 19 * annealing) return null;
-  const floorName = refName(kind.keys.floor);
+  const floorName = refName(kind.keys.floor ?? 'floor');
   const budgets = at.start > 0 ? `${at.start} or ${at.start + at.length} steps` : `${at.length} steps`;
   return `the run's last step ${t} is step ${done - 1} of the ${at.length} steps of cycle ${at.cycle} (steps ${at.start} to ${at.start + at.length - 1}), ` +
     `at lr ${fmt(run.lr(t))} where a cycle ends near ${floorName}=${fmt(run.f.minLr)}; ` +
@@ -238,7 +248,8 @@ const shrinkingCycles: Check = (_kind, run) => {
   return `cycle_mult=${f.cycleMult} shrinks every cycle: ${lengths} steps, ${where}; this run's last step is ${run.steps - 1}`;
 };
 
-const CHECKS: Record<LintRule, Check> = {
+/** The family's checks; the other rules belong to kinds with their own kernel, which check them (their `steps.lint`). */
+const CHECKS: Partial<Record<LintRule, Check>> = {
   'ends-mid-cycle': endsMidCycle,
   'cycle-mult-no-op': cycleMultNoOp,
   'peak-below-min': peakBelowMin,
@@ -256,11 +267,17 @@ export function lintSchedule(resolved: ResolvedSchedule, steps: number, options:
   const unknown = unknownLintRules(ignore);
   if (unknown.length > 0) throw new UsageError(`ignore must list lint rules (${LINT_RULES.join(', ')}), got ${JSON.stringify(unknown[0])}`);
   if (steps < 1) return [];
+  if (!resolved.inFamily) {
+    const own = kind.steps!.lint(resolved.params, steps);
+    return LINT_RULES.filter((rule) => !ignore.includes(rule) && kind.lints.includes(rule))
+      .flatMap((rule) => own.filter((w) => w.rule === rule));
+  }
   const run = new RunCycles(resolved.family, steps);
   const out: LintWarning[] = [];
   for (const rule of LINT_RULES) {
-    if (ignore.includes(rule) || !kind.lints.includes(rule)) continue;
-    const message = CHECKS[rule](kind, run);
+    const check = CHECKS[rule];
+    if (ignore.includes(rule) || !kind.lints.includes(rule) || check === undefined) continue;
+    const message = check(kind, run);
     if (message !== null) out.push({ rule, message });
   }
   return out;

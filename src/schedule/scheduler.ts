@@ -4,7 +4,6 @@
 // the fresh run exactly (unlike the reference's last_epoch= resume, which wraps one cycle per
 // call and is wrong for several steps).
 
-import { fillCurve } from '../wasm/engine.js';
 import type { ScheduleInput, ScheduleParams } from './params.js';
 import { resolveSchedule, type ResolvedSchedule } from './schedule.js';
 
@@ -78,7 +77,7 @@ export class LrScheduler {
   private load(from: number): void {
     const n = Math.min(BLOCK, this.schedule.end - from);
     if (n <= 0) this.schedule.checkWindow({ start: from, steps: 1 }); // throws the zero-length message
-    fillCurve(this.schedule.family, from, n === BLOCK ? this.block : this.block.subarray(0, n));
+    this.schedule.fill(from, n === BLOCK ? this.block : this.block.subarray(0, n));
     this.blockStart = from;
     this.blockLength = n;
   }

@@ -3,6 +3,7 @@
 
 import { MAX_STEP, rules, type Rule } from '../../core/rules.js';
 import type { Family } from '../../wasm/family.js';
+import type { StepKernel } from '../../wasm/kinds.js';
 import type { LintRule } from '../lint-rules.js';
 
 /** One parameter, declared once: everything else (types, flags, help, rules, columns) derives from it. */
@@ -80,14 +81,25 @@ export interface ScheduleKind<P extends { schedule: string } = any> {
    */
   readonly keys: {
     readonly peak: keyof P & string;
-    readonly floor: keyof P & string;
+    /** null: no parameter is the floor (it is 0, or a ratio of the peak). */
+    readonly floor: (keyof P & string) | null;
     readonly length: keyof P & string;
     readonly maxCycles: (keyof P & string) | null;
   };
   /** The rules between parameters, on values with defaults filled in; `ok(name)`: that one passed its own rule. */
   crossProblems(s: P, ok: (name: keyof P & string) => boolean): CrossProblem[];
-  /** Onto the kernels' one cycle family (wasm/family.ts). */
-  toFamily(s: P): Family;
+  /**
+   * Onto the kernels' one cycle family (wasm/family.ts). Absent for a kind the family does not
+   * cover: that one has `steps` (its own kernel) instead.
+   */
+  toFamily?(s: P): Family;
+  /** A kind outside the family: its own kernel and what the engine reads of its shape. */
+  readonly steps?: StepKind<P>;
+  /**
+   * The reference's own call that reproduces the schedule, for `lrsweep show`: one line of
+   * Python, e.g. `CosineLRScheduler(optimizer, t_initial=100, ...)`.
+   */
+  nativeCall?(s: P): string;
   /** The lints (lint.ts) that apply to it. */
   readonly lints: readonly LintRule[];
   /**
@@ -101,4 +113,35 @@ export interface ScheduleKind<P extends { schedule: string } = any> {
     /** The parameters besides the first length that shape cycle lengths. */
     readonly shape: readonly (keyof P & string)[];
   } | null;
+}
+
+/** A lint a kind checks itself (its own rule names in lint-rules.ts), over a run of `steps` steps. */
+export interface KindLint {
+  rule: LintRule;
+  message: string;
+}
+
+/**
+ * A kind computed by its own kernel (wasm/kinds.ts, assembly/kinds.ts) rather than the cycle
+ * family: every value a pure function of its step, so windows need no cursor.
+ */
+export interface StepKind<P> {
+  /** The kernel, configured with these parameters. */
+  kernel(s: P): StepKernel;
+  /**
+   * The first step the reference cannot produce (it raises there), with the problem naming the
+   * key, the rule and the value; null when every step exists.
+   */
+  end(s: P): { step: number; key: string; message: string; related?: string[] } | null;
+  /**
+   * Steps in [start, end) where a monotone piece of the curve may begin (each may be off by one:
+   * its neighbours are looked at too), sorted; null when there are more than `limit`.
+   */
+  breakpoints(s: P, start: number, end: number, limit: number): number[] | null;
+  /** Cycle number of a step (restarts counted so far; 0 in the warmup). */
+  cycleAt(s: P, step: number): number;
+  /** The LR the schedule settles at (for --log), or null where that is not a parameter. */
+  floor(s: P): number;
+  /** Lints only this kind has, over steps 0 .. steps - 1. */
+  lint(s: P, steps: number): KindLint[];
 }
