@@ -13,6 +13,7 @@ import { withDefaults, type ScheduleInput } from '../src/schedule/params.js';
 import { toFamily } from '../src/schedule/family.js';
 import { timeMs, verdict } from './measure.js';
 import { benchCurveVsC } from './curve-vs-c.js';
+import { benchCurveKinds } from './curve-kinds.js';
 
 const PARAMS: ScheduleInput = { schedule: 'cawr', firstCycleSteps: 37, cycleMult: 1.5, maxLr: 0.1, minLr: 0.001, warmupSteps: 5, gamma: 0.9 };
 const N = 1_000_000;
@@ -60,6 +61,7 @@ export function benchCurve(): void {
   console.log(`ratio f32: ${r32.toFixed(1)}x faster than the reference loop (target 8x: ${verdict(r32 >= 8)}); ${(tight / wasm32).toFixed(1)}x vs hand-tuned`);
 
   benchCurveVsC();
+  benchCurveKinds();
 
   const dir = mkdtempSync(join(tmpdir(), 'lrsweep-bench-'));
   const out = join(dir, 'curve.bin');

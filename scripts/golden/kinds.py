@@ -15,7 +15,8 @@ outside this repository (pinned commits below; override the folders with TIMM_SR
                 package internals we do not need.
 
 Usage: kinds.py OUT.json.gz       writes the vectors
-       kinds.py --bench STEPS      prints each reference's time for STEPS steps of its own loop (JSON)
+       kinds.py --bench STEPS      prints each reference's time for STEPS steps of its own loop (JSON;
+                                   the schedules are those of bench/curve-kinds.ts for 10^6 steps)
 
 Sequence convention (as /work/shared/golden's README): lrs[i] is the LR the optimizer holds for
 training step i: lrs[0] right after construction, lrs[i] after the scheduler was told of step i
@@ -222,11 +223,11 @@ def write(out):
     print(f"{len(cases)} cases to {out}")
 
 
-def bench(steps):
-    """Each reference's own stepping loop for `steps` steps, seconds (best of 3)."""
+def bench(steps, total=1_000_000):
+    """Each reference's own stepping loop for `steps` steps, seconds (one run: 10^6 steps take seconds)."""
     def best(run):
         times = []
-        for _ in range(3):
+        for _ in range(1):
             t0 = time.perf_counter()
             run()
             times.append(time.perf_counter() - t0)
@@ -234,7 +235,7 @@ def bench(steps):
 
     def timm_run():
         opt = optimizer(0.1)
-        s = CosineLRScheduler(opt, t_initial=steps // 7, lr_min=1e-5, cycle_mul=2.0, cycle_limit=10, warmup_t=100,
+        s = CosineLRScheduler(opt, t_initial=total // 7, lr_min=1e-5, cycle_mul=2.0, cycle_limit=10, warmup_t=100,
                               warmup_lr_init=1e-6, t_in_epochs=False)
         for u in range(1, steps):
             s.step_update(num_updates=u)
@@ -250,9 +251,9 @@ def bench(steps):
     out = {
         "timm_cosine": best(timm_run),
         "hf_cosine_restarts": best(lambda_run(hf.get_cosine_with_hard_restarts_schedule_with_warmup,
-                                              num_warmup_steps=steps // 100, num_training_steps=steps, num_cycles=5)),
-        "wsd": best(lambda_run(hf.get_wsd_schedule, num_warmup_steps=steps // 100, num_decay_steps=steps // 5,
-                               num_training_steps=steps, decay_type="cosine", min_lr_ratio=0.01)),
+                                              num_warmup_steps=total // 100, num_training_steps=total, num_cycles=5)),
+        "wsd": best(lambda_run(hf.get_wsd_schedule, num_warmup_steps=total // 100, num_decay_steps=total // 5,
+                               num_training_steps=total, decay_type="cosine", min_lr_ratio=0.01)),
     }
     print(json.dumps({"steps": steps, "seconds": out}))
 

@@ -1,0 +1,67 @@
+// Benchmark: the kinds with their own kernel (timm_cosine, hf_cosine_restarts, wsd), 10^6 steps
+// each in float64: the WASM kernel (curveInto, warm), the same formula as a C loop with glibc's
+// libm (bench/curve-kinds-baseline.c, gcc -O2), and the reference's own Python stepping
+// (scripts/golden/kinds.py --bench: timm's step_update, transformers' LambdaLR.step, on a torch
+// SGD optimizer), all in this run on the same schedules.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ScheduleInput } from '../src/schedule/params.js';
+import { resolveSchedule } from '../src/schedule/schedule.js';
+import { timeMs } from './measure.js';
+
+const N = 1_000_000;
+/** Steps of the reference's Python loop actually timed (its time is scaled to N). */
+const PY_STEPS = 100_000;
+
+/** The schedules scripts/golden/kinds.py --bench and the C loop step, in lrsweep's terms. */
+const CASES: Record<string, ScheduleInput> = {
+  timm_cosine: { schedule: 'timm_cosine', lr: 0.1, tInitial: Math.floor(N / 7), lrMin: 1e-5, cycleMul: 2, cycleLimit: 10, warmupT: 100, warmupLrInit: 1e-6, tInEpochs: false },
+  hf_cosine_restarts: { schedule: 'hf_cosine_restarts', lr: 0.1, numWarmupSteps: N / 100, numTrainingSteps: N, numCycles: 5 },
+  wsd: { schedule: 'wsd', lr: 0.1, numWarmupSteps: N / 100, numDecaySteps: N / 5, numTrainingSteps: N, decayType: 'cosine', minLrRatio: 0.01 },
+};
+
+function cTimes(): Record<string, number> | string {
+  const dir = mkdtempSync(join(tmpdir(), 'lrsweep-ckinds-'));
+  try {
+    const binary = join(dir, 'curve-kinds-baseline');
+    const gcc = spawnSync('gcc', ['-O2', '-o', binary, fileURLToPath(new URL('./curve-kinds-baseline.c', import.meta.url)), '-lm'], { encoding: 'utf8' });
+    if (gcc.error || gcc.status !== 0) return `skipped: gcc ${gcc.error ? 'is not installed' : `failed: ${gcc.stderr.trim()}`}`;
+    const run = spawnSync(binary, [String(N), '9'], { encoding: 'utf8' });
+    if (run.status !== 0) return `failed: ${run.stderr}`;
+    return JSON.parse(run.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function pythonTimes(): Record<string, number> | string {
+  const script = fileURLToPath(new URL('../scripts/golden/kinds.py', import.meta.url));
+  // The first 10^5 of the 10^6 steps, timed and multiplied by 10: the whole takes minutes (LambdaLR.step costs tens of us)
+  const run = spawnSync('/usr/bin/python3', [script, '--bench', String(PY_STEPS)], { encoding: 'utf8', timeout: 600_000 });
+  if (run.error || run.status !== 0) return `skipped: ${run.error?.message ?? run.stderr.trim().split('\n').pop()}`;
+  const seconds = (JSON.parse(run.stdout) as { seconds: Record<string, number> }).seconds;
+  return Object.fromEntries(Object.entries(seconds).map(([k, s]) => [k, s * 1000 * (N / PY_STEPS)]));
+}
+
+export function benchCurveKinds(): void {
+  const out = new Float64Array(N);
+  const wasm: Record<string, number> = {};
+  for (const [name, p] of Object.entries(CASES)) {
+    const s = resolveSchedule(p);
+    wasm[name] = timeMs(() => s.into(out), 9, 5);
+  }
+  const c = cTimes();
+  const py = pythonTimes();
+  console.log('\n== Own-kernel kinds: 10^6 steps f64 (WASM median warm; C loop gcc -O2 glibc median; reference Python stepping: 10^5 steps timed, x10) ==');
+  for (const name of Object.keys(CASES)) {
+    const cms = typeof c === 'string' ? null : c[name];
+    const pms = typeof py === 'string' ? null : py[name];
+    const vs = (x: number | null) => (x === null ? '' : ` (${(x / wasm[name]).toFixed(2)}x the WASM time)`);
+    console.log(`${name.padEnd(20)} WASM ${wasm[name].toFixed(2)} ms | C ${cms === null ? c : `${cms.toFixed(2)} ms${vs(cms)}`} | ` +
+      `reference Python ${pms === null ? py : `${pms.toFixed(0)} ms${vs(pms)}`}`);
+  }
+}
