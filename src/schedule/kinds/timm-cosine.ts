@@ -17,7 +17,7 @@ import { countRule, defaultsOf, lengthRule, type KindInput, type KindLint, type 
 import { pyBool, pyFloat } from './python.js';
 
 export const TIMM_COSINE_PARAMETERS = [
-  { ref: 'lr', name: 'lr', flag: 'lr', type: 'number', rule: rules.nonNegative, help: "The optimizer's lr: the first cycle's peak (timm's base value)" },
+  { ref: 'lr', name: 'lr', flag: 'lr', type: 'number', rule: rules.nonNegative, help: "The optimizer's lr (the reference's base value): the peak" },
   { ref: 't_initial', name: 'tInitial', flag: 't-initial', type: 'integer', rule: lengthRule,
     help: 'Length of the first cycle, in epochs (t_in_epochs) or updates' },
   { ref: 'lr_min', name: 'lrMin', flag: 'lr-min', type: 'number', default: 0, rule: rules.nonNegative, help: 'Floor LR' },
