@@ -201,6 +201,27 @@ def wsd_cases():
         yield f"wsd.{name}", "wsd", p, lambda_lrs(hf.get_wsd_schedule, p, n), n
 
 
+def timm_direct():
+    """timm's _get_lr(t) called directly at far steps (no stepping from 0): each value or error."""
+    points = [
+        (dict(lr=0.1, t_initial=3, cycle_mul=1.1, cycle_limit=1000, k_decay=1.5, t_in_epochs=False),
+         [7246189263975, 7246189263976, 7246189263977]),
+        (dict(lr=0.1, t_initial=2, cycle_mul=3.0, cycle_limit=100, t_in_epochs=False), [242, 728, 2186, 6560, 3 ** 20 - 1]),
+        (dict(lr=0.1, t_initial=7, lr_min=1e-6, cycle_mul=1.3, cycle_decay=0.9, cycle_limit=400, k_decay=2.0, t_in_epochs=False),
+         [10 ** 6 + 7, 10 ** 9 + 3, 10 ** 12 + 1]),
+    ]
+    out = []
+    for p, ts in points:
+        opt = optimizer(p["lr"])
+        sched = CosineLRScheduler(opt, **{k: v for k, v in p.items() if k != "lr"})
+        for t in ts:
+            try:
+                out.append({"kind": "timm_cosine", "params": p, "t": t, "lr": sched._get_lr(t)[0]})
+            except Exception as e:
+                out.append({"kind": "timm_cosine", "params": p, "t": t, "error": {"type": type(e).__name__, "message": str(e)}})
+    return out
+
+
 def write(out):
     cases = []
     for gen in (timm_cases, restarts_cases, wsd_cases):
@@ -216,6 +237,7 @@ def write(out):
         "timm": f"huggingface/pytorch-image-models@{TIMM_COMMIT}",
         "transformers": HF_COMMITS,
         "cases": cases,
+        "direct": timm_direct(),
     }
     # repr() of a float is its shortest round-trip text, as JSON.parse reads it back
     with gzip.open(out, "wt") as f:

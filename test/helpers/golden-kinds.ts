@@ -20,6 +20,8 @@ export interface KindGolden {
   timm: string;
   transformers: Record<string, string>;
   cases: KindCase[];
+  /** timm's _get_lr(t) called directly at far steps: the value, or what it raised. */
+  direct: { kind: 'timm_cosine'; params: KindCase['params']; t: number; lr?: number; error?: { type: string; message: string } }[];
 }
 
 export function kindGolden(): KindGolden {

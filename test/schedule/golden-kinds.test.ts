@@ -89,3 +89,18 @@ test('where the reference raised, those steps are refused up front, naming the k
     });
   }
 });
+
+test("far steps equal timm's _get_lr(t) called there; where it raises (a complex t_curr ** k_decay), the steps from there are refused", () => {
+  assert.ok(golden.direct.length >= 10);
+  for (const d of golden.direct) {
+    const schedule = resolveSchedule(kindInput({ kind: d.kind, params: d.params } as never));
+    if (d.error) {
+      assert.equal(d.error.type, 'TypeError');
+      assert.equal(schedule.end, d.t, 'the first step that cannot be produced');
+      assert.throws(() => schedule.lrAt(d.t), /^ParamError: k_decay must be an integer where timm's floored logarithm puts an epoch a cycle too far .* only steps before 7246189263977 exist/);
+      continue;
+    }
+    const got = schedule.lrAt(d.t);
+    assert.ok(Math.abs(got - d.lr!) <= KIND_TOLERANCE * Math.abs(d.lr!), `t=${d.t}: ${got} vs timm's ${d.lr}`);
+  }
+});

@@ -10,7 +10,7 @@
 // cycle_mul), where timm's math.log fails: steps from there are refused (the kind's end).
 // Not reproduced: timm's noise (noise_range_t), which is random.
 
-import { rules } from '../../core/rules.js';
+import { MAX_STEP, rules } from '../../core/rules.js';
 import { kernels, type KernelExports } from '../../wasm/module.js';
 import { fillSteps, type StepKernel } from '../../wasm/kinds.js';
 import { countRule, defaultsOf, lengthRule, type KindInput, type KindLint, type KindParams, type ParameterDeclaration, type ScheduleKind } from './kind.js';
@@ -115,6 +115,20 @@ function findMisplaced(s: TimmCosine, endEpoch: number, limit: number): number[]
   return out.sort((a, b) => a - b);
 }
 
+/**
+ * The first epoch where timm's index is a cycle too far (t_curr < 0) with a fractional k_decay:
+ * t_curr ** k_decay is a complex number in Python and math.cos raises. Null when there is none.
+ */
+function negativePowerEpoch(s: TimmCosine): number | null {
+  if (Number.isInteger(s.kDecay) || s.cycleMul === 1) return null;
+  const k = kernels();
+  for (const e of misplacedEpochs(s, Math.floor(MAX_STEP / perEpoch(s)))) {
+    configure(k, s, false);
+    if (k.timmCycleAt(e, false) > k.timmCycleAt(e, true)) return e;
+  }
+  return null;
+}
+
 function valueAt(s: TimmCosine, step: number, fix: boolean): number {
   const one = new Float64Array(1);
   fillSteps(kernel(s, fix), step, one);
@@ -185,7 +199,16 @@ export const timmCosine = {
   steps: {
     kernel: (s) => kernel(s),
     end(s) {
+      const negative = negativePowerEpoch(s);
       const epoch = failingEpoch(s);
+      if (negative !== null && (epoch === null || negative < epoch)) {
+        const step = negative * perEpoch(s);
+        return {
+          step, key: 'k_decay', related: ['cycle_mul', 't_initial'],
+          message: `k_decay must be an integer where timm's floored logarithm puts an epoch a cycle too far (t_curr < 0, and Python's ` +
+            `t_curr ** k_decay is complex there: math.cos raises TypeError), so with k_decay=${s.kDecay} only steps before ${step} exist`,
+        };
+      }
       if (epoch === null) return null;
       const step = epoch * perEpoch(s);
       return {
