@@ -124,6 +124,10 @@ test('refusals name the key, the rule and the value before any work', () => {
 });
 
 test('the native call names the reference\'s function and every argument', () => {
+  assert.equal(resolveSchedule({ schedule: 'sgdr', t0: 10, tMult: 2, baseLr: 0.1 }).nativeCall(),
+    "CosineAnnealingWarmRestarts(optimizer, T_0=10, T_mult=2, eta_min=0.0) with the optimizer's lr=0.1; scheduler.step() after each optimizer step");
+  assert.match(resolveSchedule({ schedule: 'cawr', firstCycleSteps: 100, peakFloor: 'clamp' }).nativeCall()!,
+    /^CosineAnnealingWarmupRestarts\(optimizer, first_cycle_steps=100, cycle_mult=1\.0, max_lr=0\.1, min_lr=0\.001, warmup_steps=0, gamma=1\.0\); .* \(peak_floor=clamp: lrsweep's opt-in, the reference has no such option\)$/);
   assert.equal(resolveSchedule({ schedule: 'timm_cosine', lr: 0.1, tInitial: 2, cycleMul: 3, cycleLimit: 10, tInEpochs: false }).nativeCall(),
     'CosineLRScheduler(optimizer, t_initial=2, lr_min=0.0, cycle_mul=3.0, cycle_decay=1.0, cycle_limit=10, warmup_t=0, warmup_lr_init=0.0, ' +
     "warmup_prefix=False, t_in_epochs=False, k_decay=1.0) with the optimizer's lr=0.1; step_update(num_updates) after each update");

@@ -4,6 +4,7 @@
 
 import { rules } from '../../core/rules.js';
 import type { PeakFloor } from '../../wasm/family.js';
+import { pyFloat } from './python.js';
 import { countRule, defaultsOf, lengthRule, type KindInput, type KindParams, type ParameterDeclaration, type ScheduleKind } from './kind.js';
 
 export const PEAK_FLOORS = ['none', 'clamp', 'amplitude'] as const satisfies readonly PeakFloor[];
@@ -71,6 +72,13 @@ export const cawr = {
     warmupSteps: s.warmupSteps, gamma: s.gamma, warmupFirstCycleOnly: s.warmupFirstCycleOnly,
     peakFloor: s.peakFloor, maxCycles: s.maxCycles, minAtStepZero: true,
   }),
+  nativeCall: (s) => {
+    const fixes = [s.warmupFirstCycleOnly && 'warmup_first_cycle_only', s.peakFloor !== 'none' && `peak_floor=${s.peakFloor}`, s.maxCycles !== null && `max_cycles=${s.maxCycles}`]
+      .filter(Boolean);
+    return `CosineAnnealingWarmupRestarts(optimizer, first_cycle_steps=${s.firstCycleSteps}, cycle_mult=${pyFloat(s.cycleMult)}, ` +
+      `max_lr=${pyFloat(s.maxLr)}, min_lr=${pyFloat(s.minLr)}, warmup_steps=${s.warmupSteps}, gamma=${pyFloat(s.gamma)}); scheduler.step() after each optimizer step` +
+      (fixes.length ? ` (${fixes.join(', ')}: lrsweep's opt-in, the reference has no such option)` : '');
+  },
   lints: ['ends-mid-cycle', 'cycle-mult-no-op', 'peak-below-min', 'warmup-dominates', 'shrinking-cycles'],
   fit: {
     multiplier: { key: 'cycleMult', list: 'cycleMults', help: 'cycle_mult values, e.g. 1,1.5,2' },

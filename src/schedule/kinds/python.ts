@@ -12,8 +12,3 @@ export function pyBool(x: boolean): string {
 export function pyString(x: string): string {
   return JSON.stringify(x);
 }
-
-/** A value given as a number: an integer as an integer, anything else as a float. */
-export function pyNumber(x: number): string {
-  return Number.isInteger(x) ? String(x) : String(x);
-}

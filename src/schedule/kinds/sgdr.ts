@@ -2,6 +2,7 @@
 // integer multiplier (T_mult), no max_cycles, and step 0 at base_lr (no min_lr overwrite).
 
 import { rules } from '../../core/rules.js';
+import { pyFloat } from './python.js';
 import { defaultsOf, lengthRule, type KindInput, type KindParams, type ParameterDeclaration, type ScheduleKind } from './kind.js';
 
 /** T_mult is capped: at 2^20 a second cycle already passes any curve we can produce. */
@@ -48,6 +49,9 @@ export const sgdr = {
     warmupFirstCycleOnly: false, peakFloor: 'none', maxCycles: null, minAtStepZero: false,
   }),
   // The other lints look at warmup, gamma and a real-valued multiplier, which sgdr does not have.
+  nativeCall: (s) =>
+    `CosineAnnealingWarmRestarts(optimizer, T_0=${s.t0}, T_mult=${s.tMult}, eta_min=${pyFloat(s.etaMin)}) with the optimizer's lr=${pyFloat(s.baseLr)}; ` +
+    'scheduler.step() after each optimizer step',
   lints: ['ends-mid-cycle'],
   fit: {
     multiplier: { key: 'tMult', list: 'tMults', help: 'T_mult values (integers), e.g. 1,2' },
