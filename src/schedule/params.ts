@@ -12,6 +12,9 @@ import { defaultsOf, type ParameterDeclaration } from './kinds/kind.js';
 
 export { CAWR_DEFAULTS, CAWR_PARAMETERS, PEAK_FLOORS, type Cawr, type CawrInput } from './kinds/cawr.js';
 export { SGDR_DEFAULTS, SGDR_PARAMETERS, MAX_T_MULT, type Sgdr, type SgdrInput } from './kinds/sgdr.js';
+export { TIMM_COSINE_DEFAULTS, TIMM_COSINE_PARAMETERS, type TimmCosine, type TimmCosineInput } from './kinds/timm-cosine.js';
+export { HF_COSINE_RESTARTS_DEFAULTS, HF_COSINE_RESTARTS_PARAMETERS, type HfCosineRestarts, type HfCosineRestartsInput } from './kinds/hf-cosine-restarts.js';
+export { WSD_DEFAULTS, WSD_PARAMETERS, WSD_SHAPES, type Wsd, type WsdInput } from './kinds/wsd.js';
 export type { PeakFloor } from '../wasm/family.js';
 export type { KindName, ParameterDeclaration, ScheduleInput, ScheduleParams };
 
