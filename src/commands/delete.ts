@@ -50,7 +50,7 @@ export async function deleteSweep(o: { db: string; name: string; trialFolder: bo
     owner = sweepDirOwner(root, sweep.name);
     const ours = (key: string | null) => key !== null && (key.endsWith(`#${sweep.createdAt}`) || key.startsWith(`${storage.where}#`));
     if (o.trialFolder && owner && !ours(owner.key)) {
-      throw new UsageError(`--trial-folder: ${owner.dir} ${owner.key === null ? 'does not say which sweep it holds (no sweep.json)'
+      throw new UsageError(`--trial-folder: ${owner.dir} ${owner.key === null ? 'does not say which sweep it holds (its sweep.json is missing, unreadable or has no key)'
         : `holds the trials of another sweep named ${sweep.name} (${owner.key}), not of this one (created ${sweep.createdAt})`}: nothing was deleted; ` +
         'remove that folder yourself, or leave out --trial-folder');
     }
