@@ -17,7 +17,7 @@ import { newScanState, scan } from '../sweep/serve/discovery.js';
 import type { ServedReport, ServedSweep, SweepProgress } from '../sweep/serve/index.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { CLI, dbFlag, emit, withDb, type Output } from './common.js';
-import { reachedText } from './run.js';
+import { reachedText } from '../sweep/progress.js';
 import { stepProgress } from '../sweep/progress.js';
 import { failureOf, newTally, RunFailed, type RunTally } from '../sweep/tally.js';
 import { optionalIntFlag } from './flags.js';
