@@ -16,7 +16,7 @@ import { editYaml, type YamlEdit } from '../io/yaml-edit.js';
 import { render } from '../io/table.js';
 import { rangeTestChart } from '../plot/charts.js';
 import { imageFormat, writeChart } from '../plot/render.js';
-import { DEFAULT_TRIAL_ROOT } from '../train/command/index.js';
+import { trialRoot } from '../train/command/index.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { checkSweep, loadSweepFile, parseSweepText, SweepFileError } from '../sweep/file.js';
 import { samplesRanges } from '../sweep/samplers/index.js';
@@ -90,7 +90,7 @@ export async function rangeTest(o: {
   const steps = o.steps ?? Math.min(DEFAULT_RANGE_STEPS, trainer.steps);
   const { runRangeTest } = await import('../sweep/range-test.js');
   const result = await runRangeTest(trainer, {
-    minLr: o.minLr, maxLr: o.maxLr, steps, seed: o.seed, backend: o.backend, signal: o.signal, trialsDir: resolve(o.trialsDir ?? (process.env.LRSWEEP_TRIALS_DIR || DEFAULT_TRIAL_ROOT)),
+    minLr: o.minLr, maxLr: o.maxLr, steps, seed: o.seed, backend: o.backend, signal: o.signal, trialsDir: trialRoot(o.trialsDir),
     // A folder the user named is theirs to keep; the default one is removed when the test is done.
     keepTrialDir: o.trialsDir !== undefined || Boolean(process.env.LRSWEEP_TRIALS_DIR),
   });

@@ -24,6 +24,25 @@ import { curveChunks } from '../../schedule/curve.js';
 import type { Cleanup } from './options.js';
 
 export const DEFAULT_TRIAL_ROOT = 'lrsweep-trials';
+
+/** Where trial folders go: --trials-dir when given, else $LRSWEEP_TRIALS_DIR, else ./lrsweep-trials (absolute). */
+export function trialRoot(given?: string): string {
+  return resolve(given ?? (process.env.LRSWEEP_TRIALS_DIR || DEFAULT_TRIAL_ROOT));
+}
+
+/**
+ * The key a sweep's folder records in its sweep.json: `<store>#<created at>`. A name is unique in
+ * a store, and a sweep deleted and created again under its name has a new creation time, so the
+ * key tells a folder's sweep from any other of the same name.
+ */
+export function sweepDirKey(where: string, createdAt: string): string {
+  return `${where}#${createdAt}`;
+}
+
+/** Whether a folder's key is this sweep's, or one of the same store's that was deleted (`delete --trial-folder` may take it). */
+export function ownsSweepDir(key: string | null, where: string, createdAt: string): boolean {
+  return key !== null && (key.endsWith(`#${createdAt}`) || key.startsWith(`${where}#`));
+}
 export const LR_FILE = 'lr.npy';
 export const TRIAL_FILE = 'trial.json';
 const SWEEP_FILE = 'sweep.json';
