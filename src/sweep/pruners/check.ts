@@ -1,0 +1,129 @@
+// The live check: builds the dispatcher's prune hook from a sweep's pruner and its stored history.
+// The dispatcher calls it with each point of the objective a trial reports (its points so far, in
+// step order; steps done, as progress.ts counts them). Only a point that confirms a reading
+// (readings.ts) is judged; every other point is answered at once without touching storage. At a
+// reading, the other trials are read from storage: a trial that ended (complete, pruned,
+// diverged, failed) is read once and its readings kept, since they never change again; those in
+// training are read anew, at most every REFRESH_MS. The decision itself is pruners/index.ts
+// judge(), a pure function of what it is handed.
+
+import type { MetricPoint } from '../../core/trial.js';
+import type { Storage, TrialRecord } from '../../storage/types.js';
+import type { Config, Sweep } from '../definition.js';
+import type { SweepTrainer } from '../trainer.js';
+import { stepsAt, type TrialSteps } from '../progress.js';
+import { UsageError } from '../../core/errors.js';
+import { judge, prunerOf, type Pruner } from './index.js';
+import { prunerFlag } from './spec.js';
+import type { StepValue, TrialView } from './pruner.js';
+import { freshOf, readingsOf, timelineOf, FLAT, type Timeline } from './readings.js';
+
+/** The hook the dispatcher calls (pruned-state's src/sweep/prune-hook.ts types the same): a reason stops the trial as pruned. */
+export type PruneCheck = (trial: TrialRecord, points: readonly StepValue[]) => Promise<string | null> | string | null;
+
+/**
+ * Whether a sweep's trainer can place its points at steps. Placeholder until the trainer side
+ * (branch pruned-state) exports its own: a trainer that says its steps per epoch.
+ */
+export function placesSteps(trainer: Pick<SweepTrainer, 'stepsPerEpoch'>): boolean {
+  return trainer.stepsPerEpoch !== null;
+}
+
+/** A checked sweep with its pruner replaced by a `--pruner` flag's (undefined: the file's stands; `none`: no pruner); a bad flag is a UsageError (exit 2). */
+export function withPruner<T extends { sweep: Sweep; trainer: Pick<SweepTrainer, 'stepsPerEpoch' | 'steps'> }>(loaded: T, text: string | undefined): T {
+  if (text === undefined) return loaded;
+  const flag = prunerFlag(text, loaded.trainer.steps);
+  if (flag !== null && !placesSteps(loaded.trainer)) throw new UsageError(`--pruner: ${UNPLACED}`);
+  const { pruner: _old, ...rest } = loaded.sweep;
+  return { ...loaded, sweep: flag === null ? rest : { ...rest, pruner: flag } };
+}
+
+export const UNPLACED = "needs a trainer whose points carry their training step: give a command trainer steps_per_epoch, or a module trainer's definition stepsPerEpoch";
+
+/** How often the trials in training are read again at most, while judging. */
+export const REFRESH_MS = 1000;
+
+/** The objective's points of stored points, in step order, as steps done (points without a step or a finite value left out). */
+export function objectivePoints(points: readonly MetricPoint[], metric: string, steps: TrialSteps, sign: 1 | -1): StepValue[] {
+  const out: StepValue[] = [];
+  for (const p of points) {
+    const value = p.values[metric];
+    const step = stepsAt(p, steps);
+    if (step === null || value === undefined || !Number.isFinite(value)) continue;
+    out.push({ step, value: sign * value });
+  }
+  return out.sort((a, b) => a.step - b.step);
+}
+
+/** The state a pruner sees of a stored trial. */
+export function viewState(state: string): TrialView['state'] {
+  if (state === 'complete' || state === 'pruned') return state;
+  return state === 'running' || state === 'queued' ? 'running' : 'other';
+}
+
+const ENDED = new Set(['complete', 'pruned', 'diverged', 'failed']);
+
+/** Timelines by config hash: a config's cycle ends are computed once. */
+export class Timelines {
+  private readonly byHash = new Map<string, Timeline>();
+  constructor(private readonly steps: number) {}
+  of(trial: Pick<TrialRecord, 'configHash' | 'params'>): Timeline {
+    let t = this.byHash.get(trial.configHash);
+    if (!t) {
+      try {
+        t = timelineOf(trial.params as Config, this.steps);
+      } catch {
+        t = FLAT; // a config the schedule refuses never trains: nothing to wait for
+      }
+      this.byHash.set(trial.configHash, t);
+    }
+    return t;
+  }
+}
+
+export interface CheckContext {
+  storage: Storage;
+  sweepId: number;
+  sweep: Sweep;
+  steps: TrialSteps;
+}
+
+/** The prune hook for a sweep, or undefined when it has no pruner. */
+export function pruneCheck(c: CheckContext): PruneCheck | undefined {
+  if (c.sweep.pruner === undefined) return undefined;
+  const pruner: Pruner = prunerOf(c.sweep.pruner);
+  const sign = c.sweep.objective.goal === 'maximize' ? -1 : 1;
+  const timelines = new Timelines(c.steps.perTrial);
+  const ended = new Map<number, TrialView>();
+  let live = new Map<number, TrialView>();
+  let readAt = -Infinity;
+
+  const history = async (): Promise<Map<number, TrialView>> => {
+    if (Date.now() - readAt < REFRESH_MS) return new Map([...ended, ...live]);
+    const trials = await c.storage.trials(c.sweepId);
+    const toRead = trials.filter((t) => !ended.has(t.id) && (ENDED.has(t.state) || t.state === 'running'));
+    const points = toRead.length > 0 ? await c.storage.points(toRead.map((t) => t.id)) : new Map<number, MetricPoint[]>();
+    live = new Map();
+    for (const t of trials) {
+      if (ended.has(t.id)) continue;
+      const own = objectivePoints(points.get(t.id) ?? [], c.sweep.objective.metric, c.steps, sign);
+      const view: TrialView = { state: viewState(t.state), readings: readingsOf(own, timelines.of(t), pruner.at), reached: own.length ? own[own.length - 1].step : 0 };
+      if (t.state === 'complete') view.reached = Math.max(view.reached, c.steps.perTrial);
+      (ENDED.has(t.state) ? ended : live).set(t.id, view);
+    }
+    readAt = Date.now();
+    return new Map([...ended, ...live]);
+  };
+
+  return async (trial, points) => {
+    const oriented = sign === 1 ? points : points.map((p) => ({ step: p.step, value: -p.value }));
+    const timeline = timelines.of(trial);
+    const fresh = freshOf(oriented, timeline, pruner.at);
+    if (fresh === 0) return null;
+    const all = await history();
+    all.delete(trial.id);
+    const readings = readingsOf(oriented, timeline, pruner.at);
+    const view: TrialView = { state: 'running', readings, reached: oriented[oriented.length - 1].step };
+    return judge(pruner, { trial: view, fresh, others: [...all.values()], steps: c.steps.perTrial, sign });
+  };
+}
