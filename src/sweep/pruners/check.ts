@@ -119,7 +119,8 @@ export function pruneCheck(c: CheckContext): PruneCheck | undefined {
     const oriented = sign === 1 ? points : points.map((p) => ({ step: p.step, value: -p.value }));
     const timeline = timelines.of(trial);
     const fresh = freshOf(oriented, timeline, pruner.at);
-    if (fresh === 0) return null;
+    // At its last step a trial has nothing left to save: it completes.
+    if (fresh === 0 || oriented[oriented.length - 1].step >= c.steps.perTrial) return null;
     const all = await history();
     all.delete(trial.id);
     const readings = readingsOf(oriented, timeline, pruner.at);
