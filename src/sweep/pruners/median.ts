@@ -5,7 +5,7 @@
 // Pruned, running and failed trials are not compared against, as in Optuna.
 
 import { rules } from '../../core/rules.js';
-import { percentile, readingAt, type PrunerEntry } from './pruner.js';
+import { percentile, readingAt, shown, type PrunerEntry } from './pruner.js';
 
 export const median: PrunerEntry = {
   name: 'median',
@@ -27,7 +27,7 @@ export const median: PrunerEntry = {
       const there = complete.map((t) => readingAt(t, step)).filter((v): v is number => v !== null);
       if (there.length === 0 || there.length < o.min_trials!) continue;
       const mid = percentile(there, 50);
-      if (best > mid) return `median: its best reading by step ${step}, ${sign * best}, is worse than the median ${sign * mid} of ${there.length} complete trials there`;
+      if (best > mid) return `median: its best reading by step ${step}, ${shown(sign * best)}, is worse than the median ${shown(sign * mid)} of ${there.length} complete trials there`;
     }
     return null;
   },

@@ -75,3 +75,6 @@ export function readingAt(t: TrialView, step: number): number | null {
   }
   return out;
 }
+
+/** A value as a reason shows it: 6 significant digits. */
+export const shown = (v: number): number => Number(v.toPrecision(6));

@@ -7,7 +7,7 @@
 // min_resource unset: max_resource / reduction^3 (at least 1); max_resource unset: the trainer's steps.
 
 import { rules } from '../../core/rules.js';
-import type { PrunerEntry, StepValue, TrialView } from './pruner.js';
+import { shown, type PrunerEntry, type StepValue, type TrialView } from './pruner.js';
 
 /** The rung steps of these options for a trainer of `steps` steps. */
 export function rungSteps(o: Readonly<Record<string, number | null>>, steps: number): number[] {
@@ -46,7 +46,7 @@ export const successiveHalving: PrunerEntry = {
       }).filter((v): v is number => v !== null)].sort((a, b) => a - b);
       const keep = Math.max(1, Math.floor(competing.length / reduction));
       if (value > competing[keep - 1]) {
-        return `successive_halving: ${sign * value} at step ${rs[i].step} (rung ${rung}) is not among the best ${keep} of ${competing.length} trials there`;
+        return `successive_halving: ${shown(sign * value)} at step ${rs[i].step} (rung ${rung}) is not among the best ${keep} of ${competing.length} trials there`;
       }
     }
     return null;
