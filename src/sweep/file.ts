@@ -20,7 +20,7 @@ import { checkRules, type CheckProgress } from './file/rules.js';
 import { readMethod, readRunKeys } from './file/sampling.js';
 import { readParameters, readSchedule } from './file/space.js';
 import { readPruner } from './pruners/spec.js';
-import { placesSteps, UNPLACED } from './pruners/check.js';
+import { placesSteps, UNPLACED } from './pruners/places.js';
 
 export { MAX_COHORT_SIZE, MAX_COHORT_VALUES, MAX_TRIAL_TIMEOUT, MAX_WORKERS } from './file/budget.js';
 export type { CheckProgress } from './file/rules.js';

@@ -180,7 +180,38 @@ export function replay(recorded: readonly RecordedTrial[], pruner: Pruner, o: Re
     }
   }
 
-  // Measures.
+  const byNumber = new Map([...prunedAt].map(([i, v]) => [trials[i].t.number, v]));
+  return measure(recorded, byNumber, o);
+}
+
+/**
+ * The measures of a sweep whose trials these were stopped where given (by trial number): each
+ * trial costs the steps it did; trials start in number order on o.workers workers, each the
+ * moment one is free. What replay reports, and how the benchmark measures Optuna's pruners fed
+ * the same curves.
+ */
+export function measure(recorded: readonly RecordedTrial[], stopped: ReadonlyMap<number, { step: number; reason: string }>, o: ReplayOptions): ReplayResult {
+  const sign: 1 | -1 = o.goal === 'maximize' ? -1 : 1;
+  const trials = [...recorded].sort((a, b) => a.number - b.number).map((t) => {
+    const last = t.points.length ? t.points[t.points.length - 1].step : 0;
+    return { t, length: t.state === 'complete' ? Math.max(last, o.steps) : last };
+  });
+  const n = trials.length;
+  const prunedAt = new Map<number, { step: number; reason: string }>();
+  trials.forEach((p, i) => {
+    const s = stopped.get(p.t.number);
+    if (s) prunedAt.set(i, s);
+  });
+  const start: number[] = [];
+  const end: number[] = [];
+  const free: number[] = new Array(Math.max(1, o.workers)).fill(0);
+  for (let i = 0; i < n; i++) {
+    let w = 0;
+    for (let k = 1; k < free.length; k++) if (free[k] < free[w]) w = k;
+    start.push(free[w]);
+    end.push(free[w] + (prunedAt.get(i)?.step ?? trials[i].length));
+    free[w] = end[i];
+  }
   const totalSteps = trials.reduce((a, p) => a + p.length, 0);
   const spentSteps = trials.reduce((a, p, i) => a + (prunedAt.get(i)?.step ?? p.length), 0);
   const all = new Map<string, number[]>();

@@ -15,19 +15,12 @@ import { stepsAt, type TrialSteps } from '../progress.js';
 import { UsageError } from '../../core/errors.js';
 import { judge, prunerOf, type Pruner } from './index.js';
 import { prunerFlag } from './spec.js';
+import { placesSteps, UNPLACED } from './places.js';
 import type { StepValue, TrialView } from './pruner.js';
 import { freshOf, readingsOf, timelineOf, FLAT, type Timeline } from './readings.js';
 
 /** The hook the dispatcher calls (pruned-state's src/sweep/prune-hook.ts types the same): a reason stops the trial as pruned. */
 export type PruneCheck = (trial: TrialRecord, points: readonly StepValue[]) => Promise<string | null> | string | null;
-
-/**
- * Whether a sweep's trainer can place its points at steps. Placeholder until the trainer side
- * (branch pruned-state) exports its own: a trainer that says its steps per epoch.
- */
-export function placesSteps(trainer: Pick<SweepTrainer, 'stepsPerEpoch'>): boolean {
-  return trainer.stepsPerEpoch !== null;
-}
 
 /** A checked sweep with its pruner replaced by a `--pruner` flag's (undefined: the file's stands; `none`: no pruner); a bad flag is a UsageError (exit 2). */
 export function withPruner<T extends { sweep: Sweep; trainer: Pick<SweepTrainer, 'stepsPerEpoch' | 'steps'> }>(loaded: T, text: string | undefined): T {
@@ -37,8 +30,6 @@ export function withPruner<T extends { sweep: Sweep; trainer: Pick<SweepTrainer,
   const { pruner: _old, ...rest } = loaded.sweep;
   return { ...loaded, sweep: flag === null ? rest : { ...rest, pruner: flag } };
 }
-
-export const UNPLACED = "needs a trainer whose points carry their training step: give a command trainer steps_per_epoch, or a module trainer's definition stepsPerEpoch";
 
 /** How often the trials in training are read again at most, while judging. */
 export const REFRESH_MS = 1000;
