@@ -197,3 +197,41 @@ test('lrsweep run --pruner with a bad spec exits 2 with one line naming the flag
   assert.equal(r.status, 2);
   assert.equal(r.stderr, 'lrsweep: --pruner reduction: must be an integer >= 2, got 1\n');
 });
+
+test('an older sweep stored without a pruner resumes unchanged with a file that adds one (the pruner is not identity)', async () => {
+  const { compareWithStored } = await import('../../../src/sweep/register.js');
+  const old = (await checkSweep(base)).sweep;
+  const record = { id: 1, name: 'p', definition: JSON.parse(JSON.stringify(old)), file: null, metric: 'val_loss', goal: 'minimize', steps: 100, trainerHash: null, status: 'active', createdAt: '', updatedAt: '' } as const;
+  const added = (await checkSweep({ ...base, pruner: { kind: 'median' } }));
+  const { changes, sweep } = compareWithStored(record as never, added.sweep, { written: added.written, trainerHash: null });
+  assert.deepEqual(changes, []);
+  assert.deepEqual(sweep.pruner, { kind: 'median' });
+  const same = await checkSweep(base);
+  assert.deepEqual(compareWithStored(record as never, same.sweep, { written: same.written, trainerHash: null }).changes, []);
+});
+
+test('the live check: a point that confirms no reading is answered without reading storage; at a reading it judges the stored history, reading ended trials once', async () => {
+  const { pruneCheck } = await import('../../../src/sweep/pruners/check.js');
+  const sweep = (await checkSweep({ ...base, schedule: { first_cycle_steps: 25 }, pruner: { kind: 'median', startup_trials: 2, at: 'cycle_ends' } })).sweep;
+  const config = { schedule: 'cawr', first_cycle_steps: 25, cycle_mult: 1, max_lr: 0.1, min_lr: 0.001, warmup_steps: 0, gamma: 1 };
+  const stored = [1, 2].map((n) => ({ id: n, number: n, state: 'complete', configHash: 'h', params: config }));
+  const calls = { trials: 0, points: 0 };
+  const storage = {
+    trials: async () => (calls.trials++, stored),
+    points: async (ids: number[]) => (calls.points++, new Map(ids.map((id) => [id, [10, 25, 40, 50, 75, 100].map((s) => ({ epoch: null, step: s - 1, values: { val_loss: id === 1 ? 1 : 1.2 } }))]))),
+  };
+  const check = pruneCheck({ storage: storage as never, sweepId: 1, sweep, steps: { perTrial: 100, perEpoch: 25 } })!;
+  const me = { id: 3, number: 3, state: 'running', configHash: 'h', params: config } as never;
+  // step 10: mid-cycle, not a reading
+  assert.equal(await check(me, [{ step: 10, value: 5 }]), null);
+  assert.deepEqual(calls, { trials: 0, points: 0 });
+  // step 25: a cycle end; 5 is worse than the median 1.1 of the two complete trials at 25
+  assert.match((await check(me, [{ step: 10, value: 5 }, { step: 25, value: 5 }]))!, /^median: its best reading by step 25, 5, is worse than the median 1\.1 of 2 complete trials there$/);
+  assert.deepEqual(calls, { trials: 1, points: 1 });
+  // a good trial goes on; ended trials are not read again
+  await new Promise((r) => setTimeout(r, 1100));
+  assert.equal(await check(me, [{ step: 10, value: 5 }, { step: 25, value: 0.5 }]), null);
+  assert.deepEqual(calls, { trials: 2, points: 1 });
+  // its last step saves nothing: never stopped there
+  assert.equal(await check(me, [{ step: 100, value: 9 }]), null);
+});
