@@ -19,6 +19,7 @@ import { UsageError } from '../core/errors.js';
 import { optionalIntFlag, prunerFlagText as pruned } from './flags.js';
 import { CLI, dbFlag, emit, shellArg, withDb, type Output } from './common.js';
 import { capabilitiesOf, shownDb } from '../storage/open.js';
+import { prunerFactory } from '../sweep/pruners/check.js';
 
 export const command = 'run <sweep-file>';
 export const describe = 'Run a sweep file (resumes where it stopped: completed trials are never run again)';
@@ -218,7 +219,9 @@ export async function handler(argv: Args): Promise<void> {
       throw new UsageError(`--enqueue-only: needs a PostgreSQL --db (postgres://...), whose queue workers take trials from; ${shownDb(argv.db)} is a SQLite file`);
     }
     const report = await runSweep({
-      file, db: argv.db, enqueueOnly: argv['enqueue-only'], workers: argv.workers, backend: argv.backend, extend: argv.extend, replace: argv.replace, signal: stop.signal, trialsDir: argv['trials-dir'], lint: argv.lint, pruner: argv.pruner,
+      file, db: argv.db, enqueueOnly: argv['enqueue-only'], workers: argv.workers, backend: argv.backend, extend: argv.extend, replace: argv.replace, signal: stop.signal, trialsDir: argv['trials-dir'], lint: argv.lint,
+      // RunOptions.prune (branch pruned-state): the sweep's pruner, or --pruner's in its place.
+      ...({ prune: prunerFactory(argv.pruner) } as object),
       onNotice: (message) => process.stderr.write(`lrsweep: ${message}\n`),
       onProgress: (p) => {
         training = true;

@@ -20,6 +20,7 @@ import { CLI, dbFlag, emit, withDb, type Output } from './common.js';
 import { reachedText } from './run.js';
 import { stepProgress } from '../sweep/progress.js';
 import { failureOf, newTally, RunFailed, type RunTally } from '../sweep/tally.js';
+import { prunerFactory } from '../sweep/pruners/check.js';
 import { prunerFlagText, optionalIntFlag } from './flags.js';
 
 export const command = 'worker <sweep-files..>';
@@ -140,7 +141,9 @@ export async function handler(argv: Args): Promise<void> {
       const tally = newTally();
       const { sweeps, stopped } = await serve(storage, queue, served, {
         tally,
-        workers: argv.workers ?? defaultWorkers(), backend: argv.backend, wait: argv.wait, signal: stop.signal, trialsDir: argv['trials-dir'], onNotice: notice, pruner: argv.pruner,
+        workers: argv.workers ?? defaultWorkers(), backend: argv.backend, wait: argv.wait, signal: stop.signal, trialsDir: argv['trials-dir'], onNotice: notice,
+        // ServeOptions.prune (branch pruned-state): each sweep's pruner, or --pruner's in its place.
+        ...({ prune: prunerFactory(argv.pruner) } as object),
         // A waiting worker given directories also serves sweeps of theirs registered later.
         discover: () => scan(storage, argv['sweep-files'], argv.backend, state, { notice: noticeOnce, rescan: true, wait: true }),
         onProgress: (name, p) => {

@@ -29,7 +29,6 @@ import { UsageError } from '../core/errors.js';
 import { isAdaptive } from './samplers/index.js';
 import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
 import { enqueueWaiting, serve, type ServedSweep } from './serve/index.js';
-import { pruneCheck, withPruner } from './pruners/check.js';
 
 export interface RunOptions {
   file: string;
@@ -57,8 +56,6 @@ export interface RunOptions {
   enqueueOnly?: boolean;
   /** Tell onNotice of the sweep's schedule traps (lint rules not ignored by the file); default true. */
   lint?: boolean;
-  /** `--pruner`: replaces the file's pruner (null: none); stored with the definition, which it is not part of the identity of. */
-  pruner?: string;
 }
 
 export interface Progress {
@@ -141,7 +138,7 @@ export async function dryRun(file: string, onChecking?: CheckProgress, onChecked
 export async function runSweep(o: RunOptions): Promise<RunReport> {
   const began = Date.now();
   const backend = o.backend ?? 'wasm';
-  const loaded = withPruner(await loadSweepFile(o.file, o.onChecking), o.pruner);
+  const loaded = await loadSweepFile(o.file, o.onChecking);
   o.onChecked?.();
   const runner = loaded.trainer.runner;
   if (runner.kind === 'pool') checkBackend(backend);
@@ -198,8 +195,6 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
       dispatcher = new Dispatcher({
         storage, executor: training.executor, sweep, sweepId: record.id, runId, counts, best, provenance: training.provenance,
         unitFor: training.unitFor, tally, steps: trialSteps,
-        // The dispatcher's prune hook (branch pruned-state adds the option to Dispatcher).
-        ...({ prune: pruneCheck({ storage, sweepId: record.id, sweep, steps: trialSteps }) } as object),
         // Every claimed row is checked against this file's plan: an edited one is never trained.
         source: new StorageSource(storage, record.id, runId, training.cohortSize, { sweep: sweep.name, row: planCheck(sweep, loaded.trainer.steps) },
           adaptive ? {

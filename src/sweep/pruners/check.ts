@@ -1,6 +1,9 @@
-// The live check: builds the dispatcher's prune hook from a sweep's pruner and its stored history.
-// The dispatcher calls it with each point of the objective a trial reports (its points so far, in
-// step order; steps done, as progress.ts counts them). Only a point that confirms a reading
+// The live check: builds the dispatcher's prune check from a sweep's pruner and its stored history
+// (a PruneCheckFactory, as branch pruned-state's sweep/prune-hook.ts types it: a run or a worker's
+// session calls it when it opens a sweep). The dispatcher calls the check with each point of the
+// objective a trial reports (its points so far, in step order, each at the index of the last
+// optimizer step before it, from 0: here counted as steps done, that index + 1, as progress.ts
+// counts stored points). Only a point that confirms a reading
 // (readings.ts) is judged; every other point is answered at once without touching storage. At a
 // reading, the other trials are read from storage: a trial that ended (complete, pruned,
 // diverged, failed) is read once and its readings kept, since they never change again; those in
@@ -10,26 +13,14 @@
 import type { MetricPoint } from '../../core/trial.js';
 import type { Storage, TrialRecord } from '../../storage/types.js';
 import type { Config, Sweep } from '../definition.js';
-import type { SweepTrainer } from '../trainer.js';
 import { stepsAt, type TrialSteps } from '../progress.js';
-import { UsageError } from '../../core/errors.js';
 import { judge, prunerOf, type Pruner } from './index.js';
 import { prunerFlag } from './spec.js';
-import { placesSteps, UNPLACED } from './places.js';
 import type { StepValue, TrialView } from './pruner.js';
 import { freshOf, readingsOf, timelineOf, FLAT, type Timeline } from './readings.js';
 
-/** The hook the dispatcher calls (pruned-state's src/sweep/prune-hook.ts types the same): a reason stops the trial as pruned. */
+/** The check the dispatcher calls (prune-hook.ts PruneCheck on branch pruned-state): points at 0-based step indices; a reason stops the trial as pruned. */
 export type PruneCheck = (trial: TrialRecord, points: readonly StepValue[]) => Promise<string | null> | string | null;
-
-/** A checked sweep with its pruner replaced by a `--pruner` flag's (undefined: the file's stands; `none`: no pruner); a bad flag is a UsageError (exit 2). */
-export function withPruner<T extends { sweep: Sweep; trainer: Pick<SweepTrainer, 'stepsPerEpoch' | 'steps'> }>(loaded: T, text: string | undefined): T {
-  if (text === undefined) return loaded;
-  const flag = prunerFlag(text, loaded.trainer.steps);
-  if (flag !== null && !placesSteps(loaded.trainer)) throw new UsageError(`--pruner: ${UNPLACED}`);
-  const { pruner: _old, ...rest } = loaded.sweep;
-  return { ...loaded, sweep: flag === null ? rest : { ...rest, pruner: flag } };
-}
 
 /** How often the trials in training are read again at most, while judging. */
 export const REFRESH_MS = 1000;
@@ -79,9 +70,24 @@ export interface CheckContext {
   steps: TrialSteps;
 }
 
-/** The prune hook for a sweep, or undefined when it has no pruner. */
-export function pruneCheck(c: CheckContext): PruneCheck | undefined {
-  if (c.sweep.pruner === undefined) return undefined;
+/**
+ * The prune check factory of a run or a worker: the sweep's own pruner, or the `--pruner` flag's
+ * in its place (`none`: no pruner) for the trials this command trains; the stored definition keeps
+ * the file's. The flag was checked when it was read (flags.ts), except against the trainer's steps:
+ * a rung at or past the last step is never reached.
+ */
+export function prunerFactory(flag: string | undefined): (c: CheckContext) => PruneCheck | null {
+  return (c) => {
+    if (flag === undefined) return pruneCheck(c);
+    const spec = prunerFlag(flag, null);
+    const { pruner: _file, ...rest } = c.sweep;
+    return pruneCheck({ ...c, sweep: spec === null ? rest : { ...rest, pruner: spec } });
+  };
+}
+
+/** The prune check for a sweep, or null when it has no pruner. */
+export function pruneCheck(c: CheckContext): PruneCheck | null {
+  if (c.sweep.pruner === undefined) return null;
   const pruner: Pruner = prunerOf(c.sweep.pruner);
   const sign = c.sweep.objective.goal === 'maximize' ? -1 : 1;
   const timelines = new Timelines(c.steps.perTrial);
@@ -106,8 +112,8 @@ export function pruneCheck(c: CheckContext): PruneCheck | undefined {
     return new Map([...ended, ...live]);
   };
 
-  return async (trial, points) => {
-    const oriented = sign === 1 ? points : points.map((p) => ({ step: p.step, value: -p.value }));
+  return async (trial, placed) => {
+    const oriented = placed.map((p) => ({ step: p.step + 1, value: sign * p.value }));
     const timeline = timelines.of(trial);
     const fresh = freshOf(oriented, timeline, pruner.at);
     // At its last step a trial has nothing left to save: it completes.

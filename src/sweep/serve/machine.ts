@@ -35,8 +35,6 @@ export interface ServeOptions {
   discover?: () => Promise<ServedSweep[]>;
   /** Counts how the trials this command started ended, over every sweep (dispatch.ts RunTally). */
   tally?: RunTally;
-  /** `--pruner`: replaces each served sweep's pruner for the trials this worker trains (null: none). */
-  pruner?: string;
 }
 
 export interface SweepProgress {

@@ -8,7 +8,6 @@ import { editedRowMessage, planCheck } from '../plan-check.js';
 import { stepsOf } from '../progress.js';
 import { QueueSource } from '../source.js';
 import { trainingFor } from '../training.js';
-import { pruneCheck, withPruner } from '../pruners/check.js';
 import type { Machine, Serving, Session } from './machine.js';
 import { mismatch, refuse, reportProgress } from './served-sweep.js';
 import { endLeftovers } from './upkeep.js';
@@ -51,8 +50,6 @@ export async function openSession(m: Machine, s: Serving): Promise<Session | nul
   const dispatcher = new Dispatcher({
     storage, executor: s.training.executor, sweep: item.sweep, sweepId: item.record.id, runId, counts: s.counts, best: s.best, source,
     provenance: s.training.provenance, unitFor: s.training.unitFor, tally: o.tally, steps: stepsOf(item.loaded),
-    // The dispatcher's prune hook (branch pruned-state adds the option to Dispatcher); --pruner replaces the file's here.
-    ...({ prune: pruneCheck({ storage, sweepId: item.record.id, sweep: withPruner(item.loaded, o.pruner).sweep, steps: stepsOf(item.loaded) }) } as object),
     onRecorded(n, b) {
       s.ran = before + n;
       s.best = b;

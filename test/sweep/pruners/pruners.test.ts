@@ -220,7 +220,9 @@ test('the live check: a point that confirms no reading is answered without readi
     trials: async () => (calls.trials++, stored),
     points: async (ids: number[]) => (calls.points++, new Map(ids.map((id) => [id, [10, 25, 40, 50, 75, 100].map((s) => ({ epoch: null, step: s - 1, values: { val_loss: id === 1 ? 1 : 1.2 } }))]))),
   };
-  const check = pruneCheck({ storage: storage as never, sweepId: 1, sweep, steps: { perTrial: 100, perEpoch: 25 } })!;
+  const inner = pruneCheck({ storage: storage as never, sweepId: 1, sweep, steps: { perTrial: 100, perEpoch: 25 } })!;
+  // The dispatcher's points are at the index of the last step taken (steps done - 1)
+  const check = (trial: never, points: { step: number; value: number }[]) => inner(trial, points.map((p) => ({ step: p.step - 1, value: p.value })));
   const me = { id: 3, number: 3, state: 'running', configHash: 'h', params: config } as never;
   // step 10: mid-cycle, not a reading
   assert.equal(await check(me, [{ step: 10, value: 5 }]), null);
@@ -234,4 +236,15 @@ test('the live check: a point that confirms no reading is answered without readi
   assert.deepEqual(calls, { trials: 2, points: 1 });
   // its last step saves nothing: never stopped there
   assert.equal(await check(me, [{ step: 100, value: 9 }]), null);
+});
+
+test('--pruner on run and worker: the factory builds the file\'s pruner, the flag\'s in its place, or none', async () => {
+  const { prunerFactory } = await import('../../../src/sweep/pruners/check.js');
+  const withPruner = (await checkSweep({ ...base, pruner: { kind: 'median' } })).sweep;
+  const without = (await checkSweep(base)).sweep;
+  const c = (sweep: typeof base | object) => ({ storage: {} as never, sweepId: 1, sweep: sweep as never, steps: { perTrial: 100, perEpoch: 25 } });
+  assert.equal(typeof prunerFactory(undefined)(c(withPruner)), 'function');
+  assert.equal(prunerFactory(undefined)(c(without)), null);
+  assert.equal(prunerFactory('none')(c(withPruner)), null);
+  assert.equal(typeof prunerFactory('successive_halving:reduction=3')(c(without)), 'function');
 });
