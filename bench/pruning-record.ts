@@ -94,5 +94,8 @@ function record(s: (typeof RECORDED)[number]): void {
   console.log(`${s.name}: ${curves.length} trials in ${fixture.recordedSeconds} s -> ${out}`);
 }
 
-const names = process.argv.slice(2);
-for (const s of RECORDED) if (names.length === 0 || names.includes(s.name)) record(s);
+// Only when run as a script: the benchmark imports PYTHON from here and must never re-record.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const names = process.argv.slice(2);
+  for (const s of RECORDED) if (names.length === 0 || names.includes(s.name)) record(s);
+}

@@ -76,7 +76,7 @@ function prepare(t: RecordedTrial, pruner: Pruner, sign: 1 | -1, steps: number):
   let j = 0;
   for (const r of readings) {
     while (oriented[j].step !== r.step) j++;
-    confirmedAt.push(pruner.at === 'steps' || !t.timeline.restarts || t.timeline.endFrom(r.step) === r.step ? r.step : oriented[j + 1].step);
+    confirmedAt.push(pruner.at === 'steps' || t.timeline.endFrom(r.step) === r.step ? r.step : oriented[j + 1].step);
   }
   const last = oriented.length ? oriented[oriented.length - 1].step : 0;
   return { t, oriented, readings, confirmedAt, length: t.state === 'complete' ? Math.max(last, steps) : last };

@@ -1,12 +1,15 @@
 // Where a trial may be judged: its readings, the points a pruner compares. lrsweep knows every
 // trial's schedule for every step, so it knows where each cycle ends before the trial gets there.
 // - at: steps — every point is a reading (Optuna's and Ray Tune's pruners).
-// - at: cycle_ends — a trial whose schedule restarts within its steps is read only at the last
-//   point at or before one of its own cycle ends, when no restart lies between that point and
-//   the end (the point is in the cycle that ends there); a cycle with no such point gives no
-//   reading. After max_cycles the LR stays at its floor: every point there is a reading. A trial
-//   whose schedule never restarts within its steps has nothing to wait for: every point is a
-//   reading, as with `steps`.
+// - at: cycle_ends — a trial is read only at the last point at or before one of its own cycle
+//   ends, when no restart lies between that point and the end (the point is in the cycle that
+//   ends there); a cycle with no such point gives no reading, nor does a last cycle that runs past
+//   the trial's end. After max_cycles the LR stays at its floor: every point there is a reading.
+//   A config without restarts has one cycle: it is read only where that cycle ends, so it is
+//   never stopped early (a single cosine cycle is at its worst mid-way, where `steps` would judge
+//   it: on the recorded sweep lm-misranked the eventual best is such a config). This is also the
+//   rule for a sweep that mixes configs with and without restarts; a sweep of single-cycle
+//   configs that wants pruning says `at: steps`.
 // Steps are training steps done (a point after the first 250 steps is step 250; stored points
 // convert through progress.ts stepsAt), and a cycle "ends at E" when E steps are done and the
 // next LR step, E, starts the next cycle. A reading is confirmed once the trial has reported a
@@ -20,7 +23,7 @@ import type { JudgeAt, StepValue } from './pruner.js';
 
 /** Where one trial's cycles end, within its steps. */
 export interface Timeline {
-  /** Whether the schedule restarts within the trial's steps. */
+  /** Whether the schedule restarts within the trial's steps (shown by replay; readings do not depend on it). */
   restarts: boolean;
   /** The first cycle end at or after `step` (E >= step), `step` itself where no restart is ahead (the floor after max_cycles), or null where the cycle holding it runs past the trial's end. */
   endFrom(step: number): number | null;
@@ -34,7 +37,6 @@ export function timelineOf(config: Config, steps: number): Timeline {
   return {
     restarts,
     endFrom(step) {
-      if (!restarts) return step;
       if (step >= end) return step; // the floor after max_cycles: no restart ahead
       for (const run of runs) {
         const runEnd = run.start + run.count * run.length;
@@ -48,7 +50,7 @@ export function timelineOf(config: Config, steps: number): Timeline {
   };
 }
 
-/** The timeline of a schedule that never restarts (also what a trial without a known config gets). */
+/** A timeline read at every point (a trial whose config cannot be built: it never trains; and hand-made tests). */
 export const FLAT: Timeline = { restarts: false, endFrom: (step) => step };
 
 /**
@@ -56,7 +58,7 @@ export const FLAT: Timeline = { restarts: false, endFrom: (step) => step };
  * reads every point; `cycle_ends` as the header says.
  */
 export function readingsOf(points: readonly StepValue[], timeline: Timeline, at: JudgeAt): StepValue[] {
-  if (at === 'steps' || !timeline.restarts) return points.slice();
+  if (at === 'steps') return points.slice();
   const out: StepValue[] = [];
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
@@ -72,7 +74,7 @@ export function readingsOf(points: readonly StepValue[], timeline: Timeline, at:
 export function freshOf(points: readonly StepValue[], timeline: Timeline, at: JudgeAt): number {
   const n = points.length;
   if (n === 0) return 0;
-  if (at === 'steps' || !timeline.restarts) return 1;
+  if (at === 'steps') return 1;
   const last = points[n - 1];
   let fresh = timeline.endFrom(last.step) === last.step ? 1 : 0;
   if (n > 1) {

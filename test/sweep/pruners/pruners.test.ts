@@ -88,10 +88,15 @@ test('readings at cycle ends: a restart schedule is read only at the last point 
   assert.deepEqual(sparse.map((r) => r.step), [50, 250, 400]);
   const none = readingsOf([{ step: 150, value: 1 }, { step: 350, value: 1 }], timeline, 'cycle_ends');
   assert.deepEqual(none.map((r) => r.step), [150]);
-  // a schedule without restarts is read at every point
+  // a schedule without restarts is read only where its one cycle ends
   const flat = timelineOf({ ...restartConfig, first_cycle_steps: 400 } as Config, STEPS);
   assert.equal(flat.restarts, false);
-  assert.equal(readingsOf(points, flat, 'cycle_ends').length, points.length);
+  const whole = [...points, { step: 400, value: 0 }];
+  assert.deepEqual(readingsOf(whole, flat, 'cycle_ends').map((r) => r.step), [400]);
+  assert.equal(readingsOf(whole, flat, 'steps').length, whole.length);
+  // after max_cycles the LR stays at its floor: every point there is a reading
+  const capped = timelineOf({ ...restartConfig, max_cycles: 2 } as Config, STEPS);
+  assert.deepEqual(readingsOf(points, capped, 'cycle_ends').map((r) => r.step), [90, 180, 210, 240, 270, 300, 330, 360, 390]);
 });
 
 test('curves that spike after each restart: at steps the pruners stop the eventual best, at cycle ends they keep it', () => {
@@ -110,7 +115,7 @@ test('curves that spike after each restart: at steps the pruners stop the eventu
   assert.equal(steps.bestSurvived, false);
   assert.ok(steps.regret! > 0);
   const ends = run('median:startup_trials=2');
-  assert.deepEqual(ends.pruned.map((p) => p.number), [4]);
+  assert.deepEqual(ends.pruned.map((p) => p.number), []); // S3 has one cycle: read only at its end
   assert.equal(ends.bestSurvived, true);
   assert.equal(ends.regret, 0);
   const sha = (at: string) => run(`successive_halving:reduction=2,min_resource=90,at=${at}`);
