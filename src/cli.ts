@@ -42,6 +42,7 @@ const COMMANDS = {
   curve: async () => checked(await import('./commands/curve.js')),
   fit: async () => checked(await import('./commands/fit.js')),
   'range-test': async () => checked(await import('./commands/range-test.js')),
+  replay: async () => checked(await import('./commands/replay.js')),
 };
 
 /**

@@ -15,9 +15,10 @@ import { etaSeconds, reachedText } from '../sweep/progress.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { MAX_WORKERS } from '../sweep/file.js';
 import { UsageError } from '../core/errors.js';
-import { optionalIntFlag } from './flags.js';
+import { optionalIntFlag, prunerFlagText as pruned } from './flags.js';
 import { CLI, dbFlag, emit, shellArg, withDb, type Output } from './common.js';
 import { capabilitiesOf, shownDb } from '../storage/open.js';
+import { prunerFactory } from '../sweep/pruners/check.js';
 
 export const command = 'run <sweep-file>';
 export const describe = 'Run a sweep file (resumes where it stopped: completed trials are never run again)';
@@ -32,6 +33,7 @@ export function builder(y: Argv) {
     .option('dry-run', { type: 'boolean', default: false, describe: 'Check the file, print the number of trials and the first configs, run nothing' })
     .option('enqueue-only', { type: 'boolean', default: false, describe: 'PostgreSQL --db: register and enqueue the sweep, and leave its trials to `lrsweep worker`' })
     .option('trials-dir', { type: 'string', nargs: 1, describe: 'Command trainers: where each trial\'s directory goes  [default: $LRSWEEP_TRIALS_DIR, else ./lrsweep-trials]' })
+    .option('pruner', { type: 'string', nargs: 1, coerce: pruned, describe: 'Replaces the file\'s pruner: KIND[:KEY=VALUE,...] (median, successive_halving; e.g. successive_halving:reduction=3,at=cycle_ends), or none' })
     .option('lint', { type: 'boolean', default: true, describe: 'Warn on stderr about schedule traps in the sweep\'s configs (--no-lint: silence; a file can ignore rules with lint.ignore)' })
     .example('$0 run sweeps/quickstart.yaml', 'Run the quickstart sweep into lrsweep.db')
     .example('$0 run sweeps/cawr-grid.yaml --workers 2 --db results.db', 'A bigger grid, in another database')
@@ -217,6 +219,8 @@ export async function handler(argv: Args): Promise<void> {
     }
     const report = await runSweep({
       file, db: argv.db, enqueueOnly: argv['enqueue-only'], workers: argv.workers, backend: argv.backend, extend: argv.extend, replace: argv.replace, signal: stop.signal, trialsDir: argv['trials-dir'], lint: argv.lint,
+      // RunOptions.prune (branch pruned-state): the sweep's pruner, or --pruner's in its place.
+      ...({ prune: prunerFactory(argv.pruner) } as object),
       onNotice: (message) => process.stderr.write(`lrsweep: ${message}\n`),
       onProgress: (p) => {
         training = true;

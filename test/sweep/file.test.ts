@@ -63,7 +63,7 @@ colour: blue
   await assert.rejects(loadSweepFile(path), (e: Error & { problems: string[] }) => {
     assert.equal(e.name, 'SweepFileError');
     assert.deepEqual(e.problems, [
-      'colour: is not a known key (known: name, schedule, parameters, method, trials, seed, repeats, seeding, objective, trainer, budget, constraints, lint)',
+      'colour: is not a known key (known: name, schedule, parameters, method, trials, seed, repeats, seeding, objective, trainer, budget, constraints, lint, pruner)',
       'name: must be a name of at most 100 letters, digits, dots, dashes or underscores, got "bad name!"',
       'schedule.warmup_step: is not a known key (known: kind, first_cycle_steps, cycle_mult, max_lr, min_lr, warmup_steps, gamma, warmup_first_cycle_only, peak_floor, max_cycles, allow_min_above_max, cycles)',
       'schedule.max_lr: must be a finite number >= 0, got -1',
