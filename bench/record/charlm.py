@@ -5,8 +5,10 @@ An MLP over the previous 12 characters of Python standard-library source predict
 trained with AdamW on fresh random windows every step (no epochs: the loss keeps falling, as in
 pretraining), the regime the Multi-Power Law was fitted in. The learning rate of each step comes
 from lr.npy (lrsweep's command trainer). Every --window steps it prints the mean training loss of
-those steps as {"step": s, "train_loss": m} (s is the window's last step, counted from 1), and at
-the end the loss on a fixed held-out set as {"step": steps, "val_loss": v}.
+those steps as {"step": s, "train_loss": m} (s is the 0-based index of the window's last step,
+lrsweep's convention), and at the end the loss on a fixed held-out set as {"step": steps - 1,
+"val_loss": v}. (The committed recording was made by a version that printed s + 1, steps done;
+dump.ts shifts it.)
 
 Batches come from LRSWEEP_SEED only, so trials of one repeat see the same batches (the sweep uses
 common seeding: common random numbers). The text is the sorted top-level *.py files of the
@@ -83,16 +85,16 @@ def main():
         opt.step()
         value = loss.item()
         if not np.isfinite(value):
-            print(json.dumps({"step": step + 1, "train_loss": value}), flush=True)
+            print(json.dumps({"step": step, "train_loss": value}), flush=True)
             sys.exit(0)
         total += value
         if (step + 1) % args.window == 0 or step + 1 == len(lrs):
             n = (step % args.window) + 1
-            print(json.dumps({"step": step + 1, "train_loss": total / n}), flush=True)
+            print(json.dumps({"step": step, "train_loss": total / n}), flush=True)
             total = 0.0
     with torch.no_grad():
         val = loss_fn(model(hx), hy).item()
-    print(json.dumps({"step": len(lrs), "val_loss": val}), flush=True)
+    print(json.dumps({"step": len(lrs) - 1, "val_loss": val}), flush=True)
 
 
 if __name__ == "__main__":
