@@ -14,7 +14,7 @@ import { methodOf } from '../sweep/samplers/index.js';
 import { configs, pickParams } from '../sweep/space.js';
 import {
   curveProblem, fitLaw, lawCurveOf, leaveOneOut, lrCurveOf, minWindowFor, normaliserOf, predictFinal, prepareCurve,
-  windowsOf, type FitRun, type LeaveOneOut, type LossPoint, type TrainedConfig,
+  windowsOf, type FitRun, type HeldOut, type LeaveOneOut, type LossPoint, type TrainedConfig,
 } from '../predict/index.js';
 import type { TrialRecord } from '../storage/types.js';
 import { intFlag } from './flags.js';
@@ -51,7 +51,8 @@ export interface PredictResult {
   fit: { residual: number; windows: number };
   /** The last window the predictions average over, in steps. */
   window: number;
-  leaveOneOut: LeaveOneOut | null;
+  /** The check, each held-out config with its varied parameters. */
+  leaveOneOut: (Omit<LeaveOneOut, 'configs'> & { configs: (HeldOut & { params: Record<string, number | string | null> })[] }) | null;
   candidates: { source: 'grid' | 'sobol'; count: number };
   top: PredictedConfig[];
 }
@@ -117,12 +118,13 @@ export async function predict(o: { db: string; name: string; metric: string; top
     const untried = list.filter((c) => !byConfig.has(c.hash) && !hasHash(complete, c.hash));
     const predicted = untried.map((c) => predictFinal(fit.params, lawCurveOf(c.config, steps, maxLr), window));
     const keys = Object.keys(definition.parameters);
+    const paramsOf = (hash: string) => pickParams(byConfig.get(hash)![0].trial.params as Config, keys);
     const order = predicted.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).slice(0, o.top);
     return {
       sweep: o.name, metric: o.metric, objective: { metric: definition.objective.metric, goal: definition.objective.goal }, keys,
       trained: { configs: trained.length, runs: usable.length },
       fit: { residual: fit.objective, windows: fit.windows }, window,
-      leaveOneOut: loo,
+      leaveOneOut: loo && { ...loo, configs: loo.configs.map((c) => ({ ...c, params: paramsOf(c.key) })) },
       candidates: { source, count: untried.length },
       top: order.map(([p, i], r) => ({ rank: r + 1, predicted: p, config: untried[i].hash, params: pickParams(untried[i].config, keys) })),
     };
@@ -155,7 +157,8 @@ export function present(r: PredictResult, format: TableFormat): Output {
     const rho = loo.spearman === null ? 'n/a' : loo.spearman.toFixed(2);
     lines.push(`leave-one-out over the ${loo.configs.length} trained configs: Spearman ${rho} (predicted final ${r.metric} against ${r.objective.metric}), mean |error| ${loo.meanAbsError.toFixed(4)} in ${r.metric}${loo.skipped.length ? `; ${loo.skipped.length} could not be held out` : ''}`);
     const worst = loo.configs.slice(0, 3).filter((c) => c.predictedRank !== c.actualRank);
-    if (worst.length) lines.push(`worst misses: ${worst.map((c) => `${c.key} predicted #${c.predictedRank}, actual #${c.actualRank} (${r.metric} ${fixed(c.predicted)} predicted, ${fixed(c.actual)} actual)`).join('; ')}`);
+    const label = (params: Record<string, unknown>) => Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
+    if (worst.length) lines.push(`worst misses: ${worst.map((c) => `${label(c.params)} predicted #${c.predictedRank}, actual #${c.actualRank} (${r.metric} ${fixed(c.predicted)} predicted, ${fixed(c.actual)} actual)`).join('; ')}`);
   } else lines.push(`leave-one-out needs at least 3 trained configs; ${r.trained.configs} trained: train more before trusting the ranking`);
   lines.push(`${r.candidates.count} untried configs (${r.candidates.source === 'grid' ? 'the grid\'s' : 'Sobol points of the space'}), best predicted first; a shortlist to train, not results:`);
   return { stdout: `${lines.join('\n')}\n${render(rows, columns, 'table')}` };
