@@ -106,7 +106,7 @@ function series(yh: f64, yl: f64, odd: bool): void {
   rh = ah; rl = al;
 }
 
-export function cosSlow(x: f64): f64 {
+function cosSlow(x: f64): f64 {
   const fn = x * INVPIO2 + TOINT - TOINT;
   // x - fn * pi/2, pi/2 = PIO2_1 + PIO2_2 + PIO2_2T (33 + 33 + 53 bits): the first two products exact
   const r1 = x - fn * PIO2_1;

@@ -28,4 +28,4 @@ export function currentPosition(): f64 {
 // PyTorch's OneCycleLR (its own phases, not the cycle family): configure each phase, then fill.
 export { configureOneCyclePhase, fillOneCycle, ONE_CYCLE_LR, ONE_CYCLE_MOMENTUM } from "./one-cycle";
 // The correctly rounded cos OneCycle uses, for its tests against CPython's math.cos.
-export { cosRounded, cosSlow } from "./cos-rounded";
+export { cosRounded } from "./cos-rounded";
