@@ -13,7 +13,7 @@ const rules = (params: ScheduleInput, steps: number) => lint(params, steps).map(
 const messageOf = (params: ScheduleInput, steps: number, rule: LintRule) => lint(params, steps).find((w) => w.rule === rule)?.message;
 
 test('the rule names are stable, in the order warnings come out', () => {
-  assert.deepEqual(LINT_RULES, ['ends-mid-cycle', 'cycle-mult-no-op', 'peak-below-min', 'warmup-dominates', 'shrinking-cycles']);
+  assert.deepEqual(LINT_RULES, ['ends-mid-cycle', 'cycle-mult-no-op', 'peak-below-min', 'warmup-dominates', 'shrinking-cycles', 'three-phase-late-peak']);
 });
 
 test('a schedule without traps gets no warnings', () => {
@@ -132,7 +132,7 @@ test('ignore silences rules by name; an unknown name is refused, listing the rul
   assert.deepEqual(lint(p, 95, ['cycle-mult-no-op', 'ends-mid-cycle']), []);
   assert.throws(() => lint(p, 95, ['ends-mid-cycles']), {
     name: 'UsageError',
-    message: 'ignore must list lint rules (ends-mid-cycle, cycle-mult-no-op, peak-below-min, warmup-dominates, shrinking-cycles), got "ends-mid-cycles"',
+    message: 'ignore must list lint rules (ends-mid-cycle, cycle-mult-no-op, peak-below-min, warmup-dominates, shrinking-cycles, three-phase-late-peak), got "ends-mid-cycles"',
   });
 });
 
