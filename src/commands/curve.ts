@@ -149,7 +149,7 @@ async function streamCurve(schedule: CurveView, o: CurveOptions, format: CurveFo
   let min = Infinity;
   let max = -Infinity;
   const sink: Sink = o.out === '-' ? stdoutSink() : fileSink(o.out!);
-  const enc = encoder(format!, o.dtype, o.steps);
+  const enc = encoder(format!, o.dtype, o.steps, o.momentum ? 'momentum' : 'lr');
   const bar = o.progress && o.steps >= PROGRESS_MIN_STEPS && process.stderr.isTTY
     ? await progressBar()
     : null;
