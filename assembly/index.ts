@@ -25,3 +25,7 @@ export function currentCycle(): f64 {
 export function currentPosition(): f64 {
   return <f64>position;
 }
+// PyTorch's OneCycleLR (its own phases, not the cycle family): configure each phase, then fill.
+export { configureOneCyclePhase, fillOneCycle, ONE_CYCLE_LR, ONE_CYCLE_MOMENTUM } from "./one-cycle";
+// The correctly rounded cos OneCycle uses, for its tests against CPython's math.cos.
+export { cosRounded } from "./cos-rounded";

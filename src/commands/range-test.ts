@@ -164,11 +164,12 @@ async function writeSuggestion(file: string, suggested: number): Promise<{ writt
   const values = random ? { min: round(suggested / 10), max: round(suggested), distribution: 'log_uniform' } : { values: [round(suggested / 4), round(suggested / 2), round(suggested)] };
   const smallest = random ? round(suggested / 10) : round(suggested / 4);
   const edits: YamlEdit[] = [{ parent: 'schedule', key, value: undefined }, { parent: 'parameters', key, value: values }];
-  const floorDeclaration = parameterOf(kind, kind.keys.floor);
-  const floor = floorDeclaration.ref;
-  const current = (doc.getIn(['schedule', floor]) as number | undefined) ?? (floorDeclaration.default as number);
+  // A kind whose floor derives from its peak (one_cycle: max_lr / div_factor / final_div_factor) has no floor to lower.
+  const floorDeclaration = kind.keys.floor === null ? null : parameterOf(kind, kind.keys.floor);
+  const floor = floorDeclaration?.ref ?? '';
+  const current = (doc.getIn(['schedule', floor]) as number | undefined) ?? (floorDeclaration?.default as number);
   let lowered: { key: string; from: number; to: number } | null = null;
-  if (current >= smallest / 10 && !doc.hasIn(['parameters', floor])) {
+  if (floorDeclaration !== null && current >= smallest / 10 && !doc.hasIn(['parameters', floor])) {
     lowered = { key: floor, from: current, to: round(smallest / 10) };
     edits.push({ parent: 'schedule', key: floor, value: lowered.to });
   }

@@ -43,16 +43,29 @@ function candidates(a: number, b: number, runs: ReturnType<typeof cycleRuns>): n
  * `dtype` f32: the values of the float32 curve.
  */
 export function extremes(family: Family, start: number, steps: number, columns: number, dtype: 'f64' | 'f32' = 'f64'): CurvePoint[] {
+  const fill = (t: number, out: Float64Array | Float32Array) => fillCurve(family, t, out);
+  if (steps <= 2 * columns) return extremesOf(fill, () => [], start, steps, columns, dtype);
+  const runs = cycleRuns(family, start + steps);
+  return extremesOf(fill, (a, b) => candidates(a, b, runs), start, steps, columns, dtype);
+}
+
+/**
+ * The same for any curve given its fill and, per window [a, b), the steps whose values bound it
+ * (a kind with its own curve, kinds/kind.ts OwnCurve, says them).
+ */
+export function extremesOf(
+  fill: (start: number, out: Float64Array | Float32Array) => void, candidatesIn: (a: number, b: number) => number[],
+  start: number, steps: number, columns: number, dtype: 'f64' | 'f32' = 'f64',
+): CurvePoint[] {
   const array = (n: number) => (dtype === 'f32' ? new Float32Array(n) : new Float64Array(n));
   if (steps <= 2 * columns) {
     const values = array(steps);
-    fillCurve(family, start, values);
+    fill(start, values);
     return Array.from(values, (lr, i) => ({ step: start + i, lr }));
   }
-  const runs = cycleRuns(family, start + steps);
   const one = array(1);
   const valueAt = (t: number) => {
-    fillCurve(family, t, one);
+    fill(t, one);
     return one[0];
   };
   const points: CurvePoint[] = [];
@@ -61,7 +74,7 @@ export function extremes(family: Family, start: number, steps: number, columns: 
     const b = start + Math.floor(((c + 1) * steps) / columns);
     let lo = { step: a, lr: Infinity };
     let hi = { step: a, lr: -Infinity };
-    for (const t of new Set(candidates(a, b, runs))) {
+    for (const t of new Set([a, b - 1, ...candidatesIn(a, b)])) {
       const lr = valueAt(t);
       if (lr < lo.lr || (lr === lo.lr && t < lo.step)) lo = { step: t, lr };
       if (lr > hi.lr || (lr === hi.lr && t < hi.step)) hi = { step: t, lr };

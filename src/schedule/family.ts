@@ -7,6 +7,9 @@ import type { ScheduleParams } from './params.js';
 
 export type { Family };
 
+/** The family of a kind that has one; a kind with its own curve (one_cycle) is refused. */
 export function toFamily(s: ScheduleParams): Family {
-  return kindOf(s.schedule).toFamily(s);
+  const kind = kindOf(s.schedule);
+  if (kind.toFamily === null) throw new Error(`schedule ${kind.name} is not a cycle family (it computes its own curve)`);
+  return kind.toFamily(s);
 }

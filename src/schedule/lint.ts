@@ -22,6 +22,8 @@
 //   raised when allow_min_above_max puts min_lr above max_lr: then that is what was asked for.
 // - warmup-dominates: cawr where some cycle of the run has warmup_steps > 0 and at least half
 //   of its steps are warmup (2 * w >= L). Says which cycles.
+// - three-phase-late-peak: one_cycle with three_phase and pct_start > 0.5 (kinds/one-cycle.ts
+//   checks it: a kind with its own curve has no cycles here).
 // - shrinking-cycles: cawr with cycle_mult < 1 and at least one restart in the run. Says the
 //   lengths and where they reach zero (a scheduler stepped there divides by zero), or the
 //   warmup-only length they shrink to, or that max_cycles ends the schedule first.
@@ -113,7 +115,7 @@ const endsMidCycle: Check = (kind, run) => {
   const done = t - at.start + 1;
   const annealing = at.length - at.warmup;
   if (done === at.length || 20 * (done - at.warmup) >= 19 * annealing) return null;
-  const floorName = refName(kind.keys.floor);
+  const floorName = refName(kind.keys.floor ?? 'floor');
   const budgets = at.start > 0 ? `${at.start} or ${at.start + at.length} steps` : `${at.length} steps`;
   return `the run's last step ${t} is step ${done - 1} of the ${at.length} steps of cycle ${at.cycle} (steps ${at.start} to ${at.start + at.length - 1}), ` +
     `at lr ${fmt(run.lr(t))} where a cycle ends near ${floorName}=${fmt(run.f.minLr)}; ` +
@@ -244,6 +246,8 @@ const CHECKS: Record<LintRule, Check> = {
   'peak-below-min': peakBelowMin,
   'warmup-dominates': warmupDominates,
   'shrinking-cycles': shrinkingCycles,
+  // A kind with its own curve checks its own rules (its ownLints), not on cycles.
+  'three-phase-late-peak': () => null,
 };
 
 /**
@@ -256,6 +260,9 @@ export function lintSchedule(resolved: ResolvedSchedule, steps: number, options:
   const unknown = unknownLintRules(ignore);
   if (unknown.length > 0) throw new UsageError(`ignore must list lint rules (${LINT_RULES.join(', ')}), got ${JSON.stringify(unknown[0])}`);
   if (steps < 1) return [];
+  if (resolved.family === null) {
+    return (kind.ownLints?.(resolved.params, steps) ?? []).filter((w) => !ignore.includes(w.rule) && kind.lints.includes(w.rule));
+  }
   const run = new RunCycles(resolved.family, steps);
   const out: LintWarning[] = [];
   for (const rule of LINT_RULES) {

@@ -4,7 +4,6 @@
 // the fresh run exactly (unlike the reference's last_epoch= resume, which wraps one cycle per
 // call and is wrong for several steps).
 
-import { fillCurve } from '../wasm/engine.js';
 import type { ScheduleInput, ScheduleParams } from './params.js';
 import { resolveSchedule, type ResolvedSchedule } from './schedule.js';
 
@@ -23,6 +22,7 @@ export class LrScheduler {
   private blockStart = 0;
   private blockLength = 0;
   private current = 0;
+  private readonly one = new Float64Array(1);
 
   constructor(params: ScheduleInput | ResolvedSchedule, options: { start?: number } = {}) {
     this.schedule = resolveSchedule(params);
@@ -41,6 +41,13 @@ export class LrScheduler {
   /** The LR for the current step. */
   get lr(): number {
     return this.block[this.current - this.blockStart];
+  }
+
+  /** The momentum (or Adam beta1) for the current step where the schedule cycles it (one_cycle), else null. */
+  get momentum(): number | null {
+    if (!this.schedule.hasMomentum) return null;
+    this.schedule.momentumInto(this.one, this.current);
+    return this.one[0];
   }
 
   /** The current step number (0 right after construction). */
@@ -78,7 +85,7 @@ export class LrScheduler {
   private load(from: number): void {
     const n = Math.min(BLOCK, this.schedule.end - from);
     if (n <= 0) this.schedule.checkWindow({ start: from, steps: 1 }); // throws the zero-length message
-    fillCurve(this.schedule.family, from, n === BLOCK ? this.block : this.block.subarray(0, n));
+    this.schedule.fill(from, n === BLOCK ? this.block : this.block.subarray(0, n));
     this.blockStart = from;
     this.blockLength = n;
   }

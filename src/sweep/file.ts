@@ -80,7 +80,7 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
 
   // normalize: each section read in turn, its problems collected, a broken value read as its default
   const name = readName(problems, raw);
-  const space = readSchedule(problems, raw.schedule);
+  const space = readSchedule(problems, raw.schedule, raw.parameters);
   const method = readMethod(problems, raw.method);
   const sampler = samplerEntry(method.kind);
   const parameters = readParameters(problems, raw.parameters, space, sampler);

@@ -208,6 +208,6 @@ test('cycles replaces first_cycle_steps; bad combinations and configs where no l
 test('unknown lint rules and constraint keys are refused at their key', async () => {
   assert.deepEqual(await problemsOf({ ...ok, lint: { ignore: ['ends-mid-cycle', 'made-up'] }, constraints: { end_at_cycle_end: 'yes' } }), [
     'constraints.end_at_cycle_end: must be true or false, got "yes"',
-    'lint.ignore: names no lint rule (rules: ends-mid-cycle, cycle-mult-no-op, peak-below-min, warmup-dominates, shrinking-cycles), got "made-up"',
+    'lint.ignore: names no lint rule (rules: ends-mid-cycle, cycle-mult-no-op, peak-below-min, warmup-dominates, shrinking-cycles, three-phase-late-peak), got "made-up"',
   ]);
 });

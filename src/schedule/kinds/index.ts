@@ -14,7 +14,9 @@
 // 1. A file here: its parameter table, a ScheduleKind, and its input and parameter types (see
 //    sgdr.ts, the smallest); add it to KINDS below. Types, flags, sweep keys, validation,
 //    `fit`, lints and the range test follow from it.
-// 2. Where its shape is new (not a cosine-with-warmup family the kernels compute: another
+// 2. Where it is no cosine-with-warmup family at all (one_cycle.ts: phases with fractional ends),
+//    toFamily null and its own curve (kind.ts OwnCurve) over its own kernel in assembly/.
+//    Where its shape is new (not a cosine-with-warmup family the kernels compute: another
 //    annealing, warmup arithmetic, a cycle-length rule), kernel work: a field in wasm/family.ts
 //    and assembly/, the pure-TS reference (reference.ts), the cycle walks (cycles.ts), and
 //    golden vectors (test/schedule/golden.test.ts).
@@ -23,11 +25,12 @@
 import { ParamError, show } from '../../core/errors.js';
 import { rules } from '../../core/rules.js';
 import { cawr } from './cawr.js';
+import { oneCycle } from './one-cycle.js';
 import type { KindInput, KindParams, ParameterDeclaration, ScheduleKind } from './kind.js';
 import { sgdr } from './sgdr.js';
 
 /** Every kind, in the order flags, help and tables list them; the first is the default. */
-export const KINDS = [cawr, sgdr] as const;
+export const KINDS = [cawr, sgdr, oneCycle] as const;
 
 type Kind = (typeof KINDS)[number];
 export type KindName = Kind['name'];

@@ -2,6 +2,7 @@
 // One file per kind beside this one; the registry is index.ts (see its header for adding a kind).
 
 import { MAX_STEP, rules, type Rule } from '../../core/rules.js';
+import type { CurveArray } from '../../wasm/engine.js';
 import type { Family } from '../../wasm/family.js';
 import type { LintRule } from '../lint-rules.js';
 
@@ -65,6 +66,26 @@ export interface FitSearch<P> {
 }
 
 /**
+ * A kind the cycle family cannot express computes its own curve (kinds/one-cycle.ts): values of
+ * any window, a second curve where the reference drives one (OneCycle's momentum), and the steps
+ * that bound it (for exact extremes). Every value a pure function of its step, as the family's.
+ */
+export interface OwnCurve {
+  /** The first step that does not exist (the reference raises there). */
+  readonly end: number;
+  /** The rule a window past `end` breaks, for its message. */
+  readonly endRule: string;
+  /** The lowest value it can take and the key that sets it (curve --log needs it above 0). */
+  readonly floor: { key: string; value: number };
+  /** Writes the values of steps start .. start + out.length - 1 (out's type picks the dtype). */
+  fill(start: number, out: CurveArray): void;
+  /** The same for the momentum (or Adam beta1) the reference cycles with the LR, or null. */
+  readonly momentum: ((start: number, out: CurveArray) => void) | null;
+  /** Steps in [a, b) whose values bound the curve over [a, b). */
+  candidates(a: number, b: number): number[];
+}
+
+/**
  * A schedule kind. P is its parameters with defaults filled in; the registry sees every kind as
  * ScheduleKind (P = any) and hands each its own kind of parameters.
  */
@@ -80,16 +101,23 @@ export interface ScheduleKind<P extends { schedule: string } = any> {
    */
   readonly keys: {
     readonly peak: keyof P & string;
-    readonly floor: keyof P & string;
+    /** Null where no parameter is the floor (one_cycle's derives from divisors). */
+    readonly floor: (keyof P & string) | null;
     readonly length: keyof P & string;
     readonly maxCycles: (keyof P & string) | null;
   };
   /** The rules between parameters, on values with defaults filled in; `ok(name)`: that one passed its own rule. */
   crossProblems(s: P, ok: (name: keyof P & string) => boolean): CrossProblem[];
-  /** Onto the kernels' one cycle family (wasm/family.ts). */
-  toFamily(s: P): Family;
+  /** Onto the kernels' one cycle family (wasm/family.ts); null for a kind with its own curve. */
+  readonly toFamily: ((s: P) => Family) | null;
+  /** Its own curve, where toFamily is null. */
+  readonly ownCurve?: (s: P) => OwnCurve;
   /** The lints (lint.ts) that apply to it. */
   readonly lints: readonly LintRule[];
+  /** The checks of those lints for a kind with its own curve (lint.ts runs the family's). */
+  readonly ownLints?: (s: P, steps: number) => { rule: LintRule; message: string }[];
+  /** The reference's constructor call that reproduces it, for `lrsweep show`. */
+  readonly nativeCall?: (s: P) => string;
   /**
    * How `fit` searches it, and a sweep's `cycles` derives its first length: the cycle-length
    * multiplier and the warmup (null: none), each with the fit request's list of its values and
