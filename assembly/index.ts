@@ -30,3 +30,7 @@ export {
   configureTimm, fillTimm, timmCycleAt, configureHardRestarts, configureWsd, fillHardRestarts, fillWsd,
   SHAPE_LINEAR, SHAPE_COSINE, SHAPE_ONE_MINUS_SQRT,
 } from "./kinds";
+// PyTorch's OneCycleLR (its own phases, not the cycle family): configure each phase, then fill.
+export { configureOneCyclePhase, fillOneCycle, ONE_CYCLE_LR, ONE_CYCLE_MOMENTUM } from "./one-cycle";
+// The correctly rounded cos every kind with its own kernel uses, for its tests against CPython's math.cos.
+export { cosRounded } from "./cos-rounded";

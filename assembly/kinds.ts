@@ -1,9 +1,10 @@
 // Kernels for the kinds that are not the cosine-with-warmup family (fill.ts): timm's
 // CosineLRScheduler and Hugging Face's hard-restarts and warmup-stable-decay lambdas. Each value
 // is a pure function of its step, computed in the reference's order of operations with the
-
-// optimized-routines code that glibc >= 2.28 and musl use for log and pow), cos is musl's cos
-// (fdlibm __cos/__sin with __rem_pio2, as NativeMath.cos), sqrt is the correctly rounded f64.sqrt.
+// functions CPython's libm computes: log and pow are ~lib/util/math's log_lut and pow_lut (the ARM
+// optimized-routines code that glibc >= 2.28 and musl use for log and pow), cos is correctly
+// rounded (cos-rounded.ts, shared with one-cycle.ts), as glibc's nearly always is, and sqrt is
+// the correctly rounded f64.sqrt.
 // So a window starting anywhere gives the same bits as the curve from 0.
 // The host (src/wasm/kinds.ts) configures one kind, then fills; the two globals sets are separate.
 import { log_lut, pow_lut } from "~lib/util/math";

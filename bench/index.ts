@@ -1,4 +1,4 @@
-// `npm run bench [curve|fit|overhead|training|cohort|command|module|distributed|startup|scale]`: every benchmark, each printing times
+// `npm run bench [curve|fit|overhead|training|cohort|command|module|distributed|startup|scale|pruning|predict]`: every benchmark, each printing times
 // and ratios measured in this one run. Not tests: these machines are shared and noisy.
 import { benchCohort } from './cohort.js';
 import { benchCurve } from './curve.js';
@@ -9,6 +9,8 @@ import { benchModule } from './module.js';
 import { benchDistributed } from './distributed.js';
 import { benchStartup } from './startup.js';
 import { benchScale } from './scale.js';
+import { benchPruning } from './pruning.js';
+import { benchPredict } from './predict.js';
 
 const only = process.argv[2];
 if (!only || only === 'curve') benchCurve();
@@ -29,3 +31,7 @@ if (!only || only === 'distributed') await benchDistributed();
 if (!only || only === 'startup') benchStartup();
 // Several minutes and a few GB of disk: only when named.
 if (only === 'scale') await benchScale();
+// Replays recorded sweeps and runs Optuna in Python: only when named.
+if (only === 'pruning') await benchPruning();
+// A fit per repeat on a recorded sweep, and 10^4 predictions of 10^4 steps: only when named.
+if (only === 'predict') await benchPredict();

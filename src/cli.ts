@@ -41,7 +41,9 @@ const COMMANDS = {
   copy: async () => checked(await import('./commands/copy.js')),
   curve: async () => checked(await import('./commands/curve.js')),
   fit: async () => checked(await import('./commands/fit.js')),
+  predict: async () => checked(await import('./commands/predict.js')),
   'range-test': async () => checked(await import('./commands/range-test.js')),
+  replay: async () => checked(await import('./commands/replay.js')),
 };
 
 /**

@@ -1,12 +1,13 @@
 // The library entry: `import { curve, LrScheduler, defineTrainer } from 'lrsweep'`.
-export { curve, curveInto, curveChunks, countRestarts } from './schedule/curve.js';
+export { curve, curveInto, curveChunks, countRestarts, momentumCurve } from './schedule/curve.js';
 export { resolveSchedule, ResolvedSchedule } from './schedule/schedule.js';
 export { LrScheduler, type SchedulerState } from './schedule/scheduler.js';
 export { ReferenceScheduler, referenceCurve } from './schedule/reference.js';
 export { scheduleProblems, MAX_STEP, DTYPES, type CurveRequest, type Dtype } from './schedule/validate.js';
 export {
   CAWR_DEFAULTS, SGDR_DEFAULTS, CAWR_PARAMETERS, SGDR_PARAMETERS, PEAK_FLOORS, SCHEDULES, withDefaults,
-  type CawrInput, type SgdrInput, type ScheduleInput, type ScheduleParams, type PeakFloor,
+  ONE_CYCLE_DEFAULTS, ONE_CYCLE_PARAMETERS, ANNEAL_STRATEGIES,
+  type CawrInput, type SgdrInput, type OneCycleInput, type ScheduleInput, type ScheduleParams, type PeakFloor,
 } from './schedule/params.js';
 export { toFamily, type Family } from './schedule/family.js';
 export type { CurvePoint } from './schedule/extremes.js';

@@ -1,4 +1,5 @@
-// `lrsweep curve`: write a schedule's LR curve to a file or stdout, or print a summary of it.
+// `lrsweep curve`: write a schedule's LR curve to a file or stdout, or print a summary of it;
+// --momentum: the momentum (or Adam beta1) curve of a kind that cycles it (one_cycle), the same ways.
 
 import type { Argv } from 'yargs';
 import type { SingleBar } from 'cli-progress';
@@ -9,7 +10,6 @@ import { encoder, formatFloat32, formatFromPath, STDOUT_FORMATS, type CurveForma
 import { checkOutput, fileSink, stdoutSink, withForce, type Sink } from '../io/output.js';
 import type { ScheduleInput } from '../schedule/params.js';
 import { resolveSchedule, type ResolvedSchedule } from '../schedule/schedule.js';
-import { extremes } from '../schedule/extremes.js';
 import { DTYPES, type Dtype } from '../schedule/validate.js';
 import { requiredNumberFlag } from './flags.js';
 import { curveChart } from '../plot/charts.js';
@@ -40,6 +40,28 @@ export interface CurveOptions {
   lint?: boolean;
   /** Stops a write between chunks (Ctrl-C): the partial file is removed, then Interrupted is thrown. */
   signal?: AbortSignal;
+  /** The momentum curve instead of the LR (a kind that cycles it: one_cycle with cycle_momentum). */
+  momentum?: boolean;
+}
+
+/** What curve writes, summarises and plots: the LR, or the momentum beside it. */
+interface CurveView {
+  chunks(request: { steps: number; start: number; dtype: Dtype }): Iterable<Float64Array | Float32Array>;
+  extremes(start: number, steps: number, columns: number, dtype?: Dtype): ReturnType<ResolvedSchedule['extremes']>;
+  what: string;
+}
+
+function viewOf(schedule: ResolvedSchedule, momentum: boolean | undefined): CurveView {
+  if (!momentum) return { chunks: (r) => schedule.chunks(r), extremes: (...a) => schedule.extremes(...a), what: 'learning rate' };
+  if (!schedule.hasMomentum) {
+    const why = schedule.own === null ? `--schedule ${schedule.name} sets no momentum` : '--no-cycle-momentum leaves it to the optimizer';
+    throw new UsageError(`--momentum needs a schedule that cycles the momentum (--schedule one_cycle with cycle_momentum), got ${why}`);
+  }
+  return {
+    chunks: (r) => schedule.momentumChunks(r),
+    extremes: (start, steps, columns, dtype) => schedule.momentumExtremes(start, steps, columns, dtype),
+    what: 'momentum',
+  };
 }
 
 export interface CurveSummary {
@@ -65,12 +87,12 @@ export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
   const schedule = resolveSchedule(o.params);
   const request = { steps: o.steps, start: o.start, dtype: o.dtype };
   schedule.checkWindow(request);
+  const view = viewOf(schedule, o.momentum);
   if (o.plot !== undefined && o.plot !== '-') imageFormat(o.plot, '--plot');
   if (o.plot !== undefined && o.steps === 0) throw new UsageError('--plot needs --steps of at least 1, got steps=0');
   if (o.log && o.plot === undefined) throw new UsageError('--log goes with --plot (it sets the chart\'s y axis)');
-  if (o.log && schedule.floor <= 0) {
-    const named = schedule.keyName('floor');
-    throw new UsageError(`--log needs a floor above 0 (${named ? `${named}=` : `${schedule.name}'s floor is `}${schedule.floor}): a log axis cannot show 0`);
+  if (o.log && schedule.floor.value <= 0) {
+    throw new UsageError(`--log needs a floor above 0 (${schedule.floor.key}=${schedule.floor.value}): a log axis cannot show 0`);
   }
   let format: CurveFormat | undefined;
   if (o.format !== undefined && o.out === undefined) throw new UsageError(`--format goes with --out - (it sets the format of stdout), got --format ${o.format} without --out`);
@@ -87,13 +109,13 @@ export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
   const began = process.hrtime.bigint();
   // Only writing values computes every step. A summary's min and max are the exact extremes of
   // one column (extremes.ts), in the dtype asked for: 2^52 steps take as long as 10^4.
-  const [min, max] = o.out !== undefined ? await streamCurve(schedule, o, format) : curveBounds(schedule, o);
+  const [min, max] = o.out !== undefined ? await streamCurve(view, o, format) : curveBounds(view, o);
   if (o.plot !== undefined) {
     const columns = o.plot === '-' ? Math.max(20, Math.min(200, (process.stdout.columns || 100) - 14)) : CHART_COLUMNS;
-    const points = schedule.extremes(o.start, o.steps, columns);
+    const points = view.extremes(o.start, o.steps, columns);
     if (o.plot === '-') process.stdout.write(await terminalChart(points, columns, { log: o.log }));
     else {
-      const title = `${schedule.name} learning rate, steps ${o.start} to ${o.start + o.steps - 1}`;
+      const title = `${schedule.name} ${view.what}, steps ${o.start} to ${o.start + o.steps - 1}`;
       await writeChart(curveChart([{ name: schedule.name, points }], { log: o.log, title }), o.plot, '--plot');
     }
   }
@@ -103,7 +125,7 @@ export async function runCurve(o: CurveOptions): Promise<CurveSummary> {
 }
 
 /** The curve's [min, max] without computing every step (Infinity and -Infinity for no steps). */
-function curveBounds(schedule: ResolvedSchedule, o: CurveOptions): [number, number] {
+function curveBounds(schedule: CurveView, o: CurveOptions): [number, number] {
   let min = Infinity;
   let max = -Infinity;
   for (const p of o.steps > 0 ? schedule.extremes(o.start, o.steps, 1, o.dtype) : []) {
@@ -123,11 +145,11 @@ async function progressBar(): Promise<SingleBar> {
 }
 
 /** Streams the curve through the encoder into --out and returns its [min, max]. */
-async function streamCurve(schedule: ResolvedSchedule, o: CurveOptions, format: CurveFormat | undefined): Promise<[number, number]> {
+async function streamCurve(schedule: CurveView, o: CurveOptions, format: CurveFormat | undefined): Promise<[number, number]> {
   let min = Infinity;
   let max = -Infinity;
   const sink: Sink = o.out === '-' ? stdoutSink() : fileSink(o.out!);
-  const enc = encoder(format!, o.dtype, o.steps);
+  const enc = encoder(format!, o.dtype, o.steps, o.momentum ? 'momentum' : 'lr');
   const bar = o.progress && o.steps >= PROGRESS_MIN_STEPS && process.stderr.isTTY
     ? await progressBar()
     : null;
@@ -176,11 +198,13 @@ export function builder(y: Argv) {
     .option('format', { choices: STDOUT_FORMATS, describe: 'Format for --out -', group: 'Curve:' })
     .option('plot', { type: 'string', nargs: 1, describe: 'Chart: FILE.svg | FILE.png, or - to draw in the terminal', group: 'Curve:' })
     .option('log', { type: 'boolean', describe: 'Log-scale y axis for --plot', group: 'Curve:' })
+    .option('momentum', { type: 'boolean', describe: 'The momentum (or Adam beta1) curve instead of the LR: one_cycle with cycle_momentum', group: 'Curve:' })
     .option('lint', { type: 'boolean', default: true, describe: 'Warn on stderr about schedule traps over steps 0 .. start + steps - 1 (--no-lint: silence)', group: 'Curve:' })
     .example('$0 curve --first-cycle-steps 37 --cycle-mult 1.5 --warmup-steps 5 --gamma 0.9 --steps 1000000', 'Summary of a million steps')
     .example('$0 curve --first-cycle-steps 200 --warmup-steps 50 --steps 5000 --out lr.npy', 'Write a NumPy file')
     .example('$0 curve --first-cycle-steps 37 --cycle-mult 1.5 --steps 100000000 --plot lr.svg --log', 'Chart 10^8 steps (decimated per pixel column)')
     .example('$0 curve --first-cycle-steps 37 --steps 2000 --plot -', 'Draw it in the terminal')
+    .example('$0 curve --schedule one_cycle --max-lr 0.1 --total-steps 1000 --momentum --out momentum.npy', "OneCycleLR's momentum curve")
     .example('$0 curve --schedule sgdr --t0 10 --t-mult 2 --base-lr 0.1 --steps 100 --out - --format csv', 'SGDR as CSV on stdout');
 }
 
@@ -222,6 +246,7 @@ export async function handler(argv: Args): Promise<void> {
       force: argv.force,
       lint: argv.lint,
       signal: stop?.signal,
+      momentum: argv.momentum,
     });
   } finally {
     stop?.close();

@@ -6,11 +6,10 @@
 // checkpoints), so that folder must go too before the name runs again with a command trainer.
 
 import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
 import { isRunAlive } from '../sweep/liveness.js';
-import { DEFAULT_TRIAL_ROOT, sweepDirOwner } from '../train/command/index.js';
+import { ownsSweepDir, sweepDirOwner, trialRoot } from '../train/command/index.js';
 import { CLI, dbFlag, emit, openSweep, withDb, type Output } from './common.js';
 
 export const command = 'delete <name>';
@@ -38,19 +37,17 @@ export interface Deleted {
 }
 
 export async function deleteSweep(o: { db: string; name: string; trialFolder: boolean; trialsDir?: string }): Promise<Deleted> {
-  const root = resolve(o.trialsDir ?? (process.env.LRSWEEP_TRIALS_DIR || DEFAULT_TRIAL_ROOT));
+  const root = trialRoot(o.trialsDir);
   const { storage, sweep } = await openSweep(o.db, o.name, 'write');
   let trials: number;
   let jobs: number | null;
   let owner: ReturnType<typeof sweepDirOwner>;
   try {
     // The folder is checked before anything is removed: one another sweep of the name owns stays,
-    // and so does everything else. Its owner key is `<store>#<created at>` (sweep/training.ts):
-    // this sweep's, or one of this store's that was deleted (a name is unique in a store).
+    // and so does everything else (its key: train/command/trial-dir.ts sweepDirKey).
     owner = sweepDirOwner(root, sweep.name);
-    const ours = (key: string | null) => key !== null && (key.endsWith(`#${sweep.createdAt}`) || key.startsWith(`${storage.where}#`));
-    if (o.trialFolder && owner && !ours(owner.key)) {
-      throw new UsageError(`--trial-folder: ${owner.dir} ${owner.key === null ? 'does not say which sweep it holds (no sweep.json)'
+    if (o.trialFolder && owner && !ownsSweepDir(owner.key, storage.where, sweep.createdAt)) {
+      throw new UsageError(`--trial-folder: ${owner.dir} ${owner.key === null ? 'does not say which sweep it holds (its sweep.json is missing, unreadable or has no key)'
         : `holds the trials of another sweep named ${sweep.name} (${owner.key}), not of this one (created ${sweep.createdAt})`}: nothing was deleted; ` +
         'remove that folder yourself, or leave out --trial-folder');
     }

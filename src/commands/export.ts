@@ -8,6 +8,7 @@ import { exportOptuna } from '../export/optuna.js';
 import { checkOutput, withForce, writeFileAtomic } from '../io/output.js';
 import { localPath } from '../storage/open.js';
 import { toCsv } from '../io/table.js';
+import { describeMethod } from '../sweep/samplers/index.js';
 import { emit, withDb, withSweep, type Output } from './common.js';
 
 const EXPORT_FORMATS = ['csv', 'json', 'optuna'] as const;
@@ -47,15 +48,15 @@ export async function exportSweep(o: { db: string; name: string; out: string; fo
     const trials = await storage.trials(sweep.id);
     const paramKeys = [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
     const rows = trials.map((t) => ({
-      trial: t.number, state: t.state, config_hash: t.configHash, repeat: t.repeat, seed: t.seed,
+      trial: t.number, state: t.state, config_hash: t.configHash, repeat: t.repeat, seed: t.seed, origin: t.origin,
       ...t.params, objective: t.objective, duration_ms: t.durationMs, error: t.error,
     }));
     let text: string;
-    if (format === 'csv') text = toCsv(rows, ['trial', 'state', 'config_hash', 'repeat', 'seed', ...paramKeys, 'objective', 'duration_ms', 'error']);
+    if (format === 'csv') text = toCsv(rows, ['trial', 'state', 'config_hash', 'repeat', 'seed', 'origin', ...paramKeys, 'objective', 'duration_ms', 'error']);
     else {
       const points = await storage.points(trials.map((t) => t.id));
       text = `${JSON.stringify({
-        sweep: sweep.name, metric: sweep.metric, goal: sweep.goal, steps: sweep.steps, definition,
+        sweep: sweep.name, metric: sweep.metric, goal: sweep.goal, steps: sweep.steps, sampler: describeMethod(definition.method), definition,
         trials: trials.map((t, i) => ({ ...rows[i], provenance: t.provenance, points: points.get(t.id) ?? [] })),
       }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
     }

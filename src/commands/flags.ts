@@ -1,6 +1,7 @@
 // Shared flag helpers: numbers are parsed here so a bad value is reported as the user typed it.
 
 import { UsageError, show } from '../core/errors.js';
+import { prunerFlag } from '../sweep/pruners/spec.js';
 
 /** How messages name it: `--flag`, or a positional argument as the usage line shows it (TRIAL). */
 const named = (flag: string) => (/^[A-Z]/.test(flag) ? flag : `--${flag}`);
@@ -36,4 +37,13 @@ export function intFlag(flag: string, min: number) {
 /** The same, for a flag that may be left out. */
 export function optionalIntFlag(flag: string, min: number, max?: number) {
   return (raw: unknown): number | undefined => (raw === undefined ? undefined : checkInt(flag, parseNumber(flag, raw), min, max));
+}
+
+/** A yargs coerce function for `--pruner SPEC` given once: checked here (its rules that need no trainer), kept as written for the run to check against the trainer's steps. */
+export function prunerFlagText(raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  if (Array.isArray(raw)) throw new UsageError(`--pruner is given ${raw.length} times; give it once`);
+  const text = String(raw);
+  prunerFlag(text, null);
+  return text;
 }

@@ -1,4 +1,4 @@
-// `lrsweep plot NAME --out FILE.svg|.png --kind curves|losses|landscape`: one sweep chart.
+// `lrsweep plot NAME --out FILE.svg|.png --kind curves|losses|landscape|history`: one sweep chart.
 
 import type { Argv } from 'yargs';
 import { UsageError } from '../core/errors.js';
@@ -21,7 +21,8 @@ export function builder(y: Argv) {
     .option('top', { nargs: 1, coerce: intFlag('top', 1), default: 5, describe: 'Configs shown by curves and losses' })
     .option('log', { type: 'boolean', default: false, describe: 'Log-scale y axis (curves, losses)' })
     .example('$0 plot cawr-grid --kind landscape --out landscape.svg', 'Heatmaps and parallel coordinates')
-    .example('$0 plot cawr-grid --kind curves --top 3 --out curves.png', 'The best three LR curves, as PNG');
+    .example('$0 plot cawr-grid --kind curves --top 3 --out curves.png', 'The best three LR curves, as PNG')
+    .example('$0 plot tpe-search --kind history --out history.svg', 'Each trial\'s objective and the best so far, by origin');
 }
 
 export interface PlotOptions {
@@ -36,7 +37,7 @@ export interface PlotOptions {
 
 export async function plot(o: PlotOptions): Promise<{ out: string; kind: PlotKind; sweep: string }> {
   imageFormat(o.out, '--out');
-  if (o.log && o.kind === 'landscape') throw new UsageError('--log applies to --kind curves and losses, not landscape (its axes are the parameters)');
+  if (o.log && o.kind === 'landscape') throw new UsageError('--log applies to --kind curves, losses and history, not landscape (its axes are the parameters)');
   checkOutput(o.out, { flag: '--out', force: o.force, db: { given: o.db, file: localPath(o.db) } });
   return withSweep(o.db, o.name, async ({ storage, sweep }) => {
     const data = await gatherResults(storage, sweep, o.top);
@@ -46,6 +47,9 @@ export async function plot(o: PlotOptions): Promise<{ out: string; kind: PlotKin
     }
     if (o.log && o.kind === 'losses' && data.losses.some((r) => r.value !== null && r.value <= 0)) {
       throw new UsageError(`--log: ${data.lossMetric} has values <= 0, which a log axis cannot show`);
+    }
+    if (o.log && o.kind === 'history' && data.trials.some((t) => t.objective <= 0)) {
+      throw new UsageError(`--log: ${sweep.metric} has values <= 0, which a log axis cannot show`);
     }
     await writeChart(specFor(o.kind, data, o.log), o.out);
     return { out: o.out, kind: o.kind, sweep: sweep.name };

@@ -16,7 +16,7 @@ import { editYaml, type YamlEdit } from '../io/yaml-edit.js';
 import { render } from '../io/table.js';
 import { rangeTestChart } from '../plot/charts.js';
 import { imageFormat, writeChart } from '../plot/render.js';
-import { DEFAULT_TRIAL_ROOT } from '../train/command/index.js';
+import { trialRoot } from '../train/command/index.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { checkSweep, loadSweepFile, parseSweepText, SweepFileError } from '../sweep/file.js';
 import { samplesRanges } from '../sweep/samplers/index.js';
@@ -90,7 +90,7 @@ export async function rangeTest(o: {
   const steps = o.steps ?? Math.min(DEFAULT_RANGE_STEPS, trainer.steps);
   const { runRangeTest } = await import('../sweep/range-test.js');
   const result = await runRangeTest(trainer, {
-    minLr: o.minLr, maxLr: o.maxLr, steps, seed: o.seed, backend: o.backend, signal: o.signal, trialsDir: resolve(o.trialsDir ?? (process.env.LRSWEEP_TRIALS_DIR || DEFAULT_TRIAL_ROOT)),
+    minLr: o.minLr, maxLr: o.maxLr, steps, seed: o.seed, backend: o.backend, signal: o.signal, trialsDir: trialRoot(o.trialsDir),
     // A folder the user named is theirs to keep; the default one is removed when the test is done.
     keepTrialDir: o.trialsDir !== undefined || Boolean(process.env.LRSWEEP_TRIALS_DIR),
   });
@@ -164,7 +164,7 @@ async function writeSuggestion(file: string, suggested: number): Promise<{ writt
   const values = random ? { min: round(suggested / 10), max: round(suggested), distribution: 'log_uniform' } : { values: [round(suggested / 4), round(suggested / 2), round(suggested)] };
   const smallest = random ? round(suggested / 10) : round(suggested / 4);
   const edits: YamlEdit[] = [{ parent: 'schedule', key, value: undefined }, { parent: 'parameters', key, value: values }];
-  // A kind whose floor is no parameter (0, or a ratio of the peak) has none to lower.
+  // A kind whose floor is no parameter (one_cycle's derives from its divisors, wsd's from a ratio of the peak) has none to lower.
   const floorDeclaration = kind.keys.floor === null ? null : parameterOf(kind, kind.keys.floor);
   const floor = floorDeclaration?.ref ?? '';
   const current = (doc.getIn(['schedule', floor]) as number | undefined) ?? (floorDeclaration?.default as number);

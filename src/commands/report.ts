@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { checkOutput, withForce, writeFileAtomic } from '../io/output.js';
 import { localPath } from '../storage/open.js';
 import { toSvg } from '../plot/render.js';
-import { curvesSpec, heatmapSpecs, landscapeKeys, lossesSpec, parallelSpec } from '../plot/sweep-charts.js';
+import { curvesSpec, heatmapSpecs, historySpec, landscapeKeys, lossesSpec, parallelSpec } from '../plot/sweep-charts.js';
 import { reportHtml } from '../report/html.js';
 import { gatherResults } from '../sweep/results.js';
 import { intFlag } from './flags.js';
@@ -20,7 +20,7 @@ export function builder(y: Argv) {
     .positional('name', { type: 'string', demandOption: true, describe: 'The sweep name' })
     .option('out', { type: 'string', nargs: 1, demandOption: true, describe: 'FILE.html' })
     .option('top', { nargs: 1, coerce: intFlag('top', 1), default: 10, describe: 'Configs in the table, curves and losses' })
-    .example('$0 report cawr-grid --out cawr-grid.html', 'Status, top configs, curves, losses, landscape, failures');
+    .example('$0 report cawr-grid --out cawr-grid.html', 'Status, search history, top configs, curves, losses, landscape, failures');
 }
 
 export interface ReportResult {
@@ -39,6 +39,7 @@ export async function report(o: { db: string; name: string; out: string; top: nu
       losses: await toSvg(lossesSpec(d)),
       heatmaps: await Promise.all(heatmapSpecs(d).map(toSvg)),
       parallel: landscapeKeys(d).length && d.trials.length ? await toSvg(parallelSpec(d)) : null,
+      history: d.trials.length ? await toSvg(historySpec(d)) : null,
     }, new Date());
     writeFileAtomic(o.out, html);
     return { out: o.out, sweep: sweep.name, complete: d.trials.length };

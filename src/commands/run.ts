@@ -11,14 +11,14 @@ import { failureOf, RunFailed } from '../sweep/tally.js';
 // The engine (sweep/run.js: trainers, the thread pool) is imported by the handler: --help and
 // the other commands start without it.
 import type { DryRun, Progress, RunReport } from '../sweep/run.js';
-import type { Reached } from '../sweep/dispatch.js';
-import { etaSeconds } from '../sweep/progress.js';
+import { etaSeconds, reachedText } from '../sweep/progress.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { MAX_WORKERS } from '../sweep/file.js';
 import { UsageError } from '../core/errors.js';
-import { optionalIntFlag } from './flags.js';
+import { optionalIntFlag, prunerFlagText as pruned } from './flags.js';
 import { CLI, dbFlag, emit, shellArg, withDb, type Output } from './common.js';
 import { capabilitiesOf, shownDb } from '../storage/open.js';
+import { prunerFactory } from '../sweep/pruners/check.js';
 
 export const command = 'run <sweep-file>';
 export const describe = 'Run a sweep file (resumes where it stopped: completed trials are never run again)';
@@ -33,6 +33,7 @@ export function builder(y: Argv) {
     .option('dry-run', { type: 'boolean', default: false, describe: 'Check the file, print the number of trials and the first configs, run nothing' })
     .option('enqueue-only', { type: 'boolean', default: false, describe: 'PostgreSQL --db: register and enqueue the sweep, and leave its trials to `lrsweep worker`' })
     .option('trials-dir', { type: 'string', nargs: 1, describe: 'Command trainers: where each trial\'s directory goes  [default: $LRSWEEP_TRIALS_DIR, else ./lrsweep-trials]' })
+    .option('pruner', { type: 'string', nargs: 1, coerce: pruned, describe: 'Replaces the file\'s pruner: KIND[:KEY=VALUE,...] (median, successive_halving; e.g. successive_halving:reduction=3,at=cycle_ends), or none' })
     .option('lint', { type: 'boolean', default: true, describe: 'Warn on stderr about schedule traps in the sweep\'s configs (--no-lint: silence; a file can ignore rules with lint.ignore)' })
     .example('$0 run sweeps/quickstart.yaml', 'Run the quickstart sweep into lrsweep.db')
     .example('$0 run sweeps/cawr-grid.yaml --workers 2 --db results.db', 'A bigger grid, in another database')
@@ -44,13 +45,6 @@ type Args = Awaited<ReturnType<typeof builder>['argv']>;
 
 function fmt(v: number | null): string {
   return v === null ? '-' : Number(v.toPrecision(5)).toString();
-}
-
-/** How far trials in training have got, for the progress line: ` (at epoch 3)`, ` (at epochs 2-3)`, ` (at step 1200)`, or nothing. */
-export function reachedText(r: Reached): string {
-  const range = (what: string, [lo, hi]: [number, number]) => (lo === hi ? `${what} ${lo}` : `${what}s ${lo}-${hi}`);
-  const parts = [r.epochs && range('epoch', r.epochs), r.steps && range('step', r.steps)].filter((x) => x);
-  return parts.length ? ` (at ${parts.join(', ')})` : '';
 }
 
 function progressLine(p: Progress): string {
@@ -142,12 +136,19 @@ export function presentDryRun(d: DryRun, o: { lint?: boolean } = {}): Output {
   return { stdout: head + table + notes.map((n) => `${n}\n`).join(''), stderr: warnings };
 }
 
-export function presentRun(report: RunReport, file: string, db: string, waited: number, trialsDir?: string): Output {
+/** Flags given to this run that its resume hint repeats: the trial directories (elsewhere, command trials would start in new ones), workers and backend. */
+export interface ResumeFlags {
+  trialsDir?: string;
+  workers?: number;
+  backend?: string;
+}
+
+export function presentRun(report: RunReport, file: string, db: string, waited: number, again: ResumeFlags = {}): Output {
   const c = report.counts;
   const total = totalOf(c);
   const flag = dbFlag(db);
-  // Resuming elsewhere than the trial directories would start command trials in new ones.
-  const dirFlag = trialsDir === undefined ? '' : ` --trials-dir ${shellArg(trialsDir)}`;
+  const dirFlag = (again.trialsDir === undefined ? '' : ` --trials-dir ${shellArg(again.trialsDir)}`) +
+    (again.workers === undefined ? '' : ` --workers ${again.workers}`) + (again.backend === undefined ? '' : ` --backend ${again.backend}`);
   if (report.runId < 0) {
     // --enqueue-only: nothing ran here.
     return { stdout: `sweep ${report.sweep}: ${c.waiting} trials waiting for workers (${report.enqueued} newly enqueued; ${c.complete} of ${total} complete)\n` +
@@ -218,6 +219,8 @@ export async function handler(argv: Args): Promise<void> {
     }
     const report = await runSweep({
       file, db: argv.db, enqueueOnly: argv['enqueue-only'], workers: argv.workers, backend: argv.backend, extend: argv.extend, replace: argv.replace, signal: stop.signal, trialsDir: argv['trials-dir'], lint: argv.lint,
+      // RunOptions.prune (branch pruned-state): the sweep's pruner, or --pruner's in its place.
+      ...({ prune: prunerFactory(argv.pruner) } as object),
       onNotice: (message) => process.stderr.write(`lrsweep: ${message}\n`),
       onProgress: (p) => {
         training = true;
@@ -229,7 +232,7 @@ export async function handler(argv: Args): Promise<void> {
       onRegistering: counter('registering trials'),
     });
     progress.stop();
-    emit(presentRun(report, file, argv.db, process.uptime(), argv['trials-dir']));
+    emit(presentRun(report, file, argv.db, process.uptime(), { trialsDir: argv['trials-dir'], workers: argv.workers, backend: argv.backend === 'wasm' ? undefined : argv.backend }));
     // Exit 1, the reason on stderr's last line (cli.ts): a refused sweep, or every trial this run ended failed.
     const failure = report.stopped ? null : report.refused ?? failureOf(report.tally);
     if (failure) throw new RunFailed(failure);

@@ -17,10 +17,11 @@ import { newScanState, scan } from '../sweep/serve/discovery.js';
 import type { ServedReport, ServedSweep, SweepProgress } from '../sweep/serve/index.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { CLI, dbFlag, emit, withDb, type Output } from './common.js';
-import { reachedText } from './run.js';
+import { reachedText } from '../sweep/progress.js';
 import { stepProgress } from '../sweep/progress.js';
 import { failureOf, newTally, RunFailed, type RunTally } from '../sweep/tally.js';
-import { optionalIntFlag } from './flags.js';
+import { prunerFactory } from '../sweep/pruners/check.js';
+import { prunerFlagText, optionalIntFlag } from './flags.js';
 
 export const command = 'worker <sweep-files..>';
 export const describe = 'Take trials of these sweeps from a PostgreSQL --db\'s queue, on this machine, until none is left';
@@ -31,6 +32,7 @@ export function builder(y: Argv) {
     .option('workers', { nargs: 1, coerce: optionalIntFlag('workers', 1, MAX_WORKERS), describe: 'Trials at once on this machine  [default: one per core]' })
     .option('wait', { type: 'boolean', default: false, describe: 'When no trial is left, keep waiting for more (until Ctrl-C); sweeps not enqueued yet, even in an empty database, are waited for' })
     .option('backend', { choices: BACKENDS, default: 'wasm' as Backend, describe: 'tfjs backend; tensorflow needs @tensorflow/tfjs-node installed' })
+    .option('pruner', { type: 'string', nargs: 1, coerce: prunerFlagText, describe: 'Replaces each sweep file\'s pruner for the trials this worker trains: KIND[:KEY=VALUE,...] (e.g. median:startup_trials=3), or none' })
     .option('trials-dir', { type: 'string', nargs: 1, describe: 'Command trainers: where each trial\'s directory goes  [default: $LRSWEEP_TRIALS_DIR, else ./lrsweep-trials]' })
     .example('$0 worker sweeps/cawr-grid.yaml --db postgres://me@db-host/sweeps', 'Work on a sweep someone enqueued (lrsweep run ... --enqueue-only)')
     .example('$0 worker sweeps/ --db postgres://me@db-host/sweeps --wait', 'Any sweep of this directory, waiting for new work');
@@ -140,6 +142,8 @@ export async function handler(argv: Args): Promise<void> {
       const { sweeps, stopped } = await serve(storage, queue, served, {
         tally,
         workers: argv.workers ?? defaultWorkers(), backend: argv.backend, wait: argv.wait, signal: stop.signal, trialsDir: argv['trials-dir'], onNotice: notice,
+        // ServeOptions.prune (branch pruned-state): each sweep's pruner, or --pruner's in its place.
+        ...({ prune: prunerFactory(argv.pruner) } as object),
         // A waiting worker given directories also serves sweeps of theirs registered later.
         discover: () => scan(storage, argv['sweep-files'], argv.backend, state, { notice: noticeOnce, rescan: true, wait: true }),
         onProgress: (name, p) => {

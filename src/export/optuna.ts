@@ -97,7 +97,8 @@ export async function exportOptuna(storage: Storage, sweep: SweepRecord, definit
         // Optuna fails a trial whose objective is NaN (a diverged one); so does this export.
         const state = STATES[t.state];
         insert.trial.run(id, number, state, datetime(t.startedAt), state === 'COMPLETE' || state === 'FAIL' ? datetime(t.finishedAt) : null);
-        for (const { key, d } of distributions) insert.param.run(id, key, d.internal(t.params[key]), d.json);
+        // A sweep whose kind varies: a trial has its kind's parameters only (Optuna's conditional parameters).
+        for (const { key, d } of distributions) if (t.params[key] !== undefined) insert.param.run(id, key, d.internal(t.params[key]), d.json);
         if (state === 'COMPLETE') insert.value.run(id, ...valueType(t.objective));
         if (metric !== null) {
           for (const p of points.get(t.id) ?? []) {

@@ -57,12 +57,12 @@ function npyHeader(dtype: 'f64' | 'f32', length: number): Uint8Array {
   return out;
 }
 
-export function encoder(format: CurveFormat, dtype: 'f64' | 'f32', steps: number): Encoder {
+export function encoder(format: CurveFormat, dtype: 'f64' | 'f32', steps: number, column = 'lr'): Encoder {
   const show = dtype === 'f32' ? formatFloat32 : String;
   switch (format) {
     case 'csv':
       return {
-        header: () => text('step,lr\n'),
+        header: () => text(`step,${column}\n`), // column: lr, or momentum (curve --momentum)
         chunk(values, first) {
           let s = '';
           for (let i = 0; i < values.length; i++) s += `${first + i},${show(values[i])}\n`;

@@ -174,6 +174,42 @@ function axisLabels(rows: TrialRow[], key: string): { y: number; label: string }
   return ticks.map((v) => ({ y: hi > lo ? (v - lo) / (hi - lo) : 0.5, label: String(Number(v.toPrecision(3))) }));
 }
 
+/** One row of the search history: a trial's objective, in trial order, and the best before it. */
+export interface HistoryRow {
+  trial: number;
+  objective: number;
+  best: number;
+  origin: string;
+}
+
+/**
+ * The search history (Optuna's optimization history): each complete trial's objective against its
+ * number, coloured by where it came from (plan, startup, model), and the best so far as a step
+ * line. How fast a sampler finds good configs, and whether its model beats its startup draws.
+ */
+export function historyChart(rows: HistoryRow[], metric: string, goal: Goal, options: { log?: boolean } = {}): TopLevelSpec {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: `${metric} by trial, and the best so far`, subtitle: `${goal}: ${goal === 'minimize' ? 'lower' : 'higher'} is better` },
+    width: WIDTH, height: HEIGHT, config: CHART_CONFIG,
+    data: { values: rows },
+    encoding: { x: { field: 'trial', type: 'quantitative', title: 'trial', axis: { tickMinStep: 1 } } },
+    layer: [
+      {
+        mark: { type: 'point', filled: true, size: 30, opacity: 0.7 },
+        encoding: {
+          y: { field: 'objective', type: 'quantitative', title: options.log ? `${metric} (log scale)` : metric, scale: options.log ? { type: 'log' } : { zero: false } },
+          color: { field: 'origin', type: 'nominal', title: 'origin', sort: ['plan', 'startup', 'model'] },
+        },
+      },
+      {
+        mark: { type: 'line', interpolate: 'step-after', color: '#d62728', strokeWidth: 1.5 },
+        encoding: { y: { field: 'best', type: 'quantitative' } },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
 /** The LR range test: the loss (raw and smoothed) against the LR on a log axis, with the suggestion and the divergence marked. */
 export function rangeTestChart(points: { lr: number; loss: number; smoothed: number }[], marks: { suggested: number | null; diverged: number | null }): TopLevelSpec {
   const values = points.flatMap((p) => [{ lr: p.lr, loss: p.loss, series: 'loss' }, { lr: p.lr, loss: p.smoothed, series: 'smoothed' }]);

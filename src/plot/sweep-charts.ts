@@ -2,9 +2,9 @@
 
 import type { TopLevelSpec } from 'vega-lite';
 import type { SweepResults as SweepData } from '../sweep/results.js';
-import { CHART_CONFIG, curveChart, heatmap, lossChart, parallelCoordinates } from './charts.js';
+import { CHART_CONFIG, curveChart, heatmap, historyChart, lossChart, parallelCoordinates, type HistoryRow } from './charts.js';
 
-export const PLOT_KINDS = ['curves', 'losses', 'landscape'] as const;
+export const PLOT_KINDS = ['curves', 'losses', 'landscape', 'history'] as const;
 export type PlotKind = (typeof PLOT_KINDS)[number];
 
 /** Numeric parameters the sweep varies: the landscape's axes. */
@@ -34,6 +34,20 @@ export function parallelSpec(d: SweepData): TopLevelSpec {
   return parallelCoordinates(d.trials, landscapeKeys(d), d.record.metric, d.record.goal);
 }
 
+/** Complete trials in number order with the best objective up to each (the goal's direction). */
+export function historyRows(d: Pick<SweepData, 'trials' | 'record'>): HistoryRow[] {
+  const better = d.record.goal === 'minimize' ? Math.min : Math.max;
+  let best = d.record.goal === 'minimize' ? Infinity : -Infinity;
+  return [...d.trials].sort((a, b) => a.trial - b.trial).map((t) => {
+    best = better(best, t.objective);
+    return { trial: t.trial, objective: t.objective, best, origin: t.origin };
+  });
+}
+
+export function historySpec(d: SweepData, log = false): TopLevelSpec {
+  return historyChart(historyRows(d), d.record.metric, d.record.goal, { log });
+}
+
 /** The landscape as one figure: heatmaps in a row (wrapping), parallel coordinates below. */
 function landscapeSpec(d: SweepData): TopLevelSpec {
   const heatmaps = heatmapSpecs(d).map(strip);
@@ -52,5 +66,6 @@ function strip(spec: TopLevelSpec): object {
 export function specFor(kind: PlotKind, d: SweepData, log = false): TopLevelSpec {
   if (kind === 'curves') return curvesSpec(d, log);
   if (kind === 'losses') return lossesSpec(d, log);
+  if (kind === 'history') return historySpec(d, log);
   return landscapeSpec(d);
 }

@@ -20,10 +20,20 @@ export interface Charts {
   losses: string;
   heatmaps: string[];
   parallel: string | null;
+  /** The search history (objective by trial and best so far); null with no complete trial. */
+  history: string | null;
 }
 
 /** At most this many failed trials are listed; the rest are counted. */
 const MAX_FAILED_ROWS = 200;
+
+/** What created the sweep's trials: planned up front, or suggested as results arrived (by origin). */
+function searchLine(d: SweepData): string {
+  const origins = d.origins;
+  const suggested = origins.startup + origins.model;
+  if (suggested === 0) return `<p class="muted">${esc(describeMethod(d.definition.method))}: every trial planned up front (${origins.plan} trials).</p>`;
+  return `<p class="muted">${esc(describeMethod(d.definition.method))}: trials created as results arrived: ${origins.startup} startup draws, then ${origins.model} suggested by the model${origins.plan ? `, ${origins.plan} planned` : ''}.</p>`;
+}
 
 export function reportHtml(d: SweepData, charts: Charts, generatedAt: Date): string {
   const total = totalOf(d.counts);
@@ -59,6 +69,10 @@ objective: ${esc(goal)} ${esc(metric)} (${esc(d.definition.objective.summary)} e
 
 <h2 id="top">Top configs</h2>
 ${d.top.length ? table(['rank', metric, 'std', 'repeats', 'best_trial', ...d.keys, 'config'], topRows) : '<p>No complete trials yet.</p>'}
+
+<h2 id="search">Search history</h2>
+${searchLine(d)}
+${charts.history ? chart('history', 'search history', charts.history) : '<p>No complete trials yet.</p>'}
 
 <h2 id="curves-section">LR curves of the top configs</h2>
 ${chart('curves', 'LR curves', charts.curves)}

@@ -40,3 +40,14 @@ export function curveChunks(params: Params, request: CurveRequest & { chunk?: nu
 export function countRestarts(params: Params, request: CurveRequest): number {
   return resolveSchedule(params).restarts(request);
 }
+
+/**
+ * The momentum (or Adam beta1) the reference sets at steps start .. start + steps - 1, beside the
+ * LRs of curve(): one_cycle with cycle_momentum (torch's OneCycleLR cycles it inversely to the LR).
+ * Throws ParamError (key momentum) for a schedule that sets none.
+ */
+export function momentumCurve(params: Params, request: CurveRequest & { dtype: 'f32' }): Float32Array;
+export function momentumCurve(params: Params, request: CurveRequest): Float64Array;
+export function momentumCurve(params: Params, request: CurveRequest): CurveArray {
+  return resolveSchedule(params).momentum(request);
+}

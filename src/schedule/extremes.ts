@@ -43,16 +43,34 @@ function candidates(a: number, b: number, runs: ReturnType<typeof cycleRuns>): n
  * `dtype` f32: the values of the float32 curve.
  */
 export function extremes(family: Family, start: number, steps: number, columns: number, dtype: 'f64' | 'f32' = 'f64'): CurvePoint[] {
+  const fill = (t: number, out: Float64Array | Float32Array) => fillCurve(family, t, out);
+  if (steps <= 2 * columns) return extremesOf(fill, () => [], start, steps, columns, dtype);
+  const runs = cycleRuns(family, start + steps);
+  return extremesOf(fill, (a, b) => candidates(a, b, runs), start, steps, columns, dtype);
+}
+
+/** Candidate steps worth evaluating one by one in a column; past this the column is computed whole. */
+const PER_COLUMN = 64;
+
+/**
+ * The same for any curve given its fill and, per window [a, b), the steps whose values bound it
+ * (a kind with its own curve, kinds/kind.ts OwnCurve, says them), or null where there are more
+ * than `limit`: that column is computed whole (exact either way, and a column that busy has at
+ * least that many steps).
+ */
+export function extremesOf(
+  fill: (start: number, out: Float64Array | Float32Array) => void, candidatesIn: (a: number, b: number, limit: number) => number[] | null,
+  start: number, steps: number, columns: number, dtype: 'f64' | 'f32' = 'f64',
+): CurvePoint[] {
   const array = (n: number) => (dtype === 'f32' ? new Float32Array(n) : new Float64Array(n));
   if (steps <= 2 * columns) {
     const values = array(steps);
-    fillCurve(family, start, values);
+    fill(start, values);
     return Array.from(values, (lr, i) => ({ step: start + i, lr }));
   }
-  const runs = cycleRuns(family, start + steps);
   const one = array(1);
   const valueAt = (t: number) => {
-    fillCurve(family, t, one);
+    fill(t, one);
     return one[0];
   };
   const points: CurvePoint[] = [];
@@ -61,10 +79,17 @@ export function extremes(family: Family, start: number, steps: number, columns: 
     const b = start + Math.floor(((c + 1) * steps) / columns);
     let lo = { step: a, lr: Infinity };
     let hi = { step: a, lr: -Infinity };
-    for (const t of new Set(candidates(a, b, runs))) {
-      const lr = valueAt(t);
+    const consider = (t: number, lr: number) => {
       if (lr < lo.lr || (lr === lo.lr && t < lo.step)) lo = { step: t, lr };
       if (lr > hi.lr || (lr === hi.lr && t < hi.step)) hi = { step: t, lr };
+    };
+    const inside = candidatesIn(a, b, PER_COLUMN);
+    if (inside === null) {
+      const values = array(b - a);
+      fill(a, values);
+      values.forEach((lr, i) => consider(a + i, lr));
+    } else {
+      for (const t of new Set([a, b - 1, ...inside])) consider(t, valueAt(t));
     }
     if (lo.step === hi.step) points.push(lo);
     else points.push(...(lo.step < hi.step ? [lo, hi] : [hi, lo]));

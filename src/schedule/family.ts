@@ -7,9 +7,9 @@ import type { ScheduleParams } from './params.js';
 
 export type { Family };
 
-/** The family of a kind of the family; throws for a kind with its own kernel (kinds/kind.ts StepKind). */
+/** The family of a kind that has one; a kind with its own curve (one_cycle) is refused. */
 export function toFamily(s: ScheduleParams): Family {
   const kind = kindOf(s.schedule);
-  if (!kind.toFamily) throw new Error(`${s.schedule} is computed by its own kernel, not the cycle family`);
+  if (kind.toFamily === null) throw new Error(`schedule ${kind.name} is not a cycle family (it computes its own curve)`);
   return kind.toFamily(s);
 }

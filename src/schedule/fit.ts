@@ -25,7 +25,6 @@
 //   2 * steps), over every searched (multiplier, warmup, K) and first_cycle_steps <= 2 * steps.
 
 import { ParamError, type Problem } from '../core/errors.js';
-import { fillCurve } from '../wasm/engine.js';
 import { cycleRuns, nextCycleLength, warmupOf } from './cycles.js';
 import { lintSchedule, type LintRule } from './lint.js';
 import { toFamily, type Family } from './family.js';
@@ -318,7 +317,7 @@ export function fitSchedules(r: FitRequest): FitResult {
           const leftover = r.steps - end;
           const params = paramsOf(r, kind, shape(first), leftover > 0 ? cycles : null);
           const schedule = resolveSchedule(params);
-          fillCurve(schedule.family, r.steps - 1, one);
+          schedule.fill(r.steps - 1, one);
           settings.push({
             ...shape(first), params, restarts: restartSteps(f, first, cycles), end, leftover, finalLr: one[0],
             warnings: lintSchedule(schedule, r.steps).map((w) => w.rule),
@@ -359,7 +358,7 @@ export function deriveFirstCycleSteps(o: { steps: number; cycles: number; shape:
   if (problems.length > 0) throw new ParamError(problems);
   // Resolving a schedule with the smallest allowed first length checks the shape's values.
   const kind = kindOf(o.shape.schedule);
-  const f = resolveSchedule(probeOf(kind, o.shape)).family;
+  const f = resolveSchedule(probeOf(kind, o.shape)).family!; // fit's kinds are cycle families (kind.fit)
   const minFirst = f.warmupSteps + 1;
   const first = firstTrue(minFirst, o.steps, (l) => endOfCycles(f, l, o.cycles, o.steps) === Infinity) - 1;
   if (first < minFirst || !cyclesNonEmpty(f, first, o.cycles)) return null;
@@ -374,6 +373,8 @@ export function deriveFirstCycleSteps(o: { steps: number; cycles: number; shape:
  * does not end there.
  */
 export function endsAtFinalStep(schedule: ResolvedSchedule, steps: number): boolean {
+  // A kind with its own curve (one_cycle) ends where its steps end: total_steps training steps.
+  if (schedule.family === null) return schedule.end - 1 === steps;
   const { runs } = cycleRuns(schedule.family, steps);
   const last = runs[runs.length - 1];
   // The cycles that start before `steps` cover [0, covered): exactly up to steps, or past it.

@@ -3,7 +3,7 @@
 
 export const LINT_RULES = [
   'ends-mid-cycle', 'cycle-mult-no-op', 'peak-below-min', 'warmup-dominates', 'shrinking-cycles',
-  // the kinds outside the cycle family check these themselves (their `steps.lint`)
-  'misplaced-restart', 'negative-stable', 'negative-min-ratio', 'warmup-past-total',
+  // the kinds with their own curve check these themselves (kind.ts OwnCurve.lint)
+  'misplaced-restart', 'negative-stable', 'negative-min-ratio', 'warmup-past-total', 'three-phase-late-peak',
 ] as const;
 export type LintRule = (typeof LINT_RULES)[number];

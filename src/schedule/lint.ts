@@ -26,7 +26,7 @@
 //   lengths and where they reach zero (a scheduler stepped there divides by zero), or the
 //   warmup-only length they shrink to, or that max_cycles ends the schedule first.
 //
-// The kinds with their own kernel (kinds/kind.ts StepKind) check their own rules:
+// The kinds with their own curve (kinds/kind.ts OwnCurve.lint) check their own rules:
 // - misplaced-restart: timm_cosine with cycle_mul != 1, where timm's floored float logarithm
 //   puts a step in the cycle before its own (t_curr = t_i: lr_min where a restart belongs, t = 242
 //   for t_initial 2, cycle_mul 3) or after it, and the LR differs from the fixed one. Names the
@@ -35,6 +35,8 @@
 //   num_decay_steps, is negative: the decay starts inside the warmup.
 // - negative-min-ratio: wsd with min_lr_ratio < 0: the LR after the decay is negative.
 // - warmup-past-total: hf_cosine_restarts or wsd whose warmup reaches the total steps.
+// - three-phase-late-peak: one_cycle with three_phase and pct_start > 0.5 (the second phase ends
+//   after the third begins, so the LR runs past its targets).
 
 import { UsageError } from '../core/errors.js';
 import { fillCurve } from '../wasm/engine.js';
@@ -248,7 +250,7 @@ const shrinkingCycles: Check = (_kind, run) => {
   return `cycle_mult=${f.cycleMult} shrinks every cycle: ${lengths} steps, ${where}; this run's last step is ${run.steps - 1}`;
 };
 
-/** The family's checks; the other rules belong to kinds with their own kernel, which check them (their `steps.lint`). */
+/** The family's checks; the other rules belong to the kinds with their own curve, which check them (kind.ts OwnCurve.lint). */
 const CHECKS: Partial<Record<LintRule, Check>> = {
   'ends-mid-cycle': endsMidCycle,
   'cycle-mult-no-op': cycleMultNoOp,
@@ -267,8 +269,8 @@ export function lintSchedule(resolved: ResolvedSchedule, steps: number, options:
   const unknown = unknownLintRules(ignore);
   if (unknown.length > 0) throw new UsageError(`ignore must list lint rules (${LINT_RULES.join(', ')}), got ${JSON.stringify(unknown[0])}`);
   if (steps < 1) return [];
-  if (!resolved.inFamily) {
-    const own = kind.steps!.lint(resolved.params, steps);
+  if (resolved.family === null) {
+    const own = resolved.own!.lint(steps);
     return LINT_RULES.filter((rule) => !ignore.includes(rule) && kind.lints.includes(rule))
       .flatMap((rule) => own.filter((w) => w.rule === rule));
   }

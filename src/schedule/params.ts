@@ -11,6 +11,7 @@ import { KIND_NAMES, byKind, findKind, type KindName, type ScheduleInput, type S
 import { defaultsOf, type ParameterDeclaration } from './kinds/kind.js';
 
 export { CAWR_DEFAULTS, CAWR_PARAMETERS, PEAK_FLOORS, type Cawr, type CawrInput } from './kinds/cawr.js';
+export { ONE_CYCLE_DEFAULTS, ONE_CYCLE_PARAMETERS, ANNEAL_STRATEGIES, type OneCycle, type OneCycleInput } from './kinds/one-cycle.js';
 export { SGDR_DEFAULTS, SGDR_PARAMETERS, MAX_T_MULT, type Sgdr, type SgdrInput } from './kinds/sgdr.js';
 export { TIMM_COSINE_DEFAULTS, TIMM_COSINE_PARAMETERS, type TimmCosine, type TimmCosineInput } from './kinds/timm-cosine.js';
 export { HF_COSINE_RESTARTS_DEFAULTS, HF_COSINE_RESTARTS_PARAMETERS, type HfCosineRestarts, type HfCosineRestartsInput } from './kinds/hf-cosine-restarts.js';

@@ -22,6 +22,7 @@ export class LrScheduler {
   private blockStart = 0;
   private blockLength = 0;
   private current = 0;
+  private readonly one = new Float64Array(1);
 
   constructor(params: ScheduleInput | ResolvedSchedule, options: { start?: number } = {}) {
     this.schedule = resolveSchedule(params);
@@ -40,6 +41,13 @@ export class LrScheduler {
   /** The LR for the current step. */
   get lr(): number {
     return this.block[this.current - this.blockStart];
+  }
+
+  /** The momentum (or Adam beta1) for the current step where the schedule cycles it (one_cycle), else null. */
+  get momentum(): number | null {
+    if (!this.schedule.hasMomentum) return null;
+    this.schedule.momentumInto(this.one, this.current);
+    return this.one[0];
   }
 
   /** The current step number (0 right after construction). */

@@ -5,6 +5,7 @@
 
 import type { Goal } from '../core/trial.js';
 import type { KindName } from '../schedule/kinds/index.js';
+import type { PrunerSpec } from './pruners/index.js';
 
 export type Distribution = 'uniform' | 'int_uniform' | 'log_uniform';
 export const DISTRIBUTIONS: readonly Distribution[] = ['uniform', 'int_uniform', 'log_uniform'];
@@ -47,14 +48,20 @@ export interface Sweep {
   constraints: { end_at_cycle_end: boolean };
   /** Lint rules (schedule/lint.ts) not to warn about. */
   lint: { ignore: string[] };
+  /**
+   * Stops trials early (pruners/): its kind and the options that differ from their defaults.
+   * Absent (never null): no pruner, which is what every sweep before pruners had. Not part of
+   * the identity: a pruner changes which trials finish, not what any trial measures.
+   */
+  pruner?: PrunerSpec;
 }
 
 /** One config: the schedule's full parameters (defaults filled in), reference names, plus kind. */
 export type Config = { schedule: KindName } & Record<string, unknown>;
 
-/** The parts of a definition that decide which trials exist and what they measure (not the budget or the lint settings). */
+/** The parts of a definition that decide which trials exist and what they measure (not the budget, the lint settings or the pruner). */
 export function identity(s: Sweep): unknown {
-  const { budget, lint: _lint, ...rest } = s;
+  const { budget, lint: _lint, pruner: _pruner, ...rest } = s;
   return { ...rest, max_trials: budget.max_trials };
 }
 

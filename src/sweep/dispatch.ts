@@ -18,7 +18,7 @@ import type { UnitEvent, WorkUnit } from '../pool/messages.js';
 import type { Json, Outcome, Storage, TrialBatch, TrialRecord } from '../storage/types.js';
 import type { Sweep } from './definition.js';
 import { isBetter, ObjectiveTracker } from './objective.js';
-import { stepsAt, type TrialSteps } from './progress.js';
+import { stepsAt, type Reached, type TrialSteps } from './progress.js';
 import type { Settled, UnitSource } from './source.js';
 import { tallyFailure, type RunTally } from './tally.js';
 
@@ -48,10 +48,7 @@ export interface DispatchContext {
 }
 
 /** How far trials in training have got: [lowest, highest] epoch and step reported, or null. */
-export interface Reached {
-  epochs: [number, number] | null;
-  steps: [number, number] | null;
-}
+export type { Reached } from './progress.js';
 
 interface Member {
   trial: TrialRecord;

@@ -19,11 +19,13 @@ import { readObjective } from './file/objective.js';
 import { checkRules, type CheckProgress } from './file/rules.js';
 import { readMethod, readRunKeys } from './file/sampling.js';
 import { readParameters, readSchedule } from './file/space.js';
+import { readPruner } from './pruners/spec.js';
+import { placesSteps, UNPLACED } from './pruners/places.js';
 
 export { MAX_COHORT_SIZE, MAX_COHORT_VALUES, MAX_TRIAL_TIMEOUT, MAX_WORKERS } from './file/budget.js';
 export type { CheckProgress } from './file/rules.js';
 
-const TOP_KEYS = ['name', 'schedule', 'parameters', 'method', 'trials', 'seed', 'repeats', 'seeding', 'objective', 'trainer', 'budget', 'constraints', 'lint'];
+const TOP_KEYS = ['name', 'schedule', 'parameters', 'method', 'trials', 'seed', 'repeats', 'seeding', 'objective', 'trainer', 'budget', 'constraints', 'lint', 'pruner'];
 /** YAML aliases may expand a small file into a huge one (an alias bomb): refuse past this many. */
 const MAX_ALIAS_COUNT = 100;
 
@@ -78,7 +80,7 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
 
   // normalize: each section read in turn, its problems collected, a broken value read as its default
   const name = readName(problems, raw);
-  const space = readSchedule(problems, raw.schedule);
+  const space = readSchedule(problems, raw.schedule, raw.parameters);
   const method = readMethod(problems, raw.method);
   const sampler = samplerEntry(method.kind);
   const parameters = readParameters(problems, raw.parameters, space, sampler);
@@ -88,11 +90,14 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
   const budget = readBudget(problems, raw.budget, trainer);
   const constraints = readConstraints(problems, raw.constraints);
   const lint = readLint(problems, raw.lint);
+  const pruner = readPruner(problems, raw.pruner, trainer?.steps ?? null);
+  if (pruner !== null && trainer !== null && !placesSteps(trainer)) problems.add('pruner', UNPLACED, undefined, false);
   if (!problems.empty || trainer === null) throw new SweepFileError(file, problems.list);
 
   // rules: on the sweep as a whole, once every section is sound
   const sweep: Sweep = {
     name, schedule: space.schedule, parameters, method: canonicalMethod(method), ...runKeys, objective, trainer: trainer.section, budget, constraints, lint,
+    ...(pruner === null ? {} : { pruner }),
   };
   await checkRules(sweep, method, trainer.steps, problems, onProgress);
   if (!problems.empty) throw new SweepFileError(file, problems.list);

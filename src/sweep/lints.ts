@@ -32,7 +32,8 @@ export function lintSweep(sweep: Sweep, steps: number): { summary: LintSummary[]
       const seen = byRule.get(w.rule);
       if (seen) seen.configs++;
       else {
-        const where = keys.length ? ` (${keys.map((k) => `${k}=${c.config[k]}`).join(', ')})` : '';
+        const own = keys.filter((k) => c.config[k] !== undefined); // a kind-varying sweep: the config's own keys
+        const where = own.length ? ` (${own.map((k) => `${k}=${c.config[k]}`).join(', ')})` : '';
         byRule.set(w.rule, { rule: w.rule, configs: 1, example: `${w.message}${where}` });
       }
     }

@@ -18,7 +18,7 @@ import type { TrialRecord } from '../storage/types.js';
 import type { Config, ParamSpec, Sweep } from './definition.js';
 import { configHash } from './hash.js';
 import { isAdaptive, methodOf } from './samplers/index.js';
-import { configOfValues, normalizeConfig, plan, seedOf, trialKey } from './space.js';
+import { configOfValues, normalizeConfig, ownConfig, plan, seedOf, trialKey } from './space.js';
 
 /** Why a row is not the trial the file plans, or null when it is. */
 export type RowCheck = (t: TrialRecord) => string | null;
@@ -40,11 +40,14 @@ function outsideSpace(spec: ParamSpec, v: unknown): string | null {
  */
 function suggestedCheck(sweep: Sweep, steps: number, t: TrialRecord): string | null {
   const params = t.params as Config;
+  // A sweep whose kind varies: the trial's kind decides which varied keys it has (ownConfig drops the rest).
+  const own = (key: string) => params.kind === undefined || key === 'kind' || ownConfig({ ...params, [key]: 0 })[key] !== undefined;
   for (const [key, spec] of Object.entries(sweep.parameters)) {
+    if (!own(key)) continue;
     const why = outsideSpace(spec, params[key]);
     if (why !== null) return `its ${key} ${show(params[key] ?? null)} lies outside the sweep file's space (${why})`;
   }
-  const varied = Object.fromEntries(Object.keys(sweep.parameters).map((k) => [k, params[k]]));
+  const varied = Object.fromEntries(Object.keys(sweep.parameters).filter(own).map((k) => [k, params[k]]));
   const built = configOfValues(sweep, steps, varied);
   if ('problem' in built) return `its params ${show(t.params)} are not a config the sweep file allows (${built.problem})`;
   if (built.hash !== t.configHash) return `its params ${show(t.params)} are not the config the sweep file builds from its parameters`;

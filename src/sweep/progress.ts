@@ -58,3 +58,16 @@ export function stepProgress(counts: StateCounts, perTrial: number, inFlight: nu
 export function etaSeconds(done: number, toRun: number, elapsedSeconds: number): number | null {
   return done > 0 ? (Math.max(0, toRun - done) * elapsedSeconds) / done : null;
 }
+
+/** How far the trials in training have got: the range of epochs and of steps they reached (null: none reported). */
+export interface Reached {
+  epochs: [number, number] | null;
+  steps: [number, number] | null;
+}
+
+/** How far trials in training have got, for the progress line: ` (at epoch 3)`, ` (at epochs 2-3)`, ` (at step 1200)`, or nothing. */
+export function reachedText(r: Reached): string {
+  const range = (what: string, [lo, hi]: [number, number]) => (lo === hi ? `${what} ${lo}` : `${what}s ${lo}-${hi}`);
+  const parts = [r.epochs && range('epoch', r.epochs), r.steps && range('step', r.steps)].filter((x) => x);
+  return parts.length ? ` (at ${parts.join(', ')})` : '';
+}

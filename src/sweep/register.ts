@@ -16,7 +16,7 @@ import { yieldToEvents } from '../core/yield.js';
 import { DefinitionChangedError, type NewTrial, type RunRecord, type Storage, type SweepRecord } from '../storage/types.js';
 import { EXTENDABLE, LEGACY, identity, upgradeDefinition, type Sweep } from './definition.js';
 import { canonicalJson } from './hash.js';
-import { recoverSweep } from './liveness.js';
+import { leftoverGraceMs, recoverSweep } from './liveness.js';
 import { isAdaptive, methodOf } from './samplers/index.js';
 import { countTrials, countTrialsAtMost, plan, trialKey } from './space.js';
 
@@ -68,6 +68,8 @@ export interface RegisterOptions {
   isRunAlive?: (run: RunRecord) => boolean;
   steps: number;
   trainerHash: string | null;
+  /** Lines for the user (with replace: the process groups of dead runs that were ended). */
+  onNotice?: (line: string) => void;
 }
 
 /**
@@ -310,8 +312,10 @@ async function checkReplaceable(storage: Storage, existing: SweepRecord, changes
     throw new DefinitionChangedError(`--replace: sweep "${name}" is being run (${live.map((r) => `run ${r.id}, pid ${r.pid} on ${r.host}`).join('; ')}): ` +
       'stop it first, then run with --replace again');
   }
-  // What dead runs left running (command trainers' processes) is ended here, as run does after registering.
-  await recoverSweep(storage, existing.id, alive);
+  // What dead runs left running (command trainers' processes) is ended here, as run does after
+  // registering, with the grace period of the trainer that started them (the stored definition's).
+  const stored = upgradeDefinition(existing.definition);
+  await recoverSweep(storage, existing.id, alive, {}, { onNotice: o.onNotice, graceMs: leftoverGraceMs({ kind: stored.trainer.kind, options: stored.trainer }) });
 }
 
 /** Trials to look at per read while finding the ones a replaced definition no longer plans. */

@@ -7,7 +7,7 @@ import { lossMetricFor, type StateCounts } from '../core/trial.js';
 import { fromReferenceNames } from '../schedule/params.js';
 import { resolveSchedule } from '../schedule/schedule.js';
 import type { CurvePoint } from '../schedule/extremes.js';
-import type { RankedConfig, Storage, SweepRecord, TrialRecord } from '../storage/types.js';
+import { TRIAL_ORIGINS, type RankedConfig, type Storage, type SweepRecord, type TrialOrigin, type TrialRecord } from '../storage/types.js';
 import { upgradeDefinition, type Config, type Sweep } from './definition.js';
 import { lintSweep, type LintSummary } from './lints.js';
 import { pickParams } from './space.js';
@@ -23,7 +23,7 @@ export interface LossRow {
   value: number | null;
 }
 
-export type TrialRow = Record<string, number | string | null> & { objective: number; trial: number };
+export type TrialRow = Record<string, number | string | null> & { objective: number; trial: number; origin: string };
 
 export interface SweepResults {
   record: SweepRecord;
@@ -40,6 +40,8 @@ export interface SweepResults {
   trials: TrialRow[];
   failed: TrialRecord[];
   diverged: TrialRecord[];
+  /** How many trials came from each origin (plan, or an adaptive sampler's startup and model). */
+  origins: Record<TrialOrigin, number>;
   steps: number;
   /** Schedule lints over the sweep's configs, and how many configs were linted. */
   lints: { summary: LintSummary[]; linted: number };
@@ -66,10 +68,11 @@ export async function gatherResults(storage: Storage, record: SweepRecord, top: 
     .map((p) => ({ series: c.label, epoch: p.epoch as number, value: p.values[lossMetric] })));
   const all = await storage.trials(record.id);
   const trials = all.filter((t) => t.state === 'complete' && t.objective !== null)
-    .map((t) => ({ ...pickParams(t.params, keys), objective: t.objective as number, trial: t.number }));
+    .map((t) => ({ ...pickParams(t.params, keys), objective: t.objective as number, trial: t.number, origin: t.origin }));
   return {
     record, definition, counts: await storage.counts(record.id), keys, top: best, curves, lossMetric, losses, trials,
     failed: all.filter((t) => t.state === 'failed'), diverged: all.filter((t) => t.state === 'diverged'), steps,
+    origins: Object.fromEntries(TRIAL_ORIGINS.map((o) => [o, all.filter((t) => t.origin === o).length])) as Record<TrialOrigin, number>,
     lints: lintSweep(definition, steps),
   };
 }

@@ -154,7 +154,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const hash = await trainerHash(loaded);
     const { record, sweep, removed, resumed } = await registerSweep(storage, loaded.sweep, {
       file: o.file, written: loaded.written, extend: o.extend ?? false, steps: loaded.trainer.steps, trainerHash: hash,
-      replace: o.replace, isRunAlive: (run) => isRunAlive(run, { shared: storage.capabilities.shared }),
+      replace: o.replace, isRunAlive: (run) => isRunAlive(run, { shared: storage.capabilities.shared }), onNotice: o.onNotice,
     });
     if (removed > 0) o.onNotice?.(`--replace: removed ${removed} trial${removed === 1 ? '' : 's'} that the new definition does not plan`);
     const added = await registerTrials(storage, record.id, sweep, loaded.trainer.steps, { resumed, signal: o.signal, onRegistering: o.onRegistering });

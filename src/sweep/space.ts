@@ -30,10 +30,30 @@ export interface Planned {
   origin: Record<string, number>;
 }
 
+/** The kind key of `parameters` when the kind varies (`kind: { values: [cawr, one_cycle] }`). */
+export const KIND = 'kind';
+
+/**
+ * A draw of a sweep whose kind varies, as its kind sees it: the kind it drew (as `schedule`, and
+ * kept as `kind`, the varied parameter, so tables, exports and samplers read it like any other) and
+ * only that kind's keys; the values drawn for the other kinds' parameters, and the fixed keys no
+ * kind of its has, are dropped. A draw of a sweep with one kind (no `kind` key) is returned as is.
+ */
+export function ownConfig(config: Config): Config {
+  if (config[KIND] === undefined) return config;
+  const kind = kindOf(config[KIND]);
+  const known = new Set([...kind.parameters.map((d) => d.ref), ...(kind.fit ? [CYCLES] : [])]);
+  const out: Config = { schedule: kind.name, [KIND]: kind.name };
+  for (const [k, v] of Object.entries(config)) if (known.has(k)) out[k] = v;
+  return out;
+}
+
 /** Fills in the schedule's defaults, so a default written out and one left out hash the same. */
 export function normalizeConfig(config: Config): Config {
   const full = withDefaults(fromReferenceNames(config)) as unknown as Record<string, unknown>;
   const out: Config = { schedule: config.schedule };
+  // A sweep whose kind varies keeps it as a parameter (ownConfig); a one-kind config never has it, so its hash is unchanged.
+  if (config[KIND] !== undefined) out[KIND] = config[KIND];
   // In the schedule's own parameter order, so stored params and exports read the same way.
   for (const d of PARAMETERS[config.schedule]) if (full[d.name] !== undefined && full[d.name] !== null) out[d.ref] = full[d.name];
   if (config[CYCLES] !== undefined) out[CYCLES] = config[CYCLES];
@@ -133,13 +153,13 @@ export function* configs(sweep: Sweep, steps: number, stats?: PlanStats): Genera
   for (const { config, origin } of sampler.draws()) {
     if (sampler.redraws && (planned >= wanted || missed >= misses)) return;
     missed++;
-    let full = config;
-    if (config[CYCLES] !== undefined) {
-      const derived = deriveCycles(config, steps);
+    let full = ownConfig(config);
+    if (full[CYCLES] !== undefined) {
+      const derived = deriveCycles(full, steps);
       if ('problem' in derived) {
         planned++;
         missed = 0;
-        yield { config, hash: '', origin, problem: derived.problem };
+        yield { config: full, hash: '', origin, problem: derived.problem };
         continue;
       }
       full = derived.config;
@@ -174,7 +194,7 @@ export function* configs(sweep: Sweep, steps: number, stats?: PlanStats): Genera
  * why it cannot run (no length fits its cycles, constraints drop it, the schedule refuses it).
  */
 export function configOfValues(sweep: Sweep, steps: number, varied: Record<string, unknown>): { config: Config; hash: string } | { problem: string } {
-  let full = { ...baseConfig(sweep), ...varied } as Config;
+  let full = ownConfig({ ...baseConfig(sweep), ...varied } as Config);
   if (full[CYCLES] !== undefined) {
     const derived = deriveCycles(full, steps);
     if ('problem' in derived) return derived;

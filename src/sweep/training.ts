@@ -12,7 +12,7 @@ import type { WorkUnit } from '../pool/messages.js';
 import { TrialPool } from '../pool/pool.js';
 import type { Json, SweepRecord, TrialRecord } from '../storage/types.js';
 import type { Backend } from '../train/backend.js';
-import { DEFAULT_TRIAL_ROOT, hashFiles, prepareSweepDir } from '../train/command/index.js';
+import { hashFiles, prepareSweepDir, sweepDirKey, trialRoot } from '../train/command/index.js';
 import { DEFAULT_COHORT_SIZE, type Config, type Sweep } from './definition.js';
 import type { LoadedSweep } from './file.js';
 
@@ -51,8 +51,8 @@ export function trainingFor(loaded: LoadedSweep, sweep: Sweep, record: SweepReco
   const cohortSize = cohortSizeOf(loaded, sweep);
   let executor: Executor;
   if (runner.kind === 'command') {
-    const root = resolve(o.trialsDir ?? (process.env.LRSWEEP_TRIALS_DIR || DEFAULT_TRIAL_ROOT));
-    prepareSweepDir(root, sweep.name, `${o.where}#${record.createdAt}`);
+    const root = trialRoot(o.trialsDir);
+    prepareSweepDir(root, sweep.name, sweepDirKey(o.where, record.createdAt));
     executor = new CommandExecutor({ options: runner.options, slots: o.workers, root, trialTimeout: sweep.budget.trial_timeout, objective: sweep.objective.metric });
   } else executor = new TrialPool({ workers: o.workers, trialTimeout: sweep.budget.trial_timeout });
   const options = runner.kind === 'pool' ? runner.options : null;

@@ -29,22 +29,3 @@ export function fillSteps(kernel: StepKernel, start: number, out: CurveArray): v
     out.set(n === chunk ? buffer : buffer.subarray(0, n), done);
   }
 }
-
-/** Chunks of at most `chunk` values, each a view into the module's memory valid until the next. */
-export function* stepChunks(kernel: StepKernel, start: number, steps: number, wide: boolean, chunk: number): Generator<CurveArray> {
-  const k = kernels();
-  for (let done = 0; done < steps; done += chunk) {
-    const n = Math.min(chunk, steps - done);
-    const ptr = k.reserve(n * (wide ? 8 : 4));
-    kernel.configure(k); // again: the consumer may have used the module in between
-    kernel.fill(k, ptr, start + done, n, wide);
-    yield wide ? new Float64Array(k.memory.buffer, ptr, n) : new Float32Array(k.memory.buffer, ptr, n);
-  }
-}
-
-/** The value of one step (float64). */
-export function valueAt(kernel: StepKernel, step: number): number {
-  const one = new Float64Array(1);
-  fillSteps(kernel, step, one);
-  return one[0];
-}

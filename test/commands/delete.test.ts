@@ -139,6 +139,13 @@ test('delete --trial-folder leaves everything when the folder is another sweep\'
   assert.match(r.stderr, /^lrsweep: --trial-folder: \S+lrsweep-trials\/cmd holds the trials of another sweep named cmd \(one\.db#[^)]+\), not of this one \(created [^)]+\): nothing was deleted; remove that folder yourself, or leave out --trial-folder\n$/);
   assert.deepEqual(query(join(dir, 'two.db'), 'SELECT COUNT(*) AS n FROM trials'), [{ n: 2 }]);
   assert.ok(existsSync(join(dir, 'lrsweep-trials', 'cmd', '1')));
+
+  // A folder whose sweep.json names no sweep (edited, or written by hand) is not taken either.
+  writeFileSync(join(dir, 'lrsweep-trials', 'cmd', 'sweep.json'), '{"note": "no key"}');
+  const unknown = runCli(['delete', 'cmd', '--db', 'two.db', '--trial-folder'], { cwd: dir });
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /^lrsweep: --trial-folder: \S+lrsweep-trials\/cmd does not say which sweep it holds \(its sweep\.json is missing, unreadable or has no key\): nothing was deleted;/);
+  assert.ok(existsSync(join(dir, 'lrsweep-trials', 'cmd', '1')));
 });
 
 test('run --replace swaps the definition of a sweep none of whose trials finished: its failed trials run again under the fixed command, in their folders', () => {

@@ -107,11 +107,14 @@ test('a tiny sweep runs through the pool, tfjs and SQLite, and every command rea
     if (ext === 'csv') {
       const lines = text.trimEnd().split('\n');
       assert.equal(lines.length, 9);
-      assert.ok(lines[0].startsWith('trial,state,config_hash,repeat,seed,schedule,first_cycle_steps,cycle_mult'));
+      assert.ok(lines[0].startsWith('trial,state,config_hash,repeat,seed,origin,schedule,first_cycle_steps,cycle_mult'), lines[0]);
+      assert.ok(lines.slice(1).every((l) => l.split(',')[5] === 'plan'), 'a grid plans every trial');
     } else {
       const j = JSON.parse(text);
       assert.equal(j.trials.length, 8);
       assert.equal(j.trials[0].points.length, 3);
+      assert.equal(j.sampler, 'grid (order: grid)');
+      assert.ok(j.trials.every((t: { origin: string }) => t.origin === 'plan'));
     }
   }
 

@@ -67,12 +67,12 @@ test('status tells a live run from a dead one: a run killed with SIGKILL shows a
   assert.equal(JSON.parse(runCli(['status', 'live', '--format', 'json'], { cwd: dir }).stdout).runs[0].alive, false);
 });
 
-test('the resume hint after Ctrl-C repeats --trials-dir', async () => {
+test('the resume hint after Ctrl-C repeats --trials-dir and --workers', async () => {
   const dir = workspace();
   const file = slowSweep(dir);
-  const { child, done, out } = startCli(['run', file, '--trials-dir', 'my trials'], dir);
+  const { child, done, out } = startCli(['run', file, '--trials-dir', 'my trials', '--workers', '1'], dir);
   await untilRunning(join(dir, 'lrsweep.db'));
   child.kill('SIGINT');
   assert.equal(await done, 130, out().stderr);
-  assert.match(out().stdout, /^stopped: every completed trial is kept\. Resume with: npx lrsweep run .*live\.yaml --trials-dir 'my trials'$/m);
+  assert.match(out().stdout, /^stopped: every completed trial is kept\. Resume with: npx lrsweep run .*live\.yaml --trials-dir 'my trials' --workers 1$/m);
 });

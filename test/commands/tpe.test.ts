@@ -4,7 +4,7 @@
 // refused at the method key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -72,6 +72,27 @@ test('tpe through the CLI: dry run, a run with 2 workers and repeats, trials cre
   assert.equal(exported.status, 0, exported.stderr);
   const attrs = queryDb<{ value_json: string }>(join(dir, 'optuna.db'), "SELECT value_json FROM trial_user_attributes WHERE key = 'lrsweep_origin' ORDER BY trial_id");
   assert.deepEqual(attrs.map((a) => JSON.parse(a.value_json)), rows.map((t) => t.origin));
+
+  // CSV and JSON exports carry each trial's origin, JSON the sampler.
+  assert.equal(runCli(['export', 'q', '--out', 'q.csv'], { cwd: dir }).status, 0);
+  const csv = readFileSync(join(dir, 'q.csv'), 'utf8').trimEnd().split('\n');
+  const originAt = csv[0].split(',').indexOf('origin');
+  assert.ok(originAt > 0, csv[0]);
+  assert.deepEqual(csv.slice(1).map((l) => l.split(',')[originAt]), rows.map((t) => t.origin));
+  assert.equal(runCli(['export', 'q', '--out', 'q.json'], { cwd: dir }).status, 0);
+  const json = JSON.parse(readFileSync(join(dir, 'q.json'), 'utf8'));
+  assert.equal(json.sampler, 'tpe (startup_trials: 4, multivariate: false)');
+  assert.deepEqual(json.trials.map((t: { origin: string }) => t.origin), rows.map((t) => t.origin));
+
+  // The report's search history counts origins and draws a point per complete trial; plot draws it alone.
+  assert.equal(runCli(['report', 'q', '--out', 'q.html'], { cwd: dir }).status, 0);
+  const html = readFileSync(join(dir, 'q.html'), 'utf8');
+  const search = html.slice(html.indexOf('id="search"'), html.indexOf('id="curves-section"'));
+  assert.match(search, new RegExp(`${startup} startup draws, then ${24 - startup} suggested by the model`));
+  assert.equal(search.match(/<path[^>]*aria-roledescription="point"/g)?.length, 24, 'a point per complete trial');
+  const plotted = runCli(['plot', 'q', '--kind', 'history', '--out', 'h.svg'], { cwd: dir });
+  assert.equal(plotted.status, 0, plotted.stderr);
+  assert.match(readFileSync(join(dir, 'h.svg'), 'utf8'), /best so far/);
 
   // Run again: nothing more to do, nothing added.
   const again = runCli(['run', file], { cwd: dir });

@@ -14,6 +14,7 @@ export const LAYERS: string[][] = [
   ['cli.ts', 'index.ts', 'commands'],
   ['report', 'plot', 'export'],
   ['sweep'],
+  ['predict'],
   ['pool'],
   ['train'],
   ['storage'],

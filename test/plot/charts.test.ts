@@ -8,6 +8,7 @@ import { runCli } from '../helpers/cli.js';
 import { pngSize, svgMarks } from '../helpers/svg.js';
 import { finishedSweep } from '../helpers/sweep-db.js';
 import { lossChart, lossDomainMax } from '../../src/plot/charts.js';
+import { historyRows } from '../../src/plot/sweep-charts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lrsweep-charts-'));
 
@@ -61,6 +62,11 @@ test('lrsweep plot draws curves, losses and the landscape of a sweep, as SVG and
   // Three heatmaps of 3x3, 3x2 and 3x2 cells, and one line per complete trial (36).
   assert.equal(marks.rect, 9 + 6 + 6);
   assert.equal(marks.line, 36);
+  const history = join(cwd, 'history.svg');
+  assert.equal(runCli(['plot', name, '--kind', 'history', '--out', history], { cwd }).status, 0);
+  const h = svgMarks(history);
+  // A point per complete trial and the best-so-far line.
+  assert.deepEqual([h.symbol, h.line], [36, 1]);
   const png = join(cwd, 'landscape.png');
   assert.equal(runCli(['plot', name, '--out', png], { cwd }).status, 0);
   assert.ok(pngSize(png).width > 1000);
@@ -90,4 +96,12 @@ test('heatmap labels are dark on bright cells and light on dark ones; parallel c
   // The sweep's grid: cycle_mult 1, 1.5, 2; gamma 0.5, 0.8, 1; warmup_steps 0, 5: every value is labelled.
   const texts = new Set([...svg.matchAll(/<text[^>]*>([^<]+)<\/text>/g)].map((m) => m[1]));
   for (const v of ['1.5', '0.8', '5']) assert.ok(texts.has(v), `parallel-coordinates label ${v}`);
+});
+
+test('the search history keeps the best so far in trial order, in the goal\'s direction', () => {
+  const trials = [3, 1, 2, 5, 0.5].map((objective, i) => ({ trial: [2, 1, 3, 5, 4][i], objective, origin: i < 2 ? 'startup' : 'model' }));
+  const rows = (goal: 'minimize' | 'maximize') => historyRows({ trials, record: { goal } } as unknown as Parameters<typeof historyRows>[0]);
+  assert.deepEqual(rows('minimize').map((r) => [r.trial, r.objective, r.best]), [[1, 1, 1], [2, 3, 1], [3, 2, 1], [4, 0.5, 0.5], [5, 5, 0.5]]);
+  assert.deepEqual(rows('maximize').map((r) => r.best), [1, 3, 3, 3, 5]);
+  assert.deepEqual(rows('minimize').map((r) => r.origin), ['startup', 'startup', 'model', 'model', 'model']);
 });

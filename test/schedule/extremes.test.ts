@@ -46,7 +46,7 @@ test("when cycles are wider than columns, every restart's peak and every cycle's
   const steps = 200_000;
   const full = curve(p, { steps });
   const values = new Set(resolveSchedule(p).extremes(0, steps, 400).map((q) => q.lr));
-  const family = resolveSchedule(p).family;
+  const family = resolveSchedule(p).family!;
   let cycleStart = 0;
   for (let t = 1; t <= steps; t++) {
     if (t === steps || cycleAt(family, t) !== cycleAt(family, t - 1)) {

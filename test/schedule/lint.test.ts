@@ -14,7 +14,7 @@ const messageOf = (params: ScheduleInput, steps: number, rule: LintRule) => lint
 
 test('the rule names are stable, in the order warnings come out', () => {
   assert.deepEqual(LINT_RULES, ['ends-mid-cycle', 'cycle-mult-no-op', 'peak-below-min', 'warmup-dominates', 'shrinking-cycles',
-    'misplaced-restart', 'negative-stable', 'negative-min-ratio', 'warmup-past-total']);
+    'misplaced-restart', 'negative-stable', 'negative-min-ratio', 'warmup-past-total', 'three-phase-late-peak']);
 });
 
 test('a schedule without traps gets no warnings', () => {
@@ -28,7 +28,7 @@ test('ends-mid-cycle: the final LR, the cycle, and the budgets that end a cycle'
     "the run's last step 399 is step 154 of the 212 steps of cycle 2 (steps 245 to 456), at lr 0.01981 where a cycle ends near min_lr=0.001; " +
     'budgets that end a cycle: 245 or 457 steps (`npx lrsweep fit --steps 400` finds lengths that end at 400)');
   // Those budgets are cycle boundaries for the engine, and the LR is the curve's last value.
-  const f = resolveSchedule(p).family;
+  const f = resolveSchedule(p).family!;
   for (const b of [245, 457]) assert.equal(cycleAt(f, b), cycleAt(f, b - 1) + 1);
   assert.equal(Number(curve(p, { steps: 400 })[399].toPrecision(4)), 0.01981);
   assert.deepEqual(rules(p, 457), [], 'a run that ends with a cycle');
@@ -63,7 +63,7 @@ test('cycle-mult-no-op: truncation keeps the lengths, said from which cycle, wit
     'cycle_mult=1.05 changes nothing from cycle 0 on: int((10 - 0) * 1.05) + 0 = 10, so every cycle from step 0 has 10 steps; ' +
     'cycles with 10 steps after warmup need cycle_mult >= 1.1 to grow, and cycle_mult=1.05 grows only cycles with 20 or more steps after warmup');
   // What the message claims, checked with the engine: 1.1 grows 10-step cycles, 1.05 grows 20-step ones but not 19-step ones.
-  const restartsIn = (q: ScheduleInput, steps: number) => cycleAt(resolveSchedule(q).family, steps - 1);
+  const restartsIn = (q: ScheduleInput, steps: number) => cycleAt(resolveSchedule(q).family!, steps - 1);
   assert.equal(restartsIn(p, 100), 9, 'ten cycles of 10 steps');
   assert.equal(restartsIn({ ...p, cycleMult: 1.1 }, 100), 7, 'cycles of 10, 11, 12, ...');
   assert.deepEqual(rules({ ...p, firstCycleSteps: 20 }, 200), ['ends-mid-cycle']);
@@ -92,7 +92,7 @@ test('peak-below-min names the first cycle whose values the engine puts below mi
   for (const [gamma, warmupSteps, cycleMult] of [[0.5, 0, 1], [0.7, 5, 1.3], [0.9, 3, 1], [0.63, 0, 1.1]]) {
     const p: ScheduleInput = { schedule: 'cawr', firstCycleSteps: 20, warmupSteps, gamma, cycleMult };
     const steps = 3000;
-    const f = resolveSchedule(p).family;
+    const f = resolveSchedule(p).family!;
     const lrs = curve(p, { steps });
     const first = lrs.findIndex((v) => v < 0.001);
     const message = messageOf(p, steps, 'peak-below-min');
@@ -133,7 +133,7 @@ test('ignore silences rules by name; an unknown name is refused, listing the rul
   assert.deepEqual(lint(p, 95, ['cycle-mult-no-op', 'ends-mid-cycle']), []);
   assert.throws(() => lint(p, 95, ['ends-mid-cycles']), {
     name: 'UsageError',
-    message: 'ignore must list lint rules (ends-mid-cycle, cycle-mult-no-op, peak-below-min, warmup-dominates, shrinking-cycles, misplaced-restart, negative-stable, negative-min-ratio, warmup-past-total), got "ends-mid-cycles"',
+    message: 'ignore must list lint rules (ends-mid-cycle, cycle-mult-no-op, peak-below-min, warmup-dominates, shrinking-cycles, misplaced-restart, negative-stable, negative-min-ratio, warmup-past-total, three-phase-late-peak), got "ends-mid-cycles"',
   });
 });
 

@@ -32,7 +32,7 @@ const cases: [string, ScheduleInput, string][] = [
   ['bad max cycles', cawr({ maxCycles: 1.5 }), 'max_cycles must be an integer from 0 to 2^52, got max_cycles=1.5'],
   ['bad boolean', cawr({ warmupFirstCycleOnly: 'yes' }), 'warmup_first_cycle_only must be true or false, got warmup_first_cycle_only="yes"'],
   ['unknown key', cawr({ T_0: 3 }), 'T_0 is not a parameter of schedule cawr; known: firstCycleSteps, cycleMult, maxLr, minLr, warmupSteps, gamma, warmupFirstCycleOnly, peakFloor, maxCycles, allowMinAboveMax'],
-  ['unknown schedule', { schedule: 'onecycle' } as unknown as ScheduleInput, 'schedule must be one of cawr, sgdr, timm_cosine, hf_cosine_restarts, wsd, got schedule="onecycle"'],
+  ['unknown schedule', { schedule: 'onecycle' } as unknown as ScheduleInput, 'schedule must be one of cawr, sgdr, timm_cosine, hf_cosine_restarts, wsd, one_cycle, got schedule="onecycle"'],
   ['t_mult past its cap', sgdr({ tMult: 2 ** 20 + 1 }), 't_mult must be an integer from 1 to 2^20, got t_mult=1048577'],
   ['fractional t_mult', sgdr({ tMult: 1.5 }), 't_mult must be an integer from 1 to 2^20, got t_mult=1.5'],
   ['zero t_0', sgdr({ t0: 0 }), 't_0 must be an integer from 1 to 2^52, got t_0=0'],

@@ -63,7 +63,7 @@ colour: blue
   await assert.rejects(loadSweepFile(path), (e: Error & { problems: string[] }) => {
     assert.equal(e.name, 'SweepFileError');
     assert.deepEqual(e.problems, [
-      'colour: is not a known key (known: name, schedule, parameters, method, trials, seed, repeats, seeding, objective, trainer, budget, constraints, lint)',
+      'colour: is not a known key (known: name, schedule, parameters, method, trials, seed, repeats, seeding, objective, trainer, budget, constraints, lint, pruner)',
       'name: must be a name of at most 100 letters, digits, dots, dashes or underscores, got "bad name!"',
       'schedule.warmup_step: is not a known key (known: kind, first_cycle_steps, cycle_mult, max_lr, min_lr, warmup_steps, gamma, warmup_first_cycle_only, peak_floor, max_cycles, allow_min_above_max, cycles)',
       'schedule.max_lr: must be a finite number >= 0, got -1',
@@ -208,6 +208,6 @@ test('cycles replaces first_cycle_steps; bad combinations and configs where no l
 test('unknown lint rules and constraint keys are refused at their key', async () => {
   assert.deepEqual(await problemsOf({ ...ok, lint: { ignore: ['ends-mid-cycle', 'made-up'] }, constraints: { end_at_cycle_end: 'yes' } }), [
     'constraints.end_at_cycle_end: must be true or false, got "yes"',
-    'lint.ignore: names no lint rule (rules: ends-mid-cycle, cycle-mult-no-op, peak-below-min, warmup-dominates, shrinking-cycles, misplaced-restart, negative-stable, negative-min-ratio, warmup-past-total), got "made-up"',
+    'lint.ignore: names no lint rule (rules: ends-mid-cycle, cycle-mult-no-op, peak-below-min, warmup-dominates, shrinking-cycles, misplaced-restart, negative-stable, negative-min-ratio, warmup-past-total, three-phase-late-peak), got "made-up"',
   ]);
 });

@@ -8,6 +8,7 @@
 import { rules } from '../../core/rules.js';
 import type { StepKernel } from '../../wasm/kinds.js';
 import { countRule, defaultsOf, type KindInput, type KindLint, type KindParams, type ParameterDeclaration, type ScheduleKind } from './kind.js';
+import { kernelCurve } from './kernel-curve.js';
 import { pyFloat } from './python.js';
 
 export const HF_COSINE_RESTARTS_PARAMETERS = [
@@ -72,7 +73,11 @@ export const hfCosineRestarts = {
   parameters: HF_COSINE_RESTARTS_PARAMETERS,
   keys: { peak: 'lr', floor: null, length: 'numTrainingSteps', maxCycles: null },
   crossProblems: () => [],
-  steps: { kernel, end: () => null, breakpoints, cycleAt, floor: () => 0, lint: (s) => lint(s) },
+  toFamily: null,
+  ownCurve: (s) => kernelCurve({
+    kernel: kernel(s), end: null, breakpoints: (a, b, limit) => breakpoints(s, a, b, limit), cycleAt: (step) => cycleAt(s, step),
+    floor: { key: "hf_cosine_restarts's floor (0)", value: 0 }, lint: () => lint(s),
+  }),
   nativeCall: (s) =>
     `get_cosine_with_hard_restarts_schedule_with_warmup(optimizer, num_warmup_steps=${s.numWarmupSteps}, ` +
     `num_training_steps=${s.numTrainingSteps}, num_cycles=${Number.isInteger(s.numCycles) ? s.numCycles : pyFloat(s.numCycles)}) ` +

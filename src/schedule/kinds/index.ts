@@ -14,10 +14,12 @@
 // 1. A file here: its parameter table, a ScheduleKind, and its input and parameter types (see
 //    sgdr.ts, the smallest); add it to KINDS below. Types, flags, sweep keys, validation,
 //    `fit`, lints and the range test follow from it.
-// 2. A kind the family cannot express (timm_cosine, hf_cosine_restarts, wsd): no toFamily but
-//    `steps` (kind.ts StepKind): its own kernel in assembly/kinds.ts (wrapped by wasm/kinds.ts),
-//    its end, breakpoints for exact extremes, cycle count and own lints; `nativeCall` for show.
-//    Golden vectors from the real reference (scripts/golden/kinds.py, test/schedule/golden-kinds.test.ts).
+// 2. A kind the cycle family cannot express (timm_cosine, hf_cosine_restarts, wsd, one_cycle):
+//    toFamily null and `ownCurve` (kind.ts OwnCurve, the one seam for them all): its own kernel
+//    in assembly/ (kinds.ts, one-cycle.ts; cos through cos-rounded.ts), its end, the candidate
+//    steps for exact extremes, cycle count, floor, its own lints and a momentum curve where the
+//    reference drives one; `nativeCall` for show. Golden vectors from the real reference
+//    (scripts/golden/, test/schedule/golden-kinds.test.ts, one-cycle.test.ts).
 // 2'. Where its shape is new (not a cosine-with-warmup family the kernels compute: another
 //    annealing, warmup arithmetic, a cycle-length rule), kernel work: a field in wasm/family.ts
 //    and assembly/, the pure-TS reference (reference.ts), the cycle walks (cycles.ts), and
@@ -27,6 +29,7 @@
 import { ParamError, show } from '../../core/errors.js';
 import { rules } from '../../core/rules.js';
 import { cawr } from './cawr.js';
+import { oneCycle } from './one-cycle.js';
 import type { KindInput, KindParams, ParameterDeclaration, ScheduleKind } from './kind.js';
 import { sgdr } from './sgdr.js';
 import { timmCosine } from './timm-cosine.js';
@@ -34,7 +37,7 @@ import { hfCosineRestarts } from './hf-cosine-restarts.js';
 import { wsd } from './wsd.js';
 
 /** Every kind, in the order flags, help and tables list them; the first is the default. */
-export const KINDS = [cawr, sgdr, timmCosine, hfCosineRestarts, wsd] as const;
+export const KINDS = [cawr, sgdr, timmCosine, hfCosineRestarts, wsd, oneCycle] as const;
 
 type Kind = (typeof KINDS)[number];
 export type KindName = Kind['name'];

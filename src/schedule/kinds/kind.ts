@@ -2,8 +2,8 @@
 // One file per kind beside this one; the registry is index.ts (see its header for adding a kind).
 
 import { MAX_STEP, rules, type Rule } from '../../core/rules.js';
+import type { CurveArray } from '../../wasm/engine.js';
 import type { Family } from '../../wasm/family.js';
-import type { StepKernel } from '../../wasm/kinds.js';
 import type { LintRule } from '../lint-rules.js';
 
 /** One parameter, declared once: everything else (types, flags, help, rules, columns) derives from it. */
@@ -65,6 +65,42 @@ export interface FitSearch<P> {
   readonly help: string;
 }
 
+/** A lint a kind with its own curve checks itself (its rule names in lint-rules.ts), over a run of `steps` steps. */
+export interface KindLint {
+  rule: LintRule;
+  message: string;
+}
+
+/**
+ * The one seam for a kind the cycle family cannot express (timm_cosine, hf_cosine_restarts, wsd,
+ * one_cycle): its own curve over its own kernel in assembly/, built once per validated schedule.
+ * Every value a pure function of its step, as the family's, so windows need no cursor. The
+ * engine's promises (windows, exact extremes, state dicts, lints, --log, momentum) read it here.
+ */
+export interface OwnCurve {
+  /**
+   * The first step the reference cannot produce (it raises there: past OneCycle's total, where
+   * timm's math.log fails), with the problem a window past it gets (the key, the rule and the
+   * value; `, got start=.., steps=..` is added); null when every step exists.
+   */
+  readonly end: { step: number; key: string; message: string; related?: string[] } | null;
+  /** The lowest value it can take and what sets it (curve --log needs it above 0). */
+  readonly floor: { key: string; value: number };
+  /** Writes the values of steps start .. start + out.length - 1 (out's type picks the dtype). */
+  fill(start: number, out: CurveArray): void;
+  /** The same for the momentum (or Adam beta1) the reference cycles with the LR, or null. */
+  readonly momentum: ((start: number, out: CurveArray) => void) | null;
+  /**
+   * Steps in [a, b) whose values, with a's and b - 1's, bound the curve (and the momentum) over
+   * [a, b); null when there are more than `limit` (the window is then computed whole).
+   */
+  candidates(a: number, b: number, limit: number): number[] | null;
+  /** Cycle number of a step (restarts counted so far; 0 for a kind without restarts). */
+  cycleAt(step: number): number;
+  /** The kind's own lints (those of its `lints` lint.ts does not check) over steps 0 .. steps - 1. */
+  lint(steps: number): KindLint[];
+}
+
 /**
  * A schedule kind. P is its parameters with defaults filled in; the registry sees every kind as
  * ScheduleKind (P = any) and hands each its own kind of parameters.
@@ -81,25 +117,22 @@ export interface ScheduleKind<P extends { schedule: string } = any> {
    */
   readonly keys: {
     readonly peak: keyof P & string;
-    /** null: no parameter is the floor (it is 0, or a ratio of the peak). */
+    /** Null where no parameter is the floor (one_cycle's derives from divisors, wsd's is a ratio of the peak). */
     readonly floor: (keyof P & string) | null;
     readonly length: keyof P & string;
     readonly maxCycles: (keyof P & string) | null;
   };
   /** The rules between parameters, on values with defaults filled in; `ok(name)`: that one passed its own rule. */
   crossProblems(s: P, ok: (name: keyof P & string) => boolean): CrossProblem[];
-  /**
-   * Onto the kernels' one cycle family (wasm/family.ts). Absent for a kind the family does not
-   * cover: that one has `steps` (its own kernel) instead.
-   */
-  toFamily?(s: P): Family;
-  /** A kind outside the family: its own kernel and what the engine reads of its shape. */
-  readonly steps?: StepKind<P>;
+  /** Onto the kernels' one cycle family (wasm/family.ts); null for a kind with its own curve. */
+  readonly toFamily: ((s: P) => Family) | null;
+  /** Its own curve (OwnCurve), where toFamily is null. */
+  readonly ownCurve?: (s: P) => OwnCurve;
   /**
    * The reference's own call that reproduces the schedule, for `lrsweep show`: one line of
    * Python, e.g. `CosineLRScheduler(optimizer, t_initial=100, ...)`.
    */
-  nativeCall?(s: P): string;
+  readonly nativeCall?: (s: P) => string;
   /** The lints (lint.ts) that apply to it. */
   readonly lints: readonly LintRule[];
   /**
@@ -113,35 +146,4 @@ export interface ScheduleKind<P extends { schedule: string } = any> {
     /** The parameters besides the first length that shape cycle lengths. */
     readonly shape: readonly (keyof P & string)[];
   } | null;
-}
-
-/** A lint a kind checks itself (its own rule names in lint-rules.ts), over a run of `steps` steps. */
-export interface KindLint {
-  rule: LintRule;
-  message: string;
-}
-
-/**
- * A kind computed by its own kernel (wasm/kinds.ts, assembly/kinds.ts) rather than the cycle
- * family: every value a pure function of its step, so windows need no cursor.
- */
-export interface StepKind<P> {
-  /** The kernel, configured with these parameters. */
-  kernel(s: P): StepKernel;
-  /**
-   * The first step the reference cannot produce (it raises there), with the problem naming the
-   * key, the rule and the value; null when every step exists.
-   */
-  end(s: P): { step: number; key: string; message: string; related?: string[] } | null;
-  /**
-   * Steps in [start, end) where a monotone piece of the curve may begin (each may be off by one:
-   * its neighbours are looked at too), sorted; null when there are more than `limit`.
-   */
-  breakpoints(s: P, start: number, end: number, limit: number): number[] | null;
-  /** Cycle number of a step (restarts counted so far; 0 in the warmup). */
-  cycleAt(s: P, step: number): number;
-  /** The LR the schedule settles at (for --log), or null where that is not a parameter. */
-  floor(s: P): number;
-  /** Lints only this kind has, over steps 0 .. steps - 1. */
-  lint(s: P, steps: number): KindLint[];
 }

@@ -13,7 +13,8 @@
 import { MAX_STEP, rules } from '../../core/rules.js';
 import { kernels, type KernelExports } from '../../wasm/module.js';
 import { fillSteps, type StepKernel } from '../../wasm/kinds.js';
-import { countRule, defaultsOf, lengthRule, type KindInput, type KindLint, type KindParams, type ParameterDeclaration, type ScheduleKind } from './kind.js';
+import { countRule, defaultsOf, lengthRule, type KindInput, type KindLint, type KindParams, type OwnCurve, type ParameterDeclaration, type ScheduleKind } from './kind.js';
+import { kernelCurve } from './kernel-curve.js';
 import { pyBool, pyFloat } from './python.js';
 
 export const TIMM_COSINE_PARAMETERS = [
@@ -190,38 +191,42 @@ function cycleAt(s: TimmCosine, step: number): number {
   return Math.max(0, Math.min(i, Math.max(s.cycleLimit - 1, 0)));
 }
 
+function endOf(s: TimmCosine): OwnCurve['end'] {
+    const negative = negativePowerEpoch(s);
+    const epoch = failingEpoch(s);
+    if (negative !== null && (epoch === null || negative < epoch)) {
+      const step = negative * perEpoch(s);
+      return {
+        step, key: 'k_decay', related: ['cycle_mul', 't_initial'],
+        message: `k_decay must be an integer where timm's floored logarithm puts an epoch a cycle too far (t_curr < 0, and Python's ` +
+          `t_curr ** k_decay is complex there: math.cos raises TypeError), so with k_decay=${s.kDecay} only steps before ${step} exist`,
+      };
+    }
+    if (epoch === null) return null;
+    const step = epoch * perEpoch(s);
+    return {
+      step, key: 'cycle_mul', related: ['t_initial'],
+      message: `cycle_mul < 1 must leave the run inside the cycles' sum t_initial / (1 - cycle_mul) = ${s.tInitial / (1 - s.cycleMul)} ` +
+        `(timm's math.log fails there: math domain error), so with cycle_mul=${s.cycleMul} only steps before ${step} exist`,
+    };
+  }
+
 export const timmCosine = {
   name: 'timm_cosine',
   title: "timm CosineLRScheduler",
   parameters: TIMM_COSINE_PARAMETERS,
   keys: { peak: 'lr', floor: 'lrMin', length: 'tInitial', maxCycles: 'cycleLimit' },
   crossProblems: () => [],
-  steps: {
-    kernel: (s) => kernel(s),
-    end(s) {
-      const negative = negativePowerEpoch(s);
-      const epoch = failingEpoch(s);
-      if (negative !== null && (epoch === null || negative < epoch)) {
-        const step = negative * perEpoch(s);
-        return {
-          step, key: 'k_decay', related: ['cycle_mul', 't_initial'],
-          message: `k_decay must be an integer where timm's floored logarithm puts an epoch a cycle too far (t_curr < 0, and Python's ` +
-            `t_curr ** k_decay is complex there: math.cos raises TypeError), so with k_decay=${s.kDecay} only steps before ${step} exist`,
-        };
-      }
-      if (epoch === null) return null;
-      const step = epoch * perEpoch(s);
-      return {
-        step, key: 'cycle_mul', related: ['t_initial'],
-        message: `cycle_mul < 1 must leave the run inside the cycles' sum t_initial / (1 - cycle_mul) = ${s.tInitial / (1 - s.cycleMul)} ` +
-          `(timm's math.log fails there: math domain error), so with cycle_mul=${s.cycleMul} only steps before ${step} exist`,
-      };
-    },
-    breakpoints,
-    cycleAt,
-    floor: (s) => Math.min(s.lrMin, s.warmupT > 0 ? s.warmupLrInit : Infinity),
-    lint: (s, steps) => misplacedLint(s, steps),
-  },
+  toFamily: null,
+  ownCurve: (s) => kernelCurve({
+    kernel: kernel(s),
+    end: endOf(s),
+    breakpoints: (a, b, limit) => breakpoints(s, a, b, limit),
+    cycleAt: (step) => cycleAt(s, step),
+    // warmup_lr_init where the warmup starts below lr_min
+    floor: s.warmupT > 0 && s.warmupLrInit < s.lrMin ? { key: 'warmup_lr_init', value: s.warmupLrInit } : { key: 'lr_min', value: s.lrMin },
+    lint: (steps) => misplacedLint(s, steps),
+  }),
   nativeCall: (s) =>
     `CosineLRScheduler(optimizer, t_initial=${s.tInitial}, lr_min=${pyFloat(s.lrMin)}, cycle_mul=${pyFloat(s.cycleMul)}, ` +
     `cycle_decay=${pyFloat(s.cycleDecay)}, cycle_limit=${s.cycleLimit}, warmup_t=${s.warmupT}, warmup_lr_init=${pyFloat(s.warmupLrInit)}, ` +

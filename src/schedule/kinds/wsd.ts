@@ -10,6 +10,7 @@
 import { rules } from '../../core/rules.js';
 import type { StepKernel } from '../../wasm/kinds.js';
 import { countRule, defaultsOf, type KindInput, type KindLint, type KindParams, type ParameterDeclaration, type ScheduleKind } from './kind.js';
+import { kernelCurve } from './kernel-curve.js';
 import { pyFloat, pyString } from './python.js';
 
 export const WSD_SHAPES = ['linear', 'cosine', '1-sqrt'] as const;
@@ -112,11 +113,12 @@ export const wsd = {
     }
     return [];
   },
-  steps: {
-    kernel, end: () => null, breakpoints, cycleAt: () => 0,
-    floor: (s) => Math.min(s.lr * s.minLrRatio, s.lr * Math.max(0, s.minLrRatio)),
-    lint: (s) => lint(s),
-  },
+  toFamily: null,
+  ownCurve: (s) => kernelCurve({
+    kernel: kernel(s), end: null, breakpoints: (a, b, limit) => breakpoints(s, a, b, limit), cycleAt: () => 0,
+    floor: { key: 'lr * min_lr_ratio', value: Math.min(s.lr * s.minLrRatio, s.lr * Math.max(0, s.minLrRatio)) },
+    lint: () => lint(s),
+  }),
   nativeCall: (s) =>
     `get_wsd_schedule(optimizer, num_warmup_steps=${s.numWarmupSteps}, num_decay_steps=${s.numDecaySteps}, ` +
     (s.numTrainingSteps !== null ? `num_training_steps=${s.numTrainingSteps}, ` : '') +

@@ -1,5 +1,8 @@
 // A sweep file's space: `schedule` (what is fixed) and `parameters` (what varies, as a list of
 // values or a min/max range with a distribution), both in the reference's key names.
+// The kind may vary too (`parameters: { kind: { values: [cawr, one_cycle, sgdr] } }`): then each
+// key, fixed or varied, applies to the listed kinds that have it (space.ts ownConfig keeps a
+// config's own), its values checked by each such kind's rule; a key none of them has is refused.
 
 import { cut } from '../../core/errors.js';
 import { Problems, field, isRecord, unknownKeys } from '../../core/problems.js';
@@ -24,14 +27,53 @@ export interface ScheduleSection {
   known: string[];
   /** The schedule mapping as written, broken values included (a key fixed there may not also vary). */
   written: Record<string, unknown>;
+  /** The kinds the sweep runs: parameters.kind's values, or the one schedule.kind names. */
+  kinds: KindName[];
+}
+
+/** The keys a kind takes in a sweep file: its parameters, and cycles where it has restarts to place. */
+const keysOf = (kind: KindName) => {
+  const spec = kindOf(kind);
+  return [...spec.parameters.map((d) => d.ref), ...(spec.fit ? [CYCLES] : [])];
+};
+
+/** A key's rule for every listed kind that has it: the first broken one's message, or null. */
+const ruleOfKinds = (kinds: readonly KindName[], key: string): Rule => (value) => {
+  for (const kind of kinds) if (keysOf(kind).includes(key)) {
+    const broken = ruleOf(kind, key)(value);
+    if (broken) return broken;
+  }
+  return null;
+};
+
+/** parameters.kind's values, checked (each a known kind, once); null when the kind does not vary. */
+function variedKinds(problems: Problems, rawParameters: unknown, written: Record<string, unknown>): KindName[] | null {
+  const spec = isRecord(rawParameters) ? rawParameters.kind : undefined;
+  if (spec === undefined) return null;
+  const values = isRecord(spec) ? spec.values : undefined;
+  if (!Array.isArray(values) || values.length === 0) {
+    problems.add('parameters.kind', 'must be {values: [...]}, a non-empty list of schedule kinds', spec);
+    return [];
+  }
+  if (written.kind !== undefined) problems.add('parameters.kind', 'is also fixed in schedule.kind; give it in one place', undefined, false);
+  const kinds: KindName[] = [];
+  values.forEach((v, i) => {
+    const broken = rules.oneOf(KIND_NAMES)(v);
+    if (broken) problems.add(`parameters.kind.values[${i}]`, broken, v);
+    else if (kinds.includes(v as KindName)) problems.add(`parameters.kind.values[${i}]`, 'is listed twice', v);
+    else kinds.push(v as KindName);
+  });
+  return kinds;
 }
 
 /** The rule a schedule key's values must keep. */
 const ruleOf = (kind: KindName, key: string): Rule => (key === CYCLES ? cyclesRule : declaration(kind, key)!.rule);
 
-/** Reads `schedule`: the kind and the parameters it fixes. */
-export function readSchedule(problems: Problems, raw: unknown): ScheduleSection {
+/** Reads `schedule`: the kind and the parameters it fixes (given parameters, to see whether the kind varies). */
+export function readSchedule(problems: Problems, raw: unknown, rawParameters?: unknown): ScheduleSection {
   const written = sectionOf(problems, raw, 'schedule', 'a mapping of fixed parameters');
+  const varied = variedKinds(problems, rawParameters, written);
+  if (varied !== null) return readKindsSchedule(problems, written, varied);
   const kind = field(problems, written, 'kind', 'schedule.kind', rules.oneOf(KIND_NAMES), DEFAULT_KIND);
   const kindSpec = kindOf(kind);
   // `cycles` places restarts: a kind fit cannot search has none to place.
@@ -44,25 +86,53 @@ export function readSchedule(problems: Problems, raw: unknown): ScheduleSection 
     if (broken) problems.add(`schedule.${key}`, broken, written[key]);
     else schedule[key] = written[key];
   }
-  return { schedule, known, written };
+  return { schedule, known, written, kinds: [kind] };
+}
+
+/**
+ * `schedule` of a sweep whose kind varies: each fixed key must belong to a listed kind, and keep
+ * the rule of every listed kind that has it. schedule.kind is stored as the first listed kind
+ * (each config takes its own from parameters.kind).
+ */
+function readKindsSchedule(problems: Problems, written: Record<string, unknown>, kinds: KindName[]): ScheduleSection {
+  const known = [...new Set(kinds.flatMap(keysOf))];
+  const schedule: Sweep['schedule'] = { kind: kinds[0] ?? DEFAULT_KIND };
+  for (const [key, value] of Object.entries(written)) {
+    if (key === 'kind') continue; // refused by variedKinds
+    if (!known.includes(key)) {
+      problems.add(`schedule.${cut(key, 40)}`, `is not a parameter of any listed kind (${kinds.join(', ')}; known: ${known.join(', ')})`, value);
+      continue;
+    }
+    const broken = ruleOfKinds(kinds, key)(value);
+    if (broken) problems.add(`schedule.${key}`, broken, value);
+    else schedule[key] = value;
+  }
+  return { schedule, known, written, kinds };
 }
 
 /** Reads `parameters`: what varies, each key the kind's and not fixed in schedule, and none that cycles sets. */
 export function readParameters(problems: Problems, raw: unknown, section: ScheduleSection, sampler: SamplerEntry): Sweep['parameters'] {
-  const { schedule: { kind }, known, written } = section;
+  const { schedule: { kind }, known, written, kinds } = section;
+  const many = kinds.length > 1 || isRecord(raw) && raw.kind !== undefined;
   const parameters: Record<string, ParamSpec> = {};
   const rawParams = sectionOf(problems, raw, 'parameters', 'a mapping of parameter: {values: [...]} or {min, max, distribution}');
   for (const [key, spec] of Object.entries(rawParams)) {
     const path = `parameters.${key}`;
+    if (many && key === 'kind') {
+      if (kinds.length > 0) parameters.kind = { values: kinds };
+      continue;
+    }
     if (!known.includes(key)) {
-      problems.add(`parameters.${cut(key, 40)}`, `is not a parameter of schedule ${kind} (known: ${known.join(', ')})`, undefined, false);
+      const what = many ? `any listed kind (${kinds.join(', ')}; known: ${known.join(', ')})` : `schedule ${kind} (known: ${known.join(', ')})`;
+      if (many) problems.add(`parameters.${cut(key, 40)}`, `is not a parameter of ${what}`, spec);
+      else problems.add(`parameters.${cut(key, 40)}`, `is not a parameter of ${what}`, undefined, false);
       continue;
     }
     if (written[key] !== undefined) {
       problems.add(path, `is also fixed in schedule.${key}; give it in one place`, undefined, false);
       continue;
     }
-    const parsed = paramSpec(problems, spec, path, key, ruleOf(kind, key), sampler);
+    const parsed = paramSpec(problems, spec, path, key, many ? ruleOfKinds(kinds, key) : ruleOf(kind, key), sampler);
     if (parsed) parameters[key] = parsed;
   }
   cyclesConflicts(problems, parameters, rawParams, section);

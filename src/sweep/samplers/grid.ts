@@ -14,6 +14,7 @@
 // any change that drops trials (register.ts).
 
 import { rules } from '../../core/rules.js';
+import { kindOf } from '../../schedule/kinds/index.js';
 import type { Sweep } from '../definition.js';
 import { baseConfig, type Draw } from './draw.js';
 import { MAX_SHUFFLED, shuffle } from './shuffle.js';
@@ -29,20 +30,69 @@ function lists(sweep: Sweep, keys: readonly string[]): unknown[][] {
   });
 }
 
-/** How many configs the grid has (every combination). */
+/** How many configs the grid has (every combination; with the kind varied, each kind's, added). */
 export function gridSize(sweep: Sweep): number {
+  const kinds = kindGrids(sweep);
+  if (kinds !== null) return kinds.reduce((n, k) => n + k.size, 0);
   return lists(sweep, Object.keys(sweep.parameters)).reduce((n, l) => n * l.length, 1);
 }
 
-function* draws(sweep: Sweep, shuffled: boolean, count: number): Generator<Draw> {
+// ---- the kind as a parameter: a grid per kind ----
+
+/**
+ * With `kind: { values: [...] }`, each listed kind's own grid (its own parameters only: the product
+ * per kind), in the listed order; null when the kind does not vary.
+ */
+function kindGrids(sweep: Sweep): { kind: string; index: number; sub: Sweep; size: number }[] | null {
+  const spec = sweep.parameters.kind;
+  if (spec === undefined || !('values' in spec)) return null;
+  return spec.values.map((kind, index) => {
+    const own = ownKeys(kind as string);
+    const parameters = Object.fromEntries(Object.entries(sweep.parameters).filter(([k]) => k !== 'kind' && own.has(k)));
+    const sub: Sweep = { ...sweep, schedule: { ...sweep.schedule, kind: kind as Sweep['schedule']['kind'] }, parameters };
+    return { kind: kind as string, index, sub, size: lists(sub, Object.keys(parameters)).reduce((n, l) => n * l.length, 1) };
+  });
+}
+
+/** The keys a kind has: its parameters, and cycles where it has restarts to place. */
+function ownKeys(kind: string): Set<string> {
+  const k = kindOf(kind);
+  return new Set([...k.parameters.map((d) => d.ref), ...(k.fit ? ['cycles'] : [])]);
+}
+
+/** Config i of the kinds' grids laid end to end (the kinds in the listed order, each as draws() walks a grid). */
+function kindGridAt(grids: NonNullable<ReturnType<typeof kindGrids>>, i: number, shuffled: boolean): Draw {
+  let rest = i;
+  const at = grids.find((g) => (rest < g.size ? true : ((rest -= g.size), false)))!;
+  const [draw] = draws(at.sub, shuffled, rest + 1, rest, false); // the whole order already placed it
+  draw.config.kind = at.kind;
+  draw.origin.kind = at.index;
+  return draw;
+}
+
+function* kindGridDraws(sweep: Sweep, shuffled: boolean, count: number): Generator<Draw> {
+  const grids = kindGrids(sweep)!;
+  const size = grids.reduce((n, g) => n + g.size, 0);
+  const order = shuffled ? shuffle(size, `grid:${sweep.seed}`) : null;
+  for (let i = 0; i < count; i++) yield kindGridAt(grids, order ? order.at(i) : i, shuffled);
+}
+
+// ---- one grid ----
+
+/** Configs first .. count - 1 of the grid (of its listed order, or of its shuffled order where `permute`). */
+function* draws(sweep: Sweep, shuffled: boolean, count: number, first = 0, permute = shuffled): Generator<Draw> {
+  if (kindGrids(sweep) !== null) {
+    yield* kindGridDraws(sweep, shuffled, count);
+    return;
+  }
   const fileOrder = Object.keys(sweep.parameters);
   const keys = shuffled ? [...fileOrder].sort() : fileOrder;
   const values = lists(sweep, keys);
   const size = values.reduce((n, l) => n * l.length, 1);
-  const order = shuffled ? shuffle(size, `grid:${sweep.seed}`) : null;
+  const order = permute ? shuffle(size, `grid:${sweep.seed}`) : null;
   const index = keys.map(() => 0);
   const at = Object.fromEntries(keys.map((k, j) => [k, j]));
-  for (let i = 0; i < count; i++) {
+  for (let i = first; i < count; i++) {
     let rest = order ? order.at(i) : i;
     for (let k = keys.length - 1; k >= 0; k--) {
       index[k] = rest % values[k].length;

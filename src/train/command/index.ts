@@ -9,7 +9,7 @@ export { parseCommandTrainer, resolveCommandTrainer, checkCommandHost, findProgr
   type CommandTrainerConfig, type CommandTrainerOptions, type Cleanup, type ParseContext } from './options.js';
 export { runCommandTrial, lrsweepEnv, type CommandResult, type RunHooks } from './run.js';
 export { commandOutcome, type CommandOutcome } from './outcome.js';
-export { prepareSweepDir, sweepDirOwner, prepareTrialDir, trialDir, trialFiles, cleanTrialDir, writeLrFile, DEFAULT_TRIAL_ROOT,
+export { prepareSweepDir, sweepDirOwner, prepareTrialDir, trialDir, trialFiles, cleanTrialDir, writeLrFile, DEFAULT_TRIAL_ROOT, trialRoot, sweepDirKey, ownsSweepDir,
   type CommandTrial, type TrialFiles } from './trial-dir.js';
 export { endOrphans, processRecord, type ProcessRecord, type OrphanReport } from './orphans.js';
 export { hashFiles, defaultFiles } from './files.js';

@@ -21,7 +21,7 @@ import { LineSplitter, Tail, parseMetricsLine, type MetricsPoint } from './outpu
 import { endGroup, type Ended } from './process-group.js';
 import { processRecord, type ProcessRecord } from './orphans.js';
 import { expandEnv, fillPlaceholders } from './template.js';
-import { prepareTrialDir, trialFiles, type CommandTrial, type TrialFiles } from './trial-dir.js';
+import { hasMomentum, prepareTrialDir, trialFiles, type CommandTrial, type TrialFiles } from './trial-dir.js';
 
 export interface RunHooks {
   /** Aborting ends the command (SIGTERM, then SIGKILL after kill_grace); the result says stopped: 'abort'. */
@@ -71,6 +71,8 @@ const PIPE_WAIT_MS = 1000;
 export function lrsweepEnv(trial: CommandTrial, files: TrialFiles): Record<string, string> {
   return {
     LRSWEEP_LR_FILE: files.lrFile,
+    // Only where the schedule cycles the momentum (one_cycle): its momentum.npy beside lr.npy.
+    ...(hasMomentum(trial) ? { LRSWEEP_MOMENTUM_FILE: files.momentumFile } : {}),
     LRSWEEP_TRIAL_FILE: files.trialFile,
     LRSWEEP_TRIAL_DIR: files.dir,
     LRSWEEP_SEED: String(trial.seed),
@@ -104,7 +106,10 @@ export async function runCommandTrial(options: CommandTrainerOptions, trial: Com
     if (!prepared || hooks.signal?.aborted) {
       result.stopped = 'abort';
       // This attempt's lr.npy (gigabytes for a long curve) is of no use to an attempt that never ran.
-      if (prepared) rmSync(files.lrFile, { force: true });
+      if (prepared) {
+        rmSync(files.lrFile, { force: true });
+        rmSync(files.momentumFile, { force: true });
+      }
       log.note('not started: the run was stopping');
       return result;
     }

@@ -4,12 +4,14 @@
 //   <root>/<sweep>/<trial>/          one per trial; the same folder for every attempt, so a
 //                                    script can resume from checkpoints it wrote there
 //       lr.npy                       float64, one LR per step (NumPy 1.0 format), rewritten each attempt
+//       momentum.npy                 float64, the momentum (or Adam beta1) per step, where the schedule
+//                                    cycles it (one_cycle); likewise rewritten, and deleted with lr.npy
 //       trial.json                   sweep, trial, attempt, repeat, seed, steps, params (reference names)
 //       attempt-<n>.log              everything the command printed that is not a metrics line
 //       ...                          whatever the command writes
 //
 // <root> defaults to ./lrsweep-trials (the runner's working directory). lrsweep deletes only what
-// it wrote and can regenerate: on completion, lr.npy (cleanup: lr, the default), or everything
+// it wrote and can regenerate: on completion, lr.npy and momentum.npy (cleanup: lr, the default), or everything
 // but the logs and trial.json (cleanup: outputs). Failed and interrupted trials keep everything,
 // for the retry and for a person. Nothing else is ever deleted: a folder holds the user's
 // results, and `rm -r lrsweep-trials/<sweep>` is the way to drop them.
@@ -21,10 +23,31 @@ import { encoder } from '../../io/curve-formats.js';
 import { fileSink, writeFileAtomic } from '../../io/output.js';
 import { fromReferenceNames, type ScheduleInput } from '../../schedule/params.js';
 import { curveChunks } from '../../schedule/curve.js';
+import { resolveSchedule } from '../../schedule/schedule.js';
 import type { Cleanup } from './options.js';
 
 export const DEFAULT_TRIAL_ROOT = 'lrsweep-trials';
+
+/** Where trial folders go: --trials-dir when given, else $LRSWEEP_TRIALS_DIR, else ./lrsweep-trials (absolute). */
+export function trialRoot(given?: string): string {
+  return resolve(given ?? (process.env.LRSWEEP_TRIALS_DIR || DEFAULT_TRIAL_ROOT));
+}
+
+/**
+ * The key a sweep's folder records in its sweep.json: `<store>#<created at>`. A name is unique in
+ * a store, and a sweep deleted and created again under its name has a new creation time, so the
+ * key tells a folder's sweep from any other of the same name.
+ */
+export function sweepDirKey(where: string, createdAt: string): string {
+  return `${where}#${createdAt}`;
+}
+
+/** Whether a folder's key is this sweep's, or one of the same store's that was deleted (`delete --trial-folder` may take it). */
+export function ownsSweepDir(key: string | null, where: string, createdAt: string): boolean {
+  return key !== null && (key.endsWith(`#${createdAt}`) || key.startsWith(`${where}#`));
+}
 export const LR_FILE = 'lr.npy';
+export const MOMENTUM_FILE = 'momentum.npy';
 export const TRIAL_FILE = 'trial.json';
 const SWEEP_FILE = 'sweep.json';
 
@@ -51,6 +74,8 @@ export interface CommandTrial {
 export interface TrialFiles {
   dir: string;
   lrFile: string;
+  /** Where momentum.npy goes; written only for a schedule that cycles the momentum (hasMomentum). */
+  momentumFile: string;
   trialFile: string;
   logPath: string;
 }
@@ -61,7 +86,7 @@ export function trialDir(root: string, sweep: string, number: number): string {
 
 export function trialFiles(trial: Pick<CommandTrial, 'dir' | 'attempt'>): TrialFiles {
   const dir = resolve(trial.dir);
-  return { dir, lrFile: join(dir, LR_FILE), trialFile: join(dir, TRIAL_FILE), logPath: join(dir, `attempt-${trial.attempt}.log`) };
+  return { dir, lrFile: join(dir, LR_FILE), momentumFile: join(dir, MOMENTUM_FILE), trialFile: join(dir, TRIAL_FILE), logPath: join(dir, `attempt-${trial.attempt}.log`) };
 }
 
 /**
@@ -118,6 +143,20 @@ export function scheduleInput(params: Record<string, unknown>): ScheduleInput {
  */
 export async function writeLrFile(path: string, params: Record<string, unknown>, steps: number, given?: Float64Array, signal?: AbortSignal): Promise<boolean> {
   const chunks = given ? [given] : curveChunks(scheduleInput(params), { steps }); // validates before anything is written
+  return writeNpy(path, chunks, steps, signal);
+}
+
+/** Whether a trial's schedule cycles the momentum too (one_cycle with cycle_momentum); never for a given curve. */
+export function hasMomentum(trial: Pick<CommandTrial, 'params' | 'curve'>): boolean {
+  return trial.curve === undefined && resolveSchedule(scheduleInput(trial.params)).hasMomentum;
+}
+
+/** Writes momentum.npy as writeLrFile writes lr.npy: the momentum `lrsweep curve --momentum` gives. */
+export async function writeMomentumFile(path: string, params: Record<string, unknown>, steps: number, signal?: AbortSignal): Promise<boolean> {
+  return writeNpy(path, resolveSchedule(scheduleInput(params)).momentumChunks({ steps }), steps, signal);
+}
+
+async function writeNpy(path: string, chunks: Iterable<Float64Array | Float32Array>, steps: number, signal?: AbortSignal): Promise<boolean> {
   if (signal?.aborted) return false;
   const npy = encoder('npy', 'f64', steps);
   const sink = fileSink(path);
@@ -146,18 +185,23 @@ export function trialJson(trial: CommandTrial, files: TrialFiles): Record<string
   return {
     sweep: trial.sweep, trial: trial.number, attempt: trial.attempt, repeat: trial.repeat, seed: trial.seed,
     steps: trial.steps, params: trial.params, worker_slot: trial.slot,
-    lr_file: files.lrFile, trial_dir: files.dir, log_file: files.logPath,
+    lr_file: files.lrFile, momentum_file: hasMomentum(trial) ? files.momentumFile : null, trial_dir: files.dir, log_file: files.logPath,
   };
 }
 
 /**
- * Makes the trial's folder (kept across attempts) and writes lr.npy and trial.json for this
- * attempt; null when `signal` aborted first (then nothing of this attempt's lr.npy is left).
+ * Makes the trial's folder (kept across attempts) and writes lr.npy (and momentum.npy where the
+ * schedule cycles it) and trial.json for this attempt; null when `signal` aborted first (then
+ * nothing of this attempt's lr.npy or momentum.npy is left).
  */
 export async function prepareTrialDir(trial: CommandTrial, signal?: AbortSignal): Promise<TrialFiles | null> {
   const files = trialFiles(trial);
   mkdirSync(files.dir, { recursive: true });
   if (!(await writeLrFile(files.lrFile, trial.params, trial.steps, trial.curve, signal))) return null;
+  if (hasMomentum(trial) && !(await writeMomentumFile(files.momentumFile, trial.params, trial.steps, signal))) {
+    rmSync(files.lrFile, { force: true });
+    return null;
+  }
   writeFileAtomic(files.trialFile, `${JSON.stringify(trialJson(trial, files), null, 2)}\n`);
   return files;
 }
@@ -169,6 +213,7 @@ export function cleanTrialDir(dir: string, policy: Cleanup): void {
   if (policy === 'none') return;
   if (policy === 'lr') {
     rmSync(join(dir, LR_FILE), { force: true });
+    rmSync(join(dir, MOMENTUM_FILE), { force: true });
     return;
   }
   for (const name of readdirSync(dir)) {

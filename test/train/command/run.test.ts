@@ -46,7 +46,7 @@ test('placeholders in run are filled in per trial, and the LRSWEEP_* variables n
   assert.equal(r.dir, trial.dir);
   assert.deepEqual(JSON.parse(readFileSync(r.trialFile, 'utf8')), {
     sweep: 'test', trial: 7, attempt: 2, repeat: 0, seed: 99, steps: 40, params: PARAMS, worker_slot: 1,
-    lr_file: r.lrFile, trial_dir: r.dir, log_file: r.logPath,
+    lr_file: r.lrFile, momentum_file: null, trial_dir: r.dir, log_file: r.logPath,
   });
 });
 

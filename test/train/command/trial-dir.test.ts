@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { curve } from '../../../src/schedule/curve.js';
+import { resolveSchedule } from '../../../src/schedule/schedule.js';
 import { cleanTrialDir, prepareSweepDir, prepareTrialDir, scheduleInput, trialDir, writeLrFile } from '../../../src/train/command/trial-dir.js';
 import { PARAMS, commandTrial, tempDir } from './helpers.js';
 
@@ -57,9 +58,29 @@ test('a trial folder is <root>/<sweep>/<trial>, and holds lr.npy and trial.json 
   const trial = commandTrial({ dir: trialDir(root, 'my-sweep', 12), number: 12, attempt: 3, steps: 64 });
   assert.equal(trial.dir, join(root, 'my-sweep', '12'));
   const files = await prepareTrialDir(trial);
-  assert.deepEqual(files, { dir: trial.dir, lrFile: join(trial.dir, 'lr.npy'), trialFile: join(trial.dir, 'trial.json'), logPath: join(trial.dir, 'attempt-3.log') });
+  assert.deepEqual(files, {
+    dir: trial.dir, lrFile: join(trial.dir, 'lr.npy'), momentumFile: join(trial.dir, 'momentum.npy'),
+    trialFile: join(trial.dir, 'trial.json'), logPath: join(trial.dir, 'attempt-3.log'),
+  });
   assert.deepEqual(readNpy(files.lrFile).values, curve(scheduleInput(PARAMS), { steps: 64 }));
   assert.equal(JSON.parse(readFileSync(files.trialFile, 'utf8')).attempt, 3);
+  assert.equal(JSON.parse(readFileSync(files.trialFile, 'utf8')).momentum_file, null);
+  assert.ok(!existsSync(files.momentumFile), 'no momentum.npy for a schedule that sets none');
+});
+
+test('a one_cycle trial folder holds momentum.npy beside lr.npy (curve --momentum\'s values); cleanup lr deletes both', async () => {
+  const root = tempDir();
+  const params = { schedule: 'one_cycle', max_lr: 0.5, total_steps: 64, pct_start: 0.25, three_phase: true };
+  const trial = commandTrial({ dir: trialDir(root, 's', 1), steps: 64, params });
+  const files = (await prepareTrialDir(trial))!;
+  assert.deepEqual(readNpy(files.lrFile).values, curve(scheduleInput(params), { steps: 64 }));
+  assert.deepEqual(readNpy(files.momentumFile).values, resolveSchedule(scheduleInput(params)).momentum({ steps: 64 }));
+  assert.equal(JSON.parse(readFileSync(files.trialFile, 'utf8')).momentum_file, files.momentumFile);
+  cleanTrialDir(files.dir, 'lr');
+  assert.deepEqual(readdirSync(files.dir).sort(), ['trial.json']);
+  // Without cycle_momentum the optimizer keeps its own: no file.
+  const plain = (await prepareTrialDir(commandTrial({ dir: trialDir(root, 's', 2), steps: 64, params: { ...params, cycle_momentum: false } })))!;
+  assert.ok(!existsSync(plain.momentumFile));
 });
 
 test('cleanup on completion: lr deletes lr.npy only; outputs keeps only logs and trial.json; none keeps everything', async () => {

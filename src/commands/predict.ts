@@ -1,0 +1,171 @@
+// `lrsweep predict NAME`: fits the loss law (src/predict/) to a sweep's trained trials' training-loss
+// curves, ranks the configs of its space not trained yet by predicted final training loss, and
+// checks the law by leave-one-out on the trained configs. The law's fitted parameters are never
+// shown (not identifiable from a few runs); its values are a shortlist to confirm by training.
+// Candidates: a grid's untried configs; for any other sampler, `--candidates` scrambled Sobol
+// points of the sweep's parameters (sobol.ts maps ranges and values lists alike).
+
+import type { Argv } from 'yargs';
+import { TRAINING_LOSS, type MetricPoint } from '../core/trial.js';
+import { UsageError, show } from '../core/errors.js';
+import { render, type TableFormat } from '../io/table.js';
+import type { Config, Sweep } from '../sweep/definition.js';
+import { methodOf } from '../sweep/samplers/index.js';
+import { configs, pickParams } from '../sweep/space.js';
+import {
+  curveProblem, fitLaw, lawCurveOf, leaveOneOut, lrCurveOf, minWindowFor, normaliserOf, predictFinal, prepareCurve,
+  windowsOf, type FitRun, type HeldOut, type LeaveOneOut, type LossPoint, type TrainedConfig,
+} from '../predict/index.js';
+import type { TrialRecord } from '../storage/types.js';
+import { intFlag } from './flags.js';
+import { emit, withDb, withFormat, withSweep, type Output } from './common.js';
+
+export const command = 'predict <name>';
+export const describe = 'Predict the untried configs of a sweep from its trained trials\' loss curves (a shortlist to train, checked by leave-one-out)';
+
+export function builder(y: Argv) {
+  return withFormat(withDb(y))
+    .positional('name', { type: 'string', demandOption: true, describe: 'The sweep name' })
+    .option('metric', { type: 'string', nargs: 1, default: TRAINING_LOSS, describe: 'The metric that carries the training loss, reported many times a run (per step or per window)' })
+    .option('top', { nargs: 1, coerce: intFlag('top', 1), default: 10, describe: 'How many untried configs to show' })
+    .option('candidates', { nargs: 1, coerce: intFlag('candidates', 1), default: 1024, describe: 'Sweeps other than grids: how many Sobol points of the space to predict' })
+    .option('seed', { nargs: 1, coerce: intFlag('seed', 0), default: 0, describe: 'Seed of the fit\'s starts (the same seed, the same predictions)' })
+    .example('$0 predict charlm-grid --top 5', 'The five untried configs predicted best')
+    .example('$0 predict charlm-grid --format json', 'The same as JSON, with the leave-one-out Spearman');
+}
+
+export interface PredictedConfig {
+  rank: number;
+  predicted: number;
+  config: string;
+  params: Record<string, number | string | null>;
+}
+
+export interface PredictResult {
+  sweep: string;
+  metric: string;
+  objective: { metric: string; goal: string };
+  keys: string[];
+  trained: { configs: number; runs: number };
+  /** The fit's typical |log residual| over its windows (not its parameters: they mean nothing alone). */
+  fit: { residual: number; windows: number };
+  /** The last window the predictions average over, in steps. */
+  window: number;
+  /** The check, each held-out config with its varied parameters. */
+  leaveOneOut: (Omit<LeaveOneOut, 'configs'> & { configs: (HeldOut & { params: Record<string, number | string | null> })[] }) | null;
+  candidates: { source: 'grid' | 'sobol'; count: number };
+  top: PredictedConfig[];
+}
+
+/** A trial's training-loss points by step index; epoch e (from 1) ends at step e·(steps/epochs) − 1. */
+function lossPoints(points: readonly MetricPoint[], metric: string, steps: number): LossPoint[] {
+  const withMetric = points.filter((p) => p.values[metric] !== undefined);
+  const lastEpoch = Math.max(0, ...withMetric.map((p) => p.epoch ?? 0));
+  return withMetric.flatMap((p) => {
+    const step = p.step ?? (p.epoch !== null && lastEpoch > 0 ? Math.round((p.epoch * steps) / lastEpoch) - 1 : null);
+    return step === null ? [] : [{ step, loss: p.values[metric] }];
+  });
+}
+
+function candidateConfigs(definition: Sweep, steps: number, count: number): { source: 'grid' | 'sobol'; list: { config: Config; hash: string }[] } {
+  const grid = methodOf(definition.method).kind === 'grid';
+  const space: Sweep = grid ? { ...definition, trials: null } : { ...definition, method: { kind: 'sobol', scramble: true }, trials: count };
+  const list: { config: Config; hash: string }[] = [];
+  for (const c of configs(space, steps)) if (!c.problem) list.push({ config: c.config, hash: c.hash });
+  return { source: grid ? 'grid' : 'sobol', list };
+}
+
+export async function predict(o: { db: string; name: string; metric: string; top: number; candidates: number; seed: number }): Promise<PredictResult> {
+  return withSweep(o.db, o.name, async ({ storage, sweep, definition }) => {
+    const steps = sweep.steps;
+    const sign = definition.objective.goal === 'maximize' ? -1 : 1;
+    const complete = (await storage.trials(sweep.id)).filter((t) => t.state === 'complete' && t.objective !== null);
+    const points = await storage.points(complete.map((t) => t.id));
+    const curves = complete.map((t) => ({ trial: t, points: lossPoints(points.get(t.id) ?? [], o.metric, steps) }));
+    const usable = curves.filter((c) => c.points.length > 0);
+    if (usable.length === 0) {
+      const reported = [...new Set([...points.values()].flatMap((ps) => ps.flatMap((p) => Object.keys(p.values))))].sort();
+      throw new UsageError(`--metric: predict needs training-loss curves, and no complete trial of ${o.name} reported ${show(o.metric)} (${complete.length} complete trials${reported.length ? `; they report: ${reported.join(', ')}` : ''}); train some trials that report the training loss many times a run (per step or per window), or pass --metric`);
+    }
+    for (const c of usable) {
+      const problem = curveProblem(c.points, steps);
+      if (problem) throw new UsageError(`trial ${c.trial.number}: ${o.metric}: ${problem}`);
+    }
+    const lrs = new Map<number, Float64Array>(usable.map((c) => [c.trial.id, lrCurveOf(c.trial.params as Config, steps)]));
+    const maxLr = normaliserOf([...lrs.values()]);
+    const minWindow = minWindowFor(steps);
+    // Repeats of a config are one run (their windows averaged) when their windows line up: the law fits the mean, at a fraction of the cost.
+    const byConfig = new Map<string, typeof usable>();
+    for (const c of usable) byConfig.set(c.trial.configHash, [...(byConfig.get(c.trial.configHash) ?? []), c]);
+    const trained: TrainedConfig[] = [...byConfig].map(([hash, group]) => {
+      const curve = prepareCurve(lrs.get(group[0].trial.id)!, maxLr);
+      const windows = group.map((g) => windowsOf(g.points, minWindow));
+      const aligned = windows.every((w) => w.length === windows[0].length && w.every((x, i) => x.start === windows[0][i].start && x.end === windows[0][i].end));
+      const runs: FitRun[] = aligned
+        ? [{ curve, windows: windows[0].map((w, i) => ({ ...w, loss: windows.reduce((s, ws) => s + ws[i].loss, 0) / windows.length })) }]
+        : windows.map((w) => ({ curve, windows: w }));
+      const last = (ps: LossPoint[]) => ps[ps.length - 1];
+      return {
+        key: hash, runs,
+        objective: sign * mean(group.map((g) => g.trial.objective as number)),
+        finalLoss: mean(group.map((g) => last(g.points).loss)),
+      };
+    });
+    const window = median(usable.map((c) => { const n = c.points.length; return n > 1 ? c.points[n - 1].step - c.points[n - 2].step : c.points[0].step + 1; }));
+    const fit = fitLaw(trained.flatMap((c) => c.runs), { seed: o.seed });
+    const loo = trained.length >= 3 ? leaveOneOut(trained, fit, window, { seed: o.seed }) : null;
+    const { source, list } = candidateConfigs(definition, steps, o.candidates);
+    const untried = list.filter((c) => !byConfig.has(c.hash) && !hasHash(complete, c.hash));
+    const predicted = untried.map((c) => predictFinal(fit.params, lawCurveOf(c.config, steps, maxLr), window));
+    const keys = Object.keys(definition.parameters);
+    const paramsOf = (hash: string) => pickParams(byConfig.get(hash)![0].trial.params as Config, keys);
+    const order = predicted.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).slice(0, o.top);
+    return {
+      sweep: o.name, metric: o.metric, objective: { metric: definition.objective.metric, goal: definition.objective.goal }, keys,
+      trained: { configs: trained.length, runs: usable.length },
+      fit: { residual: fit.objective, windows: fit.windows }, window,
+      leaveOneOut: loo && { ...loo, configs: loo.configs.map((c) => ({ ...c, params: paramsOf(c.key) })) },
+      candidates: { source, count: untried.length },
+      top: order.map(([p, i], r) => ({ rank: r + 1, predicted: p, config: untried[i].hash, params: pickParams(untried[i].config, keys) })),
+    };
+  });
+}
+
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
+const hasHash = (trials: TrialRecord[], hash: string) => trials.some((t) => t.configHash === hash);
+const fixed = (x: number) => Number(x.toFixed(4));
+
+export function present(r: PredictResult, format: TableFormat): Output {
+  const rows = r.top.map((c) => ({ rank: c.rank, [`predicted_${r.metric}`]: fixed(c.predicted), ...c.params, config: c.config }));
+  const columns = ['rank', `predicted_${r.metric}`, ...r.keys, 'config'];
+  if (format === 'json') {
+    const loo = r.leaveOneOut;
+    return {
+      stdout: `${JSON.stringify({
+        sweep: r.sweep, metric: r.metric, objective: r.objective, trained: r.trained, fit: r.fit, window: r.window, candidates: r.candidates,
+        leave_one_out: loo && { spearman: loo.spearman, mean_abs_error: loo.meanAbsError, configs: loo.configs, skipped: loo.skipped },
+        top: r.top.map((c) => ({ rank: c.rank, predicted: c.predicted, ...c.params, config: c.config })),
+      }, null, 2)}\n`,
+    };
+  }
+  if (format === 'csv') return { stdout: render(rows, columns, 'csv') };
+  const lines: string[] = [];
+  lines.push(`${r.sweep}: the law fitted to ${r.metric} of ${r.trained.runs} complete trials (${r.trained.configs} configs, ${r.fit.windows} windows; typical |log residual| ${r.fit.residual.toPrecision(2)})`);
+  const loo = r.leaveOneOut;
+  if (loo) {
+    const rho = loo.spearman === null ? 'n/a' : loo.spearman.toFixed(2);
+    lines.push(`leave-one-out over the ${loo.configs.length} trained configs: Spearman ${rho} (predicted final ${r.metric} against ${r.objective.metric}), mean |error| ${loo.meanAbsError.toFixed(4)} in ${r.metric}${loo.skipped.length ? `; ${loo.skipped.length} could not be held out` : ''}`);
+    const worst = loo.configs.slice(0, 3).filter((c) => c.predictedRank !== c.actualRank);
+    const label = (params: Record<string, unknown>) => Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
+    if (worst.length) lines.push(`worst misses: ${worst.map((c) => `${label(c.params)} predicted #${c.predictedRank}, actual #${c.actualRank} (${r.metric} ${fixed(c.predicted)} predicted, ${fixed(c.actual)} actual)`).join('; ')}`);
+  } else lines.push(`leave-one-out needs at least 3 trained configs; ${r.trained.configs} trained: train more before trusting the ranking`);
+  lines.push(`${r.candidates.count} untried configs (${r.candidates.source === 'grid' ? 'the grid\'s' : 'Sobol points of the space'}), best predicted first; a shortlist to train, not results:`);
+  return { stdout: `${lines.join('\n')}\n${render(rows, columns, 'table')}` };
+}
+
+type Args = Awaited<ReturnType<typeof builder>['argv']>;
+
+export async function handler(argv: Args): Promise<void> {
+  emit(present(await predict({ db: argv.db, name: argv.name, metric: argv.metric, top: argv.top, candidates: argv.candidates, seed: argv.seed }), argv.format));
+}

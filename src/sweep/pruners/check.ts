@@ -1,0 +1,127 @@
+// The live check: builds the dispatcher's prune check from a sweep's pruner and its stored history
+// (a PruneCheckFactory, as branch pruned-state's sweep/prune-hook.ts types it: a run or a worker's
+// session calls it when it opens a sweep). The dispatcher calls the check with each point of the
+// objective a trial reports (its points so far, in step order, each at the index of the last
+// optimizer step before it, from 0: here counted as steps done, that index + 1, as progress.ts
+// counts stored points). Only a point that confirms a reading
+// (readings.ts) is judged; every other point is answered at once without touching storage. At a
+// reading, the other trials are read from storage: a trial that ended (complete, pruned,
+// diverged, failed) is read once and its readings kept, since they never change again; those in
+// training are read anew, at most every REFRESH_MS. The decision itself is pruners/index.ts
+// judge(), a pure function of what it is handed.
+
+import type { MetricPoint } from '../../core/trial.js';
+import type { Storage, TrialRecord } from '../../storage/types.js';
+import type { Config, Sweep } from '../definition.js';
+import { stepsAt, type TrialSteps } from '../progress.js';
+import { judge, prunerOf, type Pruner } from './index.js';
+import { prunerFlag } from './spec.js';
+import type { StepValue, TrialView } from './pruner.js';
+import { freshOf, readingsOf, timelineOf, FLAT, type Timeline } from './readings.js';
+
+/** The check the dispatcher calls (prune-hook.ts PruneCheck on branch pruned-state): points at 0-based step indices; a reason stops the trial as pruned. */
+export type PruneCheck = (trial: TrialRecord, points: readonly StepValue[]) => Promise<string | null> | string | null;
+
+/** How often the trials in training are read again at most, while judging. */
+export const REFRESH_MS = 1000;
+
+/** The objective's points of stored points, in step order, as steps done (points without a step or a finite value left out). */
+export function objectivePoints(points: readonly MetricPoint[], metric: string, steps: TrialSteps, sign: 1 | -1): StepValue[] {
+  const out: StepValue[] = [];
+  for (const p of points) {
+    const value = p.values[metric];
+    const step = stepsAt(p, steps);
+    if (step === null || value === undefined || !Number.isFinite(value)) continue;
+    out.push({ step, value: sign * value });
+  }
+  return out.sort((a, b) => a.step - b.step);
+}
+
+/** The state a pruner sees of a stored trial. */
+export function viewState(state: string): TrialView['state'] {
+  if (state === 'complete' || state === 'pruned') return state;
+  return state === 'running' || state === 'queued' ? 'running' : 'other';
+}
+
+const ENDED = new Set(['complete', 'pruned', 'diverged', 'failed']);
+
+/** Timelines by config hash: a config's cycle ends are computed once. */
+export class Timelines {
+  private readonly byHash = new Map<string, Timeline>();
+  constructor(private readonly steps: number) {}
+  of(trial: Pick<TrialRecord, 'configHash' | 'params'>): Timeline {
+    let t = this.byHash.get(trial.configHash);
+    if (!t) {
+      try {
+        t = timelineOf(trial.params as Config, this.steps);
+      } catch {
+        t = FLAT; // a config the schedule refuses never trains: nothing to wait for
+      }
+      this.byHash.set(trial.configHash, t);
+    }
+    return t;
+  }
+}
+
+export interface CheckContext {
+  storage: Storage;
+  sweepId: number;
+  sweep: Sweep;
+  steps: TrialSteps;
+}
+
+/**
+ * The prune check factory of a run or a worker: the sweep's own pruner, or the `--pruner` flag's
+ * in its place (`none`: no pruner) for the trials this command trains; the stored definition keeps
+ * the file's. The flag was checked when it was read (flags.ts), except against the trainer's steps:
+ * a rung at or past the last step is never reached.
+ */
+export function prunerFactory(flag: string | undefined): (c: CheckContext) => PruneCheck | null {
+  return (c) => {
+    if (flag === undefined) return pruneCheck(c);
+    const spec = prunerFlag(flag, null);
+    const { pruner: _file, ...rest } = c.sweep;
+    return pruneCheck({ ...c, sweep: spec === null ? rest : { ...rest, pruner: spec } });
+  };
+}
+
+/** The prune check for a sweep, or null when it has no pruner. */
+export function pruneCheck(c: CheckContext): PruneCheck | null {
+  if (c.sweep.pruner === undefined) return null;
+  const pruner: Pruner = prunerOf(c.sweep.pruner);
+  const sign = c.sweep.objective.goal === 'maximize' ? -1 : 1;
+  const timelines = new Timelines(c.steps.perTrial);
+  const ended = new Map<number, TrialView>();
+  let live = new Map<number, TrialView>();
+  let readAt = -Infinity;
+
+  const history = async (): Promise<Map<number, TrialView>> => {
+    if (Date.now() - readAt < REFRESH_MS) return new Map([...ended, ...live]);
+    const trials = await c.storage.trials(c.sweepId);
+    const toRead = trials.filter((t) => !ended.has(t.id) && (ENDED.has(t.state) || t.state === 'running'));
+    const points = toRead.length > 0 ? await c.storage.points(toRead.map((t) => t.id)) : new Map<number, MetricPoint[]>();
+    live = new Map();
+    for (const t of trials) {
+      if (ended.has(t.id)) continue;
+      const own = objectivePoints(points.get(t.id) ?? [], c.sweep.objective.metric, c.steps, sign);
+      const view: TrialView = { state: viewState(t.state), readings: readingsOf(own, timelines.of(t), pruner.at), reached: own.length ? own[own.length - 1].step : 0 };
+      if (t.state === 'complete') view.reached = Math.max(view.reached, c.steps.perTrial);
+      (ENDED.has(t.state) ? ended : live).set(t.id, view);
+    }
+    readAt = Date.now();
+    return new Map([...ended, ...live]);
+  };
+
+  return async (trial, placed) => {
+    const oriented = placed.map((p) => ({ step: p.step + 1, value: sign * p.value }));
+    const timeline = timelines.of(trial);
+    const fresh = freshOf(oriented, timeline, pruner.at);
+    // At its last step a trial has nothing left to save: it completes.
+    if (fresh === 0 || oriented[oriented.length - 1].step >= c.steps.perTrial) return null;
+    const all = await history();
+    all.delete(trial.id);
+    const readings = readingsOf(oriented, timeline, pruner.at);
+    const view: TrialView = { state: 'running', readings, reached: oriented[oriented.length - 1].step };
+    return judge(pruner, { trial: view, fresh, others: [...all.values()], steps: c.steps.perTrial, sign });
+  };
+}

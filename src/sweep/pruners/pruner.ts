@@ -1,0 +1,80 @@
+// The pruner interface (the seam's contract is in index.ts's header): what a pruner is given and
+// what it answers. Everything here is plain data, so a decision is a pure function of it.
+
+import type { Rule } from '../../core/rules.js';
+
+/** A point of the objective: training steps done when it was reported, and its value. */
+export interface StepValue {
+  step: number;
+  value: number;
+}
+
+/** Where a trial may be judged (readings.ts): at its points (`steps`) or only at its own cycle ends (`cycle_ends`). */
+export type JudgeAt = 'steps' | 'cycle_ends';
+export const JUDGE_AT: readonly JudgeAt[] = ['steps', 'cycle_ends'];
+
+/** A trial as a pruner sees it: its readings (the points where it may be judged) and how far it got. */
+export interface TrialView {
+  /** complete: ran to its end; pruned: stopped by a pruner; running: still training; other: failed, diverged, interrupted, waiting. */
+  state: 'complete' | 'pruned' | 'running' | 'other';
+  /** Its confirmed readings in step order, values oriented so that lower is better (maximize: negated). */
+  readings: readonly StepValue[];
+  /** The highest step it has reported (0: none). */
+  reached: number;
+}
+
+/** What a pruner is asked each time the trial being judged reports a point. */
+export interface JudgeInput {
+  /** The trial being judged; its readings confirmed by its newest point are the last `fresh` ones. */
+  trial: TrialView;
+  fresh: number;
+  /** Every other trial of the sweep as stored (order does not matter: decisions never depend on it). */
+  others: readonly TrialView[];
+  /** The trainer's steps per trial. */
+  steps: number;
+  /** 1 for minimize, -1 for maximize: values shown in reasons are sign x value. */
+  sign: 1 | -1;
+}
+
+/** Go on (null) or stop, with the reason people read (`status`, `trials`). */
+export type Decision = string | null;
+
+/** A pruner's option: its default and its rule (the sweep file's and the flag's messages come from it). */
+export interface PrunerOption {
+  default: number | null;
+  rule: Rule;
+  help: string;
+}
+
+/** A pruner: its name, its options, and its decision. Adding one: index.ts's header. */
+export interface PrunerEntry {
+  name: string;
+  /** What it follows, for help: `median (Optuna's MedianPruner)`. */
+  title: string;
+  options: Record<string, PrunerOption>;
+  /** The decision, given every option filled in (its own and the common ones). */
+  judge(input: JudgeInput, options: Readonly<Record<string, number | null>>): Decision;
+}
+
+/** Shared by the pruners: the value to beat, given values oriented lower-is-better (numpy's nanpercentile, linear). */
+export function percentile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q / 100) * (sorted.length - 1);
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+}
+
+/** A trial's reading at a step: its latest reading at or before it, if it has reached the step. */
+export function readingAt(t: TrialView, step: number): number | null {
+  if (t.reached < step) return null;
+  let out: number | null = null;
+  for (const r of t.readings) {
+    if (r.step > step) break;
+    out = r.value;
+  }
+  return out;
+}
+
+/** A value as a reason shows it: 6 significant digits. */
+export const shown = (v: number): number => Number(v.toPrecision(6));
