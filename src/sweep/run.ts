@@ -90,6 +90,8 @@ export interface RunReport {
   tally: RunTally;
   /** PostgreSQL: why the run stopped serving the sweep with trials left (its file no longer matches, an edited row), or null. */
   refused: string | null;
+  /** An adaptive sampler's trials not created yet (whoever has a free slot asks for them); 0 for a sampler that plans. */
+  toCreate?: number;
 }
 
 export interface DryRun {
@@ -248,12 +250,13 @@ async function runOnQueue(storage: Storage, item: ServedSweep, o: RunOptions,
   try {
     const enqueued = await enqueueWaiting(storage, queue, item.record.id, cohortSizeOf(item.loaded, item.sweep));
     const { began, backend, ...fields } = base;
-    if (o.enqueueOnly) {
-      return { ...fields, runId: -1, counts: await storage.counts(item.record.id), ranThisRun: 0, stopped: false, seconds: (Date.now() - began) / 1000, enqueued, refused: null };
-    }
-    const started = Date.now();
     // An adaptive sampler's trials not created yet are to run too (this run or another worker asks for them).
     const notCreated = (c: StateCounts) => (isAdaptive(item.sweep) ? Math.max(0, countTrials(item.sweep) - totalOf(c)) : 0);
+    if (o.enqueueOnly) {
+      const counts = await storage.counts(item.record.id);
+      return { ...fields, runId: -1, counts, ranThisRun: 0, stopped: false, seconds: (Date.now() - began) / 1000, enqueued, refused: null, toCreate: notCreated(counts) };
+    }
+    const started = Date.now();
     const atStart = await storage.counts(item.record.id);
     const toRun = atStart.waiting + notCreated(atStart);
     const { sweeps, stopped } = await serve(storage, queue, [item], {

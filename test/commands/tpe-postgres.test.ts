@@ -84,6 +84,8 @@ withPostgres(() => {
     const file = sweepFile(dir, 'two', QUADRATIC('two', 16, 2, 5000));
     const enqueued = runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir });
     assert.equal(enqueued.status, 0, enqueued.stderr);
+    // Nothing is planned: the workers create every trial.
+    assert.match(enqueued.stdout, /^sweep two: 0 trials waiting for workers \(0 newly enqueued; 0 of 0 complete; 32 more to be suggested by the workers as results arrive\)\n/);
     const first = startCli(['worker', file, '--db', db, '--workers', '1'], dir);
     // The second starts once the first has a trial: both then ask while the other has trials out.
     for (const end = Date.now() + 120_000; ;) {
