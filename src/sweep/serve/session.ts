@@ -1,5 +1,6 @@
 // A sweep's session on this machine: a run opened for it (its heartbeat the lease on every trial
-// it holds), the queue source its trials come from, and the dispatcher that trains them. Opened
+// it holds), the queue source its trials come from (for an adaptive sweep, asking the sampler when
+// a slot is free and no job waits: ask.ts), and the dispatcher that trains them. Opened
 // once the trainer's files are checked anew; closed by handing back what it took and never started.
 
 import { hostname } from 'node:os';
