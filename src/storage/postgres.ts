@@ -20,7 +20,7 @@ import type { PoolClient, QueryResultRow } from 'pg';
 import { UsageError } from '../core/errors.js';
 import { emptyCounts, FINAL_STATES, type MetricPoint, type StateCounts, type TrialState } from '../core/trial.js';
 import {
-  checkImportable, groupPoints, jsonText as json, latestPoints, numberingConflict, parseJson, rankedOf, real, runOf, staleOf, sweepOf, TRIAL_COLUMNS,
+  checkImportable, groupPoints, HISTORY_COLUMNS, jsonText as json, latestPoints, numberingConflict, parseJson, rankedOf, real, runOf, staleOf, sweepOf, TRIAL_COLUMNS,
   trialOf, trialsByNumber, type MetricRow, type RankedConfigRow, type RunRow, type SweepRow, type TrialRow,
 } from './rows.js';
 import { foreignSchema, migratePg, needsMigration, newerSchema, pgSchemaVersion, PG_SCHEMA_VERSION, tablesIn } from './postgres-schema.js';
@@ -447,7 +447,7 @@ export class PostgresStorage implements Storage {
       const [sweep] = (await c.query<{ status: string; last: number }>(
         'SELECT status, GREATEST(last_number, (SELECT COALESCE(MAX(number), 0) FROM trials WHERE sweep_id = $1)) AS last FROM sweeps WHERE id = $1', [sweepId])).rows;
       if (!sweep || sweep.status === 'cancelled') return [];
-      const history = (await c.query<TrialRow>(`SELECT ${trialColumns()} FROM trials WHERE sweep_id = $1 ORDER BY number`, [sweepId])).rows.map(trialOf);
+      const history = (await c.query<TrialRow>(`SELECT ${HISTORY_COLUMNS} FROM trials WHERE sweep_id = $1 ORDER BY number`, [sweepId])).rows.map(trialOf);
       const fresh = firstOfEach(suggest(history));
       if (fresh.length === 0) return [];
       await c.query(SQL.addTrials, [sweepId, fresh.map((t) => t.configHash), fresh.map((t) => t.repeat),

@@ -12,7 +12,7 @@ import { UsageError } from '../core/errors.js';
 import { isSqliteFile } from '../io/output.js';
 import { emptyCounts, FINAL_STATES, type MetricPoint, type StateCounts, type TrialState } from '../core/trial.js';
 import {
-  checkImportable, groupPoints, jsonText as json, latestPoints, numberingConflict, rankedOf, real, runOf, staleOf, sweepOf, TRIAL_COLUMNS as COLUMNS,
+  checkImportable, groupPoints, HISTORY_COLUMNS, jsonText as json, latestPoints, numberingConflict, rankedOf, real, runOf, staleOf, sweepOf, TRIAL_COLUMNS as COLUMNS,
   trialOf, trialsByNumber, type MetricRow, type RankedConfigRow, type RunRow, type SweepRow, type TrialRow,
 } from './rows.js';
 import { foreignTables, migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
@@ -159,7 +159,7 @@ export class SqliteStorage implements Storage {
       updateSweep: p("UPDATE sweeps SET definition = ?, file = ?, steps = ?, trainer_hash = ?, status = 'active', updated_at = ? WHERE id = ?"),
       sweepStatus: p('UPDATE sweeps SET status = ?, updated_at = ? WHERE id = ?'),
       sweepStatusOf: p('SELECT status FROM sweeps WHERE id = ?'),
-      sweepTrials: p(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = ? ORDER BY number`),
+      history: p(`SELECT ${HISTORY_COLUMNS} FROM trials WHERE sweep_id = ? ORDER BY number`),
       trialsAfter: p(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = ? AND number > ? ORDER BY number`),
       // Numbers go on from the highest the sweep has given (a removed trial's number included).
       lastNumber: p('SELECT MAX(last_number, (SELECT COALESCE(MAX(number), 0) FROM trials WHERE sweep_id = @sweep)) AS n FROM sweeps WHERE id = @sweep'),
@@ -319,7 +319,7 @@ export class SqliteStorage implements Storage {
     return this.write(() => {
       const status = this.s.sweepStatusOf.get(sweepId) as { status: string } | undefined;
       if (!status || status.status === 'cancelled') return [];
-      const history = (this.s.sweepTrials.all(sweepId) as TrialRow[]).map(trialOf);
+      const history = (this.s.history.all(sweepId) as TrialRow[]).map(trialOf);
       const { added, after } = this.insertTrials(sweepId, suggest(history));
       return added === 0 ? [] : (this.s.trialsAfter.all(sweepId, after) as TrialRow[]).map(trialOf);
     });

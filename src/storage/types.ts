@@ -312,7 +312,8 @@ export interface Storage {
   addTrials(sweepId: number, trials: NewTrial[]): Promise<number>;
   /**
    * An adaptive sampler's ask (see the header): under the sweep's lock, in one transaction, reads
-   * the sweep's trials in number order, calls `suggest` with them (synchronously, once per attempt:
+   * the sweep's trials in number order (their provenance and process left null: an ask needs
+   * neither, and a command's log can be large), calls `suggest` with them (synchronously, once per attempt:
    * a transaction retried after a deadlock calls it again with what it reads then), and inserts
    * what it returns as addTrials does (a trial the sweep has, by config hash and repeat, is
    * skipped). Returns the trials added, in number order. Nothing is added to a cancelled sweep

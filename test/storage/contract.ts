@@ -81,13 +81,17 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     const other = await s.createSweep(sweepInput('ask-other'));
     await s.addTrials(sw.id, [trial('p1'), trial('p2')]);
     await s.addTrials(other.id, [trial('x')]);
+    // p1 running with a provenance and a process: the history leaves both out (null).
+    const r = await s.beginRun(sw.id, runInfo);
+    const [p1] = await s.claimTrials(sw.id, r, 1);
+    await s.commit(r, { started: [{ trialId: p1.id, provenance: { log: 'x'.repeat(1000) }, process: { pgid: 5 } }] });
     const seen: string[][] = [];
     const added = await s.askTrials(sw.id, (trials) => {
-      seen.push(trials.map((t) => `${t.number}:${t.configHash}:${t.state}`));
+      seen.push(trials.map((t) => `${t.number}:${t.configHash}:${t.state}:${JSON.stringify([t.provenance, t.process])}`));
       // One the sweep has (skipped, taking no number), and two new, with their origins.
       return [trial('p2'), { ...trial('s1', 0, { max_lr: 0.1 }, 9), origin: 'startup' }, { ...trial('s1', 1, { max_lr: 0.1 }, 10), origin: 'startup' }];
     });
-    assert.deepEqual(seen, [['1:p1:waiting', '2:p2:waiting']], 'suggest saw this sweep\'s trials, in number order, once');
+    assert.deepEqual(seen, [['1:p1:running:[null,null]', '2:p2:waiting:[null,null]']], 'suggest saw this sweep\'s trials, in number order, once');
     assert.deepEqual(added.map((t) => [t.number, t.configHash, t.repeat, t.origin, t.seed, t.state, t.sweepId]),
       [[3, 's1', 0, 'startup', 9, 'waiting', sw.id], [4, 's1', 1, 'startup', 10, 'waiting', sw.id]]);
     assert.deepEqual(added[0].params, { max_lr: 0.1 });
