@@ -151,7 +151,9 @@ export function presentRun(report: RunReport, file: string, db: string, waited: 
     (again.workers === undefined ? '' : ` --workers ${again.workers}`) + (again.backend === undefined ? '' : ` --backend ${again.backend}`);
   if (report.runId < 0) {
     // --enqueue-only: nothing ran here.
-    return { stdout: `sweep ${report.sweep}: ${c.waiting} trials waiting for workers (${report.enqueued} newly enqueued; ${c.complete} of ${total} complete)\n` +
+    // An adaptive sampler's trials are created by the workers as results arrive.
+    const suggested = report.toCreate ? `; ${report.toCreate} more to be suggested by the workers as results arrive` : '';
+    return { stdout: `sweep ${report.sweep}: ${c.waiting} trials waiting for workers (${report.enqueued} newly enqueued; ${c.complete} of ${total} complete${suggested})\n` +
       `start workers on any machine with this sweep file: ${CLI} worker ${file}${flag}\n` };
   }
   const lines = [

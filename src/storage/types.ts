@@ -25,9 +25,19 @@
 // - Where a trial came from (origin, schema version 5): 'plan' for trials a static sampler planned
 //   from the sweep file (registered up front; every trial of an older lrsweep), 'startup' or
 //   'model' for trials an adaptive sampler suggested while the sweep ran (sweep/ask.ts adds them
-//   with addTrials as results arrive, so numbers stay dense and in creation order). The store keeps
+//   with askTrials as results arrive, so numbers stay dense and in creation order). The store keeps
 //   the origin it is given and never changes it; which origins a sweep may hold is the sweep
 //   layer's trust rule (sweep/plan-check.ts).
+// - Who suggests (askTrials): any process that runs the sweep (`run` on SQLite; on PostgreSQL
+//   every `run` and `lrsweep worker` serving it), whenever it has a free slot and no trial waits.
+//   An ask is atomic per sweep: under the sweep's lock (SQLite: the write lock, BEGIN IMMEDIATE;
+//   PostgreSQL: the sweep's row, SELECT ... FOR UPDATE, the lock addTrials and importTrials take)
+//   one transaction reads every trial of the sweep, hands them to the caller's suggest (synchronous
+//   and pure: the sweep layer's sampler, seeded by the sweep's seed and the number of trials read),
+//   and inserts what it returns as addTrials does. Two processes asking at once take turns: the
+//   second reads the first's new trials (running, to its sampler), so no config is suggested twice
+//   and numbers stay dense. The ask reads the whole history, as the sampler needs it; it comes once
+//   per config, not per claim, so the per-trial cost rule above is kept.
 // - Metric points are kept per attempt; readers see the trial's latest attempt only, so a killed
 //   attempt's partial points never mix with its re-run's.
 // - Import (importSweep, importTrials, attemptPoints) is for `lrsweep copy` only: it moves sweeps
@@ -296,10 +306,20 @@ export interface Storage {
   /**
    * Inserts trials that do not exist yet, in order, numbered after the highest number the sweep
    * has ever given (a removed trial's number is never given again); returns how many were new.
-   * Each keeps its origin (default 'plan'). Adaptive samplers add their suggestions here as
-   * results arrive (sweep/ask.ts), so numbers stay dense and in the order trials were created.
+   * Each keeps its origin (default 'plan'). Adaptive samplers add their suggestions with
+   * askTrials, which numbers them the same way.
    */
   addTrials(sweepId: number, trials: NewTrial[]): Promise<number>;
+  /**
+   * An adaptive sampler's ask (see the header): under the sweep's lock, in one transaction, reads
+   * the sweep's trials in number order (their provenance and process left null: an ask needs
+   * neither, and a command's log can be large), calls `suggest` with them (synchronously, once per attempt:
+   * a transaction retried after a deadlock calls it again with what it reads then), and inserts
+   * what it returns as addTrials does (a trial the sweep has, by config hash and repeat, is
+   * skipped). Returns the trials added, in number order. Nothing is added to a cancelled sweep
+   * (suggest is not called). A suggest that throws adds nothing and the error comes back as is.
+   */
+  askTrials(sweepId: number, suggest: (trials: TrialRecord[]) => NewTrial[]): Promise<TrialRecord[]>;
   /**
    * Removes these trials of the sweep and their points (`run --replace`: trials the new definition
    * no longer plans), except complete or diverged ones and those a running run holds, which stay.

@@ -15,9 +15,18 @@
 // - A suggestion the sweep already has, or one the schedule refuses (no length fits its cycles,
 //   constraints drop it), is redrawn from the same random stream; after MAX_MISSES in a row the
 //   ask gives what it has (a small discrete space can run out of new configs before `trials`).
-// One process asks at a time: `run` on SQLite (one machine; the run loop asks between claims).
-// Many machines (PostgreSQL) are refused for now (adaptiveOnSharedStore): suggesting there needs
-// the sweep's lock around each ask and workers that ask, not yet written.
+// Who suggests: whichever process runs the sweep and has a free slot when no trial of it waits
+// (source.ts): `run` on SQLite; on PostgreSQL every `run` and `lrsweep worker` serving the sweep,
+// on any machine. No process is the sweep's suggester and none keeps a sampler in memory. Each
+// ask is one transaction under the sweep's lock (Storage.askTrials): read the history, suggest,
+// add the trials; two processes asking at once take turns, and the second's history holds the
+// first's new trials (running, so the liar moves it elsewhere and a config never comes twice);
+// numbers stay dense. On PostgreSQL the asker then enqueues the new trials' jobs (serve/upkeep.ts
+// enqueueTrials) and takes work from the queue as any worker does: a kill between the two leaves
+// them waiting without a job, which any worker's idle pass enqueues. The seed is still (sweep
+// seed, trials so far): the same stored history gives the same suggestions whoever asks, but
+// which history an ask sees depends on when results arrived, so with several workers (or several
+// slots) a sweep's trials depend on arrival order. One process with --workers 1 is reproducible.
 
 import { mulberry32 } from '../core/random.js';
 import type { NewTrial, Storage, TrialRecord } from '../storage/types.js';
@@ -25,12 +34,6 @@ import type { Config, Sweep } from './definition.js';
 import { sha256 } from './hash.js';
 import { methodOf, samplerOf, type Observed } from './samplers/index.js';
 import { configOfValues, seedOf } from './space.js';
-
-/** The refusal of an adaptive sweep on a store several machines share (run and worker with a PostgreSQL --db). */
-export function adaptiveOnSharedStore(sweep: Sweep): string {
-  const kind = methodOf(sweep.method).kind;
-  return `method: ${kind} suggests trials as results arrive, which lrsweep does on one machine only for now: run sweep "${sweep.name}" with a SQLite --db (a PostgreSQL --db is not supported for method ${kind} yet)`;
-}
 
 /** Redraws in a row (a suggestion already tried or refused) before an ask gives up. */
 export const MAX_MISSES = 100;
@@ -119,9 +122,10 @@ function suggest(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n:
   return { trials: out, lastProblem };
 }
 
-/** Asks the sweep's sampler for up to n configs from its stored history and adds their trials; returns how many trials were added. */
-export async function askAndAdd(storage: Storage, sweepId: number, sweep: Sweep, steps: number, n: number): Promise<number> {
-  const trials = await storage.trials(sweepId);
-  const fresh = suggestTrials(sweep, steps, trials, n);
-  return fresh.length === 0 ? 0 : storage.addTrials(sweepId, fresh);
+/**
+ * Asks the sweep's sampler for up to n configs from its stored history and adds their trials, in
+ * one transaction under the sweep's lock (Storage.askTrials); returns the trials added.
+ */
+export async function askAndAdd(storage: Storage, sweepId: number, sweep: Sweep, steps: number, n: number): Promise<TrialRecord[]> {
+  return storage.askTrials(sweepId, (trials) => suggestTrials(sweep, steps, trials, n));
 }

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { totalOf, type StateCounts } from '../core/trial.js';
 import { yieldToEvents } from '../core/yield.js';
 import { defaultWorkers } from '../pool/pool.js';
-import { capabilitiesOf, openStorage } from '../storage/open.js';
+import { openStorage } from '../storage/open.js';
 import type { Storage } from '../storage/types.js';
 import { checkBackend, type Backend } from '../train/backend.js';
 import { checkCommandHost } from '../train/command/index.js';
@@ -24,8 +24,7 @@ import { registerSweep, registerTrials } from './register.js';
 import { lintLines, lintSweep } from './lints.js';
 import { StorageSource } from './source.js';
 import { countTrials, plan, type PlanStats, type Planned } from './space.js';
-import { adaptiveOnSharedStore, askAndAdd, suggestTrials } from './ask.js';
-import { UsageError } from '../core/errors.js';
+import { askAndAdd, suggestTrials } from './ask.js';
 import { isAdaptive } from './samplers/index.js';
 import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
 import { enqueueWaiting, serve, type ServedSweep } from './serve/index.js';
@@ -91,6 +90,8 @@ export interface RunReport {
   tally: RunTally;
   /** PostgreSQL: why the run stopped serving the sweep with trials left (its file no longer matches, an edited row), or null. */
   refused: string | null;
+  /** An adaptive sampler's trials not created yet (whoever has a free slot asks for them); 0 for a sampler that plans. */
+  toCreate?: number;
 }
 
 export interface DryRun {
@@ -144,7 +145,6 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
   if (runner.kind === 'pool') checkBackend(backend);
   else checkCommandHost(runner.options);
   const workers = o.workers ?? loaded.sweep.budget.workers ?? defaultWorkers();
-  if (isAdaptive(loaded.sweep) && capabilitiesOf(o.db).shared) throw new UsageError(adaptiveOnSharedStore(loaded.sweep));
 
   const storage = await openStorage(o.db, 'write');
   let training: Training | null = null;
@@ -199,9 +199,10 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
         source: new StorageSource(storage, record.id, runId, training.cohortSize, { sweep: sweep.name, row: planCheck(sweep, loaded.trainer.steps) },
           adaptive ? {
             slots: training.executor.slots,
+            perSlot: training.cohortSize,
             ask: async (configs) => {
               await dispatcher?.commitNow();
-              const added = await askAndAdd(storage, record.id, sweep, loaded.trainer.steps, configs);
+              const added = (await askAndAdd(storage, record.id, sweep, loaded.trainer.steps, configs)).length;
               counts.waiting += added;
               return added;
             },
@@ -249,17 +250,24 @@ async function runOnQueue(storage: Storage, item: ServedSweep, o: RunOptions,
   try {
     const enqueued = await enqueueWaiting(storage, queue, item.record.id, cohortSizeOf(item.loaded, item.sweep));
     const { began, backend, ...fields } = base;
+    // An adaptive sampler's trials not created yet are to run too (this run or another worker asks for them).
+    const notCreated = (c: StateCounts) => (isAdaptive(item.sweep) ? Math.max(0, countTrials(item.sweep) - totalOf(c)) : 0);
     if (o.enqueueOnly) {
-      return { ...fields, runId: -1, counts: await storage.counts(item.record.id), ranThisRun: 0, stopped: false, seconds: (Date.now() - began) / 1000, enqueued, refused: null };
+      const counts = await storage.counts(item.record.id);
+      return { ...fields, runId: -1, counts, ranThisRun: 0, stopped: false, seconds: (Date.now() - began) / 1000, enqueued, refused: null, toCreate: notCreated(counts) };
     }
     const started = Date.now();
-    const toRun = (await storage.counts(item.record.id)).waiting;
+    const atStart = await storage.counts(item.record.id);
+    const toRun = atStart.waiting + notCreated(atStart);
     const { sweeps, stopped } = await serve(storage, queue, [item], {
       workers: fields.workers, backend, wait: false, signal: o.signal, trialsDir: o.trialsDir, onNotice: o.onNotice, tally: fields.tally,
-      onProgress: (_, p) => o.onProgress?.({
-        counts: p.counts, total: totalOf(p.counts), doneThisRun: p.ranHere, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, bestTrial: p.bestTrial,
-        reached: p.reached, steps: stepProgress(p.counts, p.stepsPerTrial, p.stepsInFlight, p.ranHere, toRun),
-      }),
+      onProgress: (_, p) => {
+        const ahead = { ...p.counts, waiting: p.counts.waiting + notCreated(p.counts) };
+        o.onProgress?.({
+          counts: p.counts, total: totalOf(ahead), doneThisRun: p.ranHere, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, bestTrial: p.bestTrial,
+          reached: p.reached, steps: stepProgress(ahead, p.stepsPerTrial, p.stepsInFlight, p.ranHere, toRun),
+        });
+      },
     });
     const [mine] = sweeps;
     // A refusal with trials left is a run that did not do its work (as `worker` says of it).

@@ -1,7 +1,7 @@
 // method: tpe end to end on SQLite through the CLI: trials created as results arrive (numbers
 // dense, origins startup then model, the count as asked), shown by run --dry-run, status and
-// trials; resume after SIGKILL; the trust rule for suggested trials; --extend; a PostgreSQL --db
-// refused at the method key.
+// trials; resume after SIGKILL; the trust rule for suggested trials; --extend. A PostgreSQL --db
+// (run and workers suggesting, once refused here) is tpe-postgres.test.ts's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -125,13 +125,6 @@ test('tpe --extend: raising trials suggests more configs after the existing ones
     assert.match(refused.stderr, text);
   }
   assert.deepEqual(rowsOf(db), after, 'nothing written by a refusal');
-});
-
-test('tpe with a PostgreSQL --db is refused at the method key in one line, exit 2, before anything is opened', () => {
-  const dir = workspace();
-  const r = runCli(['run', sweepFile(dir, QUADRATIC(6)), '--db', 'postgres://nobody@127.0.0.1:1/none'], { cwd: dir });
-  assert.equal(r.status, 2, r.stderr);
-  assert.equal(r.stderr.trim(), 'lrsweep: method: tpe suggests trials as results arrive, which lrsweep does on one machine only for now: run sweep "q" with a SQLite --db (a PostgreSQL --db is not supported for method tpe yet)');
 });
 
 /** Writes to the database as someone with write access to its file would. */

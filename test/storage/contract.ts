@@ -75,6 +75,59 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     await s.close();
   });
 
+  test(`${name}: askTrials hands suggest the sweep's trials as they are and adds what it returns after them, returning the added trials`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('ask'));
+    const other = await s.createSweep(sweepInput('ask-other'));
+    await s.addTrials(sw.id, [trial('p1'), trial('p2')]);
+    await s.addTrials(other.id, [trial('x')]);
+    // p1 running with a provenance and a process: the history leaves both out (null).
+    const r = await s.beginRun(sw.id, runInfo);
+    const [p1] = await s.claimTrials(sw.id, r, 1);
+    await s.commit(r, { started: [{ trialId: p1.id, provenance: { log: 'x'.repeat(1000) }, process: { pgid: 5 } }] });
+    const seen: string[][] = [];
+    const added = await s.askTrials(sw.id, (trials) => {
+      seen.push(trials.map((t) => `${t.number}:${t.configHash}:${t.state}:${JSON.stringify([t.provenance, t.process])}`));
+      // One the sweep has (skipped, taking no number), and two new, with their origins.
+      return [trial('p2'), { ...trial('s1', 0, { max_lr: 0.1 }, 9), origin: 'startup' }, { ...trial('s1', 1, { max_lr: 0.1 }, 10), origin: 'startup' }];
+    });
+    assert.deepEqual(seen, [['1:p1:running:[null,null]', '2:p2:waiting:[null,null]']], 'suggest saw this sweep\'s trials, in number order, once');
+    assert.deepEqual(added.map((t) => [t.number, t.configHash, t.repeat, t.origin, t.seed, t.state, t.sweepId]),
+      [[3, 's1', 0, 'startup', 9, 'waiting', sw.id], [4, 's1', 1, 'startup', 10, 'waiting', sw.id]]);
+    assert.deepEqual(added[0].params, { max_lr: 0.1 });
+    assert.deepEqual(added.map((t) => t.id), (await s.trials(sw.id, { numbers: [3, 4] })).map((t) => t.id), 'the records returned are the stored ones');
+    // Nothing to suggest: nothing added.
+    assert.deepEqual(await s.askTrials(sw.id, () => []), []);
+    // A suggest that throws adds nothing, and its error comes back.
+    await assert.rejects(s.askTrials(sw.id, () => {
+      throw new RangeError('no more configs');
+    }), /^RangeError: no more configs$/);
+    assert.equal((await s.trials(sw.id)).length, 4);
+    // Numbers go on after a removed trial's, as addTrials'.
+    await s.removeTrials(sw.id, added.filter((t) => t.repeat === 1).map((t) => t.id));
+    assert.deepEqual((await s.askTrials(sw.id, () => [trial('m1')])).map((t) => t.number), [5]);
+    // A cancelled sweep gets nothing, and suggest is not asked.
+    await s.setSweepStatus(sw.id, 'cancelled');
+    assert.deepEqual(await s.askTrials(sw.id, () => assert.fail('a cancelled sweep is not asked')), []);
+    assert.deepEqual((await s.trials(other.id)).map((t) => t.number), [1], 'other sweeps untouched');
+    await s.close();
+  });
+
+  test(`${name}: asks at once take turns under the sweep's lock: each reads the trials the ones before it added`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('asks'));
+    // Each ask suggests a config named by how many trials it read: two asks that read the same
+    // history would suggest the same config, and the second would add nothing.
+    const asks = await Promise.all(Array.from({ length: 8 }, () => s.askTrials(sw.id, (trials) => [trial(`c${trials.length}`), trial(`c${trials.length}`, 1)])));
+    assert.deepEqual(asks.map((a) => a.length), Array(8).fill(2), 'every ask added its config');
+    const trials = await s.trials(sw.id);
+    assert.deepEqual(trials.map((t) => t.number), Array.from({ length: 16 }, (_, i) => i + 1), 'numbers dense');
+    assert.deepEqual(trials.map((t) => t.configHash), Array.from({ length: 16 }, (_, i) => `c${i - (i % 2)}`));
+    // Each ask got a config's two repeats, numbered together.
+    for (const a of asks) assert.equal(a[1].number, a[0].number + 1);
+    await s.close();
+  });
+
   test(`${name}: claimed trials are queued, started trials running; a completed trial is never claimed or overwritten again`, async () => {
     const s = await open();
     const sw = await s.createSweep(sweepInput('c'));

@@ -12,8 +12,6 @@ import type { Storage } from '../../storage/types.js';
 import { checkBackend, type Backend } from '../../train/backend.js';
 import { checkCommandHost } from '../../train/command/index.js';
 import { loadSweepFile, type LoadedSweep } from '../file.js';
-import { adaptiveOnSharedStore } from '../ask.js';
-import { isAdaptive } from '../samplers/index.js';
 import { compareWithStored } from '../register.js';
 import type { ServedSweep, ServeOptions } from './machine.js';
 
@@ -115,7 +113,6 @@ async function examine(storage: Storage, file: string, listed: boolean, backend:
     throw e;
   }
   if (state.known.has(loaded.sweep.name)) return null;
-  if (isAdaptive(loaded.sweep)) return refuse(adaptiveOnSharedStore(loaded.sweep));
   const runner = loaded.trainer.runner;
   if (runner.kind === 'pool') checkBackend(backend);
   else checkCommandHost(runner.options);
