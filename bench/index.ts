@@ -1,4 +1,4 @@
-// `npm run bench [curve|fit|overhead|training|cohort|command|module|distributed|startup|scale]`: every benchmark, each printing times
+// `npm run bench [curve|fit|overhead|training|cohort|command|module|distributed|startup|scale|search]`: every benchmark, each printing times
 // and ratios measured in this one run. Not tests: these machines are shared and noisy.
 import { benchCohort } from './cohort.js';
 import { benchCurve } from './curve.js';
@@ -9,6 +9,7 @@ import { benchModule } from './module.js';
 import { benchDistributed } from './distributed.js';
 import { benchStartup } from './startup.js';
 import { benchScale } from './scale.js';
+import { benchSearch } from './search.js';
 
 const only = process.argv[2];
 if (!only || only === 'curve') benchCurve();
@@ -29,3 +30,5 @@ if (!only || only === 'distributed') await benchDistributed();
 if (!only || only === 'startup') benchStartup();
 // Several minutes and a few GB of disk: only when named.
 if (only === 'scale') await benchScale();
+// Several minutes of CPU (Optuna's side in Python, lrsweep's beside it): only when named.
+if (only === 'search') await benchSearch();
