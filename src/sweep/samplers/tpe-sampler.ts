@@ -25,7 +25,7 @@
 import { rules } from '../../core/rules.js';
 import type { Config, Sweep } from '../definition.js';
 import { valueAt } from './draw.js';
-import { sobolPoints } from './sobol.js';
+import { MAX_SOBOL_DIMENSIONS, sobolPoints } from './sobol.js';
 import { suggestBatch, type TpeParam, type TpeSpace, type TpeTrial, type TpeValue } from './tpe/index.js';
 import type { Observed, SamplerEntry, Suggestion } from './sampler.js';
 
@@ -73,6 +73,12 @@ export const tpe: SamplerEntry = {
   ranges: true,
   trials: 'required',
   adaptive: true,
+  check: (sweep, method) => {
+    const n = Object.keys(sweep.parameters).length;
+    return method.startup === 'sobol' && n > MAX_SOBOL_DIMENSIONS
+      ? [{ path: 'method.startup', message: `sobol draws at most ${MAX_SOBOL_DIMENSIONS} varied parameters (the direction numbers it carries), got ${n}: use startup: random` }]
+      : [];
+  },
   create: (sweep, method) => {
     const space = tpeSpace(sweep);
     const startupTrials = method.startup_trials as number;
