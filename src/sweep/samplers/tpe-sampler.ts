@@ -11,11 +11,14 @@
 //   back to random sampling;
 // - startup: sobol takes the points `method: sobol` would plan (the sweep's scrambled Sobol
 //   sequence, the same mapping onto each range), point k for the k-th config of the sweep, so
-//   the first 2^j startup configs are balanced over every range. A point already tried moves on
-//   to the next one. The sampler keeps no state (the stored history is the truth), and sweep/ask.ts
-//   asks again, with the same history, for a config the sweep refuses (constraints, `cycles`): so
-//   one startup config in SOBOL_SKIP_ODDS (drawn from the ask's seeded random numbers) skips a
-//   few points ahead, and a refused point cannot stall an ask.
+//   the startup configs spread over every range as method sobol's do. A point already tried moves
+//   on to the next one. The sampler keeps no state (the stored history is the truth), and
+//   sweep/ask.ts asks again, with the same history, for a config the sweep refuses (constraints,
+//   `cycles`): so one startup config in SOBOL_SKIP_ODDS (drawn from the ask's seeded random
+//   numbers) skips 1 to 4 points ahead, and a refused point cannot stall an ask. The price: the
+//   startup configs are the sequence's first points with a few skipped, so the exact balance of
+//   the first 2^j points holds only where no skip was drawn (a skipped point is usually taken by
+//   a later config). sweep/ask.ts telling the sampler which draws it refused would remove it.
 // The default startup is random: `npm run bench search` measured no gain from sobol over 60 seeds
 // on its three objectives (best after 100 trials: better on 86 seeds, worse on 86; ahead on the
 // quadratic trainer, 39/21, behind on the synthetic objective, 27/33, and the MLP, 20/32), and a
