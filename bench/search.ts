@@ -22,7 +22,7 @@ const SEEDS = Number(process.env.SEARCH_SEEDS ?? 20);
 const CHECKPOINTS = [30, 60, 100];
 const TARGET_AT = 60;
 const HISTORY = 1000;
-const TIMED = 5;
+const TIMED = 9;
 
 /** Linear-interpolated quartiles [q1, median, q3]. */
 export function quartiles(xs: readonly number[]): [number, number, number] {
@@ -126,7 +126,7 @@ export async function benchSearch(): Promise<void> {
       `${obj.name} ${CHECKPOINTS.map((c) => wins(curves[label], curves.tpe, c).join('/')).join(' ')}`).join('   '));
   }
   const ms = suggestMs(objectives[0], 'tpe', HISTORY, TIMED);
-  console.log(`\none TPE suggestion (${objectives[0].sweep.parameters ? Object.keys(objectives[0].sweep.parameters).length : 0} parameters) at ${HISTORY} finished trials: lrsweep ${ms.toFixed(1)} ms` +
+  console.log(`\none TPE suggestion, median of ${TIMED} after 2 (${objectives[0].sweep.parameters ? Object.keys(objectives[0].sweep.parameters).length : 0} parameters) at ${HISTORY} finished trials: lrsweep ${ms.toFixed(1)} ms` +
     (theirs ? `, Optuna ${theirs.version} ${theirs.suggestMs.toFixed(1)} ms (x${(theirs.suggestMs / ms).toFixed(1)})` : ` (Optuna not run: ${PYTHON})`));
   console.log(`(${wall.toFixed(0)} s; CPU: lrsweep's side ${mine.cpuSeconds.toFixed(0)} s, Optuna's side ${theirs ? `${theirs.cpuSeconds.toFixed(0)} s` : '-'}, the two run side by side)`);
 }
