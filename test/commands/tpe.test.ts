@@ -40,7 +40,7 @@ test('tpe through the CLI: dry run, a run with 2 workers and repeats, trials cre
   const file = sweepFile(dir, QUADRATIC(12, 'repeats: 2\n'));
   const dry = runCli(['run', file, '--dry-run'], { cwd: dir });
   assert.equal(dry.status, 0, dry.stderr);
-  assert.match(dry.stdout, /^q: 12 configs x 2 repeats = 24 trials, sampler tpe \(startup_trials: 4, multivariate: false\)/);
+  assert.match(dry.stdout, /^q: 12 configs x 2 repeats = 24 trials, sampler tpe \(startup_trials: 4, startup: random\)/);
   assert.match(dry.stdout, /trials are created as results arrive/);
   assert.ok(!existsSync(join(dir, 'lrsweep.db')), 'a dry run writes nothing');
 
@@ -61,7 +61,7 @@ test('tpe through the CLI: dry run, a run with 2 workers and repeats, trials cre
   const status = runCli(['status', 'q'], { cwd: dir });
   assert.equal(status.status, 0, status.stderr);
   const startup = rows.filter((t) => t.origin === 'startup').length;
-  assert.match(status.stdout, new RegExp(`sampler: tpe \\(startup_trials: 4, multivariate: false\\); trials by origin: 0 plan, ${startup} startup, ${24 - startup} model`));
+  assert.match(status.stdout, new RegExp(`sampler: tpe \\(startup_trials: 4, startup: random\\); trials by origin: 0 plan, ${startup} startup, ${24 - startup} model`));
   const trials = runCli(['trials', 'q', '--limit', '2', '--format', 'csv'], { cwd: dir });
   assert.equal(trials.status, 0, trials.stderr);
   assert.match(trials.stdout, /^trial,state,repeat,origin,/);

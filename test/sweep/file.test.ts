@@ -126,7 +126,7 @@ const cases: [string, Record<string, unknown>, string[]][] = [
   ['a method that is neither', { ...ok, method: ['grid'] }, ['method: must be a sampler\'s name (grid, random, sobol, tpe) or a mapping {kind, ...its options}, got ["grid"]']],
   ['tpe without trials', { ...ok, method: { kind: 'tpe' } }, ['trials: is required with method tpe (how many configs to sample)']],
   ['a negative startup_trials', { ...ok, method: { kind: 'tpe', startup_trials: -1 }, trials: 5 }, ['method.startup_trials: must be an integer >= 0, got -1']],
-  ['an option tpe does not have', { ...ok, method: { kind: 'tpe', order: 'shuffled' }, trials: 5 }, ['method.order: is not an option of method tpe (options: startup_trials, multivariate)']],
+  ['an option tpe does not have', { ...ok, method: { kind: 'tpe', order: 'shuffled' }, trials: 5 }, ['method.order: is not an option of method tpe (options: startup_trials, startup)']],
   ['an unknown grid order', { ...ok, method: { kind: 'grid', order: 'random' } }, ['method.order: must be one of listed, shuffled, got "random"']],
   ['an option of another sampler', { ...ok, method: { kind: 'grid', scramble: false } }, ['method.scramble: is not an option of method grid (options: order)']],
   ['an option of random', { ...ok, method: { kind: 'random', order: 'shuffled' }, trials: 3 }, ['method.order: is not an option of method random (it has none)']],
