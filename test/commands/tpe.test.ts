@@ -81,7 +81,7 @@ test('tpe through the CLI: dry run, a run with 2 workers and repeats, trials cre
   assert.deepEqual(csv.slice(1).map((l) => l.split(',')[originAt]), rows.map((t) => t.origin));
   assert.equal(runCli(['export', 'q', '--out', 'q.json'], { cwd: dir }).status, 0);
   const json = JSON.parse(readFileSync(join(dir, 'q.json'), 'utf8'));
-  assert.equal(json.sampler, 'tpe (startup_trials: 4, multivariate: false)');
+  assert.equal(json.sampler, 'tpe (startup_trials: 4, startup: random)');
   assert.deepEqual(json.trials.map((t: { origin: string }) => t.origin), rows.map((t) => t.origin));
 
   // The report's search history counts origins and draws a point per complete trial; plot draws it alone.

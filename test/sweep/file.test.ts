@@ -127,6 +127,8 @@ const cases: [string, Record<string, unknown>, string[]][] = [
   ['tpe without trials', { ...ok, method: { kind: 'tpe' } }, ['trials: is required with method tpe (how many configs to sample)']],
   ['a negative startup_trials', { ...ok, method: { kind: 'tpe', startup_trials: -1 }, trials: 5 }, ['method.startup_trials: must be an integer >= 0, got -1']],
   ['an option tpe does not have', { ...ok, method: { kind: 'tpe', order: 'shuffled' }, trials: 5 }, ['method.order: is not an option of method tpe (options: startup_trials, startup)']],
+  ['tpe\'s removed multivariate model', { ...ok, method: { kind: 'tpe', multivariate: true }, trials: 5 },
+    ['method.multivariate: must be false: the multivariate model was removed (npm run bench search measured one model per parameter better); remove the key, got true']],
   ['an unknown grid order', { ...ok, method: { kind: 'grid', order: 'random' } }, ['method.order: must be one of listed, shuffled, got "random"']],
   ['an option of another sampler', { ...ok, method: { kind: 'grid', scramble: false } }, ['method.scramble: is not an option of method grid (options: order)']],
   ['an option of random', { ...ok, method: { kind: 'random', order: 'shuffled' }, trials: 3 }, ['method.order: is not an option of method random (it has none)']],

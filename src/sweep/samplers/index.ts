@@ -67,7 +67,7 @@ export function canonicalMethod(method: Method): MethodSpec {
 /** The method as people read it: `grid`, `grid (order: shuffled)`, `sobol (scramble: true)`. */
 export function describeMethod(spec: MethodSpec): string {
   const method = methodOf(spec);
-  const options = Object.keys(samplerEntry(method.kind).options).map((key) => `${key}: ${String(method[key])}`);
+  const options = Object.entries(samplerEntry(method.kind).options).filter(([, o]) => !o.retired).map(([key]) => `${key}: ${String(method[key])}`);
   return options.length === 0 ? method.kind : `${method.kind} (${options.join(', ')})`;
 }
 

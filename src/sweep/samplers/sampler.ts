@@ -50,6 +50,8 @@ export interface SamplerOption {
   /** null when the value passes, else what it must be ('must be ...'). */
   rule: (value: unknown) => string | null;
   help: string;
+  /** An option an older lrsweep offered and this one keeps only at its default (so its files still read); left out of help and descriptions. */
+  retired?: boolean;
 }
 
 export interface SamplerEntry {

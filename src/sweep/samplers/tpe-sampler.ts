@@ -72,6 +72,12 @@ export const tpe: SamplerEntry = {
   options: {
     startup_trials: { default: 10, rule: rules.integer(0), help: 'configs drawn before the model suggests (by `startup`)' },
     startup: { default: 'random', rule: rules.oneOf(TPE_STARTUPS), help: 'how the startup configs are drawn: random (uniform draws) or sobol (the sweep\'s scrambled Sobol points, balanced over every range)' },
+    // The previous version offered a multivariate model; measured worse, it was removed. Its files
+    // still read with `multivariate: false`; `true` is refused saying why.
+    multivariate: {
+      default: false, retired: true, help: 'removed',
+      rule: (v) => (v === false ? null : 'must be false: the multivariate model was removed (npm run bench search measured one model per parameter better); remove the key'),
+    },
   },
   ranges: true,
   trials: 'required',
