@@ -16,7 +16,9 @@
 // - A check that throws or rejects ends the run with that error (a pruner's bug is not a trial's
 //   failure).
 
-import type { TrialRecord } from '../storage/types.js';
+import type { Storage, TrialRecord } from '../storage/types.js';
+import type { Sweep } from './definition.js';
+import type { TrialSteps } from './progress.js';
 
 /** One objective point of a trial, placed at its training step. */
 export interface PlacedPoint {
@@ -26,3 +28,19 @@ export interface PlacedPoint {
 
 /** Asked on each live point of a trial: a reason to stop it as pruned, or null to let it go on. */
 export type PruneCheck = (trial: TrialRecord, points: readonly PlacedPoint[]) => Promise<string | null> | string | null;
+
+/** What a run (or a worker's session) knows of a sweep when it builds its prune check. */
+export interface PruneContext {
+  storage: Storage;
+  sweepId: number;
+  /** The definition the run uses. */
+  sweep: Sweep;
+  /** A trial's steps, and an epoch's when the trainer says. */
+  steps: TrialSteps;
+}
+
+/**
+ * Builds a sweep's prune check when a run (run.ts) or a worker's session (serve/session.ts) opens
+ * it; null for none. RunOptions.prune and ServeOptions.prune take one.
+ */
+export type PruneCheckFactory = (c: PruneContext) => PruneCheck | null;
