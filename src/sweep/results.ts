@@ -1,6 +1,6 @@
 // What the sweep charts and the HTML report show, gathered from storage once: the best configs,
 // their LR curves (exact per-column extremes) and losses, every complete trial's parameters and
-// objective, and the trials that failed or diverged. Sized for sweeps of thousands of trials:
+// objective, and the trials that failed, diverged or were pruned. Sized for sweeps of thousands of trials:
 // only the top configs carry curves and points.
 
 import { lossMetricFor, type StateCounts } from '../core/trial.js';
@@ -40,6 +40,8 @@ export interface SweepResults {
   trials: TrialRow[];
   failed: TrialRecord[];
   diverged: TrialRecord[];
+  /** Stopped by a pruner: objective is the last value they reported, error the pruner's reason. */
+  pruned: TrialRecord[];
   steps: number;
   /** Schedule lints over the sweep's configs, and how many configs were linted. */
   lints: { summary: LintSummary[]; linted: number };
@@ -69,7 +71,8 @@ export async function gatherResults(storage: Storage, record: SweepRecord, top: 
     .map((t) => ({ ...pickParams(t.params, keys), objective: t.objective as number, trial: t.number }));
   return {
     record, definition, counts: await storage.counts(record.id), keys, top: best, curves, lossMetric, losses, trials,
-    failed: all.filter((t) => t.state === 'failed'), diverged: all.filter((t) => t.state === 'diverged'), steps,
+    failed: all.filter((t) => t.state === 'failed'), diverged: all.filter((t) => t.state === 'diverged'),
+    pruned: all.filter((t) => t.state === 'pruned'), steps,
     lints: lintSweep(definition, steps),
   };
 }

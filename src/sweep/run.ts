@@ -64,7 +64,7 @@ export interface RunOptions {
 export interface Progress {
   counts: StateCounts;
   total: number;
-  /** Trials this run ended (complete, diverged or failed), and how many it set out to run. */
+  /** Trials this run ended (complete, diverged, pruned or failed), and how many it set out to run. */
   doneThisRun: number;
   toRunThisRun: number;
   elapsedSeconds: number;

@@ -88,7 +88,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     const running = (await s.trial(sw.id, 1))!;
     assert.deepEqual([running.state, running.provenance, running.process], ['running', { host: 'h' }, { pgid: 5 }]);
     assert.ok(running.startedAt);
-    assert.deepEqual((await s.counts(sw.id)), { waiting: 0, queued: 2, running: 1, complete: 0, diverged: 0, failed: 0, interrupted: 0 });
+    assert.deepEqual((await s.counts(sw.id)), { waiting: 0, queued: 2, running: 1, complete: 0, diverged: 0, pruned: 0, failed: 0, interrupted: 0 });
     assert.deepEqual(await complete(s, r1, claimed[0].id, 1, 0.5), []);
     assert.deepEqual(await complete(s, r1, claimed[0].id, 1, 0.1), [claimed[0].id], 'a second completion is dropped and reported');
     const done = (await s.trial(sw.id, 1))!;
@@ -272,7 +272,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     assert.equal(best[1].std, null);
     assert.equal((await s.trials(sw.id, { state: 'diverged' }))[0].objective, null);
     assert.equal((await s.bestConfigs(sw.id, 1)).length, 1);
-    assert.deepEqual(await s.counts(sw.id), { waiting: 1, queued: 0, running: 0, complete: 3, diverged: 1, failed: 1, interrupted: 0 });
+    assert.deepEqual(await s.counts(sw.id), { waiting: 1, queued: 0, running: 0, complete: 3, diverged: 1, pruned: 0, failed: 1, interrupted: 0 });
     await s.close();
   });
 

@@ -48,7 +48,7 @@ export interface SweepProgress {
   stepsInFlight: number | null;
   /** The steps of one of its trials (progress.ts stepProgress). */
   stepsPerTrial: number;
-  /** Trials this worker ended (complete, diverged or failed). */
+  /** Trials this worker ended (complete, diverged, pruned or failed). */
   ranHere: number;
   bestTrial: number | null;
 }
