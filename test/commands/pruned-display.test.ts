@@ -38,11 +38,11 @@ trainer: { kind: quadratic, dim: 4, epochs: 4, steps_per_epoch: 20 }
 
 test('status, trials, best, the run summary and the report show pruned trials; best leaves them out', async () => {
   const { dir, db, run } = await prunedSweep();
-  assert.match(presentRun(run, 'p.yaml', db, 1).stdout, /^sweep p: 4 of 6 trials complete, 0 diverged, 2 pruned, 0 failed, 0 not run/m);
+  assert.match(presentRun(run, 'p.yaml', db, 1).stdout!, /^sweep p: 4 of 6 trials complete, 0 diverged, 2 pruned, 0 failed, 0 not run/m);
 
   const st = await status({ db, name: 'p' });
   assert.equal(st.sweeps[0].pruned, 2);
-  const table = presentStatus(st, 'csv').stdout.trim().split('\n');
+  const table = presentStatus(st, 'csv').stdout!.trim().split('\n');
   assert.deepEqual(table.map((l) => l.split(',').slice(0, 10)), [
     ['sweep', 'trials', 'waiting', 'queued', 'running', 'complete', 'diverged', 'pruned', 'failed', 'interrupted'],
     ['p', '6', '0', '0', '0', '4', '0', '2', '0', '0'],
@@ -59,7 +59,7 @@ test('status, trials, best, the run summary and the report show pruned trials; b
   }
   const hashes = d.prepare('SELECT number, config_hash FROM trials').all() as { number: number; config_hash: string }[];
   d.close();
-  const csv = presentTrials(pruned, 'csv').stdout;
+  const csv = presentTrials(pruned, 'csv').stdout!;
   assert.match(csv, /^trial,state,repeat,origin,max_lr,val_loss,seconds,error$/m);
   assert.match(csv, /^2,pruned,0,plan,0\.1,[\d.e-]+,[\d.]+,pruned at step 39: test hook$/m);
 
@@ -67,8 +67,8 @@ test('status, trials, best, the run summary and the report show pruned trials; b
   assert.equal(ranked.configs.length, 4);
   const prunedHashes = new Set(hashes.filter((h) => PRUNED.has(h.number)).map((h) => h.config_hash));
   assert.ok(ranked.configs.every((c) => !prunedHashes.has(c.configHash)), 'no pruned config is ranked');
-  assert.match(presentBest(ranked, 'table').stdout, /2 pruned trials are not ranked \(a config ranks by its complete repeats\): (npx )?lrsweep trials p --state pruned\n$/);
-  assert.doesNotMatch(presentBest(ranked, 'csv').stdout, /pruned/);
+  assert.match(presentBest(ranked, 'table').stdout!, /2 pruned trials are not ranked \(a config ranks by its complete repeats\): (npx )?lrsweep trials p --state pruned\n$/);
+  assert.doesNotMatch(presentBest(ranked, 'csv').stdout!, /pruned/);
 
   const out = join(dir, 'r.html');
   await report({ db, name: 'p', out, top: 3, force: false });
