@@ -416,6 +416,36 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     await s.close();
   });
 
+  test(`${name}: a pruned trial is final: kept with its points, last value and reason; never claimed, recovered, removed or overwritten by an import; never ranked`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('pr'));
+    await s.addTrials(sw.id, [trial('a'), trial('b')]);
+    const run = await s.beginRun(sw.id, runInfo);
+    const [a, b] = await s.claimTrials(sw.id, run, 2);
+    await complete(s, run, a.id, 1, 0.5);
+    await s.commit(run, {
+      started: [{ trialId: b.id }],
+      points: [{ trialId: b.id, attempt: 1, seq: 0, point: { epoch: 1, step: 9, values: { val_loss: 0.25 } } }],
+      outcomes: [{ trialId: b.id, state: 'pruned', objective: 0.25, durationMs: 3, note: 'pruned at step 9' }],
+    });
+    assert.deepEqual(await s.commit(run, { outcomes: [{ trialId: b.id, state: 'complete', objective: 0.1, durationMs: 1 }] }), [b.id], 'a decided trial is not overwritten');
+    await s.endRun(run, 'failed');
+    await s.recoverTrials(sw.id, () => false);
+    const pruned = (await s.trial(sw.id, 2))!;
+    assert.deepEqual([pruned.state, pruned.objective, pruned.error, pruned.attempts], ['pruned', 0.25, 'pruned at step 9', 1]);
+    assert.deepEqual((await s.points([b.id])).get(b.id), [{ epoch: 1, step: 9, values: { val_loss: 0.25 } }]);
+    const again = await s.beginRun(sw.id, runInfo);
+    assert.deepEqual(await s.claimTrials(sw.id, again, 10), []);
+    assert.deepEqual(await s.claimTrialIds(sw.id, again, [b.id]), []);
+    assert.equal(await s.removeTrials(sw.id, [b.id]), 0);
+    assert.deepEqual(await s.importTrials(sw.id, [imported(2, 'b', { objective: 0.1 })]), { added: 0, replaced: 0 }, 'an import never overwrites it');
+    assert.equal((await s.trial(sw.id, 2))!.state, 'pruned');
+    assert.deepEqual((await s.bestConfigs(sw.id, 10)).map((c) => c.configHash), ['a']);
+    assert.equal(await s.bestTrialObjective(sw.id), 0.5);
+    assert.deepEqual(await s.trials(sw.id, { state: 'pruned' }).then((ts) => ts.map((t) => t.number)), [2]);
+    await s.close();
+  });
+
   test(`${name}: removeTrials removes waiting, failed and stale trials with their points, never final or held ones, and their numbers are never given again`, async () => {
     const s = await open();
     const sw = await s.createSweep(sweepInput('rm'));
