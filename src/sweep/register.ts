@@ -85,6 +85,13 @@ export function compareWithStored(existing: SweepRecord, parsed: Sweep, o: Pick<
       legacy.push(key);
     }
   }
+  // A command sweep stored before steps_per_epoch was kept beside steps (schema of its definition,
+  // not of the store): the file's steps_per_epoch is read as that sweep always had it, absent.
+  const storedTrainer = existing.definition.trainer as Record<string, unknown> | undefined;
+  if (sweep.trainer.kind === 'command' && 'steps_per_epoch' in sweep.trainer && storedTrainer?.kind === 'command' && !('steps_per_epoch' in storedTrainer)) {
+    const { steps_per_epoch: _kept, ...trainer } = sweep.trainer;
+    sweep.trainer = trainer as Sweep['trainer'];
+  }
   const changes = describeChanges(identity(stored), identity(sweep));
   const files = trainerFilesChange(existing.trainerHash, o.trainerHash);
   if (files) changes.push(files);
