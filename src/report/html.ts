@@ -4,7 +4,7 @@
 import { totalOf } from '../core/trial.js';
 import { pickParams } from '../sweep/space.js';
 import { describeMethod } from '../sweep/samplers/index.js';
-import type { SweepResults as SweepData } from '../sweep/results.js';
+import { prunedNote, type SweepResults as SweepData } from '../sweep/results.js';
 import { CLI } from '../core/cli-name.js';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -68,6 +68,7 @@ ${chart('curves', 'LR curves', charts.curves)}
 ${chart('losses', 'losses', charts.losses)}
 
 <h2 id="landscape">The objective against the parameters</h2>
+${prunedNote(d) ? `<p class="muted">${esc(prunedNote(d)!)}: see <a href="#pruned">Pruned trials</a>.</p>` : ''}
 ${charts.heatmaps.length ? `<div class="grid">${charts.heatmaps.map((svg, i) => chart(`heatmap-${i}`, 'heatmap', svg)).join('')}</div>` : '<p>Fewer than two numeric parameters vary: no heatmaps.</p>'}
 ${charts.parallel ? chart('parallel', 'parallel coordinates', charts.parallel) : ''}
 

@@ -76,3 +76,9 @@ export async function gatherResults(storage: Storage, record: SweepRecord, top: 
     lints: lintSweep(definition, steps),
   };
 }
+
+/** What charts of complete trials leave out: pruned trials have no final objective (their last value is not one); null when there are none. */
+export function prunedNote(d: Pick<SweepResults, 'pruned'>): string | null {
+  const n = d.pruned.length;
+  return n === 0 ? null : `${n} pruned trial${n === 1 ? '' : 's'} left out (stopped early: a last value is not a final objective)`;
+}

@@ -17,6 +17,9 @@ import { report } from '../../src/commands/report.js';
 import { exportSweep } from '../../src/commands/export.js';
 import { presentRun } from '../../src/commands/run.js';
 import { skipOrFail } from '../helpers/skip.js';
+import { openStorage } from '../../src/storage/open.js';
+import { gatherResults } from '../../src/sweep/results.js';
+import { specFor } from '../../src/plot/sweep-charts.js';
 
 const PRUNED = new Set([2, 5]);
 
@@ -76,6 +79,14 @@ test('status, trials, best, the run summary and the report show pruned trials; b
   assert.match(html, /<span><b>2<\/b> pruned<\/span>/);
   const section = html.slice(html.indexOf('<h2 id="pruned">'), html.indexOf('<h2 id="definition">'));
   assert.equal((section.match(/pruned at step 39: test hook/g) ?? []).length, 2);
+  assert.match(html, /2 pruned trials left out \(stopped early: a last value is not a final objective\): see <a href="#pruned">/);
+  // The landscape plot says so too; its points are the complete trials only.
+  const storage = await openStorage(db, 'read');
+  const data = await gatherResults(storage, (await storage.getSweep('p'))!, 3);
+  await storage.close();
+  assert.deepEqual(data.trials.map((t) => t.trial), [1, 3, 4, 6]);
+  const spec = specFor('landscape', data) as unknown as { title: { subtitle: string } };
+  assert.equal(spec.title.subtitle, '2 pruned trials left out (stopped early: a last value is not a final objective)');
 });
 
 function pythonWithOptuna(): string | null {
