@@ -88,6 +88,8 @@ interface ActiveUnit {
   pendingMemberStops: [number, string][];
   /** Asynchronous prune checks not answered yet: the unit is decided only once they are. */
   checks: Set<Promise<void>>;
+  /** The executor handed it back: nothing is left to stop (late answers only record). */
+  handedBack: boolean;
   startedAt: number | null;
 }
 
@@ -218,6 +220,7 @@ export class Dispatcher {
       pendingStop: null,
       pendingMemberStops: [],
       checks: new Set(),
+      handedBack: false,
       startedAt: null,
     };
     this.active.add(unit);
@@ -227,6 +230,7 @@ export class Dispatcher {
     else for (const [member, reason] of unit.pendingMemberStops) running.stopMember(member, reason);
     // Pending prune checks decide members before the unit's end does (their held points come first).
     const settle = async (error: unknown) => {
+      unit.handedBack = true;
       while (unit.checks.size > 0) await Promise.allSettled([...unit.checks]);
       this.ended(unit, error);
     };
@@ -319,7 +323,7 @@ export class Dispatcher {
   /** Records the member pruned (reason as its note, its last objective value) and stops its training. */
   private pruned(unit: ActiveUnit, index: number, m: Member, reason: string): void {
     this.finish(m, { trialId: m.trial.id, state: 'pruned', objective: m.lastObjective, durationMs: this.elapsed(unit), note: reason });
-    if (this.stopIfAllFinal(unit, reason)) return;
+    if (this.stopIfAllFinal(unit, reason) || unit.handedBack) return;
     if (unit.running) unit.running.stopMember(index, reason);
     else unit.pendingMemberStops.push([index, reason]);
   }
@@ -327,6 +331,7 @@ export class Dispatcher {
   /** Stops the unit once none of its members is training any more; says whether it did. */
   private stopIfAllFinal(unit: ActiveUnit, reason: string): boolean {
     if (!unit.members.every((x) => x.final)) return false;
+    if (unit.handedBack) return true;
     if (unit.running) unit.running.stop(reason);
     else unit.pendingStop = reason;
     return true;
