@@ -49,10 +49,13 @@ function fmt(v: number | null): string {
 
 function progressLine(p: Progress): string {
   const c = p.counts;
-  return `${c.failed} failed | ${c.diverged} diverged | ${c.running} running${reachedText(p.reached)}, ${c.queued} queued | best trial ${fmt(p.bestTrial)}`;
+  return `${c.failed} failed | ${c.diverged} diverged${c.pruned > 0 ? ` | ${c.pruned} pruned` : ''} | ${c.running} running${reachedText(p.reached)}, ${c.queued} queued | best trial ${fmt(p.bestTrial)}`;
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
+
+/** `N pruned, ` when a pruner stopped trials (sweeps without a pruner read as before). */
+export const prunedText = (n: number) => (n > 0 ? `${n} pruned, ` : '');
 
 /**
  * What the bar counts: training steps (progress.ts), so a cohort in training moves it, with the
@@ -65,7 +68,7 @@ export function progressMeasure(p: Progress): { unit: 'steps' | 'trials'; value:
     return { unit: 'steps', value: s.done, total: s.total, shown: `${count(s.done)}/${count(s.total)}${percent} | trials ${p.counts.complete}/${p.total} complete`,
       eta: etaSeconds(s.doneThisRun, s.toRunThisRun, p.elapsedSeconds) };
   }
-  const done = p.counts.complete + p.counts.diverged + p.counts.failed;
+  const done = p.counts.complete + p.counts.diverged + p.counts.pruned + p.counts.failed;
   return { unit: 'trials', value: done, total: p.total, shown: `${p.counts.complete}/${p.total} complete`, eta: etaSeconds(p.doneThisRun, p.toRunThisRun, p.elapsedSeconds) };
 }
 
@@ -157,7 +160,7 @@ export function presentRun(report: RunReport, file: string, db: string, waited: 
       `start workers on any machine with this sweep file: ${CLI} worker ${file}${flag}\n` };
   }
   const lines = [
-    `sweep ${report.sweep}: ${c.complete} of ${total} trials complete, ${c.diverged} diverged, ${c.failed} failed, ${c.interrupted + c.waiting + c.queued + c.running} not run ` +
+    `sweep ${report.sweep}: ${c.complete} of ${total} trials complete, ${c.diverged} diverged, ${prunedText(c.pruned)}${c.failed} failed, ${c.interrupted + c.waiting + c.queued + c.running} not run ` +
       `(${report.ranThisRun} ended in this run; ${waited.toFixed(1)} s in all, ${report.workers} workers)`,
   ];
   if (report.added > 0 && report.added < total) lines.push(`${report.added} new trials were added to the sweep`);

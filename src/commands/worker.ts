@@ -78,7 +78,7 @@ export function presentWorker(sweeps: ServedReport[], stopped: boolean, db: stri
   }
   const lines = sweeps.map((s) => {
     const c = s.counts;
-    return `sweep ${s.sweep}: ${s.ranHere} trials ended on this worker; ${c.complete} of ${totalOf(c)} complete, ${c.diverged} diverged, ${c.failed} failed` +
+    return `sweep ${s.sweep}: ${s.ranHere} trials ended on this worker; ${c.complete} of ${totalOf(c)} complete, ${c.diverged} diverged, ${c.pruned > 0 ? `${c.pruned} pruned, ` : ''}${c.failed} failed` +
       `${s.cancelled ? ' (cancelled)' : ''}`;
   });
   for (const s of refusedOf(sweeps)) lines.push(`sweep ${s.sweep}: not served to the end here`);

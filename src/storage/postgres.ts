@@ -155,7 +155,7 @@ const SQL = {
   // Trials removeTrials may remove (not final, not held by a running run); the sweep keeps its
   // highest number; their metrics go with them (ON DELETE CASCADE).
   removeTrials: `WITH doomed AS (SELECT t.id FROM trials t WHERE t.sweep_id = $1 AND t.id = ANY($2::bigint[])
-                                AND t.state NOT IN ('complete', 'diverged')
+                                AND t.state NOT IN ('complete', 'diverged', 'pruned')
                                 AND NOT (t.${HELD} AND t.run_id IN (SELECT id FROM runs WHERE status = 'running')) FOR UPDATE),
           mark AS (UPDATE sweeps SET last_number = GREATEST(last_number, (SELECT COALESCE(MAX(number), 0) FROM trials WHERE sweep_id = $1)) WHERE id = $1)
           DELETE FROM trials WHERE id IN (SELECT id FROM doomed)`,

@@ -166,7 +166,7 @@ export class SqliteStorage implements Storage {
       setLastNumber: p('UPDATE sweeps SET last_number = MAX(last_number, ?) WHERE id = ?'),
       // A trial removeTrials may remove: not final, and not held by a running run.
       removable: p(`SELECT id FROM trials WHERE sweep_id = @sweep AND id IN (SELECT value FROM json_each(@ids))
-                      AND state NOT IN ('complete', 'diverged')
+                      AND state NOT IN ('complete', 'diverged', 'pruned')
                       AND NOT (${HELD} AND run_id IN (SELECT id FROM runs WHERE status = 'running'))`),
       dropTrialMetrics: p('DELETE FROM metrics WHERE trial_id IN (SELECT value FROM json_each(?))'),
       dropTrials: p('DELETE FROM trials WHERE id IN (SELECT value FROM json_each(?))'),

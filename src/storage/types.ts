@@ -16,8 +16,8 @@
 //   trial on (queued -> running -> a final state), and only while it still owns it: a write for a
 //   trial the run no longer holds (its lease lapsed, the sweep was recovered by another run) is
 //   dropped and reported back, never applied.
-// - Complete exactly once: a complete or diverged trial is never reset, re-claimed or overwritten,
-//   and is removed only with its whole sweep (deleteSweep, `lrsweep delete`), never while a live
+// - Complete exactly once: a complete, diverged or pruned trial (FINAL_STATES) is never reset,
+//   re-claimed or overwritten, and is removed only with its whole sweep (deleteSweep, `lrsweep delete`), never while a live
 //   run works on the sweep.
 // - Runs own what they claim. When a run dies its queued and running trials are stale;
 //   recoverTrials() puts them, and failed and interrupted ones, back to waiting, and returns the
@@ -123,7 +123,7 @@ export interface TrialRecord extends NewTrial {
   runId: number | null;
   /** How many times it was claimed; the latest attempt's points are the trial's points. */
   attempts: number;
-  /** failed/interrupted: why; diverged: where. */
+  /** failed/interrupted: why; diverged: where; pruned: the pruner's reason. */
   error: string | null;
   createdAt: string;
   startedAt: string | null;
@@ -136,7 +136,7 @@ export interface TrialRecord extends NewTrial {
 
 /** How a trial a run holds ended. */
 export type Outcome =
-  | { trialId: number; state: 'complete' | 'diverged'; objective: number | null; durationMs: number; note?: string | null }
+  | { trialId: number; state: 'complete' | 'diverged' | 'pruned'; objective: number | null; durationMs: number; note?: string | null }
   | { trialId: number; state: 'failed' | 'interrupted'; error: string; durationMs: number | null };
 
 /** What the run loop commits at once (one transaction): trials started, points reported, outcomes. */
@@ -322,7 +322,7 @@ export interface Storage {
   askTrials(sweepId: number, suggest: (trials: TrialRecord[]) => NewTrial[]): Promise<TrialRecord[]>;
   /**
    * Removes these trials of the sweep and their points (`run --replace`: trials the new definition
-   * no longer plans), except complete or diverged ones and those a running run holds, which stay.
+   * no longer plans), except final ones (complete, diverged, pruned) and those a running run holds, which stay.
    * Returns how many were removed.
    */
   removeTrials(sweepId: number, trialIds: number[]): Promise<number>;
@@ -362,7 +362,7 @@ export interface Storage {
   /**
    * Claims the given trials of the sweep for this run (queue jobs name them): those waiting or
    * interrupted move to queued, attempts counted, and come back in number order. Trials in any
-   * other state (held by a run, failed, complete, diverged) are left alone and not returned, so a
+   * other state (held by a run, failed, complete, diverged, pruned) are left alone and not returned, so a
    * job delivered twice never runs a trial twice. A run that is no longer running (found dead)
    * claims nothing.
    */
@@ -378,7 +378,7 @@ export interface Storage {
   trial(sweepId: number, number: number): Promise<TrialRecord | null>;
   /** The latest attempt's points of each trial, in the order they were reported. */
   points(trialIds: number[]): Promise<Map<number, MetricPoint[]>>;
-  /** Configs ranked by mean objective over complete repeats (never failed or diverged trials). */
+  /** Configs ranked by mean objective over complete repeats (never failed, diverged or pruned trials). */
   bestConfigs(sweepId: number, top: number): Promise<RankedConfig[]>;
   /** The best objective of a single complete trial by the sweep's goal (what progress lines show), or null. */
   bestTrialObjective(sweepId: number): Promise<number | null>;
@@ -390,7 +390,7 @@ export interface Storage {
    * Writes trials copied from another store, in one transaction that takes the sweep's lock as
    * addTrials does. A trial new to the sweep (by config hash and repeat) is inserted with its number
    * and its points. A trial already here is replaced (fields and points) only when the copy is final
-   * (complete, diverged) and the one here is neither final nor held (waiting, failed, interrupted);
+   * (complete, diverged, pruned) and the one here is neither final nor held (waiting, failed, interrupted);
    * otherwise it is left alone, so importing twice changes nothing. Throws ImportConflictError,
    * writing nothing, when the two stores number the sweep's trials differently (a trial here under
    * another number, or a new trial's number taken by another config).

@@ -22,6 +22,7 @@ import { loadSweepFile, type CheckProgress } from './file.js';
 import { HEARTBEAT_MS, isRunAlive, leftoverGraceMs, recoverSweep } from './liveness.js';
 import { registerSweep, registerTrials } from './register.js';
 import { lintLines, lintSweep } from './lints.js';
+import type { PruneCheckFactory } from './prune-hook.js';
 import { StorageSource } from './source.js';
 import { countTrials, plan, type PlanStats, type Planned } from './space.js';
 import { askAndAdd, suggestTrials } from './ask.js';
@@ -55,12 +56,14 @@ export interface RunOptions {
   enqueueOnly?: boolean;
   /** Tell onNotice of the sweep's schedule traps (lint rules not ignored by the file); default true. */
   lint?: boolean;
+  /** Builds the sweep's prune check (prune-hook.ts); none by default. */
+  prune?: PruneCheckFactory;
 }
 
 export interface Progress {
   counts: StateCounts;
   total: number;
-  /** Trials this run ended (complete, diverged or failed), and how many it set out to run. */
+  /** Trials this run ended (complete, diverged, pruned or failed), and how many it set out to run. */
   doneThisRun: number;
   toRunThisRun: number;
   elapsedSeconds: number;
@@ -195,6 +198,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
       dispatcher = new Dispatcher({
         storage, executor: training.executor, sweep, sweepId: record.id, runId, counts, best, provenance: training.provenance,
         unitFor: training.unitFor, tally, steps: trialSteps,
+        prune: o.prune?.({ storage, sweepId: record.id, sweep, steps: trialSteps }) ?? undefined,
         // Every claimed row is checked against this file's plan: an edited one is never trained.
         source: new StorageSource(storage, record.id, runId, training.cohortSize, { sweep: sweep.name, row: planCheck(sweep, loaded.trainer.steps) },
           adaptive ? {
@@ -260,7 +264,7 @@ async function runOnQueue(storage: Storage, item: ServedSweep, o: RunOptions,
     const atStart = await storage.counts(item.record.id);
     const toRun = atStart.waiting + notCreated(atStart);
     const { sweeps, stopped } = await serve(storage, queue, [item], {
-      workers: fields.workers, backend, wait: false, signal: o.signal, trialsDir: o.trialsDir, onNotice: o.onNotice, tally: fields.tally,
+      workers: fields.workers, backend, wait: false, signal: o.signal, trialsDir: o.trialsDir, onNotice: o.onNotice, tally: fields.tally, prune: o.prune,
       onProgress: (_, p) => {
         const ahead = { ...p.counts, waiting: p.counts.waiting + notCreated(p.counts) };
         o.onProgress?.({

@@ -84,8 +84,8 @@ test('a tiny sweep runs through the pool, tfjs and SQLite, and every command rea
   assert.equal(ranked.configs[0].repeats, 2);
 
   const csv = presentStatus(await status({ db }), 'csv').stdout!.split('\n');
-  assert.equal(csv[0], 'sweep,trials,waiting,queued,running,complete,diverged,failed,interrupted,best_config,metric,goal');
-  assert.match(csv[1], /^tiny-mlp,8,0,0,0,8,0,0,0,[0-9.]+,val_loss,minimize$/);
+  assert.equal(csv[0], 'sweep,trials,waiting,queued,running,complete,diverged,pruned,failed,interrupted,best_config,metric,goal');
+  assert.match(csv[1], /^tiny-mlp,8,0,0,0,8,0,0,0,0,[0-9.]+,val_loss,minimize$/);
 
   assert.equal((await listTrials({ db, name: 'tiny-mlp', state: 'complete' })).trials.length, 8);
 

@@ -141,7 +141,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     const running = (await s.trial(sw.id, 1))!;
     assert.deepEqual([running.state, running.provenance, running.process], ['running', { host: 'h' }, { pgid: 5 }]);
     assert.ok(running.startedAt);
-    assert.deepEqual((await s.counts(sw.id)), { waiting: 0, queued: 2, running: 1, complete: 0, diverged: 0, failed: 0, interrupted: 0 });
+    assert.deepEqual((await s.counts(sw.id)), { waiting: 0, queued: 2, running: 1, complete: 0, diverged: 0, pruned: 0, failed: 0, interrupted: 0 });
     assert.deepEqual(await complete(s, r1, claimed[0].id, 1, 0.5), []);
     assert.deepEqual(await complete(s, r1, claimed[0].id, 1, 0.1), [claimed[0].id], 'a second completion is dropped and reported');
     const done = (await s.trial(sw.id, 1))!;
@@ -325,7 +325,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     assert.equal(best[1].std, null);
     assert.equal((await s.trials(sw.id, { state: 'diverged' }))[0].objective, null);
     assert.equal((await s.bestConfigs(sw.id, 1)).length, 1);
-    assert.deepEqual(await s.counts(sw.id), { waiting: 1, queued: 0, running: 0, complete: 3, diverged: 1, failed: 1, interrupted: 0 });
+    assert.deepEqual(await s.counts(sw.id), { waiting: 1, queued: 0, running: 0, complete: 3, diverged: 1, pruned: 0, failed: 1, interrupted: 0 });
     await s.close();
   });
 
@@ -466,6 +466,36 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     }
     assert.equal(await s.bestTrialObjective(min.id), 0.25);
     assert.equal(await s.bestTrialObjective(max.id), 0.5);
+    await s.close();
+  });
+
+  test(`${name}: a pruned trial is final: kept with its points, last value and reason; never claimed, recovered, removed or overwritten by an import; never ranked`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('pr'));
+    await s.addTrials(sw.id, [trial('a'), trial('b')]);
+    const run = await s.beginRun(sw.id, runInfo);
+    const [a, b] = await s.claimTrials(sw.id, run, 2);
+    await complete(s, run, a.id, 1, 0.5);
+    await s.commit(run, {
+      started: [{ trialId: b.id }],
+      points: [{ trialId: b.id, attempt: 1, seq: 0, point: { epoch: 1, step: 9, values: { val_loss: 0.25 } } }],
+      outcomes: [{ trialId: b.id, state: 'pruned', objective: 0.25, durationMs: 3, note: 'pruned at step 9' }],
+    });
+    assert.deepEqual(await s.commit(run, { outcomes: [{ trialId: b.id, state: 'complete', objective: 0.1, durationMs: 1 }] }), [b.id], 'a decided trial is not overwritten');
+    await s.endRun(run, 'failed');
+    await s.recoverTrials(sw.id, () => false);
+    const pruned = (await s.trial(sw.id, 2))!;
+    assert.deepEqual([pruned.state, pruned.objective, pruned.error, pruned.attempts], ['pruned', 0.25, 'pruned at step 9', 1]);
+    assert.deepEqual((await s.points([b.id])).get(b.id), [{ epoch: 1, step: 9, values: { val_loss: 0.25 } }]);
+    const again = await s.beginRun(sw.id, runInfo);
+    assert.deepEqual(await s.claimTrials(sw.id, again, 10), []);
+    assert.deepEqual(await s.claimTrialIds(sw.id, again, [b.id]), []);
+    assert.equal(await s.removeTrials(sw.id, [b.id]), 0);
+    assert.deepEqual(await s.importTrials(sw.id, [imported(2, 'b', { objective: 0.1 })]), { added: 0, replaced: 0 }, 'an import never overwrites it');
+    assert.equal((await s.trial(sw.id, 2))!.state, 'pruned');
+    assert.deepEqual((await s.bestConfigs(sw.id, 10)).map((c) => c.configHash), ['a']);
+    assert.equal(await s.bestTrialObjective(sw.id), 0.5);
+    assert.deepEqual(await s.trials(sw.id, { state: 'pruned' }).then((ts) => ts.map((t) => t.number)), [2]);
     await s.close();
   });
 

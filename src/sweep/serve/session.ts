@@ -64,9 +64,11 @@ export async function openSession(m: Machine, s: Serving): Promise<Session | nul
     },
   }, adaptive);
   const before = s.ran;
+  const steps = stepsOf(item.loaded);
   const dispatcher = new Dispatcher({
     storage, executor: s.training.executor, sweep: item.sweep, sweepId: item.record.id, runId, counts: s.counts, best: s.best, source,
-    provenance: s.training.provenance, unitFor: s.training.unitFor, tally: o.tally, steps: stepsOf(item.loaded),
+    provenance: s.training.provenance, unitFor: s.training.unitFor, tally: o.tally, steps,
+    prune: o.prune?.({ storage, sweepId: item.record.id, sweep: item.sweep, steps }) ?? undefined,
     onRecorded(n, b) {
       s.ran = before + n;
       s.best = b;
