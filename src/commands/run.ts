@@ -224,8 +224,8 @@ export async function handler(argv: Args): Promise<void> {
     }
     const report = await runSweep({
       file, db: argv.db, enqueueOnly: argv['enqueue-only'], workers: argv.workers, backend: argv.backend, extend: argv.extend, replace: argv.replace, signal: stop.signal, trialsDir: argv['trials-dir'], lint: argv.lint,
-      // RunOptions.prune (branch pruned-state): the sweep's pruner, or --pruner's in its place.
-      ...({ prune: prunerFactory(argv.pruner) } as object),
+      // The sweep's pruner, or --pruner's in its place.
+      prune: prunerFactory(argv.pruner),
       onNotice: (message) => process.stderr.write(`lrsweep: ${message}\n`),
       onProgress: (p) => {
         training = true;

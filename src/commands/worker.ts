@@ -142,8 +142,8 @@ export async function handler(argv: Args): Promise<void> {
       const { sweeps, stopped } = await serve(storage, queue, served, {
         tally,
         workers: argv.workers ?? defaultWorkers(), backend: argv.backend, wait: argv.wait, signal: stop.signal, trialsDir: argv['trials-dir'], onNotice: notice,
-        // ServeOptions.prune (branch pruned-state): each sweep's pruner, or --pruner's in its place.
-        ...({ prune: prunerFactory(argv.pruner) } as object),
+        // Each sweep's pruner, or --pruner's in its place.
+        prune: prunerFactory(argv.pruner),
         // A waiting worker given directories also serves sweeps of theirs registered later.
         discover: () => scan(storage, argv['sweep-files'], argv.backend, state, { notice: noticeOnce, rescan: true, wait: true }),
         onProgress: (name, p) => {

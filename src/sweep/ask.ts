@@ -38,10 +38,18 @@ import { configOfValues, seedOf } from './space.js';
 /** Redraws in a row (a suggestion already tried or refused) before an ask gives up. */
 export const MAX_MISSES = 100;
 
-const SETTLED = new Set(['complete', 'diverged', 'failed']);
+const SETTLED = new Set(['complete', 'diverged', 'pruned', 'failed']);
 
-/** One entry per config, in creation order: what an adaptive sampler learns from. */
-export function historyOf(sweep: Sweep, trials: readonly TrialRecord[]): Observed[] {
+/** Pruned trials' last steps, by trial id (what ranks pruned configs: the later stopped, the better). */
+export type PrunedSteps = ReadonlyMap<number, number>;
+
+/**
+ * One entry per config, in creation order: what an adaptive sampler learns from. A config whose
+ * repeats include a pruned one (and none diverged) is pruned: its objective is the mean of its
+ * repeats' values, a pruned repeat's being its last reported value (as Optuna's TPE reads a pruned
+ * trial), and its step the earliest of its pruned repeats' last steps (`prunedSteps`; unknown: none).
+ */
+export function historyOf(sweep: Sweep, trials: readonly TrialRecord[], prunedSteps: PrunedSteps = new Map()): Observed[] {
   const byConfig = new Map<string, TrialRecord[]>();
   for (const t of [...trials].sort((a, b) => a.number - b.number)) {
     const list = byConfig.get(t.configHash);
@@ -53,9 +61,13 @@ export function historyOf(sweep: Sweep, trials: readonly TrialRecord[]): Observe
     const params = repeats[0].params as Config;
     if (repeats.length < sweep.repeats || repeats.some((t) => !SETTLED.has(t.state))) return { params, objective: null, state: 'running' };
     if (repeats.some((t) => t.state === 'diverged')) return { params, objective: null, state: 'diverged' };
-    const values = repeats.filter((t) => t.state === 'complete' && t.objective !== null).map((t) => t.objective!);
-    if (values.length === 0) return { params, objective: null, state: 'failed' };
-    return { params, objective: sign * (values.reduce((a, b) => a + b, 0) / values.length), state: 'complete' };
+    const valued = repeats.filter((t) => (t.state === 'complete' || t.state === 'pruned') && t.objective !== null);
+    if (valued.length === 0) return { params, objective: null, state: 'failed' };
+    const objective = sign * (valued.reduce((a, t) => a + t.objective!, 0) / valued.length);
+    const pruned = repeats.filter((t) => t.state === 'pruned');
+    if (pruned.length === 0) return { params, objective, state: 'complete' };
+    const steps = pruned.map((t) => prunedSteps.get(t.id)).filter((x): x is number => x !== undefined);
+    return { params, objective, state: 'pruned', ...(steps.length === pruned.length ? { step: Math.min(...steps) } : {}) };
   });
 }
 
@@ -75,8 +87,8 @@ export function configsLeft(sweep: Sweep, configs: number, trials: number): numb
  * The trials of up to n new configs, given the sweep's trials so far (pure: the same trials and
  * sweep give the same result). `steps` is the trainer's step count.
  */
-export function suggestTrials(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number): NewTrial[] {
-  return suggest(sweep, steps, trials, n).trials;
+export function suggestTrials(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number, prunedSteps?: PrunedSteps): NewTrial[] {
+  return suggest(sweep, steps, trials, n, prunedSteps).trials;
 }
 
 /**
@@ -89,8 +101,8 @@ export function firstAskProblem(sweep: Sweep, steps: number): string | null {
   return trials.length === 0 ? lastProblem : null;
 }
 
-function suggest(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number): { trials: NewTrial[]; lastProblem: string | null } {
-  const history = historyOf(sweep, trials);
+function suggest(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number, prunedSteps?: PrunedSteps): { trials: NewTrial[]; lastProblem: string | null } {
+  const history = historyOf(sweep, trials, prunedSteps);
   const want = Math.min(n, configsLeft(sweep, history.length, trials.length));
   if (want <= 0) return { trials: [], lastProblem: null };
   const sampler = samplerOf(sweep);
@@ -126,6 +138,16 @@ function suggest(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n:
  * Asks the sweep's sampler for up to n configs from its stored history and adds their trials, in
  * one transaction under the sweep's lock (Storage.askTrials); returns the trials added.
  */
-export async function askAndAdd(storage: Storage, sweepId: number, sweep: Sweep, steps: number, n: number): Promise<TrialRecord[]> {
-  return storage.askTrials(sweepId, (trials) => suggestTrials(sweep, steps, trials, n));
+export async function askAndAdd(storage: Storage, sweepId: number, sweep: Sweep, steps: number, n: number, cache: Map<number, number> = new Map()): Promise<TrialRecord[]> {
+  // Pruned trials' last steps, read before the lock (a trial pruned since has no step yet: ranked
+  // by its value among pruned ones); `cache` keeps them across asks, as a pruned trial never changes.
+  const pruned = await storage.trials(sweepId, { state: 'pruned' });
+  const unknown = pruned.filter((t) => !cache.has(t.id)).map((t) => t.id);
+  if (unknown.length > 0) {
+    for (const [id, points] of await storage.points(unknown)) {
+      const stepped = points.filter((p) => p.step !== null);
+      if (stepped.length > 0) cache.set(id, Math.max(...stepped.map((p) => p.step!)));
+    }
+  }
+  return storage.askTrials(sweepId, (trials) => suggestTrials(sweep, steps, trials, n, cache));
 }

@@ -176,6 +176,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const counts = await storage.counts(record.id);
     // An adaptive sampler's trials are created as results arrive: those not created yet are to run too.
     const adaptive = isAdaptive(sweep);
+    const prunedSteps = new Map<number, number>(); // pruned trials' last steps, read once (ask.ts)
     const notCreated = () => (adaptive ? Math.max(0, countTrials(sweep) - totalOf(counts)) : 0);
     const toRun = counts.waiting + notCreated();
     let best = await storage.bestTrialObjective(record.id);
@@ -206,7 +207,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
             perSlot: training.cohortSize,
             ask: async (configs) => {
               await dispatcher?.commitNow();
-              const added = (await askAndAdd(storage, record.id, sweep, loaded.trainer.steps, configs)).length;
+              const added = (await askAndAdd(storage, record.id, sweep, loaded.trainer.steps, configs, prunedSteps)).length;
               counts.waiting += added;
               return added;
             },

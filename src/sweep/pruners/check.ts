@@ -1,6 +1,6 @@
 // The live check: builds the dispatcher's prune check from a sweep's pruner and its stored history
-// (a PruneCheckFactory, as branch pruned-state's sweep/prune-hook.ts types it: a run or a worker's
-// session calls it when it opens a sweep). The dispatcher calls the check with each point of the
+// (a PruneCheckFactory, sweep/prune-hook.ts: a run or a worker's session calls it when it opens a
+// sweep). The dispatcher calls the check with each point of the
 // objective a trial reports (its points so far, in step order, each at the index of the last
 // optimizer step before it, from 0: here counted as steps done, that index + 1, as progress.ts
 // counts stored points). Only a point that confirms a reading
@@ -18,9 +18,8 @@ import { judge, prunerOf, type Pruner } from './index.js';
 import { prunerFlag } from './spec.js';
 import type { StepValue, TrialView } from './pruner.js';
 import { freshOf, readingsOf, timelineOf, FLAT, type Timeline } from './readings.js';
+import type { PruneCheck, PruneCheckFactory, PruneContext } from '../prune-hook.js';
 
-/** The check the dispatcher calls (prune-hook.ts PruneCheck on branch pruned-state): points at 0-based step indices; a reason stops the trial as pruned. */
-export type PruneCheck = (trial: TrialRecord, points: readonly StepValue[]) => Promise<string | null> | string | null;
 
 /** How often the trials in training are read again at most, while judging. */
 export const REFRESH_MS = 1000;
@@ -63,12 +62,7 @@ export class Timelines {
   }
 }
 
-export interface CheckContext {
-  storage: Storage;
-  sweepId: number;
-  sweep: Sweep;
-  steps: TrialSteps;
-}
+export type CheckContext = PruneContext;
 
 /**
  * The prune check factory of a run or a worker: the sweep's own pruner, or the `--pruner` flag's
@@ -76,7 +70,7 @@ export interface CheckContext {
  * the file's. The flag was checked when it was read (flags.ts), except against the trainer's steps:
  * a rung at or past the last step is never reached.
  */
-export function prunerFactory(flag: string | undefined): (c: CheckContext) => PruneCheck | null {
+export function prunerFactory(flag: string | undefined): PruneCheckFactory {
   return (c) => {
     if (flag === undefined) return pruneCheck(c);
     const spec = prunerFlag(flag, null);

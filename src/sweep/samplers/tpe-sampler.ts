@@ -49,7 +49,7 @@ export function tpeSpace(sweep: Pick<Sweep, 'parameters'>): TpeSpace {
 
 function toTpe(o: Observed, space: TpeSpace): TpeTrial {
   const params = Object.fromEntries(space.map((p) => [p.name, o.params[p.name] as TpeValue]));
-  return { params, value: o.state === 'complete' ? o.objective : null, state: o.state };
+  return { params, value: o.state === 'complete' || o.state === 'pruned' ? o.objective : null, state: o.state, ...(o.step === undefined ? {} : { step: o.step }) };
 }
 
 /** The sweep's Sobol points as configs of its varied parameters (method: sobol's sequence and mapping), computed as far as asked. */
@@ -97,7 +97,7 @@ export const tpe: SamplerEntry = {
       adaptive: true,
       suggest(history, n, random): Suggestion[] {
         const trials = history.map((o) => toTpe(o, space));
-        const finished = trials.filter((t) => t.state === 'complete' || t.state === 'diverged').length;
+        const finished = trials.filter((t) => t.state === 'complete' || t.state === 'diverged' || t.state === 'pruned').length;
         if (finished < startupTrials && sobolAt) {
           const tried = new Set(history.map((o) => keyOf(o.params)));
           const out: Suggestion[] = [];

@@ -35,12 +35,13 @@ export async function openSession(m: Machine, s: Serving): Promise<Session | nul
   const training = s.training;
   // An adaptive sampler: this worker asks when it has a free slot and no job waits (ask.ts says how
   // asks on many machines take turns), after committing what ended here, so its history has it.
+  const prunedSteps = new Map<number, number>(); // pruned trials' last steps, read once (ask.ts)
   const adaptive: Asking | undefined = isAdaptive(item.sweep) ? {
     slots: training.executor.slots,
     perSlot: training.cohortSize,
     ask: async (configs) => {
       await dispatcher.commitNow();
-      const added = await askAndAdd(storage, item.record.id, item.sweep, item.loaded.trainer.steps, configs);
+      const added = await askAndAdd(storage, item.record.id, item.sweep, item.loaded.trainer.steps, configs, prunedSteps);
       if (added.length > 0) await enqueueTrials(queue, item.record.id, added, training.cohortSize);
       s.counts.waiting += added.length;
       return added.length;
