@@ -37,6 +37,11 @@ export interface PruneContext {
   sweep: Sweep;
   /** A trial's steps, and an epoch's when the trainer says. */
   steps: TrialSteps;
+  /**
+   * Writes what this run has settled and not yet committed (the dispatcher batches its writes), so
+   * a history read right after has every trial that ended here: a check calls it before it reads.
+   */
+  commit?: () => Promise<void>;
 }
 
 /**

@@ -5,9 +5,12 @@
 // optimizer step before it, from 0: here counted as steps done, that index + 1, as progress.ts
 // counts stored points). Only a point that confirms a reading
 // (readings.ts) is judged; every other point is answered at once without touching storage. At a
-// reading, the other trials are read from storage: a trial that ended (complete, pruned,
-// diverged, failed) is read once and its readings kept, since they never change again; those in
-// training are read anew, at most every REFRESH_MS. The decision itself is pruners/index.ts
+// reading, what this run settled is committed first (PruneContext.commit), then the other trials
+// are read from storage as they stand: a trial that ended (complete, pruned, diverged, failed) has
+// its points read once and its readings kept, since they never change again; those in training
+// have theirs read anew. (An earlier version read at most once a second: a sweep of short trials
+// then judged every trial against a history from before the ones that had just ended, and pruned
+// nothing.) The decision itself is pruners/index.ts
 // judge(), a pure function of what it is handed.
 
 import type { MetricPoint } from '../../core/trial.js';
@@ -20,9 +23,6 @@ import type { StepValue, TrialView } from './pruner.js';
 import { freshOf, readingsOf, timelineOf, FLAT, type Timeline } from './readings.js';
 import type { PruneCheck, PruneCheckFactory, PruneContext } from '../prune-hook.js';
 
-
-/** How often the trials in training are read again at most, while judging. */
-export const REFRESH_MS = 1000;
 
 /** The objective's points of stored points, in step order, as steps done (points without a step or a finite value left out). */
 export function objectivePoints(points: readonly MetricPoint[], metric: string, steps: TrialSteps, sign: 1 | -1): StepValue[] {
@@ -86,15 +86,13 @@ export function pruneCheck(c: CheckContext): PruneCheck | null {
   const sign = c.sweep.objective.goal === 'maximize' ? -1 : 1;
   const timelines = new Timelines(c.steps.perTrial);
   const ended = new Map<number, TrialView>();
-  let live = new Map<number, TrialView>();
-  let readAt = -Infinity;
 
   const history = async (): Promise<Map<number, TrialView>> => {
-    if (Date.now() - readAt < REFRESH_MS) return new Map([...ended, ...live]);
+    await c.commit?.();
     const trials = await c.storage.trials(c.sweepId);
     const toRead = trials.filter((t) => !ended.has(t.id) && (ENDED.has(t.state) || t.state === 'running'));
     const points = toRead.length > 0 ? await c.storage.points(toRead.map((t) => t.id)) : new Map<number, MetricPoint[]>();
-    live = new Map();
+    const live = new Map<number, TrialView>();
     for (const t of trials) {
       if (ended.has(t.id)) continue;
       const own = objectivePoints(points.get(t.id) ?? [], c.sweep.objective.metric, c.steps, sign);
@@ -102,7 +100,6 @@ export function pruneCheck(c: CheckContext): PruneCheck | null {
       if (t.state === 'complete') view.reached = Math.max(view.reached, c.steps.perTrial);
       (ENDED.has(t.state) ? ended : live).set(t.id, view);
     }
-    readAt = Date.now();
     return new Map([...ended, ...live]);
   };
 

@@ -66,10 +66,10 @@ export async function openSession(m: Machine, s: Serving): Promise<Session | nul
   }, adaptive);
   const before = s.ran;
   const steps = stepsOf(item.loaded);
-  const dispatcher = new Dispatcher({
+  const dispatcher: Dispatcher = new Dispatcher({
     storage, executor: s.training.executor, sweep: item.sweep, sweepId: item.record.id, runId, counts: s.counts, best: s.best, source,
     provenance: s.training.provenance, unitFor: s.training.unitFor, tally: o.tally, steps,
-    prune: o.prune?.({ storage, sweepId: item.record.id, sweep: item.sweep, steps }) ?? undefined,
+    prune: o.prune?.({ storage, sweepId: item.record.id, sweep: item.sweep, steps, commit: async (): Promise<void> => dispatcher.commitNow() }) ?? undefined,
     onRecorded(n, b) {
       s.ran = before + n;
       s.best = b;
