@@ -121,9 +121,11 @@ export async function handler(argv: Args): Promise<void> {
     told.add(m);
     notice(m);
   };
+  // Each sweep's pruner, or --pruner's in its place (checked against each file's trainer as it is found).
+  const prune = prunerFactory(argv.pruner);
   let served: ServedSweep[];
   try {
-    served = await scan(reader, argv['sweep-files'], argv.backend, state, { notice: noticeOnce, wait: argv.wait });
+    served = await scan(reader, argv['sweep-files'], argv.backend, state, { notice: noticeOnce, wait: argv.wait, prune });
     if (served.length === 0) {
       const none = `none of ${argv['sweep-files'].join(', ')} holds a sweep of ${reader.where} that this worker may run`;
       if (!argv.wait) throw new UsageError(`sweep-files: ${none}`);
@@ -142,10 +144,9 @@ export async function handler(argv: Args): Promise<void> {
       const { sweeps, stopped } = await serve(storage, queue, served, {
         tally,
         workers: argv.workers ?? defaultWorkers(), backend: argv.backend, wait: argv.wait, signal: stop.signal, trialsDir: argv['trials-dir'], onNotice: notice,
-        // Each sweep's pruner, or --pruner's in its place.
-        prune: prunerFactory(argv.pruner),
+        prune,
         // A waiting worker given directories also serves sweeps of theirs registered later.
-        discover: () => scan(storage, argv['sweep-files'], argv.backend, state, { notice: noticeOnce, rescan: true, wait: true }),
+        discover: () => scan(storage, argv['sweep-files'], argv.backend, state, { notice: noticeOnce, rescan: true, wait: true, prune }),
         onProgress: (name, p) => {
           if (Date.now() - last < 10_000) return;
           last = Date.now();

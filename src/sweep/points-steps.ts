@@ -10,10 +10,10 @@
 
 import type { MetricPoint } from '../core/trial.js';
 import type { SweepTrainer } from './trainer.js';
-import type { TrialSteps } from './progress.js';
 
 /** The point with its step filled in from its epoch when the steps per epoch are known; as it is otherwise. */
-export function placePoint(point: MetricPoint, steps: TrialSteps | undefined): MetricPoint {
+// (The steps' shape is progress.ts's TrialSteps, written out: progress.ts reads sweep files, which read this file.)
+export function placePoint(point: MetricPoint, steps: { perTrial: number; perEpoch: number | null } | undefined): MetricPoint {
   if (point.step !== null || point.epoch === null || !steps || steps.perEpoch === null) return point;
   return { ...point, step: Math.min(point.epoch * steps.perEpoch, steps.perTrial) - 1 };
 }

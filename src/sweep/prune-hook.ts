@@ -19,6 +19,7 @@
 import type { Storage, TrialRecord } from '../storage/types.js';
 import type { Sweep } from './definition.js';
 import type { TrialSteps } from './progress.js';
+import type { LoadedSweep } from './file.js';
 
 /** One objective point of a trial, placed at its training step. */
 export interface PlacedPoint {
@@ -48,4 +49,11 @@ export interface PruneContext {
  * Builds a sweep's prune check when a run (run.ts) or a worker's session (serve/session.ts) opens
  * it; null for none. RunOptions.prune and ServeOptions.prune take one.
  */
-export type PruneCheckFactory = (c: PruneContext) => PruneCheck | null;
+export type PruneCheckFactory = ((c: PruneContext) => PruneCheck | null) & {
+  /**
+   * Checks the factory's own pruner (a `--pruner` flag's) against a loaded sweep file's trainer as
+   * the file's `pruner` key is checked: throws a UsageError naming the flag. Called before anything
+   * is written (run) or before a worker serves the sweep.
+   */
+  validate?: (loaded: LoadedSweep) => void;
+};

@@ -144,6 +144,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
   const backend = o.backend ?? 'wasm';
   const loaded = await loadSweepFile(o.file, o.onChecking);
   o.onChecked?.();
+  o.prune?.validate?.(loaded);
   const runner = loaded.trainer.runner;
   if (runner.kind === 'pool') checkBackend(backend);
   else checkCommandHost(runner.options);

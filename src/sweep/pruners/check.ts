@@ -19,6 +19,8 @@ import type { Config, Sweep } from '../definition.js';
 import { stepsAt, type TrialSteps } from '../progress.js';
 import { judge, prunerOf, type Pruner } from './index.js';
 import { prunerFlag } from './spec.js';
+import { UsageError } from '../../core/errors.js';
+import { canPlacePoints } from '../points-steps.js';
 import type { StepValue, TrialView } from './pruner.js';
 import { freshOf, readingsOf, timelineOf, FLAT, type Timeline } from './readings.js';
 import type { PruneCheck, PruneCheckFactory, PruneContext } from '../prune-hook.js';
@@ -71,12 +73,22 @@ export type CheckContext = PruneContext;
  * a rung at or past the last step is never reached.
  */
 export function prunerFactory(flag: string | undefined): PruneCheckFactory {
-  return (c) => {
+  const factory: PruneCheckFactory = (c) => {
     if (flag === undefined) return pruneCheck(c);
     const spec = prunerFlag(flag, null);
     const { pruner: _file, ...rest } = c.sweep;
     return pruneCheck({ ...c, sweep: spec === null ? rest : { ...rest, pruner: spec } });
   };
+  // The flag against the sweep's trainer, as the file's key is checked: its steps bound the rungs,
+  // and its points must be placed at steps.
+  if (flag !== undefined) {
+    factory.validate = (loaded) => {
+      if (prunerFlag(flag, loaded.trainer.steps) === null) return;
+      const placed = canPlacePoints(loaded);
+      if (placed !== true) throw new UsageError(`--pruner: needs a trainer whose points carry their training step: ${placed}`);
+    };
+  }
+  return factory;
 }
 
 /** The prune check for a sweep, or null when it has no pruner. */
