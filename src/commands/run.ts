@@ -123,7 +123,7 @@ export function presentDryRun(d: DryRun, o: { lint?: boolean } = {}): Output {
   const keys = Object.keys(d.sweep.parameters);
   const head = `${d.sweep.name}: ${d.configs} configs x ${d.sweep.repeats} repeats = ${d.trials} trials, ` +
     `sampler ${describeMethod(d.sweep.method)}, ${d.steps} steps each, trainer ${d.sweep.trainer.kind}, seeds ${d.sweep.seeding.mode === 'common' ? 'common to every config' : 'per config'}\n` +
-    (d.adaptive ? `trials are created as results arrive, a config per free worker (or a cohort's worth); what one ask of ${d.first.length} configs suggests before any result (origin startup):\n` : 'first configs:\n');
+    (d.adaptive ? `trials are created as results arrive, a config per free worker (or a cohort's worth); what one ask of ${d.first.length} configs suggests before any result (origin startup; a run that asks for fewer at a time draws other startup configs after its first):\n` : 'first configs:\n');
   const rows = d.first.map((t) => ({ config: t.hash, ...Object.fromEntries(keys.map((k) => [k, t.config[k]])) }));
   const notes: string[] = d.data ? [d.data] : [];
   if (d.stats.dropped > 0) {
