@@ -1,4 +1,4 @@
-// `npm run bench [curve|fit|overhead|training|cohort|command|module|distributed|startup|scale|pruning|predict]`: every benchmark, each printing times
+// `npm run bench [curve|fit|overhead|training|cohort|command|module|distributed|startup|scale|pruning|predict|search]`: every benchmark, each printing times
 // and ratios measured in this one run. Not tests: these machines are shared and noisy.
 import { benchCohort } from './cohort.js';
 import { benchCurve } from './curve.js';
@@ -11,6 +11,7 @@ import { benchStartup } from './startup.js';
 import { benchScale } from './scale.js';
 import { benchPruning } from './pruning.js';
 import { benchPredict } from './predict.js';
+import { benchSearch } from './search.js';
 
 const only = process.argv[2];
 if (!only || only === 'curve') benchCurve();
@@ -35,3 +36,5 @@ if (only === 'scale') await benchScale();
 if (only === 'pruning') await benchPruning();
 // A fit per repeat on a recorded sweep, and 10^4 predictions of 10^4 steps: only when named.
 if (only === 'predict') await benchPredict();
+// Several minutes of CPU (Optuna's side in Python, lrsweep's beside it): only when named.
+if (only === 'search') await benchSearch();

@@ -1,6 +1,7 @@
 // `lrsweep best NAME`: configs ranked by their mean objective over complete repeats.
 
 import type { Argv } from 'yargs';
+import { CLI } from '../core/cli-name.js';
 import { render, type TableFormat } from '../io/table.js';
 import type { RankedConfig } from '../storage/types.js';
 import { pickParams } from '../sweep/space.js';
@@ -8,7 +9,7 @@ import { intFlag } from './flags.js';
 import { emit, variedKeys, withDb, withFormat, withSweep, type Output } from './common.js';
 
 export const command = 'best <name>';
-export const describe = 'The best configs of a sweep (failed and diverged trials are never ranked)';
+export const describe = 'The best configs of a sweep (failed, diverged and pruned trials are never ranked)';
 
 export function builder(y: Argv) {
   return withFormat(withDb(y))
@@ -18,14 +19,17 @@ export function builder(y: Argv) {
 }
 
 export interface BestResult {
+  name: string;
   metric: string;
   keys: string[];
   configs: RankedConfig[];
+  /** The sweep's pruned trials: left out of the ranking (a config ranks by its complete repeats). */
+  pruned: number;
 }
 
 export async function best(o: { db: string; name: string; top: number }): Promise<BestResult> {
   return withSweep(o.db, o.name, async ({ storage, sweep, definition }) => ({
-    metric: sweep.metric, keys: variedKeys(definition), configs: await storage.bestConfigs(sweep.id, o.top),
+    name: sweep.name, metric: sweep.metric, keys: variedKeys(definition), configs: await storage.bestConfigs(sweep.id, o.top), pruned: (await storage.counts(sweep.id)).pruned,
   }));
 }
 
@@ -33,7 +37,10 @@ export function present(r: BestResult, format: TableFormat): Output {
   const rows = r.configs.map((c) => ({
     rank: c.rank, [r.metric]: c.objective, std: c.std, repeats: c.repeats, best_trial: c.bestTrial, ...pickParams(c.params, r.keys), config: c.configHash,
   }));
-  return { stdout: render(rows, ['rank', r.metric, 'std', 'repeats', 'best_trial', ...r.keys, 'config'], format) };
+  const table = render(rows, ['rank', r.metric, 'std', 'repeats', 'best_trial', ...r.keys, 'config'], format);
+  const note = format === 'table' && r.pruned > 0
+    ? `${r.pruned} pruned trial${r.pruned === 1 ? ' is' : 's are'} not ranked (a config ranks by its complete repeats): ${CLI} trials ${r.name} --state pruned\n` : '';
+  return { stdout: table + note };
 }
 
 type Args = Awaited<ReturnType<typeof builder>['argv']>;

@@ -18,6 +18,7 @@ import {
 import { identity, upgradeDefinition } from '../sweep/definition.js';
 import { describeChanges, trainerFilesChange } from '../sweep/register.js';
 import { emit, type Output } from './common.js';
+import { FINAL_STATES } from '../core/trial.js';
 
 export const command = 'copy [sweeps..]';
 export const describe = 'Copy sweeps (trials, results, every metric point) from one database to another';
@@ -57,7 +58,7 @@ export interface CopyResult {
 const CHUNK = 500;
 
 const HELD = new Set(['queued', 'running']);
-const FINAL = new Set(['complete', 'diverged']);
+const FINAL = new Set<string>(FINAL_STATES);
 const key = (t: { configHash: string; repeat: number }) => `${t.configHash}\0${t.repeat}`;
 
 /** How --from's definition differs from the one in --to (to's -> from's), in the terms `lrsweep run` compares them (budget aside). */

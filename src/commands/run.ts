@@ -49,10 +49,13 @@ function fmt(v: number | null): string {
 
 function progressLine(p: Progress): string {
   const c = p.counts;
-  return `${c.failed} failed | ${c.diverged} diverged | ${c.running} running${reachedText(p.reached)}, ${c.queued} queued | best trial ${fmt(p.bestTrial)}`;
+  return `${c.failed} failed | ${c.diverged} diverged${c.pruned > 0 ? ` | ${c.pruned} pruned` : ''} | ${c.running} running${reachedText(p.reached)}, ${c.queued} queued | best trial ${fmt(p.bestTrial)}`;
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
+
+/** `N pruned, ` when a pruner stopped trials (sweeps without a pruner read as before). */
+export const prunedText = (n: number) => (n > 0 ? `${n} pruned, ` : '');
 
 /**
  * What the bar counts: training steps (progress.ts), so a cohort in training moves it, with the
@@ -65,7 +68,7 @@ export function progressMeasure(p: Progress): { unit: 'steps' | 'trials'; value:
     return { unit: 'steps', value: s.done, total: s.total, shown: `${count(s.done)}/${count(s.total)}${percent} | trials ${p.counts.complete}/${p.total} complete`,
       eta: etaSeconds(s.doneThisRun, s.toRunThisRun, p.elapsedSeconds) };
   }
-  const done = p.counts.complete + p.counts.diverged + p.counts.failed;
+  const done = p.counts.complete + p.counts.diverged + p.counts.pruned + p.counts.failed;
   return { unit: 'trials', value: done, total: p.total, shown: `${p.counts.complete}/${p.total} complete`, eta: etaSeconds(p.doneThisRun, p.toRunThisRun, p.elapsedSeconds) };
 }
 
@@ -120,7 +123,7 @@ export function presentDryRun(d: DryRun, o: { lint?: boolean } = {}): Output {
   const keys = Object.keys(d.sweep.parameters);
   const head = `${d.sweep.name}: ${d.configs} configs x ${d.sweep.repeats} repeats = ${d.trials} trials, ` +
     `sampler ${describeMethod(d.sweep.method)}, ${d.steps} steps each, trainer ${d.sweep.trainer.kind}, seeds ${d.sweep.seeding.mode === 'common' ? 'common to every config' : 'per config'}\n` +
-    (d.adaptive ? `trials are created as results arrive, a config per free worker (or a cohort's worth); what one ask of ${d.first.length} configs suggests before any result (origin startup):\n` : 'first configs:\n');
+    (d.adaptive ? `trials are created as results arrive, a config per free worker (or a cohort's worth); what one ask of ${d.first.length} configs suggests before any result (origin startup; a run that asks for fewer at a time draws other startup configs after its first):\n` : 'first configs:\n');
   const rows = d.first.map((t) => ({ config: t.hash, ...Object.fromEntries(keys.map((k) => [k, t.config[k]])) }));
   const notes: string[] = d.data ? [d.data] : [];
   if (d.stats.dropped > 0) {
@@ -151,11 +154,13 @@ export function presentRun(report: RunReport, file: string, db: string, waited: 
     (again.workers === undefined ? '' : ` --workers ${again.workers}`) + (again.backend === undefined ? '' : ` --backend ${again.backend}`);
   if (report.runId < 0) {
     // --enqueue-only: nothing ran here.
-    return { stdout: `sweep ${report.sweep}: ${c.waiting} trials waiting for workers (${report.enqueued} newly enqueued; ${c.complete} of ${total} complete)\n` +
+    // An adaptive sampler's trials are created by the workers as results arrive.
+    const suggested = report.toCreate ? `; ${report.toCreate} more to be suggested by the workers as results arrive` : '';
+    return { stdout: `sweep ${report.sweep}: ${c.waiting} trials waiting for workers (${report.enqueued} newly enqueued; ${c.complete} of ${total} complete${suggested})\n` +
       `start workers on any machine with this sweep file: ${CLI} worker ${file}${flag}\n` };
   }
   const lines = [
-    `sweep ${report.sweep}: ${c.complete} of ${total} trials complete, ${c.diverged} diverged, ${c.failed} failed, ${c.interrupted + c.waiting + c.queued + c.running} not run ` +
+    `sweep ${report.sweep}: ${c.complete} of ${total} trials complete, ${c.diverged} diverged, ${prunedText(c.pruned)}${c.failed} failed, ${c.interrupted + c.waiting + c.queued + c.running} not run ` +
       `(${report.ranThisRun} ended in this run; ${waited.toFixed(1)} s in all, ${report.workers} workers)`,
   ];
   if (report.added > 0 && report.added < total) lines.push(`${report.added} new trials were added to the sweep`);
@@ -219,8 +224,8 @@ export async function handler(argv: Args): Promise<void> {
     }
     const report = await runSweep({
       file, db: argv.db, enqueueOnly: argv['enqueue-only'], workers: argv.workers, backend: argv.backend, extend: argv.extend, replace: argv.replace, signal: stop.signal, trialsDir: argv['trials-dir'], lint: argv.lint,
-      // RunOptions.prune (branch pruned-state): the sweep's pruner, or --pruner's in its place.
-      ...({ prune: prunerFactory(argv.pruner) } as object),
+      // The sweep's pruner, or --pruner's in its place.
+      prune: prunerFactory(argv.pruner),
       onNotice: (message) => process.stderr.write(`lrsweep: ${message}\n`),
       onProgress: (p) => {
         training = true;

@@ -63,7 +63,7 @@ export function present(r: ShowResult, format: TableFormat): Output {
   const info = [
     { key: 'trial', value: t.number }, { key: 'state', value: t.state }, { key: 'repeat', value: t.repeat }, { key: 'seed', value: t.seed },
     { key: 'attempts', value: t.attempts }, { key: 'config', value: t.configHash }, { key: r.metric, value: t.objective },
-    { key: 'seconds', value: t.durationMs === null ? null : t.durationMs / 1000 }, { key: t.state === 'diverged' ? 'diverged' : 'error', value: t.error },
+    { key: 'seconds', value: t.durationMs === null ? null : t.durationMs / 1000 }, { key: t.state === 'diverged' || t.state === 'pruned' ? t.state : 'error', value: t.error },
     ...Object.entries(t.params).map(([key, value]) => ({ key, value })),
     ...Object.entries(r.curve).map(([key, value]) => ({ key: `curve ${key}`, value })),
     { key: 'native', value: r.native },

@@ -78,7 +78,7 @@ export function presentWorker(sweeps: ServedReport[], stopped: boolean, db: stri
   }
   const lines = sweeps.map((s) => {
     const c = s.counts;
-    return `sweep ${s.sweep}: ${s.ranHere} trials ended on this worker; ${c.complete} of ${totalOf(c)} complete, ${c.diverged} diverged, ${c.failed} failed` +
+    return `sweep ${s.sweep}: ${s.ranHere} trials ended on this worker; ${c.complete} of ${totalOf(c)} complete, ${c.diverged} diverged, ${c.pruned > 0 ? `${c.pruned} pruned, ` : ''}${c.failed} failed` +
       `${s.cancelled ? ' (cancelled)' : ''}`;
   });
   for (const s of refusedOf(sweeps)) lines.push(`sweep ${s.sweep}: not served to the end here`);
@@ -121,9 +121,11 @@ export async function handler(argv: Args): Promise<void> {
     told.add(m);
     notice(m);
   };
+  // Each sweep's pruner, or --pruner's in its place (checked against each file's trainer as it is found).
+  const prune = prunerFactory(argv.pruner);
   let served: ServedSweep[];
   try {
-    served = await scan(reader, argv['sweep-files'], argv.backend, state, { notice: noticeOnce, wait: argv.wait });
+    served = await scan(reader, argv['sweep-files'], argv.backend, state, { notice: noticeOnce, wait: argv.wait, prune });
     if (served.length === 0) {
       const none = `none of ${argv['sweep-files'].join(', ')} holds a sweep of ${reader.where} that this worker may run`;
       if (!argv.wait) throw new UsageError(`sweep-files: ${none}`);
@@ -142,10 +144,9 @@ export async function handler(argv: Args): Promise<void> {
       const { sweeps, stopped } = await serve(storage, queue, served, {
         tally,
         workers: argv.workers ?? defaultWorkers(), backend: argv.backend, wait: argv.wait, signal: stop.signal, trialsDir: argv['trials-dir'], onNotice: notice,
-        // ServeOptions.prune (branch pruned-state): each sweep's pruner, or --pruner's in its place.
-        ...({ prune: prunerFactory(argv.pruner) } as object),
+        prune,
         // A waiting worker given directories also serves sweeps of theirs registered later.
-        discover: () => scan(storage, argv['sweep-files'], argv.backend, state, { notice: noticeOnce, rescan: true, wait: true }),
+        discover: () => scan(storage, argv['sweep-files'], argv.backend, state, { notice: noticeOnce, rescan: true, wait: true, prune }),
         onProgress: (name, p) => {
           if (Date.now() - last < 10_000) return;
           last = Date.now();

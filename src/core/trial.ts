@@ -3,14 +3,16 @@
 /**
  * A trial's life: waiting -> queued (claimed by a run, not yet started by a worker) -> running ->
  * one of the final states. complete: the objective was reported and is a number. diverged: a
- * training loss (or the objective) turned NaN or infinite; never ranked, never re-run. failed: the
+ * training loss (or the objective) turned NaN or infinite; never ranked, never re-run. pruned: a
+ * pruner stopped it early (its points so far are kept, its objective is the objective metric's
+ * last reported value); never ranked as complete, never re-run. failed: the
  * trainer threw, timed out, exited non-zero, or never reported the objective; re-run on resume.
  * interrupted: stopped by Ctrl-C, cancel, or a lost worker; re-run on resume.
  */
-export const TRIAL_STATES = ['waiting', 'queued', 'running', 'complete', 'diverged', 'failed', 'interrupted'] as const;
+export const TRIAL_STATES = ['waiting', 'queued', 'running', 'complete', 'diverged', 'pruned', 'failed', 'interrupted'] as const;
 export type TrialState = (typeof TRIAL_STATES)[number];
 /** States a trial never leaves (resume skips them). */
-export const FINAL_STATES: readonly TrialState[] = ['complete', 'diverged'];
+export const FINAL_STATES: readonly TrialState[] = ['complete', 'diverged', 'pruned'];
 export type StateCounts = Record<TrialState, number>;
 
 export function emptyCounts(): StateCounts {

@@ -48,7 +48,7 @@ export function distributionOf(key: string, spec: ParamSpec): Distribution {
 }
 
 const STATES: Record<TrialState, string> = {
-  complete: 'COMPLETE', diverged: 'FAIL', failed: 'FAIL', interrupted: 'FAIL', waiting: 'WAITING', queued: 'WAITING', running: 'RUNNING',
+  complete: 'COMPLETE', diverged: 'FAIL', pruned: 'PRUNED', failed: 'FAIL', interrupted: 'FAIL', waiting: 'WAITING', queued: 'WAITING', running: 'RUNNING',
 };
 
 /** Optuna's DATETIME text (SQLAlchemy on SQLite): "YYYY-MM-DD HH:MM:SS.ffffff". */
@@ -96,10 +96,12 @@ export async function exportOptuna(storage: Storage, sweep: SweepRecord, definit
         const id = number + 1;
         // Optuna fails a trial whose objective is NaN (a diverged one); so does this export.
         const state = STATES[t.state];
-        insert.trial.run(id, number, state, datetime(t.startedAt), state === 'COMPLETE' || state === 'FAIL' ? datetime(t.finishedAt) : null);
+        const ended = state === 'COMPLETE' || state === 'FAIL' || state === 'PRUNED';
+        insert.trial.run(id, number, state, datetime(t.startedAt), ended ? datetime(t.finishedAt) : null);
         // A sweep whose kind varies: a trial has its kind's parameters only (Optuna's conditional parameters).
         for (const { key, d } of distributions) if (t.params[key] !== undefined) insert.param.run(id, key, d.internal(t.params[key]), d.json);
-        if (state === 'COMPLETE') insert.value.run(id, ...valueType(t.objective));
+        // A pruned trial's value is its last reported objective, as Optuna's tell() gives a pruned trial.
+        if (state === 'COMPLETE' || (state === 'PRUNED' && t.objective !== null)) insert.value.run(id, ...valueType(t.objective));
         if (metric !== null) {
           for (const p of points.get(t.id) ?? []) {
             const v = p.values[metric];
@@ -110,6 +112,7 @@ export async function exportOptuna(storage: Storage, sweep: SweepRecord, definit
           insert.userAttr.run(id, k, JSON.stringify(v));
         }
         if (state === 'FAIL' && (t.error ?? null) !== null) insert.systemAttr.run(id, 'fail_reason', JSON.stringify(t.error));
+        if (state === 'PRUNED' && (t.error ?? null) !== null) insert.userAttr.run(id, 'lrsweep_pruned', JSON.stringify(t.error));
       });
     })();
     db.close();

@@ -1,7 +1,7 @@
 // The sweep's charts by kind, shared by `lrsweep plot` and the HTML report.
 
 import type { TopLevelSpec } from 'vega-lite';
-import type { SweepResults as SweepData } from '../sweep/results.js';
+import { prunedNote, type SweepResults as SweepData } from '../sweep/results.js';
 import { CHART_CONFIG, curveChart, heatmap, historyChart, lossChart, parallelCoordinates, type HistoryRow } from './charts.js';
 
 export const PLOT_KINDS = ['curves', 'losses', 'landscape', 'history'] as const;
@@ -54,7 +54,11 @@ function landscapeSpec(d: SweepData): TopLevelSpec {
   const parts: object[] = [];
   for (let i = 0; i < heatmaps.length; i += 3) parts.push({ hconcat: heatmaps.slice(i, i + 3) });
   if (landscapeKeys(d).length > 0) parts.push(strip(parallelSpec(d)));
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: CHART_CONFIG, vconcat: parts, resolve: { scale: { color: 'independent' } } } as TopLevelSpec;
+  const pruned = prunedNote(d);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json', config: CHART_CONFIG, vconcat: parts, resolve: { scale: { color: 'independent' } },
+    ...(pruned ? { title: { text: `${d.record.metric} of complete trials against the parameters`, subtitle: pruned } } : {}),
+  } as TopLevelSpec;
 }
 
 /** A spec without its top-level-only keys, to nest it in a concat. */

@@ -31,7 +31,10 @@ export class CommandExecutor implements Executor {
     if (unit.members.length !== 1) throw new Error(`a command trial runs alone, got a unit of ${unit.members.length}`);
     const controller = new AbortController();
     const member = unit.members[0];
-    const running: RunningUnit = { done: Promise.resolve(), stop: (reason) => controller.abort(new UnitStopped(reason)) };
+    const stop = (reason: string) => controller.abort(new UnitStopped(reason));
+    // A command trial runs alone: its only member's stop (a pruner's) ends it as a stop does,
+    // SIGTERM then SIGKILL after kill_grace, and the run waits until its process group is gone.
+    const running: RunningUnit = { done: Promise.resolve(), stop, stopMember: (_member, reason) => stop(reason) };
     this.running.add(controller);
     running.done = (async () => {
       // The dispatcher keeps at most `slots` units running at once plus one queued behind each:

@@ -9,6 +9,10 @@
 // - Events come in order per member: 'started' once, then points.
 // - stop(unit) / stopAll() end units early: the trainer's signal fires, and a unit that has not
 //   ended after a short grace is ended by force. Neither throws.
+// - stopMember(k) stops one member of a cohort (a pruner stopped its trial): the trainer's member
+//   signal k fires and its mates train on; nothing is forced (a trainer that ignores it trains the
+//   member to the end, and the run loop drops its later points). A unit of one member is stopped
+//   with stop(), never stopMember.
 
 import type { UnitEvent, WorkUnit } from './messages.js';
 
@@ -16,6 +20,8 @@ export interface RunningUnit {
   done: Promise<void>;
   /** Ends this unit early (its members diverged): its run() rejects with UnitStopped unless it ends first. */
   stop(reason: string): void;
+  /** Asks the trainer to stop member `member` alone (its mates go on); never throws. */
+  stopMember(member: number, reason: string): void;
 }
 
 export interface Executor {

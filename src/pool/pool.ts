@@ -2,7 +2,8 @@
 // is constructed. One worker per core by default. A unit's events come back on its own
 // MessagePort; its failure comes back as the task's rejection. A timeout or a stop first fires
 // the trainer's signal, then ends the worker thread if the trainer has not returned within
-// STOP_GRACE_MS (Piscina replaces the thread).
+// STOP_GRACE_MS (Piscina replaces the thread). A member's stop (a pruned cohort member) fires that
+// member's signal only: nothing is forced, its mates train on.
 
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +68,8 @@ export class TrialPool implements Executor {
     const channel = new MessageChannel();
     // The stop flag a trainer's signal reads: a synchronous training loop never yields to the
     // worker's event loop, so it could not see an abort message, but it can read shared memory.
-    const flag = new Int32Array(new SharedArrayBuffer(4));
+    // Entry 0 stops the unit; entry 1 + k stops member k alone (stopMember: a pruned cohort member).
+    const flag = new Int32Array(new SharedArrayBuffer(4 * (1 + unit.members.length)));
     let timer: NodeJS.Timeout | null = null;
     let grace: NodeJS.Timeout | null = null;
     let stopReason: Error | null = null;
@@ -99,7 +101,12 @@ export class TrialPool implements Executor {
       onEvent(m);
     });
     channel.port1.on('close', finished);
-    const running: RunningUnit = { done: Promise.resolve(), stop: (reason) => stop(new UnitStopped(reason)) };
+    const stopMember = (member: number, reason: string) => {
+      if (stopReason || !(member >= 0 && member < unit.members.length) || Atomics.load(flag, 1 + member) === 1) return;
+      Atomics.store(flag, 1 + member, 1);
+      channel.port1.postMessage({ type: 'stopMember', member, reason });
+    };
+    const running: RunningUnit = { done: Promise.resolve(), stop: (reason) => stop(new UnitStopped(reason)), stopMember };
     running.done = (async () => {
       let failure: unknown = null;
       try {

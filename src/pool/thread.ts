@@ -53,10 +53,10 @@ const abortedOf = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborte
  * worker's event loop; `aborted` and `throwIfAborted()` also read the shared stop flag, so a
  * synchronous training loop that checks them between steps stops at once.
  */
-function stopSignal(controller: AbortController, flag: Int32Array | undefined): AbortSignal {
+function stopSignal(controller: AbortController, flag: Int32Array | undefined, entries: readonly number[] = [0]): AbortSignal {
   const signal = controller.signal;
   if (!flag) return signal;
-  const stopped = () => Atomics.load(flag, 0) === 1 || abortedOf.call(signal);
+  const stopped = () => entries.some((i) => Atomics.load(flag, i) === 1) || abortedOf.call(signal);
   Object.defineProperty(signal, 'aborted', { get: stopped });
   Object.defineProperty(signal, 'throwIfAborted', {
     value: () => {
@@ -70,8 +70,15 @@ export default async function runUnit({ unit, port, flag }: { unit: WorkUnit; po
   const post = (m: ThreadMessage) => port.postMessage(m);
   const controller = new AbortController();
   const signal = stopSignal(controller, flag);
-  port.on('message', (m: { type: string; reason?: string }) => {
-    if (m.type === 'abort') controller.abort(new Error(m.reason));
+  // Member k's signal: its own stop (flag entry 1 + k: a pruner stopped its trial) or the unit's.
+  const memberControllers = unit.members.map(() => new AbortController());
+  const memberSignals = memberControllers.map((c, k) => stopSignal(c, flag && flag.length > 1 + k ? flag : undefined, [0, 1 + k]));
+  port.on('message', (m: { type: string; reason?: string; member?: number }) => {
+    if (m.type === 'abort') {
+      controller.abort(new Error(m.reason));
+      for (const c of memberControllers) if (!c.signal.aborted) c.abort(new Error(m.reason));
+    }
+    if (m.type === 'stopMember' && m.member !== undefined) memberControllers[m.member]?.abort(new Error(m.reason));
   });
   try {
     // Stopped while it waited in the queue: nothing to train, and it never started (its trials
@@ -84,7 +91,7 @@ export default async function runUnit({ unit, port, flag }: { unit: WorkUnit; po
     const base = { options: unit.options, seed: unit.seed, tf, backend: unit.backend, perStep: unit.perStep, signal };
     if (unit.members.length > 1 || (unit.lockstep && trainer.trainCohort)) {
       if (!trainer.trainCohort) throw new Error('this trainer cannot train cohorts (it has no trainCohort)');
-      await trainer.trainCohort({ ...base, curves, report: (member, point, metrics) => post({ type: 'point', member, point: toPoint(point, metrics) }) });
+      await trainer.trainCohort({ ...base, curves, memberSignals, report: (member, point, metrics) => post({ type: 'point', member, point: toPoint(point, metrics) }) });
     } else {
       await trainer.train({ ...base, curve: curves[0], report: (point, metrics) => post({ type: 'point', member: 0, point: toPoint(point, metrics) }) });
     }

@@ -4,7 +4,7 @@
 import { totalOf } from '../core/trial.js';
 import { pickParams } from '../sweep/space.js';
 import { describeMethod } from '../sweep/samplers/index.js';
-import type { SweepResults as SweepData } from '../sweep/results.js';
+import { prunedNote, type SweepResults as SweepData } from '../sweep/results.js';
 import { CLI } from '../core/cli-name.js';
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -42,6 +42,7 @@ export function reportHtml(d: SweepData, charts: Charts, generatedAt: Date): str
   const topRows = d.top.map((c) => ({ rank: c.rank, [metric]: c.objective, std: c.std, repeats: c.repeats, best_trial: c.bestTrial, ...pickParams(c.params, d.keys), config: c.configHash }));
   const failedRows = d.failed.slice(0, MAX_FAILED_ROWS).map((t) => ({ trial: t.number, repeat: t.repeat, ...pickParams(t.params, d.keys), error: t.error }));
   const divergedRows = d.diverged.slice(0, MAX_FAILED_ROWS).map((t) => ({ trial: t.number, repeat: t.repeat, ...pickParams(t.params, d.keys), where: t.error }));
+  const prunedRows = d.pruned.slice(0, MAX_FAILED_ROWS).map((t) => ({ trial: t.number, repeat: t.repeat, ...pickParams(t.params, d.keys), [`last ${metric}`]: t.objective, why: t.error }));
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -81,6 +82,7 @@ ${chart('curves', 'LR curves', charts.curves)}
 ${chart('losses', 'losses', charts.losses)}
 
 <h2 id="landscape">The objective against the parameters</h2>
+${prunedNote(d) ? `<p class="muted">${esc(prunedNote(d)!)}: see <a href="#pruned">Pruned trials</a>.</p>` : ''}
 ${charts.heatmaps.length ? `<div class="grid">${charts.heatmaps.map((svg, i) => chart(`heatmap-${i}`, 'heatmap', svg)).join('')}</div>` : '<p>Fewer than two numeric parameters vary: no heatmaps.</p>'}
 ${charts.parallel ? chart('parallel', 'parallel coordinates', charts.parallel) : ''}
 
@@ -96,6 +98,11 @@ ${d.failed.length > MAX_FAILED_ROWS ? `<p class="muted">and ${d.failed.length - 
 <p class="muted">A NaN or infinite training loss (or objective): never ranked, never re-run.</p>
 ${d.diverged.length ? table(['trial', 'repeat', ...d.keys, 'where'], divergedRows) : '<p>None.</p>'}
 ${d.diverged.length > MAX_FAILED_ROWS ? `<p class="muted">and ${d.diverged.length - MAX_FAILED_ROWS} more: <code>${CLI} trials ${esc(d.record.name)} --state diverged</code></p>` : ''}
+
+<h2 id="pruned">Pruned trials</h2>
+<p class="muted">Stopped early by the sweep's pruner: their points are kept, their last reported ${esc(metric)} is shown; never ranked, never re-run.</p>
+${d.pruned.length ? table(['trial', 'repeat', ...d.keys, `last ${metric}`, 'why'], prunedRows) : '<p>None.</p>'}
+${d.pruned.length > MAX_FAILED_ROWS ? `<p class="muted">and ${d.pruned.length - MAX_FAILED_ROWS} more: <code>${CLI} trials ${esc(d.record.name)} --state pruned</code></p>` : ''}
 
 <h2 id="definition">Definition</h2>
 <pre>${esc(JSON.stringify(d.definition, null, 2))}</pre>

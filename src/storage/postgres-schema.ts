@@ -18,7 +18,7 @@ import type { PoolClient } from 'pg';
 import { PARAM_COLUMNS } from '../schedule/params.js';
 import { SchemaError } from './types.js';
 
-export const PG_SCHEMA_VERSION = 5;
+export const PG_SCHEMA_VERSION = 6;
 
 /** A generated column for a schedule parameter: its number in params, or NULL when params has no number there. */
 export function paramColumn(name: string): string {
@@ -145,7 +145,17 @@ UPDATE sweeps SET last_number = (SELECT COALESCE(MAX(number), 0) FROM trials WHE
 // Version 5, as SQLite's: where each trial came from ('plan', 'startup', 'model').
 const V5 = "ALTER TABLE trials ADD COLUMN origin text NOT NULL DEFAULT 'plan' CHECK (origin IN ('plan', 'startup', 'model'))";
 
-export const PG_MIGRATIONS: { version: number; sql: string }[] = [{ version: 2, sql: V2 }, { version: 3, sql: V3 }, { version: 4, sql: V4 }, { version: 5, sql: V5 }];
+// Version 6, as SQLite's: the pruned state. PostgreSQL alters the CHECK in place (V2 made it as
+// a column constraint, which PostgreSQL names trials_state_check).
+const V6 = `
+ALTER TABLE trials DROP CONSTRAINT trials_state_check;
+ALTER TABLE trials ADD CONSTRAINT trials_state_check
+  CHECK (state IN ('waiting', 'queued', 'running', 'complete', 'diverged', 'pruned', 'failed', 'interrupted'));
+`;
+
+export const PG_MIGRATIONS: { version: number; sql: string }[] = [
+  { version: 2, sql: V2 }, { version: 3, sql: V3 }, { version: 4, sql: V4 }, { version: 5, sql: V5 }, { version: 6, sql: V6 },
+];
 
 /** Tables and views in the schema (search_path's first entry). */
 export async function tablesIn(c: PoolClient): Promise<string[]> {

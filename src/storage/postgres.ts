@@ -1,9 +1,10 @@
 // The PostgreSQL storage (pg 8.x): the contract of types.ts on a server that several runs on
 // several machines share. Concurrency is row-level: a claim is one UPDATE over
 // `FOR UPDATE SKIP LOCKED` rows, so claimers never wait for each other nor take the same trial;
-// addTrials and importTrials lock the sweep's row, so two runs registering one sweep number its
-// trials 1..n once; a commit is one statement that locks the trials the run holds and writes
-// only for those, so a write for a trial the run no longer holds is dropped and reported.
+// addTrials, askTrials and importTrials lock the sweep's row, so two runs registering one sweep
+// number its trials 1..n once, and two workers asking an adaptive sampler at once take turns; a
+// commit is one statement that locks the trials the run holds and writes only for those, so a
+// write for a trial the run no longer holds is dropped and reported.
 // Batches go as arrays (unnest): one round trip per commit whatever its size. A statement or
 // transaction that deadlocks (PostgreSQL aborts one side) is retried.
 //
@@ -19,7 +20,7 @@ import type { PoolClient, QueryResultRow } from 'pg';
 import { UsageError } from '../core/errors.js';
 import { emptyCounts, FINAL_STATES, type MetricPoint, type StateCounts, type TrialState } from '../core/trial.js';
 import {
-  checkImportable, groupPoints, jsonText as json, latestPoints, numberingConflict, parseJson, rankedOf, real, runOf, staleOf, sweepOf, TRIAL_COLUMNS,
+  checkImportable, groupPoints, HISTORY_COLUMNS, jsonText as json, latestPoints, numberingConflict, parseJson, rankedOf, real, runOf, staleOf, sweepOf, TRIAL_COLUMNS,
   trialOf, trialsByNumber, type MetricRow, type RankedConfigRow, type RunRow, type SweepRow, type TrialRow,
 } from './rows.js';
 import { foreignSchema, migratePg, needsMigration, newerSchema, pgSchemaVersion, PG_SCHEMA_VERSION, tablesIn } from './postgres-schema.js';
@@ -154,7 +155,7 @@ const SQL = {
   // Trials removeTrials may remove (not final, not held by a running run); the sweep keeps its
   // highest number; their metrics go with them (ON DELETE CASCADE).
   removeTrials: `WITH doomed AS (SELECT t.id FROM trials t WHERE t.sweep_id = $1 AND t.id = ANY($2::bigint[])
-                                AND t.state NOT IN ('complete', 'diverged')
+                                AND t.state NOT IN ('complete', 'diverged', 'pruned')
                                 AND NOT (t.${HELD} AND t.run_id IN (SELECT id FROM runs WHERE status = 'running')) FOR UPDATE),
           mark AS (UPDATE sweeps SET last_number = GREATEST(last_number, (SELECT COALESCE(MAX(number), 0) FROM trials WHERE sweep_id = $1)) WHERE id = $1)
           DELETE FROM trials WHERE id IN (SELECT id FROM doomed)`,
@@ -312,6 +313,15 @@ export async function openPostgres(db: string, options: OpenOptions): Promise<Po
  */
 export const ANALYZE_AFTER_TRIALS = 10_000;
 
+/** The first of each (config hash, repeat): a repeated one would take a number in SQL.addTrials and leave a gap. */
+function firstOfEach(trials: NewTrial[]): NewTrial[] {
+  const seen = new Set<string>();
+  return trials.filter((t) => {
+    const key = `${t.configHash}\0${t.repeat}`;
+    return !seen.has(key) && seen.add(key);
+  });
+}
+
 export class PostgresStorage implements Storage {
   readonly where: string;
   readonly capabilities = POSTGRES_CAPABILITIES;
@@ -410,12 +420,7 @@ export class PostgresStorage implements Storage {
   }
 
   async addTrials(sweepId: number, trials: NewTrial[]): Promise<number> {
-    // The first of each (config hash, repeat): a repeated one would take a number and leave a gap.
-    const seen = new Set<string>();
-    const fresh = trials.filter((t) => {
-      const key = `${t.configHash}\0${t.repeat}`;
-      return !seen.has(key) && seen.add(key);
-    });
+    const fresh = firstOfEach(trials);
     if (fresh.length === 0) return 0;
     return this.tx(async (c) => {
       await c.query('SELECT 1 FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);
@@ -430,6 +435,24 @@ export class PostgresStorage implements Storage {
         await this.q('ANALYZE trials');
       }
       return added;
+    });
+  }
+
+  async askTrials(sweepId: number, suggest: (trials: TrialRecord[]) => NewTrial[]): Promise<TrialRecord[]> {
+    // The sweep's row lock, as addTrials takes it: a second ask (on any machine) waits here, then reads the first's trials.
+    return this.tx(async (c) => {
+      // The lock first, in a statement of its own: what the statements after it read (each under a
+      // snapshot of its own, READ COMMITTED) includes everything an ask before this one committed.
+      await c.query('SELECT 1 FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);
+      const [sweep] = (await c.query<{ status: string; last: number }>(
+        'SELECT status, GREATEST(last_number, (SELECT COALESCE(MAX(number), 0) FROM trials WHERE sweep_id = $1)) AS last FROM sweeps WHERE id = $1', [sweepId])).rows;
+      if (!sweep || sweep.status === 'cancelled') return [];
+      const history = (await c.query<TrialRow>(`SELECT ${HISTORY_COLUMNS} FROM trials WHERE sweep_id = $1 ORDER BY number`, [sweepId])).rows.map(trialOf);
+      const fresh = firstOfEach(suggest(history));
+      if (fresh.length === 0) return [];
+      await c.query(SQL.addTrials, [sweepId, fresh.map((t) => t.configHash), fresh.map((t) => t.repeat),
+        fresh.map((t) => JSON.stringify(t.params)), fresh.map((t) => t.seed), fresh.map((t) => t.origin ?? 'plan')]);
+      return (await c.query<TrialRow>(`SELECT ${trialColumns()} FROM trials WHERE sweep_id = $1 AND number > $2 ORDER BY number`, [sweepId, sweep.last])).rows.map(trialOf);
     });
   }
 

@@ -44,6 +44,13 @@ export interface TrialRow {
 export const TRIAL_COLUMNS = ['id', 'sweep_id', 'number', 'config_hash', 'repeat', 'params', 'seed', 'state', 'objective', 'run_id', 'attempts', 'error',
   'created_at', 'started_at', 'finished_at', 'duration_ms', 'provenance', 'process', 'origin'] as const;
 
+/**
+ * The columns of an ask's history (Storage.askTrials): a trial's all but provenance and process,
+ * read as NULL. An ask reads every trial of the sweep and needs neither, and provenance can be
+ * large (a command trainer's log).
+ */
+export const HISTORY_COLUMNS = TRIAL_COLUMNS.map((c) => (c === 'provenance' || c === 'process' ? `NULL AS ${c}` : c)).join(', ');
+
 export function trialOf(r: TrialRow): TrialRecord {
   return {
     id: r.id, sweepId: r.sweep_id, number: r.number, configHash: r.config_hash, repeat: r.repeat, params: JSON.parse(r.params) as Json,

@@ -92,6 +92,45 @@ SELECT sweep, config_hash, params, mean_objective, repeats, best_trial_id,
 FROM per_config;
 `;
 
+/** The reporting views as version 2 made them (version 6 drops and makes them again around its table rebuild). */
+const V2_VIEWS = `
+-- The built-in trainers' metrics per epoch, one column each, as version 1 had them.
+CREATE VIEW epochs AS
+SELECT m.trial_id, m.epoch,
+       MAX(CASE m.name WHEN 'train_loss' THEN m.value END) AS train_loss,
+       MAX(CASE m.name WHEN 'val_loss' THEN m.value END) AS val_loss,
+       MAX(CASE m.name WHEN 'val_accuracy' THEN m.value END) AS val_accuracy,
+       MAX(CASE m.name WHEN 'lr' THEN m.value END) AS lr
+FROM metrics m JOIN trials t ON t.id = m.trial_id AND m.attempt = t.attempts
+WHERE m.epoch IS NOT NULL
+GROUP BY m.trial_id, m.epoch;
+-- Complete trials with a numeric objective, best first within each sweep (rank 1 is best).
+CREATE VIEW ranked_trials AS
+SELECT s.name AS sweep, t.id AS trial_id, t.number, t.config_hash, t.repeat, t.objective, t.params,
+       RANK() OVER (PARTITION BY t.sweep_id
+                    ORDER BY CASE s.goal WHEN 'maximize' THEN -t.objective ELSE t.objective END) AS rank
+FROM trials t JOIN sweeps s ON s.id = t.sweep_id
+WHERE t.state = 'complete' AND t.objective IS NOT NULL;
+-- Configs (all repeats of one config hash) by mean objective over their complete repeats;
+-- best_trial_id / best_trial are the config's best repeat. One pass of window functions, so it
+-- stays fast for sweeps of many thousands of trials.
+CREATE VIEW ranked_configs AS
+WITH per_trial AS (
+  SELECT s.name AS sweep, s.goal, t.sweep_id, t.config_hash, t.params, t.objective, t.id, t.number,
+         ROW_NUMBER() OVER (PARTITION BY t.sweep_id, t.config_hash
+                            ORDER BY CASE s.goal WHEN 'maximize' THEN -t.objective ELSE t.objective END, t.id) AS nth
+  FROM trials t JOIN sweeps s ON s.id = t.sweep_id
+  WHERE t.state = 'complete' AND t.objective IS NOT NULL
+), per_config AS (
+  SELECT sweep, sweep_id, goal, config_hash, MIN(params) AS params, AVG(objective) AS mean_objective, COUNT(*) AS repeats,
+         MAX(CASE WHEN nth = 1 THEN id END) AS best_trial_id, MAX(CASE WHEN nth = 1 THEN number END) AS best_trial
+  FROM per_trial GROUP BY sweep_id, config_hash
+)
+SELECT sweep, sweep_id, config_hash, params, mean_objective, repeats, best_trial_id, best_trial,
+       RANK() OVER (PARTITION BY sweep_id ORDER BY CASE goal WHEN 'maximize' THEN -mean_objective ELSE mean_objective END) AS rank
+FROM per_config;
+`;
+
 // Version 2: trial numbers within a sweep; queued and diverged states; every reported metric per
 // point and attempt (metrics, long format; epochs stays as a view); provenance and process records;
 // a sweep's steps, trainer hash and status. v1 trials that completed with no objective (a NaN loss)
@@ -154,42 +193,7 @@ DROP INDEX trials_by_state;
 DROP TABLE trials;
 ALTER TABLE trials_v2 RENAME TO trials;
 CREATE INDEX trials_by_state ON trials (sweep_id, state);
--- The built-in trainers' metrics per epoch, one column each, as version 1 had them.
-CREATE VIEW epochs AS
-SELECT m.trial_id, m.epoch,
-       MAX(CASE m.name WHEN 'train_loss' THEN m.value END) AS train_loss,
-       MAX(CASE m.name WHEN 'val_loss' THEN m.value END) AS val_loss,
-       MAX(CASE m.name WHEN 'val_accuracy' THEN m.value END) AS val_accuracy,
-       MAX(CASE m.name WHEN 'lr' THEN m.value END) AS lr
-FROM metrics m JOIN trials t ON t.id = m.trial_id AND m.attempt = t.attempts
-WHERE m.epoch IS NOT NULL
-GROUP BY m.trial_id, m.epoch;
--- Complete trials with a numeric objective, best first within each sweep (rank 1 is best).
-CREATE VIEW ranked_trials AS
-SELECT s.name AS sweep, t.id AS trial_id, t.number, t.config_hash, t.repeat, t.objective, t.params,
-       RANK() OVER (PARTITION BY t.sweep_id
-                    ORDER BY CASE s.goal WHEN 'maximize' THEN -t.objective ELSE t.objective END) AS rank
-FROM trials t JOIN sweeps s ON s.id = t.sweep_id
-WHERE t.state = 'complete' AND t.objective IS NOT NULL;
--- Configs (all repeats of one config hash) by mean objective over their complete repeats;
--- best_trial_id / best_trial are the config's best repeat. One pass of window functions, so it
--- stays fast for sweeps of many thousands of trials.
-CREATE VIEW ranked_configs AS
-WITH per_trial AS (
-  SELECT s.name AS sweep, s.goal, t.sweep_id, t.config_hash, t.params, t.objective, t.id, t.number,
-         ROW_NUMBER() OVER (PARTITION BY t.sweep_id, t.config_hash
-                            ORDER BY CASE s.goal WHEN 'maximize' THEN -t.objective ELSE t.objective END, t.id) AS nth
-  FROM trials t JOIN sweeps s ON s.id = t.sweep_id
-  WHERE t.state = 'complete' AND t.objective IS NOT NULL
-), per_config AS (
-  SELECT sweep, sweep_id, goal, config_hash, MIN(params) AS params, AVG(objective) AS mean_objective, COUNT(*) AS repeats,
-         MAX(CASE WHEN nth = 1 THEN id END) AS best_trial_id, MAX(CASE WHEN nth = 1 THEN number END) AS best_trial
-  FROM per_trial GROUP BY sweep_id, config_hash
-)
-SELECT sweep, sweep_id, config_hash, params, mean_objective, repeats, best_trial_id, best_trial,
-       RANK() OVER (PARTITION BY sweep_id ORDER BY CASE goal WHEN 'maximize' THEN -mean_objective ELSE mean_objective END) AS rank
-FROM per_config;
-`;
+${V2_VIEWS}`;
 
 /** v1 stored no steps: compute them from the definition with version 1's two trainers. */
 function v2Steps(db: Database): void {
@@ -236,12 +240,58 @@ const V5 = `
 ALTER TABLE trials ADD COLUMN origin TEXT NOT NULL DEFAULT 'plan' CHECK (origin IN ('plan', 'startup', 'model'));
 `;
 
+// Version 6: a pruned state (a pruner stopped the trial early: its points are kept, its objective
+// is the objective metric's last reported value, it is never ranked). SQLite cannot alter a CHECK,
+// so the trials table is rebuilt (its columns as version 5 left them; later parameter columns come
+// back through ensureParamColumns), with its indexes, and the views that read it made again.
+const V6_TRIAL_COLUMNS = ['id', 'sweep_id', 'number', 'config_hash', 'repeat', 'params', 'seed', 'state', 'objective', 'run_id', 'attempts', 'error',
+  'created_at', 'started_at', 'finished_at', 'duration_ms', 'provenance', 'process', 'lost', 'origin'].join(', ');
+const V6 = `
+DROP VIEW epochs;
+DROP VIEW ranked_trials;
+DROP VIEW ranked_configs;
+CREATE TABLE trials_v6 (
+  id           INTEGER PRIMARY KEY,
+  sweep_id     INTEGER NOT NULL REFERENCES sweeps(id),
+  number       INTEGER NOT NULL,
+  config_hash  TEXT NOT NULL,
+  repeat       INTEGER NOT NULL,
+  params       TEXT NOT NULL CHECK (json_valid(params)),
+  seed         INTEGER NOT NULL,
+  state        TEXT NOT NULL DEFAULT 'waiting'
+               CHECK (state IN ('waiting', 'queued', 'running', 'complete', 'diverged', 'pruned', 'failed', 'interrupted')),
+  objective    REAL,
+  run_id       INTEGER REFERENCES runs(id),
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  error        TEXT,
+  created_at   TEXT NOT NULL DEFAULT ${NOW},
+  started_at   TEXT,
+  finished_at  TEXT,
+  duration_ms  REAL,
+  provenance   TEXT CHECK (provenance IS NULL OR json_valid(provenance)),
+  process      TEXT CHECK (process IS NULL OR json_valid(process)),
+  ${V1_PARAM_COLUMNS.map((c) => `${c} GENERATED ALWAYS AS (json_extract(params, '$.${c}')) VIRTUAL`).join(',\n  ')},
+  lost         INTEGER NOT NULL DEFAULT 0,
+  origin       TEXT NOT NULL DEFAULT 'plan' CHECK (origin IN ('plan', 'startup', 'model')),
+  UNIQUE (sweep_id, config_hash, repeat),
+  UNIQUE (sweep_id, number)
+);
+INSERT INTO trials_v6 (${V6_TRIAL_COLUMNS}) SELECT ${V6_TRIAL_COLUMNS} FROM trials;
+DROP TABLE trials;
+ALTER TABLE trials_v6 RENAME TO trials;
+CREATE INDEX trials_by_state ON trials (sweep_id, state);
+CREATE INDEX trials_waiting ON trials (sweep_id, number) WHERE state = 'waiting';
+CREATE INDEX trials_waiting_seed ON trials (sweep_id, seed, number) WHERE state = 'waiting';
+CREATE INDEX trials_complete ON trials (sweep_id, objective) WHERE state = 'complete';
+${V2_VIEWS}`;
+
 export const MIGRATIONS: { version: number; sql: string; after?: (db: Database) => void }[] = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2, after: v2Steps },
   { version: 3, sql: V3 },
   { version: 4, sql: V4 },
   { version: 5, sql: V5 },
+  { version: 6, sql: V6 },
 ];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

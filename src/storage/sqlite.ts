@@ -12,7 +12,7 @@ import { UsageError } from '../core/errors.js';
 import { isSqliteFile } from '../io/output.js';
 import { emptyCounts, FINAL_STATES, type MetricPoint, type StateCounts, type TrialState } from '../core/trial.js';
 import {
-  checkImportable, groupPoints, jsonText as json, latestPoints, numberingConflict, rankedOf, real, runOf, staleOf, sweepOf, TRIAL_COLUMNS as COLUMNS,
+  checkImportable, groupPoints, HISTORY_COLUMNS, jsonText as json, latestPoints, numberingConflict, rankedOf, real, runOf, staleOf, sweepOf, TRIAL_COLUMNS as COLUMNS,
   trialOf, trialsByNumber, type MetricRow, type RankedConfigRow, type RunRow, type SweepRow, type TrialRow,
 } from './rows.js';
 import { foreignTables, migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
@@ -158,12 +158,15 @@ export class SqliteStorage implements Storage {
                       VALUES (@name, @definition, @file, @metric, @goal, @steps, @trainerHash) RETURNING *`),
       updateSweep: p("UPDATE sweeps SET definition = ?, file = ?, steps = ?, trainer_hash = ?, status = 'active', updated_at = ? WHERE id = ?"),
       sweepStatus: p('UPDATE sweeps SET status = ?, updated_at = ? WHERE id = ?'),
+      sweepStatusOf: p('SELECT status FROM sweeps WHERE id = ?'),
+      history: p(`SELECT ${HISTORY_COLUMNS} FROM trials WHERE sweep_id = ? ORDER BY number`),
+      trialsAfter: p(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE sweep_id = ? AND number > ? ORDER BY number`),
       // Numbers go on from the highest the sweep has given (a removed trial's number included).
       lastNumber: p('SELECT MAX(last_number, (SELECT COALESCE(MAX(number), 0) FROM trials WHERE sweep_id = @sweep)) AS n FROM sweeps WHERE id = @sweep'),
       setLastNumber: p('UPDATE sweeps SET last_number = MAX(last_number, ?) WHERE id = ?'),
       // A trial removeTrials may remove: not final, and not held by a running run.
       removable: p(`SELECT id FROM trials WHERE sweep_id = @sweep AND id IN (SELECT value FROM json_each(@ids))
-                      AND state NOT IN ('complete', 'diverged')
+                      AND state NOT IN ('complete', 'diverged', 'pruned')
                       AND NOT (${HELD} AND run_id IN (SELECT id FROM runs WHERE status = 'running'))`),
       dropTrialMetrics: p('DELETE FROM metrics WHERE trial_id IN (SELECT value FROM json_each(?))'),
       dropTrials: p('DELETE FROM trials WHERE id IN (SELECT value FROM json_each(?))'),
@@ -297,17 +300,28 @@ export class SqliteStorage implements Storage {
   }
 
   async addTrials(sweepId: number, trials: NewTrial[]): Promise<number> {
+    return this.write(() => this.insertTrials(sweepId, trials).added);
+  }
+
+  /** Inside a write: inserts the trials the sweep lacks, numbered after its highest number; returns how many and the number before them. */
+  private insertTrials(sweepId: number, trials: NewTrial[]): { added: number; after: number } {
+    const after = (this.s.lastNumber.get({ sweep: sweepId }) as { n: number }).n;
+    let number = after;
+    for (const t of trials) {
+      if (this.s.insertTrial.run(sweepId, number + 1, t.configHash, t.repeat, JSON.stringify(t.params), t.seed, t.origin ?? 'plan').changes === 1) number++;
+    }
+    if (number > after) this.s.setLastNumber.run(number, sweepId);
+    return { added: number - after, after };
+  }
+
+  async askTrials(sweepId: number, suggest: (trials: TrialRecord[]) => NewTrial[]): Promise<TrialRecord[]> {
+    // The write lock (BEGIN IMMEDIATE) is the sweep's lock: one ask at a time, over the history as it is.
     return this.write(() => {
-      let number = (this.s.lastNumber.get({ sweep: sweepId }) as { n: number }).n;
-      let added = 0;
-      for (const t of trials) {
-        if (this.s.insertTrial.run(sweepId, number + 1, t.configHash, t.repeat, JSON.stringify(t.params), t.seed, t.origin ?? 'plan').changes === 1) {
-          number++;
-          added++;
-        }
-      }
-      if (added > 0) this.s.setLastNumber.run(number, sweepId);
-      return added;
+      const status = this.s.sweepStatusOf.get(sweepId) as { status: string } | undefined;
+      if (!status || status.status === 'cancelled') return [];
+      const history = (this.s.history.all(sweepId) as TrialRow[]).map(trialOf);
+      const { added, after } = this.insertTrials(sweepId, suggest(history));
+      return added === 0 ? [] : (this.s.trialsAfter.all(sweepId, after) as TrialRow[]).map(trialOf);
     });
   }
 

@@ -16,8 +16,8 @@
 //   trial on (queued -> running -> a final state), and only while it still owns it: a write for a
 //   trial the run no longer holds (its lease lapsed, the sweep was recovered by another run) is
 //   dropped and reported back, never applied.
-// - Complete exactly once: a complete or diverged trial is never reset, re-claimed or overwritten,
-//   and is removed only with its whole sweep (deleteSweep, `lrsweep delete`), never while a live
+// - Complete exactly once: a complete, diverged or pruned trial (FINAL_STATES) is never reset,
+//   re-claimed or overwritten, and is removed only with its whole sweep (deleteSweep, `lrsweep delete`), never while a live
 //   run works on the sweep.
 // - Runs own what they claim. When a run dies its queued and running trials are stale;
 //   recoverTrials() puts them, and failed and interrupted ones, back to waiting, and returns the
@@ -25,9 +25,19 @@
 // - Where a trial came from (origin, schema version 5): 'plan' for trials a static sampler planned
 //   from the sweep file (registered up front; every trial of an older lrsweep), 'startup' or
 //   'model' for trials an adaptive sampler suggested while the sweep ran (sweep/ask.ts adds them
-//   with addTrials as results arrive, so numbers stay dense and in creation order). The store keeps
+//   with askTrials as results arrive, so numbers stay dense and in creation order). The store keeps
 //   the origin it is given and never changes it; which origins a sweep may hold is the sweep
 //   layer's trust rule (sweep/plan-check.ts).
+// - Who suggests (askTrials): any process that runs the sweep (`run` on SQLite; on PostgreSQL
+//   every `run` and `lrsweep worker` serving it), whenever it has a free slot and no trial waits.
+//   An ask is atomic per sweep: under the sweep's lock (SQLite: the write lock, BEGIN IMMEDIATE;
+//   PostgreSQL: the sweep's row, SELECT ... FOR UPDATE, the lock addTrials and importTrials take)
+//   one transaction reads every trial of the sweep, hands them to the caller's suggest (synchronous
+//   and pure: the sweep layer's sampler, seeded by the sweep's seed and the number of trials read),
+//   and inserts what it returns as addTrials does. Two processes asking at once take turns: the
+//   second reads the first's new trials (running, to its sampler), so no config is suggested twice
+//   and numbers stay dense. The ask reads the whole history, as the sampler needs it; it comes once
+//   per config, not per claim, so the per-trial cost rule above is kept.
 // - Metric points are kept per attempt; readers see the trial's latest attempt only, so a killed
 //   attempt's partial points never mix with its re-run's.
 // - Import (importSweep, importTrials, attemptPoints) is for `lrsweep copy` only: it moves sweeps
@@ -113,7 +123,7 @@ export interface TrialRecord extends NewTrial {
   runId: number | null;
   /** How many times it was claimed; the latest attempt's points are the trial's points. */
   attempts: number;
-  /** failed/interrupted: why; diverged: where. */
+  /** failed/interrupted: why; diverged: where; pruned: the pruner's reason. */
   error: string | null;
   createdAt: string;
   startedAt: string | null;
@@ -126,7 +136,7 @@ export interface TrialRecord extends NewTrial {
 
 /** How a trial a run holds ended. */
 export type Outcome =
-  | { trialId: number; state: 'complete' | 'diverged'; objective: number | null; durationMs: number; note?: string | null }
+  | { trialId: number; state: 'complete' | 'diverged' | 'pruned'; objective: number | null; durationMs: number; note?: string | null }
   | { trialId: number; state: 'failed' | 'interrupted'; error: string; durationMs: number | null };
 
 /** What the run loop commits at once (one transaction): trials started, points reported, outcomes. */
@@ -296,13 +306,23 @@ export interface Storage {
   /**
    * Inserts trials that do not exist yet, in order, numbered after the highest number the sweep
    * has ever given (a removed trial's number is never given again); returns how many were new.
-   * Each keeps its origin (default 'plan'). Adaptive samplers add their suggestions here as
-   * results arrive (sweep/ask.ts), so numbers stay dense and in the order trials were created.
+   * Each keeps its origin (default 'plan'). Adaptive samplers add their suggestions with
+   * askTrials, which numbers them the same way.
    */
   addTrials(sweepId: number, trials: NewTrial[]): Promise<number>;
   /**
+   * An adaptive sampler's ask (see the header): under the sweep's lock, in one transaction, reads
+   * the sweep's trials in number order (their provenance and process left null: an ask needs
+   * neither, and a command's log can be large), calls `suggest` with them (synchronously, once per attempt:
+   * a transaction retried after a deadlock calls it again with what it reads then), and inserts
+   * what it returns as addTrials does (a trial the sweep has, by config hash and repeat, is
+   * skipped). Returns the trials added, in number order. Nothing is added to a cancelled sweep
+   * (suggest is not called). A suggest that throws adds nothing and the error comes back as is.
+   */
+  askTrials(sweepId: number, suggest: (trials: TrialRecord[]) => NewTrial[]): Promise<TrialRecord[]>;
+  /**
    * Removes these trials of the sweep and their points (`run --replace`: trials the new definition
-   * no longer plans), except complete or diverged ones and those a running run holds, which stay.
+   * no longer plans), except final ones (complete, diverged, pruned) and those a running run holds, which stay.
    * Returns how many were removed.
    */
   removeTrials(sweepId: number, trialIds: number[]): Promise<number>;
@@ -342,7 +362,7 @@ export interface Storage {
   /**
    * Claims the given trials of the sweep for this run (queue jobs name them): those waiting or
    * interrupted move to queued, attempts counted, and come back in number order. Trials in any
-   * other state (held by a run, failed, complete, diverged) are left alone and not returned, so a
+   * other state (held by a run, failed, complete, diverged, pruned) are left alone and not returned, so a
    * job delivered twice never runs a trial twice. A run that is no longer running (found dead)
    * claims nothing.
    */
@@ -358,7 +378,7 @@ export interface Storage {
   trial(sweepId: number, number: number): Promise<TrialRecord | null>;
   /** The latest attempt's points of each trial, in the order they were reported. */
   points(trialIds: number[]): Promise<Map<number, MetricPoint[]>>;
-  /** Configs ranked by mean objective over complete repeats (never failed or diverged trials). */
+  /** Configs ranked by mean objective over complete repeats (never failed, diverged or pruned trials). */
   bestConfigs(sweepId: number, top: number): Promise<RankedConfig[]>;
   /** The best objective of a single complete trial by the sweep's goal (what progress lines show), or null. */
   bestTrialObjective(sweepId: number): Promise<number | null>;
@@ -370,7 +390,7 @@ export interface Storage {
    * Writes trials copied from another store, in one transaction that takes the sweep's lock as
    * addTrials does. A trial new to the sweep (by config hash and repeat) is inserted with its number
    * and its points. A trial already here is replaced (fields and points) only when the copy is final
-   * (complete, diverged) and the one here is neither final nor held (waiting, failed, interrupted);
+   * (complete, diverged, pruned) and the one here is neither final nor held (waiting, failed, interrupted);
    * otherwise it is left alone, so importing twice changes nothing. Throws ImportConflictError,
    * writing nothing, when the two stores number the sweep's trials differently (a trial here under
    * another number, or a new trial's number taken by another config).

@@ -15,9 +15,18 @@
 // - A suggestion the sweep already has, or one the schedule refuses (no length fits its cycles,
 //   constraints drop it), is redrawn from the same random stream; after MAX_MISSES in a row the
 //   ask gives what it has (a small discrete space can run out of new configs before `trials`).
-// One process asks at a time: `run` on SQLite (one machine; the run loop asks between claims).
-// Many machines (PostgreSQL) are refused for now (adaptiveOnSharedStore): suggesting there needs
-// the sweep's lock around each ask and workers that ask, not yet written.
+// Who suggests: whichever process runs the sweep and has a free slot when no trial of it waits
+// (source.ts): `run` on SQLite; on PostgreSQL every `run` and `lrsweep worker` serving the sweep,
+// on any machine. No process is the sweep's suggester and none keeps a sampler in memory. Each
+// ask is one transaction under the sweep's lock (Storage.askTrials): read the history, suggest,
+// add the trials; two processes asking at once take turns, and the second's history holds the
+// first's new trials (running, so the liar moves it elsewhere and a config never comes twice);
+// numbers stay dense. On PostgreSQL the asker then enqueues the new trials' jobs (serve/upkeep.ts
+// enqueueTrials) and takes work from the queue as any worker does: a kill between the two leaves
+// them waiting without a job, which any worker's idle pass enqueues. The seed is still (sweep
+// seed, trials so far): the same stored history gives the same suggestions whoever asks, but
+// which history an ask sees depends on when results arrived, so with several workers (or several
+// slots) a sweep's trials depend on arrival order. One process with --workers 1 is reproducible.
 
 import { mulberry32 } from '../core/random.js';
 import type { NewTrial, Storage, TrialRecord } from '../storage/types.js';
@@ -26,19 +35,21 @@ import { sha256 } from './hash.js';
 import { methodOf, samplerOf, type Observed } from './samplers/index.js';
 import { configOfValues, seedOf } from './space.js';
 
-/** The refusal of an adaptive sweep on a store several machines share (run and worker with a PostgreSQL --db). */
-export function adaptiveOnSharedStore(sweep: Sweep): string {
-  const kind = methodOf(sweep.method).kind;
-  return `method: ${kind} suggests trials as results arrive, which lrsweep does on one machine only for now: run sweep "${sweep.name}" with a SQLite --db (a PostgreSQL --db is not supported for method ${kind} yet)`;
-}
-
 /** Redraws in a row (a suggestion already tried or refused) before an ask gives up. */
 export const MAX_MISSES = 100;
 
-const SETTLED = new Set(['complete', 'diverged', 'failed']);
+const SETTLED = new Set(['complete', 'diverged', 'pruned', 'failed']);
 
-/** One entry per config, in creation order: what an adaptive sampler learns from. */
-export function historyOf(sweep: Sweep, trials: readonly TrialRecord[]): Observed[] {
+/** Pruned trials' last steps, by trial id (what ranks pruned configs: the later stopped, the better). */
+export type PrunedSteps = ReadonlyMap<number, number>;
+
+/**
+ * One entry per config, in creation order: what an adaptive sampler learns from. A config whose
+ * repeats include a pruned one (and none diverged) is pruned: its objective is the mean of its
+ * repeats' values, a pruned repeat's being its last reported value (as Optuna's TPE reads a pruned
+ * trial), and its step the earliest of its pruned repeats' last steps (`prunedSteps`; unknown: none).
+ */
+export function historyOf(sweep: Sweep, trials: readonly TrialRecord[], prunedSteps: PrunedSteps = new Map()): Observed[] {
   const byConfig = new Map<string, TrialRecord[]>();
   for (const t of [...trials].sort((a, b) => a.number - b.number)) {
     const list = byConfig.get(t.configHash);
@@ -50,9 +61,13 @@ export function historyOf(sweep: Sweep, trials: readonly TrialRecord[]): Observe
     const params = repeats[0].params as Config;
     if (repeats.length < sweep.repeats || repeats.some((t) => !SETTLED.has(t.state))) return { params, objective: null, state: 'running' };
     if (repeats.some((t) => t.state === 'diverged')) return { params, objective: null, state: 'diverged' };
-    const values = repeats.filter((t) => t.state === 'complete' && t.objective !== null).map((t) => t.objective!);
-    if (values.length === 0) return { params, objective: null, state: 'failed' };
-    return { params, objective: sign * (values.reduce((a, b) => a + b, 0) / values.length), state: 'complete' };
+    const valued = repeats.filter((t) => (t.state === 'complete' || t.state === 'pruned') && t.objective !== null);
+    if (valued.length === 0) return { params, objective: null, state: 'failed' };
+    const objective = sign * (valued.reduce((a, t) => a + t.objective!, 0) / valued.length);
+    const pruned = repeats.filter((t) => t.state === 'pruned');
+    if (pruned.length === 0) return { params, objective, state: 'complete' };
+    const steps = pruned.map((t) => prunedSteps.get(t.id)).filter((x): x is number => x !== undefined);
+    return { params, objective, state: 'pruned', ...(steps.length === pruned.length ? { step: Math.min(...steps) } : {}) };
   });
 }
 
@@ -72,8 +87,8 @@ export function configsLeft(sweep: Sweep, configs: number, trials: number): numb
  * The trials of up to n new configs, given the sweep's trials so far (pure: the same trials and
  * sweep give the same result). `steps` is the trainer's step count.
  */
-export function suggestTrials(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number): NewTrial[] {
-  return suggest(sweep, steps, trials, n).trials;
+export function suggestTrials(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number, prunedSteps?: PrunedSteps): NewTrial[] {
+  return suggest(sweep, steps, trials, n, prunedSteps).trials;
 }
 
 /**
@@ -86,8 +101,8 @@ export function firstAskProblem(sweep: Sweep, steps: number): string | null {
   return trials.length === 0 ? lastProblem : null;
 }
 
-function suggest(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number): { trials: NewTrial[]; lastProblem: string | null } {
-  const history = historyOf(sweep, trials);
+function suggest(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number, prunedSteps?: PrunedSteps): { trials: NewTrial[]; lastProblem: string | null } {
+  const history = historyOf(sweep, trials, prunedSteps);
   const want = Math.min(n, configsLeft(sweep, history.length, trials.length));
   if (want <= 0) return { trials: [], lastProblem: null };
   const sampler = samplerOf(sweep);
@@ -119,9 +134,20 @@ function suggest(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n:
   return { trials: out, lastProblem };
 }
 
-/** Asks the sweep's sampler for up to n configs from its stored history and adds their trials; returns how many trials were added. */
-export async function askAndAdd(storage: Storage, sweepId: number, sweep: Sweep, steps: number, n: number): Promise<number> {
-  const trials = await storage.trials(sweepId);
-  const fresh = suggestTrials(sweep, steps, trials, n);
-  return fresh.length === 0 ? 0 : storage.addTrials(sweepId, fresh);
+/**
+ * Asks the sweep's sampler for up to n configs from its stored history and adds their trials, in
+ * one transaction under the sweep's lock (Storage.askTrials); returns the trials added.
+ */
+export async function askAndAdd(storage: Storage, sweepId: number, sweep: Sweep, steps: number, n: number, cache: Map<number, number> = new Map()): Promise<TrialRecord[]> {
+  // Pruned trials' last steps, read before the lock (a trial pruned since has no step yet: ranked
+  // by its value among pruned ones); `cache` keeps them across asks, as a pruned trial never changes.
+  const pruned = await storage.trials(sweepId, { state: 'pruned' });
+  const unknown = pruned.filter((t) => !cache.has(t.id)).map((t) => t.id);
+  if (unknown.length > 0) {
+    for (const [id, points] of await storage.points(unknown)) {
+      const stepped = points.filter((p) => p.step !== null);
+      if (stepped.length > 0) cache.set(id, Math.max(...stepped.map((p) => p.step!)));
+    }
+  }
+  return storage.askTrials(sweepId, (trials) => suggestTrials(sweep, steps, trials, n, cache));
 }

@@ -9,7 +9,13 @@
 // (its later points are ignored; a unit whose members all diverged is stopped); the trainer
 // returned having reported a finite objective -> complete; returned without one -> failed; threw
 // or timed out -> failed; stopped by stop() -> interrupted, unless its unit had not started: then
-// its trials go back to the source (waiting), as nothing of them ran.
+// its trials go back to the source (waiting), as nothing of them ran. With a prune check
+// (prune-hook.ts, its rules): a trial the check stops -> pruned at that point (its later points are
+// ignored, it alone is stopped: the unit when it was its last member in training, else the member;
+// a trainer that ignores a member's stop still has it recorded pruned).
+//
+// Every point is placed at its step as it arrives (points-steps.ts) when its trainer's steps per
+// epoch are known, so stored points carry their step.
 
 import { TRAINING_LOSS, type MetricPoint, type StateCounts } from '../core/trial.js';
 import type { Executor, RunningUnit } from '../pool/executor.js';
@@ -19,6 +25,8 @@ import type { Json, Outcome, Storage, TrialBatch, TrialRecord } from '../storage
 import type { Sweep } from './definition.js';
 import { isBetter, ObjectiveTracker } from './objective.js';
 import { stepsAt, type Reached, type TrialSteps } from './progress.js';
+import { placePoint } from './points-steps.js';
+import type { PlacedPoint, PruneCheck } from './prune-hook.js';
 import type { Settled, UnitSource } from './source.js';
 import { tallyFailure, type RunTally } from './tally.js';
 
@@ -43,8 +51,10 @@ export interface DispatchContext {
   onRecorded(doneThisRun: number, best: number | null): void;
   /** Counts how the trials this dispatcher started ended (shared by the dispatchers of one command). */
   tally?: RunTally;
-  /** A trial's steps (and an epoch's, when the trainer says), for stepsInFlight(); without it, none are counted. */
+  /** A trial's steps (and an epoch's, when the trainer says), for stepsInFlight() and to place points at steps; without it, none are counted. */
   steps?: TrialSteps;
+  /** Asked on each live objective point of a trial: a reason stops it as pruned (prune-hook.ts). */
+  prune?: PruneCheck;
 }
 
 /** How far trials in training have got: [lowest, highest] epoch and step reported, or null. */
@@ -58,6 +68,12 @@ interface Member {
   objective: ObjectiveTracker;
   reported: Set<string>;
   final: boolean;
+  /** Its objective points placed at steps, for the prune check. */
+  curve: PlacedPoint[];
+  /** The objective metric's last reported value (what a pruned trial records). */
+  lastObjective: number | null;
+  /** Points that arrived while an asynchronous prune check was pending: recorded once it says go on. */
+  held: MetricPoint[] | null;
 }
 
 interface ActiveUnit {
@@ -65,6 +81,12 @@ interface ActiveUnit {
   running: RunningUnit | null;
   /** A stop asked for before the executor handed the unit back (its events may come at once). */
   pendingStop: string | null;
+  /** Member stops asked for before the executor handed the unit back. */
+  pendingMemberStops: [number, string][];
+  /** Asynchronous prune checks not answered yet: the unit is decided only once they are. */
+  checks: Set<Promise<void>>;
+  /** The executor handed it back: nothing is left to stop (late answers only record). */
+  handedBack: boolean;
   startedAt: number | null;
 }
 
@@ -187,18 +209,31 @@ export class Dispatcher {
   private start(trials: TrialRecord[]): void {
     for (const t of trials) this.numbers.set(t.id, t.number);
     const unit: ActiveUnit = {
-      members: trials.map((trial) => ({ trial, seq: 0, last: null, objective: new ObjectiveTracker(this.c.sweep.objective), reported: new Set(), final: false })),
+      members: trials.map((trial) => ({
+        trial, seq: 0, last: null, objective: new ObjectiveTracker(this.c.sweep.objective), reported: new Set(), final: false,
+        curve: [], lastObjective: null, held: null,
+      })),
       running: null,
       pendingStop: null,
+      pendingMemberStops: [],
+      checks: new Set(),
+      handedBack: false,
       startedAt: null,
     };
     this.active.add(unit);
     const running = this.c.executor.start(this.c.unitFor(trials), (e) => this.onEvent(unit, e));
     unit.running = running;
     if (unit.pendingStop) running.stop(unit.pendingStop);
+    else for (const [member, reason] of unit.pendingMemberStops) running.stopMember(member, reason);
+    // Pending prune checks decide members before the unit's end does (their held points come first).
+    const settle = async (error: unknown) => {
+      unit.handedBack = true;
+      while (unit.checks.size > 0) await Promise.allSettled([...unit.checks]);
+      this.ended(unit, error);
+    };
     const p: Promise<void> = running.done.then(
-      () => this.ended(unit, null),
-      (e) => this.ended(unit, e),
+      () => settle(null),
+      (e) => settle(e),
     ).finally(() => {
       this.inFlight.delete(p);
       this.active.delete(unit);
@@ -219,25 +254,84 @@ export class Dispatcher {
       return;
     }
     const m = unit.members[e.member];
-    if (!m || m.final) return; // a diverged member's later reports are ignored
+    if (!m || m.final) return; // a diverged or pruned member's later reports are ignored
+    const point = placePoint(e.point, this.c.steps);
+    if (m.held) m.held.push(point); // a prune check is pending: recorded only if the trial goes on
+    else this.onPoint(unit, e.member, m, point);
+  }
+
+  private onPoint(unit: ActiveUnit, index: number, m: Member, point: MetricPoint): void {
     // Consecutive reports of one epoch (or step) are one point: a program may print its training
     // and its validation metrics on separate lines.
-    const same = m.last !== null && m.last.epoch === e.point.epoch && m.last.step === e.point.step;
+    const same = m.last !== null && m.last.epoch === point.epoch && m.last.step === point.step;
     const seq = same ? m.seq - 1 : m.seq++;
-    m.last = e.point;
-    if (this.c.steps && stepsAt(e.point, this.c.steps) === null) this.uncountable = true;
-    this.batch.points.push({ trialId: m.trial.id, attempt: m.trial.attempts, seq, point: e.point });
-    for (const name of Object.keys(e.point.values)) m.reported.add(name);
-    m.objective.add(e.point);
-    const divergence = divergenceOf(e.point, this.c.sweep.objective.metric);
+    m.last = point;
+    if (this.c.steps && stepsAt(point, this.c.steps) === null) this.uncountable = true;
+    this.batch.points.push({ trialId: m.trial.id, attempt: m.trial.attempts, seq, point });
+    for (const name of Object.keys(point.values)) m.reported.add(name);
+    m.objective.add(point);
+    const { metric } = this.c.sweep.objective;
+    const value = point.values[metric];
+    if (value !== undefined) m.lastObjective = value;
+    const divergence = divergenceOf(point, metric);
     if (divergence) {
       this.finish(m, { trialId: m.trial.id, state: 'diverged', objective: null, durationMs: this.elapsed(unit), note: divergence });
-      if (unit.members.every((x) => x.final)) {
-        if (unit.running) unit.running.stop('every member diverged');
-        else unit.pendingStop = 'every member diverged';
-      }
+      this.stopIfAllFinal(unit, 'every member diverged');
+    } else if (this.c.prune && value !== undefined && point.step !== null) {
+      const last = m.curve.at(-1);
+      if (last && last.step === point.step) last.value = value;
+      else m.curve.push({ step: point.step, value });
+      this.check(unit, index, m);
     }
     this.queued(1);
+  }
+
+  /** Asks the prune check about a member's curve so far; a reason prunes it. */
+  private check(unit: ActiveUnit, index: number, m: Member): void {
+    let answer: Promise<string | null> | string | null;
+    try {
+      answer = this.c.prune!(m.trial, m.curve);
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    if (!(answer instanceof Promise)) {
+      if (answer !== null) this.pruned(unit, index, m, answer);
+      return;
+    }
+    m.held = [];
+    const pending: Promise<void> = answer.then((reason) => {
+      const held = m.held ?? [];
+      m.held = null;
+      if (m.final) return;
+      if (reason !== null) return this.pruned(unit, index, m, reason);
+      for (let i = 0; i < held.length && !m.final; i++) {
+        if ((m.held as MetricPoint[] | null) !== null) {
+          // Another check is pending since: the rest waits behind it.
+          m.held!.push(...held.slice(i));
+          break;
+        }
+        this.onPoint(unit, index, m, held[i]);
+      }
+    }, (e) => this.fail(e)).finally(() => unit.checks.delete(pending));
+    unit.checks.add(pending);
+  }
+
+  /** Records the member pruned (reason as its note, its last objective value) and stops its training. */
+  private pruned(unit: ActiveUnit, index: number, m: Member, reason: string): void {
+    this.finish(m, { trialId: m.trial.id, state: 'pruned', objective: m.lastObjective, durationMs: this.elapsed(unit), note: reason });
+    if (this.stopIfAllFinal(unit, reason) || unit.handedBack) return;
+    if (unit.running) unit.running.stopMember(index, reason);
+    else unit.pendingMemberStops.push([index, reason]);
+  }
+
+  /** Stops the unit once none of its members is training any more; says whether it did. */
+  private stopIfAllFinal(unit: ActiveUnit, reason: string): boolean {
+    if (!unit.members.every((x) => x.final)) return false;
+    if (unit.handedBack) return true;
+    if (unit.running) unit.running.stop(reason);
+    else unit.pendingStop = reason;
+    return true;
   }
 
   private elapsed(unit: ActiveUnit): number {

@@ -20,7 +20,7 @@ import { checkRules, type CheckProgress } from './file/rules.js';
 import { readMethod, readRunKeys } from './file/sampling.js';
 import { readParameters, readSchedule } from './file/space.js';
 import { readPruner } from './pruners/spec.js';
-import { placesSteps, UNPLACED } from './pruners/places.js';
+import { canPlacePoints } from './points-steps.js';
 
 export { MAX_COHORT_SIZE, MAX_COHORT_VALUES, MAX_TRIAL_TIMEOUT, MAX_WORKERS } from './file/budget.js';
 export type { CheckProgress } from './file/rules.js';
@@ -91,7 +91,8 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
   const constraints = readConstraints(problems, raw.constraints);
   const lint = readLint(problems, raw.lint);
   const pruner = readPruner(problems, raw.pruner, trainer?.steps ?? null);
-  if (pruner !== null && trainer !== null && !placesSteps(trainer)) problems.add('pruner', UNPLACED, undefined, false);
+  const placed = pruner !== null && trainer !== null ? canPlacePoints({ trainer }) : true;
+  if (placed !== true) problems.add('pruner', `needs a trainer whose points carry their training step: ${placed}`, undefined, false);
   if (!problems.empty || trainer === null) throw new SweepFileError(file, problems.list);
 
   // rules: on the sweep as a whole, once every section is sound

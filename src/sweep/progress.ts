@@ -1,7 +1,8 @@
 // How far a run has got, in training steps. A cohort's trials all end at once, so a count of
 // finished trials stands still for as long as a cohort trains, while its steps move every epoch.
 // Total: every trial's steps (the sweep's steps per trial). Done: each finished trial (complete,
-// diverged or failed: none trains more in this run) its full steps, plus each trial in training
+// diverged, pruned or failed: none trains more in this run) its full steps (a pruned trial's
+// unspent steps count as done: they will never be trained), plus each trial in training
 // the steps it reported last: a step index i is i + 1 steps, an epoch e is e x the trainer's
 // steps per epoch. A trial that reports only epochs of a trainer that does not say its steps per
 // epoch cannot be counted in steps: progress then counts trials (null here).
@@ -45,7 +46,7 @@ export interface StepProgress {
  */
 export function stepProgress(counts: StateCounts, perTrial: number, inFlight: number | null, endedThisRun: number, toRunThisRun: number): StepProgress | null {
   if (inFlight === null) return null;
-  const finished = counts.complete + counts.diverged + counts.failed;
+  const finished = counts.complete + counts.diverged + counts.pruned + counts.failed;
   return {
     total: totalOf(counts) * perTrial,
     done: finished * perTrial + inFlight,

@@ -1,6 +1,6 @@
 // Registering a sweep in storage: new name -> create; same definition -> resume; another
 // definition -> an error that says what changed, unless --extend and the changes only add configs,
-// or --replace and none of the sweep's trials finished (complete or diverged) and no live run works
+// or --replace and none of the sweep's trials finished (complete, diverged or pruned) and no live run works
 // on it: then the file's definition replaces the stored one, and the trials it no longer plans
 // (as they are: same config, repeat and seed) are removed; the others keep their numbers.
 // A stored definition from an older lrsweep is read with its legacy values (definition.ts LEGACY),
@@ -62,7 +62,7 @@ export interface RegisterOptions {
   /** Top-level keys the file sets. */
   written: Set<string>;
   extend: boolean;
-  /** Replace a changed definition while none of the sweep's trials finished (complete or diverged). */
+  /** Replace a changed definition while none of the sweep's trials finished (complete, diverged or pruned). */
   replace?: boolean;
   /** With replace: whether a run working on the sweep is alive (liveness.ts), which refuses the replacement. */
   isRunAlive?: (run: RunRecord) => boolean;
@@ -86,6 +86,13 @@ export function compareWithStored(existing: SweepRecord, parsed: Sweep, o: Pick<
       (sweep as Record<string, unknown>)[key] = stored[key];
       legacy.push(key);
     }
+  }
+  // A command sweep stored before steps_per_epoch was kept beside steps (schema of its definition,
+  // not of the store): the file's steps_per_epoch is read as that sweep always had it, absent.
+  const storedTrainer = existing.definition.trainer as Record<string, unknown> | undefined;
+  if (sweep.trainer.kind === 'command' && 'steps_per_epoch' in sweep.trainer && storedTrainer?.kind === 'command' && !('steps_per_epoch' in storedTrainer)) {
+    const { steps_per_epoch: _kept, ...trainer } = sweep.trainer;
+    sweep.trainer = trainer as Sweep['trainer'];
   }
   const changes = describeChanges(identity(stored), identity(sweep));
   const files = trainerFilesChange(existing.trainerHash, o.trainerHash);
@@ -175,7 +182,7 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
     // Where --extend cannot take the change, --replace can while none of the sweep's trials finished
     // (a fixed `run:` after every trial failed): the message says so, or that way out stays unknown.
     const counts = await storage.counts(existing.id);
-    const replace = counts.complete + counts.diverged === 0 ? '; none of its trials finished, so run --replace makes this file its definition' : '';
+    const replace = counts.complete + counts.diverged + counts.pruned === 0 ? '; none of its trials finished, so run --replace makes this file its definition' : '';
     const stored = upgradeDefinition(existing.definition);
     if (isAdaptive(sweep) || isAdaptive(stored)) {
       checkAdaptiveExtension(stored, sweep, changes, o.extend, `sweep "${sweep.name}" already exists in ${storage.where} with another definition`, replace);
@@ -300,9 +307,10 @@ export async function registerTrials(storage: Storage, sweepId: number, sweep: S
 async function checkReplaceable(storage: Storage, existing: SweepRecord, changes: { text: string }[], o: RegisterOptions): Promise<void> {
   const name = existing.name;
   const counts = await storage.counts(existing.id);
-  const finished = counts.complete + counts.diverged;
+  const finished = counts.complete + counts.diverged + counts.pruned;
   if (finished > 0) {
-    throw new DefinitionChangedError(`--replace: sweep "${name}" has ${finished} finished trial${finished === 1 ? '' : 's'} (${counts.complete} complete, ${counts.diverged} diverged), ` +
+    const pruned = counts.pruned > 0 ? `, ${counts.pruned} pruned` : '';
+    throw new DefinitionChangedError(`--replace: sweep "${name}" has ${finished} finished trial${finished === 1 ? '' : 's'} (${counts.complete} complete, ${counts.diverged} diverged${pruned}), ` +
       `and a sweep keeps every trial it finished, so its definition cannot be replaced (${cut(changes.map((c) => c.text).join('; '), 300)}): ` +
       `give the sweep another name, or delete it first (${CLI} delete ${name})`);
   }

@@ -1,6 +1,6 @@
 // What the sweep charts and the HTML report show, gathered from storage once: the best configs,
 // their LR curves (exact per-column extremes) and losses, every complete trial's parameters and
-// objective, and the trials that failed or diverged. Sized for sweeps of thousands of trials:
+// objective, and the trials that failed, diverged or were pruned. Sized for sweeps of thousands of trials:
 // only the top configs carry curves and points.
 
 import { lossMetricFor, type StateCounts } from '../core/trial.js';
@@ -42,6 +42,8 @@ export interface SweepResults {
   diverged: TrialRecord[];
   /** How many trials came from each origin (plan, or an adaptive sampler's startup and model). */
   origins: Record<TrialOrigin, number>;
+  /** Stopped by a pruner: objective is the last value they reported, error the pruner's reason. */
+  pruned: TrialRecord[];
   steps: number;
   /** Schedule lints over the sweep's configs, and how many configs were linted. */
   lints: { summary: LintSummary[]; linted: number };
@@ -71,8 +73,15 @@ export async function gatherResults(storage: Storage, record: SweepRecord, top: 
     .map((t) => ({ ...pickParams(t.params, keys), objective: t.objective as number, trial: t.number, origin: t.origin }));
   return {
     record, definition, counts: await storage.counts(record.id), keys, top: best, curves, lossMetric, losses, trials,
-    failed: all.filter((t) => t.state === 'failed'), diverged: all.filter((t) => t.state === 'diverged'), steps,
+    failed: all.filter((t) => t.state === 'failed'), diverged: all.filter((t) => t.state === 'diverged'),
+    pruned: all.filter((t) => t.state === 'pruned'), steps,
     origins: Object.fromEntries(TRIAL_ORIGINS.map((o) => [o, all.filter((t) => t.origin === o).length])) as Record<TrialOrigin, number>,
     lints: lintSweep(definition, steps),
   };
+}
+
+/** What charts of complete trials leave out: pruned trials have no final objective (their last value is not one); null when there are none. */
+export function prunedNote(d: Pick<SweepResults, 'pruned'>): string | null {
+  const n = d.pruned.length;
+  return n === 0 ? null : `${n} pruned trial${n === 1 ? '' : 's'} left out (stopped early: a last value is not a final objective)`;
 }

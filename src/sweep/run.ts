@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { totalOf, type StateCounts } from '../core/trial.js';
 import { yieldToEvents } from '../core/yield.js';
 import { defaultWorkers } from '../pool/pool.js';
-import { capabilitiesOf, openStorage } from '../storage/open.js';
+import { openStorage } from '../storage/open.js';
 import type { Storage } from '../storage/types.js';
 import { checkBackend, type Backend } from '../train/backend.js';
 import { checkCommandHost } from '../train/command/index.js';
@@ -22,10 +22,10 @@ import { loadSweepFile, type CheckProgress } from './file.js';
 import { HEARTBEAT_MS, isRunAlive, leftoverGraceMs, recoverSweep } from './liveness.js';
 import { registerSweep, registerTrials } from './register.js';
 import { lintLines, lintSweep } from './lints.js';
+import type { PruneCheckFactory } from './prune-hook.js';
 import { StorageSource } from './source.js';
 import { countTrials, plan, type PlanStats, type Planned } from './space.js';
-import { adaptiveOnSharedStore, askAndAdd, suggestTrials } from './ask.js';
-import { UsageError } from '../core/errors.js';
+import { askAndAdd, suggestTrials } from './ask.js';
 import { isAdaptive } from './samplers/index.js';
 import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
 import { enqueueWaiting, serve, type ServedSweep } from './serve/index.js';
@@ -56,12 +56,14 @@ export interface RunOptions {
   enqueueOnly?: boolean;
   /** Tell onNotice of the sweep's schedule traps (lint rules not ignored by the file); default true. */
   lint?: boolean;
+  /** Builds the sweep's prune check (prune-hook.ts); none by default. */
+  prune?: PruneCheckFactory;
 }
 
 export interface Progress {
   counts: StateCounts;
   total: number;
-  /** Trials this run ended (complete, diverged or failed), and how many it set out to run. */
+  /** Trials this run ended (complete, diverged, pruned or failed), and how many it set out to run. */
   doneThisRun: number;
   toRunThisRun: number;
   elapsedSeconds: number;
@@ -91,6 +93,8 @@ export interface RunReport {
   tally: RunTally;
   /** PostgreSQL: why the run stopped serving the sweep with trials left (its file no longer matches, an edited row), or null. */
   refused: string | null;
+  /** An adaptive sampler's trials not created yet (whoever has a free slot asks for them); 0 for a sampler that plans. */
+  toCreate?: number;
 }
 
 export interface DryRun {
@@ -140,11 +144,11 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
   const backend = o.backend ?? 'wasm';
   const loaded = await loadSweepFile(o.file, o.onChecking);
   o.onChecked?.();
+  o.prune?.validate?.(loaded);
   const runner = loaded.trainer.runner;
   if (runner.kind === 'pool') checkBackend(backend);
   else checkCommandHost(runner.options);
   const workers = o.workers ?? loaded.sweep.budget.workers ?? defaultWorkers();
-  if (isAdaptive(loaded.sweep) && capabilitiesOf(o.db).shared) throw new UsageError(adaptiveOnSharedStore(loaded.sweep));
 
   const storage = await openStorage(o.db, 'write');
   let training: Training | null = null;
@@ -173,6 +177,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const counts = await storage.counts(record.id);
     // An adaptive sampler's trials are created as results arrive: those not created yet are to run too.
     const adaptive = isAdaptive(sweep);
+    const prunedSteps = new Map<number, number>(); // pruned trials' last steps, read once (ask.ts)
     const notCreated = () => (adaptive ? Math.max(0, countTrials(sweep) - totalOf(counts)) : 0);
     const toRun = counts.waiting + notCreated();
     let best = await storage.bestTrialObjective(record.id);
@@ -195,13 +200,15 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
       dispatcher = new Dispatcher({
         storage, executor: training.executor, sweep, sweepId: record.id, runId, counts, best, provenance: training.provenance,
         unitFor: training.unitFor, tally, steps: trialSteps,
+        prune: o.prune?.({ storage, sweepId: record.id, sweep, steps: trialSteps, commit: async () => dispatcher?.commitNow() }) ?? undefined,
         // Every claimed row is checked against this file's plan: an edited one is never trained.
         source: new StorageSource(storage, record.id, runId, training.cohortSize, { sweep: sweep.name, row: planCheck(sweep, loaded.trainer.steps) },
           adaptive ? {
             slots: training.executor.slots,
+            perSlot: training.cohortSize,
             ask: async (configs) => {
               await dispatcher?.commitNow();
-              const added = await askAndAdd(storage, record.id, sweep, loaded.trainer.steps, configs);
+              const added = (await askAndAdd(storage, record.id, sweep, loaded.trainer.steps, configs, prunedSteps)).length;
               counts.waiting += added;
               return added;
             },
@@ -249,17 +256,24 @@ async function runOnQueue(storage: Storage, item: ServedSweep, o: RunOptions,
   try {
     const enqueued = await enqueueWaiting(storage, queue, item.record.id, cohortSizeOf(item.loaded, item.sweep));
     const { began, backend, ...fields } = base;
+    // An adaptive sampler's trials not created yet are to run too (this run or another worker asks for them).
+    const notCreated = (c: StateCounts) => (isAdaptive(item.sweep) ? Math.max(0, countTrials(item.sweep) - totalOf(c)) : 0);
     if (o.enqueueOnly) {
-      return { ...fields, runId: -1, counts: await storage.counts(item.record.id), ranThisRun: 0, stopped: false, seconds: (Date.now() - began) / 1000, enqueued, refused: null };
+      const counts = await storage.counts(item.record.id);
+      return { ...fields, runId: -1, counts, ranThisRun: 0, stopped: false, seconds: (Date.now() - began) / 1000, enqueued, refused: null, toCreate: notCreated(counts) };
     }
     const started = Date.now();
-    const toRun = (await storage.counts(item.record.id)).waiting;
+    const atStart = await storage.counts(item.record.id);
+    const toRun = atStart.waiting + notCreated(atStart);
     const { sweeps, stopped } = await serve(storage, queue, [item], {
-      workers: fields.workers, backend, wait: false, signal: o.signal, trialsDir: o.trialsDir, onNotice: o.onNotice, tally: fields.tally,
-      onProgress: (_, p) => o.onProgress?.({
-        counts: p.counts, total: totalOf(p.counts), doneThisRun: p.ranHere, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, bestTrial: p.bestTrial,
-        reached: p.reached, steps: stepProgress(p.counts, p.stepsPerTrial, p.stepsInFlight, p.ranHere, toRun),
-      }),
+      workers: fields.workers, backend, wait: false, signal: o.signal, trialsDir: o.trialsDir, onNotice: o.onNotice, tally: fields.tally, prune: o.prune,
+      onProgress: (_, p) => {
+        const ahead = { ...p.counts, waiting: p.counts.waiting + notCreated(p.counts) };
+        o.onProgress?.({
+          counts: p.counts, total: totalOf(ahead), doneThisRun: p.ranHere, toRunThisRun: toRun, elapsedSeconds: (Date.now() - started) / 1000, bestTrial: p.bestTrial,
+          reached: p.reached, steps: stepProgress(ahead, p.stepsPerTrial, p.stepsInFlight, p.ranHere, toRun),
+        });
+      },
     });
     const [mine] = sweeps;
     // A refusal with trials left is a run that did not do its work (as `worker` says of it).

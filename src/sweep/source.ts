@@ -1,6 +1,7 @@
 // Where the run loop (dispatch.ts) gets its units of work: claims from storage (SQLite, one
 // machine), or jobs from the PostgreSQL trial queue (many machines; storage/postgres-queue.ts). Either way
-// the trials are claimed in storage for the run before they run, so storage stays the truth.
+// the trials are claimed in storage for the run before they run, so storage stays the truth. For
+// an adaptive sampler either source asks (Asking, ask.ts) when no trial waits and a slot is free.
 //
 // Contract: next() returns the trials of one unit, claimed for the run (queued), or null when
 // there is none now; settled() is told, after each committed batch, which trials reached a state
@@ -15,6 +16,20 @@ export interface Settled {
   trialId: number;
   /** The state it reached; null when the run no longer held it (another run has it, or it was decided). */
   state: TrialState | null;
+}
+
+/**
+ * An adaptive sampler's ask (ask.ts), which a source makes when no trial waits and a slot of the
+ * executor is free: the trials of up to `perSlot` new configs per free slot (1, or a cohort's worth
+ * for lockstep trainers). A unit queued behind a busy slot is never suggested ahead: it would learn
+ * nothing from the results to come.
+ */
+export interface Asking {
+  /** The executor's slots: the room a source is given counts a running and a queued unit per slot, so room above `slots` is free slots. */
+  slots: number;
+  perSlot: number;
+  /** Creates the trials of up to `configs` new configs (on a queue, their jobs too); returns how many trials it added. */
+  ask(configs: number): Promise<number>;
 }
 
 export interface UnitSource {
@@ -33,21 +48,15 @@ export interface UnitSource {
  * database) is never started: next() throws EditedTrialError, and the run refuses the sweep.
  */
 export class StorageSource implements UnitSource {
-  /**
-   * `adaptive` (an adaptive sampler, ask.ts): when no trial is waiting and a slot of the executor
-   * is free, `ask(n)` creates the trials of up to n new configs (a cohort's worth per free slot)
-   * and returns how many trials it added; they are claimed as any waiting trial. A unit queued
-   * behind a busy slot is never suggested ahead: it would learn nothing from the results to come.
-   */
+  /** `adaptive` (an adaptive sampler): asked when no trial is waiting and a slot is free; its trials are claimed as any waiting trial. */
   constructor(private readonly storage: Storage, private readonly sweepId: number, private readonly runId: number, private readonly cohortSize: number,
     private readonly check?: { sweep: string; row: RowCheck },
-    private readonly adaptive?: { slots: number; ask: (configs: number) => Promise<number> }) {}
+    private readonly adaptive?: Asking) {}
 
   async next(room = 0): Promise<TrialRecord[] | null> {
     let claimed = await this.claim();
-    // room counts units the run can take now, a running and a queued one per slot: free slots are those above `slots`.
     const free = this.adaptive ? room - this.adaptive.slots : 0;
-    if (claimed === null && this.adaptive && free > 0 && (await this.adaptive.ask(free * this.cohortSize)) > 0) claimed = await this.claim();
+    if (claimed === null && this.adaptive && free > 0 && (await this.adaptive.ask(free * this.adaptive.perSlot)) > 0) claimed = await this.claim();
     return claimed;
   }
 
@@ -111,8 +120,15 @@ export class QueueSource implements UnitSource {
    * --extend` from another checkout, or the row was edited): such a job is never started,
    * whatever the next definition check says.
    */
+  /**
+   * `adaptive` (an adaptive sampler): jobs are taken for free slots only (a unit queued behind a
+   * busy slot would hold a suggestion another worker's free slot could run now), and when none
+   * waits the source asks, which enqueues the new trials' jobs, and takes them (or others'
+   * suggestions, or nothing when another worker was quicker) from the queue as any job.
+   */
   constructor(private readonly storage: Storage, private readonly queue: TrialQueue, private readonly sweepId: number, private readonly runId: number,
-    private readonly guard?: { row: RowCheck; onForeign: (trial: TrialRecord, why: string) => Promise<void> }) {}
+    private readonly guard?: { row: RowCheck; onForeign: (trial: TrialRecord, why: string) => Promise<void> },
+    private readonly adaptive?: Asking) {}
 
   cancel(): void {
     this.cancelled = true;
@@ -120,7 +136,12 @@ export class QueueSource implements UnitSource {
 
   async next(room: number): Promise<TrialRecord[] | null> {
     if (this.failure) throw this.failure;
-    if (this.ready.length === 0) {
+    if (this.ready.length === 0 && this.adaptive) {
+      const free = room - this.adaptive.slots;
+      if (free <= 0) return null;
+      await this.fetch(free);
+      if (this.ready.length === 0 && (await this.adaptive.ask(free * this.adaptive.perSlot)) > 0) await this.fetch(free);
+    } else if (this.ready.length === 0) {
       const perSecond = this.settledCount / Math.max(1, (Date.now() - this.began) / 1000);
       const ahead = Math.floor(perSecond * AHEAD_SECONDS);
       await this.fetch(Math.max(1, Math.min(room + ahead, FETCH_BATCH)));

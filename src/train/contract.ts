@@ -30,6 +30,14 @@
 // - Lockstep (optional): `trainCohort(ctx)` trains several curves of one model with one seed at
 //   once (ctx.curves[k] is member k's curve); `report(member, point, metrics)`. A member whose loss
 //   turns NaN or infinite is diverged: mask its updates so its mates train on unaffected.
+// - Per-member stop (cohorts): `memberSignals[k]` fires when member k alone must stop (a pruner
+//   stopped its trial; its reason is the abort reason), or when the whole unit does. Stop training
+//   that member and spare its work; its mates go on, their numbers exactly what they would have
+//   been. A trainer that ignores it loses nothing but time: lrsweep records the member pruned at
+//   once and drops whatever it reports later.
+// - A pruner reads each point at its step: a trainer that reports per epoch should define
+//   `stepsPerEpoch` (epoch e is then placed at step e x stepsPerEpoch - 1); one that reports per
+//   step is placed by its steps. A module without stepsPerEpoch cannot have a `pruner`.
 
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Goal } from '../core/trial.js';
@@ -61,6 +69,8 @@ export interface TrainContext<O = Record<string, unknown>> extends BaseContext<O
 export interface CohortContext<O = Record<string, unknown>> extends BaseContext<O> {
   /** One curve per member, all of `steps(options)` values. */
   curves: Float64Array[];
+  /** Member k's stop: fires when a pruner stops member k alone (its mates go on), or with `signal`. */
+  memberSignals: readonly AbortSignal[];
   report(member: number, point: Point, metrics: Metrics): void;
 }
 
@@ -76,7 +86,8 @@ export interface TrainerDefinition<O = Record<string, unknown>> {
   steps(options: O): number;
   /**
    * The steps in one epoch, for a trainer that reports per epoch: progress counts a trial in
-   * training as epochs reported x this (without it, a trial reporting epochs is counted only when it ends).
+   * training as epochs reported x this (without it, a trial reporting epochs is counted only when
+   * it ends), and each epoch's point is stored at its step (e x this - 1), which a `pruner` needs.
    */
   stepsPerEpoch?(options: O): number;
   /** `context` is given when lrsweep calls it (a sweep file); a caller of its own may leave it out. */

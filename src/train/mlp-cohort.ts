@@ -19,6 +19,11 @@
 //   index into its LR curve). From that step on its weights and optimizer state are frozen (its
 //   update is masked out), and its metrics end with that epoch: train_loss is then non-finite and
 //   the validation metrics are NaN, so a runner sees the divergence. Its mates train on.
+// - A member stopped on its own (options.memberSignals[j]: a pruner stopped its trial) leaves the
+//   cohort before the next step: every variable, optimizer state and this epoch's losses are
+//   gathered down to the members left (a lone one with its twin again), so its work is spared and,
+//   as above, its mates' numbers are what they would have been. Its results end with its last
+//   full epoch before the stop.
 // - Metrics are in the target's units: a regression target is trained standardised, and its
 //   losses and errors are scaled back after they are read (data/dataset.ts targetUnits).
 // - Each step gathers its batch in JS, feeds it to every member at once ([1, rows, features]; the
@@ -51,6 +56,8 @@ export interface CohortOptions {
   onEpoch?: (member: number, metrics: EpochMetrics) => void;
   /** Checked between epochs: training stops once it is aborted. */
   signal?: AbortSignal;
+  /** Member j's own stop, one per curve: checked before every step; a stopped member leaves the cohort. */
+  memberSignals?: readonly AbortSignal[];
 }
 
 /** Training steps, as mlp.ts takes them: every epoch ends with a short batch if the rows do not divide. */
@@ -65,8 +72,10 @@ export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, c
     if (lrs.length < total) throw new Error(`LR curve ${j} has ${lrs.length} values; training takes ${total} steps (epochs x ceil(training rows / batch_size))`);
   });
   // A lone member trains with a twin, so it runs the batched kernels every cohort runs (see above).
-  const lrsOf = curves.length === 1 ? [curves[0], curves[0]] : curves;
-  const K = lrsOf.length;
+  // slot[c] is the member that row c of every stacked tensor trains; -1 for a twin.
+  let slot = curves.length === 1 ? [0, -1] : curves.map((_, j) => j);
+  let lrsOf = slot.map((j) => curves[Math.max(0, j)]);
+  let K = lrsOf.length;
   const taskSpec = options.task ?? taskFor(data);
   // Metrics in the target's units (a regression target is trained standardised): see targetUnits.
   const units = targetUnits(data);
@@ -75,8 +84,8 @@ export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, c
   const features = data.features;
 
   const results: MemberResult[] = curves.map(() => ({ epochs: [], divergedAt: null }));
-  const divergedAt: (number | null)[] = new Array(K).fill(null);
-  const task = taskSpec.bind(tf, data, K);
+  let divergedAt: (number | null)[] = new Array(K).fill(null);
+  let task = taskSpec.bind(tf, data, K);
   const outputs = taskSpec.outputs(data);
   const model = stackedMlp(tf, { features, hidden: c.hidden, outputs, activation: c.activation }, seed, K);
   const optimizer = stackedOptimizer(tf, c, model.variables);
@@ -84,22 +93,53 @@ export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, c
   const valRows = data.valY.length;
   const xVal = tf.tensor3d(data.valX, [1, valRows, features]);
   const random = shuffleRandom(seed);
-  const negLr = new Float32Array(K);
+  let negLr = new Float32Array(K);
   // Each batch is gathered here, not sliced from a shuffled tensor as mlp.ts does: tfjs wasm's
   // Slice copies its whole input out of WASM memory on every call. The inputs go in once for all
   // members; the targets K times, as the loss takes them shaped like the predictions.
   const xBatch = new Float32Array(c.batch_size * features);
-  const yBatch = new Float32Array(K * c.batch_size * outputs);
+  let yBatch = new Float32Array(K * c.batch_size * outputs);
   let alive = null as Tensor | null; // [K, 1, 1] bool once a member has diverged
   let losses: Tensor1D[] = [];
   let step = 0;
+  const memberSignals = options.memberSignals;
+  const stoppedAlone = (j: number) => j >= 0 && memberSignals?.[j]?.aborted === true;
+  const aliveMask = () => (divergedAt.includes(null) && divergedAt.some((d) => d !== null)
+    ? tf.keep(tf.tensor3d(divergedAt.map((d) => (d === null ? 1 : 0)), [K, 1, 1], 'bool')) : null);
+  // Members stopped on their own leave: rows gathered down to the rest (a lone one with its twin).
+  const leave = (): boolean => {
+    if (!memberSignals || !slot.some(stoppedAlone)) return false;
+    let rows = slot.map((j, r) => (j >= 0 && !stoppedAlone(j) ? r : -1)).filter((r) => r >= 0);
+    if (rows.length === 0) return true;
+    if (rows.length === 1) rows = [rows[0], rows[0]];
+    const twin = rows.length === 2 && rows[0] === rows[1];
+    model.keep(rows);
+    optimizer.keep(rows);
+    const kept = losses.map((l) => tf.tidy(() => tf.gather(l, tf.tensor1d(rows, 'int32'), 0) as Tensor1D));
+    tf.dispose(losses);
+    losses = kept;
+    slot = rows.map((r, i) => (twin && i === 1 ? -1 : slot[r]));
+    lrsOf = rows.map((r) => lrsOf[r]);
+    divergedAt = rows.map((r) => divergedAt[r]);
+    K = rows.length;
+    negLr = new Float32Array(K);
+    yBatch = new Float32Array(K * c.batch_size * outputs);
+    task.dispose();
+    task = taskSpec.bind(tf, data, K);
+    alive?.dispose();
+    alive = aliveMask();
+    return false;
+  };
+  // Training goes on while a member is neither diverged nor stopped.
+  const training = () => !options.signal?.aborted && slot.some((j, r) => j >= 0 && divergedAt[r] === null && !stoppedAlone(j));
   try {
-    for (let epoch = 1; epoch <= c.epochs && divergedAt.includes(null) && !options.signal?.aborted; epoch++) {
+    for (let epoch = 1; epoch <= c.epochs && training(); epoch++) {
       const epochStart = step;
       // One shuffle per epoch; batches are contiguous runs of the shuffled order.
       const order = permutation(trainRows, random);
-      // The signal reads a shared flag (pool/thread.ts): checked every step, at no cost.
-      for (let from = 0; from < trainRows && divergedAt.includes(null) && !options.signal?.aborted; from += c.batch_size) {
+      // The signals read shared flags (pool/thread.ts): checked every step, at no cost.
+      for (let from = 0; from < trainRows && training(); from += c.batch_size) {
+        if (leave()) break;
         for (let j = 0; j < K; j++) negLr[j] = -lrsOf[j][step];
         const rows = Math.min(c.batch_size, trainRows - from);
         const xb = gatherRows(data.trainX, features, order, from, rows, 1, xBatch);
@@ -134,18 +174,21 @@ export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, c
         });
         step++;
       }
-      if (options.signal?.aborted) break; // a partial epoch is not reported (the finally frees its losses)
+      // A partial epoch is not reported when the unit stopped (the finally frees its losses), nor
+      // for members stopped on their own (skipped below); an epoch that every member left before its first step has nothing to report.
+      if (options.signal?.aborted || losses.length === 0) break;
       const { trainLoss, metrics } = epochMetrics(tf, losses, () => task.evaluate(model.apply(xVal)));
       tf.dispose(losses);
       losses = [];
-      results.forEach((r, j) => {
-        const at = divergedAt[j];
+      slot.forEach((j, r) => {
+        if (j < 0 || stoppedAlone(j)) return; // a twin, or a member stopped during this epoch
+        const at = divergedAt[r];
         if (at !== null && at < epochStart) return;
         const diverged = at !== null;
-        const val = Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, v === null ? null : diverged ? Number.NaN : v[j] * scale[k as ValidationMetric]]));
-        const entry = { epoch, train_loss: trainLoss[j] * units.squared, ...(val as Pick<EpochMetrics, ValidationMetric>), lr: lrsOf[j][step - 1] };
-        r.epochs.push(entry);
-        r.divergedAt = at;
+        const val = Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, v === null ? null : diverged ? Number.NaN : v[r] * scale[k as ValidationMetric]]));
+        const entry = { epoch, train_loss: trainLoss[r] * units.squared, ...(val as Pick<EpochMetrics, ValidationMetric>), lr: lrsOf[r][step - 1] };
+        results[j].epochs.push(entry);
+        results[j].divergedAt = at;
         options.onEpoch?.(j, entry);
       });
     }

@@ -45,8 +45,11 @@ export const mlp = defineTrainer<MlpOptions>({
     const data = datasetFor(ctx.options, ctx.signal);
     const size = membersWithin(shapeOf(ctx.options, data), ctx.curves.length);
     for (let from = 0; from < ctx.curves.length && !ctx.signal.aborted; from += size) {
+      const memberSignals = ctx.memberSignals?.slice(from, from + size);
+      if (memberSignals?.every((s) => s.aborted)) continue; // every member of this part was stopped before it started
       trainCohort(ctx.tf, ctx.options, data, ctx.seed, ctx.curves.slice(from, from + size), {
         signal: ctx.signal,
+        memberSignals,
         onEpoch: (member, { epoch, ...values }) => ctx.report(from + member, { epoch }, withoutNulls(values)),
       });
     }

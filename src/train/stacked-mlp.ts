@@ -23,6 +23,12 @@ export interface StackedMlp {
   variables: Variable[];
   /** Every member's forward pass: [K, rows, features], or [1, rows, features] for the same rows to all, -> [K, rows, outputs] (linear outputs). */
   apply(x: Tensor3D): Tensor3D;
+  /**
+   * Keeps only the members at these indices, in this order (an index may repeat: a lone member's
+   * twin): every variable becomes its gathered slices. `variables` keeps its identity (its entries
+   * are replaced), so an optimizer holding it sees the new ones.
+   */
+  keep(indices: number[]): void;
   dispose(): void;
 }
 
@@ -39,8 +45,22 @@ export function stackedMlp(tf: Tf, shape: StackedMlpShape, seed: number, members
     }));
     biases.push(tf.tidy(() => tf.variable(tf.zeros([members, 1, units]))));
   });
+  const variables = kernels.flatMap((k, i) => [k, biases[i]]);
   return {
-    variables: kernels.flatMap((k, i) => [k, biases[i]]),
+    variables,
+    keep: (indices) => {
+      const gathered = (v: Variable) => {
+        const next = tf.tidy(() => tf.variable(tf.gather(v, tf.tensor1d(indices, 'int32'), 0)));
+        v.dispose();
+        return next;
+      };
+      for (let i = 0; i < sizes.length; i++) {
+        kernels[i] = gathered(kernels[i]);
+        biases[i] = gathered(biases[i]);
+        variables[2 * i] = kernels[i];
+        variables[2 * i + 1] = biases[i];
+      }
+    },
     apply: (x) => {
       let h = x;
       for (let i = 0; i < sizes.length; i++) {

@@ -29,18 +29,30 @@ export interface StackedOptimizer {
    * null when every member is alive.
    */
   apply(grads: Tensor[], negLr: Tensor, alive: Tensor | null): void;
+  /** Keeps only these members' state, in this order (as StackedMlp.keep does to the variables). */
+  keep(indices: number[]): void;
   dispose(): void;
 }
 
 export function stackedOptimizer(tf: Tf, c: Pick<MlpConfig, 'optimizer' | 'momentum'>, variables: Variable[]): StackedOptimizer {
   // Optimizer state: n zero variables shaped like each trained variable (tfjs starts them at zero too).
   const state = (n: number) => variables.map((v) => Array.from({ length: n }, () => tf.tidy(() => tf.variable(tf.zerosLike(v), false))));
+  // Member state kept for `indices` only: each variable replaced, in place in its list, by its gathered slices.
+  const keepIn = (lists: Variable[][], indices: number[]) => {
+    for (const list of lists) {
+      list.forEach((v, j) => {
+        list[j] = tf.tidy(() => tf.variable(tf.gather(v, tf.tensor1d(indices, 'int32'), 0), false));
+        v.dispose();
+      });
+    }
+  };
   // Assigns next to target, or keeps target's slices where the member is not alive.
   const update = (target: Variable, next: Tensor, alive: Tensor | null) => target.assign(alive ? tf.where(alive, next, target) : next);
 
   if (c.optimizer === 'sgd') {
     return {
       apply: (grads, negLr, alive) => tf.tidy(() => variables.forEach((value, i) => update(value, tf.add(tf.mul(negLr, grads[i]), value), alive))),
+      keep: () => {},
       dispose: () => {},
     };
   }
@@ -56,6 +68,7 @@ export function stackedOptimizer(tf: Tf, c: Pick<MlpConfig, 'optimizer' | 'momen
         update(acc, newAcc, alive);
         update(value, newValue, alive);
       })),
+      keep: (indices) => keepIn([accumulations], indices),
       dispose: () => tf.dispose([momentum, ...accumulations]),
     };
   }
@@ -84,6 +97,7 @@ export function stackedOptimizer(tf: Tf, c: Pick<MlpConfig, 'optimizer' | 'momen
       accBeta1.assign(tf.mul(accBeta1, beta1));
       accBeta2.assign(tf.mul(accBeta2, beta2));
     }),
+    keep: (indices) => keepIn(moments, indices),
     dispose: () => tf.dispose([accBeta1, accBeta2, ...moments.flat()]),
   };
 }

@@ -254,7 +254,7 @@ test('8. smaller: --out into a missing directory, plot --log for losses, a long 
   assert.match(readFileSync(join(dir, 'losses.svg'), 'utf8'), /log scale/);
   const landscape = runCli(['plot', 'q', '--kind', 'landscape', '--log', '--out', 'l.svg'], { cwd: dir });
   assert.equal(landscape.status, 2);
-  assert.equal(landscape.stderr, 'lrsweep: --log applies to --kind curves and losses, not landscape (its axes are the parameters)\n');
+  assert.equal(landscape.stderr, 'lrsweep: --log applies to --kind curves, losses and history, not landscape (its axes are the parameters)\n');
   const long = runCli(['best', 'y'.repeat(100_000)], { cwd: dir });
   assert.equal(long.status, 2);
   assert.ok(long.stderr.length < 400, `${long.stderr.length} characters`);

@@ -2,7 +2,7 @@
 // left byte for byte as it was; bad input refused with exit 2.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,4 +56,17 @@ test('replay refuses bad input with exit 2: a bad spec, none, an unknown sweep, 
   const unknown = runCli(['replay', 'nope', '--pruner', 'median'], { cwd: dir });
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /no sweep named "nope"/);
+});
+
+test('a pruner on a module trainer that cannot place its points at steps is refused at the pruner key, exit 2, nothing written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lrsweep-unplaced-'));
+  const trainer = fileURLToPath(new URL('../fixtures/trainers/throws.ts', import.meta.url));
+  const file = join(dir, 'unplaced.yaml');
+  writeFileSync(file, 'name: unplaced\nschedule: { first_cycle_steps: 10 }\nparameters: { gamma: { values: [0.5, 0.9] } }\n' +
+    `trainer: { kind: module, path: ${JSON.stringify(trainer)}, options: { message: "x" } }\npruner: median\n`);
+  const r = runCli(['run', file], { cwd: dir });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /pruner: needs a trainer whose points carry their training step: the module trainer \S+throws\.ts does not say its steps per epoch: add stepsPerEpoch\(options\)/);
+  assert.equal(r.stderr.trim().split('\n').length <= 2, true, r.stderr);
+  assert.equal(existsSync(join(dir, 'lrsweep.db')), false, 'nothing written');
 });

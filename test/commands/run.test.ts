@@ -84,8 +84,8 @@ test('a tiny sweep runs through the pool, tfjs and SQLite, and every command rea
   assert.equal(ranked.configs[0].repeats, 2);
 
   const csv = presentStatus(await status({ db }), 'csv').stdout!.split('\n');
-  assert.equal(csv[0], 'sweep,trials,waiting,queued,running,complete,diverged,failed,interrupted,best_config,metric,goal');
-  assert.match(csv[1], /^tiny-mlp,8,0,0,0,8,0,0,0,[0-9.]+,val_loss,minimize$/);
+  assert.equal(csv[0], 'sweep,trials,waiting,queued,running,complete,diverged,pruned,failed,interrupted,best_config,metric,goal');
+  assert.match(csv[1], /^tiny-mlp,8,0,0,0,8,0,0,0,0,[0-9.]+,val_loss,minimize$/);
 
   assert.equal((await listTrials({ db, name: 'tiny-mlp', state: 'complete' })).trials.length, 8);
 
@@ -113,7 +113,7 @@ test('a tiny sweep runs through the pool, tfjs and SQLite, and every command rea
       const j = JSON.parse(text);
       assert.equal(j.trials.length, 8);
       assert.equal(j.trials[0].points.length, 3);
-      assert.equal(j.sampler, 'grid (order: grid)');
+      assert.equal(j.sampler, 'grid (order: listed)');
       assert.ok(j.trials.every((t: { origin: string }) => t.origin === 'plan'));
     }
   }
@@ -198,7 +198,7 @@ test('Ctrl-C stops cleanly: running trials become interrupted, the exit says how
   const { stdout, stderr } = run.out();
   assert.equal(code, 130, stderr);
   assert.match(stderr, /stopping: recording what finished/);
-  assert.match(stdout, /stopped: every completed trial is kept\. Resume with: npx lrsweep run .*slow-mlp\.yaml$/m);
+  assert.match(stdout, /stopped: every completed trial is kept\. Resume with: npx lrsweep run .*slow-mlp\.yaml --workers 2$/m);
   const trials = trialsOf(db);
   assert.equal(trials.filter((t) => t.state === 'running' || t.state === 'queued').length, 0);
   assert.ok(trials.filter((t) => t.state === 'complete').length >= 3);

@@ -1,7 +1,7 @@
 // method: tpe end to end on SQLite through the CLI: trials created as results arrive (numbers
 // dense, origins startup then model, the count as asked), shown by run --dry-run, status and
-// trials; resume after SIGKILL; the trust rule for suggested trials; --extend; a PostgreSQL --db
-// refused at the method key.
+// trials; resume after SIGKILL; the trust rule for suggested trials; --extend. A PostgreSQL --db
+// (run and workers suggesting, once refused here) is tpe-postgres.test.ts's.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,7 +40,7 @@ test('tpe through the CLI: dry run, a run with 2 workers and repeats, trials cre
   const file = sweepFile(dir, QUADRATIC(12, 'repeats: 2\n'));
   const dry = runCli(['run', file, '--dry-run'], { cwd: dir });
   assert.equal(dry.status, 0, dry.stderr);
-  assert.match(dry.stdout, /^q: 12 configs x 2 repeats = 24 trials, sampler tpe \(startup_trials: 4, multivariate: false\)/);
+  assert.match(dry.stdout, /^q: 12 configs x 2 repeats = 24 trials, sampler tpe \(startup_trials: 4, startup: random\)/);
   assert.match(dry.stdout, /trials are created as results arrive/);
   assert.ok(!existsSync(join(dir, 'lrsweep.db')), 'a dry run writes nothing');
 
@@ -61,7 +61,7 @@ test('tpe through the CLI: dry run, a run with 2 workers and repeats, trials cre
   const status = runCli(['status', 'q'], { cwd: dir });
   assert.equal(status.status, 0, status.stderr);
   const startup = rows.filter((t) => t.origin === 'startup').length;
-  assert.match(status.stdout, new RegExp(`sampler: tpe \\(startup_trials: 4, multivariate: false\\); trials by origin: 0 plan, ${startup} startup, ${24 - startup} model`));
+  assert.match(status.stdout, new RegExp(`sampler: tpe \\(startup_trials: 4, startup: random\\); trials by origin: 0 plan, ${startup} startup, ${24 - startup} model`));
   const trials = runCli(['trials', 'q', '--limit', '2', '--format', 'csv'], { cwd: dir });
   assert.equal(trials.status, 0, trials.stderr);
   assert.match(trials.stdout, /^trial,state,repeat,origin,/);
@@ -81,7 +81,7 @@ test('tpe through the CLI: dry run, a run with 2 workers and repeats, trials cre
   assert.deepEqual(csv.slice(1).map((l) => l.split(',')[originAt]), rows.map((t) => t.origin));
   assert.equal(runCli(['export', 'q', '--out', 'q.json'], { cwd: dir }).status, 0);
   const json = JSON.parse(readFileSync(join(dir, 'q.json'), 'utf8'));
-  assert.equal(json.sampler, 'tpe (startup_trials: 4, multivariate: false)');
+  assert.equal(json.sampler, 'tpe (startup_trials: 4, startup: random)');
   assert.deepEqual(json.trials.map((t: { origin: string }) => t.origin), rows.map((t) => t.origin));
 
   // The report's search history counts origins and draws a point per complete trial; plot draws it alone.
@@ -125,13 +125,6 @@ test('tpe --extend: raising trials suggests more configs after the existing ones
     assert.match(refused.stderr, text);
   }
   assert.deepEqual(rowsOf(db), after, 'nothing written by a refusal');
-});
-
-test('tpe with a PostgreSQL --db is refused at the method key in one line, exit 2, before anything is opened', () => {
-  const dir = workspace();
-  const r = runCli(['run', sweepFile(dir, QUADRATIC(6)), '--db', 'postgres://nobody@127.0.0.1:1/none'], { cwd: dir });
-  assert.equal(r.status, 2, r.stderr);
-  assert.equal(r.stderr.trim(), 'lrsweep: method: tpe suggests trials as results arrive, which lrsweep does on one machine only for now: run sweep "q" with a SQLite --db (a PostgreSQL --db is not supported for method tpe yet)');
 });
 
 /** Writes to the database as someone with write access to its file would. */

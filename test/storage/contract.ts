@@ -75,6 +75,59 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     await s.close();
   });
 
+  test(`${name}: askTrials hands suggest the sweep's trials as they are and adds what it returns after them, returning the added trials`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('ask'));
+    const other = await s.createSweep(sweepInput('ask-other'));
+    await s.addTrials(sw.id, [trial('p1'), trial('p2')]);
+    await s.addTrials(other.id, [trial('x')]);
+    // p1 running with a provenance and a process: the history leaves both out (null).
+    const r = await s.beginRun(sw.id, runInfo);
+    const [p1] = await s.claimTrials(sw.id, r, 1);
+    await s.commit(r, { started: [{ trialId: p1.id, provenance: { log: 'x'.repeat(1000) }, process: { pgid: 5 } }] });
+    const seen: string[][] = [];
+    const added = await s.askTrials(sw.id, (trials) => {
+      seen.push(trials.map((t) => `${t.number}:${t.configHash}:${t.state}:${JSON.stringify([t.provenance, t.process])}`));
+      // One the sweep has (skipped, taking no number), and two new, with their origins.
+      return [trial('p2'), { ...trial('s1', 0, { max_lr: 0.1 }, 9), origin: 'startup' }, { ...trial('s1', 1, { max_lr: 0.1 }, 10), origin: 'startup' }];
+    });
+    assert.deepEqual(seen, [['1:p1:running:[null,null]', '2:p2:waiting:[null,null]']], 'suggest saw this sweep\'s trials, in number order, once');
+    assert.deepEqual(added.map((t) => [t.number, t.configHash, t.repeat, t.origin, t.seed, t.state, t.sweepId]),
+      [[3, 's1', 0, 'startup', 9, 'waiting', sw.id], [4, 's1', 1, 'startup', 10, 'waiting', sw.id]]);
+    assert.deepEqual(added[0].params, { max_lr: 0.1 });
+    assert.deepEqual(added.map((t) => t.id), (await s.trials(sw.id, { numbers: [3, 4] })).map((t) => t.id), 'the records returned are the stored ones');
+    // Nothing to suggest: nothing added.
+    assert.deepEqual(await s.askTrials(sw.id, () => []), []);
+    // A suggest that throws adds nothing, and its error comes back.
+    await assert.rejects(s.askTrials(sw.id, () => {
+      throw new RangeError('no more configs');
+    }), /^RangeError: no more configs$/);
+    assert.equal((await s.trials(sw.id)).length, 4);
+    // Numbers go on after a removed trial's, as addTrials'.
+    await s.removeTrials(sw.id, added.filter((t) => t.repeat === 1).map((t) => t.id));
+    assert.deepEqual((await s.askTrials(sw.id, () => [trial('m1')])).map((t) => t.number), [5]);
+    // A cancelled sweep gets nothing, and suggest is not asked.
+    await s.setSweepStatus(sw.id, 'cancelled');
+    assert.deepEqual(await s.askTrials(sw.id, () => assert.fail('a cancelled sweep is not asked')), []);
+    assert.deepEqual((await s.trials(other.id)).map((t) => t.number), [1], 'other sweeps untouched');
+    await s.close();
+  });
+
+  test(`${name}: asks at once take turns under the sweep's lock: each reads the trials the ones before it added`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('asks'));
+    // Each ask suggests a config named by how many trials it read: two asks that read the same
+    // history would suggest the same config, and the second would add nothing.
+    const asks = await Promise.all(Array.from({ length: 8 }, () => s.askTrials(sw.id, (trials) => [trial(`c${trials.length}`), trial(`c${trials.length}`, 1)])));
+    assert.deepEqual(asks.map((a) => a.length), Array(8).fill(2), 'every ask added its config');
+    const trials = await s.trials(sw.id);
+    assert.deepEqual(trials.map((t) => t.number), Array.from({ length: 16 }, (_, i) => i + 1), 'numbers dense');
+    assert.deepEqual(trials.map((t) => t.configHash), Array.from({ length: 16 }, (_, i) => `c${i - (i % 2)}`));
+    // Each ask got a config's two repeats, numbered together.
+    for (const a of asks) assert.equal(a[1].number, a[0].number + 1);
+    await s.close();
+  });
+
   test(`${name}: claimed trials are queued, started trials running; a completed trial is never claimed or overwritten again`, async () => {
     const s = await open();
     const sw = await s.createSweep(sweepInput('c'));
@@ -88,7 +141,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     const running = (await s.trial(sw.id, 1))!;
     assert.deepEqual([running.state, running.provenance, running.process], ['running', { host: 'h' }, { pgid: 5 }]);
     assert.ok(running.startedAt);
-    assert.deepEqual((await s.counts(sw.id)), { waiting: 0, queued: 2, running: 1, complete: 0, diverged: 0, failed: 0, interrupted: 0 });
+    assert.deepEqual((await s.counts(sw.id)), { waiting: 0, queued: 2, running: 1, complete: 0, diverged: 0, pruned: 0, failed: 0, interrupted: 0 });
     assert.deepEqual(await complete(s, r1, claimed[0].id, 1, 0.5), []);
     assert.deepEqual(await complete(s, r1, claimed[0].id, 1, 0.1), [claimed[0].id], 'a second completion is dropped and reported');
     const done = (await s.trial(sw.id, 1))!;
@@ -272,7 +325,7 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     assert.equal(best[1].std, null);
     assert.equal((await s.trials(sw.id, { state: 'diverged' }))[0].objective, null);
     assert.equal((await s.bestConfigs(sw.id, 1)).length, 1);
-    assert.deepEqual(await s.counts(sw.id), { waiting: 1, queued: 0, running: 0, complete: 3, diverged: 1, failed: 1, interrupted: 0 });
+    assert.deepEqual(await s.counts(sw.id), { waiting: 1, queued: 0, running: 0, complete: 3, diverged: 1, pruned: 0, failed: 1, interrupted: 0 });
     await s.close();
   });
 
@@ -413,6 +466,36 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     }
     assert.equal(await s.bestTrialObjective(min.id), 0.25);
     assert.equal(await s.bestTrialObjective(max.id), 0.5);
+    await s.close();
+  });
+
+  test(`${name}: a pruned trial is final: kept with its points, last value and reason; never claimed, recovered, removed or overwritten by an import; never ranked`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('pr'));
+    await s.addTrials(sw.id, [trial('a'), trial('b')]);
+    const run = await s.beginRun(sw.id, runInfo);
+    const [a, b] = await s.claimTrials(sw.id, run, 2);
+    await complete(s, run, a.id, 1, 0.5);
+    await s.commit(run, {
+      started: [{ trialId: b.id }],
+      points: [{ trialId: b.id, attempt: 1, seq: 0, point: { epoch: 1, step: 9, values: { val_loss: 0.25 } } }],
+      outcomes: [{ trialId: b.id, state: 'pruned', objective: 0.25, durationMs: 3, note: 'pruned at step 9' }],
+    });
+    assert.deepEqual(await s.commit(run, { outcomes: [{ trialId: b.id, state: 'complete', objective: 0.1, durationMs: 1 }] }), [b.id], 'a decided trial is not overwritten');
+    await s.endRun(run, 'failed');
+    await s.recoverTrials(sw.id, () => false);
+    const pruned = (await s.trial(sw.id, 2))!;
+    assert.deepEqual([pruned.state, pruned.objective, pruned.error, pruned.attempts], ['pruned', 0.25, 'pruned at step 9', 1]);
+    assert.deepEqual((await s.points([b.id])).get(b.id), [{ epoch: 1, step: 9, values: { val_loss: 0.25 } }]);
+    const again = await s.beginRun(sw.id, runInfo);
+    assert.deepEqual(await s.claimTrials(sw.id, again, 10), []);
+    assert.deepEqual(await s.claimTrialIds(sw.id, again, [b.id]), []);
+    assert.equal(await s.removeTrials(sw.id, [b.id]), 0);
+    assert.deepEqual(await s.importTrials(sw.id, [imported(2, 'b', { objective: 0.1 })]), { added: 0, replaced: 0 }, 'an import never overwrites it');
+    assert.equal((await s.trial(sw.id, 2))!.state, 'pruned');
+    assert.deepEqual((await s.bestConfigs(sw.id, 10)).map((c) => c.configHash), ['a']);
+    assert.equal(await s.bestTrialObjective(sw.id), 0.5);
+    assert.deepEqual(await s.trials(sw.id, { state: 'pruned' }).then((ts) => ts.map((t) => t.number)), [2]);
     await s.close();
   });
 

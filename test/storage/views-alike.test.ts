@@ -2,7 +2,9 @@
 // (schema.ts, postgres-schema.ts: migration history). This proves both backends rank alike: the
 // same trials loaded into a SQLite file and a PostgreSQL schema give the same rows of each view and
 // the same bestConfigs, with ties, both goals, repeats, and trials that must not count (diverged,
-// failed, waiting). Objectives are binary fractions, so means are exact on both.
+// failed, waiting, pruned: a pruned trial's objective is its last reported value, here better than
+// every complete one, so a view that let it in would show). Objectives are binary fractions, so
+// means are exact on both.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -13,13 +15,14 @@ import { openSqlite } from '../../src/storage/sqlite.js';
 import type { Outcome, Storage } from '../../src/storage/types.js';
 import { freshSchema, schemaUrl, sql, withPostgres } from './pg-server.js';
 
-type Result = number | 'diverged' | 'failed' | 'waiting';
+type Result = number | 'diverged' | 'failed' | 'waiting' | { pruned: number };
 
 /** Per sweep: config -> each repeat's result. */
 const SWEEPS: { name: string; goal: 'minimize' | 'maximize'; configs: Record<string, Result[]> }[] = [
   // a and b tie on their mean (1.0); c has a diverged repeat (its mean is its complete one);
   // d only failed, e only waits: neither is ranked. Trials 0.5 (a) and 0.5 (f) tie.
-  { name: 'low', goal: 'minimize', configs: { a: [1.5, 0.5, 1], b: [0.25, 1.75], c: [2, 'diverged'], d: ['failed'], e: ['waiting'], f: [0.5] } },
+  // a's pruned repeat and g (pruned only) are not ranked.
+  { name: 'low', goal: 'minimize', configs: { a: [1.5, 0.5, 1, { pruned: 0.0625 }], b: [0.25, 1.75], c: [2, 'diverged'], d: ['failed'], e: ['waiting'], f: [0.5], g: [{ pruned: 0.125 }] } },
   { name: 'high', goal: 'maximize', configs: { a: [0.75, 0.25], b: [1], c: [0.5, 'failed', 0.5], d: ['diverged'] } },
 ];
 
@@ -35,6 +38,7 @@ async function load(s: Storage): Promise<void> {
     const run = await s.beginRun(sweep.id, { pid: 1, host: 'h', workers: 1, backend: 'wasm' });
     const ended = (await s.claimTrials(sweep.id, run, 100)).map((t) => ({ t, r: results.get(`${t.configHash.slice(5)}/${t.repeat}`)! })).filter((x) => x.r !== 'waiting');
     const outcomes = ended.map(({ t, r }): Outcome => (r === 'failed' ? { trialId: t.id, state: 'failed', error: 'boom', durationMs: 1 }
+      : typeof r === 'object' ? { trialId: t.id, state: 'pruned', objective: r.pruned, durationMs: 1, note: 'pruned at step 10' }
       : { trialId: t.id, state: r === 'diverged' ? 'diverged' : 'complete', objective: r === 'diverged' ? null : (r as number), durationMs: 1 }));
     const points = ended.flatMap(({ t }, i) => [1, 2].map((epoch) => ({
       trialId: t.id, attempt: t.attempts, seq: epoch - 1,
@@ -85,6 +89,8 @@ withPostgres(() => {
       assert.deepEqual(configs.filter((c) => c.sweep === 'low').map((c) => [c.config_hash, c.rank]),
         [['hash-f', 1], ['hash-a', 2], ['hash-b', 2], ['hash-c', 4]]);
       assert.deepEqual(configs.filter((c) => c.sweep === 'high').map((c) => [c.config_hash, c.rank]), [['hash-b', 1], ['hash-a', 2], ['hash-c', 2]]);
+      assert.equal(fromLite['best trial low'], 0.25, 'the best complete trial, not a pruned one');
+      assert.deepEqual((fromLite['best low'] as { configHash: string; repeats: number }[]).find((c) => c.configHash === 'hash-a')?.repeats, 3);
       const ended = SWEEPS.flatMap((x) => Object.values(x.configs).flat()).filter((r) => r !== 'waiting').length;
       assert.equal((fromLite.epochs as unknown[]).length, 2 * ended, 'two epochs of every trial that ran');
       assert.deepEqual(fromPg, fromLite);

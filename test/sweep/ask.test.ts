@@ -88,6 +88,28 @@ test('history: a config is running until every repeat settled, then the mean of 
   const max = await sweepOf({ repeats: 2, objective: { metric: 'val_loss', goal: 'maximize' } });
   assert.deepEqual(historyOf(max, [done(a0, 1), done(a1, 3)]).map((x) => x.objective), [-2]);
   assert.deepEqual(historyOf(sweep, [done(a0, null, 'failed'), done(a1, null, 'failed')]).map((x) => x.state), ['failed']);
+  // A pruned repeat counts by its last reported value; the config is pruned at its earliest pruned repeat's last step, when known.
+  const pruned = historyOf(sweep, [done(a0, 1), done(b0, 5, 'pruned'), done(a1, 2, 'pruned'), done(b1, 7, 'pruned')], new Map([[a1.id, 39], [b0.id, 19], [b1.id, 29]]));
+  assert.deepEqual(pruned.map((x) => [x.state, x.objective, x.step]), [['pruned', 1.5, 39], ['pruned', 6, 19]]);
+  assert.equal(historyOf(sweep, [done(a0, 1), done(a1, 2, 'pruned')]).find(() => true)?.step, undefined, 'no step known: none given');
+  assert.deepEqual(historyOf(max, [done(a0, 1), done(a1, 3, 'pruned')]).map((x) => [x.state, x.objective]), [['pruned', -2]]);
+});
+
+test('tpe counts pruned configs as finished (the model starts after startup_trials of them) and reads them with their steps', async () => {
+  const sweep = await sweepOf({ method: { kind: 'tpe', startup_trials: 10 }, trials: 40 });
+  let trials: TrialRecord[] = [];
+  for (let i = 0; i < 10; i++) trials = [...trials, ...stored(suggestTrials(sweep, STEPS, trials, 1), trials, () => null)];
+  const settled = trials.map((t, i) => ({ ...t, state: (i % 2 === 0 ? 'complete' : 'pruned') as TrialRecord['state'], objective: i % 2 === 0 ? 10 + i : i }));
+  const steps = new Map(settled.filter((t) => t.state === 'pruned').map((t, k) => [t.id, 10 * (k + 1)]));
+  const h = historyOf(sweep, settled, steps);
+  assert.deepEqual(h.map((x) => x.state), settled.map((t) => t.state));
+  assert.deepEqual(h.filter((x) => x.state === 'pruned').map((x) => x.step), [10, 20, 30, 40, 50]);
+  // Ten finished (five of them pruned): the next config comes from the model; with the pruned ones still running it would be a startup draw.
+  assert.equal(suggestTrials(sweep, STEPS, settled, 1, steps)[0].origin, 'model');
+  const halfRunning = settled.map((t) => (t.state === 'pruned' ? { ...t, state: 'running' as const, objective: null } : t));
+  assert.equal(suggestTrials(sweep, STEPS, halfRunning, 1)[0].origin, 'startup');
+  // Pure: the same history and steps give the same suggestion.
+  assert.deepEqual(suggestTrials(sweep, STEPS, settled, 1, steps), suggestTrials(sweep, STEPS, settled, 1, new Map(steps)));
 });
 
 test('budget: no more than trials configs, and budget.max_trials caps the trials (whole configs)', async () => {

@@ -32,7 +32,7 @@ class ScriptedExecutor implements Executor {
     const stopped = new Promise<string>((resolve) => (stop = resolve));
     this.stops.add(stop);
     const done = this.script(unit, onEvent, stopped).finally(() => this.stops.delete(stop));
-    return { done, stop: (reason) => stop(reason) };
+    return { done, stop: (reason) => stop(reason), stopMember: () => {} };
   }
   stopAll(): void {
     for (const s of this.stops) s('interrupted: the run was stopped');

@@ -60,7 +60,7 @@ class Remote implements Executor {
     onEvent({ type: 'started' });
     this.units.set(unit.members[0].number, { emit: onEvent, fail });
     for (const w of this.waiters.splice(0)) w();
-    return { done, stop };
+    return { done, stop, stopMember: () => {} };
   }
   async started(count: number): Promise<void> {
     while (this.units.size < count) await new Promise<void>((resolve) => this.waiters.push(resolve));

@@ -37,9 +37,10 @@ export function readMethod(problems: Problems, raw: unknown): Method {
     return fallback;
   }
   const entry = samplerEntry(raw.kind);
-  const options = Object.keys(entry.options);
+  // Retired options are read (their rule says what became of them) but not offered.
+  const options = Object.keys(entry.options).filter((key) => !entry.options[key].retired);
   for (const key of Object.keys(raw)) {
-    if (key !== 'kind' && !options.includes(key)) {
+    if (key !== 'kind' && !(key in entry.options)) {
       problems.add(`method.${cut(key, 40)}`, options.length === 0 ? `is not an option of method ${entry.name} (it has none)` : `is not an option of method ${entry.name} (options: ${options.join(', ')})`, undefined, false);
     }
   }

@@ -1,13 +1,16 @@
 // The live check: builds the dispatcher's prune check from a sweep's pruner and its stored history
-// (a PruneCheckFactory, as branch pruned-state's sweep/prune-hook.ts types it: a run or a worker's
-// session calls it when it opens a sweep). The dispatcher calls the check with each point of the
+// (a PruneCheckFactory, sweep/prune-hook.ts: a run or a worker's session calls it when it opens a
+// sweep). The dispatcher calls the check with each point of the
 // objective a trial reports (its points so far, in step order, each at the index of the last
 // optimizer step before it, from 0: here counted as steps done, that index + 1, as progress.ts
 // counts stored points). Only a point that confirms a reading
 // (readings.ts) is judged; every other point is answered at once without touching storage. At a
-// reading, the other trials are read from storage: a trial that ended (complete, pruned,
-// diverged, failed) is read once and its readings kept, since they never change again; those in
-// training are read anew, at most every REFRESH_MS. The decision itself is pruners/index.ts
+// reading, what this run settled is committed first (PruneContext.commit), then the other trials
+// are read from storage as they stand: a trial that ended (complete, pruned, diverged, failed) has
+// its points read once and its readings kept, since they never change again; those in training
+// have theirs read anew. (An earlier version read at most once a second: a sweep of short trials
+// then judged every trial against a history from before the ones that had just ended, and pruned
+// nothing.) The decision itself is pruners/index.ts
 // judge(), a pure function of what it is handed.
 
 import type { MetricPoint } from '../../core/trial.js';
@@ -16,14 +19,12 @@ import type { Config, Sweep } from '../definition.js';
 import { stepsAt, type TrialSteps } from '../progress.js';
 import { judge, prunerOf, type Pruner } from './index.js';
 import { prunerFlag } from './spec.js';
+import { UsageError } from '../../core/errors.js';
+import { canPlacePoints } from '../points-steps.js';
 import type { StepValue, TrialView } from './pruner.js';
 import { freshOf, readingsOf, timelineOf, FLAT, type Timeline } from './readings.js';
+import type { PruneCheck, PruneCheckFactory, PruneContext } from '../prune-hook.js';
 
-/** The check the dispatcher calls (prune-hook.ts PruneCheck on branch pruned-state): points at 0-based step indices; a reason stops the trial as pruned. */
-export type PruneCheck = (trial: TrialRecord, points: readonly StepValue[]) => Promise<string | null> | string | null;
-
-/** How often the trials in training are read again at most, while judging. */
-export const REFRESH_MS = 1000;
 
 /** The objective's points of stored points, in step order, as steps done (points without a step or a finite value left out). */
 export function objectivePoints(points: readonly MetricPoint[], metric: string, steps: TrialSteps, sign: 1 | -1): StepValue[] {
@@ -63,12 +64,7 @@ export class Timelines {
   }
 }
 
-export interface CheckContext {
-  storage: Storage;
-  sweepId: number;
-  sweep: Sweep;
-  steps: TrialSteps;
-}
+export type CheckContext = PruneContext;
 
 /**
  * The prune check factory of a run or a worker: the sweep's own pruner, or the `--pruner` flag's
@@ -76,13 +72,23 @@ export interface CheckContext {
  * the file's. The flag was checked when it was read (flags.ts), except against the trainer's steps:
  * a rung at or past the last step is never reached.
  */
-export function prunerFactory(flag: string | undefined): (c: CheckContext) => PruneCheck | null {
-  return (c) => {
+export function prunerFactory(flag: string | undefined): PruneCheckFactory {
+  const factory: PruneCheckFactory = (c) => {
     if (flag === undefined) return pruneCheck(c);
     const spec = prunerFlag(flag, null);
     const { pruner: _file, ...rest } = c.sweep;
     return pruneCheck({ ...c, sweep: spec === null ? rest : { ...rest, pruner: spec } });
   };
+  // The flag against the sweep's trainer, as the file's key is checked: its steps bound the rungs,
+  // and its points must be placed at steps.
+  if (flag !== undefined) {
+    factory.validate = (loaded) => {
+      if (prunerFlag(flag, loaded.trainer.steps) === null) return;
+      const placed = canPlacePoints(loaded);
+      if (placed !== true) throw new UsageError(`--pruner: needs a trainer whose points carry their training step: ${placed}`);
+    };
+  }
+  return factory;
 }
 
 /** The prune check for a sweep, or null when it has no pruner. */
@@ -92,15 +98,13 @@ export function pruneCheck(c: CheckContext): PruneCheck | null {
   const sign = c.sweep.objective.goal === 'maximize' ? -1 : 1;
   const timelines = new Timelines(c.steps.perTrial);
   const ended = new Map<number, TrialView>();
-  let live = new Map<number, TrialView>();
-  let readAt = -Infinity;
 
   const history = async (): Promise<Map<number, TrialView>> => {
-    if (Date.now() - readAt < REFRESH_MS) return new Map([...ended, ...live]);
+    await c.commit?.();
     const trials = await c.storage.trials(c.sweepId);
     const toRead = trials.filter((t) => !ended.has(t.id) && (ENDED.has(t.state) || t.state === 'running'));
     const points = toRead.length > 0 ? await c.storage.points(toRead.map((t) => t.id)) : new Map<number, MetricPoint[]>();
-    live = new Map();
+    const live = new Map<number, TrialView>();
     for (const t of trials) {
       if (ended.has(t.id)) continue;
       const own = objectivePoints(points.get(t.id) ?? [], c.sweep.objective.metric, c.steps, sign);
@@ -108,7 +112,6 @@ export function pruneCheck(c: CheckContext): PruneCheck | null {
       if (t.state === 'complete') view.reached = Math.max(view.reached, c.steps.perTrial);
       (ENDED.has(t.state) ? ended : live).set(t.id, view);
     }
-    readAt = Date.now();
     return new Map([...ended, ...live]);
   };
 

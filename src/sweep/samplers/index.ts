@@ -17,8 +17,8 @@
 //   give the same suggestions). Its trials are created as results arrive, not planned: sweep/ask.ts
 //   rebuilds the history from storage, asks for a batch (a config per free worker, or a cohort's
 //   worth) and adds the trials with their origin (startup or model; planned trials are 'plan');
-//   plan-check.ts accepts a suggested trial only inside the file's space. One machine for now: a
-//   PostgreSQL --db is refused for an adaptive sampler (ask.ts adaptiveOnSharedStore).
+//   plan-check.ts accepts a suggested trial only inside the file's space. Any process with a free
+//   slot (a run or a worker, on any machine) asks, under the sweep's lock (ask.ts, Storage.askTrials).
 // Adding a sampler: a file here exporting a SamplerEntry (sampler.ts) (its name, its options with their
 // defaults and rules, whether it samples min/max ranges, what `trials` means to it, extra rules on
 // the whole sweep, and create(), which builds a Sampler for a checked sweep), its entry in
@@ -67,7 +67,7 @@ export function canonicalMethod(method: Method): MethodSpec {
 /** The method as people read it: `grid`, `grid (order: shuffled)`, `sobol (scramble: true)`. */
 export function describeMethod(spec: MethodSpec): string {
   const method = methodOf(spec);
-  const options = Object.keys(samplerEntry(method.kind).options).map((key) => `${key}: ${String(method[key])}`);
+  const options = Object.entries(samplerEntry(method.kind).options).filter(([, o]) => !o.retired).map(([key]) => `${key}: ${String(method[key])}`);
   return options.length === 0 ? method.kind : `${method.kind} (${options.join(', ')})`;
 }
 

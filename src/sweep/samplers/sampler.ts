@@ -18,9 +18,11 @@ export interface StaticSampler {
 /** A trial an adaptive sampler learns from: its parameters and, once settled, its objective. */
 export interface Observed {
   params: Config;
-  /** The settled objective (a config's mean over its repeats once all settled); null while running or when none was reported. */
+  /** The settled objective (a config's mean over its repeats once all settled; a pruned repeat counts by its last reported value); null while running or when none was reported. */
   objective: number | null;
-  state: 'running' | 'complete' | 'diverged' | 'failed';
+  state: 'running' | 'complete' | 'diverged' | 'pruned' | 'failed';
+  /** A pruned config: the step of its last reported value (a config stopped later ranks ahead, as in Optuna), when known. */
+  step?: number;
 }
 
 /** A suggested config: its varied parameters only, and whether a model chose it or the startup draws did. */
@@ -50,6 +52,8 @@ export interface SamplerOption {
   /** null when the value passes, else what it must be ('must be ...'). */
   rule: (value: unknown) => string | null;
   help: string;
+  /** An option an older lrsweep offered and this one keeps only at its default (so its files still read); left out of help and descriptions. */
+  retired?: boolean;
 }
 
 export interface SamplerEntry {

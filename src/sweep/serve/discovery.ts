@@ -12,8 +12,7 @@ import type { Storage } from '../../storage/types.js';
 import { checkBackend, type Backend } from '../../train/backend.js';
 import { checkCommandHost } from '../../train/command/index.js';
 import { loadSweepFile, type LoadedSweep } from '../file.js';
-import { adaptiveOnSharedStore } from '../ask.js';
-import { isAdaptive } from '../samplers/index.js';
+import type { PruneCheckFactory } from '../prune-hook.js';
 import { compareWithStored } from '../register.js';
 import type { ServedSweep, ServeOptions } from './machine.js';
 
@@ -84,7 +83,7 @@ async function parsedFile(file: string, state: ScanState): Promise<LoadedSweep> 
  * (the caller's notice says each message once), a directory's files are skipped silently.
  */
 export async function scan(storage: Storage, paths: string[], backend: Backend, state: ScanState,
-  o: { notice: (m: string) => void; rescan?: boolean; wait?: boolean }): Promise<ServedSweep[]> {
+  o: { notice: (m: string) => void; rescan?: boolean; wait?: boolean; prune?: PruneCheckFactory }): Promise<ServedSweep[]> {
   const served: ServedSweep[] = [];
   for (const { file, listed } of expand(paths)) {
     if (state.servedFiles.has(resolve(file))) continue;
@@ -101,7 +100,7 @@ export async function scan(storage: Storage, paths: string[], backend: Backend, 
 
 /** One file of a scan: the sweep to serve, or null (skipped, waited for, or served already). */
 async function examine(storage: Storage, file: string, listed: boolean, backend: Backend, state: ScanState,
-  o: { notice: (m: string) => void; rescan?: boolean; wait?: boolean }): Promise<ServedSweep | null> {
+  o: { notice: (m: string) => void; rescan?: boolean; wait?: boolean; prune?: PruneCheckFactory }): Promise<ServedSweep | null> {
   const refuse = (why: string) => {
     if (!listed) throw new UsageError(`${file}: ${why}`);
     if (!o.rescan) o.notice(`skipping ${file}: ${why}`);
@@ -110,12 +109,12 @@ async function examine(storage: Storage, file: string, listed: boolean, backend:
   let loaded: LoadedSweep;
   try {
     loaded = await parsedFile(file, state);
+    o.prune?.validate?.(loaded); // --pruner against this file's trainer
   } catch (e) {
     if (e instanceof UsageError && listed) return refuse(e.message.split('\n')[0]);
     throw e;
   }
   if (state.known.has(loaded.sweep.name)) return null;
-  if (isAdaptive(loaded.sweep)) return refuse(adaptiveOnSharedStore(loaded.sweep));
   const runner = loaded.trainer.runner;
   if (runner.kind === 'pool') checkBackend(backend);
   else checkCommandHost(runner.options);

@@ -19,9 +19,14 @@
 //   flight. A pass that found no work takes back stale trials, completes jobs nobody works on,
 //   enqueues waiting and interrupted trials that have no job, and, without --wait, ends the worker
 //   once no trial of its sweeps is waiting, queued, running or interrupted.
-// - A worker runs only trials its own file plans, with the parameters and seed it plans for them:
-//   a job naming another (the stored definition was extended from another checkout since the
-//   last check, or a trial row was edited) is never started, and the sweep is refused at once.
+// - A worker runs only trials its own file plans, with the parameters and seed it plans for them
+//   (an adaptive sweep's suggested trials: inside its file's space, plan-check.ts): a job naming
+//   another (the stored definition was extended from another checkout since the last check, or a
+//   trial row was edited) is never started, and the sweep is refused at once.
+// - An adaptive sweep (method tpe) has no suggester of its own: a worker with a free slot and no
+//   job of the sweep waiting asks (ask.ts: under the sweep's lock, from the stored history), and
+//   enqueues what it added; it takes jobs for free slots only, so no suggestion waits behind a
+//   busy slot while another worker could run it.
 // - Each heartbeat also reads the sweep (trainer files are hashed again when a run opens): a sweep
 //   cancelled (`lrsweep cancel`), or whose definition or files no longer match this machine's,
 //   has its trials here interrupted (as Ctrl-C does) and is not served until it is active and

@@ -11,6 +11,7 @@ import type { LoadedSweep } from '../file.js';
 import type { RowCheck } from '../plan-check.js';
 import type { QueueSource } from '../source.js';
 import type { RunTally } from '../tally.js';
+import type { PruneCheckFactory } from '../prune-hook.js';
 import type { Training } from '../training.js';
 
 /** A sweep this machine may work on: its file here, and the sweep as stored (checked equal by the caller). */
@@ -35,6 +36,8 @@ export interface ServeOptions {
   discover?: () => Promise<ServedSweep[]>;
   /** Counts how the trials this command started ended, over every sweep (dispatch.ts RunTally). */
   tally?: RunTally;
+  /** Builds each sweep's prune check when its session opens (prune-hook.ts); none by default. */
+  prune?: PruneCheckFactory;
 }
 
 export interface SweepProgress {
@@ -45,7 +48,7 @@ export interface SweepProgress {
   stepsInFlight: number | null;
   /** The steps of one of its trials (progress.ts stepProgress). */
   stepsPerTrial: number;
-  /** Trials this worker ended (complete, diverged or failed). */
+  /** Trials this worker ended (complete, diverged, pruned or failed). */
   ranHere: number;
   bestTrial: number | null;
 }

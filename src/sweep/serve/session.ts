@@ -1,16 +1,19 @@
 // A sweep's session on this machine: a run opened for it (its heartbeat the lease on every trial
-// it holds), the queue source its trials come from, and the dispatcher that trains them. Opened
+// it holds), the queue source its trials come from (for an adaptive sweep, asking the sampler when
+// a slot is free and no job waits: ask.ts), and the dispatcher that trains them. Opened
 // once the trainer's files are checked anew; closed by handing back what it took and never started.
 
 import { hostname } from 'node:os';
+import { askAndAdd } from '../ask.js';
 import { Dispatcher } from '../dispatch.js';
 import { editedRowMessage, planCheck } from '../plan-check.js';
 import { stepsOf } from '../progress.js';
-import { QueueSource } from '../source.js';
+import { isAdaptive } from '../samplers/index.js';
+import { QueueSource, type Asking } from '../source.js';
 import { trainingFor } from '../training.js';
 import type { Machine, Serving, Session } from './machine.js';
 import { mismatch, refuse, reportProgress } from './served-sweep.js';
-import { endLeftovers } from './upkeep.js';
+import { endLeftovers, enqueueTrials } from './upkeep.js';
 
 /** Opens a run for the sweep, once its trainer files are checked anew (null when they differ now). */
 export async function openSession(m: Machine, s: Serving): Promise<Session | null> {
@@ -29,6 +32,21 @@ export async function openSession(m: Machine, s: Serving): Promise<Session | nul
   // Only trials this file plans run here: a job naming another (the stored definition changed
   // since the last heartbeat's check) stops serving the sweep at once.
   s.rowCheck ??= planCheck(item.sweep, item.loaded.trainer.steps, { planned: true });
+  const training = s.training;
+  // An adaptive sampler: this worker asks when it has a free slot and no job waits (ask.ts says how
+  // asks on many machines take turns), after committing what ended here, so its history has it.
+  const prunedSteps = new Map<number, number>(); // pruned trials' last steps, read once (ask.ts)
+  const adaptive: Asking | undefined = isAdaptive(item.sweep) ? {
+    slots: training.executor.slots,
+    perSlot: training.cohortSize,
+    ask: async (configs) => {
+      await dispatcher.commitNow();
+      const added = await askAndAdd(storage, item.record.id, item.sweep, item.loaded.trainer.steps, configs, prunedSteps);
+      if (added.length > 0) await enqueueTrials(queue, item.record.id, added, training.cohortSize);
+      s.counts.waiting += added.length;
+      return added.length;
+    },
+  } : undefined;
   const source = new QueueSource(storage, queue, item.record.id, runId, {
     row: s.rowCheck,
     onForeign: async (trial, row) => {
@@ -45,11 +63,13 @@ export async function openSession(m: Machine, s: Serving): Promise<Session | nul
       s.untrusted = true;
       refuse(m, s, row, editedRowMessage(item.sweep.name, trial, row));
     },
-  });
+  }, adaptive);
   const before = s.ran;
-  const dispatcher = new Dispatcher({
+  const steps = stepsOf(item.loaded);
+  const dispatcher: Dispatcher = new Dispatcher({
     storage, executor: s.training.executor, sweep: item.sweep, sweepId: item.record.id, runId, counts: s.counts, best: s.best, source,
-    provenance: s.training.provenance, unitFor: s.training.unitFor, tally: o.tally, steps: stepsOf(item.loaded),
+    provenance: s.training.provenance, unitFor: s.training.unitFor, tally: o.tally, steps,
+    prune: o.prune?.({ storage, sweepId: item.record.id, sweep: item.sweep, steps, commit: async (): Promise<void> => dispatcher.commitNow() }) ?? undefined,
     onRecorded(n, b) {
       s.ran = before + n;
       s.best = b;

@@ -27,6 +27,15 @@ function unitKey(trials: TrialRecord[]): string {
 export async function enqueueWaiting(storage: Storage, queue: TrialQueue, sweepId: number, cohortSize: number): Promise<number> {
   const waiting = [...await storage.trials(sweepId, { state: 'waiting' }), ...await storage.trials(sweepId, { state: 'interrupted' })]
     .sort((a, b) => a.number - b.number);
+  return enqueueTrials(queue, sweepId, waiting, cohortSize);
+}
+
+/**
+ * Enqueues these trials (in number order) as enqueueWaiting does: what an ask added (ask.ts), at
+ * once after its transaction, so that any worker can take them. Keys make it idempotent: an idle
+ * worker's enqueueWaiting meanwhile adds no second job.
+ */
+export async function enqueueTrials(queue: TrialQueue, sweepId: number, waiting: TrialRecord[], cohortSize: number): Promise<number> {
   const units: QueuedUnit[] = [];
   if (cohortSize <= 1) {
     for (const t of waiting) units.push({ key: unitKey([t]), trialIds: [t.id], order: t.number });

@@ -2,7 +2,8 @@
 // problem reported at its key path. Two forms, as everywhere in lrsweep:
 //
 // - CommandTrainerConfig: what the sweep definition stores. Defaults filled in, `steps` always
-//   a number (epochs x steps_per_epoch multiplied out), paths as written, relative to the sweep
+//   a number (epochs x steps_per_epoch multiplied out; steps_per_epoch kept beside it when given,
+//   to place epoch-only metrics lines at steps), paths as written, relative to the sweep
 //   file's directory (so moving a project does not change the sweep's identity), `env` values
 //   with their `${VAR}` references unexpanded (so no secret is ever stored).
 // - CommandTrainerOptions: what the runner uses: the same with absolute paths.
@@ -36,6 +37,12 @@ export interface CommandTrainerConfig {
   run: string[];
   /** Length of each trial's LR curve. */
   steps: number;
+  /**
+   * Given with epochs: the steps in one epoch, so a metrics line with only an epoch is placed at a
+   * step (epoch e at e x steps_per_epoch - 1), as pruners need. Absent when the file gave steps (and
+   * in definitions stored before it was kept: register.ts reads those as they were).
+   */
+  steps_per_epoch?: number;
   /** The metric names the command prints. */
   metrics: string[];
   /** Which way is better, per metric; a metric not listed has its known goal (loss: minimize, acc: maximize) or none, and then the objective must state it. */
@@ -79,6 +86,7 @@ export function parseCommandTrainer(raw: Record<string, unknown>, path: string, 
 
   const run = parseRun(raw.run, at('run'), problems, context.params);
   const steps = parseSteps(raw, path, problems);
+  const perEpoch = raw.steps !== undefined || typeof raw.steps_per_epoch !== 'number' ? {} : { steps_per_epoch: raw.steps_per_epoch };
   const metrics = parseMetrics(raw.metrics, at('metrics'), problems);
   const goals = parseGoals(raw.goals, at('goals'), problems, metrics);
   const cwd = field(problems, raw, 'cwd', at('cwd'), rules.string, COMMAND_DEFAULTS.cwd as string);
@@ -93,7 +101,7 @@ export function parseCommandTrainer(raw: Record<string, unknown>, path: string, 
   if (raw.files !== undefined) files = parseFiles(raw.files, at('files'), problems, context.baseDir);
   else if (run.length > 0 && cwdOk) files = defaultFiles(run, cwdAbs).map((f) => relative(context.baseDir, f));
 
-  return { kind: 'command', run, steps, metrics, goals, cwd, env, files, kill_grace, cleanup };
+  return { kind: 'command', run, steps, ...perEpoch, metrics, goals, cwd, env, files, kill_grace, cleanup };
 }
 
 /** The same options with `cwd` and `files` made absolute against the sweep file's directory. */

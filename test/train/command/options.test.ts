@@ -14,7 +14,7 @@ function parse(raw: Record<string, unknown>, baseDir = tempDir()) {
   return { config, problems: problems.list, baseDir };
 }
 
-test('a full trainer section normalizes: numbers in run become strings, epochs x steps_per_epoch becomes steps', () => {
+test('a full trainer section normalizes: numbers in run become strings, epochs x steps_per_epoch becomes steps (steps_per_epoch kept to place epoch lines)', () => {
   const baseDir = tempDir();
   mkdirSync(join(baseDir, 'code'));
   writeFileSync(join(baseDir, 'code', 'train.py'), 'print(1)\n');
@@ -26,7 +26,7 @@ test('a full trainer section normalizes: numbers in run become strings, epochs x
   assert.deepEqual(problems, []);
   assert.deepEqual(config, {
     kind: 'command', run: ['python3', 'train.py', '--epochs', '5', '--lr-file', '{lr_file}', '--max-lr={param.max_lr}'],
-    steps: 120, metrics: ['val_loss', 'val_acc'], goals: { val_acc: 'maximize' }, cwd: 'code',
+    steps: 120, steps_per_epoch: 24, metrics: ['val_loss', 'val_acc'], goals: { val_acc: 'maximize' }, cwd: 'code',
     env: { OMP_NUM_THREADS: '1', TOKEN: '${HF_TOKEN}' }, files: ['code/train.py'], kill_grace: 2.5, cleanup: 'outputs',
   });
   const resolved = resolveCommandTrainer(config, baseDir);

@@ -11,7 +11,7 @@
 // ## The algorithm, and where each rule comes from (files under optuna/samplers/_tpe/)
 // - Startup: until `startupTrials` (10) trials have finished, each parameter is drawn uniformly
 //   in kernel space (log-uniform on a log scale), as TPESampler falls back to RandomSampler
-//   (sampler.py `sample_independent`). The seam may pass startupTrials: 0 and draw Sobol points.
+//   (sampler.py `sample_independent`). The seam may draw Sobol points instead (tpe-sampler.ts).
 // - Split: complete trials rank by value, then pruned ones (later step first, then their last
 //   value), then diverged ones, then running ones; the first gamma(n) = min(ceil(0.1 n), 25) of the
 //   n finished trials are "good" (sampler.py `default_gamma`, `_split_trials`). Failed trials are
@@ -31,20 +31,23 @@
 // - Suggestion: draw eiCandidates (24) candidates from l(x), the good trials' estimator; keep the
 //   first with the largest log l(x) - log g(x), g(x) being the rest's (sampler.py `_sample`,
 //   `_compute_acquisition_func`, `_compare`).
-// - Univariate (the default, Optuna 3.x's): one estimator pair and one candidate draw per
-//   parameter, in the space's order. Multivariate (options.multivariate, Optuna 4's default):
-//   one estimator over all parameters, a kernel per trial holding its values together, with the
-//   same per-dimension bandwidths (Optuna >= 3.5 uses these too; 3.1 used Scott's rule instead).
+// - Univariate, as Optuna 3.x's default: one estimator pair and one candidate draw per parameter,
+//   in the space's order. No multivariate variant (Optuna 4's default): ours (one kernel per
+//   trial over all parameters, Optuna >= 3.5's per-dimension bandwidths) was measured by
+//   `npm run bench search` over 60 seeds on its three objectives and did not help: better than
+//   univariate on 33 seeds and worse on 27 on the quadratic trainer after 100 trials, but 22/38 on
+//   the synthetic objective (stuck on a wrong categorical) and 17/38 on the MLP, so it was removed.
 // - Numerics: truncated normal log-densities and quantiles in log space (truncnorm.ts, after
 //   _truncnorm.py); erf from Cody's rational approximations (erf.ts).
-// - Differences from Debian's Optuna 3.1 that change results: its truncated normal log-density
-//   left out -log(sigma) (fixed in Optuna 3.5, commit 206e71923 "Fix logpdf for scaled
-//   truncnorm"); we include it by default, and options.legacyDensity leaves it out as 3.1 did.
-//   Kernel centres, bandwidths, int/categorical probabilities and (with legacyDensity) float
-//   densities equal 3.1's (test/sweep/samplers/tpe/parzen.test.ts). Measured (bench/
-//   tpe-vs-optuna.ts, 20 seeds, best after 60, univariate): the 3.1 form does better on both
-//   objectives there (shifted quadratic median 0.66 against 1.22; Optuna 3.1 0.53), so which form
-//   is the default is still open.
+// - The one difference from Debian's Optuna 3.1 that changes results: its truncated normal
+//   log-density left out -log(sigma), so its float "densities" weighed each kernel by its
+//   bandwidth (fixed in Optuna 3.5, commit 206e71923 "Fix logpdf for scaled truncnorm"). Ours is
+//   a density, as Optuna >= 3.5's. Kernel centres, bandwidths, weights and int/categorical
+//   probabilities equal 3.1's, and float densities equal 3.1's kernels with -log(sigma) put back
+//   (test/sweep/samplers/tpe/parzen.test.ts). Measured over 60 seeds (`npm run bench search`, its
+//   three objectives, best after 60 and 100 trials): the 3.1 form was better on 84 seeds and worse
+//   on 81 after 60 trials, 78/90 after 100 (ahead on the synthetic objective, behind on the
+//   quadratic trainer and the MLP): no gain, so the density proper is the only form.
 //
 // ## Direction, parallel suggestions, determinism
 // - TPE minimizes: the caller negates the objective of a maximize sweep.

@@ -1,9 +1,10 @@
 // The Parzen estimator: a weighted mixture with one kernel per observed trial plus a prior
 // kernel, each kernel a product over the parameters it models (truncated normal for numbers,
-// discretised for ints, a smoothed categorical for choices). Univariate TPE builds one per
-// parameter; multivariate TPE one over all of them, so a kernel keeps a trial's values together.
+// discretised for ints, a smoothed categorical for choices). TPE builds one per parameter (tpe.ts);
+// the mixture takes several parameters (a kernel keeping a trial's values together) all the same.
 // From Optuna's optuna/samplers/_tpe/parzen_estimator.py (`_ParzenEstimator`) and
-// probability_distributions.py (`_MixtureOfProductDistribution`); bandwidths as in Optuna 3.1.
+// probability_distributions.py (`_MixtureOfProductDistribution`); bandwidths as in Optuna 3.1,
+// float densities as in Optuna 3.5 (each kernel's 1/sigma, which 3.1 left out).
 
 import { defaultWeights } from './history.js';
 import { type KernelBounds, type TpeParam, fromKernelSpace, kernelBounds } from './space.js';
@@ -16,11 +17,6 @@ export interface ParzenOptions {
   considerMagicClip: boolean;
   /** Let the outermost kernels' bandwidths reach the bounds (Optuna: consider_endpoints = False). */
   considerEndpoints: boolean;
-  /**
-   * Score floats as Optuna before 3.5 did: each kernel's log-density without -log(sigma), so a
-   * kernel counts in proportion to its bandwidth (not a density; fixed in Optuna 3.5).
-   */
-  legacyDensity: boolean;
 }
 
 interface NumericDim {
@@ -81,7 +77,8 @@ function numericDim(param: NumericDim['param'], obs: readonly number[], o: Parze
   const mus = Float64Array.from([...obs, 0.5 * (bounds.low + bounds.high)]);
   const sigmas = bandwidths(mus, bounds, o);
   const logMass = mus.map((mu, k) => logGaussMass((bounds.low - mu) / sigmas[k], (bounds.high - mu) / sigmas[k]));
-  const logNorm = o.legacyDensity ? logMass : logMass.map((m, k) => m + Math.log(sigmas[k]));
+  // A density (Optuna >= 3.5; 3.1 left out log sigma: tpe/index.ts says what that measured).
+  const logNorm = logMass.map((m, k) => m + Math.log(sigmas[k]));
   return { kind: 'numeric', param, bounds, mus, sigmas, logNorm, logMass };
 }
 

@@ -9,22 +9,18 @@ export interface TpeOptions extends Partial<ParzenOptions> {
   startupTrials?: number;
   /** Candidates drawn from l(x) per suggestion; the best by log l(x) - log g(x) wins. */
   eiCandidates?: number;
-  /** One kernel per trial over all parameters (true) or one model per parameter (false). */
-  multivariate?: boolean;
   /** Running trials join the bad group g(x), so parallel suggestions spread out. */
   constantLiar?: boolean;
 }
 
-/** Optuna's defaults (TPESampler.__init__), except multivariate (Optuna 3.x's default, not 4.x's). */
+/** Optuna's defaults (TPESampler.__init__, univariate as in Optuna 3.x). */
 export const TPE_DEFAULTS: Required<TpeOptions> = {
   startupTrials: 10,
   eiCandidates: 24,
-  multivariate: false,
   constantLiar: true,
   priorWeight: 1.0,
   considerMagicClip: true,
   considerEndpoints: false,
-  legacyDensity: false,
 };
 
 function resolveOptions(options: TpeOptions): Required<TpeOptions> {
@@ -100,12 +96,8 @@ export function suggestTpe(
     for (const p of free) out[p.name] = sampleUniform(p, rng);
     return orderedAs(space, out);
   }
-  if (o.multivariate) {
-    const x = bestCandidate(free, below, above, o, rng);
-    free.forEach((p, d) => (out[p.name] = toExternal(p, x[d])));
-  } else {
-    for (const p of free) out[p.name] = toExternal(p, bestCandidate([p], below, above, o, rng)[0]);
-  }
+  // Univariate: one estimator pair and one candidate draw per parameter, in the space's order.
+  for (const p of free) out[p.name] = toExternal(p, bestCandidate([p], below, above, o, rng)[0]);
   return orderedAs(space, out);
 }
 

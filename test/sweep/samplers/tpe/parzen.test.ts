@@ -1,5 +1,6 @@
 // The Parzen estimator against Optuna 3.1's (fixtures/make-parzen-fixture.py): the same kernel
-// centres and bandwidths, and the same probabilities for ints and categoricals.
+// centres and bandwidths, the same probabilities for ints and categoricals, and for floats 3.1's
+// mixture as a density (each kernel's -log sigma, which 3.1 left out and Optuna 3.5 put back).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -19,12 +20,12 @@ interface Case {
 }
 const { cases } = JSON.parse(readFileSync(new URL('./fixtures/parzen-optuna31.json', import.meta.url), 'utf8')) as { cases: Case[] };
 
-function build(c: Case, legacyDensity = false) {
+function build(c: Case) {
   const p = { name: 'p', ...c.param } as TpeParam;
   // Optuna's observations of a categorical are choice indices; ours are the choices.
   const external = (v: number) => (p.kind === 'categorical' ? p.choices[v] : v);
   const rows = c.observations.map((v) => [toInternal(p, external(v))!]);
-  return { p, external, mixture: buildMixture([p], rows, { ...TPE_DEFAULTS, legacyDensity }) };
+  return { p, external, mixture: buildMixture([p], rows, TPE_DEFAULTS) };
 }
 
 function assertClose(actual: ArrayLike<number>, expected: number[], what: string): void {
@@ -46,25 +47,26 @@ for (const c of cases.filter((c) => c.mus)) {
 }
 
 for (const c of cases.filter((c) => c.logPdf)) {
-  test(`log-probabilities match Optuna 3.1's estimator: ${c.name}`, () => {
+  test(`log-probabilities (floats: log-densities) match Optuna 3.1's estimator: ${c.name}`, () => {
     const { p, external, mixture } = build(c);
     const got = c.points!.map((v) => mixtureLogPdf(mixture, [toInternal(p, external(v))!]));
     assertClose(got, c.logPdf!, 'logPdf');
-    // They are probabilities of the values in the space: they sum to 1.
+    if (p.kind === 'float') return;
+    // Ints and categoricals: probabilities of the values in the space, summing to 1.
     assert.ok(Math.abs(got.reduce((s, l) => s + Math.exp(l), 0) - 1) < 1e-12);
   });
 }
 
-for (const c of cases.filter((c) => c.legacyLogPdf)) {
-  test(`float log-densities equal Optuna 3.1's only with legacyDensity (3.1 left out -log sigma): ${c.name}`, () => {
-    const points = (legacy: boolean) => {
-      const { p, mixture } = build(c, legacy);
-      return c.points!.map((v) => mixtureLogPdf(mixture, [toInternal(p, v)!]));
-    };
-    assertClose(points(true), c.legacyLogPdf!, 'legacy logPdf');
-    // They agree only where every bandwidth is 1 (the prior alone on [0, 1]).
-    const fixed = points(false);
-    const differs = fixed.some((v, i) => Math.abs(v - c.legacyLogPdf![i]) > 1e-3);
-    assert.equal(differs, c.sigmas!.some((s) => s !== 1), 'the density proper differs from 3.1 unless every bandwidth is 1');
-  });
-}
+test('a float estimator is a density: it integrates to 1 over the range (Optuna 3.1\'s scores did not)', () => {
+  for (const c of cases.filter((c) => c.param.kind === 'float' && !(c.param as { log?: boolean }).log)) {
+    const { p, mixture } = build(c);
+    const { low, high } = p as { low: number; high: number };
+    const n = 20000;
+    const h = (high - low) / n;
+    let integral = 0;
+    for (let i = 0; i < n; i++) integral += Math.exp(mixtureLogPdf(mixture, [low + (i + 0.5) * h])) * h;
+    assert.ok(Math.abs(integral - 1) < 1e-4, `${c.name}: integral ${integral}`);
+    // 3.1's scores are not a density wherever a kernel's bandwidth is not 1.
+    if (c.sigmas!.some((s) => s !== 1)) assert.ok(c.logPdf!.some((v, i) => Math.abs(v - c.legacyLogPdf![i]) > 1e-3), c.name);
+  }
+});

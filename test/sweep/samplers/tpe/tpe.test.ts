@@ -109,23 +109,19 @@ test('the exact Mann-Whitney test used below gives the known small-sample values
 });
 
 test('the same seed and history give the same suggestions; another seed gives others', () => {
-  for (const multivariate of [false, true]) {
-    const a = run(40, 7, { multivariate });
-    const b = run(40, 7, { multivariate });
-    assert.deepEqual(a, b);
-    const history = a.slice(0, 30);
-    assert.deepEqual(suggestTpe(SPACE, history, { multivariate }, mulberry32(99)), suggestTpe(SPACE, history, { multivariate }, mulberry32(99)));
-    assert.notDeepEqual(a, run(40, 8, { multivariate }));
-  }
+  const a = run(40, 7);
+  const b = run(40, 7);
+  assert.deepEqual(a, b);
+  const history = a.slice(0, 30);
+  assert.deepEqual(suggestTpe(SPACE, history, {}, mulberry32(99)), suggestTpe(SPACE, history, {}, mulberry32(99)));
+  assert.notDeepEqual(a, run(40, 8));
 });
 
 test('every suggestion lies in the space: floats in bounds, ints integers, log values positive, choices from the list', () => {
-  for (const multivariate of [false, true]) {
-    for (let seed = 1; seed <= 5; seed++) {
-      const history = run(50, seed, { multivariate });
-      history.forEach((t, i) => assertInSpace(t.params, `seed ${seed}, trial ${i}, multivariate ${multivariate}`));
-      suggestBatch(SPACE, history, [], 6, { multivariate }, mulberry32(seed)).forEach((p, i) => assertInSpace(p, `batch ${i}`));
-    }
+  for (let seed = 1; seed <= 5; seed++) {
+    const history = run(50, seed);
+    history.forEach((t, i) => assertInSpace(t.params, `seed ${seed}, trial ${i}`));
+    suggestBatch(SPACE, history, [], 6, {}, mulberry32(seed)).forEach((p, i) => assertInSpace(p, `batch ${i}`));
   }
 });
 
@@ -149,17 +145,15 @@ test('ints and floats at the edges of narrow ranges stay inside them (a one-valu
 });
 
 // Measured (20 seeds, best after 60 trials): TPE median 1.24 and random 2.69, TPE ahead in 372 of
-// the 400 pairs (univariate); multivariate 1.02 and 396 pairs. p < 1e-4 needs about 335 pairs.
-for (const multivariate of [false, true]) {
-  test(`TPE (${multivariate ? 'multivariate' : 'univariate'}) finds better configs than random in 60 trials: median and Mann-Whitney p < 1e-4 over 20 seeds`, () => {
-    const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
-    const tpe = seeds.map((s) => Math.min(...run(60, s, { multivariate }).map((t) => t.value!)));
-    const random = seeds.map((s) => randomBest(60, s));
-    assert.ok(median(tpe) < median(random), `median best: TPE ${median(tpe)}, random ${median(random)}`);
-    const p = mannWhitneyP(tpe, random);
-    assert.ok(p < 1e-4, `Mann-Whitney p = ${p}`);
-  });
-}
+// the 400 pairs. p < 1e-4 needs about 335 pairs.
+test('TPE finds better configs than random in 60 trials: median and Mann-Whitney p < 1e-4 over 20 seeds', () => {
+  const seeds = Array.from({ length: 20 }, (_, i) => i + 1);
+  const tpe = seeds.map((s) => Math.min(...run(60, s).map((t) => t.value!)));
+  const random = seeds.map((s) => randomBest(60, s));
+  assert.ok(median(tpe) < median(random), `median best: TPE ${median(tpe)}, random ${median(random)}`);
+  const p = mannWhitneyP(tpe, random);
+  assert.ok(p < 1e-4, `Mann-Whitney p = ${p}`);
+});
 
 test('with the constant liar a batch spreads out; without it the batch crowds where l(x) peaks', () => {
   // Measured over 20 seeds: mean standard deviation of x1 in a batch of 8 is 3.0 with the liar, 1.1 without.
