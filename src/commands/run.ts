@@ -7,6 +7,7 @@ import { totalOf } from '../core/trial.js';
 import { render } from '../io/table.js';
 import { lintLines } from '../sweep/lints.js';
 import { describeMethod } from '../sweep/samplers/index.js';
+import { describePruner } from '../sweep/pruners/index.js';
 import { failureOf, RunFailed } from '../sweep/tally.js';
 // The engine (sweep/run.js: trainers, the thread pool) is imported by the handler: --help and
 // the other commands start without it.
@@ -126,6 +127,7 @@ export function presentDryRun(d: DryRun, o: { lint?: boolean } = {}): Output {
     (d.adaptive ? `trials are created as results arrive, a config per free worker (or a cohort's worth); what one ask of ${d.first.length} configs suggests before any result (origin startup; a run that asks for fewer at a time draws other startup configs after its first):\n` : 'first configs:\n');
   const rows = d.first.map((t) => ({ config: t.hash, ...Object.fromEntries(keys.map((k) => [k, t.config[k]])) }));
   const notes: string[] = d.data ? [d.data] : [];
+  if (d.sweep.pruner !== undefined) notes.push(`pruner: ${describePruner(d.sweep.pruner)} (trials stop early where it judges them; lrsweep replay shows what it would cost on a finished sweep)`);
   if (d.stats.dropped > 0) {
     notes.push(`constraints.end_at_cycle_end dropped ${d.stats.dropped} configs: their last cycle does not end at step ${d.steps}`);
   }

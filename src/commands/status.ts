@@ -9,6 +9,8 @@ import { TRIAL_ORIGINS, type QueueDepth, type RunRecord, type Storage, type Swee
 import { emit, openSweep, withDb, withFormat, type Output } from './common.js';
 import { isRunAlive } from '../sweep/liveness.js';
 import { describeMethod, isAdaptive } from '../sweep/samplers/index.js';
+import { describePruner } from '../sweep/pruners/index.js';
+import type { PrunerSpec } from '../sweep/pruners/index.js';
 import type { MethodSpec } from '../sweep/definition.js';
 
 export const command = 'status [name]';
@@ -50,6 +52,8 @@ export interface StatusResult {
   queue: QueueDepth | null;
   /** With a name: the sampler that decides its configs and its options (`grid (order: shuffled)`). */
   sampler?: string;
+  /** With a name: the sweep's stored pruner (`successive_halving:reduction=3`), when it has one. */
+  pruner?: string;
   /** An adaptive sampler's sweep: its trials by where they came from. */
   origins?: Record<TrialOrigin, number>;
 }
@@ -103,6 +107,7 @@ export async function status(o: { db: string; name?: string }): Promise<StatusRe
     return {
       sweeps: [await statusOf(storage, sweep)], runs: await runsOf(storage, sweep.id), queue: await queueOf(storage, sweep.id),
       ...(method === undefined ? {} : { sampler: describeMethod(method) }),
+      ...(sweep.definition.pruner === undefined ? {} : { pruner: describePruner(sweep.definition.pruner as PrunerSpec) }),
       ...(method !== undefined && isAdaptive({ method }) ? { origins: await originsOf(storage, sweep.id) } : {}),
     };
   } finally {
@@ -120,12 +125,13 @@ async function originsOf(storage: Storage, sweepId: number): Promise<Record<Tria
 const COLUMNS = ['sweep', 'trials', ...TRIAL_STATES, 'best_config', 'metric', 'goal'];
 
 export function present(r: StatusResult, format: TableFormat): Output {
-  if (format === 'json') return { stdout: `${JSON.stringify(r.runs === null ? r.sweeps : { ...r.sweeps[0], sampler: r.sampler, ...(r.origins ? { origins: r.origins } : {}), runs: r.runs, queue: r.queue }, null, 2)}\n` };
+  if (format === 'json') return { stdout: `${JSON.stringify(r.runs === null ? r.sweeps : { ...r.sweeps[0], sampler: r.sampler, ...(r.pruner ? { pruner: r.pruner } : {}), ...(r.origins ? { origins: r.origins } : {}), runs: r.runs, queue: r.queue }, null, 2)}\n` };
   let text = render(r.sweeps.map((s) => ({ ...s, sweep: s.status === 'cancelled' ? `${s.sweep} (cancelled)` : s.sweep })), COLUMNS, format);
   if (format === 'table' && r.sampler !== undefined) {
     const origins = r.origins ? `; trials by origin: ${TRIAL_ORIGINS.map((o) => `${r.origins![o]} ${o}`).join(', ')} (created as results arrive)` : '';
     text += `sampler: ${r.sampler}${origins}\n`;
   }
+  if (format === 'table' && r.pruner !== undefined) text += `pruner: ${r.pruner} (trials a run or worker trains with --pruner are judged by that one instead)\n`;
   if (format === 'table' && r.runs && r.runs.length > 0) {
     text += render(r.runs.map((run) => ({ run: run.id, alive: run.alive ? 'yes' : 'no', host: run.host, pid: run.pid, workers: run.workers, running: run.running, queued: run.queued,
       backend: run.backend, started: run.startedAt, heartbeat: run.heartbeatAt })),

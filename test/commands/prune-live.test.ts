@@ -57,3 +57,18 @@ test('--pruner is checked against the sweep file\'s trainer as the pruner key is
   assert.match(unplaced.stderr, /^lrsweep: --pruner: needs a trainer whose points carry their training step: the module trainer \S+ does not say its steps per epoch/);
   assert.equal(existsSync(join(dir, 'lrsweep.db')), false, 'nothing written');
 });
+
+test('run --dry-run and status name the sweep\'s pruner', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lrsweep-prune-show-'));
+  writeFileSync(join(dir, 'sweep.yaml'), `${readFileSync(SWEEP, 'utf8')}pruner: { kind: successive_halving, reduction: 3 }\n`);
+  const dry = runCli(['run', 'sweep.yaml', '--dry-run'], { cwd: dir });
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, /^pruner: successive_halving:reduction=3 \(trials stop early where it judges them/m);
+  assert.equal(runCli(['run', 'sweep.yaml'], { cwd: dir }).status, 0);
+  const status = runCli(['status', 'tiny-quadratic'], { cwd: dir });
+  assert.match(status.stdout, /^pruner: successive_halving:reduction=3 \(/m);
+  assert.equal(JSON.parse(runCli(['status', 'tiny-quadratic', '--format', 'json'], { cwd: dir }).stdout).pruner, 'successive_halving:reduction=3');
+  // A sweep without one says nothing of pruners.
+  writeFileSync(join(dir, 'plain.yaml'), readFileSync(SWEEP, 'utf8').replace('name: tiny-quadratic', 'name: plain'));
+  assert.doesNotMatch(runCli(['run', 'plain.yaml', '--dry-run'], { cwd: dir }).stdout, /pruner/);
+});
