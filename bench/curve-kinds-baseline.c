@@ -69,6 +69,16 @@ static void wsd(double *out, long n) {
   }
 }
 
+/* torch OneCycleLR, two phases, cos: max_lr 0.1, total n, pct_start 0.3, div 25, final div 1e4 (its _annealing_cos) */
+static void one_cycle(double *out, long n) {
+  const double max_lr = 0.1, initial = max_lr / 25.0, min_lr = initial / 1e4, e1 = 0.3 * (double)n - 1, e2 = (double)n - 1;
+  for (long s = 0; s < n; s++) {
+    double t = (double)s;
+    if (t <= e1) out[s] = max_lr + (initial - max_lr) / 2.0 * (cos(M_PI * (t / e1)) + 1);
+    else out[s] = min_lr + (max_lr - min_lr) / 2.0 * (cos(M_PI * ((t - e1) / (e2 - e1))) + 1);
+  }
+}
+
 static double time_of(void (*fn)(double *, long), double *out, long n, int reps) {
   double *times = malloc(sizeof(double) * reps), sink = 0;
   fn(out, n); /* warm: touches the buffer */
@@ -90,8 +100,8 @@ int main(int argc, char **argv) {
   long n = atol(argv[1]);
   int reps = atoi(argv[2]);
   double *out = malloc(sizeof(double) * n);
-  printf("{\"timm_cosine\":%f,\"hf_cosine_restarts\":%f,\"wsd\":%f}\n", time_of(timm, out, n, reps), time_of(hard_restarts, out, n, reps),
-         time_of(wsd, out, n, reps));
+  printf("{\"timm_cosine\":%f,\"hf_cosine_restarts\":%f,\"wsd\":%f,\"one_cycle\":%f}\n", time_of(timm, out, n, reps), time_of(hard_restarts, out, n, reps),
+         time_of(wsd, out, n, reps), time_of(one_cycle, out, n, reps));
   free(out);
   return 0;
 }

@@ -1,8 +1,9 @@
-// Benchmark: the kinds with their own kernel (timm_cosine, hf_cosine_restarts, wsd), 10^6 steps
+// Benchmark: the kinds with their own kernel (timm_cosine, hf_cosine_restarts, wsd, one_cycle), 10^6 steps
 // each in float64: the WASM kernel (curveInto, warm), the same formula as a C loop with glibc's
 // libm (bench/curve-kinds-baseline.c, gcc -O2), and the reference's own Python stepping
 // (scripts/golden/kinds.py --bench: timm's step_update, transformers' LambdaLR.step, on a torch
-// SGD optimizer), all in this run on the same schedules.
+// SGD optimizer; Debian torch's own OneCycleLR.step for one_cycle), all in this run on the same
+// schedules.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,7 +23,20 @@ const CASES: Record<string, ScheduleInput> = {
   timm_cosine: { schedule: 'timm_cosine', lr: 0.1, tInitial: Math.floor(N / 7), lrMin: 1e-5, cycleMul: 2, cycleLimit: 10, warmupT: 100, warmupLrInit: 1e-6, tInEpochs: false },
   hf_cosine_restarts: { schedule: 'hf_cosine_restarts', lr: 0.1, numWarmupSteps: N / 100, numTrainingSteps: N, numCycles: 5 },
   wsd: { schedule: 'wsd', lr: 0.1, numWarmupSteps: N / 100, numDecaySteps: N / 5, numTrainingSteps: N, decayType: 'cosine', minLrRatio: 0.01 },
+  one_cycle: { schedule: 'one_cycle', maxLr: 0.1, totalSteps: N } as ScheduleInput,
 };
+
+/** torch's OneCycleLR stepped PY_STEPS times on an SGD optimizer (total_steps N, as the WASM case). */
+const TORCH_ONE_CYCLE = `
+import sys, time, torch
+n, total = int(sys.argv[1]), int(sys.argv[2])
+opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+s = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=total)
+t0 = time.perf_counter()
+for _ in range(n):
+    opt.step(); s.step()
+print(time.perf_counter() - t0)
+`;
 
 function cTimes(): Record<string, number> | string {
   const dir = mkdtempSync(join(tmpdir(), 'lrsweep-ckinds-'));
@@ -44,6 +58,8 @@ function pythonTimes(): Record<string, number> | string {
   const run = spawnSync('/usr/bin/python3', [script, '--bench', String(PY_STEPS)], { encoding: 'utf8', timeout: 600_000 });
   if (run.error || run.status !== 0) return `skipped: ${run.error?.message ?? run.stderr.trim().split('\n').pop()}`;
   const seconds = (JSON.parse(run.stdout) as { seconds: Record<string, number> }).seconds;
+  const torch = spawnSync('/usr/bin/python3', ['-c', TORCH_ONE_CYCLE, String(PY_STEPS), String(N)], { encoding: 'utf8', timeout: 600_000 });
+  if (torch.status === 0) seconds.one_cycle = Number(torch.stdout.trim());
   return Object.fromEntries(Object.entries(seconds).map(([k, s]) => [k, s * 1000 * (N / PY_STEPS)]));
 }
 
