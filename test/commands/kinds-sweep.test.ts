@@ -208,3 +208,38 @@ trainer:
   assert.match(natives[3], /^get_wsd_schedule\(optimizer, num_warmup_steps=0, num_decay_steps=20, num_training_steps=100, /);
   assert.match(natives[5], /^torch\.optim\.lr_scheduler\.OneCycleLR\(optimizer, max_lr=0\.1, total_steps=100, pct_start=0\.3, /);
 });
+
+test('tpe and sobol over timm_cosine, hf_cosine_restarts and wsd: each config draws its own kind\'s ranges, inside them, and runs', () => {
+  for (const method of ['{ kind: tpe, startup_trials: 4 }', 'sobol']) {
+    const dir = workspace();
+    writeFileSync(join(dir, 's.yaml'), `
+name: s
+method: ${method}
+trials: 12
+schedule: { lr: 0.05, t_initial: 40, t_in_epochs: false, num_training_steps: 100 }
+parameters:
+  kind: { values: [timm_cosine, hf_cosine_restarts, wsd] }
+  cycle_mul: { min: 1, max: 2 }                     # timm_cosine
+  cycle_limit: { min: 1, max: 4, distribution: int_uniform }   # timm_cosine
+  num_cycles: { min: 1, max: 3, distribution: int_uniform }    # hf_cosine_restarts and wsd
+  num_decay_steps: { min: 10, max: 50, distribution: int_uniform }  # wsd
+objective: { metric: val_loss, goal: minimize }
+trainer: { kind: quadratic, epochs: 4, steps_per_epoch: 25 }
+`);
+    const run = runCli(['run', 's.yaml', '--workers', '1'], { cwd: dir });
+    assert.equal(run.status, 0, `${method}: ${run.stderr}`);
+    const db = new Database(join(dir, 'lrsweep.db'), { readonly: true });
+    const rows = db.prepare('SELECT params, state FROM trials ORDER BY number').all() as { params: string; state: string }[];
+    db.close();
+    assert.equal(rows.length, 12, method);
+    assert.ok(rows.every((r) => r.state === 'complete'), `${method}: ${rows.map((r) => r.state).join(',')}`);
+    const kinds = new Set<string>();
+    for (const p of rows.map((r) => JSON.parse(r.params) as Record<string, number | string>)) {
+      kinds.add(p.schedule as string);
+      if (p.schedule === 'timm_cosine') assert.ok((p.cycle_mul as number) >= 1 && (p.cycle_mul as number) <= 2 && Number.isInteger(p.cycle_limit) && p.num_cycles === undefined && p.num_decay_steps === undefined, JSON.stringify(p));
+      if (p.schedule === 'hf_cosine_restarts') assert.ok(Number.isInteger(p.num_cycles) && p.cycle_mul === undefined && p.num_decay_steps === undefined && p.t_initial === undefined, JSON.stringify(p));
+      if (p.schedule === 'wsd') assert.ok((p.num_decay_steps as number) >= 10 && (p.num_decay_steps as number) <= 50 && p.cycle_mul === undefined, JSON.stringify(p));
+    }
+    assert.equal(kinds.size, 3, `${method}: every kind drawn (${[...kinds]})`);
+  }
+});
