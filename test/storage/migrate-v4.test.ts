@@ -3,17 +3,13 @@
 // its old ones. (The v1 fixture's upgrade through every version is in sqlite.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { openSqlite } from '../../src/storage/sqlite.js';
 import { openPostgres } from '../../src/storage/postgres.js';
-import { MIGRATIONS, SCHEMA_VERSION } from '../../src/storage/schema.js';
-import { PG_MIGRATIONS } from '../../src/storage/postgres-schema.js';
+import { SCHEMA_VERSION } from '../../src/storage/schema.js';
 import type { Storage } from '../../src/storage/types.js';
-import { PG_URL, freshSchema, schemaUrl, sql, withPostgres } from './pg-server.js';
+import { schemaUrl, sql, withPostgres } from './pg-server.js';
+import { postgresStoreAt, sqliteStoreAt } from './old-stores.js';
 
 const V3_ROWS = [
   "INSERT INTO sweeps (name, definition, metric, goal, steps) VALUES ('old', '{}', 'val_loss', 'minimize', 10)",
@@ -33,13 +29,7 @@ async function checkUpgraded(s: Storage): Promise<void> {
 }
 
 test('sqlite: a version 3 file opens as version 4, with the claim indexes and its sweeps\' last numbers', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'lrsweep-v3-')), 'v3.db');
-  const db = new Database(path);
-  db.exec('CREATE TABLE lrsweep_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-  for (const m of MIGRATIONS.filter((x) => x.version <= 3)) db.exec(m.sql);
-  db.exec("INSERT INTO lrsweep_meta VALUES ('schema_version', '3')");
-  for (const row of V3_ROWS) db.exec(row);
-  db.close();
+  const path = sqliteStoreAt(3, V3_ROWS);
 
   const s = openSqlite(path, { mode: 'write' });
   try {
@@ -57,19 +47,7 @@ test('sqlite: a version 3 file opens as version 4, with the claim indexes and it
 
 withPostgres(() => {
   test('postgres: a version 3 schema opens as version 4, with the claim indexes and its sweeps\' last numbers', async () => {
-    const schema = freshSchema();
-    const client = new pg.Client({ connectionString: PG_URL! });
-    await client.connect();
-    try {
-      await client.query(`CREATE SCHEMA ${schema}`);
-      await client.query(`SET search_path = ${schema}`);
-      await client.query('CREATE TABLE lrsweep_meta (key text PRIMARY KEY, value text NOT NULL)');
-      for (const m of PG_MIGRATIONS.filter((x) => x.version <= 3)) await client.query(m.sql);
-      await client.query("INSERT INTO lrsweep_meta VALUES ('schema_version', '3')");
-      for (const row of V3_ROWS) await client.query(row);
-    } finally {
-      await client.end();
-    }
+    const schema = await postgresStoreAt(3, V3_ROWS);
     const s = await openPostgres(schemaUrl(schema), { mode: 'write' });
     try {
       await checkUpgraded(s);

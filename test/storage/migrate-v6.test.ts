@@ -4,17 +4,13 @@
 // commits and stays out of the ranking; a state outside the eight is still refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { openSqlite } from '../../src/storage/sqlite.js';
 import { openPostgres } from '../../src/storage/postgres.js';
-import { MIGRATIONS, SCHEMA_VERSION } from '../../src/storage/schema.js';
-import { PG_MIGRATIONS } from '../../src/storage/postgres-schema.js';
+import { SCHEMA_VERSION } from '../../src/storage/schema.js';
 import type { Storage } from '../../src/storage/types.js';
-import { PG_URL, freshSchema, schemaUrl, sql, withPostgres } from './pg-server.js';
+import { schemaUrl, sql, withPostgres } from './pg-server.js';
+import { postgresStoreAt, sqliteStoreAt } from './old-stores.js';
 
 const V5_ROWS = [
   "INSERT INTO sweeps (name, definition, metric, goal, steps, last_number) VALUES ('old', '{}', 'val_loss', 'minimize', 10, 4)",
@@ -45,14 +41,9 @@ async function checkUpgraded(s: Storage): Promise<void> {
 }
 
 test('sqlite: a version 5 file opens as version 6 (trials table rebuilt), its trials and points as they were', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'lrsweep-v5-')), 'v5.db');
-  const db = new Database(path);
-  db.exec('CREATE TABLE lrsweep_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-  for (const m of MIGRATIONS.filter((x) => x.version <= 5)) db.exec(m.sql);
-  db.exec("INSERT INTO lrsweep_meta VALUES ('schema_version', '5')");
-  for (const row of V5_ROWS) db.exec(row);
-  assert.throws(() => db.exec("UPDATE trials SET state = 'pruned' WHERE number = 4"), /CHECK constraint failed/, 'version 5 had no pruned state');
-  db.close();
+  const path = sqliteStoreAt(5, V5_ROWS, (db: Database.Database) => {
+    assert.throws(() => db.exec("UPDATE trials SET state = 'pruned' WHERE number = 4"), /CHECK constraint failed/, 'version 5 had no pruned state');
+  });
 
   const s = openSqlite(path, { mode: 'write' });
   try {
@@ -75,19 +66,7 @@ test('sqlite: a version 5 file opens as version 6 (trials table rebuilt), its tr
 
 withPostgres(() => {
   test('postgres: a version 5 schema opens as version 6, its trials as they were', async () => {
-    const schema = freshSchema();
-    const client = new pg.Client({ connectionString: PG_URL! });
-    await client.connect();
-    try {
-      await client.query(`CREATE SCHEMA ${schema}`);
-      await client.query(`SET search_path = ${schema}`);
-      await client.query('CREATE TABLE lrsweep_meta (key text PRIMARY KEY, value text NOT NULL)');
-      for (const m of PG_MIGRATIONS.filter((x) => x.version <= 5)) await client.query(m.sql);
-      await client.query("INSERT INTO lrsweep_meta VALUES ('schema_version', '5')");
-      for (const row of V5_ROWS) await client.query(row);
-    } finally {
-      await client.end();
-    }
+    const schema = await postgresStoreAt(5, V5_ROWS);
     const s = await openPostgres(schemaUrl(schema), { mode: 'write' });
     try {
       await checkUpgraded(s);
