@@ -10,7 +10,7 @@ import { objectivePoints, Timelines } from '../sweep/pruners/check.js';
 import { describePruner, prunerOf } from '../sweep/pruners/index.js';
 import { prunerFlag } from '../sweep/pruners/spec.js';
 import { replay, type RecordedTrial, type ReplayResult } from '../sweep/replay.js';
-import type { TrialSteps } from '../sweep/progress.js';
+import { stepsAt, type TrialSteps } from '../sweep/progress.js';
 import { optionalIntFlag } from './flags.js';
 import { emit, withDb, withFormat, withSweep, type Output } from './common.js';
 
@@ -73,7 +73,7 @@ export async function replaySweep(o: { db: string; name: string; pruners: string
       const points = await storage.points(page.map((t) => t.id));
       for (const t of page) {
         const raw: MetricPoint[] = points.get(t.id) ?? [];
-        if (raw.some((p) => p.step === null && (p.epoch === null || steps.perEpoch === null))) {
+        if (raw.some((p) => stepsAt(p, steps) === null)) {
           throw new UsageError(`NAME: sweep ${sweep.name} cannot place its points at steps (trial ${t.number} reports epochs and its trainer does not say its steps per epoch), so it cannot be replayed`);
         }
         recorded.push({

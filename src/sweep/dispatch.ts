@@ -57,8 +57,6 @@ export interface DispatchContext {
   prune?: PruneCheck;
 }
 
-/** How far trials in training have got: [lowest, highest] epoch and step reported, or null. */
-export type { Reached } from './progress.js';
 
 interface Member {
   trial: TrialRecord;

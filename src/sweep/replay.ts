@@ -103,7 +103,6 @@ export function replay(recorded: readonly RecordedTrial[], pruner: Pruner, o: Re
   /** Points consumed so far per trial. */
   const seen = new Array<number>(n).fill(0);
   const prunedAt = new Map<number, { step: number; reason: string }>();
-  const free: number[] = new Array(Math.max(1, o.workers)).fill(0);
   let next = 0;
   const startNext = (at: number) => {
     if (next < n) {
@@ -112,7 +111,7 @@ export function replay(recorded: readonly RecordedTrial[], pruner: Pruner, o: Re
       next++;
     }
   };
-  for (let w = 0; w < free.length; w++) startNext(0);
+  for (let w = 0; w < Math.max(1, o.workers); w++) startNext(0);
 
   const viewAt = (i: number, now: number): TrialView | null => {
     if (start[i] > now) return null;

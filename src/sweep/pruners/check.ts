@@ -13,7 +13,7 @@
 // nothing.) The decision itself is pruners/index.ts
 // judge(), a pure function of what it is handed.
 
-import type { MetricPoint } from '../../core/trial.js';
+import { FINAL_STATES, type MetricPoint } from '../../core/trial.js';
 import type { Storage, TrialRecord } from '../../storage/types.js';
 import type { Config, Sweep } from '../definition.js';
 import { stepsAt, type TrialSteps } from '../progress.js';
@@ -44,7 +44,8 @@ export function viewState(state: string): TrialView['state'] {
   return state === 'running' || state === 'queued' ? 'running' : 'other';
 }
 
-const ENDED = new Set(['complete', 'pruned', 'diverged', 'failed']);
+// Final states only: a failed trial runs again on resume (its next attempt's points replace these).
+const ENDED = new Set<string>(FINAL_STATES);
 
 /** Timelines by config hash: a config's cycle ends are computed once. */
 export class Timelines {
@@ -64,7 +65,6 @@ export class Timelines {
   }
 }
 
-export type CheckContext = PruneContext;
 
 /**
  * The prune check factory of a run or a worker: the sweep's own pruner, or the `--pruner` flag's
@@ -92,17 +92,18 @@ export function prunerFactory(flag: string | undefined): PruneCheckFactory {
 }
 
 /** The prune check for a sweep, or null when it has no pruner. */
-export function pruneCheck(c: CheckContext): PruneCheck | null {
+export function pruneCheck(c: PruneContext): PruneCheck | null {
   if (c.sweep.pruner === undefined) return null;
   const pruner: Pruner = prunerOf(c.sweep.pruner);
   const sign = c.sweep.objective.goal === 'maximize' ? -1 : 1;
   const timelines = new Timelines(c.steps.perTrial);
   const ended = new Map<number, TrialView>();
 
-  const history = async (): Promise<Map<number, TrialView>> => {
+  /** The other trials as they stand (`judged`: the trial asking, whose own points are not read). */
+  const history = async (judged: number): Promise<Map<number, TrialView>> => {
     await c.commit?.();
     const trials = await c.storage.trials(c.sweepId);
-    const toRead = trials.filter((t) => !ended.has(t.id) && (ENDED.has(t.state) || t.state === 'running'));
+    const toRead = trials.filter((t) => t.id !== judged && !ended.has(t.id) && (ENDED.has(t.state) || t.state === 'running'));
     const points = toRead.length > 0 ? await c.storage.points(toRead.map((t) => t.id)) : new Map<number, MetricPoint[]>();
     const live = new Map<number, TrialView>();
     for (const t of trials) {
@@ -121,7 +122,7 @@ export function pruneCheck(c: CheckContext): PruneCheck | null {
     const fresh = freshOf(oriented, timeline, pruner.at);
     // At its last step a trial has nothing left to save: it completes.
     if (fresh === 0 || oriented[oriented.length - 1].step >= c.steps.perTrial) return null;
-    const all = await history();
+    const all = await history(trial.id);
     all.delete(trial.id);
     const readings = readingsOf(oriented, timeline, pruner.at);
     const view: TrialView = { state: 'running', readings, reached: oriented[oriented.length - 1].step };
