@@ -129,7 +129,7 @@ export function cosRounded(x: f64): f64 {
   // cos(d) - 1 and sin(d) - d, small enough that double precision suffices (|d| <= 1/128)
   const cm1 = d2 * (-0.5 + d2 * (0.041666666666666664 + d2 * (-0.001388888888888889 + d2 * 2.48015873015873e-05)));
   const sd = d * d2 * (-0.16666666666666666 + d2 * (0.008333333333333333 + d2 * (-0.0001984126984126984 + d2 * 2.7557319223985893e-06)));
-  const at = <usize>k << 2;
+  const at = <i32>k << 2;
   const ch = unchecked(TABLE[at]), cl = unchecked(TABLE[at + 1]), sh = unchecked(TABLE[at + 2]), sl = unchecked(TABLE[at + 3]);
   let h: f64, l: f64;
   if ((n & 1) == 0) {

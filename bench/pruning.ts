@@ -17,6 +17,7 @@ import { prunerFlag } from '../src/sweep/pruners/spec.js';
 import { timelineOf } from '../src/sweep/pruners/readings.js';
 import { measure, replay, type RecordedTrial, type ReplayResult } from '../src/sweep/replay.js';
 import { PYTHON } from './pruning-record.js';
+import { ranks, spearman } from '../src/predict/agreement.js';
 
 interface Fixture {
   name: string;
@@ -42,23 +43,8 @@ function recordedOf(f: Fixture): RecordedTrial[] {
   });
 }
 
-function ranks(xs: number[]): number[] {
-  const order = xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
-  const r = new Array<number>(xs.length);
-  order.forEach(([, i], k) => (r[i] = k));
-  return r;
-}
-
-function spearman(a: number[], b: number[]): number {
-  const ra = ranks(a);
-  const rb = ranks(b);
-  const n = a.length;
-  const d2 = ra.reduce((s, r, i) => s + (r - rb[i]) ** 2, 0);
-  return 1 - (6 * d2) / (n * (n * n - 1));
-}
-
 /** How misleading half the budget is: configs' mean at step steps/2 against their final mean. */
-function halfBudget(f: Fixture, trials: RecordedTrial[]): { rho: number; bestRank: number; configs: number } {
+function halfBudget(f: Fixture, trials: RecordedTrial[]): { rho: number | null; bestRank: number; configs: number } {
   const half = f.steps / 2;
   const at = new Map<string, number[]>();
   const fin = new Map<string, number[]>();
@@ -74,7 +60,7 @@ function halfBudget(f: Fixture, trials: RecordedTrial[]): { rho: number; bestRan
   const a = keys.map((k) => mean(at.get(k)!));
   const b = keys.map((k) => mean(fin.get(k)!));
   const best = b.indexOf(Math.min(...b));
-  return { rho: spearman(a, b), bestRank: ranks(a)[best] + 1, configs: keys.length };
+  return { rho: spearman(a, b), bestRank: ranks(a)[best], configs: keys.length };
 }
 
 function optuna(f: Fixture, trials: RecordedTrial[]): Map<string, Map<number, { step: number; reason: string }>> {
@@ -112,7 +98,7 @@ export async function benchPruning(): Promise<void> {
     const trials = recordedOf(f);
     const h = halfBudget(f, trials);
     console.log(`\n${f.name}: ${f.configs.length} configs x ${f.repeats} repeats, ${f.steps} steps (${f.about})`);
-    console.log(`  half the budget: Spearman ${h.rho.toFixed(2)} with the final ranking; the eventual best ranks ${h.bestRank} of ${h.configs} there`);
+    console.log(`  half the budget: Spearman ${h.rho === null ? "-" : h.rho.toFixed(2)} with the final ranking; the eventual best ranks ${h.bestRank} of ${h.configs} there`);
     const o = { workers: 1, steps: f.steps, goal: f.goal };
     for (const spec of OURS) {
       const r = replay(trials, prunerOf(prunerFlag(spec, f.steps)!), o);

@@ -204,7 +204,7 @@ export function builder(y: Argv) {
     .example('$0 curve --first-cycle-steps 200 --warmup-steps 50 --steps 5000 --out lr.npy', 'Write a NumPy file')
     .example('$0 curve --first-cycle-steps 37 --cycle-mult 1.5 --steps 100000000 --plot lr.svg --log', 'Chart 10^8 steps (decimated per pixel column)')
     .example('$0 curve --first-cycle-steps 37 --steps 2000 --plot -', 'Draw it in the terminal')
-    .example('$0 curve --schedule one_cycle --max-lr 0.1 --total-steps 1000 --momentum --out momentum.npy', "OneCycleLR's momentum curve")
+    .example('$0 curve --schedule one_cycle --max-lr 0.1 --total-steps 1000 --steps 1001 --momentum --out momentum.npy', "OneCycleLR's momentum curve")
     .example('$0 curve --schedule sgdr --t0 10 --t-mult 2 --base-lr 0.1 --steps 100 --out - --format csv', 'SGDR as CSV on stdout');
 }
 

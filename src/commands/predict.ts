@@ -16,7 +16,6 @@ import {
   curveProblem, fitLaw, lawCurveOf, leaveOneOut, lrCurveOf, minWindowFor, normaliserOf, predictFinal, prepareCurve,
   windowsOf, type FitRun, type HeldOut, type LeaveOneOut, type LossPoint, type TrainedConfig,
 } from '../predict/index.js';
-import type { TrialRecord } from '../storage/types.js';
 import { intFlag } from './flags.js';
 import { emit, withDb, withFormat, withSweep, type Output } from './common.js';
 
@@ -96,7 +95,11 @@ export async function predict(o: { db: string; name: string; metric: string; top
     const minWindow = minWindowFor(steps);
     // Repeats of a config are one run (their windows averaged) when their windows line up: the law fits the mean, at a fraction of the cost.
     const byConfig = new Map<string, typeof usable>();
-    for (const c of usable) byConfig.set(c.trial.configHash, [...(byConfig.get(c.trial.configHash) ?? []), c]);
+    for (const c of usable) {
+      const group = byConfig.get(c.trial.configHash);
+      if (group) group.push(c);
+      else byConfig.set(c.trial.configHash, [c]);
+    }
     const trained: TrainedConfig[] = [...byConfig].map(([hash, group]) => {
       const curve = prepareCurve(lrs.get(group[0].trial.id)!, maxLr);
       const windows = group.map((g) => windowsOf(g.points, minWindow));
@@ -115,7 +118,8 @@ export async function predict(o: { db: string; name: string; metric: string; top
     const fit = fitLaw(trained.flatMap((c) => c.runs), { seed: o.seed });
     const loo = trained.length >= 3 ? leaveOneOut(trained, fit, window, { seed: o.seed }) : null;
     const { source, list } = candidateConfigs(definition, steps, o.candidates);
-    const untried = list.filter((c) => !byConfig.has(c.hash) && !hasHash(complete, c.hash));
+    const tried = new Set(complete.map((t) => t.configHash)); // the usable trials are among them
+    const untried = list.filter((c) => !tried.has(c.hash));
     const predicted = untried.map((c) => predictFinal(fit.params, lawCurveOf(c.config, steps, maxLr), window));
     const keys = Object.keys(definition.parameters);
     const paramsOf = (hash: string) => pickParams(byConfig.get(hash)![0].trial.params as Config, keys);
@@ -133,7 +137,6 @@ export async function predict(o: { db: string; name: string; metric: string; top
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
-const hasHash = (trials: TrialRecord[], hash: string) => trials.some((t) => t.configHash === hash);
 const fixed = (x: number) => Number(x.toFixed(4));
 
 export function present(r: PredictResult, format: TableFormat): Output {

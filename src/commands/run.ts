@@ -12,7 +12,7 @@ import { failureOf, RunFailed } from '../sweep/tally.js';
 // The engine (sweep/run.js: trainers, the thread pool) is imported by the handler: --help and
 // the other commands start without it.
 import type { DryRun, Progress, RunReport } from '../sweep/run.js';
-import { etaSeconds, reachedText } from '../sweep/progress.js';
+import { etaSeconds, prunedText, reachedText } from '../sweep/progress.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { MAX_WORKERS } from '../sweep/file.js';
 import { UsageError } from '../core/errors.js';
@@ -55,8 +55,6 @@ function progressLine(p: Progress): string {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** `N pruned, ` when a pruner stopped trials (sweeps without a pruner read as before). */
-export const prunedText = (n: number) => (n > 0 ? `${n} pruned, ` : '');
 
 /**
  * What the bar counts: training steps (progress.ts), so a cohort in training moves it, with the

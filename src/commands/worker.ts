@@ -17,7 +17,7 @@ import { newScanState, scan } from '../sweep/serve/discovery.js';
 import type { ServedReport, ServedSweep, SweepProgress } from '../sweep/serve/index.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { CLI, dbFlag, emit, withDb, type Output } from './common.js';
-import { reachedText } from '../sweep/progress.js';
+import { prunedText, reachedText } from '../sweep/progress.js';
 import { stepProgress } from '../sweep/progress.js';
 import { failureOf, newTally, RunFailed, type RunTally } from '../sweep/tally.js';
 import { prunerFactory } from '../sweep/pruners/check.js';
@@ -78,7 +78,7 @@ export function presentWorker(sweeps: ServedReport[], stopped: boolean, db: stri
   }
   const lines = sweeps.map((s) => {
     const c = s.counts;
-    return `sweep ${s.sweep}: ${s.ranHere} trials ended on this worker; ${c.complete} of ${totalOf(c)} complete, ${c.diverged} diverged, ${c.pruned > 0 ? `${c.pruned} pruned, ` : ''}${c.failed} failed` +
+    return `sweep ${s.sweep}: ${s.ranHere} trials ended on this worker; ${c.complete} of ${totalOf(c)} complete, ${c.diverged} diverged, ${prunedText(c.pruned)}${c.failed} failed` +
       `${s.cancelled ? ' (cancelled)' : ''}`;
   });
   for (const s of refusedOf(sweeps)) lines.push(`sweep ${s.sweep}: not served to the end here`);

@@ -72,3 +72,6 @@ export function reachedText(r: Reached): string {
   const parts = [r.epochs && range('epoch', r.epochs), r.steps && range('step', r.steps)].filter((x) => x);
   return parts.length ? ` (at ${parts.join(', ')})` : '';
 }
+
+/** `N pruned, ` when a pruner stopped trials (sweeps without a pruner read as before). */
+export const prunedText = (n: number) => (n > 0 ? `${n} pruned, ` : '');

@@ -43,13 +43,18 @@ test('each kind is exact on its defining paths: the reference\'s values at the t
   assert.ok(trap.lrs[243] > 0.09);
   const ours = curve(kindInput(trap), { steps: 244 });
   assert.equal(ours[242], 0);
+  assert.equal(ours[243], trap.lrs[243]);
   // Python's %: a negative num_cycles runs each cycle upward (JavaScript's % would give the mirror)
   const negative = byId.get('hf_cosine_restarts.negative-cycles')!;
   assert.deepEqual(Array.from(curve(kindInput(negative), { steps: negative.n })), negative.lrs);
-  assert.ok(negative.lrs[6] < negative.lrs[7], 'upward within a cycle');
+  const oursNegative = curve(kindInput(negative), { steps: negative.n });
+  assert.ok(oursNegative[6] < oursNegative[7], 'upward within a cycle');
   // the hard 0 from num_training_steps on
   const hard = byId.get('hf_cosine_restarts.w10.T100.c3')!;
   assert.deepEqual(hard.lrs.slice(100), new Array(hard.n - 100).fill(0));
+  const oursHard = curve(kindInput(hard), { steps: hard.n });
+  assert.deepEqual(Array.from(oursHard.slice(100)), new Array(hard.n - 100).fill(0), 'ours: 0 from num_training_steps on');
+  assert.ok(oursHard[99] > 0);
 });
 
 test('float32 curves are the float64 values rounded to float32', () => {
