@@ -11,7 +11,7 @@
 // against golden vectors recorded from torch). Every value is a pure function of its step, so a
 // window starting anywhere gives the same bits as the whole curve.
 import { cosInPlace } from "./cos-rounded";
-import { BLOCK, argsAddress, loadPair, runEnd, stepPair, storeAt, storePair } from "./step-block";
+import { BLOCK, blockArray, loadPair, runEnd, stepPair, storeAt, storePair } from "./step-block";
 
 export const ONE_CYCLE_LR: i32 = 0;
 export const ONE_CYCLE_MOMENTUM: i32 = 1;
@@ -77,7 +77,7 @@ export function fillOneCycle(ptr: usize, start: f64, n: i32, wide: bool, which: 
       }
     } else {
       const half = f64x2.splat((v0 - v1) / 2.0), to = f64x2.splat(v1), one = f64x2.splat(1.0);
-      const args = argsAddress();
+      const args = blockArray(0);
       for (let b = i; b < stop; b += BLOCK) {
         const m = min(BLOCK, stop - b);
         for (let j = 0; j < m; j += 2) {

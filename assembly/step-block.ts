@@ -5,21 +5,14 @@
 // the values, written as float64 or demoted to float32 (as <f32> does).
 import { SCRATCH_VALUES, scratchAddress } from "./memory";
 
-/** Steps per block: the scratch holds two arrays of this many float64 (arguments, and one more). */
-export const BLOCK: i32 = SCRATCH_VALUES >> 1;
+/** Steps per block: the scratch holds four arrays of this many float64 (arguments, and three more). */
+export const BLOCK: i32 = SCRATCH_VALUES >> 2;
 
-/** The block's arguments (16-byte aligned). */
+/** Array k (0 .. 3) of BLOCK float64 in the scratch, 16-byte aligned; array 0 holds the arguments. */
 // @ts-ignore: decorator
 @inline
-export function argsAddress(): usize {
-  return scratchAddress();
-}
-
-/** A second array of BLOCK float64 beside the arguments. */
-// @ts-ignore: decorator
-@inline
-export function auxAddress(): usize {
-  return scratchAddress() + (<usize>BLOCK << 3);
+export function blockArray(k: i32): usize {
+  return scratchAddress() + (<usize>(k * BLOCK) << 3);
 }
 
 /** Lanes i and i + 1 of the float64 array at ptr. */
