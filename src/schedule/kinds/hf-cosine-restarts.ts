@@ -8,7 +8,7 @@
 import { rules } from '../../core/rules.js';
 import type { StepKernel } from '../../wasm/kinds.js';
 import { countRule, defaultsOf, type KindInput, type KindLint, type KindParams, type ParameterDeclaration, type ScheduleKind } from './kind.js';
-import { kernelCurve } from './kernel-curve.js';
+import { kernelCurve, stepsWithin } from './kernel-curve.js';
 import { pyFloat } from './python.js';
 
 export const HF_COSINE_RESTARTS_PARAMETERS = [
@@ -54,8 +54,7 @@ function breakpoints(s: HfCosineRestarts, start: number, end: number, limit: num
       if (out.length > 2 * limit + 3) return null;
     }
   }
-  const inside = [...new Set(out)].filter((t) => t >= start && t < end).sort((a, b) => a - b);
-  return inside.length > limit ? null : inside;
+  return stepsWithin(out, start, end, limit);
 }
 
 function lint(s: HfCosineRestarts): KindLint[] {

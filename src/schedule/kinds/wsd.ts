@@ -10,7 +10,7 @@
 import { rules } from '../../core/rules.js';
 import type { StepKernel } from '../../wasm/kinds.js';
 import { countRule, defaultsOf, type KindInput, type KindLint, type KindParams, type ParameterDeclaration, type ScheduleKind } from './kind.js';
-import { kernelCurve } from './kernel-curve.js';
+import { kernelCurve, stepsWithin } from './kernel-curve.js';
 import { pyFloat, pyString } from './python.js';
 
 export const WSD_SHAPES = ['linear', 'cosine', '1-sqrt'] as const;
@@ -39,7 +39,7 @@ export type Wsd = KindParams<'wsd', typeof WSD_PARAMETERS>;
 export const WSD_DEFAULTS = defaultsOf(WSD_PARAMETERS) as Omit<Wsd, 'schedule' | 'lr' | 'numDecaySteps'>;
 
 /** The stable length the reference uses: num_stable_steps, else derived from the total. */
-export function stableSteps(s: Wsd): number {
+function stableSteps(s: Wsd): number {
   return s.numStableSteps ?? s.numTrainingSteps! - s.numWarmupSteps - s.numDecaySteps;
 }
 
@@ -68,8 +68,7 @@ function breakpoints(s: Wsd, start: number, end: number, limit: number): number[
       if (out.length > 2 * limit + 4) return null;
     }
   }
-  const inside = [...new Set(out)].filter((t) => t >= start && t < end).sort((a, b) => a - b);
-  return inside.length > limit ? null : inside;
+  return stepsWithin(out, start, end, limit);
 }
 
 function lint(s: Wsd): KindLint[] {
