@@ -21,7 +21,7 @@ export const WSD_PARAMETERS = [
     help: 'Warmup steps' },
   { ref: 'num_decay_steps', name: 'numDecaySteps', flag: 'num-decay-steps', type: 'integer', rule: countRule, help: 'Decay steps' },
   { ref: 'num_training_steps', name: 'numTrainingSteps', flag: 'num-training-steps', type: 'integer', default: null, rule: countRule,
-    help: 'Total steps (hf_cosine_restarts: required, the LR is 0 from here on; wsd: unset by default, the stable length is derived from it)' },
+    help: 'Total steps: the stable length is num_training_steps - num_warmup_steps - num_decay_steps unless num_stable_steps is given' },
   { ref: 'num_stable_steps', name: 'numStableSteps', flag: 'num-stable-steps', type: 'integer', default: null, rule: countRule,
     help: 'Stable steps (wins over num_training_steps, as in the reference)' },
   { ref: 'warmup_type', name: 'warmupType', flag: 'warmup-type', type: 'choice', choices: WSD_SHAPES, default: 'linear',
@@ -31,7 +31,7 @@ export const WSD_PARAMETERS = [
   { ref: 'min_lr_ratio', name: 'minLrRatio', flag: 'min-lr-ratio', type: 'number', default: 0, rule: rules.number,
     help: 'Where warmup starts and decay ends, as a ratio of lr' },
   { ref: 'num_cycles', name: 'numCycles', flag: 'num-cycles', type: 'number', default: 0.5, rule: rules.number,
-    help: "Cosine cycles after the warmup (hf_cosine_restarts, default 1; negative runs each cycle upward, as Python's % does), or waves of wsd's cosine decay (default 0.5)" },
+    help: 'Waves of the cosine decay (0.5: one half wave, from lr down to lr * min_lr_ratio)' },
 ] as const satisfies readonly ParameterDeclaration[];
 
 export type WsdInput = KindInput<'wsd', typeof WSD_PARAMETERS>;
