@@ -116,6 +116,11 @@ test('refusals name the key, the rule and the value before any work', () => {
     ['decay_type: decay_type must be one of linear, cosine, 1-sqrt, got decay_type="sqrt"']);
   assert.deepEqual(problems({ schedule: 'timm_cosine', lr: 0.1, tInitial: 0 }), ['t_initial: t_initial must be an integer from 1 to 2^52, got t_initial=0']);
   assert.deepEqual(problems({ schedule: 'hf_cosine_restarts', lr: 0.1 }), ['num_training_steps: num_training_steps is required for schedule hf_cosine_restarts']);
+  // wsd's cosine decay takes cos of pi * num_cycles * 2 * progress: beyond 2^19 pi lrsweep's cos is not exact (it gave Infinity)
+  assert.deepEqual(problems({ schedule: 'wsd', lr: 0.1, numDecaySteps: 10, numTrainingSteps: 50, numCycles: 1e6 }),
+    ["num_cycles: num_cycles must be a number from -2^18 to 2^18 (lrsweep's cos, which the reference's values need, is exact for the decay's arguments up to 2^19 pi), got num_cycles=1000000"]);
+  assert.deepEqual(problems({ schedule: 'wsd', lr: 0.1, numDecaySteps: 10, numTrainingSteps: 50, numCycles: -(2 ** 18) }), []);
+  assert.deepEqual(problems({ schedule: 'hf_cosine_restarts', lr: 0.1, numTrainingSteps: 50, numCycles: 1e6 }), [], "hard restarts' argument is pi * (x % 1.0): any num_cycles");
   // cycle_mul < 1: only the steps before the cycles' sum exist (timm's math.log fails from there)
   const s = resolveSchedule({ schedule: 'timm_cosine', lr: 0.1, tInitial: 64, cycleMul: 0.5, cycleLimit: 100, tInEpochs: true, updatesPerEpoch: 10 });
   assert.equal(s.end, 1280);

@@ -7,13 +7,18 @@
 // starts inside the warmup), a negative min_lr_ratio (a negative LR after the decay, max(0, .)
 // only clamps the phases), a warmup reaching the total.
 
-import { rules } from '../../core/rules.js';
+import { rules, type Rule } from '../../core/rules.js';
 import type { StepKernel } from '../../wasm/kinds.js';
 import { countRule, defaultsOf, type KindInput, type KindLint, type KindParams, type ParameterDeclaration, type ScheduleKind } from './kind.js';
 import { kernelCurve, stepsWithin } from './kernel-curve.js';
 import { pyFloat, pyString } from './python.js';
 
 export const WSD_SHAPES = ['linear', 'cosine', '1-sqrt'] as const;
+
+/** Largest |num_cycles|: the decay's cos argument, pi * num_cycles * 2 * progress, stays within the 2^19 pi where cos-rounded.ts is exact. */
+const MAX_CYCLES = 2 ** 18;
+const cyclesRule: Rule = (v) => (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_CYCLES ? null
+  : "must be a number from -2^18 to 2^18 (lrsweep's cos, which the reference's values need, is exact for the decay's arguments up to 2^19 pi)");
 
 export const WSD_PARAMETERS = [
   { ref: 'lr', name: 'lr', flag: 'lr', type: 'number', rule: rules.nonNegative, help: "The optimizer's lr (the reference's base value): the peak" },
@@ -30,7 +35,7 @@ export const WSD_PARAMETERS = [
     rule: rules.oneOf(WSD_SHAPES), help: 'Decay shape' },
   { ref: 'min_lr_ratio', name: 'minLrRatio', flag: 'min-lr-ratio', type: 'number', default: 0, rule: rules.number,
     help: 'Where warmup starts and decay ends, as a ratio of lr' },
-  { ref: 'num_cycles', name: 'numCycles', flag: 'num-cycles', type: 'number', default: 0.5, rule: rules.number,
+  { ref: 'num_cycles', name: 'numCycles', flag: 'num-cycles', type: 'number', default: 0.5, rule: cyclesRule,
     help: 'Waves of the cosine decay (0.5: one half wave, from lr down to lr * min_lr_ratio)' },
 ] as const satisfies readonly ParameterDeclaration[];
 
