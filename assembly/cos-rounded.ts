@@ -6,11 +6,12 @@
 // rounds correctly, which is nearly everywhere, this agrees with it bit for bit; fdlibm's cos
 // (musl, V8, NativeMath) differs from it in the last bit for about 3% of arguments.
 // No FMA in WebAssembly: the products that need it are split exactly (Dekker/Veltkamp).
-// Arguments up to 2^19 * pi.
-// Two arguments at a time (cosRounded2, f64x2 lanes): every lane does the same operations in the
-// same order as one argument alone, branch-free (the quadrant's branches are selects between
-// operands, and x - y is x + (-y) in IEEE arithmetic), so a lane's bits never depend on its
-// neighbour; the kernels fill two steps per call. cosRounded is lane 0 of it.
+// Arguments up to 2^19 * pi (beyond, the reduction is inexact; wsd's num_cycles rule keeps the
+// kernels inside).
+// Two arguments at a time (cosRounded2, f64x2 lanes), branch-free: a lane's quadrant picks the
+// table row its branch reads, and its signs are flipped by xor, so every lane does the same
+// operations as one argument alone and its bits never depend on its neighbour. cosInPlace takes
+// a block of arguments two pairs at a time; cosRounded is lane 0.
 
 // pi/2 in four parts, fdlibm's: the first three have 33 bits, so n * part is exact for n < 2^20
 const PIO2_1: f64 = 1.57079632673412561417e+00;
@@ -135,6 +136,7 @@ const TABLE: StaticArray<f64> = [
 
 const SPLIT: f64 = 134217729.0; // 2^27 + 1
 const PIO4: f64 = 0.7853981633974483;
+
 // @ts-ignore: decorator
 @inline
 function splat(v: f64): v128 {
@@ -150,7 +152,7 @@ function splat(v: f64): v128 {
  *   even fn: cos(a + d) = C + C (cos d - 1) + (-S) d + (-S) (sin d - d),
  *   odd fn:  sin(a + d) = S + S (cos d - 1) + C d + C (sin d - d),
  *     as P + P cm1 + Q d + Q sd with (P, Q) the branch's row: Q d exactly (Dekker's product),
- *     P + Q d exactly (twoSum), the small terms added to the low part, one final rounding;
+ *     P + Q d exactly (Fast2Sum), the small terms added to the low part, one final rounding;
  *   negate for quadrants 1 and 2 (cos, -sin, -cos, sin) and for a flipped odd branch.
  */
 // @ts-ignore: decorator
