@@ -47,6 +47,20 @@ for (const p of SCHEDULES) {
   });
 }
 
+test("windows starting anywhere (inside an epoch, across the kernels' blocks and the 32768-value copy chunks) equal the curve from 0, f64 and f32", () => {
+  for (const p of SCHEDULES) {
+    const s = resolveSchedule(p);
+    const n = Math.min(120_000, s.end);
+    const full = curve(s, { steps: n });
+    const full32 = curve(s, { steps: n, dtype: 'f32' });
+    assert.deepEqual(full32, Float32Array.from(full), JSON.stringify(p));
+    for (const [start, steps] of [[1, 70_001], [127, 33_000], [32_767, 3], [65_535, 2], [n - 5, 5], [n - 1, 1]]) {
+      assert.deepEqual(curve(s, { start, steps }), full.subarray(start, start + steps), `${JSON.stringify(p)} window ${start}+${steps}`);
+      assert.deepEqual(curve(s, { start, steps, dtype: 'f32' }), full32.subarray(start, start + steps), `${JSON.stringify(p)} f32 window ${start}+${steps}`);
+    }
+  }
+});
+
 test('a scheduler equals the curve step by step, and resumes from its state dict at any step', () => {
   for (const p of SCHEDULES) {
     const want = curve(p, { steps: 10_000 });
