@@ -3,7 +3,9 @@
 // libm (bench/curve-kinds-baseline.c, gcc -O2), and the reference's own Python stepping
 // (scripts/golden/kinds.py --bench: timm's step_update, transformers' LambdaLR.step, on a torch
 // SGD optimizer; Debian torch's own OneCycleLR.step for one_cycle), all in this run on the same
-// schedules.
+// schedules. WASM and C are timed in CPU time (process.cpuUsage, CLOCK_PROCESS_CPUTIME_ID): on a
+// shared machine wall time counts the time other processes held the core, and swung 3x between
+// runs here.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ScheduleInput } from '../src/schedule/params.js';
 import { resolveSchedule } from '../src/schedule/schedule.js';
-import { timeMs } from './measure.js';
+import { median } from './measure.js';
 
 const N = 1_000_000;
 /** Steps of the reference's Python loop actually timed (its time is scaled to N). */
@@ -63,16 +65,29 @@ function pythonTimes(): Record<string, number> | string {
   return Object.fromEntries(Object.entries(seconds).map(([k, s]) => [k, s * 1000 * (N / PY_STEPS)]));
 }
 
+/** Median CPU milliseconds of `reps` runs of fn after `warmup` unmeasured runs. */
+function cpuMs(fn: () => void, reps: number, warmup: number): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const before = process.cpuUsage();
+    fn();
+    const used = process.cpuUsage(before);
+    times.push((used.user + used.system) / 1000);
+  }
+  return median(times);
+}
+
 export function benchCurveKinds(): void {
   const out = new Float64Array(N);
   const wasm: Record<string, number> = {};
   for (const [name, p] of Object.entries(CASES)) {
     const s = resolveSchedule(p);
-    wasm[name] = timeMs(() => s.into(out), 9, 5);
+    wasm[name] = cpuMs(() => s.into(out), 9, 5);
   }
   const c = cTimes();
   const py = pythonTimes();
-  console.log('\n== Own-kernel kinds: 10^6 steps f64 (WASM median warm; C loop gcc -O2 glibc median; reference Python stepping: 10^5 steps timed, x10) ==');
+  console.log('\n== Own-kernel kinds: 10^6 steps f64 (WASM median warm, CPU time; C loop gcc -O2 glibc median, CPU time; reference Python stepping: 10^5 steps timed, x10) ==');
   for (const name of Object.keys(CASES)) {
     const cms = typeof c === 'string' ? null : c[name];
     const pms = typeof py === 'string' ? null : py[name];

@@ -14,13 +14,14 @@ import { setQuit } from './core/interrupt.js';
 interface Command {
   command: string;
   describe: string;
-  builder(y: Argv): Argv<any>;
+  /** `args`: the command line, for help that depends on it (curve --schedule NAME --help). */
+  builder(y: Argv, args: readonly string[]): Argv<any>;
   handler(argv: any): Promise<void>;
 }
 
 /** A command module, its handler's argument type checked against its builder's. */
 const checked = <U>(m: {
-  command: string; describe: string; builder: (y: Argv) => Argv<U>; handler: (argv: ArgumentsCamelCase<U>) => Promise<void>;
+  command: string; describe: string; builder: (y: Argv, args: readonly string[]) => Argv<U>; handler: (argv: ArgumentsCamelCase<U>) => Promise<void>;
 }): Command => m;
 
 // The registry of commands, in the order --help lists them: each module exports command, describe,
@@ -82,7 +83,7 @@ export async function main(args: string[]): Promise<number> {
   // yargs would run a command's handler and then render the command's whole help, kept for a
   // failure to print (.fail() below never prints it): 20 to 50 ms for curve's flags. So yargs
   // gets each command without its handler, and main calls the handler on the parsed arguments.
-  for (const c of commands) parser.command(c.command, c.describe, c.builder);
+  for (const c of commands) parser.command(c.command, c.describe, (y: Argv) => c.builder(y, args));
   parser
     .demandCommand(1, 'Give a command: lrsweep <command> --help shows its options')
     .strict()

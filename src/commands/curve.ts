@@ -189,8 +189,8 @@ async function streamCurve(schedule: CurveView, o: CurveOptions, format: CurveFo
 export const command = 'curve';
 export const describe = 'Compute a learning-rate curve: write it to a file or stdout, or summarise it';
 
-export function builder(y: Argv) {
-  return withForce(withScheduleFlags(y))
+export function builder(y: Argv, args: readonly string[] = []) {
+  return withForce(withScheduleFlags(y, args))
     .option('steps', { nargs: 1, coerce: requiredNumberFlag('steps'), demandOption: true, describe: 'Number of values (steps)', group: 'Curve:' })
     .option('start', { nargs: 1, coerce: requiredNumberFlag('start'), default: 0, describe: 'First step of the window', group: 'Curve:' })
     .option('dtype', { choices: DTYPES, default: 'f64' as Dtype, describe: 'float64, or float32 (computed in float32, faster)', group: 'Curve:' })
@@ -205,7 +205,8 @@ export function builder(y: Argv) {
     .example('$0 curve --first-cycle-steps 37 --cycle-mult 1.5 --steps 100000000 --plot lr.svg --log', 'Chart 10^8 steps (decimated per pixel column)')
     .example('$0 curve --first-cycle-steps 37 --steps 2000 --plot -', 'Draw it in the terminal')
     .example('$0 curve --schedule one_cycle --max-lr 0.1 --total-steps 1000 --steps 1001 --momentum --out momentum.npy', "OneCycleLR's momentum curve")
-    .example('$0 curve --schedule sgdr --t0 10 --t-mult 2 --base-lr 0.1 --steps 100 --out - --format csv', 'SGDR as CSV on stdout');
+    .example('$0 curve --schedule sgdr --t0 10 --t-mult 2 --base-lr 0.1 --steps 100 --out - --format csv', 'SGDR as CSV on stdout')
+    .example('$0 curve --schedule wsd --help', "wsd's flags only, with its defaults");
 }
 
 type Args = Awaited<ReturnType<typeof builder>['argv']>;

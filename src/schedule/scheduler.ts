@@ -22,7 +22,10 @@ export class LrScheduler {
   private blockStart = 0;
   private blockLength = 0;
   private current = 0;
-  private readonly one = new Float64Array(1);
+  /** The momentum's block (one_cycle), loaded when first asked for, as the LR's. */
+  private momentumBlock: Float64Array | null = null;
+  private momentumStart = 0;
+  private momentumLength = 0;
 
   constructor(params: ScheduleInput | ResolvedSchedule, options: { start?: number } = {}) {
     this.schedule = resolveSchedule(params);
@@ -46,8 +49,15 @@ export class LrScheduler {
   /** The momentum (or Adam beta1) for the current step where the schedule cycles it (one_cycle), else null. */
   get momentum(): number | null {
     if (!this.schedule.hasMomentum) return null;
-    this.schedule.momentumInto(this.one, this.current);
-    return this.one[0];
+    const at = this.current - this.momentumStart;
+    if (this.momentumBlock === null || at < 0 || at >= this.momentumLength) {
+      this.momentumBlock ??= new Float64Array(BLOCK);
+      const n = Math.min(BLOCK, this.schedule.end - this.current);
+      this.schedule.momentumInto(n === BLOCK ? this.momentumBlock : this.momentumBlock.subarray(0, n), this.current);
+      this.momentumStart = this.current;
+      this.momentumLength = n;
+    }
+    return this.momentumBlock[this.current - this.momentumStart];
   }
 
   /** The current step number (0 right after construction). */

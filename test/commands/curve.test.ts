@@ -212,3 +212,21 @@ test('--help lists the schedule flags and examples', () => {
     assert.ok(r.stdout.includes(flag), flag);
   }
 });
+
+test("--help gives a shared flag each kind's own help and default; --schedule NAME --help shows that kind's flags only", () => {
+  const all = runCli(['curve', '--help']).stdout.replace(/\s+/g, ' ');
+  assert.match(all, /--max-lr cawr: Peak LR of the first cycle \[default: 0\.1\] one_cycle: Peak LR \(required\)/);
+  assert.match(all, /--num-cycles hf_cosine_restarts: .*\[default: 1\] wsd: .*\[default: 0\.5\]/);
+  assert.match(all, /--lr timm_cosine, hf_cosine_restarts, wsd: .* \(required\)/);
+  const r = runCli(['curve', '--schedule', 'one_cycle', '--help']);
+  assert.equal(r.status, 0);
+  const one = r.stdout.slice(0, r.stdout.indexOf('Examples:')).replace(/\s+/g, ' ');
+  assert.match(one, /one_cycle \(PyTorch OneCycleLR\): --max-lr Peak LR \(required\) --total-steps/);
+  for (const flag of ['--first-cycle-steps', '--t0', '--lr ', '--num-cycles', '--allow-min-above-max']) assert.ok(!one.includes(flag), `${flag} hidden`);
+  assert.ok(!one.includes('[default: 0.1]'), "cawr's max_lr default is not shown for one_cycle");
+  assert.match(runCli(['curve', '--schedule=wsd', '--help']).stdout.replace(/\s+/g, ' '), /--num-cycles Waves of the cosine decay .*\[default: 0\.5\]/);
+  // the hidden flags are still taken, and refused as another kind's
+  const other = runCli(['curve', '--schedule', 'one_cycle', '--max-lr', '0.1', '--total-steps', '10', '--steps', '11', '--first-cycle-steps', '5']);
+  assert.equal(other.status, 2);
+  assert.match(other.stderr, /--first-cycle-steps is a parameter of --schedule cawr, not of --schedule one_cycle/);
+});

@@ -182,6 +182,11 @@ test('LrScheduler: state dicts resume exactly, momentum beside the LR', () => {
     b.step();
   }
   assert.throws(() => b.step(), /steps must end by step 10007/); // torch raises past total_steps too
+  // the momentum is read a block at a time: seeking inside, before and after the loaded block
+  for (const t of [s.end - 3, 17, 4_100, 4_099, 9_000]) {
+    b.seek(t);
+    assert.equal(b.momentum, momentum[t], `step ${t}`);
+  }
   assert.equal(new LrScheduler({ schedule: 'one_cycle', maxLr: 0.1, totalSteps: 10, cycleMomentum: false }).momentum, null);
 });
 

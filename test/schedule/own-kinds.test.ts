@@ -47,6 +47,20 @@ for (const p of SCHEDULES) {
   });
 }
 
+test("windows starting anywhere (inside an epoch, across the kernels' blocks and the 32768-value copy chunks) equal the curve from 0, f64 and f32", () => {
+  for (const p of SCHEDULES) {
+    const s = resolveSchedule(p);
+    const n = Math.min(120_000, s.end);
+    const full = curve(s, { steps: n });
+    const full32 = curve(s, { steps: n, dtype: 'f32' });
+    assert.deepEqual(full32, Float32Array.from(full), JSON.stringify(p));
+    for (const [start, steps] of [[1, 70_001], [127, 33_000], [32_767, 3], [65_535, 2], [n - 5, 5], [n - 1, 1]]) {
+      assert.deepEqual(curve(s, { start, steps }), full.subarray(start, start + steps), `${JSON.stringify(p)} window ${start}+${steps}`);
+      assert.deepEqual(curve(s, { start, steps, dtype: 'f32' }), full32.subarray(start, start + steps), `${JSON.stringify(p)} f32 window ${start}+${steps}`);
+    }
+  }
+});
+
 test('a scheduler equals the curve step by step, and resumes from its state dict at any step', () => {
   for (const p of SCHEDULES) {
     const want = curve(p, { steps: 10_000 });
@@ -116,6 +130,11 @@ test('refusals name the key, the rule and the value before any work', () => {
     ['decay_type: decay_type must be one of linear, cosine, 1-sqrt, got decay_type="sqrt"']);
   assert.deepEqual(problems({ schedule: 'timm_cosine', lr: 0.1, tInitial: 0 }), ['t_initial: t_initial must be an integer from 1 to 2^52, got t_initial=0']);
   assert.deepEqual(problems({ schedule: 'hf_cosine_restarts', lr: 0.1 }), ['num_training_steps: num_training_steps is required for schedule hf_cosine_restarts']);
+  // wsd's cosine decay takes cos of pi * num_cycles * 2 * progress: beyond 2^19 pi lrsweep's cos is not exact (it gave Infinity)
+  assert.deepEqual(problems({ schedule: 'wsd', lr: 0.1, numDecaySteps: 10, numTrainingSteps: 50, numCycles: 1e6 }),
+    ["num_cycles: num_cycles must be a number from -2^18 to 2^18 (lrsweep's cos, which the reference's values need, is exact for the decay's arguments up to 2^19 pi), got num_cycles=1000000"]);
+  assert.deepEqual(problems({ schedule: 'wsd', lr: 0.1, numDecaySteps: 10, numTrainingSteps: 50, numCycles: -(2 ** 18) }), []);
+  assert.deepEqual(problems({ schedule: 'hf_cosine_restarts', lr: 0.1, numTrainingSteps: 50, numCycles: 1e6 }), [], "hard restarts' argument is pi * (x % 1.0): any num_cycles");
   // cycle_mul < 1: only the steps before the cycles' sum exist (timm's math.log fails from there)
   const s = resolveSchedule({ schedule: 'timm_cosine', lr: 0.1, tInitial: 64, cycleMul: 0.5, cycleLimit: 100, tInEpochs: true, updatesPerEpoch: 10 });
   assert.equal(s.end, 1280);

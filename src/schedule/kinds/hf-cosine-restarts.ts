@@ -8,7 +8,7 @@
 import { rules } from '../../core/rules.js';
 import type { StepKernel } from '../../wasm/kinds.js';
 import { countRule, defaultsOf, type KindInput, type KindLint, type KindParams, type ParameterDeclaration, type ScheduleKind } from './kind.js';
-import { kernelCurve } from './kernel-curve.js';
+import { kernelCurve, stepsWithin } from './kernel-curve.js';
 import { pyFloat } from './python.js';
 
 export const HF_COSINE_RESTARTS_PARAMETERS = [
@@ -16,9 +16,9 @@ export const HF_COSINE_RESTARTS_PARAMETERS = [
   { ref: 'num_warmup_steps', name: 'numWarmupSteps', flag: 'num-warmup-steps', type: 'integer', default: 0, rule: countRule,
     help: 'Linear warmup steps from 0' },
   { ref: 'num_training_steps', name: 'numTrainingSteps', flag: 'num-training-steps', type: 'integer', rule: countRule,
-    help: 'Total steps (hf_cosine_restarts: required, the LR is 0 from here on; wsd: unset by default, the stable length is derived from it)' },
+    help: 'Total steps: the LR is 0 from here on' },
   { ref: 'num_cycles', name: 'numCycles', flag: 'num-cycles', type: 'number', default: 1, rule: rules.number,
-    help: "Cosine cycles after the warmup (hf_cosine_restarts, default 1; negative runs each cycle upward, as Python's % does), or waves of wsd's cosine decay (default 0.5)" },
+    help: "Cosine cycles after the warmup (negative runs each cycle upward, as Python's % does)" },
 ] as const satisfies readonly ParameterDeclaration[];
 
 export type HfCosineRestartsInput = KindInput<'hf_cosine_restarts', typeof HF_COSINE_RESTARTS_PARAMETERS>;
@@ -54,8 +54,7 @@ function breakpoints(s: HfCosineRestarts, start: number, end: number, limit: num
       if (out.length > 2 * limit + 3) return null;
     }
   }
-  const inside = [...new Set(out)].filter((t) => t >= start && t < end).sort((a, b) => a - b);
-  return inside.length > limit ? null : inside;
+  return stepsWithin(out, start, end, limit);
 }
 
 function lint(s: HfCosineRestarts): KindLint[] {

@@ -16,7 +16,8 @@
 //    `fit`, lints and the range test follow from it.
 // 2. A kind the cycle family cannot express (timm_cosine, hf_cosine_restarts, wsd, one_cycle):
 //    toFamily null and `ownCurve` (kind.ts OwnCurve, the one seam for them all): its own kernel
-//    in assembly/ (kinds.ts, one-cycle.ts; cos through cos-rounded.ts), its end, the candidate
+//    in assembly/ (kinds.ts, one-cycle.ts: runs of steps with their constants hoisted, blocks of
+//    cos arguments through step-block.ts and cos-rounded.ts cosInPlace), its end, the candidate
 //    steps for exact extremes, cycle count, floor, its own lints and a momentum curve where the
 //    reference drives one; `nativeCall` for show. Golden vectors from the real reference
 //    (scripts/golden/, test/schedule/golden-kinds.test.ts, one-cycle.test.ts).

@@ -17,6 +17,12 @@ export interface KernelCurve {
   lint(steps: number): KindLint[];
 }
 
+/** The distinct steps among `steps` in [start, end), sorted, or null when there are more than `limit` (a kind's breakpoints). */
+export function stepsWithin(steps: Iterable<number>, start: number, end: number, limit: number): number[] | null {
+  const inside = [...new Set(steps)].filter((t) => t >= start && t < end).sort((a, b) => a - b);
+  return inside.length > limit ? null : inside;
+}
+
 export function kernelCurve(k: KernelCurve): OwnCurve {
   return {
     end: k.end,

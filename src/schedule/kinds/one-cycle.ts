@@ -60,13 +60,13 @@ export type OneCycle = KindParams<'one_cycle', typeof ONE_CYCLE_PARAMETERS>;
 export const ONE_CYCLE_DEFAULTS = defaultsOf(ONE_CYCLE_PARAMETERS) as Omit<OneCycle, 'schedule' | 'maxLr'>;
 
 /** The cycle's length: total_steps, else epochs * steps_per_epoch (null when neither is given). */
-export function totalOf(s: OneCycle): number | null {
+function totalOf(s: OneCycle): number | null {
   if (s.totalSteps !== null) return s.totalSteps;
   return s.epochs !== null && s.stepsPerEpoch !== null ? s.epochs * s.stepsPerEpoch : null;
 }
 
 /** The phases as torch builds them, in its float64 arithmetic. */
-export function phasesOf(s: OneCycle): OneCycleShape & { total: number; initialLr: number; minLr: number } {
+function phasesOf(s: OneCycle): OneCycleShape & { total: number; initialLr: number; minLr: number } {
   const total = totalOf(s)!;
   const initialLr = s.maxLr / s.divFactor;
   const minLr = initialLr / s.finalDivFactor;
@@ -87,7 +87,7 @@ export function phasesOf(s: OneCycle): OneCycleShape & { total: number; initialL
 }
 
 /** Steps 0 .. total that phase i takes (first, last), or null when it takes none. */
-export function phaseSteps(phases: readonly OneCyclePhase[], i: number, total: number): { first: number; last: number } | null {
+function phaseSteps(phases: readonly OneCyclePhase[], i: number, total: number): { first: number; last: number } | null {
   let first = 0;
   for (let j = 0; j < i; j++) first = Math.max(first, Math.floor(phases[j].end) + 1);
   const last = i === phases.length - 1 ? total : Math.min(total, Math.floor(phases[i].end));
@@ -95,7 +95,7 @@ export function phaseSteps(phases: readonly OneCyclePhase[], i: number, total: n
 }
 
 /** The first phase that a step falls in with zero width (torch divides by zero there), or null. */
-export function zeroWidthPhase(s: OneCycle): { phase: number; step: number } | null {
+function zeroWidthPhase(s: OneCycle): { phase: number; step: number } | null {
   const { phases, total } = phasesOf(s);
   for (let i = 0; i < phases.length; i++) {
     const from = i === 0 ? 0 : phases[i - 1].end;

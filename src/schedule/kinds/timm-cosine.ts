@@ -14,7 +14,7 @@ import { MAX_STEP, rules } from '../../core/rules.js';
 import { kernels, type KernelExports } from '../../wasm/module.js';
 import { fillSteps, type StepKernel } from '../../wasm/kinds.js';
 import { countRule, defaultsOf, lengthRule, type KindInput, type KindLint, type KindParams, type OwnCurve, type ParameterDeclaration, type ScheduleKind } from './kind.js';
-import { kernelCurve } from './kernel-curve.js';
+import { kernelCurve, stepsWithin } from './kernel-curve.js';
 import { pyBool, pyFloat } from './python.js';
 
 export const TIMM_COSINE_PARAMETERS = [
@@ -177,10 +177,7 @@ function breakpoints(s: TimmCosine, start: number, end: number, limit: number): 
     if (epochs.size > 2 * limit) return null;
   }
   for (const e of misplacedEpochs(s, e1)) if (e >= e0 - 1) epochs.add(e);
-  const out = new Set<number>();
-  for (const e of epochs) for (const t of [e * upe, (e + 1) * upe]) if (t >= start && t < end) out.add(t);
-  if (out.size > limit) return null;
-  return [...out].sort((a, b) => a - b);
+  return stepsWithin([...epochs].flatMap((e) => [e * upe, (e + 1) * upe]), start, end, limit);
 }
 
 function cycleAt(s: TimmCosine, step: number): number {

@@ -7,13 +7,18 @@
 // starts inside the warmup), a negative min_lr_ratio (a negative LR after the decay, max(0, .)
 // only clamps the phases), a warmup reaching the total.
 
-import { rules } from '../../core/rules.js';
+import { rules, type Rule } from '../../core/rules.js';
 import type { StepKernel } from '../../wasm/kinds.js';
 import { countRule, defaultsOf, type KindInput, type KindLint, type KindParams, type ParameterDeclaration, type ScheduleKind } from './kind.js';
-import { kernelCurve } from './kernel-curve.js';
+import { kernelCurve, stepsWithin } from './kernel-curve.js';
 import { pyFloat, pyString } from './python.js';
 
 export const WSD_SHAPES = ['linear', 'cosine', '1-sqrt'] as const;
+
+/** Largest |num_cycles|: the decay's cos argument, pi * num_cycles * 2 * progress, stays within the 2^19 pi where cos-rounded.ts is exact. */
+const MAX_CYCLES = 2 ** 18;
+const cyclesRule: Rule = (v) => (typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_CYCLES ? null
+  : "must be a number from -2^18 to 2^18 (lrsweep's cos, which the reference's values need, is exact for the decay's arguments up to 2^19 pi)");
 
 export const WSD_PARAMETERS = [
   { ref: 'lr', name: 'lr', flag: 'lr', type: 'number', rule: rules.nonNegative, help: "The optimizer's lr (the reference's base value): the peak" },
@@ -21,7 +26,7 @@ export const WSD_PARAMETERS = [
     help: 'Warmup steps' },
   { ref: 'num_decay_steps', name: 'numDecaySteps', flag: 'num-decay-steps', type: 'integer', rule: countRule, help: 'Decay steps' },
   { ref: 'num_training_steps', name: 'numTrainingSteps', flag: 'num-training-steps', type: 'integer', default: null, rule: countRule,
-    help: 'Total steps (hf_cosine_restarts: required, the LR is 0 from here on; wsd: unset by default, the stable length is derived from it)' },
+    help: 'Total steps: the stable length is num_training_steps - num_warmup_steps - num_decay_steps unless num_stable_steps is given' },
   { ref: 'num_stable_steps', name: 'numStableSteps', flag: 'num-stable-steps', type: 'integer', default: null, rule: countRule,
     help: 'Stable steps (wins over num_training_steps, as in the reference)' },
   { ref: 'warmup_type', name: 'warmupType', flag: 'warmup-type', type: 'choice', choices: WSD_SHAPES, default: 'linear',
@@ -30,8 +35,8 @@ export const WSD_PARAMETERS = [
     rule: rules.oneOf(WSD_SHAPES), help: 'Decay shape' },
   { ref: 'min_lr_ratio', name: 'minLrRatio', flag: 'min-lr-ratio', type: 'number', default: 0, rule: rules.number,
     help: 'Where warmup starts and decay ends, as a ratio of lr' },
-  { ref: 'num_cycles', name: 'numCycles', flag: 'num-cycles', type: 'number', default: 0.5, rule: rules.number,
-    help: "Cosine cycles after the warmup (hf_cosine_restarts, default 1; negative runs each cycle upward, as Python's % does), or waves of wsd's cosine decay (default 0.5)" },
+  { ref: 'num_cycles', name: 'numCycles', flag: 'num-cycles', type: 'number', default: 0.5, rule: cyclesRule,
+    help: 'Waves of the cosine decay (0.5: one half wave, from lr down to lr * min_lr_ratio)' },
 ] as const satisfies readonly ParameterDeclaration[];
 
 export type WsdInput = KindInput<'wsd', typeof WSD_PARAMETERS>;
@@ -39,7 +44,7 @@ export type Wsd = KindParams<'wsd', typeof WSD_PARAMETERS>;
 export const WSD_DEFAULTS = defaultsOf(WSD_PARAMETERS) as Omit<Wsd, 'schedule' | 'lr' | 'numDecaySteps'>;
 
 /** The stable length the reference uses: num_stable_steps, else derived from the total. */
-export function stableSteps(s: Wsd): number {
+function stableSteps(s: Wsd): number {
   return s.numStableSteps ?? s.numTrainingSteps! - s.numWarmupSteps - s.numDecaySteps;
 }
 
@@ -68,8 +73,7 @@ function breakpoints(s: Wsd, start: number, end: number, limit: number): number[
       if (out.length > 2 * limit + 4) return null;
     }
   }
-  const inside = [...new Set(out)].filter((t) => t >= start && t < end).sort((a, b) => a - b);
-  return inside.length > limit ? null : inside;
+  return stepsWithin(out, start, end, limit);
 }
 
 function lint(s: Wsd): KindLint[] {
