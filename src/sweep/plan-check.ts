@@ -17,7 +17,7 @@ import { CLI } from '../core/cli-name.js';
 import type { TrialRecord } from '../storage/types.js';
 import type { Config, ParamSpec, Sweep } from './definition.js';
 import { configHash } from './hash.js';
-import { isAdaptive, methodOf } from './samplers/index.js';
+import { anchorPlansOf, isAdaptive, methodOf } from './samplers/index.js';
 import { configOfValues, normalizeConfig, ownConfig, plan, seedOf, trialKey } from './space.js';
 
 /** Why a row is not the trial the file plans, or null when it is. */
@@ -63,6 +63,7 @@ function suggestedCheck(sweep: Sweep, steps: number, t: TrialRecord): string | n
  */
 export function planCheck(sweep: Sweep, steps: number, o: { planned?: boolean } = {}): RowCheck {
   let planned: Set<string> | null = null;
+  let anchors: Set<string> | null = null;
   const adaptive = isAdaptive(sweep);
   return (t) => {
     let hash: string;
@@ -75,6 +76,11 @@ export function planCheck(sweep: Sweep, steps: number, o: { planned?: boolean } 
     const seed = seedOf(sweep, t.configHash, t.repeat);
     if (seed !== t.seed) return `its seed ${t.seed} is not the seed ${seed} the sweep file plans for it`;
     const method = methodOf(sweep.method).kind;
+    if (t.origin === 'anchor') {
+      // An anchor's config comes from the file alone (samplers' `anchors`): it must be one of them.
+      anchors ??= new Set(anchorHashes(sweep, steps));
+      return anchors.has(t.configHash) ? null : `its origin is anchor, but its params ${show(t.params)} are none of the anchors method ${method} plans from the sweep file`;
+    }
     if (t.origin === 'plan') {
       if (adaptive) return `its origin is plan, but method ${method} plans no trials (it suggests them as results arrive)`;
     } else {
@@ -89,6 +95,19 @@ export function planCheck(sweep: Sweep, steps: number, o: { planned?: boolean } 
     if (!planned.has(trialKey(t.configHash, t.repeat))) return `the sweep file plans no trial of config ${t.configHash}, repeat ${t.repeat} (params ${show(t.params)})`;
     return null;
   };
+}
+
+/** The config hashes of the anchors the file plans (none for a sampler without anchors); an anchor the file refuses has none. */
+export function anchorHashes(sweep: Sweep, steps: number): string[] {
+  return anchorPlansOf(sweep, steps).flatMap((a) => {
+    const built = configOfValues(sweep, steps, a.values);
+    return 'problem' in built ? [] : [built.hash];
+  });
+}
+
+/** Whether a stored trial's config is one the file's space gives (its parameters' values and bounds, fixed keys, derived cycles). */
+export function insideSpace(sweep: Sweep, steps: number, t: TrialRecord): boolean {
+  return suggestedCheck(sweep, steps, t) === null;
 }
 
 /** The one-line refusal of a sweep with an edited row: which trial, what is wrong, what to do. */

@@ -27,6 +27,7 @@ import type { PruneCheckFactory } from './prune-hook.js';
 import { StorageSource } from './source.js';
 import { countTrials, plan, type PlanStats, type Planned } from './space.js';
 import { askAndAdd, suggestTrials } from './ask.js';
+import type { LossPoint } from '../predict/index.js';
 import { isAdaptive } from './samplers/index.js';
 import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
 import { enqueueWaiting, serve, type ServedSweep } from './serve/index.js';
@@ -179,6 +180,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     // An adaptive sampler's trials are created as results arrive: those not created yet are to run too.
     const adaptive = isAdaptive(sweep);
     const prunedSteps = new Map<number, number>(); // pruned trials' last steps, read once (ask.ts)
+    const curves = new Map<number, LossPoint[]>(); // complete trials' curves a sampler reads (ask.ts), read once
     const notCreated = () => (adaptive ? Math.max(0, countTrials(sweep) - totalOf(counts)) : 0);
     const toRun = counts.waiting + notCreated();
     let best = await storage.bestTrialObjective(record.id);
@@ -209,7 +211,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
             perSlot: training.cohortSize,
             ask: async (configs) => {
               await dispatcher?.commitNow();
-              const added = (await askAndAdd(storage, record.id, sweep, loaded.trainer.steps, configs, prunedSteps)).length;
+              const added = (await askAndAdd(storage, record.id, sweep, loaded.trainer.steps, configs, prunedSteps, curves)).length;
               counts.waiting += added;
               return added;
             },
