@@ -165,7 +165,7 @@ export async function askAndAdd(storage: Storage, sweepId: number, sweep: Sweep,
       if (stepped.length > 0) cache.set(id, Math.max(...stepped.map((p) => p.step!)));
     }
   }
-  const curves = await curvesOf(storage, sweepId, sweep, steps, sampler(sweep), curveCache);
+  const curves = await readCurves(storage, sweepId, sweep, steps, sampler(sweep), curveCache);
   return storage.askTrials(sweepId, (trials) => suggestTrials(sweep, steps, trials, n, cache, curves));
 }
 
@@ -180,7 +180,7 @@ function sampler(sweep: Sweep): AdaptiveSampler | null {
  * not read, and a later ask, made after it, reads it); `cache` keeps them across asks, as a
  * complete trial never changes.
  */
-async function curvesOf(storage: Storage, sweepId: number, sweep: Sweep, steps: number, s: AdaptiveSampler | null, cache: Map<number, LossPoint[]>): Promise<TrialCurves> {
+export async function readCurves(storage: Storage, sweepId: number, _sweep: Sweep, steps: number, s: AdaptiveSampler | null, cache: Map<number, LossPoint[]>): Promise<TrialCurves> {
   if (!s?.curves) return cache;
   const { metric, origins } = s.curves;
   const complete = (await storage.trials(sweepId, { state: 'complete' })).filter((t) => (origins as readonly string[]).includes(t.origin) && !cache.has(t.id));

@@ -38,7 +38,7 @@ function outsideSpace(spec: ParamSpec, v: unknown): string | null {
  * config the one the file builds from those values (fixed keys, derived cycles), so a database
  * user can choose points inside the space the file allows, never outside it.
  */
-function suggestedCheck(sweep: Sweep, steps: number, t: TrialRecord): string | null {
+function suggestedCheck(sweep: Sweep, steps: number, t: Pick<TrialRecord, 'params' | 'configHash'>): string | null {
   const params = t.params as Config;
   // A sweep whose kind varies: the trial's kind decides which varied keys it has (ownConfig drops the rest).
   const own = (key: string) => params.kind === undefined || key === 'kind' || ownConfig({ ...params, [key]: 0 })[key] !== undefined;
@@ -99,15 +99,22 @@ export function planCheck(sweep: Sweep, steps: number, o: { planned?: boolean } 
 
 /** The config hashes of the anchors the file plans (none for a sampler without anchors); an anchor the file refuses has none. */
 export function anchorHashes(sweep: Sweep, steps: number): string[] {
-  return anchorPlansOf(sweep, steps).flatMap((a) => {
-    const built = configOfValues(sweep, steps, a.values);
-    return 'problem' in built ? [] : [built.hash];
-  });
+  return [...anchorMarks(sweep, steps).keys()];
 }
 
-/** Whether a stored trial's config is one the file's space gives (its parameters' values and bounds, fixed keys, derived cycles). */
-export function insideSpace(sweep: Sweep, steps: number, t: TrialRecord): boolean {
-  return suggestedCheck(sweep, steps, t) === null;
+/**
+ * The anchors the file plans by config hash: each one's name, and whether it lies inside the
+ * file's space (a config its parameters can give: ranked like any trial) or outside it (not
+ * ranked: a constant LR, say, that no config of the space has).
+ */
+export function anchorMarks(sweep: Sweep, steps: number): Map<string, { name: string; inside: boolean }> {
+  const out = new Map<string, { name: string; inside: boolean }>();
+  for (const a of anchorPlansOf(sweep, steps)) {
+    const built = configOfValues(sweep, steps, a.values);
+    if ('problem' in built) continue;
+    out.set(built.hash, { name: a.name, inside: suggestedCheck(sweep, steps, { params: built.config, configHash: built.hash }) === null });
+  }
+  return out;
 }
 
 /** The one-line refusal of a sweep with an edited row: which trial, what is wrong, what to do. */

@@ -76,7 +76,8 @@ export function canonicalMethod(method: Method): MethodSpec {
 /** The method as people read it: `grid`, `grid (order: shuffled)`, `sobol (scramble: true)`. */
 export function describeMethod(spec: MethodSpec): string {
   const method = methodOf(spec);
-  const options = Object.entries(samplerEntry(method.kind).options).filter(([, o]) => !o.retired).map(([key]) => `${key}: ${String(method[key])}`);
+  const text = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+  const options = Object.entries(samplerEntry(method.kind).options).filter(([, o]) => !o.retired).map(([key]) => `${key}: ${text(method[key])}`);
   return options.length === 0 ? method.kind : `${method.kind} (${options.join(', ')})`;
 }
 
