@@ -105,6 +105,9 @@ test('the shortlist is the law\'s top k of the untried grid, in one ask under on
   const trueBest = state.candidates[truth.indexOf(Math.min(...truth))].hash;
   assert.ok(all.trials.slice(3, 6).some((t) => t.configHash === trueBest), 'the true best candidate is in the top 3');
   for (const a of state.ranked.anchors) assert.ok(Math.abs(a.predicted - a.actual) < 0.01, `${a.name}: predicted ${a.predicted}, actual ${a.actual}`);
+  // Deterministic: the same anchors' points, the same predictions to the last bit.
+  const again = predictState(sweep, methodOf(sweep.method), historyOf(sweep, all.trials.slice(0, 3), new Map(), all.curves), askContext(sweep, STEPS));
+  assert.deepEqual(again.stage === 'shortlist' && again.ranked?.predicted, state.ranked.predicted);
   // Exploration picks come from beyond the top k; seeded by the sweep: another seed, other picks (the top k may move with the fit's seed too).
   const picked = new Set(all.trials.slice(3, 6).map((t) => t.configHash));
   for (const t of all.trials.slice(6)) assert.ok(!picked.has(t.configHash));
@@ -121,6 +124,11 @@ test('a failed fit stops (nothing more created) or falls back to the grid\'s lis
   assert.deepEqual(fallback.trials.slice(3).map((t) => [t.params.first_cycle_steps, t.params.warmup_steps, t.params.gamma]), [[100, 0, 1], [100, 0, 0.7], [100, 30, 1]]);
   const state = predictState(sweep, methodOf(sweep.method), historyOf(sweep, fallback.trials.slice(0, 3), new Map(), fallback.curves), askContext(sweep, STEPS));
   assert.equal(state.stage === 'shortlist' && state.failure, 'anchor constant: train_loss: its loss at step 9 is NaN: the law needs finite losses');
+  // Too few points: the fit's own one line.
+  const few = walk(sweep, 16, (t) => (t.origin === 'anchor' ? [{ step: 199, loss: 2 }, { step: 399, loss: 1.8 }, { step: 599, loss: 1.7 }] : null));
+  assert.deepEqual(few.trials.map((t) => t.origin), ['anchor', 'anchor', 'anchor', 'startup', 'startup', 'startup']);
+  const s1 = predictState(sweep, methodOf(sweep.method), historyOf(sweep, few.trials.slice(0, 3), new Map(), few.curves), askContext(sweep, STEPS));
+  assert.match(s1.stage === 'shortlist' && s1.failure || '', /^too few loss points to fit the law: 6 windows after the first 5% of each run, at least 20 needed/);
   // A diverged anchor is a failure too, said in one line.
   const diverged = stored(suggestTrials(sweep, STEPS, [], 16), []).map((t, i) => (i === 1 ? { ...t, state: 'diverged' as const } : t));
   const curves = new Map<number, LossPoint[]>();
