@@ -12,6 +12,10 @@
 // - Budget: `trials` configs (x repeats, capped by budget.max_trials); a config's repeats are
 //   created together, repeat-major across a batch (every config's repeat 0, then repeat 1, ...),
 //   so that with seeding: common a cohort claim finds one repeat of several configs under one seed.
+// - Curves: a sampler that fits loss curves (the predict sampler: AdaptiveSampler.curves) gets the
+//   points of its metric for the history's complete configs of the origins it names, read before
+//   the lock (readCurves); a config completed since has none yet, and counts as not read.
+// - A sampler may suggest fewer configs than asked (nothing now): the ask ends with what it has.
 // - A suggestion the sweep already has, or one the schedule refuses (no length fits its cycles,
 //   constraints drop it), is redrawn from the same random stream; after MAX_MISSES in a row the
 //   ask gives what it has (a small discrete space can run out of new configs before `trials`).
@@ -165,7 +169,7 @@ export async function askAndAdd(storage: Storage, sweepId: number, sweep: Sweep,
       if (stepped.length > 0) cache.set(id, Math.max(...stepped.map((p) => p.step!)));
     }
   }
-  const curves = await readCurves(storage, sweepId, sweep, steps, sampler(sweep), curveCache);
+  const curves = await readCurves(storage, sweepId, steps, sampler(sweep), curveCache);
   return storage.askTrials(sweepId, (trials) => suggestTrials(sweep, steps, trials, n, cache, curves));
 }
 
@@ -180,7 +184,7 @@ function sampler(sweep: Sweep): AdaptiveSampler | null {
  * not read, and a later ask, made after it, reads it); `cache` keeps them across asks, as a
  * complete trial never changes.
  */
-export async function readCurves(storage: Storage, sweepId: number, _sweep: Sweep, steps: number, s: AdaptiveSampler | null, cache: Map<number, LossPoint[]>): Promise<TrialCurves> {
+export async function readCurves(storage: Storage, sweepId: number, steps: number, s: AdaptiveSampler | null, cache: Map<number, LossPoint[]>): Promise<TrialCurves> {
   if (!s?.curves) return cache;
   const { metric, origins } = s.curves;
   const complete = (await storage.trials(sweepId, { state: 'complete' })).filter((t) => (origins as readonly string[]).includes(t.origin) && !cache.has(t.id));

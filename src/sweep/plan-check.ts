@@ -5,6 +5,9 @@
 // Both ways trials are taken check every claimed row before it starts, with this one function:
 // `run` on SQLite (source.ts StorageSource) and the queue's workers (serve/).
 //
+// An anchor (origin anchor: the predict sampler's runs planned from the file) must be one of the
+// anchors the file plans, whatever the space: an anchor often lies outside it (a constant LR).
+//
 // Those two checks cost a hash each. `planned` adds a third: that the config is one the file plans
 // at all (a row whose params, hash and seed were all made up consistently). That needs every
 // planned key in memory, built on the first check by walking the plan: 48 s and tens of MB for a

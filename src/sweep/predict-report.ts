@@ -30,7 +30,7 @@ export async function predictReport(storage: Storage, sweepId: number, sweep: Sw
   if (method.kind !== 'predict') return null;
   const sampler = samplerOf(sweep);
   const trials = await storage.trials(sweepId);
-  const curves = sampler.adaptive ? await readCurves(storage, sweepId, sweep, steps, sampler, new Map()) : new Map();
+  const curves = sampler.adaptive ? await readCurves(storage, sweepId, steps, sampler, new Map()) : new Map();
   const history = historyOf(sweep, trials, new Map(), curves);
   const state = predictState(sweep, method, history, askContext(sweep, steps));
   const planned = (method.anchors as unknown[]).length;

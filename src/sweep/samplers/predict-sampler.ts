@@ -230,6 +230,7 @@ export const predict: SamplerEntry = {
   },
   configs: (sweep, method) => Math.min(sweep.trials ?? Infinity, (method.anchors as unknown[]).length + (method.top_k as number) + (method.explore as number)),
   anchors: anchorPlans,
+  curveMetric: (method) => ({ path: 'method.metric', metric: method.metric as string }),
   create(sweep, method) {
     // One ask calls suggest once per config with the same history objects: the fit is made once per ask.
     let memo: { anchors: readonly Observed[]; state: PredictState } | null = null;

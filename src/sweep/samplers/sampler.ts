@@ -96,6 +96,8 @@ export interface SamplerEntry {
   adaptive?: boolean;
   /** Rules on the whole checked sweep, each with its key path. */
   check?(sweep: Sweep, method: Method): { path: string; message: string }[];
+  /** The metric whose curves the sampler reads (AdaptiveSampler.curves), with its key path: the file check requires one the trainer declares. */
+  curveMetric?(method: Method): { path: string; metric: string };
   /** An adaptive sampler's number of configs when not simply `trials` (the predict sampler: its anchors and shortlist, capped by `trials`). */
   configs?(sweep: Sweep, method: Method): number;
   /**

@@ -149,6 +149,8 @@ test('the file\'s predict keys: one line each naming the key, the rule and the v
   assert.deepEqual(await problems({ method: { kind: 'predict', top_k: 0 } }), ['method.top_k: must be an integer from 1 to 1000, got 0']);
   assert.deepEqual(await problems({ method: { kind: 'predict', anchors: [] } }),
     ['method.anchors: must be a list of 1 to 10 anchors, each constant, cosine, restarts or a mapping of schedule keys (e.g. {first_cycle_steps: 500}), got []']);
+  assert.deepEqual(await problems({ method: { kind: 'predict', metric: 'loss' } }),
+    ['method.metric: must be one of train_loss (the metrics of trainer module; method predict fits the training loss\'s curve), got "loss"']);
   assert.deepEqual(await problems({ method: { kind: 'predict', on_fit_failure: 'retry' } }), ['method.on_fit_failure: must be one of stop, fallback, got "retry"']);
   assert.deepEqual(await problems({ method: { kind: 'predict', candidates: 0 } }), ['method.candidates: must be grid or an integer from 1 to 100000 (Sobol points of the parameters), got 0']);
   const ranged = { schedule: { kind: 'cawr', min_lr: 0.0001 }, parameters: { max_lr: { min: 0.001, max: 0.01 }, first_cycle_steps: { values: [100, 600] } } };
