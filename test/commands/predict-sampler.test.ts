@@ -1,6 +1,6 @@
 // method: { kind: predict } through the CLI, on the law trainer (test/predict/law-trainer.ts: its
-// training loss is the law plus seeded noise): run trains the anchors, then the law's shortlist,
-// and prints the fit's quality and predicted against actual ranks; best ranks the anchors inside
+// training loss is the law plus seeded noise): run trains the anchors, then the law's shortlist
+// (a lockstep trainer each as one cohort), and prints the fit's quality and predicted against actual ranks; best ranks the anchors inside
 // the space (marked) and not those outside; a run killed with SIGKILL after the anchors resumes
 // the shortlist without training an anchor again; on PostgreSQL a worker trains the anchors and
 // the shortlist, and refuses an anchor row edited in the database.
@@ -14,12 +14,14 @@ import { runCli, startCli } from '../helpers/cli.js';
 import { queryDb } from '../helpers/sweep-db.js';
 import { freshSchema, schemaUrl, sql, withPostgres } from '../storage/pg-server.js';
 import { configHash } from '../../src/sweep/hash.js';
+import { runSweep } from '../../src/sweep/run.js';
 
 const LAW_TRAINER = fileURLToPath(new URL('../predict/law-trainer.ts', import.meta.url));
 const SLOW_LAW_TRAINER = fileURLToPath(new URL('../predict/slow-law-trainer.ts', import.meta.url));
+const COHORT_LAW_TRAINER = fileURLToPath(new URL('../predict/law-cohort-trainer.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function sweepFile(name: string, trainer = LAW_TRAINER): { dir: string; file: string } {
+function sweepFile(name: string, trainer = LAW_TRAINER, extra = ''): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'lrsweep-predict-sampler-'));
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, `name: ${name}
@@ -31,7 +33,7 @@ parameters:
 method: { kind: predict, top_k: 3 }
 objective: { metric: train_loss, goal: minimize }
 trainer: { kind: module, path: ${JSON.stringify(trainer)} }
-`);
+${extra}`);
   return { dir, file };
 }
 
@@ -99,6 +101,20 @@ test('a predict run killed with SIGKILL after its anchors resumes the shortlist:
   for (const t of anchors) assert.deepEqual(after.find((a) => a.id === t.id), t, `anchor ${t.number} is untouched`);
   for (const t of before.filter((x) => x.state === 'complete')) assert.deepEqual(after.find((a) => a.id === t.id), t, `trial ${t.number}, finished before the kill, is untouched`);
   assert.deepEqual(after.map((t) => [t.config_hash, t.origin, t.seed]), rowsOf(wholeDb).map((t) => [t.config_hash, t.origin, t.seed]));
+});
+
+test('a lockstep trainer trains the anchors as one cohort, then the shortlist as another (seeding common: they share a seed)', async () => {
+  for (const [repeats, sizes] of [[1, [3, 3, 3, 3, 3, 3]], [2, [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3]]] as const) {
+    const { dir, file } = sweepFile('cohort', COHORT_LAW_TRAINER, `repeats: ${repeats}\nbudget: { cohort_size: 16 }\n`);
+    const db = join(dir, 'lrsweep.db');
+    const report = await runSweep({ file, db, workers: 1 });
+    assert.equal(report.counts.complete, 6 * repeats);
+    const members = queryDb<{ number: number; origin: string; members: number; seed: number }>(db,
+      "SELECT t.number, t.origin, t.seed, MAX(m.value) AS members FROM trials t JOIN metrics m ON m.trial_id = t.id AND m.name = 'members' GROUP BY t.id ORDER BY t.number");
+    assert.deepEqual(members.map((m) => m.members), sizes, members.map((m) => `${m.number}:${m.origin}:${m.members}`).join(' '));
+    // Each cohort is one repeat of every anchor, or of every shortlisted config: a seed per repeat.
+    for (const origin of ['anchor', 'model']) assert.equal(new Set(members.filter((m) => m.origin === origin).map((m) => m.seed)).size, repeats);
+  }
 });
 
 withPostgres(() => {
