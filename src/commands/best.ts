@@ -5,7 +5,7 @@ import { CLI } from '../core/cli-name.js';
 import { render, type TableFormat } from '../io/table.js';
 import type { RankedConfig } from '../storage/types.js';
 import { pickParams } from '../sweep/space.js';
-import { anchorMarks } from '../sweep/plan-check.js';
+import { rankedConfigs } from '../sweep/ranking.js';
 import { intFlag } from './flags.js';
 import { emit, variedKeys, withDb, withFormat, withSweep, type Output } from './common.js';
 
@@ -32,24 +32,17 @@ export interface BestResult {
 
 export async function best(o: { db: string; name: string; top: number }): Promise<BestResult> {
   return withSweep(o.db, o.name, async ({ storage, sweep, definition }) => {
-    const base = { name: sweep.name, metric: sweep.metric, keys: variedKeys(definition), pruned: (await storage.counts(sweep.id)).pruned };
-    const marks = anchorMarks(definition, sweep.steps);
-    if (marks.size === 0) return { ...base, configs: await storage.bestConfigs(sweep.id, o.top) };
-    // Anchors outside the space are left out (they are no config of it), and the ranks counted again without them.
-    const outside = new Set([...marks].filter(([, m]) => !m.inside).map(([hash]) => hash));
-    const kept = (await storage.bestConfigs(sweep.id, o.top + outside.size)).filter((c) => !outside.has(c.configHash)).slice(0, o.top);
-    const configs = kept.map((c, i) => ({ ...c, rank: i > 0 && c.objective === kept[i - 1].objective ? 0 : i + 1 }));
-    for (let i = 1; i < configs.length; i++) if (configs[i].rank === 0) configs[i].rank = configs[i - 1].rank;
-    const names = Object.fromEntries(configs.filter((c) => marks.has(c.configHash)).map((c) => [c.configHash, marks.get(c.configHash)!.name]));
-    return { ...base, configs, anchors: { names, outside: outside.size } };
+    const { configs, anchors } = await rankedConfigs(storage, sweep.id, definition, sweep.steps, o.top);
+    return {
+      name: sweep.name, metric: sweep.metric, keys: variedKeys(definition), configs, pruned: (await storage.counts(sweep.id)).pruned, ...(anchors ? { anchors } : {}),
+    };
   });
 }
 
 export function present(r: BestResult, format: TableFormat): Output {
-  const anchor = r.anchors ? { anchor: '' } : {};
   const rows = r.configs.map((c) => ({
     rank: c.rank, [r.metric]: c.objective, std: c.std, repeats: c.repeats, best_trial: c.bestTrial, ...pickParams(c.params, r.keys), config: c.configHash,
-    ...(r.anchors ? { anchor: r.anchors.names[c.configHash] ?? '' } : anchor),
+    ...(r.anchors ? { anchor: r.anchors.names[c.configHash] ?? '' } : {}),
   }));
   const table = render(rows, ['rank', r.metric, 'std', 'repeats', 'best_trial', ...r.keys, 'config', ...(r.anchors ? ['anchor'] : [])], format);
   let note = format === 'table' && r.pruned > 0
