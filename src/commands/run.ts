@@ -176,7 +176,7 @@ export function presentRun(report: RunReport, file: string, db: string, waited: 
   if (report.stopped) lines.push(`stopped: every completed trial is kept. Resume with: ${CLI} run ${file}${flag}${dirFlag}`);
   else if (c.failed > 0) lines.push(`failed trials keep their errors (${CLI} trials ${report.sweep} --state failed${flag}); running again retries them`);
   if (report.predict) lines.push(...report.predict);
-  lines.push(`best configs: ${CLI} best ${report.sweep}${flag}`);
+  if (c.complete > 0) lines.push(`best configs: ${CLI} best ${report.sweep}${flag}`);
   return { stdout: `${lines.join('\n')}\n`, exitCode: report.stopped ? 130 : undefined };
 }
 

@@ -83,7 +83,8 @@ export function presentWorker(sweeps: ServedReport[], stopped: boolean, db: stri
   });
   for (const s of refusedOf(sweeps)) lines.push(`sweep ${s.sweep}: not served to the end here`);
   if (stopped) lines.push('stopped: its interrupted trials went back to the queue for other workers');
-  if (sweeps.length > 0) lines.push(`best configs: ${CLI} best ${sweeps[0].sweep}${dbFlag(db)}`);
+  const ranked = sweeps.find((s) => s.counts.complete > 0);
+  if (ranked) lines.push(`best configs: ${CLI} best ${ranked.sweep}${dbFlag(db)}`);
   return { stdout: `${lines.join('\n')}\n`, exitCode: stopped ? 130 : undefined };
 }
 
