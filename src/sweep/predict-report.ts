@@ -4,7 +4,7 @@
 // from storage with the sampler's own decision (predictState), which is deterministic, so it is
 // the fit the shortlist came from, whichever process asked.
 
-import { spearman } from '../predict/agreement.js';
+import { ranks, spearman } from '../predict/agreement.js';
 import type { Storage } from '../storage/types.js';
 import { askContext, historyOf, readCurves } from './ask.js';
 import type { Sweep } from './definition.js';
@@ -19,7 +19,7 @@ export interface PredictReport {
   fit: { windows: number; anchors: { name: string; predicted: number; actual: number }[] } | null;
   /** Why there is no shortlist, and what was done (stop, or the file's plain order). */
   failure: { why: string; fallback: boolean } | null;
-  /** The shortlisted configs trained so far: predicted final training loss, actual objective, and both ranks among them. */
+  /** The shortlisted configs trained so far: predicted final training loss, actual objective, and both ranks among them (ties share their mean rank). */
   shortlist: { hash: string; predicted: number; objective: number; predictedRank: number; actualRank: number }[];
   spearman: number | null;
 }
@@ -48,14 +48,8 @@ export async function predictReport(storage: Storage, sweepId: number, sweep: Sw
     const o = byHash.get(p.hash);
     return o && o.state === 'complete' && o.objective !== null ? [{ hash: p.hash, predicted: state.ranked!.predicted[state.candidates.indexOf(p)], objective: sign * o.objective, score: o.objective }] : [];
   });
-  const rank = (values: number[]) => {
-    const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    const out = new Array<number>(values.length);
-    order.forEach(([, i], r) => { out[i] = r + 1; });
-    return out;
-  };
-  const predictedRank = rank(trained.map((t) => t.predicted));
-  const actualRank = rank(trained.map((t) => t.score));
+  const predictedRank = ranks(trained.map((t) => t.predicted));
+  const actualRank = ranks(trained.map((t) => t.score));
   return {
     ...base, failure: null,
     fit: { windows: state.ranked.fit.windows, anchors: state.ranked.anchors },

@@ -18,6 +18,7 @@ import { runSweep } from '../../src/sweep/run.js';
 
 const LAW_TRAINER = fileURLToPath(new URL('../predict/law-trainer.ts', import.meta.url));
 const SLOW_LAW_TRAINER = fileURLToPath(new URL('../predict/slow-law-trainer.ts', import.meta.url));
+const PLAIN_TRAINER = fileURLToPath(new URL('../fixtures/trainers/plain.mjs', import.meta.url));
 const COHORT_LAW_TRAINER = fileURLToPath(new URL('../predict/law-cohort-trainer.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -101,6 +102,30 @@ test('a predict run killed with SIGKILL after its anchors resumes the shortlist:
   for (const t of anchors) assert.deepEqual(after.find((a) => a.id === t.id), t, `anchor ${t.number} is untouched`);
   for (const t of before.filter((x) => x.state === 'complete')) assert.deepEqual(after.find((a) => a.id === t.id), t, `trial ${t.number}, finished before the kill, is untouched`);
   assert.deepEqual(after.map((t) => [t.config_hash, t.origin, t.seed]), rowsOf(wholeDb).map((t) => [t.config_hash, t.origin, t.seed]));
+});
+
+test('a fit that cannot be made: run says why in one line, and stops or trains the grid\'s listed order, as on_fit_failure says', () => {
+  for (const [choice, origins, then] of [
+    ['stop', ['anchor', 'anchor', 'anchor'], 'nothing more is created (on_fit_failure: stop; fallback would train the file\'s candidates in their plain order)'],
+    ['fallback', ['anchor', 'anchor', 'anchor', 'startup', 'startup'], 'trained the file\'s candidates in their plain order instead (on_fit_failure: fallback)'],
+  ] as const) {
+    const dir = mkdtempSync(join(tmpdir(), 'lrsweep-predict-sampler-'));
+    const file = join(dir, 'few.yaml');
+    // The plain trainer reports val_loss once a run: one window, too few to fit seven parameters.
+    writeFileSync(file, `name: few
+schedule: { kind: cawr, max_lr: 0.01, min_lr: 0.0001 }
+parameters: { first_cycle_steps: { values: [10, 25, 50] } }
+method: { kind: predict, metric: val_loss, top_k: 2, on_fit_failure: ${choice} }
+objective: { metric: val_loss, goal: minimize }
+trainer: { kind: module, path: ${JSON.stringify(PLAIN_TRAINER)} }
+lint: { ignore: [ends-mid-cycle] }
+`);
+    const db = join(dir, 'lrsweep.db');
+    const r = runCli(['run', file, '--db', db, '--workers', '1'], { cwd: dir });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(r.stdout.includes(`\npredict: no shortlist: too few loss points to fit the law: 0 windows after the first 5% of each run, at least 20 needed (report the training loss more often, or train more runs); ${then}\n`), r.stdout);
+    assert.deepEqual(rowsOf(db).map((t) => t.origin), origins);
+  }
 });
 
 test('a lockstep trainer trains the anchors as one cohort, then the shortlist as another (seeding common: they share a seed)', async () => {

@@ -13,7 +13,7 @@
 //   without a restart anchor the law mispredicted restart schedules badly. Anchors are trials
 //   with origin `anchor`; a worker trains one only if it is one of these (plan-check.ts). An
 //   anchor inside the space (a config the file's parameters can give) is ranked like any trial;
-//   one outside it is not (sweep/anchors.ts).
+//   one outside it is not (sweep/ranking.ts; plan-check.ts anchorMarks says which is which).
 // - metric (default train_loss): the metric that carries the training loss, reported many times
 //   a run (per step, or per window: the law is fitted to each window's mean).
 // - candidates (default grid): the configs predicted: the grid of the values lists, or N (at most
