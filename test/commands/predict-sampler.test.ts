@@ -44,6 +44,11 @@ const rowsOf = (db: string) => queryDb<Row>(db, 'SELECT id, number, config_hash,
 test('run trains the anchors, then the shortlist, says how well the law did; best marks anchors inside the space and leaves out the others', () => {
   const { dir, file } = sweepFile('law');
   const db = join(dir, 'lrsweep.db');
+  const dry = runCli(['run', file, '--db', db, '--dry-run'], { cwd: dir });
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.match(dry.stdout, /^law: 6 configs x 1 repeats = 6 trials, sampler predict \(anchors: \["constant","cosine","restarts"\], metric: train_loss, candidates: grid, top_k: 3, explore: 0, on_fit_failure: stop\)/);
+  assert.match(dry.stdout, /\ntrials are created as results arrive: first the 3 anchors below \(origin anchor, planned from the file\)/);
+  assert.deepEqual([...dry.stdout.matchAll(/│ (constant|cosine|restarts) +│/g)].map((m) => m[1]), ['constant', 'cosine', 'restarts']);
   const r = runCli(['run', file, '--db', db, '--workers', '1'], { cwd: dir });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^sweep law: 6 of 6 trials complete/);
