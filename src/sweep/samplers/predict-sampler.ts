@@ -8,7 +8,9 @@
 //   alone. Each is a preset or a mapping of schedule keys over the file's fixed ones:
 //     constant  the peak LR all run long: floor = peak, one cycle of the trainer's steps, no warmup
 //     cosine    one cycle over the trainer's steps (the file's warmup and floor)
-//     restarts  RESTART_CYCLES equal cycles (cycles: 4, cycle_mult 1) of the file's family
+//     restarts  RESTART_CYCLES equal cycles (cycle_mult 1) filling the trainer's steps, of the
+//               file's family (the first length written out when 4 cycles fill the steps
+//               exactly, else `cycles: 4` with max_cycles holding the leftover at the floor)
 //   The peak is the file's max_lr (its largest value where max_lr varies). The issue's evidence:
 //   without a restart anchor the law mispredicted restart schedules badly. Anchors are trials
 //   with origin `anchor`; a worker trains one only if it is one of these (plan-check.ts). An
@@ -44,10 +46,13 @@ import { mulberry32, permutation } from '../../core/random.js';
 import { isRecord } from '../../core/problems.js';
 import { rules } from '../../core/rules.js';
 import { keyRef, kindOf, parameterOf } from '../../schedule/kinds/index.js';
+import { deriveFirstCycleSteps } from '../../schedule/fit.js';
+import { fromReferenceNames } from '../../schedule/params.js';
 import { FitError } from '../../predict/fit.js';
 import { rankCandidates, type RankedCandidates } from '../../predict/shortlist.js';
 import { CYCLES, type Config, type Sweep } from '../definition.js';
 import { configHash, sha256 } from '../hash.js';
+import { baseConfig } from './draw.js';
 import { grid, gridSize } from './grid.js';
 import { MAX_SOBOL_DIMENSIONS, sobol } from './sobol.js';
 import type { AskContext, Method, Observed, SamplerEntry, StaticSampler, Suggestion } from './sampler.js';
@@ -102,8 +107,19 @@ function presetValues(sweep: Sweep, preset: string, steps: number): Record<strin
   const out: Record<string, unknown> = { [keyRef(kind, 'peak')!]: peak };
   const warmup = kind.fit?.warmup ? parameterOf(kind, kind.fit.warmup.key).ref : null;
   if (preset === 'restarts') {
-    out[CYCLES] = RESTART_CYCLES;
     out[parameterOf(kind, kind.fit!.multiplier.key).ref] = 1;
+    // The first length whose RESTART_CYCLES cycles fill the steps exactly is written out (and
+    // max_cycles left unset: the same curve), so the anchor can be a config of a grid of lengths;
+    // when they leave steps over, `cycles` derives it and max_cycles holds the rest at the floor.
+    const maxCycles = keyRef(kind, 'maxCycles');
+    try {
+      const shape = fromReferenceNames({ ...baseConfig(sweep), ...out, ...(maxCycles ? { [maxCycles]: null } : {}) } as Config);
+      const derived = deriveFirstCycleSteps({ steps, cycles: RESTART_CYCLES, shape: shape as never });
+      if (derived && derived.leftover === 0) return { ...out, [keyRef(kind, 'length')!]: derived.firstCycleSteps, ...(maxCycles ? { [maxCycles]: null } : {}) };
+    } catch {
+      // a shape the schedule refuses: `cycles` below, and the file check says why
+    }
+    out[CYCLES] = RESTART_CYCLES;
     return out;
   }
   out[keyRef(kind, 'length')!] = steps;

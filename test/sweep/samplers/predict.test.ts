@@ -73,7 +73,11 @@ test('anchors first: constant at max_lr, one cosine and 4 restarts of the file\'
   const [constant, cosine, restarts] = first.map((t) => t.params);
   assert.deepEqual([constant.max_lr, constant.min_lr, constant.first_cycle_steps, constant.warmup_steps], [MAX_LR, MAX_LR, STEPS, 0]);
   assert.deepEqual([cosine.max_lr, cosine.min_lr, cosine.first_cycle_steps], [MAX_LR, 0.0001, STEPS]);
-  assert.deepEqual([restarts.first_cycle_steps, restarts.cycle_mult, restarts.max_cycles], [STEPS / 4, 1, 4]);
+  // 4 cycles fill the 600 steps exactly: the first length is written out, no max_cycles (the same curve), so it is a config of the grid.
+  assert.deepEqual([restarts.first_cycle_steps, restarts.cycle_mult, restarts.max_cycles, restarts.cycles], [STEPS / 4, 1, undefined, undefined]);
+  // When they do not fill it (warmup 7 makes 4 equal cycles leave steps over), cycles: 4 derives it and max_cycles holds the rest.
+  const [, , left] = suggestTrials(await sweepOf({ schedule: { ...base.schedule, warmup_steps: 7 }, parameters: { first_cycle_steps: { values: [100, 600] } } }), 601, [], 16).map((t) => t.params);
+  assert.deepEqual([left.first_cycle_steps, left.max_cycles, left.cycles], [150, 4, 4]);
   // Asked one at a time: the same anchors, in the same order.
   let trials: TrialRecord[] = [];
   for (let i = 0; i < 3; i++) trials = [...trials, ...stored(suggestTrials(sweep, STEPS, trials, 1), trials)];
