@@ -1,9 +1,10 @@
 // method: { kind: predict } through the CLI, on the law trainer (test/predict/law-trainer.ts: its
 // training loss is the law plus seeded noise): run trains the anchors, then the law's shortlist
-// (a lockstep trainer each as one cohort), and prints the fit's quality and predicted against actual ranks; best ranks the anchors inside
-// the space (marked) and not those outside; a run killed with SIGKILL after the anchors resumes
-// the shortlist without training an anchor again; on PostgreSQL a worker trains the anchors and
-// the shortlist, and refuses an anchor row edited in the database.
+// (a lockstep trainer each as one cohort), and prints the fit's quality and predicted against
+// actual ranks, or why there is none; best ranks the anchors inside the space (marked) and not
+// those outside; a pruner never stops an anchor; a run killed with SIGKILL after the anchors
+// resumes the shortlist without training an anchor again; on PostgreSQL a worker trains the
+// anchors and the shortlist, and refuses an anchor row edited in the database.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -132,6 +133,16 @@ lint: { ignore: [ends-mid-cycle] }
     assert.ok(r.stdout.includes(`\npredict: no shortlist: too few loss points to fit the law: 0 windows after the first 5% of each run, at least 20 needed (report the training loss more often, or train more runs); ${then}\n`), r.stdout);
     assert.deepEqual(rowsOf(db).map((t) => t.origin), origins);
   }
+});
+
+test('a pruner is never asked about an anchor: with one that stops every trial at its first point, the anchors complete and the shortlist is pruned', async () => {
+  const { dir, file } = sweepFile('pruned');
+  const db = join(dir, 'lrsweep.db');
+  const asked: number[] = [];
+  const report = await runSweep({ file, db, workers: 1, prune: () => (trial) => { asked.push(trial.number); return 'stopped by the test'; } });
+  assert.deepEqual([report.counts.complete, report.counts.pruned], [3, 3]);
+  assert.deepEqual(rowsOf(db).map((t) => [t.origin, t.state]), [...Array(3).fill(['anchor', 'complete']), ...Array(3).fill(['model', 'pruned'])]);
+  assert.deepEqual([...new Set(asked)], [4, 5, 6]);
 });
 
 test('a lockstep trainer trains the anchors as one cohort, then the shortlist as another (seeding common: they share a seed)', async () => {
