@@ -289,9 +289,8 @@ async function runOnQueue(storage: Storage, item: ServedSweep, o: RunOptions,
     const [mine] = sweeps;
     // A refusal with trials left is a run that did not do its work (as `worker` says of it).
     const left = mine.counts.waiting + mine.counts.queued + mine.counts.running + mine.counts.interrupted;
-    const predict = await predictSummary(storage, item.record.id, item.sweep, item.loaded.trainer.steps);
     return { ...fields, runId: mine.runId, counts: mine.counts, ranThisRun: mine.ranHere, stopped: stopped || mine.cancelled, seconds: (Date.now() - began) / 1000, enqueued,
-      refused: left > 0 ? mine.refused : null, predict };
+      refused: left > 0 ? mine.refused : null, predict: mine.predict };
   } finally {
     await queue.close();
   }

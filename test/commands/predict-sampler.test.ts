@@ -169,6 +169,7 @@ withPostgres(() => {
     assert.match(enqueued.stdout, /6 more to be suggested by the workers as results arrive/);
     const w = runCli(['worker', file, '--db', db, '--workers', '1'], { cwd: dir });
     assert.equal(w.status, 0, w.stderr);
+    assert.match(w.stdout, /\npredict: the law fitted to train_loss of 3 anchors .*\npredict: 3 shortlisted configs trained; predicted rank → actual rank by train_loss: /);
     const rows = await sql<{ number: number; origin: string; state: string; params: string; seed: string }>('SELECT number, origin, state, params::text AS params, seed::text FROM trials ORDER BY number', [], schema);
     assert.deepEqual(rows.map((t) => [t.origin, t.state]), [...Array(3).fill(['anchor', 'complete']), ...Array(3).fill(['model', 'complete'])]);
 
