@@ -75,7 +75,9 @@ export function historyOf(sweep: Sweep, trials: readonly TrialRecord[], prunedSt
     const objective = sign * (valued.reduce((a, t) => a + t.objective!, 0) / valued.length);
     const pruned = repeats.filter((t) => t.state === 'pruned');
     if (pruned.length === 0) {
-      const read = repeats.every((t) => curves.has(t.id)) ? { curves: repeats.map((t) => curves.get(t.id)!) } : {};
+      // Its complete repeats' curves (a failed repeat has none, and must not hold the others back).
+      const complete = repeats.filter((t) => t.state === 'complete');
+      const read = complete.every((t) => curves.has(t.id)) ? { curves: complete.map((t) => curves.get(t.id)!) } : {};
       return { ...known, objective, state: 'complete', ...read };
     }
     const steps = pruned.map((t) => prunedSteps.get(t.id)).filter((x): x is number => x !== undefined);

@@ -28,8 +28,8 @@ export interface Observed {
   hash?: string;
   origin?: Suggestion['origin'];
   /**
-   * For a sampler that asks for curves (AdaptiveSampler.curves): each repeat's points of that
-   * metric, once every repeat is complete and its points were read; absent until then.
+   * For a sampler that asks for curves (AdaptiveSampler.curves), on a complete config: each
+   * complete repeat's points of that metric, once all were read; absent until then.
    */
   curves?: LossPoint[][];
 }

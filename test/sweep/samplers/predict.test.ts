@@ -141,6 +141,17 @@ test('a failed fit stops (nothing more created) or falls back to the grid\'s lis
   assert.equal(s2.stage === 'shortlist' && s2.failure, 'anchor cosine was diverged: the law needs every anchor\'s whole train_loss curve');
 });
 
+test('with repeats, an anchor repeat that failed does not hold the fit back: the others\' curves are fitted', async () => {
+  const sweep = await sweepOf({ repeats: 2 });
+  const anchors = stored(suggestTrials(sweep, STEPS, [], 16), []);
+  assert.deepEqual(anchors.map((t) => [t.origin, t.repeat]), [['anchor', 0], ['anchor', 0], ['anchor', 0], ['anchor', 1], ['anchor', 1], ['anchor', 1]]);
+  const curves = new Map<number, LossPoint[]>();
+  const settled = completeAll(anchors, curves).map((t) => (t.number === 5 ? { ...t, state: 'failed' as const, objective: null } : t));
+  curves.delete(5);
+  const next = suggestTrials(sweep, STEPS, settled, 16, undefined, curves);
+  assert.deepEqual(next.map((t) => t.origin), Array(6).fill('model'));
+});
+
 test('the file\'s predict keys: one line each naming the key, the rule and the value', async () => {
   const problems = async (over: Record<string, unknown>) => {
     try {
