@@ -39,7 +39,12 @@
 // Cohorts: an ask for n configs returns every anchor not created yet, then every shortlisted
 // config, up to n, so a lockstep trainer's cohort-sized ask creates them together; under
 // seeding: common (the default) repeat r of every config shares its seed, so they train as one
-// cohort.
+// cohort. A pruner is never asked about an anchor (dispatch.ts): the law needs its whole curve.
+// Cost: the fit is made again at each ask once the anchors are trained (once per ask: `memo`),
+// so a shortlist created over several asks (free slots one at a time) pays it several times.
+// Measured on a 2-core machine under load (load average 8): 3 anchors of 600 steps, 1.6 s; of
+// 10^4 steps, with 10^4 Sobol candidates of 10^4 steps, 14–22 s in all, most of it the fit (the
+// candidates' predictions about 0.3 ms each).
 
 import { TRAINING_LOSS } from '../../core/trial.js';
 import { mulberry32, permutation } from '../../core/random.js';
