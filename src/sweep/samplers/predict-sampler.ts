@@ -109,7 +109,8 @@ function presetProblem(sweep: Sweep, preset: string): string | null {
 function presetValues(sweep: Sweep, preset: string, steps: number): Record<string, unknown> {
   const kind = kindOf(sweep.schedule.kind);
   const peak = peakOf(sweep);
-  const out: Record<string, unknown> = { [keyRef(kind, 'peak')!]: peak };
+  // `cycles: undefined` unsets a `cycles` the file's schedule fixes (it would derive its own first length).
+  const out: Record<string, unknown> = { [keyRef(kind, 'peak')!]: peak, [CYCLES]: undefined };
   const warmup = kind.fit?.warmup ? parameterOf(kind, kind.fit.warmup.key).ref : null;
   if (preset === 'restarts') {
     out[parameterOf(kind, kind.fit!.multiplier.key).ref] = 1;
