@@ -9,8 +9,10 @@
 //     constant  the peak LR all run long: floor = peak, one cycle of the trainer's steps, no warmup
 //     cosine    one cycle over the trainer's steps (the file's warmup and floor)
 //     restarts  RESTART_CYCLES equal cycles (cycle_mult 1) filling the trainer's steps, of the
-//               file's family (the first length written out when 4 cycles fill the steps
-//               exactly, else `cycles: 4` with max_cycles holding the leftover at the floor)
+//               file's family, written as the file writes its configs (`cycles: 4` where it
+//               uses cycles; else the first length when 4 cycles fill the steps exactly, or
+//               `cycles: 4` with max_cycles holding the leftover at the floor), so it is the
+//               space's config of that curve where there is one
 //   The peak is the file's max_lr (its largest value where max_lr varies). The issue's evidence:
 //   without a restart anchor the law mispredicted restart schedules badly. Anchors are trials
 //   with origin `anchor`; a worker trains one only if it is one of these (plan-check.ts). An
@@ -114,18 +116,21 @@ function presetValues(sweep: Sweep, preset: string, steps: number): Record<strin
   const warmup = kind.fit?.warmup ? parameterOf(kind, kind.fit.warmup.key).ref : null;
   if (preset === 'restarts') {
     out[parameterOf(kind, kind.fit!.multiplier.key).ref] = 1;
-    // The first length whose RESTART_CYCLES cycles fill the steps exactly is written out (and
-    // max_cycles left unset: the same curve), so the anchor can be a config of a grid of lengths;
-    // when they leave steps over, `cycles` derives it and max_cycles holds the rest at the floor.
+    // Written as the file writes its configs, so that it is the config of the space with the same
+    // curve where there is one (never a second run of it): a file that uses `cycles` gets
+    // `cycles: 4`; another, the first length whose RESTART_CYCLES cycles fill the steps exactly
+    // (max_cycles unset: the same curve), or `cycles: 4` when they leave steps over (max_cycles
+    // then holds the rest at the floor).
+    out[CYCLES] = RESTART_CYCLES;
+    if (CYCLES in sweep.schedule || CYCLES in sweep.parameters) return out;
     const maxCycles = keyRef(kind, 'maxCycles');
     try {
-      const shape = fromReferenceNames({ ...baseConfig(sweep), ...out, ...(maxCycles ? { [maxCycles]: null } : {}) } as Config);
+      const shape = fromReferenceNames({ ...baseConfig(sweep), ...out, [CYCLES]: undefined, ...(maxCycles ? { [maxCycles]: null } : {}) } as Config);
       const derived = deriveFirstCycleSteps({ steps, cycles: RESTART_CYCLES, shape: shape as never });
-      if (derived && derived.leftover === 0) return { ...out, [keyRef(kind, 'length')!]: derived.firstCycleSteps, ...(maxCycles ? { [maxCycles]: null } : {}) };
+      if (derived && derived.leftover === 0) return { ...out, [CYCLES]: undefined, [keyRef(kind, 'length')!]: derived.firstCycleSteps, ...(maxCycles ? { [maxCycles]: null } : {}) };
     } catch {
-      // a shape the schedule refuses: `cycles` below, and the file check says why
+      // a shape the schedule refuses: `cycles` it is, and the file check says why
     }
-    out[CYCLES] = RESTART_CYCLES;
     return out;
   }
   out[keyRef(kind, 'length')!] = steps;

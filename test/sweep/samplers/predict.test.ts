@@ -78,9 +78,13 @@ test('anchors first: constant at max_lr, one cosine and 4 restarts of the file\'
   // When they do not fill it (warmup 7 makes 4 equal cycles leave steps over), cycles: 4 derives it and max_cycles holds the rest.
   const [, , left] = suggestTrials(await sweepOf({ schedule: { ...base.schedule, warmup_steps: 7 }, parameters: { first_cycle_steps: { values: [100, 600] } } }), 601, [], 16).map((t) => t.params);
   assert.deepEqual([left.first_cycle_steps, left.max_cycles, left.cycles], [150, 4, 4]);
-  // A schedule that fixes `cycles` (as sweeps/quickstart.yaml does) does not make the constant and cosine anchors cycle.
-  const fixed = suggestTrials(await sweepOf({ schedule: { kind: 'cawr', cycles: 2, max_lr: MAX_LR, min_lr: 0.0001 }, parameters: { gamma: { values: [1, 0.7] } } }), STEPS, [], 16).map((t) => t.params);
-  assert.deepEqual(fixed.map((p) => [p.first_cycle_steps, p.cycles, p.max_cycles]), [[STEPS, undefined, undefined], [STEPS, undefined, undefined], [STEPS / 4, undefined, undefined]]);
+  // A schedule that fixes `cycles` (as sweeps/quickstart.yaml does) does not make the constant and cosine anchors cycle;
+  // its restarts anchor is written with cycles, as its configs are: the grid's (cycles 4, gamma 1) config itself, never trained twice.
+  const cyclic = await sweepOf({ schedule: { kind: 'cawr', cycles: 4, max_lr: MAX_LR, min_lr: 0.0001 }, parameters: { gamma: { values: [1, 0.7] } } });
+  const fixed = suggestTrials(cyclic, STEPS, [], 16);
+  assert.deepEqual(fixed.map((t) => [t.params.first_cycle_steps, t.params.cycles, t.params.max_cycles]), [[STEPS, undefined, undefined], [STEPS, undefined, undefined], [STEPS / 4, 4, 4]]);
+  const gridConfig = askContext(cyclic, STEPS).build({ gamma: 1 });
+  assert.equal('hash' in gridConfig && gridConfig.hash, fixed[2].configHash);
   // Asked one at a time: the same anchors, in the same order.
   let trials: TrialRecord[] = [];
   for (let i = 0; i < 3; i++) trials = [...trials, ...stored(suggestTrials(sweep, STEPS, trials, 1), trials)];
