@@ -122,8 +122,15 @@ export function presentDryRun(d: DryRun, o: { lint?: boolean } = {}): Output {
   const keys = Object.keys(d.sweep.parameters);
   const head = `${d.sweep.name}: ${d.configs} configs x ${d.sweep.repeats} repeats = ${d.trials} trials, ` +
     `sampler ${describeMethod(d.sweep.method)}, ${d.steps} steps each, trainer ${d.sweep.trainer.kind}, seeds ${d.sweep.seeding.mode === 'common' ? 'common to every config' : 'per config'}\n` +
-    (d.adaptive ? `trials are created as results arrive, a config per free worker (or a cohort's worth); what one ask of ${d.first.length} configs suggests before any result (origin startup; a run that asks for fewer at a time draws other startup configs after its first):\n` : 'first configs:\n');
-  const rows = d.first.map((t) => ({ config: t.hash, ...Object.fromEntries(keys.map((k) => [k, t.config[k]])) }));
+    (d.anchors.length > 0
+      ? `trials are created as results arrive: first the ${d.anchors.length} anchors below (origin anchor, planned from the file), then, once they are trained, the configs the law fitted to their curves predicts best:\n`
+      : d.adaptive ? `trials are created as results arrive, a config per free worker (or a cohort's worth); what one ask of ${d.first.length} configs suggests before any result (origin startup; a run that asks for fewer at a time draws other startup configs after its first):\n` : 'first configs:\n');
+  // Anchors: their names, and the keys they set that tell them apart (min_lr of the constant run, max_cycles of the restarts).
+  const anchorKeys = d.anchors.length === 0 ? [] : [...new Set(d.first.flatMap((t) => Object.keys(t.config)))]
+    .filter((k) => k !== 'schedule' && !keys.includes(k) && new Set(d.first.map((t) => JSON.stringify(t.config[k] ?? null))).size > 1);
+  const rows = d.first.map((t, i) => ({
+    ...(d.anchors.length > 0 ? { anchor: d.anchors[i] } : {}), config: t.hash, ...Object.fromEntries([...keys, ...anchorKeys].map((k) => [k, t.config[k] ?? null])),
+  }));
   const notes: string[] = d.data ? [d.data] : [];
   if (d.sweep.pruner !== undefined) notes.push(`pruner: ${describePruner(d.sweep.pruner)} (trials stop early where it judges them; lrsweep replay shows what it would cost on a finished sweep)`);
   if (d.stats.dropped > 0) {
@@ -134,7 +141,8 @@ export function presentDryRun(d: DryRun, o: { lint?: boolean } = {}): Output {
     notes.push(`cycles: first_cycle_steps derived per config; steps left at min_lr after the last cycle: ${spread.join(', ')}`);
   }
   const derived = keys.includes('cycles') || 'cycles' in d.sweep.schedule ? ['first_cycle_steps', 't_0', 'max_cycles'].filter((k) => d.first.some((t) => t.config[k] !== undefined)) : [];
-  const table = render(d.first.map((t, i) => ({ ...rows[i], ...Object.fromEntries(derived.map((k) => [k, t.config[k]])) })), ['config', ...keys, ...derived], 'table');
+  const table = render(d.first.map((t, i) => ({ ...rows[i], ...Object.fromEntries(derived.map((k) => [k, t.config[k]])) })),
+    [...(d.anchors.length > 0 ? ['anchor'] : []), 'config', ...keys, ...anchorKeys.filter((k) => !derived.includes(k)), ...derived], 'table');
   const warnings = o.lint === false ? '' : lintLines(d.lints).map((l) => `lrsweep: ${l}\n`).join('');
   return { stdout: head + table + notes.map((n) => `${n}\n`).join(''), stderr: warnings };
 }
@@ -167,6 +175,7 @@ export function presentRun(report: RunReport, file: string, db: string, waited: 
   if (report.recovered > 0) lines.push(`${report.recovered} failed, interrupted or stale trials were queued to run again`);
   if (report.stopped) lines.push(`stopped: every completed trial is kept. Resume with: ${CLI} run ${file}${flag}${dirFlag}`);
   else if (c.failed > 0) lines.push(`failed trials keep their errors (${CLI} trials ${report.sweep} --state failed${flag}); running again retries them`);
+  if (report.predict) lines.push(...report.predict);
   if (c.complete > 0) lines.push(`best configs: ${CLI} best ${report.sweep}${flag}`);
   return { stdout: `${lines.join('\n')}\n`, exitCode: report.stopped ? 130 : undefined };
 }

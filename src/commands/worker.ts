@@ -81,6 +81,7 @@ export function presentWorker(sweeps: ServedReport[], stopped: boolean, db: stri
     return `sweep ${s.sweep}: ${s.ranHere} trials ended on this worker; ${c.complete} of ${totalOf(c)} complete, ${c.diverged} diverged, ${prunedText(c.pruned)}${c.failed} failed` +
       `${s.cancelled ? ' (cancelled)' : ''}`;
   });
+  for (const s of sweeps) lines.push(...(s.predict ?? []).map((l) => (sweeps.length > 1 ? `sweep ${s.sweep}: ${l}` : l)));
   for (const s of refusedOf(sweeps)) lines.push(`sweep ${s.sweep}: not served to the end here`);
   if (stopped) lines.push('stopped: its interrupted trials went back to the queue for other workers');
   const ranked = sweeps.find((s) => s.counts.complete > 0);

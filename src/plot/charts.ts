@@ -199,7 +199,7 @@ export function historyChart(rows: HistoryRow[], metric: string, goal: Goal, opt
         mark: { type: 'point', filled: true, size: 30, opacity: 0.7 },
         encoding: {
           y: { field: 'objective', type: 'quantitative', title: options.log ? `${metric} (log scale)` : metric, scale: options.log ? { type: 'log' } : { zero: false } },
-          color: { field: 'origin', type: 'nominal', title: 'origin', sort: ['plan', 'startup', 'model'] },
+          color: { field: 'origin', type: 'nominal', title: 'origin', sort: ['plan', 'anchor', 'startup', 'model'] },
         },
       },
       {

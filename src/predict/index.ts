@@ -39,6 +39,7 @@ export { leaveOneOut, type LeaveOneOut, type HeldOut, type TrainedConfig } from 
 export { spearman, ranks } from './agreement.js';
 export { predictFinal } from './predict-final.js';
 export { curveProblem, windowsOf, minWindowFor, type LossPoint, type LossWindow } from './windows.js';
+export { configRuns, finalWindowOf, lossPoints } from './from-trials.js';
 
 /** The LR of every step of a stored config (reference names, e.g. a trial's params), from the WASM engine. */
 export function lrCurveOf(params: { schedule: KindName } & Record<string, unknown>, steps: number): Float64Array {

@@ -30,8 +30,10 @@ const MAX_FAILED_ROWS = 200;
 /** What created the sweep's trials: planned up front, or suggested as results arrived (by origin). */
 function searchLine(d: SweepData): string {
   const origins = d.origins;
-  const suggested = origins.startup + origins.model;
+  const suggested = origins.startup + origins.model + origins.anchor;
   if (suggested === 0) return `<p class="muted">${esc(describeMethod(d.definition.method))}: every trial planned up front (${origins.plan} trials).</p>`;
+  // The predict sampler: anchors trained first, then the law's shortlist (its startup trials are a fallback's).
+  if (origins.anchor > 0) return `<p class="muted">${esc(describeMethod(d.definition.method))}: ${origins.anchor} anchor trials trained first, then ${origins.model} predicted best by the law fitted to them${origins.startup ? `, ${origins.startup} in the file's plain order (the fit failed)` : ''}.</p>`;
   return `<p class="muted">${esc(describeMethod(d.definition.method))}: trials created as results arrived: ${origins.startup} startup draws, then ${origins.model} suggested by the model${origins.plan ? `, ${origins.plan} planned` : ''}.</p>`;
 }
 

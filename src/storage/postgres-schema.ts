@@ -18,7 +18,7 @@ import type { PoolClient } from 'pg';
 import { PARAM_COLUMNS } from '../schedule/params.js';
 import { SchemaError } from './types.js';
 
-export const PG_SCHEMA_VERSION = 6;
+export const PG_SCHEMA_VERSION = 7;
 
 /** A generated column for a schedule parameter: its number in params, or NULL when params has no number there. */
 export function paramColumn(name: string): string {
@@ -153,8 +153,15 @@ ALTER TABLE trials ADD CONSTRAINT trials_state_check
   CHECK (state IN ('waiting', 'queued', 'running', 'complete', 'diverged', 'pruned', 'failed', 'interrupted'));
 `;
 
+// Version 7, as SQLite's: the 'anchor' origin (the predict sampler's anchor runs). V5 made the
+// origin CHECK as a column constraint, which PostgreSQL names trials_origin_check.
+const V7 = `
+ALTER TABLE trials DROP CONSTRAINT trials_origin_check;
+ALTER TABLE trials ADD CONSTRAINT trials_origin_check CHECK (origin IN ('plan', 'startup', 'model', 'anchor'));
+`;
+
 export const PG_MIGRATIONS: { version: number; sql: string }[] = [
-  { version: 2, sql: V2 }, { version: 3, sql: V3 }, { version: 4, sql: V4 }, { version: 5, sql: V5 }, { version: 6, sql: V6 },
+  { version: 2, sql: V2 }, { version: 3, sql: V3 }, { version: 4, sql: V4 }, { version: 5, sql: V5 }, { version: 6, sql: V6 }, { version: 7, sql: V7 },
 ];
 
 /** Tables and views in the schema (search_path's first entry). */

@@ -285,6 +285,13 @@ CREATE INDEX trials_waiting_seed ON trials (sweep_id, seed, number) WHERE state 
 CREATE INDEX trials_complete ON trials (sweep_id, objective) WHERE state = 'complete';
 ${V2_VIEWS}`;
 
+// Version 7: an 'anchor' origin (the predict sampler's anchor runs, planned from the sweep file
+// and trained before the law's shortlist). SQLite cannot alter a CHECK, so the trials table is
+// rebuilt as version 6 rebuilt it (version 6's own statements, with the new origin CHECK and the
+// table's temporary name; its columns and indexes are what version 6 left), views made again.
+const V6_ORIGIN_CHECK = "CHECK (origin IN ('plan', 'startup', 'model'))";
+const V7 = V6.replace(V6_ORIGIN_CHECK, "CHECK (origin IN ('plan', 'startup', 'model', 'anchor'))").replaceAll('trials_v6', 'trials_v7');
+
 export const MIGRATIONS: { version: number; sql: string; after?: (db: Database) => void }[] = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2, after: v2Steps },
@@ -292,6 +299,7 @@ export const MIGRATIONS: { version: number; sql: string; after?: (db: Database) 
   { version: 4, sql: V4 },
   { version: 5, sql: V5 },
   { version: 6, sql: V6 },
+  { version: 7, sql: V7 },
 ];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

@@ -95,9 +95,11 @@ export interface NewSweep {
  * Where a trial came from: 'plan' (a static sampler planned it from the sweep file: grid, random,
  * sobol, and every trial an older lrsweep wrote), 'startup' (an adaptive sampler's first, model-free
  * draws) or 'model' (an adaptive sampler suggested it from the sweep's history). Schema version 5.
+ * 'anchor' (schema version 7): a run the predict sampler plans from the sweep file and trains
+ * before its shortlist (the law is fitted to the anchors' training-loss curves).
  */
-export type TrialOrigin = 'plan' | 'startup' | 'model';
-export const TRIAL_ORIGINS: readonly TrialOrigin[] = ['plan', 'startup', 'model'];
+export type TrialOrigin = 'plan' | 'startup' | 'model' | 'anchor';
+export const TRIAL_ORIGINS: readonly TrialOrigin[] = ['plan', 'startup', 'model', 'anchor'];
 
 export interface NewTrial {
   configHash: string;

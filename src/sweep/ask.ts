@@ -12,6 +12,10 @@
 // - Budget: `trials` configs (x repeats, capped by budget.max_trials); a config's repeats are
 //   created together, repeat-major across a batch (every config's repeat 0, then repeat 1, ...),
 //   so that with seeding: common a cohort claim finds one repeat of several configs under one seed.
+// - Curves: a sampler that fits loss curves (the predict sampler: AdaptiveSampler.curves) gets the
+//   points of its metric for the history's complete configs of the origins it names, read before
+//   the lock (readCurves); a config completed since has none yet, and counts as not read.
+// - A sampler may suggest fewer configs than asked (nothing now): the ask ends with what it has.
 // - A suggestion the sweep already has, or one the schedule refuses (no length fits its cycles,
 //   constraints drop it), is redrawn from the same random stream; after MAX_MISSES in a row the
 //   ask gives what it has (a small discrete space can run out of new configs before `trials`).
@@ -29,10 +33,11 @@
 // slots) a sweep's trials depend on arrival order. One process with --workers 1 is reproducible.
 
 import { mulberry32 } from '../core/random.js';
+import { lossPoints, type LossPoint } from '../predict/index.js';
 import type { NewTrial, Storage, TrialRecord } from '../storage/types.js';
+import { adaptiveConfigs, methodOf, samplerOf, type AdaptiveSampler, type AskContext, type Observed } from './samplers/index.js';
 import type { Config, Sweep } from './definition.js';
 import { sha256 } from './hash.js';
-import { methodOf, samplerOf, type Observed } from './samplers/index.js';
 import { configOfValues, seedOf } from './space.js';
 
 /** Redraws in a row (a suggestion already tried or refused) before an ask gives up. */
@@ -43,13 +48,16 @@ const SETTLED = new Set(['complete', 'diverged', 'pruned', 'failed']);
 /** Pruned trials' last steps, by trial id (what ranks pruned configs: the later stopped, the better). */
 export type PrunedSteps = ReadonlyMap<number, number>;
 
+/** Complete trials' points of the sampler's curve metric (AdaptiveSampler.curves), by trial id. */
+export type TrialCurves = ReadonlyMap<number, LossPoint[]>;
+
 /**
  * One entry per config, in creation order: what an adaptive sampler learns from. A config whose
  * repeats include a pruned one (and none diverged) is pruned: its objective is the mean of its
  * repeats' values, a pruned repeat's being its last reported value (as Optuna's TPE reads a pruned
  * trial), and its step the earliest of its pruned repeats' last steps (`prunedSteps`; unknown: none).
  */
-export function historyOf(sweep: Sweep, trials: readonly TrialRecord[], prunedSteps: PrunedSteps = new Map()): Observed[] {
+export function historyOf(sweep: Sweep, trials: readonly TrialRecord[], prunedSteps: PrunedSteps = new Map(), curves: TrialCurves = new Map()): Observed[] {
   const byConfig = new Map<string, TrialRecord[]>();
   for (const t of [...trials].sort((a, b) => a.number - b.number)) {
     const list = byConfig.get(t.configHash);
@@ -59,15 +67,21 @@ export function historyOf(sweep: Sweep, trials: readonly TrialRecord[], prunedSt
   const sign = sweep.objective.goal === 'maximize' ? -1 : 1;
   return [...byConfig.values()].map((repeats): Observed => {
     const params = repeats[0].params as Config;
-    if (repeats.length < sweep.repeats || repeats.some((t) => !SETTLED.has(t.state))) return { params, objective: null, state: 'running' };
-    if (repeats.some((t) => t.state === 'diverged')) return { params, objective: null, state: 'diverged' };
+    const known = { params, hash: repeats[0].configHash, origin: repeats[0].origin === 'plan' ? undefined : repeats[0].origin };
+    if (repeats.length < sweep.repeats || repeats.some((t) => !SETTLED.has(t.state))) return { ...known, objective: null, state: 'running' };
+    if (repeats.some((t) => t.state === 'diverged')) return { ...known, objective: null, state: 'diverged' };
     const valued = repeats.filter((t) => (t.state === 'complete' || t.state === 'pruned') && t.objective !== null);
-    if (valued.length === 0) return { params, objective: null, state: 'failed' };
+    if (valued.length === 0) return { ...known, objective: null, state: 'failed' };
     const objective = sign * (valued.reduce((a, t) => a + t.objective!, 0) / valued.length);
     const pruned = repeats.filter((t) => t.state === 'pruned');
-    if (pruned.length === 0) return { params, objective, state: 'complete' };
+    if (pruned.length === 0) {
+      // Its complete repeats' curves (a failed repeat has none, and must not hold the others back).
+      const complete = repeats.filter((t) => t.state === 'complete');
+      const read = complete.every((t) => curves.has(t.id)) ? { curves: complete.map((t) => curves.get(t.id)!) } : {};
+      return { ...known, objective, state: 'complete', ...read };
+    }
     const steps = pruned.map((t) => prunedSteps.get(t.id)).filter((x): x is number => x !== undefined);
-    return { params, objective, state: 'pruned', ...(steps.length === pruned.length ? { step: Math.min(...steps) } : {}) };
+    return { ...known, objective, state: 'pruned', ...(steps.length === pruned.length ? { step: Math.min(...steps) } : {}) };
   });
 }
 
@@ -78,7 +92,7 @@ export function askSeed(sweep: Sweep, trialsSoFar: number): number {
 
 /** How many more configs the sweep may create: `trials` less those it has, within budget.max_trials. */
 export function configsLeft(sweep: Sweep, configs: number, trials: number): number {
-  const byConfigs = (sweep.trials ?? 0) - configs;
+  const byConfigs = adaptiveConfigs(sweep) - configs;
   const byCap = sweep.budget.max_trials === null ? Infinity : Math.floor((sweep.budget.max_trials - trials) / sweep.repeats);
   return Math.max(0, Math.min(byConfigs, byCap));
 }
@@ -87,8 +101,13 @@ export function configsLeft(sweep: Sweep, configs: number, trials: number): numb
  * The trials of up to n new configs, given the sweep's trials so far (pure: the same trials and
  * sweep give the same result). `steps` is the trainer's step count.
  */
-export function suggestTrials(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number, prunedSteps?: PrunedSteps): NewTrial[] {
-  return suggest(sweep, steps, trials, n, prunedSteps).trials;
+export function suggestTrials(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number, prunedSteps?: PrunedSteps, curves?: TrialCurves): NewTrial[] {
+  return suggest(sweep, steps, trials, n, prunedSteps, curves).trials;
+}
+
+/** What an ask tells the sampler besides the history: the trainer's steps and how the file builds a config. */
+export function askContext(sweep: Sweep, steps: number): AskContext {
+  return { steps, build: (values) => configOfValues(sweep, steps, values) };
 }
 
 /**
@@ -101,21 +120,23 @@ export function firstAskProblem(sweep: Sweep, steps: number): string | null {
   return trials.length === 0 ? lastProblem : null;
 }
 
-function suggest(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number, prunedSteps?: PrunedSteps): { trials: NewTrial[]; lastProblem: string | null } {
-  const history = historyOf(sweep, trials, prunedSteps);
+function suggest(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number, prunedSteps?: PrunedSteps, curves?: TrialCurves): { trials: NewTrial[]; lastProblem: string | null } {
+  const history = historyOf(sweep, trials, prunedSteps, curves);
   const want = Math.min(n, configsLeft(sweep, history.length, trials.length));
   if (want <= 0) return { trials: [], lastProblem: null };
   const sampler = samplerOf(sweep);
   if (!sampler.adaptive) throw new Error(`method ${methodOf(sweep.method).kind} plans its trials: nothing to suggest`);
   const random = mulberry32(askSeed(sweep, trials.length));
   const seen = new Set(trials.map((t) => t.configHash));
-  const chosen: { config: Config; hash: string; origin: 'startup' | 'model' }[] = [];
+  const chosen: { config: Config; hash: string; origin: 'startup' | 'model' | 'anchor' }[] = [];
   const pending: Observed[] = [];
+  const context = askContext(sweep, steps);
   let misses = 0;
   let lastProblem: string | null = null;
   while (chosen.length < want && misses < MAX_MISSES) {
     // The configs chosen in this ask count as running, so the next one moves away from them.
-    const [s] = sampler.suggest([...history, ...pending], 1, random);
+    const [s] = sampler.suggest([...history, ...pending], 1, random, context);
+    if (s === undefined) break; // nothing to suggest now
     const built = configOfValues(sweep, steps, s.params);
     if ('problem' in built || seen.has(built.hash)) {
       if ('problem' in built) lastProblem = built.problem;
@@ -125,7 +146,7 @@ function suggest(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n:
     misses = 0;
     seen.add(built.hash);
     chosen.push({ ...built, origin: s.origin });
-    pending.push({ params: built.config, objective: null, state: 'running' });
+    pending.push({ params: built.config, hash: built.hash, origin: s.origin, objective: null, state: 'running' });
   }
   const out: NewTrial[] = [];
   for (let repeat = 0; repeat < sweep.repeats; repeat++) {
@@ -138,7 +159,8 @@ function suggest(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n:
  * Asks the sweep's sampler for up to n configs from its stored history and adds their trials, in
  * one transaction under the sweep's lock (Storage.askTrials); returns the trials added.
  */
-export async function askAndAdd(storage: Storage, sweepId: number, sweep: Sweep, steps: number, n: number, cache: Map<number, number> = new Map()): Promise<TrialRecord[]> {
+export async function askAndAdd(storage: Storage, sweepId: number, sweep: Sweep, steps: number, n: number, cache: Map<number, number> = new Map(),
+  curveCache: Map<number, LossPoint[]> = new Map()): Promise<TrialRecord[]> {
   // Pruned trials' last steps, read before the lock (a trial pruned since has no step yet: ranked
   // by its value among pruned ones); `cache` keeps them across asks, as a pruned trial never changes.
   const pruned = await storage.trials(sweepId, { state: 'pruned' });
@@ -149,5 +171,26 @@ export async function askAndAdd(storage: Storage, sweepId: number, sweep: Sweep,
       if (stepped.length > 0) cache.set(id, Math.max(...stepped.map((p) => p.step!)));
     }
   }
-  return storage.askTrials(sweepId, (trials) => suggestTrials(sweep, steps, trials, n, cache));
+  const curves = await readCurves(storage, sweepId, steps, sampler(sweep), curveCache);
+  return storage.askTrials(sweepId, (trials) => suggestTrials(sweep, steps, trials, n, cache, curves));
+}
+
+function sampler(sweep: Sweep): AdaptiveSampler | null {
+  const s = samplerOf(sweep);
+  return s.adaptive ? s : null;
+}
+
+/**
+ * The points of the sampler's curve metric of every complete trial of its curve origins, read
+ * before the lock as pruned steps are (a trial completed since has none yet: its config counts as
+ * not read, and a later ask, made after it, reads it); `cache` keeps them across asks, as a
+ * complete trial never changes.
+ */
+export async function readCurves(storage: Storage, sweepId: number, steps: number, s: AdaptiveSampler | null, cache: Map<number, LossPoint[]>): Promise<TrialCurves> {
+  if (!s?.curves) return cache;
+  const { metric, origins } = s.curves;
+  const complete = (await storage.trials(sweepId, { state: 'complete' })).filter((t) => (origins as readonly string[]).includes(t.origin) && !cache.has(t.id));
+  if (complete.length > 0) for (const [id, points] of await storage.points(complete.map((t) => t.id))) cache.set(id, lossPoints(points, metric, steps));
+  for (const t of complete) if (!cache.has(t.id)) cache.set(t.id, []); // no points at all: an empty curve (the sampler says what it needs)
+  return cache;
 }

@@ -17,7 +17,7 @@ export type ParamSpec =
 export type SeedingMode = 'common' | 'per_config';
 
 /** The samplers a sweep file can name (each one's options and rules: samplers/). */
-export type MethodName = 'grid' | 'random' | 'sobol' | 'tpe';
+export type MethodName = 'grid' | 'random' | 'sobol' | 'tpe' | 'predict';
 
 /**
  * `method` as stored: the sampler's name when every option is its default (what an older lrsweep

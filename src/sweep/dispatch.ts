@@ -12,7 +12,8 @@
 // its trials go back to the source (waiting), as nothing of them ran. With a prune check
 // (prune-hook.ts, its rules): a trial the check stops -> pruned at that point (its later points are
 // ignored, it alone is stopped: the unit when it was its last member in training, else the member;
-// a trainer that ignores a member's stop still has it recorded pruned).
+// a trainer that ignores a member's stop still has it recorded pruned). An anchor trial (origin
+// anchor: the predict sampler fits its law to the anchors' whole curves) is never asked about.
 //
 // Every point is placed at its step as it arrives (points-steps.ts) when its trainer's steps per
 // epoch are known, so stored points carry their step.
@@ -275,7 +276,8 @@ export class Dispatcher {
     if (divergence) {
       this.finish(m, { trialId: m.trial.id, state: 'diverged', objective: null, durationMs: this.elapsed(unit), note: divergence });
       this.stopIfAllFinal(unit, 'every member diverged');
-    } else if (this.c.prune && value !== undefined && point.step !== null) {
+    } else if (this.c.prune && value !== undefined && point.step !== null && m.trial.origin !== 'anchor') {
+      // An anchor (the predict sampler's) is never pruned: the law is fitted to its whole curve.
       const last = m.curve.at(-1);
       if (last && last.step === point.step) last.value = value;
       else m.curve.push({ step: point.step, value });

@@ -87,6 +87,10 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
   const runKeys = readRunKeys(problems, raw, sampler);
   const trainer = await readTrainer(raw.trainer, dirname(resolve(file)), problems);
   const objective = readObjective(problems, raw.objective, raw.trainer, trainer);
+  const curves = sampler.curveMetric?.(method);
+  if (curves && trainer?.metrics && !(curves.metric in trainer.metrics)) {
+    problems.add(curves.path, `must be one of ${Object.keys(trainer.metrics).join(', ')} (the metrics of trainer ${trainer.section.kind}; method ${sampler.name} fits the training loss's curve)`, curves.metric);
+  }
   const budget = readBudget(problems, raw.budget, trainer);
   const constraints = readConstraints(problems, raw.constraints);
   const lint = readLint(problems, raw.lint);

@@ -5,6 +5,9 @@
 // Both ways trials are taken check every claimed row before it starts, with this one function:
 // `run` on SQLite (source.ts StorageSource) and the queue's workers (serve/).
 //
+// An anchor (origin anchor: the predict sampler's runs planned from the file) must be one of the
+// anchors the file plans, whatever the space: an anchor often lies outside it (a constant LR).
+//
 // Those two checks cost a hash each. `planned` adds a third: that the config is one the file plans
 // at all (a row whose params, hash and seed were all made up consistently). That needs every
 // planned key in memory, built on the first check by walking the plan: 48 s and tens of MB for a
@@ -17,7 +20,7 @@ import { CLI } from '../core/cli-name.js';
 import type { TrialRecord } from '../storage/types.js';
 import type { Config, ParamSpec, Sweep } from './definition.js';
 import { configHash } from './hash.js';
-import { isAdaptive, methodOf } from './samplers/index.js';
+import { anchorPlansOf, isAdaptive, methodOf } from './samplers/index.js';
 import { configOfValues, normalizeConfig, ownConfig, plan, seedOf, trialKey } from './space.js';
 
 /** Why a row is not the trial the file plans, or null when it is. */
@@ -38,7 +41,7 @@ function outsideSpace(spec: ParamSpec, v: unknown): string | null {
  * config the one the file builds from those values (fixed keys, derived cycles), so a database
  * user can choose points inside the space the file allows, never outside it.
  */
-function suggestedCheck(sweep: Sweep, steps: number, t: TrialRecord): string | null {
+function suggestedCheck(sweep: Sweep, steps: number, t: Pick<TrialRecord, 'params' | 'configHash'>): string | null {
   const params = t.params as Config;
   // A sweep whose kind varies: the trial's kind decides which varied keys it has (ownConfig drops the rest).
   const own = (key: string) => params.kind === undefined || key === 'kind' || ownConfig({ ...params, [key]: 0 })[key] !== undefined;
@@ -63,6 +66,7 @@ function suggestedCheck(sweep: Sweep, steps: number, t: TrialRecord): string | n
  */
 export function planCheck(sweep: Sweep, steps: number, o: { planned?: boolean } = {}): RowCheck {
   let planned: Set<string> | null = null;
+  let anchors: Set<string> | null = null;
   const adaptive = isAdaptive(sweep);
   return (t) => {
     let hash: string;
@@ -75,6 +79,11 @@ export function planCheck(sweep: Sweep, steps: number, o: { planned?: boolean } 
     const seed = seedOf(sweep, t.configHash, t.repeat);
     if (seed !== t.seed) return `its seed ${t.seed} is not the seed ${seed} the sweep file plans for it`;
     const method = methodOf(sweep.method).kind;
+    if (t.origin === 'anchor') {
+      // An anchor's config comes from the file alone (samplers' `anchors`): it must be one of them.
+      anchors ??= new Set(anchorHashes(sweep, steps));
+      return anchors.has(t.configHash) ? null : `its origin is anchor, but its params ${show(t.params)} are none of the anchors method ${method} plans from the sweep file`;
+    }
     if (t.origin === 'plan') {
       if (adaptive) return `its origin is plan, but method ${method} plans no trials (it suggests them as results arrive)`;
     } else {
@@ -89,6 +98,26 @@ export function planCheck(sweep: Sweep, steps: number, o: { planned?: boolean } 
     if (!planned.has(trialKey(t.configHash, t.repeat))) return `the sweep file plans no trial of config ${t.configHash}, repeat ${t.repeat} (params ${show(t.params)})`;
     return null;
   };
+}
+
+/** The config hashes of the anchors the file plans (none for a sampler without anchors); an anchor the file refuses has none. */
+export function anchorHashes(sweep: Sweep, steps: number): string[] {
+  return [...anchorMarks(sweep, steps).keys()];
+}
+
+/**
+ * The anchors the file plans by config hash: each one's name, and whether it lies inside the
+ * file's space (a config its parameters can give: ranked like any trial) or outside it (not
+ * ranked: a constant LR, say, that no config of the space has).
+ */
+export function anchorMarks(sweep: Sweep, steps: number): Map<string, { name: string; inside: boolean }> {
+  const out = new Map<string, { name: string; inside: boolean }>();
+  for (const a of anchorPlansOf(sweep, steps)) {
+    const built = configOfValues(sweep, steps, a.values);
+    if ('problem' in built) continue;
+    out.set(built.hash, { name: a.name, inside: suggestedCheck(sweep, steps, { params: built.config, configHash: built.hash }) === null });
+  }
+  return out;
 }
 
 /** The one-line refusal of a sweep with an edited row: which trial, what is wrong, what to do. */

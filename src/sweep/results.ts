@@ -11,6 +11,7 @@ import { TRIAL_ORIGINS, type RankedConfig, type Storage, type SweepRecord, type 
 import { upgradeDefinition, type Config, type Sweep } from './definition.js';
 import { lintSweep, type LintSummary } from './lints.js';
 import { pickParams } from './space.js';
+import { rankedConfigs } from './ranking.js';
 
 export interface Series {
   name: string;
@@ -60,7 +61,8 @@ export async function gatherResults(storage: Storage, record: SweepRecord, top: 
   const definition = upgradeDefinition(record.definition);
   const keys = Object.keys(definition.parameters);
   const steps = record.steps;
-  const best = (await storage.bestConfigs(record.id, top)).map((c, i) => ({ ...c, label: `#${i + 1} ${labelOf(c.params, keys)}` }));
+  // Anchors outside the space (the predict sampler's) are not ranked (ranking.ts).
+  const best = (await rankedConfigs(storage, record.id, definition, steps, top)).configs.map((c, i) => ({ ...c, label: `#${i + 1} ${labelOf(c.params, keys)}` }));
   const curves = best.map((c) => ({ name: c.label, points: resolveSchedule(fromReferenceNames(c.params as Config)).extremes(0, steps, CURVE_COLUMNS) }));
   const points = await storage.points(best.map((c) => c.bestTrialId));
   const names = [...new Set([...points.values()].flatMap((ps) => ps.flatMap((p) => Object.keys(p.values))))];

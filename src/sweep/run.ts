@@ -25,9 +25,11 @@ import { registerSweep, registerTrials } from './register.js';
 import { lintLines, lintSweep } from './lints.js';
 import type { PruneCheckFactory } from './prune-hook.js';
 import { StorageSource } from './source.js';
-import { countTrials, plan, type PlanStats, type Planned } from './space.js';
+import { countConfigs, countTrials, plan, type PlanStats, type Planned } from './space.js';
 import { askAndAdd, suggestTrials } from './ask.js';
-import { isAdaptive } from './samplers/index.js';
+import type { LossPoint } from '../predict/index.js';
+import { predictSummary } from './predict-report.js';
+import { anchorPlansOf, isAdaptive } from './samplers/index.js';
 import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
 import { enqueueWaiting, serve, type ServedSweep } from './serve/index.js';
 
@@ -96,6 +98,8 @@ export interface RunReport {
   refused: string | null;
   /** An adaptive sampler's trials not created yet (whoever has a free slot asks for them); 0 for a sampler that plans. */
   toCreate?: number;
+  /** A predict sweep: lines on the law's fit on its anchors and its shortlist's predicted against actual ranks (predict-report.ts). */
+  predict?: string[];
 }
 
 export interface DryRun {
@@ -112,6 +116,8 @@ export interface DryRun {
   lints: ReturnType<typeof lintSweep>;
   /** The sampler creates trials as results arrive: `first` are its first suggestions, `configs` how many it will create. */
   adaptive: boolean;
+  /** The anchors the sampler plans from the file (method predict), by name, in `first`'s order; empty for other samplers. */
+  anchors: string[];
 }
 
 /** Checks the file and lists what would run, touching nothing; onChecked as RunOptions'. */
@@ -122,9 +128,11 @@ export async function dryRun(file: string, onChecking?: CheckProgress, onChecked
   const lints = lintSweep(sweep, trainer.steps);
   if (isAdaptive(sweep)) {
     // Nothing is planned: the first configs are what the sampler suggests before any result (its startup draws).
-    const first = suggestTrials(sweep, trainer.steps, [], 5).filter((t) => t.repeat === 0)
+    // A sampler with anchors suggests them first: all of them are shown.
+    const anchors = anchorPlansOf(sweep, trainer.steps).map((a) => a.name);
+    const first = suggestTrials(sweep, trainer.steps, [], Math.max(5, anchors.length)).filter((t) => t.repeat === 0)
       .map((t): Planned => ({ config: t.params as Planned['config'], hash: t.configHash, repeat: 0, seed: t.seed, origin: {} }));
-    return { sweep, trials: countTrials(sweep), configs: sweep.trials ?? 0, steps: trainer.steps, first, stats: { dropped: 0, leftovers: new Map() }, lints, data, adaptive: true };
+    return { sweep, trials: countTrials(sweep), configs: countConfigs(sweep), steps: trainer.steps, first, stats: { dropped: 0, leftovers: new Map() }, lints, data, adaptive: true, anchors };
   }
   const first: Planned[] = [];
   const hashes = new Set<string>();
@@ -137,7 +145,7 @@ export async function dryRun(file: string, onChecking?: CheckProgress, onChecked
     if (t.repeat === 0 && first.length < 5) first.push(t);
     if (++n % 5000 === 0) await yieldToEvents();
   }
-  return { sweep, trials, configs: hashes.size, steps: trainer.steps, first, stats, lints, data, adaptive: false };
+  return { sweep, trials, configs: hashes.size, steps: trainer.steps, first, stats, lints, data, adaptive: false, anchors: [] };
 }
 
 export async function runSweep(o: RunOptions): Promise<RunReport> {
@@ -179,6 +187,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     // An adaptive sampler's trials are created as results arrive: those not created yet are to run too.
     const adaptive = isAdaptive(sweep);
     const prunedSteps = new Map<number, number>(); // pruned trials' last steps, read once (ask.ts)
+    const curves = new Map<number, LossPoint[]>(); // complete trials' curves a sampler reads (ask.ts), read once
     const notCreated = () => (adaptive ? Math.max(0, countTrials(sweep) - totalOf(counts)) : 0);
     const toRun = counts.waiting + notCreated();
     let best = await storage.bestTrialObjective(record.id);
@@ -209,7 +218,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
             perSlot: training.cohortSize,
             ask: async (configs) => {
               await dispatcher?.commitNow();
-              const added = (await askAndAdd(storage, record.id, sweep, loaded.trainer.steps, configs, prunedSteps)).length;
+              const added = (await askAndAdd(storage, record.id, sweep, loaded.trainer.steps, configs, prunedSteps, curves)).length;
               counts.waiting += added;
               return added;
             },
@@ -232,7 +241,8 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     await storage.releaseRun(runId);
     await storage.endRun(runId, stopped ? 'interrupted' : 'finished');
     const final = await storage.counts(record.id);
-    return { ...base, runId, counts: final, ranThisRun: done, stopped, seconds: (Date.now() - began) / 1000, enqueued: null, refused: null };
+    const predict = await predictSummary(storage, record.id, sweep, loaded.trainer.steps);
+    return { ...base, runId, counts: final, ranThisRun: done, stopped, seconds: (Date.now() - began) / 1000, enqueued: null, refused: null, predict };
   } catch (e) {
     if (runId >= 0) {
       // The database may be what failed: record what it still accepts, and report the first error.
@@ -280,7 +290,7 @@ async function runOnQueue(storage: Storage, item: ServedSweep, o: RunOptions,
     // A refusal with trials left is a run that did not do its work (as `worker` says of it).
     const left = mine.counts.waiting + mine.counts.queued + mine.counts.running + mine.counts.interrupted;
     return { ...fields, runId: mine.runId, counts: mine.counts, ranThisRun: mine.ranHere, stopped: stopped || mine.cancelled, seconds: (Date.now() - began) / 1000, enqueued,
-      refused: left > 0 ? mine.refused : null };
+      refused: left > 0 ? mine.refused : null, predict: mine.predict };
   } finally {
     await queue.close();
   }

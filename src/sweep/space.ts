@@ -11,7 +11,7 @@ import { resolveSchedule } from '../schedule/schedule.js';
 import { CYCLES, type Config, type Sweep } from './definition.js';
 import { commonSeed, configHash, trialSeed } from './hash.js';
 import { baseConfig } from './samplers/draw.js';
-import { isAdaptive, staticSampler } from './samplers/index.js';
+import { adaptiveConfigs, isAdaptive, staticSampler } from './samplers/index.js';
 import { streamSeed } from './samplers/random.js';
 import { CLI } from '../core/cli-name.js';
 
@@ -84,8 +84,8 @@ export function deriveCycles(config: Config, steps: number): { config: Config; l
 
 /** How many configs the sampler plans, before duplicates are dropped: an upper bound, computed without building them. */
 export function countConfigs(sweep: Sweep): number {
-  // An adaptive sampler creates `trials` configs as results arrive (ask.ts), none planned.
-  return isAdaptive(sweep) ? sweep.trials ?? 0 : staticSampler(sweep).count();
+  // An adaptive sampler creates its configs (`trials`, or as it counts them) as results arrive (ask.ts), none planned.
+  return isAdaptive(sweep) ? adaptiveConfigs(sweep) : staticSampler(sweep).count();
 }
 
 /** How many trials the sweep will have at most: configs x repeats, capped by budget.max_trials. */

@@ -65,13 +65,13 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
   test(`${name}: a trial keeps the origin it was added with (default plan), through claims and a copy`, async () => {
     const s = await open();
     const sw = await s.createSweep(sweepInput('o'));
-    await s.addTrials(sw.id, [trial('p'), { ...trial('s'), origin: 'startup' }, { ...trial('m'), origin: 'model' }]);
-    assert.deepEqual((await s.trials(sw.id)).map((t) => [t.number, t.origin]), [[1, 'plan'], [2, 'startup'], [3, 'model']]);
+    await s.addTrials(sw.id, [trial('p'), { ...trial('s'), origin: 'startup' }, { ...trial('m'), origin: 'model' }, { ...trial('a'), origin: 'anchor' }]);
+    assert.deepEqual((await s.trials(sw.id)).map((t) => [t.number, t.origin]), [[1, 'plan'], [2, 'startup'], [3, 'model'], [4, 'anchor']]);
     const r = await s.beginRun(sw.id, runInfo);
-    assert.deepEqual((await s.claimTrials(sw.id, r, 3)).map((t) => t.origin), ['plan', 'startup', 'model']);
+    assert.deepEqual((await s.claimTrials(sw.id, r, 4)).map((t) => t.origin), ['plan', 'startup', 'model', 'anchor']);
     const copy = await s.createSweep(sweepInput('o-copy'));
-    await s.importTrials(copy.id, [imported(1, 'x', { origin: 'model' }), imported(2, 'y')]);
-    assert.deepEqual((await s.trials(copy.id)).map((t) => t.origin), ['model', 'plan']);
+    await s.importTrials(copy.id, [imported(1, 'x', { origin: 'model' }), imported(2, 'y'), imported(3, 'z', { origin: 'anchor' })]);
+    assert.deepEqual((await s.trials(copy.id)).map((t) => t.origin), ['model', 'plan', 'anchor']);
     await s.close();
   });
 

@@ -2,14 +2,15 @@
 // sampler's rules on the sweep, its size, and each config it will run.
 
 import { CLI } from '../../core/cli-name.js';
+import { show } from '../../core/errors.js';
 import type { Problems } from '../../core/problems.js';
 import { yieldToEvents } from '../../core/yield.js';
 import { fromReferenceNames } from '../../schedule/params.js';
 import { resolveSchedule } from '../../schedule/schedule.js';
 import { scheduleProblems } from '../../schedule/validate.js';
 import { CYCLES, type Sweep } from '../definition.js';
-import { isAdaptive, methodOf, samplerEntry, type Method } from '../samplers/index.js';
-import { configs, countConfigs, countTrials, MAX_TRIALS, type PlanStats } from '../space.js';
+import { anchorPlansOf, isAdaptive, methodOf, samplerEntry, type Method } from '../samplers/index.js';
+import { configOfValues, configs, countConfigs, countTrials, MAX_TRIALS, type PlanStats } from '../space.js';
 import { firstAskProblem, MAX_MISSES } from '../ask.js';
 
 /** Called while the configs of a big sweep are checked (each is built and validated once). */
@@ -27,10 +28,28 @@ export async function checkRules(sweep: Sweep, method: Method, steps: number, pr
   // An adaptive sampler's configs do not exist yet: ask.ts drops a suggestion the schedule refuses
   // and redraws; a sweep none of whose first draws can run is refused here.
   if (problems.empty && !isAdaptive(sweep)) await checkConfigs(sweep, steps, problems, onProgress);
+  if (problems.empty) checkAnchors(sweep, steps, problems);
   if (problems.empty && isAdaptive(sweep)) {
     const problem = firstAskProblem(sweep, steps);
     if (problem !== null) problems.add('schedule', `no config of this space can run: ${MAX_MISSES} drawn in a row were refused, the last because ${problem}`, undefined, false);
   }
+}
+
+/** Each anchor a sampler plans from the file (the predict sampler's) must be a config that can run: refused at its key path. */
+function checkAnchors(sweep: Sweep, steps: number, problems: Problems): void {
+  for (const a of anchorPlansOf(sweep, steps)) {
+    const built = configOfValues(sweep, steps, a.values);
+    const why = 'problem' in built ? built.problem : scheduleLine(built.config, steps);
+    if (why !== null) problems.add(a.path, `${a.name} ${show(a.values)} cannot run: ${why}`, undefined, false);
+  }
+}
+
+/** The first rule a whole config breaks over the trainer's steps, as one line, or null. */
+function scheduleLine(config: Sweep['schedule'] | Record<string, unknown>, steps: number): string | null {
+  const input = fromReferenceNames(config as never);
+  let found = scheduleProblems(input);
+  if (found.length === 0) found = resolveSchedule(input).windowProblems({ steps });
+  return found.length === 0 ? null : found[0].message;
 }
 
 /** Refuses a sweep with more trials than MAX_TRIALS, counted without building a config. */

@@ -19,6 +19,12 @@
 //   worth) and adds the trials with their origin (startup or model; planned trials are 'plan');
 //   plan-check.ts accepts a suggested trial only inside the file's space. Any process with a free
 //   slot (a run or a worker, on any machine) asks, under the sweep's lock (ask.ts, Storage.askTrials).
+//   An adaptive sampler may also declare `configs` (how many configs it creates, when not
+//   `trials`), `anchors` (configs it plans from the file and suggests first, origin anchor:
+//   plan-check.ts accepts such a trial only as one of them) and, on the sampler, `curves` (a
+//   metric whose points ask.ts attaches to the history's complete configs of some origins), and
+//   may return fewer suggestions than asked (nothing now: the ask ends). The predict sampler
+//   (predict-sampler.ts) uses all four.
 // Adding a sampler: a file here exporting a SamplerEntry (sampler.ts) (its name, its options with their
 // defaults and rules, whether it samples min/max ranges, what `trials` means to it, extra rules on
 // the whole sweep, and create(), which builds a Sampler for a checked sweep), its entry in
@@ -29,12 +35,14 @@ import type { MethodName, MethodSpec, Sweep } from '../definition.js';
 import type { Method, Sampler, SamplerEntry, StaticSampler } from './sampler.js';
 import { grid } from './grid.js';
 import { random } from './random.js';
+import { canonicalJson } from '../hash.js';
+import { predict } from './predict-sampler.js';
 import { sobol } from './sobol.js';
 import { tpe } from './tpe-sampler.js';
 
-export type { AdaptiveSampler, Method, Observed, Sampler, SamplerEntry, SamplerOption, StaticSampler, Suggestion } from './sampler.js';
+export type { AdaptiveSampler, AskContext, Method, Observed, Sampler, SamplerEntry, SamplerOption, StaticSampler, Suggestion } from './sampler.js';
 
-export const SAMPLERS: Record<MethodName, SamplerEntry> = { grid, random, sobol, tpe };
+export const SAMPLERS: Record<MethodName, SamplerEntry> = { grid, random, sobol, tpe, predict };
 export const SAMPLER_NAMES = Object.keys(SAMPLERS) as MethodName[];
 
 /** The sampler of that name; throws listing the known ones. */
@@ -60,14 +68,16 @@ export function methodOf(spec: MethodSpec): Method {
  */
 export function canonicalMethod(method: Method): MethodSpec {
   const entry = samplerEntry(method.kind);
-  const differs = Object.entries(entry.options).filter(([key, o]) => method[key] !== undefined && method[key] !== o.default);
+  // Compared as canonical JSON: a list or mapping written out equal to its default is the default.
+  const differs = Object.entries(entry.options).filter(([key, o]) => method[key] !== undefined && canonicalJson(method[key]) !== canonicalJson(o.default));
   return differs.length === 0 ? entry.name : { kind: entry.name, ...Object.fromEntries(differs.map(([key]) => [key, method[key]])) };
 }
 
 /** The method as people read it: `grid`, `grid (order: shuffled)`, `sobol (scramble: true)`. */
 export function describeMethod(spec: MethodSpec): string {
   const method = methodOf(spec);
-  const options = Object.entries(samplerEntry(method.kind).options).filter(([, o]) => !o.retired).map(([key]) => `${key}: ${String(method[key])}`);
+  const text = (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+  const options = Object.entries(samplerEntry(method.kind).options).filter(([, o]) => !o.retired).map(([key]) => `${key}: ${text(method[key])}`);
   return options.length === 0 ? method.kind : `${method.kind} (${options.join(', ')})`;
 }
 
@@ -86,6 +96,18 @@ export function samplerOf(sweep: Sweep): Sampler {
 /** Whether the sweep's sampler creates its trials as results arrive (sweep/ask.ts) instead of planning them. */
 export function isAdaptive(sweep: Pick<Sweep, 'method'>): boolean {
   return samplerEntry(methodOf(sweep.method).kind).adaptive === true;
+}
+
+/** How many configs an adaptive sweep creates (before budget.max_trials): `trials`, unless its sampler counts otherwise. */
+export function adaptiveConfigs(sweep: Sweep): number {
+  const method = methodOf(sweep.method);
+  return samplerEntry(method.kind).configs?.(sweep, method) ?? sweep.trials ?? 0;
+}
+
+/** The anchors an adaptive sweep's sampler plans from the file (the predict sampler's), or none. */
+export function anchorPlansOf(sweep: Sweep, steps: number): { name: string; path: string; values: Record<string, unknown> }[] {
+  const method = methodOf(sweep.method);
+  return samplerEntry(method.kind).anchors?.(sweep, method, steps) ?? [];
 }
 
 /** The sweep's static sampler; an adaptive one plans nothing up front. */

@@ -1,6 +1,7 @@
 // What a sampler is (the contract in prose is index.ts's header): the interfaces every sampler
 // file implements, apart from the registry so that sampler files need not import it.
 
+import type { LossPoint } from '../../predict/windows.js';
 import type { Config, MethodName, Sweep } from '../definition.js';
 import type { Draw } from './draw.js';
 
@@ -23,12 +24,32 @@ export interface Observed {
   state: 'running' | 'complete' | 'diverged' | 'pruned' | 'failed';
   /** A pruned config: the step of its last reported value (a config stopped later ranks ahead, as in Optuna), when known. */
   step?: number;
+  /** Its config hash and the origin its trials were created with. */
+  hash?: string;
+  origin?: Suggestion['origin'];
+  /**
+   * For a sampler that asks for curves (AdaptiveSampler.curves), on a complete config: each
+   * complete repeat's points of that metric, once all were read; absent until then.
+   */
+  curves?: LossPoint[][];
 }
 
-/** A suggested config: its varied parameters only, and whether a model chose it or the startup draws did. */
+/**
+ * A suggested config: its varied parameters only (an anchor: the schedule keys it sets over the
+ * file's fixed ones), and whether a model chose it, the startup (model-free) draws did, or it is
+ * one of the anchors the sampler plans from the file (the predict sampler).
+ */
 export interface Suggestion {
   params: Config;
-  origin: 'startup' | 'model';
+  origin: 'startup' | 'model' | 'anchor';
+}
+
+/** What an ask knows beyond the history (sweep/ask.ts makes it). */
+export interface AskContext {
+  /** The trainer's step count. */
+  steps: number;
+  /** The config the sweep file builds from these values (its fixed keys, cycles derived, defaults filled in, constraints), or why it cannot run. */
+  build(values: Record<string, unknown>): { config: Config; hash: string } | { problem: string };
 }
 
 /** An adaptive sampler: suggests configs from the sweep's history (sweep/ask.ts asks it). */
@@ -37,9 +58,14 @@ export interface AdaptiveSampler {
   /**
    * The next n configs (their varied parameters), given every config so far in the order created
    * (maximize goals already negated); `random` is seeded from the sweep's seed and the number of
-   * trials so far. A suggestion already tried may come back: the caller redraws it.
+   * trials so far. A suggestion already tried may come back: the caller redraws it. Fewer than n
+   * (none) means it has nothing to suggest now (the predict sampler while its anchors train, or
+   * once its shortlist is created): the ask ends there. ask.ts always gives `context` (optional for
+   * callers that drive a sampler without a file: benchmarks, tests of samplers that need none).
    */
-  suggest(history: readonly Observed[], n: number, random: () => number): Suggestion[];
+  suggest(history: readonly Observed[], n: number, random: () => number, context?: AskContext): Suggestion[];
+  /** The metric whose points ask.ts reads for the history's complete configs of these origins (Observed.curves). */
+  readonly curves?: { metric: string; origins: readonly Suggestion['origin'][] };
 }
 
 export type Sampler = StaticSampler | AdaptiveSampler;
@@ -70,5 +96,15 @@ export interface SamplerEntry {
   adaptive?: boolean;
   /** Rules on the whole checked sweep, each with its key path. */
   check?(sweep: Sweep, method: Method): { path: string; message: string }[];
+  /** The metric whose curves the sampler reads (AdaptiveSampler.curves), with its key path: the file check requires one the trainer declares. */
+  curveMetric?(method: Method): { path: string; metric: string };
+  /** An adaptive sampler's number of configs when not simply `trials` (the predict sampler: its anchors and shortlist, capped by `trials`). */
+  configs?(sweep: Sweep, method: Method): number;
+  /**
+   * Configs the sampler plans from the file and suggests first with origin anchor, as values for
+   * AskContext.build, each with its name and the key path it comes from (for messages). A
+   * trial of origin anchor is accepted (plan-check.ts) only as one of these.
+   */
+  anchors?(sweep: Sweep, method: Method, steps: number): { name: string; path: string; values: Record<string, unknown> }[];
   create(sweep: Sweep, method: Method): Sampler;
 }

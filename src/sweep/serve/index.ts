@@ -39,6 +39,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageError, type RunRecord, type Storage, type TrialQueue } from '../../storage/types.js';
 import { isRunAlive } from '../liveness.js';
+import { predictSummary } from '../predict-report.js';
 import { rescans } from './discovery.js';
 import { Heartbeat, LOST_DB_MS } from './heartbeat.js';
 import { idlePass } from './idle.js';
@@ -152,7 +153,9 @@ class QueueServer implements Machine {
         }
       }
       await s.training?.executor.close();
-      reports.push({ sweep: s.item.sweep.name, runId: s.lastRunId, ranHere: s.ran, counts: s.counts, cancelled: s.state === 'cancelled', refused: s.refusal });
+      // A predict sweep's summary lines; the summary is a report, not work: if it cannot be read now, the worker's own summary goes without it.
+      const predict = failure ? [] : await predictSummary(this.storage, s.item.record.id, s.item.sweep, s.item.loaded.trainer.steps).catch(() => []);
+      reports.push({ sweep: s.item.sweep.name, runId: s.lastRunId, ranHere: s.ran, counts: s.counts, cancelled: s.state === 'cancelled', refused: s.refusal, predict });
     }
     if (failure) throw failure;
     return { sweeps: reports, stopped: this.stopped };

@@ -63,6 +63,8 @@ export interface ServedReport {
   cancelled: boolean;
   /** Why this worker stopped serving it (its files no longer match, or a trial row was edited), in a sentence, or null. */
   refused: string | null;
+  /** A predict sweep: the law's fit and its shortlist's ranks, as `run` prints them (predict-report.ts). */
+  predict?: string[];
 }
 
 /** One run of a sweep on this worker (session.ts): it ends at cancel, at a lapsed lease, at a refusal, or at the end. */

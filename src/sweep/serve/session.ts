@@ -5,6 +5,7 @@
 
 import { hostname } from 'node:os';
 import { askAndAdd } from '../ask.js';
+import type { LossPoint } from '../../predict/index.js';
 import { Dispatcher } from '../dispatch.js';
 import { editedRowMessage, planCheck } from '../plan-check.js';
 import { stepsOf } from '../progress.js';
@@ -36,12 +37,13 @@ export async function openSession(m: Machine, s: Serving): Promise<Session | nul
   // An adaptive sampler: this worker asks when it has a free slot and no job waits (ask.ts says how
   // asks on many machines take turns), after committing what ended here, so its history has it.
   const prunedSteps = new Map<number, number>(); // pruned trials' last steps, read once (ask.ts)
+  const curves = new Map<number, LossPoint[]>(); // complete trials' curves a sampler reads (ask.ts), read once
   const adaptive: Asking | undefined = isAdaptive(item.sweep) ? {
     slots: training.executor.slots,
     perSlot: training.cohortSize,
     ask: async (configs) => {
       await dispatcher.commitNow();
-      const added = await askAndAdd(storage, item.record.id, item.sweep, item.loaded.trainer.steps, configs, prunedSteps);
+      const added = await askAndAdd(storage, item.record.id, item.sweep, item.loaded.trainer.steps, configs, prunedSteps, curves);
       if (added.length > 0) await enqueueTrials(queue, item.record.id, added, training.cohortSize);
       s.counts.waiting += added.length;
       return added.length;

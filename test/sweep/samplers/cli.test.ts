@@ -51,7 +51,7 @@ test('the Sobol example plans 32 configs, and a bad method is refused with its k
   writeFileSync(join(dir, 'bayes.yaml'), shuffled.replace('{ kind: grid, order: shuffled }', '{ kind: bayes, startup_trials: 10 }'));
   const bayes = runCli(['run', 'bayes.yaml', '--dry-run'], { cwd: dir });
   assert.equal(bayes.status, 2);
-  assert.equal(bayes.stderr, 'lrsweep: bayes.yaml: 1 problem:\n  method.kind: must be one of grid, random, sobol, tpe, got "bayes"\n');
+  assert.equal(bayes.stderr, 'lrsweep: bayes.yaml: 1 problem:\n  method.kind: must be one of grid, random, sobol, tpe, predict, got "bayes"\n');
 });
 
 test('range-test --write gives a sampler that samples ranges (sobol, written nested) a log_uniform range for max_lr', async () => {

@@ -1,0 +1,28 @@
+// The configs a sweep ranks, best first: storage's ranking (bestConfigs: mean objective over
+// complete repeats), less the anchors that lie outside the sweep's space (the predict sampler's
+// constant run, say: trained to fit the law, no config of the space), ranks counted again
+// without them. Anchors inside the space are ranked like any config and named, so tables can
+// mark them. What `best` and the report rank.
+
+import type { RankedConfig, Storage } from '../storage/types.js';
+import type { Sweep } from './definition.js';
+import { anchorMarks } from './plan-check.js';
+
+export interface Ranked {
+  configs: RankedConfig[];
+  /** A sweep with anchors: the ranked anchors' names by config hash, and how many lie outside the space (not ranked); null without anchors. */
+  anchors: { names: Record<string, string>; outside: number } | null;
+}
+
+/** The top configs of the sweep (`steps`: the trainer's step count, as stored with the sweep). */
+export async function rankedConfigs(storage: Storage, sweepId: number, definition: Sweep, steps: number, top: number): Promise<Ranked> {
+  const marks = anchorMarks(definition, steps);
+  if (marks.size === 0) return { configs: await storage.bestConfigs(sweepId, top), anchors: null };
+  const outside = new Set([...marks].filter(([, m]) => !m.inside).map(([hash]) => hash));
+  const kept = (await storage.bestConfigs(sweepId, top + outside.size)).filter((c) => !outside.has(c.configHash)).slice(0, top);
+  // Ranks as the storage gives them (RANK(): ties share one, the next skips), over the configs kept.
+  const configs = kept.map((c) => ({ ...c }));
+  configs.forEach((c, i) => { c.rank = i > 0 && c.objective === configs[i - 1].objective ? configs[i - 1].rank : i + 1; });
+  const names = Object.fromEntries(configs.filter((c) => marks.has(c.configHash)).map((c) => [c.configHash, marks.get(c.configHash)!.name]));
+  return { configs, anchors: { names, outside: outside.size } };
+}
