@@ -153,8 +153,17 @@ ALTER TABLE trials ADD CONSTRAINT trials_state_check
   CHECK (state IN ('waiting', 'queued', 'running', 'complete', 'diverged', 'pruned', 'failed', 'interrupted'));
 `;
 
+// Version 7, as SQLite's: the claim order; the waiting indexes lead with it.
+const V7 = `
+ALTER TABLE trials ADD COLUMN claim_order integer NOT NULL DEFAULT 0;
+DROP INDEX trials_waiting;
+DROP INDEX trials_waiting_seed;
+CREATE INDEX trials_waiting ON trials (sweep_id, claim_order, number) WHERE state = 'waiting';
+CREATE INDEX trials_waiting_seed ON trials (sweep_id, seed, claim_order, number) WHERE state = 'waiting';
+`;
+
 export const PG_MIGRATIONS: { version: number; sql: string }[] = [
-  { version: 2, sql: V2 }, { version: 3, sql: V3 }, { version: 4, sql: V4 }, { version: 5, sql: V5 }, { version: 6, sql: V6 },
+  { version: 2, sql: V2 }, { version: 3, sql: V3 }, { version: 4, sql: V4 }, { version: 5, sql: V5 }, { version: 6, sql: V6 }, { version: 7, sql: V7 },
 ];
 
 /** Tables and views in the schema (search_path's first entry). */

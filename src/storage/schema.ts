@@ -285,6 +285,18 @@ CREATE INDEX trials_waiting_seed ON trials (sweep_id, seed, number) WHERE state 
 CREATE INDEX trials_complete ON trials (sweep_id, objective) WHERE state = 'complete';
 ${V2_VIEWS}`;
 
+// Version 7: a claim order (lrsweep predict --prioritise moves waiting trials to the front
+// without renumbering them): claims take waiting trials by (claim_order, number). Every trial
+// starts at 0, so an older sweep's trials are claimed in number order as before. The waiting
+// indexes lead with it, so a claim still starts at the rows it returns.
+const V7 = `
+ALTER TABLE trials ADD COLUMN claim_order INTEGER NOT NULL DEFAULT 0;
+DROP INDEX trials_waiting;
+DROP INDEX trials_waiting_seed;
+CREATE INDEX trials_waiting ON trials (sweep_id, claim_order, number) WHERE state = 'waiting';
+CREATE INDEX trials_waiting_seed ON trials (sweep_id, seed, claim_order, number) WHERE state = 'waiting';
+`;
+
 export const MIGRATIONS: { version: number; sql: string; after?: (db: Database) => void }[] = [
   { version: 1, sql: V1 },
   { version: 2, sql: V2, after: v2Steps },
@@ -292,6 +304,7 @@ export const MIGRATIONS: { version: number; sql: string; after?: (db: Database) 
   { version: 4, sql: V4 },
   { version: 5, sql: V5 },
   { version: 6, sql: V6 },
+  { version: 7, sql: V7 },
 ];
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
