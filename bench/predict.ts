@@ -122,10 +122,23 @@ function evaluateLaw(rec: Recording): void {
   }
 }
 
-/** The grid as replay sees it: trials in recorded order (config-major, repeats together), train_loss points, the objective as the final value. */
-function replayedGrid(rec: Recording): ReplayedTrial[] {
+/**
+ * The grid as replay sees it: train_loss points, the objective as the final value; numbered in
+ * the recorded order (the grid's listed order: config-major, repeats together), or with `shuffle`
+ * in a seeded order of configs (repeats together), as a grid with order: shuffled numbers them.
+ */
+function replayedGrid(rec: Recording, shuffle: number | null): ReplayedTrial[] {
+  const configs = [...new Set(rec.grid.map((t) => t.config))];
+  if (shuffle !== null) {
+    const random = mulberry32(shuffle);
+    for (let i = configs.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [configs[i], configs[j]] = [configs[j], configs[i]];
+    }
+  }
+  const ordered = configs.flatMap((c) => rec.grid.filter((t) => t.config === c));
   const timelines = new Map<string, ReturnType<typeof timelineOf>>();
-  return rec.grid.map((t, i) => {
+  return ordered.map((t, i) => {
     let timeline = timelines.get(t.config);
     if (!timeline) timelines.set(t.config, (timeline = timelineOf(t.params, rec.steps)));
     return {
@@ -136,10 +149,10 @@ function replayedGrid(rec: Recording): ReplayedTrial[] {
 }
 
 /** The law pruner replayed beside the others on the grid's train_loss curves; regret in the objective. */
-function replayLaw(rec: Recording, target: boolean): void {
-  const trials = replayedGrid(rec);
+function replayLaw(rec: Recording, target: boolean, shuffle: number | null): void {
+  const trials = replayedGrid(rec, shuffle);
   const specs = ['law', 'median:at=steps', 'median:at=cycle_ends', 'successive_halving:at=steps', 'successive_halving:at=cycle_ends'];
-  console.log(`pruners replayed on the grid's ${trials.length} train_loss curves (1 worker, trial order; regret in the objective, val_loss):`);
+  console.log(`pruners replayed on the grid's ${trials.length} train_loss curves in ${shuffle === null ? 'the listed order' : `a shuffled order (seed ${shuffle})`} (1 worker; regret in the objective, val_loss):`);
   for (const spec of specs) {
     const started = performance.now();
     const r = replay(trials, prunerOf(prunerFlag(spec, rec.steps, '--pruner', 'minimize')!), { workers: 1, steps: rec.steps, goal: 'minimize' });
@@ -192,7 +205,9 @@ export async function benchPredict(): Promise<void> {
   const repeats = new Set(rec.grid.map((t) => t.repeat)).size;
   console.log(`\n== Predict before training: ${configs} CAWR configs x ${repeats} repeats of ${rec.steps} steps (bench/fixtures/charlm-sweep.json) ==`);
   evaluateLaw(rec);
-  replayLaw(rec, true);
+  // The law pruner is fitted on the first trials to complete: in the listed order those are one
+  // corner of the grid (alike schedules), in a shuffled order they spread over it.
+  for (const shuffle of [null, 1, 2, 3]) replayLaw(rec, true, shuffle);
 
   // Speed: 10^4 candidates of 10^4 steps, curves from the WASM engine, the final value in O(T) each.
   const random = mulberry32(7);
@@ -220,5 +235,6 @@ export async function benchPredict(): Promise<void> {
   const m = await mlp();
   console.log(`\n== The same on lrsweep's built-in MLP, many epochs over small data (bench/record/mlp-grid.yaml: 36 configs x 2 repeats, ${m.steps} steps = 96 epochs of 240 samples); no target ==`);
   evaluateLaw(m);
-  replayLaw(m, false);
+  replayLaw(m, false, null);
+  replayLaw(m, false, 1);
 }

@@ -56,7 +56,7 @@ test('law keeps a restart schedule that median at steps stops after its restart,
   const law = replay(SWEEP, pruner('law'), o);
   assert.deepEqual(law.pruned.map((p) => p.number), [SLOW], JSON.stringify(law.pruned));
   assert.ok(law.pruned[0].step <= 60, `the worse schedule is stopped early (${law.pruned[0].step})`);
-  assert.match(law.pruned[0].reason, /^law: its predicted final [\d.]+ \(its points to step \d+ and its schedule\) is worse than [\d.]+, the law's prediction for the best complete trial 6, by more than the leave-one-out error [\d.e-]+ over 5 complete trials$/);
+  assert.match(law.pruned[0].reason, /^law: its predicted final [\d.]+ \(its points to step \d+ and its schedule\) is worse than [\d.]+, the law's prediction for the best complete trial 6 from its points to the same step, by more than the leave-one-out error [\d.e-]+ over 5 complete trials$/);
   assert.equal(law.bestSurvived, true);
   assert.equal(law.regret, 0);
   assert.ok(law.saved > 0.1, `saved ${law.saved}`);
