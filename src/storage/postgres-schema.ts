@@ -18,7 +18,7 @@ import type { PoolClient } from 'pg';
 import { PARAM_COLUMNS } from '../schedule/params.js';
 import { SchemaError } from './types.js';
 
-export const PG_SCHEMA_VERSION = 6;
+export const PG_SCHEMA_VERSION = 7;
 
 /** A generated column for a schedule parameter: its number in params, or NULL when params has no number there. */
 export function paramColumn(name: string): string {
