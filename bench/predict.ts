@@ -6,14 +6,27 @@
 // Spearman of predicted final training loss against the actual objective (val_loss), the regret
 // of training the anchors + the predicted top 5 against the grid's true best, and the share of the
 // grid's training steps that used; beside naive rankings (final LR, sum of LRs) and 8 random
-// configs. Then the speed of predicting 10^4 candidates of 10^4 steps.
-import { readFileSync } from 'node:fs';
+// configs. Then the law pruner (pruner: law) replayed on the same recorded curves beside median and
+// successive halving: trial-steps used, whether the best config survived, regret in units of the
+// repeats' spread (target: regret within the spread at no more than a quarter of the grid's
+// steps). Then the speed of predicting 10^4 candidates of 10^4 steps. Last, the same measures on a
+// built-in MLP sweep of many epochs over small data (bench/record/mlp-grid.yaml, trained here in
+// about a minute), the regime the law's evidence does not cover: no target, it says where it fails.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../src/core/random.js';
 import {
   fitLaw, predictFinal, lrCurveOf, minWindowFor, normaliserOf, prepareCurve, spearman, windowsOf, type FitRun, type LawParams,
 } from '../src/predict/index.js';
+import { openStorage } from '../src/storage/open.js';
 import type { Config } from '../src/sweep/definition.js';
+import { prunerOf } from '../src/sweep/pruners/index.js';
+import { timelineOf } from '../src/sweep/pruners/readings.js';
+import { prunerFlag } from '../src/sweep/pruners/spec.js';
+import { replay, type RecordedTrial as ReplayedTrial } from '../src/sweep/replay.js';
+import { runSweep } from '../src/sweep/run.js';
 
 interface RecordedTrial {
   config: string;
@@ -23,14 +36,25 @@ interface RecordedTrial {
   train_loss: [number, number][];
 }
 
+/** A recorded sweep: its anchors and its grid, every trial with its train_loss curve. */
 interface Recording {
+  name: string;
+  steps: number;
+  anchors: RecordedTrial[];
+  grid: RecordedTrial[];
+  /** The grid's config the restart anchor is. */
+  restartAnchor: Record<string, number>;
+  /** The window predictions average (the recording's reporting interval). */
+  window: number;
+}
+
+interface CharlmFixture {
   steps: number;
   sweeps: { 'charlm-anchors': RecordedTrial[]; 'charlm-grid': RecordedTrial[] };
 }
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/charlm-sweep.json', import.meta.url));
 const TOP = 5;
-const RESTART_ANCHOR = { first_cycle_steps: 500, cycle_mult: 1, gamma: 1, warmup_steps: 0 };
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const fmt = (x: number | null, d = 3) => (x === null ? 'n/a' : x.toFixed(d));
@@ -40,13 +64,10 @@ function runOf(t: RecordedTrial, steps: number, maxLr: number): FitRun {
   return { curve, windows: windowsOf(t.train_loss.map(([step, loss]) => ({ step, loss })), minWindowFor(steps)) };
 }
 
-const isRestartAnchor = (p: Config) => Object.entries(RESTART_ANCHOR).every(([k, v]) => p[k] === v);
-
-export async function benchPredict(): Promise<void> {
-  const rec = JSON.parse(readFileSync(process.env.PREDICT_FIXTURE ?? FIXTURE, 'utf8')) as Recording;
-  const steps = rec.steps;
-  const grid = rec.sweeps['charlm-grid'];
-  const anchors = rec.sweeps['charlm-anchors'];
+/** Per repeat: the law fitted on the anchors, every grid config predicted, the shortlist's regret. */
+function evaluateLaw(rec: Recording): void {
+  const { steps, grid, anchors, window } = rec;
+  const isRestartAnchor = (p: Config) => Object.entries(rec.restartAnchor).every(([k, v]) => p[k] === v);
   const configs = [...new Set(grid.map((t) => t.config))];
   const paramsOf = new Map(grid.map((t) => [t.config, t.params]));
   const objective = (config: string, repeat: number) => grid.find((t) => t.config === config && t.repeat === repeat)?.objective ?? NaN;
@@ -54,7 +75,6 @@ export async function benchPredict(): Promise<void> {
   const lrs = new Map(configs.map((c) => [c, lrCurveOf(paramsOf.get(c)!, steps)]));
   const maxLr = normaliserOf([...lrs.values()]);
   const curves = new Map(configs.map((c) => [c, prepareCurve(lrs.get(c)!, maxLr)]));
-  const window = 20;
 
   // Seed noise: the sd of a config's objective between repeats (paired differences / sqrt 2), after
   // the shift every config shares (one repeat's batches are easier: a common offset does not change ranks).
@@ -62,9 +82,9 @@ export async function benchPredict(): Promise<void> {
   const shift = mean(diffs);
   const noise = Math.sqrt(mean(diffs.map((d) => (d - shift) ** 2)) / 2);
   const between = spearman(configs.map((c) => objective(c, repeats[0])), configs.map((c) => objective(c, repeats[1] ?? repeats[0])));
-  console.log(`\n== Predict before training: ${configs.length} CAWR configs x ${repeats.length} repeats of ${steps} steps (bench/fixtures/charlm-sweep.json) ==`);
-  console.log(`seed noise: sd ${fmt(noise, 4)} nats between repeats (after their common shift of ${fmt(shift, 4)}); the repeats rank the configs alike at Spearman ${fmt(between)}`);
+  console.log(`seed noise: sd ${fmt(noise, 4)} between repeats (after their common shift of ${fmt(shift, 4)}); the repeats rank the configs alike at Spearman ${fmt(between)}`);
   const label = (c: string) => { const p = paramsOf.get(c)!; return `${p.first_cycle_steps}/${p.cycle_mult}/${p.gamma}/${p.warmup_steps}`; };
+  const finalTrainOf = (c: string, r: number) => mean(grid.filter((t) => t.config === c && t.repeat === r).map((t) => t.train_loss.slice(-1)[0][1]));
 
   for (const r of repeats) {
     const anchorRuns = [...anchors.filter((t) => t.repeat === r), ...grid.filter((t) => t.repeat === r && isRestartAnchor(t.params))];
@@ -94,11 +114,100 @@ export async function benchPredict(): Promise<void> {
     }
     randomRegret /= 20000;
     console.log(`repeat ${r}: fit on 3 anchors in ${fmt(fitSeconds, 1)} s; Spearman predicted vs actual ${fmt(rho)} (naive: final LR ${fmt(spearman(finalLr, actual))}, sum of LRs ${fmt(spearman(lrSum, actual))})`);
-    console.log(`  anchors + top ${TOP}: regret ${fmt(found - best, 4)} nats (seed noise sd ${fmt(noise, 4)}; anchors + ${TOP} random: ${fmt(randomRegret, 4)} expected) using ${fmt(share * 100, 0)}% of the grid's training steps`);
-    const finalTrain = configs.map((c) => mean(grid.filter((t) => t.config === c && t.repeat === r).map((t) => t.train_loss.slice(-1)[0][1])));
-    console.log(`  against the final train_loss window instead: Spearman ${fmt(spearman(predicted, finalTrain))}; shortlist (first_cycle_steps/cycle_mult/gamma/warmup_steps): ${shortlist.map(label).join(', ')}; true best ${label(configs[actual.indexOf(best)])}`);
-    console.log(`  predicted values off by ${fmt(mean(predicted.map((p, i) => Math.abs(p - mean(grid.filter((t) => t.config === configs[i] && t.repeat === r).map((t) => t.train_loss.slice(-1)[0][1]))))), 4)} nats on average (final train_loss window): a shortlist, not results`);
+    console.log(`  anchors + top ${TOP}: regret ${fmt(found - best, 4)} (seed noise sd ${fmt(noise, 4)}; anchors + ${TOP} random: ${fmt(randomRegret, 4)} expected) using ${fmt(share * 100, 0)}% of the grid's training steps`);
+    const finalTrain = configs.map((c) => finalTrainOf(c, r));
+    console.log(`  against the final train_loss window instead: Spearman ${fmt(spearman(predicted, finalTrain))}; the objective against the final train_loss: Spearman ${fmt(spearman(actual, finalTrain))}`);
+    console.log(`  shortlist (first_cycle_steps/cycle_mult/gamma/warmup_steps): ${shortlist.map(label).join(', ')}; true best ${label(configs[actual.indexOf(best)])}`);
+    console.log(`  predicted values off by ${fmt(mean(predicted.map((p, i) => Math.abs(p - finalTrain[i]))), 4)} on average (final train_loss window): a shortlist, not results`);
   }
+}
+
+/**
+ * The grid as replay sees it: train_loss points, the objective as the final value; numbered in
+ * the recorded order (the grid's listed order: config-major, repeats together), or with `shuffle`
+ * in a seeded order of configs (repeats together), as a grid with order: shuffled numbers them.
+ */
+function replayedGrid(rec: Recording, shuffle: number | null): ReplayedTrial[] {
+  const configs = [...new Set(rec.grid.map((t) => t.config))];
+  if (shuffle !== null) {
+    const random = mulberry32(shuffle);
+    for (let i = configs.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [configs[i], configs[j]] = [configs[j], configs[i]];
+    }
+  }
+  const ordered = configs.flatMap((c) => rec.grid.filter((t) => t.config === c));
+  const timelines = new Map<string, ReturnType<typeof timelineOf>>();
+  return ordered.map((t, i) => {
+    let timeline = timelines.get(t.config);
+    if (!timeline) timelines.set(t.config, (timeline = timelineOf(t.params, rec.steps)));
+    return {
+      number: i + 1, configHash: t.config, timeline, state: 'complete', final: t.objective,
+      points: t.train_loss.map(([step, loss]) => ({ step: step + 1, value: loss })),
+    };
+  });
+}
+
+/** The law pruner replayed beside the others on the grid's train_loss curves; regret in the objective. */
+function replayLaw(rec: Recording, target: boolean, shuffle: number | null): void {
+  const trials = replayedGrid(rec, shuffle);
+  const specs = ['law', 'median:at=steps', 'median:at=cycle_ends', 'successive_halving:at=steps', 'successive_halving:at=cycle_ends'];
+  console.log(`pruners replayed on the grid's ${trials.length} train_loss curves in ${shuffle === null ? 'the listed order' : `a shuffled order (seed ${shuffle})`} (1 worker; regret in the objective, val_loss):`);
+  for (const spec of specs) {
+    const started = performance.now();
+    const r = replay(trials, prunerOf(prunerFlag(spec, rec.steps, '--pruner', 'minimize')!), { workers: 1, steps: rec.steps, goal: 'minimize' });
+    const seconds = (performance.now() - started) / 1000;
+    const used = 1 - r.saved;
+    const met = r.regretInSpread !== null && r.regretInSpread <= 1 && used <= 0.25;
+    console.log(`  ${spec.padEnd(34)} steps used ${fmt(used * 100, 1).padStart(5)}%  pruned ${String(r.pruned.length).padStart(2)}  best survived ${r.bestSurvived ? 'yes' : 'no '}` +
+      `  regret ${fmt(r.regret, 4)} (${fmt(r.regretInSpread, 2)} x spread ${fmt(r.spread, 4)})  ${fmt(seconds, 1)} s${target && spec === 'law' ? `  target ${met ? 'met' : 'missed'}` : ''}`);
+  }
+}
+
+function charlm(): Recording {
+  const f = JSON.parse(readFileSync(process.env.PREDICT_FIXTURE ?? FIXTURE, 'utf8')) as CharlmFixture;
+  return {
+    name: 'charlm', steps: f.steps, anchors: f.sweeps['charlm-anchors'], grid: f.sweeps['charlm-grid'],
+    restartAnchor: { first_cycle_steps: 500, cycle_mult: 1, gamma: 1, warmup_steps: 0 }, window: 20,
+  };
+}
+
+/** Trains bench/record/mlp-anchors.yaml and mlp-grid.yaml (lrsweep's built-in MLP) and reads them back as a recording. */
+async function mlp(): Promise<Recording> {
+  const db = join(mkdtempSync(join(tmpdir(), 'lrsweep-bench-predict-')), 'mlp.db');
+  const sweeps: Record<string, RecordedTrial[]> = {};
+  let steps = 0;
+  for (const name of ['mlp-anchors', 'mlp-grid']) {
+    await runSweep({ file: fileURLToPath(new URL(`./record/${name}.yaml`, import.meta.url)), db, workers: 2 });
+    const storage = await openStorage(db, 'read');
+    try {
+      const sweep = (await storage.getSweep(name))!;
+      steps = sweep.steps;
+      const trials = (await storage.trials(sweep.id)).filter((t) => t.state === 'complete');
+      const points = await storage.points(trials.map((t) => t.id));
+      sweeps[name] = trials.map((t) => ({
+        config: t.configHash, repeat: t.repeat, params: t.params as Config, objective: t.objective!,
+        train_loss: (points.get(t.id) ?? []).filter((p) => p.values.train_loss !== undefined && p.step !== null).map((p) => [p.step!, p.values.train_loss]),
+      }));
+    } finally {
+      await storage.close();
+    }
+  }
+  return {
+    name: 'mlp', steps, anchors: sweeps['mlp-anchors'], grid: sweeps['mlp-grid'],
+    restartAnchor: { first_cycle_steps: 360, cycle_mult: 1, gamma: 1, warmup_steps: 0 }, window: steps / 96,
+  };
+}
+
+export async function benchPredict(): Promise<void> {
+  const rec = charlm();
+  const configs = new Set(rec.grid.map((t) => t.config)).size;
+  const repeats = new Set(rec.grid.map((t) => t.repeat)).size;
+  console.log(`\n== Predict before training: ${configs} CAWR configs x ${repeats} repeats of ${rec.steps} steps (bench/fixtures/charlm-sweep.json) ==`);
+  evaluateLaw(rec);
+  // The law pruner is fitted on the first trials to complete: in the listed order those are one
+  // corner of the grid (alike schedules), in a shuffled order they spread over it.
+  for (const shuffle of [null, 1, 2, 3]) replayLaw(rec, true, shuffle);
 
   // Speed: 10^4 candidates of 10^4 steps, curves from the WASM engine, the final value in O(T) each.
   const random = mulberry32(7);
@@ -122,4 +231,10 @@ export async function benchPredict(): Promise<void> {
   const cpuSeconds = process.cpuUsage(cpu).user / 1e6;
   // CPU time beside wall time: on a shared machine the wall time says more about the other sessions.
   console.log(`speed: 10^4 candidates of 10^4 steps predicted in ${fmt(total, 2)} s wall, ${fmt(cpuSeconds, 2)} s CPU (${fmt(curveMs / 1000, 2)} s wall, ${fmt(curveCpu / 1e6, 2)} s CPU of it computing and preparing their curves) [checksum ${sink.toFixed(3)}]`);
+
+  const m = await mlp();
+  console.log(`\n== The same on lrsweep's built-in MLP, many epochs over small data (bench/record/mlp-grid.yaml: 36 configs x 2 repeats, ${m.steps} steps = 96 epochs of 240 samples); no target ==`);
+  evaluateLaw(m);
+  replayLaw(m, false, null);
+  replayLaw(m, false, 1);
 }

@@ -4,6 +4,9 @@
 // shown (not identifiable from a few runs); its values are a shortlist to confirm by training.
 // Candidates: a grid's untried configs; for any other sampler, `--candidates` scrambled Sobol
 // points of the sweep's parameters (sobol.ts maps ranges and values lists alike).
+// `--prioritise`: on a grid sweep, the shortlist's waiting trials move to the front of the claims
+// (sweep/prioritise.ts); on any other sweep its waiting trials are not the predicted configs, so
+// it only advises (adding configs is the `predict` sampler's job) and changes nothing.
 
 import type { Argv } from 'yargs';
 import { TRAINING_LOSS, type MetricPoint } from '../core/trial.js';
@@ -17,7 +20,8 @@ import {
   windowsOf, type FitRun, type HeldOut, type LeaveOneOut, type LossPoint, type TrainedConfig,
 } from '../predict/index.js';
 import { intFlag } from './flags.js';
-import { emit, withDb, withFormat, withSweep, type Output } from './common.js';
+import { prioritiseConfigs, type Prioritised } from '../sweep/prioritise.js';
+import { emit, openSweep, withDb, withFormat, type Output } from './common.js';
 
 export const command = 'predict <name>';
 export const describe = 'Predict the untried configs of a sweep from its trained trials\' loss curves (a shortlist to train, checked by leave-one-out)';
@@ -29,8 +33,10 @@ export function builder(y: Argv) {
     .option('top', { nargs: 1, coerce: intFlag('top', 1), default: 10, describe: 'How many untried configs to show' })
     .option('candidates', { nargs: 1, coerce: intFlag('candidates', 1), default: 1024, describe: 'Sweeps other than grids: how many Sobol points of the space to predict' })
     .option('seed', { nargs: 1, coerce: intFlag('seed', 0), default: 0, describe: 'Seed of the fit\'s starts (the same seed, the same predictions)' })
+    .option('prioritise', { type: 'boolean', default: false, describe: 'Grid sweeps: move the shown configs\' waiting trials to the front of the claims, best predicted first (other sweeps: advice only, nothing changes)' })
     .example('$0 predict charlm-grid --top 5', 'The five untried configs predicted best')
-    .example('$0 predict charlm-grid --format json', 'The same as JSON, with the leave-one-out Spearman');
+    .example('$0 predict charlm-grid --format json', 'The same as JSON, with the leave-one-out Spearman')
+    .example('$0 predict charlm-grid --top 5 --prioritise', 'Train the five predicted best next (workers claim them first)');
 }
 
 export interface PredictedConfig {
@@ -54,6 +60,10 @@ export interface PredictResult {
   leaveOneOut: (Omit<LeaveOneOut, 'configs'> & { configs: (HeldOut & { params: Record<string, number | string | null> })[] }) | null;
   candidates: { source: 'grid' | 'sobol'; count: number };
   top: PredictedConfig[];
+  /** --prioritise on a grid: the trials moved to the front (null: not asked, or not a grid). */
+  prioritised: Prioritised | null;
+  /** --prioritise on any other sweep: what to do instead (nothing was changed). */
+  advice: string | null;
 }
 
 /** A trial's training-loss points by step index; epoch e (from 1) ends at step e·(steps/epochs) − 1. */
@@ -74,8 +84,10 @@ function candidateConfigs(definition: Sweep, steps: number, count: number): { so
   return { source: grid ? 'grid' : 'sobol', list };
 }
 
-export async function predict(o: { db: string; name: string; metric: string; top: number; candidates: number; seed: number }): Promise<PredictResult> {
-  return withSweep(o.db, o.name, async ({ storage, sweep, definition }) => {
+export async function predict(o: { db: string; name: string; metric: string; top: number; candidates: number; seed: number; prioritise?: boolean }): Promise<PredictResult> {
+  // Opened for writing only to prioritise; nothing is written before the shortlist is made.
+  const { storage, sweep, definition } = await openSweep(o.db, o.name, o.prioritise ? 'write' : 'read');
+  try {
     const steps = sweep.steps;
     const sign = definition.objective.goal === 'maximize' ? -1 : 1;
     const complete = (await storage.trials(sweep.id)).filter((t) => t.state === 'complete' && t.objective !== null);
@@ -124,6 +136,13 @@ export async function predict(o: { db: string; name: string; metric: string; top
     const keys = Object.keys(definition.parameters);
     const paramsOf = (hash: string) => pickParams(byConfig.get(hash)![0].trial.params as Config, keys);
     const order = predicted.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).slice(0, o.top);
+    let prioritised: Prioritised | null = null;
+    let advice: string | null = null;
+    if (o.prioritise && source === 'grid') prioritised = await prioritiseConfigs(storage, sweep.id, order.map(([, i]) => untried[i].hash));
+    else if (o.prioritise) {
+      advice = `--prioritise: sweep ${o.name} samples with ${methodOf(definition.method).kind}, not a grid: its waiting trials are not these configs, so nothing was changed; ` +
+        'to train the shortlist, add its configs as a values grid in a sweep file, or use method: {kind: predict}';
+    }
     return {
       sweep: o.name, metric: o.metric, objective: { metric: definition.objective.metric, goal: definition.objective.goal }, keys,
       trained: { configs: trained.length, runs: usable.length },
@@ -131,8 +150,11 @@ export async function predict(o: { db: string; name: string; metric: string; top
       leaveOneOut: loo && { ...loo, configs: loo.configs.map((c) => ({ ...c, params: paramsOf(c.key) })) },
       candidates: { source, count: untried.length },
       top: order.map(([p, i], r) => ({ rank: r + 1, predicted: p, config: untried[i].hash, params: pickParams(untried[i].config, keys) })),
+      prioritised, advice,
     };
-  });
+  } finally {
+    await storage.close();
+  }
 }
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -149,10 +171,15 @@ export function present(r: PredictResult, format: TableFormat): Output {
         sweep: r.sweep, metric: r.metric, objective: r.objective, trained: r.trained, fit: r.fit, window: r.window, candidates: r.candidates,
         leave_one_out: loo && { spearman: loo.spearman, mean_abs_error: loo.meanAbsError, configs: loo.configs, skipped: loo.skipped },
         top: r.top.map((c) => ({ rank: c.rank, predicted: c.predicted, ...c.params, config: c.config })),
+        prioritised: r.prioritised, advice: r.advice,
       }, null, 2)}\n`,
     };
   }
-  if (format === 'csv') return { stdout: render(rows, columns, 'csv') };
+  const notes = [
+    ...(r.prioritised ? [prioritisedText(r.prioritised)] : []),
+    ...(r.advice ? [r.advice] : []),
+  ];
+  if (format === 'csv') return { stdout: render(rows, columns, 'csv'), ...(notes.length ? { stderr: `${notes.join('\n')}\n` } : {}) };
   const lines: string[] = [];
   lines.push(`${r.sweep}: the law fitted to ${r.metric} of ${r.trained.runs} complete trials (${r.trained.configs} configs, ${r.fit.windows} windows; typical |log residual| ${r.fit.residual.toPrecision(2)})`);
   const loo = r.leaveOneOut;
@@ -164,11 +191,19 @@ export function present(r: PredictResult, format: TableFormat): Output {
     if (worst.length) lines.push(`worst misses: ${worst.map((c) => `${label(c.params)} predicted #${c.predictedRank}, actual #${c.actualRank} (${r.metric} ${fixed(c.predicted)} predicted, ${fixed(c.actual)} actual)`).join('; ')}`);
   } else lines.push(`leave-one-out needs at least 3 trained configs; ${r.trained.configs} trained: train more before trusting the ranking`);
   lines.push(`${r.candidates.count} untried configs (${r.candidates.source === 'grid' ? 'the grid\'s' : 'Sobol points of the space'}), best predicted first; a shortlist to train, not results:`);
-  return { stdout: `${lines.join('\n')}\n${render(rows, columns, 'table')}` };
+  return { stdout: `${lines.join('\n')}\n${render(rows, columns, 'table')}${notes.map((n) => `${n}\n`).join('')}` };
+}
+
+function prioritisedText(p: Prioritised): string {
+  const n = p.trials.length;
+  const jobs = p.jobs === null ? '' : `; ${p.jobs} queue job${p.jobs === 1 ? '' : 's'} reordered`;
+  return n === 0
+    ? 'prioritised: none of these configs has a waiting trial; nothing moved'
+    : `prioritised: ${n} waiting trial${n === 1 ? '' : 's'} of these configs move${n === 1 ? 's' : ''} to the front of the claims, in this order: ${p.trials.map((t) => `#${t}`).join(', ')}${jobs}`;
 }
 
 type Args = Awaited<ReturnType<typeof builder>['argv']>;
 
 export async function handler(argv: Args): Promise<void> {
-  emit(present(await predict({ db: argv.db, name: argv.name, metric: argv.metric, top: argv.top, candidates: argv.candidates, seed: argv.seed }), argv.format));
+  emit(present(await predict({ db: argv.db, name: argv.name, metric: argv.metric, top: argv.top, candidates: argv.candidates, seed: argv.seed, prioritise: argv.prioritise }), argv.format));
 }

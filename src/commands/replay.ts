@@ -59,7 +59,7 @@ export function storedSteps(definition: Sweep, steps: number): TrialSteps {
 export async function replaySweep(o: { db: string; name: string; pruners: string[]; workers?: number }): Promise<ReplayReport> {
   return withSweep(o.db, o.name, async ({ storage, sweep, definition }) => {
     const specs = o.pruners.map((text) => {
-      const spec = prunerFlag(text, sweep.steps);
+      const spec = prunerFlag(text, sweep.steps, '--pruner', sweep.goal);
       if (spec === null) throw new UsageError('--pruner: none replays nothing; give a pruner, e.g. median');
       return spec;
     });

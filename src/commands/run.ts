@@ -34,7 +34,7 @@ export function builder(y: Argv) {
     .option('dry-run', { type: 'boolean', default: false, describe: 'Check the file, print the number of trials and the first configs, run nothing' })
     .option('enqueue-only', { type: 'boolean', default: false, describe: 'PostgreSQL --db: register and enqueue the sweep, and leave its trials to `lrsweep worker`' })
     .option('trials-dir', { type: 'string', nargs: 1, describe: 'Command trainers: where each trial\'s directory goes  [default: $LRSWEEP_TRIALS_DIR, else ./lrsweep-trials]' })
-    .option('pruner', { type: 'string', nargs: 1, coerce: pruned, describe: 'Replaces the file\'s pruner: KIND[:KEY=VALUE,...] (median, successive_halving; e.g. successive_halving:reduction=3,at=cycle_ends), or none' })
+    .option('pruner', { type: 'string', nargs: 1, coerce: pruned, describe: 'Replaces the file\'s pruner: KIND[:KEY=VALUE,...] (median, successive_halving, law; e.g. successive_halving:reduction=3,at=cycle_ends), or none' })
     .option('lint', { type: 'boolean', default: true, describe: 'Warn on stderr about schedule traps in the sweep\'s configs (--no-lint: silence; a file can ignore rules with lint.ignore)' })
     .example('$0 run sweeps/quickstart.yaml', 'Run the quickstart sweep into lrsweep.db')
     .example('$0 run sweeps/cawr-grid.yaml --workers 2 --db results.db', 'A bigger grid, in another database')

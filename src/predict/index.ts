@@ -14,7 +14,8 @@
 //   start gives a finite law.
 // - predictFinal(params, curve, window) predicts the mean training loss over the last `window` steps.
 //   lossCurve gives the whole predicted curve (O(T^2); the law pruner's need: a running trial's
-//   points so far plus its known remaining schedule are a run like any other).
+//   points so far plus its known remaining schedule are a run like any other). meanResidual(params,
+//   curve, windows) says how far a run's windows sit from the law (the law pruner's calibration).
 // - The fitted parameters are NOT identifiable from a few runs (two seeds gave very different
 //   values with the same rankings): callers show predictions and rankings, never the parameters.
 // - leaveOneOut(configs, fit, window) says how far to trust it (Spearman against the objective,
@@ -34,10 +35,11 @@ import type { KindName } from '../schedule/kinds/index.js';
 import { prepareCurve, type LawCurve } from './law.js';
 
 export { finalLoss, lossAt, lossCurve, prepareCurve, firstPeak, LAW_PARAM_NAMES, type LawCurve, type LawParams } from './law.js';
-export { fitLaw, FitError, FIT_DEFAULTS, MIN_WINDOWS, type FitOptions, type FitRun, type LawFit } from './fit.js';
+export { fitLaw, FitError, FIT_DEFAULTS, FIT_FROM, MIN_WINDOWS, type FitOptions, type FitRun, type LawFit } from './fit.js';
 export { leaveOneOut, type LeaveOneOut, type HeldOut, type TrainedConfig } from './leave-one-out.js';
 export { spearman, ranks } from './agreement.js';
 export { predictFinal } from './predict-final.js';
+export { meanResidual } from './window-residual.js';
 export { curveProblem, windowsOf, minWindowFor, type LossPoint, type LossWindow } from './windows.js';
 export { configRuns, finalWindowOf, lossPoints } from './from-trials.js';
 

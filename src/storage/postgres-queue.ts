@@ -210,6 +210,37 @@ export class PgBossQueue implements TrialQueue {
     return added.trials;
   }
 
+  /**
+   * After prioritiseTrials (see types.ts): each job no worker has taken whose priority is not
+   * that of the lowest rank among its trials is cancelled and inserted again, same key and
+   * trials, at that priority; in one transaction under enqueue's lock, its jobs locked (FOR
+   * UPDATE) so that no fetch takes one meanwhile (fetch skips locked jobs). pg-boss has no call
+   * that changes a job's priority: cancel and insert are its own.
+   */
+  async reorder(sweepId: number, ranks: ReadonlyMap<number, number>): Promise<number> {
+    const name = await this.ensure(sweepId);
+    return this.underLock(sweepId, async (client) => {
+      const { rows } = await client.query<{ id: string; data: { trials: number[] }; key: string | null; priority: number }>(
+        `SELECT id, data, singleton_key AS key, priority FROM "${this.target.schema}".job WHERE name = $1 AND state < 'active' FOR UPDATE`, [name]);
+      const moved = rows.flatMap((r) => {
+        const known = r.data.trials.map((id) => ranks.get(id)).filter((x): x is number => x !== undefined);
+        if (known.length === 0) return [];
+        const priority = -Math.min(...known);
+        return priority === r.priority ? [] : [{ ...r, priority }];
+      });
+      if (moved.length === 0) return 0;
+      const db = bossDb(client);
+      await this.boss.cancel(name, moved.map((r) => r.id), { db });
+      for (let i = 0; i < moved.length; i += INSERT_SLICE) {
+        await this.boss.insert(moved.slice(i, i + INSERT_SLICE).map((r) => ({
+          name, data: r.data, singletonKey: r.key ?? undefined, priority: r.priority,
+          retryLimit: RETRY_LIMIT, retryDelay: 0, retryBackoff: false, expireInSeconds: EXPIRE_SECONDS,
+        })), { db });
+      }
+      return moved.length;
+    });
+  }
+
   /** Statistics of the queue's table (pg-boss's partition of job), so that fetch's plan walks FETCH_INDEX. */
   private async analyze(name: string): Promise<void> {
     const schema = `"${this.target.schema}"`;

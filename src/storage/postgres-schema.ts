@@ -153,11 +153,17 @@ ALTER TABLE trials ADD CONSTRAINT trials_state_check
   CHECK (state IN ('waiting', 'queued', 'running', 'complete', 'diverged', 'pruned', 'failed', 'interrupted'));
 `;
 
-// Version 7, as SQLite's: the 'anchor' origin (the predict sampler's anchor runs). V5 made the
-// origin CHECK as a column constraint, which PostgreSQL names trials_origin_check.
+// Version 7, as SQLite's: the 'anchor' origin (the predict sampler's anchor runs; V5 made the
+// origin CHECK as a column constraint, which PostgreSQL names trials_origin_check), and the claim
+// order (predict --prioritise), with the waiting indexes leading with it.
 const V7 = `
 ALTER TABLE trials DROP CONSTRAINT trials_origin_check;
 ALTER TABLE trials ADD CONSTRAINT trials_origin_check CHECK (origin IN ('plan', 'startup', 'model', 'anchor'));
+ALTER TABLE trials ADD COLUMN claim_order integer NOT NULL DEFAULT 0;
+DROP INDEX trials_waiting;
+DROP INDEX trials_waiting_seed;
+CREATE INDEX trials_waiting ON trials (sweep_id, claim_order, number) WHERE state = 'waiting';
+CREATE INDEX trials_waiting_seed ON trials (sweep_id, seed, claim_order, number) WHERE state = 'waiting';
 `;
 
 export const PG_MIGRATIONS: { version: number; sql: string }[] = [

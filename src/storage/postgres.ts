@@ -118,17 +118,17 @@ const METRIC_ARRAYS = 'unnest($1::bigint[], $2::int[], $3::int[], $4::bigint[], 
  * sweep's finished trials. Claims skip rows another claimer has locked this instant.
  */
 export const PG_CLAIMS = {
-  // The first waiting trials in number order (index trials_waiting).
+  // The first waiting trials in claim order (index trials_waiting).
   claim: `UPDATE trials t SET ${CLAIM_SET}
-          FROM (SELECT id FROM trials WHERE sweep_id = $1 AND state = 'waiting' ORDER BY number LIMIT $3 FOR UPDATE SKIP LOCKED) c
+          FROM (SELECT id FROM trials WHERE sweep_id = $1 AND state = 'waiting' ORDER BY claim_order, number LIMIT $3 FOR UPDATE SKIP LOCKED) c
           WHERE t.id = c.id RETURNING ${trialColumns('t.')}`,
   // A cohort: waiting trials with the seed of the first waiting one (common random numbers): that
   // seed from trials_waiting, then that seed's waiting trials from trials_waiting_seed (filtering
   // trials_waiting by seed visited every waiting trial when each config has its own seed).
   claimSameSeed: `UPDATE trials t SET ${CLAIM_SET}
           FROM (SELECT id FROM trials WHERE sweep_id = $1 AND state = 'waiting'
-                AND seed = (SELECT seed FROM trials WHERE sweep_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
-                ORDER BY number LIMIT $3 FOR UPDATE SKIP LOCKED) c
+                AND seed = (SELECT seed FROM trials WHERE sweep_id = $1 AND state = 'waiting' ORDER BY claim_order, number LIMIT 1 FOR UPDATE SKIP LOCKED)
+                ORDER BY claim_order, number LIMIT $3 FOR UPDATE SKIP LOCKED) c
           WHERE t.id = c.id RETURNING ${trialColumns('t.')}`,
   // The best complete trial's objective by the sweep's goal: one probe of trials_complete at either end.
   bestTrial: `SELECT CASE WHEN s.goal = 'maximize'
@@ -138,6 +138,10 @@ export const PG_CLAIMS = {
 } as const;
 
 const SQL = {
+  // Each trial at its place in the list given, below the lowest claim order a waiting trial has (and 0).
+  prioritise: `UPDATE trials t SET claim_order = u.o + (SELECT LEAST(COALESCE(MIN(claim_order), 0), 0) FROM trials WHERE sweep_id = $1 AND state = 'waiting')
+          FROM unnest($2::bigint[], $3::int[]) AS u(id, o)
+          WHERE t.id = u.id AND t.sweep_id = $1 AND t.state = 'waiting'`,
   ...PG_CLAIMS,
   // Numbered after the highest number the sweep has given, in the order given, only the trials not
   // there yet (the caller holds the sweep's row lock).
@@ -527,6 +531,19 @@ export class PostgresStorage implements Storage {
       ? await this.fastWrite<TrialRow>('claim_same_seed', SQL.claimSameSeed, [sweepId, runId, limit])
       : await this.fastWrite<TrialRow>('claim', SQL.claim, [sweepId, runId, limit]);
     return trialsByNumber(rows);
+  }
+
+  async prioritiseTrials(sweepId: number, trialIds: number[]): Promise<number> {
+    const ids = [...new Set(trialIds)];
+    if (ids.length === 0) return 0;
+    return this.tx(async (c) => {
+      // The sweep's lock serializes two prioritisations (claims never take it). Then one statement:
+      // claims skip the rows it holds for that instant only (SKIP LOCKED), and a row a claim holds
+      // is waited for and then, no longer waiting, left alone.
+      await c.query('SELECT 1 FROM sweeps WHERE id = $1 FOR UPDATE', [sweepId]);
+      const r = await c.query(SQL.prioritise, [sweepId, ids, ids.map((_, i) => i - ids.length)]);
+      return r.rowCount ?? 0;
+    });
   }
 
   async commit(runId: number, batch: TrialBatch): Promise<number[]> {

@@ -38,11 +38,12 @@ export interface TrialRow {
   provenance: string | null;
   process: string | null;
   origin: TrialOrigin;
+  claim_order: number;
 }
 
 /** The trial columns TrialRow holds, in its order. */
 export const TRIAL_COLUMNS = ['id', 'sweep_id', 'number', 'config_hash', 'repeat', 'params', 'seed', 'state', 'objective', 'run_id', 'attempts', 'error',
-  'created_at', 'started_at', 'finished_at', 'duration_ms', 'provenance', 'process', 'origin'] as const;
+  'created_at', 'started_at', 'finished_at', 'duration_ms', 'provenance', 'process', 'origin', 'claim_order'] as const;
 
 /**
  * The columns of an ask's history (Storage.askTrials): a trial's all but provenance and process,
@@ -57,6 +58,7 @@ export function trialOf(r: TrialRow): TrialRecord {
     seed: r.seed, state: r.state, objective: r.objective, runId: r.run_id, attempts: r.attempts, error: r.error,
     createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, durationMs: r.duration_ms,
     provenance: parseJson(r.provenance), process: parseJson<ProcessRecord>(r.process), origin: r.origin,
+    claimOrder: Number(r.claim_order),
   };
 }
 

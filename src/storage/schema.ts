@@ -285,12 +285,23 @@ CREATE INDEX trials_waiting_seed ON trials (sweep_id, seed, number) WHERE state 
 CREATE INDEX trials_complete ON trials (sweep_id, objective) WHERE state = 'complete';
 ${V2_VIEWS}`;
 
-// Version 7: an 'anchor' origin (the predict sampler's anchor runs, planned from the sweep file
-// and trained before the law's shortlist). SQLite cannot alter a CHECK, so the trials table is
-// rebuilt as version 6 rebuilt it (version 6's own statements, with the new origin CHECK and the
-// table's temporary name; its columns and indexes are what version 6 left), views made again.
+// Version 7, two changes:
+// - An 'anchor' origin (the predict sampler's anchor runs, planned from the sweep file and
+//   trained before the law's shortlist). SQLite cannot alter a CHECK, so the trials table is
+//   rebuilt as version 6 rebuilt it (version 6's own statements, with the new origin CHECK and the
+//   table's temporary name; its columns and indexes are what version 6 left), views made again.
+// - A claim order (lrsweep predict --prioritise moves waiting trials to the front without
+//   renumbering them): claims take waiting trials by (claim_order, number). Every trial starts at
+//   0, so an older sweep's trials are claimed in number order as before. The waiting indexes lead
+//   with it, so a claim still starts at the rows it returns.
 const V6_ORIGIN_CHECK = "CHECK (origin IN ('plan', 'startup', 'model'))";
-const V7 = V6.replace(V6_ORIGIN_CHECK, "CHECK (origin IN ('plan', 'startup', 'model', 'anchor'))").replaceAll('trials_v6', 'trials_v7');
+const V7 = V6.replace(V6_ORIGIN_CHECK, "CHECK (origin IN ('plan', 'startup', 'model', 'anchor'))").replaceAll('trials_v6', 'trials_v7') + `
+ALTER TABLE trials ADD COLUMN claim_order INTEGER NOT NULL DEFAULT 0;
+DROP INDEX trials_waiting;
+DROP INDEX trials_waiting_seed;
+CREATE INDEX trials_waiting ON trials (sweep_id, claim_order, number) WHERE state = 'waiting';
+CREATE INDEX trials_waiting_seed ON trials (sweep_id, seed, claim_order, number) WHERE state = 'waiting';
+`;
 
 export const MIGRATIONS: { version: number; sql: string; after?: (db: Database) => void }[] = [
   { version: 1, sql: V1 },

@@ -127,17 +127,17 @@ const CLAIM_SET = "state = 'queued', run_id = @run, attempts = attempts + 1, err
  * trials (schema version 4), so that its cost does not grow with the sweep's finished trials.
  */
 export const SQLITE_CLAIMS = {
-  // The first waiting trials, in number order (index trials_waiting).
+  // The first waiting trials, in claim order (index trials_waiting).
   claim: `UPDATE trials SET ${CLAIM_SET}
-          WHERE id IN (SELECT id FROM trials WHERE sweep_id = @sweep AND state = 'waiting' ORDER BY number LIMIT @limit)
+          WHERE id IN (SELECT id FROM trials WHERE sweep_id = @sweep AND state = 'waiting' ORDER BY claim_order, number LIMIT @limit)
           RETURNING ${TRIAL_COLUMNS}`,
   // A cohort: waiting trials with the seed of the first waiting one (common random numbers). The
   // first one's seed comes from trials_waiting, then trials_waiting_seed walks that seed's waiting
   // trials only (with a seed per config, filtering the waiting index visited every waiting trial).
   claimSameSeed: `UPDATE trials SET ${CLAIM_SET}
           WHERE id IN (SELECT id FROM trials WHERE sweep_id = @sweep AND state = 'waiting'
-                         AND seed = (SELECT seed FROM trials WHERE sweep_id = @sweep AND state = 'waiting' ORDER BY number LIMIT 1)
-                       ORDER BY number LIMIT @limit)
+                         AND seed = (SELECT seed FROM trials WHERE sweep_id = @sweep AND state = 'waiting' ORDER BY claim_order, number LIMIT 1)
+                       ORDER BY claim_order, number LIMIT @limit)
           RETURNING ${TRIAL_COLUMNS}`,
   // The best complete trial's objective: one probe of trials_complete at either end.
   bestMin: "SELECT MIN(objective) AS v FROM trials WHERE sweep_id = @sweep AND state = 'complete'",
@@ -199,6 +199,9 @@ export class SqliteStorage implements Storage {
                 WHERE sweep_id = @sweep AND id IN (SELECT value FROM json_each(@ids)) AND state IN ('waiting', 'interrupted')
                   AND EXISTS (SELECT 1 FROM runs WHERE id = @run AND status = 'running')
                 RETURNING ${TRIAL_COLUMNS}`),
+      // prioritiseTrials: the lowest claim order a waiting trial has (one probe of trials_waiting), then each trial moved.
+      lowestWaiting: p("SELECT MIN(claim_order) AS v FROM trials WHERE sweep_id = @sweep AND state = 'waiting'"),
+      prioritise: p("UPDATE trials SET claim_order = @order WHERE id = @id AND sweep_id = @sweep AND state = 'waiting'"),
       claim: p(SQLITE_CLAIMS.claim),
       claimSameSeed: p(SQLITE_CLAIMS.claimSameSeed),
       bestMin: p(SQLITE_CLAIMS.bestMin),
@@ -392,6 +395,18 @@ export class SqliteStorage implements Storage {
   async claimTrials(sweepId: number, runId: number, limit: number, options: { sameSeed?: boolean } = {}): Promise<TrialRecord[]> {
     const rows = this.write(() => (options.sameSeed ? this.s.claimSameSeed : this.s.claim).all({ run: runId, sweep: sweepId, limit }) as TrialRow[]);
     return trialsByNumber(rows);
+  }
+
+  async prioritiseTrials(sweepId: number, trialIds: number[]): Promise<number> {
+    if (trialIds.length === 0) return 0;
+    return this.write(() => {
+      const ids = [...new Set(trialIds)];
+      const lowest = (this.s.lowestWaiting.get({ sweep: sweepId }) as { v: number | null }).v ?? 0;
+      const from = Math.min(lowest, 0) - ids.length;
+      let moved = 0;
+      ids.forEach((id, i) => { moved += this.s.prioritise.run({ order: from + i, id, sweep: sweepId }).changes; });
+      return moved;
+    });
   }
 
   async commit(runId: number, batch: TrialBatch): Promise<number[]> {

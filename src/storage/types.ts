@@ -38,6 +38,13 @@
 //   second reads the first's new trials (running, to its sampler), so no config is suggested twice
 //   and numbers stay dense. The ask reads the whole history, as the sampler needs it; it comes once
 //   per config, not per claim, so the per-trial cost rule above is kept.
+// - Claim order (schema version 7): waiting trials are claimed by their claim order, then their
+//   number (claimTrials; on PostgreSQL the queue's jobs follow it too). Every trial starts at
+//   claim order 0, so by default claims go in number order; prioritiseTrials moves waiting trials
+//   ahead of every trial waiting then (negative claim orders), never renumbering anything. It is
+//   one transaction that claims may interleave with: a trial claimed meanwhile is simply not moved.
+//   The partial indexes on waiting trials lead with (sweep, claim order), so a claim still starts
+//   at the rows it returns.
 // - Metric points are kept per attempt; readers see the trial's latest attempt only, so a killed
 //   attempt's partial points never mix with its re-run's.
 // - Import (importSweep, importTrials, attemptPoints) is for `lrsweep copy` only: it moves sweeps
@@ -134,6 +141,8 @@ export interface TrialRecord extends NewTrial {
   /** Where and with what it ran: lrsweep and Node versions, backend, host, trainer and data hashes. */
   provenance: Json | null;
   process: ProcessRecord | null;
+  /** Claims take waiting trials by claim order, then number: 0, or negative once prioritiseTrials moved it forward (schema version 7). */
+  claimOrder: number;
 }
 
 /** How a trial a run holds ended. */
@@ -156,7 +165,7 @@ export interface AttemptPoint {
 }
 
 /** A trial as `lrsweep copy` writes it into another store: all it recorded but its ids, run and process. */
-export interface ImportedTrial extends Omit<TrialRecord, 'id' | 'sweepId' | 'runId' | 'process' | 'state' | 'origin'> {
+export interface ImportedTrial extends Omit<TrialRecord, 'id' | 'sweepId' | 'runId' | 'process' | 'state' | 'origin' | 'claimOrder'> {
   /** Kept from the copied store; default 'plan' (a store before schema version 5). */
   origin?: TrialOrigin;
   /** Copy writes a trial another store's run held (queued, running) as waiting: no run here owns it. */
@@ -243,7 +252,7 @@ export const POSTGRES_CAPABILITIES: StoreCapabilities = { shared: true, queue: t
 export interface QueuedUnit {
   key: string;
   trialIds: number[];
-  /** Units are handed out lowest first (the trial number of the unit's first trial). */
+  /** Units are handed out lowest first: the claim rank (claimRank) of the unit's first trial. */
   order: number;
 }
 
@@ -272,6 +281,13 @@ export interface TrialQueue {
   complete(sweepId: number, ids: string[]): Promise<void>;
   /** The jobs' trials were stopped before they ended: another worker takes them again at once. */
   retry(sweepId: number, ids: string[]): Promise<void>;
+  /**
+   * After prioritiseTrials: every job no worker has taken whose order is not the lowest of its
+   * trials' ranks (trial id -> claimRank; trials absent keep the job as it is) is replaced, in one
+   * transaction under enqueue's lock, by one with the same key and trials at that order. Jobs
+   * taken meanwhile are left alone. Returns how many jobs were replaced.
+   */
+  reorder(sweepId: number, ranks: ReadonlyMap<number, number>): Promise<number>;
   /** `lrsweep cancel` (after the sweep was marked cancelled): jobs no worker has taken are cancelled; taken ones end as their workers stop. */
   cancelWaiting(sweepId: number): Promise<void>;
   /** The jobs of the sweep that a worker took at least `minAgeMs` ago and has not completed. */
@@ -357,10 +373,18 @@ export interface Storage {
    */
   staleProcesses(sweepId: number, isRunAlive: (run: RunRecord) => boolean): Promise<ProcessRecord[]>;
   /**
-   * Moves up to `limit` waiting trials to queued for this run, in number order, and returns them
-   * (attempts counted). With `sameSeed`, only trials with the seed of the first one (a cohort).
+   * Moves up to `limit` waiting trials to queued for this run, in claim order (claim order, then
+   * number), and returns them in number order (attempts counted). With `sameSeed`, only trials
+   * with the seed of the first one (a cohort).
    */
   claimTrials(sweepId: number, runId: number, limit: number, options?: { sameSeed?: boolean }): Promise<TrialRecord[]>;
+  /**
+   * Moves these waiting trials of the sweep to the front of the claim order, in the order given,
+   * ahead of every trial waiting now (moved before or not): claim orders below the lowest a
+   * waiting trial has. Trials not waiting (claimed meanwhile, final, of another sweep) are left
+   * alone. Numbers never change. Returns how many moved. `lrsweep predict --prioritise`.
+   */
+  prioritiseTrials(sweepId: number, trialIds: number[]): Promise<number>;
   /**
    * Claims the given trials of the sweep for this run (queue jobs name them): those waiting or
    * interrupted move to queued, attempts counted, and come back in number order. Trials in any
@@ -401,6 +425,9 @@ export interface Storage {
   /** Every point of every attempt of each trial, in attempt then report order (what copy moves). */
   attemptPoints(trialIds: number[]): Promise<Map<number, AttemptPoint[]>>;
 }
+
+/** Where a trial stands in the claim order, as one number (a queue job's order): its claim order once moved forward (negative), else its number. */
+export const claimRank = (t: Pick<TrialRecord, 'claimOrder' | 'number'>): number => (t.claimOrder < 0 ? t.claimOrder : t.number);
 
 export class DefinitionChangedError extends UsageError {
   override name = 'DefinitionChangedError';

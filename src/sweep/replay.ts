@@ -21,7 +21,7 @@
 //   objective of the recording. Lower is better for minimize, higher for maximize.
 
 import { judge, type Pruner } from './pruners/index.js';
-import type { StepValue, TrialView } from './pruners/pruner.js';
+import type { StepValue, TrialSchedule, TrialView } from './pruners/pruner.js';
 import { readingsOf, type Timeline } from './pruners/readings.js';
 
 /** A recorded trial as replay uses it. */
@@ -82,6 +82,11 @@ function prepare(t: RecordedTrial, pruner: Pruner, sign: 1 | -1, steps: number):
   return { t, oriented, readings, confirmedAt, length: t.state === 'complete' ? Math.max(last, steps) : last };
 }
 
+/** A trial's schedule and its first `count` points, as a schedule-aware pruner sees them (the full list is shared once complete). */
+function scheduleOf(p: Prepared, count: number): TrialSchedule {
+  return { number: p.t.number, config: p.t.configHash, timeline: p.t.timeline, points: count === p.oriented.length ? p.oriented : p.oriented.slice(0, count) };
+}
+
 /** The mean of each config's values. */
 function means(values: Map<string, number[]>): Map<string, number> {
   return new Map([...values].map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / v.length]));
@@ -124,7 +129,9 @@ export function replay(recorded: readonly RecordedTrial[], pruner: Pruner, o: Re
     const ended = end[i] <= now;
     const state: TrialView['state'] = prunedAt.has(i) ? 'pruned' : ended ? (p.t.state === 'complete' ? 'complete' : 'other') : 'running';
     if (state === 'complete') reached = Math.max(reached, o.steps);
-    return { state, readings: p.readings.slice(0, k), reached };
+    let seenPoints = 0;
+    while (seenPoints < p.oriented.length && p.oriented[seenPoints].step <= elapsed) seenPoints++;
+    return { state, readings: p.readings.slice(0, k), reached, schedule: scheduleOf(p, seenPoints) };
   };
 
   for (;;) {
@@ -171,7 +178,8 @@ export function replay(recorded: readonly RecordedTrial[], pruner: Pruner, o: Re
       const v = viewAt(i, when);
       if (v) others.push(v);
     }
-    const reason = judge(pruner, { trial: { state: 'running', readings: p.readings.slice(0, k), reached: elapsed }, fresh, others, steps: o.steps, sign });
+    const view: TrialView = { state: 'running', readings: p.readings.slice(0, k), reached: elapsed, schedule: scheduleOf(p, seen[pick]) };
+    const reason = judge(pruner, { trial: view, fresh, others, steps: o.steps, sign });
     if (reason !== null) {
       prunedAt.set(pick, { step: elapsed, reason });
       end[pick] = when;

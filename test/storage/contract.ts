@@ -303,6 +303,71 @@ export function storageContract(name: string, open: () => Promise<Storage>): voi
     await s.close();
   });
 
+  test(`${name}: prioritiseTrials moves waiting trials to the front of the claims in the order given, ahead of earlier moves, without renumbering; held, final and other sweeps' trials stay`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('prio'));
+    const other = await s.createSweep(sweepInput('prio-other'));
+    await s.addTrials(sw.id, ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((h) => trial(h)));
+    await s.addTrials(other.id, [trial('z')]);
+    const before = await s.trials(sw.id);
+    const id = (n: number) => before[n - 1].id;
+    assert.deepEqual(before.map((t) => t.claimOrder), [0, 0, 0, 0, 0, 0, 0], 'every trial starts at claim order 0');
+    const r = await s.beginRun(sw.id, runInfo);
+    const one = async () => (await s.claimTrials(sw.id, r, 1)).map((t) => t.number);
+    assert.deepEqual(await one(), [1], 'number order by default');
+    assert.deepEqual(await complete(s, r, id(1), 1, 0.5), []);
+    assert.deepEqual(await one(), [2]);
+    // 1 is complete, 2 is held: neither moves; nor does another sweep's trial.
+    assert.equal(await s.prioritiseTrials(sw.id, [id(6), id(1), id(2), id(4), (await s.trials(other.id))[0].id]), 2);
+    assert.equal(await s.prioritiseTrials(sw.id, [id(7)]), 1, 'a later move goes ahead of the earlier ones');
+    assert.equal(await s.prioritiseTrials(sw.id, []), 0);
+    assert.deepEqual((await s.trials(sw.id)).map((t) => [t.number, t.configHash]), before.map((t) => [t.number, t.configHash]), 'numbers never change');
+    assert.deepEqual((await s.trials(other.id)).map((t) => t.claimOrder), [0]);
+    const order: number[] = [];
+    for (let i = 0; i < 5; i++) order.push(...await one());
+    assert.deepEqual(order, [7, 6, 4, 3, 5]);
+    assert.deepEqual(await one(), []);
+    await s.close();
+  });
+
+  test(`${name}: a cohort claim follows the claim order: the first waiting trial's seed, that seed's trials in claim order`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('prio-co'));
+    await s.addTrials(sw.id, [trial('a', 0, undefined, 1), trial('b', 0, undefined, 2), trial('c', 0, undefined, 1), trial('d', 0, undefined, 2), trial('e', 0, undefined, 2)]);
+    const t = await s.trials(sw.id);
+    assert.equal(await s.prioritiseTrials(sw.id, [t[4].id, t[1].id]), 2);
+    const r = await s.beginRun(sw.id, runInfo);
+    // Seed 2 first (trial 5 leads), its moved trials before 4; a batch comes back in number order.
+    assert.deepEqual((await s.claimTrials(sw.id, r, 2, { sameSeed: true })).map((x) => x.number), [2, 5]);
+    // Then the first unmoved trial, 1, leads: seed 1.
+    assert.deepEqual((await s.claimTrials(sw.id, r, 5, { sameSeed: true })).map((x) => x.number), [1, 3]);
+    assert.deepEqual((await s.claimTrials(sw.id, r, 5, { sameSeed: true })).map((x) => x.number), [4]);
+    await s.close();
+  });
+
+  test(`${name}: prioritiseTrials while runs are claiming: every trial is claimed exactly once, and a trial claimed first is not moved`, async () => {
+    const s = await open();
+    const sw = await s.createSweep(sweepInput('prio-race'));
+    await s.addTrials(sw.id, Array.from({ length: 40 }, (_, i) => trial(`h${i}`)));
+    const ids = (await s.trials(sw.id)).map((t) => t.id);
+    const runs = await Promise.all([1, 2, 3].map(() => s.beginRun(sw.id, runInfo)));
+    const claimed: number[] = [];
+    // A claim may skip rows another transaction holds that instant (PostgreSQL's SKIP LOCKED): done when none waits.
+    const claimAll = async (run: number) => {
+      for (;;) {
+        const got = await s.claimTrials(sw.id, run, 3);
+        if (got.length === 0 && (await s.counts(sw.id)).waiting === 0) return;
+        claimed.push(...got.map((t) => t.number));
+      }
+    };
+    const [moved] = await Promise.all([s.prioritiseTrials(sw.id, [...ids].reverse()), ...runs.map(claimAll)]);
+    assert.deepEqual([...claimed].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i + 1), 'each trial once');
+    const after = await s.trials(sw.id);
+    assert.equal(after.filter((t) => t.claimOrder < 0).length, moved);
+    assert.ok(after.every((t) => t.state === 'queued'));
+    await s.close();
+  });
+
   test(`${name}: ranking uses the mean over repeats and leaves out diverged and failed trials`, async () => {
     const s = await open();
     const sw = await s.createSweep(sweepInput('e'));

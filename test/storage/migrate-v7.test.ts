@@ -1,4 +1,4 @@
-// Schema version 7 (the 'anchor' origin of the predict sampler's anchor runs) on a store that
+// Schema version 7, its 'anchor' origin of the predict sampler's anchor runs (its claim order: migrate-v7-claims.test.ts) on a store that
 // schema version 6 wrote: SQLite rebuilds the trials table for its origin CHECK, PostgreSQL alters
 // it. Every trial keeps its number, state, result, origin and points; a pruned trial stays out of
 // the ranking; an anchor trial can be added after; an origin outside the four is still refused.

@@ -48,4 +48,27 @@ withPostgres(() => {
       await storage.close();
     }
   });
+
+  test('queue: reorder gives jobs no worker took the priority of their trials\' lowest claim rank (cancel and insert, same keys); taken jobs stay', async () => {
+    const schema = freshSchema();
+    const url = schemaUrl(schema);
+    const storage = await openPostgres(url, { mode: 'write' });
+    const sweep = await storage.createSweep({ name: 'r', definition: {}, file: null, metric: 'val_loss', goal: 'minimize', steps: 10, trainerHash: null });
+    const queue = await PgBossQueue.open(url);
+    try {
+      await queue.enqueue(sweep.id, [unit('a', 1), unit('b', 2), unit('c', 3), unit('d', 4, 5), unit('e', 6)]);
+      const [taken] = await queue.fetch(sweep.id, 1);
+      assert.deepEqual(taken.trialIds, [1]);
+      // Trial 6 and then the cohort holding 5 go first; 1 is taken (left alone); 2 and 3 keep their ranks.
+      const ranks = new Map([[1, -3], [6, -2], [5, -1], [4, 4], [2, 2], [3, 3]]);
+      assert.equal(await queue.reorder(sweep.id, ranks), 2);
+      assert.equal(await queue.reorder(sweep.id, ranks), 0, 'again: nothing to move');
+      assert.equal(await queue.enqueue(sweep.id, [unit('d', 4, 5), unit('e', 6)]), 0, 'the keys are held by the new jobs');
+      assert.deepEqual((await queue.fetch(sweep.id, 10)).map((j) => j.trialIds), [[6], [4, 5], [2], [3]]);
+      assert.deepEqual((await queue.taken(sweep.id, 0)).map((j) => j.id).includes(taken.id), true);
+    } finally {
+      await queue.close();
+      await storage.close();
+    }
+  });
 });

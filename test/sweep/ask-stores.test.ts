@@ -32,7 +32,7 @@ function pureWalk(sweep: Sweep): NewTrial[] {
     if (fresh.length === 0) return trials.map(({ configHash, repeat, params, seed, origin }) => ({ configHash, repeat, params, seed, origin }));
     for (const t of fresh) {
       trials.push({ ...t, origin: t.origin ?? 'plan', id: trials.length + 1, sweepId: 1, number: trials.length + 1, state: 'complete', objective: objectiveOf(t), runId: null,
-        attempts: 1, error: null, createdAt: '', startedAt: null, finishedAt: null, durationMs: null, provenance: null, process: null });
+        attempts: 1, error: null, createdAt: '', startedAt: null, finishedAt: null, durationMs: null, provenance: null, process: null, claimOrder: 0 });
     }
   }
 }

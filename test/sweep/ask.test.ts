@@ -21,7 +21,7 @@ const sweepOf = async (over: Record<string, unknown> = {}) => (await checkSweep(
 function stored(fresh: NewTrial[], from: TrialRecord[], settle: (t: NewTrial) => Partial<TrialRecord> | null): TrialRecord[] {
   return fresh.map((t, i): TrialRecord => ({
     id: from.length + i + 1, sweepId: 1, number: from.length + i + 1, state: 'waiting', objective: null, runId: null, attempts: 0, error: null,
-    createdAt: '', startedAt: null, finishedAt: null, durationMs: null, provenance: null, process: null, ...t, origin: t.origin ?? 'plan',
+    createdAt: '', startedAt: null, finishedAt: null, durationMs: null, provenance: null, process: null, claimOrder: 0, ...t, origin: t.origin ?? 'plan',
     ...(settle(t) ?? {}),
   }));
 }

@@ -83,7 +83,7 @@ export function prunerFactory(flag: string | undefined): PruneCheckFactory {
   // and its points must be placed at steps.
   if (flag !== undefined) {
     factory.validate = (loaded) => {
-      if (prunerFlag(flag, loaded.trainer.steps) === null) return;
+      if (prunerFlag(flag, loaded.trainer.steps, '--pruner', loaded.sweep.objective.goal) === null) return;
       const placed = canPlacePoints(loaded);
       if (placed !== true) throw new UsageError(`--pruner: needs a trainer whose points carry their training step: ${placed}`);
     };
@@ -109,7 +109,11 @@ export function pruneCheck(c: PruneContext): PruneCheck | null {
     for (const t of trials) {
       if (ended.has(t.id)) continue;
       const own = objectivePoints(points.get(t.id) ?? [], c.sweep.objective.metric, c.steps, sign);
-      const view: TrialView = { state: viewState(t.state), readings: readingsOf(own, timelines.of(t), pruner.at), reached: own.length ? own[own.length - 1].step : 0 };
+      const timeline = timelines.of(t);
+      const view: TrialView = {
+        state: viewState(t.state), readings: readingsOf(own, timeline, pruner.at), reached: own.length ? own[own.length - 1].step : 0,
+        schedule: { number: t.number, config: t.configHash, timeline, points: own },
+      };
       if (t.state === 'complete') view.reached = Math.max(view.reached, c.steps.perTrial);
       (ENDED.has(t.state) ? ended : live).set(t.id, view);
     }
@@ -125,7 +129,10 @@ export function pruneCheck(c: PruneContext): PruneCheck | null {
     const all = await history(trial.id);
     all.delete(trial.id);
     const readings = readingsOf(oriented, timeline, pruner.at);
-    const view: TrialView = { state: 'running', readings, reached: oriented[oriented.length - 1].step };
+    const view: TrialView = {
+      state: 'running', readings, reached: oriented[oriented.length - 1].step,
+      schedule: { number: trial.number, config: trial.configHash, timeline, points: oriented },
+    };
     return judge(pruner, { trial: view, fresh, others: [...all.values()], steps: c.steps.perTrial, sign });
   };
 }

@@ -14,24 +14,28 @@
 // replay (sweep/replay.ts). Values are oriented so that lower is better (a maximized objective
 // is negated before a pruner sees it).
 //
-// Options common to every pruner: `at` (steps | cycle_ends), `patience` and `min_delta`
+// Options common to every pruner: `at` (steps | cycle_ends; default cycle_ends, or the entry's
+// defaultAt), `patience` and `min_delta`
 // (patience.ts wraps the pruner's decision, as Optuna's PatientPruner).
 //
 // Adding a pruner: a file here exporting a PrunerEntry (its name, its options with defaults and
 // rules, and judge()), its line in PRUNERS, and its name in PrunerName. The sweep file's
 // `pruner:` key and the `--pruner` flag (spec.ts) read its options through this table: names,
-// defaults and messages come from the entry.
+// defaults and messages come from the entry. A pruner that needs more than readings (law.ts: the
+// trial's schedule and all its points) reads TrialView.schedule, which the live check and replay
+// fill in; its decision must stay a pure function of them.
 
 import { rules } from '../../core/rules.js';
+import { law } from './law.js';
 import { median } from './median.js';
 import { withPatience } from './patience.js';
 import { JUDGE_AT, type Decision, type JudgeAt, type JudgeInput, type PrunerEntry, type PrunerOption } from './pruner.js';
 import { successiveHalving } from './successive-halving.js';
 
-export type { Decision, JudgeAt, JudgeInput, PrunerEntry, StepValue, TrialView } from './pruner.js';
+export type { Decision, JudgeAt, JudgeInput, PrunerEntry, StepValue, Timeline, TrialSchedule, TrialView } from './pruner.js';
 
-export type PrunerName = 'median' | 'successive_halving';
-export const PRUNERS: Record<PrunerName, PrunerEntry> = { median, successive_halving: successiveHalving };
+export type PrunerName = 'median' | 'successive_halving' | 'law';
+export const PRUNERS: Record<PrunerName, PrunerEntry> = { median, successive_halving: successiveHalving, law };
 export const PRUNER_NAMES = Object.keys(PRUNERS) as PrunerName[];
 
 /** The options every pruner takes, beside its own. */
@@ -59,6 +63,11 @@ export function prunerEntry(name: string): PrunerEntry {
   return entry;
 }
 
+/** Where a pruner of this kind judges unless `at` says. */
+export function defaultAtOf(entry: PrunerEntry): JudgeAt {
+  return entry.defaultAt ?? DEFAULT_AT;
+}
+
 /** Every option a pruner of this kind takes: its own, then the common ones. */
 export function optionsOf(entry: PrunerEntry): Record<string, PrunerOption> {
   return { ...entry.options, ...COMMON_OPTIONS };
@@ -69,14 +78,15 @@ export function prunerOf(spec: PrunerSpec): Pruner {
   const entry = prunerEntry(spec.kind);
   const options: Record<string, number | null> = {};
   for (const [key, o] of Object.entries(optionsOf(entry))) options[key] = (spec[key] as number | null | undefined) ?? o.default;
-  return { kind: entry.name as PrunerName, at: (spec.at as JudgeAt | undefined) ?? DEFAULT_AT, options };
+  return { kind: entry.name as PrunerName, at: (spec.at as JudgeAt | undefined) ?? defaultAtOf(entry), options };
 }
 
 /** How a pruner is stored: its kind and what differs from the defaults. */
 export function canonicalPruner(p: Pruner): PrunerSpec {
+  const entry = prunerEntry(p.kind);
   const out: PrunerSpec = { kind: p.kind };
-  if (p.at !== DEFAULT_AT) out.at = p.at;
-  for (const [key, o] of Object.entries(optionsOf(prunerEntry(p.kind)))) if (p.options[key] !== o.default) out[key] = p.options[key];
+  if (p.at !== defaultAtOf(entry)) out.at = p.at;
+  for (const [key, o] of Object.entries(optionsOf(entry))) if (p.options[key] !== o.default) out[key] = p.options[key];
   return out;
 }
 

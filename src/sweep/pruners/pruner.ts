@@ -21,6 +21,33 @@ export interface TrialView {
   readings: readonly StepValue[];
   /** The highest step it has reported (0: none). */
   reached: number;
+  /**
+   * What a schedule-aware pruner (law.ts) reads besides readings; the others ignore it. Given by
+   * the live check and replay; a hand-made view may leave it out (such a trial is not used).
+   */
+  schedule?: TrialSchedule;
+}
+
+/** Where one trial's cycles end, within its steps (readings.ts builds one from a config). */
+export interface Timeline {
+  /** Whether the schedule restarts within the trial's steps (shown by replay; readings do not depend on it). */
+  restarts: boolean;
+  /** The first cycle end at or after `step` (E >= step), `step` itself where no restart is ahead (the floor after max_cycles), or null where the cycle holding it runs past the trial's end. */
+  endFrom(step: number): number | null;
+  /** Its LR at every step of the trial (computed once, on first call); absent where the schedule is unknown. */
+  curve?(): Float64Array;
+}
+
+/** A trial's schedule and every point it has reported so far (not only its readings). */
+export interface TrialSchedule {
+  /** Its trial number (what a pruner may order trials by: never the array's order). */
+  number: number;
+  /** Its config's hash: trials with one hash have one schedule. */
+  config: string;
+  /** Its schedule: where its cycles end, and its LR at every step (Timeline.curve). */
+  timeline: Timeline;
+  /** Every point so far in step order (steps done), oriented as readings are. */
+  points: readonly StepValue[];
 }
 
 /** What a pruner is asked each time the trial being judged reports a point. */
@@ -52,6 +79,10 @@ export interface PrunerEntry {
   /** What it follows, for help: `median (Optuna's MedianPruner)`. */
   title: string;
   options: Record<string, PrunerOption>;
+  /** Where it judges unless `at` says (default: index.ts DEFAULT_AT). */
+  defaultAt?: JudgeAt;
+  /** A rule on the sweep as a whole (its goal), beside the options' own: a problem's option key, message and value, or null. */
+  checkSweep?(options: Readonly<Record<string, number | null>>, sweep: { goal: 'minimize' | 'maximize' }): { key: string; message: string; value: unknown } | null;
   /** The decision, given every option filled in (its own and the common ones). */
   judge(input: JudgeInput, options: Readonly<Record<string, number | null>>): Decision;
 }

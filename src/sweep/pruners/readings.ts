@@ -19,23 +19,19 @@
 import { fromReferenceNames } from '../../schedule/params.js';
 import { resolveSchedule } from '../../schedule/schedule.js';
 import type { Config } from '../definition.js';
-import type { JudgeAt, StepValue } from './pruner.js';
+import type { JudgeAt, StepValue, Timeline } from './pruner.js';
 
-/** Where one trial's cycles end, within its steps. */
-export interface Timeline {
-  /** Whether the schedule restarts within the trial's steps (shown by replay; readings do not depend on it). */
-  restarts: boolean;
-  /** The first cycle end at or after `step` (E >= step), `step` itself where no restart is ahead (the floor after max_cycles), or null where the cycle holding it runs past the trial's end. */
-  endFrom(step: number): number | null;
-}
+export type { Timeline } from './pruner.js';
 
 /** A trial's timeline from its config (reference names) and its steps. */
 export function timelineOf(config: Config, steps: number): Timeline {
   const schedule = resolveSchedule(fromReferenceNames(config));
   const restarts = steps > 1 && schedule.restarts({ start: 0, steps }) > 0;
   const { runs, end } = schedule.cycleRuns(steps + 1);
+  let lr: Float64Array | null = null;
   return {
     restarts,
+    curve: () => (lr ??= schedule.curve({ steps })),
     endFrom(step) {
       if (step >= end) return step; // the floor after max_cycles: no restart ahead
       for (const run of runs) {

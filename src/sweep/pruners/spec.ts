@@ -5,12 +5,16 @@
 
 import { UsageError, cut } from '../../core/errors.js';
 import { Problems, isRecord } from '../../core/problems.js';
-import { AT_RULE, DEFAULT_AT, PRUNERS, PRUNER_NAMES, canonicalPruner, optionsOf, prunerEntry, type Pruner, type PrunerName, type PrunerSpec } from './index.js';
+import { AT_RULE, PRUNERS, PRUNER_NAMES, canonicalPruner, defaultAtOf, optionsOf, prunerEntry, type Pruner, type PrunerName, type PrunerSpec } from './index.js';
 import type { JudgeAt } from './pruner.js';
 import { rungSteps } from './successive-halving.js';
 
-/** Reads a pruner written at `path` (`pruner` in a file, `--pruner` on the command line); null: none. */
-export function readPruner(problems: Problems, raw: unknown, steps: number | null, path = 'pruner'): PrunerSpec | null {
+/**
+ * Reads a pruner written at `path` (`pruner` in a file, `--pruner` on the command line); null:
+ * none. `steps` and `goal` (the trainer's steps and the objective's goal, when known) check the
+ * options against the sweep.
+ */
+export function readPruner(problems: Problems, raw: unknown, steps: number | null, path = 'pruner', goal: 'minimize' | 'maximize' | null = null): PrunerSpec | null {
   if (raw === undefined || raw === null) return null;
   const sep = path.startsWith('--') ? ' ' : '.';
   const names = PRUNER_NAMES.join(', ');
@@ -34,7 +38,7 @@ export function readPruner(problems: Problems, raw: unknown, steps: number | nul
   for (const key of Object.keys(section)) {
     if (key !== 'kind' && !known.includes(key)) problems.add(`${path}${sep}${cut(key, 40)}`, `is not an option of pruner ${entry.name} (options: ${known.join(', ')})`, undefined, false);
   }
-  let at: JudgeAt = DEFAULT_AT;
+  let at: JudgeAt = defaultAtOf(entry);
   if (section.at !== undefined) {
     const broken = AT_RULE(section.at);
     if (broken) problems.add(`${path}${sep}at`, broken, section.at);
@@ -63,6 +67,8 @@ export function readPruner(problems: Problems, raw: unknown, steps: number | nul
       problems.add(`${path}${sep}reduction`, `leaves no rung below max_resource (${max})`, values.reduction);
     }
   }
+  const broken = goal === null ? null : entry.checkSweep?.(values, { goal }) ?? null;
+  if (broken) problems.add(`${path}${sep}${broken.key}`, broken.message, broken.value);
   return problems.entries.length > before ? null : canonicalPruner(pruner);
 }
 
@@ -97,11 +103,11 @@ export function parsePrunerText(problems: Problems, text: string, flag = '--prun
 }
 
 /** Reads a `--pruner` flag: null for `none`; bad input is a UsageError (exit 2) naming the flag, the key, the rule and the value. */
-export function prunerFlag(text: string, steps: number | null, flag = '--pruner'): PrunerSpec | null {
+export function prunerFlag(text: string, steps: number | null, flag = '--pruner', goal: 'minimize' | 'maximize' | null = null): PrunerSpec | null {
   if (text === 'none') return null;
   const problems = new Problems();
   const raw = parsePrunerText(problems, text, flag);
-  const spec = raw === null ? null : readPruner(problems, raw, steps, flag);
+  const spec = raw === null ? null : readPruner(problems, raw, steps, flag, goal);
   if (!problems.empty) throw new UsageError(problems.list.join('; '));
   return spec;
 }

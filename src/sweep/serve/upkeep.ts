@@ -3,7 +3,7 @@
 // trials of runs whose lease lapsed, and ending the process groups a dead worker left running.
 
 import { createHash } from 'node:crypto';
-import type { QueuedUnit, Storage, TrialQueue, TrialRecord } from '../../storage/types.js';
+import { claimRank, type QueuedUnit, type Storage, type TrialQueue, type TrialRecord } from '../../storage/types.js';
 import { endStaleGroups, HEARTBEAT_MS, leftoverGraceMs, recoverSweep, type LeftoverOptions } from '../liveness.js';
 import { trialKey } from '../space.js';
 import { cohortSizeOf } from '../training.js';
@@ -21,24 +21,25 @@ function unitKey(trials: TrialRecord[]): string {
 }
 
 /**
- * Enqueues the sweep's trials that are waiting or interrupted (cohorts of one seed, in number
- * order), except those a job not yet over already names; returns how many trials were enqueued.
+ * Enqueues the sweep's trials that are waiting or interrupted (cohorts of one seed, in claim
+ * order: claim order, then number), except those a job not yet over already names; returns how
+ * many trials were enqueued.
  */
 export async function enqueueWaiting(storage: Storage, queue: TrialQueue, sweepId: number, cohortSize: number): Promise<number> {
   const waiting = [...await storage.trials(sweepId, { state: 'waiting' }), ...await storage.trials(sweepId, { state: 'interrupted' })]
-    .sort((a, b) => a.number - b.number);
+    .sort((a, b) => a.claimOrder - b.claimOrder || a.number - b.number);
   return enqueueTrials(queue, sweepId, waiting, cohortSize);
 }
 
 /**
- * Enqueues these trials (in number order) as enqueueWaiting does: what an ask added (ask.ts), at
+ * Enqueues these trials (in claim order) as enqueueWaiting does: what an ask added (ask.ts), at
  * once after its transaction, so that any worker can take them. Keys make it idempotent: an idle
  * worker's enqueueWaiting meanwhile adds no second job.
  */
 export async function enqueueTrials(queue: TrialQueue, sweepId: number, waiting: TrialRecord[], cohortSize: number): Promise<number> {
   const units: QueuedUnit[] = [];
   if (cohortSize <= 1) {
-    for (const t of waiting) units.push({ key: unitKey([t]), trialIds: [t.id], order: t.number });
+    for (const t of waiting) units.push({ key: unitKey([t]), trialIds: [t.id], order: claimRank(t) });
   } else {
     const bySeed = new Map<number, TrialRecord[]>();
     for (const t of waiting) {
@@ -49,7 +50,7 @@ export async function enqueueTrials(queue: TrialQueue, sweepId: number, waiting:
     for (const group of bySeed.values()) {
       for (let i = 0; i < group.length; i += cohortSize) {
         const cohort = group.slice(i, i + cohortSize);
-        units.push({ key: unitKey(cohort), trialIds: cohort.map((t) => t.id), order: cohort[0].number });
+        units.push({ key: unitKey(cohort), trialIds: cohort.map((t) => t.id), order: claimRank(cohort[0]) });
       }
     }
   }

@@ -161,9 +161,9 @@ const problemsOf = async (pruner: unknown) => {
 
 test('the sweep file\'s pruner key: bad specs are refused with the key, the rule and the value', async () => {
   assert.deepEqual(await problemsOf({ kind: 'successive_halving', reduction: 1 }), ['pruner.reduction: must be an integer >= 2, got 1']);
-  assert.deepEqual(await problemsOf({ kind: 'nope' }), ['pruner.kind: must be one of median, successive_halving, got "nope"']);
-  assert.deepEqual(await problemsOf('nope'), ['pruner: must be one of median, successive_halving, got "nope"']);
-  assert.deepEqual(await problemsOf({ reduction: 3 }), ['pruner.kind: is required (one of median, successive_halving)']);
+  assert.deepEqual(await problemsOf({ kind: 'nope' }), ['pruner.kind: must be one of median, successive_halving, law, got "nope"']);
+  assert.deepEqual(await problemsOf('nope'), ['pruner: must be one of median, successive_halving, law, got "nope"']);
+  assert.deepEqual(await problemsOf({ reduction: 3 }), ['pruner.kind: is required (one of median, successive_halving, law)']);
   assert.deepEqual(await problemsOf({ kind: 'median', at: 'epochs', warmup_steps: -1, bogus: 1 }), [
     'pruner.bogus: is not an option of pruner median (options: at, startup_trials, warmup_steps, min_trials, patience, min_delta)',
     'pruner.at: must be one of steps, cycle_ends, got "epochs"',
@@ -190,7 +190,7 @@ test('--pruner\'s short form: the same rules, naming the flag, the key, the rule
   const messages: Record<string, string> = {
     'successive_halving:reduction=1': '--pruner reduction: must be an integer >= 2, got 1',
     'median:at': '--pruner: must be KIND or KIND:KEY=VALUE,... (for example successive_halving:reduction=3,at=cycle_ends); "at" is not KEY=VALUE, got "median:at"',
-    'hyperband': '--pruner kind: must be one of median, successive_halving, got "hyperband"',
+    'hyperband': '--pruner kind: must be one of median, successive_halving, law, got "hyperband"',
     'median:startup_trials=two': '--pruner startup_trials: must be an integer >= 0, got "two"',
     'median:min_trials=1,min_trials=2': '--pruner min_trials: is given twice, got "median:min_trials=1,min_trials=2"',
   };

@@ -61,7 +61,7 @@ async function tpeReach(seed: number, method: Record<string, unknown>): Promise<
       const value = objective(t.params);
       trials = [...trials, {
         id: trials.length + 1, sweepId: 1, number: trials.length + 1, state: 'complete', objective: value, runId: null, attempts: 1, error: null,
-        createdAt: '', startedAt: null, finishedAt: null, durationMs: null, provenance: null, process: null, ...t, origin: t.origin ?? 'plan',
+        createdAt: '', startedAt: null, finishedAt: null, durationMs: null, provenance: null, process: null, claimOrder: 0, ...t, origin: t.origin ?? 'plan',
       }];
       yield value;
     }
