@@ -40,7 +40,7 @@ function lawPoints(params: Record<string, unknown>, seed: number): LossPoint[] {
 function stored(fresh: NewTrial[], from: TrialRecord[], settle: (t: NewTrial) => Partial<TrialRecord> = () => ({})): TrialRecord[] {
   return fresh.map((t, i): TrialRecord => ({
     id: from.length + i + 1, sweepId: 1, number: from.length + i + 1, state: 'waiting', objective: null, runId: null, attempts: 0, error: null,
-    createdAt: '', startedAt: null, finishedAt: null, durationMs: null, provenance: null, process: null, ...t, origin: t.origin ?? 'plan', ...settle(t),
+    createdAt: '', startedAt: null, finishedAt: null, durationMs: null, provenance: null, process: null, ...t, origin: t.origin ?? 'plan', claimOrder: 0, ...settle(t),
   }));
 }
 
