@@ -230,4 +230,9 @@ test('cycles in a sweep whose kind varies applies to the kinds it can fit: the o
   // No listed kind has restarts to place: cycles is no key of theirs.
   const [none] = await problemsOf({ ...base, schedule: { lr: 0.05, cycles: 2, num_training_steps: 100 }, parameters: { kind: { values: ['wsd', 'hf_cosine_restarts'] } } });
   assert.match(none, /^schedule\.cycles: is not a parameter of any listed kind \(wsd, hf_cosine_restarts; known: .*\), got 2$/);
+  // One kind without restarts, named or listed: the same refusal (no crash looking for its lengths).
+  assert.deepEqual(await problemsOf({ ...base, schedule: { kind: 'wsd', lr: 0.05, cycles: 2, num_training_steps: 100 } }),
+    ['schedule.cycles: is not a known key (known: kind, lr, num_warmup_steps, num_decay_steps, num_training_steps, num_stable_steps, warmup_type, decay_type, min_lr_ratio, num_cycles)']);
+  assert.deepEqual(await problemsOf({ ...base, schedule: { lr: 0.05, cycles: 2, num_training_steps: 100 }, parameters: { kind: { values: ['wsd'] } } }),
+    ['schedule.cycles: is not a parameter of any listed kind (wsd; known: lr, num_warmup_steps, num_decay_steps, num_training_steps, num_stable_steps, warmup_type, decay_type, min_lr_ratio, num_cycles), got 2']);
 });

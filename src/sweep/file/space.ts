@@ -155,6 +155,7 @@ function cyclesConflicts(problems: Problems, parameters: Sweep['parameters'], ra
   const given = (key: string) => varies(key) || section.written[key] !== undefined;
   if (!given(CYCLES)) return;
   const fitted = section.kinds.filter((kind) => setByCycles(kind).length > 0);
+  if (fitted.length === 0) return; // cycles is then no key of theirs, refused as such
   const and = (keys: string[]) => keys.join(' and ');
   // One kind: "first_cycle_steps and max_cycles"; several: "first_cycle_steps and max_cycles of cawr and t_0 of sgdr".
   const sets = section.kinds.length === 1 ? and(setByCycles(fitted[0])) : fitted.map((kind) => `${and(setByCycles(kind))} of ${kind}`).join(' and ');
