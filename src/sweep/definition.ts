@@ -59,9 +59,19 @@ export interface Sweep {
 /** One config: the schedule's full parameters (defaults filled in), reference names, plus kind. */
 export type Config = { schedule: KindName } & Record<string, unknown>;
 
-/** The parts of a definition that decide which trials exist and what they measure (not the budget, the lint settings or the pruner). */
+/**
+ * The parts of a definition that decide which trials exist and what they measure (not the budget,
+ * the lint settings or the pruner). A sweep whose kind varies stores schedule.kind as its first
+ * listed kind, which decides nothing (each config takes its kind from parameters.kind): it is left
+ * out, so listing a kind in front (--extend) changes only parameters.kind, and a stored sweep
+ * compares as it always did.
+ */
 export function identity(s: Sweep): unknown {
   const { budget, lint: _lint, pruner: _pruner, ...rest } = s;
+  if (s.parameters.kind !== undefined) {
+    const { kind: _first, ...schedule } = s.schedule;
+    return { ...rest, schedule, max_trials: budget.max_trials };
+  }
   return { ...rest, max_trials: budget.max_trials };
 }
 

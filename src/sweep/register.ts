@@ -45,6 +45,7 @@ export function describeChanges(before: unknown, after: unknown): { path: string
     .map((p) => ({ path: p, text: `${p}: ${a.get(p) ?? '(not set)'} -> ${b.get(p) ?? '(not set)'}` }));
 }
 
+// A one-kind sweep's schedule.kind decides every trial; a varied kind's is not in the identity (definition.ts).
 const extendable = (path: string) => path !== 'schedule.kind' && EXTENDABLE.includes(path.split('.')[0]);
 
 export interface Registration {
@@ -137,7 +138,8 @@ async function droppedTrials(stored: Sweep, sweep: Sweep, steps: number): Promis
     const key = trialKey(t.hash, t.repeat);
     if (planned.has(key)) continue;
     if (count++ === 0) {
-      const varied = Object.keys(stored.parameters);
+      // Its own varied keys: in a sweep whose kind varies, a config has only its kind's.
+      const varied = Object.keys(stored.parameters).filter((k) => k in t.config);
       example = `${(varied.length > 0 ? varied : Object.keys(t.config)).map((k) => `${k}=${canonicalJson(t.config[k])}`).join(', ')}, repeat ${t.repeat}`;
     }
     if (missing.length < 100_000) missing.push(key);

@@ -1,7 +1,9 @@
 // The kind as a sweep parameter, end to end through the CLI on the quadratic trainer: a grid over
 // cawr, one_cycle and sgdr (the product per kind), each trial with its own kind's parameters and
 // LR curve; best, the report and the Optuna export compare across kinds; a random sweep draws each
-// config's own keys; a key no listed kind has is refused at its key with the value (exit 2).
+// config's own keys; a key no listed kind has is refused at its key with the value (exit 2);
+// `cycles` fits the kinds with restarts while the others keep their own lengths; --extend adds a
+// kind wherever it is listed and refuses taking one out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -242,4 +244,83 @@ trainer: { kind: quadratic, epochs: 4, steps_per_epoch: 25 }
     }
     assert.equal(kinds.size, 3, `${method}: every kind drawn (${[...kinds]})`);
   }
+});
+
+test('cycles with wsd and cawr: cycles fits cawr\'s first length, wsd keeps its own lengths; both run, best ranks them together', () => {
+  const dir = workspace();
+  writeFileSync(join(dir, 'c.yaml'), `
+name: c
+schedule:
+  max_lr: 0.1                  # cawr
+  lr: 0.05                     # wsd
+  cycles: 2                    # cawr: sets first_cycle_steps and max_cycles
+  num_training_steps: 100      # wsd
+parameters:
+  kind: { values: [wsd, cawr] }
+  cycle_mult: { values: [1, 2] }          # cawr
+  num_decay_steps: { values: [20, 40] }   # wsd
+objective: { metric: val_loss, goal: minimize }
+trainer: { kind: quadratic, epochs: 4, steps_per_epoch: 25 }
+`);
+  const run = runCli(['run', 'c.yaml'], { cwd: dir });
+  assert.equal(run.status, 0, run.stderr);
+  const db = new Database(join(dir, 'lrsweep.db'), { readonly: true });
+  const rows = db.prepare('SELECT params, state FROM trials ORDER BY number').all() as { params: string; state: string }[];
+  db.close();
+  assert.deepEqual(rows.map((r) => r.state), Array(4).fill('complete'));
+  const params = rows.map((r) => JSON.parse(r.params) as Record<string, unknown>);
+  // wsd's own lengths as given, no cycles; cawr's 2 cycles fitted into the 100 steps (int((L - 0) * 2) = 2L: L + 2L <= 100).
+  assert.deepEqual(params.map((p) => [p.schedule, p.num_decay_steps, p.num_training_steps, p.cycles, p.first_cycle_steps, p.max_cycles]), [
+    ['wsd', 20, 100, undefined, undefined, undefined],
+    ['wsd', 40, 100, undefined, undefined, undefined],
+    ['cawr', undefined, undefined, 2, 50, 2],
+    ['cawr', undefined, undefined, 2, 33, 2],
+  ]);
+  const best = runCli(['best', 'c', '--format', 'json'], { cwd: dir });
+  assert.equal(best.status, 0, best.stderr);
+  assert.equal((JSON.parse(best.stdout) as unknown[]).length, 4);
+  // A fitted kind's length beside cycles is refused at its key, naming the kinds cycles sets it for.
+  writeFileSync(join(dir, 'bad.yaml'), readFileSync(join(dir, 'c.yaml'), 'utf8').replace('name: c', 'name: bad').replace('  max_lr: 0.1', '  max_lr: 0.1\n  first_cycle_steps: 20'));
+  const bad = runCli(['run', 'bad.yaml'], { cwd: dir });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /schedule\.first_cycle_steps: cannot be given with cycles, which sets first_cycle_steps and max_cycles of cawr from the trainer's steps/);
+});
+
+test('--extend adds a kind in front of the list: the trials of the kinds there are kept, the new kind\'s run; taking it out again is refused', () => {
+  const dir = workspace();
+  const file = (kinds: string, extra = '') => `
+name: x
+schedule: { max_lr: 0.1, first_cycle_steps: 20${extra} }
+parameters:
+  kind: { values: [${kinds}] }
+  cycle_mult: { values: [1, 2] }
+objective: { metric: val_loss, goal: minimize }
+trainer: { kind: quadratic, epochs: 4, steps_per_epoch: 25 }
+`;
+  const trials = () => {
+    const db = new Database(join(dir, 'lrsweep.db'), { readonly: true });
+    const rows = db.prepare('SELECT number, config_hash AS hash, state, objective, params FROM trials ORDER BY number').all() as { number: number; hash: string; state: string; objective: number; params: string }[];
+    db.close();
+    return rows.map(({ params, ...r }) => ({ ...r, kind: (JSON.parse(params) as { kind: string }).kind }));
+  };
+  writeFileSync(join(dir, 'x.yaml'), file('cawr, wsd', ', lr: 0.05, num_training_steps: 100, num_decay_steps: 20'));
+  assert.equal(runCli(['run', 'x.yaml'], { cwd: dir }).status, 0);
+  const before = trials();
+  assert.deepEqual(before.map((t) => t.kind), ['cawr', 'cawr', 'wsd']);
+  writeFileSync(join(dir, 'x.yaml'), file('sgdr, cawr, wsd', ', lr: 0.05, num_training_steps: 100, num_decay_steps: 20, t_0: 25, base_lr: 0.05'));
+  const refused = runCli(['run', 'x.yaml'], { cwd: dir });
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /another definition \(parameters\.kind\.values: \["cawr","wsd"\] -> \["sgdr","cawr","wsd"\]; schedule\.base_lr: .*\): run with --extend to add the new configs/);
+  const extended = runCli(['run', 'x.yaml', '--extend'], { cwd: dir });
+  assert.equal(extended.status, 0, extended.stderr);
+  assert.match(extended.stdout + extended.stderr, /1 ended in this run/);
+  const after = trials();
+  assert.deepEqual(after.slice(0, 3), before, 'the kinds already there: same trials, results kept, not rerun');
+  assert.deepEqual(after.slice(3).map((t) => [t.number, t.kind, t.state]), [[4, 'sgdr', 'complete']]);
+  // The file as extended resumes its sweep: nothing to run.
+  assert.match(runCli(['run', 'x.yaml'], { cwd: dir }).stdout, /0 ended in this run/);
+  writeFileSync(join(dir, 'x.yaml'), file('cawr, wsd', ', lr: 0.05, num_training_steps: 100, num_decay_steps: 20'));
+  const removed = runCli(['run', 'x.yaml', '--extend'], { cwd: dir });
+  assert.equal(removed.status, 2);
+  assert.match(removed.stderr, /--extend only adds configs, but the file no longer has 1 of its trials \(e\.g\. kind="sgdr", repeat 0\)/);
 });

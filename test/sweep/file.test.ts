@@ -213,3 +213,26 @@ test('unknown lint rules and constraint keys are refused at their key', async ()
     'lint.ignore: names no lint rule (rules: ends-mid-cycle, cycle-mult-no-op, peak-below-min, warmup-dominates, shrinking-cycles, misplaced-restart, negative-stable, negative-min-ratio, warmup-past-total, three-phase-late-peak), got "made-up"',
   ]);
 });
+
+test('cycles in a sweep whose kind varies applies to the kinds it can fit: the others keep their own lengths; a fitted kind\'s length beside it is refused, naming the kind', async () => {
+  const base = { name: 'c', trainer: { kind: 'quadratic', epochs: 5, steps_per_epoch: 20 } };
+  const { sweep } = await checkSweep({ ...base, schedule: { max_lr: 0.1, lr: 0.05, cycles: 2, num_training_steps: 100 },
+    parameters: { kind: { values: ['wsd', 'cawr'] }, num_decay_steps: { values: [20, 40] } } });
+  assert.deepEqual(sweep.schedule, { kind: 'wsd', max_lr: 0.1, lr: 0.05, cycles: 2, num_training_steps: 100 });
+  assert.deepEqual(await problemsOf({ ...base, schedule: { max_lr: 0.1, lr: 0.05, first_cycle_steps: 20, t_0: 20, base_lr: 0.1 },
+    parameters: { kind: { values: ['cawr', 'sgdr', 'wsd'] }, cycles: { values: [1, 2] }, num_training_steps: { values: [100] }, max_cycles: { values: [3] } } }), [
+    'schedule.first_cycle_steps: cannot be given with cycles, which sets first_cycle_steps and max_cycles of cawr and t_0 of sgdr from the trainer\'s steps',
+    'parameters.max_cycles: cannot be given with cycles, which sets first_cycle_steps and max_cycles of cawr and t_0 of sgdr from the trainer\'s steps',
+    'schedule.t_0: cannot be given with cycles, which sets first_cycle_steps and max_cycles of cawr and t_0 of sgdr from the trainer\'s steps',
+  ]);
+  assert.deepEqual(await problemsOf({ ...base, schedule: { lr: 0.05, first_cycle_steps: 20, cycles: 2 }, parameters: { kind: { values: ['cawr', 'wsd'] } } }),
+    ['schedule.first_cycle_steps: cannot be given with cycles, which sets first_cycle_steps and max_cycles of cawr from the trainer\'s steps']);
+  // No listed kind has restarts to place: cycles is no key of theirs.
+  const [none] = await problemsOf({ ...base, schedule: { lr: 0.05, cycles: 2, num_training_steps: 100 }, parameters: { kind: { values: ['wsd', 'hf_cosine_restarts'] } } });
+  assert.match(none, /^schedule\.cycles: is not a parameter of any listed kind \(wsd, hf_cosine_restarts; known: .*\), got 2$/);
+  // One kind without restarts, named or listed: the same refusal (no crash looking for its lengths).
+  assert.deepEqual(await problemsOf({ ...base, schedule: { kind: 'wsd', lr: 0.05, cycles: 2, num_training_steps: 100 } }),
+    ['schedule.cycles: is not a known key (known: kind, lr, num_warmup_steps, num_decay_steps, num_training_steps, num_stable_steps, warmup_type, decay_type, min_lr_ratio, num_cycles)']);
+  assert.deepEqual(await problemsOf({ ...base, schedule: { lr: 0.05, cycles: 2, num_training_steps: 100 }, parameters: { kind: { values: ['wsd'] } } }),
+    ['schedule.cycles: is not a parameter of any listed kind (wsd; known: lr, num_warmup_steps, num_decay_steps, num_training_steps, num_stable_steps, warmup_type, decay_type, min_lr_ratio, num_cycles), got 2']);
+});

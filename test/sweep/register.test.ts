@@ -174,3 +174,51 @@ test('registerTrials: a resumed sweep that has every trial its plan can have wri
   assert.deepEqual(await registerAll(streams, { batch: 500 }), { added: 0, adds: 0, resumed: true, total: 1299 });
   await s.close();
 });
+
+test('a sweep whose kind varies: --extend adds a kind in front or at the end (the old kinds\' trials kept, the new kind\'s added); taking one out is refused, naming it', async () => {
+  const s = openSqlite(join(dir, `r${n++}.db`), { mode: 'write' });
+  const trainer = { kind: 'quadratic', epochs: 2, steps_per_epoch: 10 };
+  const registerAll = async (raw: Record<string, unknown>, extend = false) => {
+    const r = await register(s, raw, extend);
+    await registerTrials(s, r.record.id, r.sweep, 20, { resumed: r.resumed });
+    return { r, trials: (await s.trials(r.record.id)).map((t) => ({ number: t.number, hash: t.configHash, kind: t.params.schedule })) };
+  };
+  const cawr = { name: 'k', schedule: { first_cycle_steps: 20 }, parameters: { kind: { values: ['cawr'] }, cycle_mult: { values: [1, 2] } }, trainer };
+  const before = (await registerAll(cawr)).trials;
+  assert.deepEqual(before.map((t) => t.kind), ['cawr', 'cawr']);
+
+  // sgdr in front: schedule.kind (stored as the first listed kind) is not part of what changed.
+  const front = { ...cawr, schedule: { first_cycle_steps: 20, t_0: 10, base_lr: 0.05 }, parameters: { ...cawr.parameters, kind: { values: ['sgdr', 'cawr'] } } };
+  await assert.rejects(register(s, front), {
+    message: `sweep "k" already exists in ${s.where} with another definition (parameters.kind.values: ["cawr"] -> ["sgdr","cawr"]; schedule.base_lr: (not set) -> 0.05; schedule.t_0: (not set) -> 10): run with --extend to add the new configs, or give the sweep another name`,
+  });
+  const fronted = await registerAll(front, true);
+  assert.deepEqual(fronted.trials.slice(0, 2), before, 'the cawr trials kept, numbers and configs');
+  assert.deepEqual(fronted.trials.slice(2).map((t) => [t.number, t.kind]), [[3, 'sgdr']]);
+  assert.equal(((await s.getSweep('k'))!.definition.schedule as { kind: string }).kind, 'sgdr', 'stored as the file has it: its first listed kind');
+  // The same file again resumes its sweep, nothing rewritten.
+  const stored = (await s.getSweep('k'))!.updatedAt;
+  assert.equal((await register(s, front)).resumed, true);
+  assert.equal((await s.getSweep('k'))!.updatedAt, stored);
+
+  // wsd at the end.
+  const end = { ...front, schedule: { ...front.schedule, lr: 0.05, num_training_steps: 20, num_decay_steps: 5 }, parameters: { ...front.parameters, kind: { values: ['sgdr', 'cawr', 'wsd'] } } };
+  const ended = await registerAll(end, true);
+  assert.deepEqual(ended.trials.slice(0, 3), fronted.trials);
+  assert.deepEqual(ended.trials.slice(3).map((t) => [t.number, t.kind]), [[4, 'wsd']]);
+
+  // Taking sgdr out drops its trial: refused, with the kind it drops (its own keys only), --extend or not.
+  const { t_0: _t0, base_lr: _baseLr, ...others } = end.schedule;
+  const without = { ...end, schedule: others, parameters: { ...end.parameters, kind: { values: ['cawr', 'wsd'] } } };
+  await assert.rejects(register(s, without, true), {
+    name: 'DefinitionChangedError',
+    message: '--extend only adds configs, but the file no longer has 1 of its trials (e.g. kind="sgdr", repeat 0): keep their values in the file, or give the sweep another name; none of its trials finished, so run --replace makes this file its definition',
+  });
+  await assert.rejects(register(s, without), { message: /\(parameters\.kind\.values: \["sgdr","cawr","wsd"\] -> \["cawr","wsd"\];.*\): the file no longer has 1 of its trials \(e\.g\. kind="sgdr", repeat 0\)/ });
+  assert.deepEqual(((await s.getSweep('k'))!.definition.parameters as Record<string, { values: string[] }>).kind.values, ['sgdr', 'cawr', 'wsd'], 'nothing written');
+
+  // A sweep of one kind still refuses another kind as incomparable: every trial would change.
+  await register(s, { ...cawr, name: 'one', parameters: { cycle_mult: { values: [1, 2] } } });
+  await assert.rejects(register(s, { name: 'one', schedule: { kind: 'sgdr', t_0: 20, base_lr: 0.05 }, trainer }, true), { message: /would make old and new trials incomparable \(.*schedule\.kind: "cawr" -> "sgdr"/ });
+  await s.close();
+});

@@ -8,14 +8,21 @@ import { cut } from '../../core/errors.js';
 import { Problems, field, isRecord, unknownKeys } from '../../core/problems.js';
 import { rules, type Rule } from '../../core/rules.js';
 import { INTEGER_PARAMETERS, declaration } from '../../schedule/params.js';
-import { DEFAULT_KIND, KINDS, KIND_NAMES, keyRef, kindOf, type KindName } from '../../schedule/kinds/index.js';
+import { DEFAULT_KIND, KIND_NAMES, keyRef, kindOf, type KindName } from '../../schedule/kinds/index.js';
 import { CYCLES, DISTRIBUTIONS, type Distribution, type ParamSpec, type Sweep } from '../definition.js';
 import { SAMPLERS, SAMPLER_NAMES, type SamplerEntry } from '../samplers/index.js';
 import { sectionOf } from './section.js';
 import { MAX_CONFIG_PROBLEMS } from './rules.js';
 
-/** `cycles` replaces the first cycle's length (first_cycle_steps, or t_0) and sets max_cycles: each kind's keys for them. */
-const LENGTH_KEYS = [...new Set([...KINDS.map((k) => keyRef(k, 'length')), ...KINDS.map((k) => keyRef(k, 'maxCycles'))])].filter((k) => k !== null);
+/**
+ * The keys `cycles` sets in a kind's configs: the first cycle's length (first_cycle_steps, or t_0)
+ * and max_cycles where it has one; none for a kind fit cannot search, which keeps its own lengths
+ * (cycles does not apply to it: space.ts ownConfig drops it from that kind's configs).
+ */
+const setByCycles = (kind: KindName): string[] => {
+  const spec = kindOf(kind);
+  return spec.fit === null ? [] : [keyRef(spec, 'length'), keyRef(spec, 'maxCycles')].filter((k) => k !== null);
+};
 const cyclesRule = rules.integer(1, 1_000_000);
 /** The samplers that sample min/max ranges, for messages. */
 const RANGE_SAMPLERS = SAMPLER_NAMES.filter((name) => SAMPLERS[name].ranges).join(', ').replace(/, ([^,]*)$/, ' or $1');
@@ -92,7 +99,7 @@ export function readSchedule(problems: Problems, raw: unknown, rawParameters?: u
 /**
  * `schedule` of a sweep whose kind varies: each fixed key must belong to a listed kind, and keep
  * the rule of every listed kind that has it. schedule.kind is stored as the first listed kind
- * (each config takes its own from parameters.kind).
+ * (each config takes its own from parameters.kind; definition.ts identity leaves it out).
  */
 function readKindsSchedule(problems: Problems, written: Record<string, unknown>, kinds: KindName[]): ScheduleSection {
   const known = [...new Set(kinds.flatMap(keysOf))];
@@ -139,14 +146,20 @@ export function readParameters(problems: Problems, raw: unknown, section: Schedu
   return parameters;
 }
 
-/** Reports the first cycle's length and max_cycles where cycles is given too (it sets them). */
+/**
+ * Reports the first cycle's length and max_cycles where cycles is given too (it sets them), for
+ * the listed kinds cycles applies to; the others' lengths (wsd's num_decay_steps, ...) are theirs.
+ */
 function cyclesConflicts(problems: Problems, parameters: Sweep['parameters'], rawParams: Record<string, unknown>, section: ScheduleSection): void {
   const varies = (key: string) => key in parameters || key in rawParams;
   const given = (key: string) => varies(key) || section.written[key] !== undefined;
   if (!given(CYCLES)) return;
-  const kindSpec = kindOf(section.schedule.kind);
-  const sets = [keyRef(kindSpec, 'length'), keyRef(kindSpec, 'maxCycles')].filter((k) => k !== null).join(' and ');
-  for (const key of LENGTH_KEYS.filter(given)) {
+  const fitted = section.kinds.filter((kind) => setByCycles(kind).length > 0);
+  if (fitted.length === 0) return; // cycles is then no key of theirs, refused as such
+  const and = (keys: string[]) => keys.join(' and ');
+  // One kind: "first_cycle_steps and max_cycles"; several: "first_cycle_steps and max_cycles of cawr and t_0 of sgdr".
+  const sets = section.kinds.length === 1 ? and(setByCycles(fitted[0])) : fitted.map((kind) => `${and(setByCycles(kind))} of ${kind}`).join(' and ');
+  for (const key of [...new Set(fitted.flatMap(setByCycles))].filter(given)) {
     problems.add(varies(key) ? `parameters.${key}` : `schedule.${key}`, `cannot be given with cycles, which sets ${sets} from the trainer's steps`, undefined, false);
   }
 }
