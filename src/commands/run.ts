@@ -15,6 +15,7 @@ import type { DryRun, Progress, RunReport } from '../sweep/run.js';
 import { etaSeconds, prunedText, reachedText } from '../sweep/progress.js';
 import { BACKENDS, type Backend } from '../train/backend.js';
 import { MAX_WORKERS } from '../sweep/file.js';
+import { SET_BY_CYCLES } from '../sweep/file/space.js';
 import { UsageError } from '../core/errors.js';
 import { optionalIntFlag, prunerFlagText as pruned } from './flags.js';
 import { CLI, dbFlag, emit, shellArg, withDb, type Output } from './common.js';
@@ -138,9 +139,9 @@ export function presentDryRun(d: DryRun, o: { lint?: boolean } = {}): Output {
   }
   if (d.stats.leftovers.size > 0) {
     const spread = [...d.stats.leftovers.entries()].sort((a, b) => a[0] - b[0]).map(([steps, n]) => `${steps} (${n} config${n === 1 ? '' : 's'})`);
-    notes.push(`cycles: first_cycle_steps derived per config; steps left at min_lr after the last cycle: ${spread.join(', ')}`);
+    notes.push(`cycles: the first cycle's length derived per config; steps left at min_lr after the last cycle: ${spread.join(', ')}`);
   }
-  const derived = keys.includes('cycles') || 'cycles' in d.sweep.schedule ? ['first_cycle_steps', 't_0', 'max_cycles'].filter((k) => d.first.some((t) => t.config[k] !== undefined)) : [];
+  const derived = keys.includes('cycles') || 'cycles' in d.sweep.schedule ? SET_BY_CYCLES.filter((k) => d.first.some((t) => t.config[k] !== undefined)) : [];
   const table = render(d.first.map((t, i) => ({ ...rows[i], ...Object.fromEntries(derived.map((k) => [k, t.config[k]])) })),
     [...(d.anchors.length > 0 ? ['anchor'] : []), 'config', ...keys, ...anchorKeys.filter((k) => !derived.includes(k)), ...derived], 'table');
   const warnings = o.lint === false ? '' : lintLines(d.lints).map((l) => `lrsweep: ${l}\n`).join('');

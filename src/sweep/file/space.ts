@@ -23,6 +23,8 @@ const setByCycles = (kind: KindName): string[] => {
   const spec = kindOf(kind);
   return spec.fit === null ? [] : [keyRef(spec, 'length'), keyRef(spec, 'maxCycles')].filter((k) => k !== null);
 };
+/** Every key `cycles` sets in some kind's configs (what a dry run shows as derived). */
+export const SET_BY_CYCLES: readonly string[] = [...new Set(KIND_NAMES.flatMap(setByCycles))];
 const cyclesRule = rules.integer(1, 1_000_000);
 /** The samplers that sample min/max ranges, for messages. */
 const RANGE_SAMPLERS = SAMPLER_NAMES.filter((name) => SAMPLERS[name].ranges).join(', ').replace(/, ([^,]*)$/, ' or $1');
