@@ -1,0 +1,78 @@
+// The wasm engine trains what the tfjs engine trains: per-epoch losses and metrics of every member
+// agree with tfjs's cohort trainer (mlp-cohort.ts on tfjs's wasm backend, the same initial weights,
+// batches and LRs) within float32 rounding, for every optimizer, activation and task, built-in and
+// CSV data, in cohorts of 1 and 7.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { OPTIMIZERS, type MlpOptions } from '../../../src/train/mlp-options.js';
+import { BENCH, SMALL, csvOptions, curve, relativeDifferences, tfjsCohort, wasmCohort, worst, METRICS } from './compare.js';
+
+// TOLERANCE, relative, on every metric of every epoch. Not exact: both engines do the optimizer's
+// update op for op (the same float32 operations in the same order), but the matMuls sum in a
+// different order (ours k = 0, 1, ... with the bias last; tfjs wasm's batched loop sums in blocks)
+// and exp/log/tanh come from different libraries, so the first forward pass already differs by
+// about 1e-7 and training carries that along. How far depends on the optimizer: SGD passes a
+// difference on in proportion to the gradient; momentum sums ~1 / (1 - 0.9) = 10 steps of it;
+// Adam divides by sqrt(v), which magnifies the small gradients' relative differences.
+// Measured worst over the models below (5 to 10 epochs, 50 to 250 steps; K = 7, every activation,
+// both tasks): sgd 9.5e-7, momentum 4.5e-6, adam 8.5e-6. The tolerances leave a ~5x margin; the
+// bugs they guard against are far larger (an LR one step late: > 1e-3 here, asserted below;
+// mlp-cohort.test.ts measured Adam's epsilon at 1e-8 instead of tfjs's 1e-7 at 4.5e-1).
+const TOLERANCE = { sgd: 5e-6, momentum: 3e-5, adam: 5e-5 } as const;
+const PEAK = { sgd: 0.5, momentum: 0.1, adam: 0.03 } as const;
+const REGRESSION_PEAK = { sgd: 0.1, momentum: 0.02, adam: 0.01 } as const;
+const SEED = 3;
+const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
+
+function assertAgree(c: MlpOptions, peak: number, k: number, what: string): void {
+  const curves = Array.from({ length: k }, (_, j) => curve(c, j, peak));
+  const ours = wasmCohort(c, SEED, curves);
+  const theirs = tfjsCohort(c, SEED, curves);
+  assert.equal(ours.length, k);
+  ours.forEach((member, j) => {
+    const reference = theirs[j];
+    assert.equal(member.divergedAt, null, `${what}: member ${j} diverged`);
+    assert.equal(member.epochs.length, c.epochs, what);
+    member.epochs.forEach((e, i) => {
+      const want = reference.epochs[i];
+      assert.equal(e.epoch, want.epoch);
+      assert.equal(e.lr, want.lr, `${what}, member ${j}, epoch ${i + 1}: lr`);
+      // The task's metrics, and null where the task has none.
+      for (const key of METRICS) assert.equal(e[key] === null, want[key] === null, `${what}: ${key} null in one engine only`);
+    });
+    relativeDifferences(member.epochs, reference.epochs).forEach((row, i) => row.forEach((d, m) => {
+      assert.ok(d <= TOLERANCE[c.optimizer], `${what}, K = ${k}, member ${j}, epoch ${i + 1}, ${METRICS[m]}: ${member.epochs[i][METRICS[m]]} vs tfjs ${reference.epochs[i][METRICS[m]]} (relative ${d.toExponential(2)})`);
+    }));
+  });
+}
+
+for (const optimizer of OPTIMIZERS) {
+  for (const activation of ACTIVATIONS) {
+    test(`${optimizer}, ${activation}: classification on synthetic data agrees with the tfjs engine within ${TOLERANCE[optimizer]}, K = 1 and 7`, () => {
+      for (const k of [1, 7]) assertAgree({ ...SMALL, optimizer, activation }, PEAK[optimizer], k, `${optimizer} ${activation}`);
+    });
+    test(`${optimizer}, ${activation}: regression on CSV data agrees with the tfjs engine within ${TOLERANCE[optimizer]}, val_mae in the target's units, K = 1 and 7`, () => {
+      const c = csvOptions('regression', { optimizer, activation });
+      for (const k of [1, 7]) assertAgree(c, REGRESSION_PEAK[optimizer], k, `${optimizer} ${activation} regression`);
+      const [member] = wasmCohort(c, SEED, [curve(c, 0, REGRESSION_PEAK[optimizer])]);
+      assert.ok(member.epochs.every((e) => e.val_mae! > 1 && e.val_accuracy === null), 'val_mae in price units, no accuracy');
+    });
+  }
+  test(`${optimizer}: Iris, CSV classes and the benchmark's 20-64-3 model (250 steps) agree with the tfjs engine within ${TOLERANCE[optimizer]}`, () => {
+    assertAgree({ ...SMALL, dataset: 'iris', optimizer }, PEAK[optimizer], 7, `${optimizer} iris`);
+    assertAgree(csvOptions('classification', { optimizer }), PEAK[optimizer], 7, `${optimizer} csv classes`);
+    assertAgree({ ...BENCH, optimizer }, { sgd: 0.1, momentum: 0.05, adam: 0.01 }[optimizer], 3, `${optimizer} 20-64-3`);
+  });
+}
+
+test('the tolerances would catch an LR taken one step late: that moves some metric by more than 20x the largest tolerance', () => {
+  for (const optimizer of OPTIMIZERS) {
+    const c = { ...SMALL, optimizer };
+    const lrs = curve(c, 0, PEAK[optimizer]);
+    const late = Float64Array.from(lrs, (_, i) => lrs[Math.max(0, i - 1)]);
+    const [ours] = wasmCohort(c, SEED, [late]);
+    const [theirs] = tfjsCohort(c, SEED, [lrs]);
+    const d = worst(ours.epochs.map((e, i) => ({ ...e, lr: theirs.epochs[i].lr })), theirs.epochs);
+    assert.ok(d > 20 * TOLERANCE.adam, `${optimizer}: ${d}`);
+  }
+});

@@ -1,0 +1,63 @@
+// Shared by the wasm MLP engine's tests: the tfjs engine as the reference, the tfjs initial kernels
+// (until src/train/glorot.ts lands), the models and curves the tests train, and the disagreement
+// measure the tolerances are stated in.
+import { fileURLToPath } from 'node:url';
+import { trainCohort, type MemberResult } from '../../../src/train/mlp-cohort.js';
+import { trainWasmCohort, type WasmCohortOptions } from '../../../src/train/wasm-mlp/cohort.js';
+import type { InitialKernel } from '../../../src/train/wasm-mlp/initial-weights.js';
+import { datasetFor } from '../../../src/train/mlp-dataset.js';
+import { mlp } from '../../../src/train/mlp.js';
+import { MLP_DEFAULTS, mlpSteps, type BuiltinMlpOptions, type MlpOptions } from '../../../src/train/mlp-options.js';
+import { loadTf } from '../../../src/train/backend.js';
+import { mulberry32 } from '../../../src/core/random.js';
+import type { EpochMetrics } from '../../../src/train/cohort-task.js';
+
+export const tf = await loadTf('wasm');
+
+/** tfjs's glorotUniform, as mlp.ts and stacked-mlp.ts draw it. */
+export const tfjsKernel: InitialKernel = (seed, fanIn, fanOut) =>
+  tf.tidy(() => tf.initializers.glorotUniform({ seed }).apply([fanIn, fanOut], 'float32').dataSync() as Float32Array);
+
+/**
+ * Synthetic classes, 160 training rows / 16 = 10 steps an epoch. 64 hidden units, then 7: a
+ * width that is not a multiple of 4, so the kernels' padding lanes are exercised.
+ */
+export const SMALL: BuiltinMlpOptions = { ...MLP_DEFAULTS, samples: 200, features: 4, classes: 3, noise: 0.5, hidden: [64, 7], epochs: 5, batch_size: 16 };
+/** The benchmark's model (bench/cohort.ts): 20-64-3, batch 32, 25 steps an epoch. */
+export const BENCH: BuiltinMlpOptions = { ...MLP_DEFAULTS, samples: 1000, features: 20, classes: 3, hidden: [64], epochs: 10, batch_size: 32 };
+
+/** CSV regression (prices around 1000; 80 training rows) or classes (test/fixtures/data). */
+export function csvOptions(task: 'regression' | 'classification', o: Partial<MlpOptions> = {}): MlpOptions {
+  const dataset = task === 'regression'
+    ? { csv: 'regression.csv', label: 'price', features: ['x1', 'x2'] }
+    : { csv: 'classes.csv', label: 'species' };
+  return mlp.parse!({ dataset, hidden: [64, 7], epochs: 5, batch_size: 16, ...o }, { baseDir: fileURLToPath(new URL('../../fixtures/data/', import.meta.url)) });
+}
+
+/** A different LR at every step, between 0.2 and 1 times peak: a step that took its neighbour's LR shows. */
+export function curve(c: MlpOptions, id: number, peak: number): Float64Array {
+  const random = mulberry32(100 + id);
+  return Float64Array.from({ length: mlpSteps(c) }, () => peak * (0.2 + 0.8 * random()));
+}
+
+export function wasmCohort(c: MlpOptions, seed: number, curves: Float64Array[], options: WasmCohortOptions = {}): MemberResult[] {
+  return trainWasmCohort(c, datasetFor(c), seed, curves, { initialKernel: tfjsKernel, ...options });
+}
+
+export function tfjsCohort(c: MlpOptions, seed: number, curves: Float64Array[]): MemberResult[] {
+  return trainCohort(tf, c, datasetFor(c), seed, curves);
+}
+
+export const METRICS = ['train_loss', 'val_loss', 'val_accuracy', 'val_mae'] as const;
+
+/** Relative difference of each metric of each epoch, |got - want| / |want| (0 when both are 0 or both null). */
+export function relativeDifferences(got: EpochMetrics[], want: EpochMetrics[]): number[][] {
+  return got.map((g, i) => METRICS.map((key) => {
+    const [a, b] = [g[key], want[i][key]];
+    if (a === null || b === null) return a === b ? 0 : Infinity;
+    return a === b ? 0 : Math.abs(a - b) / Math.abs(b);
+  }));
+}
+
+/** The worst relative difference over every epoch and metric. */
+export const worst = (got: EpochMetrics[], want: EpochMetrics[]) => Math.max(0, ...relativeDifferences(got, want).flat());
