@@ -32,13 +32,13 @@ const WORKERS = 2;
 
 const raw = (a: Float32Array | Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
-/** Writes what grid_torch.py trains from; returns the number of trials. */
-async function exportGrid(dir: string): Promise<number> {
-  const loaded = await loadSweepFile(GRID);
+/** Writes what grid_torch.py trains from for a sweep file of the built-in mlp; returns the number of trials. */
+export async function exportSweep(file: string, dir: string): Promise<number> {
+  const loaded = await loadSweepFile(file);
   const c = loaded.trainer.runner.kind === 'pool' ? loaded.trainer.runner.options as BuiltinMlpOptions : null;
-  if (!c) throw new Error('cawr-grid.yaml must use the built-in mlp');
+  if (!c) throw new Error(`${file} must use the built-in mlp`);
   const data = datasetFor(c);
-  if (data.task !== 'classification') throw new Error('cawr-grid.yaml must be a classification');
+  if (data.task !== 'classification') throw new Error(`${file} must be a classification`);
   const steps = loaded.trainer.steps;
   const sizes = [data.features, ...c.hidden, outputsOf(data)];
   writeFileSync(join(dir, 'train_x.f32'), raw(data.trainX));
@@ -64,13 +64,13 @@ async function exportGrid(dir: string): Promise<number> {
   return trials.length;
 }
 
-/** Wall seconds of `lrsweep run` on the grid with this engine; the trials' final val_loss by (hash, repeat). */
-function runLrsweep(dir: string, engine: string): { seconds: number; complete: number; finals: Map<string, number> } {
-  const file = join(dir, `grid-${engine}.yaml`);
-  writeFileSync(file, readFileSync(GRID, 'utf8').replace(/^trainer:\n/m, `trainer:\n  engine: ${engine}\n`));
-  const db = join(dir, `grid-${engine}.db`);
+/** Wall seconds of `lrsweep run` on a sweep file (its `trainer:` a block mapping) with this engine; the trials' final val_loss by (hash, repeat). */
+export function runLrsweep(sweepFile: string, dir: string, engine: string, workers = WORKERS): { seconds: number; complete: number; finals: Map<string, number> } {
+  const file = join(dir, `sweep-${engine}.yaml`);
+  writeFileSync(file, readFileSync(sweepFile, 'utf8').replace(/^trainer:\n/m, `trainer:\n  engine: ${engine}\n`));
+  const db = join(dir, `sweep-${engine}-${Date.now()}.db`);
   const began = process.hrtime.bigint();
-  const run = spawnSync(process.execPath, ['--single-threaded-gc', CLI, 'run', file, '--db', db, '--workers', String(WORKERS)], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['--single-threaded-gc', CLI, 'run', file, '--db', db, '--workers', String(workers)], { encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - began) / 1e9;
   if (run.status !== 0) throw new Error(`lrsweep run (engine ${engine}) exited ${run.status}: ${run.stderr.trim().split('\n').pop()}`);
   const d = new Database(db, { readonly: true });
@@ -79,13 +79,13 @@ function runLrsweep(dir: string, engine: string): { seconds: number; complete: n
   return { seconds, complete: rows.filter((r) => r.state === 'complete').length, finals: new Map(rows.map((r) => [`${r.config_hash}:${r.repeat}`, r.objective])) };
 }
 
-/** Wall seconds of WORKERS grid_torch.py processes at once; each trial's final val_loss by position. */
-async function runTorch(dir: string): Promise<{ seconds: number; finals: Map<number, number> }> {
+/** Wall seconds of `workers` grid_torch.py processes at once; each trial's final val_loss by position. */
+export async function runTorch(dir: string, workers = WORKERS): Promise<{ seconds: number; finals: Map<number, number> }> {
   const script = fileURLToPath(new URL('./grid_torch.py', import.meta.url));
   const finals = new Map<number, number>();
   const began = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: WORKERS }, (_, i) => new Promise<void>((resolve, reject) => {
-    const child = spawn(PYTHON, [script, dir, String(i), String(WORKERS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await Promise.all(Array.from({ length: workers }, (_, i) => new Promise<void>((resolve, reject) => {
+    const child = spawn(PYTHON, [script, dir, String(i), String(workers)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => { out += b; });
@@ -107,12 +107,12 @@ export async function benchGrid(): Promise<void> {
   const probe = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
   const dir = mkdtempSync(join(tmpdir(), 'lrsweep-grid-'));
   try {
-    const trials = await exportGrid(dir);
+    const trials = await exportSweep(GRID, dir);
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { trials: { hash: string; repeat: number }[] };
     const results: Record<string, number> = {};
     const finals: Record<string, Map<string, number>> = {};
     for (const engine of ['wasm', 'tfjs']) {
-      const r = runLrsweep(dir, engine);
+      const r = runLrsweep(GRID, dir, engine);
       results[engine] = r.seconds;
       finals[engine] = r.finals;
       console.log(`lrsweep run, engine ${engine}: ${r.complete} of ${trials} trials complete in ${r.seconds.toFixed(1)} s`);

@@ -1,9 +1,10 @@
-// `npm run bench [curve|fit|overhead|training|cohort|grid|command|module|distributed|startup|scale|pruning|predict|search]`: every benchmark, each printing times
+// `npm run bench [curve|fit|overhead|training|cohort|grid|small-sweep|command|module|distributed|startup|scale|pruning|predict|search]`: every benchmark, each printing times
 // and ratios measured in this one run. Not tests: these machines are shared and noisy.
 import { benchCohort } from './cohort.js';
 import { benchCurve } from './curve.js';
 import { benchSweepOverhead, benchTraining } from './sweep.js';
 import { benchGrid } from './grid.js';
+import { benchSmallSweep } from './small-sweep.js';
 import { benchCommand } from './command.js';
 import { benchFit } from './fit.js';
 import { benchModule } from './module.js';
@@ -27,6 +28,7 @@ if (!only || only === 'cohort') {
   await benchCohort();
 }
 if (!only || only === 'cohort' || only === 'grid') await benchGrid();
+if (!only || only === 'cohort' || only === 'small-sweep') await benchSmallSweep();
 if (!only || only === 'command') await benchCommand();
 if (!only || only === 'module') await benchModule();
 if (!only || only === 'distributed') await benchDistributed();

@@ -10,7 +10,8 @@ import { mulberry32 } from '../../src/core/random.js';
 import { loadTf } from '../../src/train/backend.js';
 import type { RegressionData } from '../../src/train/data/dataset.js';
 import { datasetFor } from '../../src/train/mlp-dataset.js';
-import { buildModel, mlp } from '../../src/train/mlp.js';
+import { mlp } from '../../src/train/mlp.js';
+import { buildModel } from '../../src/train/mlp-tfjs.js';
 import type { MlpOptions } from '../../src/train/mlp-options.js';
 import { epochsOf, trainWith } from '../helpers/train.js';
 
