@@ -121,7 +121,7 @@ export async function benchSmallSweep(): Promise<void> {
     console.log('where it goes (medians of the phase marks, ms):');
     for (const [name, ms] of rows) console.log(`  ${ms.toFixed(0).padStart(5)}  ${name}`);
     const th = (k: string) => med(thread, k);
-    console.log(`a pool thread, timed apart: boot ${th('boot').toFixed(0)} ms, imports ${th('imports').toFixed(0)} ms (it starts with the pool, during registration);`
+    console.log(`a pool thread, timed apart: boot ${th('boot').toFixed(0)} ms, imports ${th('imports').toFixed(0)} ms;`
       + ` first unit: curves ${th('curves').toFixed(0)} ms, data ${th('data').toFixed(0)} ms, kernels ${th('kernels').toFixed(0)} ms, training ${th('training').toFixed(0)} ms`);
     console.log(`training is ${((100 * th('training')) / median(whole)).toFixed(0)}% of the whole process`);
     const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { encoding: 'utf8' });

@@ -9,8 +9,8 @@ import { hostname } from 'node:os';
 import { UsageError } from '../core/errors.js';
 import { totalOf, type StateCounts } from '../core/trial.js';
 import { yieldToEvents } from '../core/yield.js';
-import { TrialPool, defaultWorkers } from '../pool/pool.js';
-import { capabilitiesOf, openStorage } from '../storage/open.js';
+import { defaultWorkers } from '../pool/pool.js';
+import { openStorage } from '../storage/open.js';
 import type { Storage } from '../storage/types.js';
 import { checkBackend, type Backend } from '../train/backend.js';
 import { checkCommandHost } from '../train/command/index.js';
@@ -152,18 +152,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
   else checkCommandHost(runner.options);
   const workers = o.workers ?? loaded.sweep.budget.workers ?? defaultWorkers();
 
-  // The pool's threads start now, so their start-up (thread boot, imports, the WASM modules)
-  // overlaps opening the store and registering the sweep instead of following them (a pool thread
-  // takes 100 to 150 ms to be ready, about what a small sweep's registration takes). Unused, as
-  // when there is nothing left to train or the file is refused, it is closed in the finally below.
-  const pool = runner.kind === 'pool' && !capabilitiesOf(o.db).queue ? new TrialPool({ workers, trialTimeout: loaded.sweep.budget.trial_timeout }) : null;
-  let storage: Storage;
-  try {
-    storage = await openStorage(o.db, 'write');
-  } catch (e) {
-    await pool?.close();
-    throw e;
-  }
+  const storage = await openStorage(o.db, 'write');
   let training: Training | null = null;
   let runId = -1;
   let heartbeat: NodeJS.Timeout | null = null;
@@ -213,7 +202,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
 
     let stopped = o.signal?.aborted ?? false;
     if (toRun > 0 && !stopped) {
-      training = trainingFor(loaded, sweep, record, { workers, backend, hash, trialsDir: o.trialsDir, where: storage.where, pool: pool ?? undefined });
+      training = trainingFor(loaded, sweep, record, { workers, backend, hash, trialsDir: o.trialsDir, where: storage.where });
       dispatcher = new Dispatcher({
         storage, executor: training.executor, sweep, sweepId: record.id, runId, counts, best, provenance: training.provenance,
         unitFor: training.unitFor, tally, steps: trialSteps,
@@ -258,7 +247,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     throw e;
   } finally {
     if (heartbeat) clearInterval(heartbeat);
-    await (training?.executor ?? pool)?.close();
+    await training?.executor.close();
     await storage.close();
   }
 }

@@ -71,8 +71,6 @@ export interface TrainingOptions {
   trialsDir?: string;
   /** Names the store in the trial directory's marker, so two stores never share one directory. */
   where: string;
-  /** Pool trainers: a pool started earlier (run.ts starts it before registering), used instead of a new one. */
-  pool?: TrialPool;
 }
 
 export function trainingFor(loaded: LoadedSweep, sweep: Sweep, record: SweepRecord, o: TrainingOptions): Training {
@@ -83,7 +81,7 @@ export function trainingFor(loaded: LoadedSweep, sweep: Sweep, record: SweepReco
     const root = trialRoot(o.trialsDir);
     prepareSweepDir(root, sweep.name, sweepDirKey(o.where, record.createdAt));
     executor = new CommandExecutor({ options: runner.options, slots: o.workers, root, trialTimeout: sweep.budget.trial_timeout, objective: sweep.objective.metric });
-  } else executor = o.pool ?? new TrialPool({ workers: o.workers, trialTimeout: sweep.budget.trial_timeout });
+  } else executor = new TrialPool({ workers: o.workers, trialTimeout: sweep.budget.trial_timeout });
   const options = runner.kind === 'pool' ? withLegacyKeys(runner.options, sweep) : null;
   const ref = runner.kind === 'pool' ? runner.ref : { builtin: 'command' };
   const engine = engineOf(sweep);
