@@ -81,6 +81,25 @@ const { parentPort } = require('node:worker_threads');
   });
 }
 
+/** Ms a fresh worker thread takes to load tfjs on its wasm backend: what a pool thread on engine tfjs pays before its first step. */
+function tfjsLoad(): Promise<number> {
+  const code = `
+const { parentPort } = require('node:worker_threads');
+(async () => {
+  const t0 = performance.now();
+  const { loadTf } = await import(${JSON.stringify(join(ROOT, 'dist/src/train/backend.js'))});
+  await loadTf('wasm');
+  parentPort.postMessage(performance.now() - t0);
+})();`;
+  return new Promise((resolve) => {
+    const w = new Worker(code, { eval: true });
+    w.on('message', (ms: number) => {
+      void w.terminate();
+      resolve(ms);
+    });
+  });
+}
+
 const med = (rows: Record<string, number>[], key: string) => median(rows.map((r) => r[key]));
 
 export async function benchSmallSweep(): Promise<void> {
@@ -94,6 +113,7 @@ export async function benchSmallSweep(): Promise<void> {
     const bare: number[] = [];
     const version: number[] = [];
     const thread: Record<string, number>[] = [];
+    const tfjs: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       bare.push(wall(['-e', '0']));
       version.push(wall(['--single-threaded-gc', CLI, '--version']));
@@ -104,6 +124,7 @@ export async function benchSmallSweep(): Promise<void> {
       if (r.status !== 0) throw new Error(`small-sweep-phases.mjs exited ${r.status}: ${r.stderr}`);
       phases.push({ ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>), exited });
       thread.push(await poolThread());
+      tfjs.push(await tfjsLoad());
     }
     const p = (k: string) => med(phases, k);
     const rows: [string, number][] = [
@@ -123,6 +144,7 @@ export async function benchSmallSweep(): Promise<void> {
     const th = (k: string) => med(thread, k);
     console.log(`a pool thread, timed apart: boot ${th('boot').toFixed(0)} ms, imports ${th('imports').toFixed(0)} ms;`
       + ` first unit: curves ${th('curves').toFixed(0)} ms, data ${th('data').toFixed(0)} ms, kernels ${th('kernels').toFixed(0)} ms, training ${th('training').toFixed(0)} ms`);
+    console.log(`(a pool thread on engine tfjs would first load tfjs and its wasm backend: ${median(tfjs).toFixed(0)} ms; the wasm engine never does)`);
     console.log(`training is ${((100 * th('training')) / median(whole)).toFixed(0)}% of the whole process`);
     const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { encoding: 'utf8' });
     if (probe.error || probe.status !== 0) return;
