@@ -20,7 +20,7 @@ if (!only || only === 'curve') benchCurve();
 if (!only || only === 'fit') benchFit();
 if (!only || only === 'overhead') await benchSweepOverhead();
 if (!only || only === 'training') {
-  console.log('\n== MLP training throughput: 24 trials x 500 steps (64-64 MLP, batch 32), tfjs wasm backend, warm pool ==');
+  console.log('\n== MLP training throughput: 24 trials x 500 steps (64-64 MLP, batch 32), engine wasm (the default), warm pool ==');
   await benchTraining();
 }
 if (!only || only === 'cohort') {

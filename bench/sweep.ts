@@ -41,8 +41,9 @@ trainer: { kind: quadratic, dim: 8, epochs: 2, steps_per_epoch: 50 }
 }
 
 export async function benchTraining(): Promise<void> {
-  // Steady state, measured on a warm pool: each worker first runs one trial (loading tfjs and its
-  // WASM backend, building the data set), then the clock runs over TRIALS trials.
+  // Steady state, measured on a warm pool: each worker first runs one trial (loading the MLP's
+  // kernels, or tfjs on engine tfjs, and building the data set), then the clock runs over TRIALS
+  // trials, one at a time per worker, on the default engine (wasm).
   const TRIALS = 24;
   const options = { ...MLP_DEFAULTS, samples: 1000, features: 20, classes: 5, hidden: [64, 64], epochs: 20, batch_size: 32 };
   const steps = mlpSteps(options);
@@ -87,4 +88,3 @@ async function cpuScaling(): Promise<number> {
   return (2 * one) / two;
 }
 
-/** The whole sweeps/cawr-grid.yaml (108 MLP trials) on 2 workers, with cohorts (the default) and without. */
