@@ -162,7 +162,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
       file: o.file, written: loaded.written, extend: o.extend ?? false, steps: loaded.trainer.steps, trainerHash: hash,
       replace: o.replace, isRunAlive: (run) => isRunAlive(run, { shared: storage.capabilities.shared }), onNotice: o.onNotice,
       check: (s) => {
-        const problem = backendProblem(s, o.backend);
+        const problem = backendProblem(s.trainer, o.backend);
         if (problem) throw new UsageError(problem);
       },
     });

@@ -47,18 +47,18 @@ function withLegacyKeys(options: unknown, sweep: Sweep): unknown {
   return { ...options, ...Object.fromEntries(keys.map((k) => [k, sweep.trainer[k]])) };
 }
 
-/** The built-in mlp's engine (wasm or tfjs) as the sweep trains it; null for other trainers. */
-export function engineOf(sweep: Sweep): string | null {
-  return sweep.trainer.kind === 'mlp' && typeof sweep.trainer.engine === 'string' ? sweep.trainer.engine : null;
+/** The built-in mlp's engine (wasm or tfjs) as a trainer section says; null for other trainers. */
+export function engineOf(trainer: Sweep['trainer']): string | null {
+  return trainer.kind === 'mlp' && typeof trainer.engine === 'string' ? trainer.engine : null;
 }
 
 /**
- * Why --backend cannot apply to this sweep, or null: it picks tfjs's backend, and the mlp's wasm
+ * Why --backend cannot apply to this trainer (a sweep's, legacy values included), or null: it picks tfjs's backend, and the mlp's wasm
  * engine does not run on tfjs. Only an explicit non-default --backend is refused (it asked for
  * something this sweep would not do); the default wasm backend is what every run passes.
  */
-export function backendProblem(sweep: Sweep, backend: Backend | undefined): string | null {
-  if (backend === undefined || backend === 'wasm' || engineOf(sweep) !== 'wasm') return null;
+export function backendProblem(trainer: Sweep['trainer'], backend: Backend | undefined): string | null {
+  if (backend === undefined || backend === 'wasm' || engineOf(trainer) !== 'wasm') return null;
   return `--backend ${backend}: picks tfjs's backend, but this sweep trains with trainer.engine wasm, which does not run on tfjs: ` +
     `set trainer.engine: tfjs to train on tfjs's ${backend} backend, or leave out --backend`;
 }
@@ -84,7 +84,7 @@ export function trainingFor(loaded: LoadedSweep, sweep: Sweep, record: SweepReco
   } else executor = new TrialPool({ workers: o.workers, trialTimeout: sweep.budget.trial_timeout });
   const options = runner.kind === 'pool' ? withLegacyKeys(runner.options, sweep) : null;
   const ref = runner.kind === 'pool' ? runner.ref : { builtin: 'command' };
-  const engine = engineOf(sweep);
+  const engine = engineOf(sweep.trainer);
   // The tfjs backend where tfjs trains: not for the mlp's wasm engine, which has none.
   const backend = runner.kind === 'pool' && engine !== 'wasm' ? { backend: o.backend } : {};
   const provenance = {

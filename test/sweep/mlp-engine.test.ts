@@ -13,6 +13,7 @@ import { checkSweep } from '../../src/sweep/file.js';
 import { registerSweep } from '../../src/sweep/register.js';
 import { runSweep } from '../../src/sweep/run.js';
 import { backendProblem } from '../../src/sweep/training.js';
+import { runRangeTest } from '../../src/sweep/range-test.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lrsweep-engine-'));
 let n = 0;
@@ -102,6 +103,9 @@ test('an explicit --backend other than wasm is refused for a sweep on the wasm e
   assert.equal(await s.getSweep('b'), null, 'nothing written');
   await s.close();
   const { sweep } = await checkSweep({ ...base, trainer: { ...trainer, engine: 'tfjs' } });
-  assert.equal(backendProblem(sweep, 'cpu'), null);
-  assert.equal(backendProblem((await checkSweep(base)).sweep, 'wasm'), null, 'the default backend, which every run passes');
+  assert.equal(backendProblem(sweep.trainer, 'cpu'), null);
+  assert.equal(backendProblem((await checkSweep(base)).sweep.trainer, 'wasm'), null, 'the default backend, which every run passes');
+  // The range test too, before anything is trained.
+  const loaded = await checkSweep({ ...base, trainer: { ...trainer, epochs: 5 } });
+  await assert.rejects(runRangeTest(loaded.trainer, { minLr: 1e-4, maxLr: 1, steps: 10, backend: 'tensorflow', trialsDir: dir }), { name: 'UsageError', message: /^--backend tensorflow: picks tfjs's backend, but this sweep trains with trainer.engine wasm/ });
 });
