@@ -5,20 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OPTIMIZERS, type MlpOptions } from '../../../src/train/mlp-options.js';
-import { BENCH, SMALL, csvOptions, curve, relativeDifferences, tfjsCohort, wasmCohort, worst, METRICS } from './compare.js';
+import { BENCH, SMALL, TOLERANCE, csvOptions, curve, relativeDifferences, tfjsCohort, wasmCohort, worst, METRICS } from './compare.js';
 
-// TOLERANCE, relative, on every metric of every epoch. Not exact: both engines do the optimizer's
-// update op for op (the same float32 operations in the same order), but the matMuls sum in a
-// different order (ours k = 0, 1, ... with the bias last; tfjs wasm's batched loop sums in blocks)
-// and exp/log/tanh come from different libraries, so the first forward pass already differs by
-// about 1e-7 and training carries that along. How far depends on the optimizer: SGD passes a
-// difference on in proportion to the gradient; momentum sums ~1 / (1 - 0.9) = 10 steps of it;
-// Adam divides by sqrt(v), which magnifies the small gradients' relative differences.
-// Measured worst over the models below (5 to 10 epochs, 50 to 250 steps; K = 7, every activation,
-// both tasks): sgd 9.5e-7, momentum 4.5e-6, adam 8.5e-6. The tolerances leave a ~5x margin; the
-// bugs they guard against are far larger (an LR one step late: > 1e-3 here, asserted below;
-// mlp-cohort.test.ts measured Adam's epsilon at 1e-8 instead of tfjs's 1e-7 at 4.5e-1).
-const TOLERANCE = { sgd: 5e-6, momentum: 3e-5, adam: 5e-5 } as const;
 const PEAK = { sgd: 0.5, momentum: 0.1, adam: 0.03 } as const;
 const REGRESSION_PEAK = { sgd: 0.1, momentum: 0.02, adam: 0.01 } as const;
 const SEED = 3;
