@@ -1,4 +1,6 @@
-// The MLP trainer: a tfjs dense network trained with a custom loop, so the LR is set before every
+// The MLP trainer, on one of two engines (trainer.engine): wasm (the default: lrsweep's own SIMD
+// kernels, wasm-mlp/cohort.ts, a single trial being a cohort of one; tfjs is never loaded) or tfjs.
+// On tfjs: a dense network trained with a custom loop, so the LR is set before every
 // step from the trial's LR curve. SGD and momentum take setLearningRate (tfjs's SGD ignores a
 // plain assignment to learningRate); Adam reads its learningRate field on every step.
 // The trial's seed sets the initial weights (glorot uniform, seed + layer) and the data order
@@ -18,11 +20,15 @@ import { membersWithin, type MlpShape } from './mlp-memory.js';
 import { learningRateSetter } from './learning-rate.js';
 import { mlpFiles, mlpMetrics, mlpSteps, mlpStepsPerEpoch, readMlpOptions, shuffleRandom, storedMlpOptions, taskOf, type MlpOptions } from './mlp-options.js';
 import { trainCohort } from './mlp-cohort.js';
+import type { EpochMetrics } from './cohort-task.js';
+import { trainWasmCohort } from './wasm-mlp/cohort.js';
 import { parseOptions } from './options.js';
 
 export const mlp = defineTrainer<MlpOptions>({
   // Every metric any task reports; metricsFor says which a sweep's task does.
   metrics: ['val_loss', 'val_accuracy', 'val_mae', 'train_loss'],
+  // The wasm engine never loads tfjs in the worker (test/pool/engine-no-tfjs.test.ts).
+  usesTf: (options) => options.engine === 'tfjs',
   parse: (raw, context) => parseOptions((problems) => readMlpOptions((raw ?? {}) as Record<string, unknown>, problems, context?.baseDir)),
   stored: storedMlpOptions,
   files: mlpFiles,
@@ -31,9 +37,18 @@ export const mlp = defineTrainer<MlpOptions>({
   steps: mlpSteps,
   stepsPerEpoch: mlpStepsPerEpoch,
   train(ctx) {
-    trainOne(ctx.tf, ctx.options, datasetFor(ctx.options, ctx.signal), ctx.seed, ctx.curve, {
-      report: ctx.report, signal: ctx.signal, perStep: ctx.perStep,
-    });
+    const data = datasetFor(ctx.options, ctx.signal);
+    if (ctx.options.engine === 'wasm') {
+      // A single trial is a cohort of one on the wasm engine.
+      const units = targetUnits(data);
+      trainWasmCohort(ctx.options, data, ctx.seed, [ctx.curve], {
+        signal: ctx.signal,
+        onEpoch: (_member, { epoch, ...values }) => ctx.report({ epoch }, withoutNulls(values)),
+        ...(ctx.perStep ? { onStep: (_member: number, step: number, loss: number) => ctx.report({ step }, { train_loss: loss * units.squared, lr: ctx.curve[step] }) } : {}),
+      });
+      return;
+    }
+    trainOne(ctx.tf, ctx.options, data, ctx.seed, ctx.curve, { report: ctx.report, signal: ctx.signal, perStep: ctx.perStep });
   },
   // Lockstep: K copies of the network as one batched computation (mlp-cohort.ts). A member's
   // numbers do not depend on its mates, bit for bit, and equal a trial trained alone by train()
@@ -47,11 +62,14 @@ export const mlp = defineTrainer<MlpOptions>({
     for (let from = 0; from < ctx.curves.length && !ctx.signal.aborted; from += size) {
       const memberSignals = ctx.memberSignals?.slice(from, from + size);
       if (memberSignals?.every((s) => s.aborted)) continue; // every member of this part was stopped before it started
-      trainCohort(ctx.tf, ctx.options, data, ctx.seed, ctx.curves.slice(from, from + size), {
+      const options = {
         signal: ctx.signal,
         memberSignals,
-        onEpoch: (member, { epoch, ...values }) => ctx.report(from + member, { epoch }, withoutNulls(values)),
-      });
+        onEpoch: (member: number, { epoch, ...values }: EpochMetrics) => ctx.report(from + member, { epoch }, withoutNulls(values)),
+      };
+      const curves = ctx.curves.slice(from, from + size);
+      if (ctx.options.engine === 'wasm') trainWasmCohort(ctx.options, data, ctx.seed, curves, options);
+      else trainCohort(ctx.tf, ctx.options, data, ctx.seed, curves, options);
     }
   },
 });

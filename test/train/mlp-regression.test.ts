@@ -30,7 +30,7 @@ function dataFile(scale: number, offset: number): string {
 }
 
 function options(scale: number, offset: number, extra: Record<string, unknown> = {}): MlpOptions {
-  return mlp.parse!({ dataset: { csv: dataFile(scale, offset), label: 'y' }, hidden: [16], epochs: 8, batch_size: 24, optimizer: 'adam', ...extra }, { baseDir: dir });
+  return mlp.parse!({ dataset: { csv: dataFile(scale, offset), label: 'y' }, hidden: [16], epochs: 8, batch_size: 24, optimizer: 'adam', engine: 'tfjs', ...extra }, { baseDir: dir });
 }
 
 const steps = (o: MlpOptions) => mlp.steps(o); // 192 training rows / 24 = 8 steps an epoch
