@@ -1,7 +1,7 @@
 // The MLP trainer for a cohort on lrsweep's own WebAssembly SIMD kernels (assembly/mlp/), without
 // tfjs. The contract is trainCohort's (mlp-cohort.ts), point for point:
-// - Every member starts from the weights mlp.ts gives that seed (glorotUniform seeded seed + layer
-//   index, zero biases), sees the same batches in the same order (one shuffle per epoch by
+// - Every member starts from the weights mlp.ts gives that seed (glorot.ts: tfjs's glorotUniform
+//   seeded seed + layer index, bit for bit; zero biases), sees the same batches in the same order (one shuffle per epoch by
 //   shuffleRandom(seed), batches as contiguous slices of it), and is updated by tfjs's own rules
 //   (assembly/mlp/optimizers.ts) with its own LR at every step. Its per-epoch metrics match the tfjs
 //   engine's within float32 rounding (test/train/wasm-mlp/ states and measures the tolerance).
@@ -28,13 +28,11 @@ import { mlpKernels, type MlpKernelExports } from '../../wasm/module.js';
 import type { EpochMetrics } from '../cohort-task.js';
 import type { CohortOptions, MemberResult } from '../mlp-cohort.js';
 import { LAYER_FIELDS, layoutFor, type Layout } from './layout.js';
-import { missingInitialKernel, type InitialKernel } from './initial-weights.js';
+import { glorotUniform } from '../glorot.js';
 
 export interface WasmCohortOptions extends CohortOptions {
   /** Called after every step of every member trained in it: its batch loss, in the target's units (non-finite at the step it diverges). */
   onStep?: (member: number, step: number, trainLoss: number) => void;
-  /** The initial kernels (see initial-weights.ts). */
-  initialKernel?: InitialKernel;
 }
 
 const ACTIVATIONS = { relu: 0, tanh: 1, sigmoid: 2 } as const;
@@ -64,7 +62,7 @@ export function trainWasmCohort(c: MlpConfig, data: Dataset, seed: number, curve
     features: data.features, hidden: c.hidden, outputs: outputsOf(data), trainRows, valRows,
     batchSize: c.batch_size, optimizer: c.optimizer, members: K,
   }, k.heapBase());
-  const heap = prepare(k, layout, c, data, seed, K, options.initialKernel ?? missingInitialKernel);
+  const heap = prepare(k, layout, c, data, seed, K);
   const member = (j: number) => layout.members + j * layout.memberBytes;
 
   const units = targetUnits(data);
@@ -128,9 +126,8 @@ export function trainWasmCohort(c: MlpConfig, data: Dataset, seed: number, curve
 interface Views { f32: Float32Array; i32: Int32Array }
 
 /** Grows memory to the layout, configures the kernels, and writes the data and every member's initial weights. */
-function prepare(k: MlpKernelExports, layout: Layout, c: MlpConfig, data: Dataset, seed: number, K: number, initialKernel: InitialKernel): Views {
-  // Initial kernels first: an initializer may allocate, and nothing below may.
-  const kernels = layout.layers.map((l, i) => initialKernel(seed + i, l.fanIn, l.units));
+function prepare(k: MlpKernelExports, layout: Layout, c: MlpConfig, data: Dataset, seed: number, K: number): Views {
+  const kernels = layout.layers.map((l, i) => glorotUniform(seed + i, l.fanIn, l.units));
   const missing = layout.end - k.memory.buffer.byteLength;
   if (missing > 0) k.memory.grow(Math.ceil(missing / 65536));
   const f32 = new Float32Array(k.memory.buffer);

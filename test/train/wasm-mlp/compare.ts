@@ -1,10 +1,9 @@
-// Shared by the wasm MLP engine's tests: the tfjs engine as the reference, the tfjs initial kernels
-// (until src/train/glorot.ts lands), the models and curves the tests train, and the disagreement
-// measure the tolerances are stated in.
+// Shared by the wasm MLP engine's tests: the tfjs engine as the reference, the models and curves the
+// tests train, and the disagreement measure the tolerances are stated in. The wasm engine draws its
+// initial weights without tfjs (glorot.ts), so every comparison covers that too.
 import { fileURLToPath } from 'node:url';
 import { trainCohort, type MemberResult } from '../../../src/train/mlp-cohort.js';
 import { trainWasmCohort, type WasmCohortOptions } from '../../../src/train/wasm-mlp/cohort.js';
-import type { InitialKernel } from '../../../src/train/wasm-mlp/initial-weights.js';
 import { datasetFor } from '../../../src/train/mlp-dataset.js';
 import { mlp } from '../../../src/train/mlp.js';
 import { MLP_DEFAULTS, mlpSteps, type BuiltinMlpOptions, type MlpOptions } from '../../../src/train/mlp-options.js';
@@ -13,10 +12,6 @@ import { mulberry32 } from '../../../src/core/random.js';
 import type { EpochMetrics } from '../../../src/train/cohort-task.js';
 
 export const tf = await loadTf('wasm');
-
-/** tfjs's glorotUniform, as mlp.ts and stacked-mlp.ts draw it. */
-export const tfjsKernel: InitialKernel = (seed, fanIn, fanOut) =>
-  tf.tidy(() => tf.initializers.glorotUniform({ seed }).apply([fanIn, fanOut], 'float32').dataSync() as Float32Array);
 
 /**
  * Synthetic classes, 160 training rows / 16 = 10 steps an epoch. 64 hidden units, then 7: a
@@ -41,7 +36,7 @@ export function curve(c: MlpOptions, id: number, peak: number): Float64Array {
 }
 
 export function wasmCohort(c: MlpOptions, seed: number, curves: Float64Array[], options: WasmCohortOptions = {}): MemberResult[] {
-  return trainWasmCohort(c, datasetFor(c), seed, curves, { initialKernel: tfjsKernel, ...options });
+  return trainWasmCohort(c, datasetFor(c), seed, curves, options);
 }
 
 export function tfjsCohort(c: MlpOptions, seed: number, curves: Float64Array[]): MemberResult[] {
