@@ -64,3 +64,12 @@ test('the tolerances would catch an LR taken one step late: that moves some metr
     assert.ok(d > 20 * TOLERANCE.adam, `${optimizer}: ${d}`);
   }
 });
+
+test('any list of hidden layers (none; three of odd widths) and batches of any size (7 rows, a short last one; 1 row) agree with the tfjs engine', () => {
+  for (const optimizer of OPTIMIZERS) {
+    const peak = PEAK[optimizer] / 5;
+    assertAgree({ ...SMALL, hidden: [], optimizer }, peak, 3, `${optimizer}, no hidden layer`);
+    assertAgree({ ...SMALL, hidden: [5, 3, 9], batch_size: 7, activation: 'tanh', optimizer }, peak, 3, `${optimizer}, hidden [5, 3, 9], batch 7`);
+    assertAgree({ ...SMALL, samples: 40, hidden: [6], batch_size: 1, epochs: 2, optimizer }, peak / 5, 2, `${optimizer}, batch 1`);
+  }
+});
