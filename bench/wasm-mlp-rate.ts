@@ -38,6 +38,9 @@ function rate(c: MlpConfig, k: number): number {
   return (k * steps) / median(times);
 }
 
+// V8 compiles hot WASM functions again, optimized, while they run: one large run first, so no
+// figure below includes code that has not tiered up.
+rate(SMALL, 64);
 console.log('wasm MLP engine, 20-64-3 (SGD, batch 32, 250 steps, per-epoch validation on), trial-steps per CPU second:');
 for (const k of [1, 16, 64]) {
   const r = rate(SMALL, k);

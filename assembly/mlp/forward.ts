@@ -38,7 +38,41 @@ function dense(x: usize, stride: i32, n: i32, rows: i32, w: usize, b: usize, wid
     const x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
     const o0 = out + <usize>r * ws;
     const o1 = o0 + ws, o2 = o1 + ws, o3 = o2 + ws;
-    for (let j = 0; j < width; j += 4) {
+    let j = 0;
+    // Two blocks of 4 units at a time while they last: eight sums in flight, each x load used twice.
+    for (; j + 8 <= width; j += 8) {
+      const jo = <usize>j << 2;
+      let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+      let c0 = zero, c1 = zero, c2 = zero, c3 = zero;
+      let wp = w + jo;
+      for (let k = 0; k < n; k++) {
+        const ko = <usize>k << 2;
+        const wv = v128.load(wp);
+        const wu = v128.load(wp, 16);
+        const x0v = v128.load32_splat(x0 + ko);
+        const x1v = v128.load32_splat(x1 + ko);
+        const x2v = v128.load32_splat(x2 + ko);
+        const x3v = v128.load32_splat(x3 + ko);
+        a0 = f32x4.add(a0, f32x4.mul(x0v, wv));
+        c0 = f32x4.add(c0, f32x4.mul(x0v, wu));
+        a1 = f32x4.add(a1, f32x4.mul(x1v, wv));
+        c1 = f32x4.add(c1, f32x4.mul(x1v, wu));
+        a2 = f32x4.add(a2, f32x4.mul(x2v, wv));
+        c2 = f32x4.add(c2, f32x4.mul(x2v, wu));
+        a3 = f32x4.add(a3, f32x4.mul(x3v, wv));
+        c3 = f32x4.add(c3, f32x4.mul(x3v, wu));
+        wp += ws;
+      }
+      finish(o0 + jo, a0, b + jo, relu);
+      finish(o1 + jo, a1, b + jo, relu);
+      finish(o2 + jo, a2, b + jo, relu);
+      finish(o3 + jo, a3, b + jo, relu);
+      finish(o0 + jo + 16, c0, b + jo + 16, relu);
+      finish(o1 + jo + 16, c1, b + jo + 16, relu);
+      finish(o2 + jo + 16, c2, b + jo + 16, relu);
+      finish(o3 + jo + 16, c3, b + jo + 16, relu);
+    }
+    for (; j < width; j += 4) {
       const jo = <usize>j << 2;
       let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
       let wp = w + jo;
@@ -51,21 +85,10 @@ function dense(x: usize, stride: i32, n: i32, rows: i32, w: usize, b: usize, wid
         a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(x3 + ko), wv));
         wp += ws;
       }
-      const bv = v128.load(b + jo);
-      a0 = f32x4.add(a0, bv);
-      a1 = f32x4.add(a1, bv);
-      a2 = f32x4.add(a2, bv);
-      a3 = f32x4.add(a3, bv);
-      if (relu) {
-        a0 = f32x4.max(a0, zero);
-        a1 = f32x4.max(a1, zero);
-        a2 = f32x4.max(a2, zero);
-        a3 = f32x4.max(a3, zero);
-      }
-      v128.store(o0 + jo, a0);
-      v128.store(o1 + jo, a1);
-      v128.store(o2 + jo, a2);
-      v128.store(o3 + jo, a3);
+      finish(o0 + jo, a0, b + jo, relu);
+      finish(o1 + jo, a1, b + jo, relu);
+      finish(o2 + jo, a2, b + jo, relu);
+      finish(o3 + jo, a3, b + jo, relu);
     }
   }
   for (; r < rows; r++) {
@@ -79,11 +102,17 @@ function dense(x: usize, stride: i32, n: i32, rows: i32, w: usize, b: usize, wid
         a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(x0 + (<usize>k << 2)), v128.load(wp)));
         wp += ws;
       }
-      a0 = f32x4.add(a0, v128.load(b + jo));
-      if (relu) a0 = f32x4.max(a0, zero);
-      v128.store(o0 + jo, a0);
+      finish(o0 + jo, a0, b + jo, relu);
     }
   }
+}
+
+/** Stores sum + bias at out, ReLU'd if relu. */
+// @ts-ignore: decorator
+@inline
+function finish(out: usize, sum: v128, b: usize, relu: bool): void {
+  const z = f32x4.add(sum, v128.load(b));
+  v128.store(out, relu ? f32x4.max(z, f32x4.splat(0)) : z);
 }
 
 /** tanh or the logistic sigmoid on the first `units` lanes of each row (the padding lanes stay 0). */
