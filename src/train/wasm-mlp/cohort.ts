@@ -30,7 +30,8 @@ import type { CohortOptions, MemberResult } from '../mlp-cohort.js';
 import { LAYER_FIELDS, layoutFor, type Layout } from './layout.js';
 import { glorotUniform } from '../glorot.js';
 
-export interface WasmCohortOptions extends CohortOptions {
+/** trainCohort's options but the task, which the wasm engine takes from the data (classification or regression). */
+export interface WasmCohortOptions extends Omit<CohortOptions, 'task'> {
   /** Called after every step of every member trained in it: its batch loss, in the target's units (non-finite at the step it diverges). */
   onStep?: (member: number, step: number, trainLoss: number) => void;
 }
@@ -42,6 +43,8 @@ const OPTIMIZERS = { sgd: 0, momentum: 1, adam: 2 } as const;
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 const EPSILON = 1e-7;
+/** A 32-bit WebAssembly memory's limit (65536 pages of 64 KiB). */
+const MAX_WASM_BYTES = 2 ** 32;
 
 /** Training steps, as mlp.ts takes them: every epoch ends with a short batch if the rows do not divide. */
 function totalSteps(c: MlpConfig, data: Dataset): number {
@@ -127,6 +130,10 @@ interface Views { f32: Float32Array; i32: Int32Array }
 
 /** Grows memory to the layout, configures the kernels, and writes the data and every member's initial weights. */
 function prepare(k: MlpKernelExports, layout: Layout, c: MlpConfig, data: Dataset, seed: number, K: number): Views {
+  if (layout.end > MAX_WASM_BYTES) {
+    throw new Error(`the wasm MLP engine would need ${(layout.end / 2 ** 30).toPrecision(3)} GiB of WebAssembly memory for ${K} members (${(layout.memberBytes / 2 ** 20).toPrecision(3)} MiB each); `
+      + `a module's memory holds 4 GiB at most: train fewer members at once`);
+  }
   const kernels = layout.layers.map((l, i) => glorotUniform(seed + i, l.fanIn, l.units));
   const missing = layout.end - k.memory.buffer.byteLength;
   if (missing > 0) k.memory.grow(Math.ceil(missing / 65536));

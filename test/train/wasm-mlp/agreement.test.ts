@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OPTIMIZERS, type MlpOptions } from '../../../src/train/mlp-options.js';
-import { BENCH, SMALL, TOLERANCE, csvOptions, curve, relativeDifferences, tfjsCohort, wasmCohort, worst, METRICS } from './compare.js';
+import { BENCH, SMALL, TOLERANCE, csvOptions, npyOptions, curve, relativeDifferences, tfjsCohort, wasmCohort, worst, METRICS } from './compare.js';
 
 const PEAK = { sgd: 0.5, momentum: 0.1, adam: 0.03 } as const;
 const REGRESSION_PEAK = { sgd: 0.1, momentum: 0.02, adam: 0.01 } as const;
@@ -46,9 +46,10 @@ for (const optimizer of OPTIMIZERS) {
       assert.ok(member.epochs.every((e) => e.val_mae! > 1 && e.val_accuracy === null), 'val_mae in price units, no accuracy');
     });
   }
-  test(`${optimizer}: Iris, CSV classes and the benchmark's 20-64-3 model (250 steps) agree with the tfjs engine within ${TOLERANCE[optimizer]}`, () => {
+  test(`${optimizer}: Iris, CSV classes, .npy data and the benchmark's 20-64-3 model (250 steps) agree with the tfjs engine within ${TOLERANCE[optimizer]}`, () => {
     assertAgree({ ...SMALL, dataset: 'iris', optimizer }, PEAK[optimizer], 7, `${optimizer} iris`);
     assertAgree(csvOptions('classification', { optimizer }), PEAK[optimizer], 7, `${optimizer} csv classes`);
+    assertAgree(npyOptions({ optimizer }), PEAK[optimizer], 2, `${optimizer} npy`);
     assertAgree({ ...BENCH, optimizer }, { sgd: 0.1, momentum: 0.05, adam: 0.01 }[optimizer], 3, `${optimizer} 20-64-3`);
   });
 }

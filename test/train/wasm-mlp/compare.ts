@@ -26,8 +26,15 @@ export function csvOptions(task: 'regression' | 'classification', o: Partial<Mlp
   const dataset = task === 'regression'
     ? { csv: 'regression.csv', label: 'price', features: ['x1', 'x2'] }
     : { csv: 'classes.csv', label: 'species' };
-  return mlp.parse!({ dataset, hidden: [64, 7], epochs: 5, batch_size: 16, ...o }, { baseDir: fileURLToPath(new URL('../../fixtures/data/', import.meta.url)) });
+  return fixtureOptions({ dataset, hidden: [64, 7], epochs: 5, batch_size: 16, ...o });
 }
+
+/** .npy data (test/fixtures/data/npy: 4 rows, 3 features, 3 classes; 3 training rows). */
+export const npyOptions = (o: Partial<MlpOptions> = {}): MlpOptions =>
+  fixtureOptions({ dataset: { npy: { x: 'npy/x-f8.npy', y: 'npy/y-i8.npy' }, validation_fraction: 0.25 }, hidden: [8], epochs: 3, batch_size: 2, ...o });
+
+const fixtureOptions = (raw: Record<string, unknown>): MlpOptions =>
+  mlp.parse!(raw, { baseDir: fileURLToPath(new URL('../../fixtures/data/', import.meta.url)) });
 
 /** A different LR at every step, between 0.2 and 1 times peak: a step that took its neighbour's LR shows. */
 export function curve(c: MlpOptions, id: number, peak: number): Float64Array {

@@ -128,3 +128,12 @@ test('a curve shorter than the training, or no curve at all, is refused with the
   });
   assert.throws(() => wasmCohort(SMALL, SEED, []), { message: 'a cohort needs at least one LR curve, got none' });
 });
+
+test('a cohort too big for a WebAssembly memory is refused with the sizes, before anything trains', () => {
+  const c = { ...SMALL, hidden: [4096, 4096], optimizer: 'adam' as const };
+  let steps = 0;
+  assert.throws(() => wasmCohort(c, SEED, Array.from({ length: 30 }, (_, j) => curve(c, j, 0.01)), { onStep: () => steps++ }), {
+    message: "the wasm MLP engine would need 5.64 GiB of WebAssembly memory for 30 members (192 MiB each); a module's memory holds 4 GiB at most: train fewer members at once",
+  });
+  assert.equal(steps, 0);
+});
