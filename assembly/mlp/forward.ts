@@ -7,6 +7,7 @@ import {
   ACTIVATION_LINEAR, ACTIVATION_RELU, ACTIVATION_SIGMOID, ACTIVATION_TANH,
   activation, biasOffset, fanIn, features, layers, output, units, weightsOffset, width,
 } from "./network";
+import { sigmoidLanes, tanhLanes } from "./vector-math";
 
 /** Runs every layer of the member whose block is at `member` on `rows` rows of x ([rows, features]); returns the address of the outputs ([rows, WIDTH of the last layer], linear). */
 export function forward(member: usize, x: usize, rows: i32): usize {
@@ -115,14 +116,15 @@ function finish(out: usize, sum: v128, b: usize, relu: bool): void {
   v128.store(out, relu ? f32x4.max(z, f32x4.splat(0)) : z);
 }
 
-/** tanh or the logistic sigmoid on the first `units` lanes of each row (the padding lanes stay 0). */
+/** tanh or the logistic sigmoid on every lane of each row; the padding lanes are put back to 0 (sigmoid(0) is not). */
 function activateLanes(out: usize, rows: i32, width: i32, units: i32, act: i32): void {
   for (let r = 0; r < rows; r++) {
     const row = out + (<usize>(r * width) << 2);
-    for (let j = 0; j < units; j++) {
+    for (let j = 0; j < width; j += 4) {
       const p = row + (<usize>j << 2);
-      const z = load<f32>(p);
-      store<f32>(p, act == ACTIVATION_TANH ? Mathf.tanh(z) : <f32>1 / (<f32>1 + Mathf.exp(-z)));
+      const z = v128.load(p);
+      v128.store(p, act == ACTIVATION_TANH ? tanhLanes(z) : sigmoidLanes(z));
     }
+    for (let j = units; j < width; j++) store<f32>(row + (<usize>j << 2), 0);
   }
 }
