@@ -1,8 +1,9 @@
-// `npm run bench [curve|fit|overhead|training|cohort|command|module|distributed|startup|scale|pruning|predict|search]`: every benchmark, each printing times
+// `npm run bench [curve|fit|overhead|training|cohort|grid|command|module|distributed|startup|scale|pruning|predict|search]`: every benchmark, each printing times
 // and ratios measured in this one run. Not tests: these machines are shared and noisy.
 import { benchCohort } from './cohort.js';
 import { benchCurve } from './curve.js';
-import { benchGridCohorts, benchSweepOverhead, benchTraining } from './sweep.js';
+import { benchSweepOverhead, benchTraining } from './sweep.js';
+import { benchGrid } from './grid.js';
 import { benchCommand } from './command.js';
 import { benchFit } from './fit.js';
 import { benchModule } from './module.js';
@@ -22,10 +23,10 @@ if (!only || only === 'training') {
   await benchTraining();
 }
 if (!only || only === 'cohort') {
-  console.log('\n== Cohorts in lockstep: trial-steps per CPU second, 20-64-3 MLP (batch 32, SGD, 250 steps), tfjs wasm, one thread ==');
+  console.log('\n== The MLP\'s engines in lockstep cohorts: trial-steps per CPU second, one thread (wasm engine, tfjs engine on its wasm backend, PyTorch) ==');
   await benchCohort();
-  await benchGridCohorts();
 }
+if (!only || only === 'cohort' || only === 'grid') await benchGrid();
 if (!only || only === 'command') await benchCommand();
 if (!only || only === 'module') await benchModule();
 if (!only || only === 'distributed') await benchDistributed();

@@ -88,19 +88,3 @@ async function cpuScaling(): Promise<number> {
 }
 
 /** The whole sweeps/cawr-grid.yaml (108 MLP trials) on 2 workers, with cohorts (the default) and without. */
-export async function benchGridCohorts(): Promise<void> {
-  const grid = readFileSync(new URL('../sweeps/cawr-grid.yaml', import.meta.url), 'utf8');
-  const seconds: Record<string, number> = {};
-  for (const [label, size] of [['cohorts of 16 (default)', 16], ['no cohorts (cohort_size 1)', 1]] as const) {
-    const dir = mkdtempSync(join(tmpdir(), 'lrsweep-bench-'));
-    const file = join(dir, 'grid.yaml');
-    writeFileSync(file, grid.replace(/budget:\n/, `budget:\n  cohort_size: ${size}\n`));
-    const began = process.hrtime.bigint();
-    const report = await runSweep({ file, db: join(dir, 'grid.db'), workers: 2 });
-    seconds[label] = Number(process.hrtime.bigint() - began) / 1e9;
-    rmSync(dir, { recursive: true, force: true });
-    console.log(`sweeps/cawr-grid.yaml, ${label}: ${report.counts.complete} trials in ${seconds[label].toFixed(1)} s, 2 workers`);
-  }
-  const [withCohorts, without] = Object.values(seconds);
-  console.log(`the whole grid with cohorts: ${(without / withCohorts).toFixed(2)}x faster`);
-}

@@ -22,6 +22,7 @@ import { mlpFiles, mlpMetrics, mlpSteps, mlpStepsPerEpoch, readMlpOptions, shuff
 import { trainCohort } from './mlp-cohort.js';
 import type { EpochMetrics } from './cohort-task.js';
 import { trainWasmCohort } from './wasm-mlp/cohort.js';
+import { glorotUniform } from './glorot.js';
 import { parseOptions } from './options.js';
 
 export const mlp = defineTrainer<MlpOptions>({
@@ -39,12 +40,12 @@ export const mlp = defineTrainer<MlpOptions>({
   train(ctx) {
     const data = datasetFor(ctx.options, ctx.signal);
     if (ctx.options.engine === 'wasm') {
-      // A single trial is a cohort of one on the wasm engine.
-      const units = targetUnits(data);
+      // A single trial is a cohort of one on the wasm engine; onStep's loss is in the target's units.
       trainWasmCohort(ctx.options, data, ctx.seed, [ctx.curve], {
         signal: ctx.signal,
+        initialKernel: glorotUniform,
         onEpoch: (_member, { epoch, ...values }) => ctx.report({ epoch }, withoutNulls(values)),
-        ...(ctx.perStep ? { onStep: (_member: number, step: number, loss: number) => ctx.report({ step }, { train_loss: loss * units.squared, lr: ctx.curve[step] }) } : {}),
+        ...(ctx.perStep ? { onStep: (_member: number, step: number, loss: number) => ctx.report({ step }, { train_loss: loss, lr: ctx.curve[step] }) } : {}),
       });
       return;
     }
@@ -68,7 +69,7 @@ export const mlp = defineTrainer<MlpOptions>({
         onEpoch: (member: number, { epoch, ...values }: EpochMetrics) => ctx.report(from + member, { epoch }, withoutNulls(values)),
       };
       const curves = ctx.curves.slice(from, from + size);
-      if (ctx.options.engine === 'wasm') trainWasmCohort(ctx.options, data, ctx.seed, curves, options);
+      if (ctx.options.engine === 'wasm') trainWasmCohort(ctx.options, data, ctx.seed, curves, { ...options, initialKernel: glorotUniform });
       else trainCohort(ctx.tf, ctx.options, data, ctx.seed, curves, options);
     }
   },
