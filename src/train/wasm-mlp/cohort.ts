@@ -1,9 +1,9 @@
 // The MLP trainer for a cohort on lrsweep's own WebAssembly SIMD kernels (assembly/mlp/), without
 // tfjs. The contract is trainCohort's (mlp-cohort.ts), point for point:
 // - Every member starts from the weights mlp.ts gives that seed (glorot.ts: tfjs's glorotUniform
-//   seeded seed + layer index, bit for bit; zero biases), sees the same batches in the same order (one shuffle per epoch by
-//   shuffleRandom(seed), batches as contiguous slices of it), and is updated by tfjs's own rules
-//   (assembly/mlp/optimizers.ts) with its own LR at every step. Its per-epoch metrics match the tfjs
+//   seeded seed + layer index, bit for bit; zero biases), sees the same batches in the same order
+//   (one shuffle per epoch by shuffleRandom(seed), batches as contiguous slices of it), and is
+//   updated by tfjs's own rules (assembly/mlp/optimizers.ts) with its own LR at every step. Its per-epoch metrics match the tfjs
 //   engine's within float32 rounding (test/train/wasm-mlp/ states and measures the tolerance).
 // - A member's numbers do not depend on its mates, bit for bit: each member is its own kernel call
 //   on its own block of memory, with the same arithmetic in the same order whatever K is.
@@ -19,7 +19,8 @@
 // mlpKernels), grown when a task needs more; typed-array views are taken after growing, and
 // nothing allocates in WASM while they are in use. Per step, JS writes nothing but the K learning
 // rates (call arguments); the epoch's order is written once per epoch and the kernels gather each
-// batch from it. Training is synchronous, so a thread trains one task at a time.
+// batch from it. Training is synchronous, so a thread trains one task at a time; a callback that
+// started another on the same thread would overwrite this one's memory, so that is refused.
 
 import { shuffleRandom, type MlpOptions as MlpConfig } from '../mlp-options.js';
 import { targetUnits, outputsOf, type Dataset } from '../data/dataset.js';
@@ -63,6 +64,19 @@ export function trainWasmCohort(c: MlpConfig, data: Dataset, seed: number, curve
   curves.forEach((lrs, j) => {
     if (lrs.length < total) throw new Error(`LR curve ${j} has ${lrs.length} values; training takes ${total} steps (epochs x ceil(training rows / batch_size))`);
   });
+  if (busy) throw new Error('trainWasmCohort was called from inside a cohort it is training (onStep or onEpoch): one cohort at a time per thread');
+  busy = true;
+  try {
+    return train(c, data, seed, curves, options);
+  } finally {
+    busy = false;
+  }
+}
+
+/** True while this thread's kernel instance holds a cohort. */
+let busy = false;
+
+function train(c: MlpConfig, data: Dataset, seed: number, curves: Float64Array[], options: WasmCohortOptions): MemberResult[] {
   const K = curves.length;
   const k = mlpKernels();
   const trainRows = data.trainY.length;

@@ -137,3 +137,14 @@ test('a cohort too big for a WebAssembly memory is refused with the sizes, befor
   });
   assert.equal(steps, 0);
 });
+
+test('a cohort started from inside a cohort on the same thread is refused (it would overwrite the first one\'s memory)', () => {
+  let inner: unknown = null;
+  wasmCohort(SMALL, SEED, [curve(SMALL, 0, 0.1)], {
+    onEpoch: () => {
+      try { wasmCohort(SMALL, SEED, [curve(SMALL, 1, 0.1)]); } catch (e) { inner = e; }
+    },
+  });
+  assert.equal((inner as Error).message, 'trainWasmCohort was called from inside a cohort it is training (onStep or onEpoch): one cohort at a time per thread');
+  assert.equal(wasmCohort(SMALL, SEED, [curve(SMALL, 1, 0.1)])[0].epochs.length, 5, 'and the thread trains again afterwards');
+});
