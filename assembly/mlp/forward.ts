@@ -18,7 +18,7 @@ export function forward(member: usize, x: usize, rows: i32): usize {
     const act = last ? ACTIVATION_LINEAR : activation;
     const out = output(l);
     dense(input, stride, fanIn(l), rows, member + weightsOffset(l), member + biasOffset(l), width(l), out, act == ACTIVATION_RELU);
-    if (act == ACTIVATION_TANH || act == ACTIVATION_SIGMOID) activateLanes(out, rows, width(l), units(l), act);
+    if (act == ACTIVATION_TANH || act == ACTIVATION_SIGMOID) activateRows(out, rows, width(l), units(l), act);
     input = out;
     stride = width(l);
   }
@@ -117,7 +117,7 @@ function finish(out: usize, sum: v128, b: usize, relu: bool): void {
 }
 
 /** tanh or the logistic sigmoid on every lane of each row; the padding lanes are put back to 0 (sigmoid(0) is not). */
-function activateLanes(out: usize, rows: i32, width: i32, units: i32, act: i32): void {
+function activateRows(out: usize, rows: i32, width: i32, units: i32, act: i32): void {
   for (let r = 0; r < rows; r++) {
     const row = out + (<usize>(r * width) << 2);
     for (let j = 0; j < width; j += 4) {
