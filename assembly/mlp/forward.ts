@@ -147,3 +147,11 @@ function activateRows(out: usize, rows: i32, width: i32, units: i32, act: i32): 
     for (let j = units; j < width; j++) store<f32>(row + (<usize>j << 2), 0);
   }
 }
+
+/** tanh (ACTIVATION_TANH) or the sigmoid (ACTIVATION_SIGMOID) of n floats at ptr (n a multiple of 4), in place. */
+export function activateLanes(ptr: usize, n: i32, act: i32): void {
+  for (let i = 0; i < n; i += 4) {
+    const p = ptr + (<usize>i << 2);
+    v128.store(p, act == ACTIVATION_TANH ? tanhLanes(v128.load(p)) : sigmoidLanes(v128.load(p)));
+  }
+}

@@ -28,7 +28,7 @@ import { permutation } from '../../core/random.js';
 import { mlpKernels, type MlpKernelExports } from '../../wasm/module.js';
 import type { EpochMetrics } from '../cohort-task.js';
 import type { CohortOptions, MemberResult } from '../mlp-cohort.js';
-import { LAYER_FIELDS, layoutFor, type Layout } from './layout.js';
+import { layoutFor, type Layout } from './layout.js';
 import { glorotUniform } from '../glorot.js';
 
 /** trainCohort's options but the task, which the wasm engine takes from the data (classification or regression). */
@@ -43,8 +43,6 @@ export interface WasmCohortOptions extends Omit<CohortOptions, 'task'> {
   initialKernel?: (seed: number, fanIn: number, fanOut: number) => Float32Array;
 }
 
-const ACTIVATIONS = { relu: 0, tanh: 1, sigmoid: 2 } as const;
-const OPTIMIZERS = { sgd: 0, momentum: 1, adam: 2 } as const;
 // tfjs's Adam defaults and the wasm/cpu backends' epsilon (float32 backends), rounded as tfjs's
 // scalar tensors round them.
 const BETA1 = 0.9;
@@ -84,7 +82,7 @@ function train(c: MlpConfig, data: Dataset, seed: number, curves: Float64Array[]
   const layout = layoutFor({
     features: data.features, hidden: c.hidden, outputs: outputsOf(data), trainRows, valRows,
     batchSize: c.batch_size, optimizer: c.optimizer, members: K,
-  }, k.heapBase());
+  }, k.heapBase(), k.LAYER_FIELDS.value);
   const heap = prepare(k, layout, c, data, seed, K, options.initialKernel ?? glorotUniform);
   const member = (j: number) => layout.members + j * layout.memberBytes;
 
@@ -160,8 +158,9 @@ function prepare(k: MlpKernelExports, layout: Layout, c: MlpConfig, data: Datase
   if (missing > 0) k.memory.grow(Math.ceil(missing / 65536));
   const f32 = new Float32Array(k.memory.buffer);
   const i32 = new Int32Array(k.memory.buffer);
+  // In assembly/mlp/network.ts's field order: FAN_IN, UNITS, WIDTH, WEIGHTS, BIAS, OUTPUT.
   layout.layers.forEach((l, i) => {
-    i32.set([l.fanIn, l.units, l.width, l.weights, l.bias, l.output], layout.table / 4 + i * LAYER_FIELDS);
+    i32.set([l.fanIn, l.units, l.width, l.weights, l.bias, l.output], layout.table / 4 + i * k.LAYER_FIELDS.value);
   });
   f32.set(data.trainX, layout.trainX / 4);
   f32.set(data.valX, layout.valX / 4);
@@ -176,8 +175,10 @@ function prepare(k: MlpKernelExports, layout: Layout, c: MlpConfig, data: Datase
     for (let r = 0; r < l.fanIn; r++) f32.set(w.subarray(r * l.units, (r + 1) * l.units), first + l.weights / 4 + r * l.width);
   });
   for (let j = 1; j < K; j++) f32.copyWithin(first + (j * layout.memberBytes) / 4, first, first + layout.memberBytes / 4);
-  k.configure(layout.table, layout.layers.length, data.features, ACTIVATIONS[c.activation], data.task === 'classification' ? 0 : 1,
-    OPTIMIZERS[c.optimizer], layout.stateBytes, layout.gradA, layout.gradB);
+  const activation = { relu: k.ACTIVATION_RELU, tanh: k.ACTIVATION_TANH, sigmoid: k.ACTIVATION_SIGMOID }[c.activation].value;
+  const task = (data.task === 'classification' ? k.TASK_CLASSIFICATION : k.TASK_REGRESSION).value;
+  const optimizer = { sgd: k.OPTIMIZER_SGD, momentum: k.OPTIMIZER_MOMENTUM, adam: k.OPTIMIZER_ADAM }[c.optimizer].value;
+  k.configure(layout.table, layout.layers.length, data.features, activation, task, optimizer, layout.stateBytes, layout.gradA, layout.gradB);
   k.configureOptimizer(c.momentum, BETA1, BETA2, 1 - BETA1, 1 - BETA2, EPSILON);
   return { f32, i32 };
 }

@@ -13,8 +13,9 @@ function grid(): Float32Array {
   return Float32Array.from(xs);
 }
 
-function applied(act: number, xs: Float32Array): Float32Array {
+function applied(activation: 'tanh' | 'sigmoid', xs: Float32Array): Float32Array {
   const k = mlpKernels();
+  const act = (activation === 'tanh' ? k.ACTIVATION_TANH : k.ACTIVATION_SIGMOID).value;
   const at = k.heapBase();
   const missing = at + xs.byteLength - k.memory.buffer.byteLength;
   if (missing > 0) k.memory.grow(Math.ceil(missing / 65536));
@@ -39,7 +40,7 @@ function assertClose(got: Float32Array, xs: Float32Array, reference: (x: number)
 
 test('tanh lanes are within 4 ulp of Math.tanh, 0 at 0 and exactly +-1 at the infinities', () => {
   const xs = grid();
-  const got = applied(1, xs);
+  const got = applied('tanh', xs);
   assertClose(got, xs, Math.tanh, 'tanh');
   assert.ok(got[0] === 0 && got[1] === 0);
   assert.deepEqual([got[2], got[3]], [1, -1]);
@@ -47,7 +48,7 @@ test('tanh lanes are within 4 ulp of Math.tanh, 0 at 0 and exactly +-1 at the in
 
 test('sigmoid lanes are within 4 ulp of 1 / (1 + e^-x), exactly 1 at +Infinity and at most 1e-30 for very negative x', () => {
   const xs = grid();
-  const got = applied(2, xs);
+  const got = applied('sigmoid', xs);
   assertClose(got, xs, (x) => 1 / (1 + Math.exp(-x)), 'sigmoid');
   assert.equal(got[2], 1);
   assert.ok(got[3] >= 0 && got[3] <= 1e-30);
