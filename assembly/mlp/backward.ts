@@ -86,7 +86,42 @@ function updateLayer(x: usize, stride: i32, n: i32, dz: usize, rows: i32, w: usi
   for (; k + 4 <= n; k += 4) {
     const ko = <usize>k << 2;
     const wk = w + <usize>k * ws;
-    for (let j = 0; j < width; j += 4) {
+    let j = 0;
+    // Two blocks of 4 units at a time while they last: eight sums in flight, each x load used twice.
+    for (; j + 8 <= width; j += 8) {
+      const jo = <usize>j << 2;
+      let g0 = zero, g1 = zero, g2 = zero, g3 = zero;
+      let h0 = zero, h1 = zero, h2 = zero, h3 = zero;
+      let d = dz + jo;
+      let xr = x + ko;
+      for (let r = 0; r < rows; r++) {
+        const dv = v128.load(d);
+        const du = v128.load(d, 16);
+        const x0v = v128.load32_splat(xr);
+        const x1v = v128.load32_splat(xr, 4);
+        const x2v = v128.load32_splat(xr, 8);
+        const x3v = v128.load32_splat(xr, 12);
+        g0 = f32x4.add(g0, f32x4.mul(x0v, dv));
+        h0 = f32x4.add(h0, f32x4.mul(x0v, du));
+        g1 = f32x4.add(g1, f32x4.mul(x1v, dv));
+        h1 = f32x4.add(h1, f32x4.mul(x1v, du));
+        g2 = f32x4.add(g2, f32x4.mul(x2v, dv));
+        h2 = f32x4.add(h2, f32x4.mul(x2v, du));
+        g3 = f32x4.add(g3, f32x4.mul(x3v, dv));
+        h3 = f32x4.add(h3, f32x4.mul(x3v, du));
+        d += ws;
+        xr += xs;
+      }
+      update(wk + jo, g0, negLr);
+      update(wk + ws + jo, g1, negLr);
+      update(wk + 2 * ws + jo, g2, negLr);
+      update(wk + 3 * ws + jo, g3, negLr);
+      update(wk + jo + 16, h0, negLr);
+      update(wk + ws + jo + 16, h1, negLr);
+      update(wk + 2 * ws + jo + 16, h2, negLr);
+      update(wk + 3 * ws + jo + 16, h3, negLr);
+    }
+    for (; j < width; j += 4) {
       const jo = <usize>j << 2;
       let g0 = zero, g1 = zero, g2 = zero, g3 = zero;
       let d = dz + jo;

@@ -18,7 +18,7 @@ export function lossAndGradient(z: usize, y: usize, rows: i32): f32 {
       const row = z + (<usize>(r * outWidth) << 2);
       const g = gradA + (<usize>(r * outWidth) << 2);
       const label = load<i32>(y + (<usize>r << 2));
-      const lse = logSumExp(row, classes, g);
+      const lse = logSumExp(row, classes);
       sum += lse - load<f32>(row + (<usize>label << 2));
       for (let c = 0; c < classes; c++) {
         const p = Mathf.exp(load<f32>(row + (<usize>c << 2)) - lse);
@@ -39,8 +39,8 @@ export function lossAndGradient(z: usize, y: usize, rows: i32): f32 {
   return sum / <f32>rows;
 }
 
-/** log(sum exp(z_c)) over the row's classes, as tfjs's logSumExp takes it (max first); `scratch` holds `classes` floats. */
-function logSumExp(row: usize, classes: i32, scratch: usize): f32 {
+/** log(sum exp(z_c)) over the row's classes, as tfjs's logSumExp takes it (max first). */
+function logSumExp(row: usize, classes: i32): f32 {
   let max: f32 = -Infinity;
   for (let c = 0; c < classes; c++) max = Mathf.max(max, load<f32>(row + (<usize>c << 2)));
   let s: f32 = 0;
@@ -65,7 +65,7 @@ export function addValidation(z: usize, y: usize, rows: i32): void {
     for (let r = 0; r < rows; r++) {
       const row = z + (<usize>(r * outWidth) << 2);
       const label = load<i32>(y + (<usize>r << 2));
-      lossSum += <f64>(logSumExp(row, classes, gradA) - load<f32>(row + (<usize>label << 2)));
+      lossSum += <f64>(logSumExp(row, classes) - load<f32>(row + (<usize>label << 2)));
       let best = 0;
       for (let c = 1; c < classes; c++) if (load<f32>(row + (<usize>c << 2)) > load<f32>(row + (<usize>best << 2))) best = c;
       if (best == label) metricSum += 1;

@@ -2,16 +2,15 @@
 // stays small). The host (src/train/wasm-mlp/) lays out linear memory itself from the heap base
 // (nothing here allocates), calls configure once per task, then per step gather and one
 // trainStep per member, and per epoch evaluate over the validation rows.
+// The host reads the constants from the instance, so nothing here is mirrored by hand there.
 export {
-  configure, configureOptimizer, LAYER_FIELDS,
+  configure, configureOptimizer, heapBase, LAYER_FIELDS,
   ACTIVATION_RELU, ACTIVATION_TANH, ACTIVATION_SIGMOID, TASK_CLASSIFICATION, TASK_REGRESSION,
   OPTIMIZER_SGD, OPTIMIZER_MOMENTUM, OPTIMIZER_ADAM,
 } from "./network";
 export { setBiasCorrection } from "./optimizers";
 export { gather, trainStep, evaluate } from "./step";
 export { resetValidation, validationLoss, validationMetric } from "./heads";
+// For the tests against Math.tanh.
+export { activateLanes } from "./forward";
 
-/** Where the host's layout may begin: the end of the module's static data, 16-byte aligned. */
-export function heapBase(): usize {
-  return (__heap_base + 15) & ~<usize>15;
-}

@@ -55,6 +55,11 @@ export let oneMinusBeta1: f32 = 0;
 export let oneMinusBeta2: f32 = 0;
 export let epsilon: f32 = 0;
 
+/** Where the host's layout may begin: the end of the module's static data, 16-byte aligned. */
+export function heapBase(): usize {
+  return (__heap_base + 15) & ~<usize>15;
+}
+
 /** Stores the task's network; the table and buffers stay where the host put them until the next configure. */
 export function configure(table_: usize, layers_: i32, features_: i32, activation_: i32, task_: i32, optimizer_: i32,
   stateBytes_: usize, gradA_: usize, gradB_: usize): void {

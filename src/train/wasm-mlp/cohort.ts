@@ -1,9 +1,9 @@
 // The MLP trainer for a cohort on lrsweep's own WebAssembly SIMD kernels (assembly/mlp/), without
 // tfjs. The contract is trainCohort's (mlp-cohort.ts), point for point:
-// - Every member starts from the weights mlp.ts gives that seed (glorotUniform seeded seed + layer
-//   index, zero biases), sees the same batches in the same order (one shuffle per epoch by
-//   shuffleRandom(seed), batches as contiguous slices of it), and is updated by tfjs's own rules
-//   (assembly/mlp/optimizers.ts) with its own LR at every step. Its per-epoch metrics match the tfjs
+// - Every member starts from the weights mlp.ts gives that seed (glorot.ts: tfjs's glorotUniform
+//   seeded seed + layer index, bit for bit; zero biases), sees the same batches in the same order
+//   (one shuffle per epoch by shuffleRandom(seed), batches as contiguous slices of it), and is
+//   updated by tfjs's own rules (assembly/mlp/optimizers.ts) with its own LR at every step. Its per-epoch metrics match the tfjs
 //   engine's within float32 rounding (test/train/wasm-mlp/ states and measures the tolerance).
 // - A member's numbers do not depend on its mates, bit for bit: each member is its own kernel call
 //   on its own block of memory, with the same arithmetic in the same order whatever K is.
@@ -19,7 +19,8 @@
 // mlpKernels), grown when a task needs more; typed-array views are taken after growing, and
 // nothing allocates in WASM while they are in use. Per step, JS writes nothing but the K learning
 // rates (call arguments); the epoch's order is written once per epoch and the kernels gather each
-// batch from it. Training is synchronous, so a thread trains one task at a time.
+// batch from it. Training is synchronous, so a thread trains one task at a time; a callback that
+// started another on the same thread would overwrite this one's memory, so that is refused.
 
 import { shuffleRandom, type MlpOptions as MlpConfig } from '../mlp-options.js';
 import { targetUnits, outputsOf, type Dataset } from '../data/dataset.js';
@@ -27,23 +28,28 @@ import { permutation } from '../../core/random.js';
 import { mlpKernels, type MlpKernelExports } from '../../wasm/module.js';
 import type { EpochMetrics } from '../cohort-task.js';
 import type { CohortOptions, MemberResult } from '../mlp-cohort.js';
-import { LAYER_FIELDS, layoutFor, type Layout } from './layout.js';
-import { missingInitialKernel, type InitialKernel } from './initial-weights.js';
+import { layoutFor, type Layout } from './layout.js';
+import { glorotUniform } from '../glorot.js';
 
-export interface WasmCohortOptions extends CohortOptions {
+/** trainCohort's options but the task, which the wasm engine takes from the data (classification or regression). */
+export interface WasmCohortOptions extends Omit<CohortOptions, 'task'> {
   /** Called after every step of every member trained in it: its batch loss, in the target's units (non-finite at the step it diverges). */
   onStep?: (member: number, step: number, trainLoss: number) => void;
-  /** The initial kernels (see initial-weights.ts). */
-  initialKernel?: InitialKernel;
+  /**
+   * The initial kernel of a layer, [fanIn, fanOut] row-major, for seed + layer index. Default:
+   * glorot.ts's glorotUniform, which is tfjs's bit for bit (the option predates it; callers that
+   * pass glorotUniform may drop it).
+   */
+  initialKernel?: (seed: number, fanIn: number, fanOut: number) => Float32Array;
 }
 
-const ACTIVATIONS = { relu: 0, tanh: 1, sigmoid: 2 } as const;
-const OPTIMIZERS = { sgd: 0, momentum: 1, adam: 2 } as const;
 // tfjs's Adam defaults and the wasm/cpu backends' epsilon (float32 backends), rounded as tfjs's
 // scalar tensors round them.
 const BETA1 = 0.9;
 const BETA2 = 0.999;
 const EPSILON = 1e-7;
+/** A 32-bit WebAssembly memory's limit (65536 pages of 64 KiB). */
+const MAX_WASM_BYTES = 2 ** 32;
 
 /** Training steps, as mlp.ts takes them: every epoch ends with a short batch if the rows do not divide. */
 function totalSteps(c: MlpConfig, data: Dataset): number {
@@ -56,6 +62,19 @@ export function trainWasmCohort(c: MlpConfig, data: Dataset, seed: number, curve
   curves.forEach((lrs, j) => {
     if (lrs.length < total) throw new Error(`LR curve ${j} has ${lrs.length} values; training takes ${total} steps (epochs x ceil(training rows / batch_size))`);
   });
+  if (busy) throw new Error('trainWasmCohort was called from inside a cohort it is training (onStep or onEpoch): one cohort at a time per thread');
+  busy = true;
+  try {
+    return train(c, data, seed, curves, options);
+  } finally {
+    busy = false;
+  }
+}
+
+/** True while this thread's kernel instance holds a cohort. */
+let busy = false;
+
+function train(c: MlpConfig, data: Dataset, seed: number, curves: Float64Array[], options: WasmCohortOptions): MemberResult[] {
   const K = curves.length;
   const k = mlpKernels();
   const trainRows = data.trainY.length;
@@ -63,8 +82,8 @@ export function trainWasmCohort(c: MlpConfig, data: Dataset, seed: number, curve
   const layout = layoutFor({
     features: data.features, hidden: c.hidden, outputs: outputsOf(data), trainRows, valRows,
     batchSize: c.batch_size, optimizer: c.optimizer, members: K,
-  }, k.heapBase());
-  const heap = prepare(k, layout, c, data, seed, K, options.initialKernel ?? missingInitialKernel);
+  }, k.heapBase(), k.LAYER_FIELDS.value);
+  const heap = prepare(k, layout, c, data, seed, K, options.initialKernel ?? glorotUniform);
   const member = (j: number) => layout.members + j * layout.memberBytes;
 
   const units = targetUnits(data);
@@ -128,15 +147,20 @@ export function trainWasmCohort(c: MlpConfig, data: Dataset, seed: number, curve
 interface Views { f32: Float32Array; i32: Int32Array }
 
 /** Grows memory to the layout, configures the kernels, and writes the data and every member's initial weights. */
-function prepare(k: MlpKernelExports, layout: Layout, c: MlpConfig, data: Dataset, seed: number, K: number, initialKernel: InitialKernel): Views {
-  // Initial kernels first: an initializer may allocate, and nothing below may.
+function prepare(k: MlpKernelExports, layout: Layout, c: MlpConfig, data: Dataset, seed: number, K: number,
+  initialKernel: (seed: number, fanIn: number, fanOut: number) => Float32Array): Views {
+  if (layout.end > MAX_WASM_BYTES) {
+    throw new Error(`the wasm MLP engine would need ${(layout.end / 2 ** 30).toPrecision(3)} GiB of WebAssembly memory for ${K} members (${(layout.memberBytes / 2 ** 20).toPrecision(3)} MiB each); `
+      + `a module's memory holds 4 GiB at most: train fewer members at once`);
+  }
   const kernels = layout.layers.map((l, i) => initialKernel(seed + i, l.fanIn, l.units));
   const missing = layout.end - k.memory.buffer.byteLength;
   if (missing > 0) k.memory.grow(Math.ceil(missing / 65536));
   const f32 = new Float32Array(k.memory.buffer);
   const i32 = new Int32Array(k.memory.buffer);
+  // In assembly/mlp/network.ts's field order: FAN_IN, UNITS, WIDTH, WEIGHTS, BIAS, OUTPUT.
   layout.layers.forEach((l, i) => {
-    i32.set([l.fanIn, l.units, l.width, l.weights, l.bias, l.output], layout.table / 4 + i * LAYER_FIELDS);
+    i32.set([l.fanIn, l.units, l.width, l.weights, l.bias, l.output], layout.table / 4 + i * k.LAYER_FIELDS.value);
   });
   f32.set(data.trainX, layout.trainX / 4);
   f32.set(data.valX, layout.valX / 4);
@@ -151,8 +175,10 @@ function prepare(k: MlpKernelExports, layout: Layout, c: MlpConfig, data: Datase
     for (let r = 0; r < l.fanIn; r++) f32.set(w.subarray(r * l.units, (r + 1) * l.units), first + l.weights / 4 + r * l.width);
   });
   for (let j = 1; j < K; j++) f32.copyWithin(first + (j * layout.memberBytes) / 4, first, first + layout.memberBytes / 4);
-  k.configure(layout.table, layout.layers.length, data.features, ACTIVATIONS[c.activation], data.task === 'classification' ? 0 : 1,
-    OPTIMIZERS[c.optimizer], layout.stateBytes, layout.gradA, layout.gradB);
+  const activation = { relu: k.ACTIVATION_RELU, tanh: k.ACTIVATION_TANH, sigmoid: k.ACTIVATION_SIGMOID }[c.activation].value;
+  const task = (data.task === 'classification' ? k.TASK_CLASSIFICATION : k.TASK_REGRESSION).value;
+  const optimizer = { sgd: k.OPTIMIZER_SGD, momentum: k.OPTIMIZER_MOMENTUM, adam: k.OPTIMIZER_ADAM }[c.optimizer].value;
+  k.configure(layout.table, layout.layers.length, data.features, activation, task, optimizer, layout.stateBytes, layout.gradA, layout.gradB);
   k.configureOptimizer(c.momentum, BETA1, BETA2, 1 - BETA1, 1 - BETA2, EPSILON);
   return { f32, i32 };
 }

@@ -9,9 +9,6 @@
 
 import type { MlpOptions as MlpConfig } from '../mlp-options.js';
 
-/** i32 fields per layer in the table (assembly/mlp/network.ts LAYER_FIELDS). */
-export const LAYER_FIELDS = 6;
-
 export interface LayerLayout {
   fanIn: number;
   units: number;
@@ -64,7 +61,8 @@ export interface LayoutShape {
   members: number;
 }
 
-export function layoutFor(s: LayoutShape, heapBase: number): Layout {
+/** The layout from the module's heap base; the layer table has layerFields i32 a layer (assembly/mlp/network.ts LAYER_FIELDS). */
+export function layoutFor(s: LayoutShape, heapBase: number, layerFields: number): Layout {
   let at = roundUp(heapBase, 16);
   const place = (bytes: number) => {
     const p = at;
@@ -84,7 +82,7 @@ export function layoutFor(s: LayoutShape, heapBase: number): Layout {
     paramBytes += width * 4;
     return { fanIn, units, width, rows, weights, bias, output: 0 };
   });
-  const table = place(layers.length * LAYER_FIELDS * 4);
+  const table = place(layers.length * layerFields * 4);
   const order = place(s.trainRows * 4);
   const trainX = place(s.trainRows * s.features * 4);
   const trainY = place(s.trainRows * 4);

@@ -5,20 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OPTIMIZERS, type MlpOptions } from '../../../src/train/mlp-options.js';
-import { BENCH, SMALL, csvOptions, curve, relativeDifferences, tfjsCohort, wasmCohort, worst, METRICS } from './compare.js';
+import { BENCH, SMALL, TOLERANCE, csvOptions, npyOptions, curve, relativeDifferences, tfjsCohort, wasmCohort, worst, METRICS } from './compare.js';
 
-// TOLERANCE, relative, on every metric of every epoch. Not exact: both engines do the optimizer's
-// update op for op (the same float32 operations in the same order), but the matMuls sum in a
-// different order (ours k = 0, 1, ... with the bias last; tfjs wasm's batched loop sums in blocks)
-// and exp/log/tanh come from different libraries, so the first forward pass already differs by
-// about 1e-7 and training carries that along. How far depends on the optimizer: SGD passes a
-// difference on in proportion to the gradient; momentum sums ~1 / (1 - 0.9) = 10 steps of it;
-// Adam divides by sqrt(v), which magnifies the small gradients' relative differences.
-// Measured worst over the models below (5 to 10 epochs, 50 to 250 steps; K = 7, every activation,
-// both tasks): sgd 9.5e-7, momentum 4.5e-6, adam 8.5e-6. The tolerances leave a ~5x margin; the
-// bugs they guard against are far larger (an LR one step late: > 1e-3 here, asserted below;
-// mlp-cohort.test.ts measured Adam's epsilon at 1e-8 instead of tfjs's 1e-7 at 4.5e-1).
-const TOLERANCE = { sgd: 5e-6, momentum: 3e-5, adam: 5e-5 } as const;
 const PEAK = { sgd: 0.5, momentum: 0.1, adam: 0.03 } as const;
 const REGRESSION_PEAK = { sgd: 0.1, momentum: 0.02, adam: 0.01 } as const;
 const SEED = 3;
@@ -58,9 +46,10 @@ for (const optimizer of OPTIMIZERS) {
       assert.ok(member.epochs.every((e) => e.val_mae! > 1 && e.val_accuracy === null), 'val_mae in price units, no accuracy');
     });
   }
-  test(`${optimizer}: Iris, CSV classes and the benchmark's 20-64-3 model (250 steps) agree with the tfjs engine within ${TOLERANCE[optimizer]}`, () => {
+  test(`${optimizer}: Iris, CSV classes, .npy data and the benchmark's 20-64-3 model (250 steps) agree with the tfjs engine within ${TOLERANCE[optimizer]}`, () => {
     assertAgree({ ...SMALL, dataset: 'iris', optimizer }, PEAK[optimizer], 7, `${optimizer} iris`);
     assertAgree(csvOptions('classification', { optimizer }), PEAK[optimizer], 7, `${optimizer} csv classes`);
+    assertAgree(npyOptions({ optimizer }), PEAK[optimizer], 2, `${optimizer} npy`);
     assertAgree({ ...BENCH, optimizer }, { sgd: 0.1, momentum: 0.05, adam: 0.01 }[optimizer], 3, `${optimizer} 20-64-3`);
   });
 }
@@ -74,5 +63,14 @@ test('the tolerances would catch an LR taken one step late: that moves some metr
     const [theirs] = tfjsCohort(c, SEED, [lrs]);
     const d = worst(ours.epochs.map((e, i) => ({ ...e, lr: theirs.epochs[i].lr })), theirs.epochs);
     assert.ok(d > 20 * TOLERANCE.adam, `${optimizer}: ${d}`);
+  }
+});
+
+test('any list of hidden layers (none; three of odd widths) and batches of any size (7 rows, a short last one; 1 row) agree with the tfjs engine', () => {
+  for (const optimizer of OPTIMIZERS) {
+    const peak = PEAK[optimizer] / 5;
+    assertAgree({ ...SMALL, hidden: [], optimizer }, peak, 3, `${optimizer}, no hidden layer`);
+    assertAgree({ ...SMALL, hidden: [5, 3, 9], batch_size: 7, activation: 'tanh', optimizer }, peak, 3, `${optimizer}, hidden [5, 3, 9], batch 7`);
+    assertAgree({ ...SMALL, samples: 40, hidden: [6], batch_size: 1, epochs: 2, optimizer }, peak / 5, 2, `${optimizer}, batch 1`);
   }
 });

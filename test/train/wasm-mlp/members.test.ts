@@ -128,3 +128,23 @@ test('a curve shorter than the training, or no curve at all, is refused with the
   });
   assert.throws(() => wasmCohort(SMALL, SEED, []), { message: 'a cohort needs at least one LR curve, got none' });
 });
+
+test('a cohort too big for a WebAssembly memory is refused with the sizes, before anything trains', () => {
+  const c = { ...SMALL, hidden: [4096, 4096], optimizer: 'adam' as const };
+  let steps = 0;
+  assert.throws(() => wasmCohort(c, SEED, Array.from({ length: 30 }, (_, j) => curve(c, j, 0.01)), { onStep: () => steps++ }), {
+    message: "the wasm MLP engine would need 5.64 GiB of WebAssembly memory for 30 members (192 MiB each); a module's memory holds 4 GiB at most: train fewer members at once",
+  });
+  assert.equal(steps, 0);
+});
+
+test('a cohort started from inside a cohort on the same thread is refused (it would overwrite the first one\'s memory)', () => {
+  let inner: unknown = null;
+  wasmCohort(SMALL, SEED, [curve(SMALL, 0, 0.1)], {
+    onEpoch: () => {
+      try { wasmCohort(SMALL, SEED, [curve(SMALL, 1, 0.1)]); } catch (e) { inner = e; }
+    },
+  });
+  assert.equal((inner as Error).message, 'trainWasmCohort was called from inside a cohort it is training (onStep or onEpoch): one cohort at a time per thread');
+  assert.equal(wasmCohort(SMALL, SEED, [curve(SMALL, 1, 0.1)])[0].epochs.length, 5, 'and the thread trains again afterwards');
+});
