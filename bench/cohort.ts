@@ -21,7 +21,6 @@ import { datasetFor } from '../src/train/mlp-dataset.js';
 import { trainWith } from '../test/helpers/train.js';
 import { trainCohort } from '../src/train/mlp-cohort.js';
 import { trainWasmCohort } from '../src/train/wasm-mlp/cohort.js';
-import { glorotUniform } from '../src/train/glorot.js';
 import { MLP_DEFAULTS, mlpSteps, type BuiltinMlpOptions as MlpConfig } from '../src/train/mlp-options.js';
 import { median, verdict } from './measure.js';
 
@@ -92,7 +91,7 @@ async function benchModel(model: Model): Promise<{ wasm: Record<number, number>;
   const tfjs: Record<number, number> = {};
   for (const k of COHORTS) {
     const lrs = curves(k, steps);
-    wasm[k] = (k * steps) / (await seconds(() => trainWasmCohort(c, data, 1, lrs, { initialKernel: glorotUniform })));
+    wasm[k] = (k * steps) / (await seconds(() => trainWasmCohort(c, data, 1, lrs)));
     tfjs[k] = (k * steps) / (await seconds(() => (k === 1 ? trainWith(mlp, { ...c, engine: 'tfjs' }, lrs[0], { seed: 1 }) : trainCohort(tf, c, data, 1, lrs))));
   }
   const torch = torchFigures(c, data.trainY.length, data.valY.length, COHORTS.filter((k) => k > 1));

@@ -60,7 +60,6 @@ const { parentPort } = require('node:worker_threads');
   const { MLP_DEFAULTS, mlpSteps } = await import(D + 'train/mlp-options.js');
   const { datasetFor } = await import(D + 'train/mlp-dataset.js');
   const { trainWasmCohort } = await import(D + 'train/wasm-mlp/cohort.js');
-  const { glorotUniform } = await import(D + 'train/glorot.js');
   const { mlpKernels } = await import(D + 'wasm/module.js');
   const c = { ...MLP_DEFAULTS, samples: 2080, features: 20, classes: 3, hidden: [64], epochs: 20, batch_size: 64, optimizer: 'momentum' };
   const steps = mlpSteps(c);
@@ -68,7 +67,7 @@ const { parentPort } = require('node:worker_threads');
   t.curves = performance.now();
   const data = datasetFor(c); t.data = performance.now();
   mlpKernels(); t.kernels = performance.now();
-  trainWasmCohort(c, data, 1, curves, { initialKernel: glorotUniform }); t.trained = performance.now();
+  trainWasmCohort(c, data, 1, curves); t.trained = performance.now();
   parentPort.postMessage(t);
 })();`;
   return new Promise((resolve) => {

@@ -14,7 +14,6 @@ import { membersWithin, type MlpShape } from './mlp-memory.js';
 import { mlpFiles, mlpMetrics, mlpSteps, mlpStepsPerEpoch, readMlpOptions, storedMlpOptions, taskOf, type MlpOptions } from './mlp-options.js';
 import type { EpochMetrics } from './cohort-task.js';
 import { trainWasmCohort } from './wasm-mlp/cohort.js';
-import { glorotUniform } from './glorot.js';
 import { parseOptions } from './options.js';
 
 export const mlp = defineTrainer<MlpOptions>({
@@ -35,7 +34,6 @@ export const mlp = defineTrainer<MlpOptions>({
       // A single trial is a cohort of one on the wasm engine; onStep's loss is in the target's units.
       trainWasmCohort(ctx.options, data, ctx.seed, [ctx.curve], {
         signal: ctx.signal,
-        initialKernel: glorotUniform,
         onEpoch: (_member, { epoch, ...values }) => ctx.report({ epoch }, withoutNulls(values)),
         ...(ctx.perStep ? { onStep: (_member: number, step: number, loss: number) => ctx.report({ step }, { train_loss: loss, lr: ctx.curve[step] }) } : {}),
       });
@@ -62,7 +60,7 @@ export const mlp = defineTrainer<MlpOptions>({
         onEpoch: (member: number, { epoch, ...values }: EpochMetrics) => ctx.report(from + member, { epoch }, withoutNulls(values)),
       };
       const curves = ctx.curves.slice(from, from + size);
-      if (ctx.options.engine === 'wasm') trainWasmCohort(ctx.options, data, ctx.seed, curves, { ...options, initialKernel: glorotUniform });
+      if (ctx.options.engine === 'wasm') trainWasmCohort(ctx.options, data, ctx.seed, curves, options);
       else (await import('./mlp-cohort.js')).trainCohort(ctx.tf, ctx.options, data, ctx.seed, curves, options);
     }
   },
