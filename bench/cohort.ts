@@ -1,12 +1,17 @@
-// Benchmark: cohorts trained in lockstep (src/train/mlp-cohort.ts) against one trial at a time, on
-// one thread (one pool worker) with the tfjs wasm backend, for the built-in 20-64-3 MLP (batch 32).
-// Prints trial-steps per second for cohorts of 1, 4, 16 and 64, the speed-up over a cohort of 1 and
-// over mlp.ts (the single-trial trainer), what limits the speed-up (per-step time split into a
-// fixed part and a per-member part, and the kernels tfjs dispatches per step), and PyTorch's figure
-// for the same model on one thread, alone and in lockstep (when /usr/bin/python3 has torch), and
-// the rate of a prototype WASM SIMD kernel for this MLP (bench/kernel/mlp-step.ts), checked
-// against the tfjs cohort's losses first.
-// Rates are per CPU second of the one thread, PyTorch's too (time.process_time).
+// Benchmark: the built-in MLP's two engines side by side with PyTorch, on one thread, in trial-steps
+// per CPU second, for cohorts of K = 1, 16 and 64 members trained in lockstep:
+// - wasm: lrsweep's own SIMD kernels (src/train/wasm-mlp/cohort.ts), K = 1 being what a single
+//   trial runs;
+// - tfjs: tfjs's wasm backend, K = 1 being mlp.ts alone (what a single trial runs on tfjs), K > 1
+//   the stacked cohort (mlp-cohort.ts);
+// - PyTorch (bench/cohort_torch.py, when /usr/bin/python3 has torch): K = 1 an nn.Sequential
+//   with torch.optim.SGD, K > 1 stacked weights and baddbmm.
+// All three shuffle once per epoch, mask diverging members, and compute per-epoch validation loss
+// and accuracy. Two models: the 20-64-3 MLP with SGD (batch 32, 250 steps) and a larger one,
+// 784-256-256-10 on synthetic data (batch 32, 16 steps: tfjs's batched matMul is a scalar loop,
+// and a tfjs cohort of 64 of this model takes seconds a step).
+// Also what limits the tfjs cohort (a step's fixed and per-member cost). Rates are per CPU second
+// of the one thread, PyTorch's too (time.process_time).
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,28 +20,32 @@ import { mlp } from '../src/train/mlp.js';
 import { datasetFor } from '../src/train/mlp-dataset.js';
 import { trainWith } from '../test/helpers/train.js';
 import { trainCohort } from '../src/train/mlp-cohort.js';
+import { trainWasmCohort } from '../src/train/wasm-mlp/cohort.js';
 import { MLP_DEFAULTS, mlpSteps, type BuiltinMlpOptions as MlpConfig } from '../src/train/mlp-options.js';
 import { median, verdict } from './measure.js';
-import { kernelCohort } from './cohort-kernel.js';
 
-const CONFIG: MlpConfig = { ...MLP_DEFAULTS, samples: 1000, features: 20, classes: 3, hidden: [64], epochs: 10, batch_size: 32, optimizer: 'sgd' };
-const COHORTS = [1, 4, 16, 64];
+interface Model { name: string; config: MlpConfig }
+const SMALL: Model = { name: '20-64-3 MLP, SGD, batch 32, 250 steps', config: { ...MLP_DEFAULTS, samples: 1000, features: 20, classes: 3, hidden: [64], epochs: 10, batch_size: 32, optimizer: 'sgd' } };
+const LARGE: Model = { name: '784-256-256-10 MLP, SGD, batch 32, 16 steps (synthetic data)', config: { ...MLP_DEFAULTS, samples: 640, features: 784, classes: 10, hidden: [256, 256], epochs: 1, batch_size: 32, optimizer: 'sgd' } };
+const COHORTS = [1, 16, 64];
+/** Measured runs after the warm-up, until this many or BUDGET_S of CPU time, whichever comes first. */
 const REPS = 5;
+const BUDGET_S = 20;
 
 /** Member j's curve: a cosine decay whose peak differs per member, as a sweep's would. */
-function curves(k: number, steps: number): Float64Array[] {
+export function curves(k: number, steps: number): Float64Array[] {
   return Array.from({ length: k }, (_, j) => Float64Array.from({ length: steps }, (_, i) => 0.05 * (1 + j / 64) * (0.5 + 0.5 * Math.cos((Math.PI * i) / steps))));
 }
 
 /**
- * Median CPU seconds of this process over REPS runs after one warm-up run. CPU time, not wall
- * time: the machine is shared, and a thread that waits for a core is not slower code. tfjs wasm
- * runs on this one thread (setThreadsCount(1)); bench runs node with --single-threaded-gc.
+ * Median CPU seconds of this process over up to REPS runs after one warm-up run. CPU time, not
+ * wall time: the machine is shared, and a thread that waits for a core is not slower code. tfjs
+ * wasm runs on this one thread (setThreadsCount(1)); bench runs node with --single-threaded-gc.
  */
 async function seconds(run: () => unknown): Promise<number> {
   await run();
   const times: number[] = [];
-  for (let i = 0; i < REPS; i++) {
+  while (times.length < REPS && times.reduce((a, b) => a + b, 0) < BUDGET_S) {
     const began = process.cpuUsage();
     await run();
     const used = process.cpuUsage(began);
@@ -47,12 +56,16 @@ async function seconds(run: () => unknown): Promise<number> {
 
 interface TorchFigures { torch: string; alone: number; lockstep: Record<string, number> }
 
-function torchFigures(steps: number, trainRows: number): TorchFigures | string {
+/** PyTorch's rates for a model: alone, and in lockstep for each K > 1; or why not. */
+export function torchFigures(c: MlpConfig, trainRows: number, validationRows: number, ks: number[]): TorchFigures | string {
   const python = '/usr/bin/python3';
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) return `skipped: \`${python} -c "import torch"\` fails here (install python3-torch)`;
   const script = fileURLToPath(new URL('./cohort_torch.py', import.meta.url));
-  const args = { features: CONFIG.features, hidden: CONFIG.hidden[0], classes: CONFIG.classes, batch: CONFIG.batch_size, rows: trainRows, steps, lockstep: [16, 64] };
+  const args = {
+    features: c.features, hidden: c.hidden, classes: c.classes, batch: c.batch_size, rows: trainRows, val_rows: validationRows, epochs: c.epochs,
+    momentum: c.optimizer === 'momentum' ? c.momentum : 0, ks, reps: REPS,
+  };
   const run = spawnSync(python, [script, JSON.stringify(args)], { encoding: 'utf8' });
   if (run.status !== 0) return `failed: ${run.stderr.trim().split('\n').pop()}`;
   return JSON.parse(run.stdout) as TorchFigures;
@@ -67,72 +80,47 @@ function fit(points: { k: number; perStep: number }[]) {
   return { fixed: mt - slope * mk, perMember: slope };
 }
 
-export async function benchCohort(): Promise<void> {
-  const tf = await loadTf('wasm');
-  const data = datasetFor(CONFIG);
-  const steps = mlpSteps(CONFIG);
-  const [alone] = curves(1, steps);
-  const aloneRate = steps / (await seconds(() => trainWith(mlp, CONFIG, alone, { seed: 1 })));
-  console.log(`mlp.ts, one trial at a time: ${aloneRate.toFixed(0)} steps/s`);
+const fmt = (v: number) => v.toFixed(0).padStart(7);
 
-  const rows: { k: number; rate: number; perStep: number }[] = [];
+async function benchModel(model: Model): Promise<{ wasm: Record<number, number>; tfjs: Record<number, number>; torch: TorchFigures | string }> {
+  const tf = await loadTf('wasm');
+  const c = model.config;
+  const data = datasetFor(c);
+  const steps = mlpSteps(c);
+  const wasm: Record<number, number> = {};
+  const tfjs: Record<number, number> = {};
+  // V8 runs WASM on its baseline compiler first and tiers hot functions up while they run: one
+  // untimed cohort of 64 first, so no K's figure includes the tier-up (bench/wasm-mlp-rate.ts does the same).
+  trainWasmCohort(c, data, 1, curves(64, steps));
   for (const k of COHORTS) {
     const lrs = curves(k, steps);
-    const s = await seconds(() => trainCohort(tf, CONFIG, data, 1, lrs));
-    rows.push({ k, rate: (k * steps) / s, perStep: s / steps });
+    wasm[k] = (k * steps) / (await seconds(() => trainWasmCohort(c, data, 1, lrs)));
+    tfjs[k] = (k * steps) / (await seconds(() => (k === 1 ? trainWith(mlp, { ...c, engine: 'tfjs' }, lrs[0], { seed: 1 }) : trainCohort(tf, c, data, 1, lrs))));
   }
-  const base = rows[0].rate;
-  for (const r of rows) {
-    console.log(`cohort of ${String(r.k).padStart(2)}: ${r.rate.toFixed(0).padStart(6)} trial-steps/s = ${(r.rate / base).toFixed(2)}x a cohort of 1, ${(r.rate / aloneRate).toFixed(2)}x mlp.ts  (${(r.perStep * 1e3).toFixed(3)} ms a step)`);
+  const torch = torchFigures(c, data.trainY.length, data.valY.length, COHORTS.filter((k) => k > 1));
+  const torchAt = (k: number) => (typeof torch === 'string' ? NaN : k === 1 ? torch.alone : torch.lockstep[String(k)]);
+  console.log(`${model.name}:`);
+  console.log(`   K |    wasm |    tfjs | PyTorch | wasm/tfjs | wasm/PyTorch`);
+  for (const k of COHORTS) {
+    console.log(`  ${String(k).padStart(2)} | ${fmt(wasm[k])} | ${fmt(tfjs[k])} | ${fmt(torchAt(k))} | ${(wasm[k] / tfjs[k]).toFixed(2).padStart(8)}x | ${(wasm[k] / torchAt(k)).toFixed(2).padStart(11)}x`);
   }
-  const at16 = rows.find((r) => r.k === 16)!.rate / base;
-  console.log(`speed-up at K = 16 over a cohort of 1: ${at16.toFixed(2)}x (target >= 3x: ${verdict(at16 >= 3)})`);
-  console.log(`a lone trial through the cohort path (trained with a twin, see mlp-cohort.ts) runs ${(base / aloneRate).toFixed(2)}x mlp.ts's speed`);
+  if (typeof torch === 'string') console.log(`  PyTorch: ${torch}`);
+  else console.log(`  (PyTorch ${torch.torch}; K = 1 is a single trial: mlp.ts alone on tfjs, nn.Sequential + optim.SGD on PyTorch, a cohort of one on wasm)`);
+  return { wasm, tfjs, torch };
+}
 
-  // What limits it: a step costs fixed + perMember * K. The fixed part is tfjs dispatch (JS per
-  // op, kernel launch, the per-step read-back), the same for any K; the per-member part is the
-  // arithmetic of tfjs wasm's batched kernels.
-  const { fixed, perMember } = fit(rows);
-  const profile = await tf.profile(() => {
-    trainCohort(tf, { ...CONFIG, epochs: 1 }, data, 1, curves(16, steps / CONFIG.epochs));
-  });
-  const kernelsPerStep = profile.kernels.length / (steps / CONFIG.epochs);
-  const kernelMs = await Promise.all(profile.kernels.map(async (k) => ({ name: k.name, ms: (await k.kernelTimeMs) as number })));
-  const matMulShare = kernelMs.filter((k) => k.name === 'BatchMatMul').reduce((s, k) => s + k.ms, 0) / kernelMs.reduce((s, k) => s + k.ms, 0);
-  const h = CONFIG.hidden[0];
-  const flops = 2 * CONFIG.batch_size * (CONFIG.features * h + h * CONFIG.classes) * 3 - 2 * CONFIG.batch_size * CONFIG.features * h; // forward, dW, dX but the input's
-  console.log(`a step = ${(fixed * 1e6).toFixed(0)} us fixed + ${(perMember * 1e6).toFixed(1)} us per member (least squares over K = ${COHORTS.join(', ')});`
-    + ` ${kernelsPerStep.toFixed(0)} kernels a step, ${((fixed * 1e6) / kernelsPerStep).toFixed(1)} us of fixed cost per kernel`);
-  console.log(`per member ${(flops / 1e3).toFixed(0)} kFLOP a step = ${(flops / perMember / 1e9).toFixed(2)} GFLOP/s; at K = 16, BatchMatMul takes ${(100 * matMulShare).toFixed(0)}% of kernel time`
-    + ` (tfjs wasm runs every batched or transposed matMul in a plain scalar loop, not XNNPACK)`);
-  console.log(`at K = 16 the fixed part is ${((100 * fixed) / (fixed + 16 * perMember)).toFixed(0)}% of a step; the ceiling as K grows is ${(1 / perMember).toFixed(0)} trial-steps/s`);
-
-  // A custom kernel: the prototype trains the same members (checked against the tfjs cohort's
-  // per-epoch losses), then is timed like the cohorts above.
-  const check = curves(2, steps);
-  const tfjsLoss = trainCohort(tf, CONFIG, data, 1, check).map((m) => m.epochs.map((e) => e.train_loss));
-  const kernelLoss = (await kernelCohort(tf, CONFIG, data, 1, check)).trainLoss;
-  const worst = Math.max(...tfjsLoss.flatMap((member, j) => member.map((v, e) => Math.abs(v - kernelLoss[j][e]) / v)));
-  const kernelRate = (k: number) => async () => {
-    const lrs = curves(k, steps);
-    await kernelCohort(tf, CONFIG, data, 1, lrs);
-    const runs: number[] = [];
-    for (let i = 0; i < REPS; i++) runs.push((await kernelCohort(tf, CONFIG, data, 1, lrs)).seconds);
-    return (k * steps) / median(runs);
-  };
-  const kernel16 = await kernelRate(16)();
-  const kernel1 = await kernelRate(1)();
-  console.log(`prototype WASM SIMD kernel (bench/kernel/mlp-step.ts; per-epoch train loss within ${worst.toExponential(1)} relative of the tfjs cohort's):`
-    + ` ${kernel1.toFixed(0)} steps/s alone, ${kernel16.toFixed(0)} trial-steps/s for 16 members = ${((flops * kernel16) / 1e9).toFixed(1)} GFLOP/s,`
-    + ` ${(kernel16 / rows.find((r) => r.k === 16)!.rate).toFixed(1)}x the tfjs cohort of 16`);
-
-  const torch = torchFigures(steps, data.trainY.length);
-  if (typeof torch === 'string') {
-    console.log(`PyTorch: ${torch}`);
-    return;
+export async function benchCohort(): Promise<void> {
+  const small = await benchModel(SMALL);
+  if (typeof small.torch !== 'string') {
+    const ratio = small.wasm[16] / small.torch.lockstep['16'];
+    console.log(`wasm cohort of 16 / PyTorch 16 in lockstep, 20-64-3: ${ratio.toFixed(2)}x (target >= 1.5x: ${verdict(ratio >= 1.5)})`);
   }
-  const ours16 = rows.find((r) => r.k === 16)!.rate;
-  console.log(`PyTorch ${torch.torch}, 1 thread: alone ${torch.alone.toFixed(0)} steps/s; 16 in lockstep (baddbmm) ${torch.lockstep['16'].toFixed(0)}, 64 ${torch.lockstep['64'].toFixed(0)} trial-steps/s`);
-  console.log(`tfjs cohort of 16 / PyTorch 16 in lockstep: ${(ours16 / torch.lockstep['16']).toFixed(2)}x; tfjs mlp.ts / PyTorch alone: ${(aloneRate / torch.alone).toFixed(2)}x`);
-  console.log(`prototype kernel, 16 members / PyTorch 16 in lockstep: ${(kernel16 / torch.lockstep['16']).toFixed(2)}x (a custom kernel ${kernel16 > torch.lockstep['16'] ? 'would pass' : 'would not pass'} PyTorch's lockstep figure)`);
+  // What limits the tfjs cohort: a step costs fixed + perMember * K; the fixed part is tfjs
+  // dispatch (JS per op, kernel launch, the per-step read-back), the per-member part the
+  // arithmetic of tfjs wasm's batched kernels (a plain scalar loop, not XNNPACK).
+  const steps = mlpSteps(SMALL.config);
+  const { fixed, perMember } = fit(COHORTS.filter((k) => k > 1).map((k) => ({ k, perStep: k / small.tfjs[k] })));
+  console.log(`  a tfjs cohort step = ${(fixed * 1e6).toFixed(0)} us fixed + ${(perMember * 1e6).toFixed(1)} us per member (K = 16 and 64; ${steps} steps);`
+    + ` the wasm engine's K = 16 step takes ${((16 / small.wasm[16]) * 1e6).toFixed(0)} us`);
+  await benchModel(LARGE);
 }

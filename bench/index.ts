@@ -1,8 +1,10 @@
-// `npm run bench [curve|fit|overhead|training|cohort|command|module|distributed|startup|scale|pruning|predict|search]`: every benchmark, each printing times
+// `npm run bench [curve|fit|overhead|training|cohort|grid|small-sweep|command|module|distributed|startup|scale|pruning|predict|search]`: every benchmark, each printing times
 // and ratios measured in this one run. Not tests: these machines are shared and noisy.
 import { benchCohort } from './cohort.js';
 import { benchCurve } from './curve.js';
-import { benchGridCohorts, benchSweepOverhead, benchTraining } from './sweep.js';
+import { benchSweepOverhead, benchTraining } from './sweep.js';
+import { benchGrid } from './grid.js';
+import { benchSmallSweep } from './small-sweep.js';
 import { benchCommand } from './command.js';
 import { benchFit } from './fit.js';
 import { benchModule } from './module.js';
@@ -18,14 +20,15 @@ if (!only || only === 'curve') benchCurve();
 if (!only || only === 'fit') benchFit();
 if (!only || only === 'overhead') await benchSweepOverhead();
 if (!only || only === 'training') {
-  console.log('\n== MLP training throughput: 24 trials x 500 steps (64-64 MLP, batch 32), tfjs wasm backend, warm pool ==');
+  console.log('\n== MLP training throughput: 24 trials x 500 steps (64-64 MLP, batch 32), engine wasm (the default), warm pool ==');
   await benchTraining();
 }
 if (!only || only === 'cohort') {
-  console.log('\n== Cohorts in lockstep: trial-steps per CPU second, 20-64-3 MLP (batch 32, SGD, 250 steps), tfjs wasm, one thread ==');
+  console.log('\n== The MLP\'s engines in lockstep cohorts: trial-steps per CPU second, one thread (wasm engine, tfjs engine on its wasm backend, PyTorch) ==');
   await benchCohort();
-  await benchGridCohorts();
 }
+if (!only || only === 'cohort' || only === 'grid') await benchGrid();
+if (!only || only === 'cohort' || only === 'small-sweep') await benchSmallSweep();
 if (!only || only === 'command') await benchCommand();
 if (!only || only === 'module') await benchModule();
 if (!only || only === 'distributed') await benchDistributed();

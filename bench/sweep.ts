@@ -41,8 +41,9 @@ trainer: { kind: quadratic, dim: 8, epochs: 2, steps_per_epoch: 50 }
 }
 
 export async function benchTraining(): Promise<void> {
-  // Steady state, measured on a warm pool: each worker first runs one trial (loading tfjs and its
-  // WASM backend, building the data set), then the clock runs over TRIALS trials.
+  // Steady state, measured on a warm pool: each worker first runs one trial (loading the MLP's
+  // kernels, or tfjs on engine tfjs, and building the data set), then the clock runs over TRIALS
+  // trials, one at a time per worker, on the default engine (wasm).
   const TRIALS = 24;
   const options = { ...MLP_DEFAULTS, samples: 1000, features: 20, classes: 5, hidden: [64, 64], epochs: 20, batch_size: 32 };
   const steps = mlpSteps(options);
@@ -87,20 +88,3 @@ async function cpuScaling(): Promise<number> {
   return (2 * one) / two;
 }
 
-/** The whole sweeps/cawr-grid.yaml (108 MLP trials) on 2 workers, with cohorts (the default) and without. */
-export async function benchGridCohorts(): Promise<void> {
-  const grid = readFileSync(new URL('../sweeps/cawr-grid.yaml', import.meta.url), 'utf8');
-  const seconds: Record<string, number> = {};
-  for (const [label, size] of [['cohorts of 16 (default)', 16], ['no cohorts (cohort_size 1)', 1]] as const) {
-    const dir = mkdtempSync(join(tmpdir(), 'lrsweep-bench-'));
-    const file = join(dir, 'grid.yaml');
-    writeFileSync(file, grid.replace(/budget:\n/, `budget:\n  cohort_size: ${size}\n`));
-    const began = process.hrtime.bigint();
-    const report = await runSweep({ file, db: join(dir, 'grid.db'), workers: 2 });
-    seconds[label] = Number(process.hrtime.bigint() - began) / 1e9;
-    rmSync(dir, { recursive: true, force: true });
-    console.log(`sweeps/cawr-grid.yaml, ${label}: ${report.counts.complete} trials in ${seconds[label].toFixed(1)} s, 2 workers`);
-  }
-  const [withCohorts, without] = Object.values(seconds);
-  console.log(`the whole grid with cohorts: ${(without / withCohorts).toFixed(2)}x faster`);
-}

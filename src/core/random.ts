@@ -30,3 +30,48 @@ export function permutation(n: number, random: () => number): Int32Array {
   }
   return p;
 }
+
+/**
+ * Alea (Johannes Baagøe, 2010; MIT) exactly as the seedrandom package's lib/alea.js computes it:
+ * the generator tfjs seeds from `seed.toString()` for its random ops (tfjs-core rand_util.ts), so
+ * glorotUniform (train/glorot.ts) reproduces tfjs's initial weights without loading tfjs. Every
+ * operation is a float64 one in the same order as the original; floats in [0, 1).
+ */
+export function alea(seed: string): () => number {
+  const mash = aleaMash();
+  let s0 = mash(' ');
+  let s1 = mash(' ');
+  let s2 = mash(' ');
+  let c = 1;
+  s0 -= mash(seed);
+  if (s0 < 0) s0 += 1;
+  s1 -= mash(seed);
+  if (s1 < 0) s1 += 1;
+  s2 -= mash(seed);
+  if (s2 < 0) s2 += 1;
+  return () => {
+    const t = 2091639 * s0 + c * 2.3283064365386963e-10; // 2^-32
+    s0 = s1;
+    s1 = s2;
+    c = t | 0;
+    return (s2 = t - c);
+  };
+}
+
+/** Alea's seeding hash: each call folds a string into the running state, returns it in [0, 1). */
+function aleaMash(): (data: string) => number {
+  let n = 0xefc8249d;
+  return (data) => {
+    for (let i = 0; i < data.length; i++) {
+      n += data.charCodeAt(i);
+      let h = 0.02519603282416938 * n;
+      n = h >>> 0;
+      h -= n;
+      h *= n;
+      n = h >>> 0;
+      h -= n;
+      n += h * 0x100000000; // 2^32
+    }
+    return (n >>> 0) * 2.3283064365386963e-10; // 2^-32
+  };
+}

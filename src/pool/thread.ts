@@ -1,14 +1,13 @@
 // A thread of the pool (pool.ts runs it in Piscina's worker threads): computes a unit's LR
 // curves with the WASM engine (one members x steps block, reused) and trains. Everything
-// expensive is loaded once per thread and kept: the WASM module, tfjs and its backend, trainer
-// modules, data sets. Threads never touch storage; events go back on the unit's port.
+// expensive is loaded once per thread and kept: the WASM modules, tfjs and its backend (loaded
+// only for a trainer that uses it: not for the mlp's wasm engine), trainer modules, data sets. Threads never touch storage; events go back on the unit's port.
 
 import type { MessagePort } from 'node:worker_threads';
 import type { MetricPoint } from '../core/trial.js';
 import { fromReferenceNames } from '../schedule/params.js';
 import { resolveSchedule } from '../schedule/schedule.js';
-import { loadTf } from '../train/backend.js';
-import type { Metrics, Point, Tf } from '../train/contract.js';
+import { usesTfjs, type Metrics, type Point, type Tf } from '../train/contract.js';
 import { loadTrainer } from '../train/registry.js';
 import type { WorkUnit } from './messages.js';
 import type { ThreadMessage } from './pool.js';
@@ -86,7 +85,8 @@ export default async function runUnit({ unit, port, flag }: { unit: WorkUnit; po
     if (signal.aborted) return;
     post({ type: 'started' });
     const trainer = await loadTrainer(unit.trainer);
-    const tf = trainer.usesTf === false ? (null as unknown as Tf) : await loadTf(unit.backend);
+    // tfjs is loaded only for a trainer that uses it with these options: the mlp's wasm engine never loads it.
+    const tf = usesTfjs(trainer, unit.options) ? await (await import('../train/backend.js')).loadTf(unit.backend) : (null as unknown as Tf);
     const curves = curvesFor(unit);
     const base = { options: unit.options, seed: unit.seed, tf, backend: unit.backend, perStep: unit.perStep, signal };
     if (unit.members.length > 1 || (unit.lockstep && trainer.trainCohort)) {

@@ -90,6 +90,22 @@ export const LEGACY: Partial<Record<keyof Sweep, unknown>> = {
 };
 
 /**
+ * Keys of a built-in trainer's section added after the first definition format, per kind, with the
+ * value that reproduces what the older lrsweep did. They follow LEGACY's rule inside `trainer`: a
+ * stored sweep without the key is read with its legacy value, a file silent on it takes the stored
+ * sweep's value, and the key stays out of what is stored while the file is silent. A new sweep
+ * stores the key (with its default when the file is silent), so it keeps its own value too.
+ * mlp's engine: sweeps before it trained with tfjs, and keep doing so (the wasm engine's numbers
+ * agree only within float32 rounding; a sweep's trials compare under one engine).
+ */
+export const TRAINER_LEGACY: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  mlp: { engine: 'tfjs' },
+};
+
+/** The trainer section's legacy keys, as `written` and `legacy` name them: trainer.<key>. */
+export const trainerLegacyPath = (key: string) => `trainer.${key}`;
+
+/**
  * Trials per cohort for trainers that train in lockstep, unless budget.cohort_size says: on the
  * built-in MLP, 16 trained 4.9 to 8.5x as many trial-steps per CPU second as 1, and 64 no more
  * than 16 (npm run bench cohort), while smaller units keep two workers evenly busy.
@@ -105,5 +121,8 @@ export function upgradeDefinition(stored: Record<string, unknown>): Sweep {
   for (const [key, value] of Object.entries(LEGACY)) if (out[key] === undefined) out[key] = value;
   const budget = (out.budget ?? {}) as Record<string, unknown>;
   out.budget = { cohort_size: null, ...budget };
+  const trainer = out.trainer as Sweep['trainer'] | undefined;
+  const legacyKeys = trainer ? TRAINER_LEGACY[trainer.kind] : undefined;
+  if (trainer && legacyKeys) out.trainer = { ...legacyKeys, ...trainer };
   return out as unknown as Sweep;
 }

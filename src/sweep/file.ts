@@ -10,7 +10,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { UsageError, cut, show } from '../core/errors.js';
 import { Problems, field, isRecord, unknownKeys } from '../core/problems.js';
-import type { Sweep } from './definition.js';
+import { TRAINER_LEGACY, trainerLegacyPath, type Sweep } from './definition.js';
 import { canonicalMethod, samplerEntry } from './samplers/index.js';
 import { readTrainer, type SweepTrainer } from './trainer.js';
 import { readBudget } from './file/budget.js';
@@ -41,7 +41,7 @@ export class SweepFileError extends UsageError {
 export interface LoadedSweep {
   sweep: Sweep;
   trainer: SweepTrainer;
-  /** Top-level keys the file sets (the rest took defaults). */
+  /** Top-level keys the file sets (the rest took defaults), and trainer.<key> for its trainer's TRAINER_LEGACY keys. */
   written: Set<string>;
   file: string;
 }
@@ -106,7 +106,15 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
   };
   await checkRules(sweep, method, trainer.steps, problems, onProgress);
   if (!problems.empty) throw new SweepFileError(file, problems.list);
-  return { sweep, trainer, written: new Set(Object.keys(raw)), file };
+  return { sweep, trainer, written: writtenKeys(raw, sweep.trainer.kind), file };
+}
+
+/** The keys `written` lists: the top-level ones, and the trainer's that a stored sweep may predate. */
+function writtenKeys(raw: Record<string, unknown>, kind: string): Set<string> {
+  const written = new Set(Object.keys(raw));
+  const section = isRecord(raw.trainer) ? raw.trainer : {};
+  for (const key of Object.keys(TRAINER_LEGACY[kind] ?? {})) if (section[key] !== undefined) written.add(trainerLegacyPath(key));
+  return written;
 }
 
 /** Reads `name` (required): a name of letters, digits, dots, dashes or underscores. */

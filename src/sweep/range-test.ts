@@ -25,6 +25,7 @@ import type { Backend } from '../train/backend.js';
 import { checkBackend } from '../train/backend.js';
 import { checkCommandHost } from '../train/command/index.js';
 import type { SweepTrainer } from './trainer.js';
+import { backendProblem } from './training.js';
 
 export interface RangeTestOptions {
   minLr: number;
@@ -177,6 +178,8 @@ export async function runRangeTest(trainer: SweepTrainer, o: RangeTestOptions): 
     made = { dir: join(o.trialsDir, sweep), root };
     executor = new CommandExecutor({ options: runner.options, slots: 1, root: o.trialsDir, trialTimeout: null, objective: 'train_loss' });
   } else {
+    const problem = backendProblem(trainer.section, o.backend);
+    if (problem) throw new UsageError(problem);
     checkBackend(o.backend ?? 'wasm');
     executor = new TrialPool({ workers: 1 });
   }

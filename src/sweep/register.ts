@@ -14,7 +14,7 @@ import { cut } from '../core/errors.js';
 import { totalOf } from '../core/trial.js';
 import { yieldToEvents } from '../core/yield.js';
 import { DefinitionChangedError, type NewTrial, type RunRecord, type Storage, type SweepRecord } from '../storage/types.js';
-import { EXTENDABLE, LEGACY, identity, upgradeDefinition, type Sweep } from './definition.js';
+import { EXTENDABLE, LEGACY, TRAINER_LEGACY, identity, trainerLegacyPath, upgradeDefinition, type Sweep } from './definition.js';
 import { canonicalJson } from './hash.js';
 import { leftoverGraceMs, recoverSweep } from './liveness.js';
 import { isAdaptive, methodOf } from './samplers/index.js';
@@ -71,6 +71,8 @@ export interface RegisterOptions {
   trainerHash: string | null;
   /** Lines for the user (with replace: the process groups of dead runs that were ended). */
   onNotice?: (line: string) => void;
+  /** Throws (a UsageError) when the run's flags cannot apply to the sweep as it trains, legacy values included; called before anything is written. */
+  check?: (sweep: Sweep) => void;
 }
 
 /**
@@ -94,6 +96,15 @@ export function compareWithStored(existing: SweepRecord, parsed: Sweep, o: Pick<
   if (sweep.trainer.kind === 'command' && 'steps_per_epoch' in sweep.trainer && storedTrainer?.kind === 'command' && !('steps_per_epoch' in storedTrainer)) {
     const { steps_per_epoch: _kept, ...trainer } = sweep.trainer;
     sweep.trainer = trainer as Sweep['trainer'];
+  }
+  // The same for the trainer's keys a stored sweep predates (definition.ts TRAINER_LEGACY), e.g.
+  // mlp's engine: silent file, older sweep -> the legacy value (tfjs), not the default.
+  for (const [key, value] of Object.entries(TRAINER_LEGACY[sweep.trainer.kind] ?? {})) {
+    const path = trainerLegacyPath(key);
+    if (!o.written.has(path) && storedTrainer?.kind === sweep.trainer.kind && !(key in storedTrainer)) {
+      sweep.trainer = { ...sweep.trainer, [key]: value };
+      legacy.push(path);
+    }
   }
   const changes = describeChanges(identity(stored), identity(sweep));
   const files = trainerFilesChange(existing.trainerHash, o.trainerHash);
@@ -163,6 +174,7 @@ function describeDropped(d: Dropped, max: number | null): string {
 export async function registerSweep(storage: Storage, parsed: Sweep, o: RegisterOptions): Promise<Registration> {
   let existing = await storage.getSweep(parsed.name);
   if (!existing) {
+    o.check?.(parsed);
     try {
       const record = await storage.createSweep({
         name: parsed.name, definition: parsed as unknown as Record<string, unknown>, file: o.file, metric: parsed.objective.metric,
@@ -177,6 +189,7 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
     }
   }
   const { sweep, changes, legacy } = compareWithStored(existing, parsed, o);
+  o.check?.(sweep);
   const replacing = changes.length > 0 && o.replace === true;
   if (replacing) await checkReplaceable(storage, existing, changes, o);
   else if (changes.length > 0) {
@@ -219,7 +232,14 @@ async function updated(storage: Storage, existing: SweepRecord, sweep: Sweep, le
   // them: stored, they would read as chosen, and the next run of the same file (silent, so the
   // default) would count as a change.
   const toStore: Record<string, unknown> = { ...sweep };
-  for (const key of legacy) delete toStore[key];
+  for (const key of legacy) {
+    const [section, inner] = key.split('.');
+    if (inner === undefined) delete toStore[key];
+    else {
+      const { [inner]: _legacy, ...rest } = toStore[section] as Record<string, unknown>;
+      toStore[section] = rest;
+    }
+  }
   const changed = canonicalJson(toStore) !== canonicalJson(existing.definition) || o.file !== existing.file || o.steps !== existing.steps
     || o.trainerHash !== existing.trainerHash || existing.status !== 'active';
   // --replace removes the trials the new definition does not plan before storing it: cut short in

@@ -6,6 +6,7 @@
 // interrupted where the database still accepts it, and the error propagates as one line.
 
 import { hostname } from 'node:os';
+import { UsageError } from '../core/errors.js';
 import { totalOf, type StateCounts } from '../core/trial.js';
 import { yieldToEvents } from '../core/yield.js';
 import { defaultWorkers } from '../pool/pool.js';
@@ -30,7 +31,7 @@ import { askAndAdd, suggestTrials } from './ask.js';
 import type { LossPoint } from '../predict/index.js';
 import { predictSummary } from './predict-report.js';
 import { anchorPlansOf, isAdaptive } from './samplers/index.js';
-import { cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
+import { backendProblem, cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
 import { enqueueWaiting, serve, type ServedSweep } from './serve/index.js';
 
 export interface RunOptions {
@@ -168,6 +169,10 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const { record, sweep, removed, resumed } = await registerSweep(storage, loaded.sweep, {
       file: o.file, written: loaded.written, extend: o.extend ?? false, steps: loaded.trainer.steps, trainerHash: hash,
       replace: o.replace, isRunAlive: (run) => isRunAlive(run, { shared: storage.capabilities.shared }), onNotice: o.onNotice,
+      check: (s) => {
+        const problem = backendProblem(s.trainer, o.backend);
+        if (problem) throw new UsageError(problem);
+      },
     });
     if (removed > 0) o.onNotice?.(`--replace: removed ${removed} trial${removed === 1 ? '' : 's'} that the new definition does not plan`);
     const added = await registerTrials(storage, record.id, sweep, loaded.trainer.steps, { resumed, signal: o.signal, onRegistering: o.onRegistering });

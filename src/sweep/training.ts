@@ -13,7 +13,7 @@ import { TrialPool } from '../pool/pool.js';
 import type { Json, SweepRecord, TrialRecord } from '../storage/types.js';
 import type { Backend } from '../train/backend.js';
 import { hashFiles, prepareSweepDir, sweepDirKey, trialRoot } from '../train/command/index.js';
-import { DEFAULT_COHORT_SIZE, type Config, type Sweep } from './definition.js';
+import { DEFAULT_COHORT_SIZE, TRAINER_LEGACY, type Config, type Sweep } from './definition.js';
 import type { LoadedSweep } from './file.js';
 
 export interface Training {
@@ -36,6 +36,33 @@ export function cohortSizeOf(loaded: LoadedSweep, sweep: Sweep): number {
   return runner.kind === 'pool' && runner.definition.trainCohort ? (sweep.budget.cohort_size ?? DEFAULT_COHORT_SIZE) : 1;
 }
 
+/**
+ * The options the workers train with: the file's, except the trainer keys a stored sweep predates
+ * (definition.ts TRAINER_LEGACY), which take the registered definition's value: an mlp sweep
+ * stored before `engine` keeps training with tfjs while its file is silent on the key.
+ */
+function withLegacyKeys(options: unknown, sweep: Sweep): unknown {
+  const keys = Object.keys(TRAINER_LEGACY[sweep.trainer.kind] ?? {});
+  if (keys.length === 0 || typeof options !== 'object' || options === null) return options;
+  return { ...options, ...Object.fromEntries(keys.map((k) => [k, sweep.trainer[k]])) };
+}
+
+/** The built-in mlp's engine (wasm or tfjs) as a trainer section says; null for other trainers. */
+export function engineOf(trainer: Sweep['trainer']): string | null {
+  return trainer.kind === 'mlp' && typeof trainer.engine === 'string' ? trainer.engine : null;
+}
+
+/**
+ * Why --backend cannot apply to this trainer (a sweep's, legacy values included), or null: it picks tfjs's backend, and the mlp's wasm
+ * engine does not run on tfjs. Only an explicit non-default --backend is refused (it asked for
+ * something this sweep would not do); the default wasm backend is what every run passes.
+ */
+export function backendProblem(trainer: Sweep['trainer'], backend: Backend | undefined): string | null {
+  if (backend === undefined || backend === 'wasm' || engineOf(trainer) !== 'wasm') return null;
+  return `--backend ${backend}: picks tfjs's backend, but this sweep trains with trainer.engine wasm, which does not run on tfjs: ` +
+    `set trainer.engine: tfjs to train on tfjs's ${backend} backend, or leave out --backend`;
+}
+
 export interface TrainingOptions {
   workers: number;
   backend: Backend;
@@ -55,10 +82,13 @@ export function trainingFor(loaded: LoadedSweep, sweep: Sweep, record: SweepReco
     prepareSweepDir(root, sweep.name, sweepDirKey(o.where, record.createdAt));
     executor = new CommandExecutor({ options: runner.options, slots: o.workers, root, trialTimeout: sweep.budget.trial_timeout, objective: sweep.objective.metric });
   } else executor = new TrialPool({ workers: o.workers, trialTimeout: sweep.budget.trial_timeout });
-  const options = runner.kind === 'pool' ? runner.options : null;
+  const options = runner.kind === 'pool' ? withLegacyKeys(runner.options, sweep) : null;
   const ref = runner.kind === 'pool' ? runner.ref : { builtin: 'command' };
+  const engine = engineOf(sweep.trainer);
+  // The tfjs backend where tfjs trains: not for the mlp's wasm engine, which has none.
+  const backend = runner.kind === 'pool' && engine !== 'wasm' ? { backend: o.backend } : {};
   const provenance = {
-    lrsweep: lrsweepVersion(), node: process.version, ...(runner.kind === 'pool' ? { backend: o.backend } : {}), host: hostname(), trainer_hash: o.hash,
+    lrsweep: lrsweepVersion(), node: process.version, ...(engine ? { engine } : {}), ...backend, host: hostname(), trainer_hash: o.hash,
   };
   const steps = loaded.trainer.steps;
   return {

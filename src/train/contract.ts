@@ -51,7 +51,7 @@ interface BaseContext<O> {
   /** The trainer's options, as parse() returned them. */
   options: O;
   seed: number;
-  /** TensorFlow.js on the chosen backend, ready (null when the trainer says it does not use tfjs). */
+  /** TensorFlow.js on the chosen backend, ready (null when the trainer says it does not use tfjs: usesTf). */
   tf: Tf;
   /** The tfjs backend: wasm, cpu, or tensorflow (tfjs-node). */
   backend: string;
@@ -106,8 +106,16 @@ export interface TrainerDefinition<O = Record<string, unknown>> {
   describe?(options: O): string;
   train(ctx: TrainContext<O>): Promise<void> | void;
   trainCohort?(ctx: CohortContext<O>): Promise<void> | void;
-  /** Whether it uses tfjs (default true); false spares a worker from loading it. */
-  usesTf?: boolean;
+  /**
+   * Whether it uses tfjs (default true); false spares a worker from loading it. A function of the
+   * options when that depends on them (the built-in mlp: only its tfjs engine does).
+   */
+  usesTf?: boolean | ((options: O) => boolean);
+}
+
+/** Whether a trainer needs tfjs for these options (its usesTf; default true). */
+export function usesTfjs<O>(d: Pick<TrainerDefinition<O>, 'usesTf'>, options: O): boolean {
+  return typeof d.usesTf === 'function' ? d.usesTf(options) : d.usesTf !== false;
 }
 
 /** Declares a trainer; the identity at run time, the types at compile time. */

@@ -1,6 +1,8 @@
 // The MLP trainer's options: what the sweep file's `trainer` section may say for kind mlp.
 // Normalized options are stored with the sweep, so a key added later must be left out of the
-// normalized form while it has its default: otherwise every older sweep would count as changed.
+// normalized form while it has its default (otherwise every older sweep would count as changed),
+// or be a TRAINER_LEGACY key (sweep/definition.ts): `engine` is one, stored always, and read as
+// tfjs for a sweep stored before it.
 //
 // Two kinds of data:
 // - `dataset: synthetic | iris` (the first form): the data keys sit beside it (samples, features,
@@ -30,6 +32,12 @@ const MAX_UNITS = 65_536;
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
 const DATASETS = ['synthetic', 'iris'] as const;
 const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
+/**
+ * What trains the network: lrsweep's own SIMD kernels (wasm-mlp/), or tfjs on --backend's backend.
+ * A sweep stored before the key trains with tfjs, as it always did (sweep/definition.ts TRAINER_LEGACY).
+ */
+export const ENGINES = ['wasm', 'tfjs'] as const;
+export type Engine = (typeof ENGINES)[number];
 
 interface NetworkOptions {
   hidden: number[];
@@ -38,6 +46,7 @@ interface NetworkOptions {
   batch_size: number;
   optimizer: (typeof OPTIMIZERS)[number];
   momentum: number;
+  engine: Engine;
 }
 
 export interface BuiltinMlpOptions extends NetworkOptions {
@@ -62,6 +71,7 @@ export type MlpOptions = BuiltinMlpOptions | FileMlpOptions;
 export const MLP_DEFAULTS: BuiltinMlpOptions = {
   dataset: 'synthetic', samples: 1000, features: 10, classes: 3, noise: 1.0, validation_fraction: 0.2,
   dataset_seed: 0, hidden: [32], activation: 'relu', epochs: 10, batch_size: 32, optimizer: 'sgd', momentum: 0.9,
+  engine: 'wasm',
 };
 
 const SYNTHETIC_ONLY = ['samples', 'features', 'classes', 'noise'];
@@ -98,6 +108,7 @@ export function readMlpOptions(raw: Record<string, unknown>, problems: Problems,
       batch_size: get('batch_size', rules.integer(1)),
       optimizer: get('optimizer', rules.oneOf(OPTIMIZERS)),
       momentum: get('momentum', rules.unitInterval),
+      engine: get('engine', rules.oneOf(ENGINES)),
     };
     if (raw.momentum !== undefined && options.optimizer !== 'momentum') problems.add('momentum', 'applies to optimizer momentum only', undefined, false);
     return options;

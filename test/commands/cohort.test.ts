@@ -86,9 +86,11 @@ test('Ctrl-C in the middle of a cohort: its diverged member stays diverged, the 
   writeFileSync(file, `name: slow
 schedule: { first_cycle_steps: 2000, min_lr: 0.001 }
 parameters: { max_lr: { values: [0.05, 0.1, 0.2, 1000000] } }
-trainer: { kind: mlp, samples: 600, features: 8, hidden: [64, 64], epochs: 40, batch_size: 16 }
+trainer: { kind: mlp, samples: 600, features: 8, hidden: [64, 64], epochs: 40, batch_size: 16, engine: tfjs }
 budget: { cohort_size: 4, workers: 1 }
 `);
+  // engine tfjs: slow enough (seconds) for the Ctrl-C to land mid-cohort; the wasm engine would
+  // finish this sweep before the diverged member is seen.
   const db = join(dir, 'lrsweep.db');
   const { child, done, out } = startCli(['run', file], dir);
   const until = Date.now() + 120_000;

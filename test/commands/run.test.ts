@@ -1,4 +1,4 @@
-// `lrsweep run` end to end: the real pool, tfjs and SQLite, as a user runs it.
+// `lrsweep run` end to end: the real pool, the MLP's default (wasm) engine and SQLite, as a user runs it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -53,7 +53,7 @@ function epochsOf(db: string): Map<string, unknown[]> {
   return out;
 }
 
-test('a tiny sweep runs through the pool, tfjs and SQLite, and every command reads it', async () => {
+test('a tiny sweep runs through the pool, the wasm MLP engine and SQLite, and every command reads it', async () => {
   const dir = workspace();
   const db = join(dir, 'lrsweep.db');
   const r = runCli(['run', fixture('tiny-mlp.yaml'), '--workers', '2'], { cwd: dir });
@@ -94,7 +94,9 @@ test('a tiny sweep runs through the pool, tfjs and SQLite, and every command rea
   assert.deepEqual(shown.points.map((p) => p.epoch), [1, 2, 3]);
   assert.equal(shown.curve.steps, 15);
   assert.deepEqual(shown.trial.params, JSON.parse(trials[0].params));
-  assert.deepEqual(Object.keys(shown.trial.provenance ?? {}).sort(), ['backend', 'host', 'lrsweep', 'node', 'trainer_hash']);
+  // The mlp on its default engine (wasm): no tfjs backend to record.
+  assert.deepEqual(Object.keys(shown.trial.provenance ?? {}).sort(), ['engine', 'host', 'lrsweep', 'node', 'trainer_hash']);
+  assert.equal(shown.trial.provenance?.engine, 'wasm');
   assert.match(presentShow(shown, 'table').stdout!, /curve restarts/);
   // The trial number is positional: its message names it as the usage line does.
   const notNumber = runCli(['show', 'tiny-mlp', 'abc', '--db', db]);

@@ -9,7 +9,7 @@ import { MLP_DEFAULTS, OPTIMIZERS, mlpSteps, type BuiltinMlpOptions as MlpConfig
 import { loadTf } from '../../src/train/backend.js';
 import { mulberry32 } from '../../src/core/random.js';
 
-const base: MlpConfig = { ...MLP_DEFAULTS, samples: 200, features: 4, classes: 3, noise: 0.5, hidden: [64, 8], epochs: 5, batch_size: 16 };
+const base: MlpConfig = { ...MLP_DEFAULTS, engine: 'tfjs', samples: 200, features: 4, classes: 3, noise: 0.5, hidden: [64, 8], epochs: 5, batch_size: 16 };
 const SEED = 3;
 const PEAK = { sgd: 0.5, momentum: 0.1, adam: 0.03 } as const;
 

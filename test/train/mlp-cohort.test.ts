@@ -14,7 +14,7 @@ import { epochsOf, trainWith } from '../helpers/train.js';
 
 // 64 hidden units on purpose: above 48 inputs, tfjs wasm's unbatched matMul (XNNPACK) and its
 // batched loop round differently, which is what the tolerance and the twin rule are about.
-const config: MlpConfig = { ...MLP_DEFAULTS, samples: 200, features: 4, classes: 3, noise: 0.5, hidden: [64, 8], epochs: 5, batch_size: 16 };
+const config: MlpConfig = { ...MLP_DEFAULTS, engine: 'tfjs', samples: 200, features: 4, classes: 3, noise: 0.5, hidden: [64, 8], epochs: 5, batch_size: 16 };
 const steps = mlpSteps(config); // 160 training rows / 16 = 10 steps an epoch, 50 in all
 const PEAK = { sgd: 0.5, momentum: 0.1, adam: 0.03 } as const;
 const SEED = 3;
@@ -153,7 +153,7 @@ test('a curve shorter than the training, or no curve at all, is refused with the
 const REGRESSION_PEAK = { sgd: 0.1, momentum: 0.02, adam: 0.01 } as const;
 
 function regressionOptions(optimizer: MlpConfig['optimizer']): MlpOptions {
-  return mlp.parse!({ dataset: { csv: 'regression.csv', label: 'price', features: ['x1', 'x2'] }, hidden: [64, 8], epochs: 5, batch_size: 16, optimizer },
+  return mlp.parse!({ dataset: { csv: 'regression.csv', label: 'price', features: ['x1', 'x2'] }, hidden: [64, 8], epochs: 5, batch_size: 16, optimizer, engine: 'tfjs' },
     { baseDir: fileURLToPath(new URL('../fixtures/data/', import.meta.url)) });
 }
 

@@ -9,7 +9,7 @@ import { epochsOf, trainWith } from '../helpers/train.js';
 test('--backend cpu trains too, without tfjs\'s "install the node backend" banner', async (t) => {
   const warnings: unknown[] = [];
   t.mock.method(console, 'warn', (...args: unknown[]) => warnings.push(args));
-  const c: MlpOptions = { ...MLP_DEFAULTS, samples: 120, features: 4, hidden: [8], epochs: 3, batch_size: 16 };
+  const c: MlpOptions = { ...MLP_DEFAULTS, engine: 'tfjs', samples: 120, features: 4, hidden: [8], epochs: 3, batch_size: 16 };
   const epochs = epochsOf(await trainWith(mlp, c, new Float64Array(mlpSteps(c)).fill(0.5), { backend: 'cpu' }));
   assert.deepEqual(warnings, []);
   assert.equal(epochs.length, 3);

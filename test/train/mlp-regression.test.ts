@@ -10,7 +10,8 @@ import { mulberry32 } from '../../src/core/random.js';
 import { loadTf } from '../../src/train/backend.js';
 import type { RegressionData } from '../../src/train/data/dataset.js';
 import { datasetFor } from '../../src/train/mlp-dataset.js';
-import { buildModel, mlp } from '../../src/train/mlp.js';
+import { mlp } from '../../src/train/mlp.js';
+import { buildModel } from '../../src/train/mlp-tfjs.js';
 import type { MlpOptions } from '../../src/train/mlp-options.js';
 import { epochsOf, trainWith } from '../helpers/train.js';
 
@@ -30,7 +31,7 @@ function dataFile(scale: number, offset: number): string {
 }
 
 function options(scale: number, offset: number, extra: Record<string, unknown> = {}): MlpOptions {
-  return mlp.parse!({ dataset: { csv: dataFile(scale, offset), label: 'y' }, hidden: [16], epochs: 8, batch_size: 24, optimizer: 'adam', ...extra }, { baseDir: dir });
+  return mlp.parse!({ dataset: { csv: dataFile(scale, offset), label: 'y' }, hidden: [16], epochs: 8, batch_size: 24, optimizer: 'adam', engine: 'tfjs', ...extra }, { baseDir: dir });
 }
 
 const steps = (o: MlpOptions) => mlp.steps(o); // 192 training rows / 24 = 8 steps an epoch

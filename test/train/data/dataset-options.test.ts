@@ -28,14 +28,15 @@ function problemsOf(raw: unknown, baseDir = fixtures): string[] {
 
 test('the first form, dataset: synthetic or iris, normalizes exactly as before data files existed', () => {
   // What lrsweep stored for these sections before this change (a changed form would make every
-  // older sweep count as changed).
+  // older sweep count as changed), plus `engine`: a TRAINER_LEGACY key (sweep/definition.ts),
+  // stored always, which a section stored without it reads as tfjs (test/sweep/mlp-engine.test.ts).
   assert.deepEqual(mlp.stored!(parse({ dataset: 'iris', epochs: 5 })), {
     dataset: 'iris', samples: 150, features: 10, classes: 3, noise: 1, validation_fraction: 0.2, dataset_seed: 0,
-    hidden: [32], activation: 'relu', epochs: 5, batch_size: 32, optimizer: 'sgd', momentum: 0.9,
+    hidden: [32], activation: 'relu', epochs: 5, batch_size: 32, optimizer: 'sgd', momentum: 0.9, engine: 'wasm',
   });
   assert.deepEqual(mlp.stored!(parse({})), {
     dataset: 'synthetic', samples: 1000, features: 10, classes: 3, noise: 1, validation_fraction: 0.2, dataset_seed: 0,
-    hidden: [32], activation: 'relu', epochs: 10, batch_size: 32, optimizer: 'sgd', momentum: 0.9,
+    hidden: [32], activation: 'relu', epochs: 10, batch_size: 32, optimizer: 'sgd', momentum: 0.9, engine: 'wasm',
   });
   assert.deepEqual(mlp.files!(parse({})), []);
 });
@@ -44,7 +45,7 @@ test('a CSV dataset is stored as written, with its features and task resolved; w
   const o = parse({ dataset: { csv: 'classes.csv', label: 'species' }, epochs: 2, batch_size: 16 }) as FileMlpOptions;
   assert.deepEqual(mlp.stored!(o), {
     dataset: { csv: 'classes.csv', label: 'species', features: ['sepal length', 'sepal width', 'petal length'], task: 'classification', validation_fraction: 0.2, seed: 0 },
-    hidden: [32], activation: 'relu', epochs: 2, batch_size: 16, optimizer: 'sgd', momentum: 0.9,
+    hidden: [32], activation: 'relu', epochs: 2, batch_size: 16, optimizer: 'sgd', momentum: 0.9, engine: 'wasm',
   });
   assert.deepEqual(o.resolved.paths, { 'classes.csv': join(fixtures, 'classes.csv') });
   assert.deepEqual(mlp.files!(o), [join(fixtures, 'classes.csv')]);
