@@ -8,11 +8,31 @@
 //   alone. Each is a preset or a mapping of schedule keys over the file's fixed ones:
 //     constant  the peak LR all run long: floor = peak, one cycle of the trainer's steps, no warmup
 //     cosine    one cycle over the trainer's steps (the file's warmup and floor)
-//     restarts  RESTART_CYCLES equal cycles (cycle_mult 1) filling the trainer's steps, of the
-//               file's family, written as the file writes its configs (`cycles: 4` where it
-//               uses cycles; else the first length when 4 cycles fill the steps exactly, or
-//               `cycles: 4` with max_cycles holding the leftover at the floor), so it is the
-//               space's config of that curve where there is one
+//     restarts  a restart schedule of the file's family that exercises what the space varies
+//               (rule 2; the issue's evidence: a restart anchor without warmup, or without
+//               gamma < 1, left the law ranking the char-LM grid at Spearman 0.41-0.62 where one
+//               with them reached 0.88-0.96):
+//               - each varied key but the peak and the cycle length: its values without the
+//                 kind's default (the value that leaves the feature off: gamma 1, warmup 0,
+//                 cycle_mult 1) when others remain, and of those the lower median (numbers) or
+//                 the first listed; a min/max range gives its midpoint (geometric for
+//                 log_uniform, rounded down for int_uniform). A key the file fixes keeps its value.
+//               - the cycle length, as the file writes it (first_cycle_steps, or `cycles`): of
+//                 the lengths the space has (its values, a range's midpoint, or the fixed one),
+//                 the one giving the fewest restarts that is still MIN_RESTARTS (2) or more inside
+//                 the trainer's steps with the values above (among equals the longest first
+//                 cycle): restarts the fit can see, without the many short cycles the law is
+//                 known to mispredict. When none gives 2, three cycles fill the steps (`cycles:
+//                 3` where the file uses cycles; else the first length when they fill the steps
+//                 exactly, or `cycles: 3` with max_cycles holding the leftover at the floor).
+//               So it is the space's own config where the space has one (on bench/record/
+//               charlm-grid.yaml: 500/2/0.5/50, each key's non-trivial lower median).
+//               Rule 1 (lrsweep before rule 2): 4 equal cycles (cycle_mult 1). A sweep whose
+//               stored anchors are rule 1's keeps them (it resumes as it was: predictState plans
+//               by the rule its stored anchors follow; plan-check.ts accepts either rule's anchor,
+//               and `method` is stored as before, so the sweep's identity is unchanged). One
+//               killed before any restarts anchor was created takes rule 2's; nothing trained is
+//               redone either way.
 //   The peak is the file's max_lr (its largest value where max_lr varies). The issue's evidence:
 //   without a restart anchor the law mispredicted restart schedules badly. Anchors are trials
 //   with origin `anchor`; a worker trains one only if it is one of these (plan-check.ts). An
@@ -25,7 +45,16 @@
 //   need.
 // - top_k (default 5): the candidates predicted best that are trained (origin model), in predicted
 //   order; explore (default 0): further candidates drawn uniformly from the rest, seeded by the
-//   sweep's seed (origin model too), a guard against a law that is confidently wrong.
+//   sweep's seed (origin model too), a guard against a law that is confidently wrong, created
+//   once the top_k are.
+// - batch (default 2): the shortlist is refitted as its results arrive. Pick k (from 1) is chosen
+//   by the law fitted to the anchors plus the shortlist's picks 1..k-batch that completed with a
+//   usable curve (in number order; a failed, diverged or pruned pick adds nothing), so it waits
+//   until those have settled and their curves are read: at most `batch` picks train at once, and
+//   the same results give the same pick however the asks are split. A refit that fails leaves the
+//   anchors' fit to decide that pick. batch >= top_k: one fit on the anchors, every pick at once.
+//   The evidence (bench/predict.ts, the char-LM grid, seed noise sd 0.008): regret of anchors + 5
+//   0.0024/0.0151 with one fit, 0.0024/0.0000 refitted after every 2.
 // - on_fit_failure (default stop): an anchor that failed, diverged or has no usable curve, or a
 //   fit that does not converge, creates no further trial (stop), or trains top_k + explore
 //   candidates in the file's plain order instead (fallback: the grid's listed order, or the Sobol
@@ -35,15 +64,17 @@
 // 0.02–0.05 nats on the issue's evidence, a shortlist to confirm by training, never a result.
 //
 // Determinism: the anchors come from the file; the fit's seed is the sweep's seed; the candidate
-// list, the order and the exploration picks depend only on the file and the anchors' stored
-// points. So the same sweep and the same anchor results give the same shortlist whichever
-// process asks, on one worker or many. The ask's random numbers are not used.
+// list, the order and the exploration picks depend only on the file and the stored points of the
+// anchors and of the picks each decision waits for. So the same sweep and the same results give
+// the same shortlist whichever process asks, on one worker or many. The ask's random numbers are
+// not used.
 // Cohorts: an ask for n configs returns every anchor not created yet, then every shortlisted
-// config, up to n, so a lockstep trainer's cohort-sized ask creates them together; under
-// seeding: common (the default) repeat r of every config shares its seed, so they train as one
-// cohort. A pruner is never asked about an anchor (dispatch.ts): the law needs its whole curve.
-// Cost: the fit is made again at each ask once the anchors are trained (once per ask: `memo`),
-// so a shortlist created over several asks (free slots one at a time) pays it several times.
+// config it may create now (up to batch), up to n, so a lockstep trainer's cohort-sized ask
+// creates them together; under seeding: common (the default) repeat r of every config shares its
+// seed, so they train as one cohort. A pruner is never asked about an anchor (dispatch.ts): the
+// law needs its whole curve.
+// Cost: each fit is kept (FITS) on the identity of what it fitted (the configs' hashes and points,
+// the candidates, steps, metric and seed), so asks that fit the same set pay for it once per process.
 // Measured on a 2-core machine under load (load average 8): 3 anchors of 600 steps, 1.6 s; of
 // 10^4 steps, with 10^4 Sobol candidates of 10^4 steps, 14–22 s in all, most of it the fit (the
 // candidates' predictions about 0.3 ms each).
