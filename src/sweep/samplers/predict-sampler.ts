@@ -282,7 +282,7 @@ export type PredictState =
   | { stage: 'anchors'; missing: AnchorPlan[] }
   | { stage: 'training' }
   | {
-    stage: 'shortlist'; anchors: (AnchorPlan & { hash: string })[]; candidates: Candidate[];
+    stage: 'shortlist'; anchors: (AnchorPlan & { hash: string; config: Config })[]; candidates: Candidate[];
     /** The fit on the anchors alone (what `run` reports), null when it failed. */
     ranked: RankedCandidates | null;
     failure: string | null;

@@ -1,7 +1,8 @@
 // method: { kind: predict } through sweep/ask.ts, on histories whose anchors' training losses
 // follow the law itself (test/predict/law-trainer.ts): anchors first (one ask, one seed: a
-// cohort), nothing while they train, then the shortlist the law predicts, the same whoever asks
-// and however the asks are split; a failed fit stops or falls back as the file says; the file's
+// cohort), nothing while they train, then the shortlist the law predicts, refitted as its results
+// arrive, the same whoever asks and however the asks are split; the restarts anchor by its rule, and
+// a sweep holding an older rule's anchors resumes with them; a failed fit stops or falls back as the file says; the file's
 // keys are checked with one-line messages; an anchor trial is accepted only as one the file plans.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
