@@ -302,10 +302,18 @@ const unread = (o: Observed) => o.state === 'running' || (o.state === 'complete'
 const FITS = new Map<string, RankedCandidates | string>();
 const FITS_KEPT = 8;
 
+/** A digest of the candidates' hashes, kept per list (one ask builds its list once). */
+const POOL_KEYS = new WeakMap<readonly Candidate[], string>();
+function poolKey(pool: readonly Candidate[]): string {
+  let key = POOL_KEYS.get(pool);
+  if (key === undefined) POOL_KEYS.set(pool, (key = createHash('sha256').update(pool.map((c) => c.hash).join(',')).digest('hex')));
+  return key;
+}
+
 /** The identity of a fit: the steps, metric, seed, the candidates, and each fitted config's hash and points. */
 function fitDigest(o: { steps: number; metric: string; seed: number; fitted: readonly { hash: string; curves: LossPoint[][] }[]; pool: readonly Candidate[] }): string {
   const h = createHash('sha256');
-  h.update(`${o.steps} ${o.metric} ${o.seed} ${o.pool.length}\n${o.pool.map((c) => c.hash).join(',')}\n`);
+  h.update(`${o.steps} ${o.metric} ${o.seed} ${o.pool.length}\n${poolKey(o.pool)}\n`);
   for (const f of o.fitted) {
     h.update(`${f.hash} ${f.curves.map((c) => c.length).join(',')}\n`);
     for (const c of f.curves) h.update(Float64Array.from(c.flatMap((p) => [p.step, p.loss])));
@@ -330,6 +338,12 @@ function ranking(sweep: Sweep, method: Method, steps: number, fitted: readonly {
   return out;
 }
 
+/** What the calls of one ask share: the candidates, and the pool (the candidates less the anchors, by their hashes). */
+export interface PredictMemo {
+  candidates?: Candidate[];
+  pool?: { anchors: string; list: Candidate[] };
+}
+
 /**
  * The anchors the history's sweep was planned with: today's rule, unless its stored anchors are
  * rule 1's (a sweep an older lrsweep started keeps its anchors); each built, with its hash.
@@ -352,7 +366,7 @@ function anchorsOf(sweep: Sweep, method: Method, history: readonly Observed[], c
  * pure in the sweep, the history (with the anchors' and shortlist's curves) and the context.
  * `memo` keeps the candidate list across the calls of one ask.
  */
-export function predictState(sweep: Sweep, method: Method, history: readonly Observed[], context: AskContext, memo: { candidates?: Candidate[] } = {}): PredictState {
+export function predictState(sweep: Sweep, method: Method, history: readonly Observed[], context: AskContext, memo: PredictMemo = {}): PredictState {
   const anchors = anchorsOf(sweep, method, history, context);
   const byHash = new Map(history.map((o) => [keyOf(o), o]));
   const missing = anchors.filter((a) => !byHash.has(a.hash));
@@ -361,7 +375,8 @@ export function predictState(sweep: Sweep, method: Method, history: readonly Obs
   if (trained.some(unread)) return { stage: 'training' };
   const candidates = (memo.candidates ??= candidateList(sweep, method, context));
   const anchorHashes = new Set(anchors.map((a) => a.hash));
-  const pool = candidates.filter((c) => !anchorHashes.has(c.hash));
+  const pool = memo.pool && memo.pool.anchors === [...anchorHashes].join(',') ? memo.pool.list : candidates.filter((c) => !anchorHashes.has(c.hash));
+  memo.pool = { anchors: [...anchorHashes].join(','), list: pool };
   const poolByHash = new Map(pool.map((c) => [c.hash, c]));
   const topK = method.top_k as number;
   const explore = method.explore as number;
@@ -456,7 +471,7 @@ export const predict: SamplerEntry = {
   create(sweep, method) {
     // One ask calls suggest once per config with the history so far: the candidates are built once
     // per ask, and each fit once per fitted set (FITS).
-    const memo: { candidates?: Candidate[] } = {};
+    const memo: PredictMemo = {};
     return {
       adaptive: true,
       curves: { metric: method.metric as string, origins: ['anchor', 'model'] },
