@@ -1,8 +1,13 @@
 // `npm run bench predict` (only when named): the loss law (src/predict/) on a recorded sweep
 // (bench/fixtures/charlm-sweep.json, recorded by bench/record/record.sh: a character-level MLP
 // language model, 36 CosineAnnealingWarmupRestarts configs of 2,000 steps, 2 repeats with common
-// seeds, plus a constant-LR and a cosine anchor). Per repeat: fit the law on the three anchors
-// (constant, cosine, and the grid's 4-restart config), predict every grid config, and report
+// seeds, plus a constant-LR and a cosine anchor). First the predict sampler itself replayed on the
+// recorded curves, per repeat: its anchors planned by its own rule from bench/record/
+// charlm-grid.yaml's space (the restarts anchor is a grid config), its shortlist refitted as
+// results arrive (batch 2, the default) and fitted once (batch 5): Spearman, regret against the
+// seed noise and the share of the grid's steps. Then, for context, the old fixed anchors: per
+// repeat, fit the law on three anchors (constant, cosine, and the grid's 4-equal-cycle config,
+// the sampler's rule 1), predict every grid config, and report
 // Spearman of predicted final training loss against the actual objective (val_loss), the regret
 // of training the anchors + the predicted top 5 against the grid's true best, and the share of the
 // grid's training steps that used; beside naive rankings (final LR, sum of LRs) and 8 random
@@ -21,6 +26,10 @@ import {
   fitLaw, predictFinal, lrCurveOf, minWindowFor, normaliserOf, prepareCurve, spearman, windowsOf, type FitRun, type LawParams,
 } from '../src/predict/index.js';
 import { openStorage } from '../src/storage/open.js';
+import { askContext } from '../src/sweep/ask.js';
+import { parseSweepText, checkSweep } from '../src/sweep/file.js';
+import { methodOf, samplerOf, type AdaptiveSampler, type Observed } from '../src/sweep/samplers/index.js';
+import { predictState } from '../src/sweep/samplers/predict-sampler.js';
 import type { Config } from '../src/sweep/definition.js';
 import { prunerOf } from '../src/sweep/pruners/index.js';
 import { timelineOf } from '../src/sweep/pruners/readings.js';
@@ -42,8 +51,10 @@ interface Recording {
   steps: number;
   anchors: RecordedTrial[];
   grid: RecordedTrial[];
-  /** The grid's config the restart anchor is. */
+  /** The old fixed restart anchor (4 equal cycles), a config of the grid: the figure before the sampler's rule, for context. */
   restartAnchor: Record<string, number>;
+  /** The grid's sweep file: the sampler plans its anchors from its space. */
+  file: string;
   /** The window predictions average (the recording's reporting interval). */
   window: number;
 }
@@ -64,7 +75,80 @@ function runOf(t: RecordedTrial, steps: number, maxLr: number): FitRun {
   return { curve, windows: windowsOf(t.train_loss.map(([step, loss]) => ({ step, loss })), minWindowFor(steps)) };
 }
 
-/** Per repeat: the law fitted on the anchors, every grid config predicted, the shortlist's regret. */
+/**
+ * Seed noise: the sd of a config's objective between repeats (paired differences / sqrt 2), after
+ * the shift every config shares (one repeat's batches are easier: a common offset does not change ranks).
+ */
+function seedNoise(rec: Recording): { noise: number; shift: number; between: number | null } {
+  const configs = [...new Set(rec.grid.map((t) => t.config))];
+  const repeats = [...new Set(rec.grid.map((t) => t.repeat))].sort();
+  const objective = (config: string, repeat: number) => rec.grid.find((t) => t.config === config && t.repeat === repeat)?.objective ?? NaN;
+  const diffs = configs.map((c) => objective(c, repeats[0]) - objective(c, repeats[1] ?? repeats[0]));
+  const shift = mean(diffs);
+  const noise = Math.sqrt(mean(diffs.map((d) => (d - shift) ** 2)) / 2);
+  const between = spearman(configs.map((c) => objective(c, repeats[0])), configs.map((c) => objective(c, repeats[1] ?? repeats[0])));
+  return { noise, shift, between };
+}
+
+/**
+ * The predict sampler itself replayed on the recording, per repeat: `method: { kind: predict,
+ * top_k: 5, batch }` on the grid file's space (its anchors planned by the sampler's own rule, so
+ * the restarts anchor is a config of the grid), asked for one config at a time; when it has
+ * nothing to suggest, the earliest running config completes with its recorded objective and
+ * train_loss curve (its decisions depend on which results are in, not on when it is asked).
+ * Regret: the best objective among the trained grid configs (anchors inside the grid count)
+ * against the grid's true best; share: the runs trained over the grid's.
+ */
+async function replaySampler(rec: Recording, batch: number, target: boolean): Promise<void> {
+  const raw = parseSweepText(readFileSync(rec.file, 'utf8'), rec.file) as Record<string, unknown>;
+  const loaded = await checkSweep({ ...raw, method: { kind: 'predict', top_k: TOP, batch }, repeats: 1 }, rec.file);
+  const sweep = loaded.sweep;
+  const steps = loaded.trainer.steps;
+  if (steps !== rec.steps) throw new Error(`${rec.file} trains ${steps} steps, the recording ${rec.steps}`);
+  const context = askContext(sweep, steps);
+  const sampler = samplerOf(sweep) as AdaptiveSampler;
+  const recorded = [...rec.anchors, ...rec.grid];
+  const gridConfigs = new Set(rec.grid.map((t) => t.config));
+  const { noise } = seedNoise(rec);
+  const repeats = [...new Set(rec.grid.map((t) => t.repeat))].sort();
+  for (const r of repeats) {
+    const history: Observed[] = [];
+    const started = performance.now();
+    for (;;) {
+      const [s] = sampler.suggest(history, 1, () => 0, context);
+      if (s !== undefined) {
+        const built = context.build(s.params);
+        if ('problem' in built) throw new Error(`the sampler suggested a config the file refuses: ${built.problem}`);
+        history.push({ params: built.config, hash: built.hash, origin: s.origin, objective: null, state: 'running' });
+        continue;
+      }
+      const running = history.find((o) => o.state === 'running');
+      if (running === undefined) break;
+      const run = recorded.find((t) => t.config === running.hash && t.repeat === r);
+      if (run === undefined) throw new Error(`the recording has no run of ${running.origin} config ${JSON.stringify(running.params)} (repeat ${r}): the replay needs every config the sampler trains`);
+      Object.assign(running, { state: 'complete', objective: run.objective, curves: [run.train_loss.map(([step, loss]) => ({ step, loss }))] });
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const actual = (hash: string) => rec.grid.find((t) => t.config === hash && t.repeat === r)!.objective;
+    const best = Math.min(...[...gridConfigs].map(actual));
+    const trainedGrid = history.filter((o) => gridConfigs.has(o.hash!));
+    const found = Math.min(...trainedGrid.map((o) => actual(o.hash!)));
+    const share = history.length / gridConfigs.size;
+    const state = predictState(sweep, methodOf(sweep.method), history, context);
+    if (state.stage !== 'shortlist' || state.ranked === null) throw new Error(`repeat ${r}: no fit on the anchors (${state.stage === 'shortlist' ? state.failure : state.stage})`);
+    const inGrid = state.candidates.map((c, i) => [c.hash, state.ranked!.predicted[i]] as const).filter(([h]) => gridConfigs.has(h));
+    const rho = spearman(inGrid.map(([, p]) => p), inGrid.map(([h]) => actual(h)));
+    const restarts = state.anchors.find((a) => a.name === 'restarts');
+    const label = (o: { params: Config }) => `${o.params.first_cycle_steps}/${o.params.cycle_mult}/${o.params.gamma}/${o.params.warmup_steps}`;
+    const met = found - best <= noise && share <= 0.25;
+    if (r === repeats[0]) console.log(`  restarts anchor by the sampler's rule: ${restarts ? label({ params: restarts.config }) : 'none'} (first_cycle_steps/cycle_mult/gamma/warmup_steps)`);
+    console.log(`  repeat ${r}: Spearman of the anchors' fit over the ${inGrid.length} other grid configs ${fmt(rho)}; trained ${history.length} (${history.map((o) => o.origin === 'anchor' ? 'a' : 'm').join('')}), ` +
+      `shortlist ${history.filter((o) => o.origin !== 'anchor').map(label).join(', ')}; regret ${fmt(found - best, 4)} (seed noise sd ${fmt(noise, 4)}) using ${fmt(share * 100, 0)}% of the grid's training steps; ${fmt(seconds, 1)} s` +
+      (target ? `  target ${met ? 'met' : 'missed'}` : ''));
+  }
+}
+
+/** Per repeat: the law fitted on fixed anchors (the old bench's), every grid config predicted, the shortlist's regret. */
 function evaluateLaw(rec: Recording): void {
   const { steps, grid, anchors, window } = rec;
   const isRestartAnchor = (p: Config) => Object.entries(rec.restartAnchor).every(([k, v]) => p[k] === v);
@@ -76,12 +160,7 @@ function evaluateLaw(rec: Recording): void {
   const maxLr = normaliserOf([...lrs.values()]);
   const curves = new Map(configs.map((c) => [c, prepareCurve(lrs.get(c)!, maxLr)]));
 
-  // Seed noise: the sd of a config's objective between repeats (paired differences / sqrt 2), after
-  // the shift every config shares (one repeat's batches are easier: a common offset does not change ranks).
-  const diffs = configs.map((c) => objective(c, repeats[0]) - objective(c, repeats[1] ?? repeats[0]));
-  const shift = mean(diffs);
-  const noise = Math.sqrt(mean(diffs.map((d) => (d - shift) ** 2)) / 2);
-  const between = spearman(configs.map((c) => objective(c, repeats[0])), configs.map((c) => objective(c, repeats[1] ?? repeats[0])));
+  const { noise, shift, between } = seedNoise(rec);
   console.log(`seed noise: sd ${fmt(noise, 4)} between repeats (after their common shift of ${fmt(shift, 4)}); the repeats rank the configs alike at Spearman ${fmt(between)}`);
   const label = (c: string) => { const p = paramsOf.get(c)!; return `${p.first_cycle_steps}/${p.cycle_mult}/${p.gamma}/${p.warmup_steps}`; };
   const finalTrainOf = (c: string, r: number) => mean(grid.filter((t) => t.config === c && t.repeat === r).map((t) => t.train_loss.slice(-1)[0][1]));
@@ -169,6 +248,7 @@ function charlm(): Recording {
   return {
     name: 'charlm', steps: f.steps, anchors: f.sweeps['charlm-anchors'], grid: f.sweeps['charlm-grid'],
     restartAnchor: { first_cycle_steps: 500, cycle_mult: 1, gamma: 1, warmup_steps: 0 }, window: 20,
+    file: fileURLToPath(new URL('./record/charlm-grid.yaml', import.meta.url)),
   };
 }
 
@@ -196,6 +276,7 @@ async function mlp(): Promise<Recording> {
   return {
     name: 'mlp', steps, anchors: sweeps['mlp-anchors'], grid: sweeps['mlp-grid'],
     restartAnchor: { first_cycle_steps: 360, cycle_mult: 1, gamma: 1, warmup_steps: 0 }, window: steps / 96,
+    file: fileURLToPath(new URL('./record/mlp-grid.yaml', import.meta.url)),
   };
 }
 
@@ -204,6 +285,11 @@ export async function benchPredict(): Promise<void> {
   const configs = new Set(rec.grid.map((t) => t.config)).size;
   const repeats = new Set(rec.grid.map((t) => t.repeat)).size;
   console.log(`\n== Predict before training: ${configs} CAWR configs x ${repeats} repeats of ${rec.steps} steps (bench/fixtures/charlm-sweep.json) ==`);
+  console.log(`the predict sampler replayed (target: regret within the seed noise at no more than 25% of the grid's steps), refitted as results arrive (batch 2, the default):`);
+  await replaySampler(rec, 2, true);
+  console.log(`the same, one fit on the anchors (batch ${TOP}: the whole shortlist at once; the anchors' fits kept from above, so no fit time):`);
+  await replaySampler(rec, TOP, true);
+  console.log(`for context, the old bench: fixed anchors (constant, cosine, the grid's 4-equal-cycle ${Object.values(rec.restartAnchor).join('/')}), one fit:`);
   evaluateLaw(rec);
   // The law pruner is fitted on the first trials to complete: in the listed order those are one
   // corner of the grid (alike schedules), in a shuffled order they spread over it.
@@ -234,6 +320,9 @@ export async function benchPredict(): Promise<void> {
 
   const m = await mlp();
   console.log(`\n== The same on lrsweep's built-in MLP, many epochs over small data (bench/record/mlp-grid.yaml: 36 configs x 2 repeats, ${m.steps} steps = 96 epochs of 240 samples); no target ==`);
+  console.log('the predict sampler replayed, batch 2:');
+  await replaySampler(m, 2, false);
+  console.log(`for context, fixed anchors (constant, cosine, ${Object.values(m.restartAnchor).join('/')}), one fit:`);
   evaluateLaw(m);
   replayLaw(m, false, null);
   replayLaw(m, false, 1);

@@ -2,7 +2,9 @@
 // law fitted the anchors, and, once the shortlist is trained, its predicted against its actual
 // ranks; or why there is no shortlist (the fit failed) and what was done instead. Recomputed
 // from storage with the sampler's own decision (predictState), which is deterministic, so it is
-// the fit the shortlist came from, whichever process asked.
+// the fit the shortlist came from, whichever process asked: the anchors' fit, which chose the
+// first `batch` picks (the later ones came from refits on the shortlist's results; the shortlist's
+// predicted ranks are the anchors' fit's, one fit's values being comparable with each other).
 
 import { ranks, spearman } from '../predict/agreement.js';
 import type { Storage } from '../storage/types.js';
@@ -46,7 +48,8 @@ export async function predictReport(storage: Storage, sweepId: number, sweep: Sw
   const byHash = new Map(history.map((o) => [o.hash, o]));
   const trained = state.picks.flatMap((p) => {
     const o = byHash.get(p.hash);
-    return o && o.state === 'complete' && o.objective !== null ? [{ hash: p.hash, predicted: state.ranked!.predicted[state.candidates.indexOf(p)], objective: sign * o.objective, score: o.objective }] : [];
+    const i = state.candidates.indexOf(p);
+    return o && i >= 0 && o.state === 'complete' && o.objective !== null ? [{ hash: p.hash, predicted: state.ranked!.predicted[i], objective: sign * o.objective, score: o.objective }] : [];
   });
   const predictedRank = ranks(trained.map((t) => t.predicted));
   const actualRank = ranks(trained.map((t) => t.score));

@@ -16,8 +16,12 @@ export interface Ranked {
 
 /** The top configs of the sweep (`steps`: the trainer's step count, as stored with the sweep). */
 export async function rankedConfigs(storage: Storage, sweepId: number, definition: Sweep, steps: number, top: number): Promise<Ranked> {
-  const marks = anchorMarks(definition, steps);
-  if (marks.size === 0) return { configs: await storage.bestConfigs(sweepId, top), anchors: null };
+  const planned = anchorMarks(definition, steps);
+  if (planned.size === 0) return { configs: await storage.bestConfigs(sweepId, top), anchors: null };
+  // The anchors this sweep trained (today's or, for a sweep an older lrsweep started, former ones):
+  // a config the shortlist trained is never an anchor, even one a former rule would have planned.
+  const stored = new Set((await storage.trials(sweepId)).filter((t) => t.origin === 'anchor').map((t) => t.configHash));
+  const marks = new Map([...planned].filter(([hash]) => stored.has(hash)));
   const outside = new Set([...marks].filter(([, m]) => !m.inside).map(([hash]) => hash));
   const kept = (await storage.bestConfigs(sweepId, top + outside.size)).filter((c) => !outside.has(c.configHash)).slice(0, top);
   // Ranks as the storage gives them (RANK(): ties share one, the next skips), over the configs kept.

@@ -1,6 +1,6 @@
 // method: { kind: predict } through the CLI, on the law trainer (test/predict/law-trainer.ts: its
 // training loss is the law plus seeded noise): run trains the anchors, then the law's shortlist
-// (a lockstep trainer each as one cohort), and prints the fit's quality and predicted against
+// (a lockstep trainer: the anchors as one cohort, the shortlist in cohorts its refits allow), and prints the fit's quality and predicted against
 // actual ranks, or why there is none; best ranks the anchors inside the space (marked) and not
 // those outside; a pruner never stops an anchor; a run killed with SIGKILL after the anchors
 // resumes the shortlist without training an anchor again; on PostgreSQL a worker trains the
@@ -47,7 +47,7 @@ test('run trains the anchors, then the shortlist, says how well the law did; bes
   const db = join(dir, 'lrsweep.db');
   const dry = runCli(['run', file, '--db', db, '--dry-run'], { cwd: dir });
   assert.equal(dry.status, 0, dry.stderr);
-  assert.match(dry.stdout, /^law: 6 configs x 1 repeats = 6 trials, sampler predict \(anchors: \["constant","cosine","restarts"\], metric: train_loss, candidates: grid, top_k: 3, explore: 0, on_fit_failure: stop\)/);
+  assert.match(dry.stdout, /^law: 6 configs x 1 repeats = 6 trials, sampler predict \(anchors: \["constant","cosine","restarts"\], metric: train_loss, candidates: grid, top_k: 3, batch: 2, explore: 0, on_fit_failure: stop\)/);
   assert.match(dry.stdout, /\ntrials are created as results arrive: first the 3 anchors below \(origin anchor, planned from the file\)/);
   assert.deepEqual([...dry.stdout.matchAll(/│ (constant|cosine|restarts) +│/g)].map((m) => m[1]), ['constant', 'cosine', 'restarts']);
   const r = runCli(['run', file, '--db', db, '--workers', '1'], { cwd: dir });
@@ -64,7 +64,7 @@ test('run trains the anchors, then the shortlist, says how well the law did; bes
   assert.deepEqual(rowsOf(db), rows);
 
   const best = JSON.parse(runCli(['best', 'law', '--db', db, '--format', 'json'], { cwd: dir }).stdout) as { rank: number; config: string; anchor: string }[];
-  // The constant anchor (min_lr = max_lr) is no config of the grid; the cosine (600, 0, 1) and the restarts (150, 0, 1) are.
+  // The constant anchor (min_lr = max_lr) is no config of the grid; the cosine (600, 0, 1) and the restarts (200, 30, 0.7) are.
   assert.equal(best.length, 5);
   assert.deepEqual(best.map((b) => b.rank), [1, 2, 3, 4, 5]);
   assert.deepEqual(best.filter((b) => b.anchor !== '').map((b) => b.anchor).sort(), ['cosine', 'restarts']);
@@ -121,7 +121,7 @@ test('a fit that cannot be made: run says why in one line, and stops or trains t
     // The plain trainer reports val_loss once a run: one window, too few to fit seven parameters.
     writeFileSync(file, `name: few
 schedule: { kind: cawr, max_lr: 0.01, min_lr: 0.0001 }
-parameters: { first_cycle_steps: { values: [10, 25, 50] } }
+parameters: { first_cycle_steps: { values: [10, 20, 25, 50] } }
 method: { kind: predict, metric: val_loss, top_k: 2, on_fit_failure: ${choice} }
 objective: { metric: val_loss, goal: minimize }
 trainer: { kind: module, path: ${JSON.stringify(PLAIN_TRAINER)} }
@@ -145,8 +145,8 @@ test('a pruner is never asked about an anchor: with one that stops every trial a
   assert.deepEqual([...new Set(asked)], [4, 5, 6]);
 });
 
-test('a lockstep trainer trains the anchors as one cohort, then the shortlist as another (seeding common: they share a seed)', async () => {
-  for (const [repeats, sizes] of [[1, [3, 3, 3, 3, 3, 3]], [2, [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3]]] as const) {
+test('a lockstep trainer trains the anchors as one cohort, then the shortlist in cohorts as its refits allow (batch 2: two configs, then one; seeding common: they share a seed)', async () => {
+  for (const [repeats, sizes] of [[1, [3, 3, 3, 2, 2, 1]], [2, [3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1]]] as const) {
     const { dir, file } = sweepFile('cohort', COHORT_LAW_TRAINER, `repeats: ${repeats}\nbudget: { cohort_size: 16 }\n`);
     const db = join(dir, 'lrsweep.db');
     const report = await runSweep({ file, db, workers: 1 });
@@ -154,7 +154,7 @@ test('a lockstep trainer trains the anchors as one cohort, then the shortlist as
     const members = queryDb<{ number: number; origin: string; members: number; seed: number }>(db,
       "SELECT t.number, t.origin, t.seed, MAX(m.value) AS members FROM trials t JOIN metrics m ON m.trial_id = t.id AND m.name = 'members' GROUP BY t.id ORDER BY t.number");
     assert.deepEqual(members.map((m) => m.members), sizes, members.map((m) => `${m.number}:${m.origin}:${m.members}`).join(' '));
-    // Each cohort is one repeat of every anchor, or of every shortlisted config: a seed per repeat.
+    // Each cohort is one repeat of every anchor, or of the shortlisted configs of one refit: a seed per repeat.
     for (const origin of ['anchor', 'model']) assert.equal(new Set(members.filter((m) => m.origin === origin).map((m) => m.seed)).size, repeats);
   }
 });

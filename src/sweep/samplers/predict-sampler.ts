@@ -8,11 +8,31 @@
 //   alone. Each is a preset or a mapping of schedule keys over the file's fixed ones:
 //     constant  the peak LR all run long: floor = peak, one cycle of the trainer's steps, no warmup
 //     cosine    one cycle over the trainer's steps (the file's warmup and floor)
-//     restarts  RESTART_CYCLES equal cycles (cycle_mult 1) filling the trainer's steps, of the
-//               file's family, written as the file writes its configs (`cycles: 4` where it
-//               uses cycles; else the first length when 4 cycles fill the steps exactly, or
-//               `cycles: 4` with max_cycles holding the leftover at the floor), so it is the
-//               space's config of that curve where there is one
+//     restarts  a restart schedule of the file's family that exercises what the space varies
+//               (rule 2; on the recorded char-LM grid, two seeds: a restart anchor without
+//               warmup left the law ranking it at Spearman 0.41/0.53, one without gamma < 1 at
+//               0.62/0.85, this rule's 500/2/0.5/50 at 0.94/0.88; 4 equal cycles 0.76/0.84):
+//               - each varied key but the peak and the cycle length: its values without the
+//                 kind's default (the value that leaves the feature off: gamma 1, warmup 0,
+//                 cycle_mult 1) when others remain, and of those the lower median (numbers) or
+//                 the first listed; a min/max range gives its midpoint (geometric for
+//                 log_uniform, rounded down for int_uniform). A key the file fixes keeps its value.
+//               - the cycle length, as the file writes it (first_cycle_steps, or `cycles`): of
+//                 the lengths the space has (its values, a range's midpoint, or the fixed one),
+//                 the one giving the fewest restarts that is still MIN_RESTARTS (2) or more inside
+//                 the trainer's steps with the values above (among equals the longest first
+//                 cycle): restarts the fit can see, without the many short cycles the law is
+//                 known to mispredict. When none gives 2, three cycles fill the steps (`cycles:
+//                 3` where the file uses cycles; else the first length when they fill the steps
+//                 exactly, or `cycles: 3` with max_cycles holding the leftover at the floor).
+//               So it is the space's own config where the space has one (on bench/record/
+//               charlm-grid.yaml: 500/2/0.5/50, each key's non-trivial lower median).
+//               Rule 1 (lrsweep before rule 2): 4 equal cycles (cycle_mult 1). A sweep whose
+//               stored anchors are rule 1's keeps them (it resumes as it was: predictState plans
+//               by the rule its stored anchors follow; plan-check.ts accepts either rule's anchor,
+//               and `method` is stored as before, so the sweep's identity is unchanged). One
+//               killed before any restarts anchor was created takes rule 2's; nothing trained is
+//               redone either way.
 //   The peak is the file's max_lr (its largest value where max_lr varies). The issue's evidence:
 //   without a restart anchor the law mispredicted restart schedules badly. Anchors are trials
 //   with origin `anchor`; a worker trains one only if it is one of these (plan-check.ts). An
@@ -25,7 +45,16 @@
 //   need.
 // - top_k (default 5): the candidates predicted best that are trained (origin model), in predicted
 //   order; explore (default 0): further candidates drawn uniformly from the rest, seeded by the
-//   sweep's seed (origin model too), a guard against a law that is confidently wrong.
+//   sweep's seed (origin model too), a guard against a law that is confidently wrong, created
+//   once the top_k are.
+// - batch (default 2): the shortlist is refitted as its results arrive. Pick k (from 1) is chosen
+//   by the law fitted to the anchors plus the shortlist's picks 1..k-batch that completed with a
+//   usable curve (in number order; a failed, diverged or pruned pick adds nothing), so it waits
+//   until those have settled and their curves are read: at most `batch` picks train at once, and
+//   the same results give the same pick however the asks are split. A refit that fails leaves the
+//   anchors' fit to decide that pick. batch >= top_k: one fit on the anchors, every pick at once.
+//   The evidence (bench/predict.ts, the char-LM grid, seed noise sd 0.008): regret of anchors + 5
+//   0.0024/0.0151 with one fit, 0.0024/0.0000 refitted after every 2.
 // - on_fit_failure (default stop): an anchor that failed, diverged or has no usable curve, or a
 //   fit that does not converge, creates no further trial (stop), or trains top_k + explore
 //   candidates in the file's plain order instead (fallback: the grid's listed order, or the Sobol
@@ -35,30 +64,35 @@
 // 0.02–0.05 nats on the issue's evidence, a shortlist to confirm by training, never a result.
 //
 // Determinism: the anchors come from the file; the fit's seed is the sweep's seed; the candidate
-// list, the order and the exploration picks depend only on the file and the anchors' stored
-// points. So the same sweep and the same anchor results give the same shortlist whichever
-// process asks, on one worker or many. The ask's random numbers are not used.
+// list, the order and the exploration picks depend only on the file and the stored points of the
+// anchors and of the picks each decision waits for. So the same sweep and the same results give
+// the same shortlist whichever process asks, on one worker or many. The ask's random numbers are
+// not used.
 // Cohorts: an ask for n configs returns every anchor not created yet, then every shortlisted
-// config, up to n, so a lockstep trainer's cohort-sized ask creates them together; under
-// seeding: common (the default) repeat r of every config shares its seed, so they train as one
-// cohort. A pruner is never asked about an anchor (dispatch.ts): the law needs its whole curve.
-// Cost: the fit is made again at each ask once the anchors are trained (once per ask: `memo`),
-// so a shortlist created over several asks (free slots one at a time) pays it several times.
+// config it may create now (up to batch), up to n, so a lockstep trainer's cohort-sized ask
+// creates them together; under seeding: common (the default) repeat r of every config shares its
+// seed, so they train as one cohort. A pruner is never asked about an anchor (dispatch.ts): the
+// law needs its whole curve.
+// Cost: each fit is kept (FITS) on the identity of what it fitted (the configs' hashes and points,
+// the candidates, steps, metric and seed), so asks that fit the same set pay for it once per process.
 // Measured on a 2-core machine under load (load average 8): 3 anchors of 600 steps, 1.6 s; of
 // 10^4 steps, with 10^4 Sobol candidates of 10^4 steps, 14–22 s in all, most of it the fit (the
 // candidates' predictions about 0.3 ms each).
 
+import { createHash } from 'node:crypto';
 import { TRAINING_LOSS } from '../../core/trial.js';
 import { mulberry32, permutation } from '../../core/random.js';
 import { isRecord } from '../../core/problems.js';
 import { rules } from '../../core/rules.js';
 import { keyRef, kindOf, parameterOf } from '../../schedule/kinds/index.js';
+import { countRestarts } from '../../schedule/curve.js';
 import { deriveFirstCycleSteps } from '../../schedule/fit.js';
-import { fromReferenceNames } from '../../schedule/params.js';
+import { declaration, fromReferenceNames } from '../../schedule/params.js';
 import { FitError } from '../../predict/fit.js';
 import { rankCandidates, type RankedCandidates } from '../../predict/shortlist.js';
-import { CYCLES, type Config, type Sweep } from '../definition.js';
-import { configHash, sha256 } from '../hash.js';
+import { curveProblem, type LossPoint } from '../../predict/windows.js';
+import { CYCLES, type Config, type ParamSpec, type Sweep } from '../definition.js';
+import { canonicalJson, configHash, sha256 } from '../hash.js';
 import { baseConfig } from './draw.js';
 import { grid, gridSize } from './grid.js';
 import { MAX_SOBOL_DIMENSIONS, sobol } from './sobol.js';
@@ -66,8 +100,13 @@ import type { AskContext, Method, Observed, SamplerEntry, StaticSampler, Suggest
 
 export const ANCHOR_PRESETS = ['constant', 'cosine', 'restarts'] as const;
 export const DEFAULT_ANCHORS: readonly string[] = [...ANCHOR_PRESETS];
-/** Cycles of the restarts anchor (the issue's evidence used a 4-restart schedule). */
-export const RESTART_CYCLES = 4;
+/** Which rule plans the restarts anchor: 2 (the header) since lrsweep planned it by rule 1 (4 equal cycles). */
+export type AnchorRule = 1 | 2;
+export const ANCHOR_RULE: AnchorRule = 2;
+/** Restarts the restarts anchor puts inside the trainer's steps, at least (rule 2). */
+export const MIN_RESTARTS = 2;
+/** Rule 1's restarts anchor: this many equal cycles. */
+const RULE1_CYCLES = 4;
 export const FIT_FAILURES = ['stop', 'fallback'] as const;
 export const MAX_CANDIDATES = 100_000;
 export const MAX_ANCHORS = 10;
@@ -107,32 +146,97 @@ function presetProblem(sweep: Sweep, preset: string): string | null {
   return null;
 }
 
-/** The values of a preset anchor in the file's kind (checked by presetProblem). */
-function presetValues(sweep: Sweep, preset: string, steps: number): Record<string, unknown> {
+/**
+ * The restarts anchor written as the file writes its configs: `cycles: n` where the file uses
+ * cycles; else the first length whose n cycles fill the steps exactly (max_cycles unset: the same
+ * curve), or `cycles: n` when they leave steps over (max_cycles then holds the rest at the floor).
+ */
+function cyclesWritten(sweep: Sweep, steps: number, values: Record<string, unknown>, cycles: number): Record<string, unknown> {
+  const kind = kindOf(sweep.schedule.kind);
+  const out = { ...values, [CYCLES]: cycles };
+  if (CYCLES in sweep.schedule || CYCLES in sweep.parameters) return out;
+  const maxCycles = keyRef(kind, 'maxCycles');
+  try {
+    const shape = fromReferenceNames({ ...baseConfig(sweep), ...out, [CYCLES]: undefined, ...(maxCycles ? { [maxCycles]: null } : {}) } as Config);
+    const derived = deriveFirstCycleSteps({ steps, cycles, shape: shape as never });
+    if (derived && derived.leftover === 0) return { ...out, [CYCLES]: undefined, [keyRef(kind, 'length')!]: derived.firstCycleSteps, ...(maxCycles ? { [maxCycles]: null } : {}) };
+  } catch {
+    // a shape the schedule refuses: `cycles` it is, and the file check says why
+  }
+  return out;
+}
+
+/** Rule 1's restarts anchor (lrsweep before the rule below): RULE1_CYCLES equal cycles (cycle_mult 1) filling the steps. */
+function restartsRule1(sweep: Sweep, steps: number, values: Record<string, unknown>): Record<string, unknown> {
+  const kind = kindOf(sweep.schedule.kind);
+  return cyclesWritten(sweep, steps, { ...values, [parameterOf(kind, kind.fit!.multiplier.key).ref]: 1 }, RULE1_CYCLES);
+}
+
+/** A varied parameter's value in the restarts anchor: see the header (rule 2). */
+function representative(spec: ParamSpec, trivial: unknown): unknown {
+  if (!('values' in spec)) {
+    const { min, max, distribution } = spec;
+    if (distribution === 'int_uniform') return Math.floor((min + max) / 2);
+    return distribution === 'log_uniform' ? Math.sqrt(min * max) : (min + max) / 2;
+  }
+  const rest = spec.values.filter((v) => v !== trivial);
+  const kept = rest.length > 0 ? rest : spec.values;
+  if (!kept.every((v) => typeof v === 'number')) return kept[0];
+  const sorted = [...(kept as number[])].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** Restarts inside the trainer's steps of the file's config with these values, or null when the schedule refuses it. */
+function restartsIn(sweep: Sweep, steps: number, values: Record<string, unknown>): number | null {
+  try {
+    if (values[CYCLES] !== undefined) {
+      const kind = kindOf(sweep.schedule.kind);
+      const shape = fromReferenceNames({ ...baseConfig(sweep), ...values, [CYCLES]: undefined } as Config);
+      const derived = deriveFirstCycleSteps({ steps, cycles: values[CYCLES] as number, shape: shape as never });
+      if (derived === null) return null;
+      values = { ...values, [CYCLES]: undefined, [keyRef(kind, 'length')!]: derived.firstCycleSteps };
+    }
+    return countRestarts(fromReferenceNames({ ...baseConfig(sweep), ...values } as Config) as never, { steps });
+  } catch {
+    return null;
+  }
+}
+
+/** Rule 2's restarts anchor (the header): what the space varies, at least MIN_RESTARTS restarts. */
+function restartsRule2(sweep: Sweep, steps: number, values: Record<string, unknown>): Record<string, unknown> {
+  const kind = kindOf(sweep.schedule.kind);
+  const length = keyRef(kind, 'length')!;
+  const skip = new Set([keyRef(kind, 'peak'), length, CYCLES, keyRef(kind, 'maxCycles')]);
+  const out: Record<string, unknown> = { ...values };
+  for (const [key, spec] of Object.entries(sweep.parameters)) {
+    if (skip.has(key)) continue;
+    out[key] = representative(spec, declaration(kind.name, key)?.default);
+  }
+  // The lengths the space has, written as it writes them.
+  const lengthKey = CYCLES in sweep.parameters || CYCLES in sweep.schedule ? CYCLES : length;
+  const spec = sweep.parameters[lengthKey];
+  const fixed = sweep.schedule[lengthKey];
+  const lengths: unknown[] = spec ? ('values' in spec ? spec.values : [representative(spec, undefined)]) : fixed !== undefined && fixed !== null ? [fixed] : [];
+  const qualified = lengths.flatMap((l) => {
+    const n = restartsIn(sweep, steps, { ...out, [CYCLES]: undefined, [lengthKey]: l });
+    return n !== null && n >= MIN_RESTARTS ? [{ l, n }] : [];
+  });
+  if (qualified.length > 0) {
+    // The fewest restarts; among equals the longest first cycle (the largest length; the fewest cycles can tie no other).
+    const chosen = qualified.sort((a, b) => a.n - b.n || (b.l as number) - (a.l as number))[0];
+    return { ...out, [CYCLES]: undefined, [lengthKey]: chosen.l };
+  }
+  return cyclesWritten(sweep, steps, out, MIN_RESTARTS + 1);
+}
+
+/** The values of a preset anchor in the file's kind (checked by presetProblem), by the restarts rule given. */
+function presetValues(sweep: Sweep, preset: string, steps: number, rule: AnchorRule = ANCHOR_RULE): Record<string, unknown> {
   const kind = kindOf(sweep.schedule.kind);
   const peak = peakOf(sweep);
   // `cycles: undefined` unsets a `cycles` the file's schedule fixes (it would derive its own first length).
   const out: Record<string, unknown> = { [keyRef(kind, 'peak')!]: peak, [CYCLES]: undefined };
   const warmup = kind.fit?.warmup ? parameterOf(kind, kind.fit.warmup.key).ref : null;
-  if (preset === 'restarts') {
-    out[parameterOf(kind, kind.fit!.multiplier.key).ref] = 1;
-    // Written as the file writes its configs, so that it is the config of the space with the same
-    // curve where there is one (never a second run of it): a file that uses `cycles` gets
-    // `cycles: 4`; another, the first length whose RESTART_CYCLES cycles fill the steps exactly
-    // (max_cycles unset: the same curve), or `cycles: 4` when they leave steps over (max_cycles
-    // then holds the rest at the floor).
-    out[CYCLES] = RESTART_CYCLES;
-    if (CYCLES in sweep.schedule || CYCLES in sweep.parameters) return out;
-    const maxCycles = keyRef(kind, 'maxCycles');
-    try {
-      const shape = fromReferenceNames({ ...baseConfig(sweep), ...out, [CYCLES]: undefined, ...(maxCycles ? { [maxCycles]: null } : {}) } as Config);
-      const derived = deriveFirstCycleSteps({ steps, cycles: RESTART_CYCLES, shape: shape as never });
-      if (derived && derived.leftover === 0) return { ...out, [CYCLES]: undefined, [keyRef(kind, 'length')!]: derived.firstCycleSteps, ...(maxCycles ? { [maxCycles]: null } : {}) };
-    } catch {
-      // a shape the schedule refuses: `cycles` it is, and the file check says why
-    }
-    return out;
-  }
+  if (preset === 'restarts') return rule === 1 ? restartsRule1(sweep, steps, out) : restartsRule2(sweep, steps, out);
   out[keyRef(kind, 'length')!] = steps;
   if (preset === 'constant') {
     out[keyRef(kind, 'floor')!] = peak;
@@ -141,10 +245,10 @@ function presetValues(sweep: Sweep, preset: string, steps: number): Record<strin
   return out;
 }
 
-/** The anchors the file plans (method.anchors), in order. */
-export function anchorPlans(sweep: Sweep, method: Method, steps: number): AnchorPlan[] {
+/** The anchors the file plans (method.anchors), in order, by the restarts rule given (today's by default). */
+export function anchorPlans(sweep: Sweep, method: Method, steps: number, rule: AnchorRule = ANCHOR_RULE): AnchorPlan[] {
   return (method.anchors as unknown[]).map((a, i) => (typeof a === 'string'
-    ? { name: a, path: `method.anchors[${i}]`, values: presetValues(sweep, a, steps) }
+    ? { name: a, path: `method.anchors[${i}]`, values: presetValues(sweep, a, steps, rule) }
     : { name: `anchors[${i}]`, path: `method.anchors[${i}]`, values: { ...(a as Record<string, unknown>) } }));
 }
 
@@ -173,58 +277,159 @@ function candidateList(sweep: Sweep, method: Method, context: AskContext): Candi
   return out;
 }
 
-/** What the sampler decides from a history: anchors to create, nothing yet, or the picks after the fit (or its failure). */
+/** What the sampler decides from a history: anchors to create, nothing yet, or the shortlist after the fit (or its failure). */
 export type PredictState =
   | { stage: 'anchors'; missing: AnchorPlan[] }
   | { stage: 'training' }
-  | { stage: 'shortlist'; anchors: (AnchorPlan & { hash: string })[]; candidates: Candidate[]; ranked: RankedCandidates | null; failure: string | null; picks: Candidate[]; origin: Suggestion['origin'] };
+  | {
+    stage: 'shortlist'; anchors: (AnchorPlan & { hash: string; config: Config })[]; candidates: Candidate[];
+    /** The fit on the anchors alone (what `run` reports), null when it failed. */
+    ranked: RankedCandidates | null;
+    failure: string | null;
+    /** The shortlist: the configs created so far (in number order), then those to create now. */
+    picks: Candidate[];
+    origin: Suggestion['origin'];
+    /** The next pick waits for a result (a refit on it): nothing to create until it settles. */
+    waiting: boolean;
+  };
 
 const keyOf = (o: Observed): string => o.hash ?? configHash(o.params);
 
+/** A config that settled with no curve to read yet (an ask that read points before its run committed): not settled for the law. */
+const unread = (o: Observed) => o.state === 'running' || (o.state === 'complete' && o.curves === undefined);
+
+/** Fits kept (digest of the fitted set -> ranking or why the fit failed): a few sweeps at once. */
+const FITS = new Map<string, RankedCandidates | string>();
+const FITS_KEPT = 8;
+
+/** A digest of the candidates' hashes, kept per list (one ask builds its list once). */
+const POOL_KEYS = new WeakMap<readonly Candidate[], string>();
+function poolKey(pool: readonly Candidate[]): string {
+  let key = POOL_KEYS.get(pool);
+  if (key === undefined) POOL_KEYS.set(pool, (key = createHash('sha256').update(pool.map((c) => c.hash).join(',')).digest('hex')));
+  return key;
+}
+
+/** The identity of a fit: the steps, metric, seed, the candidates, and each fitted config's hash and points. */
+function fitDigest(o: { steps: number; metric: string; seed: number; fitted: readonly { hash: string; curves: LossPoint[][] }[]; pool: readonly Candidate[] }): string {
+  const h = createHash('sha256');
+  h.update(`${o.steps} ${o.metric} ${o.seed} ${o.pool.length}\n${poolKey(o.pool)}\n`);
+  for (const f of o.fitted) {
+    h.update(`${f.hash} ${f.curves.map((c) => c.length).join(',')}\n`);
+    for (const c of f.curves) h.update(Float64Array.from(c.flatMap((p) => [p.step, p.loss])));
+  }
+  return h.digest('hex');
+}
+
+/** The law fitted to these configs (anchors first, then shortlist results in number order) ranking the pool; cached on the fitted set's identity. */
+function ranking(sweep: Sweep, method: Method, steps: number, fitted: readonly { name: string; hash: string; params: Config; curves: LossPoint[][] }[], pool: readonly Candidate[]): RankedCandidates | string {
+  const key = fitDigest({ steps, metric: method.metric as string, seed: sweep.seed, fitted, pool });
+  const kept = FITS.get(key);
+  if (kept !== undefined) return kept;
+  let out: RankedCandidates | string;
+  try {
+    out = rankCandidates({ steps, metric: method.metric as string, seed: sweep.seed, candidates: pool.map((c) => c.config), anchors: fitted });
+  } catch (e) {
+    if (!(e instanceof FitError)) throw e;
+    out = e.message;
+  }
+  if (FITS.size >= FITS_KEPT) FITS.delete(FITS.keys().next().value!);
+  FITS.set(key, out);
+  return out;
+}
+
+/** What the calls of one ask share: the candidates, and the pool (the candidates less the anchors, by their hashes). */
+export interface PredictMemo {
+  candidates?: Candidate[];
+  pool?: { anchors: string; list: Candidate[] };
+}
+
+/**
+ * The anchors the history's sweep was planned with: today's rule, unless its stored anchors are
+ * rule 1's (a sweep an older lrsweep started keeps its anchors); each built, with its hash.
+ */
+function anchorsOf(sweep: Sweep, method: Method, history: readonly Observed[], context: AskContext): (AnchorPlan & { hash: string; config: Config })[] {
+  const built = (rule: AnchorRule) => anchorPlans(sweep, method, context.steps, rule).flatMap((a) => {
+    const b = context.build(a.values);
+    return 'problem' in b ? [] : [{ ...a, hash: b.hash, config: b.config }]; // the file check refuses such an anchor
+  });
+  const today = built(ANCHOR_RULE);
+  const stored = history.filter((o) => o.origin === 'anchor').map(keyOf);
+  const holds = (plan: { hash: string }[]) => stored.every((h) => plan.some((a) => a.hash === h));
+  if (holds(today)) return today;
+  const former = built(1);
+  return holds(former) ? former : today;
+}
+
 /**
  * The sampler's whole decision, also what `run` reports the fit's quality from (sweep/predict-report.ts):
- * pure in the sweep, the history (with the anchors' curves) and the context.
+ * pure in the sweep, the history (with the anchors' and shortlist's curves) and the context.
+ * `memo` keeps the candidate list across the calls of one ask.
  */
-export function predictState(sweep: Sweep, method: Method, history: readonly Observed[], context: AskContext): PredictState {
-  const anchors = anchorPlans(sweep, method, context.steps).flatMap((a) => {
-    const built = context.build(a.values);
-    return 'problem' in built ? [] : [{ ...a, hash: built.hash, config: built.config }]; // the file check refuses such an anchor
-  });
+export function predictState(sweep: Sweep, method: Method, history: readonly Observed[], context: AskContext, memo: PredictMemo = {}): PredictState {
+  const anchors = anchorsOf(sweep, method, history, context);
   const byHash = new Map(history.map((o) => [keyOf(o), o]));
   const missing = anchors.filter((a) => !byHash.has(a.hash));
   if (missing.length > 0) return { stage: 'anchors', missing };
   const trained = anchors.map((a) => byHash.get(a.hash)!);
-  if (trained.some((o) => o.state === 'running' || (o.state === 'complete' && o.curves === undefined))) return { stage: 'training' };
-  const candidates = candidateList(sweep, method, context);
+  if (trained.some(unread)) return { stage: 'training' };
+  const candidates = (memo.candidates ??= candidateList(sweep, method, context));
   const anchorHashes = new Set(anchors.map((a) => a.hash));
-  const pool = candidates.filter((c) => !anchorHashes.has(c.hash));
+  const pool = memo.pool && memo.pool.anchors === [...anchorHashes].join(',') ? memo.pool.list : candidates.filter((c) => !anchorHashes.has(c.hash));
+  memo.pool = { anchors: [...anchorHashes].join(','), list: pool };
+  const poolByHash = new Map(pool.map((c) => [c.hash, c]));
   const topK = method.top_k as number;
   const explore = method.explore as number;
+  const batch = method.batch as number;
   let ranked: RankedCandidates | null = null;
   let failure: string | null = null;
+  const anchorFit = anchors.map((a, i) => ({ name: a.name, hash: a.hash, params: a.config, curves: trained[i].curves ?? [] }));
   const unusable = trained.findIndex((o) => o.state !== 'complete');
   if (unusable >= 0) {
     failure = `anchor ${anchors[unusable].name} ${trained[unusable].state === 'failed' ? 'failed' : `was ${trained[unusable].state}`}: the law needs every anchor's whole ${String(method.metric)} curve`;
   } else {
-    try {
-      ranked = rankCandidates({
-        steps: context.steps, metric: method.metric as string, seed: sweep.seed, candidates: pool.map((c) => c.config),
-        anchors: anchors.map((a, i) => ({ name: a.name, params: a.config, curves: trained[i].curves! })),
-      });
-    } catch (e) {
-      if (!(e instanceof FitError)) throw e;
-      failure = e.message;
-    }
+    const r = ranking(sweep, method, context.steps, anchorFit, pool);
+    if (typeof r === 'string') failure = r;
+    else ranked = r;
   }
   if (ranked === null) {
     const picks = method.on_fit_failure === 'fallback' ? pool.slice(0, topK + explore) : [];
-    return { stage: 'shortlist', anchors, candidates: pool, ranked, failure, picks, origin: 'startup' };
+    return { stage: 'shortlist', anchors, candidates: pool, ranked, failure, picks, origin: 'startup', waiting: false };
   }
-  const order = ranked.order.map((i) => pool[i]);
-  const rest = order.slice(topK);
-  const draw = permutation(rest.length, mulberry32(sha256(`predict:explore:${sweep.seed}`).readUInt32LE(0)));
-  const picks = [...order.slice(0, topK), ...Array.from(draw.slice(0, Math.min(explore, rest.length)), (i) => rest[i])];
-  return { stage: 'shortlist', anchors, candidates: pool, ranked, failure, picks, origin: 'model' };
+  // The shortlist so far, in number order (the stored history is the truth), then the picks made now.
+  const made = history.filter((o) => o.origin === 'model' || o.origin === 'startup');
+  const tried = new Set(history.map(keyOf));
+  const picks: Candidate[] = made.map((o) => poolByHash.get(keyOf(o)) ?? { values: o.params, config: o.params, hash: keyOf(o) });
+  let waiting = false;
+  // Law pick j (from 0) is chosen by the law refitted on the anchors and the results of picks
+  // 0 .. j − batch, so it waits for them to settle; never on other results, so however the asks
+  // are split the same results give the same pick.
+  for (let j = picks.length; j < topK; j++) {
+    const needed = j - batch + 1;
+    const results = made.slice(0, Math.max(0, needed));
+    if (needed > made.length || results.some(unread)) {
+      waiting = true;
+      break;
+    }
+    const usable = results.filter((o) => o.state === 'complete' && o.curves!.length > 0 && o.curves!.every((c) => curveProblem(c, context.steps) === null));
+    let order = ranked.order;
+    if (usable.length > 0) {
+      const refit = ranking(sweep, method, context.steps, [...anchorFit, ...usable.map((o) => ({ name: `shortlist ${keyOf(o)}`, hash: keyOf(o), params: o.params, curves: o.curves! }))], pool);
+      if (typeof refit !== 'string') order = refit.order; // a refit that fails: the anchors' fit decides
+    }
+    const next = order.map((i) => pool[i]).find((c) => !tried.has(c.hash));
+    if (next === undefined) break;
+    tried.add(next.hash);
+    picks.push(next);
+  }
+  if (!waiting && picks.length >= topK) {
+    // Exploration: the first `explore` of a seeded permutation of the pool that the law did not pick.
+    const lawPicks = new Set(picks.slice(0, topK).map((p) => p.hash));
+    const draw = permutation(pool.length, mulberry32(sha256(`predict:explore:${sweep.seed}`).readUInt32LE(0)));
+    const drawn = Array.from(draw, (i) => pool[i]).filter((c) => !lawPicks.has(c.hash)).slice(0, explore);
+    for (const c of drawn) if (!picks.some((p) => p.hash === c.hash)) picks.push(c);
+  }
+  return { stage: 'shortlist', anchors, candidates: pool, ranked, failure, picks, origin: 'model', waiting };
 }
 
 export const predict: SamplerEntry = {
@@ -235,6 +440,7 @@ export const predict: SamplerEntry = {
     metric: { default: TRAINING_LOSS, rule: rules.string, help: 'the metric that carries the training loss, reported many times a run' },
     candidates: { default: 'grid', rule: candidatesRule, help: `the configs predicted: grid (every combination of the values lists) or N Sobol points of the parameters (ranges need it), at most ${MAX_CANDIDATES}` },
     top_k: { default: 5, rule: rules.integer(1, 1000), help: 'how many of the configs predicted best are trained' },
+    batch: { default: 2, rule: rules.integer(1, 1000), help: 'shortlist configs training at once: pick k is chosen by the law refitted on the anchors and picks 1..k-batch (it waits for their results); top_k or more: one fit on the anchors' },
     explore: { default: 0, rule: rules.integer(0, 1000), help: 'further candidates trained, drawn uniformly (seeded) from the rest' },
     on_fit_failure: { default: 'stop', rule: rules.oneOf(FIT_FAILURES), help: 'when an anchor fails or the fit does not converge: stop (create nothing more) or fallback (train top_k + explore candidates in the file\'s plain order)' },
   },
@@ -256,24 +462,23 @@ export const predict: SamplerEntry = {
     return out;
   },
   configs: (sweep, method) => Math.min(sweep.trials ?? Infinity, (method.anchors as unknown[]).length + (method.top_k as number) + (method.explore as number)),
-  anchors: anchorPlans,
+  anchors: (sweep, method, steps) => anchorPlans(sweep, method, steps),
+  formerAnchors: (sweep, method, steps) => {
+    const today = anchorPlans(sweep, method, steps);
+    return anchorPlans(sweep, method, steps, 1).filter((a, i) => canonicalJson(a.values) !== canonicalJson(today[i].values));
+  },
   curveMetric: (method) => ({ path: 'method.metric', metric: method.metric as string }),
   create(sweep, method) {
-    // One ask calls suggest once per config with the same history objects: the fit is made once per ask.
-    let memo: { anchors: readonly Observed[]; state: PredictState } | null = null;
+    // One ask calls suggest once per config with the history so far: the candidates are built once
+    // per ask, and each fit once per fitted set (FITS).
+    const memo: PredictMemo = {};
     return {
       adaptive: true,
-      curves: { metric: method.metric as string, origins: ['anchor'] },
+      curves: { metric: method.metric as string, origins: ['anchor', 'model'] },
       suggest(history, n, _random, context): Suggestion[] {
         if (!context) throw new Error('method predict needs the ask\'s context (the trainer\'s steps, how the file builds a config)');
         const tried = new Set(history.map(keyOf));
-        const anchorsSeen = history.filter((o) => o.origin === 'anchor');
-        let state: PredictState;
-        if (memo && memo.anchors.length === anchorsSeen.length && memo.anchors.every((o, i) => o === anchorsSeen[i])) state = memo.state;
-        else {
-          state = predictState(sweep, method, history, context);
-          if (state.stage === 'shortlist') memo = { anchors: anchorsSeen, state };
-        }
+        const state = predictState(sweep, method, history, context, memo);
         if (state.stage === 'anchors') return state.missing.slice(0, n).map((a) => ({ params: a.values as Config, origin: 'anchor' }));
         if (state.stage === 'training') return [];
         return state.picks.filter((p) => !tried.has(p.hash)).slice(0, n).map((p) => ({ params: p.values as Config, origin: state.origin }));

@@ -1,7 +1,8 @@
 // method: { kind: predict } through sweep/ask.ts, on histories whose anchors' training losses
 // follow the law itself (test/predict/law-trainer.ts): anchors first (one ask, one seed: a
-// cohort), nothing while they train, then the shortlist the law predicts, the same whoever asks
-// and however the asks are split; a failed fit stops or falls back as the file says; the file's
+// cohort), nothing while they train, then the shortlist the law predicts, refitted as its results
+// arrive, the same whoever asks and however the asks are split; the restarts anchor by its rule, and
+// a sweep holding an older rule's anchors resumes with them; a failed fit stops or falls back as the file says; the file's
 // keys are checked with one-line messages; an anchor trial is accepted only as one the file plans.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,8 @@ import { checkSweep } from '../../../src/sweep/file.js';
 import { askContext, suggestTrials } from '../../../src/sweep/ask.js';
 import { historyOf } from '../../../src/sweep/ask.js';
 import { canonicalMethod, methodOf } from '../../../src/sweep/samplers/index.js';
-import { predictState } from '../../../src/sweep/samplers/predict-sampler.js';
+import { anchorPlans, predictState } from '../../../src/sweep/samplers/predict-sampler.js';
+import type { Config } from '../../../src/sweep/definition.js';
 import { planCheck } from '../../../src/sweep/plan-check.js';
 import { configHash } from '../../../src/sweep/hash.js';
 import { countTrials, normalizeConfig } from '../../../src/sweep/space.js';
@@ -65,7 +67,7 @@ function walk(sweep: Awaited<ReturnType<typeof sweepOf>>, n: number, bad?: (t: T
   }
 }
 
-test('anchors first: constant at max_lr, one cosine and 4 restarts of the file\'s kind, in one ask under one seed; nothing more while they train', async () => {
+test('anchors first: constant at max_lr, one cosine and a restart schedule of the file\'s kind, in one ask under one seed; nothing more while they train', async () => {
   const sweep = await sweepOf();
   const first = suggestTrials(sweep, STEPS, [], 16);
   assert.deepEqual(first.map((t) => t.origin), ['anchor', 'anchor', 'anchor']);
@@ -73,17 +75,18 @@ test('anchors first: constant at max_lr, one cosine and 4 restarts of the file\'
   const [constant, cosine, restarts] = first.map((t) => t.params);
   assert.deepEqual([constant.max_lr, constant.min_lr, constant.first_cycle_steps, constant.warmup_steps], [MAX_LR, MAX_LR, STEPS, 0]);
   assert.deepEqual([cosine.max_lr, cosine.min_lr, cosine.first_cycle_steps], [MAX_LR, 0.0001, STEPS]);
-  // 4 cycles fill the 600 steps exactly: the first length is written out, no max_cycles (the same curve), so it is a config of the grid.
-  assert.deepEqual([restarts.first_cycle_steps, restarts.cycle_mult, restarts.max_cycles, restarts.cycles], [STEPS / 4, 1, undefined, undefined]);
-  // When they do not fill it (warmup 7 makes 4 equal cycles leave steps over), cycles: 4 derives it and max_cycles holds the rest.
-  const [, , left] = suggestTrials(await sweepOf({ schedule: { ...base.schedule, warmup_steps: 7 }, parameters: { first_cycle_steps: { values: [100, 600] } } }), 601, [], 16).map((t) => t.params);
-  assert.deepEqual([left.first_cycle_steps, left.max_cycles, left.cycles], [150, 4, 4]);
+  // The rule (predict-sampler.ts's header): gamma 0.7 and warmup 30 (the values other than the defaults 1 and 0), and of
+  // the lengths, the fewest restarts still 2 or more in 600 steps: 200 (restarts at 200, 400; 300 gives 1, 150 gives 3).
+  assert.deepEqual([restarts.first_cycle_steps, restarts.cycle_mult, restarts.gamma, restarts.warmup_steps, restarts.max_cycles, restarts.cycles], [200, 1, 0.7, 30, undefined, undefined]);
+  // It is the grid's config (200, 30, 0.7) itself, never trained twice.
+  const own = askContext(sweep, STEPS).build({ first_cycle_steps: 200, warmup_steps: 30, gamma: 0.7 });
+  assert.equal('hash' in own && own.hash, first[2].configHash);
   // A schedule that fixes `cycles` (as sweeps/quickstart.yaml does) does not make the constant and cosine anchors cycle;
-  // its restarts anchor is written with cycles, as its configs are: the grid's (cycles 4, gamma 1) config itself, never trained twice.
+  // its restarts anchor is written with cycles, as its configs are: the grid's (cycles 4, gamma 0.7) config itself.
   const cyclic = await sweepOf({ schedule: { kind: 'cawr', cycles: 4, max_lr: MAX_LR, min_lr: 0.0001 }, parameters: { gamma: { values: [1, 0.7] } } });
   const fixed = suggestTrials(cyclic, STEPS, [], 16);
-  assert.deepEqual(fixed.map((t) => [t.params.first_cycle_steps, t.params.cycles, t.params.max_cycles]), [[STEPS, undefined, undefined], [STEPS, undefined, undefined], [STEPS / 4, 4, 4]]);
-  const gridConfig = askContext(cyclic, STEPS).build({ gamma: 1 });
+  assert.deepEqual(fixed.map((t) => [t.params.first_cycle_steps, t.params.cycles, t.params.max_cycles, t.params.gamma]), [[STEPS, undefined, undefined, 1], [STEPS, undefined, undefined, 1], [STEPS / 4, 4, 4, 0.7]]);
+  const gridConfig = askContext(cyclic, STEPS).build({ gamma: 0.7 });
   assert.equal('hash' in gridConfig && gridConfig.hash, fixed[2].configHash);
   // Asked one at a time: the same anchors, in the same order.
   let trials: TrialRecord[] = [];
@@ -156,7 +159,7 @@ test('with repeats, an anchor repeat that failed does not hold the fit back: the
   const settled = completeAll(anchors, curves).map((t) => (t.number === 5 ? { ...t, state: 'failed' as const, objective: null } : t));
   curves.delete(5);
   const next = suggestTrials(sweep, STEPS, settled, 16, undefined, curves);
-  assert.deepEqual(next.map((t) => t.origin), Array(6).fill('model'));
+  assert.deepEqual(next.map((t) => t.origin), Array(4).fill('model'), 'batch 2: two configs of the shortlist, each twice');
 });
 
 test('the file\'s predict keys: one line each naming the key, the rule and the value', async () => {
@@ -201,4 +204,82 @@ test('trust rule: an anchor row is accepted only as an anchor the file plans; an
   // A grid sweep plans no anchors.
   const grid = await sweepOf({ method: 'grid' });
   assert.match(planCheck(grid, STEPS)(anchors[1])!, /none of the anchors method grid plans/);
+});
+
+test('the restarts anchor by the rule: each varied key\'s lower median without its default, the length with the fewest restarts still 2 or more', async () => {
+  const plans = (sweep: Awaited<ReturnType<typeof sweepOf>>, steps: number, rule?: 1 | 2) => anchorPlans(sweep, methodOf(sweep.method), steps, rule).map((a) => JSON.parse(JSON.stringify(a.values)) as unknown); // keys set to undefined dropped
+  // bench/record/charlm-grid.yaml's space over its 2,000 steps: 500/2/0.5/50 (1000 gives 1 restart, 250 gives 3).
+  const charlm = await sweepOf({
+    schedule: { kind: 'cawr', max_lr: 0.006, min_lr: 0.0001 },
+    parameters: { first_cycle_steps: { values: [250, 500, 1000] }, cycle_mult: { values: [1, 2] }, gamma: { values: [0.5, 1.0] }, warmup_steps: { values: [0, 50, 150] } },
+  });
+  assert.deepEqual(plans(charlm, 2000)[2], { max_lr: 0.006, cycle_mult: 2, gamma: 0.5, warmup_steps: 50, first_cycle_steps: 500 });
+  // Rule 1 (an older lrsweep's): 4 equal cycles.
+  assert.deepEqual(plans(charlm, 2000, 1)[2], { max_lr: 0.006, cycle_mult: 1, first_cycle_steps: 500, max_cycles: null });
+  // The constant and cosine anchors are the same under both rules.
+  assert.deepEqual(plans(charlm, 2000).slice(0, 2), plans(charlm, 2000, 1).slice(0, 2));
+  // Ranges: their midpoints (int_uniform rounded down); 200 gives restarts at 200 and 400 of 600.
+  const ranged = await sweepOf({
+    parameters: { first_cycle_steps: { min: 100, max: 300, distribution: 'int_uniform' }, gamma: { min: 0.5, max: 1, distribution: 'uniform' }, warmup_steps: { min: 0, max: 101, distribution: 'int_uniform' } },
+    method: { kind: 'predict', candidates: 16 },
+  });
+  assert.deepEqual(plans(ranged, STEPS)[2], { max_lr: MAX_LR, first_cycle_steps: 200, gamma: 0.75, warmup_steps: 50 });
+  // No length of the space gives 2 restarts: three cycles fill the steps (a length of 200 fills 600 exactly: written as one).
+  const long = await sweepOf({ parameters: { first_cycle_steps: { values: [400, 600] }, gamma: { values: [1, 0.7] } } });
+  assert.deepEqual(plans(long, STEPS)[2], { max_lr: MAX_LR, gamma: 0.7, first_cycle_steps: 200, max_cycles: null });
+  // Only the default value listed: it is kept (gamma 1).
+  const plain = await sweepOf({ parameters: { first_cycle_steps: { values: [100, 600] }, gamma: { values: [1] } } });
+  assert.deepEqual(plans(plain, STEPS)[2], { max_lr: MAX_LR, gamma: 1, first_cycle_steps: 100 });
+});
+
+test('refits: the shortlist trains `batch` configs at once; a later pick waits for the earlier one and depends on its result', async () => {
+  const sweep = await sweepOf({ method: { kind: 'predict', top_k: 4 } });
+  const curves = new Map<number, LossPoint[]>();
+  const anchors = completeAll(stored(suggestTrials(sweep, STEPS, [], 16), []), curves);
+  const first = stored(suggestTrials(sweep, STEPS, anchors, 16, undefined, curves), anchors);
+  assert.deepEqual(first.map((t) => t.origin), ['model', 'model'], 'batch 2: two picks on the anchors\' fit');
+  let trials = [...anchors, ...first];
+  assert.deepEqual(suggestTrials(sweep, STEPS, trials, 16, undefined, curves), [], 'pick 3 waits for pick 1');
+  // Pick 2 done, pick 1 still training: pick 3 still waits (it depends on pick 1 only).
+  const [p1, p2] = first;
+  trials = [...anchors, p1, ...completeAll([p2], curves)];
+  assert.deepEqual(suggestTrials(sweep, STEPS, trials, 16, undefined, curves), []);
+  // Picks 1 and 2 done: picks 3 and 4 come (pick 4 waits for pick 2).
+  const settle = (points: (t: TrialRecord) => LossPoint[]) => {
+    const c = new Map(curves);
+    const done = [...anchors, ...completeAll([p1], c, points), ...completeAll([p2], c)];
+    return { picks: suggestTrials(sweep, STEPS, done, 16, undefined, c).map((t) => t.configHash), done, c };
+  };
+  const honest = settle((t) => lawPoints(t.params as Record<string, unknown>, t.seed));
+  assert.equal(honest.picks.length, 2);
+  // The same history, pick 1's result otherwise (a curve 0.3 lower: its schedule trained far better than predicted): other picks.
+  const better = settle((t) => lawPoints(t.params as Record<string, unknown>, t.seed).map((p) => ({ ...p, loss: p.loss - 0.3 })));
+  assert.notDeepEqual(better.picks, honest.picks, 'pick 3 depends on pick 1\'s result');
+  // Asked one at a time, the same picks.
+  const one = suggestTrials(sweep, STEPS, honest.done, 1, undefined, honest.c);
+  const two = suggestTrials(sweep, STEPS, [...honest.done, ...stored(one, honest.done)], 1, undefined, honest.c);
+  assert.deepEqual([...one, ...two].map((t) => t.configHash), honest.picks);
+  // batch >= top_k: every pick at once, on the anchors' fit.
+  const once = await sweepOf({ method: { kind: 'predict', top_k: 4, batch: 4 } });
+  assert.equal(suggestTrials(once, STEPS, anchors, 16, undefined, curves).length, 4);
+});
+
+test('a sweep whose stored anchors are rule 1\'s (an older lrsweep started it) resumes with them; a worker accepts them', async () => {
+  const sweep = await sweepOf();
+  const method = methodOf(sweep.method);
+  const context = askContext(sweep, STEPS);
+  const former = anchorPlans(sweep, method, STEPS, 1).map((a) => ({ ...a, built: context.build(a.values) as { config: Config; hash: string } }));
+  const oldTrials: NewTrial[] = former.map((a) => ({ configHash: a.built.hash, repeat: 0, params: a.built.config, seed: suggestTrials(sweep, STEPS, [], 1)[0].seed, origin: 'anchor' }));
+  const curves = new Map<number, LossPoint[]>();
+  const anchors = completeAll(stored(oldTrials, []), curves);
+  const check = planCheck(sweep, STEPS, { planned: true });
+  for (const t of anchors) assert.equal(check(t), null);
+  const next = suggestTrials(sweep, STEPS, anchors, 16, undefined, curves);
+  assert.deepEqual(next.map((t) => t.origin), ['model', 'model'], 'no new anchor: the shortlist, on the stored anchors\' fit');
+  const state = predictState(sweep, method, historyOf(sweep, anchors, new Map(), curves), context);
+  assert.deepEqual(state.stage === 'shortlist' && state.anchors.map((a) => a.hash), anchors.map((t) => t.configHash));
+  // Killed before its restarts anchor was created: today's rule plans it.
+  const some = stored(oldTrials.slice(0, 2), []);
+  const [restarts] = suggestTrials(sweep, STEPS, some, 16);
+  assert.deepEqual([restarts.origin, restarts.params.first_cycle_steps, restarts.params.gamma], ['anchor', 200, 0.7]);
 });
