@@ -68,7 +68,8 @@ export type Config = { schedule: KindName } & Record<string, unknown>;
  */
 export function identity(s: Sweep): unknown {
   const { budget, lint: _lint, pruner: _pruner, ...rest } = s;
-  if (s.parameters.kind !== undefined) {
+  // ?.: a stored definition need not have a parameters section (copy compares what stores hold).
+  if (s.parameters?.kind !== undefined) {
     const { kind: _first, ...schedule } = s.schedule;
     return { ...rest, schedule, max_trials: budget.max_trials };
   }
