@@ -7,8 +7,6 @@
 //
 // An anchor (origin anchor: the predict sampler's runs planned from the file) must be one of the
 // anchors the file plans, whatever the space: an anchor often lies outside it (a constant LR).
-// Anchors an older lrsweep planned from the same file count too (samplers' formerAnchors: a sweep
-// it started holds them and resumes with them).
 //
 // Those two checks cost a hash each. `planned` adds a third: that the config is one the file plans
 // at all (a row whose params, hash and seed were all made up consistently). That needs every
@@ -102,19 +100,19 @@ export function planCheck(sweep: Sweep, steps: number, o: { planned?: boolean } 
   };
 }
 
-/** The config hashes of the anchors the file plans, today's and former ones (none for a sampler without anchors); an anchor the file refuses has none. */
+/** The config hashes of the anchors the file plans (none for a sampler without anchors); an anchor the file refuses has none. */
 export function anchorHashes(sweep: Sweep, steps: number): string[] {
   return [...anchorMarks(sweep, steps).keys()];
 }
 
 /**
- * The anchors the file plans by config hash (today's and former ones): each one's name, and whether it lies inside the
+ * The anchors the file plans by config hash: each one's name, and whether it lies inside the
  * file's space (a config its parameters can give: ranked like any trial) or outside it (not
  * ranked: a constant LR, say, that no config of the space has).
  */
 export function anchorMarks(sweep: Sweep, steps: number): Map<string, { name: string; inside: boolean }> {
   const out = new Map<string, { name: string; inside: boolean }>();
-  for (const a of anchorPlansOf(sweep, steps, { former: true })) {
+  for (const a of anchorPlansOf(sweep, steps)) {
     const built = configOfValues(sweep, steps, a.values);
     if ('problem' in built || out.has(built.hash)) continue;
     out.set(built.hash, { name: a.name, inside: suggestedCheck(sweep, steps, { params: built.config, configHash: built.hash }) === null });

@@ -18,8 +18,7 @@ export interface Ranked {
 export async function rankedConfigs(storage: Storage, sweepId: number, definition: Sweep, steps: number, top: number): Promise<Ranked> {
   const planned = anchorMarks(definition, steps);
   if (planned.size === 0) return { configs: await storage.bestConfigs(sweepId, top), anchors: null };
-  // The anchors this sweep trained (today's or, for a sweep an older lrsweep started, former ones):
-  // a config the shortlist trained is never an anchor, even one a former rule would have planned.
+  // The anchors this sweep trained: a config the shortlist trained is never an anchor.
   const stored = new Set((await storage.trials(sweepId)).filter((t) => t.origin === 'anchor').map((t) => t.configHash));
   const marks = new Map([...planned].filter(([hash]) => stored.has(hash)));
   const outside = new Set([...marks].filter(([, m]) => !m.inside).map(([hash]) => hash));

@@ -104,14 +104,10 @@ export function adaptiveConfigs(sweep: Sweep): number {
   return samplerEntry(method.kind).configs?.(sweep, method) ?? sweep.trials ?? 0;
 }
 
-/**
- * The anchors an adaptive sweep's sampler plans from the file (the predict sampler's), or none;
- * with `former`, followed by those an older lrsweep planned from it (a stored sweep may hold them).
- */
-export function anchorPlansOf(sweep: Sweep, steps: number, o: { former?: boolean } = {}): { name: string; path: string; values: Record<string, unknown> }[] {
+/** The anchors an adaptive sweep's sampler plans from the file (the predict sampler's), or none. */
+export function anchorPlansOf(sweep: Sweep, steps: number): { name: string; path: string; values: Record<string, unknown> }[] {
   const method = methodOf(sweep.method);
-  const entry = samplerEntry(method.kind);
-  return [...entry.anchors?.(sweep, method, steps) ?? [], ...(o.former ? entry.formerAnchors?.(sweep, method, steps) ?? [] : [])];
+  return samplerEntry(method.kind).anchors?.(sweep, method, steps) ?? [];
 }
 
 /** The sweep's static sampler; an adaptive one plans nothing up front. */

@@ -9,7 +9,7 @@
 //     constant  the peak LR all run long: floor = peak, one cycle of the trainer's steps, no warmup
 //     cosine    one cycle over the trainer's steps (the file's warmup and floor)
 //     restarts  a restart schedule of the file's family that exercises what the space varies
-//               (rule 2; on the recorded char-LM grid, two seeds: a restart anchor without
+//               (on the recorded char-LM grid, two seeds: a restart anchor without
 //               warmup left the law ranking it at Spearman 0.41/0.53, one without gamma < 1 at
 //               0.62/0.85, this rule's 500/2/0.5/50 at 0.94/0.88; 4 equal cycles 0.76/0.84):
 //               - each varied key but the peak and the cycle length: its values without the
@@ -27,12 +27,6 @@
 //                 exactly, or `cycles: 3` with max_cycles holding the leftover at the floor).
 //               So it is the space's own config where the space has one (on bench/record/
 //               charlm-grid.yaml: 500/2/0.5/50, each key's non-trivial lower median).
-//               Rule 1 (lrsweep before rule 2): 4 equal cycles (cycle_mult 1). A sweep whose
-//               stored anchors are rule 1's keeps them (it resumes as it was: predictState plans
-//               by the rule its stored anchors follow; plan-check.ts accepts either rule's anchor,
-//               and `method` is stored as before, so the sweep's identity is unchanged). One
-//               killed before any restarts anchor was created takes rule 2's; nothing trained is
-//               redone either way.
 //   The peak is the file's max_lr (its largest value where max_lr varies). The issue's evidence:
 //   without a restart anchor the law mispredicted restart schedules badly. Anchors are trials
 //   with origin `anchor`; a worker trains one only if it is one of these (plan-check.ts). An
@@ -92,7 +86,7 @@ import { FitError } from '../../predict/fit.js';
 import { rankCandidates, type RankedCandidates } from '../../predict/shortlist.js';
 import { curveProblem, type LossPoint } from '../../predict/windows.js';
 import { CYCLES, type Config, type ParamSpec, type Sweep } from '../definition.js';
-import { canonicalJson, configHash, sha256 } from '../hash.js';
+import { configHash, sha256 } from '../hash.js';
 import { baseConfig } from './draw.js';
 import { grid, gridSize } from './grid.js';
 import { MAX_SOBOL_DIMENSIONS, sobol } from './sobol.js';
@@ -100,13 +94,8 @@ import type { AskContext, Method, Observed, SamplerEntry, StaticSampler, Suggest
 
 export const ANCHOR_PRESETS = ['constant', 'cosine', 'restarts'] as const;
 export const DEFAULT_ANCHORS: readonly string[] = [...ANCHOR_PRESETS];
-/** Which rule plans the restarts anchor: 2 (the header) since lrsweep planned it by rule 1 (4 equal cycles). */
-export type AnchorRule = 1 | 2;
-export const ANCHOR_RULE: AnchorRule = 2;
-/** Restarts the restarts anchor puts inside the trainer's steps, at least (rule 2). */
+/** Restarts the restarts anchor puts inside the trainer's steps, at least. */
 export const MIN_RESTARTS = 2;
-/** Rule 1's restarts anchor: this many equal cycles. */
-const RULE1_CYCLES = 4;
 export const FIT_FAILURES = ['stop', 'fallback'] as const;
 export const MAX_CANDIDATES = 100_000;
 export const MAX_ANCHORS = 10;
@@ -166,13 +155,7 @@ function cyclesWritten(sweep: Sweep, steps: number, values: Record<string, unkno
   return out;
 }
 
-/** Rule 1's restarts anchor (lrsweep before the rule below): RULE1_CYCLES equal cycles (cycle_mult 1) filling the steps. */
-function restartsRule1(sweep: Sweep, steps: number, values: Record<string, unknown>): Record<string, unknown> {
-  const kind = kindOf(sweep.schedule.kind);
-  return cyclesWritten(sweep, steps, { ...values, [parameterOf(kind, kind.fit!.multiplier.key).ref]: 1 }, RULE1_CYCLES);
-}
-
-/** A varied parameter's value in the restarts anchor: see the header (rule 2). */
+/** A varied parameter's value in the restarts anchor: see the header. */
 function representative(spec: ParamSpec, trivial: unknown): unknown {
   if (!('values' in spec)) {
     const { min, max, distribution } = spec;
@@ -202,8 +185,8 @@ function restartsIn(sweep: Sweep, steps: number, values: Record<string, unknown>
   }
 }
 
-/** Rule 2's restarts anchor (the header): what the space varies, at least MIN_RESTARTS restarts. */
-function restartsRule2(sweep: Sweep, steps: number, values: Record<string, unknown>): Record<string, unknown> {
+/** The restarts anchor (the header): what the space varies, at least MIN_RESTARTS restarts. */
+function restartsAnchor(sweep: Sweep, steps: number, values: Record<string, unknown>): Record<string, unknown> {
   const kind = kindOf(sweep.schedule.kind);
   const length = keyRef(kind, 'length')!;
   const skip = new Set([keyRef(kind, 'peak'), length, CYCLES, keyRef(kind, 'maxCycles')]);
@@ -229,14 +212,14 @@ function restartsRule2(sweep: Sweep, steps: number, values: Record<string, unkno
   return cyclesWritten(sweep, steps, out, MIN_RESTARTS + 1);
 }
 
-/** The values of a preset anchor in the file's kind (checked by presetProblem), by the restarts rule given. */
-function presetValues(sweep: Sweep, preset: string, steps: number, rule: AnchorRule = ANCHOR_RULE): Record<string, unknown> {
+/** The values of a preset anchor in the file's kind (checked by presetProblem). */
+function presetValues(sweep: Sweep, preset: string, steps: number): Record<string, unknown> {
   const kind = kindOf(sweep.schedule.kind);
   const peak = peakOf(sweep);
   // `cycles: undefined` unsets a `cycles` the file's schedule fixes (it would derive its own first length).
   const out: Record<string, unknown> = { [keyRef(kind, 'peak')!]: peak, [CYCLES]: undefined };
   const warmup = kind.fit?.warmup ? parameterOf(kind, kind.fit.warmup.key).ref : null;
-  if (preset === 'restarts') return rule === 1 ? restartsRule1(sweep, steps, out) : restartsRule2(sweep, steps, out);
+  if (preset === 'restarts') return restartsAnchor(sweep, steps, out);
   out[keyRef(kind, 'length')!] = steps;
   if (preset === 'constant') {
     out[keyRef(kind, 'floor')!] = peak;
@@ -245,10 +228,10 @@ function presetValues(sweep: Sweep, preset: string, steps: number, rule: AnchorR
   return out;
 }
 
-/** The anchors the file plans (method.anchors), in order, by the restarts rule given (today's by default). */
-export function anchorPlans(sweep: Sweep, method: Method, steps: number, rule: AnchorRule = ANCHOR_RULE): AnchorPlan[] {
+/** The anchors the file plans (method.anchors), in order. */
+export function anchorPlans(sweep: Sweep, method: Method, steps: number): AnchorPlan[] {
   return (method.anchors as unknown[]).map((a, i) => (typeof a === 'string'
-    ? { name: a, path: `method.anchors[${i}]`, values: presetValues(sweep, a, steps, rule) }
+    ? { name: a, path: `method.anchors[${i}]`, values: presetValues(sweep, a, steps) }
     : { name: `anchors[${i}]`, path: `method.anchors[${i}]`, values: { ...(a as Record<string, unknown>) } }));
 }
 
@@ -344,21 +327,12 @@ export interface PredictMemo {
   pool?: { anchors: string; list: Candidate[] };
 }
 
-/**
- * The anchors the history's sweep was planned with: today's rule, unless its stored anchors are
- * rule 1's (a sweep an older lrsweep started keeps its anchors); each built, with its hash.
- */
-function anchorsOf(sweep: Sweep, method: Method, history: readonly Observed[], context: AskContext): (AnchorPlan & { hash: string; config: Config })[] {
-  const built = (rule: AnchorRule) => anchorPlans(sweep, method, context.steps, rule).flatMap((a) => {
+/** The anchors the file plans, each built, with its hash (the file check refuses one that cannot be built). */
+function anchorsOf(sweep: Sweep, method: Method, context: AskContext): (AnchorPlan & { hash: string; config: Config })[] {
+  return anchorPlans(sweep, method, context.steps).flatMap((a) => {
     const b = context.build(a.values);
-    return 'problem' in b ? [] : [{ ...a, hash: b.hash, config: b.config }]; // the file check refuses such an anchor
+    return 'problem' in b ? [] : [{ ...a, hash: b.hash, config: b.config }];
   });
-  const today = built(ANCHOR_RULE);
-  const stored = history.filter((o) => o.origin === 'anchor').map(keyOf);
-  const holds = (plan: { hash: string }[]) => stored.every((h) => plan.some((a) => a.hash === h));
-  if (holds(today)) return today;
-  const former = built(1);
-  return holds(former) ? former : today;
 }
 
 /**
@@ -367,7 +341,7 @@ function anchorsOf(sweep: Sweep, method: Method, history: readonly Observed[], c
  * `memo` keeps the candidate list across the calls of one ask.
  */
 export function predictState(sweep: Sweep, method: Method, history: readonly Observed[], context: AskContext, memo: PredictMemo = {}): PredictState {
-  const anchors = anchorsOf(sweep, method, history, context);
+  const anchors = anchorsOf(sweep, method, context);
   const byHash = new Map(history.map((o) => [keyOf(o), o]));
   const missing = anchors.filter((a) => !byHash.has(a.hash));
   if (missing.length > 0) return { stage: 'anchors', missing };
@@ -463,10 +437,6 @@ export const predict: SamplerEntry = {
   },
   configs: (sweep, method) => Math.min(sweep.trials ?? Infinity, (method.anchors as unknown[]).length + (method.top_k as number) + (method.explore as number)),
   anchors: (sweep, method, steps) => anchorPlans(sweep, method, steps),
-  formerAnchors: (sweep, method, steps) => {
-    const today = anchorPlans(sweep, method, steps);
-    return anchorPlans(sweep, method, steps, 1).filter((a, i) => canonicalJson(a.values) !== canonicalJson(today[i].values));
-  },
   curveMetric: (method) => ({ path: 'method.metric', metric: method.metric as string }),
   create(sweep, method) {
     // One ask calls suggest once per config with the history so far: the candidates are built once

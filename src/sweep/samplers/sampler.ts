@@ -106,11 +106,5 @@ export interface SamplerEntry {
    * trial of origin anchor is accepted (plan-check.ts) only as one of these.
    */
   anchors?(sweep: Sweep, method: Method, steps: number): { name: string; path: string; values: Record<string, unknown> }[];
-  /**
-   * Anchors an older lrsweep planned from the same file where today's differ (the predict
-   * sampler's restarts rule 1): a sweep it started holds them and resumes with them, so
-   * plan-check.ts accepts them as anchors too.
-   */
-  formerAnchors?(sweep: Sweep, method: Method, steps: number): { name: string; path: string; values: Record<string, unknown> }[];
   create(sweep: Sweep, method: Method): Sampler;
 }

@@ -207,17 +207,13 @@ test('trust rule: an anchor row is accepted only as an anchor the file plans; an
 });
 
 test('the restarts anchor by the rule: each varied key\'s lower median without its default, the length with the fewest restarts still 2 or more', async () => {
-  const plans = (sweep: Awaited<ReturnType<typeof sweepOf>>, steps: number, rule?: 1 | 2) => anchorPlans(sweep, methodOf(sweep.method), steps, rule).map((a) => JSON.parse(JSON.stringify(a.values)) as unknown); // keys set to undefined dropped
+  const plans = (sweep: Awaited<ReturnType<typeof sweepOf>>, steps: number) => anchorPlans(sweep, methodOf(sweep.method), steps).map((a) => JSON.parse(JSON.stringify(a.values)) as unknown); // keys set to undefined dropped
   // bench/record/charlm-grid.yaml's space over its 2,000 steps: 500/2/0.5/50 (1000 gives 1 restart, 250 gives 3).
   const charlm = await sweepOf({
     schedule: { kind: 'cawr', max_lr: 0.006, min_lr: 0.0001 },
     parameters: { first_cycle_steps: { values: [250, 500, 1000] }, cycle_mult: { values: [1, 2] }, gamma: { values: [0.5, 1.0] }, warmup_steps: { values: [0, 50, 150] } },
   });
   assert.deepEqual(plans(charlm, 2000)[2], { max_lr: 0.006, cycle_mult: 2, gamma: 0.5, warmup_steps: 50, first_cycle_steps: 500 });
-  // Rule 1 (an older lrsweep's): 4 equal cycles.
-  assert.deepEqual(plans(charlm, 2000, 1)[2], { max_lr: 0.006, cycle_mult: 1, first_cycle_steps: 500, max_cycles: null });
-  // The constant and cosine anchors are the same under both rules.
-  assert.deepEqual(plans(charlm, 2000).slice(0, 2), plans(charlm, 2000, 1).slice(0, 2));
   // Ranges: their midpoints (int_uniform rounded down); 200 gives restarts at 200 and 400 of 600.
   const ranged = await sweepOf({
     parameters: { first_cycle_steps: { min: 100, max: 300, distribution: 'int_uniform' }, gamma: { min: 0.5, max: 1, distribution: 'uniform' }, warmup_steps: { min: 0, max: 101, distribution: 'int_uniform' } },
@@ -264,22 +260,3 @@ test('refits: the shortlist trains `batch` configs at once; a later pick waits f
   assert.equal(suggestTrials(once, STEPS, anchors, 16, undefined, curves).length, 4);
 });
 
-test('a sweep whose stored anchors are rule 1\'s (an older lrsweep started it) resumes with them; a worker accepts them', async () => {
-  const sweep = await sweepOf();
-  const method = methodOf(sweep.method);
-  const context = askContext(sweep, STEPS);
-  const former = anchorPlans(sweep, method, STEPS, 1).map((a) => ({ ...a, built: context.build(a.values) as { config: Config; hash: string } }));
-  const oldTrials: NewTrial[] = former.map((a) => ({ configHash: a.built.hash, repeat: 0, params: a.built.config, seed: suggestTrials(sweep, STEPS, [], 1)[0].seed, origin: 'anchor' }));
-  const curves = new Map<number, LossPoint[]>();
-  const anchors = completeAll(stored(oldTrials, []), curves);
-  const check = planCheck(sweep, STEPS, { planned: true });
-  for (const t of anchors) assert.equal(check(t), null);
-  const next = suggestTrials(sweep, STEPS, anchors, 16, undefined, curves);
-  assert.deepEqual(next.map((t) => t.origin), ['model', 'model'], 'no new anchor: the shortlist, on the stored anchors\' fit');
-  const state = predictState(sweep, method, historyOf(sweep, anchors, new Map(), curves), context);
-  assert.deepEqual(state.stage === 'shortlist' && state.anchors.map((a) => a.hash), anchors.map((t) => t.configHash));
-  // Killed before its restarts anchor was created: today's rule plans it.
-  const some = stored(oldTrials.slice(0, 2), []);
-  const [restarts] = suggestTrials(sweep, STEPS, some, 16);
-  assert.deepEqual([restarts.origin, restarts.params.first_cycle_steps, restarts.params.gamma], ['anchor', 200, 0.7]);
-});
