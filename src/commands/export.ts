@@ -31,6 +31,8 @@ export interface ExportResult {
   format: ExportFormat;
   sweep: string;
   trials: number;
+  /** Optuna: anchors outside the space left out of the study (its attr lrsweep_unranked_anchors lists them). */
+  unranked?: number;
 }
 
 export async function exportSweep(o: { db: string; name: string; out: string; format?: ExportFormat; force: boolean }): Promise<ExportResult> {
@@ -42,8 +44,8 @@ export async function exportSweep(o: { db: string; name: string; out: string; fo
   checkOutput(o.out, { flag: '--out', force: o.force, db: { given: o.db, file: localPath(o.db) } });
   return withSweep(o.db, o.name, async ({ storage, sweep, definition }) => {
     if (format === 'optuna') {
-      const { trials } = await exportOptuna(storage, sweep, definition, o.out);
-      return { out: o.out, format, sweep: sweep.name, trials };
+      const { trials, unranked } = await exportOptuna(storage, sweep, definition, o.out);
+      return { out: o.out, format, sweep: sweep.name, trials, unranked };
     }
     const trials = await storage.trials(sweep.id);
     const paramKeys = [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
@@ -66,7 +68,10 @@ export async function exportSweep(o: { db: string; name: string; out: string; fo
 }
 
 export function present(r: ExportResult): Output {
-  if (r.format === 'optuna') return { stdout: `wrote ${r.out}: Optuna study ${JSON.stringify(r.sweep)} with ${r.trials} trials (optuna-dashboard sqlite:///${r.out})\n` };
+  if (r.format === 'optuna') {
+    const left = r.unranked ? `; ${r.unranked} anchor trial${r.unranked === 1 ? '' : 's'} outside the sweep's space left out (not ranked; listed in the study attr lrsweep_unranked_anchors)` : '';
+    return { stdout: `wrote ${r.out}: Optuna study ${JSON.stringify(r.sweep)} with ${r.trials} trials (optuna-dashboard sqlite:///${r.out})${left}\n` };
+  }
   return { stdout: `wrote ${r.out}: ${r.trials} trials of sweep ${r.sweep}\n` };
 }
 

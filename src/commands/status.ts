@@ -11,7 +11,8 @@ import { isRunAlive } from '../sweep/liveness.js';
 import { describeMethod, isAdaptive } from '../sweep/samplers/index.js';
 import { describePruner } from '../sweep/pruners/index.js';
 import type { PrunerSpec } from '../sweep/pruners/index.js';
-import type { MethodSpec } from '../sweep/definition.js';
+import { upgradeDefinition, type MethodSpec } from '../sweep/definition.js';
+import { rankedConfigs } from '../sweep/ranking.js';
 
 export const command = 'status [name]';
 export const describe = 'Trial counts per state, for every sweep or one';
@@ -86,7 +87,8 @@ async function queueOf(storage: Storage, sweepId: number): Promise<QueueDepth | 
 
 async function statusOf(storage: Storage, s: SweepRecord): Promise<SweepStatus> {
   const counts = await storage.counts(s.id);
-  const best = (await storage.bestConfigs(s.id, 1))[0]?.objective ?? null;
+  // Ranked as `best` ranks (anchors outside the space left out).
+  const best = (await rankedConfigs(storage, s.id, upgradeDefinition(s.definition), s.steps, 1)).configs[0]?.objective ?? null;
   return { sweep: s.name, trials: totalOf(counts), ...counts, best_config: best, metric: s.metric, goal: s.goal, status: s.status };
 }
 

@@ -1,7 +1,11 @@
 // `lrsweep export NAME --format optuna`: a sweep as an Optuna study in a SQLite file, so
 // optuna.load_study and optuna-dashboard (importance, history, parallel coordinates) read it.
 // One Optuna trial per lrsweep trial; parameters are the varied ones, with the distributions
-// Optuna would have used; intermediate values are the per-epoch losses.
+// Optuna would have used; intermediate values are the per-epoch losses. Anchors (the predict
+// sampler's) carry the user attr lrsweep_anchor (their name); those outside the sweep's space are
+// ranked nowhere (sweep/ranking.ts) and are no point of the study's space, so they are left out
+// of its trials (Optuna's best_trial would be one) and listed in the study attr
+// lrsweep_unranked_anchors instead.
 
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -10,6 +14,7 @@ import { lossMetricFor } from '../core/trial.js';
 import type { Storage, SweepRecord, TrialRecord } from '../storage/types.js';
 import { INTEGER_PARAMETERS } from '../schedule/params.js';
 import type { ParamSpec, Sweep } from '../sweep/definition.js';
+import { anchorMarks } from '../sweep/plan-check.js';
 import { describeMethod } from '../sweep/samplers/index.js';
 import { OPTUNA_ALEMBIC_VERSION, OPTUNA_DDL, OPTUNA_LIBRARY_VERSION, OPTUNA_SCHEMA_VERSION } from './optuna-schema.js';
 
@@ -63,8 +68,12 @@ function valueType(v: number | null): [number | null, string] {
   return [v, 'FINITE'];
 }
 
-export async function exportOptuna(storage: Storage, sweep: SweepRecord, definition: Sweep, path: string): Promise<{ trials: number }> {
-  const trials = await storage.trials(sweep.id);
+export async function exportOptuna(storage: Storage, sweep: SweepRecord, definition: Sweep, path: string): Promise<{ trials: number; unranked: number }> {
+  const marks = anchorMarks(definition, sweep.steps);
+  const anchorOf = (t: TrialRecord) => (t.origin === 'anchor' ? marks.get(t.configHash) : undefined);
+  const all = await storage.trials(sweep.id);
+  const unranked = all.filter((t) => anchorOf(t)?.inside === false);
+  const trials = all.filter((t) => anchorOf(t)?.inside !== false);
   const points = await storage.points(trials.map((t) => t.id));
   const names = [...new Set([...points.values()].flatMap((ps) => ps.flatMap((p) => Object.keys(p.values))))];
   // Intermediate values: the objective itself when it is reported per epoch, else a loss.
@@ -92,6 +101,11 @@ export async function exportOptuna(storage: Storage, sweep: SweepRecord, definit
       studyAttr.run('lrsweep_metric', JSON.stringify(sweep.metric));
       studyAttr.run('lrsweep_definition', JSON.stringify(definition));
       studyAttr.run('lrsweep_sampler', JSON.stringify(describeMethod(definition.method)));
+      if (unranked.length > 0) {
+        studyAttr.run('lrsweep_unranked_anchors', JSON.stringify(unranked.map((t) => ({
+          lrsweep_trial: t.number, name: anchorOf(t)!.name, config_hash: t.configHash, repeat: t.repeat, lrsweep_state: t.state, value: Number.isFinite(t.objective) ? t.objective : null, params: t.params,
+        }))));
+      }
       trials.forEach((t: TrialRecord, number) => {
         const id = number + 1;
         // Optuna fails a trial whose objective is NaN (a diverged one); so does this export.
@@ -111,6 +125,8 @@ export async function exportOptuna(storage: Storage, sweep: SweepRecord, definit
         for (const [k, v] of Object.entries({ lrsweep_trial: t.number, config_hash: t.configHash, repeat: t.repeat, seed: t.seed, lrsweep_state: t.state, lrsweep_origin: t.origin })) {
           insert.userAttr.run(id, k, JSON.stringify(v));
         }
+        const anchor = anchorOf(t);
+        if (anchor) insert.userAttr.run(id, 'lrsweep_anchor', JSON.stringify(anchor.name));
         if (state === 'FAIL' && (t.error ?? null) !== null) insert.systemAttr.run(id, 'fail_reason', JSON.stringify(t.error));
         if (state === 'PRUNED' && (t.error ?? null) !== null) insert.userAttr.run(id, 'lrsweep_pruned', JSON.stringify(t.error));
       });
@@ -118,7 +134,7 @@ export async function exportOptuna(storage: Storage, sweep: SweepRecord, definit
     db.close();
     if (existsSync(path)) rmSync(path);
     renameSync(partial, path);
-    return { trials: trials.length };
+    return { trials: trials.length, unranked: unranked.length };
   } catch (e) {
     if (db.open) db.close();
     rmSync(partial, { force: true });

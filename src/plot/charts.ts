@@ -174,11 +174,11 @@ function axisLabels(rows: TrialRow[], key: string): { y: number; label: string }
   return ticks.map((v) => ({ y: hi > lo ? (v - lo) / (hi - lo) : 0.5, label: String(Number(v.toPrecision(3))) }));
 }
 
-/** One row of the search history: a trial's objective, in trial order, and the best before it. */
+/** One row of the search history: a trial's objective, in trial order, and the best up to it (null: no ranked trial yet, the line starts later). */
 export interface HistoryRow {
   trial: number;
   objective: number;
-  best: number;
+  best: number | null;
   origin: string;
 }
 

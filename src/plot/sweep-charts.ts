@@ -34,13 +34,13 @@ export function parallelSpec(d: SweepData): TopLevelSpec {
   return parallelCoordinates(d.trials, landscapeKeys(d), d.record.metric, d.record.goal);
 }
 
-/** Complete trials in number order with the best objective up to each (the goal's direction). */
-export function historyRows(d: Pick<SweepData, 'trials' | 'record'>): HistoryRow[] {
+/** Complete trials in number order with the best objective up to each (the goal's direction; anchors outside the space are shown, never the best). */
+export function historyRows(d: Pick<SweepData, 'trials' | 'record'> & Partial<Pick<SweepData, 'unranked'>>): HistoryRow[] {
   const better = d.record.goal === 'minimize' ? Math.min : Math.max;
   let best = d.record.goal === 'minimize' ? Infinity : -Infinity;
   return [...d.trials].sort((a, b) => a.trial - b.trial).map((t) => {
-    best = better(best, t.objective);
-    return { trial: t.trial, objective: t.objective, best, origin: t.origin };
+    if (!d.unranked?.has(t.trial)) best = better(best, t.objective);
+    return { trial: t.trial, objective: t.objective, best: Number.isFinite(best) ? best : null, origin: t.origin };
   });
 }
 

@@ -30,6 +30,7 @@ import { placePoint } from './points-steps.js';
 import type { PlacedPoint, PruneCheck } from './prune-hook.js';
 import type { Settled, UnitSource } from './source.js';
 import { tallyFailure, type RunTally } from './tally.js';
+import { outsideAnchors } from './ranking.js';
 
 const FLUSH_MS = 20;
 const FLUSH_COUNT = 512;
@@ -104,6 +105,9 @@ export class Dispatcher {
   private readonly startedIds = new Set<number>();
   /** Trial numbers of the trials in flight, for messages. */
   private readonly numbers = new Map<number, number>();
+  /** Started trials that are anchors outside the space (ranking.ts): never the best trial the progress line shows. */
+  private readonly unranked = new Set<number>();
+  private outside: Map<string, string> | null = null;
   /** Trials that ended (not interrupted) whose outcome is not committed yet: their full steps, until counts has them. */
   private readonly settling = new Map<number, number>();
   /** A trial reported an epoch without a step, of unknown length: steps in training cannot be counted (for the rest of the run). */
@@ -206,7 +210,13 @@ export class Dispatcher {
   }
 
   private start(trials: TrialRecord[]): void {
-    for (const t of trials) this.numbers.set(t.id, t.number);
+    for (const t of trials) {
+      this.numbers.set(t.id, t.number);
+      if (t.origin === 'anchor' && this.c.steps) {
+        this.outside ??= outsideAnchors(this.c.sweep, this.c.steps.perTrial);
+        if (this.outside.has(t.configHash)) this.unranked.add(t.id);
+      }
+    }
     const unit: ActiveUnit = {
       members: trials.map((trial) => ({
         trial, seq: 0, last: null, objective: new ObjectiveTracker(this.c.sweep.objective), reported: new Set(), final: false,
@@ -423,6 +433,7 @@ export class Dispatcher {
       const number = this.numbers.get(o.trialId);
       this.numbers.delete(o.trialId);
       this.settling.delete(o.trialId);
+      const unranked = this.unranked.delete(o.trialId);
       settled.push({ trialId: o.trialId, state: missed.has(o.trialId) ? null : o.state });
       if (missed.has(o.trialId)) continue;
       const tally = this.c.tally;
@@ -435,7 +446,7 @@ export class Dispatcher {
       counts[o.state]++;
       if (o.state === 'interrupted') continue;
       this.done++;
-      if (o.state === 'complete' && o.objective !== null && isBetter(o.objective, this.c.best, sweep.objective.goal)) this.c.best = o.objective;
+      if (o.state === 'complete' && o.objective !== null && !unranked && isBetter(o.objective, this.c.best, sweep.objective.goal)) this.c.best = o.objective;
     }
     for (const id of missed) {
       this.settling.delete(id);

@@ -2,7 +2,8 @@
 // complete repeats), less the anchors that lie outside the sweep's space (the predict sampler's
 // constant run, say: trained to fit the law, no config of the space), ranks counted again
 // without them. Anchors inside the space are ranked like any config and named, so tables can
-// mark them. What `best` and the report rank.
+// mark them. What `best`, `status`, the report, the run's progress line, the history chart's
+// best-so-far and the Optuna export rank (each through this file).
 
 import type { RankedConfig, Storage } from '../storage/types.js';
 import type { Sweep } from './definition.js';
@@ -28,4 +29,22 @@ export async function rankedConfigs(storage: Storage, sweepId: number, definitio
   configs.forEach((c, i) => { c.rank = i > 0 && c.objective === configs[i - 1].objective ? configs[i - 1].rank : i + 1; });
   const names = Object.fromEntries(configs.filter((c) => marks.has(c.configHash)).map((c) => [c.configHash, marks.get(c.configHash)!.name]));
   return { configs, anchors: { names, outside: outside.size } };
+}
+
+/** The planned anchors that lie outside the sweep's space, by config hash, with their names (none for a sampler without anchors). */
+export function outsideAnchors(definition: Sweep, steps: number): Map<string, string> {
+  return new Map([...anchorMarks(definition, steps)].filter(([, m]) => !m.inside).map(([hash, m]) => [hash, m.name]));
+}
+
+/** The best objective of a single complete trial by the sweep's goal, anchors outside the space left out (what progress lines show), or null. */
+export async function bestTrialObjective(storage: Storage, sweepId: number, definition: Sweep, steps: number): Promise<number | null> {
+  const outside = outsideAnchors(definition, steps);
+  if (outside.size === 0) return storage.bestTrialObjective(sweepId);
+  const sign = definition.objective.goal === 'maximize' ? -1 : 1;
+  let best: number | null = null;
+  for (const t of await storage.trials(sweepId, { state: 'complete' })) {
+    if (t.objective === null || Number.isNaN(t.objective) || outside.has(t.configHash)) continue;
+    if (best === null || sign * t.objective < sign * best) best = t.objective;
+  }
+  return best;
 }

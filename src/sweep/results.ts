@@ -11,7 +11,7 @@ import { TRIAL_ORIGINS, type RankedConfig, type Storage, type SweepRecord, type 
 import { upgradeDefinition, type Config, type Sweep } from './definition.js';
 import { lintSweep, type LintSummary } from './lints.js';
 import { pickParams } from './space.js';
-import { rankedConfigs } from './ranking.js';
+import { outsideAnchors, rankedConfigs } from './ranking.js';
 
 export interface Series {
   name: string;
@@ -39,6 +39,8 @@ export interface SweepResults {
   losses: LossRow[];
   /** Every complete trial with an objective. */
   trials: TrialRow[];
+  /** Of those, the numbers of anchors outside the space (ranking.ts): shown, never ranked (nor the history's best so far). */
+  unranked: Set<number>;
   failed: TrialRecord[];
   diverged: TrialRecord[];
   /** How many trials came from each origin (plan, or an adaptive sampler's startup and model). */
@@ -71,10 +73,12 @@ export async function gatherResults(storage: Storage, record: SweepRecord, top: 
     .filter((p) => p.epoch !== null && p.values[lossMetric] !== undefined)
     .map((p) => ({ series: c.label, epoch: p.epoch as number, value: p.values[lossMetric] })));
   const all = await storage.trials(record.id);
+  const outside = outsideAnchors(definition, steps);
+  const unranked = new Set(all.filter((t) => t.origin === 'anchor' && outside.has(t.configHash)).map((t) => t.number));
   const trials = all.filter((t) => t.state === 'complete' && t.objective !== null)
     .map((t) => ({ ...pickParams(t.params, keys), objective: t.objective as number, trial: t.number, origin: t.origin }));
   return {
-    record, definition, counts: await storage.counts(record.id), keys, top: best, curves, lossMetric, losses, trials,
+    record, definition, counts: await storage.counts(record.id), keys, top: best, curves, lossMetric, losses, trials, unranked,
     failed: all.filter((t) => t.state === 'failed'), diverged: all.filter((t) => t.state === 'diverged'),
     pruned: all.filter((t) => t.state === 'pruned'), steps,
     origins: Object.fromEntries(TRIAL_ORIGINS.map((o) => [o, all.filter((t) => t.origin === o).length])) as Record<TrialOrigin, number>,

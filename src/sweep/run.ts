@@ -30,6 +30,7 @@ import { countConfigs, countTrials, plan, type PlanStats, type Planned } from '.
 import { askAndAdd, suggestTrials } from './ask.js';
 import type { LossPoint } from '../predict/index.js';
 import { predictSummary } from './predict-report.js';
+import { bestTrialObjective } from './ranking.js';
 import { anchorPlansOf, isAdaptive } from './samplers/index.js';
 import { backendProblem, cohortSizeOf, trainerHash, trainingFor, type Training } from './training.js';
 import { enqueueWaiting, serve, type ServedSweep } from './serve/index.js';
@@ -195,7 +196,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const curves = new Map<number, LossPoint[]>(); // complete trials' curves a sampler reads (ask.ts), read once
     const notCreated = () => (adaptive ? Math.max(0, countTrials(sweep) - totalOf(counts)) : 0);
     const toRun = counts.waiting + notCreated();
-    let best = await storage.bestTrialObjective(record.id);
+    let best = await bestTrialObjective(storage, record.id, sweep, loaded.trainer.steps);
     let done = 0;
     let dispatcher: Dispatcher | null = null;
     const trialSteps = stepsOf(loaded);

@@ -11,6 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { runCli, startCli } from '../helpers/cli.js';
 import { queryDb } from '../helpers/sweep-db.js';
 import { freshSchema, schemaUrl, sql, withPostgres } from '../storage/pg-server.js';
@@ -42,7 +43,7 @@ ${extra}`);
 interface Row { id: number; number: number; config_hash: string; state: string; origin: string; attempts: number; finished_at: string | null; params: string; seed: number }
 const rowsOf = (db: string) => queryDb<Row>(db, 'SELECT id, number, config_hash, state, origin, attempts, finished_at, params, seed FROM trials ORDER BY number');
 
-test('run trains the anchors, then the shortlist, says how well the law did; best marks anchors inside the space and leaves out the others', () => {
+test('run trains the anchors, then the shortlist, says how well the law did; best marks anchors inside the space and leaves out the others, as status, progress and the Optuna export do', async () => {
   const { dir, file } = sweepFile('law');
   const db = join(dir, 'lrsweep.db');
   const dry = runCli(['run', file, '--db', db, '--dry-run'], { cwd: dir });
@@ -73,6 +74,28 @@ test('run trains the anchors, then the shortlist, says how well the law did; bes
   assert.match(table.stdout, /\n1 anchor lies outside the sweep's space and is not ranked \(trained to fit the law\): /);
   const status = runCli(['status', 'law', '--db', db], { cwd: dir });
   assert.match(status.stdout, /trials by origin: 0 plan, 0 startup, 3 model, 3 anchor/);
+
+  // The constant anchor (outside the space) made the best of all: still ranked nowhere, as in best.
+  const d = new Database(db);
+  d.prepare('UPDATE trials SET objective = 0.001 WHERE number = 1').run();
+  d.close();
+  const top = (JSON.parse(runCli(['best', 'law', '--db', db, '--format', 'json'], { cwd: dir }).stdout) as { train_loss: number }[])[0].train_loss;
+  assert.ok(top > 0.001);
+  const statusJson = JSON.parse(runCli(['status', 'law', '--db', db, '--format', 'json'], { cwd: dir }).stdout) as { best_config: number };
+  assert.equal(statusJson.best_config, top, 'status ranks as best does');
+  const all = JSON.parse(runCli(['status', '--db', db, '--format', 'json'], { cwd: dir }).stdout) as { best_config: number }[];
+  assert.equal(all[0].best_config, top);
+  const bests: (number | null)[] = [];
+  await runSweep({ file, db, workers: 1, onProgress: (p) => bests.push(p.bestTrial) });
+  assert.ok(bests.length > 0 && bests.every((b) => b === top), `the progress line's best trial: ${bests}`);
+  const optuna = join(dir, 'law-optuna.db');
+  const exported = runCli(['export', 'law', '--db', db, '--out', optuna], { cwd: dir });
+  assert.equal(exported.status, 0, exported.stderr);
+  assert.match(exported.stdout, /with 5 trials .*; 1 anchor trial outside the sweep's space left out \(not ranked; listed in the study attr lrsweep_unranked_anchors\)\n$/);
+  assert.deepEqual(queryDb<{ v: string }>(optuna, "SELECT value_json AS v FROM trial_user_attributes WHERE key = 'lrsweep_anchor' ORDER BY v").map((r) => r.v), ['"cosine"', '"restarts"']);
+  assert.equal(queryDb<{ v: number }>(optuna, 'SELECT MIN(value) AS v FROM trial_values')[0].v, top);
+  const [unranked] = queryDb<{ v: string }>(optuna, "SELECT value_json AS v FROM study_user_attributes WHERE key = 'lrsweep_unranked_anchors'");
+  assert.deepEqual((JSON.parse(unranked.v) as { name: string; value: number }[]).map((a) => [a.name, a.value]), [['constant', 0.001]]);
 });
 
 test('a predict run killed with SIGKILL after its anchors resumes the shortlist: no anchor trained again, the same shortlist as an unbroken run', async () => {

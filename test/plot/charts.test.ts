@@ -104,4 +104,7 @@ test('the search history keeps the best so far in trial order, in the goal\'s di
   assert.deepEqual(rows('minimize').map((r) => [r.trial, r.objective, r.best]), [[1, 1, 1], [2, 3, 1], [3, 2, 1], [4, 0.5, 0.5], [5, 5, 0.5]]);
   assert.deepEqual(rows('maximize').map((r) => r.best), [1, 3, 3, 3, 5]);
   assert.deepEqual(rows('minimize').map((r) => r.origin), ['startup', 'startup', 'model', 'model', 'model']);
+  // Anchors outside the space (trials 1 and 4 here) are shown, never the best so far (issue 19: not ranked).
+  const anchored = historyRows({ trials, record: { goal: 'minimize' }, unranked: new Set([1, 4]) } as unknown as Parameters<typeof historyRows>[0]);
+  assert.deepEqual(anchored.map((r) => [r.trial, r.objective, r.best]), [[1, 1, null], [2, 3, 3], [3, 2, 2], [4, 0.5, 2], [5, 5, 2]]);
 });

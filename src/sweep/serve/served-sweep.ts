@@ -3,13 +3,14 @@
 // served here: refused (the files differ, or a trial row was edited) and cancelled.
 
 import type { SweepRecord } from '../../storage/types.js';
+import { bestTrialObjective } from '../ranking.js';
 import { compareWithStored } from '../register.js';
 import { trainerHash } from '../training.js';
 import type { Machine, ServedSweep, Serving } from './machine.js';
 
 /** A sweep to serve, with its counts and best trial as stored now. */
 export async function newServing(m: Machine, item: ServedSweep): Promise<Serving> {
-  return { item, training: null, counts: await m.storage.counts(item.record.id), best: await m.storage.bestTrialObjective(item.record.id),
+  return { item, training: null, counts: await m.storage.counts(item.record.id), best: await bestTrialObjective(m.storage, item.record.id, item.sweep, item.loaded.trainer.steps),
     ran: 0, lastRunId: -1, session: null, state: item.record.status === 'cancelled' ? 'cancelled' : 'serving', refusal: null };
 }
 
