@@ -12,6 +12,7 @@ import { CYCLES, type Sweep } from '../definition.js';
 import { anchorPlansOf, isAdaptive, methodOf, samplerEntry, type Method } from '../samplers/index.js';
 import { configOfValues, configs, countConfigs, countTrials, MAX_TRIALS, type PlanStats } from '../space.js';
 import { firstAskProblem, MAX_MISSES } from '../ask.js';
+import { keysOf, ruleOf } from './schedule-keys.js';
 
 /** Called while the configs of a big sweep are checked (each is built and validated once). */
 export type CheckProgress = (checked: number, total: number) => void;
@@ -35,12 +36,34 @@ export async function checkRules(sweep: Sweep, method: Method, steps: number, pr
   }
 }
 
-/** Each anchor a sampler plans from the file (the predict sampler's) must be a config that can run: refused at its key path. */
+/**
+ * Each anchor a sampler plans from the file (the predict sampler's) must be a config that can run,
+ * of keys its kind has with values their rules allow, and a different run from every other
+ * anchor: each refused at its key path.
+ */
 function checkAnchors(sweep: Sweep, steps: number, problems: Problems): void {
+  const kind = sweep.schedule.kind;
+  const known = keysOf(kind);
+  const built = new Map<string, { path: string; name: string }>();
   for (const a of anchorPlansOf(sweep, steps)) {
-    const built = configOfValues(sweep, steps, a.values);
-    const why = 'problem' in built ? built.problem : scheduleLine(built.config, steps);
-    if (why !== null) problems.add(a.path, `${a.name} ${show(a.values)} cannot run: ${why}`, undefined, false);
+    let sound = true;
+    for (const [key, value] of Object.entries(a.values)) {
+      if (value === undefined) continue; // a preset unsets a key so
+      const broken = known.includes(key) ? (value === null ? null : ruleOf(kind, key)(value)) : `is not a key of schedule kind ${kind} (known: ${known.join(', ')})`;
+      if (broken === null) continue;
+      problems.add(`${a.path}.${key}`, broken, known.includes(key) ? value : undefined, false);
+      sound = false;
+    }
+    if (!sound) continue;
+    const config = configOfValues(sweep, steps, a.values);
+    const why = 'problem' in config ? config.problem : scheduleLine(config.config, steps);
+    if (why !== null || 'problem' in config) {
+      problems.add(a.path, `${a.name} ${show(a.values)} cannot run: ${why}`, undefined, false);
+      continue;
+    }
+    const same = built.get(config.hash);
+    if (same) problems.add(a.path, `${a.name} is the same run as ${same.path} (${same.name}): each anchor must be a different config`, undefined, false);
+    else built.set(config.hash, { path: a.path, name: a.name });
   }
 }
 

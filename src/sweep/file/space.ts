@@ -7,10 +7,11 @@
 import { cut } from '../../core/errors.js';
 import { Problems, field, isRecord, unknownKeys } from '../../core/problems.js';
 import { rules, type Rule } from '../../core/rules.js';
-import { INTEGER_PARAMETERS, declaration } from '../../schedule/params.js';
+import { INTEGER_PARAMETERS } from '../../schedule/params.js';
 import { DEFAULT_KIND, KIND_NAMES, keyRef, kindOf, type KindName } from '../../schedule/kinds/index.js';
 import { CYCLES, DISTRIBUTIONS, type Distribution, type ParamSpec, type Sweep } from '../definition.js';
 import { SAMPLERS, SAMPLER_NAMES, type SamplerEntry } from '../samplers/index.js';
+import { keysOf, ruleOf } from './schedule-keys.js';
 import { sectionOf } from './section.js';
 import { MAX_CONFIG_PROBLEMS } from './rules.js';
 
@@ -25,7 +26,6 @@ const setByCycles = (kind: KindName): string[] => {
 };
 /** Every key `cycles` sets in some kind's configs (what a dry run shows as derived). */
 export const SET_BY_CYCLES: readonly string[] = [...new Set(KIND_NAMES.flatMap(setByCycles))];
-const cyclesRule = rules.integer(1, 1_000_000);
 /** The samplers that sample min/max ranges, for messages. */
 const RANGE_SAMPLERS = SAMPLER_NAMES.filter((name) => SAMPLERS[name].ranges).join(', ').replace(/, ([^,]*)$/, ' or $1');
 
@@ -40,11 +40,6 @@ export interface ScheduleSection {
   kinds: KindName[];
 }
 
-/** The keys a kind takes in a sweep file: its parameters, and cycles where it has restarts to place. */
-const keysOf = (kind: KindName) => {
-  const spec = kindOf(kind);
-  return [...spec.parameters.map((d) => d.ref), ...(spec.fit ? [CYCLES] : [])];
-};
 
 /** A key's rule for every listed kind that has it: the first broken one's message, or null. */
 const ruleOfKinds = (kinds: readonly KindName[], key: string): Rule => (value) => {
@@ -75,8 +70,6 @@ function variedKinds(problems: Problems, rawParameters: unknown, written: Record
   return kinds;
 }
 
-/** The rule a schedule key's values must keep. */
-const ruleOf = (kind: KindName, key: string): Rule => (key === CYCLES ? cyclesRule : declaration(kind, key)!.rule);
 
 /** Reads `schedule`: the kind and the parameters it fixes (given parameters, to see whether the kind varies). */
 export function readSchedule(problems: Problems, raw: unknown, rawParameters?: unknown): ScheduleSection {
@@ -84,9 +77,8 @@ export function readSchedule(problems: Problems, raw: unknown, rawParameters?: u
   const varied = variedKinds(problems, rawParameters, written);
   if (varied !== null) return readKindsSchedule(problems, written, varied);
   const kind = field(problems, written, 'kind', 'schedule.kind', rules.oneOf(KIND_NAMES), DEFAULT_KIND);
-  const kindSpec = kindOf(kind);
   // `cycles` places restarts: a kind fit cannot search has none to place.
-  const known = [...kindSpec.parameters.map((d) => d.ref), ...(kindSpec.fit ? [CYCLES] : [])];
+  const known = keysOf(kind);
   unknownKeys(problems, written, ['kind', ...known], 'schedule');
   const schedule: Sweep['schedule'] = { kind };
   for (const key of known) {
