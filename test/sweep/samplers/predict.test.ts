@@ -182,6 +182,17 @@ test('the file\'s predict keys: one line each naming the key, the rule and the v
   assert.deepEqual(await problems(ranged), ['method.candidates: must be a number of Sobol points when parameters have min/max ranges (max_lr), got grid']);
   assert.deepEqual(await problems({ method: { kind: 'predict', anchors: ['cosine', { first_cycle_steps: 100, warmup_steps: 200 }] } }),
     ['method.anchors[1]: anchors[1] {"first_cycle_steps":100,"warmup_steps":200} cannot run: warmup_steps must be smaller than first_cycle_steps, got warmup_steps=200, first_cycle_steps=100']);
+  // A mapping's key the kind does not have, or a value its rule refuses: at the key's path (issue 19).
+  assert.deepEqual(await problems({ method: { kind: 'predict', anchors: ['cosine', { cycle_mul: 3 }] } }),
+    ['method.anchors[1].cycle_mul: is not a key of schedule kind cawr (known: first_cycle_steps, cycle_mult, max_lr, min_lr, warmup_steps, gamma, warmup_first_cycle_only, peak_floor, max_cycles, allow_min_above_max, cycles)']);
+  const zero = await problems({ method: { kind: 'predict', anchors: [{ cycles: 0 }] } });
+  assert.equal(zero.length, 1);
+  assert.match(zero[0], /^method\.anchors\[0\]\.cycles: must be an integer from 1 to 1000000/);
+  // Two anchors that build the same config (a preset twice, or a mapping of a preset's config): refused, naming both.
+  assert.deepEqual(await problems({ method: { kind: 'predict', anchors: ['cosine', 'cosine', 'restarts'] } }),
+    ['method.anchors[1]: cosine is the same run as method.anchors[0] (cosine): each anchor must be a different config']);
+  assert.deepEqual(await problems({ method: { kind: 'predict', anchors: ['constant', 'cosine', { first_cycle_steps: STEPS }] } }),
+    ['method.anchors[2]: anchors[2] is the same run as method.anchors[1] (cosine): each anchor must be a different config']);
   // Ranges with Sobol candidates are fine.
   assert.deepEqual(await problems({ ...ranged, method: { kind: 'predict', candidates: 64 } }), []);
 });
