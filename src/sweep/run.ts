@@ -247,7 +247,8 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     await storage.releaseRun(runId);
     await storage.endRun(runId, stopped ? 'interrupted' : 'finished');
     const final = await storage.counts(record.id);
-    const predict = await predictSummary(storage, record.id, sweep, loaded.trainer.steps);
+    // A predict sweep's summary lines: a report, not work (as a worker's): one that cannot be made now leaves a finished run finished.
+    const predict = await predictSummary(storage, record.id, sweep, loaded.trainer.steps).catch(() => []);
     return { ...base, runId, counts: final, ranThisRun: done, stopped, seconds: (Date.now() - began) / 1000, enqueued: null, refused: null, predict };
   } catch (e) {
     if (runId >= 0) {

@@ -17,6 +17,7 @@ import { queryDb } from '../helpers/sweep-db.js';
 import { freshSchema, schemaUrl, sql, withPostgres } from '../storage/pg-server.js';
 import { configHash } from '../../src/sweep/hash.js';
 import { runSweep } from '../../src/sweep/run.js';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
 
 const LAW_TRAINER = fileURLToPath(new URL('../predict/law-trainer.ts', import.meta.url));
 const SLOW_LAW_TRAINER = fileURLToPath(new URL('../predict/slow-law-trainer.ts', import.meta.url));
@@ -206,4 +207,27 @@ withPostgres(() => {
     assert.match(refused.stderr, /sweep pw: trial 2 was edited in the database \(its origin is anchor, but its params .* are none of the anchors method predict plans from the sweep file\); it was not trained\./);
     assert.deepEqual(await sql('SELECT state FROM trials WHERE number = 2', [], schema), [{ state: 'waiting' }]);
   });
+});
+
+test('a run whose predict summary cannot be made (the store fails after the run ended) still reports the run as finished, without the summary', async () => {
+  const { dir, file } = sweepFile('summary');
+  const db = join(dir, 'lrsweep.db');
+  const proto = SqliteStorage.prototype as unknown as { endRun: (...a: unknown[]) => Promise<void>; trials: (...a: unknown[]) => Promise<unknown> };
+  const { endRun, trials } = proto;
+  let ended = false;
+  proto.endRun = async function (this: unknown, ...a: unknown[]) { ended = true; return endRun.apply(this, a); };
+  proto.trials = async function (this: unknown, ...a: unknown[]) {
+    if (ended) throw new Error('database is locked');
+    return trials.apply(this, a);
+  };
+  try {
+    const r = await runSweep({ file, db, workers: 1 });
+    assert.equal(r.counts.complete, 6);
+    assert.equal(r.stopped, false);
+    assert.deepEqual(r.predict, []);
+  } finally {
+    proto.endRun = endRun;
+    proto.trials = trials;
+  }
+  assert.deepEqual(queryDb<{ status: string }>(db, 'SELECT status FROM runs').map((x) => x.status), ['finished']);
 });
