@@ -2,22 +2,24 @@
 // curves, ranks the configs of its space not trained yet by predicted final training loss, and
 // checks the law by leave-one-out on the trained configs. The law's fitted parameters are never
 // shown (not identifiable from a few runs); its values are a shortlist to confirm by training.
-// Candidates: a grid's untried configs; for any other sampler, `--candidates` scrambled Sobol
-// points of the sweep's parameters (sobol.ts maps ranges and values lists alike).
+// Candidates: a grid's untried configs; a predict sweep's own candidates (method.candidates: its
+// grid, or its N Sobol points); for any other sampler, `--candidates` scrambled Sobol points of
+// the sweep's parameters (sobol.ts maps ranges and values lists alike).
 // `--prioritise`: on a grid sweep, the shortlist's waiting trials move to the front of the claims
 // (sweep/prioritise.ts); on any other sweep its waiting trials are not the predicted configs, so
-// it only advises (adding configs is the `predict` sampler's job) and changes nothing.
+// it only advises (adding configs is the `predict` sampler's job; on a predict sweep, what to do
+// instead) and changes nothing.
 
 import type { Argv } from 'yargs';
-import { TRAINING_LOSS, type MetricPoint } from '../core/trial.js';
+import { TRAINING_LOSS } from '../core/trial.js';
 import { UsageError, show } from '../core/errors.js';
 import { render, type TableFormat } from '../io/table.js';
 import type { Config, Sweep } from '../sweep/definition.js';
 import { methodOf } from '../sweep/samplers/index.js';
 import { configs, pickParams } from '../sweep/space.js';
 import {
-  curveProblem, fitLaw, lawCurveOf, leaveOneOut, lrCurveOf, minWindowFor, normaliserOf, predictFinal, prepareCurve,
-  windowsOf, type FitRun, type HeldOut, type LeaveOneOut, type LossPoint, type TrainedConfig,
+  configRuns, curveProblem, finalWindowOf, fitLaw, lawCurveOf, leaveOneOut, lossPoints, lrCurveOf, minWindowFor, normaliserOf, predictFinal, prepareCurve,
+  type HeldOut, type LeaveOneOut, type LossPoint, type TrainedConfig,
 } from '../predict/index.js';
 import { intFlag } from './flags.js';
 import { prioritiseConfigs, type Prioritised } from '../sweep/prioritise.js';
@@ -31,7 +33,7 @@ export function builder(y: Argv) {
     .positional('name', { type: 'string', demandOption: true, describe: 'The sweep name' })
     .option('metric', { type: 'string', nargs: 1, default: TRAINING_LOSS, describe: 'The metric that carries the training loss, reported many times a run (per step or per window)' })
     .option('top', { nargs: 1, coerce: intFlag('top', 1), default: 10, describe: 'How many untried configs to show' })
-    .option('candidates', { nargs: 1, coerce: intFlag('candidates', 1), default: 1024, describe: 'Sweeps other than grids: how many Sobol points of the space to predict' })
+    .option('candidates', { nargs: 1, coerce: intFlag('candidates', 1), default: 1024, describe: 'Sweeps other than grids and predict sweeps (which predict their own candidates): how many Sobol points of the space to predict' })
     .option('seed', { nargs: 1, coerce: intFlag('seed', 0), default: 0, describe: 'Seed of the fit\'s starts (the same seed, the same predictions)' })
     .option('prioritise', { type: 'boolean', default: false, describe: 'Grid sweeps: move the shown configs\' waiting trials to the front of the claims, best predicted first (other sweeps: advice only, nothing changes)' })
     .example('$0 predict charlm-grid --top 5', 'The five untried configs predicted best')
@@ -66,19 +68,17 @@ export interface PredictResult {
   advice: string | null;
 }
 
-/** A trial's training-loss points by step index; epoch e (from 1) ends at step e·(steps/epochs) − 1. */
-function lossPoints(points: readonly MetricPoint[], metric: string, steps: number): LossPoint[] {
-  const withMetric = points.filter((p) => p.values[metric] !== undefined);
-  const lastEpoch = Math.max(0, ...withMetric.map((p) => p.epoch ?? 0));
-  return withMetric.flatMap((p) => {
-    const step = p.step ?? (p.epoch !== null && lastEpoch > 0 ? Math.round((p.epoch * steps) / lastEpoch) - 1 : null);
-    return step === null ? [] : [{ step, loss: p.values[metric] }];
-  });
-}
-
+/**
+ * The configs to predict: a grid's; a predict sweep's own candidates (its grid, or its N Sobol
+ * points, as its sampler predicts them); for any other sweep `count` scrambled Sobol points.
+ */
 function candidateConfigs(definition: Sweep, steps: number, count: number): { source: 'grid' | 'sobol'; list: { config: Config; hash: string }[] } {
-  const grid = methodOf(definition.method).kind === 'grid';
-  const space: Sweep = grid ? { ...definition, trials: null } : { ...definition, method: { kind: 'sobol', scramble: true }, trials: count };
+  const method = methodOf(definition.method);
+  const own = method.kind === 'predict' ? method.candidates : null;
+  const grid = method.kind === 'grid' || own === 'grid';
+  const space: Sweep = grid
+    ? { ...definition, method: { kind: 'grid', order: 'listed' }, trials: null }
+    : { ...definition, method: { kind: 'sobol', scramble: true }, trials: typeof own === 'number' ? own : count };
   const list: { config: Config; hash: string }[] = [];
   for (const c of configs(space, steps)) if (!c.problem) list.push({ config: c.config, hash: c.hash });
   return { source: grid ? 'grid' : 'sobol', list };
@@ -113,20 +113,14 @@ export async function predict(o: { db: string; name: string; metric: string; top
       else byConfig.set(c.trial.configHash, [c]);
     }
     const trained: TrainedConfig[] = [...byConfig].map(([hash, group]) => {
-      const curve = prepareCurve(lrs.get(group[0].trial.id)!, maxLr);
-      const windows = group.map((g) => windowsOf(g.points, minWindow));
-      const aligned = windows.every((w) => w.length === windows[0].length && w.every((x, i) => x.start === windows[0][i].start && x.end === windows[0][i].end));
-      const runs: FitRun[] = aligned
-        ? [{ curve, windows: windows[0].map((w, i) => ({ ...w, loss: windows.reduce((s, ws) => s + ws[i].loss, 0) / windows.length })) }]
-        : windows.map((w) => ({ curve, windows: w }));
       const last = (ps: LossPoint[]) => ps[ps.length - 1];
       return {
-        key: hash, runs,
+        key: hash, runs: configRuns(prepareCurve(lrs.get(group[0].trial.id)!, maxLr), group.map((g) => g.points), minWindow),
         objective: sign * mean(group.map((g) => g.trial.objective as number)),
         finalLoss: mean(group.map((g) => last(g.points).loss)),
       };
     });
-    const window = median(usable.map((c) => { const n = c.points.length; return n > 1 ? c.points[n - 1].step - c.points[n - 2].step : c.points[0].step + 1; }));
+    const window = finalWindowOf(usable.map((c) => c.points));
     const fit = fitLaw(trained.flatMap((c) => c.runs), { seed: o.seed });
     const loo = trained.length >= 3 ? leaveOneOut(trained, fit, window, { seed: o.seed }) : null;
     const { source, list } = candidateConfigs(definition, steps, o.candidates);
@@ -138,9 +132,13 @@ export async function predict(o: { db: string; name: string; metric: string; top
     const order = predicted.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]).slice(0, o.top);
     let prioritised: Prioritised | null = null;
     let advice: string | null = null;
-    if (o.prioritise && source === 'grid') prioritised = await prioritiseConfigs(storage, sweep.id, order.map(([, i]) => untried[i].hash));
-    else if (o.prioritise) {
-      advice = `--prioritise: sweep ${o.name} samples with ${methodOf(definition.method).kind}, not a grid: its waiting trials are not these configs, so nothing was changed; ` +
+    const kind = methodOf(definition.method).kind;
+    if (o.prioritise && kind === 'grid') prioritised = await prioritiseConfigs(storage, sweep.id, order.map(([, i]) => untried[i].hash));
+    else if (o.prioritise && kind === 'predict') {
+      advice = `--prioritise: sweep ${o.name} samples with predict, which creates the configs its own law predicts best as results arrive (method.top_k, method.explore): ` +
+        'it has no waiting trials of these configs, so nothing was changed; to train more of them, give a larger top_k in a new sweep, or add their configs as a values grid in a sweep file';
+    } else if (o.prioritise) {
+      advice = `--prioritise: sweep ${o.name} samples with ${kind}, not a grid: its waiting trials are not these configs, so nothing was changed; ` +
         'to train the shortlist, add its configs as a values grid in a sweep file, or use method: {kind: predict}';
     }
     return {
@@ -158,7 +156,6 @@ export async function predict(o: { db: string; name: string; metric: string; top
 }
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 const fixed = (x: number) => Number(x.toFixed(4));
 
 export function present(r: PredictResult, format: TableFormat): Output {

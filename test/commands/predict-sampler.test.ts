@@ -97,6 +97,15 @@ test('run trains the anchors, then the shortlist, says how well the law did; bes
   assert.equal(queryDb<{ v: number }>(optuna, 'SELECT MIN(value) AS v FROM trial_values')[0].v, top);
   const [unranked] = queryDb<{ v: string }>(optuna, "SELECT value_json AS v FROM study_user_attributes WHERE key = 'lrsweep_unranked_anchors'");
   assert.deepEqual((JSON.parse(unranked.v) as { name: string; value: number }[]).map((a) => [a.name, a.value]), [['constant', 0.001]]);
+
+  // `lrsweep predict` on it predicts its own candidates (candidates: grid): the grid's 20 less the 5 trained inside it.
+  const predicted = runCli(['predict', 'law', '--db', db, '--prioritise', '--format', 'json'], { cwd: dir });
+  assert.equal(predicted.status, 0, predicted.stderr);
+  const out = JSON.parse(predicted.stdout) as { candidates: { source: string; count: number }; advice: string; prioritised: unknown };
+  assert.deepEqual(out.candidates, { source: 'grid', count: 15 });
+  assert.equal(out.prioritised, null);
+  assert.match(out.advice, /^--prioritise: sweep law samples with predict, which creates the configs its own law predicts best as results arrive \(method\.top_k, method\.explore\): it has no waiting trials of these configs, so nothing was changed; /);
+  assert.doesNotMatch(out.advice, /use method: \{kind: predict\}/);
 });
 
 test('a predict run killed with SIGKILL after its anchors resumes the shortlist: no anchor trained again, the same shortlist as an unbroken run', async () => {
