@@ -13,6 +13,7 @@ import { describePruner } from '../sweep/pruners/index.js';
 import type { PrunerSpec } from '../sweep/pruners/index.js';
 import { upgradeDefinition, type MethodSpec } from '../sweep/definition.js';
 import { rankedConfigs } from '../sweep/ranking.js';
+import { countTrials } from '../sweep/space.js';
 
 export const command = 'status [name]';
 export const describe = 'Trial counts per state, for every sweep or one';
@@ -57,6 +58,8 @@ export interface StatusResult {
   pruner?: string;
   /** An adaptive sampler's sweep: its trials by where they came from. */
   origins?: Record<TrialOrigin, number>;
+  /** An adaptive sampler's sweep: the trials it has not created yet (0: none is left to create, what its space gives is created). */
+  toCreate?: number;
 }
 
 async function runsOf(storage: Storage, sweepId: number): Promise<RunStatus[]> {
@@ -110,11 +113,16 @@ export async function status(o: { db: string; name?: string }): Promise<StatusRe
       sweeps: [await statusOf(storage, sweep)], runs: await runsOf(storage, sweep.id), queue: await queueOf(storage, sweep.id),
       ...(method === undefined ? {} : { sampler: describeMethod(method) }),
       ...(sweep.definition.pruner === undefined ? {} : { pruner: describePruner(sweep.definition.pruner as PrunerSpec) }),
-      ...(method !== undefined && isAdaptive({ method }) ? { origins: await originsOf(storage, sweep.id) } : {}),
+      ...(method !== undefined && isAdaptive({ method }) ? { origins: await originsOf(storage, sweep.id), toCreate: await toCreateOf(storage, sweep) } : {}),
     };
   } finally {
     await storage.close();
   }
+}
+
+/** An adaptive sweep's trials not created yet: what its sampler can create over the stored steps, less those it has. */
+async function toCreateOf(storage: Storage, sweep: SweepRecord): Promise<number> {
+  return Math.max(0, countTrials(upgradeDefinition(sweep.definition), sweep.steps) - totalOf(await storage.counts(sweep.id)));
 }
 
 /** How many of the sweep's trials came from each origin (read for adaptive sweeps, whose trials are few). */
@@ -127,10 +135,11 @@ async function originsOf(storage: Storage, sweepId: number): Promise<Record<Tria
 const COLUMNS = ['sweep', 'trials', ...TRIAL_STATES, 'best_config', 'metric', 'goal'];
 
 export function present(r: StatusResult, format: TableFormat): Output {
-  if (format === 'json') return { stdout: `${JSON.stringify(r.runs === null ? r.sweeps : { ...r.sweeps[0], sampler: r.sampler, ...(r.pruner ? { pruner: r.pruner } : {}), ...(r.origins ? { origins: r.origins } : {}), runs: r.runs, queue: r.queue }, null, 2)}\n` };
+  if (format === 'json') return { stdout: `${JSON.stringify(r.runs === null ? r.sweeps : { ...r.sweeps[0], sampler: r.sampler, ...(r.pruner ? { pruner: r.pruner } : {}), ...(r.origins ? { origins: r.origins, to_create: r.toCreate } : {}), runs: r.runs, queue: r.queue }, null, 2)}\n` };
   let text = render(r.sweeps.map((s) => ({ ...s, sweep: s.status === 'cancelled' ? `${s.sweep} (cancelled)` : s.sweep })), COLUMNS, format);
   if (format === 'table' && r.sampler !== undefined) {
-    const origins = r.origins ? `; trials by origin: ${TRIAL_ORIGINS.map((o) => `${r.origins![o]} ${o}`).join(', ')} (created as results arrive)` : '';
+    const created = r.toCreate === 0 ? 'all created' : 'created as results arrive';
+    const origins = r.origins ? `; trials by origin: ${TRIAL_ORIGINS.map((o) => `${r.origins![o]} ${o}`).join(', ')} (${created})` : '';
     text += `sampler: ${r.sampler}${origins}\n`;
   }
   if (format === 'table' && r.pruner !== undefined) text += `pruner: ${r.pruner} (trials a run or worker trains with --pruner are judged by that one instead)\n`;

@@ -134,7 +134,7 @@ export async function dryRun(file: string, onChecking?: CheckProgress, onChecked
     const anchors = anchorPlansOf(sweep, trainer.steps).map((a) => a.name);
     const first = suggestTrials(sweep, trainer.steps, [], Math.max(5, anchors.length)).filter((t) => t.repeat === 0)
       .map((t): Planned => ({ config: t.params as Planned['config'], hash: t.configHash, repeat: 0, seed: t.seed, origin: {} }));
-    return { sweep, trials: countTrials(sweep), configs: countConfigs(sweep), steps: trainer.steps, first, stats: { dropped: 0, leftovers: new Map() }, lints, data, adaptive: true, anchors };
+    return { sweep, trials: countTrials(sweep, trainer.steps), configs: countConfigs(sweep, trainer.steps), steps: trainer.steps, first, stats: { dropped: 0, leftovers: new Map() }, lints, data, adaptive: true, anchors };
   }
   const first: Planned[] = [];
   const hashes = new Set<string>();
@@ -194,7 +194,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const adaptive = isAdaptive(sweep);
     const prunedSteps = new Map<number, number>(); // pruned trials' last steps, read once (ask.ts)
     const curves = new Map<number, LossPoint[]>(); // complete trials' curves a sampler reads (ask.ts), read once
-    const notCreated = () => (adaptive ? Math.max(0, countTrials(sweep) - totalOf(counts)) : 0);
+    const notCreated = () => (adaptive ? Math.max(0, countTrials(sweep, loaded.trainer.steps) - totalOf(counts)) : 0);
     const toRun = counts.waiting + notCreated();
     let best = await bestTrialObjective(storage, record.id, sweep, loaded.trainer.steps);
     let done = 0;
@@ -275,7 +275,7 @@ async function runOnQueue(storage: Storage, item: ServedSweep, o: RunOptions,
     const enqueued = await enqueueWaiting(storage, queue, item.record.id, cohortSizeOf(item.loaded, item.sweep));
     const { began, backend, ...fields } = base;
     // An adaptive sampler's trials not created yet are to run too (this run or another worker asks for them).
-    const notCreated = (c: StateCounts) => (isAdaptive(item.sweep) ? Math.max(0, countTrials(item.sweep) - totalOf(c)) : 0);
+    const notCreated = (c: StateCounts) => (isAdaptive(item.sweep) ? Math.max(0, countTrials(item.sweep, item.loaded.trainer.steps) - totalOf(c)) : 0);
     if (o.enqueueOnly) {
       const counts = await storage.counts(item.record.id);
       return { ...fields, runId: -1, counts, ranThisRun: 0, stopped: false, seconds: (Date.now() - began) / 1000, enqueued, refused: null, toCreate: notCreated(counts) };

@@ -82,17 +82,22 @@ export function deriveCycles(config: Config, steps: number): { config: Config; l
   return { config: out, leftover: derived.leftover };
 }
 
-/** How many configs the sampler plans, before duplicates are dropped: an upper bound, computed without building them. */
-export function countConfigs(sweep: Sweep): number {
+/**
+ * How many configs the sampler plans, before duplicates are dropped: an upper bound, computed
+ * without building them. With the trainer's `steps`, an adaptive sampler that can count what its
+ * space gives (the predict sampler: its distinct anchors and untried candidates) counts exactly that.
+ */
+export function countConfigs(sweep: Sweep, steps?: number): number {
   // An adaptive sampler creates its configs (`trials`, or as it counts them) as results arrive (ask.ts), none planned.
-  return isAdaptive(sweep) ? adaptiveConfigs(sweep) : staticSampler(sweep).count();
+  if (!isAdaptive(sweep)) return staticSampler(sweep).count();
+  return adaptiveConfigs(sweep, steps === undefined ? undefined : { steps, build: (values) => configOfValues(sweep, steps, values) });
 }
 
-/** How many trials the sweep will have at most: configs x repeats, capped by budget.max_trials. */
-export function countTrials(sweep: Sweep): number {
+/** How many trials the sweep will have at most: configs x repeats, capped by budget.max_trials (`steps`: as countConfigs). */
+export function countTrials(sweep: Sweep, steps?: number): number {
   const cap = sweep.budget.max_trials;
   // An adaptive sampler creates a config's repeats together (ask.ts configsLeft): whole configs only.
-  if (isAdaptive(sweep)) return (cap === null ? countConfigs(sweep) : Math.min(countConfigs(sweep), Math.floor(cap / sweep.repeats))) * sweep.repeats;
+  if (isAdaptive(sweep)) return (cap === null ? countConfigs(sweep, steps) : Math.min(countConfigs(sweep, steps), Math.floor(cap / sweep.repeats))) * sweep.repeats;
   const n = countConfigs(sweep) * sweep.repeats;
   return cap === null ? n : Math.min(n, cap);
 }

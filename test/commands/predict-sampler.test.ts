@@ -240,3 +240,29 @@ test('a run whose predict summary cannot be made (the store fails after the run 
   }
   assert.deepEqual(queryDb<{ status: string }>(db, 'SELECT status FROM runs').map((x) => x.status), ['finished']);
 });
+
+test('a predict sweep whose space gives fewer configs than it plans (a 2-config grid, one of them an anchor) counts what it can give: done once they are trained', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lrsweep-predict-sampler-'));
+  const file = join(dir, 'small.yaml');
+  writeFileSync(file, `name: small
+schedule: { kind: cawr, max_lr: 0.01, min_lr: 0.0001, first_cycle_steps: 100 }
+parameters:
+  gamma: { values: [1, 0.7] }
+method: { kind: predict }
+objective: { metric: train_loss, goal: minimize }
+trainer: { kind: module, path: ${JSON.stringify(LAW_TRAINER)} }
+`);
+  const db = join(dir, 'lrsweep.db');
+  // 3 anchors (the restarts one is the grid's gamma 0.7) and the one candidate left, not 3 + top_k 5.
+  const dry = runCli(['run', file, '--db', db, '--dry-run'], { cwd: dir });
+  assert.match(dry.stdout, /^small: 4 configs x 1 repeats = 4 trials/);
+  const first = await runSweep({ file, db, workers: 1 });
+  assert.equal(first.counts.complete, 4);
+  assert.deepEqual(rowsOf(db).map((t) => t.origin), ['anchor', 'anchor', 'anchor', 'model']);
+  const totals: number[] = [];
+  const again = await runSweep({ file, db, workers: 1, onProgress: (p) => totals.push(p.total) });
+  assert.equal(again.ranThisRun, 0);
+  assert.deepEqual([...new Set(totals)], [4], 'nothing left to create: the sweep is done');
+  const status = runCli(['status', 'small', '--db', db], { cwd: dir });
+  assert.match(status.stdout, /trials by origin: 0 plan, 0 startup, 1 model, 3 anchor \(all created\)\n/);
+});

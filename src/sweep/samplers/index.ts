@@ -32,7 +32,7 @@
 // `method` through this table: names, options, defaults and messages come from the entries.
 
 import type { MethodName, MethodSpec, Sweep } from '../definition.js';
-import type { Method, Sampler, SamplerEntry, StaticSampler } from './sampler.js';
+import type { AskContext, Method, Sampler, SamplerEntry, StaticSampler } from './sampler.js';
 import { grid } from './grid.js';
 import { random } from './random.js';
 import { canonicalJson } from '../hash.js';
@@ -98,10 +98,10 @@ export function isAdaptive(sweep: Pick<Sweep, 'method'>): boolean {
   return samplerEntry(methodOf(sweep.method).kind).adaptive === true;
 }
 
-/** How many configs an adaptive sweep creates (before budget.max_trials): `trials`, unless its sampler counts otherwise. */
-export function adaptiveConfigs(sweep: Sweep): number {
+/** How many configs an adaptive sweep creates (before budget.max_trials): `trials`, unless its sampler counts otherwise (exactly, given an ask's context). */
+export function adaptiveConfigs(sweep: Sweep, context?: AskContext): number {
   const method = methodOf(sweep.method);
-  return samplerEntry(method.kind).configs?.(sweep, method) ?? sweep.trials ?? 0;
+  return samplerEntry(method.kind).configs?.(sweep, method, context) ?? sweep.trials ?? 0;
 }
 
 /** The anchors an adaptive sweep's sampler plans from the file (the predict sampler's), or none. */

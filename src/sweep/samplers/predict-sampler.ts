@@ -406,6 +406,25 @@ export function predictState(sweep: Sweep, method: Method, history: readonly Obs
   return { stage: 'shortlist', anchors, candidates: pool, ranked, failure, picks, origin: 'model', waiting };
 }
 
+/** Counts kept per sweep object and steps (a run asks for its count on every progress line). */
+const REACHABLE = new WeakMap<Sweep, Map<number, number>>();
+
+/**
+ * The configs the sweep can create: its distinct anchors, and of the candidates that are not
+ * anchors at most top_k + explore (the shortlist picks from them, and never one twice). A grid
+ * smaller than the shortlist, or anchors that are candidates, make it less than the planned count.
+ */
+function reachable(sweep: Sweep, method: Method, context: AskContext): number {
+  const kept = REACHABLE.get(sweep)?.get(context.steps);
+  if (kept !== undefined) return kept;
+  const anchors = new Set(anchorsOf(sweep, method, context).map((a) => a.hash));
+  const pool = candidateList(sweep, method, context).filter((c) => !anchors.has(c.hash)).length;
+  const n = anchors.size + Math.min(pool, (method.top_k as number) + (method.explore as number));
+  if (!REACHABLE.has(sweep)) REACHABLE.set(sweep, new Map());
+  REACHABLE.get(sweep)!.set(context.steps, n);
+  return n;
+}
+
 export const predict: SamplerEntry = {
   name: 'predict',
   summary: 'train anchor runs, fit a schedule-aware loss law to their curves, train the configs it predicts best',
@@ -435,7 +454,7 @@ export const predict: SamplerEntry = {
     });
     return out;
   },
-  configs: (sweep, method) => Math.min(sweep.trials ?? Infinity, (method.anchors as unknown[]).length + (method.top_k as number) + (method.explore as number)),
+  configs: (sweep, method, context) => Math.min(sweep.trials ?? Infinity, context ? reachable(sweep, method, context) : (method.anchors as unknown[]).length + (method.top_k as number) + (method.explore as number)),
   anchors: (sweep, method, steps) => anchorPlans(sweep, method, steps),
   curveMetric: (method) => ({ path: 'method.metric', metric: method.metric as string }),
   create(sweep, method) {

@@ -98,8 +98,12 @@ export interface SamplerEntry {
   check?(sweep: Sweep, method: Method): { path: string; message: string }[];
   /** The metric whose curves the sampler reads (AdaptiveSampler.curves), with its key path: the file check requires one the trainer declares. */
   curveMetric?(method: Method): { path: string; metric: string };
-  /** An adaptive sampler's number of configs when not simply `trials` (the predict sampler: its anchors and shortlist, capped by `trials`). */
-  configs?(sweep: Sweep, method: Method): number;
+  /**
+   * An adaptive sampler's number of configs when not simply `trials` (the predict sampler: its
+   * anchors and shortlist, capped by `trials`). With an ask's context, what the space can give: a
+   * sweep that has created that many has nothing left to create (the same for the same sweep and steps).
+   */
+  configs?(sweep: Sweep, method: Method, context?: AskContext): number;
   /**
    * Configs the sampler plans from the file and suggests first with origin anchor, as values for
    * AskContext.build, each with its name and the key path it comes from (for messages). A
