@@ -54,8 +54,9 @@
 //   candidates in the file's plain order instead (fallback: the grid's listed order, or the Sobol
 //   points' order; origin startup, no model chose them). `run` prints the reason in one line.
 // `trials`, when given, caps the configs created (anchors first); without it the sweep creates
-// anchors + top_k + explore configs. Only trained trials are ranked: the law's values are off by
-// 0.02–0.05 nats on the issue's evidence, a shortlist to confirm by training, never a result.
+// anchors + top_k + explore configs, or what the space gives when that is less (reachable():
+// a sweep that created them all is done). Only trained trials are ranked: the law's values are
+// off by 0.02–0.05 nats on the issue's evidence, a shortlist to confirm by training, never a result.
 //
 // Determinism: the anchors come from the file; the fit's seed is the sweep's seed; the candidate
 // list, the order and the exploration picks depend only on the file and the stored points of the
