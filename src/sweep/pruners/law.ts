@@ -41,13 +41,14 @@
 //
 // Pure and cheap: the fit and its check are a function of the fitted trials alone (their
 // numbers, configs and points), cached on a digest of them (the history's identity); a decision
-// then costs one pass over the trial's schedule.
+// then costs one pass over the trial's schedule. The fit's work is capped (fitWork, below: fewer
+// starts and held-out iterations for many long trials), since it blocks the thread that asks.
 
 import { createHash } from 'node:crypto';
 import { rules } from '../../core/rules.js';
 import { TRAINING_LOSS } from '../../core/trial.js';
 import {
-  curveProblem, fitLaw, FitError, FIT_FROM, leaveOneOut, meanResidual, minWindowFor, normaliserOf, predictFinal, prepareCurve, windowsOf,
+  curveProblem, fitLaw, FitError, FIT_DEFAULTS, FIT_FROM, leaveOneOut, meanResidual, minWindowFor, normaliserOf, predictFinal, prepareCurve, windowsOf,
   type FitRun, type LawCurve, type LawParams, type LossPoint, type TrainedConfig,
 } from '../../predict/index.js';
 import { shown, type PrunerEntry, type StepValue, type TrialSchedule, type TrialView } from './pruner.js';
@@ -70,6 +71,27 @@ const CACHE_SIZE = 8;
 
 /** Held-out fits start at the full fit: they need few iterations. */
 const HELD_OUT_ITERATIONS = 100;
+
+// The fit's work is bounded: it runs on the thread that answers the prune check (a worker's, whose
+// heartbeat waits for it), and an iteration costs about the fitted trials' steps together. The full
+// fit takes FIT_DEFAULTS.starts starts up to FIT_RUN_STEPS run-steps (trials x steps) and fewer
+// beyond (at least 1; the first starts of the same seeded sequence); the held-out fits take
+// HELD_OUT_ITERATIONS up to HELD_OUT_RUN_STEPS and proportionally fewer beyond (at least 20).
+// Measured on the recorded char-LM grid (2,000 steps), fit_trials 20 (11 configs), on 2 cores
+// shared with other work (load 3): 6 starts took 13.6 s and the held-out fits 2.8 s (18 s for the
+// first decision); with the cap, 2 starts, 5.4 s + 2.5 s, and the same fit there (objective and
+// leave-one-out error equal to 6 starts': the data-derived start 0 found it).
+const FIT_RUN_STEPS = 80_000;
+const HELD_OUT_RUN_STEPS = 40_000;
+
+/** The fit's starts and held-out iterations for this many trials of this many steps (the cap above). */
+export function fitWork(trials: number, steps: number): { starts: number; heldOutIterations: number } {
+  const work = trials * steps;
+  return {
+    starts: Math.max(1, Math.min(FIT_DEFAULTS.starts, Math.floor(FIT_RUN_STEPS / work))),
+    heldOutIterations: Math.max(20, Math.min(HELD_OUT_ITERATIONS, Math.floor((HELD_OUT_ITERATIONS * HELD_OUT_RUN_STEPS) / work))),
+  };
+}
 
 /** Points as the law's loss points: steps done s -> step index s − 1. */
 const lossOf = (points: readonly StepValue[]): LossPoint[] => points.map((p) => ({ step: p.step - 1, loss: p.value }));
@@ -126,8 +148,9 @@ function fit(fitted: readonly Usable[], steps: number, seed: number): Fitted {
     return n > 1 ? u.loss[n - 1].step - u.loss[n - 2].step : u.loss[0].step + 1;
   })));
   try {
-    const full = fitLaw(trained.flatMap((c) => c.runs), { seed });
-    const loo = leaveOneOut(trained, full, window, { seed, maxIterations: HELD_OUT_ITERATIONS });
+    const work = fitWork(fitted.length, steps);
+    const full = fitLaw(trained.flatMap((c) => c.runs), { seed, starts: work.starts });
+    const loo = leaveOneOut(trained, full, window, { seed, maxIterations: work.heldOutIterations });
     if (!Number.isFinite(loo.meanAbsError)) return { ok: false, why: 'no config could be held out' };
     return { ok: true, params: full.params, maxLr, looError: loo.meanAbsError, window, trials: fitted.length, finals: new Map() };
   } catch (e) {

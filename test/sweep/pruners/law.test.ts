@@ -13,7 +13,7 @@ import lawTrainer, { MAX_LR, STEPS } from '../../predict/law-trainer.js';
 import type { Config } from '../../../src/sweep/definition.js';
 import { checkSweep, SweepFileError } from '../../../src/sweep/file.js';
 import { canonicalPruner, judge, prunerOf, type TrialView } from '../../../src/sweep/pruners/index.js';
-import { fittedCount } from '../../../src/sweep/pruners/law.js';
+import { fittedCount, fitWork } from '../../../src/sweep/pruners/law.js';
 import { readingsOf, timelineOf } from '../../../src/sweep/pruners/readings.js';
 import { prunerFlag } from '../../../src/sweep/pruners/spec.js';
 import { replay, type RecordedTrial } from '../../../src/sweep/replay.js';
@@ -110,6 +110,15 @@ test('law judges its metric (train_loss by default), not the objective: in repla
 test('the law is fitted on startup_trials x 2^j complete trials, at most fit_trials', () => {
   assert.deepEqual([5, 9, 10, 19, 20, 39, 40, 100].map((n) => fittedCount(n, 5, 20)), [5, 5, 10, 10, 20, 20, 20, 20]);
   assert.deepEqual([3, 6, 12, 13].map((n) => fittedCount(n, 3, 12)), [3, 6, 12, 12]);
+});
+
+test('the fit\'s work is capped for many long trials (it blocks the thread that asks): fewer starts, then fewer held-out iterations', () => {
+  assert.deepEqual(fitWork(5, 600), { starts: 6, heldOutIterations: 100 }, 'small histories: the fit as fitLaw does it');
+  assert.deepEqual(fitWork(6, 2000), { starts: 6, heldOutIterations: 100 });
+  assert.deepEqual(fitWork(10, 2000), { starts: 4, heldOutIterations: 100 });
+  assert.deepEqual(fitWork(20, 2000), { starts: 2, heldOutIterations: 100 }, 'the char-LM grid at fit_trials 20');
+  assert.deepEqual(fitWork(20, 10_000), { starts: 1, heldOutIterations: 20 });
+  assert.deepEqual(fitWork(1000, 100_000), { starts: 1, heldOutIterations: 20 });
 });
 
 test('law: its keys are checked with one line naming the key, the rule and the value; it judges at steps unless told; its metric is one the trainer declares, not a maximized objective', async () => {
