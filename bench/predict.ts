@@ -234,7 +234,7 @@ function replayLaw(rec: Recording, target: boolean, shuffle: number | null): voi
   console.log(`pruners replayed on the grid's ${trials.length} train_loss curves in ${shuffle === null ? 'the listed order' : `a shuffled order (seed ${shuffle})`} (1 worker; regret in the objective, val_loss):`);
   for (const spec of specs) {
     const started = performance.now();
-    const r = replay(trials, prunerOf(prunerFlag(spec, rec.steps, '--pruner', 'minimize')!), { workers: 1, steps: rec.steps, goal: 'minimize' });
+    const r = replay(trials, prunerOf(prunerFlag(spec, rec.steps, '--pruner', { goal: 'minimize', metric: 'train_loss', metrics: null })!), { workers: 1, steps: rec.steps, goal: 'minimize', metric: 'train_loss' });
     const seconds = (performance.now() - started) / 1000;
     const used = 1 - r.saved;
     const met = r.regretInSpread !== null && r.regretInSpread <= 1 && used <= 0.25;

@@ -7,7 +7,7 @@ import { render, type TableFormat } from '../io/table.js';
 import type { MetricPoint } from '../core/trial.js';
 import type { Sweep } from '../sweep/definition.js';
 import { objectivePoints, Timelines } from '../sweep/pruners/check.js';
-import { describePruner, prunerOf } from '../sweep/pruners/index.js';
+import { describePruner, judgedMetric, prunerOf } from '../sweep/pruners/index.js';
 import { prunerFlag } from '../sweep/pruners/spec.js';
 import { replay, type RecordedTrial, type ReplayResult } from '../sweep/replay.js';
 import { stepsAt, type TrialSteps } from '../sweep/progress.js';
@@ -59,7 +59,7 @@ export function storedSteps(definition: Sweep, steps: number): TrialSteps {
 export async function replaySweep(o: { db: string; name: string; pruners: string[]; workers?: number }): Promise<ReplayReport> {
   return withSweep(o.db, o.name, async ({ storage, sweep, definition }) => {
     const specs = o.pruners.map((text) => {
-      const spec = prunerFlag(text, sweep.steps, '--pruner', sweep.goal);
+      const spec = prunerFlag(text, sweep.steps, '--pruner', { goal: sweep.goal, metric: sweep.metric, metrics: null });
       if (spec === null) throw new UsageError('--pruner: none replays nothing; give a pruner, e.g. median');
       return spec;
     });
@@ -67,6 +67,8 @@ export async function replaySweep(o: { db: string; name: string; pruners: string
     const trials = await storage.trials(sweep.id);
     const usable = trials.filter((t) => t.state === 'complete' || t.state === 'diverged');
     const timelines = new Timelines(sweep.steps);
+    // Metrics a pruner judges besides the objective (law's `metric`): their points are read too.
+    const others = [...new Set(specs.map((spec) => judgedMetric(prunerOf(spec), sweep).metric))].filter((m) => m !== sweep.metric);
     const recorded: RecordedTrial[] = [];
     for (let i = 0; i < usable.length; i += PAGE) {
       const page = usable.slice(i, i + PAGE);
@@ -79,14 +81,20 @@ export async function replaySweep(o: { db: string; name: string; pruners: string
         recorded.push({
           number: t.number, configHash: t.configHash, points: objectivePoints(raw, sweep.metric, steps, 1), timeline: timelines.of(t),
           state: t.state === 'complete' ? 'complete' : 'other', final: t.state === 'complete' ? t.objective : null,
+          ...(others.length > 0 ? { series: Object.fromEntries(others.map((m) => [m, objectivePoints(raw, m, steps, 1)])) } : {}),
         });
+      }
+    }
+    for (const m of others) {
+      if (recorded.length > 0 && !recorded.some((t) => t.series![m].length > 0)) {
+        throw new UsageError(`--pruner metric: sweep ${sweep.name} has no points of ${JSON.stringify(m)} to judge (its objective is ${sweep.metric}); give metric=NAME, a metric its trials report`);
       }
     }
     const workers = o.workers ?? 1;
     const rows = specs.map((spec) => {
       const pruner = prunerOf(spec);
       const { kind, at: _at, ...rest } = spec;
-      return { pruner: describePruner({ kind, at: pruner.at, ...rest }), result: replay(recorded, pruner, { workers, steps: sweep.steps, goal: sweep.goal }) };
+      return { pruner: describePruner({ kind, at: pruner.at, ...rest }), result: replay(recorded, pruner, { workers, steps: sweep.steps, goal: sweep.goal, metric: sweep.metric }) };
     });
     return { sweep: sweep.name, metric: sweep.metric, trials: recorded.length, leftOut: trials.length - recorded.length, workers, rows };
   });

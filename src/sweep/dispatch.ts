@@ -286,12 +286,16 @@ export class Dispatcher {
     if (divergence) {
       this.finish(m, { trialId: m.trial.id, state: 'diverged', objective: null, durationMs: this.elapsed(unit), note: divergence });
       this.stopIfAllFinal(unit, 'every member diverged');
-    } else if (this.c.prune && value !== undefined && point.step !== null && m.trial.origin !== 'anchor') {
+    } else if (this.c.prune && point.step !== null && m.trial.origin !== 'anchor') {
       // An anchor (the predict sampler's) is never pruned: the law is fitted to its whole curve.
-      const last = m.curve.at(-1);
-      if (last && last.step === point.step) last.value = value;
-      else m.curve.push({ step: point.step, value });
-      this.check(unit, index, m);
+      // The check is asked on the points of the metric it judges (the objective's unless it says).
+      const judged = point.values[this.c.prune.metric ?? metric];
+      if (judged !== undefined && Number.isFinite(judged)) {
+        const last = m.curve.at(-1);
+        if (last && last.step === point.step) last.value = judged;
+        else m.curve.push({ step: point.step, value: judged });
+        this.check(unit, index, m);
+      }
     }
     this.queued(1);
   }

@@ -94,7 +94,7 @@ export async function checkSweep(raw: unknown, file = 'sweep', onProgress?: Chec
   const budget = readBudget(problems, raw.budget, trainer);
   const constraints = readConstraints(problems, raw.constraints);
   const lint = readLint(problems, raw.lint);
-  const pruner = readPruner(problems, raw.pruner, trainer?.steps ?? null, 'pruner', objective.goal);
+  const pruner = readPruner(problems, raw.pruner, trainer?.steps ?? null, 'pruner', { goal: objective.goal, metric: objective.metric, metrics: trainer?.metrics ?? null });
   const placed = pruner !== null && trainer !== null ? canPlacePoints({ trainer }) : true;
   if (placed !== true) problems.add('pruner', `needs a trainer whose points carry their training step: ${placed}`, undefined, false);
   if (!problems.empty || trainer === null) throw new SweepFileError(file, problems.list);

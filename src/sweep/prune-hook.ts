@@ -21,14 +21,19 @@ import type { Sweep } from './definition.js';
 import type { TrialSteps } from './progress.js';
 import type { LoadedSweep } from './file.js';
 
-/** One objective point of a trial, placed at its training step. */
+/** One point of a trial's judged metric (the objective's unless PruneCheck.metric says), placed at its training step. */
 export interface PlacedPoint {
   step: number;
   value: number;
 }
 
-/** Asked on each live point of a trial: a reason to stop it as pruned, or null to let it go on. */
-export type PruneCheck = (trial: TrialRecord, points: readonly PlacedPoint[]) => Promise<string | null> | string | null;
+/**
+ * Asked on each live point of a trial: a reason to stop it as pruned, or null to let it go on.
+ * `metric`: the metric whose points it is asked on and handed (a pruner that judges its own, the
+ * law's training loss); absent: the objective's. Everything the rules above say of the objective's
+ * points then holds of that metric's (the pruned trial still records the objective's last value).
+ */
+export type PruneCheck = ((trial: TrialRecord, points: readonly PlacedPoint[]) => Promise<string | null> | string | null) & { metric?: string };
 
 /** What a run (or a worker's session) knows of a sweep when it builds its prune check. */
 export interface PruneContext {

@@ -2,7 +2,8 @@
 // they would have cost before anyone trusts one. Trials start in number order on N simulated
 // workers (a worker takes the next trial the moment its last one ends, completed or stopped);
 // time is counted in training steps, so a trial's point at step p arrives p steps after it
-// started. At each point, the pruner is asked exactly as the live check asks it (pruners/
+// started. At each point of the metric the pruner judges (the objective's, or law's `metric`:
+// RecordedTrial.series), the pruner is asked exactly as the live check asks it (pruners/
 // judge(), the same readings): the other trials as they stood at that moment (their points so
 // far; complete once their last point arrived; pruned once stopped). Pure: nothing is read or
 // written here (commands/replay.ts reads the sweep).
@@ -20,7 +21,7 @@
 //   1 (after the sweep ends the best stays); before the first completion it counts the worst final
 //   objective of the recording. Lower is better for minimize, higher for maximize.
 
-import { judge, type Pruner } from './pruners/index.js';
+import { judge, judgedMetric, type Pruner } from './pruners/index.js';
 import type { StepValue, TrialSchedule, TrialView } from './pruners/pruner.js';
 import { readingsOf, type Timeline } from './pruners/readings.js';
 
@@ -30,6 +31,8 @@ export interface RecordedTrial {
   configHash: string;
   /** Its objective's points in step order (steps done), as recorded (not oriented). */
   points: StepValue[];
+  /** Other metrics' points, likewise, for a pruner that judges a metric of its own (law's `metric`): by metric name. */
+  series?: Readonly<Record<string, StepValue[]>>;
   timeline: Timeline;
   /** complete: ran to its end and has a final objective; other (diverged): never ranked, replayed to its last point. */
   state: 'complete' | 'other';
@@ -42,6 +45,12 @@ export interface ReplayOptions {
   /** The trainer's steps per trial. */
   steps: number;
   goal: 'minimize' | 'maximize';
+  /**
+   * The objective's metric, the one RecordedTrial.points hold. A pruner that judges another
+   * (judgedMetric) is handed RecordedTrial.series[its metric] (none: the trial is never judged).
+   * Absent: points are what every pruner judges (recordings of one metric).
+   */
+  metric?: string;
 }
 
 export interface ReplayResult {
@@ -69,8 +78,17 @@ interface Prepared {
   length: number;
 }
 
-function prepare(t: RecordedTrial, pruner: Pruner, sign: 1 | -1, steps: number): Prepared {
-  const oriented = t.points.map((p) => ({ step: p.step, value: sign * p.value }));
+/** The metric the pruner judges (undefined: RecordedTrial.points, whatever they hold) and its orientation. */
+function judging(pruner: Pruner, o: ReplayOptions): { metric: string | undefined; sign: 1 | -1 } {
+  return o.metric === undefined ? { metric: undefined, sign: o.goal === 'maximize' ? -1 : 1 } : judgedMetric(pruner, { metric: o.metric, goal: o.goal });
+}
+
+function prepare(t: RecordedTrial, pruner: Pruner, o: ReplayOptions, { metric, sign }: ReturnType<typeof judging>): Prepared {
+  const steps = o.steps;
+  const objective = t.points.length ? t.points[t.points.length - 1].step : 0;
+  // The judged metric's points within the trial's recorded length (the objective's: what measure() counts).
+  const judged = metric === undefined || metric === o.metric ? t.points : (t.series?.[metric] ?? []).filter((p) => t.state === 'complete' || p.step <= objective);
+  const oriented = judged.map((p) => ({ step: p.step, value: sign * p.value }));
   const readings = readingsOf(oriented, t.timeline, pruner.at);
   const confirmedAt: number[] = [];
   let j = 0;
@@ -78,7 +96,7 @@ function prepare(t: RecordedTrial, pruner: Pruner, sign: 1 | -1, steps: number):
     while (oriented[j].step !== r.step) j++;
     confirmedAt.push(pruner.at === 'steps' || t.timeline.endFrom(r.step) === r.step ? r.step : oriented[j + 1].step);
   }
-  const last = oriented.length ? oriented[oriented.length - 1].step : 0;
+  const last = Math.max(objective, oriented.length ? oriented[oriented.length - 1].step : 0);
   return { t, oriented, readings, confirmedAt, length: t.state === 'complete' ? Math.max(last, steps) : last };
 }
 
@@ -100,8 +118,9 @@ function argBest(m: Map<string, number>, sign: 1 | -1): string | null {
 
 /** Replays one pruner over recorded trials (number order). */
 export function replay(recorded: readonly RecordedTrial[], pruner: Pruner, o: ReplayOptions): ReplayResult {
-  const sign: 1 | -1 = o.goal === 'maximize' ? -1 : 1;
-  const trials = [...recorded].sort((a, b) => a.number - b.number).map((t) => prepare(t, pruner, sign, o.steps));
+  const judged = judging(pruner, o);
+  const sign = judged.sign;
+  const trials = [...recorded].sort((a, b) => a.number - b.number).map((t) => prepare(t, pruner, o, judged));
   const n = trials.length;
   const start = new Array<number>(n).fill(Infinity);
   const end = new Array<number>(n).fill(Infinity);

@@ -5,16 +5,17 @@
 // A storage failure (disk full, database gone) ends the run cleanly: trials in flight are marked
 // interrupted where the database still accepts it, and the error propagates as one line.
 
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { UsageError } from '../core/errors.js';
 import { totalOf, type StateCounts } from '../core/trial.js';
 import { yieldToEvents } from '../core/yield.js';
 import { defaultWorkers } from '../pool/pool.js';
-import { openStorage } from '../storage/open.js';
+import { localPath, openStorage } from '../storage/open.js';
 import type { Storage } from '../storage/types.js';
 import { checkBackend, type Backend } from '../train/backend.js';
 import { checkCommandHost } from '../train/command/index.js';
-import type { Sweep } from './definition.js';
+import { trainerLegacyPath, type Sweep } from './definition.js';
 import { Dispatcher } from './dispatch.js';
 import type { Reached } from './progress.js';
 import { newTally, type RunTally } from './tally.js';
@@ -160,6 +161,14 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
   if (runner.kind === 'pool') checkBackend(backend);
   else checkCommandHost(runner.options);
   const workers = o.workers ?? loaded.sweep.budget.workers ?? defaultWorkers();
+  // --backend against the engine, before the store is opened (opening creates a new SQLite file)
+  // wherever the file's engine is the sweep's: the file names it, or there is no store yet whose
+  // older sweep registerSweep would read a silent file's engine from (as tfjs; checked there).
+  const db = localPath(o.db);
+  if (loaded.written.has(trainerLegacyPath('engine')) || (db !== null && db !== ':memory:' && !existsSync(db))) {
+    const problem = backendProblem(loaded.sweep.trainer, o.backend);
+    if (problem) throw new UsageError(problem);
+  }
 
   const storage = await openStorage(o.db, 'write');
   let training: Training | null = null;

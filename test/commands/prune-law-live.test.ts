@@ -16,7 +16,7 @@ const PRUNER = 'law:startup_trials=4';
 test('a live law pruner on one worker stops the trials replay says it would, with the same reasons', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lrsweep-prune-law-'));
   const trainer = fileURLToPath(new URL('../fixtures/trainers/law-slow.ts', import.meta.url));
-  writeFileSync(join(dir, 'sweep.yaml'), `
+  const sweep = `
 name: law-live
 schedule: { kind: cawr, min_lr: 0.0001 }
 parameters:
@@ -25,7 +25,8 @@ parameters:
 objective: { metric: train_loss, goal: minimize }
 trainer: { kind: module, path: ${JSON.stringify(trainer)}, options: { seconds: 0.03 } }
 lint: { ignore: [ends-mid-cycle] }
-`);
+`;
+  writeFileSync(join(dir, 'sweep.yaml'), sweep);
   const full = runCli(['run', 'sweep.yaml', '--workers', '1', '--db', 'full.db'], { cwd: dir });
   assert.equal(full.status, 0, full.stderr);
   const replay = runCli(['replay', 'law-live', '--db', 'full.db', '--pruner', PRUNER, '--format', 'json'], { cwd: dir });
@@ -35,6 +36,13 @@ lint: { ignore: [ends-mid-cycle] }
 
   const live = runCli(['run', 'sweep.yaml', '--workers', '1', '--db', 'live.db', '--pruner', PRUNER], { cwd: dir });
   assert.equal(live.status, 0, live.stderr);
-  const pruned = queryDb<{ number: number; error: string }>(join(dir, 'live.db'), "SELECT number, error FROM trials WHERE state = 'pruned' ORDER BY number");
-  assert.deepEqual(pruned.map((t) => [t.number, t.error]), expected);
+  const prunedIn = (db: string) => queryDb<{ number: number; error: string }>(join(dir, db), "SELECT number, error FROM trials WHERE state = 'pruned' ORDER BY number").map((t) => [t.number, t.error]);
+  assert.deepEqual(prunedIn('live.db'), expected);
+
+  // The objective another metric (val_loss, which ranks the trials the other way round): the law
+  // still judges train_loss (its metric's default), live as in replay, and stops the same trials.
+  writeFileSync(join(dir, 'val.yaml'), sweep.replace('name: law-live', 'name: law-val').replace('metric: train_loss', 'metric: val_loss'));
+  const val = runCli(['run', 'val.yaml', '--workers', '1', '--db', 'val.db', '--pruner', PRUNER], { cwd: dir });
+  assert.equal(val.status, 0, val.stderr);
+  assert.deepEqual(prunedIn('val.db'), expected);
 });

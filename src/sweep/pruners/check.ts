@@ -1,7 +1,7 @@
 // The live check: builds the dispatcher's prune check from a sweep's pruner and its stored history
 // (a PruneCheckFactory, sweep/prune-hook.ts: a run or a worker's session calls it when it opens a
 // sweep). The dispatcher calls the check with each point of the
-// objective a trial reports (its points so far, in step order, each at the index of the last
+// metric its pruner judges (the objective, or law's `metric`: PruneCheck.metric) a trial reports (its points so far, in step order, each at the index of the last
 // optimizer step before it, from 0: here counted as steps done, that index + 1, as progress.ts
 // counts stored points). Only a point that confirms a reading
 // (readings.ts) is judged; every other point is answered at once without touching storage. At a
@@ -17,16 +17,17 @@ import { FINAL_STATES, type MetricPoint } from '../../core/trial.js';
 import type { Storage, TrialRecord } from '../../storage/types.js';
 import type { Config, Sweep } from '../definition.js';
 import { stepsAt, type TrialSteps } from '../progress.js';
-import { judge, prunerOf, type Pruner } from './index.js';
+import { judge, judgedMetric, prunerOf, type Pruner } from './index.js';
 import { prunerFlag } from './spec.js';
 import { UsageError } from '../../core/errors.js';
 import { canPlacePoints } from '../points-steps.js';
-import type { StepValue, TrialView } from './pruner.js';
+import type { StepValue, SweepFacts, TrialView } from './pruner.js';
 import { freshOf, readingsOf, timelineOf, FLAT, type Timeline } from './readings.js';
 import type { PruneCheck, PruneCheckFactory, PruneContext } from '../prune-hook.js';
+import type { LoadedSweep } from '../file.js';
 
 
-/** The objective's points of stored points, in step order, as steps done (points without a step or a finite value left out). */
+/** One metric's points of stored points (the objective's, or the one a pruner judges), in step order, as steps done (points without a step or a finite value left out). */
 export function objectivePoints(points: readonly MetricPoint[], metric: string, steps: TrialSteps, sign: 1 | -1): StepValue[] {
   const out: StepValue[] = [];
   for (const p of points) {
@@ -83,7 +84,7 @@ export function prunerFactory(flag: string | undefined): PruneCheckFactory {
   // and its points must be placed at steps.
   if (flag !== undefined) {
     factory.validate = (loaded) => {
-      if (prunerFlag(flag, loaded.trainer.steps, '--pruner', loaded.sweep.objective.goal) === null) return;
+      if (prunerFlag(flag, loaded.trainer.steps, '--pruner', sweepFacts(loaded)) === null) return;
       const placed = canPlacePoints(loaded);
       if (placed !== true) throw new UsageError(`--pruner: needs a trainer whose points carry their training step: ${placed}`);
     };
@@ -91,11 +92,16 @@ export function prunerFactory(flag: string | undefined): PruneCheckFactory {
   return factory;
 }
 
-/** The prune check for a sweep, or null when it has no pruner. */
+/** What a pruner's options are checked against in a loaded sweep file: its objective and its trainer's metrics. */
+export function sweepFacts(loaded: Pick<LoadedSweep, 'sweep' | 'trainer'>): SweepFacts {
+  return { goal: loaded.sweep.objective.goal, metric: loaded.sweep.objective.metric, metrics: loaded.trainer.metrics ?? null };
+}
+
+/** The prune check for a sweep, or null when it has no pruner. It is asked on the points of the metric its pruner judges (PruneCheck.metric). */
 export function pruneCheck(c: PruneContext): PruneCheck | null {
   if (c.sweep.pruner === undefined) return null;
   const pruner: Pruner = prunerOf(c.sweep.pruner);
-  const sign = c.sweep.objective.goal === 'maximize' ? -1 : 1;
+  const { metric, sign } = judgedMetric(pruner, c.sweep.objective);
   const timelines = new Timelines(c.steps.perTrial);
   const ended = new Map<number, TrialView>();
 
@@ -108,7 +114,7 @@ export function pruneCheck(c: PruneContext): PruneCheck | null {
     const live = new Map<number, TrialView>();
     for (const t of trials) {
       if (ended.has(t.id)) continue;
-      const own = objectivePoints(points.get(t.id) ?? [], c.sweep.objective.metric, c.steps, sign);
+      const own = objectivePoints(points.get(t.id) ?? [], metric, c.steps, sign);
       const timeline = timelines.of(t);
       const view: TrialView = {
         state: viewState(t.state), readings: readingsOf(own, timeline, pruner.at), reached: own.length ? own[own.length - 1].step : 0,
@@ -120,7 +126,7 @@ export function pruneCheck(c: PruneContext): PruneCheck | null {
     return new Map([...ended, ...live]);
   };
 
-  return async (trial, placed) => {
+  const check: PruneCheck = async (trial, placed) => {
     const oriented = placed.map((p) => ({ step: p.step + 1, value: sign * p.value }));
     const timeline = timelines.of(trial);
     const fresh = freshOf(oriented, timeline, pruner.at);
@@ -135,4 +141,6 @@ export function pruneCheck(c: PruneContext): PruneCheck | null {
     };
     return judge(pruner, { trial: view, fresh, others: [...all.values()], steps: c.steps.perTrial, sign });
   };
+  check.metric = metric;
+  return check;
 }

@@ -15,8 +15,10 @@
 // is negated before a pruner sees it).
 //
 // Options common to every pruner: `at` (steps | cycle_ends; default cycle_ends, or the entry's
-// defaultAt), `patience` and `min_delta`
-// (patience.ts wraps the pruner's decision, as Optuna's PatientPruner).
+// defaultAt), `patience` and `min_delta` (patience.ts wraps the pruner's decision, as Optuna's
+// PatientPruner). A pruner may judge a metric of its own choosing (PrunerEntry.metric, option
+// `metric`: law's training loss) instead of the objective: the live check and replay then hand it
+// that metric's points (judgedMetric).
 //
 // Adding a pruner: a file here exporting a PrunerEntry (its name, its options with defaults and
 // rules, and judge()), its line in PRUNERS, and its name in PrunerName. The sweep file's
@@ -32,7 +34,7 @@ import { withPatience } from './patience.js';
 import { JUDGE_AT, type Decision, type JudgeAt, type JudgeInput, type PrunerEntry, type PrunerOption } from './pruner.js';
 import { successiveHalving } from './successive-halving.js';
 
-export type { Decision, JudgeAt, JudgeInput, PrunerEntry, StepValue, Timeline, TrialSchedule, TrialView } from './pruner.js';
+export type { Decision, JudgeAt, JudgeInput, PrunerEntry, StepValue, SweepFacts, Timeline, TrialSchedule, TrialView } from './pruner.js';
 
 export type PrunerName = 'median' | 'successive_halving' | 'law';
 export const PRUNERS: Record<PrunerName, PrunerEntry> = { median, successive_halving: successiveHalving, law };
@@ -50,7 +52,15 @@ export const AT_RULE = rules.oneOf(JUDGE_AT);
 export interface Pruner {
   kind: PrunerName;
   at: JudgeAt;
+  /** The metric it judges when it chooses one (PrunerEntry.metric: law's `metric`), else null: the objective. */
+  metric: string | null;
   options: Record<string, number | null>;
+}
+
+/** The metric whose points a pruner is handed, and how they are oriented (1: as is; -1: negated, a maximized objective). */
+export function judgedMetric(p: Pruner, objective: { metric: string; goal: 'minimize' | 'maximize' }): { metric: string; sign: 1 | -1 } {
+  if (p.metric !== null && p.metric !== objective.metric) return { metric: p.metric, sign: 1 }; // a loss: checked minimized where the trainer says (spec.ts)
+  return { metric: objective.metric, sign: objective.goal === 'maximize' ? -1 : 1 };
 }
 
 /** `pruner` as stored: its kind and the options that differ from their defaults (an option added later, left at its default, changes nothing stored). */
@@ -78,7 +88,8 @@ export function prunerOf(spec: PrunerSpec): Pruner {
   const entry = prunerEntry(spec.kind);
   const options: Record<string, number | null> = {};
   for (const [key, o] of Object.entries(optionsOf(entry))) options[key] = (spec[key] as number | null | undefined) ?? o.default;
-  return { kind: entry.name as PrunerName, at: (spec.at as JudgeAt | undefined) ?? defaultAtOf(entry), options };
+  const metric = entry.metric ? (spec.metric as string | undefined) ?? entry.metric.default : null;
+  return { kind: entry.name as PrunerName, at: (spec.at as JudgeAt | undefined) ?? defaultAtOf(entry), metric, options };
 }
 
 /** How a pruner is stored: its kind and what differs from the defaults. */
@@ -86,6 +97,7 @@ export function canonicalPruner(p: Pruner): PrunerSpec {
   const entry = prunerEntry(p.kind);
   const out: PrunerSpec = { kind: p.kind };
   if (p.at !== defaultAtOf(entry)) out.at = p.at;
+  if (entry.metric && p.metric !== null && p.metric !== entry.metric.default) out.metric = p.metric;
   for (const [key, o] of Object.entries(optionsOf(entry))) if (p.options[key] !== o.default) out[key] = p.options[key];
   return out;
 }

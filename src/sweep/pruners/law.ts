@@ -3,8 +3,17 @@
 // running trial will end from its points so far and the rest of its schedule: it knows that a
 // restart is coming and that the loss will jump and fall again, which no schedule-blind pruner
 // can know. It reads TrialView.schedule (every point, the LR curve); its values must be a loss
-// that follows the law: the training loss, minimized and positive (checkSweep refuses a maximized
-// objective), reported many times a run.
+// that follows the law: the training loss, minimized and positive, reported many times a run.
+//
+// What it judges: the metric `metric` (default train_loss, as method predict's), a name the
+// trainer declares (checked at pruner.metric; refused where the trainer declares it maximized, or
+// where it is a maximized objective). The live check and replay hand it that metric's points, not
+// the objective's (pruners/index.ts judgedMetric), and every value below (points, finals, the best
+// trained trial) is that metric's. When the objective is another metric (val_loss, an accuracy),
+// the law stops trials whose predicted final training loss is clearly worse than the best trained
+// trial's: it assumes the training loss ranks trials as the objective does, which holds where
+// training does not overfit (fresh data, as in pretraining) and may not on a small data set of
+// many epochs (there, give metric: val_loss if it follows the law, or use another pruner).
 //
 // The rule, at each fresh reading at or after warmup_steps, once startup_trials trials are
 // complete (with usable points: finite, positive, and a schedule):
@@ -19,7 +28,7 @@
 //    end), shifted by its own points: plus the mean residual (observed − law) of its windows in
 //    the second half of its steps so far (past the fit's cut: FIT_FROM of the steps and its first
 //    warmup; with none, it is not judged).
-// 3. The best trained trial: the complete trial with the lowest final value (its last point), and
+// 3. The best trained trial: the complete trial with the lowest final value of the metric (its last point), and
 //    the law's prediction for it made the same way from its own points up to the same step (its
 //    windows over the same steps): the two are compared as they stood at the same point of
 //    training, so where the law is off for that phase (a fit on few, alike schedules is), both
@@ -32,12 +41,14 @@
 //
 // Pure and cheap: the fit and its check are a function of the fitted trials alone (their
 // numbers, configs and points), cached on a digest of them (the history's identity); a decision
-// then costs one pass over the trial's schedule.
+// then costs one pass over the trial's schedule. The fit's work is capped (fitWork, below: fewer
+// starts and held-out iterations for many long trials), since it blocks the thread that asks.
 
 import { createHash } from 'node:crypto';
 import { rules } from '../../core/rules.js';
+import { TRAINING_LOSS } from '../../core/trial.js';
 import {
-  curveProblem, fitLaw, FitError, FIT_FROM, leaveOneOut, meanResidual, minWindowFor, normaliserOf, predictFinal, prepareCurve, windowsOf,
+  curveProblem, fitLaw, FitError, FIT_DEFAULTS, FIT_FROM, leaveOneOut, meanResidual, minWindowFor, normaliserOf, predictFinal, prepareCurve, windowsOf,
   type FitRun, type LawCurve, type LawParams, type LossPoint, type TrainedConfig,
 } from '../../predict/index.js';
 import { shown, type PrunerEntry, type StepValue, type TrialSchedule, type TrialView } from './pruner.js';
@@ -60,6 +71,27 @@ const CACHE_SIZE = 8;
 
 /** Held-out fits start at the full fit: they need few iterations. */
 const HELD_OUT_ITERATIONS = 100;
+
+// The fit's work is bounded: it runs on the thread that answers the prune check (a worker's, whose
+// heartbeat waits for it), and an iteration costs about the fitted trials' steps together. The full
+// fit takes FIT_DEFAULTS.starts starts up to FIT_RUN_STEPS run-steps (trials x steps) and fewer
+// beyond (at least 1; the first starts of the same seeded sequence); the held-out fits take
+// HELD_OUT_ITERATIONS up to HELD_OUT_RUN_STEPS and proportionally fewer beyond (at least 20).
+// Measured on the recorded char-LM grid (2,000 steps), fit_trials 20 (11 configs), on 2 cores
+// shared with other work (load 3): 6 starts took 13.6 s and the held-out fits 2.8 s (18 s for the
+// first decision); with the cap, 2 starts, 5.4 s + 2.5 s, and the same fit there (objective and
+// leave-one-out error equal to 6 starts': the data-derived start 0 found it).
+const FIT_RUN_STEPS = 80_000;
+const HELD_OUT_RUN_STEPS = 40_000;
+
+/** The fit's starts and held-out iterations for this many trials of this many steps (the cap above). */
+export function fitWork(trials: number, steps: number): { starts: number; heldOutIterations: number } {
+  const work = trials * steps;
+  return {
+    starts: Math.max(1, Math.min(FIT_DEFAULTS.starts, Math.floor(FIT_RUN_STEPS / work))),
+    heldOutIterations: Math.max(20, Math.min(HELD_OUT_ITERATIONS, Math.floor((HELD_OUT_ITERATIONS * HELD_OUT_RUN_STEPS) / work))),
+  };
+}
 
 /** Points as the law's loss points: steps done s -> step index s − 1. */
 const lossOf = (points: readonly StepValue[]): LossPoint[] => points.map((p) => ({ step: p.step - 1, loss: p.value }));
@@ -116,8 +148,9 @@ function fit(fitted: readonly Usable[], steps: number, seed: number): Fitted {
     return n > 1 ? u.loss[n - 1].step - u.loss[n - 2].step : u.loss[0].step + 1;
   })));
   try {
-    const full = fitLaw(trained.flatMap((c) => c.runs), { seed });
-    const loo = leaveOneOut(trained, full, window, { seed, maxIterations: HELD_OUT_ITERATIONS });
+    const work = fitWork(fitted.length, steps);
+    const full = fitLaw(trained.flatMap((c) => c.runs), { seed, starts: work.starts });
+    const loo = leaveOneOut(trained, full, window, { seed, maxIterations: work.heldOutIterations });
     if (!Number.isFinite(loo.meanAbsError)) return { ok: false, why: 'no config could be held out' };
     return { ok: true, params: full.params, maxLr, looError: loo.meanAbsError, window, trials: fitted.length, finals: new Map() };
   } catch (e) {
@@ -171,15 +204,18 @@ export const law: PrunerEntry = {
   name: 'law',
   title: 'law (predicts each trial\'s final loss from its points and its whole schedule: the Multi-Power Law)',
   defaultAt: 'steps',
+  metric: { default: TRAINING_LOSS, help: 'the metric that carries the training loss, reported many times a run: the law is fitted to it and judges it (not the objective)' },
   options: {
     startup_trials: { default: 5, rule: rules.integer(3), help: 'complete trials before any is stopped (the law is fitted on them)' },
     fit_trials: { default: 20, rule: rules.integer(3), help: 'the law is fitted on at most this many complete trials, the lowest-numbered; refitted as the count doubles' },
     warmup_steps: { default: 0, rule: rules.integer(0), help: 'no trial is stopped at a reading before this step' },
     seed: { default: 0, rule: rules.integer(0), help: 'seed of the fit\'s starts' },
   },
-  checkSweep(_o, sweep) {
-    return sweep.goal === 'maximize'
-      ? { key: 'kind', message: 'needs a minimized objective: the law predicts a loss (the training loss, reported many times a run)', value: 'law' }
+  checkSweep(_o, sweep, metric) {
+    // The law predicts a loss: its metric must be minimized (as the objective, or as the trainer declares it).
+    const goal = metric === sweep.metric ? sweep.goal : metric === null ? null : sweep.metrics?.[metric] ?? null;
+    return goal === 'maximize'
+      ? { key: 'metric', message: `must be a minimized metric: the law predicts a loss (the training loss, reported many times a run)${metric === sweep.metric ? ', and the objective maximizes it' : ''}`, value: metric }
       : null;
   },
   judge({ trial, others, steps, sign }, o) {

@@ -59,8 +59,16 @@ export interface JudgeInput {
   others: readonly TrialView[];
   /** The trainer's steps per trial. */
   steps: number;
-  /** 1 for minimize, -1 for maximize: values shown in reasons are sign x value. */
+  /** 1 for minimize, -1 for maximize (of the metric judged: PrunerEntry.metric's, else the objective's): values shown in reasons are sign x value. */
   sign: 1 | -1;
+}
+
+/** What a pruner's options are checked against: the objective, and the trainer's metrics when known (name -> goal, null: not said). */
+export interface SweepFacts {
+  goal: 'minimize' | 'maximize';
+  /** The objective's metric (null: not known, e.g. a `--pruner` flag read before its sweep). */
+  metric: string | null;
+  metrics: Readonly<Record<string, 'minimize' | 'maximize' | null>> | null;
 }
 
 /** Go on (null) or stop, with the reason people read (`status`, `trials`). */
@@ -81,8 +89,14 @@ export interface PrunerEntry {
   options: Record<string, PrunerOption>;
   /** Where it judges unless `at` says (default: index.ts DEFAULT_AT). */
   defaultAt?: JudgeAt;
-  /** A rule on the sweep as a whole (its goal), beside the options' own: a problem's option key, message and value, or null. */
-  checkSweep?(options: Readonly<Record<string, number | null>>, sweep: { goal: 'minimize' | 'maximize' }): { key: string; message: string; value: unknown } | null;
+  /**
+   * A pruner that judges a metric of its choosing (option `metric`, a name the trainer declares)
+   * rather than the objective: its default and help. Its points are then the ones it is handed
+   * (readings, TrialSchedule.points), oriented by that metric's goal. Absent: the objective's.
+   */
+  metric?: { default: string; help: string };
+  /** A rule on the sweep as a whole, beside the options' own: a problem's option key, message and value, or null. */
+  checkSweep?(options: Readonly<Record<string, number | null>>, sweep: SweepFacts, metric: string | null): { key: string; message: string; value: unknown } | null;
   /** The decision, given every option filled in (its own and the common ones). */
   judge(input: JudgeInput, options: Readonly<Record<string, number | null>>): Decision;
 }

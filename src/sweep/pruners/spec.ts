@@ -6,15 +6,15 @@
 import { UsageError, cut } from '../../core/errors.js';
 import { Problems, isRecord } from '../../core/problems.js';
 import { AT_RULE, PRUNERS, PRUNER_NAMES, canonicalPruner, defaultAtOf, optionsOf, prunerEntry, type Pruner, type PrunerName, type PrunerSpec } from './index.js';
-import type { JudgeAt } from './pruner.js';
+import type { JudgeAt, SweepFacts } from './pruner.js';
 import { rungSteps } from './successive-halving.js';
 
 /**
  * Reads a pruner written at `path` (`pruner` in a file, `--pruner` on the command line); null:
- * none. `steps` and `goal` (the trainer's steps and the objective's goal, when known) check the
- * options against the sweep.
+ * none. `steps` and `sweep` (the trainer's steps; the objective and the trainer's metrics, when
+ * known) check the options against the sweep.
  */
-export function readPruner(problems: Problems, raw: unknown, steps: number | null, path = 'pruner', goal: 'minimize' | 'maximize' | null = null): PrunerSpec | null {
+export function readPruner(problems: Problems, raw: unknown, steps: number | null, path = 'pruner', sweep: SweepFacts | null = null): PrunerSpec | null {
   if (raw === undefined || raw === null) return null;
   const sep = path.startsWith('--') ? ' ' : '.';
   const names = PRUNER_NAMES.join(', ');
@@ -33,7 +33,7 @@ export function readPruner(problems: Problems, raw: unknown, steps: number | nul
   }
   const entry = prunerEntry(section.kind);
   const options = optionsOf(entry);
-  const known = ['at', ...Object.keys(options)];
+  const known = ['at', ...(entry.metric ? ['metric'] : []), ...Object.keys(options)];
   const before = problems.entries.length;
   for (const key of Object.keys(section)) {
     if (key !== 'kind' && !known.includes(key)) problems.add(`${path}${sep}${cut(key, 40)}`, `is not an option of pruner ${entry.name} (options: ${known.join(', ')})`, undefined, false);
@@ -43,6 +43,15 @@ export function readPruner(problems: Problems, raw: unknown, steps: number | nul
     const broken = AT_RULE(section.at);
     if (broken) problems.add(`${path}${sep}at`, broken, section.at);
     else at = section.at as JudgeAt;
+  }
+  let metric: string | null = entry.metric?.default ?? null;
+  if (entry.metric && section.metric !== undefined) {
+    if (typeof section.metric !== 'string' || section.metric === '') problems.add(`${path}${sep}metric`, 'must be the name of a metric the trainer reports', section.metric);
+    else metric = section.metric;
+  }
+  const declared = sweep?.metrics ?? null;
+  if (entry.metric && metric !== null && declared !== null && !(metric in declared) && problems.entries.length === before) {
+    problems.add(`${path}${sep}metric`, `must be one of ${Object.keys(declared).join(', ')} (the metrics the trainer declares)`, metric);
   }
   const values: Record<string, number | null> = {};
   for (const [key, option] of Object.entries(options)) {
@@ -56,7 +65,7 @@ export function readPruner(problems: Problems, raw: unknown, steps: number | nul
     values[key] = broken ? option.default : (value as number);
   }
   if (problems.entries.length > before) return null;
-  const pruner: Pruner = { kind: entry.name as PrunerName, at, options: values };
+  const pruner: Pruner = { kind: entry.name as PrunerName, at, metric, options: values };
   if (entry.name === 'successive_halving' && steps !== null) {
     const max = values.max_resource ?? steps;
     if (values.max_resource !== null && values.max_resource > steps) {
@@ -67,7 +76,7 @@ export function readPruner(problems: Problems, raw: unknown, steps: number | nul
       problems.add(`${path}${sep}reduction`, `leaves no rung below max_resource (${max})`, values.reduction);
     }
   }
-  const broken = goal === null ? null : entry.checkSweep?.(values, { goal }) ?? null;
+  const broken = sweep === null ? null : entry.checkSweep?.(values, sweep, metric) ?? null;
   if (broken) problems.add(`${path}${sep}${broken.key}`, broken.message, broken.value);
   return problems.entries.length > before ? null : canonicalPruner(pruner);
 }
@@ -103,11 +112,11 @@ export function parsePrunerText(problems: Problems, text: string, flag = '--prun
 }
 
 /** Reads a `--pruner` flag: null for `none`; bad input is a UsageError (exit 2) naming the flag, the key, the rule and the value. */
-export function prunerFlag(text: string, steps: number | null, flag = '--pruner', goal: 'minimize' | 'maximize' | null = null): PrunerSpec | null {
+export function prunerFlag(text: string, steps: number | null, flag = '--pruner', sweep: SweepFacts | null = null): PrunerSpec | null {
   if (text === 'none') return null;
   const problems = new Problems();
   const raw = parsePrunerText(problems, text, flag);
-  const spec = raw === null ? null : readPruner(problems, raw, steps, flag, goal);
+  const spec = raw === null ? null : readPruner(problems, raw, steps, flag, sweep);
   if (!problems.empty) throw new UsageError(problems.list.join('; '));
   return spec;
 }

@@ -35,12 +35,6 @@ import { glorotUniform } from '../glorot.js';
 export interface WasmCohortOptions extends Omit<CohortOptions, 'task'> {
   /** Called after every step of every member trained in it: its batch loss, in the target's units (non-finite at the step it diverges). */
   onStep?: (member: number, step: number, trainLoss: number) => void;
-  /**
-   * The initial kernel of a layer, [fanIn, fanOut] row-major, for seed + layer index. Default:
-   * glorot.ts's glorotUniform, which is tfjs's bit for bit (the option predates it; callers that
-   * pass glorotUniform may drop it).
-   */
-  initialKernel?: (seed: number, fanIn: number, fanOut: number) => Float32Array;
 }
 
 // tfjs's Adam defaults and the wasm/cpu backends' epsilon (float32 backends), rounded as tfjs's
@@ -83,7 +77,7 @@ function train(c: MlpConfig, data: Dataset, seed: number, curves: Float64Array[]
     features: data.features, hidden: c.hidden, outputs: outputsOf(data), trainRows, valRows,
     batchSize: c.batch_size, optimizer: c.optimizer, members: K,
   }, k.heapBase(), k.LAYER_FIELDS.value);
-  const heap = prepare(k, layout, c, data, seed, K, options.initialKernel ?? glorotUniform);
+  const heap = prepare(k, layout, c, data, seed, K);
   const member = (j: number) => layout.members + j * layout.memberBytes;
 
   const units = targetUnits(data);
@@ -147,13 +141,13 @@ function train(c: MlpConfig, data: Dataset, seed: number, curves: Float64Array[]
 interface Views { f32: Float32Array; i32: Int32Array }
 
 /** Grows memory to the layout, configures the kernels, and writes the data and every member's initial weights. */
-function prepare(k: MlpKernelExports, layout: Layout, c: MlpConfig, data: Dataset, seed: number, K: number,
-  initialKernel: (seed: number, fanIn: number, fanOut: number) => Float32Array): Views {
+function prepare(k: MlpKernelExports, layout: Layout, c: MlpConfig, data: Dataset, seed: number, K: number): Views {
   if (layout.end > MAX_WASM_BYTES) {
     throw new Error(`the wasm MLP engine would need ${(layout.end / 2 ** 30).toPrecision(3)} GiB of WebAssembly memory for ${K} members (${(layout.memberBytes / 2 ** 20).toPrecision(3)} MiB each); `
       + `a module's memory holds 4 GiB at most: train fewer members at once`);
   }
-  const kernels = layout.layers.map((l, i) => initialKernel(seed + i, l.fanIn, l.units));
+  // Each layer's initial kernel, [fanIn, fanOut] row-major, for seed + layer index: tfjs's glorotUniform bit for bit.
+  const kernels = layout.layers.map((l, i) => glorotUniform(seed + i, l.fanIn, l.units));
   const missing = layout.end - k.memory.buffer.byteLength;
   if (missing > 0) k.memory.grow(Math.ceil(missing / 65536));
   const f32 = new Float32Array(k.memory.buffer);

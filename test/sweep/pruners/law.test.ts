@@ -13,7 +13,7 @@ import lawTrainer, { MAX_LR, STEPS } from '../../predict/law-trainer.js';
 import type { Config } from '../../../src/sweep/definition.js';
 import { checkSweep, SweepFileError } from '../../../src/sweep/file.js';
 import { canonicalPruner, judge, prunerOf, type TrialView } from '../../../src/sweep/pruners/index.js';
-import { fittedCount } from '../../../src/sweep/pruners/law.js';
+import { fittedCount, fitWork } from '../../../src/sweep/pruners/law.js';
 import { readingsOf, timelineOf } from '../../../src/sweep/pruners/readings.js';
 import { prunerFlag } from '../../../src/sweep/pruners/spec.js';
 import { replay, type RecordedTrial } from '../../../src/sweep/replay.js';
@@ -89,24 +89,61 @@ test('law decides the same on the same history: replay twice, and the other tria
   assert.equal(judge(p, { trial: { ...trial, schedule: undefined }, fresh: 1, others: views, steps: STEPS, sign: 1 }), null);
 });
 
+test('law judges its metric (train_loss by default), not the objective: in replay the same stops as on a recording of train_loss alone', () => {
+  // The objective is val_loss, which here ranks trials the other way round (each trial's val_loss
+  // is the train_loss curve of the trial numbered from the other end); train_loss is the law's.
+  const flipped: RecordedTrial[] = SWEEP.map((t, i) => {
+    const other = SWEEP[SWEEP.length - 1 - i];
+    return { ...t, points: other.points, final: other.final, series: { train_loss: t.points } };
+  });
+  const onTrainLoss = replay(SWEEP, pruner('law'), { ...o, metric: 'train_loss' });
+  assert.deepEqual(onTrainLoss.pruned.map((p) => p.number), [SLOW]);
+  const judged = replay(flipped, pruner('law'), { ...o, metric: 'val_loss' });
+  assert.deepEqual(judged.pruned, onTrainLoss.pruned, 'the same trials stopped at the same steps, with the same reasons');
+  // metric: val_loss judges the objective's points (those of the train_loss trial at the other end).
+  const onVal = replay(flipped, pruner('law:metric=val_loss'), { ...o, metric: 'val_loss' });
+  assert.notDeepEqual(onVal.pruned, onTrainLoss.pruned);
+  // A recording without the law's metric: nothing to judge, nothing stopped.
+  assert.deepEqual(replay(SWEEP, pruner('law'), { ...o, metric: 'val_loss' }).pruned, []);
+});
+
 test('the law is fitted on startup_trials x 2^j complete trials, at most fit_trials', () => {
   assert.deepEqual([5, 9, 10, 19, 20, 39, 40, 100].map((n) => fittedCount(n, 5, 20)), [5, 5, 10, 10, 20, 20, 20, 20]);
   assert.deepEqual([3, 6, 12, 13].map((n) => fittedCount(n, 3, 12)), [3, 6, 12, 12]);
 });
 
-test('law: its keys are checked with one line naming the key, the rule and the value; it judges at steps unless told; a maximized objective is refused', async () => {
+test('the fit\'s work is capped for many long trials (it blocks the thread that asks): fewer starts, then fewer held-out iterations', () => {
+  assert.deepEqual(fitWork(5, 600), { starts: 6, heldOutIterations: 100 }, 'small histories: the fit as fitLaw does it');
+  assert.deepEqual(fitWork(6, 2000), { starts: 6, heldOutIterations: 100 });
+  assert.deepEqual(fitWork(10, 2000), { starts: 4, heldOutIterations: 100 });
+  assert.deepEqual(fitWork(20, 2000), { starts: 2, heldOutIterations: 100 }, 'the char-LM grid at fit_trials 20');
+  assert.deepEqual(fitWork(20, 10_000), { starts: 1, heldOutIterations: 20 });
+  assert.deepEqual(fitWork(1000, 100_000), { starts: 1, heldOutIterations: 20 });
+});
+
+test('law: its keys are checked with one line naming the key, the rule and the value; it judges at steps unless told; its metric is one the trainer declares, not a maximized objective', async () => {
   assert.deepEqual(prunerFlag('law', STEPS), { kind: 'law' });
   assert.equal(pruner('law').at, 'steps');
   assert.deepEqual(canonicalPruner(pruner('law:at=cycle_ends')), { kind: 'law', at: 'cycle_ends' });
   assert.throws(() => prunerFlag('law:fit_trials=2', STEPS), (e: Error) => e instanceof UsageError && e.message === '--pruner fit_trials: must be an integer >= 3, got 2');
   assert.throws(() => prunerFlag('law:startup_trials=1.5', STEPS), /^UsageError: --pruner startup_trials: must be an integer >= 3, got 1\.5$/);
-  assert.throws(() => prunerFlag('law:reduction=3', STEPS), /--pruner reduction: is not an option of pruner law \(options: at, startup_trials, fit_trials, warmup_steps, seed, patience, min_delta\)/);
-  assert.throws(() => prunerFlag('law', STEPS, '--pruner', 'maximize'), /^UsageError: --pruner kind: needs a minimized objective: the law predicts a loss \(the training loss, reported many times a run\), got "law"$/);
-  const file = {
-    name: 'law-max', schedule: { first_cycle_steps: 100 }, parameters: { gamma: { values: [0.5, 0.9] } },
-    objective: { metric: 'val_accuracy', goal: 'maximize' }, trainer: { kind: 'quadratic', epochs: 4, steps_per_epoch: 25 }, pruner: 'law',
-  };
-  await assert.rejects(checkSweep(file), (e: Error) => e instanceof SweepFileError && /pruner\.kind: needs a minimized objective/.test(e.message));
+  assert.throws(() => prunerFlag('law:reduction=3', STEPS), /--pruner reduction: is not an option of pruner law \(options: at, metric, startup_trials, fit_trials, warmup_steps, seed, patience, min_delta\)/);
+  assert.deepEqual(prunerFlag('law:metric=val_loss', STEPS), { kind: 'law', metric: 'val_loss' });
+  assert.deepEqual(prunerFlag('law:metric=train_loss', STEPS), { kind: 'law' }, 'the default is not stored: a sweep stored before the key is the same sweep');
+  assert.equal(pruner('law').metric, 'train_loss');
+  assert.throws(() => prunerFlag('law:metric=3', STEPS), /^UsageError: --pruner metric: must be the name of a metric the trainer reports, got 3$/);
+  const maximized = { goal: 'maximize' as const, metric: 'train_loss', metrics: null };
+  assert.throws(() => prunerFlag('law', STEPS, '--pruner', maximized), /^UsageError: --pruner metric: must be a minimized metric: the law predicts a loss \(the training loss, reported many times a run\), and the objective maximizes it, got "train_loss"$/);
+  assert.deepEqual(prunerFlag('law', STEPS, '--pruner', { ...maximized, metric: 'val_accuracy' }), { kind: 'law' }, 'a maximized objective of another metric: the law judges the training loss');
+  const file = (pruner: unknown, objective = { metric: 'val_loss', goal: 'minimize' }) => ({
+    name: 'law-metric', schedule: { first_cycle_steps: 100 }, parameters: { gamma: { values: [0.5, 0.9] } },
+    objective, trainer: { kind: 'quadratic', epochs: 4, steps_per_epoch: 25 }, pruner,
+  });
+  const problems = async (raw: unknown) => checkSweep(raw).then(() => [], (e: Error & { problems?: string[] }) => (assert.ok(e instanceof SweepFileError, e.message), e.problems));
+  assert.deepEqual(await problems(file({ kind: 'law', metric: 'nope' })), ['pruner.metric: must be one of train_loss, val_loss (the metrics the trainer declares), got "nope"']);
+  assert.deepEqual(await problems(file('law', { metric: 'val_loss', goal: 'maximize' })), [], 'the law judges train_loss whatever the objective');
+  assert.deepEqual(await problems(file({ kind: 'law', metric: 'val_loss' }, { metric: 'val_loss', goal: 'maximize' })), ['pruner.metric: must be a minimized metric: the law predicts a loss (the training loss, reported many times a run), and the objective maximizes it, got "val_loss"']);
+  assert.equal((await checkSweep(file({ kind: 'law', metric: 'val_loss' }))).sweep.pruner?.metric, 'val_loss');
 });
 
 test('replay through the CLI shows law beside median on a sweep trained by the law trainer', async () => {
