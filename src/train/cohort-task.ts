@@ -136,3 +136,16 @@ function oneHot(labels: Int32Array, classes: number): Float32Array {
   labels.forEach((label, i) => (out[i * classes + label] = 1));
   return out;
 }
+
+/**
+ * What either engine's cohort trainer checks of its curves first: at least one, each as long as
+ * training (epochs x ceil(training rows / batch_size): every epoch ends with a short batch if the
+ * rows do not divide).
+ */
+export function checkCohortCurves(c: { epochs: number; batch_size: number }, data: Pick<Dataset, 'trainY'>, curves: readonly Float64Array[]): void {
+  const total = c.epochs * Math.ceil(data.trainY.length / c.batch_size);
+  if (curves.length === 0) throw new Error('a cohort needs at least one LR curve, got none');
+  curves.forEach((lrs, j) => {
+    if (lrs.length < total) throw new Error(`LR curve ${j} has ${lrs.length} values; training takes ${total} steps (epochs x ceil(training rows / batch_size))`);
+  });
+}

@@ -30,7 +30,7 @@
 //   batched matMul broadcasts it), and reads back the K losses (a copy out of WASM memory on the
 //   wasm and cpu backends, where nothing waits on a device).
 
-import { taskFor, type CohortTask, type EpochMetrics, type MemberMetrics, type ValidationMetric } from './cohort-task.js';
+import { checkCohortCurves, taskFor, type CohortTask, type EpochMetrics, type MemberMetrics, type ValidationMetric } from './cohort-task.js';
 import { targetUnits, type Dataset } from './data/dataset.js';
 import { shuffleRandom, type MlpOptions as MlpConfig } from './mlp-options.js';
 import { permutation } from '../core/random.js';
@@ -60,17 +60,8 @@ export interface CohortOptions {
   memberSignals?: readonly AbortSignal[];
 }
 
-/** Training steps, as mlp.ts takes them: every epoch ends with a short batch if the rows do not divide. */
-function totalSteps(c: MlpConfig, data: Dataset): number {
-  return c.epochs * Math.ceil(data.trainY.length / c.batch_size);
-}
-
 export function trainCohort(tf: Tf, c: MlpConfig, data: Dataset, seed: number, curves: Float64Array[], options: CohortOptions = {}): MemberResult[] {
-  const total = totalSteps(c, data);
-  if (curves.length === 0) throw new Error('a cohort needs at least one LR curve, got none');
-  curves.forEach((lrs, j) => {
-    if (lrs.length < total) throw new Error(`LR curve ${j} has ${lrs.length} values; training takes ${total} steps (epochs x ceil(training rows / batch_size))`);
-  });
+  checkCohortCurves(c, data, curves);
   // A lone member trains with a twin, so it runs the batched kernels every cohort runs (see above).
   // slot[c] is the member that row c of every stacked tensor trains; -1 for a twin.
   let slot = curves.length === 1 ? [0, -1] : curves.map((_, j) => j);

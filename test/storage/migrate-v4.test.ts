@@ -4,12 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { openSqlite } from '../../src/storage/sqlite.js';
-import { openPostgres } from '../../src/storage/postgres.js';
-import { SCHEMA_VERSION } from '../../src/storage/schema.js';
 import type { Storage } from '../../src/storage/types.js';
-import { schemaUrl, sql, withPostgres } from './pg-server.js';
-import { postgresStoreAt, sqliteStoreAt } from './old-stores.js';
+import { sql, withPostgres } from './pg-server.js';
+import { postgresStoreAt, sqliteStoreAt, upgradePostgres, upgradeSqlite } from './old-stores.js';
 
 const V3_ROWS = [
   "INSERT INTO sweeps (name, definition, metric, goal, steps) VALUES ('old', '{}', 'val_loss', 'minimize', 10)",
@@ -31,14 +28,8 @@ async function checkUpgraded(s: Storage): Promise<void> {
 test('sqlite: a version 3 file opens as version 4, with the claim indexes and its sweeps\' last numbers', async () => {
   const path = sqliteStoreAt(3, V3_ROWS);
 
-  const s = openSqlite(path, { mode: 'write' });
-  try {
-    await checkUpgraded(s);
-  } finally {
-    await s.close();
-  }
+  await upgradeSqlite(path, checkUpgraded);
   const after = new Database(path, { readonly: true });
-  assert.equal((after.prepare("SELECT value FROM lrsweep_meta WHERE key = 'schema_version'").get() as { value: string }).value, String(SCHEMA_VERSION));
   const indexes = (after.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'trials_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
   assert.deepEqual(indexes, ['trials_by_state', 'trials_complete', 'trials_waiting', 'trials_waiting_seed']);
   assert.deepEqual(after.prepare('SELECT last_number FROM sweeps').all(), [{ last_number: 3 }]);
@@ -48,13 +39,7 @@ test('sqlite: a version 3 file opens as version 4, with the claim indexes and it
 withPostgres(() => {
   test('postgres: a version 3 schema opens as version 4, with the claim indexes and its sweeps\' last numbers', async () => {
     const schema = await postgresStoreAt(3, V3_ROWS);
-    const s = await openPostgres(schemaUrl(schema), { mode: 'write' });
-    try {
-      await checkUpgraded(s);
-    } finally {
-      await s.close();
-    }
-    assert.deepEqual(await sql("SELECT value FROM lrsweep_meta WHERE key = 'schema_version'", [], schema), [{ value: String(SCHEMA_VERSION) }]);
+    await upgradePostgres(schema, checkUpgraded);
     const indexes = await sql<{ name: string }>("SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE 'trials\\_%' ORDER BY 1", [schema]);
     assert.deepEqual(indexes.map((r) => r.name), ['trials_by_state', 'trials_complete', 'trials_held', 'trials_pkey',
       'trials_sweep_id_config_hash_repeat_key', 'trials_sweep_id_number_key', 'trials_waiting', 'trials_waiting_seed']);

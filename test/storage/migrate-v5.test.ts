@@ -4,12 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { openSqlite } from '../../src/storage/sqlite.js';
-import { openPostgres } from '../../src/storage/postgres.js';
-import { SCHEMA_VERSION } from '../../src/storage/schema.js';
 import type { Storage } from '../../src/storage/types.js';
-import { schemaUrl, sql, withPostgres } from './pg-server.js';
-import { postgresStoreAt, sqliteStoreAt } from './old-stores.js';
+import { sql, withPostgres } from './pg-server.js';
+import { postgresStoreAt, sqliteStoreAt, upgradePostgres, upgradeSqlite } from './old-stores.js';
 
 const V4_ROWS = [
   "INSERT INTO sweeps (name, definition, metric, goal, steps, last_number) VALUES ('old', '{}', 'val_loss', 'minimize', 10, 2)",
@@ -27,14 +24,8 @@ async function checkUpgraded(s: Storage): Promise<void> {
 test('sqlite: a version 4 file opens as version 5, its trials of origin plan', async () => {
   const path = sqliteStoreAt(4, V4_ROWS);
 
-  const s = openSqlite(path, { mode: 'write' });
-  try {
-    await checkUpgraded(s);
-  } finally {
-    await s.close();
-  }
+  await upgradeSqlite(path, checkUpgraded);
   const after = new Database(path);
-  assert.equal((after.prepare("SELECT value FROM lrsweep_meta WHERE key = 'schema_version'").get() as { value: string }).value, String(SCHEMA_VERSION));
   assert.throws(() => after.exec("UPDATE trials SET origin = 'guess' WHERE number = 1"), /CHECK constraint failed/);
   after.close();
 });
@@ -42,13 +33,7 @@ test('sqlite: a version 4 file opens as version 5, its trials of origin plan', a
 withPostgres(() => {
   test('postgres: a version 4 schema opens as version 5, its trials of origin plan', async () => {
     const schema = await postgresStoreAt(4, V4_ROWS);
-    const s = await openPostgres(schemaUrl(schema), { mode: 'write' });
-    try {
-      await checkUpgraded(s);
-    } finally {
-      await s.close();
-    }
-    assert.deepEqual(await sql("SELECT value FROM lrsweep_meta WHERE key = 'schema_version'", [], schema), [{ value: String(SCHEMA_VERSION) }]);
+    await upgradePostgres(schema, checkUpgraded);
     await assert.rejects(sql("UPDATE trials SET origin = 'guess' WHERE number = 1", [], schema), /check constraint/);
   });
 });

@@ -5,12 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { openSqlite } from '../../src/storage/sqlite.js';
-import { openPostgres } from '../../src/storage/postgres.js';
-import { SCHEMA_VERSION } from '../../src/storage/schema.js';
 import type { Storage } from '../../src/storage/types.js';
-import { schemaUrl, sql, withPostgres } from './pg-server.js';
-import { postgresStoreAt, sqliteStoreAt } from './old-stores.js';
+import { sql, withPostgres } from './pg-server.js';
+import { postgresStoreAt, sqliteStoreAt, upgradePostgres, upgradeSqlite } from './old-stores.js';
 
 const V5_ROWS = [
   "INSERT INTO sweeps (name, definition, metric, goal, steps, last_number) VALUES ('old', '{}', 'val_loss', 'minimize', 10, 4)",
@@ -45,14 +42,8 @@ test('sqlite: a version 5 file opens as version 6 (trials table rebuilt), its tr
     assert.throws(() => db.exec("UPDATE trials SET state = 'pruned' WHERE number = 4"), /CHECK constraint failed/, 'version 5 had no pruned state');
   });
 
-  const s = openSqlite(path, { mode: 'write' });
-  try {
-    await checkUpgraded(s);
-  } finally {
-    await s.close();
-  }
+  await upgradeSqlite(path, checkUpgraded);
   const after = new Database(path);
-  assert.equal((after.prepare("SELECT value FROM lrsweep_meta WHERE key = 'schema_version'").get() as { value: string }).value, String(SCHEMA_VERSION));
   assert.throws(() => after.exec("UPDATE trials SET state = 'guess' WHERE number = 1"), /CHECK constraint failed/);
   assert.deepEqual(after.prepare('SELECT number, max_lr, lost FROM trials ORDER BY number').all().map((r) => Object.values(r as object)),
     [[1, 0.1, 0], [2, 0.2, 2], [3, 0.3, 0], [4, 0.4, 0]], 'generated parameter columns and lost survive the rebuild');
@@ -66,13 +57,7 @@ test('sqlite: a version 5 file opens as version 6 (trials table rebuilt), its tr
 withPostgres(() => {
   test('postgres: a version 5 schema opens as version 6, its trials as they were', async () => {
     const schema = await postgresStoreAt(5, V5_ROWS);
-    const s = await openPostgres(schemaUrl(schema), { mode: 'write' });
-    try {
-      await checkUpgraded(s);
-    } finally {
-      await s.close();
-    }
-    assert.deepEqual(await sql("SELECT value FROM lrsweep_meta WHERE key = 'schema_version'", [], schema), [{ value: String(SCHEMA_VERSION) }]);
+    await upgradePostgres(schema, checkUpgraded);
     await assert.rejects(sql("UPDATE trials SET state = 'guess' WHERE number = 1", [], schema), /check constraint/);
   });
 });

@@ -4,11 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { openSqlite } from '../../src/storage/sqlite.js';
-import { openPostgres } from '../../src/storage/postgres.js';
 import type { Storage } from '../../src/storage/types.js';
-import { schemaUrl, sql, withPostgres } from './pg-server.js';
-import { postgresStoreAt, sqliteStoreAt } from './old-stores.js';
+import { sql, withPostgres } from './pg-server.js';
+import { postgresStoreAt, sqliteStoreAt, upgradePostgres, upgradeSqlite } from './old-stores.js';
 
 const V6_ROWS = [
   "INSERT INTO sweeps (name, definition, metric, goal, steps, last_number) VALUES ('old', '{}', 'val_loss', 'minimize', 10, 5)",
@@ -32,12 +30,7 @@ async function checkUpgraded(s: Storage): Promise<void> {
 
 test('sqlite: a version 6 file opens as version 7: claim order 0 everywhere, claims in number order until trials are prioritised', async () => {
   const path = sqliteStoreAt(6, V6_ROWS);
-  const s = openSqlite(path, { mode: 'write' });
-  try {
-    await checkUpgraded(s);
-  } finally {
-    await s.close();
-  }
+  await upgradeSqlite(path, checkUpgraded);
   const after = new Database(path, { readonly: true });
   const sqlOf = (name: string) => (after.prepare('SELECT sql FROM sqlite_master WHERE name = ?').get(name) as { sql: string }).sql;
   assert.match(sqlOf('trials_waiting'), /\(sweep_id, claim_order, number\) WHERE state = 'waiting'/);
@@ -48,12 +41,7 @@ test('sqlite: a version 6 file opens as version 7: claim order 0 everywhere, cla
 withPostgres(() => {
   test('postgres: a version 6 schema opens as version 7: claim order 0 everywhere, claims in number order until trials are prioritised', async () => {
     const schema = await postgresStoreAt(6, V6_ROWS);
-    const s = await openPostgres(schemaUrl(schema), { mode: 'write' });
-    try {
-      await checkUpgraded(s);
-    } finally {
-      await s.close();
-    }
+    await upgradePostgres(schema, checkUpgraded);
     const defs = await sql<{ indexname: string; indexdef: string }>("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE 'trials_waiting%' ORDER BY indexname", [schema]);
     assert.deepEqual(defs.map((d) => d.indexname), ['trials_waiting', 'trials_waiting_seed']);
     assert.match(defs[0].indexdef, /\(sweep_id, claim_order, number\) WHERE \(state = 'waiting'::text\)/);

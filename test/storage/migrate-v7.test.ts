@@ -5,12 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { openSqlite } from '../../src/storage/sqlite.js';
-import { openPostgres } from '../../src/storage/postgres.js';
-import { SCHEMA_VERSION } from '../../src/storage/schema.js';
 import type { Storage } from '../../src/storage/types.js';
-import { schemaUrl, sql, withPostgres } from './pg-server.js';
-import { postgresStoreAt, sqliteStoreAt } from './old-stores.js';
+import { sql, withPostgres } from './pg-server.js';
+import { postgresStoreAt, sqliteStoreAt, upgradePostgres, upgradeSqlite } from './old-stores.js';
 
 const V6_ROWS = [
   "INSERT INTO sweeps (name, definition, metric, goal, steps, last_number) VALUES ('old', '{}', 'val_loss', 'minimize', 10, 3)",
@@ -34,14 +31,8 @@ test('sqlite: a version 6 file opens as version 7 (trials table rebuilt for the 
   const path = sqliteStoreAt(6, V6_ROWS, (db: Database.Database) => {
     assert.throws(() => db.exec("UPDATE trials SET origin = 'anchor' WHERE number = 3"), /CHECK constraint failed/, 'version 6 had no anchor origin');
   });
-  const s = openSqlite(path, { mode: 'write' });
-  try {
-    await checkUpgraded(s);
-  } finally {
-    await s.close();
-  }
+  await upgradeSqlite(path, checkUpgraded);
   const after = new Database(path);
-  assert.equal((after.prepare("SELECT value FROM lrsweep_meta WHERE key = 'schema_version'").get() as { value: string }).value, String(SCHEMA_VERSION));
   assert.throws(() => after.exec("UPDATE trials SET origin = 'guess' WHERE number = 1"), /CHECK constraint failed/);
   assert.throws(() => after.exec("UPDATE trials SET state = 'guess' WHERE number = 1"), /CHECK constraint failed/);
   assert.deepEqual(after.prepare('SELECT number, max_lr, lost FROM trials ORDER BY number').all().map((r) => Object.values(r as object)),
@@ -55,13 +46,7 @@ test('sqlite: a version 6 file opens as version 7 (trials table rebuilt for the 
 withPostgres(() => {
   test('postgres: a version 6 schema opens as version 7, its trials as they were', async () => {
     const schema = await postgresStoreAt(6, V6_ROWS);
-    const s = await openPostgres(schemaUrl(schema), { mode: 'write' });
-    try {
-      await checkUpgraded(s);
-    } finally {
-      await s.close();
-    }
-    assert.deepEqual(await sql("SELECT value FROM lrsweep_meta WHERE key = 'schema_version'", [], schema), [{ value: String(SCHEMA_VERSION) }]);
+    await upgradePostgres(schema, checkUpgraded);
     await assert.rejects(sql("UPDATE trials SET origin = 'guess' WHERE number = 1", [], schema), /check constraint/);
   });
 });

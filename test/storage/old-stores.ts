@@ -5,9 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { MIGRATIONS } from '../../src/storage/schema.js';
+import assert from 'node:assert/strict';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/storage/schema.js';
+import { openSqlite } from '../../src/storage/sqlite.js';
+import { openPostgres } from '../../src/storage/postgres.js';
+import type { Storage } from '../../src/storage/types.js';
 import { PG_MIGRATIONS } from '../../src/storage/postgres-schema.js';
-import { PG_URL, freshSchema } from './pg-server.js';
+import { PG_URL, freshSchema, schemaUrl, sql } from './pg-server.js';
 
 /** A SQLite file at schema `version` holding `rows`; `check` sees the open file before it is closed. */
 export function sqliteStoreAt(version: number, rows: readonly string[], check?: (db: Database.Database) => void): string {
@@ -41,4 +45,31 @@ export async function postgresStoreAt(version: number, rows: readonly string[]):
     await client.end();
   }
   return schema;
+}
+
+/** Opens a store an older lrsweep left with this one (which migrates it), runs `check` on it, closes it, and asserts its schema version is now SCHEMA_VERSION. */
+export async function upgradeSqlite(path: string, check: (s: Storage) => Promise<void>): Promise<void> {
+  const s = openSqlite(path, { mode: 'write' });
+  try {
+    await check(s);
+  } finally {
+    await s.close();
+  }
+  const db = new Database(path, { readonly: true });
+  try {
+    assert.equal((db.prepare("SELECT value FROM lrsweep_meta WHERE key = 'schema_version'").get() as { value: string }).value, String(SCHEMA_VERSION));
+  } finally {
+    db.close();
+  }
+}
+
+/** upgradeSqlite for a PostgreSQL schema on the test server. */
+export async function upgradePostgres(schema: string, check: (s: Storage) => Promise<void>): Promise<void> {
+  const s = await openPostgres(schemaUrl(schema), { mode: 'write' });
+  try {
+    await check(s);
+  } finally {
+    await s.close();
+  }
+  assert.deepEqual(await sql("SELECT value FROM lrsweep_meta WHERE key = 'schema_version'", [], schema), [{ value: String(SCHEMA_VERSION) }]);
 }

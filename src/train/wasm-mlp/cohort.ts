@@ -26,7 +26,7 @@ import { shuffleRandom, type MlpOptions as MlpConfig } from '../mlp-options.js';
 import { targetUnits, outputsOf, type Dataset } from '../data/dataset.js';
 import { permutation } from '../../core/random.js';
 import { mlpKernels, type MlpKernelExports } from '../../wasm/module.js';
-import type { EpochMetrics } from '../cohort-task.js';
+import { checkCohortCurves, type EpochMetrics } from '../cohort-task.js';
 import type { CohortOptions, MemberResult } from '../mlp-cohort.js';
 import { layoutFor, type Layout } from './layout.js';
 import { glorotUniform } from '../glorot.js';
@@ -45,17 +45,8 @@ const EPSILON = 1e-7;
 /** A 32-bit WebAssembly memory's limit (65536 pages of 64 KiB). */
 const MAX_WASM_BYTES = 2 ** 32;
 
-/** Training steps, as mlp.ts takes them: every epoch ends with a short batch if the rows do not divide. */
-function totalSteps(c: MlpConfig, data: Dataset): number {
-  return c.epochs * Math.ceil(data.trainY.length / c.batch_size);
-}
-
 export function trainWasmCohort(c: MlpConfig, data: Dataset, seed: number, curves: Float64Array[], options: WasmCohortOptions = {}): MemberResult[] {
-  const total = totalSteps(c, data);
-  if (curves.length === 0) throw new Error('a cohort needs at least one LR curve, got none');
-  curves.forEach((lrs, j) => {
-    if (lrs.length < total) throw new Error(`LR curve ${j} has ${lrs.length} values; training takes ${total} steps (epochs x ceil(training rows / batch_size))`);
-  });
+  checkCohortCurves(c, data, curves);
   if (busy) throw new Error('trainWasmCohort was called from inside a cohort it is training (onStep or onEpoch): one cohort at a time per thread');
   busy = true;
   try {
