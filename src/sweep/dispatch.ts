@@ -59,7 +59,6 @@ export interface DispatchContext {
   prune?: PruneCheck;
 }
 
-
 interface Member {
   trial: TrialRecord;
   seq: number;
