@@ -40,6 +40,16 @@ export const RECORDED: { name: string; about: string; grid: Record<string, unkno
       { first_cycle_steps: 525 }, { first_cycle_steps: 210 }, { first_cycle_steps: 105 },
     ].flatMap((shape) => [0.1, 0.2, 0.3].map((max_lr) => ({ ...shape, max_lr }))),
   },
+  {
+    name: 'lm-issue',
+    about: "issue 18's measured setting, 36 restart configs over 2000 steps: for 4 of 6 shapes half the budget (step 1000) falls 100-200 steps after a restart, at or near the restarted peak (restart at 800, 850 +50 warmup, 900 +100 warmup, or 320 and 900 +60 warmup), for 2 at a cycle end (cycles of 1000 and 500); every last cycle ends at step 2000",
+    steps: 2000,
+    grid: [
+      { first_cycle_steps: 800, cycle_mult: 1.5 }, { first_cycle_steps: 850, warmup_steps: 50, cycle_mult: 1.375 },
+      { first_cycle_steps: 900, warmup_steps: 100, cycle_mult: 1.25 }, { first_cycle_steps: 320, warmup_steps: 60, cycle_mult: 2 },
+      { first_cycle_steps: 1000 }, { first_cycle_steps: 500 },
+    ].flatMap((shape) => [0.05, 0.1, 0.3].flatMap((max_lr) => [1, 0.5].map((gamma) => ({ ...shape, max_lr, gamma })))),
+  },
 ];
 
 function product(grid: Record<string, unknown[]> | Record<string, unknown>[]): Record<string, unknown>[] {
