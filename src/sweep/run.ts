@@ -28,6 +28,7 @@ import { lintLines, lintSweep } from './lints.js';
 import type { PruneCheckFactory } from './prune-hook.js';
 import { StorageSource } from './source.js';
 import { countConfigs, countTrials, plan, type PlanStats, type Planned } from './space.js';
+import { endedReason } from './ended.js';
 import { askAndAdd, suggestTrials } from './ask.js';
 import type { LossPoint } from '../predict/index.js';
 import { predictSummary } from './predict-report.js';
@@ -203,7 +204,9 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const adaptive = isAdaptive(sweep);
     const prunedSteps = new Map<number, number>(); // pruned trials' last steps, read once (ask.ts)
     const curves = new Map<number, LossPoint[]>(); // complete trials' curves a sampler reads (ask.ts), read once
-    const notCreated = () => (adaptive ? Math.max(0, countTrials(sweep, loaded.trainer.steps) - totalOf(counts)) : 0);
+    // A sampler that ended early (ended.ts: a predict sweep stopped by a failed fit) has nothing left to create: asked at the start and whenever an ask adds nothing.
+    let ended = adaptive ? await endedReason(storage, record.id, sweep, loaded.trainer.steps, curves) : null;
+    const notCreated = () => (adaptive && ended === null ? Math.max(0, countTrials(sweep, loaded.trainer.steps) - totalOf(counts)) : 0);
     const toRun = counts.waiting + notCreated();
     let best = await bestTrialObjective(storage, record.id, sweep, loaded.trainer.steps);
     let done = 0;
@@ -235,6 +238,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
               await dispatcher?.commitNow();
               const added = (await askAndAdd(storage, record.id, sweep, loaded.trainer.steps, configs, prunedSteps, curves)).length;
               counts.waiting += added;
+              if (added === 0 && ended === null && (ended = await endedReason(storage, record.id, sweep, loaded.trainer.steps, curves)) !== null) report();
               return added;
             },
           } : undefined),
@@ -284,7 +288,9 @@ async function runOnQueue(storage: Storage, item: ServedSweep, o: RunOptions,
     const enqueued = await enqueueWaiting(storage, queue, item.record.id, cohortSizeOf(item.loaded, item.sweep));
     const { began, backend, ...fields } = base;
     // An adaptive sampler's trials not created yet are to run too (this run or another worker asks for them).
-    const notCreated = (c: StateCounts) => (isAdaptive(item.sweep) ? Math.max(0, countTrials(item.sweep, item.loaded.trainer.steps) - totalOf(c)) : 0);
+    // A sampler that ended early (ended.ts) has nothing left to create: asked at the start (the workers' asks are their own).
+    const ended = isAdaptive(item.sweep) ? await endedReason(storage, item.record.id, item.sweep, item.loaded.trainer.steps) : null;
+    const notCreated = (c: StateCounts) => (isAdaptive(item.sweep) && ended === null ? Math.max(0, countTrials(item.sweep, item.loaded.trainer.steps) - totalOf(c)) : 0);
     if (o.enqueueOnly) {
       const counts = await storage.counts(item.record.id);
       return { ...fields, runId: -1, counts, ranThisRun: 0, stopped: false, seconds: (Date.now() - began) / 1000, enqueued, refused: null, toCreate: notCreated(counts) };
