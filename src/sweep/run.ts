@@ -29,6 +29,7 @@ import type { PruneCheckFactory } from './prune-hook.js';
 import { StorageSource } from './source.js';
 import { countConfigs, countTrials, plan, type PlanStats, type Planned } from './space.js';
 import { endedReason } from './ended.js';
+import { fileWarnings } from './file/warnings.js';
 import { askAndAdd, suggestTrials } from './ask.js';
 import type { LossPoint } from '../predict/index.js';
 import { predictSummary } from './predict-report.js';
@@ -118,6 +119,8 @@ export interface DryRun {
   /** What the trainer says about its data (the MLP on a CSV: rows, features, the task it chose and why). */
   data: string | null;
   lints: ReturnType<typeof lintSweep>;
+  /** The file's warnings (file/warnings.ts: a learning sampler's startup within one cohort), one line each. */
+  warnings: string[];
   /** The sampler creates trials as results arrive: `first` are its first suggestions, `configs` how many it will create. */
   adaptive: boolean;
   /** The anchors the sampler plans from the file (method predict), by name, in `first`'s order; empty for other samplers. */
@@ -130,13 +133,14 @@ export async function dryRun(file: string, onChecking?: CheckProgress, onChecked
   onChecked?.();
   const data = trainer.runner.kind === 'pool' ? trainer.runner.definition.describe?.(trainer.runner.options) ?? null : null;
   const lints = lintSweep(sweep, trainer.steps);
+  const warnings = fileWarnings({ sweep, trainer });
   if (isAdaptive(sweep)) {
     // Nothing is planned: the first configs are what the sampler suggests before any result (its startup draws).
     // A sampler with anchors suggests them first: all of them are shown.
     const anchors = anchorPlansOf(sweep, trainer.steps).map((a) => a.name);
     const first = suggestTrials(sweep, trainer.steps, [], Math.max(5, anchors.length)).filter((t) => t.repeat === 0)
       .map((t): Planned => ({ config: t.params as Planned['config'], hash: t.configHash, repeat: 0, seed: t.seed, origin: {} }));
-    return { sweep, trials: countTrials(sweep, trainer.steps), configs: countConfigs(sweep, trainer.steps), steps: trainer.steps, first, stats: { dropped: 0, leftovers: new Map() }, lints, data, adaptive: true, anchors };
+    return { sweep, trials: countTrials(sweep, trainer.steps), configs: countConfigs(sweep, trainer.steps), steps: trainer.steps, first, stats: { dropped: 0, leftovers: new Map() }, lints, warnings, data, adaptive: true, anchors };
   }
   const first: Planned[] = [];
   const hashes = new Set<string>();
@@ -149,7 +153,7 @@ export async function dryRun(file: string, onChecking?: CheckProgress, onChecked
     if (t.repeat === 0 && first.length < 5) first.push(t);
     if (++n % 5000 === 0) await yieldToEvents();
   }
-  return { sweep, trials, configs: hashes.size, steps: trainer.steps, first, stats, lints, data, adaptive: false, anchors: [] };
+  return { sweep, trials, configs: hashes.size, steps: trainer.steps, first, stats, lints, warnings, data, adaptive: false, anchors: [] };
 }
 
 export async function runSweep(o: RunOptions): Promise<RunReport> {
@@ -188,6 +192,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     if (removed > 0) o.onNotice?.(`--replace: removed ${removed} trial${removed === 1 ? '' : 's'} that the new definition does not plan`);
     const added = await registerTrials(storage, record.id, sweep, loaded.trainer.steps, { resumed, signal: o.signal, onRegistering: o.onRegistering });
     if (o.lint !== false) for (const line of lintLines(lintSweep(sweep, loaded.trainer.steps))) o.onNotice?.(line);
+    for (const line of fileWarnings({ sweep, trainer: loaded.trainer })) o.onNotice?.(line);
     const { requeued: recovered } = await recoverSweep(storage, record.id, (run) => isRunAlive(run, { shared: storage.capabilities.shared }), {},
       { onNotice: o.onNotice, graceMs: leftoverGraceMs(runner) });
     const tally = newTally();
