@@ -1,7 +1,8 @@
 // A predict sweep stopped by a failed fit (on_fit_failure: stop; here every anchor diverges) is
 // done: its unmade shortlist is not counted as to be created by run's progress, by a run that
 // resumes it, or by status, which says why nothing more is created. One that falls back is not
-// ended by its failure: it trains the file's candidates.
+// ended by its failure: it trains the file's candidates. On PostgreSQL, where workers ask, a
+// run --enqueue-only after the failure counts nothing more to be suggested.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cli.js';
 import { runSweep } from '../../src/sweep/run.js';
 import { totalOf } from '../../src/core/trial.js';
+import { freshSchema, schemaUrl, withPostgres } from '../storage/pg-server.js';
 
 const DIVERGES = fileURLToPath(new URL('../fixtures/trainers/diverges.ts', import.meta.url));
 
@@ -57,4 +59,20 @@ test('the same sweep with on_fit_failure: fallback is not ended by the failure: 
   const json = JSON.parse(runCli(['status', 'bad', '--db', db, '--format', 'json'], { cwd: dir }).stdout);
   assert.equal(json.to_create, 0);
   assert.equal(json.ended, undefined);
+});
+
+withPostgres(() => {
+  test('postgres: once a worker\'s anchors diverged, run --enqueue-only counts nothing more to be suggested, and status says why', async () => {
+    const { dir, file } = sweepFile('stop');
+    const db = schemaUrl(freshSchema());
+    const before = runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir });
+    assert.equal(before.status, 0, before.stderr);
+    assert.match(before.stdout, /5 more to be suggested by the workers as results arrive/);
+    const w = runCli(['worker', file, '--db', db, '--workers', '1'], { cwd: dir });
+    assert.equal(w.status, 0, w.stderr);
+    const after = runCli(['run', file, '--db', db, '--enqueue-only'], { cwd: dir });
+    assert.equal(after.status, 0, after.stderr);
+    assert.doesNotMatch(after.stdout, /more to be suggested/);
+    assert.match(runCli(['status', 'bad', '--db', db], { cwd: dir }).stdout, /\(done, nothing more is created: no shortlist: anchor constant was diverged: /);
+  });
 });
