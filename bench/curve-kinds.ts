@@ -3,7 +3,8 @@
 // libm (bench/curve-kinds-baseline.c, gcc -O2), and the reference's own Python stepping
 // (scripts/golden/kinds.py --bench: timm's step_update, transformers' LambdaLR.step, on a torch
 // SGD optimizer; Debian torch's own OneCycleLR.step for one_cycle), all in this run on the same
-// schedules. WASM and C are timed in CPU time (process.cpuUsage, CLOCK_PROCESS_CPUTIME_ID): on a
+// schedules. A reference row whose source is absent (timm's, transformers' checkouts: kinds.py's
+// TIMM_SRC, HF_SRC) says so and is skipped alone; the others are still measured. WASM and C are timed in CPU time (process.cpuUsage, CLOCK_PROCESS_CPUTIME_ID): on a
 // shared machine wall time counts the time other processes held the core, and swung 3x between
 // runs here.
 
@@ -54,15 +55,27 @@ function cTimes(): Record<string, number> | string {
   }
 }
 
-function pythonTimes(): Record<string, number> | string {
+/**
+ * The reference's Python stepping per kind, in ms for N steps, or why that row was not measured:
+ * timm's and transformers' rows need their sources (kinds.py says which is absent), one_cycle
+ * only Debian torch; each row stands or falls alone.
+ */
+function pythonTimes(): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  const scaled = (s: number) => s * 1000 * (N / PY_STEPS);
+  const why = (r: ReturnType<typeof spawnSync>) => `skipped: ${r.error?.message ?? String(r.stderr).trim().split('\n').pop()}`;
   const script = fileURLToPath(new URL('../scripts/golden/kinds.py', import.meta.url));
   // The first 10^5 of the 10^6 steps, timed and multiplied by 10: the whole takes minutes (LambdaLR.step costs tens of us)
   const run = spawnSync('/usr/bin/python3', [script, '--bench', String(PY_STEPS)], { encoding: 'utf8', timeout: 600_000 });
-  if (run.error || run.status !== 0) return `skipped: ${run.error?.message ?? run.stderr.trim().split('\n').pop()}`;
-  const seconds = (JSON.parse(run.stdout) as { seconds: Record<string, number> }).seconds;
+  const refs = ['timm_cosine', 'hf_cosine_restarts', 'wsd'];
+  if (run.error || run.status !== 0) for (const k of refs) out[k] = why(run);
+  else {
+    const r = JSON.parse(run.stdout) as { seconds: Record<string, number>; skipped?: Record<string, string> };
+    for (const k of refs) out[k] = r.seconds[k] !== undefined ? scaled(r.seconds[k]) : `skipped: ${r.skipped?.[k] ?? 'not measured'}`;
+  }
   const torch = spawnSync('/usr/bin/python3', ['-c', TORCH_ONE_CYCLE, String(PY_STEPS), String(N)], { encoding: 'utf8', timeout: 600_000 });
-  if (torch.status === 0) seconds.one_cycle = Number(torch.stdout.trim());
-  return Object.fromEntries(Object.entries(seconds).map(([k, s]) => [k, s * 1000 * (N / PY_STEPS)]));
+  out.one_cycle = torch.error || torch.status !== 0 ? why(torch) : scaled(Number(torch.stdout.trim()));
+  return out;
 }
 
 /** Median CPU milliseconds of `reps` runs of fn after `warmup` unmeasured runs. */
@@ -90,9 +103,9 @@ export function benchCurveKinds(): void {
   console.log('\n== Own-kernel kinds: 10^6 steps f64 (WASM median warm, CPU time; C loop gcc -O2 glibc median, CPU time; reference Python stepping: 10^5 steps timed, x10) ==');
   for (const name of Object.keys(CASES)) {
     const cms = typeof c === 'string' ? null : c[name];
-    const pms = typeof py === 'string' ? null : py[name];
+    const pms = typeof py[name] === 'number' ? py[name] : null;
     const vs = (x: number | null) => (x === null ? '' : ` (${(x / wasm[name]).toFixed(2)}x the WASM time)`);
     console.log(`${name.padEnd(20)} WASM ${wasm[name].toFixed(2)} ms | C ${cms === null ? c : `${cms.toFixed(2)} ms${vs(cms)}`} | ` +
-      `reference Python ${pms === null ? py : `${pms.toFixed(0)} ms${vs(pms)}`}`);
+      `reference Python ${pms === null ? py[name] ?? 'skipped: no reference' : `${pms.toFixed(0)} ms${vs(pms)}`}`);
   }
 }

@@ -16,7 +16,8 @@ outside this repository (pinned commits below; override the folders with TIMM_SR
 
 Usage: kinds.py OUT.json.gz       writes the vectors
        kinds.py --bench STEPS      prints each reference's time for STEPS steps of its own loop (JSON;
-                                   the schedules are those of bench/curve-kinds.ts for 10^6 steps)
+                                   the schedules are those of bench/curve-kinds.ts for 10^6 steps),
+                                   and why a reference whose source is absent was skipped
 
 Sequence convention (as /work/shared/golden's README): lrs[i] is the LR the optimizer holds for
 training step i: lrs[0] right after construction, lrs[i] after the scheduler was told of step i
@@ -64,8 +65,12 @@ def load_timm():
     return load("timm.scheduler.cosine_lr", os.path.join(TIMM_SRC, "cosine_lr.py"), "timm.scheduler").CosineLRScheduler
 
 
-CosineLRScheduler = load_timm()
-hf = load("hf_optimization_schedules", os.path.join(HF_SRC, "optimization_schedules.py"))
+# Why a reference's source cannot be loaded (None: it can). --bench times the references it has
+# and names the others; the golden vectors need both.
+TIMM_ABSENT = None if os.path.isfile(os.path.join(TIMM_SRC, "cosine_lr.py")) else f"timm's source is not at {TIMM_SRC} (set TIMM_SRC)"
+HF_ABSENT = None if os.path.isfile(os.path.join(HF_SRC, "optimization_schedules.py")) else f"transformers' source is not at {HF_SRC} (set HF_SRC)"
+CosineLRScheduler = load_timm() if TIMM_ABSENT is None else None
+hf = load("hf_optimization_schedules", os.path.join(HF_SRC, "optimization_schedules.py")) if HF_ABSENT is None else None
 
 
 def optimizer(lr):
@@ -223,6 +228,9 @@ def timm_direct():
 
 
 def write(out):
+    for why in (TIMM_ABSENT, HF_ABSENT):
+        if why:
+            sys.exit(f"kinds.py: {why}: the golden vectors need both references")
     cases = []
     for gen in (timm_cases, restarts_cases, wsd_cases):
         for cid, kind, p, (lrs, error), n in gen():
@@ -270,14 +278,19 @@ def bench(steps, total=1_000_000):
                 s.step()
         return run
 
-    out = {
-        "timm_cosine": best(timm_run),
-        "hf_cosine_restarts": best(lambda_run(hf.get_cosine_with_hard_restarts_schedule_with_warmup,
-                                              num_warmup_steps=total // 100, num_training_steps=total, num_cycles=5)),
-        "wsd": best(lambda_run(hf.get_wsd_schedule, num_warmup_steps=total // 100, num_decay_steps=total // 5,
-                               num_training_steps=total, decay_type="cosine", min_lr_ratio=0.01)),
-    }
-    print(json.dumps({"steps": steps, "seconds": out}))
+    out, skipped = {}, {}
+    if TIMM_ABSENT is None:
+        out["timm_cosine"] = best(timm_run)
+    else:
+        skipped["timm_cosine"] = TIMM_ABSENT
+    if HF_ABSENT is None:
+        out["hf_cosine_restarts"] = best(lambda_run(hf.get_cosine_with_hard_restarts_schedule_with_warmup,
+                                                    num_warmup_steps=total // 100, num_training_steps=total, num_cycles=5))
+        out["wsd"] = best(lambda_run(hf.get_wsd_schedule, num_warmup_steps=total // 100, num_decay_steps=total // 5,
+                                     num_training_steps=total, decay_type="cosine", min_lr_ratio=0.01))
+    else:
+        skipped["hf_cosine_restarts"] = skipped["wsd"] = HF_ABSENT
+    print(json.dumps({"steps": steps, "seconds": out, "skipped": skipped}))
 
 
 if __name__ == "__main__":

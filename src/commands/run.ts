@@ -144,7 +144,7 @@ export function presentDryRun(d: DryRun, o: { lint?: boolean } = {}): Output {
   const derived = keys.includes('cycles') || 'cycles' in d.sweep.schedule ? SET_BY_CYCLES.filter((k) => d.first.some((t) => t.config[k] !== undefined)) : [];
   const table = render(d.first.map((t, i) => ({ ...rows[i], ...Object.fromEntries(derived.map((k) => [k, t.config[k]])) })),
     [...(d.anchors.length > 0 ? ['anchor'] : []), 'config', ...keys, ...anchorKeys.filter((k) => !derived.includes(k)), ...derived], 'table');
-  const warnings = o.lint === false ? '' : lintLines(d.lints).map((l) => `lrsweep: ${l}\n`).join('');
+  const warnings = [...(o.lint === false ? [] : lintLines(d.lints)), ...d.warnings].map((l) => `lrsweep: ${l}\n`).join('');
   return { stdout: head + table + notes.map((n) => `${n}\n`).join(''), stderr: warnings };
 }
 

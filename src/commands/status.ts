@@ -14,6 +14,7 @@ import type { PrunerSpec } from '../sweep/pruners/index.js';
 import { upgradeDefinition, type MethodSpec } from '../sweep/definition.js';
 import { rankedConfigs } from '../sweep/ranking.js';
 import { countTrials } from '../sweep/space.js';
+import { endedReason } from '../sweep/ended.js';
 
 export const command = 'status [name]';
 export const describe = 'Trial counts per state, for every sweep or one';
@@ -58,8 +59,10 @@ export interface StatusResult {
   pruner?: string;
   /** An adaptive sampler's sweep: its trials by where they came from. */
   origins?: Record<TrialOrigin, number>;
-  /** An adaptive sampler's sweep: the trials it has not created yet (0: none is left to create, what its space gives is created). */
+  /** An adaptive sampler's sweep: the trials it has not created yet (0: none is left to create, what its space gives is created, or its sampler ended). */
   toCreate?: number;
+  /** An adaptive sampler's sweep that is done before creating what its space gives: why (sweep/ended.ts), else absent. */
+  ended?: string;
 }
 
 async function runsOf(storage: Storage, sweepId: number): Promise<RunStatus[]> {
@@ -113,16 +116,19 @@ export async function status(o: { db: string; name?: string }): Promise<StatusRe
       sweeps: [await statusOf(storage, sweep)], runs: await runsOf(storage, sweep.id), queue: await queueOf(storage, sweep.id),
       ...(method === undefined ? {} : { sampler: describeMethod(method) }),
       ...(sweep.definition.pruner === undefined ? {} : { pruner: describePruner(sweep.definition.pruner as PrunerSpec) }),
-      ...(method !== undefined && isAdaptive({ method }) ? { origins: await originsOf(storage, sweep.id), toCreate: await toCreateOf(storage, sweep) } : {}),
+      ...(method !== undefined && isAdaptive({ method }) ? { origins: await originsOf(storage, sweep.id), ...await toCreateOf(storage, sweep) } : {}),
     };
   } finally {
     await storage.close();
   }
 }
 
-/** An adaptive sweep's trials not created yet: what its sampler can create over the stored steps, less those it has. */
-async function toCreateOf(storage: Storage, sweep: SweepRecord): Promise<number> {
-  return Math.max(0, countTrials(upgradeDefinition(sweep.definition), sweep.steps) - totalOf(await storage.counts(sweep.id)));
+/** An adaptive sweep's trials not created yet: what its sampler can create over the stored steps, less those it has; none once its sampler ended, and why. */
+async function toCreateOf(storage: Storage, sweep: SweepRecord): Promise<{ toCreate: number; ended?: string }> {
+  const definition = upgradeDefinition(sweep.definition);
+  const toCreate = Math.max(0, countTrials(definition, sweep.steps) - totalOf(await storage.counts(sweep.id)));
+  const ended = toCreate > 0 ? await endedReason(storage, sweep.id, definition, sweep.steps) : null;
+  return ended === null ? { toCreate } : { toCreate: 0, ended };
 }
 
 /** How many of the sweep's trials came from each origin (read for adaptive sweeps, whose trials are few). */
@@ -135,10 +141,10 @@ async function originsOf(storage: Storage, sweepId: number): Promise<Record<Tria
 const COLUMNS = ['sweep', 'trials', ...TRIAL_STATES, 'best_config', 'metric', 'goal'];
 
 export function present(r: StatusResult, format: TableFormat): Output {
-  if (format === 'json') return { stdout: `${JSON.stringify(r.runs === null ? r.sweeps : { ...r.sweeps[0], sampler: r.sampler, ...(r.pruner ? { pruner: r.pruner } : {}), ...(r.origins ? { origins: r.origins, to_create: r.toCreate } : {}), runs: r.runs, queue: r.queue }, null, 2)}\n` };
+  if (format === 'json') return { stdout: `${JSON.stringify(r.runs === null ? r.sweeps : { ...r.sweeps[0], sampler: r.sampler, ...(r.pruner ? { pruner: r.pruner } : {}), ...(r.origins ? { origins: r.origins, to_create: r.toCreate, ...(r.ended ? { ended: r.ended } : {}) } : {}), runs: r.runs, queue: r.queue }, null, 2)}\n` };
   let text = render(r.sweeps.map((s) => ({ ...s, sweep: s.status === 'cancelled' ? `${s.sweep} (cancelled)` : s.sweep })), COLUMNS, format);
   if (format === 'table' && r.sampler !== undefined) {
-    const created = r.toCreate === 0 ? 'all created' : 'created as results arrive';
+    const created = r.ended ? `done, nothing more is created: ${r.ended}` : r.toCreate === 0 ? 'all created' : 'created as results arrive';
     const origins = r.origins ? `; trials by origin: ${TRIAL_ORIGINS.map((o) => `${r.origins![o]} ${o}`).join(', ')} (${created})` : '';
     text += `sampler: ${r.sampler}${origins}\n`;
   }

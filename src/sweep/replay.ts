@@ -79,8 +79,8 @@ interface Prepared {
 }
 
 /** The metric the pruner judges (undefined: RecordedTrial.points, whatever they hold) and its orientation. */
-function judging(pruner: Pruner, o: ReplayOptions): { metric: string | undefined; sign: 1 | -1 } {
-  return o.metric === undefined ? { metric: undefined, sign: o.goal === 'maximize' ? -1 : 1 } : judgedMetric(pruner, { metric: o.metric, goal: o.goal });
+function judging(pruner: Pruner, o: ReplayOptions): { metric: string | undefined; sign: 1 | -1; named: string | null } {
+  return o.metric === undefined ? { metric: undefined, sign: o.goal === 'maximize' ? -1 : 1, named: null } : judgedMetric(pruner, { metric: o.metric, goal: o.goal });
 }
 
 function prepare(t: RecordedTrial, pruner: Pruner, o: ReplayOptions, { metric, sign }: ReturnType<typeof judging>): Prepared {
@@ -198,7 +198,7 @@ export function replay(recorded: readonly RecordedTrial[], pruner: Pruner, o: Re
       if (v) others.push(v);
     }
     const view: TrialView = { state: 'running', readings: p.readings.slice(0, k), reached: elapsed, schedule: scheduleOf(p, seen[pick]) };
-    const reason = judge(pruner, { trial: view, fresh, others, steps: o.steps, sign });
+    const reason = judge(pruner, { trial: view, fresh, others, steps: o.steps, sign }, judged.named);
     if (reason !== null) {
       prunedAt.set(pick, { step: elapsed, reason });
       end[pick] = when;

@@ -28,6 +28,8 @@ import { lintLines, lintSweep } from './lints.js';
 import type { PruneCheckFactory } from './prune-hook.js';
 import { StorageSource } from './source.js';
 import { countConfigs, countTrials, plan, type PlanStats, type Planned } from './space.js';
+import { endedReason } from './ended.js';
+import { fileWarnings } from './file/warnings.js';
 import { askAndAdd, suggestTrials } from './ask.js';
 import type { LossPoint } from '../predict/index.js';
 import { predictSummary } from './predict-report.js';
@@ -117,6 +119,8 @@ export interface DryRun {
   /** What the trainer says about its data (the MLP on a CSV: rows, features, the task it chose and why). */
   data: string | null;
   lints: ReturnType<typeof lintSweep>;
+  /** The file's warnings (file/warnings.ts: a learning sampler's startup within one cohort), one line each. */
+  warnings: string[];
   /** The sampler creates trials as results arrive: `first` are its first suggestions, `configs` how many it will create. */
   adaptive: boolean;
   /** The anchors the sampler plans from the file (method predict), by name, in `first`'s order; empty for other samplers. */
@@ -129,13 +133,14 @@ export async function dryRun(file: string, onChecking?: CheckProgress, onChecked
   onChecked?.();
   const data = trainer.runner.kind === 'pool' ? trainer.runner.definition.describe?.(trainer.runner.options) ?? null : null;
   const lints = lintSweep(sweep, trainer.steps);
+  const warnings = fileWarnings({ sweep, trainer });
   if (isAdaptive(sweep)) {
     // Nothing is planned: the first configs are what the sampler suggests before any result (its startup draws).
     // A sampler with anchors suggests them first: all of them are shown.
     const anchors = anchorPlansOf(sweep, trainer.steps).map((a) => a.name);
     const first = suggestTrials(sweep, trainer.steps, [], Math.max(5, anchors.length)).filter((t) => t.repeat === 0)
       .map((t): Planned => ({ config: t.params as Planned['config'], hash: t.configHash, repeat: 0, seed: t.seed, origin: {} }));
-    return { sweep, trials: countTrials(sweep, trainer.steps), configs: countConfigs(sweep, trainer.steps), steps: trainer.steps, first, stats: { dropped: 0, leftovers: new Map() }, lints, data, adaptive: true, anchors };
+    return { sweep, trials: countTrials(sweep, trainer.steps), configs: countConfigs(sweep, trainer.steps), steps: trainer.steps, first, stats: { dropped: 0, leftovers: new Map() }, lints, warnings, data, adaptive: true, anchors };
   }
   const first: Planned[] = [];
   const hashes = new Set<string>();
@@ -148,7 +153,7 @@ export async function dryRun(file: string, onChecking?: CheckProgress, onChecked
     if (t.repeat === 0 && first.length < 5) first.push(t);
     if (++n % 5000 === 0) await yieldToEvents();
   }
-  return { sweep, trials, configs: hashes.size, steps: trainer.steps, first, stats, lints, data, adaptive: false, anchors: [] };
+  return { sweep, trials, configs: hashes.size, steps: trainer.steps, first, stats, lints, warnings, data, adaptive: false, anchors: [] };
 }
 
 export async function runSweep(o: RunOptions): Promise<RunReport> {
@@ -187,6 +192,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     if (removed > 0) o.onNotice?.(`--replace: removed ${removed} trial${removed === 1 ? '' : 's'} that the new definition does not plan`);
     const added = await registerTrials(storage, record.id, sweep, loaded.trainer.steps, { resumed, signal: o.signal, onRegistering: o.onRegistering });
     if (o.lint !== false) for (const line of lintLines(lintSweep(sweep, loaded.trainer.steps))) o.onNotice?.(line);
+    for (const line of fileWarnings({ sweep, trainer: loaded.trainer })) o.onNotice?.(line);
     const { requeued: recovered } = await recoverSweep(storage, record.id, (run) => isRunAlive(run, { shared: storage.capabilities.shared }), {},
       { onNotice: o.onNotice, graceMs: leftoverGraceMs(runner) });
     const tally = newTally();
@@ -203,7 +209,9 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const adaptive = isAdaptive(sweep);
     const prunedSteps = new Map<number, number>(); // pruned trials' last steps, read once (ask.ts)
     const curves = new Map<number, LossPoint[]>(); // complete trials' curves a sampler reads (ask.ts), read once
-    const notCreated = () => (adaptive ? Math.max(0, countTrials(sweep, loaded.trainer.steps) - totalOf(counts)) : 0);
+    // A sampler that ended early (ended.ts: a predict sweep stopped by a failed fit) has nothing left to create: asked at the start and whenever an ask adds nothing.
+    let ended = adaptive ? await endedReason(storage, record.id, sweep, loaded.trainer.steps, curves) : null;
+    const notCreated = () => (adaptive && ended === null ? Math.max(0, countTrials(sweep, loaded.trainer.steps) - totalOf(counts)) : 0);
     const toRun = counts.waiting + notCreated();
     let best = await bestTrialObjective(storage, record.id, sweep, loaded.trainer.steps);
     let done = 0;
@@ -235,6 +243,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
               await dispatcher?.commitNow();
               const added = (await askAndAdd(storage, record.id, sweep, loaded.trainer.steps, configs, prunedSteps, curves)).length;
               counts.waiting += added;
+              if (added === 0 && ended === null && (ended = await endedReason(storage, record.id, sweep, loaded.trainer.steps, curves)) !== null) report();
               return added;
             },
           } : undefined),
@@ -284,7 +293,9 @@ async function runOnQueue(storage: Storage, item: ServedSweep, o: RunOptions,
     const enqueued = await enqueueWaiting(storage, queue, item.record.id, cohortSizeOf(item.loaded, item.sweep));
     const { began, backend, ...fields } = base;
     // An adaptive sampler's trials not created yet are to run too (this run or another worker asks for them).
-    const notCreated = (c: StateCounts) => (isAdaptive(item.sweep) ? Math.max(0, countTrials(item.sweep, item.loaded.trainer.steps) - totalOf(c)) : 0);
+    // A sampler that ended early (ended.ts) has nothing left to create: asked at the start (the workers' asks are their own).
+    const ended = isAdaptive(item.sweep) ? await endedReason(storage, item.record.id, item.sweep, item.loaded.trainer.steps) : null;
+    const notCreated = (c: StateCounts) => (isAdaptive(item.sweep) && ended === null ? Math.max(0, countTrials(item.sweep, item.loaded.trainer.steps) - totalOf(c)) : 0);
     if (o.enqueueOnly) {
       const counts = await storage.counts(item.record.id);
       return { ...fields, runId: -1, counts, ranThisRun: 0, stopped: false, seconds: (Date.now() - began) / 1000, enqueued, refused: null, toCreate: notCreated(counts) };

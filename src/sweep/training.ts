@@ -31,7 +31,7 @@ export async function trainerHash(loaded: LoadedSweep): Promise<string | null> {
 }
 
 /** Trials per unit for this sweep and trainer. */
-export function cohortSizeOf(loaded: LoadedSweep, sweep: Sweep): number {
+export function cohortSizeOf(loaded: Pick<LoadedSweep, 'trainer'>, sweep: Sweep): number {
   const runner = loaded.trainer.runner;
   return runner.kind === 'pool' && runner.definition.trainCohort ? (sweep.budget.cohort_size ?? DEFAULT_COHORT_SIZE) : 1;
 }

@@ -101,7 +101,7 @@ export function sweepFacts(loaded: Pick<LoadedSweep, 'sweep' | 'trainer'>): Swee
 export function pruneCheck(c: PruneContext): PruneCheck | null {
   if (c.sweep.pruner === undefined) return null;
   const pruner: Pruner = prunerOf(c.sweep.pruner);
-  const { metric, sign } = judgedMetric(pruner, c.sweep.objective);
+  const { metric, sign, named } = judgedMetric(pruner, c.sweep.objective);
   const timelines = new Timelines(c.steps.perTrial);
   const ended = new Map<number, TrialView>();
 
@@ -139,7 +139,7 @@ export function pruneCheck(c: PruneContext): PruneCheck | null {
       state: 'running', readings, reached: oriented[oriented.length - 1].step,
       schedule: { number: trial.number, config: trial.configHash, timeline, points: oriented },
     };
-    return judge(pruner, { trial: view, fresh, others: [...all.values()], steps: c.steps.perTrial, sign });
+    return judge(pruner, { trial: view, fresh, others: [...all.values()], steps: c.steps.perTrial, sign }, named);
   };
   check.metric = metric;
   return check;

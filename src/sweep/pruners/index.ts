@@ -57,10 +57,14 @@ export interface Pruner {
   options: Record<string, number | null>;
 }
 
-/** The metric whose points a pruner is handed, and how they are oriented (1: as is; -1: negated, a maximized objective). */
-export function judgedMetric(p: Pruner, objective: { metric: string; goal: 'minimize' | 'maximize' }): { metric: string; sign: 1 | -1 } {
-  if (p.metric !== null && p.metric !== objective.metric) return { metric: p.metric, sign: 1 }; // a loss: checked minimized where the trainer says (spec.ts)
-  return { metric: objective.metric, sign: objective.goal === 'maximize' ? -1 : 1 };
+/**
+ * The metric whose points a pruner is handed, how they are oriented (1: as is; -1: negated, a
+ * maximized objective), and its name where it is not the objective (else null): what judge() is
+ * given, so that a reason says which metric it judged (`law (train_loss): ...`).
+ */
+export function judgedMetric(p: Pruner, objective: { metric: string; goal: 'minimize' | 'maximize' }): { metric: string; sign: 1 | -1; named: string | null } {
+  if (p.metric !== null && p.metric !== objective.metric) return { metric: p.metric, sign: 1, named: p.metric }; // a loss: checked minimized where the trainer says (spec.ts)
+  return { metric: objective.metric, sign: objective.goal === 'maximize' ? -1 : 1, named: null };
 }
 
 /** `pruner` as stored: its kind and the options that differ from their defaults (an option added later, left at its default, changes nothing stored). */
@@ -109,10 +113,20 @@ export function describePruner(spec: PrunerSpec): string {
   return parts.length === 0 ? kind : `${kind}:${parts.join(',')}`;
 }
 
-/** The decision of a pruner (patience around it when set). */
-export function judge(p: Pruner, input: JudgeInput): Decision {
+/**
+ * The decision of a pruner (patience around it when set). `named`: the metric it judged where that
+ * is not the objective (judgedMetric's), which the reason then names after the pruner's:
+ * `law (train_loss): its predicted final ...` (a pruner's reason starts with its name and a colon).
+ */
+export function judge(p: Pruner, input: JudgeInput, named: string | null = null): Decision {
   const entry = prunerEntry(p.kind);
   const decide = (i: JudgeInput) => entry.judge(i, p.options);
-  if (p.options.patience === null) return decide(input);
-  return withPatience(decide, p.options.patience, p.options.min_delta ?? 0)(input);
+  const reason = p.options.patience === null ? decide(input) : withPatience(decide, p.options.patience, p.options.min_delta ?? 0)(input);
+  return reason === null || named === null ? reason : namingMetric(reason, p.kind, named);
+}
+
+/** A reason with the metric judged after the pruner's name: `law: x` -> `law (train_loss): x` (a reason without the name gets it). */
+function namingMetric(reason: string, kind: string, metric: string): string {
+  const head = `${kind}: `;
+  return `${kind} (${metric}): ${reason.startsWith(head) ? reason.slice(head.length) : reason}`;
 }

@@ -55,7 +55,7 @@
 //   points' order; origin startup, no model chose them). `run` prints the reason in one line.
 // `trials`, when given, caps the configs created (anchors first); without it the sweep creates
 // anchors + top_k + explore configs, or what the space gives when that is less (reachable():
-// a sweep that created them all is done). Only trained trials are ranked: the law's values are
+// a sweep that created them all is done); one stopped by a failed fit is done too (ended()). Only trained trials are ranked: the law's values are
 // off by 0.02–0.05 nats on the issue's evidence, a shortlist to confirm by training, never a result.
 //
 // Determinism: the anchors come from the file; the fit's seed is the sweep's seed; the candidate
@@ -457,6 +457,13 @@ export const predict: SamplerEntry = {
   },
   configs: (sweep, method, context) => Math.min(sweep.trials ?? Infinity, context ? reachable(sweep, method, context) : (method.anchors as unknown[]).length + (method.top_k as number) + (method.explore as number)),
   anchors: (sweep, method, steps) => anchorPlans(sweep, method, steps),
+  ended(sweep, method, history, context) {
+    if (method.on_fit_failure !== 'stop') return null;
+    // A shortlist trial means the fit held (stop creates none): no fit needed to say so.
+    if (history.some((o) => o.origin === 'model' || o.origin === 'startup')) return null;
+    const state = predictState(sweep, method, history, context);
+    return state.stage === 'shortlist' && state.ranked === null ? `no shortlist: ${state.failure} (on_fit_failure: stop)` : null;
+  },
   curveMetric: (method) => ({ path: 'method.metric', metric: method.metric as string }),
   create(sweep, method) {
     // One ask calls suggest once per config with the history so far: the candidates are built once

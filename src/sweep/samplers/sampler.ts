@@ -110,5 +110,12 @@ export interface SamplerEntry {
    * trial of origin anchor is accepted (plan-check.ts) only as one of these.
    */
   anchors?(sweep: Sweep, method: Method, steps: number): { name: string; path: string; values: Record<string, unknown> }[];
+  /**
+   * Why an adaptive sampler will create nothing more though it has not created configs() (the
+   * predict sampler stopped by a failed fit, on_fit_failure: stop), or null (it may yet). Given
+   * the history as an ask sees it (with curves) and the ask's context; pure. The sweep is then done:
+   * `status` and `run` count nothing left to create (sweep/ended.ts). Absent: never ends early.
+   */
+  ended?(sweep: Sweep, method: Method, history: readonly Observed[], context: AskContext): string | null;
   create(sweep: Sweep, method: Method): Sampler;
 }

@@ -99,7 +99,7 @@ test('law judges its metric (train_loss by default), not the objective: in repla
   const onTrainLoss = replay(SWEEP, pruner('law'), { ...o, metric: 'train_loss' });
   assert.deepEqual(onTrainLoss.pruned.map((p) => p.number), [SLOW]);
   const judged = replay(flipped, pruner('law'), { ...o, metric: 'val_loss' });
-  assert.deepEqual(judged.pruned, onTrainLoss.pruned, 'the same trials stopped at the same steps, with the same reasons');
+  assert.deepEqual(judged.pruned, onTrainLoss.pruned.map((p) => ({ ...p, reason: p.reason.replace(/^law: /, 'law (train_loss): ') })), 'the same trials stopped at the same steps, with the same reasons naming train_loss');
   // metric: val_loss judges the objective's points (those of the train_loss trial at the other end).
   const onVal = replay(flipped, pruner('law:metric=val_loss'), { ...o, metric: 'val_loss' });
   assert.notDeepEqual(onVal.pruned, onTrainLoss.pruned);
