@@ -12,8 +12,10 @@ export function tempDir(prefix = 'lrsweep-command-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+// The command's folder is a fresh one: in the shared temp folder a stray enum.py or json.py left by
+// anything else shadows Python's standard library for `python -c` (its path starts at the cwd).
 export function commandOptions(run: string[], more: Partial<CommandTrainerOptions> = {}): CommandTrainerOptions {
-  return { kind: 'command', run, steps: 50, metrics: ['val_loss'], goals: {}, cwd: tmpdir(), env: {}, files: [], kill_grace: 10, cleanup: 'lr', ...more };
+  return { kind: 'command', run, steps: 50, metrics: ['val_loss'], goals: {}, cwd: tempDir('lrsweep-cwd-'), env: {}, files: [], kill_grace: 10, cleanup: 'lr', ...more };
 }
 
 export const PARAMS = { schedule: 'cawr', first_cycle_steps: 37, cycle_mult: 1.5, max_lr: 0.1, min_lr: 0.001, warmup_steps: 5, gamma: 0.9 };
