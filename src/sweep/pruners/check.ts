@@ -11,13 +11,15 @@
 // have theirs read anew. (An earlier version read at most once a second: a sweep of short trials
 // then judged every trial against a history from before the ones that had just ended, and pruned
 // nothing.) The decision itself is pruners/index.ts
-// judge(), a pure function of what it is handed.
+// judge(), a pure function of what it is handed, after the pruner's prepare() on the same input
+// (index.ts prepare(): the law's fit, run in a fit thread so that this thread, which also sends
+// heartbeats and takes other trials' points, is not held for its seconds).
 
 import { FINAL_STATES, type MetricPoint } from '../../core/trial.js';
 import type { Storage, TrialRecord } from '../../storage/types.js';
 import type { Config, Sweep } from '../definition.js';
 import { stepsAt, type TrialSteps } from '../progress.js';
-import { judge, judgedMetric, prunerOf, type Pruner } from './index.js';
+import { judge, judgedMetric, prepare, prunerOf, type JudgeInput, type Pruner } from './index.js';
 import { prunerFlag } from './spec.js';
 import { UsageError } from '../../core/errors.js';
 import { canPlacePoints } from '../points-steps.js';
@@ -139,7 +141,9 @@ export function pruneCheck(c: PruneContext): PruneCheck | null {
       state: 'running', readings, reached: oriented[oriented.length - 1].step,
       schedule: { number: trial.number, config: trial.configHash, timeline, points: oriented },
     };
-    return judge(pruner, { trial: view, fresh, others: [...all.values()], steps: c.steps.perTrial, sign });
+    const input: JudgeInput = { trial: view, fresh, others: [...all.values()], steps: c.steps.perTrial, sign };
+    await prepare(pruner, input); // the law's fit, in a fit thread: this thread goes on meanwhile
+    return judge(pruner, input);
   };
   check.metric = metric;
   return check;
