@@ -112,9 +112,9 @@ export function describePruner(spec: PrunerSpec): string {
   return parts.length === 0 ? kind : `${kind}:${parts.join(',')}`;
 }
 
-/** What the pruner prepares ahead of its decision on this input (PrunerEntry.prepare; most prepare nothing). */
-export async function prepare(p: Pruner, input: JudgeInput): Promise<void> {
-  await prunerEntry(p.kind).prepare?.(input, p.options);
+/** What the pruner prepares ahead of its decision on this input (PrunerEntry.prepare; most prepare nothing): whether it had work to do. */
+export async function prepare(p: Pruner, input: JudgeInput): Promise<boolean> {
+  return (await prunerEntry(p.kind).prepare?.(input, p.options)) ?? false;
 }
 
 /** The decision of a pruner (patience around it when set). */

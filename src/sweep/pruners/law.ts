@@ -152,14 +152,15 @@ const PENDING = new Map<string, Promise<void>>();
  * The law's prepare() with its fit run by `run`: when the decision on this input needs a fit that
  * is not cached, `run` fits and the result is cached under the history's digest, where judge()
  * finds it. A fit that rejects (its thread failed) is cached as a failed fit, its reason saying so:
- * nothing is stopped on that history, and the run goes on. Never rejects.
+ * nothing is stopped on that history, and the run goes on. Resolves true when it waited for a
+ * fit (its own or a concurrent prepare's), false when the fit was kept or none is needed; never rejects.
  */
 export function lawPrepare(run: LawFitRunner): NonNullable<PrunerEntry['prepare']> {
   return async (input, o) => {
     const plan = toFit(input, o);
-    if (!plan) return;
+    if (!plan) return false;
     const key = digest(plan.fitted, input.steps, o.seed!);
-    if (CACHE.has(key)) return;
+    if (CACHE.has(key)) return false;
     let pending = PENDING.get(key);
     if (!pending) {
       pending = run(fitInput(plan.fitted, input.steps, o.seed!))
@@ -169,6 +170,7 @@ export function lawPrepare(run: LawFitRunner): NonNullable<PrunerEntry['prepare'
       PENDING.set(key, pending);
     }
     await pending;
+    return true;
   };
 }
 
