@@ -318,7 +318,7 @@ interface RankingFit {
 }
 
 /** What ranking() does with a fit it does not find kept: fits it here (an ask's suggest), or stops the decision (prepare: NeedsFit). */
-type OnMiss = (fit: RankingFit) => RankedCandidates | string;
+export type OnMiss = (fit: RankingFit) => RankedCandidates | string;
 
 /** Fits on this thread and keeps the result (what suggest does with a fit prepare() did not make). */
 const fitHere: OnMiss = ({ key, input }) => keepFit(key, rankingOrWhy(input));
