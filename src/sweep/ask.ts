@@ -15,6 +15,12 @@
 // - Curves: a sampler that fits loss curves (the predict sampler: AdaptiveSampler.curves) gets the
 //   points of its metric for the history's complete configs of the origins it names, read before
 //   the lock (readCurves); a config completed since has none yet, and counts as not read.
+// - Work before the lock: a sampler with prepare() (the predict sampler: its fits, seconds each)
+//   is handed the history read just before the lock, and does its costly work then, in a fit
+//   thread (fits/off-thread.ts), keeping it on its inputs' identity; under the lock suggest finds
+//   it, unless the history changed meanwhile (then suggest does it under the lock, as before:
+//   the lock holds only the decision, not the fit, in the usual case; correctness first otherwise).
+//   The history is read once more for it (the trials' rows, before the lock).
 // - A sampler may suggest fewer configs than asked (nothing now): the ask ends with what it has.
 // - A suggestion the sweep already has, or one the schedule refuses (no length fits its cycles,
 //   constraints drop it), is redrawn from the same random stream; after MAX_MISSES in a row the
@@ -120,11 +126,12 @@ export function firstAskProblem(sweep: Sweep, steps: number): string | null {
   return trials.length === 0 ? lastProblem : null;
 }
 
-function suggest(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number, prunedSteps?: PrunedSteps, curves?: TrialCurves): { trials: NewTrial[]; lastProblem: string | null } {
+/** `made`: the sweep's sampler when the caller made it already (what it prepared is kept on it: the predict sampler's candidates). */
+function suggest(sweep: Sweep, steps: number, trials: readonly TrialRecord[], n: number, prunedSteps?: PrunedSteps, curves?: TrialCurves, made?: AdaptiveSampler): { trials: NewTrial[]; lastProblem: string | null } {
   const history = historyOf(sweep, trials, prunedSteps, curves);
   const want = Math.min(n, configsLeft(sweep, history.length, trials.length));
   if (want <= 0) return { trials: [], lastProblem: null };
-  const sampler = samplerOf(sweep);
+  const sampler = made ?? samplerOf(sweep);
   if (!sampler.adaptive) throw new Error(`method ${methodOf(sweep.method).kind} plans its trials: nothing to suggest`);
   const random = mulberry32(askSeed(sweep, trials.length));
   const seen = new Set(trials.map((t) => t.configHash));
@@ -171,8 +178,14 @@ export async function askAndAdd(storage: Storage, sweepId: number, sweep: Sweep,
       if (stepped.length > 0) cache.set(id, Math.max(...stepped.map((p) => p.step!)));
     }
   }
-  const curves = await readCurves(storage, sweepId, steps, sampler(sweep), curveCache);
-  return storage.askTrials(sweepId, (trials) => suggestTrials(sweep, steps, trials, n, cache, curves));
+  const adaptive = sampler(sweep);
+  const curves = await readCurves(storage, sweepId, steps, adaptive, curveCache);
+  if (adaptive?.prepare) {
+    // Its costly work (the predict sampler's fits, in a fit thread) before the lock, on the history
+    // as it stands now: under the lock, suggest finds it done unless the history changed meanwhile.
+    await adaptive.prepare(historyOf(sweep, await storage.trials(sweepId), cache, curves), askContext(sweep, steps));
+  }
+  return storage.askTrials(sweepId, (trials) => suggest(sweep, steps, trials, n, cache, curves, adaptive ?? undefined).trials);
 }
 
 function sampler(sweep: Sweep): AdaptiveSampler | null {

@@ -11,13 +11,16 @@
 // have theirs read anew. (An earlier version read at most once a second: a sweep of short trials
 // then judged every trial against a history from before the ones that had just ended, and pruned
 // nothing.) The decision itself is pruners/index.ts
-// judge(), a pure function of what it is handed.
+// judge(), a pure function of what it is handed, after the pruner's prepare() on the same input
+// (index.ts prepare(): the law's fit, run in a fit thread so that this thread, which also sends
+// heartbeats and takes other trials' points, is not held for its seconds); a check whose prepare()
+// waited reads the history again before it judges (below).
 
 import { FINAL_STATES, type MetricPoint } from '../../core/trial.js';
 import type { Storage, TrialRecord } from '../../storage/types.js';
 import type { Config, Sweep } from '../definition.js';
 import { stepsAt, type TrialSteps } from '../progress.js';
-import { judge, judgedMetric, prunerOf, type Pruner } from './index.js';
+import { judge, judgedMetric, prepare, prunerOf, type JudgeInput, type Pruner } from './index.js';
 import { prunerFlag } from './spec.js';
 import { UsageError } from '../../core/errors.js';
 import { canPlacePoints } from '../points-steps.js';
@@ -44,6 +47,9 @@ export function viewState(state: string): TrialView['state'] {
   if (state === 'complete' || state === 'pruned') return state;
   return state === 'running' || state === 'queued' ? 'running' : 'other';
 }
+
+/** How many times a check reads the history and prepares on it before it judges on the last (prepare() and its rounds: the check). */
+const MAX_PREPARE_ROUNDS = 3;
 
 // Final states only: a failed trial runs again on resume (its next attempt's points replace these).
 const ENDED = new Set<string>(FINAL_STATES);
@@ -132,14 +138,24 @@ export function pruneCheck(c: PruneContext): PruneCheck | null {
     const fresh = freshOf(oriented, timeline, pruner.at);
     // At its last step a trial has nothing left to save: it completes.
     if (fresh === 0 || oriented[oriented.length - 1].step >= c.steps.perTrial) return null;
-    const all = await history(trial.id);
-    all.delete(trial.id);
     const readings = readingsOf(oriented, timeline, pruner.at);
     const view: TrialView = {
       state: 'running', readings, reached: oriented[oriented.length - 1].step,
       schedule: { number: trial.number, config: trial.configHash, timeline, points: oriented },
     };
-    return judge(pruner, { trial: view, fresh, others: [...all.values()], steps: c.steps.perTrial, sign }, named);
+    for (let round = 1; ; round++) {
+      const all = await history(trial.id);
+      all.delete(trial.id);
+      const input: JudgeInput = { trial: view, fresh, others: [...all.values()], steps: c.steps.perTrial, sign };
+      // The pruner's costly work on this history (the law's fit, in a fit thread: this thread goes on
+      // meanwhile). A check that waited for it reads the history again, so what ended meanwhile
+      // counts, as it would had the work been instant (replay's view); first, one turn of the event
+      // loop lets the checks that waited on the same work, asked before this one, settle (their
+      // trials may end). Rounds are few: the second finds the work kept, unless the history it
+      // needs changed (the law: its complete count doubled).
+      if (!(await prepare(pruner, input)) || round === MAX_PREPARE_ROUNDS) return judge(pruner, input, named);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   };
   check.metric = metric;
   return check;

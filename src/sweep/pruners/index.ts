@@ -25,7 +25,10 @@
 // `pruner:` key and the `--pruner` flag (spec.ts) read its options through this table: names,
 // defaults and messages come from the entry. A pruner that needs more than readings (law.ts: the
 // trial's schedule and all its points) reads TrialView.schedule, which the live check and replay
-// fill in; its decision must stay a pure function of them.
+// fill in; its decision must stay a pure function of them. A pruner whose decision needs costly
+// work (law.ts: a fit taking seconds) may do it in prepare(), which the live check awaits before
+// judge() (prepare() below), off the thread that asks, and keep it where judge() finds it: judge()
+// stays synchronous and decides the same either way (replay never prepares).
 
 import { rules } from '../../core/rules.js';
 import { law } from './law.js';
@@ -111,6 +114,11 @@ export function describePruner(spec: PrunerSpec): string {
   const { kind, ...rest } = spec;
   const parts = Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`);
   return parts.length === 0 ? kind : `${kind}:${parts.join(',')}`;
+}
+
+/** What the pruner prepares ahead of its decision on this input (PrunerEntry.prepare; most prepare nothing): whether it had work to do. */
+export async function prepare(p: Pruner, input: JudgeInput): Promise<boolean> {
+  return (await prunerEntry(p.kind).prepare?.(input, p.options)) ?? false;
 }
 
 /**

@@ -39,19 +39,28 @@
 // Predictions average the last `window` steps, the median spacing of the fitted trials' last two
 // points (the final value a trial reports averages them).
 //
-// Pure and cheap: the fit and its check are a function of the fitted trials alone (their
-// numbers, configs and points), cached on a digest of them (the history's identity); a decision
-// then costs one pass over the trial's schedule. The fit's work is capped (fitWork, below: fewer
-// starts and held-out iterations for many long trials), since it blocks the thread that asks.
+// Pure and cheap: the fit and its check (law-fit.ts) are a function of the fitted trials alone
+// (their numbers, configs and points), cached on a digest of them (the history's identity); a
+// decision then costs one pass over the trial's schedule. Where the fit runs: the live check
+// (check.ts) first awaits prepare(), which fits a history not cached yet in a fit thread
+// (sweep/fits/off-thread.ts), so the run's or worker's thread goes on meanwhile (heartbeats,
+// progress, other trials' points), and caches the result under the same digest; judge() then finds
+// it. Concurrent prepares of one history share one fit. A fit thread that fails counts as a fit
+// that failed (cached with its reason: nothing is stopped on that history), never the run's
+// failure. judge() itself stays synchronous and pure: it fits in its own thread on a cache miss
+// (replay, which does not prepare; a fit dropped from the cache meanwhile), and the fit is the
+// same code on the same plain data, so live and replay decide alike. The fit's work is capped
+// (law-fit.ts fitWork: fewer starts and held-out iterations for many long trials).
 
 import { createHash } from 'node:crypto';
 import { rules } from '../../core/rules.js';
 import { TRAINING_LOSS } from '../../core/trial.js';
-import {
-  curveProblem, fitLaw, FitError, FIT_DEFAULTS, FIT_FROM, leaveOneOut, meanResidual, minWindowFor, normaliserOf, predictFinal, prepareCurve, windowsOf,
-  type FitRun, type LawCurve, type LawParams, type LossPoint, type TrainedConfig,
-} from '../../predict/index.js';
-import { shown, type PrunerEntry, type StepValue, type TrialSchedule, type TrialView } from './pruner.js';
+import { curveProblem, FIT_FROM, meanResidual, minWindowFor, predictFinal, prepareCurve, windowsOf, type LossPoint } from '../../predict/index.js';
+import { fitOffThread } from '../fits/off-thread.js';
+import { fitLawPruner, type LawFitInput, type LawFitted } from './law-fit.js';
+import { shown, type JudgeInput, type PrunerEntry, type StepValue, type TrialSchedule, type TrialView } from './pruner.js';
+
+export { fitWork } from './law-fit.js';
 
 /** A trial the law can use: its schedule and loss points (0-based step indices). */
 interface Usable {
@@ -61,37 +70,11 @@ interface Usable {
 }
 
 /** A fit and what a decision needs of it; or why there is none (then nothing is stopped). */
-type Fitted =
-  | { ok: true; params: LawParams; maxLr: number; looError: number; window: number; trials: number; finals: Map<string, number> }
-  | { ok: false; why: string };
+type Fitted = (LawFitted & { ok: true; finals: Map<string, number> }) | (LawFitted & { ok: false });
 
 /** Fits kept (digest -> fit): a few histories at once (a worker serving several sweeps). */
 const CACHE = new Map<string, Fitted>();
 const CACHE_SIZE = 8;
-
-/** Held-out fits start at the full fit: they need few iterations. */
-const HELD_OUT_ITERATIONS = 100;
-
-// The fit's work is bounded: it runs on the thread that answers the prune check (a worker's, whose
-// heartbeat waits for it), and an iteration costs about the fitted trials' steps together. The full
-// fit takes FIT_DEFAULTS.starts starts up to FIT_RUN_STEPS run-steps (trials x steps) and fewer
-// beyond (at least 1; the first starts of the same seeded sequence); the held-out fits take
-// HELD_OUT_ITERATIONS up to HELD_OUT_RUN_STEPS and proportionally fewer beyond (at least 20).
-// Measured on the recorded char-LM grid (2,000 steps), fit_trials 20 (11 configs), on 2 cores
-// shared with other work (load 3): 6 starts took 13.6 s and the held-out fits 2.8 s (18 s for the
-// first decision); with the cap, 2 starts, 5.4 s + 2.5 s, and the same fit there (objective and
-// leave-one-out error equal to 6 starts': the data-derived start 0 found it).
-const FIT_RUN_STEPS = 80_000;
-const HELD_OUT_RUN_STEPS = 40_000;
-
-/** The fit's starts and held-out iterations for this many trials of this many steps (the cap above). */
-export function fitWork(trials: number, steps: number): { starts: number; heldOutIterations: number } {
-  const work = trials * steps;
-  return {
-    starts: Math.max(1, Math.min(FIT_DEFAULTS.starts, Math.floor(FIT_RUN_STEPS / work))),
-    heldOutIterations: Math.max(20, Math.min(HELD_OUT_ITERATIONS, Math.floor((HELD_OUT_ITERATIONS * HELD_OUT_RUN_STEPS) / work))),
-  };
-}
 
 /** Points as the law's loss points: steps done s -> step index s − 1. */
 const lossOf = (points: readonly StepValue[]): LossPoint[] => points.map((p) => ({ step: p.step - 1, loss: p.value }));
@@ -117,61 +100,78 @@ function digest(fitted: readonly Usable[], steps: number, seed: number): string 
   return h.digest('hex');
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor((s.length - 1) / 2)];
-}
-
-/** Fits the law to these trials (number order) and checks it by leave-one-out over their configs. */
-function fit(fitted: readonly Usable[], steps: number, seed: number): Fitted {
-  const maxLr = normaliserOf(fitted.map((u) => u.lr));
-  const minWindow = minWindowFor(steps);
-  const curves = new Map<string, LawCurve>();
-  const curveOf = (u: Usable) => {
-    let c = curves.get(u.schedule.config);
-    if (!c) curves.set(u.schedule.config, (c = prepareCurve(u.lr, maxLr)));
-    return c;
-  };
-  const byConfig = new Map<string, Usable[]>();
-  for (const u of fitted) byConfig.set(u.schedule.config, [...(byConfig.get(u.schedule.config) ?? []), u]);
-  const last = (u: Usable) => u.loss[u.loss.length - 1].loss;
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const trained: TrainedConfig[] = [...byConfig].map(([key, group]) => ({
-    key,
-    runs: group.map((u): FitRun => ({ curve: curveOf(u), windows: windowsOf(u.loss, minWindow) })),
-    objective: mean(group.map(last)),
-    finalLoss: mean(group.map(last)),
-  }));
-  if (trained.length < 3) return { ok: false, why: `the leave-one-out check needs at least 3 configs among the ${fitted.length} fitted trials` };
-  const window = Math.max(1, median(fitted.map((u) => {
-    const n = u.loss.length;
-    return n > 1 ? u.loss[n - 1].step - u.loss[n - 2].step : u.loss[0].step + 1;
-  })));
-  try {
-    const work = fitWork(fitted.length, steps);
-    const full = fitLaw(trained.flatMap((c) => c.runs), { seed, starts: work.starts });
-    const loo = leaveOneOut(trained, full, window, { seed, maxIterations: work.heldOutIterations });
-    if (!Number.isFinite(loo.meanAbsError)) return { ok: false, why: 'no config could be held out' };
-    return { ok: true, params: full.params, maxLr, looError: loo.meanAbsError, window, trials: fitted.length, finals: new Map() };
-  } catch (e) {
-    if (e instanceof FitError) return { ok: false, why: e.message };
-    throw e;
+/** The fit for these trials when it is cached (most recently used last), else undefined. */
+function cached(key: string): Fitted | undefined {
+  const f = CACHE.get(key);
+  if (f) {
+    CACHE.delete(key);
+    CACHE.set(key, f);
   }
+  return f;
 }
 
-/** The fit for these trials: from the cache when they were fitted before. */
+/** Keeps a fit under its digest, the least recently used dropped beyond CACHE_SIZE. */
+function keep(key: string, f: LawFitted): Fitted {
+  const kept: Fitted = f.ok ? { ...f, finals: new Map() } : f;
+  CACHE.set(key, kept);
+  while (CACHE.size > CACHE_SIZE) CACHE.delete(CACHE.keys().next().value!);
+  return kept;
+}
+
+/** What the fit is given: the fitted trials as plain data. */
+const fitInput = (fitted: readonly Usable[], steps: number, seed: number): LawFitInput =>
+  ({ trials: fitted.map((u) => ({ config: u.schedule.config, lr: u.lr, loss: u.loss })), steps, seed });
+
+/** The fit for these trials: from the cache when they were fitted before (prepare() or an earlier decision), else fitted here. */
 function fitFor(fitted: readonly Usable[], steps: number, seed: number): Fitted {
   const key = digest(fitted, steps, seed);
-  let f = CACHE.get(key);
-  if (f) {
-    CACHE.delete(key); // most recently used last
-    CACHE.set(key, f);
-    return f;
-  }
-  f = fit(fitted, steps, seed);
-  CACHE.set(key, f);
-  while (CACHE.size > CACHE_SIZE) CACHE.delete(CACHE.keys().next().value!);
-  return f;
+  return cached(key) ?? keep(key, fitLawPruner(fitInput(fitted, steps, seed)));
+}
+
+/** The trials a decision on this input fits the law to, or null when it decides without a fit (go on). */
+function toFit({ trial, others, steps, sign }: JudgeInput, o: Readonly<Record<string, number | null>>): { complete: Usable[]; own: Usable; fitted: Usable[] } | null {
+  if (sign !== 1) return null;
+  const rs = trial.readings;
+  if (rs.length === 0 || rs[rs.length - 1].step < o.warmup_steps!) return null;
+  const complete = others.filter((t) => t.state === 'complete').map((t) => usable(t, steps)).filter((u): u is Usable => u !== null);
+  if (complete.length < o.startup_trials!) return null;
+  const own = usable(trial, steps);
+  if (!own) return null;
+  const m = fittedCount(complete.length, o.startup_trials!, Math.max(o.fit_trials!, o.startup_trials!));
+  const fitted = [...complete].sort((a, b) => a.schedule.number - b.schedule.number).slice(0, m);
+  return { complete, own, fitted };
+}
+
+/** Runs a fit somewhere other than the asking thread (fitOffThread; a test's stand-in). */
+export type LawFitRunner = (input: LawFitInput) => Promise<LawFitted>;
+
+/** Fits in progress by digest: concurrent prepares of one history share one fit. */
+const PENDING = new Map<string, Promise<void>>();
+
+/**
+ * The law's prepare() with its fit run by `run`: when the decision on this input needs a fit that
+ * is not cached, `run` fits and the result is cached under the history's digest, where judge()
+ * finds it. A fit that rejects (its thread failed) is cached as a failed fit, its reason saying so:
+ * nothing is stopped on that history, and the run goes on. Resolves true when it waited for a
+ * fit (its own or a concurrent prepare's), false when the fit was kept or none is needed; never rejects.
+ */
+export function lawPrepare(run: LawFitRunner): NonNullable<PrunerEntry['prepare']> {
+  return async (input, o) => {
+    const plan = toFit(input, o);
+    if (!plan) return false;
+    const key = digest(plan.fitted, input.steps, o.seed!);
+    if (CACHE.has(key)) return false;
+    let pending = PENDING.get(key);
+    if (!pending) {
+      pending = run(fitInput(plan.fitted, input.steps, o.seed!))
+        .then((f) => keep(key, f), (e: unknown) => keep(key, { ok: false, why: `the fit's thread failed: ${e instanceof Error ? e.message : String(e)}` }))
+        .then(() => undefined)
+        .finally(() => PENDING.delete(key));
+      PENDING.set(key, pending);
+    }
+    await pending;
+    return true;
+  };
 }
 
 /** The law's final value for a trial's whole schedule (cached per config on the fit). */
@@ -218,16 +218,12 @@ export const law: PrunerEntry = {
       ? { key: 'metric', message: `must be a minimized metric: the law predicts a loss (the training loss, reported many times a run)${metric === sweep.metric ? ', and the objective maximizes it' : ''}`, value: metric }
       : null;
   },
-  judge({ trial, others, steps, sign }, o) {
-    if (sign !== 1) return null;
-    const rs = trial.readings;
-    if (rs.length === 0 || rs[rs.length - 1].step < o.warmup_steps!) return null;
-    const complete = others.filter((t) => t.state === 'complete').map((t) => usable(t, steps)).filter((u): u is Usable => u !== null);
-    if (complete.length < o.startup_trials!) return null;
-    const own = usable(trial, steps);
-    if (!own) return null;
-    const m = fittedCount(complete.length, o.startup_trials!, Math.max(o.fit_trials!, o.startup_trials!));
-    const fitted = [...complete].sort((a, b) => a.schedule.number - b.schedule.number).slice(0, m);
+  prepare: lawPrepare((input) => fitOffThread('law', input)),
+  judge(input, o) {
+    const plan = toFit(input, o);
+    if (!plan) return null;
+    const { complete, own, fitted } = plan;
+    const steps = input.steps;
     const f = fitFor(fitted, steps, o.seed!);
     if (!f.ok) return null;
 

@@ -97,6 +97,17 @@ export interface PrunerEntry {
   metric?: { default: string; help: string };
   /** A rule on the sweep as a whole, beside the options' own: a problem's option key, message and value, or null. */
   checkSweep?(options: Readonly<Record<string, number | null>>, sweep: SweepFacts, metric: string | null): { key: string; message: string; value: unknown } | null;
+  /**
+   * Optional: work a decision on this input needs, done ahead of judge() without holding the thread
+   * (law.ts: its fit, in a fit thread), and kept where judge() finds it (a cache keyed on the
+   * inputs, never on the call). The live check (check.ts) awaits it right before judge() on the
+   * same input; replay does not call it. judge() must decide the same with or without it (it does
+   * the work itself when it finds none kept). It resolves true when it had work to do (it took
+   * time: the live check then reads the history again), false when all was kept already. It must
+   * not reject: what fails is kept as the work's failure, for judge() to decide on (a rejection
+   * ends the run, as a judge() that throws does).
+   */
+  prepare?(input: JudgeInput, options: Readonly<Record<string, number | null>>): Promise<boolean>;
   /** The decision, given every option filled in (its own and the common ones). */
   judge(input: JudgeInput, options: Readonly<Record<string, number | null>>): Decision;
 }

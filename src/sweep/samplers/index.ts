@@ -24,7 +24,9 @@
 //   plan-check.ts accepts such a trial only as one of them) and, on the sampler, `curves` (a
 //   metric whose points ask.ts attaches to the history's complete configs of some origins), and
 //   may return fewer suggestions than asked (nothing now: the ask ends). The predict sampler
-//   (predict-sampler.ts) uses all four.
+//   (predict-sampler.ts) uses all four, and `prepare` on the sampler: its costly work (fits),
+//   done before the ask takes the lock and off the asking thread, kept where suggest finds it
+//   (sampler.ts; ask.ts calls it).
 // Adding a sampler: a file here exporting a SamplerEntry (sampler.ts) (its name, its options with their
 // defaults and rules, whether it samples min/max ranges, what `trials` means to it, extra rules on
 // the whole sweep, and create(), which builds a Sampler for a checked sweep), its entry in

@@ -70,6 +70,11 @@
 // law needs its whole curve.
 // Cost: each fit is kept (FITS) on the identity of what it fitted (the configs' hashes and points,
 // the candidates, steps, metric and seed), so asks that fit the same set pay for it once per process.
+// Where the fits run: ask.ts calls prepare() before it takes the sweep's lock, on the history read
+// then; it walks the decision and makes each fit it needs in a fit thread (sweep/fits/), so neither
+// the lock nor the asking thread is held for them. Under the lock, suggest() finds them kept, unless
+// the history changed meanwhile; a fit it does not find (or one whose thread failed) it makes on its
+// own thread, under the lock, as before: the same history gives the same decision either way.
 // Measured on a 2-core machine under load (load average 8): 3 anchors of 600 steps, 1.6 s; of
 // 10^4 steps, with 10^4 Sobol candidates of 10^4 steps, 14–22 s in all, most of it the fit (the
 // candidates' predictions about 0.3 ms each).
@@ -83,11 +88,12 @@ import { keyRef, kindOf, parameterOf } from '../../schedule/kinds/index.js';
 import { countRestarts } from '../../schedule/curve.js';
 import { deriveFirstCycleSteps } from '../../schedule/fit.js';
 import { declaration, fromReferenceNames } from '../../schedule/params.js';
-import { FitError } from '../../predict/fit.js';
-import { rankCandidates, type RankedCandidates } from '../../predict/shortlist.js';
+import type { RankedCandidates } from '../../predict/shortlist.js';
 import { curveProblem, type LossPoint } from '../../predict/windows.js';
 import { CYCLES, type Config, type ParamSpec, type Sweep } from '../definition.js';
 import { configHash, sha256 } from '../hash.js';
+import { rankingOrWhy, type RankingInput } from '../fits/jobs.js';
+import { fitOffThread } from '../fits/off-thread.js';
 import { baseConfig } from './draw.js';
 import { grid, gridSize } from './grid.js';
 import { MAX_SOBOL_DIMENSIONS, sobol } from './sobol.js';
@@ -305,21 +311,75 @@ function fitDigest(o: { steps: number; metric: string; seed: number; fitted: rea
   return h.digest('hex');
 }
 
-/** The law fitted to these configs (anchors first, then shortlist results in number order) ranking the pool; cached on the fitted set's identity. */
-function ranking(sweep: Sweep, method: Method, steps: number, fitted: readonly { name: string; hash: string; params: Config; curves: LossPoint[][] }[], pool: readonly Candidate[]): RankedCandidates | string {
-  const key = fitDigest({ steps, metric: method.metric as string, seed: sweep.seed, fitted, pool });
-  const kept = FITS.get(key);
-  if (kept !== undefined) return kept;
-  let out: RankedCandidates | string;
-  try {
-    out = rankCandidates({ steps, metric: method.metric as string, seed: sweep.seed, candidates: pool.map((c) => c.config), anchors: fitted });
-  } catch (e) {
-    if (!(e instanceof FitError)) throw e;
-    out = e.message;
-  }
+/** A ranking fit's identity (fitDigest) and what it is given (rankCandidates' input: plain data). */
+interface RankingFit {
+  key: string;
+  input: RankingInput;
+}
+
+/** What ranking() does with a fit it does not find kept: fits it here (an ask's suggest), or stops the decision (prepare: NeedsFit). */
+export type OnMiss = (fit: RankingFit) => RankedCandidates | string;
+
+/** Fits on this thread and keeps the result (what suggest does with a fit prepare() did not make). */
+const fitHere: OnMiss = ({ key, input }) => keepFit(key, rankingOrWhy(input));
+
+function keepFit(key: string, out: RankedCandidates | string): RankedCandidates | string {
   if (FITS.size >= FITS_KEPT) FITS.delete(FITS.keys().next().value!);
   FITS.set(key, out);
   return out;
+}
+
+/** The law fitted to these configs (anchors first, then shortlist results in number order) ranking the pool; cached on the fitted set's identity. */
+function ranking(sweep: Sweep, method: Method, steps: number, fitted: readonly { name: string; hash: string; params: Config; curves: LossPoint[][] }[], pool: readonly Candidate[], onMiss: OnMiss): RankedCandidates | string {
+  const key = fitDigest({ steps, metric: method.metric as string, seed: sweep.seed, fitted, pool });
+  const kept = FITS.get(key);
+  if (kept !== undefined) return kept;
+  return onMiss({ key, input: { steps, metric: method.metric as string, seed: sweep.seed, candidates: pool.map((c) => c.config), anchors: fitted } });
+}
+
+/** prepare()'s stop: the decision needs this fit, not kept yet. */
+class NeedsFit {
+  constructor(readonly fit: RankingFit) {}
+}
+
+/** Fits under way in a fit thread, by digest: concurrent prepares (several slots asking) share one. */
+const PREPARING = new Map<string, Promise<void>>();
+
+/** A prepare() does at most this many fits (one decision needs the anchors' fit and each refit it waits for: a few). */
+const MAX_PREPARED_FITS = 8;
+
+/**
+ * The fits predictState would make on this history, made ahead in a fit thread and kept in FITS
+ * (sampler.ts AdaptiveSampler.prepare): it walks the decision, and at each fit not kept it stops,
+ * fits off-thread, keeps the result and walks again, until the decision needs nothing more. A fit
+ * thread that fails keeps nothing (the ask then fits on its own thread, as without prepare): a
+ * thread's failure never changes a decision. Never rejects.
+ */
+async function prepareFits(sweep: Sweep, method: Method, history: readonly Observed[], context: AskContext, memo: PredictMemo): Promise<void> {
+  for (let i = 0; i < MAX_PREPARED_FITS; i++) {
+    let need: RankingFit;
+    try {
+      predictState(sweep, method, history, context, memo, (fit) => {
+        throw new NeedsFit(fit);
+      });
+      return; // every fit it needs is kept
+    } catch (e) {
+      if (!(e instanceof NeedsFit)) return; // the ask meets the same error and reports it
+      need = e.fit;
+    }
+    let pending = PREPARING.get(need.key);
+    if (!pending) {
+      const { key, input } = need;
+      pending = fitOffThread('ranking', input).then((out) => void keepFit(key, out)).finally(() => PREPARING.delete(key));
+      PREPARING.set(key, pending);
+    }
+    try {
+      await pending;
+    } catch {
+      return;
+    }
+    if (!FITS.has(need.key)) return; // dropped already (many sweeps at once): the ask fits it
+  }
 }
 
 /** What the calls of one ask share: the candidates, and the pool (the candidates less the anchors, by their hashes). */
@@ -341,7 +401,7 @@ function anchorsOf(sweep: Sweep, method: Method, context: AskContext): (AnchorPl
  * pure in the sweep, the history (with the anchors' and shortlist's curves) and the context.
  * `memo` keeps the candidate list across the calls of one ask.
  */
-export function predictState(sweep: Sweep, method: Method, history: readonly Observed[], context: AskContext, memo: PredictMemo = {}): PredictState {
+export function predictState(sweep: Sweep, method: Method, history: readonly Observed[], context: AskContext, memo: PredictMemo = {}, onMiss: OnMiss = fitHere): PredictState {
   const anchors = anchorsOf(sweep, method, context);
   const byHash = new Map(history.map((o) => [keyOf(o), o]));
   const missing = anchors.filter((a) => !byHash.has(a.hash));
@@ -363,7 +423,7 @@ export function predictState(sweep: Sweep, method: Method, history: readonly Obs
   if (unusable >= 0) {
     failure = `anchor ${anchors[unusable].name} ${trained[unusable].state === 'failed' ? 'failed' : `was ${trained[unusable].state}`}: the law needs every anchor's whole ${String(method.metric)} curve`;
   } else {
-    const r = ranking(sweep, method, context.steps, anchorFit, pool);
+    const r = ranking(sweep, method, context.steps, anchorFit, pool, onMiss);
     if (typeof r === 'string') failure = r;
     else ranked = r;
   }
@@ -389,7 +449,7 @@ export function predictState(sweep: Sweep, method: Method, history: readonly Obs
     const usable = results.filter((o) => o.state === 'complete' && o.curves!.length > 0 && o.curves!.every((c) => curveProblem(c, context.steps) === null));
     let order = ranked.order;
     if (usable.length > 0) {
-      const refit = ranking(sweep, method, context.steps, [...anchorFit, ...usable.map((o) => ({ name: `shortlist ${keyOf(o)}`, hash: keyOf(o), params: o.params, curves: o.curves! }))], pool);
+      const refit = ranking(sweep, method, context.steps, [...anchorFit, ...usable.map((o) => ({ name: `shortlist ${keyOf(o)}`, hash: keyOf(o), params: o.params, curves: o.curves! }))], pool, onMiss);
       if (typeof refit !== 'string') order = refit.order; // a refit that fails: the anchors' fit decides
     }
     const next = order.map((i) => pool[i]).find((c) => !tried.has(c.hash));
@@ -472,6 +532,7 @@ export const predict: SamplerEntry = {
     return {
       adaptive: true,
       curves: { metric: method.metric as string, origins: ['anchor', 'model'] },
+      prepare: (history, context) => prepareFits(sweep, method, history, context, memo),
       suggest(history, n, _random, context): Suggestion[] {
         if (!context) throw new Error('method predict needs the ask\'s context (the trainer\'s steps, how the file builds a config)');
         const tried = new Set(history.map(keyOf));

@@ -64,6 +64,15 @@ export interface AdaptiveSampler {
    * callers that drive a sampler without a file: benchmarks, tests of samplers that need none).
    */
   suggest(history: readonly Observed[], n: number, random: () => number, context?: AskContext): Suggestion[];
+  /**
+   * Optional: costly work suggest() will need on this history (the predict sampler: its fits), done
+   * before the ask takes the sweep's lock and off the asking thread (a fit thread), from a history
+   * ask.ts reads just before (the same reads as the ask's). It keeps its results where suggest()
+   * finds them, keyed on their inputs (never on the call), so suggest() under the lock finds them
+   * unless the history changed meanwhile; then suggest() does the work itself, as without prepare.
+   * suggest() must give the same with or without it. It must not reject.
+   */
+  prepare?(history: readonly Observed[], context: AskContext): Promise<void>;
   /** The metric whose points ask.ts reads for the history's complete configs of these origins (Observed.curves). */
   readonly curves?: { metric: string; origins: readonly Suggestion['origin'][] };
 }

@@ -112,7 +112,7 @@ test('the law is fitted on startup_trials x 2^j complete trials, at most fit_tri
   assert.deepEqual([3, 6, 12, 13].map((n) => fittedCount(n, 3, 12)), [3, 6, 12, 12]);
 });
 
-test('the fit\'s work is capped for many long trials (it blocks the thread that asks): fewer starts, then fewer held-out iterations', () => {
+test('the fit\'s work is capped for many long trials (it holds back the decision that needs it; in replay it blocks the thread): fewer starts, then fewer held-out iterations', () => {
   assert.deepEqual(fitWork(5, 600), { starts: 6, heldOutIterations: 100 }, 'small histories: the fit as fitLaw does it');
   assert.deepEqual(fitWork(6, 2000), { starts: 6, heldOutIterations: 100 });
   assert.deepEqual(fitWork(10, 2000), { starts: 4, heldOutIterations: 100 });

@@ -1,0 +1,88 @@
+// The predict sampler's fits off the ask's lock and thread (AdaptiveSampler.prepare, ask.ts): a
+// ranking fitted in a fit thread equals the in-thread one bit for bit; prepare() on a history
+// leaves the decision on that history needing no fit (suggest under the lock finds them kept); a
+// history that changed meanwhile is fitted under the lock as before.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { NewTrial, TrialRecord } from '../../../src/storage/types.js';
+import type { LossPoint } from '../../../src/predict/index.js';
+import { lrCurveOf } from '../../../src/predict/index.js';
+import { checkSweep } from '../../../src/sweep/file.js';
+import { askContext, historyOf, suggestTrials } from '../../../src/sweep/ask.js';
+import { methodOf, samplerOf, type AdaptiveSampler } from '../../../src/sweep/samplers/index.js';
+import { predictState } from '../../../src/sweep/samplers/predict-sampler.js';
+import { fitOffThread } from '../../../src/sweep/fits/off-thread.js';
+import { rankingOrWhy } from '../../../src/sweep/fits/jobs.js';
+import lawTrainer, { MAX_LR, STEPS } from '../../predict/law-trainer.js';
+
+const LAW_TRAINER = new URL('../../predict/law-trainer.ts', import.meta.url).pathname;
+const sweepOf = async (seed: number) => (await checkSweep({
+  name: 'p', seed, schedule: { kind: 'cawr', max_lr: MAX_LR, min_lr: 0.0001 },
+  parameters: { first_cycle_steps: { values: [100, 150, 200, 300, 600] }, warmup_steps: { values: [0, 30] }, gamma: { values: [1, 0.7] } },
+  method: { kind: 'predict', top_k: 3, batch: 1 },
+  objective: { metric: 'train_loss', goal: 'minimize' },
+  trainer: { kind: 'module', path: LAW_TRAINER },
+})).sweep;
+
+function lawPoints(params: Record<string, unknown>, seed: number): LossPoint[] {
+  const out: LossPoint[] = [];
+  lawTrainer.train({ curve: lrCurveOf(params as never, STEPS), seed, report: (p, m) => out.push({ step: p.step, loss: m.train_loss }) });
+  return out;
+}
+
+/** New trials stored after `from`, complete with their law-trainer points (read into `curves`). */
+function completed(fresh: NewTrial[], from: TrialRecord[], curves: Map<number, LossPoint[]>): TrialRecord[] {
+  return fresh.map((t, i): TrialRecord => {
+    const id = from.length + i + 1;
+    const points = lawPoints(t.params as Record<string, unknown>, t.seed);
+    curves.set(id, points);
+    return {
+      id, sweepId: 1, number: id, state: 'complete', objective: points[points.length - 1].loss, runId: null, attempts: 1, error: null,
+      createdAt: '', startedAt: null, finishedAt: null, durationMs: null, provenance: null, process: null, ...t, origin: t.origin ?? 'plan', claimOrder: 0,
+    };
+  });
+}
+
+const noFit = () => {
+  throw new Error('a fit the decision needs is not kept');
+};
+
+test('prepare() makes the fits a decision needs in a fit thread, equal bit for bit to the in-thread fits; the ask then needs no fit and makes its model pick', async () => {
+  const sweep = await sweepOf(11);
+  const method = methodOf(sweep.method);
+  const context = askContext(sweep, STEPS);
+  const curves = new Map<number, LossPoint[]>();
+  let trials = completed(suggestTrials(sweep, STEPS, [], 8), [], curves); // the anchors, trained
+  // The first pick (the anchors' fit), then with it trained, the second (a refit on anchors + pick 1: batch 1).
+  for (let round = 0; round < 2; round++) {
+    const history = historyOf(sweep, trials, new Map(), curves);
+    assert.throws(() => predictState(sweep, method, history, context, {}, noFit), /not kept/, 'a new history needs a fit');
+    const sampler = samplerOf(sweep) as AdaptiveSampler;
+    await sampler.prepare!(history, context);
+    const state = predictState(sweep, method, history, context, {}, noFit); // every fit it needs is kept
+    assert.equal(state.stage, 'shortlist');
+    const fresh = suggestTrials(sweep, STEPS, trials, 1, new Map(), curves);
+    assert.equal(fresh.length, 1);
+    assert.equal(fresh[0].origin, 'model');
+    trials = [...trials, ...completed(fresh, trials, curves)];
+  }
+
+  // The ranking job off-thread equals the in-thread call (the anchors' fit over a few candidates).
+  const anchors = trials.filter((t) => t.origin === 'anchor').map((t) => ({ name: `anchor ${t.number}`, params: t.params as never, curves: [curves.get(t.id)!] }));
+  const input = { steps: STEPS, metric: 'train_loss', seed: 5, anchors, candidates: trials.map((t) => t.params as never) };
+  assert.deepStrictEqual(await fitOffThread('ranking', input), rankingOrWhy(input));
+});
+
+test('on a history that changed since prepare() (curves read since), the ask still needs a fit and makes it under the lock, as before', async () => {
+  const a = await sweepOf(12);
+  const curves = new Map<number, LossPoint[]>();
+  const trials = completed(suggestTrials(a, STEPS, [], 8), [], curves);
+  const context = askContext(a, STEPS);
+  // prepare() on the history before the anchors' curves were read: they count as training, nothing to fit.
+  const sampler = samplerOf(a) as AdaptiveSampler;
+  await sampler.prepare!(historyOf(a, trials, new Map(), new Map()), context);
+  assert.throws(() => predictState(a, methodOf(a.method), historyOf(a, trials, new Map(), curves), context, {}, noFit), /not kept/);
+  const unprepared = suggestTrials(a, STEPS, trials, 2, new Map(), curves);
+  assert.equal(unprepared.length, 1);
+  assert.equal(unprepared[0].origin, 'model');
+});
