@@ -215,6 +215,12 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
           ? `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): ${drops}, and a sweep keeps every trial it has: ${fix}${dropped.maxTrialsNeeded ? ' and run with --extend' : ''}, or give the sweep another name${replace}`
           : `sweep "${sweep.name}" already exists in ${where} with another definition (${list}): run with --extend to add the new configs, or give the sweep another name`);
     }
+    // A one-kind sweep's configs carry no `kind`; a sweep over kinds stores it in each config: the
+    // stored trials would not be found again among the new file's configs.
+    if (blocked.some((c) => c.path === 'schedule.kind') && sweep.parameters?.kind !== undefined && stored.parameters?.kind === undefined) {
+      throw new DefinitionChangedError(
+        `--extend cannot turn sweep "${sweep.name}", stored with one schedule kind (${String(stored.schedule.kind ?? 'cawr')}), into a sweep over kinds (parameters.kind): a sweep over kinds stores each config's kind, so its ${counts.complete} complete trials would not be found again; give the sweep another name${replace}`);
+    }
     if (blocked.length > 0) {
       throw new DefinitionChangedError(
         `--extend only adds configs, but these changes would make old and new trials incomparable (${blocked.map((c) => c.text).join('; ')}): give the sweep another name${replace}`);

@@ -324,3 +324,27 @@ trainer: { kind: quadratic, epochs: 4, steps_per_epoch: 25 }
   assert.equal(removed.status, 2);
   assert.match(removed.stderr, /--extend only adds configs, but the file no longer has 1 of its trials \(e\.g\. kind="sgdr", repeat 0\)/);
 });
+
+test('--extend from one kind to a sweep over kinds is refused with why (its configs would carry their kind), exit 2, and the sweep resumes as it was', () => {
+  const dir = workspace();
+  const one = `
+name: one
+schedule: { kind: cawr, first_cycle_steps: 50, max_lr: 0.5, min_lr: 0.001 }
+parameters:
+  gamma: { values: [0.5, 1.0] }
+objective: { metric: val_loss, goal: minimize }
+trainer: { kind: quadratic, epochs: 4, steps_per_epoch: 25 }
+`;
+  writeFileSync(join(dir, 'x.yaml'), one);
+  const first = runCli(['run', 'x.yaml'], { cwd: dir });
+  assert.equal(first.status, 0, first.stderr);
+  writeFileSync(join(dir, 'x.yaml'), one.replace('schedule: { kind: cawr, ', 'schedule: { ').replace('parameters:\n', 'parameters:\n  kind: { values: [cawr, sgdr] }\n  t_0: { values: [25] }\n  base_lr: { values: [0.3] }\n'));
+  const refused = runCli(['run', 'x.yaml', '--extend'], { cwd: dir });
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /^lrsweep: --extend cannot turn sweep "one", stored with one schedule kind \(cawr\), into a sweep over kinds \(parameters\.kind\): .* its 2 complete trials would not be found again; give the sweep another name\n$/);
+  writeFileSync(join(dir, 'x.yaml'), one);
+  const again = runCli(['run', 'x.yaml'], { cwd: dir });
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /2 of 2 trials complete/);
+  assert.match(again.stdout, /0 ended in this run/);
+});
