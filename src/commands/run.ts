@@ -173,7 +173,7 @@ export function presentRun(report: RunReport, file: string, db: string, waited: 
       `(${report.ranThisRun} ended in this run; ${waited.toFixed(1)} s in all, ${report.workers} workers)`,
   ];
   if (report.added > 0 && report.added < total) lines.push(`${report.added} new trials were added to the sweep`);
-  if (report.recovered > 0) lines.push(`${report.recovered} failed, interrupted or stale trials were queued to run again`);
+  if (report.recovered > 0) lines.push(`${report.recovered} trial${report.recovered === 1 ? ' was' : 's were'} queued to run again${recoveredText(report.recoveredFrom)}`);
   if (report.stopped) lines.push(`stopped: every completed trial is kept. Resume with: ${CLI} run ${file}${flag}${dirFlag}`);
   else if (c.failed > 0) lines.push(`failed trials keep their errors (${CLI} trials ${report.sweep} --state failed${flag}); running again retries them`);
   if (report.predict) lines.push(...report.predict);
@@ -255,4 +255,15 @@ export async function handler(argv: Args): Promise<void> {
     progress.stop();
     stop.close();
   }
+}
+
+/** What the trials queued again had been: ` (3 interrupted, 1 failed)`; nothing when unknown. */
+function recoveredText(from: RunReport['recoveredFrom']): string {
+  if (!from) return '';
+  const parts = [
+    from.interrupted > 0 ? `${from.interrupted} interrupted` : '',
+    from.failed > 0 ? `${from.failed} failed` : '',
+    from.held > 0 ? `${from.held} left in training by a run that is gone` : '',
+  ].filter((p) => p !== '');
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
 }

@@ -88,6 +88,8 @@ export interface RunReport {
   runId: number;
   added: number;
   recovered: number;
+  /** What the recovered trials were before they went back to waiting (read just before: a display, not a ledger). */
+  recoveredFrom?: { failed: number; interrupted: number; held: number };
   counts: StateCounts;
   ranThisRun: number;
   stopped: boolean;
@@ -193,10 +195,14 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     const added = await registerTrials(storage, record.id, sweep, loaded.trainer.steps, { resumed, signal: o.signal, onRegistering: o.onRegistering });
     if (o.lint !== false) for (const line of lintLines(lintSweep(sweep, loaded.trainer.steps))) o.onNotice?.(line);
     for (const line of fileWarnings({ sweep, trainer: loaded.trainer })) o.onNotice?.(line);
+    const before = await storage.counts(record.id);
     const { requeued: recovered } = await recoverSweep(storage, record.id, (run) => isRunAlive(run, { shared: storage.capabilities.shared }), {},
       { onNotice: o.onNotice, graceMs: leftoverGraceMs(runner) });
     const tally = newTally();
-    const base = { sweep: sweep.name, added, recovered, workers, db: storage.where, tally };
+    const failed = Math.min(before.failed, recovered);
+    const interrupted = Math.min(before.interrupted, recovered - failed);
+    const recoveredFrom = { failed, interrupted, held: recovered - failed - interrupted };
+    const base = { sweep: sweep.name, added, recovered, recoveredFrom, workers, db: storage.where, tally };
     if (storage.capabilities.queue) return await runOnQueue(storage, { loaded, sweep, record, hash }, o, { ...base, began, backend });
 
     runId = await storage.beginRun(record.id, { pid: process.pid, host: hostname(), workers, backend });
@@ -287,7 +293,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
  * once), then, unless enqueueOnly, work on them as a worker does until none is left.
  */
 async function runOnQueue(storage: Storage, item: ServedSweep, o: RunOptions,
-  base: Pick<RunReport, 'sweep' | 'added' | 'recovered' | 'workers' | 'db' | 'tally'> & { began: number; backend: Backend }): Promise<RunReport> {
+  base: Pick<RunReport, 'sweep' | 'added' | 'recovered' | 'recoveredFrom' | 'workers' | 'db' | 'tally'> & { began: number; backend: Backend }): Promise<RunReport> {
   const queue = await storage.openQueue();
   try {
     const enqueued = await enqueueWaiting(storage, queue, item.record.id, cohortSizeOf(item.loaded, item.sweep));

@@ -204,8 +204,11 @@ test('Ctrl-C stops cleanly: running trials become interrupted, the exit says how
   const trials = trialsOf(db);
   assert.equal(trials.filter((t) => t.state === 'running' || t.state === 'queued').length, 0);
   assert.ok(trials.filter((t) => t.state === 'complete').length >= 3);
+  const interrupted = trials.filter((t) => t.state === 'interrupted').length;
   const resumed = runCli(['run', fixture('slow-mlp.yaml')], { cwd: dir });
   assert.equal(resumed.status, 0, resumed.stderr);
+  // The resume says what it queued again, by what those trials were.
+  if (interrupted > 0) assert.match(resumed.stdout, new RegExp(`^${interrupted} trials? (was|were) queued to run again \\(${interrupted} interrupted\\)$`, 'm'));
   assert.ok(trialsOf(db).every((t) => t.state === 'complete'));
 });
 
