@@ -48,6 +48,10 @@ export interface PruneContext {
    * a history read right after has every trial that ended here: a check calls it before it reads.
    */
   commit?: () => Promise<void>;
+  /** The run's stop (Ctrl-C): a check waiting on a pruner's work (law's fit) ends it and lets the trial go on, to be interrupted. */
+  signal?: AbortSignal;
+  /** Where a pruner's notice goes (a run's stderr). */
+  onNotice?: (line: string) => void;
 }
 
 /**

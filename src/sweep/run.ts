@@ -239,7 +239,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
       dispatcher = new Dispatcher({
         storage, executor: training.executor, sweep, sweepId: record.id, runId, counts, best, provenance: training.provenance,
         unitFor: training.unitFor, tally, steps: trialSteps,
-        prune: o.prune?.({ storage, sweepId: record.id, sweep, steps: trialSteps, commit: async () => dispatcher?.commitNow() }) ?? undefined,
+        prune: o.prune?.({ storage, sweepId: record.id, sweep, steps: trialSteps, commit: async () => dispatcher?.commitNow(), signal: o.signal, onNotice: o.onNotice }) ?? undefined,
         // Every claimed row is checked against this file's plan: an edited one is never trained.
         source: new StorageSource(storage, record.id, runId, training.cohortSize, { sweep: sweep.name, row: planCheck(sweep, loaded.trainer.steps) },
           adaptive ? {

@@ -151,9 +151,12 @@ export function pruneCheck(c: PruneContext): PruneCheck | null {
       // meanwhile). A check that waited for it reads the history again, so what ended meanwhile
       // counts, as it would had the work been instant (replay's view); first, one turn of the event
       // loop lets the checks that waited on the same work, asked before this one, settle (their
-      // trials may end). Rounds are few: the second finds the work kept, unless the history it
-      // needs changed (the law: its complete count doubled).
-      if (!(await prepare(pruner, input)) || round === MAX_PREPARE_ROUNDS) return judge(pruner, input, named);
+      // trials may end: best effort, as an ending trial's write may take more than a turn). Rounds
+      // are few: the second finds the work kept, unless the history it needs changed (the law: its
+      // complete count doubled).
+      const waited = await prepare(pruner, input, { signal: c.signal, onNotice: c.onNotice });
+      if (c.signal?.aborted) return null; // stopping: the trial goes on, to be interrupted, not judged on work cut short
+      if (!waited || round === MAX_PREPARE_ROUNDS) return judge(pruner, input, named);
       await new Promise((resolve) => setImmediate(resolve));
     }
   };

@@ -34,7 +34,7 @@ import { rules } from '../../core/rules.js';
 import { law } from './law.js';
 import { median } from './median.js';
 import { withPatience } from './patience.js';
-import { JUDGE_AT, type Decision, type JudgeAt, type JudgeInput, type PrunerEntry, type PrunerOption } from './pruner.js';
+import { JUDGE_AT, type Decision, type JudgeAt, type JudgeInput, type PrepareContext, type PrunerEntry, type PrunerOption } from './pruner.js';
 import { successiveHalving } from './successive-halving.js';
 
 export type { Decision, JudgeAt, JudgeInput, PrunerEntry, StepValue, SweepFacts, Timeline, TrialSchedule, TrialView } from './pruner.js';
@@ -117,8 +117,8 @@ export function describePruner(spec: PrunerSpec): string {
 }
 
 /** What the pruner prepares ahead of its decision on this input (PrunerEntry.prepare; most prepare nothing): whether it had work to do. */
-export async function prepare(p: Pruner, input: JudgeInput): Promise<boolean> {
-  return (await prunerEntry(p.kind).prepare?.(input, p.options)) ?? false;
+export async function prepare(p: Pruner, input: JudgeInput, context: PrepareContext = {}): Promise<boolean> {
+  return (await prunerEntry(p.kind).prepare?.(input, p.options, context)) ?? false;
 }
 
 /**

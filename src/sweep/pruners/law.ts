@@ -45,9 +45,12 @@
 // (check.ts) first awaits prepare(), which fits a history not cached yet in a fit thread
 // (sweep/fits/off-thread.ts), so the run's or worker's thread goes on meanwhile (heartbeats,
 // progress, other trials' points), and caches the result under the same digest; judge() then finds
-// it. Concurrent prepares of one history share one fit. A fit thread that fails counts as a fit
-// that failed (cached with its reason: nothing is stopped on that history), never the run's
-// failure. judge() itself stays synchronous and pure: it fits in its own thread on a cache miss
+// it. Concurrent prepares of one history share one fit. A fit thread that fails (it could not
+// start, it crashed) keeps nothing: judge() then fits on the asking thread, as replay does, so the
+// decision is the same (slower: the run waits), and the run says so once. A fit that passes its
+// deadline (FIT_DEADLINE_MS) is kept as a failed fit, its reason saying so (nothing is stopped on
+// that history; the next doubling fits again), and the run says so. A run that stops ends the fit
+// thread and keeps nothing. judge() itself stays synchronous and pure: it fits in its own thread on a cache miss
 // (replay, which does not prepare; a fit dropped from the cache meanwhile), and the fit is the
 // same code on the same plain data, so live and replay decide alike. The fit's work is capped
 // (law-fit.ts fitWork: fewer starts and held-out iterations for many long trials).
@@ -56,7 +59,7 @@ import { createHash } from 'node:crypto';
 import { rules } from '../../core/rules.js';
 import { TRAINING_LOSS } from '../../core/trial.js';
 import { curveProblem, FIT_FROM, meanResidual, minWindowFor, predictFinal, prepareCurve, windowsOf, type LossPoint } from '../../predict/index.js';
-import { fitOffThread } from '../fits/off-thread.js';
+import { FitStopped, fitOffThread, type FitThreadOptions } from '../fits/off-thread.js';
 import { fitLawPruner, type LawFitInput, type LawFitted } from './law-fit.js';
 import { shown, type JudgeInput, type PrunerEntry, type StepValue, type TrialSchedule, type TrialView } from './pruner.js';
 
@@ -142,8 +145,14 @@ function toFit({ trial, others, steps, sign }: JudgeInput, o: Readonly<Record<st
   return { complete, own, fitted };
 }
 
-/** Runs a fit somewhere other than the asking thread (fitOffThread; a test's stand-in). */
-export type LawFitRunner = (input: LawFitInput) => Promise<LawFitted>;
+/** Runs a fit somewhere other than the asking thread (fitOffThread; a test's stand-in); rejects with a FitStopped when stopped or past its deadline. */
+export type LawFitRunner = (input: LawFitInput, o: FitThreadOptions) => Promise<LawFitted>;
+
+/** A fit in a thread that has not answered in this long is given up (kept as a failed fit). */
+export const FIT_DEADLINE_MS = 10 * 60_000;
+
+/** Fit threads that failed, said once per process (then judge() fits on the asking thread). */
+let saidThreadFailed = false;
 
 /** Fits in progress by digest: concurrent prepares of one history share one fit. */
 const PENDING = new Map<string, Promise<void>>();
@@ -151,21 +160,32 @@ const PENDING = new Map<string, Promise<void>>();
 /**
  * The law's prepare() with its fit run by `run`: when the decision on this input needs a fit that
  * is not cached, `run` fits and the result is cached under the history's digest, where judge()
- * finds it. A fit that rejects (its thread failed) is cached as a failed fit, its reason saying so:
- * nothing is stopped on that history, and the run goes on. Resolves true when it waited for a
- * fit (its own or a concurrent prepare's), false when the fit was kept or none is needed; never rejects.
+ * finds it. A fit stopped by the run keeps nothing; one past its deadline is cached as a failed
+ * fit (nothing is stopped on that history) and said; a thread that failed otherwise keeps nothing
+ * (judge() fits on the asking thread) and is said once. Resolves true when it waited for a fit (its
+ * own or a concurrent prepare's), false when the fit was kept or none is needed; never rejects.
  */
-export function lawPrepare(run: LawFitRunner): NonNullable<PrunerEntry['prepare']> {
-  return async (input, o) => {
+export function lawPrepare(run: LawFitRunner, deadlineMs = FIT_DEADLINE_MS): NonNullable<PrunerEntry['prepare']> {
+  return async (input, o, context = {}) => {
     const plan = toFit(input, o);
     if (!plan) return false;
     const key = digest(plan.fitted, input.steps, o.seed!);
     if (CACHE.has(key)) return false;
     let pending = PENDING.get(key);
     if (!pending) {
-      pending = run(fitInput(plan.fitted, input.steps, o.seed!))
-        .then((f) => keep(key, f), (e: unknown) => keep(key, { ok: false, why: `the fit's thread failed: ${e instanceof Error ? e.message : String(e)}` }))
-        .then(() => undefined)
+      const fitted = plan.fitted.length;
+      pending = run(fitInput(plan.fitted, input.steps, o.seed!), { signal: context.signal, deadlineMs })
+        .then((f) => void keep(key, f), (e: unknown) => {
+          const message = e instanceof Error ? e.message : String(e);
+          if (e instanceof FitStopped) {
+            if (context.signal?.aborted) return; // the run stops: nothing to keep
+            keep(key, { ok: false, why: message });
+            context.onNotice?.(`law pruner: the fit on ${fitted} complete trials ${message.replace(/^the fit /, '')}: no trial is stopped on them (the next doubling fits again)`);
+            return;
+          }
+          if (!saidThreadFailed) context.onNotice?.(`law pruner: its fit thread failed (${message}); fitting on the run's own thread instead (the run waits for each fit)`);
+          saidThreadFailed = true;
+        })
         .finally(() => PENDING.delete(key));
       PENDING.set(key, pending);
     }
@@ -218,7 +238,7 @@ export const law: PrunerEntry = {
       ? { key: 'metric', message: `must be a minimized metric: the law predicts a loss (the training loss, reported many times a run)${metric === sweep.metric ? ', and the objective maximizes it' : ''}`, value: metric }
       : null;
   },
-  prepare: lawPrepare((input) => fitOffThread('law', input)),
+  prepare: lawPrepare((input, o) => fitOffThread('law', input, o)),
   judge(input, o) {
     const plan = toFit(input, o);
     if (!plan) return null;

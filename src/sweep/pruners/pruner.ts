@@ -104,12 +104,19 @@ export interface PrunerEntry {
    * same input; replay does not call it. judge() must decide the same with or without it (it does
    * the work itself when it finds none kept). It resolves true when it had work to do (it took
    * time: the live check then reads the history again), false when all was kept already. It must
-   * not reject: what fails is kept as the work's failure, for judge() to decide on (a rejection
-   * ends the run, as a judge() that throws does).
+   * not reject: what fails is kept as the work's failure, or left for judge() to do itself (a
+   * rejection ends the run, as a judge() that throws does). `context.signal`: the run is stopping
+   * (end the work, keep nothing); `context.onNotice`: a line for the user (a run's stderr).
    */
-  prepare?(input: JudgeInput, options: Readonly<Record<string, number | null>>): Promise<boolean>;
+  prepare?(input: JudgeInput, options: Readonly<Record<string, number | null>>, context?: PrepareContext): Promise<boolean>;
   /** The decision, given every option filled in (its own and the common ones). */
   judge(input: JudgeInput, options: Readonly<Record<string, number | null>>): Decision;
+}
+
+/** What prepare() is given besides its input: the run's stop, and where a notice goes. */
+export interface PrepareContext {
+  signal?: AbortSignal;
+  onNotice?: (line: string) => void;
 }
 
 /** Shared by the pruners: the value to beat, given values oriented lower-is-better (numpy's nanpercentile, linear). */

@@ -71,7 +71,7 @@ export async function openSession(m: Machine, s: Serving): Promise<Session | nul
   const dispatcher: Dispatcher = new Dispatcher({
     storage, executor: s.training.executor, sweep: item.sweep, sweepId: item.record.id, runId, counts: s.counts, best: s.best, source,
     provenance: s.training.provenance, unitFor: s.training.unitFor, tally: o.tally, steps,
-    prune: o.prune?.({ storage, sweepId: item.record.id, sweep: item.sweep, steps, commit: async (): Promise<void> => dispatcher.commitNow() }) ?? undefined,
+    prune: o.prune?.({ storage, sweepId: item.record.id, sweep: item.sweep, steps, commit: async (): Promise<void> => dispatcher.commitNow(), signal: o.signal, onNotice: o.onNotice }) ?? undefined,
     onRecorded(n, b) {
       s.ran = before + n;
       s.best = b;

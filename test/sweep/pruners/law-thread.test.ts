@@ -1,12 +1,13 @@
 // The law pruner's fit off the asking thread (law.ts prepare(), sweep/fits/off-thread.ts): a fit
 // thread's result equals the in-thread fit bit for bit; judge() decides on what prepare() cached;
-// concurrent prepares of one history share one fit; a fit thread that fails is a failed fit
-// (nothing stopped, prepare() resolves), never a thrown error.
+// concurrent prepares of one history share one fit; a fit thread that fails keeps nothing (judge
+// fits on the asking thread, the run is told once); a fit past its deadline is a failed fit; a
+// stop ends the thread at once. prepare() never rejects.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import lawTrainer, { MAX_LR, STEPS } from '../../predict/law-trainer.js';
 import type { Config } from '../../../src/sweep/definition.js';
-import { fitOffThread } from '../../../src/sweep/fits/off-thread.js';
+import { FitStopped, fitOffThread } from '../../../src/sweep/fits/off-thread.js';
 import type { FitJob } from '../../../src/sweep/fits/jobs.js';
 import { judge, prepare, prunerOf, type JudgeInput, type TrialView } from '../../../src/sweep/pruners/index.js';
 import { law, lawPrepare, type LawFitRunner } from '../../../src/sweep/pruners/law.js';
@@ -74,11 +75,40 @@ test('the live check\'s order (prepare, then judge) decides as judge alone does:
   assert.equal(calls, 1, 'a cached history is not fitted again');
 });
 
-test('a fit thread that fails is a failed fit: prepare resolves, nothing is stopped on that history', async () => {
+test('a fit thread that fails keeps nothing: judge fits on this thread and decides as replay does; the run is told once', async () => {
   await assert.rejects(fitOffThread('nope' as FitJob, {} as never), /no fit job "nope" \(jobs: law, ranking\)/);
   const o = lawWithSeed(4).options;
-  await lawPrepare(() => Promise.reject(new Error('the thread ran out of memory')))(input, o);
-  assert.equal(law.judge(input, o), null, 'judge finds the failure cached and does not fit again here');
-  // Without the failure, this history stops the trial.
-  assert.match(law.judge(input, lawWithSeed(5).options) ?? '', /^law: /);
+  const notices: string[] = [];
+  await lawPrepare(() => Promise.reject(new Error('the thread ran out of memory')))(input, o, { onNotice: (l) => notices.push(l) });
+  await lawPrepare(() => Promise.reject(new Error('the thread ran out of memory')))(input, o, { onNotice: (l) => notices.push(l) });
+  assert.deepEqual(notices, ["law pruner: its fit thread failed (the thread ran out of memory); fitting on the run's own thread instead (the run waits for each fit)"]);
+  // Nothing cached: judge fits here and stops the trial, as it does with no prepare at all (replay).
+  assert.match(law.judge(input, o) ?? '', /^law: /);
+});
+
+test('a fit past its deadline is a failed fit, said with the count it was on: nothing is stopped on that history', async () => {
+  const o = lawWithSeed(6).options;
+  const notices: string[] = [];
+  const hung: LawFitRunner = (fitInput, t) => fitOffThread('law', fitInput, { ...t, deadlineMs: 1 });
+  await lawPrepare(hung, 1)(input, o, { onNotice: (l) => notices.push(l) });
+  assert.equal(notices.length, 1);
+  assert.match(notices[0], /^law pruner: the fit on 5 complete trials took longer than 0 s: no trial is stopped on them \(the next doubling fits again\)$/);
+  assert.equal(law.judge(input, o), null, 'the failure is cached: judge does not fit again here');
+});
+
+test('a run that stops ends the fit thread at once and keeps nothing; a fit waiting its turn is taken out of line', async () => {
+  const o = lawWithSeed(7).options;
+  const stop = new AbortController();
+  const fitInput: LawFitInput = {
+    steps: STEPS, seed: 9,
+    trials: COMPLETE.map((t) => ({ config: t.schedule!.config, lr: t.schedule!.timeline.curve!(), loss: t.schedule!.points.map((p) => ({ step: p.step - 1, loss: p.value })) })),
+  };
+  const running = fitOffThread('law', fitInput, { signal: stop.signal });
+  const prepared = lawPrepare((i, t) => fitOffThread('law', i, t))(input, o, { signal: stop.signal });
+  stop.abort();
+  await assert.rejects(running, FitStopped);
+  assert.equal(await prepared, true);
+  // Nothing kept: judge fits here (it stops the trial, as replay would).
+  assert.match(law.judge(input, o) ?? '', /^law: /);
+  await assert.rejects(fitOffThread('law', fitInput, { signal: stop.signal }), /the run stopped before the fit started/);
 });
