@@ -9,6 +9,7 @@
 // Then its trials (registerTrials): the plan's, added in batches, each trial once; a resumed sweep
 // that already has every trial its plan can have is not planned again.
 
+import { DEFAULT_KIND } from '../schedule/kinds/index.js';
 import { CLI } from '../core/cli-name.js';
 import { cut } from '../core/errors.js';
 import { totalOf } from '../core/trial.js';
@@ -219,7 +220,7 @@ export async function registerSweep(storage: Storage, parsed: Sweep, o: Register
     // stored trials would not be found again among the new file's configs.
     if (blocked.some((c) => c.path === 'schedule.kind') && sweep.parameters?.kind !== undefined && stored.parameters?.kind === undefined) {
       throw new DefinitionChangedError(
-        `--extend cannot turn sweep "${sweep.name}", stored with one schedule kind (${String(stored.schedule.kind ?? 'cawr')}), into a sweep over kinds (parameters.kind): a sweep over kinds stores each config's kind, so its ${counts.complete} complete trials would not be found again; give the sweep another name${replace}`);
+        `--extend cannot turn sweep "${sweep.name}", stored with one schedule kind (${String(stored.schedule.kind ?? DEFAULT_KIND)}), into a sweep over kinds (parameters.kind): a sweep over kinds stores each config's kind, so its ${counts.complete} complete trials would not be found again; give the sweep another name${replace}`);
     }
     if (blocked.length > 0) {
       throw new DefinitionChangedError(
