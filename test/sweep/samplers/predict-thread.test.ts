@@ -1,8 +1,9 @@
 // The predict sampler's fits off the ask's lock and thread (AdaptiveSampler.prepare, ask.ts): a
 // ranking fitted in a fit thread equals the in-thread one bit for bit; prepare() on a history
 // leaves the decision on that history needing no fit (suggest under the lock finds them kept); a
-// history that changed meanwhile is fitted under the lock as before. ended() (status, a run's
-// start) makes the fit it needs in a fit thread too, and none it does not need.
+// history that changed meanwhile is fitted under the lock as before, and a prepare() made on an
+// older history never changes the suggestion on a later one. ended() (status, a run's start) makes
+// the fit it needs in a fit thread too, and none it does not need.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NewTrial, TrialRecord } from '../../../src/storage/types.js';
@@ -86,6 +87,32 @@ test('on a history that changed since prepare() (curves read since), the ask sti
   const unprepared = suggestTrials(a, STEPS, trials, 2, new Map(), curves);
   assert.equal(unprepared.length, 1);
   assert.equal(unprepared[0].origin, 'model');
+});
+
+test('a prepare() made on an older history (pick 1 still training) leaves the suggestion on the later one (pick 1 trained) as it is with no prepare at all', async () => {
+  const sweep = await sweepOf(13); // batch 1: pick 2 is chosen by the law refitted on the anchors and pick 1
+  const method = methodOf(sweep.method);
+  const context = askContext(sweep, STEPS);
+  const curves = new Map<number, LossPoint[]>();
+  const anchors = completed(suggestTrials(sweep, STEPS, [], 8), [], curves);
+  const pick1 = completed(suggestTrials(sweep, STEPS, anchors, 1, new Map(), curves), anchors, curves);
+  const h0 = [...anchors, ...pick1.map((t): TrialRecord => ({ ...t, state: 'running', objective: null }))];
+  const h1 = [...anchors, ...pick1];
+  const made = forgetFitsForTests();
+  await (samplerOf(sweep) as AdaptiveSampler).prepare!(historyOf(sweep, h0, new Map(), curves), context);
+  assert.equal(made.inThread, 1, 'prepare() on H0 fitted the anchors in a fit thread');
+  const afterStale = suggestTrials(sweep, STEPS, h1, 1, new Map(), curves);
+  forgetFitsForTests();
+  const unprepared = suggestTrials(sweep, STEPS, h1, 1, new Map(), curves);
+  assert.equal(unprepared.length, 1);
+  assert.equal(unprepared[0].origin, 'model');
+  assert.deepEqual(afterStale.map((t) => t.configHash), unprepared.map((t) => t.configHash));
+  // Not vacuous: H0's fit (the anchors' alone) would pick another config next.
+  const stale = predictState(sweep, method, historyOf(sweep, h0, new Map(), curves), context);
+  assert.ok(stale.stage === 'shortlist' && stale.ranked !== null);
+  const tried = new Set(h1.map((t) => t.configHash));
+  const staleNext = stale.ranked.order.map((i) => stale.candidates[i].hash).find((h) => !tried.has(h));
+  assert.notEqual(staleNext, unprepared[0].configHash);
 });
 
 test('ended() (status, a run\'s start) makes the anchors\' fit it needs in a fit thread, none on its own thread, and no fit when its answer needs none', async () => {
