@@ -36,7 +36,7 @@ export function builder(y: Argv) {
     .option('enqueue-only', { type: 'boolean', default: false, describe: 'PostgreSQL --db: register and enqueue the sweep, and leave its trials to `lrsweep worker`' })
     .option('trials-dir', { type: 'string', nargs: 1, describe: 'Command trainers: where each trial\'s directory goes  [default: $LRSWEEP_TRIALS_DIR, else ./lrsweep-trials]' })
     .option('pruner', { type: 'string', nargs: 1, coerce: pruned, describe: 'Replaces the file\'s pruner: KIND[:KEY=VALUE,...] (median, successive_halving, law; e.g. successive_halving:reduction=3,at=cycle_ends), or none' })
-    .option('lint', { type: 'boolean', default: true, describe: 'Warn on stderr about schedule traps in the sweep\'s configs (--no-lint: silence; a file can ignore rules with lint.ignore)' })
+    .option('lint', { type: 'boolean', default: true, describe: 'Warn on stderr about schedule traps in the sweep\'s configs and settings that change nothing (startup-cohort) (--no-lint: silence; a file can ignore rules with lint.ignore)' })
     .example('$0 run sweeps/quickstart.yaml', 'Run the quickstart sweep into lrsweep.db')
     .example('$0 run sweeps/cawr-grid.yaml --workers 2 --db results.db', 'A bigger grid, in another database')
     .example('$0 run sweeps/cawr-grid.yaml --dry-run', 'How many trials, and which')
@@ -144,7 +144,7 @@ export function presentDryRun(d: DryRun, o: { lint?: boolean } = {}): Output {
   const derived = keys.includes('cycles') || 'cycles' in d.sweep.schedule ? SET_BY_CYCLES.filter((k) => d.first.some((t) => t.config[k] !== undefined)) : [];
   const table = render(d.first.map((t, i) => ({ ...rows[i], ...Object.fromEntries(derived.map((k) => [k, t.config[k]])) })),
     [...(d.anchors.length > 0 ? ['anchor'] : []), 'config', ...keys, ...anchorKeys.filter((k) => !derived.includes(k)), ...derived], 'table');
-  const warnings = [...(o.lint === false ? [] : lintLines(d.lints)), ...d.warnings].map((l) => `lrsweep: ${l}\n`).join('');
+  const warnings = (o.lint === false ? [] : [...lintLines(d.lints), ...d.warnings]).map((l) => `lrsweep: ${l}\n`).join('');
   return { stdout: head + table + notes.map((n) => `${n}\n`).join(''), stderr: warnings };
 }
 

@@ -46,7 +46,7 @@ export interface Sweep {
   budget: { max_trials: number | null; workers: number | null; trial_timeout: number | null; cohort_size: number | null };
   /** end_at_cycle_end: drop configs whose last cycle does not end at the trainer's final step. */
   constraints: { end_at_cycle_end: boolean };
-  /** Lint rules (schedule/lint.ts) not to warn about. */
+  /** Lint rules (schedule/lint.ts) and file warnings (file/warnings.ts) not to warn about. */
   lint: { ignore: string[] };
   /**
    * Stops trials early (pruners/): its kind and the options that differ from their defaults.

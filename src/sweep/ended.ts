@@ -1,7 +1,9 @@
 // Whether an adaptive sweep is done before its sampler has created what its count says
 // (SamplerEntry.ended: the predict sampler stopped by a failed fit, on_fit_failure: stop), and
 // why. Read from storage as an ask reads it (the trials, and the curves its sampler fits), so the
-// answer is the sampler's own decision whichever process asks. `status` shows the reason and counts
+// answer is the sampler's own decision whichever process asks. A fit the answer needs is made in a
+// fit thread (the predict sampler's ended(), as an ask's prepare()): `status`, a fresh process,
+// and a run's start wait for it without holding their thread. `status` shows the reason and counts
 // nothing left to create; `run` counts its progress so. A sampler without ended() never ends early.
 
 import type { LossPoint } from '../predict/index.js';

@@ -62,7 +62,7 @@ export interface RunOptions {
   onNotice?: (message: string) => void;
   /** PostgreSQL: register and enqueue the sweep, and leave the work to `lrsweep worker`. */
   enqueueOnly?: boolean;
-  /** Tell onNotice of the sweep's schedule traps (lint rules not ignored by the file); default true. */
+  /** Tell onNotice of the sweep's schedule traps and the file's warnings (rules not ignored by the file); default true. */
   lint?: boolean;
   /** Builds the sweep's prune check (prune-hook.ts); none by default. */
   prune?: PruneCheckFactory;
@@ -193,8 +193,7 @@ export async function runSweep(o: RunOptions): Promise<RunReport> {
     });
     if (removed > 0) o.onNotice?.(`--replace: removed ${removed} trial${removed === 1 ? '' : 's'} that the new definition does not plan`);
     const added = await registerTrials(storage, record.id, sweep, loaded.trainer.steps, { resumed, signal: o.signal, onRegistering: o.onRegistering });
-    if (o.lint !== false) for (const line of lintLines(lintSweep(sweep, loaded.trainer.steps))) o.onNotice?.(line);
-    for (const line of fileWarnings({ sweep, trainer: loaded.trainer })) o.onNotice?.(line);
+    if (o.lint !== false) for (const line of [...lintLines(lintSweep(sweep, loaded.trainer.steps)), ...fileWarnings({ sweep, trainer: loaded.trainer })]) o.onNotice?.(line);
     const before = await storage.counts(record.id);
     const { requeued: recovered } = await recoverSweep(storage, record.id, (run) => isRunAlive(run, { shared: storage.capabilities.shared }), {},
       { onNotice: o.onNotice, graceMs: leftoverGraceMs(runner) });

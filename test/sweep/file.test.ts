@@ -207,10 +207,10 @@ test('cycles replaces first_cycle_steps; bad combinations and configs where no l
     ['parameters.cycles.values[0]: sgdr has no max_cycles to hold leftover steps: 3 cycles end at step 98, not at the last of the trainer\'s 100 steps (npx lrsweep fit lists the budgets that fit)']);
 });
 
-test('unknown lint rules and constraint keys are refused at their key', async () => {
-  assert.deepEqual(await problemsOf({ ...ok, lint: { ignore: ['ends-mid-cycle', 'made-up'] }, constraints: { end_at_cycle_end: 'yes' } }), [
+test('unknown lint rules and constraint keys are refused at their key; the file\'s own warnings are rules too', async () => {
+  assert.deepEqual(await problemsOf({ ...ok, lint: { ignore: ['ends-mid-cycle', 'startup-cohort', 'made-up'] }, constraints: { end_at_cycle_end: 'yes' } }), [
     'constraints.end_at_cycle_end: must be true or false, got "yes"',
-    'lint.ignore: names no lint rule (rules: ends-mid-cycle, cycle-mult-no-op, peak-below-min, warmup-dominates, shrinking-cycles, misplaced-restart, negative-stable, negative-min-ratio, warmup-past-total, three-phase-late-peak), got "made-up"',
+    'lint.ignore: names no lint rule (rules: ends-mid-cycle, cycle-mult-no-op, peak-below-min, warmup-dominates, shrinking-cycles, misplaced-restart, negative-stable, negative-min-ratio, warmup-past-total, three-phase-late-peak, startup-cohort), got "made-up"',
   ]);
 });
 

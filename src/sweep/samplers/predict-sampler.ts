@@ -55,7 +55,8 @@
 //   points' order; origin startup, no model chose them). `run` prints the reason in one line.
 // `trials`, when given, caps the configs created (anchors first); without it the sweep creates
 // anchors + top_k + explore configs, or what the space gives when that is less (reachable():
-// a sweep that created them all is done); one stopped by a failed fit is done too (ended()). Only trained trials are ranked: the law's values are
+// a sweep that created them all is done); one stopped by a failed fit is done too (ended(): its fit too is made in a
+// fit thread, and only when the answer needs it). Only trained trials are ranked: the law's values are
 // off by 0.02–0.05 nats on the issue's evidence, a shortlist to confirm by training, never a result.
 //
 // Determinism: the anchors come from the file; the fit's seed is the sweep's seed; the candidate
@@ -321,7 +322,21 @@ interface RankingFit {
 export type OnMiss = (fit: RankingFit) => RankedCandidates | string;
 
 /** Fits on this thread and keeps the result (what suggest does with a fit prepare() did not make). */
-const fitHere: OnMiss = ({ key, input }) => keepFit(key, rankingOrWhy(input));
+const fitHere: OnMiss = ({ key, input }) => {
+  FITS_MADE.here++;
+  return keepFit(key, rankingOrWhy(input));
+};
+
+/** Fits made since the last forgetFitsForTests(), by where: tests observe that a decision needed no fit on its thread. */
+const FITS_MADE = { here: 0, inThread: 0 };
+
+/** For tests: forgets every kept fit (as a fresh process starts) and counts anew; returns the counts, live. */
+export function forgetFitsForTests(): Readonly<typeof FITS_MADE> {
+  FITS.clear();
+  FITS_MADE.here = 0;
+  FITS_MADE.inThread = 0;
+  return FITS_MADE;
+}
 
 function keepFit(key: string, out: RankedCandidates | string): RankedCandidates | string {
   if (FITS.size >= FITS_KEPT) FITS.delete(FITS.keys().next().value!);
@@ -370,7 +385,10 @@ async function prepareFits(sweep: Sweep, method: Method, history: readonly Obser
     let pending = PREPARING.get(need.key);
     if (!pending) {
       const { key, input } = need;
-      pending = fitOffThread('ranking', input).then((out) => void keepFit(key, out)).finally(() => PREPARING.delete(key));
+      pending = fitOffThread('ranking', input).then((out) => {
+        FITS_MADE.inThread++;
+        keepFit(key, out);
+      }).finally(() => PREPARING.delete(key));
       PREPARING.set(key, pending);
     }
     try {
@@ -517,11 +535,16 @@ export const predict: SamplerEntry = {
   },
   configs: (sweep, method, context) => Math.min(sweep.trials ?? Infinity, context ? reachable(sweep, method, context) : (method.anchors as unknown[]).length + (method.top_k as number) + (method.explore as number)),
   anchors: (sweep, method, steps) => anchorPlans(sweep, method, steps),
-  ended(sweep, method, history, context) {
+  async ended(sweep, method, history, context) {
     if (method.on_fit_failure !== 'stop') return null;
     // A shortlist trial means the fit held (stop creates none): no fit needed to say so.
     if (history.some((o) => o.origin === 'model' || o.origin === 'startup')) return null;
-    const state = predictState(sweep, method, history, context);
+    // The anchors' fit, made in a fit thread as an ask's prepare() makes it (status, a fresh
+    // process, and every run start would otherwise fit on their own thread); then the decision
+    // finds it kept (a fit thread that failed: it fits here, as without prepare).
+    const memo: PredictMemo = {};
+    await prepareFits(sweep, method, history, context, memo);
+    const state = predictState(sweep, method, history, context, memo);
     return state.stage === 'shortlist' && state.ranked === null ? `no shortlist: ${state.failure} (on_fit_failure: stop)` : null;
   },
   curveMetric: (method) => ({ path: 'method.metric', metric: method.metric as string }),

@@ -122,9 +122,12 @@ export interface SamplerEntry {
   /**
    * Why an adaptive sampler will create nothing more though it has not created configs() (the
    * predict sampler stopped by a failed fit, on_fit_failure: stop), or null (it may yet). Given
-   * the history as an ask sees it (with curves) and the ask's context; pure. The sweep is then done:
-   * `status` and `run` count nothing left to create (sweep/ended.ts). Absent: never ends early.
+   * the history as an ask sees it (with curves) and the ask's context; the same history gives the
+   * same answer. Asynchronous so that costly work the answer needs (the predict sampler's fit) runs
+   * off the asking thread, as prepare() does for an ask; work it does not need is not done. The
+   * sweep is then done: `status` and `run` count nothing left to create (sweep/ended.ts). Absent:
+   * never ends early.
    */
-  ended?(sweep: Sweep, method: Method, history: readonly Observed[], context: AskContext): string | null;
+  ended?(sweep: Sweep, method: Method, history: readonly Observed[], context: AskContext): Promise<string | null>;
   create(sweep: Sweep, method: Method): Sampler;
 }
