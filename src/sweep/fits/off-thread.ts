@@ -73,13 +73,13 @@ function turn(signal: AbortSignal | undefined): Promise<() => void> {
 export async function fitOffThread<J extends FitJob>(job: J, input: FitJobInput<J>, o: FitThreadOptions = {}): Promise<FitJobOutput<J>> {
   const release = await turn(o.signal);
   try {
-    return await inThread(job, input, o);
+    return await inFreshThread(job, input, o);
   } finally {
     release();
   }
 }
 
-function inThread<J extends FitJob>(job: J, input: FitJobInput<J>, o: FitThreadOptions): Promise<FitJobOutput<J>> {
+function inFreshThread<J extends FitJob>(job: J, input: FitJobInput<J>, o: FitThreadOptions): Promise<FitJobOutput<J>> {
   return new Promise((resolve, reject) => {
     if (o.signal?.aborted) {
       reject(new FitStopped('the run stopped before the fit started'));

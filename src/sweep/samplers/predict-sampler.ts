@@ -328,13 +328,13 @@ const fitHere: OnMiss = ({ key, input }) => {
 };
 
 /** Fits made since the last forgetFitsForTests(), by where: tests observe that a decision needed no fit on its thread. */
-const FITS_MADE = { here: 0, inThread: 0 };
+const FITS_MADE = { here: 0, offThread: 0 };
 
 /** For tests: forgets every kept fit (as a fresh process starts) and counts anew; returns the counts, live. */
 export function forgetFitsForTests(): Readonly<typeof FITS_MADE> {
   FITS.clear();
   FITS_MADE.here = 0;
-  FITS_MADE.inThread = 0;
+  FITS_MADE.offThread = 0;
   return FITS_MADE;
 }
 
@@ -386,7 +386,7 @@ async function prepareFits(sweep: Sweep, method: Method, history: readonly Obser
     if (!pending) {
       const { key, input } = need;
       pending = fitOffThread('ranking', input).then((out) => {
-        FITS_MADE.inThread++;
+        FITS_MADE.offThread++;
         keepFit(key, out);
       }).finally(() => PREPARING.delete(key));
       PREPARING.set(key, pending);

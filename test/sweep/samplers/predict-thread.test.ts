@@ -100,7 +100,7 @@ test('a prepare() made on an older history (pick 1 still training) leaves the su
   const h1 = [...anchors, ...pick1];
   const made = forgetFitsForTests();
   await (samplerOf(sweep) as AdaptiveSampler).prepare!(historyOf(sweep, h0, new Map(), curves), context);
-  assert.equal(made.inThread, 1, 'prepare() on H0 fitted the anchors in a fit thread');
+  assert.equal(made.offThread, 1, 'prepare() on H0 fitted the anchors in a fit thread');
   const afterStale = suggestTrials(sweep, STEPS, h1, 1, new Map(), curves);
   forgetFitsForTests();
   const unprepared = suggestTrials(sweep, STEPS, h1, 1, new Map(), curves);
@@ -127,7 +127,7 @@ test('ended() (status, a run\'s start) makes the anchors\' fit it needs in a fit
     const why = await ended(sweep, methodOf(sweep.method), history, askContext(sweep, STEPS));
     if (want === null) assert.equal(why, null);
     else assert.match(why ?? '', want);
-    assert.deepEqual({ ...made }, { here: 0, inThread: 1 }, `seed ${seed}: one fit, in a fit thread`);
+    assert.deepEqual({ ...made }, { here: 0, offThread: 1 }, `seed ${seed}: one fit, in a fit thread`);
   }
   // on_fit_failure: fallback never ends early: no fit at all.
   const fallback = await sweepOf(16, { on_fit_failure: 'fallback' });
@@ -135,5 +135,5 @@ test('ended() (status, a run\'s start) makes the anchors\' fit it needs in a fit
   const trials = completed(suggestTrials(fallback, STEPS, [], 8), [], curves);
   const made = forgetFitsForTests();
   assert.equal(await ended(fallback, methodOf(fallback.method), historyOf(fallback, trials, new Map(), curves), askContext(fallback, STEPS)), null);
-  assert.deepEqual({ ...made }, { here: 0, inThread: 0 });
+  assert.deepEqual({ ...made }, { here: 0, offThread: 0 });
 });
