@@ -153,6 +153,8 @@ export interface ResumeFlags {
   trialsDir?: string;
   workers?: number;
   backend?: string;
+  /** --pruner as given: it replaces the file's pruner for this run only, so a resume needs it again. */
+  pruner?: string;
 }
 
 export function presentRun(report: RunReport, file: string, db: string, waited: number, again: ResumeFlags = {}): Output {
@@ -160,7 +162,8 @@ export function presentRun(report: RunReport, file: string, db: string, waited: 
   const total = totalOf(c);
   const flag = dbFlag(db);
   const dirFlag = (again.trialsDir === undefined ? '' : ` --trials-dir ${shellArg(again.trialsDir)}`) +
-    (again.workers === undefined ? '' : ` --workers ${again.workers}`) + (again.backend === undefined ? '' : ` --backend ${again.backend}`);
+    (again.workers === undefined ? '' : ` --workers ${again.workers}`) + (again.backend === undefined ? '' : ` --backend ${again.backend}`) +
+    (again.pruner === undefined ? '' : ` --pruner ${shellArg(again.pruner)}`);
   if (report.runId < 0) {
     // --enqueue-only: nothing ran here.
     // An adaptive sampler's trials are created by the workers as results arrive.
@@ -247,7 +250,7 @@ export async function handler(argv: Args): Promise<void> {
       onRegistering: counter('registering trials'),
     });
     progress.stop();
-    emit(presentRun(report, file, argv.db, process.uptime(), { trialsDir: argv['trials-dir'], workers: argv.workers, backend: argv.backend === 'wasm' ? undefined : argv.backend }));
+    emit(presentRun(report, file, argv.db, process.uptime(), { trialsDir: argv['trials-dir'], workers: argv.workers, backend: argv.backend === 'wasm' ? undefined : argv.backend, pruner: argv.pruner }));
     // Exit 1, the reason on stderr's last line (cli.ts): a refused sweep, or every trial this run ended failed.
     const failure = report.stopped ? null : report.refused ?? failureOf(report.tally);
     if (failure) throw new RunFailed(failure);

@@ -23,6 +23,12 @@ test('run: a run stopped before any trial completed does not point at best; one 
   assert.match(presentRun(report(1, true), 's.yaml', 'lrsweep.db', 1).stdout!, /^best configs: .* best s$/m);
 });
 
+test('run: a stopped run started with --pruner says to resume with the same --pruner (it replaces the file\'s for that run only)', () => {
+  const out = presentRun(report(1, true), 's.yaml', 'lrsweep.db', 1, { workers: 2, pruner: 'successive_halving:reduction=3,at=steps' }).stdout!;
+  assert.match(out, /^stopped: every completed trial is kept\. Resume with: .* run s\.yaml --workers 2 --pruner successive_halving:reduction=3,at=steps$/m);
+  assert.match(presentRun(report(1, true), 's.yaml', 'lrsweep.db', 1, { pruner: 'law:metric=my loss' }).stdout!, / --pruner 'law:metric=my loss'$/m);
+});
+
 test('worker: points at the first served sweep with a complete trial, or at none', () => {
   const served = (sweep: string, complete: number) => ({ sweep, runId: 1, ranHere: complete, counts: counts(complete, 0), cancelled: false, refused: null });
   assert.doesNotMatch(presentWorker([served('a', 0)], true, 'lrsweep.db', ['a.yaml']).stdout!, /best configs/);
